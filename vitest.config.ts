@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests import the TypeScript sources directly; end-to-end tests run bin/swprune.js, which
+// needs `npm run build` (done by `npm ci` through the prepare script).
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
