@@ -1,0 +1,67 @@
+/**
+ * The graph IR: what the importers (ONNX, tfjs layers) produce, the executor runs, the
+ * pruners edit and the exporters write. One vocabulary for every source format:
+ *
+ * - Ops are ONNX operators with ONNX semantics (name, attributes, input order), whatever the
+ *   source format; the only non-ONNX op is `WinogradConv` (domain `ai.swprune`).
+ * - Activations are logically NCHW (ONNX). A tfjs (NHWC) model is imported with a Transpose
+ *   at its input and its layers mapped to ONNX ops; the executor runs NHWC internally and
+ *   converts once at the boundary.
+ * - Parameters are stored in ONNX layout (Conv weight OIHW, Gemm weight as in the node,
+ *   WinogradConv weight [Cout, Cin, T, T]). Importers/exporters convert exactly (transposes
+ *   only), so a round trip is bit-identical.
+ *
+ * Nothing here touches tensors: parameters are typed arrays, so pure math (pruning masks,
+ * sparsity) works on the IR directly.
+ */
+
+/** A named constant tensor: a weight, a bias, BN statistics, a shape constant. */
+export interface Param {
+  readonly name: string;
+  readonly dims: readonly number[];
+  /** Float parameters are float32; integer constants (shapes, indices) are int64 read as numbers. */
+  data: Float32Array | BigInt64Array | Int32Array;
+}
+
+/** ONNX attribute values after decoding. Tensors in attributes (Constant) become Params. */
+export type AttrValue = number | string | readonly number[] | readonly string[] | Param;
+
+export interface GraphNode {
+  /** Unique within the graph; importers invent one when the source has none. */
+  readonly name: string;
+  readonly op: string;
+  /** '' (ONNX default domain) or e.g. 'ai.swprune'. */
+  readonly domain: string;
+  /** Value names; '' marks an omitted optional input. Params are referenced by name. */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  readonly attrs: Readonly<Record<string, AttrValue>>;
+}
+
+/** A graph input or output: name and shape (null for a dynamic dimension such as batch). */
+export interface ValueInfo {
+  readonly name: string;
+  readonly dims: readonly (number | null)[];
+}
+
+export type SourceFormat = 'onnx' | 'tfjs';
+
+export interface Graph {
+  readonly inputs: readonly ValueInfo[];
+  readonly outputs: readonly ValueInfo[];
+  /** Topologically ordered. */
+  readonly nodes: readonly GraphNode[];
+  /** Initializers and constants by name. Mutable data: pruning edits weights in place on copies. */
+  readonly params: ReadonlyMap<string, Param>;
+  /** ONNX opset of the default domain (for tfjs sources: the opset the exporter targets). */
+  readonly opset: number;
+}
+
+/** A graph plus what its exporter needs to write the same format back faithfully. */
+export interface LoadedModel {
+  readonly format: SourceFormat;
+  readonly path: string;
+  readonly graph: Graph;
+  /** Opaque per-format state (original protobuf, model.json topology...) for the exporter. */
+  readonly source: unknown;
+}
