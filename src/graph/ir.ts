@@ -42,6 +42,11 @@ export interface GraphNode {
 export interface ValueInfo {
   readonly name: string;
   readonly dims: readonly (number | null)[];
+  /**
+   * For 4-D image inputs: the layout the source declares (ONNX NCHW, tfjs NHWC). The
+   * executor always receives image batches NHWC and uses this to interpret them.
+   */
+  readonly layout?: 'NCHW' | 'NHWC';
 }
 
 export type SourceFormat = 'onnx' | 'tfjs';
