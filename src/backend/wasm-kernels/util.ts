@@ -1,0 +1,72 @@
+/**
+ * Small tensor helpers shared by the composite wasm kernels. Every helper is built from ops the
+ * wasm backend implements natively (pad, slice, reshape, stridedSlice) and is meant to be called
+ * inside a kernel's tf.tidy, which frees the intermediates.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * A kernel input as a Tensor. The engine passes Tensors to kernels; a bare TensorInfo (a kernel
+ * called from another kernel) is wrapped in a new Tensor sharing its data, freed by the caller's tidy.
+ */
+export function asTensor<T extends tf.Tensor = tf.Tensor>(info: tf.TensorInfo): T {
+  if (info instanceof tf.Tensor) return info as T;
+  return tf.engine().makeTensorFromTensorInfo(info) as T;
+}
+
+/** Normalises a pair-or-number attribute (strides, filterSize) to [height, width]. */
+export function pair(v: number | readonly [number, number]): [number, number] {
+  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
+}
+
+/**
+ * Pads (positive amounts) or crops (negative amounts) the two spatial axes of an NHWC tensor:
+ * out[n, h, w, c] = t[n, h - top, w - left, c] where in range, else `value`.
+ */
+export function padOrCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, right: number, value = 0): tf.Tensor4D {
+  const [n, h, w, c] = t.shape;
+  let out = t;
+  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+    const t0 = Math.max(0, -top);
+    const l0 = Math.max(0, -left);
+    out = tf.slice(out, [0, t0, l0, 0], [n, h - t0 - Math.max(0, -bottom), w - l0 - Math.max(0, -right), c]);
+  }
+  if (top > 0 || bottom > 0 || left > 0 || right > 0) {
+    const p = (v: number): [number, number] => [0, Math.max(0, v)];
+    out = tf.pad(out, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], p(0)], value);
+  }
+  return out;
+}
+
+/**
+ * Inserts s-1 zeros between neighbouring pixels (the adjoint of striding):
+ * [N, H, W, C] -> [N, (H-1)*sh + 1, (W-1)*sw + 1, C], out[n, i*sh, j*sw, c] = t[n, i, j, c].
+ * Rank-4 pads and reshapes only.
+ */
+export function dilateSpatial(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return t;
+  const [n, h, w, c] = t.shape;
+  let rows: tf.Tensor4D = t;
+  if (sh > 1) {
+    const r = tf.pad(tf.reshape(t, [n, h, 1, w * c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]);
+    rows = tf.slice(tf.reshape<tf.Rank.R4>(r, [n, h * sh, w, c]), [0, 0, 0, 0], [n, (h - 1) * sh + 1, w, c]);
+  }
+  if (sw === 1) return rows;
+  const hh = rows.shape[1];
+  const col = tf.pad(tf.reshape(rows, [n * hh, w, 1, c]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]);
+  return tf.slice(tf.reshape<tf.Rank.R4>(col, [n, hh, w * sw, c]), [0, 0, 0, 0], [n, hh, (w - 1) * sw + 1, c]);
+}
+
+/**
+ * The pixels one filter tap (i, j) sees over all output positions:
+ * out[n, a, b, c] = xPad[n, i + a*sh, j + b*sw, c], a < outH, b < outW.
+ */
+export function tapView(xPad: tf.Tensor4D, i: number, j: number, outH: number, outW: number, sh: number, sw: number): tf.Tensor4D {
+  const [n, , , c] = xPad.shape;
+  if (sh === 1 && sw === 1) return tf.slice(xPad, [0, i, j, 0], [n, outH, outW, c]);
+  return tf.stridedSlice(xPad, [0, i, j, 0], [n, i + (outH - 1) * sh + 1, j + (outW - 1) * sw + 1, c], [1, sh, sw, 1]) as tf.Tensor4D;
+}
+
+/** NCHW <-> NHWC for 4-D tensors. */
+export const toNHWC = (t: tf.Tensor4D): tf.Tensor4D => tf.transpose(t, [0, 2, 3, 1]);
+export const toNCHW = (t: tf.Tensor4D): tf.Tensor4D => tf.transpose(t, [0, 3, 1, 2]);

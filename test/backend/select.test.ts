@@ -1,0 +1,61 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../src/backend/select.js';
+import { WASM_KERNELS } from '../../src/backend/wasm-kernels/index.js';
+import { SwpruneError } from '../../src/errors.js';
+
+const previous = tf.getBackend();
+afterAll(async () => {
+  if (previous) await tf.setBackend(previous);
+});
+
+/** Whether a native binding can be imported on this machine (it cannot on the CI/dev box). */
+async function nativeLoadable(): Promise<boolean> {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await import(/* @vite-ignore */ pkg);
+      return true;
+    } catch {
+      // not installed
+    }
+  }
+  return false;
+}
+
+describe('selectBackend', () => {
+  it("'cpu' activates the cpu backend", async () => {
+    const info = await selectBackend('cpu');
+    expect(tf.getBackend()).toBe('cpu');
+    expect(info).toMatchObject({ name: 'cpu', native: false });
+    expect(info.description).toMatch(/^backend: cpu\b/);
+  });
+
+  it("'wasm' activates wasm, single-threaded SIMD, with swprune's kernels", async () => {
+    const info = await selectBackend('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(info).toMatchObject({ name: 'wasm', native: false, simd: true, threads: false });
+    expect(info.description).toBe('backend: wasm (SIMD on, 1 thread)');
+    for (const { config } of WASM_KERNELS) expect(tf.getKernel(config.kernelName, 'wasm')?.kernelFunc).toBe(config.kernelFunc);
+    // And it computes: a conv2d filter gradient needs one of those kernels.
+    const g = tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid')))(tf.ones([3, 3, 1, 1])).dataSync());
+    expect(Array.from(g)).toEqual(new Array(9).fill(1));
+  });
+
+  it("'tensorflow' fails with E_BACKEND and says how to install it (when tfjs-node cannot load)", async (ctx) => {
+    if (await nativeLoadable()) ctx.skip();
+    const err = await selectBackend('tensorflow').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SwpruneError);
+    expect((err as SwpruneError).code).toBe('E_BACKEND');
+    expect((err as SwpruneError).message).toMatch(/npm install @tensorflow\/tfjs-node/);
+    expect((err as SwpruneError).message).toMatch(/@tensorflow\/tfjs-node is not installed/);
+    expect((err as SwpruneError).message).not.toMatch(/\n/);
+  });
+
+  it("'auto' falls back to wasm when no native binding loads", async (ctx) => {
+    if (await nativeLoadable()) ctx.skip();
+    await tf.setBackend('cpu');
+    const info = await selectBackend('auto');
+    expect(info.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+  });
+});

@@ -1,0 +1,57 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { registerWasmKernels, WASM_KERNELS } from '../../../src/backend/wasm-kernels/index.js';
+import { onBackend, seeded } from '../helpers.js';
+
+afterAll(() => tf.env().set('IS_TEST', false));
+
+/** One gradient step through every registered kernel (conv, depthwise, max-pool, gather). */
+function gradsThroughAllKernels(): void {
+  tf.tidy(() => {
+    const x = tf.tensor4d(seeded(2 * 7 * 6 * 3, 1), [2, 7, 6, 3]);
+    const w = tf.tensor4d(seeded(3 * 3 * 3 * 4, 2), [3, 3, 3, 4]);
+    const dw = tf.tensor4d(seeded(3 * 3 * 4 * 2, 3), [3, 3, 4, 2]);
+    tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
+      const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same');
+      const z = tf.depthwiseConv2d(y, c as tf.Tensor4D, 1, 'same');
+      const p = tf.maxPool(z, 2, 1, 'valid');
+      return tf.sum(tf.gather(p, [0, 3, 3], 3));
+    })([x, w, dw]);
+  });
+}
+
+describe('registerWasmKernels', () => {
+  it('registers every kernel for wasm, and calling it again changes nothing', async () => {
+    registerWasmKernels();
+    const first = WASM_KERNELS.map(({ config }) => tf.getKernel(config.kernelName, 'wasm')?.kernelFunc);
+    registerWasmKernels();
+    const second = WASM_KERNELS.map(({ config }) => tf.getKernel(config.kernelName, 'wasm')?.kernelFunc);
+    expect(first).toEqual(WASM_KERNELS.map(({ config }) => config.kernelFunc));
+    expect(second).toEqual(first);
+  });
+
+  it('names the six kernels and why each is there', () => {
+    expect(WASM_KERNELS.map(({ config, reason }) => `${config.kernelName}:${reason}`).sort()).toEqual([
+      'Conv2DBackpropFilter:missing',
+      'Conv2DBackpropInput:slow',
+      'DepthwiseConv2dNativeBackpropFilter:missing',
+      'DepthwiseConv2dNativeBackpropInput:missing',
+      'MaxPoolGrad:wrong',
+      'UnsortedSegmentSum:missing',
+    ]);
+  });
+
+  it('leaks nothing: tensors and wasm buffers stay flat over repeated gradients', async () => {
+    await onBackend('wasm', () => {
+      // IS_TEST makes the engine check every kernel call for leaked data ids (it throws if any).
+      tf.env().set('IS_TEST', true);
+      gradsThroughAllKernels();
+      const tensors = tf.memory().numTensors;
+      const buffers = tf.engine().backend.numDataIds();
+      for (let i = 0; i < 3; i++) gradsThroughAllKernels();
+      expect(tf.memory().numTensors).toBe(tensors);
+      expect(tf.engine().backend.numDataIds()).toBe(buffers);
+      tf.env().set('IS_TEST', false);
+    });
+  });
+});
