@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/select.js';
-import { WASM_KERNELS } from '../../src/backend/wasm-kernels/index.js';
+import { isSwpruneKernel, WASM_KERNELS } from '../../src/backend/wasm-kernels/index.js';
 import { SwpruneError } from '../../src/errors.js';
 
 const previous = tf.getBackend();
@@ -35,7 +35,7 @@ describe('selectBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(info).toMatchObject({ name: 'wasm', native: false, simd: true, threads: false });
     expect(info.description).toBe('backend: wasm (SIMD on, 1 thread)');
-    for (const { config } of WASM_KERNELS) expect(tf.getKernel(config.kernelName, 'wasm')?.kernelFunc).toBe(config.kernelFunc);
+    for (const { kernelName } of WASM_KERNELS) expect(isSwpruneKernel(kernelName), kernelName).toBe(true);
     // And it computes: a conv2d filter gradient needs one of those kernels.
     const g = tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid')))(tf.ones([3, 3, 1, 1])).dataSync());
     expect(Array.from(g)).toEqual(new Array(9).fill(1));

@@ -7,7 +7,7 @@
  *
  *   dx = conv2d(pad(dilate(dy, s), kh-1-top, kw-1-left), rot180(W)^T, 1, 'valid')
  *
- * dilate inserts s-1 zeros between pixels; the padding (or cropping, when the explicit padding
+ * dilate inserts s-1 zeros after every pixel; the padding (or cropping, when the explicit padding
  * is wider than the filter) makes the output exactly the input's size.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,11 +1,13 @@
 /**
  * The kernels swprune adds to (or replaces in) @tensorflow/tfjs-backend-wasm 4.22 so that CNNs
- * train on it. Found by running tf.grads through every op a conv/pool/batch-norm/dense/ReLU-family
- * classifier and the Winograd layer use, on wasm and on cpu:
+ * train on it, correctly and fast. Found by running tf.grads through every op a conv/pool/
+ * batch-norm/dense/ReLU-family classifier and the Winograd layer use, on wasm and on cpu:
  *   missing  Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
  *            DepthwiseConv2dNativeBackpropInput, UnsortedSegmentSum (gather's gradient)
- *   wrong    MaxPoolGrad (drops the gradient of windows whose values are all <= 0)
- *   slow     Conv2DBackpropInput (~10x a forward convolution; replaced by one)
+ *   wrong    MaxPoolGrad (loses the gradient of windows whose values are all <= 0),
+ *            OneHot (garbage for dtype float32)
+ *   slow     Conv2DBackpropInput (~10x a forward convolution), Tile (batch-norm gradient),
+ *            Sum and Mean over leading axes (batch-norm statistics, bias gradients)
  * Each is built from ops wasm runs natively, inside tf.tidy (no intermediate outlives the call).
  */
 // The wasm package registers its own kernels when first imported; import it before ours so that
@@ -17,30 +19,70 @@ import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dBackpropInputConfig } from './depthwise-backprop-input.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { oneHotConfig } from './one-hot.js';
+import { makeMeanConfig, makeSumConfig } from './reduce-leading.js';
+import { makeTileConfig } from './tile.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
 /** Why a kernel is registered: wasm lacks it, wasm's is wrong, or wasm's is much slower. */
 export type KernelReason = 'missing' | 'wrong' | 'slow';
 
-export const WASM_KERNELS: readonly { config: tf.KernelConfig; reason: KernelReason }[] = [
-  { config: conv2dBackpropFilterConfig, reason: 'missing' },
-  { config: depthwiseConv2dBackpropFilterConfig, reason: 'missing' },
-  { config: depthwiseConv2dBackpropInputConfig, reason: 'missing' },
-  { config: unsortedSegmentSumConfig, reason: 'missing' },
-  { config: maxPoolGradConfig, reason: 'wrong' },
-  { config: conv2dBackpropInputConfig, reason: 'slow' },
+export interface WasmKernel {
+  kernelName: string;
+  reason: KernelReason;
+  /** Our config, given the kernel registered before (for wrappers that fall back to it). */
+  make(previous: tf.KernelConfig | undefined): tf.KernelConfig;
+}
+
+const fixed = (config: tf.KernelConfig, reason: KernelReason): WasmKernel => ({
+  kernelName: config.kernelName,
+  reason,
+  make: () => config,
+});
+
+/** A 'slow' kernel that wraps wasm's own one, keeping it for the cases it does not speed up. */
+const wrapper = (kernelName: string, make: (previous: tf.KernelConfig) => tf.KernelConfig): WasmKernel => ({
+  kernelName,
+  reason: 'slow',
+  make: (previous) => {
+    if (!previous) throw new Error(`wasm kernel '${kernelName}' is not registered; is @tensorflow/tfjs-backend-wasm installed?`);
+    return make(previous);
+  },
+});
+
+export const WASM_KERNELS: readonly WasmKernel[] = [
+  fixed(conv2dBackpropFilterConfig, 'missing'),
+  fixed(depthwiseConv2dBackpropFilterConfig, 'missing'),
+  fixed(depthwiseConv2dBackpropInputConfig, 'missing'),
+  fixed(unsortedSegmentSumConfig, 'missing'),
+  fixed(maxPoolGradConfig, 'wrong'),
+  fixed(oneHotConfig, 'wrong'),
+  fixed(conv2dBackpropInputConfig, 'slow'),
+  wrapper(tf.Tile, makeTileConfig),
+  wrapper(tf.Sum, makeSumConfig),
+  wrapper(tf.Mean, makeMeanConfig),
 ];
 
+const ours = new Set<tf.KernelFunc>();
+
+/** True when the wasm kernel registered under `kernelName` is one of swprune's. */
+export function isSwpruneKernel(kernelName: string): boolean {
+  const k = tf.getKernel(kernelName, 'wasm');
+  return k !== undefined && ours.has(k.kernelFunc);
+}
+
 /**
- * Registers every kernel of WASM_KERNELS for backend 'wasm', replacing any other registration
- * of the same kernel. Idempotent: a kernel already registered with our function is left alone.
- * Safe to call before or after the wasm backend is initialised (kernels are looked up per call).
+ * Registers every kernel of WASM_KERNELS for backend 'wasm', replacing (or wrapping) the
+ * registered one. Idempotent: a kernel that is already ours is left alone. Safe before or after
+ * the wasm backend starts (kernels are looked up per call; wrapped kernels keep their setup).
  */
 export function registerWasmKernels(): void {
-  for (const { config } of WASM_KERNELS) {
-    const current = tf.getKernel(config.kernelName, 'wasm');
-    if (current?.kernelFunc === config.kernelFunc) continue;
-    if (current) tf.unregisterKernel(config.kernelName, 'wasm');
+  for (const entry of WASM_KERNELS) {
+    if (isSwpruneKernel(entry.kernelName)) continue;
+    const previous = tf.getKernel(entry.kernelName, 'wasm');
+    const config = entry.make(previous);
+    if (previous) tf.unregisterKernel(entry.kernelName, 'wasm');
     tf.registerKernel(config);
+    ours.add(config.kernelFunc);
   }
 }

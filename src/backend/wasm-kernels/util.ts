@@ -39,22 +39,23 @@ export function padOrCrop(t: tf.Tensor4D, top: number, bottom: number, left: num
 }
 
 /**
- * Inserts s-1 zeros between neighbouring pixels (the adjoint of striding):
- * [N, H, W, C] -> [N, (H-1)*sh + 1, (W-1)*sw + 1, C], out[n, i*sh, j*sw, c] = t[n, i, j, c].
- * Rank-4 pads and reshapes only.
+ * Inserts s-1 zeros after every pixel (the adjoint of striding):
+ * [N, H, W, C] -> [N, H*sh, W*sw, C], out[n, i*sh, j*sw, c] = t[n, i, j, c], zero elsewhere.
+ * The last sh-1 rows and sw-1 columns are zeros; callers fold them into their padding (cropping
+ * with a slice is slow on wasm). Rank-4 pads and reshapes only.
  */
 export function dilateSpatial(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
-  if (sh === 1 && sw === 1) return t;
   const [n, h, w, c] = t.shape;
-  let rows: tf.Tensor4D = t;
+  let out: tf.Tensor4D = t;
   if (sh > 1) {
     const r = tf.pad(tf.reshape(t, [n, h, 1, w * c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]);
-    rows = tf.slice(tf.reshape<tf.Rank.R4>(r, [n, h * sh, w, c]), [0, 0, 0, 0], [n, (h - 1) * sh + 1, w, c]);
+    out = tf.reshape<tf.Rank.R4>(r, [n, h * sh, w, c]);
   }
-  if (sw === 1) return rows;
-  const hh = rows.shape[1];
-  const col = tf.pad(tf.reshape(rows, [n * hh, w, 1, c]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]);
-  return tf.slice(tf.reshape<tf.Rank.R4>(col, [n, hh, w * sw, c]), [0, 0, 0, 0], [n, hh, (w - 1) * sw + 1, c]);
+  if (sw > 1) {
+    const col = tf.pad(tf.reshape(out, [n * h * sh, w, 1, c]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]);
+    out = tf.reshape<tf.Rank.R4>(col, [n, h * sh, w * sw, c]);
+  }
+  return out;
 }
 
 /**

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerWasmKernels, WASM_KERNELS } from '../../../src/backend/wasm-kernels/index.js';
+import { isSwpruneKernel, registerWasmKernels, WASM_KERNELS } from '../../../src/backend/wasm-kernels/index.js';
 import { onBackend, seeded } from '../helpers.js';
 
 afterAll(() => tf.env().set('IS_TEST', false));
 
-/** One gradient step through every registered kernel (conv, depthwise, max-pool, gather). */
+/** One gradient step through every registered kernel (conv, depthwise, max-pool, gather, batch norm, one-hot). */
 function gradsThroughAllKernels(): void {
   tf.tidy(() => {
     const x = tf.tensor4d(seeded(2 * 7 * 6 * 3, 1), [2, 7, 6, 3]);
@@ -14,8 +14,11 @@ function gradsThroughAllKernels(): void {
     tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => {
       const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same');
       const z = tf.depthwiseConv2d(y, c as tf.Tensor4D, 1, 'same');
-      const p = tf.maxPool(z, 2, 1, 'valid');
-      return tf.sum(tf.gather(p, [0, 3, 3], 3));
+      const { mean, variance } = tf.moments(z, [0, 1, 2]);
+      const bn = tf.batchNorm(z, mean, variance, tf.zeros([8]), tf.ones([8]), 1e-3) as tf.Tensor4D;
+      const p = tf.maxPool(bn, 2, 1, 'valid');
+      const labels = tf.oneHot(tf.tensor1d([1, 0, 2], 'int32'), 8, 1, 0, 'float32');
+      return tf.add(tf.sum(tf.gather(p, [0, 3, 3], 3)), tf.sum(labels));
     })([x, w, dw]);
   });
 }
@@ -23,20 +26,25 @@ function gradsThroughAllKernels(): void {
 describe('registerWasmKernels', () => {
   it('registers every kernel for wasm, and calling it again changes nothing', async () => {
     registerWasmKernels();
-    const first = WASM_KERNELS.map(({ config }) => tf.getKernel(config.kernelName, 'wasm')?.kernelFunc);
+    const first = WASM_KERNELS.map(({ kernelName }) => tf.getKernel(kernelName, 'wasm')?.kernelFunc);
+    expect(WASM_KERNELS.every(({ kernelName }) => isSwpruneKernel(kernelName))).toBe(true);
     registerWasmKernels();
-    const second = WASM_KERNELS.map(({ config }) => tf.getKernel(config.kernelName, 'wasm')?.kernelFunc);
-    expect(first).toEqual(WASM_KERNELS.map(({ config }) => config.kernelFunc));
+    const second = WASM_KERNELS.map(({ kernelName }) => tf.getKernel(kernelName, 'wasm')?.kernelFunc);
     expect(second).toEqual(first);
+    expect(isSwpruneKernel('Conv2D')).toBe(false);
   });
 
-  it('names the six kernels and why each is there', () => {
-    expect(WASM_KERNELS.map(({ config, reason }) => `${config.kernelName}:${reason}`).sort()).toEqual([
+  it('names the kernels and why each is there', () => {
+    expect(WASM_KERNELS.map(({ kernelName, reason }) => `${kernelName}:${reason}`).sort()).toEqual([
       'Conv2DBackpropFilter:missing',
       'Conv2DBackpropInput:slow',
       'DepthwiseConv2dNativeBackpropFilter:missing',
       'DepthwiseConv2dNativeBackpropInput:missing',
       'MaxPoolGrad:wrong',
+      'Mean:slow',
+      'OneHot:wrong',
+      'Sum:slow',
+      'Tile:slow',
       'UnsortedSegmentSum:missing',
     ]);
   });
