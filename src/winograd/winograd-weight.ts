@@ -1,0 +1,58 @@
+import type { WinogradTile } from './tile.js';
+
+/**
+ * Winograd-domain weights W = G g G^T (T x T per kernel), computed in float64.
+ */
+
+/** One kernel: g is r x r, the result T x T. */
+export function winogradKernel(tile: WinogradTile, g: readonly (readonly number[])[]): number[][] {
+  const { G, T, r } = tile;
+  const Gg = G.map((Gi) => Array.from({ length: r }, (_, l) => Gi.reduce((acc, Gik, k) => acc + Gik * g[k]![l]!, 0)));
+  return Array.from({ length: T }, (_, i) =>
+    Array.from({ length: T }, (_, j) => Gg[i]!.reduce((acc, v, l) => acc + v * G[j]![l]!, 0)),
+  );
+}
+
+/**
+ * A whole layer. `g` holds spatial weights in ONNX layout OIHW (cout x cin x r x r); the result
+ * is in the Winograd op's per-position layout [T*T, cin, cout], index ((i*T + j)*cin + ci)*cout + co,
+ * so that position p's slice is the matrix W_p of M_p = V_p x W_p (METHOD.md).
+ */
+export function winogradWeight(
+  tile: WinogradTile,
+  g: ArrayLike<number>,
+  cout: number,
+  cin: number,
+): Float64Array {
+  const { G, T, r } = tile;
+  if (g.length !== cout * cin * r * r) {
+    throw new RangeError(`winogradWeight: expected ${cout}x${cin}x${r}x${r} weights, got ${g.length} values`);
+  }
+  const out = new Float64Array(T * T * cin * cout);
+  const Gg = new Float64Array(T * r);
+  for (let co = 0; co < cout; co++) {
+    for (let ci = 0; ci < cin; ci++) {
+      const base = (co * cin + ci) * r * r;
+      for (let i = 0; i < T; i++)
+        for (let l = 0; l < r; l++) {
+          let s = 0;
+          for (let k = 0; k < r; k++) s += G[i]![k]! * g[base + k * r + l]!;
+          Gg[i * r + l] = s;
+        }
+      for (let i = 0; i < T; i++)
+        for (let j = 0; j < T; j++) {
+          let s = 0;
+          for (let l = 0; l < r; l++) s += Gg[i * r + l]! * G[j]![l]!;
+          out[((i * T + j) * cin + ci) * cout + co] = s;
+        }
+    }
+  }
+  return out;
+}
+
+/** Fraction of exact zeros: the Winograd-domain sparsity of a layer's weights. */
+export function winogradSparsity(w: ArrayLike<number>): number {
+  let zeros = 0;
+  for (let i = 0; i < w.length; i++) if (w[i] === 0) zeros++;
+  return w.length === 0 ? 0 : zeros / w.length;
+}
