@@ -4,6 +4,7 @@ import { winogradConv2d } from '../../src/ops/winograd-conv2d.js';
 import { disposeWinogradConstants } from '../../src/ops/winograd-constants.js';
 import type { WinogradPad } from '../../src/ops/winograd-plan.js';
 import type { WinogradTile } from '../../src/winograd/tile.js';
+import { getTile } from '../../src/winograd/tiles.js';
 import { F2, F4, hwio, randomArray, relError, winogradWeightF64 } from './helpers.js';
 
 /** Forward tolerance for F(2x2,3x3) and F(4x4,3x3): max abs error / max |conv2d output|. */
@@ -46,6 +47,23 @@ describe('winogradConv2d forward equals tf.conv2d (cpu)', () => {
           expect(compareForward(tile, N, H, W, cin, cout, pad, H * 31 + W)).toBeLessThan(FWD_TOL);
         });
       }
+    }
+  }
+});
+
+/**
+ * The T = 8 tiles lose more float32 accuracy (docs/winograd.md measures up to 8.1e-6 relative
+ * on a 32-channel layer); held to 5e-5, about 6x the measured error.
+ */
+const FWD_TOL_T8 = 5e-5;
+
+describe('winogradConv2d forward, T = 8 tiles from getTile (cpu)', () => {
+  for (const tile of [getTile(8, 3), getTile(8, 5)]) {
+    for (const [N, H, W, cin, cout] of [[1, 9, 11, 3, 2], [2, 16, 16, 8, 8]] as const) {
+      it(`${tile.name} N=${N} ${H}x${W} ${cin}->${cout}`, () => {
+        expect(compareForward(tile, N, H, W, cin, cout, 'same', H + W)).toBeLessThan(FWD_TOL_T8);
+        expect(compareForward(tile, N, H, W, cin, cout, 'valid', H + W + 1)).toBeLessThan(FWD_TOL_T8);
+      });
     }
   }
 });
