@@ -69,4 +69,6 @@ export interface LoadedModel {
   readonly graph: Graph;
   /** Opaque per-format state (original protobuf, model.json topology...) for the exporter. */
   readonly source: unknown;
+  /** Things the reader changed or could not keep (e.g. float16 weights converted to float32). */
+  readonly warnings: readonly string[];
 }

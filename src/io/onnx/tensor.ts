@@ -1,0 +1,139 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SwpruneError } from '../../errors.js';
+import type { Param } from '../../graph/ir.js';
+import { onnx, toNumber } from './proto.js';
+
+const DT = onnx.TensorProto.DataType;
+
+/** Context for decoding: where the model lives (external data) and where warnings go. */
+export interface TensorContext {
+  readonly modelPath: string;
+  readonly modelDir: string;
+  readonly warn: (message: string) => void;
+}
+
+const bad = (ctx: TensorContext, what: string) =>
+  new SwpruneError('E_MODEL', `${ctx.modelPath}: ${what}; re-export the model (e.g. torch.onnx.export) and try again`);
+
+/** float16 bits -> float32 value. */
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? Number.NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+/** The tensor's raw bytes: inline raw_data or external data beside the model. */
+function rawBytes(t: InstanceType<typeof onnx.TensorProto>, ctx: TensorContext): Uint8Array | undefined {
+  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
+    const entries = new Map(t.externalData.map((e) => [e.key, e.value]));
+    const location = entries.get('location');
+    if (!location) throw bad(ctx, `tensor "${t.name}" has external data without a location`);
+    const file = join(ctx.modelDir, location);
+    let data: Buffer;
+    try {
+      data = readFileSync(file);
+    } catch {
+      throw new SwpruneError(
+        'E_MODEL',
+        `${ctx.modelPath}: tensor "${t.name}" keeps its data in "${location}", which was not found beside the model; put that file next to the .onnx file`,
+      );
+    }
+    const offset = Number(entries.get('offset') ?? 0);
+    const length = entries.has('length') ? Number(entries.get('length')) : data.length - offset;
+    if (offset + length > data.length) throw bad(ctx, `external data file "${location}" is shorter than tensor "${t.name}" needs`);
+    return new Uint8Array(data.buffer, data.byteOffset + offset, length);
+  }
+  return t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
+}
+
+/** Copies bytes into a fresh aligned buffer (protobuf payloads are not aligned). */
+function aligned(bytes: Uint8Array): ArrayBuffer {
+  return bytes.slice().buffer;
+}
+
+/**
+ * Decodes a TensorProto into a Param: float32 stays float32; float16 and float64 become
+ * float32 (with a warning); int64 becomes BigInt64Array, int32-like types Int32Array.
+ * Checks that the element count matches the dims.
+ */
+export function decodeTensor(t: InstanceType<typeof onnx.TensorProto>, ctx: TensorContext): Param {
+  const dims = t.dims.map((d) => toNumber(d));
+  const count = dims.reduce((a, b) => a * b, 1);
+  const raw = rawBytes(t, ctx);
+  const name = t.name;
+  const sizeCheck = (n: number) => {
+    if (n !== count) throw bad(ctx, `tensor "${name}" has ${n} values but its dims [${dims.join(', ')}] need ${count} (file truncated or corrupt)`);
+  };
+  switch (t.dataType) {
+    case DT.FLOAT: {
+      if (raw) {
+        if (raw.length % 4) throw bad(ctx, `tensor "${name}" has ${raw.length} bytes of float32 data`);
+        sizeCheck(raw.length / 4);
+        return { name, dims, data: new Float32Array(aligned(raw)) };
+      }
+      sizeCheck(t.floatData.length);
+      return { name, dims, data: Float32Array.from(t.floatData) };
+    }
+    case DT.DOUBLE:
+    case DT.FLOAT16: {
+      ctx.warn(`tensor "${name}" is ${t.dataType === DT.DOUBLE ? 'float64' : 'float16'}; converted to float32`);
+      let values: ArrayLike<number>;
+      if (t.dataType === DT.DOUBLE) values = raw ? new Float64Array(aligned(raw)) : t.doubleData;
+      else {
+        const bits = raw ? new Uint16Array(aligned(raw)) : t.int32Data;
+        values = Array.from(bits, halfToFloat);
+      }
+      sizeCheck(values.length);
+      return { name, dims, data: Float32Array.from(values) };
+    }
+    case DT.INT64: {
+      if (raw) {
+        sizeCheck(raw.length / 8);
+        return { name, dims, data: new BigInt64Array(aligned(raw)) };
+      }
+      sizeCheck(t.int64Data.length);
+      return { name, dims, data: BigInt64Array.from(t.int64Data, (v) => BigInt(v.toString())) };
+    }
+    case DT.INT32:
+    case DT.INT8:
+    case DT.UINT8:
+    case DT.INT16:
+    case DT.UINT16:
+    case DT.BOOL: {
+      if (raw) {
+        const view =
+          t.dataType === DT.INT32 ? new Int32Array(aligned(raw))
+          : t.dataType === DT.INT8 ? new Int8Array(aligned(raw))
+          : t.dataType === DT.INT16 ? new Int16Array(aligned(raw))
+          : t.dataType === DT.UINT16 ? new Uint16Array(aligned(raw))
+          : new Uint8Array(aligned(raw));
+        sizeCheck(view.length);
+        return { name, dims, data: Int32Array.from(view) };
+      }
+      sizeCheck(t.int32Data.length);
+      return { name, dims, data: Int32Array.from(t.int32Data) };
+    }
+    default:
+      throw bad(ctx, `tensor "${name}" has data type ${DT[t.dataType] ?? t.dataType}, which swprune does not read`);
+  }
+}
+
+/** A float32 Param as a TensorProto with raw_data (what the writer emits for changed weights). */
+export function encodeFloatTensor(p: Param): InstanceType<typeof onnx.TensorProto> {
+  if (!(p.data instanceof Float32Array)) throw new Error(`encodeFloatTensor: ${p.name} is not float32`);
+  const bytes = new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength).slice();
+  return onnx.TensorProto.create({ name: p.name, dims: [...p.dims], dataType: DT.FLOAT, rawData: bytes });
+}
+
+/** Any Param as a TensorProto (float32, int64 or int32). */
+export function encodeTensor(p: Param): InstanceType<typeof onnx.TensorProto> {
+  if (p.data instanceof Float32Array) return encodeFloatTensor(p);
+  const data = p.data;
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+  const dataType = data instanceof BigInt64Array ? DT.INT64 : DT.INT32;
+  return onnx.TensorProto.create({ name: p.name, dims: [...p.dims], dataType, rawData: bytes });
+}
