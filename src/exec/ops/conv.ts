@@ -1,0 +1,139 @@
+import * as tf from '@tensorflow/tfjs';
+import type { GraphNode, Param } from '../../graph/ir.js';
+import { winogradConv2d } from '../../ops/winograd-conv2d.js';
+import { getTile } from '../../winograd/tiles.js';
+import type { CompileContext, Kernel, OpCompiler, VariableSpec } from '../op-types.js';
+import { asFloat, float, toNhwc } from '../values.js';
+import { num, nums, str, unsupportedAttr } from './attrs.js';
+
+type Explicit = [[number, number], [number, number], [number, number], [number, number]];
+
+/** ONNX spatial padding for one conv/pool call, as tfjs explicit NHWC padding. */
+export function spatialPadding(
+  n: GraphNode,
+  inH: number,
+  inW: number,
+  kernel: readonly number[],
+  strides: readonly number[],
+  dilations: readonly number[] = [1, 1],
+): Explicit {
+  const auto = str(n, 'auto_pad', 'NOTSET');
+  if (auto === 'VALID') return [[0, 0], [0, 0], [0, 0], [0, 0]];
+  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
+    const one = (size: number, k: number, s: number, d: number): [number, number] => {
+      const total = Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
+      const small = Math.floor(total / 2);
+      return auto === 'SAME_UPPER' ? [small, total - small] : [total - small, small];
+    };
+    return [[0, 0], one(inH, kernel[0]!, strides[0]!, dilations[0]!), one(inW, kernel[1]!, strides[1]!, dilations[1]!), [0, 0]];
+  }
+  const p = nums(n, 'pads', [0, 0, 0, 0]);
+  return [[0, 0], [p[0]!, p[2]!], [p[1]!, p[3]!], [0, 0]];
+}
+
+const copyF32 = (t: Float32Array) => Float32Array.from(t);
+
+/** OIHW <-> HWIO, the tfjs conv2d filter layout. */
+export const CONV_WEIGHT: VariableSpec = {
+  trainable: true,
+  toExec: (p) => tf.tidy(() => tf.transpose(tf.tensor4d(p.data as Float32Array, p.dims as [number, number, number, number]), [2, 3, 1, 0])),
+  toOnnx: (values, p) => {
+    const [O, I, H, W] = p.dims as [number, number, number, number];
+    const out = new Float32Array(values.length);
+    for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++)
+      out[((o * I + i) * H + h) * W + w] = values[((h * W + w) * I + i) * O + o]!;
+    return out;
+  },
+};
+
+/** Depthwise: OIHW [C*mult, 1, kh, kw] <-> tfjs [kh, kw, C, mult]. */
+function depthwiseWeight(C: number): VariableSpec {
+  return {
+    trainable: true,
+    toExec: (p) => {
+      const [O, , H, W] = p.dims as [number, number, number, number];
+      const mult = O / C;
+      return tf.tidy(() => tf.transpose(tf.reshape(tf.tensor(p.data as Float32Array, [C, mult, H, W]), [C, mult, H, W]), [2, 3, 0, 1]));
+    },
+    toOnnx: (values, p) => {
+      const [O, , H, W] = p.dims as [number, number, number, number];
+      const mult = O / C;
+      const out = new Float32Array(values.length);
+      for (let c = 0; c < C; c++) for (let k = 0; k < mult; k++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++)
+        out[((c * mult + k) * H + h) * W + w] = values[((h * W + w) * C + c) * mult + k]!;
+      return out;
+    },
+  };
+}
+
+/** A float parameter kept as-is (biases, BN scale/shift, 1-D things). */
+export const PLAIN: VariableSpec = {
+  trainable: true,
+  toExec: (p) => tf.tensor(p.data as Float32Array, [...p.dims]),
+  toOnnx: (values) => copyF32(values),
+};
+
+function biasVariable(n: GraphNode, ctx: CompileContext): tf.Variable | undefined {
+  const name = n.inputs[2];
+  return name ? ctx.variable(name, PLAIN) : undefined;
+}
+
+export const conv: OpCompiler = (n, ctx) => {
+  const weight: Param = ctx.param(n, n.inputs[1]!);
+  if (weight.dims.length !== 4) throw unsupportedAttr(n, `a ${weight.dims.length - 2}-D convolution`);
+  const [, cinPerGroup, kh, kw] = weight.dims as [number, number, number, number];
+  const group = num(n, 'group', 1);
+  const strides = nums(n, 'strides', [1, 1]) as [number, number];
+  const dilations = nums(n, 'dilations', [1, 1]) as [number, number];
+  const bias = biasVariable(n, ctx);
+  const cin = cinPerGroup * group;
+  const depthwise = group > 1 && cinPerGroup === 1 && group === cin;
+  const filter = depthwise ? ctx.variable(n.inputs[1]!, depthwiseWeight(cin)) : ctx.variable(n.inputs[1]!, CONV_WEIGHT);
+  return ([x]) => {
+    const xv = toNhwc(asFloat(x, n.name));
+    const pad = spatialPadding(n, xv.shape[1], xv.shape[2], [kh, kw], strides, dilations);
+    const padded = pad.some(([a, b]) => a || b) ? tf.pad(xv, pad) : xv;
+    let y: tf.Tensor4D;
+    if (depthwise) {
+      y = tf.depthwiseConv2d(padded, filter as tf.Tensor4D, strides, 'valid', 'NHWC', dilations);
+    } else if (group === 1) {
+      y = tf.conv2d(padded, filter as tf.Tensor4D, strides, 'valid', 'NHWC', dilations);
+    } else {
+      const xs = tf.split(padded, group, 3);
+      const ws = tf.split(filter, group, 3);
+      y = tf.concat(xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, ws[g] as tf.Tensor4D, strides, "valid", "NHWC", dilations)), 3) as tf.Tensor4D;
+    }
+    return [float(bias ? tf.add(y, bias) : y, true)];
+  };
+};
+
+/** WinogradConv weight: ONNX [Cout, Cin, T, T] <-> op layout [T*T, Cin, Cout]. */
+export const WINOGRAD_WEIGHT: VariableSpec = {
+  trainable: true,
+  toExec: (p) => {
+    const [O, I, T] = p.dims as [number, number, number, number];
+    return tf.tidy(() => tf.reshape(tf.transpose(tf.tensor4d(p.data as Float32Array, [O, I, T, T]), [2, 3, 1, 0]), [T * T, I, O]));
+  },
+  toOnnx: (values, p) => {
+    const [O, I, T] = p.dims as [number, number, number, number];
+    const out = new Float32Array(values.length);
+    for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) for (let q = 0; q < T * T; q++)
+      out[(o * I + i) * T * T + q] = values[(q * I + i) * O + o]!;
+    return out;
+  },
+};
+
+/** swprune's Winograd layer (domain ai.swprune): attrs tile (T), kernel (r), pads [t, l, b, r]. */
+export const winogradConv: OpCompiler = (n, ctx) => {
+  const tile = getTile(num(n, 'tile', 6), num(n, 'kernel', 3));
+  const w = ctx.variable(n.inputs[1]!, WINOGRAD_WEIGHT);
+  const bias = biasVariable(n, ctx);
+  const p = nums(n, 'pads', [0, 0, 0, 0]);
+  const pad: [number, number, number, number] = [p[0]!, p[2]!, p[1]!, p[3]!];
+  return ([x]) => {
+    const xv = toNhwc(asFloat(x, n.name));
+    return [float(winogradConv2d(xv, w as tf.Tensor3D, tile, bias ? { pad, bias: bias as tf.Tensor1D } : { pad }), true)];
+  };
+};
+
+export type { Kernel };

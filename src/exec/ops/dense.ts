@@ -1,0 +1,41 @@
+import * as tf from '@tensorflow/tfjs';
+import type { OpCompiler, VariableSpec } from '../op-types.js';
+import { asFloat, float, logical } from '../values.js';
+import { num, unsupportedAttr } from './attrs.js';
+import { PLAIN } from './conv.js';
+
+/** A Gemm B stored [N, K] (transB=1, PyTorch Linear) <-> executor [K, N]. */
+const TRANSPOSED: VariableSpec = {
+  trainable: true,
+  toExec: (p) => tf.tidy(() => tf.transpose(tf.tensor2d(p.data as Float32Array, p.dims as [number, number]))),
+  toOnnx: (values, p) => {
+    const [N, K] = p.dims as [number, number];
+    const out = new Float32Array(values.length);
+    for (let i = 0; i < N; i++) for (let k = 0; k < K; k++) out[i * K + k] = values[k * N + i]!;
+    return out;
+  },
+};
+
+/** Gemm: Y = alpha * A' B' + beta * C with B (and C) parameters; A from the graph. */
+export const gemm: OpCompiler = (n, ctx) => {
+  if (num(n, 'transA', 0) !== 0) throw unsupportedAttr(n, 'transA=1');
+  const b = ctx.variable(n.inputs[1]!, num(n, 'transB', 0) ? TRANSPOSED : PLAIN);
+  const c = n.inputs[2] ? ctx.variable(n.inputs[2], PLAIN) : undefined;
+  const alpha = num(n, 'alpha', 1);
+  const beta = num(n, 'beta', 1);
+  return ([a]) => {
+    let y = tf.matMul(logical(asFloat(a, n.name)) as tf.Tensor2D, b as tf.Tensor2D);
+    if (alpha !== 1) y = tf.mul(y, alpha);
+    if (c) y = tf.add(y, beta === 1 ? c : tf.mul(c, beta));
+    return [float(y)];
+  };
+};
+
+/** MatMul with a parameter right operand (a Linear layer without bias). */
+export const matMul: OpCompiler = (n, ctx) => {
+  if (!ctx.isParam(n.inputs[1]!)) {
+    return ([a, b]) => [float(tf.matMul(logical(asFloat(a, n.name)), logical(asFloat(b, n.name))))];
+  }
+  const b = ctx.variable(n.inputs[1]!, PLAIN);
+  return ([a]) => [float(tf.matMul(logical(asFloat(a, n.name)), b))];
+};
