@@ -1,0 +1,45 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { SwpruneError } from '../errors.js';
+
+/** An IDX file (MNIST format): unsigned-byte data with its dimensions. */
+export interface IdxArray {
+  readonly dims: readonly number[];
+  readonly data: Uint8Array;
+}
+
+const dataError = (what: string) => new SwpruneError('E_DATA', what);
+
+/** Finds `name` or `name.gz` in `dir`. */
+export function findIdx(dir: string, name: string): string {
+  for (const candidate of [`${dir}/${name}`, `${dir}/${name}.gz`]) if (existsSync(candidate)) return candidate;
+  throw dataError(`${dir}: ${name}(.gz) not found; expected the four MNIST-format IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte)`);
+}
+
+/**
+ * Reads an IDX file, gzipped or not: magic 0x00 0x00 0x08 (unsigned byte) + rank, then the
+ * big-endian int32 dims, then the data. Wrong magic, type or size is an E_DATA error.
+ */
+export function readIdx(path: string, expectedRank: number): IdxArray {
+  let bytes: Uint8Array = readFileSync(path);
+  if (path.endsWith('.gz')) {
+    try {
+      bytes = gunzipSync(bytes);
+    } catch {
+      throw dataError(`${path}: not a valid gzip file (truncated or corrupt); re-download or unpack it`);
+    }
+  }
+  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) throw dataError(`${path}: not an IDX file (bad magic number)`);
+  if (bytes[2] !== 0x08) throw dataError(`${path}: IDX data type 0x${bytes[2]!.toString(16)} is not unsigned byte (0x08)`);
+  const rank = bytes[3]!;
+  if (rank !== expectedRank) throw dataError(`${path}: IDX file has ${rank} dimensions, expected ${expectedRank}`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < 4 + 4 * rank) throw dataError(`${path}: IDX header is truncated`);
+  const dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i));
+  const count = dims.reduce((a, b) => a * b, 1);
+  const offset = 4 + 4 * rank;
+  if (bytes.length - offset !== count) {
+    throw dataError(`${path}: IDX header says ${count} bytes of data (dims ${dims.join('x')}), the file has ${bytes.length - offset}; the file is truncated or corrupt`);
+  }
+  return { dims, data: bytes.subarray(offset) };
+}
