@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import type { CliIO } from './io.js';
+import { evalCommand } from './commands/eval.js';
+import { inspectCommand } from './commands/inspect.js';
 
 /**
  * A subcommand: adds itself to the program and returns the sub-Command it created.
@@ -8,4 +10,4 @@ import type { CliIO } from './io.js';
  */
 export type RegisterCommand = (program: Command, io: CliIO) => Command;
 
-export const COMMANDS: readonly RegisterCommand[] = [];
+export const COMMANDS: readonly RegisterCommand[] = [inspectCommand, evalCommand];

@@ -1,0 +1,41 @@
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { SwpruneError } from '../errors.js';
+import type { Graph, LoadedModel } from '../graph/ir.js';
+import { readOnnx, writeOnnx } from './onnx/index.js';
+
+/**
+ * Model files in and out by format: ONNX (`.onnx`) and TensorFlow.js layers models
+ * (`model.json` with weight shards, or the directory holding it). The table below is the one
+ * place that knows which reader/writer serves which path.
+ */
+interface Format {
+  readonly name: 'onnx' | 'tfjs';
+  readonly matches: (path: string) => boolean;
+  readonly read: (path: string) => LoadedModel;
+  readonly write: (model: LoadedModel, graph: Graph, path: string) => void;
+}
+
+const isTfjsPath = (p: string) => p.endsWith('.json') || (existsSync(p) && statSync(p).isDirectory() && existsSync(join(p, 'model.json')));
+
+const tfjsUnavailable = (): never => {
+  throw new SwpruneError('E_MODEL', 'TensorFlow.js layers models are not readable in this version of swprune; export the model to ONNX');
+};
+
+const FORMATS: readonly Format[] = [
+  { name: 'tfjs', matches: isTfjsPath, read: tfjsUnavailable, write: tfjsUnavailable },
+  // ONNX is the fallback: its reader says clearly when a file is not ONNX.
+  { name: 'onnx', matches: () => true, read: readOnnx, write: writeOnnx },
+];
+
+const formatOf = (path: string) => FORMATS.find((f) => f.matches(path))!;
+
+/** Reads a model file of any supported format into the IR. */
+export function loadModel(path: string): LoadedModel {
+  return formatOf(path).read(path);
+}
+
+/** Writes `graph` in the format `model` was read from (atomically). */
+export function saveModel(model: LoadedModel, graph: Graph, path: string): void {
+  FORMATS.find((f) => f.name === model.format)!.write(model, graph, path);
+}
