@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileGraph } from '../../src/exec/index.js';
-import { readOnnx } from '../../src/io/onnx/index.js';
+import { encodeOnnx, readOnnx } from '../../src/io/onnx/index.js';
+import { runOnnxRuntime } from '../helpers/onnxruntime.js';
 import { ONNX_FIXTURES, referenceIO } from '../helpers/fixtures.js';
 
 /** Executor vs PyTorch's own outputs: max abs difference / max |PyTorch output|. */
@@ -33,6 +34,25 @@ describe('compileGraph reproduces PyTorch on the ONNX fixtures', () => {
       const scale = Math.max(...Array.from(want, Math.abs));
       const err = Math.max(...Array.from(got, (v, i) => Math.abs(v - want[i]!)));
       expect(err / scale).toBeLessThan(TOL);
+      tf.dispose([x, logits]);
+      model.dispose();
+    });
+  }
+});
+
+describe('executor vs onnxruntime on written files', () => {
+  for (const [key, path] of Object.entries(ONNX_FIXTURES)) {
+    it(`${key}: a file written by swprune runs in onnxruntime with the executor's outputs (1e-4)`, async () => {
+      const loaded = readOnnx(path);
+      const model = compileGraph(loaded.graph);
+      const bytes = encodeOnnx(loaded, model.toGraph());
+      const io = referenceIO(path);
+      const ort = await runOnnxRuntime(bytes, { data: io.input.data, dims: io.input.shape });
+      const x = nhwc(io.input);
+      const logits = model.forward(x);
+      const ours = (key === 'opsZoo' ? tf.softmax(logits) : logits).dataSync();
+      const scale = Math.max(...Array.from(ort.data, Math.abs));
+      ours.forEach((v, i) => expect(Math.abs(v - ort.data[i]!) / scale).toBeLessThan(TOL));
       tf.dispose([x, logits]);
       model.dispose();
     });
