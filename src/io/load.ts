@@ -1,8 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SwpruneError } from '../errors.js';
 import type { Graph, LoadedModel } from '../graph/ir.js';
 import { readOnnx, writeOnnx } from './onnx/index.js';
+import { readTfjs, writeTfjs } from './tfjs/index.js';
 
 /**
  * Model files in and out by format: ONNX (`.onnx`) and TensorFlow.js layers models
@@ -18,12 +18,8 @@ interface Format {
 
 const isTfjsPath = (p: string) => p.endsWith('.json') || (existsSync(p) && statSync(p).isDirectory() && existsSync(join(p, 'model.json')));
 
-const tfjsUnavailable = (): never => {
-  throw new SwpruneError('E_MODEL', 'TensorFlow.js layers models are not readable in this version of swprune; export the model to ONNX');
-};
-
 const FORMATS: readonly Format[] = [
-  { name: 'tfjs', matches: isTfjsPath, read: tfjsUnavailable, write: tfjsUnavailable },
+  { name: 'tfjs', matches: isTfjsPath, read: readTfjs, write: writeTfjs },
   // ONNX is the fallback: its reader says clearly when a file is not ONNX.
   { name: 'onnx', matches: () => true, read: readOnnx, write: writeOnnx },
 ];

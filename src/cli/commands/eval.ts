@@ -6,7 +6,7 @@ export const evalCommand: RegisterCommand = (program, io) => {
   const cmd = program
     .command('eval')
     .description('top-1/top-5 accuracy and loss on the test split')
-    .argument('<model>', 'ONNX file (.onnx)');
+    .argument('<model>', 'ONNX file (.onnx) or TensorFlow.js model.json (or its directory)');
   addDataOptions(cmd, { batchSize: 256 });
   addBackendOption(cmd);
   addJsonOption(cmd);
