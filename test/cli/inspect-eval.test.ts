@@ -83,3 +83,16 @@ describe('bad input: one line, non-zero exit, no file written', () => {
     });
   }
 });
+
+describe('an ONNX file with an unsupported op', () => {
+  it('exits 1 with one line naming the node, the op and the opset', async () => {
+    const { readOnnx, encodeOnnx } = await import('../../src/io/onnx/index.js');
+    const model = readOnnx(ONNX_FIXTURES.smallCnn);
+    const graph = { ...model.graph, nodes: model.graph.nodes.map((n) => (n.op === 'MaxPool' ? { ...n, op: 'MaxUnpool' } : n)) };
+    const path = join(tmp(), 'unsupported.onnx');
+    writeFileSync(path, encodeOnnx(model, graph));
+    const r = spawnSync(process.execPath, [repoPath('bin/swprune.js'), 'inspect', path, '--backend', 'cpu'], { encoding: 'utf8' });
+    expect(r.status).toBe(EXIT.failure);
+    expect(r.stderr).toMatch(/^backend: cpu\nswprune: error\[E_UNSUPPORTED_OP\]: node "\/MaxPool" uses op MaxUnpool \(opset 11\), which swprune does not support; supported ops: [^\n]*\n$/);
+  });
+});
