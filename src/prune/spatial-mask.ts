@@ -1,0 +1,103 @@
+import { dependencySets } from '../winograd/dependency-sets.js';
+import type { WinogradTile } from '../winograd/tile.js';
+import { winogradWeight } from '../winograd/winograd-weight.js';
+
+/**
+ * Step 1 of spatial-Winograd pruning (METHOD.md), pure math on one layer's spatial weights
+ * g (ONNX OIHW, cout x cin x r x r).
+ *
+ * For each kernel (co, ci) and Winograd position (i, j), the group importance is
+ * max over S(i,j) of |g[k][l]|. Pruning at threshold t zeroes every group whose importance is
+ * below t; the kernel's mask is the union of the zeroed groups. Those W[i][j] become exact
+ * zeros; the layer's Winograd sparsity is counted on W = G g G^T in float64.
+ */
+export interface LayerWeights {
+  readonly g: Float32Array;
+  readonly cout: number;
+  readonly cin: number;
+}
+
+/** Group importances, [kernel][position] flattened: index (co*cin + ci) * T*T + p. */
+export function groupImportance(tile: WinogradTile, layer: LayerWeights): Float32Array {
+  const sets = dependencySets(tile);
+  const r2 = tile.r * tile.r;
+  const T2 = tile.T * tile.T;
+  const kernels = layer.cout * layer.cin;
+  const out = new Float32Array(kernels * T2);
+  for (let k = 0; k < kernels; k++) {
+    sets.forEach((set, p) => {
+      let m = 0;
+      for (const [a, b] of set) m = Math.max(m, Math.abs(layer.g[k * r2 + a * tile.r + b]!));
+      out[k * T2 + p] = m;
+    });
+  }
+  return out;
+}
+
+/** The spatial mask (1 keep, 0 pruned; same layout as g) for threshold t. */
+export function spatialMask(tile: WinogradTile, layer: LayerWeights, importance: Float32Array, threshold: number): Uint8Array {
+  const sets = dependencySets(tile);
+  const r2 = tile.r * tile.r;
+  const T2 = tile.T * tile.T;
+  const mask = new Uint8Array(layer.g.length).fill(1);
+  for (let k = 0; k < layer.cout * layer.cin; k++) {
+    sets.forEach((set, p) => {
+      if (importance[k * T2 + p]! < threshold) for (const [a, b] of set) mask[k * r2 + a * tile.r + b] = 0;
+    });
+  }
+  return mask;
+}
+
+/** g with the mask applied (a new array). */
+export function applyMask(g: Float32Array, mask: Uint8Array): Float32Array {
+  const out = new Float32Array(g.length);
+  for (let i = 0; i < g.length; i++) out[i] = mask[i] ? g[i]! : 0;
+  return out;
+}
+
+/** Counts of exact zeros in W = G g G^T (float64) and in g. */
+export function sparsityCounts(tile: WinogradTile, layer: LayerWeights): { winogradZeros: number; winogradTotal: number; spatialZeros: number; spatialTotal: number } {
+  const w = winogradWeight(tile, layer.g, layer.cout, layer.cin);
+  let winogradZeros = 0;
+  for (let i = 0; i < w.length; i++) if (w[i] === 0) winogradZeros++;
+  let spatialZeros = 0;
+  for (let i = 0; i < layer.g.length; i++) if (layer.g[i] === 0) spatialZeros++;
+  return { winogradZeros, winogradTotal: w.length, spatialZeros, spatialTotal: layer.g.length };
+}
+
+export interface ThresholdChoice {
+  readonly threshold: number;
+  readonly mask: Uint8Array;
+  /** Fraction of exactly-zero Winograd weights with this mask. */
+  readonly winogradSparsity: number;
+  /** False when the discrete groups do not allow getting within the tolerance of the target. */
+  readonly withinTolerance: boolean;
+}
+
+/**
+ * Bisection over the layer's sorted group importances for the threshold whose Winograd
+ * sparsity is closest to `target` (sparsity grows monotonically with the threshold). Reports
+ * whether the result is within `tolerance` (0.005 = half a percentage point).
+ */
+export function chooseThreshold(tile: WinogradTile, layer: LayerWeights, target: number, tolerance = 0.005): ThresholdChoice {
+  const importance = groupImportance(tile, layer);
+  const candidates = Float32Array.from(new Set(importance)).sort();
+  const evalAt = (t: number) => {
+    const mask = spatialMask(tile, layer, importance, t);
+    const c = sparsityCounts(tile, { ...layer, g: applyMask(layer.g, mask) });
+    return { threshold: t, mask, winogradSparsity: c.winogradZeros / c.winogradTotal };
+  };
+  // Thresholds between candidates: t = candidate[i] prunes groups with importance < candidate[i].
+  let lo = 0;
+  let hi = candidates.length; // index `candidates.length` means "prune everything".
+  const at = (i: number) => evalAt(i < candidates.length ? candidates[i]! : Infinity);
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (at(mid).winogradSparsity >= target) hi = mid;
+    else lo = mid + 1;
+  }
+  const above = at(lo);
+  const below = lo > 0 ? at(lo - 1) : above;
+  const best = Math.abs(below.winogradSparsity - target) < Math.abs(above.winogradSparsity - target) ? below : above;
+  return { ...best, withinTolerance: Math.abs(best.winogradSparsity - target) <= tolerance };
+}
