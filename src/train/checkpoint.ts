@@ -1,0 +1,52 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { SwpruneError } from '../errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+
+/**
+ * Checkpoint files: `SWPCKPT1`, a little-endian uint32 header length, a JSON header, then the
+ * float32 arrays it names. One file written atomically, so a run killed mid-write leaves the
+ * previous checkpoint intact.
+ */
+const MAGIC = 'SWPCKPT1';
+
+export interface CheckpointData {
+  /** Anything JSON: stage/epoch position, options, logs. */
+  readonly meta: Record<string, unknown>;
+  /** Named float32 arrays: parameters, masks, optimizer slots. */
+  readonly arrays: ReadonlyMap<string, Float32Array>;
+}
+
+export function saveCheckpoint(path: string, data: CheckpointData): void {
+  const entries: { name: string; offset: number; length: number }[] = [];
+  let offset = 0;
+  for (const [name, a] of data.arrays) {
+    entries.push({ name, offset, length: a.length });
+    offset += a.byteLength;
+  }
+  const header = Buffer.from(JSON.stringify({ meta: data.meta, arrays: entries }), 'utf8');
+  const head = Buffer.alloc(MAGIC.length + 4);
+  head.write(MAGIC, 0, 'ascii');
+  head.writeUInt32LE(header.length, MAGIC.length);
+  const blobs = [...data.arrays.values()].map((a) => Buffer.from(a.buffer, a.byteOffset, a.byteLength));
+  writeFileAtomic(path, Buffer.concat([head, header, ...blobs]));
+}
+
+export function loadCheckpoint(path: string): CheckpointData {
+  if (!existsSync(path)) throw new SwpruneError('E_USAGE', `--resume: no checkpoint at ${path}; run without --resume to start`);
+  const buf = readFileSync(path);
+  if (buf.subarray(0, MAGIC.length).toString('ascii') !== MAGIC) throw new SwpruneError('E_IO', `${path} is not a swprune checkpoint; delete it or run without --resume`);
+  const len = buf.readUInt32LE(MAGIC.length);
+  const start = MAGIC.length + 4;
+  const header = JSON.parse(buf.subarray(start, start + len).toString('utf8')) as {
+    meta: Record<string, unknown>;
+    arrays: { name: string; offset: number; length: number }[];
+  };
+  const base = start + len;
+  const arrays = new Map<string, Float32Array>();
+  for (const e of header.arrays) {
+    const bytes = buf.subarray(base + e.offset, base + e.offset + 4 * e.length);
+    if (bytes.length !== 4 * e.length) throw new SwpruneError('E_IO', `${path} is truncated; delete it or run without --resume`);
+    arrays.set(e.name, new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
+  }
+  return { meta: header.meta, arrays };
+}
