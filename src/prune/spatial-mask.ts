@@ -67,30 +67,43 @@ export function sparsityCounts(tile: WinogradTile, layer: LayerWeights): { winog
 
 export interface ThresholdChoice {
   readonly threshold: number;
-  readonly mask: Uint8Array;
-  /** Fraction of exactly-zero Winograd weights with this mask. */
+  /** One mask per layer. */
+  readonly masks: readonly Uint8Array[];
+  /** Fraction of exactly-zero Winograd weights over the layers together with these masks. */
   readonly winogradSparsity: number;
   /** False when the discrete groups do not allow getting within the tolerance of the target. */
   readonly withinTolerance: boolean;
 }
 
+export interface TiledLayer extends LayerWeights {
+  readonly tile: WinogradTile;
+}
+
 /**
- * Bisection over the layer's sorted group importances for the threshold whose Winograd
- * sparsity is closest to `target` (sparsity grows monotonically with the threshold). Reports
+ * Bisection over the sorted group importances for the one threshold whose Winograd sparsity
+ * (over `layers` together, weighted by size) is closest to `target`; sparsity grows
+ * monotonically with the threshold. Per-layer thresholds: call it with one layer. Reports
  * whether the result is within `tolerance` (0.005 = half a percentage point).
  */
-export function chooseThreshold(tile: WinogradTile, layer: LayerWeights, target: number, tolerance = 0.005): ThresholdChoice {
-  const importance = groupImportance(tile, layer);
-  const candidates = Float32Array.from(new Set(importance)).sort();
+export function chooseThreshold(layers: readonly TiledLayer[], target: number, tolerance = 0.005): ThresholdChoice {
+  const importances = layers.map((l) => groupImportance(l.tile, l));
+  const candidates = Float32Array.from(new Set(importances.flatMap((imp) => [...imp]))).sort();
   const evalAt = (t: number) => {
-    const mask = spatialMask(tile, layer, importance, t);
-    const c = sparsityCounts(tile, { ...layer, g: applyMask(layer.g, mask) });
-    return { threshold: t, mask, winogradSparsity: c.winogradZeros / c.winogradTotal };
+    let zeros = 0;
+    let total = 0;
+    const masks = layers.map((l, i) => {
+      const mask = spatialMask(l.tile, l, importances[i]!, t);
+      const c = sparsityCounts(l.tile, { ...l, g: applyMask(l.g, mask) });
+      zeros += c.winogradZeros;
+      total += c.winogradTotal;
+      return mask;
+    });
+    return { threshold: t, masks, winogradSparsity: zeros / total };
   };
-  // Thresholds between candidates: t = candidate[i] prunes groups with importance < candidate[i].
-  let lo = 0;
-  let hi = candidates.length; // index `candidates.length` means "prune everything".
+  // Index i means threshold candidates[i] (prune importances below it); length means all.
   const at = (i: number) => evalAt(i < candidates.length ? candidates[i]! : Infinity);
+  let lo = 0;
+  let hi = candidates.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (at(mid).winogradSparsity >= target) hi = mid;

@@ -38,13 +38,27 @@ describe('spatial structured pruning (METHOD.md step 1)', () => {
   for (const target of [0.2, 0.4, 0.6, 0.8]) {
     it(`bisection reaches ${target} Winograd sparsity within 0.5 pp on a 16x16 layer`, () => {
       const layer = randomLayer(16, 16, 3);
-      const choice = chooseThreshold(tile, layer, target);
+      const choice = chooseThreshold([{ ...layer, tile }], target);
       expect(choice.withinTolerance).toBe(true);
-      const c = sparsityCounts(tile, { ...layer, g: applyMask(layer.g, choice.mask) });
+      const c = sparsityCounts(tile, { ...layer, g: applyMask(layer.g, choice.masks[0]!) });
       expect(c.winogradZeros / c.winogradTotal).toBe(choice.winogradSparsity);
       expect(Math.abs(choice.winogradSparsity - target)).toBeLessThanOrEqual(0.005);
     });
   }
+
+  it('one global threshold over several layers reaches the overall target (0.5 pp)', () => {
+    const layers = [randomLayer(8, 4, 1), randomLayer(16, 8, 2)].map((l) => ({ ...l, tile }));
+    const choice = chooseThreshold(layers, 0.6);
+    let zeros = 0;
+    let total = 0;
+    layers.forEach((l, i) => {
+      const c = sparsityCounts(tile, { ...l, g: applyMask(l.g, choice.masks[i]!) });
+      zeros += c.winogradZeros;
+      total += c.winogradTotal;
+    });
+    expect(Math.abs(zeros / total - 0.6)).toBeLessThanOrEqual(0.005);
+    expect(zeros / total).toBe(choice.winogradSparsity);
+  });
 
   it('picks the achievable sparsity closest to the target and says whether it is within tolerance', () => {
     const t4 = getTile(4);
@@ -55,7 +69,7 @@ describe('spatial structured pruning (METHOD.md step 1)', () => {
       return c.winogradZeros / c.winogradTotal;
     });
     for (const target of [0.3, 0.5, 0.77]) {
-      const choice = chooseThreshold(t4, layer, target);
+      const choice = chooseThreshold([{ ...layer, tile: t4 }], target);
       const bestGap = Math.min(...levels.map((l) => Math.abs(l - target)));
       expect(Math.abs(choice.winogradSparsity - target)).toBe(bestGap);
       expect(choice.withinTolerance).toBe(bestGap <= 0.005);
