@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliIO } from './io.js';
 import { evalCommand } from './commands/eval.js';
 import { inspectCommand } from './commands/inspect.js';
+import { spatialCommand } from './commands/spatial.js';
 
 /**
  * A subcommand: adds itself to the program and returns the sub-Command it created.
@@ -10,4 +11,4 @@ import { inspectCommand } from './commands/inspect.js';
  */
 export type RegisterCommand = (program: Command, io: CliIO) => Command;
 
-export const COMMANDS: readonly RegisterCommand[] = [inspectCommand, evalCommand];
+export const COMMANDS: readonly RegisterCommand[] = [inspectCommand, evalCommand, spatialCommand];

@@ -71,3 +71,28 @@ export function addDataOptions(cmd: Command, defaults: { batchSize: number }): C
     .option('--limit <n>', 'use only the first n examples', positiveInt('--limit'))
     .option('--batch-size <n>', 'examples per batch', positiveInt('--batch-size'), defaults.batchSize);
 }
+
+/** Training options shared by `spatial` and `winograd`. */
+export function addTrainingOptions(cmd: Command): Command {
+  return cmd
+    .option('--epochs <n>', 'retraining epochs per stage', positiveInt('--epochs'), 1)
+    .option('--lr <x>', 'learning rate', finiteNumber('--lr'), 0.01)
+    .option('--momentum <x>', 'SGD momentum', finiteNumber('--momentum'), 0.9)
+    .option('--weight-decay <x>', 'weight decay (L2, coupled)', finiteNumber('--weight-decay'), 5e-4)
+    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']).default('sgd'))
+    .option('--lr-schedule <s>', 'constant, cosine or step:EVERY:GAMMA, over each stage', 'cosine')
+    .option('--seed <n>', 'random seed (shuffling, augmentation)', nonNegativeInt('--seed'), 1)
+    .option('--no-augment', 'no CIFAR augmentation (random crop + flip)')
+    .option('--resume', 'continue from the checkpoint next to -o');
+}
+
+/** Pruning-target options shared by `spatial` and `winograd`. */
+export function addPruneOptions(cmd: Command, defaults: { schedule: string }): Command {
+  return cmd
+    .requiredOption('-o, --out <file>', 'output model (same format as the input)')
+    .addOption(new Option('--tile <T>', 'Winograd input tile: 4 = F(2x2,3x3), 6 = F(4x4,3x3), 8 = F(6x6,3x3) / F(4x4,5x5)').choices(['4', '6', '8']).default('6'))
+    .option('--schedule <s1,s2,..>', `target Winograd-domain sparsity per stage (default ${defaults.schedule})`, numberList('--schedule'))
+    .option('--sparsity <s>', 'a single stage with this target', finiteNumber('--sparsity'))
+    .option('--layers <glob>', 'prune only convolutions whose node name matches (e.g. "*conv*")')
+    .option('--skip-first', 'do not prune the first candidate convolution');
+}

@@ -1,0 +1,34 @@
+import type { Graph } from '../graph/ir.js';
+import { sparsityCounts } from './spatial-mask.js';
+import type { PruneTarget } from './targets.js';
+
+/** Per-layer sparsity figures as logged and written to JSON (docs/json.md). */
+export interface LayerSparsity {
+  readonly name: string;
+  readonly target: number;
+  readonly winogradSparsity: number;
+  readonly spatialSparsity: number;
+  /** Winograd weights of the layer (Cout*Cin*T*T), the weight of this layer in overall figures. */
+  readonly winogradWeights: number;
+}
+
+/** The targets' sparsity in `graph` (W = G g G^T in float64; exact zeros). */
+export function layerSparsity(graph: Graph, targets: readonly PruneTarget[], targetOf: (t: PruneTarget) => number): LayerSparsity[] {
+  return targets.map((t) => {
+    const g = graph.params.get(t.weight)!.data as Float32Array;
+    const c = sparsityCounts(t.tile, { g, cout: t.cout, cin: t.cin });
+    return {
+      name: t.node.name,
+      target: targetOf(t),
+      winogradSparsity: c.winogradZeros / c.winogradTotal,
+      spatialSparsity: c.spatialZeros / c.spatialTotal,
+      winogradWeights: c.winogradTotal,
+    };
+  });
+}
+
+/** Size-weighted overall Winograd sparsity of the pruned layers. */
+export function overallSparsity(layers: readonly LayerSparsity[]): number {
+  const total = layers.reduce((s, l) => s + l.winogradWeights, 0);
+  return layers.reduce((s, l) => s + l.winogradSparsity * l.winogradWeights, 0) / Math.max(total, 1);
+}
