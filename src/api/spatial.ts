@@ -127,7 +127,7 @@ export async function runSpatial(opts: SpatialOptions, io: CliIO): Promise<Spati
     const slots: Record<string, Float32Array[]> = {};
     for (const n of meta.slotNames) slots[n] = [ck.arrays.get(`slot:${n}`)!];
     optState = { steps: meta.steps, slots };
-    io.stderr.write(`resuming from ${ckptPath}: stage ${stage + 1}, epoch ${epoch + 1}\n`);
+    io.stderr.write(`resuming from ${ckptPath} at stage ${stage + 1}/${targets.length}, ${epoch} of ${opts.epochs} epochs done\n`);
   }
 
   const model = compileGraph(graph);
@@ -241,7 +241,8 @@ export async function runSpatial(opts: SpatialOptions, io: CliIO): Promise<Spati
     return report;
   } catch (e) {
     if (e instanceof SwpruneError && e.code === 'E_TRAIN') {
-      throw new SwpruneError('E_TRAIN', `${e.message}; the last good checkpoint is ${ckptPath} (resume with --resume after lowering --lr)`);
+      const keep = existsSync(ckptPath) ? `the last good checkpoint is kept at ${ckptPath}; ` : '';
+      throw new SwpruneError('E_TRAIN', `${e.message}; ${keep}lower --lr (now ${opts.lr})${keep ? ' and rerun with --resume' : ''}`);
     }
     throw e;
   } finally {
