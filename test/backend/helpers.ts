@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
+import { mulberry32 } from '../../src/data/rng.js';
 
 /**
  * Tolerance for wasm-vs-cpu comparisons in float32: max |wasm - cpu| / max |cpu|. Both compute
@@ -11,18 +12,10 @@ import { selectBackend } from '../../src/backend/select.js';
  */
 export const REL_TOL = 1e-4;
 
-/** Deterministic pseudo-random numbers (mulberry32), uniform in [-1, 1). */
+/** Deterministic pseudo-random numbers (src/data/rng.ts's mulberry32), uniform in [-1, 1). */
 export function seeded(n: number, seed: number): Float32Array {
-  let a = seed >>> 0;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
+  const random = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => random() * 2 - 1);
 }
 
 /** max |got - ref| / max |ref| (ref all zero: max |got|). */

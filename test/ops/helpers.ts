@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WinogradTile } from '../../src/winograd/tile.js';
+import { mulberry32 } from '../../src/data/rng.js';
 
 export const F2: WinogradTile = {
   name: 'F(2x2,3x3)', m: 2, r: 3, T: 4, points: [0, 1, -1],
@@ -25,18 +26,10 @@ export const F4: WinogradTile = {
   AT: [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
 };
 
-/** Deterministic pseudo-random numbers (mulberry32), uniform in [-1, 1). */
+/** Deterministic pseudo-random numbers (src/data/rng.ts's mulberry32), uniform in [-1, 1). */
 export function randomArray(n: number, seed: number): Float64Array {
-  let a = seed >>> 0;
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
-  return out;
+  const random = mulberry32(seed);
+  return Float64Array.from({ length: n }, () => random() * 2 - 1);
 }
 
 /**

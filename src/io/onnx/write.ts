@@ -25,8 +25,8 @@ function sameData(a: Param, b: Param): boolean {
   return true;
 }
 
-function encodeNode(n: GraphNode): Uint8Array {
-  const proto = onnx.NodeProto.create({
+function nodeProto(n: GraphNode): InstanceType<typeof onnx.NodeProto> {
+  return onnx.NodeProto.create({
     name: n.name,
     opType: n.op,
     domain: n.domain,
@@ -34,7 +34,10 @@ function encodeNode(n: GraphNode): Uint8Array {
     output: [...n.outputs],
     attribute: encodeAttributes(n.attrs),
   });
-  return lengthDelimited(GRAPH_NODE_FIELD, onnx.NodeProto.encode(proto).finish());
+}
+
+function encodeNode(n: GraphNode): Uint8Array {
+  return lengthDelimited(GRAPH_NODE_FIELD, onnx.NodeProto.encode(nodeProto(n)).finish());
 }
 
 function encodeInitializer(p: Param): Uint8Array {
@@ -120,16 +123,7 @@ export function encodeFreshOnnx(graph: Graph): Uint8Array {
     opsetImport: [{ domain: '', version: graph.opset }, ...[...domains].map((domain) => ({ domain, version: 1 }))],
     graph: {
       name: 'swprune',
-      node: graph.nodes.map((n) =>
-        onnx.NodeProto.create({
-          name: n.name,
-          opType: n.op,
-          domain: n.domain,
-          input: [...n.inputs],
-          output: [...n.outputs],
-          attribute: encodeAttributes(n.attrs),
-        }),
-      ),
+      node: graph.nodes.map(nodeProto),
       initializer: [...graph.params.values()].map(encodeTensor),
       input: graph.inputs.map(valueInfo),
       output: graph.outputs.map(valueInfo),
