@@ -111,9 +111,9 @@ export async function runSpatial(opts: SpatialOptions, io: CliIO): Promise<Spati
   let optState: { steps: number; slots: Record<string, Float32Array[]> } | undefined;
   if (opts.resume) {
     const ck = loadCheckpoint(ckptPath);
-    const meta = ck.meta as { stage: number; epoch: number; stageLogs: StageLog[]; baseline: SpatialReport['baseline']; pruned?: StageLog['accuracyPruned']; stageLayers?: typeof stageLayers; model: string; targets: number[]; steps: number; slotNames: string[] };
-    if (meta.model !== resolve(opts.model) || meta.targets.join() !== targets.join()) {
-      throw usageError(`--resume: the checkpoint ${ckptPath} was made for another model or schedule; run without --resume to start over`);
+    const meta = ck.meta as { stage: number; epoch: number; stageLogs: StageLog[]; baseline: SpatialReport['baseline']; pruned?: StageLog['accuracyPruned']; stageLayers?: typeof stageLayers; model: string; targets: number[]; seed: number; steps: number; slotNames: string[] };
+    if (meta.model !== resolve(opts.model) || meta.targets.join() !== targets.join() || meta.seed !== opts.seed) {
+      throw usageError(`--resume: the checkpoint ${ckptPath} was made for another model, schedule or seed; run without --resume to start over`);
     }
     const params = new Map(graph.params);
     for (const [name, data] of ck.arrays) {
@@ -145,7 +145,7 @@ export async function runSpatial(opts: SpatialOptions, io: CliIO): Promise<Spati
     for (const [name, m] of masks) arrays.set(`mask:${name}`, Float32Array.from(m));
     for (const [name, s] of Object.entries(st.slots)) arrays.set(`slot:${name}`, s[0]!);
     saveCheckpoint(ckptPath, {
-      meta: { stage: at.stage, epoch: at.epoch, stageLogs, baseline, pruned, stageLayers, model: resolve(opts.model), targets, steps: st.steps, slotNames: Object.keys(st.slots) },
+      meta: { stage: at.stage, epoch: at.epoch, stageLogs, baseline, pruned, stageLayers, model: resolve(opts.model), targets, seed: opts.seed, steps: st.steps, slotNames: Object.keys(st.slots) },
       arrays,
     });
   };

@@ -22,7 +22,7 @@ export interface CompiledModel {
    * not applied (losses want logits; argmax is unchanged). Training mode uses batch statistics
    * (and updates the running ones) and dropout.
    */
-  forward(images: tf.Tensor4D, opts?: { training?: boolean }): tf.Tensor2D;
+  forward(images: tf.Tensor4D, opts?: { training?: boolean; seed?: number }): tf.Tensor2D;
   /** Logical (ONNX-layout) shapes of every value for a batch of one. */
   valueShapes(): ReadonlyMap<string, readonly number[]>;
   /** The graph with every variable's current value written back to its parameter. */
@@ -134,7 +134,7 @@ export function compileGraph(graph: Graph): CompiledModel {
       return new Map([...variables].map(([k, x]) => [k, x.v]));
     },
     forward(images, opts = {}) {
-      return tf.tidy(() => run(images, { training: opts.training ?? false }));
+      return tf.tidy(() => run(images, { training: opts.training ?? false, seed: opts.seed }));
     },
     valueShapes() {
       const { height, width, channels } = imageInputShape(graph);

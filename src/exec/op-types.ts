@@ -5,6 +5,8 @@ import type { Value } from './values.js';
 /** How a forward pass runs: training uses batch statistics and dropout. */
 export interface RunMode {
   readonly training: boolean;
+  /** Seed for dropout masks in training, so a resumed run repeats the same randomness. */
+  readonly seed?: number;
 }
 
 /** A compiled node: maps its input values (undefined for omitted optional inputs) to outputs. */

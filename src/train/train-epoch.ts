@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SwpruneError } from '../errors.js';
 import type { Split } from '../data/split.js';
 import type { CompiledModel } from '../exec/compile.js';
+import { deriveSeed } from '../data/rng.js';
 import type { Optimizer } from './optimizer.js';
 
 export interface EpochOptions {
@@ -36,7 +37,7 @@ export function trainEpoch(model: CompiledModel, split: Split, optimizer: Optimi
   let step = 0;
   for (const batch of split.batches({ batchSize: opts.batchSize, shuffle: true, seed: opts.seed, epoch: opts.epoch, limit: opts.limit, augment: opts.augment })) {
     const { value, grads } = tf.variableGrads(() => {
-      const logits = model.forward(batch.x, { training: true });
+      const logits = model.forward(batch.x, { training: true, seed: deriveSeed(opts.seed, opts.epoch, 2000 + step) });
       return tf.losses.softmaxCrossEntropy(tf.oneHot(batch.y, logits.shape[1]), logits) as tf.Scalar;
     }, vars);
     const loss = value.dataSync()[0]!;

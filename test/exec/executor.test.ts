@@ -102,3 +102,18 @@ describe('compileGraph', () => {
     expect(() => compileGraph(bad)).toThrow(/node "\/Relu" uses op NonMaxSuppression \(opset 11\), which swprune does not support; supported ops: Conv/);
   });
 });
+
+describe('dropout in training', () => {
+  it('is identity at inference and repeats its mask for the same seed', async () => {
+    const { loadModel } = await import('../../src/io/load.js');
+    const { repoPath } = await import('../helpers/fixtures.js');
+    const model = compileGraph(loadModel(repoPath('test/fixtures/tfjs/seq-cnn')).graph);
+    const x = images(2, 9);
+    const run = (o: { training?: boolean; seed?: number }) => Array.from(model.forward(x, o).dataSync());
+    expect(run({})).toEqual(run({}));
+    expect(run({ training: true, seed: 5 })).toEqual(run({ training: true, seed: 5 }));
+    expect(run({ training: true, seed: 5 })).not.toEqual(run({ training: true, seed: 6 }));
+    model.dispose();
+    x.dispose();
+  });
+});

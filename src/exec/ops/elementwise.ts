@@ -80,5 +80,7 @@ export const dropout: OpCompiler = (n) => ([x, ratio], mode) => {
   const v = asFloat(x, n.name);
   if (!mode.training) return [v];
   const rate = ratio ? (ratio.kind === 'int' ? ratio.data[0]! : (ratio.t.dataSync()[0] as number)) : num(n, 'ratio', 0.5);
-  return [float(rate > 0 ? tf.dropout(v.t, rate) : v.t, v.nhwc)];
+  // Each Dropout node gets its own stream from the step's seed.
+  const seed = mode.seed === undefined ? undefined : [...n.name].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, mode.seed);
+  return [float(rate > 0 ? tf.dropout(v.t, rate, undefined, seed) : v.t, v.nhwc)];
 };
