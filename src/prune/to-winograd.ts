@@ -1,0 +1,51 @@
+import type { Graph, GraphNode, Param } from '../graph/ir.js';
+import { SWPRUNE_DOMAIN } from '../io/onnx/write.js';
+import { winogradWeight } from '../winograd/winograd-weight.js';
+import type { PruneTarget } from './targets.js';
+
+/**
+ * Replaces each target Conv by a `WinogradConv` node (domain ai.swprune) whose trainable
+ * weight is W = G g G^T, computed in float64 and stored float32 in ONNX layout
+ * [Cout, Cin, T, T]. Attributes: tile (T), m, kernel (r), pads [top, left, bottom, right]
+ * (the Conv's explicit pads; stride-1 'SAME' auto_pad resolved). The bias input is kept.
+ */
+export function toWinogradGraph(graph: Graph, targets: readonly PruneTarget[]): Graph {
+  const byNode = new Map(targets.map((t) => [t.node, t]));
+  const params = new Map(graph.params);
+  const nodes: GraphNode[] = graph.nodes.map((n) => {
+    const t = byNode.get(n);
+    if (!t) return n;
+    const { tile, cout, cin } = t;
+    const g = graph.params.get(t.weight)!.data as Float32Array;
+    const perPosition = winogradWeight(tile, g, cout, cin); // [T*T, Cin, Cout]
+    const T2 = tile.T * tile.T;
+    const data = new Float32Array(perPosition.length);
+    for (let q = 0; q < T2; q++) for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++)
+      data[(co * cin + ci) * T2 + q] = perPosition[(q * cin + ci) * cout + co]!;
+    const name = `${t.weight}.winograd`;
+    const param: Param = { name, dims: [cout, cin, tile.T, tile.T], data };
+    params.set(name, param);
+    if (!graph.nodes.some((other) => other !== n && other.inputs.includes(t.weight))) params.delete(t.weight);
+    return {
+      name: n.name,
+      op: 'WinogradConv',
+      domain: SWPRUNE_DOMAIN,
+      inputs: [n.inputs[0]!, name, ...(n.inputs[2] ? [n.inputs[2]] : [])],
+      outputs: n.outputs,
+      attrs: { tile: tile.T, m: tile.m, kernel: tile.r, pads: explicitPads(n, tile.r) },
+    };
+  });
+  return { ...graph, nodes, params };
+}
+
+/** ONNX pads [top, left, bottom, right] of a stride-1 conv, resolving SAME_* auto_pad. */
+function explicitPads(n: GraphNode, r: number): number[] {
+  const auto = n.attrs.auto_pad;
+  if (auto === 'VALID') return [0, 0, 0, 0];
+  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
+    const small = Math.floor((r - 1) / 2);
+    const big = r - 1 - small;
+    return auto === 'SAME_UPPER' ? [small, small, big, big] : [big, big, small, small];
+  }
+  return [...((n.attrs.pads as number[] | undefined) ?? [0, 0, 0, 0])];
+}
