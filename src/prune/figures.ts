@@ -7,7 +7,8 @@ export interface LayerSparsity {
   readonly name: string;
   readonly target: number;
   readonly winogradSparsity: number;
-  readonly spatialSparsity: number;
+  /** Exact zeros of the spatial weights; null for layers that only have Winograd weights. */
+  readonly spatialSparsity: number | null;
   /** Winograd weights of the layer (Cout*Cin*T*T), the weight of this layer in overall figures. */
   readonly winogradWeights: number;
 }
