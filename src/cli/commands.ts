@@ -3,6 +3,7 @@ import type { CliIO } from './io.js';
 import { evalCommand } from './commands/eval.js';
 import { inspectCommand } from './commands/inspect.js';
 import { spatialCommand } from './commands/spatial.js';
+import { winogradCommand } from './commands/winograd.js';
 
 /**
  * A subcommand: adds itself to the program and returns the sub-Command it created.
@@ -11,4 +12,4 @@ import { spatialCommand } from './commands/spatial.js';
  */
 export type RegisterCommand = (program: Command, io: CliIO) => Command;
 
-export const COMMANDS: readonly RegisterCommand[] = [inspectCommand, evalCommand, spatialCommand];
+export const COMMANDS: readonly RegisterCommand[] = [inspectCommand, evalCommand, spatialCommand, winogradCommand];

@@ -61,6 +61,10 @@ export interface StagedRun {
   readonly resume?: boolean;
   /** Tests: stop (as if killed) after this many epochs in this invocation. */
   readonly stopAfterEpochs?: number;
+  /** The input's test figures when the caller already measured them (skips one evaluation). */
+  readonly baseline?: StagedResult['baseline'];
+  /** What to change when training diverges (default: lower --lr). */
+  readonly divergenceHint?: string;
 }
 
 export interface StagedResult {
@@ -102,7 +106,7 @@ function printStage(io: CliIO, log: StageLog, stages: number, baseline: number):
 export function runStaged(run: StagedRun, io: CliIO): StagedResult {
   const { training: t, checkpointPath } = run;
   let graph = run.graph;
-  let pos: Position = { stage: 0, epoch: 0, stages: [] };
+  let pos: Position = { stage: 0, epoch: 0, stages: [], baseline: run.baseline };
   let masks = new Map<string, Uint8Array>();
   let optState: ReturnType<Optimizer['state']> | undefined;
   if (run.resume) {
@@ -204,7 +208,8 @@ export function runStaged(run: StagedRun, io: CliIO): StagedResult {
   } catch (e) {
     if (e instanceof SwpruneError && e.code === 'E_TRAIN') {
       const keep = existsSync(checkpointPath) ? `the last good checkpoint is kept at ${checkpointPath}; ` : '';
-      throw new SwpruneError('E_TRAIN', `${e.message}; ${keep}lower --lr (now ${t.lr})${keep ? ' and rerun with --resume' : ''}`);
+      const hint = run.divergenceHint ?? `lower --lr (now ${t.lr})`;
+      throw new SwpruneError('E_TRAIN', `${e.message}; ${keep}${hint}${keep ? ' and rerun with --resume' : ''}`);
     }
     throw e;
   } finally {

@@ -25,7 +25,9 @@ export interface EpochResult {
 /**
  * One epoch of training: per batch, one forward/backward pass (tf.variableGrads over the
  * trainable variables) and one optimizer step. The loss is read back once per batch, which is
- * also where divergence is caught: a NaN/inf loss stops with E_TRAIN before the step is applied.
+ * also where divergence is caught: a NaN/inf loss stops with E_TRAIN before the step is applied;
+ * NaN/inf weights (a finite but exploding loss) are caught at the end of the epoch, before the
+ * caller checkpoints it.
  */
 export function trainEpoch(model: CompiledModel, split: Split, optimizer: Optimizer, opts: EpochOptions): EpochResult {
   const start = performance.now();
@@ -52,5 +54,15 @@ export function trainEpoch(model: CompiledModel, split: Split, optimizer: Optimi
     lossSum += loss * batch.size;
     opts.onBatch?.(done, total, lossSum / done);
   }
+  const broken = nonFiniteVariable(model);
+  if (broken) throw new SwpruneError('E_TRAIN', `training diverged: the weights of ${broken} became NaN or infinite in epoch ${opts.epoch + 1}`);
   return { loss: lossSum / done, examples: done, seconds: (performance.now() - start) / 1000 };
+}
+
+/** The first trainable parameter holding a NaN or infinity (one read-back for all). */
+function nonFiniteVariable(model: CompiledModel): string | undefined {
+  const names = [...model.trainable.keys()];
+  const flags = tf.tidy(() => tf.stack([...model.trainable.values()].map((v) => tf.any(tf.logicalNot(tf.isFinite(v))))).dataSync());
+  const i = flags.findIndex((f) => f !== 0);
+  return i < 0 ? undefined : names[i];
 }

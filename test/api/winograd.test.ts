@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Interrupted } from '../../src/api/spatial.js';
+import { runWinograd, type WinogradOptions } from '../../src/api/winograd.js';
+import { bufferIO } from '../../src/cli/io.js';
+import { EXIT, runCli } from '../../src/cli/run.js';
+import { loadDataset } from '../../src/data/index.js';
+import { compileGraph } from '../../src/exec/index.js';
+import { readOnnx, SWPRUNE_DOMAIN } from '../../src/io/onnx/index.js';
+import { FASHION_SLICE, ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
+import { runOnnxRuntime } from '../helpers/onnxruntime.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'swprune-winograd-'));
+const DATA = `fashion-mnist:${FASHION_SLICE}`;
+const SHORT = ['--limit', '256', '--batch-size', '64', '--backend', 'wasm'];
+
+const base = (out: string): WinogradOptions => ({
+  model: ONNX_FIXTURES.fashionVgg, data: DATA, out, tile: 6, schedule: [0.5], importance: true, norm: 'none', power: 2,
+  epochs: 2, lr: 0.01, momentum: 0.9, weightDecay: 5e-4, optimizer: 'sgd', lrSchedule: 'cosine', batchSize: 64, seed: 3, limit: 128,
+  augment: false, backend: 'wasm',
+});
+
+describe('swprune winograd end to end', () => {
+  it('converts without changing accuracy, prunes to the targets in the written file, and --expand runs in onnxruntime', async () => {
+    const dir = tmp();
+    const out = join(dir, 'wg.onnx');
+    const expanded = join(dir, 'wg-standard.onnx');
+    const json = join(dir, 'log.json');
+    const io = bufferIO();
+    const code = await runCli(['winograd', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--schedule', '0.3,0.5', '--epochs', '1',
+      ...SHORT, '--expand', expanded, '--json', json], io);
+    expect(code).toBe(EXIT.ok);
+    const log = JSON.parse(readFileSync(json, 'utf8'));
+    expect(Math.abs(log.conversion.input.top1 - log.conversion.converted.top1)).toBeLessThanOrEqual(0.002);
+    expect(io.stdout.text).toMatch(/converted 5 convolutions to F\(4x4,3x3\)/);
+    expect(log.stages.map((s: { target: number }) => s.target)).toEqual([0.3, 0.5]);
+
+    // The written file: WinogradConv nodes whose W has exactly the target's zeros, all +0.
+    const graph = readOnnx(out).graph;
+    const layers = graph.nodes.filter((n) => n.op === 'WinogradConv');
+    expect(layers).toHaveLength(5);
+    for (const n of layers) {
+      expect(n.domain).toBe(SWPRUNE_DOMAIN);
+      expect(n.attrs).toMatchObject({ tile: 6, m: 4, kernel: 3, pads: [1, 1, 1, 1] });
+      const w = graph.params.get(n.inputs[1]!)!;
+      expect(w.dims.slice(2)).toEqual([6, 6]);
+      const zeros = Array.from(w.data as Float32Array).filter((v) => v === 0);
+      expect(zeros.length).toBe(Math.round(0.5 * w.data.length));
+      expect(zeros.every((v) => Object.is(v, 0))).toBe(true);
+      expect(log.final.layers.find((l: { name: string }) => l.name === n.name).winogradSparsity).toBe(zeros.length / w.data.length);
+    }
+    // swprune reads its own output back: eval gives the logged accuracy.
+    const evalJson = join(dir, 'eval.json');
+    expect(await runCli(['eval', out, '--data', DATA, '--backend', 'wasm', '--json', evalJson], bufferIO())).toBe(EXIT.ok);
+    expect(JSON.parse(readFileSync(evalJson, 'utf8')).accuracy.top1).toBe(log.final.accuracy.top1);
+    expect(existsSync(`${out}.ckpt`)).toBe(false);
+
+    // The expanded standard-ONNX file gives the same logits in onnxruntime (1e-4 of max |logit|).
+    const batch = loadDataset({ kind: 'fashion-mnist', dir: FASHION_SLICE }).test.batches({ batchSize: 64 }).next().value!;
+    const model = compileGraph(graph);
+    const ours = tf.tidy(() => model.forward(batch.x).dataSync() as Float32Array);
+    const nchw = tf.tidy(() => tf.transpose(batch.x, [0, 3, 1, 2]).dataSync() as Float32Array);
+    const ort = await runOnnxRuntime(expanded, { data: nchw, dims: [64, 1, 28, 28] });
+    const scale = Math.max(...Array.from(ours, Math.abs));
+    ours.forEach((v, i) => expect(Math.abs(v - ort.data[i]!) / scale).toBeLessThan(1e-4));
+    model.dispose();
+    tf.dispose([batch.x, batch.y]);
+  });
+
+  it('accepts a tfjs model and writes the Winograd form as ONNX', async () => {
+    const dir = tmp();
+    const out = join(dir, 'from-tfjs.onnx');
+    const report = await runWinograd({ ...base(out), model: repoPath('test/fixtures/tfjs/seq-cnn/model.json'), tile: 4, epochs: 1 }, bufferIO());
+    const graph = readOnnx(out).graph;
+    expect(graph.nodes.filter((n) => n.op === 'WinogradConv').map((n) => n.name).sort()).toEqual(report.final.layers.map((l) => l.name).sort());
+    expect(report.final.layers.length).toBeGreaterThan(0);
+    for (const l of report.final.layers) expect(l.winogradSparsity).toBeCloseTo(0.5, 2);
+  });
+
+  it('kill after one epoch and --resume ends with the same weights as an uninterrupted run', async () => {
+    const dir = tmp();
+    const straight = join(dir, 'straight.onnx');
+    await runWinograd(base(straight), bufferIO());
+    const resumed = join(dir, 'resumed.onnx');
+    await expect(runWinograd({ ...base(resumed), stopAfterEpochs: 1 }, bufferIO())).rejects.toBeInstanceOf(Interrupted);
+    expect(existsSync(resumed)).toBe(false);
+    await runWinograd({ ...base(resumed), resume: true }, bufferIO());
+    const a = readOnnx(straight).graph;
+    const b = readOnnx(resumed).graph;
+    for (const [name, p] of a.params) expect(Buffer.from(b.params.get(name)!.data.buffer).equals(Buffer.from(p.data.buffer))).toBe(true);
+  });
+
+  it('divergence ends with a one-line E_TRAIN error naming the flags to change, and writes no model', async () => {
+    const dir = tmp();
+    const out = join(dir, 'diverged.onnx');
+    const io = bufferIO();
+    const code = await runCli(['winograd', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--sparsity', '0.5', '--lr', '1e12',
+      '--importance-norm', 'min', '--importance-power', '0', ...SHORT], io);
+    expect(code).toBe(EXIT.failure);
+    expect(io.stderr.text).toMatch(/swprune: error\[E_TRAIN\]: training diverged: .*lower --lr \(now 1000000000000\) or damp the Winograd gradients more \(--importance-norm none --importance-power 2\)\n$/);
+    expect(io.stderr.text.trim().split('\n').filter((l) => l.includes('error')).length).toBe(1);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses an output that is not ONNX before doing any work', async () => {
+    const io = bufferIO();
+    expect(await runCli(['winograd', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', join(tmp(), 'model.json')], io)).toBe(EXIT.usage);
+    expect(io.stderr.text).toMatch(/-o must be an \.onnx file/);
+  });
+});
