@@ -78,6 +78,11 @@ describe('swprune winograd end to end', () => {
     expect(graph.nodes.filter((n) => n.op === 'WinogradConv').map((n) => n.name).sort()).toEqual(report.final.layers.map((l) => l.name).sort());
     expect(report.final.layers.length).toBeGreaterThan(0);
     for (const l of report.final.layers) expect(l.winogradSparsity).toBeCloseTo(0.5, 2);
+    // The ONNX written for an NHWC (tfjs) model reads back as NHWC and evaluates to the logged accuracy.
+    expect(graph.inputs[0]!.layout).toBe('NHWC');
+    const evalJson = join(dir, 'eval.json');
+    expect(await runCli(['eval', out, '--data', DATA, '--backend', 'wasm', '--json', evalJson], bufferIO())).toBe(EXIT.ok);
+    expect(JSON.parse(readFileSync(evalJson, 'utf8')).accuracy.top1).toBe(report.final.accuracy.top1);
   });
 
   it('kill after one epoch and --resume ends with the same weights as an uninterrupted run', async () => {

@@ -70,12 +70,27 @@ function valueInfo(v: ValueInfoProto): ValueInfo {
 }
 
 /**
+ * A 4-D input whose every consumer is Transpose(perm 0,3,1,2) is an NHWC image (models
+ * converted from TensorFlow, and the ONNX swprune writes for tfjs models); others are NCHW.
+ */
+function withLayout(input: ValueInfo, nodes: readonly GraphNode[]): ValueInfo {
+  if (input.dims.length !== 4) return input;
+  const consumers = nodes.filter((n) => n.inputs.includes(input.name));
+  const nhwc = consumers.length > 0 && consumers.every((n) => n.op === 'Transpose' && String(n.attrs.perm) === '0,3,1,2');
+  return { ...input, layout: nhwc ? 'NHWC' : 'NCHW' };
+}
+
+/**
  * Reads an ONNX model into the IR. Initializers become Params; Constant nodes stay nodes (the
  * executor folds them); graph inputs that are initializers (old exporters) are not inputs.
  * Bad files give one-line SwpruneError('E_MODEL') messages.
  */
 export function readOnnx(path: string): LoadedModel {
-  const bytes = readBytes(path);
+  return readOnnxBytes(readBytes(path), path);
+}
+
+/** readOnnx for bytes already in memory (e.g. the network inside a bundle); `path` names them in errors. */
+export function readOnnxBytes(bytes: Uint8Array, path: string): LoadedModel {
   const model = decodeModel(path, bytes);
   const g = model.graph as GraphProto;
   const warnings: string[] = [];
@@ -115,7 +130,7 @@ export function readOnnx(path: string): LoadedModel {
 
   const defaultOpset = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
   const graph: Graph = {
-    inputs: (g.input as ValueInfoProto[]).filter((v) => !params.has(v.name)).map(valueInfo),
+    inputs: (g.input as ValueInfoProto[]).filter((v) => !params.has(v.name)).map((v) => withLayout(valueInfo(v), nodes)),
     outputs: (g.output as ValueInfoProto[]).map(valueInfo),
     nodes,
     params,
