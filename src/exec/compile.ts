@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { SwpruneError } from '../errors.js';
 import type { Graph, GraphNode, Param } from '../graph/ir.js';
-import type { CompileContext, Kernel, RunMode, VariableSpec } from './op-types.js';
+import type { CompileContext, Kernel, OpCompiler, RunMode, VariableSpec } from './op-types.js';
 import { OP_TABLE, SUPPORTED_OPS } from './op-table.js';
 import { paramValue } from './ops/shape.js';
 import { asFloat, float, logicalShape, type Value } from './values.js';
@@ -47,7 +47,11 @@ export function imageInputShape(graph: Graph): { height: number | null; width: n
   return input.layout === 'NHWC' ? { height: a!, width: b!, channels: c! } : { height: b!, width: c!, channels: a! };
 }
 
-export function compileGraph(graph: Graph): CompiledModel {
+/**
+ * `ops` replaces entries of OP_TABLE for this model (e.g. the sparse Winograd kernel that runs
+ * a bundle); such models are for evaluation.
+ */
+export function compileGraph(graph: Graph, opts: { ops?: Readonly<Record<string, OpCompiler>> } = {}): CompiledModel {
   const id = ++compileCount;
   const variables = new Map<string, { v: tf.Variable; spec: VariableSpec }>();
   const ctx: CompileContext = {
@@ -80,7 +84,8 @@ export function compileGraph(graph: Graph): CompiledModel {
   }
 
   const steps: Step[] = nodes.map((node) => {
-    const compiler = OP_TABLE[`${node.domain === 'ai.onnx' ? '' : node.domain}/${node.op}`];
+    const key = `${node.domain === 'ai.onnx' ? '' : node.domain}/${node.op}`;
+    const compiler = opts.ops?.[key] ?? OP_TABLE[key];
     if (!compiler) {
       const domain = node.domain ? ` in domain ${node.domain}` : '';
       throw new SwpruneError(

@@ -51,10 +51,10 @@ export function trainStage(s: StageTraining): EpochResult[] {
   return results;
 }
 
-/** Test-split accuracy in inference mode, with a short progress line. */
-export function testAccuracy(model: CompiledModel, dataset: Dataset, batchSize: number, log: TextSink, label: string): EvalResult {
-  const progress = createProgress(log, { label, total: dataset.test.count, logEvery: 1 });
-  const r = evaluate(model, dataset.test, { batchSize: Math.max(batchSize, 256), onBatch: (d) => progress.update(d) });
+/** Test-split accuracy (the first `limit` examples, default all) in inference mode, with a short progress line. */
+export function testAccuracy(model: CompiledModel, dataset: Dataset, batchSize: number, log: TextSink, label: string, limit?: number): EvalResult {
+  const progress = createProgress(log, { label, total: dataset.test.size(limit), logEvery: 1 });
+  const r = evaluate(model, dataset.test, { batchSize: Math.max(batchSize, 256), limit, onBatch: (d) => progress.update(d) });
   progress.finish(`top-1 ${(100 * r.accuracy.top1).toFixed(2)}%`);
   return r;
 }

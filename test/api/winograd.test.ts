@@ -18,7 +18,7 @@ const DATA = `fashion-mnist:${FASHION_SLICE}`;
 const SHORT = ['--limit', '256', '--batch-size', '64', '--backend', 'wasm'];
 
 const base = (out: string): WinogradOptions => ({
-  model: ONNX_FIXTURES.fashionVgg, data: DATA, out, tile: 6, schedule: [0.5], importance: true, norm: 'none', power: 2,
+  model: ONNX_FIXTURES.fashionVgg, data: DATA, out, tile: 6, schedule: [0.5], importance: true, norm: 'none', power: 1,
   epochs: 2, lr: 0.01, momentum: 0.9, weightDecay: 5e-4, optimizer: 'sgd', lrSchedule: 'cosine', batchSize: 64, seed: 3, limit: 128,
   augment: false, backend: 'wasm',
 });

@@ -10,7 +10,7 @@ export const winogradCommand: RegisterCommand = (program, io) => {
     .argument('<model>', 'ONNX file (e.g. the output of swprune spatial) or TensorFlow.js model.json (or its directory)');
   addPruneOptions(cmd, { schedule: '0.75,0.8,0.85' });
   cmd
-    .option('--importance-power <p>', 'scale the gradient of W[i][j] by Γ[i][j]^-p', finiteNumber('--importance-power'), 2)
+    .option('--importance-power <p>', 'scale the gradient of W[i][j] by Γ[i][j]^-p', finiteNumber('--importance-power'), 1)
     .addOption(new Option('--importance-norm <norm>', 'Γ as computed (none) or scaled so min Γ = 1 (min, the authors\' setting)').choices(['none', 'min']).default('none'))
     .option('--no-importance', 'plain magnitude ranking and unscaled gradients (for comparison)')
     .option('--expand <file>', 'also write the model as standard ONNX ops (runs in any ONNX runtime)');

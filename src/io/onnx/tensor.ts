@@ -50,9 +50,12 @@ function rawBytes(t: InstanceType<typeof onnx.TensorProto>, ctx: TensorContext):
   return t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
 }
 
-/** Copies bytes into a fresh aligned buffer (protobuf payloads are not aligned). */
+/**
+ * Copies bytes into a fresh aligned buffer (protobuf payloads are not aligned). Uint8Array's
+ * slice, not Buffer's: a Node Buffer's slice is a view of its (pooled) memory, not a copy.
+ */
 function aligned(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer;
+  return Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer;
 }
 
 /**
