@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliIO } from './io.js';
 import { evalCommand } from './commands/eval.js';
 import { inspectCommand } from './commands/inspect.js';
+import { reportCommand } from './commands/report.js';
 import { spatialCommand } from './commands/spatial.js';
 import { winogradCommand } from './commands/winograd.js';
 
@@ -12,4 +13,4 @@ import { winogradCommand } from './commands/winograd.js';
  */
 export type RegisterCommand = (program: Command, io: CliIO) => Command;
 
-export const COMMANDS: readonly RegisterCommand[] = [inspectCommand, evalCommand, spatialCommand, winogradCommand];
+export const COMMANDS: readonly RegisterCommand[] = [inspectCommand, evalCommand, spatialCommand, winogradCommand, reportCommand];
