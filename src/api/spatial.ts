@@ -11,6 +11,7 @@ import { writeJson } from '../io/json.js';
 import { loadModel, saveModel } from '../io/load.js';
 import { layerSparsity, overallSparsity, type LayerSparsity } from '../prune/figures.js';
 import { stageTargets } from '../prune/schedule.js';
+import { targetsFromSensitivity } from '../prune/layer-targets.js';
 import { spatialPruner } from '../prune/spatial-pruner.js';
 import { selectTargets } from '../prune/targets.js';
 import { optimizerConfig, parseLrSchedule, type TrainingOptions } from '../train/config.js';
@@ -31,6 +32,10 @@ export interface SpatialOptions extends TrainingOptions {
   readonly thresholdMode: 'layer' | 'global';
   readonly layers?: string;
   readonly skipFirst?: boolean;
+  /** `--targets-from`: a sensitivity JSON; per-layer targets are allocated from its curves. */
+  readonly targetsFrom?: string;
+  /** `--max-drop`, accuracy points. */
+  readonly maxDrop?: number;
   readonly backend: BackendChoice;
   readonly json?: string;
   readonly resume?: boolean;
@@ -59,16 +64,20 @@ export async function runSpatial(opts: SpatialOptions, io: CliIO): Promise<Spati
   const targets = stageTargets(opts, [0.2, 0.4, 0.5, 0.6]);
   const layers = selectTargets(loaded.graph, opts);
   const checkpointPath = `${opts.out}.ckpt`;
+  if (opts.targetsFrom && opts.thresholdMode === 'global') throw usageError('--targets-from sets per-layer targets; it cannot be combined with --threshold-mode global');
+  const layerTargets = opts.targetsFrom
+    ? targetsFromSensitivity(opts.targetsFrom, 'spatial', layers.map((t) => ({ name: t.node.name, size: t.cout * t.cin * t.tile.T * t.tile.T })), opts.maxDrop ?? 1)
+    : undefined;
   const run = {
     graph: loaded.graph,
     dataset,
-    pruner: spatialPruner(layers, opts.thresholdMode),
+    pruner: spatialPruner(layers, opts.thresholdMode, layerTargets),
     targets,
     training: opts,
     optimizer: optimizerConfig(opts),
     schedule: parseLrSchedule(opts.lrSchedule),
     checkpointPath,
-    identity: { command: 'spatial', model: resolve(opts.model), targets, seed: opts.seed, tile: opts.tile, thresholdMode: opts.thresholdMode },
+    identity: { command: 'spatial', model: resolve(opts.model), targets, seed: opts.seed, tile: opts.tile, thresholdMode: opts.thresholdMode, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? opts.maxDrop : null },
     resume: opts.resume,
     stopAfterEpochs: opts.stopAfterEpochs,
   };

@@ -15,6 +15,7 @@ import { writeJson } from '../io/json.js';
 import { loadModel } from '../io/load.js';
 import { encodeOnnx, readOnnx } from '../io/onnx/index.js';
 import { overallSparsity, type LayerSparsity } from '../prune/figures.js';
+import { targetsFromSensitivity } from '../prune/layer-targets.js';
 import { stageTargets } from '../prune/schedule.js';
 import { selectTargets } from '../prune/targets.js';
 import { toWinogradGraph } from '../prune/to-winograd.js';
@@ -34,6 +35,10 @@ export interface WinogradOptions extends TrainingOptions, ImportanceSetting {
   readonly sparsity?: number;
   readonly layers?: string;
   readonly skipFirst?: boolean;
+  /** `--targets-from`: a sensitivity JSON; per-layer targets are allocated from its curves. */
+  readonly targetsFrom?: string;
+  /** `--max-drop`, accuracy points. */
+  readonly maxDrop?: number;
   readonly backend: BackendChoice;
   readonly json?: string;
   readonly resume?: boolean;
@@ -78,6 +83,9 @@ export async function runWinograd(opts: WinogradOptions, io: CliIO): Promise<Win
   const layers = winogradTargets(converted);
   if (layers.length === 0) throw usageError('no convolution to prune in the Winograd domain');
   const checkpointPath = `${opts.out}.ckpt`;
+  const layerTargets = opts.targetsFrom
+    ? targetsFromSensitivity(opts.targetsFrom, 'winograd', layers.map((t) => ({ name: t.node.name, size: converted.params.get(t.weight)!.data.length })), opts.maxDrop ?? 1)
+    : undefined;
   const importance: ImportanceSetting = { importance: opts.importance, norm: opts.norm, power: opts.power };
   const backend = await startBackend(opts.backend, io.stderr);
 
@@ -85,9 +93,9 @@ export async function runWinograd(opts: WinogradOptions, io: CliIO): Promise<Win
   const conversion = opts.resume ? undefined : checkConversion(loaded.graph, converted, dataset, opts.batchSize, io, spatial.length, layers[0]!.tile.name);
   const result = runStaged(
     {
-      graph: converted, dataset, pruner: winogradPruner(layers, importance), targets, training: opts,
+      graph: converted, dataset, pruner: winogradPruner(layers, importance, layerTargets), targets, training: opts,
       optimizer: optimizerConfig(opts), schedule: parseLrSchedule(opts.lrSchedule), checkpointPath,
-      identity: { command: 'winograd', model: resolve(opts.model), targets, seed: opts.seed, tile: opts.tile, importance },
+      identity: { command: 'winograd', model: resolve(opts.model), targets, seed: opts.seed, tile: opts.tile, importance, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? opts.maxDrop : null },
       resume: opts.resume, stopAfterEpochs: opts.stopAfterEpochs, baseline: conversion?.baseline,
       divergenceHint: opts.importance
         ? `lower --lr (now ${opts.lr}) or damp the Winograd gradients more (--importance-norm none --importance-power 2)`

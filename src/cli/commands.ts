@@ -3,6 +3,7 @@ import type { CliIO } from './io.js';
 import { evalCommand } from './commands/eval.js';
 import { inspectCommand } from './commands/inspect.js';
 import { reportCommand } from './commands/report.js';
+import { sensitivityCommand } from './commands/sensitivity.js';
 import { spatialCommand } from './commands/spatial.js';
 import { winogradCommand } from './commands/winograd.js';
 
@@ -13,4 +14,4 @@ import { winogradCommand } from './commands/winograd.js';
  */
 export type RegisterCommand = (program: Command, io: CliIO) => Command;
 
-export const COMMANDS: readonly RegisterCommand[] = [inspectCommand, evalCommand, spatialCommand, winogradCommand, reportCommand];
+export const COMMANDS: readonly RegisterCommand[] = [inspectCommand, evalCommand, spatialCommand, winogradCommand, reportCommand, sensitivityCommand];

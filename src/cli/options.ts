@@ -94,5 +94,7 @@ export function addPruneOptions(cmd: Command, defaults: { schedule: string }): C
     .option('--schedule <s1,s2,..>', `target Winograd-domain sparsity per stage (default ${defaults.schedule})`, numberList('--schedule'))
     .option('--sparsity <s>', 'a single stage with this target', finiteNumber('--sparsity'))
     .option('--layers <glob>', 'prune only convolutions whose node name matches (e.g. "*conv*")')
-    .option('--skip-first', 'do not prune the first candidate convolution');
+    .option('--skip-first', 'do not prune the first candidate convolution')
+    .option('--targets-from <sens.json>', 'per-layer targets allocated from swprune sensitivity --json curves')
+    .option('--max-drop <points>', 'with --targets-from: largest predicted top-1 drop per layer, in points', finiteNumber('--max-drop'), 1);
 }

@@ -4,6 +4,7 @@ import type { Graph } from '../graph/ir.js';
 import type { ParamHooks } from '../train/optimizer.js';
 import type { Pruner } from '../train/staged.js';
 import { layerSparsity } from './figures.js';
+import { uniformTargets, type LayerTargets } from './layer-targets.js';
 import { chooseThreshold } from './spatial-mask.js';
 import type { PruneTarget } from './targets.js';
 
@@ -11,9 +12,11 @@ import type { PruneTarget } from './targets.js';
  * Step 1 as a Pruner: thresholds on group importance (per layer or one global), masks on the
  * spatial weights, and the masks as gradient and weight hooks.
  */
-export function spatialPruner(targets: readonly PruneTarget[], mode: 'layer' | 'global'): Pruner {
+export function spatialPruner(targets: readonly PruneTarget[], mode: 'layer' | 'global', layerTargets?: LayerTargets): Pruner {
+  const allocate = layerTargets ?? uniformTargets(targets.map((t) => t.node.name));
   return {
     prune(graph, target) {
+      const allocation = allocate(target);
       const layers = targets.map((t) => ({ tile: t.tile, g: graph.params.get(t.weight)!.data as Float32Array, cout: t.cout, cin: t.cin }));
       const masks = new Map<string, Uint8Array>();
       const below: string[] = [];
@@ -23,12 +26,19 @@ export function spatialPruner(targets: readonly PruneTarget[], mode: 'layer' | '
         if (!choice.withinTolerance) below.push('(all layers)');
       } else {
         targets.forEach((t, i) => {
-          const choice = chooseThreshold([layers[i]!], target);
+          const choice = chooseThreshold([layers[i]!], allocation.targets.get(t.node.name)!);
           masks.set(t.weight, choice.masks[0]!);
           if (!choice.withinTolerance) below.push(t.node.name);
         });
       }
-      return { masks, below };
+      // Weights that are already exactly zero stay zero (a stage's target may be below the
+      // current sparsity, e.g. a fine-tuning stage, where the threshold prunes nothing new).
+      targets.forEach((t, i) => {
+        const mask = masks.get(t.weight)!;
+        const g = layers[i]!.g;
+        for (let k = 0; k < mask.length; k++) if (g[k] === 0) mask[k] = 0;
+      });
+      return { masks, below, allocation };
     },
     hooks(graph: Graph, masks) {
       const hooks = new Map<string, ParamHooks>();
@@ -39,6 +49,9 @@ export function spatialPruner(targets: readonly PruneTarget[], mode: 'layer' | '
       }
       return hooks;
     },
-    figures: (graph, target) => layerSparsity(graph, targets, () => target),
+    figures: (graph, target) => {
+      const allocation = allocate(target);
+      return layerSparsity(graph, targets, (t) => (mode === 'global' ? target : allocation.targets.get(t.node.name)!));
+    },
   };
 }

@@ -7,6 +7,7 @@ import { importanceFactor, type ImportanceNorm } from '../winograd/importance.js
 import { getTile } from '../winograd/tiles.js';
 import type { WinogradTile } from '../winograd/tile.js';
 import type { LayerSparsity } from './figures.js';
+import { uniformTargets, type LayerTargets } from './layer-targets.js';
 import { gradientScale, winogradMask } from './winograd-mask.js';
 
 /** A WinogradConv layer being pruned: its node, weight W [Cout, Cin, T, T] and tile. */
@@ -44,14 +45,18 @@ export function winogradFigures(graph: Graph, targets: readonly WinogradTarget[]
   });
 }
 
-export function winogradPruner(targets: readonly WinogradTarget[], setting: ImportanceSetting): Pruner {
+export function winogradPruner(targets: readonly WinogradTarget[], setting: ImportanceSetting, layerTargets?: LayerTargets): Pruner {
+  const allocate = layerTargets ?? uniformTargets(targets.map((t) => t.node.name));
   const gammaOf = (tile: WinogradTile) =>
     setting.importance ? importanceFactor(tile, { norm: setting.norm }) : Array.from({ length: tile.T }, () => new Array<number>(tile.T).fill(1));
   return {
     prune(graph, target) {
+      const allocation = allocate(target);
       const masks = new Map<string, Uint8Array>();
-      for (const t of targets) masks.set(t.weight, winogradMask(graph.params.get(t.weight)!.data as Float32Array, gammaOf(t.tile), target));
-      return { masks, below: [] };
+      for (const t of targets) {
+        masks.set(t.weight, winogradMask(graph.params.get(t.weight)!.data as Float32Array, gammaOf(t.tile), allocation.targets.get(t.node.name)!));
+      }
+      return { masks, below: [], allocation };
     },
     hooks(graph, masks) {
       const hooks = new Map<string, ParamHooks>();
@@ -69,6 +74,9 @@ export function winogradPruner(targets: readonly WinogradTarget[], setting: Impo
       }
       return hooks;
     },
-    figures: (graph, target) => winogradFigures(graph, targets, target),
+    figures: (graph, target) => {
+      const allocation = allocate(target);
+      return winogradFigures(graph, targets, target).map((l) => ({ ...l, target: allocation.targets.get(l.name)! }));
+    },
   };
 }

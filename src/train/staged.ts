@@ -6,6 +6,7 @@ import type { Dataset } from '../data/dataset.js';
 import { SwpruneError, usageError } from '../errors.js';
 import { compileGraph } from '../exec/compile.js';
 import type { Graph } from '../graph/ir.js';
+import type { Allocation } from '../prune/allocate.js';
 import { overallSparsity, type LayerSparsity } from '../prune/figures.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { TrainingOptions } from './config.js';
@@ -19,8 +20,11 @@ import { testAccuracy, trainStage } from './retrain.js';
  * over the same loop.
  */
 export interface Pruner {
-  /** Masks (ONNX layout, 1 keep / 0 pruned) for the stage's target, from the current weights. */
-  prune(graph: Graph, target: number): { masks: Map<string, Uint8Array>; below: string[] };
+  /**
+   * Masks (ONNX layout, 1 keep / 0 pruned) for the stage's target, from the current weights;
+   * `allocation`: the per-layer targets used (from --targets-from, or the stage's target for all).
+   */
+  prune(graph: Graph, target: number): { masks: Map<string, Uint8Array>; below: string[]; allocation?: Allocation };
   /** Optimizer hooks (executor layout) for the masks. */
   hooks(graph: Graph, masks: ReadonlyMap<string, Uint8Array>): Map<string, ParamHooks>;
   /** Per-layer sparsity of a graph. */
@@ -99,6 +103,14 @@ function printStage(io: CliIO, log: StageLog, stages: number, baseline: number):
   );
 }
 
+/** Per-layer targets when they differ from the stage's (allocated from sensitivity curves). */
+function printAllocation(io: CliIO, a: Allocation, target: number, stage: number, stages: number): void {
+  if ([...a.targets.values()].every((t) => t === target)) return;
+  const parts = [...a.targets].map(([name, t]) => `${name} ${formatPercent(t, 1)}${a.predictedDrop.has(name) ? ` (predicted -${(100 * a.predictedDrop.get(name)!).toFixed(2)} pt)` : ''}`);
+  io.stdout.write(`stage ${stage}/${stages} per-layer targets for ${formatPercent(target, 1)} overall: ${parts.join(', ')}\n`);
+  if (!a.withinLimit) io.stderr.write(`note: stage ${stage}: the overall target needs some layers past --max-drop by their sensitivity curves\n`);
+}
+
 /**
  * Stages of prune-then-retrain with a checkpoint after every epoch: weights, masks, optimizer
  * state and position, so `resume` continues exactly where a killed run stopped.
@@ -171,6 +183,7 @@ export function runStaged(run: StagedRun, io: CliIO): StagedResult {
           }
         });
         pos.pruning = { layers: run.pruner.figures(model.toGraph(), target), below: chosen.below };
+        if (chosen.allocation) printAllocation(io, chosen.allocation, target, pos.stage + 1, run.targets.length);
         for (const name of chosen.below) io.stderr.write(`note: ${name}: the discrete groups cannot reach ${formatPercent(target, 1)} within 0.5 pp\n`);
         pos.pruned = testAccuracy(model, run.dataset, t.batchSize, io.stderr, `stage ${pos.stage + 1}/${run.targets.length} pruned`).accuracy;
       }
