@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
+    // End-to-end training tests take ~20 s on two idle cores; the margin is for loaded machines.
+    testTimeout: 180_000,
     hookTimeout: 60_000,
     pool: 'forks',
   },
