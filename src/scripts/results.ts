@@ -18,7 +18,7 @@ interface EvalLog { accuracy: Acc; loss: number; examples: number; seconds: numb
 
 interface ManifestRun { label: string; command: string; json: string }
 /** `data`: which test set the runs report on, so 'vs dense' compares with the right dense figure. */
-interface Section { title: string; text: string; kind: 'stages' | 'compare'; data: 'full' | 'slice'; runs: ManifestRun[] }
+interface Section { title: string; text: string; kind: 'stages' | 'compare' | 'sensitivity'; data: 'full' | 'slice'; runs: ManifestRun[] }
 interface Manifest { dense: { label: string; json: string }; sections: Section[] }
 
 const pct = (x: number, d = 2) => `${(100 * x).toFixed(d)}%`;
@@ -37,6 +37,23 @@ function stagesTable(log: RunLog, dense: number): string[] {
     '| stage | target | Winograd sparsity | top-1 pruned | top-1 retrained | vs dense | train loss | minutes | examples/s |',
     '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
+  ];
+}
+
+interface SensitivityLog { baseline: Acc; testExamples: number; layers: { name: string; domain: string; levels: { sparsity: number; top1: number }[] }[] }
+
+function sensitivityTable(run: ManifestRun): string[] {
+  if (!existsSync(root(run.json))) return ['(not run yet)'];
+  const log = readJson<SensitivityLog>(run.json);
+  const levels = log.layers[0]!.levels.map((l) => l.sparsity);
+  return [
+    `    ${run.command}`,
+    '',
+    `Top-1 drop in points against the baseline ${pct(log.baseline.top1)} (${log.testExamples} test images), one layer pruned one-shot at a time:`,
+    '',
+    `| layer | domain | ${levels.map((l) => pct(l, 0)).join(' | ')} |`,
+    `| --- | --- | ${levels.map(() => '---:').join(' | ')} |`,
+    ...log.layers.map((l) => `| ${l.name} | ${l.domain} | ${l.levels.map((c) => (100 * (c.top1 - log.baseline.top1)).toFixed(1)).join(' | ')} |`),
   ];
 }
 
@@ -105,6 +122,10 @@ function main(): void {
   for (const s of manifest.sections) {
     const reference = s.data === 'slice' ? meta.accuracy.pytorch_test_slice_first_1000.top1 : dense;
     out.push('', `## ${s.title}`, '', s.text, '');
+    if (s.kind === 'sensitivity') {
+      for (const r of s.runs) out.push(...sensitivityTable(r), '');
+      continue;
+    }
     if (s.kind === 'compare') {
       out.push(...compareTable(s.runs, reference));
       continue;
