@@ -1,0 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { bufferIO } from '../../src/cli/io.js';
+import { buildProgram } from '../../src/cli/program.js';
+import { repoPath } from '../helpers/fixtures.js';
+
+/** docs/cli.md split into its `## ...` sections. */
+function sections(): Map<string, string> {
+  const text = readFileSync(repoPath('docs/cli.md'), 'utf8');
+  const out = new Map<string, string>();
+  for (const part of text.split(/^## /m).slice(1)) out.set(part.slice(0, part.indexOf('\n')), part);
+  return out;
+}
+
+describe('docs/cli.md is in sync with --help', () => {
+  const program = buildProgram(bufferIO());
+  const docs = sections();
+  const shared = docs.get('Shared options') ?? '';
+
+  it('every command has a section', () => {
+    for (const cmd of program.commands) {
+      expect([...docs.keys()].some((h) => h.startsWith(`\`swprune ${cmd.name()} `) || h === `\`swprune ${cmd.name()}\``), cmd.name()).toBe(true);
+    }
+  });
+
+  for (const cmd of program.commands) {
+    it(`every option of ${cmd.name()} is documented in its section or under shared options`, () => {
+      const [, section = ''] = [...docs].find(([h]) => h.startsWith(`\`swprune ${cmd.name()}`)) ?? [];
+      const spatial = docs.get([...docs.keys()].find((h) => h.startsWith('`swprune spatial'))!)!;
+      for (const option of cmd.options) {
+        const flag = option.long!;
+        // `winograd` documents the options it shares with `spatial` there ("as in spatial").
+        const has = (text: string) => new RegExp(`${flag}(?![\\w-])`).test(text);
+        const found = has(section) || has(shared) || (section.includes('as in `spatial`') && has(spatial));
+        expect(found, `${cmd.name()} ${flag} is not in docs/cli.md`).toBe(true);
+      }
+    });
+  }
+});
