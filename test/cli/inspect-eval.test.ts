@@ -30,10 +30,13 @@ describe('swprune inspect', () => {
 });
 
 describe('swprune eval', () => {
-  it('reproduces PyTorch accuracy and loss on the committed slice (top-1 to 0.1%, loss to 1e-3)', async () => {
+  it.each([
+    ['ONNX', ONNX_FIXTURES.fashionVgg],
+    ['tfjs layers', repoPath('models/fashion-vgg-tfjs')],
+  ])('the bundled %s model reproduces PyTorch accuracy and loss on the committed slice (top-1 to 0.1%%, loss to 1e-3)', async (_kind, model) => {
     const json = join(tmp(), 'eval.json');
     const io = bufferIO();
-    const code = await runCli(['eval', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '--backend', 'wasm', '--json', json], io);
+    const code = await runCli(['eval', model, '--data', `fashion-mnist:${FASHION_SLICE}`, '--backend', 'wasm', '--json', json], io);
     expect(code).toBe(EXIT.ok);
     const r = JSON.parse(readFileSync(json, 'utf8'));
     const want = meta.accuracy.pytorch_test_slice_first_1000;

@@ -37,6 +37,22 @@ describe('readTfjs on models saved by tfjs', () => {
     });
   }
 
+  it('the bundled models/fashion-vgg-tfjs, loaded by tfjs itself, gives PyTorch\'s logits (1e-4)', async () => {
+    const dir = repoPath('models/fashion-vgg-tfjs');
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+    const bin = readFileSync(join(dir, 'weights.bin'));
+    const model = await tf.loadLayersModel(tf.io.fromMemory({
+      modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights,
+      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+    }));
+    const io = JSON.parse(readFileSync(repoPath('models/fashion-vgg.io.json'), 'utf8')) as { input: { shape: number[]; data: number[] }; output: { data: number[] } };
+    const [n, , h, w] = io.input.shape as [number, number, number, number];
+    const got = (model.predict(tf.tensor4d(io.input.data, [n, h, w, 1])) as tf.Tensor).dataSync();
+    expect(got.length).toBe(io.output.data.length);
+    got.forEach((v, i) => expect(Math.abs(v - io.output.data[i]!)).toBeLessThan(1e-4));
+    model.dispose();
+  });
+
   it('round trip: read, write, read keeps every weight bit-identical and the topology', () => {
     const loaded = loadModel(FIXTURES.residual);
     const out = tmp();
