@@ -1,7 +1,7 @@
 /**
  * Writes docs/results.md from measured files only: the JSON logs of the runs listed in
  * docs/runs/manifest.json (written by `--json`), the bundled model's metadata, and the
- * benchmark JSON under bench/. No figure in results.md is typed by hand.
+ * benchmark suite's JSON (docs/runs/bench.json, a copy of bench/results.json). No figure in results.md is typed by hand.
  *
  *   npm run docs:results
  */
@@ -76,23 +76,61 @@ function compareTable(runs: readonly ManifestRun[], dense: number): string[] {
 }
 
 interface SparseBench {
-  machine: { cpus: number; cpu: string; node: string; backend: string };
   layer: { N: number; H: number; W: number; cin: number; cout: number };
-  results: { tile: string; sparsity: number; ms: { sparse: number; conv2d: number; denseWinograd: number }; speedup: { vsConv2d: number; vsDenseWinograd: number }; multiplications: { direct: number; denseWinograd: number; sparseWinograd: number } }[];
+  results: { tile: string; sparsity: number; speedup: { vsConv2d: number; vsDenseWinograd: number }; multiplications: { direct: number; sparseWinograd: number } }[];
+}
+interface OpBench { shape: { N: number; H: number; W: number; cin: number; cout: number }; rows: { name: string; forwardMs: number | null; forwardBackwardMs: number | null }[] }
+interface BenchSuite {
+  machine: { cpu: string; cores: number; node: string; platform: string; loadAverageBefore: number[] };
+  training: { backend: string; command: string; examples: number; examplesPerSecond: number }[];
+  winogradOp: OpBench | null;
+  sparse: SparseBench | null;
 }
 
-function sparseBenchSection(): string[] {
-  if (!existsSync(root('bench/sparse.json'))) return ['(run `npm run bench:sparse` to measure)'];
-  const b = readJson<SparseBench>('bench/sparse.json');
-  return [
-    `One pruned layer, x [${b.layer.N}, ${b.layer.H}, ${b.layer.W}, ${b.layer.cin}] → ${b.layer.cout}, 3x3, measured by \`npm run bench:sparse\` ` +
-      `(${b.machine.cpu}, ${b.machine.cpus} cores, Node ${b.machine.node}, ${b.machine.backend}; the sparse path is TypeScript on one thread). ` +
-      'Ratios are times measured in one run; the multiplication ratio is what the zeros allow.',
+const BENCH = 'docs/runs/bench.json';
+const times = (ref: number | null, v: number | null) => (ref && v ? `${(ref / v).toFixed(2)}x` : '—');
+
+/** The benchmark suite's figures (`npm run bench`, copied to docs/runs/bench.json). */
+function benchSections(): string[] {
+  if (!existsSync(root(BENCH))) return ['## Speed', '', '(run `npm run bench` and copy bench/results.json to docs/runs/bench.json)'];
+  const b = readJson<BenchSuite>(BENCH);
+  const out = [
+    '## Speed (`npm run bench`)',
     '',
-    '| tile | Winograd sparsity | tf.conv2d / sparse | dense Winograd / sparse | direct / sparse multiplications |',
+    `One run of \`npm run bench\` on ${b.machine.cpu}, ${b.machine.cores} cores, Node ${b.machine.node} (${b.machine.platform}); ` +
+      `load average ${b.machine.loadAverageBefore.map((l) => l.toFixed(2)).join(', ')} at the start. Ratios are between times measured in this one run.`,
+    '',
+    '### Retraining throughput on the bundled model',
+    '',
+    'One epoch of `swprune spatial` and of `swprune winograd` (F(4x4,3x3), one stage to 50%) on the first examples of the slice, batch 128, per backend that starts here:',
+    '',
+    '| backend | examples | spatial examples/s | winograd examples/s | winograd / spatial |',
     '| --- | ---: | ---: | ---: | ---: |',
-    ...b.results.map((r) => `| ${r.tile} | ${pct(r.sparsity, 0)} | ${r.speedup.vsConv2d.toFixed(2)}x | ${r.speedup.vsDenseWinograd.toFixed(2)}x | ${(r.multiplications.direct / r.multiplications.sparseWinograd).toFixed(1)}x |`),
   ];
+  for (const backend of [...new Set(b.training.map((t) => t.backend))]) {
+    const f = (c: string) => b.training.find((t) => t.backend === backend && t.command === c);
+    const sp = f('spatial');
+    const wg = f('winograd');
+    out.push(`| ${backend} | ${sp?.examples ?? wg?.examples ?? ''} | ${sp?.examplesPerSecond.toFixed(1) ?? '—'} | ${wg?.examplesPerSecond.toFixed(1) ?? '—'} | ${sp && wg ? (wg.examplesPerSecond / sp.examplesPerSecond).toFixed(2) : '—'} |`);
+  }
+  if (b.winogradOp) {
+    const s = b.winogradOp.shape;
+    const conv = b.winogradOp.rows.find((r) => r.name === 'tf.conv2d')!;
+    out.push('', '### The Winograd op against tf.conv2d', '',
+      `x [${s.N}, ${s.H}, ${s.W}, ${s.cin}] → ${s.cout}, 3x3 'same' (tf.conv2d time / op time; above 1 the op is faster):`, '',
+      '| op | forward ms | forward + backward ms | forward vs conv2d | forward + backward vs conv2d |', '| --- | ---: | ---: | ---: | ---: |',
+      ...b.winogradOp.rows.filter((r) => r.name === 'tf.conv2d' || r.name.startsWith('winograd')).map((r) =>
+        `| ${r.name} | ${r.forwardMs?.toFixed(1) ?? '—'} | ${r.forwardBackwardMs?.toFixed(1) ?? '—'} | ${times(conv.forwardMs, r.forwardMs)} | ${times(conv.forwardBackwardMs, r.forwardBackwardMs)} |`));
+  }
+  if (b.sparse) {
+    const l = b.sparse.layer;
+    out.push('', '### Sparse Winograd inference (the bundle\'s path)', '',
+      `One pruned layer, x [${l.N}, ${l.H}, ${l.W}, ${l.cin}] → ${l.cout}, 3x3; the sparse path is TypeScript over typed arrays on one thread, ` +
+        'against tf.conv2d and the dense Winograd op on the same backend. The multiplication ratio is what the zeros allow.', '',
+      '| tile | Winograd sparsity | tf.conv2d / sparse | dense Winograd / sparse | direct / sparse multiplications |', '| --- | ---: | ---: | ---: | ---: |',
+      ...b.sparse.results.map((r) => `| ${r.tile} | ${pct(r.sparsity, 0)} | ${r.speedup.vsConv2d.toFixed(2)}x | ${r.speedup.vsDenseWinograd.toFixed(2)}x | ${(r.multiplications.direct / r.multiplications.sparseWinograd).toFixed(1)}x |`));
+  }
+  return out;
 }
 
 function main(): void {
@@ -103,7 +141,7 @@ function main(): void {
   const out: string[] = [
     '# Results',
     '',
-    '<!-- Generated by `npm run docs:results` (src/scripts/results.ts) from docs/runs/*.json, models/fashion-vgg.meta.json and bench/*.json. Do not edit by hand. -->',
+    '<!-- Generated by `npm run docs:results` (src/scripts/results.ts) from docs/runs/*.json, models/fashion-vgg.meta.json and docs/runs/bench.json. Do not edit by hand. -->',
     '',
     'Measured on this project\'s 2-core machine (wasm backend, SIMD, one thread), full Fashion-MNIST ' +
       '(`apt-get install dataset-fashion-mnist`: 60,000 training and 10,000 test images) unless a section says otherwise.',
@@ -117,7 +155,7 @@ function main(): void {
     `| PyTorch (models/fashion-vgg.meta.json) | ${pct(dense)} | ${pct(meta.accuracy.pytorch_full_test.top5)} | ${meta.accuracy.pytorch_full_test.loss.toFixed(4)} |`,
     `| swprune eval (${ev.backend}) | ${pct(ev.accuracy.top1)} | ${pct(ev.accuracy.top5)} | ${ev.loss.toFixed(4)} |`,
     '',
-    `${ev.examples.toLocaleString('en-US')} test images in ${ev.seconds.toFixed(1)} s (${(ev.examples / ev.seconds).toFixed(0)} images/s).`,
+    `On all ${ev.examples.toLocaleString('en-US')} test images.`,
   ];
   for (const s of manifest.sections) {
     const reference = s.data === 'slice' ? meta.accuracy.pytorch_test_slice_first_1000.top1 : dense;
@@ -135,7 +173,7 @@ function main(): void {
       out.push(...(existsSync(root(r.json)) ? stagesTable(readJson<RunLog>(r.json), reference) : ['(not run yet)']), '');
     }
   }
-  out.push('', '## Sparse Winograd inference speed', '', ...sparseBenchSection(), '');
+  out.push('', ...benchSections(), '');
   writeFileSync(root('docs/results.md'), out.join('\n').replace(/\n{3,}/g, '\n\n'));
   process.stdout.write('wrote docs/results.md\n');
 }

@@ -1,0 +1,136 @@
+/**
+ * `npm run bench`: the benchmark suite, one run, one JSON (default bench/results.json).
+ *
+ *   node dist/bench/suite.js [--out FILE] [--quick]
+ *
+ * 1. Training throughput: `swprune spatial` and `swprune winograd` (one stage to 50%, one epoch
+ *    on the first examples of the committed slice, 64 test images) on the bundled model, per backend that starts
+ *    here (tensorflow where tfjs-node is installed, wasm, cpu), read from each command's --json.
+ * 2. The Winograd op against tf.conv2d (dist/bench/winograd-op.js).
+ * 3. Sparse-bundle inference against dense conv2d and dense Winograd (dist/bench/sparse.js).
+ *
+ * Each part runs in its own process (one backend per process, as users run it). The JSON
+ * describes the machine, including the load average before and after: figures measured while
+ * other work shares the cores are slower, but the ratios within this run share that load.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { findIdx, readIdx } from '../data/idx.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const cli = path.join(root, 'bin/swprune.js');
+
+interface Options { out: string; quick: boolean }
+
+function parseArgs(argv: readonly string[]): Options {
+  const o: Options = { out: 'bench/results.json', quick: false };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--out' && argv[i + 1] !== undefined) o.out = argv[++i]!;
+    else if (argv[i] === '--quick') o.quick = true;
+    else throw new Error(`unknown option ${argv[i]}; expected --out FILE, --quick`);
+  }
+  return o;
+}
+
+function run(args: readonly string[]): { ok: boolean; stderr: string } {
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (r.status !== 0) process.stderr.write(`  (failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''})\n`);
+  return { ok: r.status === 0, stderr: r.stderr };
+}
+
+interface TrainingFigure { backend: string; command: 'spatial' | 'winograd'; examples: number; examplesPerSecond: number }
+
+/**
+ * A copy of the committed slice cut to `train` training and `test` test images (raw IDX files),
+ * so each command's evaluations before and after retraining stay short next to the epoch timed.
+ */
+function benchDataset(dir: string, train: number, test: number): string {
+  const src = path.join(root, 'models/data/fashion-mnist');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const [name, n] of [['train-images-idx3-ubyte', train], ['train-labels-idx1-ubyte', train], ['t10k-images-idx3-ubyte', test], ['t10k-labels-idx1-ubyte', test]] as const) {
+    const idx = readIdx(findIdx(src, name), name.includes('images') ? 3 : 1);
+    const dims = [n, ...idx.dims.slice(1)];
+    const header = Buffer.alloc(4 + 4 * dims.length);
+    header.writeUInt32BE(0x0800 + dims.length, 0);
+    dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+    const per = idx.dims.slice(1).reduce((a, b) => a * b, 1);
+    fs.writeFileSync(path.join(dir, name), Buffer.concat([header, idx.data.subarray(0, n * per)]));
+  }
+  return `fashion-mnist:${dir}`;
+}
+
+/** Examples/s of one retraining epoch of `command` on `backend`, or undefined if the backend does not start. */
+function trainingThroughput(command: 'spatial' | 'winograd', backend: string, limit: number, tmp: string): TrainingFigure | undefined {
+  const json = path.join(tmp, `${command}-${backend}.json`);
+  process.stderr.write(`training: swprune ${command} --backend ${backend}, ${limit} examples\n`);
+  const data = benchDataset(path.join(tmp, `data-${limit}`), limit, 64);
+  const { ok } = run([cli, command, 'models/fashion-vgg.onnx', '--data', data, '-o', path.join(tmp, `${command}-${backend}.onnx`),
+    '--sparsity', '0.5', '--epochs', '1', '--backend', backend, '--json', json]);
+  if (!ok) return undefined;
+  const log = JSON.parse(fs.readFileSync(json, 'utf8')) as { stages: { examplesPerSecond: number }[] };
+  return { backend, command, examples: limit, examplesPerSecond: log.stages[0]!.examplesPerSecond };
+}
+
+function subBench(script: string, out: string, extra: readonly string[]): unknown {
+  process.stderr.write(`${script} ...\n`);
+  return run([path.join(root, 'dist/bench', script), '--out', out, ...extra]).ok ? JSON.parse(fs.readFileSync(out, 'utf8')) : null;
+}
+
+function main(): void {
+  const o = parseArgs(process.argv.slice(2));
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swprune-bench-'));
+  const loadBefore = os.loadavg();
+  const started = Date.now();
+  const limits: Record<string, number> = o.quick ? { tensorflow: 256, wasm: 256, cpu: 64 } : { tensorflow: 2048, wasm: 2048, cpu: 256 };
+  const training: TrainingFigure[] = [];
+  for (const backend of ['tensorflow', 'wasm', 'cpu']) {
+    for (const command of ['spatial', 'winograd'] as const) {
+      const f = trainingThroughput(command, backend, limits[backend]!, tmp);
+      if (!f) break; // the backend does not start here (tfjs-node not installed)
+      training.push(f);
+    }
+  }
+  const reps = o.quick ? ['--reps', '1'] : [];
+  const winogradOp = subBench('winograd-op.js', path.join(tmp, 'winograd-op.json'), [...reps, ...(o.quick ? ['--batch', '4'] : [])]) as
+    { rows: { name: string; forwardMs: number | null; forwardBackwardMs: number | null }[] } | null;
+  const sparse = subBench('sparse.js', path.join(tmp, 'sparse.json'), [...reps, ...(o.quick ? ['--batch', '2'] : [])]) as
+    { results: { tile: string; sparsity: number; speedup: { vsConv2d: number; vsDenseWinograd: number } }[] } | null;
+
+  const ex = (backend: string, command: string) => training.find((t) => t.backend === backend && t.command === command)?.examplesPerSecond;
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
+  const row = (name: string) => winogradOp?.rows.find((r) => r.name.startsWith(name));
+  const conv = row('tf.conv2d');
+  const ratios = {
+    training: Object.fromEntries([...new Set(training.map((t) => t.backend))].map((b) => [b, { winogradOverSpatial: ratio(ex(b, 'winograd'), ex(b, 'spatial')) }])),
+    trainingWasmOverCpu: { spatial: ratio(ex('wasm', 'spatial'), ex('cpu', 'spatial')), winograd: ratio(ex('wasm', 'winograd'), ex('cpu', 'winograd')) },
+    winogradOpOverConv2d: Object.fromEntries([4, 6].map((T) => {
+      const w = row(`winograd F(${T - 2}x${T - 2},3x3)`);
+      return [`T=${T}`, { forward: ratio(conv?.forwardMs, w?.forwardMs), forwardBackward: ratio(conv?.forwardBackwardMs, w?.forwardBackwardMs) }];
+    })),
+    sparseOverConv2d: Object.fromEntries((sparse?.results ?? []).map((r) => [`${r.tile} ${Math.round(100 * r.sparsity)}%`, r.speedup.vsConv2d])),
+  };
+  const json = {
+    machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
+    quick: o.quick, seconds: (Date.now() - started) / 1000,
+    training, winogradOp, sparse, ratios,
+  };
+  fs.mkdirSync(path.dirname(path.resolve(root, o.out)), { recursive: true });
+  const out = path.resolve(root, o.out);
+  fs.writeFileSync(out + '.tmp', JSON.stringify(json, null, 2) + '\n');
+  fs.renameSync(out + '.tmp', out);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  const lines = [
+    `machine: ${json.machine.cpu}, ${json.machine.cores} cores, ${json.machine.node}; load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
+    '', '| backend | spatial ex/s | winograd ex/s | winograd / spatial |', '| --- | ---: | ---: | ---: |',
+    ...Object.keys(ratios.training).map((b) => `| ${b} | ${ex(b, 'spatial')?.toFixed(1) ?? '-'} | ${ex(b, 'winograd')?.toFixed(1) ?? '-'} | ${ratios.training[b]!.winogradOverSpatial?.toFixed(2) ?? '-'} |`),
+    '', `Winograd op vs tf.conv2d (conv2d time / op time): ${JSON.stringify(ratios.winogradOpOverConv2d)}`,
+    `sparse bundle layer vs tf.conv2d: ${Object.entries(ratios.sparseOverConv2d).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}`,
+    `wrote ${o.out}`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+main();
