@@ -1,13 +1,14 @@
 /**
  * Sparse Winograd convolution on typed arrays (no tensors): the inference path of a bundle.
  *
- *   per chunk of tiles:  V_p = (B^T d B)_p       input transform, vectorised over Cin
+ *   per chunk of tiles:  V_p = (B^T d B)_p       input transform
  *                        M_p += w * V_p[ci]      for each nonzero w = W_p[ci][co] only
- *                        Y = A^T M A + bias      output transform, vectorised over Cout
+ *                        Y = A^T M A + bias      output transform
  *
- * V and M are laid out [position][channel][tile], so each nonzero weight is one axpy over a
- * contiguous run of tiles — the zeros of W cost nothing. The transforms skip the zero entries
- * of B^T and A^T. Layout of activations: NHWC, as the executor stores them.
+ * Every buffer is laid out [2D index][channel][tile], so each nonzero weight is one axpy over
+ * a contiguous run of tiles — the zeros of W cost nothing — and each nonzero entry of B^T or
+ * A^T is one axpy over a whole [channel][tile] block. Activations are NHWC, as the executor
+ * stores them; tiles are gathered from and scattered to them once per chunk.
  */
 
 /** One Winograd position's weights W_p [Cin, Cout] as compressed sparse rows. */
@@ -37,8 +38,8 @@ export interface SparseWinogradLayer {
   readonly bias?: Float32Array;
 }
 
-/** Tiles per chunk: V and M of a chunk stay in cache for typical channel counts. */
-const CHUNK = 128;
+/** Tiles per chunk: a chunk's buffers stay in cache for typical channel counts (64 measured ~1.1-1.25x faster than 128 with this layout). */
+const CHUNK = 64;
 
 /** The nonzero entries of a row-major matrix, per row: [column, value] pairs. */
 function nonzeroRows(a: Float32Array, rows: number, cols: number): { col: Int32Array; val: Float32Array; ptr: Int32Array } {
@@ -64,55 +65,59 @@ export function sparseWinogradConv(layer: SparseWinogradLayer, x: Float32Array, 
   const T2 = T * T;
   const outH = h + pt + pb - r + 1;
   const outW = w + pl + pr - r + 1;
-  const th = Math.ceil(outH / m);
-  const tw = Math.ceil(outW / m);
-  const total = n * th * tw;
+  const grid = { th: Math.ceil(outH / m), tw: Math.ceil(outW / m) };
+  const total = n * grid.th * grid.tw;
   const y = new Float32Array(n * outH * outW * cout);
   const bt = nonzeroRows(layer.BT, T, T);
   const at = nonzeroRows(layer.AT, m, T);
-
-  const V = new Float32Array(T2 * cin * CHUNK);
+  // Every buffer is [2D index][channel][tile of the chunk]: the transforms are axpys over
+  // whole [channel][tile] blocks, and each nonzero weight is one axpy over a chunk's tiles.
+  const D = new Float32Array(T2 * cin * CHUNK); // input tiles d[a][b]
+  const U = new Float32Array(T2 * cin * CHUNK); // B^T d, [i][b]
+  const V = new Float32Array(T2 * cin * CHUNK); // B^T d B, [i][j]
   const M = new Float32Array(T2 * cout * CHUNK);
-  const d = new Float32Array(T2 * cin); // one tile [a][b][ci]
-  const u = new Float32Array(T2 * cin); // B^T d, [i][b][ci]
-  const mt = new Float32Array(T2 * cout); // one tile of M, [i][j][co]
-  const z = new Float32Array(m * T * cout); // A^T M, [i'][j][co]
+  const Z = new Float32Array(m * T * cout * CHUNK); // A^T M, [i'][j]
+  const Y = new Float32Array(m * m * cout * CHUNK); // A^T M A, [i'][j']
 
   for (let start = 0; start < total; start += CHUNK) {
     const nt = Math.min(CHUNK, total - start);
-    for (let t = 0; t < nt; t++) {
-      const tile = start + t;
-      const img = Math.floor(tile / (th * tw));
-      const ty = Math.floor((tile % (th * tw)) / tw);
-      const tx = tile % tw;
-      gatherTile(x, d, img, ty * m - pt, tx * m - pl, h, w, cin, T);
-      inputTransform(d, u, V, bt, T, cin, t);
-    }
+    gatherTiles(x, D, start, nt, grid, { pt, pl, h, w, cin, T, m });
+    // U[i][b] = sum_a BT[i][a] D[a][b];  V[i][j] = sum_b BT[j][b] U[i][b]
+    transformRows(D, U, bt, T, T, T, cin * CHUNK, (i, a, b) => [i * T + b, a * T + b]);
+    transformRows(U, V, bt, T, T, T, cin * CHUNK, (j, b, i) => [i * T + j, i * T + b]);
     sparseProducts(V, M, positions, cin, cout, nt);
-    for (let t = 0; t < nt; t++) {
-      const tile = start + t;
-      const img = Math.floor(tile / (th * tw));
-      const ty = Math.floor((tile % (th * tw)) / tw);
-      const tx = tile % tw;
-      for (let p = 0; p < T2; p++) for (let co = 0; co < cout; co++) mt[p * cout + co] = M[(p * cout + co) * CHUNK + t]!;
-      outputTile(mt, z, at, y, bias, { img, y0: ty * m, x0: tx * m, outH, outW, m, T, cout });
-    }
+    // Z[i'][j] = sum_i AT[i'][i] M[i][j];  Y[i'][j'] = sum_j AT[j'][j] Z[i'][j]
+    transformRows(M, Z, at, m, T, T, cout * CHUNK, (i2, i, j) => [i2 * T + j, i * T + j]);
+    transformRows(Z, Y, at, m, T, m, cout * CHUNK, (j2, j, i2) => [i2 * m + j2, i2 * T + j]);
+    scatterTiles(Y, y, bias, start, nt, grid, { outH, outW, m, cout });
   }
   return { data: y, outH, outW };
 }
 
-/** d[a][b][ci] = x[img, y0 + a, x0 + b, ci], zero outside the image (the padding). */
-function gatherTile(x: Float32Array, d: Float32Array, img: number, y0: number, x0: number, h: number, w: number, cin: number, T: number): void {
-  for (let a = 0; a < T; a++) {
-    const yy = y0 + a;
-    for (let b = 0; b < T; b++) {
-      const xx = x0 + b;
-      const dst = (a * T + b) * cin;
-      if (yy < 0 || yy >= h || xx < 0 || xx >= w) {
-        d.fill(0, dst, dst + cin);
-      } else {
-        const src = ((img * h + yy) * w + xx) * cin;
-        for (let c = 0; c < cin; c++) d[dst + c] = x[src + c]!;
+interface TileGrid { th: number; tw: number }
+
+/** The image, tile row and tile column of tile number `tile`. */
+function tileAt(tile: number, g: TileGrid): [number, number, number] {
+  const per = g.th * g.tw;
+  return [Math.floor(tile / per), Math.floor((tile % per) / g.tw), tile % g.tw];
+}
+
+/** D[a][b][ci][t] = x[img, y0 + a, x0 + b, ci] for the chunk's tiles, zero outside the image (the padding). */
+function gatherTiles(x: Float32Array, D: Float32Array, start: number, nt: number, grid: TileGrid, s: { pt: number; pl: number; h: number; w: number; cin: number; T: number; m: number }): void {
+  const { h, w, cin, T, m } = s;
+  for (let t = 0; t < nt; t++) {
+    const [img, ty, tx] = tileAt(start + t, grid);
+    for (let a = 0; a < T; a++) {
+      const yy = ty * m - s.pt + a;
+      for (let b = 0; b < T; b++) {
+        const xx = tx * m - s.pl + b;
+        const dst = (a * T + b) * cin * CHUNK + t;
+        if (yy < 0 || yy >= h || xx < 0 || xx >= w) {
+          for (let c = 0; c < cin; c++) D[dst + c * CHUNK] = 0;
+        } else {
+          const src = ((img * h + yy) * w + xx) * cin;
+          for (let c = 0; c < cin; c++) D[dst + c * CHUNK] = x[src + c]!;
+        }
       }
     }
   }
@@ -120,33 +125,26 @@ function gatherTile(x: Float32Array, d: Float32Array, img: number, y0: number, x
 
 type Sparse = ReturnType<typeof nonzeroRows>;
 
-/** V[p][ci][t] = (B^T d B)[i][j] for every channel, B^T applied through its nonzeros. */
-function inputTransform(d: Float32Array, u: Float32Array, V: Float32Array, bt: Sparse, T: number, cin: number, t: number): void {
-  // u[i][b] = sum_a BT[i][a] d[a][b]
-  u.fill(0);
-  for (let i = 0; i < T; i++) {
-    for (let k = bt.ptr[i]!; k < bt.ptr[i + 1]!; k++) {
-      const a = bt.col[k]!;
-      const c = bt.val[k]!;
-      for (let b = 0; b < T; b++) {
-        const dst = (i * T + b) * cin;
-        const src = (a * T + b) * cin;
-        for (let ci = 0; ci < cin; ci++) u[dst + ci] += c * d[src + ci]!;
+/**
+ * One side of a transform through a sparse matrix S (rows x cols), block by block: for each
+ * output row `o`, each nonzero S[o][k] and each `e < other`, out[index] += S[o][k] * src[index']
+ * where [index, index'] = at(o, k, e) are block numbers; blocks hold `len` contiguous values.
+ */
+function transformRows(src: Float32Array, out: Float32Array, s: Sparse, rows: number, _cols: number, other: number, len: number,
+  at: (o: number, k: number, e: number) => [number, number]): void {
+  for (let o = 0; o < rows; o++) {
+    for (let e = 0; e < other; e++) {
+      let first = true;
+      for (let k = s.ptr[o]!; k < s.ptr[o + 1]!; k++) {
+        const [di, si] = at(o, s.col[k]!, e);
+        const c = s.val[k]!;
+        const d0 = di * len;
+        const s0 = si * len;
+        if (first) for (let q = 0; q < len; q++) out[d0 + q] = c * src[s0 + q]!;
+        else for (let q = 0; q < len; q++) out[d0 + q] += c * src[s0 + q]!;
+        first = false;
       }
-    }
-  }
-  // V[i][j] = sum_b u[i][b] BT[j][b]
-  for (let i = 0; i < T; i++) {
-    for (let j = 0; j < T; j++) {
-      const p = i * T + j;
-      const out = p * cin * CHUNK + t;
-      const k0 = bt.ptr[j]!;
-      const k1 = bt.ptr[j + 1]!;
-      for (let ci = 0; ci < cin; ci++) {
-        let s = 0;
-        for (let k = k0; k < k1; k++) s += u[(i * T + bt.col[k]!) * cin + ci]! * bt.val[k]!;
-        V[out + ci * CHUNK] = s;
-      }
+      if (first) out.fill(0, at(o, 0, e)[0] * len, (at(o, 0, e)[0] + 1) * len);
     }
   }
 }
@@ -169,38 +167,16 @@ function sparseProducts(V: Float32Array, M: Float32Array, positions: readonly Cs
   }
 }
 
-/** y[img, y0 + i', x0 + j', co] = (A^T M A)[i'][j'] + bias, cropped to the output. */
-function outputTile(
-  mt: Float32Array, z: Float32Array, at: Sparse, y: Float32Array, bias: Float32Array | undefined,
-  g: { img: number; y0: number; x0: number; outH: number; outW: number; m: number; T: number; cout: number },
-): void {
-  const { m, T, cout } = g;
-  // z[i'][j] = sum_i AT[i'][i] M[i][j]
-  z.fill(0);
-  for (let i2 = 0; i2 < m; i2++) {
-    for (let k = at.ptr[i2]!; k < at.ptr[i2 + 1]!; k++) {
-      const i = at.col[k]!;
-      const c = at.val[k]!;
-      for (let j = 0; j < T; j++) {
-        const dst = (i2 * T + j) * cout;
-        const src = (i * T + j) * cout;
-        for (let co = 0; co < cout; co++) z[dst + co] += c * mt[src + co]!;
-      }
-    }
-  }
-  // y[i'][j'] = sum_j z[i'][j] AT[j'][j]
-  for (let i2 = 0; i2 < m; i2++) {
-    const yy = g.y0 + i2;
-    if (yy >= g.outH) break;
-    for (let j2 = 0; j2 < m; j2++) {
-      const xx = g.x0 + j2;
-      if (xx >= g.outW) break;
-      const out = ((g.img * g.outH + yy) * g.outW + xx) * cout;
-      for (let co = 0; co < cout; co++) y[out + co] = bias ? bias[co]! : 0;
-      for (let k = at.ptr[j2]!; k < at.ptr[j2 + 1]!; k++) {
-        const src = (i2 * T + at.col[k]!) * cout;
-        const c = at.val[k]!;
-        for (let co = 0; co < cout; co++) y[out + co] += c * z[src + co]!;
+/** y[img, y0 + i', x0 + j', co] = Y[i'][j'][co][t] + bias, cropped to the output. */
+function scatterTiles(Y: Float32Array, y: Float32Array, bias: Float32Array | undefined, start: number, nt: number, grid: TileGrid, s: { outH: number; outW: number; m: number; cout: number }): void {
+  const { outH, outW, m, cout } = s;
+  for (let t = 0; t < nt; t++) {
+    const [img, ty, tx] = tileAt(start + t, grid);
+    for (let i2 = 0; i2 < m && ty * m + i2 < outH; i2++) {
+      for (let j2 = 0; j2 < m && tx * m + j2 < outW; j2++) {
+        const out = ((img * outH + ty * m + i2) * outW + tx * m + j2) * cout;
+        const src = (i2 * m + j2) * cout * CHUNK + t;
+        for (let co = 0; co < cout; co++) y[out + co] = Y[src + co * CHUNK]! + (bias ? bias[co]! : 0);
       }
     }
   }
