@@ -16,7 +16,11 @@ interface Stage { stage: number; target: number; winogradSparsity: number; accur
 interface RunLog { baseline: Acc; stages: Stage[]; final: { winogradSparsity: number; accuracy: Acc }; conversion?: { input: Acc; converted: Acc } }
 interface EvalLog { accuracy: Acc; loss: number; examples: number; seconds: number; backend: string }
 
-interface ManifestRun { label: string; command: string; json: string }
+/**
+ * `stage`: in a comparison, the row shows this stage (1-based) instead of the last; `log`: the
+ * run's terminal output, whose error line the row shows when the run ended without a JSON log.
+ */
+interface ManifestRun { label: string; command: string; json: string; stage?: number; log?: string }
 /** `data`: which test set the runs report on, so 'vs dense' compares with the right dense figure. */
 interface Section { title: string; text: string; kind: 'stages' | 'compare' | 'sensitivity'; data: 'full' | 'slice'; runs: ManifestRun[] }
 interface Manifest { dense: { label: string; json: string }; sections: Section[] }
@@ -62,10 +66,12 @@ function compareTable(runs: readonly ManifestRun[], dense: number): string[] {
     '| setting | Winograd sparsity | top-1 pruned | top-1 retrained | vs dense | last train loss |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...runs.map((r) => {
-      if (!existsSync(root(r.json))) return `| ${r.label} | not run | | | | |`;
-      const log = readJson<RunLog | { error: string }>(r.json);
-      if ('error' in log) return `| ${r.label} | — | — | ${log.error} | | |`;
-      const last = log.stages.at(-1)!;
+      if (!existsSync(root(r.json))) {
+        const error = r.log && existsSync(root(r.log)) ? readFileSync(root(r.log), 'utf8').split(/[\r\n]/).find((l) => l.startsWith('error')) : undefined;
+        return error ? `| ${r.label} | — | — | stopped: ${error.replace(/\|/g, '\\|')} | | |` : `| ${r.label} | not run | | | | |`;
+      }
+      const log = readJson<RunLog>(r.json);
+      const last = (r.stage ? log.stages[r.stage - 1] : log.stages.at(-1))!;
       return `| ${r.label} | ${pct(last.winogradSparsity, 1)} | ${pct(last.accuracyPruned.top1)} | ${pct(last.accuracy.top1)} | ${pts(last.accuracy.top1 - dense)} | ${last.trainLoss.toFixed(4)} |`;
     }),
     '',
