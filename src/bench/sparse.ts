@@ -1,5 +1,6 @@
 /**
- * Benchmark: sparse Winograd inference (src/sparse, TypeScript over typed arrays, one thread)
+ * Benchmark: sparse Winograd inference (src/sparse, one thread: the WebAssembly SIMD block kernels,
+ * and the TypeScript fallback)
  * against dense direct convolution (tf.conv2d) and dense Winograd (the tfjs op) on the same
  * backend, for one pruned layer at 0/50/75/90% Winograd-domain sparsity.
  *
@@ -16,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
 import { mulberry32 } from '../data/rng.js';
 import { winogradConv2dForward } from '../ops/winograd-conv2d.js';
+import { blockKernels } from '../sparse/block-kernels.js';
 import { csrFromDense, sparseWinogradConv } from '../sparse/sparse-winograd-conv.js';
 import { getTile } from '../winograd/tiles.js';
 
@@ -57,6 +59,8 @@ async function main(): Promise<void> {
   const x = tf.tensor4d(xData, [N, H, W, C]);
   const g = tf.randomNormal([3, 3, C, C], 0, 0.1, 'float32', 2) as tf.Tensor4D;
   const conv2dMs = median(() => tf.tidy(() => tf.conv2d(x, g, 1, 'same').dataSync()), o.reps);
+  const kernels = blockKernels();
+  const fallback = blockKernels('typescript');
   const results = [];
   for (const T of [6, 4]) {
     const tile = getTile(T, 3);
@@ -70,27 +74,28 @@ async function main(): Promise<void> {
       const w = dense.map((v) => (rand() < sparsity ? 0 : v));
       const nonzeros = w.reduce((s, v) => s + (v !== 0 ? 1 : 0), 0);
       const layer = { T, m: tile.m, r: 3, cin: C, cout: C, pads: [1, 1, 1, 1] as const, AT: Float32Array.from(tile.AT.flat()), BT: Float32Array.from(tile.BT.flat()), positions: csrFromDense(w, T2, C, C) };
-      const sparseMs = median(() => sparseWinogradConv(layer, xData, N, H, W), o.reps);
+      const sparseMs = median(() => sparseWinogradConv(layer, xData, N, H, W, kernels), o.reps);
+      const typescriptMs = median(() => sparseWinogradConv(layer, xData, N, H, W, fallback), o.reps);
       results.push({
         tile: tile.name, sparsity: 1 - nonzeros / w.length,
-        ms: { sparse: sparseMs, conv2d: conv2dMs, denseWinograd: denseWinogradMs },
-        speedup: { vsConv2d: conv2dMs / sparseMs, vsDenseWinograd: denseWinogradMs / sparseMs },
+        ms: { sparse: sparseMs, sparseTypescript: typescriptMs, conv2d: conv2dMs, denseWinograd: denseWinogradMs },
+        speedup: { vsConv2d: conv2dMs / sparseMs, vsDenseWinograd: denseWinogradMs / sparseMs, typescriptVsConv2d: conv2dMs / typescriptMs },
         multiplications: { direct: N * H * W * C * C * 9, denseWinograd: tiles * T2 * C * C, sparseWinograd: tiles * nonzeros },
       });
     }
   }
   tf.dispose([x, g]);
   const lines = [
-    `${info.description}; sparse path: TypeScript, one thread; x [${N}, ${H}, ${W}, ${C}] -> ${C}, 3x3, pads 1; median of ${o.reps}`,
+    `${info.description}; sparse path: ${kernels.kind} block kernels, one thread (TypeScript fallback in the last column); x [${N}, ${H}, ${W}, ${C}] -> ${C}, 3x3, pads 1; median of ${o.reps}`,
     '',
-    '| tile | Winograd sparsity | sparse ms | conv2d ms | dense Winograd ms | conv2d / sparse | dense Winograd / sparse | direct / sparse multiplications |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| tile | Winograd sparsity | sparse ms | conv2d ms | dense Winograd ms | conv2d / sparse | dense Winograd / sparse | direct / sparse multiplications | conv2d / sparse (TypeScript) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...results.map((r) => `| ${r.tile} | ${(100 * r.sparsity).toFixed(0)}% | ${r.ms.sparse.toFixed(1)} | ${r.ms.conv2d.toFixed(1)} | ${r.ms.denseWinograd.toFixed(1)} | ` +
-      `${r.speedup.vsConv2d.toFixed(2)} | ${r.speedup.vsDenseWinograd.toFixed(2)} | ${(r.multiplications.direct / r.multiplications.sparseWinograd).toFixed(1)} |`),
+      `${r.speedup.vsConv2d.toFixed(2)} | ${r.speedup.vsDenseWinograd.toFixed(2)} | ${(r.multiplications.direct / r.multiplications.sparseWinograd).toFixed(1)} | ${r.speedup.typescriptVsConv2d.toFixed(2)} |`),
   ];
   process.stdout.write(lines.join('\n') + '\n');
   const json = {
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', node: process.version, backend: info.description },
+    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', node: process.version, backend: info.description }, kernels: kernels.kind,
     layer: { N, H, W, cin: C, cout: C, r: 3, pads: [1, 1, 1, 1] }, reps: o.reps, results,
   };
   fs.mkdirSync(path.dirname(o.out), { recursive: true });

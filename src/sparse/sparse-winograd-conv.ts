@@ -11,6 +11,8 @@
  * stores them; tiles are gathered from and scattered to them once per chunk.
  */
 
+import { blockKernels, type BlockKernels } from './block-kernels.js';
+
 /** One Winograd position's weights W_p [Cin, Cout] as compressed sparse rows. */
 export interface CsrMatrix {
   readonly rows: number;
@@ -58,8 +60,14 @@ function nonzeroRows(a: Float32Array, rows: number, cols: number): { col: Int32A
   return { col: Int32Array.from(col), val: Float32Array.from(val), ptr: Int32Array.from(ptr) };
 }
 
-/** x NHWC [n, h, w, cin] -> y NHWC [n, outH, outW, cout]; outH = h + top + bottom - r + 1. */
-export function sparseWinogradConv(layer: SparseWinogradLayer, x: Float32Array, n: number, h: number, w: number): { data: Float32Array; outH: number; outW: number } {
+let shared: BlockKernels | undefined;
+
+/**
+ * x NHWC [n, h, w, cin] -> y NHWC [n, outH, outW, cout]; outH = h + top + bottom - r + 1.
+ * `kernels`: the block loops (default: WebAssembly SIMD where available, else TypeScript).
+ */
+export function sparseWinogradConv(layer: SparseWinogradLayer, x: Float32Array, n: number, h: number, w: number, kernels?: BlockKernels): { data: Float32Array; outH: number; outW: number } {
+  const k = kernels ?? (shared ??= blockKernels());
   const { T, m, r, cin, cout, positions, bias } = layer;
   const [pt, pl, pb, pr] = layer.pads;
   const T2 = T * T;
@@ -70,26 +78,29 @@ export function sparseWinogradConv(layer: SparseWinogradLayer, x: Float32Array, 
   const y = new Float32Array(n * outH * outW * cout);
   const bt = nonzeroRows(layer.BT, T, T);
   const at = nonzeroRows(layer.AT, m, T);
-  // Every buffer is [2D index][channel][tile of the chunk]: the transforms are axpys over
-  // whole [channel][tile] blocks, and each nonzero weight is one axpy over a chunk's tiles.
-  const D = new Float32Array(T2 * cin * CHUNK); // input tiles d[a][b]
-  const U = new Float32Array(T2 * cin * CHUNK); // B^T d, [i][b]
-  const V = new Float32Array(T2 * cin * CHUNK); // B^T d B, [i][j]
-  const M = new Float32Array(T2 * cout * CHUNK);
-  const Z = new Float32Array(m * T * cout * CHUNK); // A^T M, [i'][j]
-  const Y = new Float32Array(m * m * cout * CHUNK); // A^T M A, [i'][j']
+  // Every buffer is [2D index][channel][tile of the chunk] in the kernels' heap: the transforms
+  // are axpys over whole [channel][tile] blocks, each nonzero weight one axpy over the tiles.
+  const inBlock = cin * CHUNK;
+  const outBlock = cout * CHUNK;
+  const D = 0; // input tiles d[a][b]
+  const U = D + T2 * inBlock; // B^T d, [i][b]
+  const V = U + T2 * inBlock; // B^T d B, [i][j]
+  const M = V + T2 * inBlock;
+  const Z = M + T2 * outBlock; // A^T M, [i'][j]
+  const Y = Z + m * T * outBlock; // A^T M A, [i'][j']
+  k.reserve(Y + m * m * outBlock);
 
   for (let start = 0; start < total; start += CHUNK) {
     const nt = Math.min(CHUNK, total - start);
-    gatherTiles(x, D, start, nt, grid, { pt, pl, h, w, cin, T, m });
+    gatherTiles(x, k.heap, D, start, nt, grid, { pt, pl, h, w, cin, T, m });
     // U[i][b] = sum_a BT[i][a] D[a][b];  V[i][j] = sum_b BT[j][b] U[i][b]
-    transformRows(D, U, bt, T, T, T, cin * CHUNK, (i, a, b) => [i * T + b, a * T + b]);
-    transformRows(U, V, bt, T, T, T, cin * CHUNK, (j, b, i) => [i * T + j, i * T + b]);
-    sparseProducts(V, M, positions, cin, cout, nt);
+    transformRows(k, D, U, bt, T, T, inBlock, (i, a, b) => [i * T + b, a * T + b]);
+    transformRows(k, U, V, bt, T, T, inBlock, (j, b, i) => [i * T + j, i * T + b]);
+    sparseProducts(k, V, M, positions, cin, cout, Math.ceil(nt / 4) * 4);
     // Z[i'][j] = sum_i AT[i'][i] M[i][j];  Y[i'][j'] = sum_j AT[j'][j] Z[i'][j]
-    transformRows(M, Z, at, m, T, T, cout * CHUNK, (i2, i, j) => [i2 * T + j, i * T + j]);
-    transformRows(Z, Y, at, m, T, m, cout * CHUNK, (j2, j, i2) => [i2 * m + j2, i2 * T + j]);
-    scatterTiles(Y, y, bias, start, nt, grid, { outH, outW, m, cout });
+    transformRows(k, M, Z, at, m, T, outBlock, (i2, i, j) => [i2 * T + j, i * T + j]);
+    transformRows(k, Z, Y, at, m, m, outBlock, (j2, j, i2) => [i2 * m + j2, i2 * T + j]);
+    scatterTiles(k.heap, Y, y, bias, start, nt, grid, { outH, outW, m, cout });
   }
   return { data: y, outH, outW };
 }
@@ -102,8 +113,8 @@ function tileAt(tile: number, g: TileGrid): [number, number, number] {
   return [Math.floor(tile / per), Math.floor((tile % per) / g.tw), tile % g.tw];
 }
 
-/** D[a][b][ci][t] = x[img, y0 + a, x0 + b, ci] for the chunk's tiles, zero outside the image (the padding). */
-function gatherTiles(x: Float32Array, D: Float32Array, start: number, nt: number, grid: TileGrid, s: { pt: number; pl: number; h: number; w: number; cin: number; T: number; m: number }): void {
+/** heap[D + ((a*T + b)*cin + ci)*CHUNK + t] = x[img, y0 + a, x0 + b, ci], zero outside the image (the padding). */
+function gatherTiles(x: Float32Array, heap: Float32Array, D: number, start: number, nt: number, grid: TileGrid, s: { pt: number; pl: number; h: number; w: number; cin: number; T: number; m: number }): void {
   const { h, w, cin, T, m } = s;
   for (let t = 0; t < nt; t++) {
     const [img, ty, tx] = tileAt(start + t, grid);
@@ -111,12 +122,12 @@ function gatherTiles(x: Float32Array, D: Float32Array, start: number, nt: number
       const yy = ty * m - s.pt + a;
       for (let b = 0; b < T; b++) {
         const xx = tx * m - s.pl + b;
-        const dst = (a * T + b) * cin * CHUNK + t;
+        const dst = D + (a * T + b) * cin * CHUNK + t;
         if (yy < 0 || yy >= h || xx < 0 || xx >= w) {
-          for (let c = 0; c < cin; c++) D[dst + c * CHUNK] = 0;
+          for (let c = 0; c < cin; c++) heap[dst + c * CHUNK] = 0;
         } else {
           const src = ((img * h + yy) * w + xx) * cin;
-          for (let c = 0; c < cin; c++) D[dst + c * CHUNK] = x[src + c]!;
+          for (let c = 0; c < cin; c++) heap[dst + c * CHUNK] = x[src + c]!;
         }
       }
     }
@@ -126,57 +137,52 @@ function gatherTiles(x: Float32Array, D: Float32Array, start: number, nt: number
 type Sparse = ReturnType<typeof nonzeroRows>;
 
 /**
- * One side of a transform through a sparse matrix S (rows x cols), block by block: for each
- * output row `o`, each nonzero S[o][k] and each `e < other`, out[index] += S[o][k] * src[index']
- * where [index, index'] = at(o, k, e) are block numbers; blocks hold `len` contiguous values.
+ * One side of a transform through a sparse matrix S: for each output row `o`, each `e < other`
+ * and each nonzero S[o][j], block out[dst] (+)= S[o][j] * block src[from], where
+ * [dst, from] = at(o, j, e) are block numbers of `len` floats after `out` / `src`.
  */
-function transformRows(src: Float32Array, out: Float32Array, s: Sparse, rows: number, _cols: number, other: number, len: number,
-  at: (o: number, k: number, e: number) => [number, number]): void {
+function transformRows(k: BlockKernels, src: number, out: number, s: Sparse, rows: number, other: number, len: number,
+  at: (o: number, j: number, e: number) => [number, number]): void {
   for (let o = 0; o < rows; o++) {
     for (let e = 0; e < other; e++) {
-      let first = true;
-      for (let k = s.ptr[o]!; k < s.ptr[o + 1]!; k++) {
-        const [di, si] = at(o, s.col[k]!, e);
-        const c = s.val[k]!;
-        const d0 = di * len;
-        const s0 = si * len;
-        if (first) for (let q = 0; q < len; q++) out[d0 + q] = c * src[s0 + q]!;
-        else for (let q = 0; q < len; q++) out[d0 + q] += c * src[s0 + q]!;
-        first = false;
+      const k0 = s.ptr[o]!;
+      const k1 = s.ptr[o + 1]!;
+      for (let q = k0; q < k1; q++) {
+        const [dst, from] = at(o, s.col[q]!, e);
+        (q === k0 ? k.scale : k.axpy).call(k, out + dst * len, src + from * len, s.val[q]!, len);
       }
-      if (first) out.fill(0, at(o, 0, e)[0] * len, (at(o, 0, e)[0] + 1) * len);
+      if (k0 === k1) {
+        const dst = out + at(o, 0, e)[0] * len;
+        k.heap.fill(0, dst, dst + len);
+      }
     }
   }
 }
 
-/** M_p[co][:] = sum over nonzeros (ci, co, w) of W_p: w * V_p[ci][:], over the chunk's tiles. */
-function sparseProducts(V: Float32Array, M: Float32Array, positions: readonly CsrMatrix[], cin: number, cout: number, nt: number): void {
-  M.fill(0);
+/** M_p[co][:] = sum over nonzeros (ci, co, w) of W_p: w * V_p[ci][:], over the chunk's first `nt` tiles. */
+function sparseProducts(k: BlockKernels, V: number, M: number, positions: readonly CsrMatrix[], cin: number, cout: number, nt: number): void {
+  k.heap.fill(0, M, M + positions.length * cout * CHUNK);
   for (let p = 0; p < positions.length; p++) {
     const { rowPtr, colIdx, values } = positions[p]!;
-    const vBase = p * cin * CHUNK;
-    const mBase = p * cout * CHUNK;
+    const vBase = V + p * cin * CHUNK;
+    const mBase = M + p * cout * CHUNK;
     for (let ci = 0; ci < cin; ci++) {
       const v = vBase + ci * CHUNK;
-      for (let k = rowPtr[ci]!; k < rowPtr[ci + 1]!; k++) {
-        const wv = values[k]!;
-        const o = mBase + colIdx[k]! * CHUNK;
-        for (let t = 0; t < nt; t++) M[o + t] += wv * V[v + t]!;
-      }
+      for (let q = rowPtr[ci]!; q < rowPtr[ci + 1]!; q++) k.axpy(mBase + colIdx[q]! * CHUNK, v, values[q]!, nt);
     }
   }
 }
 
-/** y[img, y0 + i', x0 + j', co] = Y[i'][j'][co][t] + bias, cropped to the output. */
-function scatterTiles(Y: Float32Array, y: Float32Array, bias: Float32Array | undefined, start: number, nt: number, grid: TileGrid, s: { outH: number; outW: number; m: number; cout: number }): void {
+/** y[img, y0 + i', x0 + j', co] = heap[Y + ((i'*m + j')*cout + co)*CHUNK + t] + bias, cropped to the output. */
+function scatterTiles(heap: Float32Array, Y: number, y: Float32Array, bias: Float32Array | undefined, start: number, nt: number, grid: TileGrid, s: { outH: number; outW: number; m: number; cout: number }): void {
   const { outH, outW, m, cout } = s;
   for (let t = 0; t < nt; t++) {
     const [img, ty, tx] = tileAt(start + t, grid);
     for (let i2 = 0; i2 < m && ty * m + i2 < outH; i2++) {
       for (let j2 = 0; j2 < m && tx * m + j2 < outW; j2++) {
         const out = ((img * outH + ty * m + i2) * outW + tx * m + j2) * cout;
-        const src = (i2 * m + j2) * cout * CHUNK + t;
-        for (let co = 0; co < cout; co++) y[out + co] = Y[src + co * CHUNK]! + (bias ? bias[co]! : 0);
+        const src = Y + (i2 * m + j2) * cout * CHUNK + t;
+        for (let co = 0; co < cout; co++) y[out + co] = heap[src + co * CHUNK]! + (bias ? bias[co]! : 0);
       }
     }
   }
