@@ -22,7 +22,7 @@ interface EvalLog { accuracy: Acc; loss: number; examples: number; seconds: numb
  */
 interface ManifestRun { label: string; command: string; json: string; stage?: number; log?: string }
 /** `data`: which test set the runs report on, so 'vs dense' compares with the right dense figure. */
-interface Section { title: string; text: string; kind: 'stages' | 'compare' | 'sensitivity'; data: 'full' | 'slice'; runs: ManifestRun[] }
+interface Section { title: string; text: string; kind: 'stages' | 'compare' | 'sensitivity' | 'report'; data: 'full' | 'slice'; runs: ManifestRun[] }
 interface Manifest { dense: { label: string; json: string }; sections: Section[] }
 
 const pct = (x: number, d = 2) => `${(100 * x).toFixed(d)}%`;
@@ -58,6 +58,33 @@ function sensitivityTable(run: ManifestRun): string[] {
     `| layer | domain | ${levels.map((l) => pct(l, 0)).join(' | ')} |`,
     `| --- | --- | ${levels.map(() => '---:').join(' | ')} |`,
     ...log.layers.map((l) => `| ${l.name} | ${l.domain} | ${l.levels.map((c) => (100 * (c.top1 - log.baseline.top1)).toFixed(1)).join(' | ')} |`),
+  ];
+}
+
+interface ReportLog {
+  bundle: { bytes: number };
+  overall: { winogradSparsity: number; macs: Macs; network: Macs };
+  accuracy: Acc; denseAccuracy: Acc; testExamples: number;
+}
+interface Macs { direct: number; denseWinograd: number; sparseWinograd: number }
+
+/** `swprune report` on a final model: sparsity, multiplications, and accuracy run from the bundle. */
+function reportTable(runs: readonly ManifestRun[], dense: number): string[] {
+  const M = (x: number) => `${(x / 1e6).toFixed(2)}M`;
+  return [
+    '| model | Winograd sparsity | bundle top-1 (sparse path) | dense executor top-1 | vs dense model | multiplications/image: direct → dense Winograd → sparse Winograd (network) | bundle bytes |',
+    '| --- | ---: | ---: | ---: | ---: | --- | ---: |',
+    ...runs.map((r) => {
+      if (!existsSync(root(r.json))) return `| ${r.label} | not run | | | | | |`;
+      const log = readJson<ReportLog>(r.json);
+      const n = log.overall.network;
+      return `| ${r.label} | ${pct(log.overall.winogradSparsity, 1)} | ${pct(log.accuracy.top1)} | ${pct(log.denseAccuracy.top1)} | ${pts(log.accuracy.top1 - dense)} | ` +
+        `${M(n.direct)} → ${M(n.denseWinograd)} → ${M(n.sparseWinograd)} (${(n.direct / n.sparseWinograd).toFixed(1)}x fewer) | ${log.bundle.bytes.toLocaleString('en-US')} |`;
+    }),
+    '',
+    'Commands:',
+    '',
+    ...runs.map((r) => `    ${r.command}`),
   ];
 }
 
@@ -178,6 +205,10 @@ function main(): void {
     out.push('', `## ${s.title}`, '', s.text, '');
     if (s.kind === 'sensitivity') {
       for (const r of s.runs) out.push(...sensitivityTable(r), '');
+      continue;
+    }
+    if (s.kind === 'report') {
+      out.push(...reportTable(s.runs, reference));
       continue;
     }
     if (s.kind === 'compare') {
