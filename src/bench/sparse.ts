@@ -20,6 +20,7 @@ import { winogradConv2dForward } from '../ops/winograd-conv2d.js';
 import { blockKernels } from '../sparse/block-kernels.js';
 import { csrFromDense, sparseWinogradConv } from '../sparse/sparse-winograd-conv.js';
 import { getTile } from '../winograd/tiles.js';
+import { medianMs, tensorMs } from './timing.js';
 
 interface Options { backend: BackendChoice; batch: number; reps: number; out: string }
 
@@ -38,17 +39,6 @@ function parseArgs(argv: readonly string[]): Options {
   return o;
 }
 
-function median(f: () => void, reps: number): number {
-  f();
-  f();
-  const ts = Array.from({ length: reps }, () => {
-    const t0 = performance.now();
-    f();
-    return performance.now() - t0;
-  }).sort((a, b) => a - b);
-  return ts[Math.floor(reps / 2)]!;
-}
-
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   tf.env().set('PROD', true);
@@ -58,14 +48,7 @@ async function main(): Promise<void> {
   const xData = Float32Array.from({ length: N * H * W * C }, () => rand() * 2 - 1);
   const x = tf.tensor4d(xData, [N, H, W, C]);
   const g = tf.randomNormal([3, 3, C, C], 0, 0.1, 'float32', 2) as tf.Tensor4D;
-  // The output is read back outside tf.tidy: a typed array returned from tidy is walked element
-  // by element looking for tensors, which once made these timings 20x too slow.
-  const timeTensor = (f: () => tf.Tensor) => median(() => {
-    const y = tf.tidy(f);
-    y.dataSync();
-    y.dispose();
-  }, o.reps);
-  const conv2dMs = timeTensor(() => tf.conv2d(x, g, 1, 'same'));
+  const conv2dMs = tensorMs(() => tf.conv2d(x, g, 1, 'same'), o.reps);
   const kernels = blockKernels();
   const fallback = blockKernels('typescript');
   const results = [];
@@ -75,14 +58,14 @@ async function main(): Promise<void> {
     const tiles = N * Math.ceil(H / tile.m) * Math.ceil(W / tile.m);
     const dense = Float32Array.from({ length: T2 * C * C }, () => rand() * 2 - 1);
     const wDense = tf.tensor3d(dense, [T2, C, C]);
-    const denseWinogradMs = timeTensor(() => winogradConv2dForward(x, wDense, tile, { pad: [1, 1, 1, 1] }));
+    const denseWinogradMs = tensorMs(() => winogradConv2dForward(x, wDense, tile, { pad: [1, 1, 1, 1] }), o.reps);
     wDense.dispose();
     for (const sparsity of [0, 0.5, 0.75, 0.9]) {
       const w = dense.map((v) => (rand() < sparsity ? 0 : v));
       const nonzeros = w.reduce((s, v) => s + (v !== 0 ? 1 : 0), 0);
       const layer = { T, m: tile.m, r: 3, cin: C, cout: C, pads: [1, 1, 1, 1] as const, AT: Float32Array.from(tile.AT.flat()), BT: Float32Array.from(tile.BT.flat()), positions: csrFromDense(w, T2, C, C) };
-      const sparseMs = median(() => sparseWinogradConv(layer, xData, N, H, W, kernels), o.reps);
-      const typescriptMs = median(() => sparseWinogradConv(layer, xData, N, H, W, fallback), o.reps);
+      const sparseMs = medianMs(() => sparseWinogradConv(layer, xData, N, H, W, kernels), o.reps);
+      const typescriptMs = medianMs(() => sparseWinogradConv(layer, xData, N, H, W, fallback), o.reps);
       results.push({
         tile: tile.name, sparsity: 1 - nonzeros / w.length,
         ms: { sparse: sparseMs, sparseTypescript: typescriptMs, conv2d: conv2dMs, denseWinograd: denseWinogradMs },

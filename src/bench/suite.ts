@@ -35,10 +35,11 @@ function parseArgs(argv: readonly string[]): Options {
   return o;
 }
 
-function run(args: readonly string[]): { ok: boolean; stderr: string } {
+/** Runs a node script; false (and its last output line on stderr) if it fails. */
+function run(args: readonly string[]): boolean {
   const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) process.stderr.write(`  (failed: ${(r.stderr || r.stdout).trim().split('\n').pop() ?? ''})\n`);
-  return { ok: r.status === 0, stderr: r.stderr };
+  return r.status === 0;
 }
 
 interface TrainingFigure { backend: string; command: 'spatial' | 'winograd'; examples: number; examplesPerSecond: number }
@@ -63,11 +64,10 @@ function benchDataset(dir: string, train: number, test: number): string {
 }
 
 /** Examples/s of one retraining epoch of `command` on `backend`, or undefined if the backend does not start. */
-function trainingThroughput(command: 'spatial' | 'winograd', backend: string, limit: number, tmp: string): TrainingFigure | undefined {
+function trainingThroughput(command: 'spatial' | 'winograd', backend: string, data: string, limit: number, tmp: string): TrainingFigure | undefined {
   const json = path.join(tmp, `${command}-${backend}.json`);
   process.stderr.write(`training: swprune ${command} --backend ${backend}, ${limit} examples\n`);
-  const data = benchDataset(path.join(tmp, `data-${limit}`), limit, 64);
-  const { ok } = run([cli, command, 'models/fashion-vgg.onnx', '--data', data, '-o', path.join(tmp, `${command}-${backend}.onnx`),
+  const ok = run([cli, command, 'models/fashion-vgg.onnx', '--data', data, '-o', path.join(tmp, `${command}-${backend}.onnx`),
     '--sparsity', '0.5', '--epochs', '1', '--backend', backend, '--json', json]);
   if (!ok) return undefined;
   const log = JSON.parse(fs.readFileSync(json, 'utf8')) as { stages: { examplesPerSecond: number }[] };
@@ -76,7 +76,7 @@ function trainingThroughput(command: 'spatial' | 'winograd', backend: string, li
 
 function subBench(script: string, out: string, extra: readonly string[]): unknown {
   process.stderr.write(`${script} ...\n`);
-  return run([path.join(root, 'dist/bench', script), '--out', out, ...extra]).ok ? JSON.parse(fs.readFileSync(out, 'utf8')) : null;
+  return run([path.join(root, 'dist/bench', script), '--out', out, ...extra]) ? JSON.parse(fs.readFileSync(out, 'utf8')) : null;
 }
 
 function main(): void {
@@ -87,8 +87,10 @@ function main(): void {
   const limits: Record<string, number> = o.quick ? { tensorflow: 256, wasm: 256, cpu: 64 } : { tensorflow: 2048, wasm: 2048, cpu: 256 };
   const training: TrainingFigure[] = [];
   for (const backend of ['tensorflow', 'wasm', 'cpu']) {
+    const limit = limits[backend]!;
+    const data = benchDataset(path.join(tmp, `data-${limit}`), limit, 64);
     for (const command of ['spatial', 'winograd'] as const) {
-      const f = trainingThroughput(command, backend, limits[backend]!, tmp);
+      const f = trainingThroughput(command, backend, data, limit, tmp);
       if (!f) break; // the backend does not start here (tfjs-node not installed)
       training.push(f);
     }
@@ -133,4 +135,9 @@ function main(): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-main();
+try {
+  main();
+} catch (e) {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+}

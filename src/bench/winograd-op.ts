@@ -22,6 +22,7 @@ import { planWinograd } from '../ops/winograd-plan.js';
 import { extractTiles, untile } from '../ops/winograd-tiling.js';
 import type { WinogradTile } from '../winograd/tile.js';
 import { getTile } from '../winograd/tiles.js';
+import { tensorMs } from './timing.js';
 
 interface Options { backend: BackendChoice; batch: number; reps: number; variants: boolean; out: string }
 
@@ -45,22 +46,6 @@ function parseArgs(argv: readonly string[]): Options {
     throw new Error(`--backend must be auto, tensorflow, wasm or cpu, got ${o.backend}`);
   }
   return o;
-}
-
-/** Median wall time (ms) of f over reps runs after 2 warm-ups; every output is read back. */
-function timeMs(f: () => tf.Tensor | tf.Tensor[], reps: number): number {
-  const run = (): number => {
-    const t0 = performance.now();
-    const r = f();
-    for (const t of Array.isArray(r) ? r : [r]) t.dataSync();
-    const dt = performance.now() - t0;
-    tf.dispose(r);
-    return dt;
-  };
-  run();
-  run();
-  const ts = Array.from({ length: reps }, run).sort((a, b) => a - b);
-  return ts[Math.floor(ts.length / 2)]!;
 }
 
 /** The rejected product design: V = KB D as one matrix, then one batched matMul over positions. */
@@ -90,12 +75,12 @@ async function main(): Promise<void> {
   const g = tf.randomNormal([3, 3, C, C], 0, Math.sqrt(2 / (9 * C)), 'float32', 2) as tf.Tensor4D;
   const rows: Row[] = [];
 
-  const convFwd = timeMs(() => tf.conv2d(x, g, 1, 'same'), o.reps);
+  const convFwd = tensorMs(() => tf.conv2d(x, g, 1, 'same'), o.reps);
   const haveFilterGrad = tf.getKernel(tf.Conv2DBackpropFilter, backend) !== undefined;
   const convBoth = haveFilterGrad
-    ? timeMs(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, g]), o.reps)
+    ? tensorMs(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, g]), o.reps)
     : null;
-  const convDx = timeMs(() => tf.grad((a: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, g, 1, 'same')))(x), o.reps);
+  const convDx = tensorMs(() => tf.grad((a: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, g, 1, 'same')))(x), o.reps);
   rows.push({
     name: 'tf.conv2d',
     forwardMs: convFwd,
@@ -107,15 +92,15 @@ async function main(): Promise<void> {
   for (const T of [4, 6]) {
     const tile = getTile(T, 3);
     const w = tf.randomNormal([T * T, C, C], 0, 0.1, 'float32', 3) as tf.Tensor3D;
-    const fwd = timeMs(() => winogradConv2d(x, w, tile, { pad: 'same' }), o.reps);
-    const both = timeMs(() => tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    const fwd = tensorMs(() => winogradConv2d(x, w, tile, { pad: 'same' }), o.reps);
+    const both = tensorMs(() => tf.grads((a: tf.Tensor, b: tf.Tensor) =>
       tf.sum(winogradConv2d(a as tf.Tensor4D, b as tf.Tensor3D, tile, { pad: 'same' })))([x, w]), o.reps);
     rows.push({ name: `winograd ${tile.name} T=${T}`, forwardMs: fwd, forwardBackwardMs: both });
     if (o.variants) {
-      const auto = timeMs(() => tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      const auto = tensorMs(() => tf.grads((a: tf.Tensor, b: tf.Tensor) =>
         tf.sum(winogradConv2dForward(a as tf.Tensor4D, b as tf.Tensor3D, tile, { pad: 'same' })))([x, w]), Math.min(o.reps, 3));
       rows.push({ name: `  variant T=${T}: tfjs autodiff backward`, forwardMs: null, forwardBackwardMs: auto });
-      const batched = timeMs(() => batchedVariant(x, w, tile), Math.min(o.reps, 3));
+      const batched = tensorMs(() => batchedVariant(x, w, tile), Math.min(o.reps, 3));
       rows.push({ name: `  variant T=${T}: one batched matMul`, forwardMs: batched, forwardBackwardMs: null });
     }
     w.dispose();

@@ -149,7 +149,8 @@ function transformRows(k: BlockKernels, src: number, out: number, s: Sparse, row
       const k1 = s.ptr[o + 1]!;
       for (let q = k0; q < k1; q++) {
         const [dst, from] = at(o, s.col[q]!, e);
-        (q === k0 ? k.scale : k.axpy).call(k, out + dst * len, src + from * len, s.val[q]!, len);
+        if (q === k0) k.scale(out + dst * len, src + from * len, s.val[q]!, len);
+        else k.axpy(out + dst * len, src + from * len, s.val[q]!, len);
       }
       if (k0 === k1) {
         const dst = out + at(o, 0, e)[0] * len;
