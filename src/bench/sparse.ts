@@ -1,5 +1,5 @@
 /**
- * Benchmark: sparse Winograd inference (src/sparse, one thread: the WebAssembly SIMD block kernels,
+ * Benchmark: sparse Winograd inference (src/sparse, one thread: the WebAssembly SIMD kernels,
  * and the TypeScript fallback)
  * against dense direct convolution (tf.conv2d) and dense Winograd (the tfjs op) on the same
  * backend, for one pruned layer at 0/50/75/90% Winograd-domain sparsity.

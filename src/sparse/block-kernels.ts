@@ -1,141 +1,89 @@
 /**
- * The two loops the sparse Winograd path spends its time in, over one float32 heap:
+ * The loops the sparse Winograd path spends its time in, over one float32 heap (offsets and
+ * lengths in floats; int32 arrays live in the same heap, read through `ints`):
  *
- *   axpy(dst, src, c, n):  heap[dst + i] += c * heap[src + i]   for i < n
- *   scale(dst, src, c, n): heap[dst + i]  = c * heap[src + i]
+ *   transform         a sparse matrix along one axis of the blocks: one side of an input or
+ *                     output transform (B^T, A^T), or one position's product W_p^T V_p
+ *   gather            input tiles of a chunk from an NHWC image into [2D index][channel][tile]
+ *   scatter           output tiles [2D index][channel][tile] into an NHWC image, plus the bias
  *
- * (offsets and n in floats). Two implementations with the same results up to float rounding:
- * WebAssembly SIMD (f32x4, 4 lanes per instruction; the module is 150 bytes, written out below
- * with its text form beside it) where the runtime validates it, and plain TypeScript otherwise.
- * n must be a multiple of 4 and offsets multiples of 4 (the SIMD loop moves 16-byte blocks).
+ * Two implementations with the same results up to float rounding: WebAssembly SIMD (f32x4;
+ * source src/sparse/wasm/kernels.wat) where the runtime validates it, and TypeScript
+ * (typescript-kernels.ts) otherwise. Tile counts `nt` and all block offsets are multiples of 4,
+ * transform lengths of 16 (the SIMD loops move 4 tiles, or 4 vectors, at a time).
  */
+import { TypeScriptKernels } from './typescript-kernels.js';
+import { kernelsWasmBase64 } from './wasm/kernels-module.js';
+
+/**
+ * A sparse matrix S (nOut rows; at `mat`: int32 rowPtr[nOut + 1], int32 col[nnz], float val[nnz])
+ * applied along one axis: dst[l*outLine + o*outStep + x] = sum_j S[o][j] * src[l*inLine + j*inStep + x]
+ * for l < lines, o < nOut, x < len.
+ */
+export interface TransformArgs { dst: number; src: number; mat: number; nOut: number; lines: number; inStep: number; outStep: number; inLine: number; outLine: number; len: number }
+/** dst[((a*T + b)*cin + c)*chunk + t] = src[ints[offs + t] + a*rowStride + b*cin + c], a, b < T, c < cin, t < nt. */
+export interface GatherArgs { dst: number; src: number; offs: number; nt: number; T: number; cin: number; rowStride: number; chunk: number }
+/** dst[ints[offs + t] + i*rowStride + j*cout + co] = src[((i*m + j)*cout + co)*chunk + t] + heap[bias + co], i, j < m. */
+export interface ScatterArgs { dst: number; src: number; offs: number; nt: number; m: number; cout: number; rowStride: number; chunk: number; bias: number }
 export interface BlockKernels {
   readonly kind: 'wasm-simd' | 'typescript';
-  /** The heap, valid until the next `reserve`. */
+  /** The heap as float32 and as int32, valid until the next `reserve`. */
   heap: Float32Array;
-  /** Makes the heap at least `floats` long (contents are not kept). */
+  ints: Int32Array;
+  /** Makes the heap at least `floats` long. */
   reserve(floats: number): void;
-  axpy(dst: number, src: number, c: number, n: number): void;
-  scale(dst: number, src: number, c: number, n: number): void;
+  transform(a: TransformArgs): void;
+  gather(a: GatherArgs): void;
+  scatter(a: ScatterArgs): void;
 }
 
-class TypeScriptKernels implements BlockKernels {
-  readonly kind = 'typescript';
-  heap = new Float32Array(0);
-  reserve(floats: number): void {
-    if (this.heap.length < floats) this.heap = new Float32Array(floats);
-  }
-  axpy(dst: number, src: number, c: number, n: number): void {
-    const h = this.heap;
-    for (let i = 0; i < n; i++) h[dst + i] += c * h[src + i]!;
-  }
-  scale(dst: number, src: number, c: number, n: number): void {
-    const h = this.heap;
-    for (let i = 0; i < n; i++) h[dst + i] = c * h[src + i]!;
-  }
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  transform(dst: number, src: number, mat: number, nOut: number, lines: number, inStep: number, outStep: number, inLine: number, outLine: number, len: number): void;
+  gather(dst: number, src: number, offs: number, nt: number, T: number, cin: number, rowStride: number, chunk: number): void;
+  scatter(dst: number, src: number, offs: number, nt: number, m: number, cout: number, rowStride: number, chunk: number, bias: number): void;
 }
 
-/*
- * (module
- *   (memory (export "memory") 1)
- *   (func (export "axpy") (param $d i32) (param $s i32) (param $c f32) (param $n i32)
- *     (local $cv v128) (local $end i32)
- *     (local.set $cv (f32x4.splat (local.get $c)))
- *     (local.set $end (i32.add (local.get $d) (i32.shl (local.get $n) (i32.const 2))))
- *     (block (loop
- *       (br_if 1 (i32.ge_u (local.get $d) (local.get $end)))
- *       (v128.store (local.get $d) (f32x4.add (v128.load (local.get $d)) (f32x4.mul (v128.load (local.get $s)) (local.get $cv))))
- *       (local.set $d (i32.add (local.get $d) (i32.const 16)))
- *       (local.set $s (i32.add (local.get $s) (i32.const 16)))
- *       (br 0))))
- *   (func (export "scale") ...the same with (v128.store (local.get $d) (f32x4.mul (v128.load (local.get $s)) (local.get $cv)))))
- */
-function loopBody(accumulate: boolean): number[] {
-  const SIMD = 0xfd;
-  const get = (i: number) => [0x20, i];
-  const set = (i: number) => [0x21, i];
-  const load = [SIMD, 0x00, 0x04, 0x00]; // v128.load align=16 offset=0
-  const store = [SIMD, 0x0b, 0x04, 0x00];
-  const mul = [SIMD, 0xe6, 0x01]; // f32x4.mul
-  const add = [SIMD, 0xe4, 0x01]; // f32x4.add
-  const step = (i: number) => [...get(i), 0x41, 0x10, 0x6a, ...set(i)]; // i += 16
-  const value = accumulate ? [...get(0), ...load, ...get(1), ...load, ...get(4), ...mul, ...add] : [...get(1), ...load, ...get(4), ...mul];
-  const code = [
-    0x02, 0x01, 0x7b, 0x01, 0x7f, // locals: 1 v128 ($cv), 1 i32 ($end)
-    ...get(2), SIMD, 0x13, ...set(4), // $cv = f32x4.splat($c)
-    ...get(0), ...get(3), 0x41, 0x02, 0x74, 0x6a, ...set(5), // $end = $d + ($n << 2)
-    0x02, 0x40, 0x03, 0x40, // block, loop
-    ...get(0), ...get(5), 0x4f, 0x0d, 0x01, // br_if 1 ($d >= $end)
-    ...get(0), ...value, ...store,
-    ...step(0), ...step(1),
-    0x0c, 0x00, 0x0b, 0x0b, 0x0b, // br 0, end loop, end block, end func
-  ];
-  return [...leb128(code.length), ...code];
-}
-
-/** Unsigned LEB128, the length encoding of WebAssembly sections and bodies. */
-function leb128(n: number): number[] {
-  const out: number[] = [];
-  do {
-    const b = n & 0x7f;
-    n >>>= 7;
-    out.push(n ? b | 0x80 : b);
-  } while (n);
-  return out;
-}
-
-function simdModuleBytes(): Uint8Array<ArrayBuffer> {
-  const section = (id: number, body: number[]) => [id, ...leb128(body.length), ...body];
-  const name = (s: string) => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
-  const axpy = loopBody(true);
-  const scale = loopBody(false);
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 4, 0x7f, 0x7f, 0x7d, 0x7f, 0]), // type 0: (i32 i32 f32 i32) -> ()
-    ...section(3, [2, 0, 0]), // two functions of type 0
-    ...section(5, [1, 0x00, 1]), // one memory, min 1 page
-    ...section(7, [3, ...name('memory'), 0x02, 0, ...name('axpy'), 0x00, 0, ...name('scale'), 0x00, 1]),
-    ...section(10, [2, ...axpy, ...scale]),
-  ]);
-}
-
+/** The WebAssembly kernels: pointers become byte addresses; counts and strides stay in floats. */
 class WasmSimdKernels implements BlockKernels {
   readonly kind = 'wasm-simd';
   heap: Float32Array;
-  private readonly memory: WebAssembly.Memory;
-  private readonly fAxpy: (d: number, s: number, c: number, n: number) => void;
-  private readonly fScale: (d: number, s: number, c: number, n: number) => void;
+  ints: Int32Array;
+  private readonly e: KernelExports;
 
   constructor(instance: WebAssembly.Instance) {
-    const e = instance.exports as { memory: WebAssembly.Memory; axpy: WasmSimdKernels['fAxpy']; scale: WasmSimdKernels['fScale'] };
-    this.memory = e.memory;
-    this.fAxpy = e.axpy;
-    this.fScale = e.scale;
-    this.heap = new Float32Array(this.memory.buffer);
+    this.e = instance.exports as unknown as KernelExports;
+    this.heap = new Float32Array(this.e.memory.buffer);
+    this.ints = new Int32Array(this.e.memory.buffer);
   }
   reserve(floats: number): void {
+    const { memory } = this.e;
     const bytes = floats * 4;
-    if (this.memory.buffer.byteLength < bytes) this.memory.grow(Math.ceil((bytes - this.memory.buffer.byteLength) / 65536));
-    this.heap = new Float32Array(this.memory.buffer);
+    if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+    this.heap = new Float32Array(memory.buffer);
+    this.ints = new Int32Array(memory.buffer);
   }
-  axpy(dst: number, src: number, c: number, n: number): void {
-    this.fAxpy(dst * 4, src * 4, c, n);
+  transform(a: TransformArgs): void {
+    this.e.transform(a.dst * 4, a.src * 4, a.mat * 4, a.nOut, a.lines, a.inStep, a.outStep, a.inLine, a.outLine, a.len);
   }
-  scale(dst: number, src: number, c: number, n: number): void {
-    this.fScale(dst * 4, src * 4, c, n);
+  gather(a: GatherArgs): void {
+    this.e.gather(a.dst * 4, a.src * 4, a.offs * 4, a.nt, a.T, a.cin, a.rowStride, a.chunk);
+  }
+  scatter(a: ScatterArgs): void {
+    this.e.scatter(a.dst * 4, a.src * 4, a.offs * 4, a.nt, a.m, a.cout, a.rowStride, a.chunk, a.bias * 4);
   }
 }
 
-let simdModule: WebAssembly.Module | null | undefined;
+let wasmModule: WebAssembly.Module | null | undefined;
 
 /** WebAssembly SIMD where this runtime has it, else TypeScript; `prefer` forces one (tests, benchmarks). */
 export function blockKernels(prefer?: BlockKernels['kind']): BlockKernels {
   if (prefer === 'typescript') return new TypeScriptKernels();
-  if (simdModule === undefined) {
-    const bytes = simdModuleBytes();
-    simdModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+  if (wasmModule === undefined) {
+    const bytes = new Uint8Array(Buffer.from(kernelsWasmBase64, 'base64'));
+    wasmModule = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   }
-  if (prefer === 'wasm-simd' && !simdModule) throw new Error('WebAssembly SIMD is not available in this runtime');
+  if (prefer === 'wasm-simd' && !wasmModule) throw new Error('WebAssembly SIMD is not available in this runtime');
   // Each caller gets its own instance, and so its own memory.
-  return simdModule ? new WasmSimdKernels(new WebAssembly.Instance(simdModule)) : new TypeScriptKernels();
+  return wasmModule ? new WasmSimdKernels(new WebAssembly.Instance(wasmModule)) : new TypeScriptKernels();
 }

@@ -2,13 +2,16 @@
  * Sparse Winograd convolution on typed arrays (no tensors): the inference path of a bundle.
  *
  *   per chunk of tiles:  V_p = (B^T d B)_p       input transform
- *                        M_p += w * V_p[ci]      for each nonzero w = W_p[ci][co] only
+ *                        M_p = W_p^T V_p          only the nonzeros of W_p are visited
  *                        Y = A^T M A + bias      output transform
  *
- * Every buffer is laid out [2D index][channel][tile], so each nonzero weight is one axpy over
- * a contiguous run of tiles — the zeros of W cost nothing — and each nonzero entry of B^T or
- * A^T is one axpy over a whole [channel][tile] block. Activations are NHWC, as the executor
- * stores them; tiles are gathered from and scattered to them once per chunk.
+ * Every buffer is laid out [2D index][channel][tile], so a nonzero weight combines contiguous
+ * runs of tiles — the zeros of W cost nothing — and a transform (B^T or A^T along one axis)
+ * combines whole [channel][tile] blocks. Both are the same kernel: a sparse matrix applied
+ * along one axis. Activations are NHWC, as the executor
+ * stores them: the input is copied once into the kernels' heap, zero-padded to whole tiles, the
+ * output is written there in whole tiles and cropped when copied out. The loops themselves are
+ * the block kernels' (block-kernels.ts: WebAssembly SIMD, or TypeScript).
  */
 
 import { blockKernels, type BlockKernels } from './block-kernels.js';
@@ -40,14 +43,23 @@ export interface SparseWinogradLayer {
   readonly bias?: Float32Array;
 }
 
-/** Tiles per chunk: a chunk's buffers stay in cache for typical channel counts (64 measured ~1.1-1.25x faster than 128 with this layout). */
+/** Tiles per chunk: a chunk's buffers stay in cache for typical channel counts. */
 const CHUNK = 64;
+/** The transform kernel moves 32 floats (8 SIMD vectors) of tiles at a time. */
+const LANES = 32;
+const up = (n: number, to: number) => Math.ceil(n / to) * to;
 
-/** The nonzero entries of a row-major matrix, per row: [column, value] pairs. */
-function nonzeroRows(a: Float32Array, rows: number, cols: number): { col: Int32Array; val: Float32Array; ptr: Int32Array } {
+/**
+ * A sparse matrix as the kernels read it (block-kernels.ts, TransformArgs): int32 rowPtr[rows + 1]
+ * and col[nnz] in `ints`, then float val[nnz], stored one after the other.
+ */
+interface KernelMatrix { ints: Int32Array; vals: Float32Array }
+
+/** A row-major dense matrix, zeros dropped. */
+function kernelMatrix(a: Float32Array, rows: number, cols: number): KernelMatrix {
+  const ptr = [0];
   const col: number[] = [];
   const val: number[] = [];
-  const ptr = [0];
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
       if (a[i * cols + j] !== 0) {
@@ -57,134 +69,143 @@ function nonzeroRows(a: Float32Array, rows: number, cols: number): { col: Int32A
     }
     ptr.push(col.length);
   }
-  return { col: Int32Array.from(col), val: Float32Array.from(val), ptr: Int32Array.from(ptr) };
+  return { ints: Int32Array.from([...ptr, ...col]), vals: Float32Array.from(val) };
+}
+
+/** W_p^T (Cout x Cin) from W_p in compressed sparse rows: a product is then a transform whose rows are output channels. */
+function transposedKernelMatrix(w: CsrMatrix): KernelMatrix {
+  const nnz = w.values.length;
+  const ptr = new Int32Array(w.cols + 1);
+  for (let e = 0; e < nnz; e++) ptr[w.colIdx[e]! + 1]!++;
+  for (let co = 0; co < w.cols; co++) ptr[co + 1]! += ptr[co]!;
+  const next = ptr.slice(0, w.cols);
+  const col = new Int32Array(nnz);
+  const vals = new Float32Array(nnz);
+  for (let ci = 0; ci < w.rows; ci++) {
+    for (let e = w.rowPtr[ci]!; e < w.rowPtr[ci + 1]!; e++) {
+      const q = next[w.colIdx[e]!]!++;
+      col[q] = ci;
+      vals[q] = w.values[e]!;
+    }
+  }
+  const ints = new Int32Array(w.cols + 1 + nnz);
+  ints.set(ptr);
+  ints.set(col, w.cols + 1);
+  return { ints, vals };
+}
+
+const floatsOf = (mat: KernelMatrix) => mat.ints.length + mat.vals.length;
+
+/** Each layer's W_p^T, built once per weight set. */
+const weightCache = new WeakMap<readonly CsrMatrix[], KernelMatrix[]>();
+function positionMatrices(positions: readonly CsrMatrix[]): KernelMatrix[] {
+  let mats = weightCache.get(positions);
+  if (!mats) weightCache.set(positions, (mats = positions.map(transposedKernelMatrix)));
+  return mats;
 }
 
 let shared: BlockKernels | undefined;
 
 /**
  * x NHWC [n, h, w, cin] -> y NHWC [n, outH, outW, cout]; outH = h + top + bottom - r + 1.
- * `kernels`: the block loops (default: WebAssembly SIMD where available, else TypeScript).
+ * `kernels`: the loops (default: WebAssembly SIMD where available, else TypeScript).
  */
 export function sparseWinogradConv(layer: SparseWinogradLayer, x: Float32Array, n: number, h: number, w: number, kernels?: BlockKernels): { data: Float32Array; outH: number; outW: number } {
   const k = kernels ?? (shared ??= blockKernels());
-  const { T, m, r, cin, cout, positions, bias } = layer;
+  const { T, m, cin, cout } = layer;
   const [pt, pl, pb, pr] = layer.pads;
   const T2 = T * T;
-  const outH = h + pt + pb - r + 1;
-  const outW = w + pl + pr - r + 1;
-  const grid = { th: Math.ceil(outH / m), tw: Math.ceil(outW / m) };
-  const total = n * grid.th * grid.tw;
-  const y = new Float32Array(n * outH * outW * cout);
-  const bt = nonzeroRows(layer.BT, T, T);
-  const at = nonzeroRows(layer.AT, m, T);
-  // Every buffer is [2D index][channel][tile of the chunk] in the kernels' heap: the transforms
-  // are axpys over whole [channel][tile] blocks, each nonzero weight one axpy over the tiles.
+  const outH = h + pt + pb - layer.r + 1;
+  const outW = w + pl + pr - layer.r + 1;
+  const th = Math.ceil(outH / m);
+  const tw = Math.ceil(outW / m);
+  const total = n * th * tw;
+  // The input zero-padded to whole tiles, the output in whole tiles (cropped when copied out).
+  const xp = { h: (th - 1) * m + T, w: (tw - 1) * m + T };
+  const yp = { h: th * m, w: tw * m };
+  const weights = positionMatrices(layer.positions);
+  const matrices = [kernelMatrix(layer.BT, T, T), kernelMatrix(layer.AT, m, T), ...weights];
+
+  // The heap, every region starting at a multiple of 4 floats. Chunk buffers are
+  // [2D index][channel][tile of the chunk]: a transform combines whole [channel][tile] blocks, a
+  // product W_p^T V_p combines V_p's rows of tiles.
+  let top = 0;
+  const region = (floats: number) => (top += up(floats, 4)) - up(floats, 4);
+  const X = region(n * xp.h * xp.w * cin);
+  const Yo = region(n * yp.h * yp.w * cout);
+  const bias = region(cout);
+  const offsIn = region(CHUNK);
+  const offsOut = region(CHUNK);
+  const [BT, AT, ...W] = matrices.map((mat) => region(floatsOf(mat)));
   const inBlock = cin * CHUNK;
   const outBlock = cout * CHUNK;
-  const D = 0; // input tiles d[a][b]
-  const U = D + T2 * inBlock; // B^T d, [i][b]
-  const V = U + T2 * inBlock; // B^T d B, [i][j]
-  const M = V + T2 * inBlock;
-  const Z = M + T2 * outBlock; // A^T M, [i'][j]
-  const Y = Z + m * T * outBlock; // A^T M A, [i'][j']
-  k.reserve(Y + m * m * outBlock);
+  const D = region(T2 * inBlock); // input tiles d[a][b]
+  const U = region(T2 * inBlock); // B^T d, [i][b]
+  const V = region(T2 * inBlock); // B^T d B, [i][j]
+  const M = region(T2 * outBlock); // the products, [i][j]
+  const Z = region(m * T * outBlock); // A^T M, [i'][j]
+  const Y = region(m * m * outBlock); // A^T M A, [i'][j']
+  k.reserve(top);
+
+  copyPadded(k.heap, X, x, { n, h, w, c: cin, top: pt, left: pl, H: xp.h, W: xp.w });
+  k.heap.fill(0, bias, bias + cout);
+  if (layer.bias) k.heap.set(layer.bias, bias);
+  [BT, AT, ...W].forEach((base, i) => {
+    k.ints.set(matrices[i]!.ints, base!);
+    k.heap.set(matrices[i]!.vals, base! + matrices[i]!.ints.length);
+  });
 
   for (let start = 0; start < total; start += CHUNK) {
     const nt = Math.min(CHUNK, total - start);
-    gatherTiles(x, k.heap, D, start, nt, grid, { pt, pl, h, w, cin, T, m });
-    // U[i][b] = sum_a BT[i][a] D[a][b];  V[i][j] = sum_b BT[j][b] U[i][b]
-    transformRows(k, D, U, bt, T, T, inBlock, (i, a, b) => [i * T + b, a * T + b]);
-    transformRows(k, U, V, bt, T, T, inBlock, (j, b, i) => [i * T + j, i * T + b]);
-    sparseProducts(k, V, M, positions, cin, cout, Math.ceil(nt / 4) * 4);
-    // Z[i'][j] = sum_i AT[i'][i] M[i][j];  Y[i'][j'] = sum_j AT[j'][j] Z[i'][j]
-    transformRows(k, M, Z, at, m, T, outBlock, (i2, i, j) => [i2 * T + j, i * T + j]);
-    transformRows(k, Z, Y, at, m, m, outBlock, (j2, j, i2) => [i2 * m + j2, i2 * T + j]);
-    scatterTiles(k.heap, Y, y, bias, start, nt, grid, { outH, outW, m, cout });
+    const lanes = up(nt, LANES);
+    // Tile origins in the padded input and output; lanes past the last tile repeat it, so they
+    // compute and store the same values again.
+    for (let t = 0; t < lanes; t++) {
+      const tile = start + Math.min(t, nt - 1);
+      const img = Math.floor(tile / (th * tw));
+      const ty = Math.floor(tile / tw) % th;
+      const tx = tile % tw;
+      k.ints[offsIn + t] = ((img * xp.h + ty * m) * xp.w + tx * m) * cin;
+      k.ints[offsOut + t] = ((img * yp.h + ty * m) * yp.w + tx * m) * cout;
+    }
+    k.gather({ dst: D, src: X, offs: offsIn, nt: lanes, T, cin, rowStride: xp.w * cin, chunk: CHUNK });
+    // U[i][b] = sum_a BT[i][a] D[a][b] (a line per b);  V[i][j] = sum_b BT[j][b] U[i][b] (a line per i)
+    k.transform({ dst: U, src: D, mat: BT!, nOut: T, lines: T, inStep: T * inBlock, outStep: T * inBlock, inLine: inBlock, outLine: inBlock, len: inBlock });
+    k.transform({ dst: V, src: U, mat: BT!, nOut: T, lines: T, inStep: inBlock, outStep: inBlock, inLine: T * inBlock, outLine: T * inBlock, len: inBlock });
+    // M_p[co] = sum over nonzeros W_p[ci][co] of W_p[ci][co] V_p[ci]: only the nonzeros are visited
+    for (let p = 0; p < T2; p++) {
+      k.transform({ dst: M + p * outBlock, src: V + p * inBlock, mat: W[p]!, nOut: cout, lines: 1, inStep: CHUNK, outStep: CHUNK, inLine: 0, outLine: 0, len: lanes });
+    }
+    // Z[i'][j] = sum_i AT[i'][i] M[i][j] (a line per j);  Y[i'][j'] = sum_j AT[j'][j] Z[i'][j] (a line per i')
+    k.transform({ dst: Z, src: M, mat: AT!, nOut: m, lines: T, inStep: T * outBlock, outStep: T * outBlock, inLine: outBlock, outLine: outBlock, len: outBlock });
+    k.transform({ dst: Y, src: Z, mat: AT!, nOut: m, lines: m, inStep: outBlock, outStep: outBlock, inLine: T * outBlock, outLine: m * outBlock, len: outBlock });
+    k.scatter({ dst: Yo, src: Y, offs: offsOut, nt: lanes, m, cout, rowStride: yp.w * cout, chunk: CHUNK, bias });
+  }
+
+  if (yp.h === outH && yp.w === outW) return { data: k.heap.slice(Yo, Yo + n * outH * outW * cout), outH, outW };
+  const y = new Float32Array(n * outH * outW * cout);
+  for (let img = 0; img < n; img++) {
+    for (let yy = 0; yy < outH; yy++) {
+      const src = Yo + (img * yp.h + yy) * yp.w * cout;
+      y.set(k.heap.subarray(src, src + outW * cout), (img * outH + yy) * outW * cout);
+    }
   }
   return { data: y, outH, outW };
 }
 
-interface TileGrid { th: number; tw: number }
-
-/** The image, tile row and tile column of tile number `tile`. */
-function tileAt(tile: number, g: TileGrid): [number, number, number] {
-  const per = g.th * g.tw;
-  return [Math.floor(tile / per), Math.floor((tile % per) / g.tw), tile % g.tw];
-}
-
-/** heap[D + ((a*T + b)*cin + ci)*CHUNK + t] = x[img, y0 + a, x0 + b, ci], zero outside the image (the padding). */
-function gatherTiles(x: Float32Array, heap: Float32Array, D: number, start: number, nt: number, grid: TileGrid, s: { pt: number; pl: number; h: number; w: number; cin: number; T: number; m: number }): void {
-  const { h, w, cin, T, m } = s;
-  for (let t = 0; t < nt; t++) {
-    const [img, ty, tx] = tileAt(start + t, grid);
-    for (let a = 0; a < T; a++) {
-      const yy = ty * m - s.pt + a;
-      for (let b = 0; b < T; b++) {
-        const xx = tx * m - s.pl + b;
-        const dst = D + (a * T + b) * cin * CHUNK + t;
-        if (yy < 0 || yy >= h || xx < 0 || xx >= w) {
-          for (let c = 0; c < cin; c++) heap[dst + c * CHUNK] = 0;
-        } else {
-          const src = ((img * h + yy) * w + xx) * cin;
-          for (let c = 0; c < cin; c++) heap[dst + c * CHUNK] = x[src + c]!;
-        }
-      }
-    }
-  }
-}
-
-type Sparse = ReturnType<typeof nonzeroRows>;
-
-/**
- * One side of a transform through a sparse matrix S: for each output row `o`, each `e < other`
- * and each nonzero S[o][j], block out[dst] (+)= S[o][j] * block src[from], where
- * [dst, from] = at(o, j, e) are block numbers of `len` floats after `out` / `src`.
- */
-function transformRows(k: BlockKernels, src: number, out: number, s: Sparse, rows: number, other: number, len: number,
-  at: (o: number, j: number, e: number) => [number, number]): void {
-  for (let o = 0; o < rows; o++) {
-    for (let e = 0; e < other; e++) {
-      const k0 = s.ptr[o]!;
-      const k1 = s.ptr[o + 1]!;
-      for (let q = k0; q < k1; q++) {
-        const [dst, from] = at(o, s.col[q]!, e);
-        if (q === k0) k.scale(out + dst * len, src + from * len, s.val[q]!, len);
-        else k.axpy(out + dst * len, src + from * len, s.val[q]!, len);
-      }
-      if (k0 === k1) {
-        const dst = out + at(o, 0, e)[0] * len;
-        k.heap.fill(0, dst, dst + len);
-      }
-    }
-  }
-}
-
-/** M_p[co][:] = sum over nonzeros (ci, co, w) of W_p: w * V_p[ci][:], over the chunk's first `nt` tiles. */
-function sparseProducts(k: BlockKernels, V: number, M: number, positions: readonly CsrMatrix[], cin: number, cout: number, nt: number): void {
-  k.heap.fill(0, M, M + positions.length * cout * CHUNK);
-  for (let p = 0; p < positions.length; p++) {
-    const { rowPtr, colIdx, values } = positions[p]!;
-    const vBase = V + p * cin * CHUNK;
-    const mBase = M + p * cout * CHUNK;
-    for (let ci = 0; ci < cin; ci++) {
-      const v = vBase + ci * CHUNK;
-      for (let q = rowPtr[ci]!; q < rowPtr[ci + 1]!; q++) k.axpy(mBase + colIdx[q]! * CHUNK, v, values[q]!, nt);
-    }
-  }
-}
-
-/** y[img, y0 + i', x0 + j', co] = heap[Y + ((i'*m + j')*cout + co)*CHUNK + t] + bias, cropped to the output. */
-function scatterTiles(heap: Float32Array, Y: number, y: Float32Array, bias: Float32Array | undefined, start: number, nt: number, grid: TileGrid, s: { outH: number; outW: number; m: number; cout: number }): void {
-  const { outH, outW, m, cout } = s;
-  for (let t = 0; t < nt; t++) {
-    const [img, ty, tx] = tileAt(start + t, grid);
-    for (let i2 = 0; i2 < m && ty * m + i2 < outH; i2++) {
-      for (let j2 = 0; j2 < m && tx * m + j2 < outW; j2++) {
-        const out = ((img * outH + ty * m + i2) * outW + tx * m + j2) * cout;
-        const src = Y + (i2 * m + j2) * cout * CHUNK + t;
-        for (let co = 0; co < cout; co++) y[out + co] = heap[src + co * CHUNK]! + (bias ? bias[co]! : 0);
-      }
+/** x NHWC [n, h, w, c] into heap at `at` as [n, H, W, c], shifted by (top, left), zeros around it. */
+function copyPadded(heap: Float32Array, at: number, x: Float32Array, s: { n: number; h: number; w: number; c: number; top: number; left: number; H: number; W: number }): void {
+  const { n, h, w, c, top, left, H, W } = s;
+  const row = W * c;
+  for (let img = 0; img < n; img++) {
+    const base = at + img * H * row;
+    heap.fill(0, base, base + top * row);
+    heap.fill(0, base + (top + h) * row, base + H * row);
+    for (let yy = 0; yy < h; yy++) {
+      const dst = base + (top + yy) * row;
+      heap.fill(0, dst, dst + left * c);
+      heap.set(x.subarray((img * h + yy) * w * c, (img * h + yy + 1) * w * c), dst + left * c);
+      heap.fill(0, dst + (left + w) * c, dst + row);
     }
   }
 }

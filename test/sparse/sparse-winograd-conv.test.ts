@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/data/rng.js';
 import { winogradConv2d } from '../../src/ops/winograd-conv2d.js';
-import { blockKernels } from '../../src/sparse/block-kernels.js';
+import { blockKernels, type BlockKernels } from '../../src/sparse/block-kernels.js';
 import { csrFromDense, sparseWinogradConv } from '../../src/sparse/sparse-winograd-conv.js';
 import { getTile } from '../../src/winograd/tiles.js';
 
@@ -49,21 +49,68 @@ describe.each(['wasm-simd', 'typescript'] as const)('sparseWinogradConv with %s 
 });
 
 describe('block kernels', () => {
-  it('Node 20 runs the WebAssembly SIMD kernels by default, and they equal the TypeScript ones on axpy and scale', () => {
-    expect(blockKernels().kind).toBe('wasm-simd');
-    const rand = mulberry32(9);
-    const [simd, ts] = [blockKernels('wasm-simd'), blockKernels('typescript')];
-    for (const k of [simd, ts]) k.reserve(4096);
-    const init = Float32Array.from({ length: 4096 }, () => rand() * 2 - 1);
-    for (const k of [simd, ts]) {
+  const rand = mulberry32(9);
+  /** Both kinds over the same random heap: `run` writes with one kind's kernels, the results are compared. */
+  function both(floats: number, setup: (heap: Float32Array, ints: Int32Array) => void, run: (k: BlockKernels) => void): [Float32Array, Float32Array] {
+    const init = Float32Array.from({ length: floats }, () => rand() * 2 - 1);
+    const out = (['wasm-simd', 'typescript'] as const).map((kind) => {
+      const k = blockKernels(kind);
+      k.reserve(floats);
       k.heap.set(init);
-      k.axpy(1024, 16, 0.75, 512);
-      k.scale(2048, 8, -1.5, 100);
+      setup(k.heap, k.ints);
+      run(k);
+      return k.heap.slice(0, floats);
+    });
+    return [out[0]!, out[1]!];
+  }
+
+  it('Node 20 runs the WebAssembly SIMD kernels by default', () => {
+    expect(blockKernels().kind).toBe('wasm-simd');
+  });
+
+  it('transform: a sparse matrix along one axis, SIMD = TypeScript within 1e-6 (float32 vs float64 sums of 3 terms)', () => {
+    // S = [[2, 0, -1], [0, 0, 0], [0.5, 3, 0]]: rowPtr 0 2 2 4, col 0 2 0 1, val 2 -1 0.5 3 at heap[0..]
+    const setup = (h: Float32Array, ints: Int32Array) => {
+      ints.set([0, 2, 2, 4, 0, 2, 0, 1]);
+      h.set([2, -1, 0.5, 3], 8);
+    };
+    const args = { dst: 2048, src: 256, mat: 0, nOut: 3, lines: 2, inStep: 96, outStep: 100, inLine: 400, outLine: 512, len: 64 };
+    const [simd, ts] = both(4096, setup, (k) => k.transform(args));
+    simd.forEach((v, i) => expect(Math.abs(v - ts[i]!)).toBeLessThan(1e-6));
+    const src = ts.slice(0); // untouched below 2048
+    for (const l of [0, 1]) {
+      for (const x of [0, 31, 63]) {
+        const at = (j: number) => src[256 + l * 400 + j * 96 + x]!;
+        expect(ts[2048 + l * 512 + x]).toBeCloseTo(2 * at(0) - at(2), 5);
+        expect(ts[2048 + l * 512 + 100 + x]).toBe(0); // an empty row writes zeros
+        expect(ts[2048 + l * 512 + 200 + x]).toBeCloseTo(0.5 * at(0) + 3 * at(1), 5);
+      }
     }
-    // Each element is one float32 multiply-add (or multiply) in both: equal up to rounding, 1e-6.
-    ts.heap.subarray(0, 4096).forEach((v, i) => expect(Math.abs(v - simd.heap[i]!)).toBeLessThan(1e-6));
-    expect(ts.heap[1024]).toBeCloseTo(init[1024]! + 0.75 * init[16]!, 5);
-    expect(ts.heap[2048 + 99]).toBeCloseTo(-1.5 * init[8 + 99]!, 5);
-    expect(ts.heap[2048 + 100]).toBe(init[2148]);
+  });
+
+  it('gather and scatter (5 and 7 channels: SIMD transposes plus the one-by-one rest) are exact and equal', () => {
+    const [nt, T, cin, m, cout, rowStride] = [8, 3, 5, 2, 7, 40];
+    // Input tiles overlap (as Winograd tiles do), output tiles do not; the last lane repeats a tile, as the caller does.
+    const offsets = [0, 3, 6, 45, 48, 51, 90, 90];
+    const outOffsets = [0, 14, 28, 120, 134, 148, 240, 240];
+    const setup = (h: Float32Array, ints: Int32Array) => {
+      ints.set(offsets, 4000);
+      ints.set(outOffsets, 4100);
+    };
+    const gather = { dst: 2000, src: 0, offs: 4000, nt, T, cin, rowStride, chunk: 8 };
+    const scatter = { dst: 5000, src: 2000, offs: 4100, nt, m, cout, rowStride: 60, chunk: 8, bias: 3000 };
+    const [simd, ts] = both(6000, setup, (k) => {
+      k.gather(gather);
+      k.scatter(scatter);
+    });
+    const differing = Array.from(simd.keys()).filter((i) => !Object.is(simd[i], ts[i]));
+    expect(differing).toEqual([]);
+    for (const [t, a, b, c] of [[0, 0, 0, 0], [3, 2, 1, 4], [7, 1, 2, 3]] as const) {
+      expect(ts[2000 + ((a * T + b) * cin + c) * 8 + t]).toBe(ts[offsets[t]! + a * rowStride + b * cin + c]);
+    }
+    for (const [t, i, j, co] of [[0, 0, 0, 0], [4, 1, 1, 6], [6, 1, 0, 5]] as const) {
+      const expected = Math.fround(ts[2000 + ((i * m + j) * cout + co) * 8 + t]! + ts[3000 + co]!);
+      expect(ts[5000 + outOffsets[t]! + i * 60 + j * cout + co]).toBe(expected);
+    }
   });
 });
