@@ -99,7 +99,7 @@ function main(): void {
   const winogradOp = subBench('winograd-op.js', path.join(tmp, 'winograd-op.json'), [...reps, ...(o.quick ? ['--batch', '4'] : [])]) as
     { rows: { name: string; forwardMs: number | null; forwardBackwardMs: number | null }[] } | null;
   const sparse = subBench('sparse.js', path.join(tmp, 'sparse.json'), [...reps, ...(o.quick ? ['--batch', '2'] : [])]) as
-    { results: { tile: string; sparsity: number; speedup: { vsConv2d: number; vsDenseWinograd: number } }[] } | null;
+    { results: { layer: { H: number; W: number; cin: number }; tile: string; sparsity: number; speedup: { vsConv2d: number; vsDenseWinograd: number } }[] } | null;
 
   const ex = (backend: string, command: string) => training.find((t) => t.backend === backend && t.command === command)?.examplesPerSecond;
   const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
@@ -112,7 +112,7 @@ function main(): void {
       const w = row(`winograd F(${T - 2}x${T - 2},3x3)`);
       return [`T=${T}`, { forward: ratio(conv?.forwardMs, w?.forwardMs), forwardBackward: ratio(conv?.forwardBackwardMs, w?.forwardBackwardMs) }];
     })),
-    sparseOverConv2d: Object.fromEntries((sparse?.results ?? []).map((r) => [`${r.tile} ${Math.round(100 * r.sparsity)}%`, r.speedup.vsConv2d])),
+    sparseOverConv2d: Object.fromEntries((sparse?.results ?? []).map((r) => [`${r.layer.H}x${r.layer.W}x${r.layer.cin} ${r.tile} ${Math.round(100 * r.sparsity)}%`, r.speedup.vsConv2d])),
   };
   const json = {
     machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },

@@ -110,8 +110,8 @@ function compareTable(runs: readonly ManifestRun[], dense: number): string[] {
 
 interface SparseBench {
   kernels: string;
-  layer: { N: number; H: number; W: number; cin: number; cout: number };
   results: {
+    layer: { N: number; H: number; W: number; cin: number; cout: number };
     tile: string; sparsity: number; ms: { conv2d: number };
     speedup: { vsConv2d: number; vsDenseWinograd: number; typescriptVsConv2d: number }; multiplications: { direct: number; sparseWinograd: number };
   }[];
@@ -160,16 +160,17 @@ function benchSections(): string[] {
         `| ${r.name} | ${r.forwardMs?.toFixed(1) ?? '—'} | ${r.forwardBackwardMs?.toFixed(1) ?? '—'} | ${times(conv.forwardMs, r.forwardMs)} | ${times(conv.forwardBackwardMs, r.forwardBackwardMs)} |`));
   }
   if (b.sparse) {
-    const l = b.sparse.layer;
-    const conv2dMs = b.sparse.results[0]!.ms.conv2d;
-    const gflops = (2 * b.sparse.results[0]!.multiplications.direct) / (conv2dMs * 1e6);
+    const layers = [...new Map(b.sparse.results.map((r) => [`${r.layer.H}x${r.layer.W}x${r.layer.cin}`, r])).values()];
+    const conv = layers.map((r) => `[${r.layer.N}, ${r.layer.H}, ${r.layer.W}, ${r.layer.cin}] → ${r.layer.cout}: ${r.ms.conv2d.toFixed(1)} ms ` +
+      `(${((2 * r.multiplications.direct) / (r.ms.conv2d * 1e6)).toFixed(1)} GFLOP/s)`).join(', ');
     out.push('', '### Sparse Winograd inference (the bundle\'s path)', '',
-      `One pruned layer, x [${l.N}, ${l.H}, ${l.W}, ${l.cin}] → ${l.cout}, 3x3, one thread: the bundle's sparse path (${b.sparse.kernels} block kernels; ` +
+      `Pruned layers, 3x3, one thread: the bundle's sparse path (${b.sparse.kernels} kernels; ` +
         'the TypeScript fallback in the last column) against tf.conv2d and the dense Winograd op on the same backend. ' +
-        `tf.conv2d took ${conv2dMs.toFixed(1)} ms here (${gflops.toFixed(1)} GFLOP/s). The multiplication ratio is what the zeros alone would allow; ` +
-        'at high sparsity the sparse path\'s time is dominated by the work that does not shrink with the zeros: gathering tiles, the input and output transforms, scattering the outputs.', '',
-      '| tile | Winograd sparsity | tf.conv2d / sparse | dense Winograd / sparse | direct / sparse multiplications | tf.conv2d / sparse (TypeScript fallback) |', '| --- | ---: | ---: | ---: | ---: | ---: |',
-      ...b.sparse.results.map((r) => `| ${r.tile} | ${pct(r.sparsity, 0)} | ${r.speedup.vsConv2d.toFixed(2)}x | ${r.speedup.vsDenseWinograd.toFixed(2)}x | ` +
+        `tf.conv2d took ${conv}. The multiplication ratio is what the zeros alone would allow; ` +
+        'the sparse path also does work that does not shrink with the zeros — the input and output transforms, gathering and scattering tiles, ' +
+        'copying activations in and out — which weighs less as the channel count grows.', '',
+      '| layer | tile | Winograd sparsity | tf.conv2d / sparse | dense Winograd / sparse | direct / sparse multiplications | tf.conv2d / sparse (TypeScript fallback) |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+      ...b.sparse.results.map((r) => `| ${r.layer.H}x${r.layer.W}, ${r.layer.cin} → ${r.layer.cout} | ${r.tile} | ${pct(r.sparsity, 0)} | ${r.speedup.vsConv2d.toFixed(2)}x | ${r.speedup.vsDenseWinograd.toFixed(2)}x | ` +
         `${(r.multiplications.direct / r.multiplications.sparseWinograd).toFixed(1)}x | ${r.speedup.typescriptVsConv2d.toFixed(2)}x |`));
   }
   return out;
