@@ -82,6 +82,10 @@ export async function runWinograd(opts: WinogradOptions, io: CliIO): Promise<Win
   const converted = toWinogradGraph(loaded.graph, spatial);
   const layers = winogradTargets(converted);
   if (layers.length === 0) throw usageError('no convolution to prune in the Winograd domain');
+  const tiles = [...new Map(layers.map((l) => [l.tile.T, l.tile.name])).entries()];
+  const kept = tiles.filter(([T]) => T !== opts.tile).map(([, name]) => name);
+  if (kept.length > 0) io.stderr.write(`note: ${opts.model} already has Winograd layers with ${kept.join(', ')} tiles; they keep them (--tile ${opts.tile} applies only to convolutions still in spatial form)\n`);
+  const tile = tiles.length === 1 ? tiles[0]![0] : opts.tile;
   const checkpointPath = `${opts.out}.ckpt`;
   const layerTargets = opts.targetsFrom
     ? targetsFromSensitivity(opts.targetsFrom, 'winograd', layers.map((t) => ({ name: t.node.name, size: converted.params.get(t.weight)!.data.length })), opts.maxDrop ?? 1)
@@ -120,7 +124,7 @@ export async function runWinograd(opts: WinogradOptions, io: CliIO): Promise<Win
   });
   const accuracy = result.stages.at(-1)!.accuracy;
   const report: WinogradReport = {
-    command: 'winograd', model: opts.model, data: opts.data, out: opts.out, tile: opts.tile, backend: backend.name, importance,
+    command: 'winograd', model: opts.model, data: opts.data, out: opts.out, tile, backend: backend.name, importance,
     conversion: conversion ? { input: conversion.input, converted: conversion.baseline } : { input: result.baseline, converted: result.baseline },
     baseline: result.baseline, stages: result.stages,
     final: { winogradSparsity: overallSparsity(audited), layers: audited, accuracy },

@@ -70,6 +70,28 @@ describe('swprune winograd end to end', () => {
     tf.dispose([batch.x, batch.y]);
   });
 
+  it('continues from its own output: Winograd layers keep their tile (with a note when --tile differs), earlier zeros stay zero', async () => {
+    const dir = tmp();
+    const first = join(dir, 'wg50.onnx');
+    const second = join(dir, 'wg60.onnx');
+    await runWinograd({ ...base(first), epochs: 1, limit: 64 }, bufferIO());
+    const io = bufferIO();
+    const report = await runWinograd({ ...base(second), model: first, tile: 4, schedule: [0.6], epochs: 1, limit: 64 }, io);
+    expect(io.stderr.text).toMatch(/already has Winograd layers with F\(4x4,3x3\) tiles; they keep them \(--tile 4 applies only/);
+    expect(report.tile).toBe(6);
+    const before = readOnnx(first).graph;
+    const after = readOnnx(second).graph;
+    for (const n of after.nodes.filter((x) => x.op === 'WinogradConv')) {
+      expect(n.attrs).toMatchObject({ tile: 6 });
+      const w0 = before.params.get(n.inputs[1]!)!.data as Float32Array;
+      const w1 = after.params.get(n.inputs[1]!)!.data as Float32Array;
+      expect(w1.filter((v) => v === 0).length).toBe(Math.round(0.6 * w1.length));
+      w0.forEach((v, i) => {
+        if (v === 0) expect(w1[i]).toBe(0);
+      });
+    }
+  });
+
   it('accepts a tfjs model and writes the Winograd form as ONNX', async () => {
     const dir = tmp();
     const out = join(dir, 'from-tfjs.onnx');
