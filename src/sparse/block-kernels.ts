@@ -10,7 +10,7 @@
  * Two implementations with the same results up to float rounding: WebAssembly SIMD (f32x4;
  * source src/sparse/wasm/kernels.wat) where the runtime validates it, and TypeScript
  * (typescript-kernels.ts) otherwise. Tile counts `nt` and all block offsets are multiples of 4,
- * transform lengths of 16 (the SIMD loops move 4 tiles, or 4 vectors, at a time).
+ * transform lengths of 32 (the SIMD loops move 4 tiles, or 8 vectors, at a time).
  */
 import { TypeScriptKernels } from './typescript-kernels.js';
 import { kernelsWasmBase64 } from './wasm/kernels-module.js';

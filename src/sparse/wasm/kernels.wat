@@ -5,17 +5,17 @@
 ;; All pointers are byte addresses in the exported memory. Blocks are laid out
 ;; [2D index][channel][tile of the chunk], `chunk` floats per channel row, so a transform entry or
 ;; a nonzero weight combines contiguous runs of tiles. The tile counts `nt` passed here are
-;; multiples of 4 (of 16 for `transform`); `offs` arrays hold one int32 per tile, in floats
+;; multiples of 4 (of 32 for `transform`); `offs` arrays hold one int32 per tile, in floats
 ;; (shifted to bytes here).
 ;; src/sparse/typescript-kernels.ts is the same in TypeScript (the fallback and the reference).
 (module
   (memory (export "memory") 1)
 
   ;; One side of a Winograd transform, a sparse matrix S (nOut rows) applied along one axis of
-  ;; the blocks: for l < lines, o < nOut, x < len (a multiple of 16)
+  ;; the blocks: for l < lines, o < nOut, x < len (a multiple of 32)
   ;;   dst[l*outLine + o*outStep + x] = sum over nonzeros S[o][j] of S[o][j] * src[l*inLine + j*inStep + x]
   ;; S at `mat`: int32 rowPtr[nOut + 1], int32 col[nnz], f32 val[nnz]. Steps and len in floats.
-  ;; 16 floats (4 vectors) per step, so each nonzero's index and value are read once per 16.
+  ;; 32 floats (8 vectors) per step, so each nonzero's index and value are read once per 32.
   (func (export "transform") (param $dst i32) (param $src i32) (param $mat i32) (param $nOut i32)
     (param $lines i32) (param $inStep i32) (param $outStep i32) (param $inLine i32) (param $outLine i32) (param $len i32)
     (local $cols i32) (local $vals i32) (local $l i32) (local $x i32) (local $o i32) (local $e i32) (local $eEnd i32)
