@@ -16,14 +16,35 @@ export interface PruneTarget {
 export interface TargetOptions {
   /** Input tile size T (`--tile`). */
   readonly tile: number;
-  /** `--layers <glob>`: node names matching it (`*` any run of characters, `?` one). */
+  /** `--layers <glob>`: node names matching it (`*` any run of characters, `?` one, `[...]` one of a set). */
   readonly layers?: string;
   /** `--skip-first`: leave the first candidate (often 1-3 input channels) alone. */
   readonly skipFirst?: boolean;
 }
 
-const globToRegExp = (glob: string) =>
-  new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
+/**
+ * A shell-style glob as a whole-string RegExp: `*` any run of characters, `?` one character,
+ * `[abc]` / `[a-z]` one of a set, `[!abc]` one not in it; everything else (and a `[` with no
+ * closing `]`) matches itself.
+ */
+export function globToRegExp(glob: string): RegExp {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i]!;
+    const close = ch === '[' ? glob.indexOf(']', i + 2) : -1;
+    if (ch === '*') out += '.*';
+    else if (ch === '?') out += '.';
+    else if (close > 0) {
+      const set = glob.slice(i + 1, close);
+      const negated = set.startsWith('!');
+      const body = (negated ? set.slice(1) : set).split(/(?<=.)-(?=.)/).map(escape).join('-');
+      out += `[${negated ? '^' : ''}${body}]`;
+      i = close;
+    } else out += escape(ch);
+  }
+  return new RegExp(`^${out}$`);
+}
 
 /**
  * The layers to prune: every Winograd candidate (candidates.ts) whose kernel size has a tile
