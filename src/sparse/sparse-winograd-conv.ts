@@ -130,7 +130,11 @@ export function sparseWinogradConv(layer: SparseWinogradLayer, x: Float32Array, 
   // [2D index][channel][tile of the chunk]: a transform combines whole [channel][tile] blocks, a
   // product W_p^T V_p combines V_p's rows of tiles.
   let top = 0;
-  const region = (floats: number) => (top += up(floats, 4)) - up(floats, 4);
+  const region = (floats: number) => {
+    const at = top;
+    top += up(floats, 4);
+    return at;
+  };
   const X = region(n * xp.h * xp.w * cin);
   const Yo = region(n * yp.h * yp.w * cout);
   const bias = region(cout);
