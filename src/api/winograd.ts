@@ -94,7 +94,9 @@ export async function runWinograd(opts: WinogradOptions, io: CliIO): Promise<Win
   const backend = await startBackend(opts.backend, io.stderr);
 
   // The conversion must not change the model: compare test accuracy before any pruning.
-  const conversion = opts.resume ? undefined : checkConversion(loaded.graph, converted, dataset, opts.batchSize, io, spatial.length, layers[0]!.tile.name);
+  // An input already in Winograd form (a previous run's output) has nothing converted to check.
+  if (spatial.length === 0) io.stdout.write(`${opts.model} is already in Winograd form (${layers.length} layers): nothing to convert\n`);
+  const conversion = opts.resume || spatial.length === 0 ? undefined : checkConversion(loaded.graph, converted, dataset, opts.batchSize, io, spatial.length, layers[0]!.tile.name);
   const result = runStaged(
     {
       graph: converted, dataset, pruner: winogradPruner(layers, importance, layerTargets), targets, training: opts,

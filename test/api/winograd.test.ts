@@ -78,6 +78,8 @@ describe('swprune winograd end to end', () => {
     const io = bufferIO();
     const report = await runWinograd({ ...base(second), model: first, tile: 4, schedule: [0.6], epochs: 1, limit: 64 }, io);
     expect(io.stderr.text).toMatch(/already has Winograd layers with F\(4x4,3x3\) tiles; they keep them \(--tile 4 applies only/);
+    expect(io.stdout.text).toMatch(/wg50\.onnx is already in Winograd form \(5 layers\): nothing to convert/);
+    expect(io.stdout.text).not.toMatch(/converted \d+ convolutions/);
     expect(report.tile).toBe(6);
     const before = readOnnx(first).graph;
     const after = readOnnx(second).graph;
