@@ -127,7 +127,9 @@ export async function runWinograd(opts: WinogradOptions, io: CliIO): Promise<Win
   const accuracy = result.stages.at(-1)!.accuracy;
   const report: WinogradReport = {
     command: 'winograd', model: opts.model, data: opts.data, out: opts.out, tile, backend: backend.name, importance,
-    conversion: conversion ? { input: conversion.input, converted: conversion.baseline } : { input: result.baseline, converted: result.baseline },
+    conversion: conversion
+      ? { input: conversion.input, converted: conversion.baseline }
+      : { input: { top1: result.baseline.top1, top5: result.baseline.top5 }, converted: result.baseline },
     baseline: result.baseline, stages: result.stages,
     final: { winogradSparsity: overallSparsity(audited), layers: audited, accuracy },
   };

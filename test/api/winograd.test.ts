@@ -80,6 +80,7 @@ describe('swprune winograd end to end', () => {
     expect(io.stderr.text).toMatch(/already has Winograd layers with F\(4x4,3x3\) tiles; they keep them \(--tile 4 applies only/);
     expect(io.stdout.text).toMatch(/wg50\.onnx is already in Winograd form \(5 layers\): nothing to convert/);
     expect(io.stdout.text).not.toMatch(/converted \d+ convolutions/);
+    expect(report.conversion.input).toEqual({ top1: report.baseline.top1, top5: report.baseline.top5 });
     expect(report.tile).toBe(6);
     const before = readOnnx(first).graph;
     const after = readOnnx(second).graph;
