@@ -17,7 +17,7 @@ import { encodeOnnx, readOnnx } from '../io/onnx/index.js';
 import { overallSparsity, type LayerSparsity } from '../prune/figures.js';
 import { targetsFromSensitivity } from '../prune/layer-targets.js';
 import { stageTargets } from '../prune/schedule.js';
-import { selectTargets } from '../prune/targets.js';
+import { chooseTargets, selectTargets } from '../prune/targets.js';
 import { toWinogradGraph } from '../prune/to-winograd.js';
 import { winogradFigures, winogradPruner, winogradTargets, type ImportanceSetting } from '../prune/winograd-pruner.js';
 import { optimizerConfig, parseLrSchedule, type TrainingOptions } from '../train/config.js';
@@ -77,8 +77,10 @@ export async function runWinograd(opts: WinogradOptions, io: CliIO): Promise<Win
   const dataset = loadDataset(parseDataSpec(opts.data), { mean: opts.mean, std: opts.std });
   checkDataFitsModel(dataset, { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null });
   const targets = stageTargets(opts, [0.75, 0.8, 0.85]);
-  // Convolutions still in spatial form are converted; WinogradConv nodes (a previous run) stay.
-  const spatial = loaded.graph.nodes.some((n) => n.op === 'Conv') ? selectTargets(loaded.graph, opts) : [];
+  // Convolutions still in spatial form are converted; WinogradConv nodes (a previous run) stay,
+  // and on such a model no convolution left to convert (e.g. only 1x1 or strided ones) is fine.
+  const continuing = loaded.graph.nodes.some((n) => n.op === 'WinogradConv');
+  const spatial = continuing ? chooseTargets(loaded.graph, opts) : selectTargets(loaded.graph, opts);
   const converted = toWinogradGraph(loaded.graph, spatial);
   const layers = winogradTargets(converted);
   if (layers.length === 0) throw usageError('no convolution to prune in the Winograd domain');

@@ -51,10 +51,20 @@ export function globToRegExp(glob: string): RegExp {
  * of the chosen T, filtered by `--layers` and `--skip-first`. No target is a usage error.
  */
 export function selectTargets(graph: Graph, opts: TargetOptions): PruneTarget[] {
+  const targets = chooseTargets(graph, opts);
+  if (targets.length === 0) {
+    const names = spatialCandidates(graph).map((n) => n.name).join(', ') || 'none';
+    throw usageError(`no convolution to prune${opts.layers ? ` matches --layers "${opts.layers}"` : ''} with --tile ${opts.tile}; Winograd candidates in this model: ${names}`);
+  }
+  return targets;
+}
+
+/** selectTargets' choice, possibly empty (a model whose candidates an earlier run already converted). */
+export function chooseTargets(graph: Graph, opts: TargetOptions): PruneTarget[] {
   const pattern = opts.layers ? globToRegExp(opts.layers) : undefined;
-  const candidates = graph.nodes.filter((n) => n.op === 'Conv' && winogradCandidate(n, graph).candidate);
+  const candidates = spatialCandidates(graph);
   const chosen = (opts.skipFirst ? candidates.slice(1) : candidates).filter((n) => !pattern || pattern.test(n.name));
-  const targets = chosen.flatMap((node) => {
+  return chosen.flatMap((node) => {
     const w = graph.params.get(node.inputs[1]!)!;
     const [cout, cin, r] = w.dims as [number, number, number];
     let tile: WinogradTile;
@@ -65,9 +75,9 @@ export function selectTargets(graph: Graph, opts: TargetOptions): PruneTarget[] 
     }
     return [{ node, weight: w.name, cout, cin, tile }];
   });
-  if (targets.length === 0) {
-    const names = candidates.map((n) => n.name).join(', ') || 'none';
-    throw usageError(`no convolution to prune${opts.layers ? ` matches --layers "${opts.layers}"` : ''} with --tile ${opts.tile}; Winograd candidates in this model: ${names}`);
-  }
-  return targets;
+}
+
+/** The convolutions still in spatial form that Winograd convolution can compute (candidates.ts). */
+function spatialCandidates(graph: Graph): GraphNode[] {
+  return graph.nodes.filter((n) => n.op === 'Conv' && winogradCandidate(n, graph).candidate);
 }

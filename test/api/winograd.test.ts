@@ -95,6 +95,21 @@ describe('swprune winograd end to end', () => {
     }
   });
 
+  it('continues a model whose remaining convolutions cannot be converted (strided, 1x1, --skip-first)', async () => {
+    const dir = tmp();
+    const cases = [{ model: ONNX_FIXTURES.resnetSmall, skipFirst: false, spatial: 2 }, { model: ONNX_FIXTURES.fashionVgg, skipFirst: true, spatial: 1 }];
+    for (const [i, { model, skipFirst, spatial }] of cases.entries()) {
+      const first = join(dir, `first${i}.onnx`);
+      const second = join(dir, `second${i}.onnx`);
+      await runWinograd({ ...base(first), model, skipFirst, epochs: 1, limit: 64 }, bufferIO());
+      const io = bufferIO();
+      const report = await runWinograd({ ...base(second), model: first, skipFirst, schedule: [0.6], epochs: 1, limit: 64 }, io);
+      expect(io.stdout.text).toMatch(/is already in Winograd form \(\d layers\): nothing to convert/);
+      expect(report.final.winogradSparsity).toBeCloseTo(0.6, 2);
+      expect(readOnnx(second).graph.nodes.filter((n) => n.op === 'Conv').length).toBe(spatial);
+    }
+  });
+
   it('accepts a tfjs model and writes the Winograd form as ONNX', async () => {
     const dir = tmp();
     const out = join(dir, 'from-tfjs.onnx');
