@@ -5,4 +5,4 @@ export { VERSION } from './version.js';
 export { SwpruneError, type ErrorCode } from './errors.js';
 export { runCli, EXIT } from './cli/run.js';
 export { type CliIO, type TextSink, BufferSink, bufferIO } from './cli/io.js';
-export type { WinogradTile } from './winograd/tile.js';
+export type { WinogradTile } from './winograd/tiles.js';

@@ -1,5 +1,5 @@
 import { compileGraph } from '../exec/compile.js';
-import { inspectModel, type InspectReport } from '../inspect/inspect.js';
+import { inspectModel, type InspectReport } from '../report/layer-table.js';
 import { loadModel } from '../io/load.js';
 import { writeJson } from '../io/json.js';
 import { startBackend } from '../cli/backend.js';

@@ -10,11 +10,11 @@ import { checkDataFitsModel, loadDataset, parseDataSpec } from '../data/index.js
 import { SwpruneError, usageError } from '../errors.js';
 import { compileGraph, imageInputShape, type CompiledModel } from '../exec/compile.js';
 import type { Graph } from '../graph/ir.js';
-import { inspectModel } from '../inspect/inspect.js';
+import { inspectModel } from '../report/layer-table.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeJson } from '../io/json.js';
 import { loadModel } from '../io/load.js';
-import { layerSparsity } from '../prune/figures.js';
+import { layerSparsity } from '../prune/sparsity.js';
 import { selectTargets } from '../prune/targets.js';
 import { toWinogradGraph } from '../prune/to-winograd.js';
 import { reportFigures, type ReportLayer, type ReportOverall } from '../report/figures.js';

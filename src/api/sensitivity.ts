@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { writeJson } from '../io/json.js';
 import { loadModel } from '../io/load.js';
 import { selectTargets } from '../prune/targets.js';
-import { winogradTargets } from '../prune/winograd-pruner.js';
+import { winogradTargets } from '../prune/targets.js';
 import { renderSensitivityHtml } from '../report/sensitivity-html.js';
 import { analyseSensitivity, type SensitivityDomain, type SensitivityResult } from '../sensitivity/analyse.js';
 

@@ -9,7 +9,7 @@ import { SwpruneError, usageError } from '../errors.js';
 import { imageInputShape } from '../exec/compile.js';
 import { writeJson } from '../io/json.js';
 import { loadModel, saveModel } from '../io/load.js';
-import { layerSparsity, overallSparsity, type LayerSparsity } from '../prune/figures.js';
+import { layerSparsity, overallSparsity, type LayerSparsity } from '../prune/sparsity.js';
 import { stageTargets } from '../prune/schedule.js';
 import { targetsFromSensitivity } from '../prune/layer-targets.js';
 import { spatialPruner } from '../prune/spatial-pruner.js';

@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
 import { mulberry32 } from '../data/rng.js';
-import { winogradConv2dForward } from '../ops/winograd-conv2d.js';
+import { winogradConv2dForward } from '../winograd-op/winograd-conv2d.js';
 import { blockKernels } from '../sparse/block-kernels.js';
 import { csrFromDense, sparseWinogradConv } from '../sparse/sparse-winograd-conv.js';
 import { getTile } from '../winograd/tiles.js';

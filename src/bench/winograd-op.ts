@@ -15,12 +15,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
-import { kron } from '../ops/kron.js';
-import { winogradConstants, disposeWinogradConstants } from '../ops/winograd-constants.js';
-import { winogradConv2d, winogradConv2dForward } from '../ops/winograd-conv2d.js';
-import { planWinograd } from '../ops/winograd-plan.js';
-import { extractTiles, untile } from '../ops/winograd-tiling.js';
-import type { WinogradTile } from '../winograd/tile.js';
+import { kron } from '../winograd-op/kron.js';
+import { winogradConstants, disposeWinogradConstants } from '../winograd-op/winograd-constants.js';
+import { winogradConv2d, winogradConv2dForward } from '../winograd-op/winograd-conv2d.js';
+import { planWinograd } from '../winograd-op/winograd-plan.js';
+import { extractTiles, untile } from '../winograd-op/winograd-tiling.js';
+import type { WinogradTile } from '../winograd/tiles.js';
 import { getTile } from '../winograd/tiles.js';
 import { tensorMs } from './timing.js';
 

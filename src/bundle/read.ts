@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { SwpruneError } from '../errors.js';
 import type { Graph, Param } from '../graph/ir.js';
 import { readOnnxBytes } from '../io/onnx/index.js';
-import type { WinogradTile } from '../winograd/tile.js';
+import type { WinogradTile } from '../winograd/tiles.js';
 import { bundleType, FORMAT_VERSION, type BundleMessage, type LayerMessage, type MatrixMessage } from './schema.js';
 
 /** A bundle read back: its layers (sparse, as stored) and the whole model as a graph. */

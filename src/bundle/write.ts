@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Graph, GraphNode } from '../graph/ir.js';
 import { encodeFreshOnnx } from '../io/onnx/index.js';
 import { VERSION } from '../version.js';
-import type { WinogradTile } from '../winograd/tile.js';
+import type { WinogradTile } from '../winograd/tiles.js';
 import { getTile } from '../winograd/tiles.js';
 import { bundleType, FORMAT_VERSION, type BundleMessage, type CsrMessage, type LayerMessage, type TileMessage } from './schema.js';
 

@@ -1,6 +1,6 @@
 import type { Graph, GraphNode, Param } from './ir.js';
 import { getTile } from '../winograd/tiles.js';
-import type { WinogradTile } from '../winograd/tile.js';
+import type { WinogradTile } from '../winograd/tiles.js';
 
 /**
  * Rewrites every `WinogradConv` node (domain ai.swprune) as standard ONNX ops computing the

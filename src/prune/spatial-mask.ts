@@ -1,5 +1,5 @@
 import { dependencySets } from '../winograd/dependency-sets.js';
-import type { WinogradTile } from '../winograd/tile.js';
+import type { WinogradTile } from '../winograd/tiles.js';
 import { winogradWeight } from '../winograd/winograd-weight.js';
 
 /**

@@ -3,7 +3,7 @@ import { CONV_WEIGHT } from '../exec/ops/conv.js';
 import type { Graph } from '../graph/ir.js';
 import type { ParamHooks } from '../train/optimizer.js';
 import type { Pruner } from '../train/staged.js';
-import { layerSparsity } from './figures.js';
+import { layerSparsity } from './sparsity.js';
 import { uniformTargets, type LayerTargets } from './layer-targets.js';
 import { chooseThreshold } from './spatial-mask.js';
 import type { PruneTarget } from './targets.js';

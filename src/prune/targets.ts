@@ -1,7 +1,7 @@
 import { usageError } from '../errors.js';
 import type { Graph, GraphNode } from '../graph/ir.js';
 import { getTile } from '../winograd/tiles.js';
-import type { WinogradTile } from '../winograd/tile.js';
+import type { WinogradTile } from '../winograd/tiles.js';
 import { winogradCandidate } from './candidates.js';
 
 /** A convolution swprune prunes: its node, weight parameter, shape and Winograd tile. */
@@ -10,6 +10,13 @@ export interface PruneTarget {
   readonly weight: string;
   readonly cout: number;
   readonly cin: number;
+  readonly tile: WinogradTile;
+}
+
+/** A WinogradConv layer being pruned: its node, weight W [Cout, Cin, T, T] and tile. */
+export interface WinogradTarget {
+  readonly node: GraphNode;
+  readonly weight: string;
   readonly tile: WinogradTile;
 }
 
@@ -80,4 +87,11 @@ export function chooseTargets(graph: Graph, opts: TargetOptions): PruneTarget[] 
 /** The convolutions still in spatial form that Winograd convolution can compute (candidates.ts). */
 function spatialCandidates(graph: Graph): GraphNode[] {
   return graph.nodes.filter((n) => n.op === 'Conv' && winogradCandidate(n, graph).candidate);
+}
+
+/** The WinogradConv nodes of a graph as targets. */
+export function winogradTargets(graph: Graph): WinogradTarget[] {
+  return graph.nodes
+    .filter((n) => n.op === 'WinogradConv')
+    .map((node) => ({ node, weight: node.inputs[1]!, tile: getTile(node.attrs.tile as number, node.attrs.kernel as number) }));
 }

@@ -5,17 +5,11 @@ import type { ParamHooks } from '../train/optimizer.js';
 import type { Pruner } from '../train/staged.js';
 import { importanceFactor, type ImportanceNorm } from '../winograd/importance.js';
 import { getTile } from '../winograd/tiles.js';
-import type { WinogradTile } from '../winograd/tile.js';
-import type { LayerSparsity } from './figures.js';
+import type { WinogradTile } from '../winograd/tiles.js';
+import { winogradFigures } from './sparsity.js';
+import type { WinogradTarget } from './targets.js';
 import { uniformTargets, type LayerTargets } from './layer-targets.js';
 import { gradientScale, winogradMask } from './winograd-mask.js';
-
-/** A WinogradConv layer being pruned: its node, weight W [Cout, Cin, T, T] and tile. */
-export interface WinogradTarget {
-  readonly node: GraphNode;
-  readonly weight: string;
-  readonly tile: WinogradTile;
-}
 
 /**
  * How Winograd-domain weights are ranked and their gradients scaled (METHOD.md step 2):
@@ -26,23 +20,6 @@ export interface ImportanceSetting {
   readonly importance: boolean;
   readonly norm: ImportanceNorm;
   readonly power: number;
-}
-
-/** The WinogradConv nodes of a graph as targets. */
-export function winogradTargets(graph: Graph): WinogradTarget[] {
-  return graph.nodes
-    .filter((n) => n.op === 'WinogradConv')
-    .map((node) => ({ node, weight: node.inputs[1]!, tile: getTile(node.attrs.tile as number, node.attrs.kernel as number) }));
-}
-
-/** Exact-zero fraction of each target's W. */
-export function winogradFigures(graph: Graph, targets: readonly WinogradTarget[], target: number): LayerSparsity[] {
-  return targets.map((t) => {
-    const w = graph.params.get(t.weight)!.data;
-    let zeros = 0;
-    for (let i = 0; i < w.length; i++) if (w[i] === 0) zeros++;
-    return { name: t.node.name, target, winogradSparsity: zeros / w.length, spatialSparsity: null, winogradWeights: w.length };
-  });
 }
 
 export function winogradPruner(targets: readonly WinogradTarget[], setting: ImportanceSetting, layerTargets?: LayerTargets): Pruner {

@@ -1,5 +1,5 @@
 import type { Graph, GraphNode } from '../graph/ir.js';
-import type { LayerInfo } from '../inspect/inspect.js';
+import type { LayerInfo } from './layer-table.js';
 import { getTile } from '../winograd/tiles.js';
 
 /** One row of `swprune report` (JSON field names are part of the interface: docs/json.md). */

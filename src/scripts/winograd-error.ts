@@ -13,9 +13,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { winogradConv2d } from '../ops/winograd-conv2d.js';
-import { disposeWinogradConstants } from '../ops/winograd-constants.js';
-import type { WinogradTile } from '../winograd/tile.js';
+import { winogradConv2d } from '../winograd-op/winograd-conv2d.js';
+import { disposeWinogradConstants } from '../winograd-op/winograd-constants.js';
+import type { WinogradTile } from '../winograd/tiles.js';
 import { listTiles } from '../winograd/tiles.js';
 import { winogradWeight } from '../winograd/winograd-weight.js';
 

@@ -7,7 +7,7 @@ import { applyMask, chooseThreshold, sparsityCounts } from '../prune/spatial-mas
 import type { PruneTarget } from '../prune/targets.js';
 import { toWinogradGraph } from '../prune/to-winograd.js';
 import { winogradMask } from '../prune/winograd-mask.js';
-import { winogradTargets } from '../prune/winograd-pruner.js';
+import { winogradTargets } from '../prune/targets.js';
 import type { VariableSpec } from '../exec/op-types.js';
 import { importanceFactor } from '../winograd/importance.js';
 

@@ -7,7 +7,7 @@ import { SwpruneError, usageError } from '../errors.js';
 import { compileGraph } from '../exec/compile.js';
 import type { Graph } from '../graph/ir.js';
 import type { Allocation } from '../prune/allocate.js';
-import { overallSparsity, type LayerSparsity } from '../prune/figures.js';
+import { overallSparsity, type LayerSparsity } from '../prune/sparsity.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import type { TrainingOptions } from './config.js';
 import type { LrSchedule } from './lr-schedule.js';

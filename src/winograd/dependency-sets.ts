@@ -1,4 +1,4 @@
-import type { WinogradTile } from './tile.js';
+import type { WinogradTile } from './tiles.js';
 
 /**
  * The dependency set S(i,j): the spatial weights g[k][l] that Winograd weight

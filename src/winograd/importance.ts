@@ -1,4 +1,4 @@
-import type { WinogradTile } from './tile.js';
+import type { WinogradTile } from './tiles.js';
 
 /**
  * The importance factor matrix Γ (METHOD.md step 2). The output sees W[i][j] through row i

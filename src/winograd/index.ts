@@ -1,5 +1,5 @@
 /** Pure Winograd mathematics: matrices, dependency sets, importance factors, counts. No tensors. */
-export type { WinogradTile } from './tile.js';
+export type { WinogradTile } from './tiles.js';
 export { getTile, listTiles } from './tiles.js';
 export { cookToom, type ExactMatrices } from './cook-toom.js';
 export { dependencySet, dependencySets, type DependencySet } from './dependency-sets.js';

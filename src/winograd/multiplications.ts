@@ -1,4 +1,4 @@
-import type { WinogradTile } from './tile.js';
+import type { WinogradTile } from './tiles.js';
 
 /**
  * Multiplications per image of one stride-1 convolution layer with an outH x outW output.

@@ -1,4 +1,4 @@
-import type { WinogradTile } from './tile.js';
+import type { WinogradTile } from './tiles.js';
 
 /**
  * Winograd-domain weights W = G g G^T (T x T per kernel), computed in float64.

@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compileGraph } from '../../src/exec/index.js';
 import type { Graph } from '../../src/graph/ir.js';
 import { SWPRUNE_DOMAIN } from '../../src/io/onnx/index.js';
-import { winogradPruner, winogradTargets } from '../../src/prune/winograd-pruner.js';
+import { winogradPruner } from '../../src/prune/winograd-pruner.js';
+import { winogradTargets } from '../../src/prune/targets.js';
 import { Optimizer } from '../../src/train/optimizer.js';
 
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/data/rng.js';
-import { winogradConv2d } from '../../src/ops/winograd-conv2d.js';
+import { winogradConv2d } from '../../src/winograd-op/winograd-conv2d.js';
 import { blockKernels, type BlockKernels } from '../../src/sparse/block-kernels.js';
 import { csrFromDense, sparseWinogradConv } from '../../src/sparse/sparse-winograd-conv.js';
 import { getTile } from '../../src/winograd/tiles.js';

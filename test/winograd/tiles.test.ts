@@ -3,7 +3,7 @@ import { SwpruneError } from '../../src/errors.js';
 import { cookToom } from '../../src/winograd/cook-toom.js';
 import { add, mul, rational, ZERO, type Rational } from '../../src/winograd/rational.js';
 import { getTile, listTiles } from '../../src/winograd/tiles.js';
-import type { WinogradTile } from '../../src/winograd/tile.js';
+import type { WinogradTile } from '../../src/winograd/tiles.js';
 
 // METHOD.md (Lavin & Gray 2016) matrices, typed in by hand.
 const F23 = {

@@ -3,7 +3,7 @@
  * (Lavin & Gray 2016), a float64 weight transform W = G g G^T, and seeded random data.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WinogradTile } from '../../src/winograd/tile.js';
+import type { WinogradTile } from '../../src/winograd/tiles.js';
 import { mulberry32 } from '../../src/data/rng.js';
 
 export const F2: WinogradTile = {

@@ -1,6 +1,6 @@
 import type { Graph } from '../graph/ir.js';
 import { sparsityCounts } from './spatial-mask.js';
-import type { PruneTarget } from './targets.js';
+import type { PruneTarget, WinogradTarget } from './targets.js';
 
 /** Per-layer sparsity figures as logged and written to JSON (docs/json.md). */
 export interface LayerSparsity {
@@ -25,6 +25,16 @@ export function layerSparsity(graph: Graph, targets: readonly PruneTarget[], tar
       spatialSparsity: c.spatialZeros / c.spatialTotal,
       winogradWeights: c.winogradTotal,
     };
+  });
+}
+
+/** Exact-zero fraction of each target's W. */
+export function winogradFigures(graph: Graph, targets: readonly WinogradTarget[], target: number): LayerSparsity[] {
+  return targets.map((t) => {
+    const w = graph.params.get(t.weight)!.data;
+    let zeros = 0;
+    for (let i = 0; i < w.length; i++) if (w[i] === 0) zeros++;
+    return { name: t.node.name, target, winogradSparsity: zeros / w.length, spatialSparsity: null, winogradWeights: w.length };
   });
 }
 

@@ -20,7 +20,7 @@
  * then overlap-adds the tile gradients onto the input. See docs/winograd.md for measurements.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WinogradTile } from '../winograd/tile.js';
+import type { WinogradTile } from '../winograd/tiles.js';
 import { winogradConstants, type WinogradConstants } from './winograd-constants.js';
 import { planWinograd, type WinogradPad, type WinogradPlan } from './winograd-plan.js';
 import { extractTiles, overlapAddTiles, tileOutput, untile } from './winograd-tiling.js';

@@ -15,7 +15,7 @@
  *     (backward: the tile gradient split the way the tiles were cut).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WinogradTile } from '../winograd/tile.js';
+import type { WinogradTile } from '../winograd/tiles.js';
 import { kron, transposeMatrix } from './kron.js';
 
 export interface WinogradConstants {
