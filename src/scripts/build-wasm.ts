@@ -1,7 +1,9 @@
-/** `npm run build:wasm`: compiles src/sparse/wasm/kernels.wat into src/sparse/wasm/kernels-module.ts. */
+/** `npm run build:wasm`: compiles every .wat of the package (src/runtime/wasm/compile.ts lists them) into its TypeScript module. */
 import * as fs from 'node:fs';
-import { compileKernels, modulePath, moduleSource } from '../sparse/wasm/compile.js';
+import { compileWat, moduleSource, WASM_SOURCES } from '../runtime/wasm/compile.js';
 
-const bytes = await compileKernels();
-fs.writeFileSync(modulePath, moduleSource(bytes));
-console.log(`${modulePath}: ${bytes.length} bytes of WebAssembly`);
+for (const source of WASM_SOURCES) {
+  const bytes = await compileWat(source.wat);
+  fs.writeFileSync(source.module, moduleSource(source, bytes));
+  console.log(`${source.module}: ${bytes.length} bytes of WebAssembly`);
+}

@@ -1,0 +1,58 @@
+/**
+ * One instance of the runtime's WebAssembly module with a plan's memory image: copies a batch
+ * in, calls `run`, copies the outputs out. Batches larger than the plan's run in several calls;
+ * every image's result is computed the same way whatever the batch, so results do not depend
+ * on how a batch is split (across calls or threads).
+ */
+import type { Plan } from './plan/layout.js';
+import { runtimeWasmBase64 } from './wasm/runtime-module.js';
+
+interface Exports {
+  readonly memory: WebAssembly.Memory;
+  run(program: number, n: number): void;
+}
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** The module, compiled once per thread (asynchronously: browsers refuse to compile large modules synchronously). */
+export function runtimeModule(): Promise<WebAssembly.Module> {
+  compiled ??= (() => {
+    const bin = atob(runtimeWasmBase64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return WebAssembly.compile(bytes);
+  })();
+  return compiled;
+}
+
+export class Engine {
+  private constructor(private readonly plan: Plan, private readonly e: Exports) {}
+
+  static async create(plan: Plan, module?: WebAssembly.Module): Promise<Engine> {
+    const instance = await WebAssembly.instantiate(module ?? (await runtimeModule()), {});
+    const e = instance.exports as unknown as Exports;
+    const pages = plan.memoryBytes / 65536 - e.memory.buffer.byteLength / 65536;
+    if (pages > 0) e.memory.grow(pages);
+    new Uint8Array(e.memory.buffer).set(plan.image);
+    return new Engine(plan, e);
+  }
+
+  /** Runs n images (input: n * perImage floats in the network's input layout); returns n * outputs floats. */
+  run(input: Float32Array, n: number, into?: Float32Array): Float32Array {
+    const { plan } = this;
+    const perIn = plan.input.perImage;
+    const perOut = plan.output.perImage;
+    if (input.length < n * perIn) throw new RangeError(`expected ${n * perIn} input values for ${n} images, got ${input.length}`);
+    const out = into ?? new Float32Array(n * perOut);
+    const mem = new Float32Array(this.e.memory.buffer);
+    for (let start = 0; start < n; start += plan.batch) {
+      const m = Math.min(plan.batch, n - start);
+      mem.set(input.subarray(start * perIn, (start + m) * perIn), plan.input.address / 4);
+      this.e.run(plan.program, m);
+      const at = plan.output.address / 4;
+      if (plan.output.stride === perOut) out.set(mem.subarray(at, at + m * perOut), start * perOut);
+      else for (let i = 0; i < m; i++) out.set(mem.subarray(at + i * plan.output.stride, at + i * plan.output.stride + perOut), (start + i) * perOut);
+    }
+    return out;
+  }
+}
