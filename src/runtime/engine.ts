@@ -56,3 +56,37 @@ export class Engine {
     return out;
   }
 }
+
+/** CPU time of this process in ms where it can be read (Node), else wall time: figures that other work on the machine disturbs less. */
+const cpuMs = (): number => {
+  const p = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process;
+  if (p?.cpuUsage) {
+    const u = p.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+  return performance.now();
+};
+
+/**
+ * Median CPU milliseconds of each step of the program (input copy first, output copy last) over
+ * `reps` runs of n images: the program is run one step at a time (for benchmarks and tuning).
+ */
+export async function profileSteps(plan: Plan, input: Float32Array, n: number, reps: number): Promise<number[]> {
+  const engine = await Engine.create(plan);
+  const e = (engine as unknown as { e: Exports }).e;
+  const ints = () => new Int32Array(e.memory.buffer);
+  const count = ints()[plan.program / 4]!;
+  const addrs = Array.from(ints().subarray(plan.program / 4 + 1, plan.program / 4 + 1 + count));
+  new Float32Array(e.memory.buffer).set(input.subarray(0, n * plan.input.perImage), plan.input.address / 4);
+  const times = addrs.map(() => [] as number[]);
+  for (let r = 0; r < reps + 1; r++) {
+    addrs.forEach((a, i) => {
+      ints()[plan.program / 4] = 1;
+      ints()[plan.program / 4 + 1] = a;
+      const t0 = cpuMs();
+      e.run(plan.program, n);
+      if (r > 0) times[i]!.push(cpuMs() - t0);
+    });
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
+}

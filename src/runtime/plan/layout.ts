@@ -229,10 +229,11 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   const winogradScratch = (s: StepOf<'winograd'>) => {
     const T2 = s.tile.t * s.tile.t;
     const CH = chunkOf(s);
-    const V = T2 * ceil4(s.in.C) * CH * 4;
-    const M = T2 * ceil4(s.out.C) * CH * 4;
+    // One row of CH floats per channel; positions 64 bytes more than that apart (runtime.wat).
+    const psV = ceil4(s.in.C) * CH * 4 + 64;
+    const psM = ceil4(s.out.C) * CH * 4 + 64;
     const S = (4 * T2 + T2 + 4 * s.tile.m * s.tile.m + 4) * 16;
-    return { CH, V, M, S, tab: CH * 12 };
+    return { CH, V: T2 * psV, M: T2 * psM, psV, psM, S, tab: CH * 12 };
   };
   for (const s of steps) {
     if (s.op !== 'winograd') continue;
@@ -249,7 +250,7 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       const go = geometry(s.out);
       const { ty, tx } = winogradTiles(s);
       const T = s.tile.t;
-      const { CH, V, M, S } = winogradScratch(s);
+      const { CH, V, M, S, psV, psM } = winogradScratch(s);
       const rowBytes = CH * 4;
       const positions = s.layer.positions.map((w) => img.data(positionMatrix(w, go.cp, rowBytes, s.scale).bytes, 16));
       const outBase = addr(s.out) + go.origin;
@@ -259,13 +260,13 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       const sc = at64(m + M);
       const tab = at64(sc + S);
       summary.push(`${s.node}: sparse Winograd ${s.tile.name} ${s.in.C}->${s.out.C} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, p) => n + p.values.length, 0)} nonzeros, chunk ${CH}${isLavinF4(s.tile) ? '' : ', generic transforms'}`);
-      return new Desc(31, OP.winograd)
+      return new Desc(33, OP.winograd)
         .int(4, addr(s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix).int(8, gi.img).int(12, gi.row).int(16, gi.pix).int(20, gi.cp)
         .int(24, outBase).int(28, go.img).int(32, go.row).int(36, go.pix).int(40, go.cp).int(44, s.out.H).int(48, s.out.W)
         .int(52, ty).int(56, tx).int(60, T).int(64, s.tile.m).int(68, isLavinF4(s.tile) ? 1 : 0)
         .int(72, img.data(transformMatrix(s.tile.bt).bytes, 16)).int(76, img.data(transformMatrix(s.tile.at).bytes, 16))
         .int(80, img.data(Int32Array.from(positions), 16)).int(84, img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
-        .epilogue(88, s.epi, epiResidual(s, outBase)).int(104, CH).int(108, v).int(112, m).int(116, sc).int(120, tab);
+        .epilogue(88, s.epi, epiResidual(s, outBase)).int(104, CH).int(108, v).int(112, m).int(116, sc).int(120, tab).int(124, psV).int(128, psM);
     },
     conv: (s) => {
       const gi = geometry(s.in);

@@ -77,7 +77,9 @@
   ;;  44 outH 48 outW 52 tilesY 56 tilesX 60 T 64 m 68 kind (0 generic matrices, 1 F(4x4,3x3))
   ;;  72 bt (generic B^T) 76 at (generic A^T) 80 wTable (T*T addresses of position matrices)
   ;;  84 bias 88 lo 92 hi 96 alpha 100 resDelta 104 CH 108 V 112 M 116 S (scratch) 120 tab
-  ;;  (CH x (in address, out address, valid rows << 8 | valid columns))
+  ;;  (CH x (in address, out address, valid rows << 8 | valid columns)) 124 psV 128 psM (bytes
+  ;;  between positions of V and M: a row of CH floats per channel, plus 64 bytes, because a
+  ;;  power-of-two stride puts all 36 positions of a tile in one cache set)
   ;; Sparse matrices (generic transforms and positions): i32 start[rows + 1] (byte offsets of
   ;; each row's first entry, from the matrix's address), then entries (i32 index, f32 value);
   ;; a position's index is the byte offset of V_p's row ci (ci * CH * 4).
@@ -130,36 +132,37 @@
           (i32.store offset=8 (local.get $e) (local.get $lim))
           (local.set $k (i32.add (local.get $k) (i32.const 1)))
           (br_if $tiles (i32.lt_u (local.get $k) (i32.shl (local.get $nv) (i32.const 2)))))
-        ;; Input transform.
-        (local.set $g (i32.const 0))
-        (loop $inGroups
-          (local.set $cg (i32.const 0))
-          (loop $inChannels
+;; Input transform: channel groups outer, so that the 4 tile groups sharing a cache line of
+        ;; V are written one after the other.
+        (local.set $cg (i32.const 0))
+        (loop $inChannels
+          (local.set $g (i32.const 0))
+          (loop $inGroups
             (call $inputTiles (local.get $d) (local.get $g) (local.get $cg))
-            (local.set $cg (i32.add (local.get $cg) (i32.const 1)))
-            (br_if $inChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset=20 (local.get $d)))))
-          (local.set $g (i32.add (local.get $g) (i32.const 1)))
-          (br_if $inGroups (i32.lt_u (local.get $g) (local.get $nv))))
+            (local.set $g (i32.add (local.get $g) (i32.const 1)))
+            (br_if $inGroups (i32.lt_u (local.get $g) (local.get $nv))))
+          (local.set $cg (i32.add (local.get $cg) (i32.const 1)))
+          (br_if $inChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset=20 (local.get $d)))))
         ;; Products, position by position.
         (local.set $p (i32.const 0))
         (loop $positions
           (call $product
-            (i32.add (i32.load offset=108 (local.get $d)) (i32.mul (i32.mul (local.get $p) (i32.load offset=20 (local.get $d))) (local.get $CHB)))
-            (i32.add (i32.load offset=112 (local.get $d)) (i32.mul (i32.mul (local.get $p) (i32.load offset=40 (local.get $d))) (local.get $CHB)))
+            (i32.add (i32.load offset=108 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=124 (local.get $d))))
+            (i32.add (i32.load offset=112 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=128 (local.get $d))))
             (i32.load (i32.add (i32.load offset=80 (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
             (i32.load offset=40 (local.get $d)) (local.get $nv) (local.get $CHB))
           (local.set $p (i32.add (local.get $p) (i32.const 1)))
           (br_if $positions (i32.lt_u (local.get $p) (local.get $T2))))
-        ;; Output transform and epilogue.
-        (local.set $g (i32.const 0))
-        (loop $outGroups
-          (local.set $cg (i32.const 0))
-          (loop $outChannels
+;; Output transform and epilogue, channel groups outer as above.
+        (local.set $cg (i32.const 0))
+        (loop $outChannels
+          (local.set $g (i32.const 0))
+          (loop $outGroups
             (call $outputTiles (local.get $d) (local.get $g) (local.get $cg))
-            (local.set $cg (i32.add (local.get $cg) (i32.const 1)))
-            (br_if $outChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset=40 (local.get $d)))))
-          (local.set $g (i32.add (local.get $g) (i32.const 1)))
-          (br_if $outGroups (i32.lt_u (local.get $g) (local.get $nv))))
+            (local.set $g (i32.add (local.get $g) (i32.const 1)))
+            (br_if $outGroups (i32.lt_u (local.get $g) (local.get $nv))))
+          (local.set $cg (i32.add (local.get $cg) (i32.const 1)))
+          (br_if $outChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset=40 (local.get $d)))))
         (local.set $start (i32.add (local.get $start) (i32.load offset=104 (local.get $d))))
         (br $chunk))))
 
@@ -203,8 +206,8 @@
         (br_if $colsB (i32.lt_u (local.get $b) (local.get $T))))
       (local.set $a (i32.add (local.get $a) (i32.const 1)))
       (br_if $rowsA (i32.lt_u (local.get $a) (local.get $T))))
-    ;; V row of (p = 0, ci = 4cg + c), tiles 4g..; positions are cinp * CH * 4 bytes apart.
-    (local.set $ps (i32.mul (i32.load offset=20 (local.get $d)) (i32.shl (i32.load offset=104 (local.get $d)) (i32.const 2))))
+    ;; V row of (p = 0, ci = 4cg + c), tiles 4g..; positions are psV bytes apart.
+    (local.set $ps (i32.load offset=124 (local.get $d)))
     (local.set $c (i32.const 0))
     (loop $channels
       (local.set $vrow (i32.add (i32.add (i32.load offset=108 (local.get $d))
@@ -329,55 +332,20 @@
 
   ;; M_p = W_p^T V_p for one position: for co < coutp, M[co] (a row of CH floats at M + co * CHB)
   ;; = sum over the entries (row offset, w) of row co of w * V[row], for the first nv vectors
-  ;; of tiles; 8 vectors a step, then 4, then 1.
+  ;; of tiles; 4 vectors a step (with 8, V8 spills accumulators: measured 17 vs 11 GMAC/s),
+  ;; then 2, then 1.
   (func $product (param $V i32) (param $M i32) (param $mat i32) (param $coutp i32) (param $nv i32) (param $CHB i32)
-    (local $co i32) (local $e0 i32) (local $end i32) (local $e i32) (local $v i32) (local $x i32) (local $out i32) (local $w v128)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local $co i32) (local $e0 i32) (local $end i32) (local $e i32) (local $v i32) (local $x i32) (local $p i32) (local $out i32) (local $w v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local.set $co (i32.const 0))
     (loop $rows
       (local.set $e0 (i32.add (local.get $mat) (i32.load (i32.add (local.get $mat) (i32.shl (local.get $co) (i32.const 2))))))
       (local.set $end (i32.add (local.get $mat) (i32.load offset=4 (i32.add (local.get $mat) (i32.shl (local.get $co) (i32.const 2))))))
       (local.set $out (i32.add (local.get $M) (i32.mul (local.get $co) (local.get $CHB))))
       (local.set $v (i32.const 0))
-      ;; 8 vectors (32 tiles) a step
-      (block $done8
-        (loop $step8
-          (br_if $done8 (i32.gt_u (i32.add (local.get $v) (i32.const 8)) (local.get $nv)))
-          (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
-          (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
-          (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
-          (local.set $a4 (v128.const i32x4 0 0 0 0)) (local.set $a5 (v128.const i32x4 0 0 0 0))
-          (local.set $a6 (v128.const i32x4 0 0 0 0)) (local.set $a7 (v128.const i32x4 0 0 0 0))
-          (local.set $e (local.get $e0))
-          (block $end8
-            (loop $nz8
-              (br_if $end8 (i32.ge_u (local.get $e) (local.get $end)))
-              (local.set $w (v128.load32_splat offset=4 (local.get $e)))
-              (local.set $out (i32.add (local.get $x) (i32.load (local.get $e))))
-              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $out)))))
-              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $out)))))
-              (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $out)))))
-              (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w) (v128.load offset=48 (local.get $out)))))
-              (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $w) (v128.load offset=64 (local.get $out)))))
-              (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $w) (v128.load offset=80 (local.get $out)))))
-              (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $w) (v128.load offset=96 (local.get $out)))))
-              (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $w) (v128.load offset=112 (local.get $out)))))
-              (local.set $e (i32.add (local.get $e) (i32.const 8)))
-              (br $nz8)))
-          (local.set $out (i32.add (i32.add (local.get $M) (i32.mul (local.get $co) (local.get $CHB))) (i32.shl (local.get $v) (i32.const 4))))
-          (v128.store offset=0 (local.get $out) (local.get $a0))
-          (v128.store offset=16 (local.get $out) (local.get $a1))
-          (v128.store offset=32 (local.get $out) (local.get $a2))
-          (v128.store offset=48 (local.get $out) (local.get $a3))
-          (v128.store offset=64 (local.get $out) (local.get $a4))
-          (v128.store offset=80 (local.get $out) (local.get $a5))
-          (v128.store offset=96 (local.get $out) (local.get $a6))
-          (v128.store offset=112 (local.get $out) (local.get $a7))
-          (local.set $v (i32.add (local.get $v) (i32.const 8)))
-          (br $step8)))
-      ;; 4 vectors
-      (if (i32.le_u (i32.add (local.get $v) (i32.const 4)) (local.get $nv))
-        (then
+      (block $done4
+        (loop $step4
+          (br_if $done4 (i32.gt_u (i32.add (local.get $v) (i32.const 4)) (local.get $nv)))
           (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
           (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
           (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
@@ -386,23 +354,40 @@
             (loop $nz4
               (br_if $end4 (i32.ge_u (local.get $e) (local.get $end)))
               (local.set $w (v128.load32_splat offset=4 (local.get $e)))
-              (local.set $out (i32.add (local.get $x) (i32.load (local.get $e))))
-              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $out)))))
-              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $out)))))
-              (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $out)))))
-              (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w) (v128.load offset=48 (local.get $out)))))
+              (local.set $p (i32.add (local.get $x) (i32.load (local.get $e))))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))))
+              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $p)))))
+              (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $p)))))
+              (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w) (v128.load offset=48 (local.get $p)))))
               (local.set $e (i32.add (local.get $e) (i32.const 8)))
               (br $nz4)))
-          (local.set $out (i32.add (i32.add (local.get $M) (i32.mul (local.get $co) (local.get $CHB))) (i32.shl (local.get $v) (i32.const 4))))
-          (v128.store offset=0 (local.get $out) (local.get $a0))
-          (v128.store offset=16 (local.get $out) (local.get $a1))
-          (v128.store offset=32 (local.get $out) (local.get $a2))
-          (v128.store offset=48 (local.get $out) (local.get $a3))
-          (local.set $v (i32.add (local.get $v) (i32.const 4)))))
-      ;; 1 vector at a time
-      (block $done1
-        (loop $step1
-          (br_if $done1 (i32.ge_u (local.get $v) (local.get $nv)))
+          (local.set $p (i32.add (local.get $out) (i32.shl (local.get $v) (i32.const 4))))
+          (v128.store offset=0 (local.get $p) (local.get $a0))
+          (v128.store offset=16 (local.get $p) (local.get $a1))
+          (v128.store offset=32 (local.get $p) (local.get $a2))
+          (v128.store offset=48 (local.get $p) (local.get $a3))
+          (local.set $v (i32.add (local.get $v) (i32.const 4)))
+          (br $step4)))
+      (if (i32.le_u (i32.add (local.get $v) (i32.const 2)) (local.get $nv))
+        (then
+          (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
+          (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+          (local.set $e (local.get $e0))
+          (block $end2
+            (loop $nz2
+              (br_if $end2 (i32.ge_u (local.get $e) (local.get $end)))
+              (local.set $w (v128.load32_splat offset=4 (local.get $e)))
+              (local.set $p (i32.add (local.get $x) (i32.load (local.get $e))))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))))
+              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $p)))))
+              (local.set $e (i32.add (local.get $e) (i32.const 8)))
+              (br $nz2)))
+          (local.set $p (i32.add (local.get $out) (i32.shl (local.get $v) (i32.const 4))))
+          (v128.store offset=0 (local.get $p) (local.get $a0))
+          (v128.store offset=16 (local.get $p) (local.get $a1))
+          (local.set $v (i32.add (local.get $v) (i32.const 2)))))
+      (if (i32.lt_u (local.get $v) (local.get $nv))
+        (then
           (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
           (local.set $a0 (v128.const i32x4 0 0 0 0))
           (local.set $e (local.get $e0))
@@ -413,10 +398,7 @@
                 (v128.load (i32.add (local.get $x) (i32.load (local.get $e)))))))
               (local.set $e (i32.add (local.get $e) (i32.const 8)))
               (br $nz1)))
-          (v128.store (i32.add (i32.add (local.get $M) (i32.mul (local.get $co) (local.get $CHB))) (i32.shl (local.get $v) (i32.const 4)))
-            (local.get $a0))
-          (local.set $v (i32.add (local.get $v) (i32.const 1)))
-          (br $step1)))
+          (v128.store (i32.add (local.get $out) (i32.shl (local.get $v) (i32.const 4))) (local.get $a0))))
       (local.set $co (i32.add (local.get $co) (i32.const 1)))
       (br_if $rows (i32.lt_u (local.get $co) (local.get $coutp)))))
 
@@ -429,7 +411,7 @@
     (local.set $SA (i32.load offset=116 (local.get $d)))
     (local.set $SB (i32.add (local.get $SA) (i32.shl (i32.mul (local.get $T) (local.get $T)) (i32.const 6))))
     (local.set $SC (i32.add (local.get $SB) (i32.shl (i32.mul (local.get $T) (local.get $T)) (i32.const 4))))
-    (local.set $ps (i32.mul (i32.load offset=40 (local.get $d)) (i32.shl (i32.load offset=104 (local.get $d)) (i32.const 2))))
+    (local.set $ps (i32.load offset=128 (local.get $d)))
     (local.set $c (i32.const 0))
     (loop $channels
       (local.set $mrow (i32.add (i32.add (i32.load offset=112 (local.get $d))
@@ -579,10 +561,14 @@
         (if (i32.and (i32.and (i32.lt_u (local.get $i) (local.get $minR)) (i32.lt_u (local.get $j) (local.get $minC))) (i32.eqz (local.get $res)))
           (then
             ;; all four tiles hold this pixel, no residual: the common case
-            (v128.store (i32.add (local.get $o0) (local.get $off)) (call $act (local.get $r0) (local.get $lo) (local.get $hi) (local.get $alpha)))
-            (v128.store (i32.add (local.get $o1) (local.get $off)) (call $act (local.get $r1) (local.get $lo) (local.get $hi) (local.get $alpha)))
-            (v128.store (i32.add (local.get $o2) (local.get $off)) (call $act (local.get $r2) (local.get $lo) (local.get $hi) (local.get $alpha)))
-            (v128.store (i32.add (local.get $o3) (local.get $off)) (call $act (local.get $r3) (local.get $lo) (local.get $hi) (local.get $alpha))))
+            (v128.store (i32.add (local.get $o0) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r0)
+              (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $r0)))) (local.get $hi)))
+            (v128.store (i32.add (local.get $o1) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r1)
+              (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $r1)))) (local.get $hi)))
+            (v128.store (i32.add (local.get $o2) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r2)
+              (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $r2)))) (local.get $hi)))
+            (v128.store (i32.add (local.get $o3) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r3)
+              (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $r3)))) (local.get $hi))))
           (else
             ;; tile by tile, through a 4-vector scratch after sc
             (local.set $q (i32.add (local.get $sc) (i32.shl (local.get $cs) (i32.const 2))))
@@ -624,12 +610,15 @@
   ;; block of 4 [k][4]; groups K * coutg floats apart.
   (func $conv (param $d i32) (param $n i32)
     (local $images i32) (local $H i32) (local $W i32) (local $ip i32) (local $op i32) (local $img i32) (local $oy i32)
-    (local $g i32) (local $ox i32) (local $in i32) (local $out i32) (local $w i32) (local $b i32)
+    (local $g i32) (local $ox i32) (local $in i32) (local $out i32) (local $w i32) (local $b i32) (local $co i32) (local $c8 i32)
+    (local $K i32) (local $wb i32)
     (local.set $images (local.get $n))
     (local.set $H (i32.load offset=60 (local.get $d)))
     (local.set $W (i32.load offset=64 (local.get $d)))
     (local.set $ip (i32.load offset=16 (local.get $d)))
     (local.set $op (i32.load offset=56 (local.get $d)))
+    (local.set $K (i32.load offset=24 (local.get $d)))
+    (local.set $c8 (i32.and (i32.load offset=40 (local.get $d)) (i32.const -8)))
     (if (i32.load offset=88 (local.get $d))
       (then
         (local.set $images (i32.const 1))
@@ -652,24 +641,32 @@
             (i32.mul (local.get $oy) (i32.load offset=52 (local.get $d))))
             (i32.shl (i32.mul (local.get $g) (i32.load offset=40 (local.get $d))) (i32.const 2))))
           (local.set $w (i32.add (i32.load offset=36 (local.get $d))
-            (i32.shl (i32.mul (i32.mul (local.get $g) (i32.load offset=24 (local.get $d))) (i32.load offset=40 (local.get $d))) (i32.const 2))))
+            (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $K)) (i32.load offset=40 (local.get $d))) (i32.const 2))))
           (local.set $b (i32.add (i32.load offset=68 (local.get $d))
             (i32.shl (i32.mul (local.get $g) (i32.load offset=40 (local.get $d))) (i32.const 2))))
-          (local.set $ox (i32.const 0))
-          (block $done4
-            (loop $px4
-              (br_if $done4 (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $W)))
-              (call $convPixels4 (local.get $d) (i32.add (local.get $in) (i32.mul (local.get $ox) (local.get $ip))) (local.get $ip)
-                (i32.add (local.get $out) (i32.mul (local.get $ox) (local.get $op))) (local.get $op) (local.get $w) (local.get $b))
-              (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
-              (br $px4)))
-          (block $done1
-            (loop $px1
-              (br_if $done1 (i32.ge_u (local.get $ox) (local.get $W)))
-              (call $convPixel (local.get $d) (i32.add (local.get $in) (i32.mul (local.get $ox) (local.get $ip)))
-                (i32.add (local.get $out) (i32.mul (local.get $ox) (local.get $op))) (local.get $w) (local.get $b))
-              (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-              (br $px1)))
+          ;; Blocks of output channels outer, so each block's weights stay in cache for the whole row.
+          (local.set $co (i32.const 0))
+          (loop $blocks
+            (local.set $wb (i32.add (local.get $w) (i32.shl (i32.mul (local.get $co) (local.get $K)) (i32.const 2))))
+            (local.set $ox (i32.const 0))
+            (block $done4
+              (loop $px4
+                (br_if $done4 (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $W)))
+                (call $convBlock4 (local.get $d) (i32.add (local.get $in) (i32.mul (local.get $ox) (local.get $ip))) (local.get $ip)
+                  (i32.add (i32.add (local.get $out) (i32.mul (local.get $ox) (local.get $op))) (i32.shl (local.get $co) (i32.const 2))) (local.get $op)
+                  (local.get $wb) (i32.add (local.get $b) (i32.shl (local.get $co) (i32.const 2))) (i32.lt_u (local.get $co) (local.get $c8)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
+                (br $px4)))
+            (block $done1
+              (loop $px1
+                (br_if $done1 (i32.ge_u (local.get $ox) (local.get $W)))
+                (call $convBlock1 (local.get $d) (i32.add (local.get $in) (i32.mul (local.get $ox) (local.get $ip)))
+                  (i32.add (i32.add (local.get $out) (i32.mul (local.get $ox) (local.get $op))) (i32.shl (local.get $co) (i32.const 2)))
+                  (local.get $wb) (i32.add (local.get $b) (i32.shl (local.get $co) (i32.const 2))) (i32.lt_u (local.get $co) (local.get $c8)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (br $px1)))
+            (local.set $co (i32.add (local.get $co) (i32.const 8)))
+            (br_if $blocks (i32.lt_u (local.get $co) (i32.load offset=40 (local.get $d)))))
           (local.set $g (i32.add (local.get $g) (i32.const 1)))
           (br_if $groups (i32.lt_u (local.get $g) (i32.load offset=28 (local.get $d)))))
         (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
@@ -677,29 +674,20 @@
       (local.set $img (i32.add (local.get $img) (i32.const 1)))
       (br_if $images (i32.lt_u (local.get $img) (local.get $images)))))
 
-  ;; Four output pixels (window origins in, in + ip, ...; outputs out, out + op, ...), all coutg
-  ;; channels of one group.
-  (func $convPixels4 (param $d i32) (param $in i32) (param $ip i32) (param $out i32) (param $op i32) (param $w i32) (param $b i32)
-    (local $in1 i32) (local $in2 i32) (local $in3 i32) (local $k i32) (local $kend i32) (local $o i32) (local $wp i32)
-    (local $co i32) (local $c8 i32) (local $epi i32)
-    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $w0 v128) (local $w1 v128)
+  ;; Four output pixels (window origins in, in + ip, ...; outputs out, out + op, ...) x one block
+  ;; of output channels: 8 wide (weights [k][8]) or, when wide = 0, the last 4 ([k][4]).
+  (func $convBlock4 (param $d i32) (param $in i32) (param $ip i32) (param $out i32) (param $op i32) (param $wp i32) (param $b i32) (param $wide i32)
+    (local $in1 i32) (local $in2 i32) (local $in3 i32) (local $k i32) (local $kend i32) (local $o i32) (local $epi i32)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $w0 v128) (local $w1 v128) (local $b0 v128) (local $b1 v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
     (local.set $in1 (i32.add (local.get $in) (local.get $ip)))
     (local.set $in2 (i32.add (local.get $in1) (local.get $ip)))
     (local.set $in3 (i32.add (local.get $in2) (local.get $ip)))
     (local.set $kend (i32.add (i32.load offset=20 (local.get $d)) (i32.shl (i32.load offset=24 (local.get $d)) (i32.const 2))))
-    (local.set $c8 (i32.and (i32.load offset=40 (local.get $d)) (i32.const -8)))
     (local.set $epi (i32.add (local.get $d) (i32.const 72)))
-    (local.set $wp (local.get $w))
-    (local.set $co (i32.const 0))
-    (block $done8
-      (loop $blocks8
-        (br_if $done8 (i32.ge_u (local.get $co) (local.get $c8)))
-        (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
-        (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
-        (local.set $a4 (v128.const i32x4 0 0 0 0)) (local.set $a5 (v128.const i32x4 0 0 0 0))
-        (local.set $a6 (v128.const i32x4 0 0 0 0)) (local.set $a7 (v128.const i32x4 0 0 0 0))
-        (local.set $k (i32.load offset=20 (local.get $d)))
+    (local.set $k (i32.load offset=20 (local.get $d)))
+    (if (local.get $wide)
+      (then
         (loop $ks
           (local.set $o (i32.load (local.get $k)))
           (local.set $w0 (v128.load offset=0 (local.get $wp)))
@@ -719,26 +707,20 @@
           (local.set $wp (i32.add (local.get $wp) (i32.const 32)))
           (local.set $k (i32.add (local.get $k) (i32.const 4)))
           (br_if $ks (i32.lt_u (local.get $k) (local.get $kend))))
-        (local.set $o (i32.shl (local.get $co) (i32.const 2)))
-        (call $epi (local.get $a0) (i32.add (local.get $out) (local.get $o)) (v128.load (i32.add (local.get $b) (local.get $o))) (local.get $epi))
-        (call $epi (local.get $a1) (i32.add (i32.add (local.get $out) (local.get $o)) (i32.const 16)) (v128.load offset=16 (i32.add (local.get $b) (local.get $o))) (local.get $epi))
-        (local.set $o (i32.add (local.get $o) (local.get $op)))
-        (call $epi (local.get $a2) (i32.add (local.get $out) (local.get $o)) (v128.load (i32.add (local.get $b) (i32.shl (local.get $co) (i32.const 2)))) (local.get $epi))
-        (call $epi (local.get $a3) (i32.add (i32.add (local.get $out) (local.get $o)) (i32.const 16)) (v128.load offset=16 (i32.add (local.get $b) (i32.shl (local.get $co) (i32.const 2)))) (local.get $epi))
-        (local.set $o (i32.add (local.get $o) (local.get $op)))
-        (call $epi (local.get $a4) (i32.add (local.get $out) (local.get $o)) (v128.load (i32.add (local.get $b) (i32.shl (local.get $co) (i32.const 2)))) (local.get $epi))
-        (call $epi (local.get $a5) (i32.add (i32.add (local.get $out) (local.get $o)) (i32.const 16)) (v128.load offset=16 (i32.add (local.get $b) (i32.shl (local.get $co) (i32.const 2)))) (local.get $epi))
-        (local.set $o (i32.add (local.get $o) (local.get $op)))
-        (call $epi (local.get $a6) (i32.add (local.get $out) (local.get $o)) (v128.load (i32.add (local.get $b) (i32.shl (local.get $co) (i32.const 2)))) (local.get $epi))
-        (call $epi (local.get $a7) (i32.add (i32.add (local.get $out) (local.get $o)) (i32.const 16)) (v128.load offset=16 (i32.add (local.get $b) (i32.shl (local.get $co) (i32.const 2)))) (local.get $epi))
-        (local.set $co (i32.add (local.get $co) (i32.const 8)))
-        (br $blocks8)))
-    ;; a last block of 4 channels
-    (if (i32.lt_u (local.get $co) (i32.load offset=40 (local.get $d)))
-      (then
-        (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a2 (v128.const i32x4 0 0 0 0))
-        (local.set $a4 (v128.const i32x4 0 0 0 0)) (local.set $a6 (v128.const i32x4 0 0 0 0))
-        (local.set $k (i32.load offset=20 (local.get $d)))
+        (local.set $b0 (v128.load offset=0 (local.get $b)))
+        (local.set $b1 (v128.load offset=16 (local.get $b)))
+        (call $epi (local.get $a0) (local.get $out) (local.get $b0) (local.get $epi))
+        (call $epi (local.get $a1) (i32.add (local.get $out) (i32.const 16)) (local.get $b1) (local.get $epi))
+        (local.set $out (i32.add (local.get $out) (local.get $op)))
+        (call $epi (local.get $a2) (local.get $out) (local.get $b0) (local.get $epi))
+        (call $epi (local.get $a3) (i32.add (local.get $out) (i32.const 16)) (local.get $b1) (local.get $epi))
+        (local.set $out (i32.add (local.get $out) (local.get $op)))
+        (call $epi (local.get $a4) (local.get $out) (local.get $b0) (local.get $epi))
+        (call $epi (local.get $a5) (i32.add (local.get $out) (i32.const 16)) (local.get $b1) (local.get $epi))
+        (local.set $out (i32.add (local.get $out) (local.get $op)))
+        (call $epi (local.get $a6) (local.get $out) (local.get $b0) (local.get $epi))
+        (call $epi (local.get $a7) (i32.add (local.get $out) (i32.const 16)) (local.get $b1) (local.get $epi)))
+      (else
         (loop $ks4
           (local.set $o (i32.load (local.get $k)))
           (local.set $w0 (v128.load (local.get $wp)))
@@ -749,55 +731,23 @@
           (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
           (local.set $k (i32.add (local.get $k) (i32.const 4)))
           (br_if $ks4 (i32.lt_u (local.get $k) (local.get $kend))))
-        (local.set $o (i32.shl (local.get $co) (i32.const 2)))
-        (local.set $w0 (v128.load (i32.add (local.get $b) (local.get $o))))
-        (call $epi (local.get $a0) (i32.add (local.get $out) (local.get $o)) (local.get $w0) (local.get $epi))
-        (local.set $o (i32.add (local.get $o) (local.get $op)))
-        (call $epi (local.get $a2) (i32.add (local.get $out) (local.get $o)) (local.get $w0) (local.get $epi))
-        (local.set $o (i32.add (local.get $o) (local.get $op)))
-        (call $epi (local.get $a4) (i32.add (local.get $out) (local.get $o)) (local.get $w0) (local.get $epi))
-        (local.set $o (i32.add (local.get $o) (local.get $op)))
-        (call $epi (local.get $a6) (i32.add (local.get $out) (local.get $o)) (local.get $w0) (local.get $epi)))))
+        (local.set $b0 (v128.load (local.get $b)))
+        (call $epi (local.get $a0) (local.get $out) (local.get $b0) (local.get $epi))
+        (local.set $out (i32.add (local.get $out) (local.get $op)))
+        (call $epi (local.get $a2) (local.get $out) (local.get $b0) (local.get $epi))
+        (local.set $out (i32.add (local.get $out) (local.get $op)))
+        (call $epi (local.get $a4) (local.get $out) (local.get $b0) (local.get $epi))
+        (local.set $out (i32.add (local.get $out) (local.get $op)))
+        (call $epi (local.get $a6) (local.get $out) (local.get $b0) (local.get $epi)))))
 
-  ;; One output pixel, all coutg channels of one group: 16 channels a step, then 8, then 4.
-  (func $convPixel (param $d i32) (param $in i32) (param $out i32) (param $w i32) (param $b i32)
-    (local $k i32) (local $kend i32) (local $K i32) (local $wp i32) (local $co i32) (local $c8 i32) (local $x v128) (local $o i32) (local $epi i32)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-    (local.set $K (i32.load offset=24 (local.get $d)))
-    (local.set $kend (i32.add (i32.load offset=20 (local.get $d)) (i32.shl (local.get $K) (i32.const 2))))
-    (local.set $c8 (i32.and (i32.load offset=40 (local.get $d)) (i32.const -8)))
+  ;; One output pixel x one block of output channels (as $convBlock4).
+  (func $convBlock1 (param $d i32) (param $in i32) (param $out i32) (param $wp i32) (param $b i32) (param $wide i32)
+    (local $k i32) (local $kend i32) (local $x v128) (local $epi i32) (local $a0 v128) (local $a1 v128)
+    (local.set $kend (i32.add (i32.load offset=20 (local.get $d)) (i32.shl (i32.load offset=24 (local.get $d)) (i32.const 2))))
     (local.set $epi (i32.add (local.get $d) (i32.const 72)))
-    (local.set $co (i32.const 0))
-    ;; two blocks of 8 at once: the second block's weights are K * 32 bytes further
-    (block $done16
-      (loop $blocks16
-        (br_if $done16 (i32.gt_u (i32.add (local.get $co) (i32.const 16)) (local.get $c8)))
-        (local.set $wp (i32.add (local.get $w) (i32.shl (i32.mul (local.get $co) (local.get $K)) (i32.const 2))))
-        (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
-        (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
-        (local.set $o (i32.shl (local.get $K) (i32.const 5)))
-        (local.set $k (i32.load offset=20 (local.get $d)))
-        (loop $ks16
-          (local.set $x (v128.load32_splat (i32.add (local.get $in) (i32.load (local.get $k)))))
-          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (v128.load offset=0 (local.get $wp)))))
-          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $wp)))))
-          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x) (v128.load (i32.add (local.get $wp) (local.get $o))))))
-          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x) (v128.load offset=16 (i32.add (local.get $wp) (local.get $o))))))
-          (local.set $wp (i32.add (local.get $wp) (i32.const 32)))
-          (local.set $k (i32.add (local.get $k) (i32.const 4)))
-          (br_if $ks16 (i32.lt_u (local.get $k) (local.get $kend))))
-        (local.set $o (i32.shl (local.get $co) (i32.const 2)))
-        (call $epi (local.get $a0) (i32.add (local.get $out) (local.get $o)) (v128.load offset=0 (i32.add (local.get $b) (local.get $o))) (local.get $epi))
-        (call $epi (local.get $a1) (i32.add (i32.add (local.get $out) (local.get $o)) (i32.const 16)) (v128.load offset=16 (i32.add (local.get $b) (local.get $o))) (local.get $epi))
-        (call $epi (local.get $a2) (i32.add (i32.add (local.get $out) (local.get $o)) (i32.const 32)) (v128.load offset=32 (i32.add (local.get $b) (local.get $o))) (local.get $epi))
-        (call $epi (local.get $a3) (i32.add (i32.add (local.get $out) (local.get $o)) (i32.const 48)) (v128.load offset=48 (i32.add (local.get $b) (local.get $o))) (local.get $epi))
-        (local.set $co (i32.add (local.get $co) (i32.const 16)))
-        (br $blocks16)))
-    (if (i32.lt_u (local.get $co) (local.get $c8))
+    (local.set $k (i32.load offset=20 (local.get $d)))
+    (if (local.get $wide)
       (then
-        (local.set $wp (i32.add (local.get $w) (i32.shl (i32.mul (local.get $co) (local.get $K)) (i32.const 2))))
-        (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
-        (local.set $k (i32.load offset=20 (local.get $d)))
         (loop $ks8
           (local.set $x (v128.load32_splat (i32.add (local.get $in) (i32.load (local.get $k)))))
           (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (v128.load offset=0 (local.get $wp)))))
@@ -805,23 +755,16 @@
           (local.set $wp (i32.add (local.get $wp) (i32.const 32)))
           (local.set $k (i32.add (local.get $k) (i32.const 4)))
           (br_if $ks8 (i32.lt_u (local.get $k) (local.get $kend))))
-        (local.set $o (i32.shl (local.get $co) (i32.const 2)))
-        (call $epi (local.get $a0) (i32.add (local.get $out) (local.get $o)) (v128.load offset=0 (i32.add (local.get $b) (local.get $o))) (local.get $epi))
-        (call $epi (local.get $a1) (i32.add (i32.add (local.get $out) (local.get $o)) (i32.const 16)) (v128.load offset=16 (i32.add (local.get $b) (local.get $o))) (local.get $epi))
-        (local.set $co (i32.add (local.get $co) (i32.const 8)))))
-    (if (i32.lt_u (local.get $co) (i32.load offset=40 (local.get $d)))
-      (then
-        (local.set $wp (i32.add (local.get $w) (i32.shl (i32.mul (local.get $co) (local.get $K)) (i32.const 2))))
-        (local.set $a0 (v128.const i32x4 0 0 0 0))
-        (local.set $k (i32.load offset=20 (local.get $d)))
+        (call $epi (local.get $a0) (local.get $out) (v128.load offset=0 (local.get $b)) (local.get $epi))
+        (call $epi (local.get $a1) (i32.add (local.get $out) (i32.const 16)) (v128.load offset=16 (local.get $b)) (local.get $epi)))
+      (else
         (loop $ks4
           (local.set $a0 (f32x4.add (local.get $a0)
             (f32x4.mul (v128.load32_splat (i32.add (local.get $in) (i32.load (local.get $k)))) (v128.load (local.get $wp)))))
           (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
           (local.set $k (i32.add (local.get $k) (i32.const 4)))
           (br_if $ks4 (i32.lt_u (local.get $k) (local.get $kend))))
-        (local.set $o (i32.shl (local.get $co) (i32.const 2)))
-        (call $epi (local.get $a0) (i32.add (local.get $out) (local.get $o)) (v128.load (i32.add (local.get $b) (local.get $o))) (local.get $epi)))))
+        (call $epi (local.get $a0) (local.get $out) (v128.load (local.get $b)) (local.get $epi)))))
 
   ;; =============================================================================================
   ;; op 2: depthwise convolution (one input channel per group, one output channel per input
