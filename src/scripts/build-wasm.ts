@@ -1,5 +1,11 @@
-/** `npm run build:wasm`: compiles every .wat of the package (src/runtime/wasm/compile.ts lists them) into its TypeScript module. */
+/**
+ * `npm run build:wasm`: compiles the WebAssembly text sources into the TypeScript modules the
+ * package loads: the runtime (src/runtime/wasm/runtime.wat) and the sparse path
+ * (src/sparse/wasm/kernels.wat), listed in src/runtime/wasm/compile.ts, and the kernel library
+ * src/kernels/wasm/kernels.wat -> kernels-module.ts (matrix products and convolutions).
+ */
 import * as fs from 'node:fs';
+import * as dense from '../kernels/wasm/compile.js';
 import { compileWat, moduleSource, WASM_SOURCES } from '../runtime/wasm/compile.js';
 
 for (const source of WASM_SOURCES) {
@@ -7,3 +13,7 @@ for (const source of WASM_SOURCES) {
   fs.writeFileSync(source.module, moduleSource(source, bytes));
   console.log(`${source.module}: ${bytes.length} bytes of WebAssembly`);
 }
+
+const binaries = await dense.compileKernels();
+fs.writeFileSync(dense.modulePath, dense.moduleSource(binaries));
+console.log(`${dense.modulePath}: ${binaries.shared.length} + ${binaries.plain.length} bytes of WebAssembly`);

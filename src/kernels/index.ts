@@ -1,0 +1,19 @@
+/**
+ * swprune's dense kernel library: WebAssembly SIMD matrix products and convolutions on plain
+ * WebAssembly memory, with no tfjs inside (src/backend/ registers them into tfjs's wasm backend).
+ *
+ *   const pool = new WorkerPool({ threads: 2 });          // or new SerialRunner() (one thread, browsers)
+ *   const c = matmul(pool, A, B, m, n, k);                 // Float32Arrays in and out
+ *   // or operands in pool.heap (byte offsets from heap.alloc / heap.put) with gemm / conv2d
+ *
+ * In Node, `WorkerPool` (src/kernels/pool.ts, not re-exported here so that browser bundles need no
+ * node: modules) runs the same kernels on worker threads over a shared memory.
+ *
+ * Results are the same for any number of threads (each output element is summed by one thread
+ * in a fixed order; conv2dFilterGrad adds per-thread partial sums, equal within float rounding).
+ */
+export { Heap } from './heap.js';
+export { SerialRunner, splitRange, type KernelRunner } from './runner.js';
+export { gemm, gemmPacked, matmul, packB, packedSize, type GemmArgs, type MatrixOperand } from './gemm.js';
+export { conv2d, conv2dPacked, conv2dFilterGrad, conv2dInputGrad, type ConvGeometry } from './conv2d.js';
+export { instantiateKernels, kernelsSupported, type KernelExports } from './module.js';

@@ -1,0 +1,479 @@
+;; swprune's dense compute kernels: matrix products and convolutions in WebAssembly with 128-bit
+;; SIMD (f32x4). Compiled by `npm run build:wasm` into kernels-module.ts, twice: once importing a
+;; shared memory (worker threads share it) and once a plain one (one thread, e.g. a browser
+;; without cross-origin isolation, or tfjs's own heap); test/kernels/wasm-build.test.ts checks that
+;; the committed bytes are this file's. The TypeScript side (src/kernels/*.ts) lays out buffers,
+;; splits the work between threads and calls these functions; they hold no state.
+;;
+;; Conventions: every pointer and every stride is in BYTES, every count in elements (floats).
+;; Reads may run up to 32 bytes past the last element of an operand (a partial column panel, or
+;; the channels of a 4-channel block past the last channel); callers leave that much slack.
+;;
+;; The work unit everywhere is a 4 x 8 tile of the result held in 8 f32x4 registers (rows r0..r3,
+;; columns 0-3 and 4-7): per step of the reduction, two vector loads of the right operand's 8
+;; columns, four single-float broadcast loads of the left operand, 8 multiplies and 8 adds.
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; gemm with cache blocking: the product in blocks of kc steps of the reduction and mc rows,
+  ;; so that one block of A (mc x kc) stays in the second-level cache and one panel of B (kc x 8)
+  ;; in the first while the block is swept; see $gemmBlock for the operands. Blocks after the
+  ;; first along the reduction add to C.
+  (func (export "gemm")
+    (param $c i32) (param $ldc i32) (param $a i32) (param $ars i32) (param $aks i32)
+    (param $b i32) (param $bks i32) (param $bps i32) (param $m i32) (param $n i32) (param $k i32)
+    (param $acc i32) (param $scratch i32) (param $kc i32) (param $mc i32)
+    (local $k0 i32) (local $i0 i32) (local $kb i32) (local $mb i32)
+    (local.set $k0 (i32.const 0))
+    (loop $kBlocks
+      (local.set $kb (i32.sub (local.get $k) (local.get $k0)))
+      (if (i32.gt_s (local.get $kb) (local.get $kc)) (then (local.set $kb (local.get $kc))))
+      (local.set $i0 (i32.const 0))
+      (block $doneM
+        (loop $mBlocks
+          (br_if $doneM (i32.ge_s (local.get $i0) (local.get $m)))
+          (local.set $mb (i32.sub (local.get $m) (local.get $i0)))
+          (if (i32.gt_s (local.get $mb) (local.get $mc)) (then (local.set $mb (local.get $mc))))
+          (call $gemmBlock
+            (i32.add (local.get $c) (i32.mul (local.get $i0) (local.get $ldc))) (local.get $ldc)
+            (i32.add (local.get $a) (i32.add (i32.mul (local.get $i0) (local.get $ars)) (i32.mul (local.get $k0) (local.get $aks))))
+            (local.get $ars) (local.get $aks)
+            (i32.add (local.get $b) (i32.mul (local.get $k0) (local.get $bks))) (local.get $bks) (local.get $bps)
+            (local.get $mb) (local.get $n) (local.get $kb)
+            (i32.or (local.get $acc) (i32.ne (local.get $k0) (i32.const 0))) (local.get $scratch))
+          (local.set $i0 (i32.add (local.get $i0) (local.get $mc)))
+          (br $mBlocks)))
+      (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
+      (br_if $kBlocks (i32.lt_s (local.get $k0) (local.get $k)))))
+
+  ;; C (m x n) = A (m x k) B (k x n), or C += A B when acc != 0:
+  ;;   A(i, l) at a + i*ars + l*aks          (any strides: row-major A, or a transposed one)
+  ;;   B(l, j) at b + (j >> 3)*bps + l*bks + (j & 7)*4
+  ;;       packed panels of 8 columns (bks = 32, bps = 32k, see pack_b), or a row-major B with
+  ;;       row stride bks and bps = 32 (the columns past n of the last panel are read, not used)
+  ;;   C(i, j) at c + i*ldc + j*4
+  ;; scratch: 128 bytes for the partial tiles at the right and bottom edges.
+  ;; Loop order: 8-column panels outside, 4-row blocks inside, so one panel of B (k x 8) stays in
+  ;; the first-level cache while the rows of A stream past it (callers block k to keep it there).
+  (func $gemmBlock
+    (param $c i32) (param $ldc i32) (param $a i32) (param $ars i32) (param $aks i32)
+    (param $b i32) (param $bks i32) (param $bps i32) (param $m i32) (param $n i32) (param $k i32)
+    (param $acc i32) (param $scratch i32)
+    (local $i i32) (local $j i32) (local $rows i32) (local $cols i32) (local $kk i32)
+    (local $pa0 i32) (local $pa1 i32) (local $pa2 i32) (local $pa3 i32) (local $pb i32) (local $pbj i32)
+    (local $pc i32)
+    (local $av v128) (local $b0 v128) (local $b1 v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $j (i32.const 0))
+    (block $doneJ
+      (loop $panels
+        (br_if $doneJ (i32.ge_s (local.get $j) (local.get $n)))
+        (local.set $pbj (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $j) (i32.const 3)) (local.get $bps))))
+        (local.set $cols (i32.sub (local.get $n) (local.get $j)))
+        (if (i32.gt_s (local.get $cols) (i32.const 8)) (then (local.set $cols (i32.const 8))))
+        (local.set $i (i32.const 0))
+        (block $doneI
+          (loop $blocks
+            (br_if $doneI (i32.ge_s (local.get $i) (local.get $m)))
+            (local.set $rows (i32.sub (local.get $m) (local.get $i)))
+            (if (i32.gt_s (local.get $rows) (i32.const 4)) (then (local.set $rows (i32.const 4))))
+            ;; rows past the edge read the last real row again; their results are dropped
+            (local.set $pa0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ars))))
+            (local.set $pa1 (select (i32.add (local.get $pa0) (local.get $ars)) (local.get $pa0) (i32.gt_s (local.get $rows) (i32.const 1))))
+            (local.set $pa2 (select (i32.add (local.get $pa1) (local.get $ars)) (local.get $pa1) (i32.gt_s (local.get $rows) (i32.const 2))))
+            (local.set $pa3 (select (i32.add (local.get $pa2) (local.get $ars)) (local.get $pa2) (i32.gt_s (local.get $rows) (i32.const 3))))
+            (local.set $pb (local.get $pbj))
+            (local.set $c00 (v128.const i32x4 0 0 0 0))
+            (local.set $c01 (v128.const i32x4 0 0 0 0))
+            (local.set $c10 (v128.const i32x4 0 0 0 0))
+            (local.set $c11 (v128.const i32x4 0 0 0 0))
+            (local.set $c20 (v128.const i32x4 0 0 0 0))
+            (local.set $c21 (v128.const i32x4 0 0 0 0))
+            (local.set $c30 (v128.const i32x4 0 0 0 0))
+            (local.set $c31 (v128.const i32x4 0 0 0 0))
+            (local.set $kk (local.get $k))
+            (block $doneK
+              (loop $steps
+                (br_if $doneK (i32.eqz (local.get $kk)))
+                (local.set $b0 (v128.load offset=0 (local.get $pb)))
+                (local.set $b1 (v128.load offset=16 (local.get $pb)))
+                (local.set $av (v128.load32_splat (local.get $pa0)))
+                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat (local.get $pa1)))
+                (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat (local.get $pa2)))
+                (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat (local.get $pa3)))
+                (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $pa0 (i32.add (local.get $pa0) (local.get $aks)))
+                (local.set $pa1 (i32.add (local.get $pa1) (local.get $aks)))
+                (local.set $pa2 (i32.add (local.get $pa2) (local.get $aks)))
+                (local.set $pa3 (i32.add (local.get $pa3) (local.get $aks)))
+                (local.set $pb (i32.add (local.get $pb) (local.get $bks)))
+                (local.set $kk (i32.sub (local.get $kk) (i32.const 1)))
+                (br $steps)))
+            (local.set $pc (i32.add (local.get $c)
+              (i32.add (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2)))))
+            (call $storeTile (local.get $pc) (local.get $ldc) (local.get $rows) (local.get $cols) (local.get $acc) (i32.const 0) (local.get $scratch)
+              (local.get $c00) (local.get $c01) (local.get $c10) (local.get $c11)
+              (local.get $c20) (local.get $c21) (local.get $c30) (local.get $c31))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $blocks)))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $panels))))
+
+  ;; Stores a 4 x 8 tile (rows r0..r3 as two vectors each) at pc, row stride ldc: only `rows` rows
+  ;; and `cols` columns; adds what is there first when acc != 0; clamps at 0 when relu != 0.
+  (func $storeTile (param $pc i32) (param $ldc i32) (param $rows i32) (param $cols i32) (param $acc i32) (param $relu i32) (param $scratch i32)
+    (param $c00 v128) (param $c01 v128) (param $c10 v128) (param $c11 v128)
+    (param $c20 v128) (param $c21 v128) (param $c30 v128) (param $c31 v128)
+    (local $r i32) (local $q i32) (local $src i32) (local $dst i32) (local $v f32) (local $zero v128)
+    (if (local.get $relu)
+      (then
+        (local.set $zero (v128.const i32x4 0 0 0 0))
+        (local.set $c00 (f32x4.max (local.get $c00) (local.get $zero)))
+        (local.set $c01 (f32x4.max (local.get $c01) (local.get $zero)))
+        (local.set $c10 (f32x4.max (local.get $c10) (local.get $zero)))
+        (local.set $c11 (f32x4.max (local.get $c11) (local.get $zero)))
+        (local.set $c20 (f32x4.max (local.get $c20) (local.get $zero)))
+        (local.set $c21 (f32x4.max (local.get $c21) (local.get $zero)))
+        (local.set $c30 (f32x4.max (local.get $c30) (local.get $zero)))
+        (local.set $c31 (f32x4.max (local.get $c31) (local.get $zero)))))
+    (if (i32.and (i32.eq (local.get $rows) (i32.const 4)) (i32.eq (local.get $cols) (i32.const 8)))
+      (then
+        (if (local.get $acc)
+          (then
+            (local.set $c00 (f32x4.add (local.get $c00) (v128.load offset=0 (local.get $pc))))
+            (local.set $c01 (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $pc))))
+            (local.set $c10 (f32x4.add (local.get $c10) (v128.load offset=0 (i32.add (local.get $pc) (local.get $ldc)))))
+            (local.set $c11 (f32x4.add (local.get $c11) (v128.load offset=16 (i32.add (local.get $pc) (local.get $ldc)))))
+            (local.set $c20 (f32x4.add (local.get $c20) (v128.load offset=0 (i32.add (local.get $pc) (i32.shl (local.get $ldc) (i32.const 1))))))
+            (local.set $c21 (f32x4.add (local.get $c21) (v128.load offset=16 (i32.add (local.get $pc) (i32.shl (local.get $ldc) (i32.const 1))))))
+            (local.set $c30 (f32x4.add (local.get $c30) (v128.load offset=0 (i32.add (local.get $pc) (i32.mul (local.get $ldc) (i32.const 3))))))
+            (local.set $c31 (f32x4.add (local.get $c31) (v128.load offset=16 (i32.add (local.get $pc) (i32.mul (local.get $ldc) (i32.const 3))))))))
+        (v128.store offset=0 (local.get $pc) (local.get $c00))
+        (v128.store offset=16 (local.get $pc) (local.get $c01))
+        (v128.store offset=0 (i32.add (local.get $pc) (local.get $ldc)) (local.get $c10))
+        (v128.store offset=16 (i32.add (local.get $pc) (local.get $ldc)) (local.get $c11))
+        (v128.store offset=0 (i32.add (local.get $pc) (i32.shl (local.get $ldc) (i32.const 1))) (local.get $c20))
+        (v128.store offset=16 (i32.add (local.get $pc) (i32.shl (local.get $ldc) (i32.const 1))) (local.get $c21))
+        (v128.store offset=0 (i32.add (local.get $pc) (i32.mul (local.get $ldc) (i32.const 3))) (local.get $c30))
+        (v128.store offset=16 (i32.add (local.get $pc) (i32.mul (local.get $ldc) (i32.const 3))) (local.get $c31))
+        (return)))
+    ;; a partial tile: through scratch, one float at a time
+    (v128.store offset=0 (local.get $scratch) (local.get $c00))
+    (v128.store offset=16 (local.get $scratch) (local.get $c01))
+    (v128.store offset=32 (local.get $scratch) (local.get $c10))
+    (v128.store offset=48 (local.get $scratch) (local.get $c11))
+    (v128.store offset=64 (local.get $scratch) (local.get $c20))
+    (v128.store offset=80 (local.get $scratch) (local.get $c21))
+    (v128.store offset=96 (local.get $scratch) (local.get $c30))
+    (v128.store offset=112 (local.get $scratch) (local.get $c31))
+    (local.set $r (i32.const 0))
+    (block $doneR
+      (loop $rowsL
+        (br_if $doneR (i32.ge_s (local.get $r) (local.get $rows)))
+        (local.set $q (i32.const 0))
+        (block $doneQ
+          (loop $colsL
+            (br_if $doneQ (i32.ge_s (local.get $q) (local.get $cols)))
+            (local.set $src (i32.add (local.get $scratch) (i32.shl (i32.add (i32.shl (local.get $r) (i32.const 3)) (local.get $q)) (i32.const 2))))
+            (local.set $dst (i32.add (local.get $pc) (i32.add (i32.mul (local.get $r) (local.get $ldc)) (i32.shl (local.get $q) (i32.const 2)))))
+            (local.set $v (f32.load (local.get $src)))
+            (if (local.get $acc) (then (local.set $v (f32.add (local.get $v) (f32.load (local.get $dst))))))
+            (f32.store (local.get $dst) (local.get $v))
+            (local.set $q (i32.add (local.get $q) (i32.const 1)))
+            (br $colsL)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowsL))))
+
+  ;; Packs B (k x n) into panels of 8 columns: dst[((j >> 3)*k + l)*8 + (j & 7)] = B(l, j), with
+  ;; B(l, j) at src + l*sks + j*sns (strides in bytes: row-major B, or its transpose), and
+  ;; zeros in the columns of the last panel past n.
+  (func (export "pack_b") (param $dst i32) (param $src i32) (param $sks i32) (param $sns i32) (param $k i32) (param $n i32)
+    (local $j i32) (local $l i32) (local $q i32) (local $col i32) (local $row i32) (local $out i32)
+    (local.set $out (local.get $dst))
+    (local.set $j (i32.const 0))
+    (block $doneJ
+      (loop $panels
+        (br_if $doneJ (i32.ge_s (local.get $j) (local.get $n)))
+        (local.set $l (i32.const 0))
+        (block $doneL
+          (loop $rowsL
+            (br_if $doneL (i32.ge_s (local.get $l) (local.get $k)))
+            (local.set $row (i32.add (local.get $src) (i32.mul (local.get $l) (local.get $sks))))
+            (local.set $q (i32.const 0))
+            (loop $lanes
+              (local.set $col (i32.add (local.get $j) (local.get $q)))
+              (f32.store (local.get $out)
+                (if (result f32) (i32.lt_s (local.get $col) (local.get $n))
+                  (then (f32.load (i32.add (local.get $row) (i32.mul (local.get $col) (local.get $sns)))))
+                  (else (f32.const 0))))
+              (local.set $out (i32.add (local.get $out) (i32.const 4)))
+              (local.set $q (i32.add (local.get $q) (i32.const 1)))
+              (br_if $lanes (i32.lt_s (local.get $q) (i32.const 8))))
+            (local.set $l (i32.add (local.get $l) (i32.const 1)))
+            (br $rowsL)))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $panels))))
+
+  ;; For output pixels p0 <= p < p1 of an NHWC convolution (p = (n*OH + oh)*OW + ow), writes
+  ;; the byte address of every tap's input pixel into ind: ind[t*stride + (p - p0)*4], t = kh*KW + kw,
+  ;; the pixel x[n, oh*sh - pt + kh*dh, ow*sw - pl + kw*dw, 0] or `zero` (a row of zeros) where
+  ;; that is padding. geo points at 14 int32: H W cin OH OW cout KH KW sh sw dh dw pt pl.
+  (func $indirection (param $ind i32) (param $stride i32) (param $x i32) (param $zero i32) (param $geo i32) (param $p0 i32) (param $p1 i32)
+    (local $p i32) (local $n i32) (local $q i32) (local $oh i32) (local $ow i32) (local $ohw i32)
+    (local $ih i32) (local $iw i32) (local $ih0 i32) (local $iw0 i32) (local $kh i32) (local $kw i32) (local $out i32)
+    (local $H i32) (local $W i32) (local $cin4 i32) (local $OW i32) (local $KH i32) (local $KW i32)
+    (local.set $H (i32.load offset=0 (local.get $geo)))
+    (local.set $W (i32.load offset=4 (local.get $geo)))
+    (local.set $cin4 (i32.shl (i32.load offset=8 (local.get $geo)) (i32.const 2)))
+    (local.set $OW (i32.load offset=16 (local.get $geo)))
+    (local.set $ohw (i32.mul (i32.load offset=12 (local.get $geo)) (local.get $OW)))
+    (local.set $KH (i32.load offset=24 (local.get $geo)))
+    (local.set $KW (i32.load offset=28 (local.get $geo)))
+    (local.set $p (local.get $p0))
+    (block $doneP
+      (loop $pixels
+        (br_if $doneP (i32.ge_s (local.get $p) (local.get $p1)))
+        (local.set $n (i32.div_u (local.get $p) (local.get $ohw)))
+        (local.set $q (i32.sub (local.get $p) (i32.mul (local.get $n) (local.get $ohw))))
+        (local.set $oh (i32.div_u (local.get $q) (local.get $OW)))
+        (local.set $ow (i32.sub (local.get $q) (i32.mul (local.get $oh) (local.get $OW))))
+        (local.set $ih0 (i32.sub (i32.mul (local.get $oh) (i32.load offset=32 (local.get $geo))) (i32.load offset=48 (local.get $geo))))
+        (local.set $iw0 (i32.sub (i32.mul (local.get $ow) (i32.load offset=36 (local.get $geo))) (i32.load offset=52 (local.get $geo))))
+        (local.set $out (i32.add (local.get $ind) (i32.shl (i32.sub (local.get $p) (local.get $p0)) (i32.const 2))))
+        (local.set $kh (i32.const 0))
+        (loop $taphs
+          (local.set $ih (i32.add (local.get $ih0) (i32.mul (local.get $kh) (i32.load offset=40 (local.get $geo)))))
+          (local.set $kw (i32.const 0))
+          (loop $tapws
+            (local.set $iw (i32.add (local.get $iw0) (i32.mul (local.get $kw) (i32.load offset=44 (local.get $geo)))))
+            (i32.store (local.get $out)
+              (select
+                (i32.add (local.get $x) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $ih)) (local.get $W)) (local.get $iw)) (local.get $cin4)))
+                (local.get $zero)
+                (i32.and (i32.lt_u (local.get $ih) (local.get $H)) (i32.lt_u (local.get $iw) (local.get $W)))))
+            (local.set $out (i32.add (local.get $out) (local.get $stride)))
+            (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
+            (br_if $tapws (i32.lt_s (local.get $kw) (local.get $KW))))
+          (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+          (br_if $taphs (i32.lt_s (local.get $kh) (local.get $KH))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $pixels))))
+
+  ;; Convolution, NHWC, output pixels p0 <= p < p1 (p as in $indirection), as an implicit matrix
+  ;; product without im2col: y[p, co] = relu?(bias[co] + sum over taps t and channels ci of
+  ;; x[tap t of p, ci] * w[t, ci, co]). w is packed by pack_b from the HWIO filter seen as a
+  ;; (KH*KW*cin) x cout matrix; bias (0: none) holds cout floats rounded up to 8. Per block of 4
+  ;; pixels the 4 input addresses of each tap are computed once (scratch + 128) and reused for
+  ;; every 8 output channels. geo: see $indirection. scratch: 128 + 16*KH*KW bytes.
+  (func (export "conv2d") (param $y i32) (param $x i32) (param $w i32) (param $bias i32) (param $zero i32) (param $scratch i32)
+    (param $geo i32) (param $p0 i32) (param $p1 i32) (param $relu i32)
+    (local $p i32) (local $rows i32) (local $cols i32) (local $co i32) (local $cin i32) (local $cout i32)
+    (local $T i32) (local $tt i32) (local $kk i32) (local $wps i32) (local $ystride i32) (local $ind i32) (local $pi i32)
+    (local $pa0 i32) (local $pa1 i32) (local $pa2 i32) (local $pa3 i32) (local $pb i32)
+    (local $av v128) (local $b0 v128) (local $b1 v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $cin (i32.load offset=8 (local.get $geo)))
+    (local.set $cout (i32.load offset=20 (local.get $geo)))
+    (local.set $T (i32.mul (i32.load offset=24 (local.get $geo)) (i32.load offset=28 (local.get $geo))))
+    (local.set $wps (i32.shl (i32.mul (local.get $T) (local.get $cin)) (i32.const 5)))
+    (local.set $ystride (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $ind (i32.add (local.get $scratch) (i32.const 128)))
+    (local.set $p (local.get $p0))
+    (block $doneP
+      (loop $blocks
+        (br_if $doneP (i32.ge_s (local.get $p) (local.get $p1)))
+        (local.set $rows (i32.sub (local.get $p1) (local.get $p)))
+        (if (i32.gt_s (local.get $rows) (i32.const 4)) (then (local.set $rows (i32.const 4))))
+        (call $indirection (local.get $ind) (i32.const 16) (local.get $x) (local.get $zero) (local.get $geo)
+          (local.get $p) (i32.add (local.get $p) (local.get $rows)))
+        ;; rows past the edge: repeat the last real pixel's addresses
+        (if (i32.lt_s (local.get $rows) (i32.const 4))
+          (then
+            (local.set $tt (i32.const 0))
+            (loop $fill
+              (local.set $pi (i32.add (local.get $ind) (i32.shl (local.get $tt) (i32.const 4))))
+              (local.set $kk (local.get $rows))
+              (loop $fillRows
+                (i32.store (i32.add (local.get $pi) (i32.shl (local.get $kk) (i32.const 2)))
+                  (i32.load (i32.add (local.get $pi) (i32.shl (i32.sub (local.get $rows) (i32.const 1)) (i32.const 2)))))
+                (local.set $kk (i32.add (local.get $kk) (i32.const 1)))
+                (br_if $fillRows (i32.lt_s (local.get $kk) (i32.const 4))))
+              (local.set $tt (i32.add (local.get $tt) (i32.const 1)))
+              (br_if $fill (i32.lt_s (local.get $tt) (local.get $T))))))
+        (local.set $co (i32.const 0))
+        (block $doneCo
+          (loop $panels
+            (br_if $doneCo (i32.ge_s (local.get $co) (local.get $cout)))
+            (local.set $cols (i32.sub (local.get $cout) (local.get $co)))
+            (if (i32.gt_s (local.get $cols) (i32.const 8)) (then (local.set $cols (i32.const 8))))
+            (if (local.get $bias)
+              (then
+                (local.set $c00 (v128.load offset=0 (i32.add (local.get $bias) (i32.shl (local.get $co) (i32.const 2)))))
+                (local.set $c01 (v128.load offset=16 (i32.add (local.get $bias) (i32.shl (local.get $co) (i32.const 2))))))
+              (else
+                (local.set $c00 (v128.const i32x4 0 0 0 0))
+                (local.set $c01 (v128.const i32x4 0 0 0 0))))
+            (local.set $c10 (local.get $c00))
+            (local.set $c11 (local.get $c01))
+            (local.set $c20 (local.get $c00))
+            (local.set $c21 (local.get $c01))
+            (local.set $c30 (local.get $c00))
+            (local.set $c31 (local.get $c01))
+            (local.set $pb (i32.add (local.get $w) (i32.mul (i32.shr_u (local.get $co) (i32.const 3)) (local.get $wps))))
+            (local.set $pi (local.get $ind))
+            (local.set $tt (local.get $T))
+            (loop $taps
+              (local.set $pa0 (i32.load offset=0 (local.get $pi)))
+              (local.set $pa1 (i32.load offset=4 (local.get $pi)))
+              (local.set $pa2 (i32.load offset=8 (local.get $pi)))
+              (local.set $pa3 (i32.load offset=12 (local.get $pi)))
+              (local.set $kk (local.get $cin))
+              (loop $steps
+                (local.set $b0 (v128.load offset=0 (local.get $pb)))
+                (local.set $b1 (v128.load offset=16 (local.get $pb)))
+                (local.set $av (v128.load32_splat (local.get $pa0)))
+                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat (local.get $pa1)))
+                (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat (local.get $pa2)))
+                (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat (local.get $pa3)))
+                (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $pa0 (i32.add (local.get $pa0) (i32.const 4)))
+                (local.set $pa1 (i32.add (local.get $pa1) (i32.const 4)))
+                (local.set $pa2 (i32.add (local.get $pa2) (i32.const 4)))
+                (local.set $pa3 (i32.add (local.get $pa3) (i32.const 4)))
+                (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
+                (local.set $kk (i32.sub (local.get $kk) (i32.const 1)))
+                (br_if $steps (local.get $kk)))
+              (local.set $pi (i32.add (local.get $pi) (i32.const 16)))
+              (local.set $tt (i32.sub (local.get $tt) (i32.const 1)))
+              (br_if $taps (local.get $tt)))
+            (call $storeTile
+              (i32.add (local.get $y) (i32.add (i32.mul (local.get $p) (local.get $ystride)) (i32.shl (local.get $co) (i32.const 2))))
+              (local.get $ystride) (local.get $rows) (local.get $cols) (i32.const 0) (local.get $relu) (local.get $scratch)
+              (local.get $c00) (local.get $c01) (local.get $c10) (local.get $c11)
+              (local.get $c20) (local.get $c21) (local.get $c30) (local.get $c31))
+            (local.set $co (i32.add (local.get $co) (i32.const 8)))
+            (br $panels)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $blocks))))
+
+  ;; The filter gradient of conv2d over output pixels p0 <= p < p1, added to dw:
+  ;;   dw[(t*cin4 + ci)*cout8 + co] += sum over p of x[tap t of p, ci] * dy[p, co]
+  ;; (cin4, cout8: cin and cout rounded up to 4 and 8; the padding rows and columns get
+  ;; garbage and are dropped by the caller). Pixels go in blocks of 64 whose tap addresses are
+  ;; computed once (scratch: 256*KH*KW bytes); per block, tap, 4 input channels and 8 output
+  ;; channels the 4 x 8 tile of dw is loaded, updated with the block's 64 pixels and stored.
+  (func (export "conv2d_filter_grad") (param $dw i32) (param $x i32) (param $dy i32) (param $zero i32) (param $scratch i32)
+    (param $geo i32) (param $p0 i32) (param $p1 i32) (param $cin4 i32) (param $cout8 i32)
+    (local $p i32) (local $cnt i32) (local $t i32) (local $T i32) (local $ci i32) (local $co i32)
+    (local $cin i32) (local $cout i32) (local $kk i32) (local $pd i32) (local $rs i32) (local $pi i32) (local $pdy i32)
+    (local $dyStride i32) (local $pa i32)
+    (local $av v128) (local $b0 v128) (local $b1 v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $cin (i32.load offset=8 (local.get $geo)))
+    (local.set $cout (i32.load offset=20 (local.get $geo)))
+    (local.set $T (i32.mul (i32.load offset=24 (local.get $geo)) (i32.load offset=28 (local.get $geo))))
+    (local.set $rs (i32.shl (local.get $cout8) (i32.const 2)))
+    (local.set $dyStride (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $p (local.get $p0))
+    (block $doneP
+      (loop $blocks
+        (br_if $doneP (i32.ge_s (local.get $p) (local.get $p1)))
+        (local.set $cnt (i32.sub (local.get $p1) (local.get $p)))
+        (if (i32.gt_s (local.get $cnt) (i32.const 64)) (then (local.set $cnt (i32.const 64))))
+        (call $indirection (local.get $scratch) (i32.const 256) (local.get $x) (local.get $zero) (local.get $geo)
+          (local.get $p) (i32.add (local.get $p) (local.get $cnt)))
+        (local.set $t (i32.const 0))
+        (loop $taps
+          (local.set $ci (i32.const 0))
+          (loop $inBlocks
+            (local.set $co (i32.const 0))
+            (loop $outPanels
+              (local.set $pd (i32.add (local.get $dw) (i32.shl
+                (i32.add (i32.mul (i32.add (i32.mul (local.get $t) (local.get $cin4)) (local.get $ci)) (local.get $cout8)) (local.get $co))
+                (i32.const 2))))
+              (local.set $c00 (v128.load offset=0 (local.get $pd)))
+              (local.set $c01 (v128.load offset=16 (local.get $pd)))
+              (local.set $c10 (v128.load offset=0 (i32.add (local.get $pd) (local.get $rs))))
+              (local.set $c11 (v128.load offset=16 (i32.add (local.get $pd) (local.get $rs))))
+              (local.set $c20 (v128.load offset=0 (i32.add (local.get $pd) (i32.shl (local.get $rs) (i32.const 1)))))
+              (local.set $c21 (v128.load offset=16 (i32.add (local.get $pd) (i32.shl (local.get $rs) (i32.const 1)))))
+              (local.set $c30 (v128.load offset=0 (i32.add (local.get $pd) (i32.mul (local.get $rs) (i32.const 3)))))
+              (local.set $c31 (v128.load offset=16 (i32.add (local.get $pd) (i32.mul (local.get $rs) (i32.const 3)))))
+              (local.set $pi (i32.add (local.get $scratch) (i32.shl (local.get $t) (i32.const 8))))
+              (local.set $pdy (i32.add (local.get $dy)
+                (i32.add (i32.mul (local.get $p) (local.get $dyStride)) (i32.shl (local.get $co) (i32.const 2)))))
+              (local.set $kk (local.get $cnt))
+              (loop $steps
+                (local.set $pa (i32.add (i32.load (local.get $pi)) (i32.shl (local.get $ci) (i32.const 2))))
+                (local.set $b0 (v128.load offset=0 (local.get $pdy)))
+                (local.set $b1 (v128.load offset=16 (local.get $pdy)))
+                (local.set $av (v128.load32_splat offset=0 (local.get $pa)))
+                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat offset=4 (local.get $pa)))
+                (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat offset=8 (local.get $pa)))
+                (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $av (v128.load32_splat offset=12 (local.get $pa)))
+                (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
+                (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
+                (local.set $pi (i32.add (local.get $pi) (i32.const 4)))
+                (local.set $pdy (i32.add (local.get $pdy) (local.get $dyStride)))
+                (local.set $kk (i32.sub (local.get $kk) (i32.const 1)))
+                (br_if $steps (local.get $kk)))
+              (v128.store offset=0 (local.get $pd) (local.get $c00))
+              (v128.store offset=16 (local.get $pd) (local.get $c01))
+              (v128.store offset=0 (i32.add (local.get $pd) (local.get $rs)) (local.get $c10))
+              (v128.store offset=16 (i32.add (local.get $pd) (local.get $rs)) (local.get $c11))
+              (v128.store offset=0 (i32.add (local.get $pd) (i32.shl (local.get $rs) (i32.const 1))) (local.get $c20))
+              (v128.store offset=16 (i32.add (local.get $pd) (i32.shl (local.get $rs) (i32.const 1))) (local.get $c21))
+              (v128.store offset=0 (i32.add (local.get $pd) (i32.mul (local.get $rs) (i32.const 3))) (local.get $c30))
+              (v128.store offset=16 (i32.add (local.get $pd) (i32.mul (local.get $rs) (i32.const 3))) (local.get $c31))
+              (local.set $co (i32.add (local.get $co) (i32.const 8)))
+              (br_if $outPanels (i32.lt_s (local.get $co) (local.get $cout))))
+            (local.set $ci (i32.add (local.get $ci) (i32.const 4)))
+            (br_if $inBlocks (i32.lt_s (local.get $ci) (local.get $cin))))
+          (local.set $t (i32.add (local.get $t) (i32.const 1)))
+          (br_if $taps (i32.lt_s (local.get $t) (local.get $T))))
+        (local.set $p (i32.add (local.get $p) (local.get $cnt)))
+        (br $blocks))))
+
+  ;; dst[i] += src[i] for i < count.
+  (func (export "add_to") (param $dst i32) (param $src i32) (param $count i32)
+    (local $end i32) (local $end4 i32)
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $count) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $dst) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $done4
+      (loop $vec
+        (br_if $done4 (i32.ge_u (local.get $dst) (local.get $end4)))
+        (v128.store (local.get $dst) (f32x4.add (v128.load (local.get $dst)) (v128.load (local.get $src))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (br $vec)))
+    (block $done
+      (loop $one
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (f32.store (local.get $dst) (f32.add (f32.load (local.get $dst)) (f32.load (local.get $src))))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (local.set $src (i32.add (local.get $src) (i32.const 4)))
+        (br $one))))
+)
