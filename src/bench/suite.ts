@@ -8,6 +8,8 @@
  *    here (tensorflow where tfjs-node is installed, wasm, cpu), read from each command's --json.
  * 2. The Winograd op against tf.conv2d (dist/bench/winograd-op.js).
  * 3. Sparse-bundle inference against dense conv2d and dense Winograd (dist/bench/sparse.js).
+ * 4. The .swb runtime, whole network, against onnxruntime-node on the dense model, same threads
+ *    (dist/bench/runtime.js).
  *
  * Each part runs in its own process (one backend per process, as users run it). The JSON
  * describes the machine, including the load average before and after: figures measured while
@@ -101,6 +103,9 @@ function main(): void {
   const sparse = subBench('sparse.js', path.join(tmp, 'sparse.json'), [...reps, ...(o.quick ? ['--batch', '2'] : [])]) as
     { results: { layer: { H: number; W: number; cin: number }; tile: string; sparsity: number; speedup: { vsConv2d: number; vsDenseWinograd: number } }[] } | null;
 
+  const runtime = subBench('runtime.js', path.join(tmp, 'runtime.json'), o.quick ? ['--quick'] : []) as
+    { results: { net: string; sparsity: number; threads: number; batch: number; ratio: number }[] } | null;
+
   const ex = (backend: string, command: string) => training.find((t) => t.backend === backend && t.command === command)?.examplesPerSecond;
   const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
   const row = (name: string) => winogradOp?.rows.find((r) => r.name.startsWith(name));
@@ -113,11 +118,12 @@ function main(): void {
       return [`T=${T}`, { forward: ratio(conv?.forwardMs, w?.forwardMs), forwardBackward: ratio(conv?.forwardBackwardMs, w?.forwardBackwardMs) }];
     })),
     sparseOverConv2d: Object.fromEntries((sparse?.results ?? []).map((r) => [`${r.layer.H}x${r.layer.W}x${r.layer.cin} ${r.tile} ${Math.round(100 * r.sparsity)}%`, r.speedup.vsConv2d])),
+    runtimeOverOnnxruntime: Object.fromEntries((runtime?.results ?? []).map((r) => [`${r.net} ${Math.round(100 * r.sparsity)}% ${r.threads}t b${r.batch}`, r.ratio])),
   };
   const json = {
     machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
     quick: o.quick, seconds: (Date.now() - started) / 1000,
-    training, winogradOp, sparse, ratios,
+    training, winogradOp, sparse, runtime, ratios,
   };
   fs.mkdirSync(path.dirname(path.resolve(root, o.out)), { recursive: true });
   const out = path.resolve(root, o.out);
@@ -130,6 +136,7 @@ function main(): void {
     ...Object.keys(ratios.training).map((b) => `| ${b} | ${ex(b, 'spatial')?.toFixed(1) ?? '-'} | ${ex(b, 'winograd')?.toFixed(1) ?? '-'} | ${ratios.training[b]!.winogradOverSpatial?.toFixed(2) ?? '-'} |`),
     '', `Winograd op vs tf.conv2d (conv2d time / op time): ${JSON.stringify(ratios.winogradOpOverConv2d)}`,
     `sparse bundle layer vs tf.conv2d: ${Object.entries(ratios.sparseOverConv2d).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}`,
+    `.swb runtime vs onnxruntime-node (dense model, same threads): ${Object.entries(ratios.runtimeOverOnnxruntime).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}`,
     `wrote ${o.out}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
