@@ -42,11 +42,11 @@ describe('swprune sensitivity', () => {
     for (const i of order.slice(0, Math.round(0.6 * w.length))) w[i] = 0;
     const model = compileGraph(wg);
     const dataset = loadDataset({ kind: 'fashion-mnist', dir: FASHION_SLICE });
-    const r = evaluate(model, dataset.test, { batchSize: 256, limit: 300 });
+    const r = await evaluate(model, dataset.test, { batchSize: 256, limit: 300 });
     model.dispose();
     expect(cell.top1).toBe(r.accuracy.top1);
     const dense = compileGraph(graph);
-    expect(report.baseline.top1).toBe(evaluate(dense, dataset.test, { batchSize: 256, limit: 300 }).accuracy.top1);
+    expect(report.baseline.top1).toBe((await evaluate(dense, dataset.test, { batchSize: 256, limit: 300 })).accuracy.top1);
     dense.dispose();
     expect(io.stdout.text).toMatch(/top-1 drop in points against the baseline \d+\.\d\d% \(300 test images\)/);
 

@@ -41,7 +41,7 @@ export async function runEval(opts: EvalCommandOptions, io: CliIO): Promise<Eval
   try {
     const start = performance.now();
     const progress = createProgress(io.stderr, { label: 'eval', total: dataset.test.size(opts.limit) });
-    const result = evaluate(model, dataset.test, {
+    const result = await evaluate(model, dataset.test, {
       batchSize: opts.batchSize,
       limit: opts.limit,
       onBatch: (done) => progress.update(done),

@@ -73,14 +73,14 @@ export async function runReport(opts: ReportOptions, io: CliIO): Promise<Report>
   let denseAccuracy: Report['denseAccuracy'];
   try {
     figures = reportFigures(graph, inspectModel(dense).layers, spatial);
-    denseAccuracy = measure(dense, dataset, opts, io, 'dense executor');
+    denseAccuracy = await measure(dense, dataset, opts, io, 'dense executor');
   } finally {
     dense.dispose();
   }
   const sparse = compileBundle(bundle);
   let accuracy: Report['accuracy'];
   try {
-    accuracy = measure(sparse, dataset, opts, io, 'bundle (sparse)');
+    accuracy = await measure(sparse, dataset, opts, io, 'bundle (sparse)');
   } finally {
     sparse.dispose();
   }
@@ -123,8 +123,8 @@ function checkRoundTrip(expected: Graph, decoded: Graph, path: string): void {
   }
 }
 
-function measure(model: CompiledModel, dataset: ReturnType<typeof loadDataset>, opts: ReportOptions, io: CliIO, label: string) {
-  const r = testAccuracy(model, dataset, opts.batchSize, io.stderr, label, opts.limit);
+async function measure(model: CompiledModel, dataset: ReturnType<typeof loadDataset>, opts: ReportOptions, io: CliIO, label: string) {
+  const r = await testAccuracy(model, dataset, opts.batchSize, io.stderr, label, opts.limit);
   return { ...r.accuracy, loss: r.loss };
 }
 

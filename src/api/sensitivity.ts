@@ -59,7 +59,7 @@ export async function runSensitivity(opts: SensitivityOptions, io: CliIO): Promi
   const backend = await startBackend(opts.backend, io.stderr);
   const layerCount = winogradForm ? winogradTargets(loaded.graph).length : targets.length * domains.length;
   const progress = createProgress(io.stderr, { label: 'sensitivity', total: layerCount * opts.levels.length });
-  const result = analyseSensitivity({
+  const result = await analyseSensitivity({
     graph: loaded.graph, targets, domains, levels: opts.levels, dataset, limit: opts.limit, batchSize: opts.batchSize,
     onCell: (done) => progress.update(done),
   });

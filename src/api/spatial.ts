@@ -82,7 +82,7 @@ export async function runSpatial(opts: SpatialOptions, io: CliIO): Promise<Spati
     stopAfterEpochs: opts.stopAfterEpochs,
   };
   const backend = await startBackend(opts.backend, io.stderr);
-  const result = runStaged(run, io);
+  const result = await runStaged(run, io);
 
   // Write the model, then audit it: the file's own sparsity must equal what we report.
   saveModel(loaded, result.graph, opts.out);

@@ -100,8 +100,8 @@ export async function runWinograd(opts: WinogradOptions, io: CliIO): Promise<Win
   // The conversion must not change the model: compare test accuracy before any pruning.
   // An input already in Winograd form (a previous run's output) has nothing converted to check.
   if (spatial.length === 0) io.stdout.write(`${opts.model} is already in Winograd form (${layers.length} layers): nothing to convert\n`);
-  const conversion = opts.resume || spatial.length === 0 ? undefined : checkConversion(loaded.graph, converted, dataset, opts.batchSize, io, spatial.length, layers[0]!.tile.name);
-  const result = runStaged(
+  const conversion = opts.resume || spatial.length === 0 ? undefined : await checkConversion(loaded.graph, converted, dataset, opts.batchSize, io, spatial.length, layers[0]!.tile.name);
+  const result = await runStaged(
     {
       graph: converted, dataset, pruner: winogradPruner(layers, importance, layerTargets), targets, training: opts,
       optimizer: optimizerConfig(opts), schedule: parseLrSchedule(opts.lrSchedule), checkpointPath,
@@ -144,12 +144,12 @@ export async function runWinograd(opts: WinogradOptions, io: CliIO): Promise<Win
 }
 
 /** Top-1 of the input and of its unpruned Winograd form; an error if they differ beyond float32 rounding. */
-function checkConversion(input: Graph, converted: Graph, dataset: Dataset, batchSize: number, io: CliIO, count: number, tileName: string) {
+async function checkConversion(input: Graph, converted: Graph, dataset: Dataset, batchSize: number, io: CliIO, count: number, tileName: string) {
   const before = compileGraph(input);
   const after = compileGraph(converted);
   try {
-    const a = testAccuracy(before, dataset, batchSize, io.stderr, 'input model').accuracy;
-    const b = testAccuracy(after, dataset, batchSize, io.stderr, 'Winograd form');
+    const a = (await testAccuracy(before, dataset, batchSize, io.stderr, 'input model')).accuracy;
+    const b = await testAccuracy(after, dataset, batchSize, io.stderr, 'Winograd form');
     io.stdout.write(`converted ${count} convolutions to ${tileName}: top-1 ${formatPercent(a.top1)} (input) vs ${formatPercent(b.accuracy.top1)} (Winograd form)\n`);
     if (Math.abs(a.top1 - b.accuracy.top1) > CONVERSION_TOLERANCE) {
       throw new SwpruneError('E_MODEL', `the Winograd form changes top-1 from ${formatPercent(a.top1)} to ${formatPercent(b.accuracy.top1)}; the tile's float32 error is too large for this model, try a smaller --tile`);

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Split } from '../data/split.js';
+import type { Batch, DataSplit } from '../data/split.js';
 import type { CompiledModel } from '../exec/compile.js';
 
 export interface EvalResult {
@@ -20,27 +20,28 @@ export interface EvalOptions {
  * Top-1/top-5 accuracy and mean cross-entropy on a split, in inference mode. Per batch: one
  * forward pass and a handful of tensor ops (top-k, compare, sums); one read-back per batch.
  */
-export function evaluate(model: CompiledModel, split: Split, opts: EvalOptions): EvalResult {
+export async function evaluate(model: CompiledModel, split: DataSplit, opts: EvalOptions): Promise<EvalResult> {
   const total = split.size(opts.limit);
   let top1 = 0;
   let top5 = 0;
   let lossSum = 0;
   let done = 0;
-  for (const batch of split.batches({ batchSize: opts.batchSize, limit: opts.limit })) {
+  for await (const batch of split.batches({ batchSize: opts.batchSize, limit: opts.limit })) {
     const sums = tf.tidy(() => {
-      const logits = model.forward(batch.x);
+      const { x, y } = batchTensors(batch);
+      const logits = model.forward(x);
       const classes = logits.shape[1];
       const k = Math.min(5, classes);
       const { indices } = tf.topk(logits, k);
-      const hits = tf.cast(tf.equal(indices, tf.expandDims(batch.y, 1)), 'float32');
+      const hits = tf.cast(tf.equal(indices, tf.expandDims(y, 1)), 'float32');
       const first = tf.sum(tf.slice(hits, [0, 0], [-1, 1]));
       const anyK = tf.sum(hits);
       const logp = tf.logSoftmax(logits);
-      const picked = tf.sum(tf.mul(logp, tf.oneHot(batch.y, classes)));
+      const picked = tf.sum(tf.mul(logp, tf.oneHot(y, classes)));
       return tf.stack([first, anyK, tf.neg(picked)]);
     });
     const [a, b, c] = sums.dataSync();
-    tf.dispose([sums, batch.x, batch.y]);
+    sums.dispose();
     top1 += a!;
     top5 += b!;
     lossSum += c!;
@@ -48,4 +49,10 @@ export function evaluate(model: CompiledModel, split: Split, opts: EvalOptions):
     opts.onBatch?.(done, total);
   }
   return { accuracy: { top1: top1 / done, top5: top5 / done }, loss: lossSum / done, examples: done };
+}
+
+/** A batch as tensors: images [N, H, W, C] float32 and labels int32. The caller disposes them. */
+export function batchTensors(batch: Batch): { x: tf.Tensor4D; y: tf.Tensor1D } {
+  const { height, width, channels } = batch.shape;
+  return { x: tf.tensor4d(batch.x, [batch.size, height, width, channels]), y: tf.tensor1d(batch.y, 'int32') };
 }

@@ -63,7 +63,7 @@ interface Subject {
  * or Winograd-domain by |W|·Γ, step 2), evaluate, restore. One compiled model per domain and
  * one data pipeline serve every cell; the baseline is measured once.
  */
-export function analyseSensitivity(run: SensitivityRun): SensitivityResult {
+export async function analyseSensitivity(run: SensitivityRun): Promise<SensitivityResult> {
   const plans: { domain: SensitivityDomain; graph: Graph; subjects: Subject[] }[] = [];
   const spatialForm = !run.graph.nodes.some((n) => n.op === 'WinogradConv');
   if (run.domains.includes('spatial')) plans.push({ domain: 'spatial', graph: run.graph, subjects: run.targets.map((t) => spatialSubject(run.graph, t)) });
@@ -72,8 +72,8 @@ export function analyseSensitivity(run: SensitivityRun): SensitivityResult {
     plans.push({ domain: 'winograd', graph, subjects: winogradTargets(graph).map((t) => winogradSubject(graph, t)) });
   }
   const total = plans.reduce((s, p) => s + p.subjects.length, 0) * run.levels.length;
-  const score = (model: CompiledModel) => {
-    const r = evaluate(model, run.dataset.test, { batchSize: run.batchSize, limit: run.limit });
+  const score = async (model: CompiledModel) => {
+    const r = await evaluate(model, run.dataset.test, { batchSize: run.batchSize, limit: run.limit });
     return { top1: r.accuracy.top1, top5: r.accuracy.top5, loss: r.loss };
   };
   let baseline: SensitivityResult['baseline'] | undefined;
@@ -82,17 +82,18 @@ export function analyseSensitivity(run: SensitivityRun): SensitivityResult {
   for (const plan of plans) {
     const model = compileGraph(plan.graph);
     try {
-      baseline ??= score(model);
+      baseline ??= await score(model);
       for (const s of plan.subjects) {
         const variable = model.variables.get(s.weight)!;
         const original = plan.graph.params.get(s.weight)!;
-        const levels = run.levels.map((level) => {
+        const levels = [];
+        for (const level of run.levels) {
           const { data, achieved } = s.prune(level);
           assign(variable, s.spec, { ...original, data });
-          const r = score(model);
+          const r = await score(model);
           run.onCell?.(++done, total);
-          return { sparsity: level, achieved, ...r };
-        });
+          levels.push({ sparsity: level, achieved, ...r });
+        }
         assign(variable, s.spec, original);
         layers.push({ name: s.name, domain: plan.domain, size: s.size, levels });
       }

@@ -26,7 +26,7 @@ export interface StageTraining {
   readonly afterEpoch: (epoch: number, result: EpochResult) => void;
 }
 
-export function trainStage(s: StageTraining): EpochResult[] {
+export async function trainStage(s: StageTraining): Promise<EpochResult[]> {
   const { training: t } = s;
   const stepsPerEpoch = s.dataset.train.numBatches(t.batchSize, t.limit);
   const results: EpochResult[] = [];
@@ -34,7 +34,7 @@ export function trainStage(s: StageTraining): EpochResult[] {
     const total = s.dataset.train.size(t.limit);
     const progress = createProgress(s.log, { label: `stage ${s.stage + 1}/${s.stages} epoch ${e + 1}/${t.epochs}`, total });
     const start = performance.now();
-    const r = trainEpoch(s.model, s.dataset.train, s.optimizer, {
+    const r = await trainEpoch(s.model, s.dataset.train, s.optimizer, {
       batchSize: t.batchSize,
       seed: t.seed,
       // Each stage and epoch sees its own shuffle.
@@ -52,9 +52,9 @@ export function trainStage(s: StageTraining): EpochResult[] {
 }
 
 /** Test-split accuracy (the first `limit` examples, default all) in inference mode, with a short progress line. */
-export function testAccuracy(model: CompiledModel, dataset: Dataset, batchSize: number, log: TextSink, label: string, limit?: number): EvalResult {
+export async function testAccuracy(model: CompiledModel, dataset: Dataset, batchSize: number, log: TextSink, label: string, limit?: number): Promise<EvalResult> {
   const progress = createProgress(log, { label, total: dataset.test.size(limit), logEvery: 1 });
-  const r = evaluate(model, dataset.test, { batchSize: Math.max(batchSize, 256), limit, onBatch: (d) => progress.update(d) });
+  const r = await evaluate(model, dataset.test, { batchSize: Math.max(batchSize, 256), limit, onBatch: (d) => progress.update(d) });
   progress.finish(`top-1 ${(100 * r.accuracy.top1).toFixed(2)}%`);
   return r;
 }

@@ -115,7 +115,7 @@ function printAllocation(io: CliIO, a: Allocation, target: number, stage: number
  * Stages of prune-then-retrain with a checkpoint after every epoch: weights, masks, optimizer
  * state and position, so `resume` continues exactly where a killed run stopped.
  */
-export function runStaged(run: StagedRun, io: CliIO): StagedResult {
+export async function runStaged(run: StagedRun, io: CliIO): Promise<StagedResult> {
   const { training: t, checkpointPath } = run;
   let graph = run.graph;
   let pos: Position = { stage: 0, epoch: 0, stages: [], baseline: run.baseline };
@@ -161,7 +161,7 @@ export function runStaged(run: StagedRun, io: CliIO): StagedResult {
 
   try {
     if (!pos.baseline) {
-      const b = testAccuracy(model, run.dataset, t.batchSize, io.stderr, 'baseline');
+      const b = await testAccuracy(model, run.dataset, t.batchSize, io.stderr, 'baseline');
       pos.baseline = { top1: b.accuracy.top1, top5: b.accuracy.top5, loss: b.loss };
       io.stdout.write(`baseline: top-1 ${formatPercent(b.accuracy.top1)}, top-5 ${formatPercent(b.accuracy.top5)}, loss ${b.loss.toFixed(4)}\n`);
     }
@@ -185,9 +185,9 @@ export function runStaged(run: StagedRun, io: CliIO): StagedResult {
         pos.pruning = { layers: run.pruner.figures(model.toGraph(), target), below: chosen.below };
         if (chosen.allocation) printAllocation(io, chosen.allocation, target, pos.stage + 1, run.targets.length);
         for (const name of chosen.below) io.stderr.write(`note: ${name}: the discrete groups cannot reach ${formatPercent(target, 1)} within 0.5 pp\n`);
-        pos.pruned = testAccuracy(model, run.dataset, t.batchSize, io.stderr, `stage ${pos.stage + 1}/${run.targets.length} pruned`).accuracy;
+        pos.pruned = (await testAccuracy(model, run.dataset, t.batchSize, io.stderr, `stage ${pos.stage + 1}/${run.targets.length} pruned`)).accuracy;
       }
-      const results = trainStage({
+      const results = await trainStage({
         model, dataset: run.dataset, optimizer, training: t, schedule: run.schedule, stage: pos.stage, stages: run.targets.length,
         startEpoch: pos.epoch, log: io.stderr,
         afterEpoch: (e) => {
@@ -196,7 +196,7 @@ export function runStaged(run: StagedRun, io: CliIO): StagedResult {
           if (run.stopAfterEpochs !== undefined && ++epochsThisRun >= run.stopAfterEpochs) throw new Interrupted('stopped');
         },
       });
-      const after = testAccuracy(model, run.dataset, t.batchSize, io.stderr, `stage ${pos.stage + 1}/${run.targets.length} retrained`);
+      const after = await testAccuracy(model, run.dataset, t.batchSize, io.stderr, `stage ${pos.stage + 1}/${run.targets.length} retrained`);
       const figures = run.pruner.figures(model.toGraph(), target);
       const trainSeconds = results.reduce((s, r) => s + r.seconds, 0);
       const log: StageLog = {

@@ -10,7 +10,8 @@ import { EXIT, runCli } from '../../src/cli/run.js';
 import { loadDataset } from '../../src/data/index.js';
 import { compileGraph } from '../../src/exec/index.js';
 import { readOnnx, SWPRUNE_DOMAIN } from '../../src/io/onnx/index.js';
-import { FASHION_SLICE, ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
+import { batchTensors } from '../../src/eval/evaluate.js';
+import { FASHION_SLICE, firstBatch, ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
 import { runOnnxRuntime } from '../helpers/onnxruntime.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'swprune-winograd-'));
@@ -59,7 +60,7 @@ describe('swprune winograd end to end', () => {
     expect(existsSync(`${out}.ckpt`)).toBe(false);
 
     // The expanded standard-ONNX file gives the same logits in onnxruntime (1e-4 of max |logit|).
-    const batch = loadDataset({ kind: 'fashion-mnist', dir: FASHION_SLICE }).test.batches({ batchSize: 64 }).next().value!;
+    const batch = batchTensors(await firstBatch(loadDataset({ kind: 'fashion-mnist', dir: FASHION_SLICE }).test, { batchSize: 64 }));
     const model = compileGraph(graph);
     const ours = tf.tidy(() => model.forward(batch.x).dataSync() as Float32Array);
     const nchw = tf.tidy(() => tf.transpose(batch.x, [0, 3, 1, 2]).dataSync() as Float32Array);
