@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bufferIO } from '../src/cli/io.js';
+import { bufferStreams } from '../src/cli/streams.js';
 import { EXIT, runCli } from '../src/cli/run.js';
 import { loadDataset } from '../src/data/index.js';
 import { evaluate } from '../src/eval/evaluate.js';
@@ -24,7 +24,7 @@ describe('swprune sensitivity', () => {
     const json = join(dir, 's.json');
     const html = join(dir, 's.html');
     const layer = '/features/features.10/Conv';
-    const io = bufferIO();
+    const io = bufferStreams();
     const code = await runCli(['sensitivity', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '--domain', 'both', '--levels', '0.3,0.6',
       '--layers', '*features.1?/*', '--limit', '300', '--json', json, '--html', html, '--backend', 'wasm'], io);
     expect(code).toBe(EXIT.ok);
@@ -70,7 +70,7 @@ describe('--targets-from', () => {
       layers: names.map((name) => ({ name, domain: 'spatial', levels: [0.2, 0.4, 0.6].map((s) => ({ sparsity: s, top1: name.endsWith('14/Conv') ? 0.898 : 0.85 })) })),
     }));
     const json = join(dir, 'log.json');
-    const io = bufferIO();
+    const io = bufferStreams();
     const code = await runCli(['spatial', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '-o', join(dir, 'out.onnx'), '--sparsity', '0.25',
       '--targets-from', sens, '--max-drop', '1', '--epochs', '1', '--limit', '128', '--batch-size', '64', '--backend', 'wasm', '--json', json], io);
     expect(code).toBe(EXIT.ok);

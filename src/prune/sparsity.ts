@@ -1,17 +1,7 @@
 import type { Graph } from '../graph/ir.js';
+import type { LayerSparsity } from './pruner.js';
 import { sparsityCounts } from './spatial-mask.js';
 import type { PruneTarget, WinogradTarget } from './targets.js';
-
-/** Per-layer sparsity figures as logged and written to JSON (docs/json.md). */
-export interface LayerSparsity {
-  readonly name: string;
-  readonly target: number;
-  readonly winogradSparsity: number;
-  /** Exact zeros of the spatial weights; null for layers that only have Winograd weights. */
-  readonly spatialSparsity: number | null;
-  /** Winograd weights of the layer (Cout*Cin*T*T), the weight of this layer in overall figures. */
-  readonly winogradWeights: number;
-}
 
 /** The targets' sparsity in `graph` (W = G g G^T in float64; exact zeros). */
 export function layerSparsity(graph: Graph, targets: readonly PruneTarget[], targetOf: (t: PruneTarget) => number): LayerSparsity[] {

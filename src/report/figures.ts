@@ -1,4 +1,4 @@
-import type { Graph, GraphNode } from '../graph/ir.js';
+import { type Graph, type GraphNode, isWinogradConv } from '../graph/ir.js';
 import type { LayerInfo } from './layer-table.js';
 import { getTile } from '../winograd/tiles.js';
 
@@ -48,7 +48,7 @@ export function reportFigures(graph: Graph, layers: readonly LayerInfo[], spatia
     .filter((l) => l.macs > 0)
     .map((l): ReportLayer => {
       const node = byName.get(l.name)!;
-      if (node.op !== 'WinogradConv') {
+      if (!isWinogradConv(node)) {
         return { name: l.name, kind: l.op, tile: null, inputShape: l.inputShape, outputShape: l.outputShape, spatialSparsity: null, winogradSparsity: null,
           zeroPattern: null, winogradWeights: 0, macs: { direct: l.macs, denseWinograd: null, sparseWinograd: null } };
       }
