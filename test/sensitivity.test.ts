@@ -13,7 +13,7 @@ import { toWinogradGraph } from '../src/prune/to-winograd.js';
 import { browserAvailable, renderedDom } from './helpers/browser.js';
 import { FASHION_SLICE, ONNX_FIXTURES } from './helpers/fixtures.js';
 
-// F(4x4,3x3) B^T and A^T from METHOD.md, typed in here: Γ[i][j] = k_i k_j, k_i = ||row i of B^T|| * ||column i of A^T||.
+// F(4x4,3x3) B^T and A^T from docs/method.md, typed in here: Γ[i][j] = k_i k_j, k_i = ||row i of B^T|| * ||column i of A^T||.
 const BT = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]];
 const AT = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]];
 const k = BT.map((row, i) => Math.hypot(...row) * Math.hypot(...AT.map((r) => r[i]!)));

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { readBundle } from '../bundle/read.js';
 import { encodeBundle } from '../bundle/write.js';
 import { msg, opt, SwpruneError, usageError } from '../errors.js';
-import { evaluate, type Accuracy } from '../eval/evaluate.js';
+import { evaluate } from '../eval/evaluate.js';
 import { compileGraph, type CompiledModel } from '../exec/compile.js';
 import { hasWinogradConv, type Graph } from '../graph/ir.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -11,7 +11,7 @@ import { writeJson } from '../io/json.js';
 import { layerSparsity } from '../prune/sparsity.js';
 import { selectTargets } from '../prune/targets.js';
 import { toWinogradGraph } from '../prune/to-winograd.js';
-import { reportFigures, type ReportLayer, type ReportOverall } from '../report/figures.js';
+import { reportFigures, type Report } from '../report/figures.js';
 import { renderReportHtml } from '../report/html.js';
 import { layerTable } from '../report/layer-table.js';
 import { compileBundle } from '../sparse/bundle-model.js';
@@ -30,21 +30,7 @@ export interface ReportOptions extends DataOptions, CommonOptions {
   readonly html?: string;
 }
 
-/** The result of `report` (what `--json` writes, docs/json.md). */
-export interface Report {
-  readonly command: 'report';
-  readonly model: string;
-  readonly data: string;
-  readonly bundle: { readonly path: string; readonly bytes: number; readonly sourceSha256: string };
-  readonly backend: string;
-  readonly layers: readonly ReportLayer[];
-  readonly overall: ReportOverall;
-  /** Computed by running the written bundle through the sparse Winograd inference path. */
-  readonly accuracy: Accuracy & { readonly loss: number };
-  /** The same model on the dense executor, for comparison. */
-  readonly denseAccuracy: Accuracy & { readonly loss: number };
-  readonly testExamples: number;
-}
+export type { Report } from '../report/figures.js';
 
 /** `report`: figures, the sparse bundle, and accuracy measured from the bundle. */
 export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEvents): Promise<Report> {

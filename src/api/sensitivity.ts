@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { writeJson } from '../io/json.js';
 import { selectTargets } from '../prune/targets.js';
 import { renderSensitivityHtml } from '../report/sensitivity-html.js';
-import { analyseSensitivity, type SensitivityDomain, type SensitivityResult } from '../sensitivity/analyse.js';
+import { analyseSensitivity, type SensitivityDomain, type SensitivityReport } from '../sensitivity/analyse.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import { openModelAndData, startCompute } from './open.js';
 import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
@@ -23,15 +23,7 @@ export interface SensitivityOptions extends DataOptions, CommonOptions {
   readonly html?: string;
 }
 
-/** The result of `sensitivity` (what `--json` writes, docs/json.md); read back by `targetsFrom`. */
-export interface SensitivityReport extends SensitivityResult {
-  readonly command: 'sensitivity';
-  readonly model: string;
-  readonly data: string;
-  readonly tile: number;
-  readonly testExamples: number;
-  readonly backend: string;
-}
+export type { SensitivityReport } from '../sensitivity/analyse.js';
 
 /** `sensitivity`: one-shot per-layer pruning curves in one or both domains. */
 export async function runSensitivity(opts: SensitivityOptions, sink: EventSink = ignoreEvents): Promise<SensitivityReport> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Graph, type GraphNode, isWinogradConv } from '../graph/ir.js';
+import { isWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
 import { encodeFreshOnnx } from '../io/onnx/index.js';
 import { VERSION } from '../version.js';
 import type { WinogradTile } from '../winograd/tiles.js';

@@ -1,4 +1,4 @@
-import { type Graph, type GraphNode, isWinogradConv, type Param } from './ir.js';
+import { isWinogradConv, type Graph, type GraphNode, type Param } from './ir.js';
 import { getTile } from '../winograd/tiles.js';
 import type { WinogradTile } from '../winograd/tiles.js';
 

@@ -1,4 +1,4 @@
-import { type Graph, type GraphNode, isWinogradConv } from '../graph/ir.js';
+import { isWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
 
 /**
  * Which convolutions can run as Winograd convolution, and so are pruning targets: the table

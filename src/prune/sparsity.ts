@@ -1,4 +1,5 @@
 import type { Graph } from '../graph/ir.js';
+import { winogradSparsity } from '../winograd/winograd-weight.js';
 import type { LayerSparsity } from './pruner.js';
 import { sparsityCounts } from './spatial-mask.js';
 import type { PruneTarget, WinogradTarget } from './targets.js';
@@ -21,10 +22,8 @@ export function layerSparsity(graph: Graph, targets: readonly PruneTarget[], tar
 /** Exact-zero fraction of each target's W. */
 export function winogradFigures(graph: Graph, targets: readonly WinogradTarget[], target: number): LayerSparsity[] {
   return targets.map((t) => {
-    const w = graph.params.get(t.weight)!.data;
-    let zeros = 0;
-    for (let i = 0; i < w.length; i++) if (w[i] === 0) zeros++;
-    return { name: t.node.name, target, winogradSparsity: zeros / w.length, spatialSparsity: null, winogradWeights: w.length };
+    const w = graph.params.get(t.weight)!.data as Float32Array;
+    return { name: t.node.name, target, winogradSparsity: winogradSparsity(w), spatialSparsity: null, winogradWeights: w.length };
   });
 }
 

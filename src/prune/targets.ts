@@ -1,5 +1,5 @@
 import { msg, opt, usageError } from '../errors.js';
-import { type Graph, type GraphNode, isWinogradConv } from '../graph/ir.js';
+import { isWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
 import { getTile } from '../winograd/tiles.js';
 import type { WinogradTile } from '../winograd/tiles.js';
 import { winogradCandidate } from './candidates.js';

@@ -8,7 +8,7 @@ import { uniformTargets, type LayerTargets } from './layer-targets.js';
 import { gradientScale, winogradMask } from './winograd-mask.js';
 
 /**
- * How Winograd-domain weights are ranked and their gradients scaled (METHOD.md step 2):
+ * How Winograd-domain weights are ranked and their gradients scaled (docs/method.md, step 2):
  * `importance` false is plain magnitude ranking with unscaled gradients (for comparison);
  * otherwise rank by |W|·Γ and scale gradients by Γ^(-power), Γ normalised by `norm`.
  */

@@ -1,5 +1,5 @@
 import type { CompiledModel } from '../exec/compile.js';
-import { type Graph, type GraphNode, isWinogradConv } from '../graph/ir.js';
+import { isWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
 import { winogradCandidate } from '../prune/candidates.js';
 
 /** One row of `swprune inspect` (JSON field names are part of the interface: docs/json.md). */

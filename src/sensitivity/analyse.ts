@@ -34,6 +34,16 @@ export interface SensitivityResult {
   readonly layers: readonly SensitivityLayer[];
 }
 
+/** The result of `sensitivity` (what `--json` writes, docs/json.md); read back by `targetsFrom`. */
+export interface SensitivityReport extends SensitivityResult {
+  readonly command: 'sensitivity';
+  readonly model: string;
+  readonly data: string;
+  readonly tile: number;
+  readonly testExamples: number;
+  readonly backend: string;
+}
+
 export interface SensitivityRun {
   /** The input model: spatial (Conv candidates in `targets`) or already in Winograd form. */
   readonly graph: Graph;
@@ -57,7 +67,7 @@ interface Subject {
 }
 
 /**
- * Per layer and level: prune only that layer one-shot (spatial-structured, METHOD.md step 1,
+ * Per layer and level: prune only that layer one-shot (spatial-structured, docs/method.md step 1,
  * or Winograd-domain by |W|·Γ, step 2), evaluate, restore. One compiled model per domain and
  * one data pipeline serve every cell; the baseline is measured once.
  */

@@ -11,7 +11,7 @@ import { FASHION_SLICE, ONNX_FIXTURES } from '../helpers/fixtures.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'swprune-spatial-'));
 
-/** F(4x4,3x3)'s G from METHOD.md, typed in here so the check is independent of src/winograd. */
+/** F(4x4,3x3)'s G from docs/method.md, typed in here so the check is independent of src/winograd. */
 const G = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]];
 
 /** Fraction of exactly-zero entries of G g G^T (float64) over a whole OIHW 3x3 layer. */

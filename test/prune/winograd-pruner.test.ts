@@ -12,7 +12,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-// F(2x2,3x3) from METHOD.md, typed in here so the hand computation is independent of src/winograd.
+// F(2x2,3x3) from docs/method.md, typed in here so the hand computation is independent of src/winograd.
 const BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
 const AT = [[1, 1, 1, 0], [0, 1, -1, -1]];
 const mul = (a: number[][], b: number[][]) => a.map((r) => b[0]!.map((_, j) => r.reduce((s, v, k) => s + v * b[k]![j]!, 0)));
