@@ -12,7 +12,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { msg, opt, SwpruneError } from '../errors.js';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/** The values of `--backend`. */
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface BackendInfo {
   /** tfjs backend name: 'tensorflow', 'wasm' or 'cpu'. */

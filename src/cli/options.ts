@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { DEFAULTS } from '../api/options.js';
-import type { BackendChoice } from '../backend/select.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../backend/select.js';
 import { usageError } from '../errors.js';
 import type { SensitivityDomain } from '../sensitivity/analyse.js';
 import type { ImportanceNorm } from '../winograd/importance.js';
@@ -95,7 +95,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> 
   std: { flags: '--std <v,..>', description: "input normalisation std (default: the dataset kind's usual)", parse: numberList('--std') },
   limit: { flags: '--limit <n>', description: 'use only the first n examples', parse: positiveInt('--limit') },
   batchSize: { flags: '--batch-size <n>', description: 'examples per batch', parse: positiveInt('--batch-size'), default: DEFAULTS.batchSize },
-  backend: { flags: '--backend <name>', description: 'compute backend; auto prefers the native one', choices: ['auto', 'tensorflow', 'wasm', 'cpu'], default: DEFAULTS.backend },
+  backend: { flags: '--backend <name>', description: 'compute backend; auto prefers the native one', choices: BACKEND_CHOICES, default: DEFAULTS.backend },
   json: { flags: '--json <file>', description: 'write machine-readable results to this JSON file' },
   html: { flags: '--html <file>', description: 'also write a self-contained HTML page' },
   tile: { flags: '--tile <T>', description: 'Winograd input tile: 4 = F(2x2,3x3), 6 = F(4x4,3x3), 8 = F(6x6,3x3) / F(4x4,5x5)', choices: ['4', '6', '8'], parse: Number, default: DEFAULTS.tile },
