@@ -1,4 +1,4 @@
-import type { Report } from '../api/report.js';
+import type { Report } from './figures.js';
 import type { ReportLayer } from './figures.js';
 
 /**

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bufferIO } from '../../src/cli/io.js';
+import { bufferStreams } from '../../src/cli/streams.js';
 import { EXIT, runCli } from '../../src/cli/run.js';
 import type { Graph } from '../../src/graph/ir.js';
 import { encodeOnnx, readOnnx } from '../../src/io/onnx/index.js';
@@ -43,7 +43,7 @@ describe('swprune report', () => {
     const dir = tmp();
     const { path, graph } = winogradModel(dir);
     const [out, json, html] = ['m.swb', 'r.json', 'r.html'].map((f) => join(dir, f)) as [string, string, string];
-    const io = bufferIO();
+    const io = bufferStreams();
     const code = await runCli(['report', path, '--data', DATA, '-o', out, '--json', json, '--html', html, '--limit', '500', '--backend', 'wasm'], io);
     expect(code).toBe(EXIT.ok);
     const r = JSON.parse(readFileSync(json, 'utf8')) as { layers: JsonLayer[]; overall: { winogradSparsity: number; macs: { sparseWinograd: number } }; accuracy: { top1: number }; denseAccuracy: { top1: number }; bundle: { bytes: number } };
@@ -94,7 +94,7 @@ describe('swprune report', () => {
     const out = join(dir, 'dense.swb');
     const json = join(dir, 'r.json');
     const before = readFileSync(ONNX_FIXTURES.fashionVgg);
-    expect(await runCli(['report', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--tile', '4', '--json', json, '--limit', '300', '--backend', 'wasm'], bufferIO())).toBe(EXIT.ok);
+    expect(await runCli(['report', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--tile', '4', '--json', json, '--limit', '300', '--backend', 'wasm'], bufferStreams())).toBe(EXIT.ok);
     const r = JSON.parse(readFileSync(json, 'utf8')) as { layers: JsonLayer[]; accuracy: { top1: number }; denseAccuracy: { top1: number } };
     const wino = r.layers.filter((l) => l.kind === 'winograd');
     expect(wino).toHaveLength(5);
@@ -108,7 +108,7 @@ describe('swprune report', () => {
   });
 
   it('refuses an output that is not .swb', async () => {
-    const io = bufferIO();
+    const io = bufferStreams();
     expect(await runCli(['report', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', join(tmp(), 'x.onnx')], io)).toBe(EXIT.usage);
     expect(io.stderr.text).toMatch(/-o must be a \.swb bundle file/);
   });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bufferIO } from '../../src/cli/io.js';
+import { bufferStreams } from '../../src/cli/streams.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { repoPath } from '../helpers/fixtures.js';
 
@@ -13,7 +13,7 @@ function sections(): Map<string, string> {
 }
 
 describe('docs/cli.md is in sync with --help', () => {
-  const program = buildProgram(bufferIO());
+  const program = buildProgram(bufferStreams());
   const docs = sections();
   const shared = docs.get('Shared options') ?? '';
 

@@ -9,7 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../cli/run.js';
+import { runCli } from './run.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const rel = (p: string) => relative(process.cwd(), join(root, p)) || '.';
@@ -26,10 +26,10 @@ async function main(): Promise<number> {
       '--expand', join(dir, 'winograd-standard.onnx'), '--json', join(dir, 'winograd.json')],
     ['report', join(dir, 'winograd.onnx'), '--data', data, '-o', join(dir, 'model.swb'), '--json', join(dir, 'report.json'), '--html', join(dir, 'report.html')],
   ];
-  const io = { stdout: process.stdout, stderr: process.stderr };
+  const streams = { stdout: process.stdout, stderr: process.stderr };
   for (const [i, argv] of steps.entries()) {
     process.stdout.write(`\n== demo step ${i + 1}/${steps.length}: swprune ${argv.join(' ')}\n\n`);
-    const code = await runCli(argv, io);
+    const code = await runCli(argv, streams);
     if (code !== 0) return code;
   }
   process.stdout.write(`\nDone. Everything is in ${dir}/: open ${join(dir, 'report.html')} in a browser.\n`);
