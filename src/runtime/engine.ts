@@ -9,7 +9,7 @@ import { runtimeWasmBase64 } from './wasm/runtime-module.js';
 
 interface Exports {
   readonly memory: WebAssembly.Memory;
-  run(program: number, n: number): void;
+  run(program: number, n: number, first: number): void;
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined;
@@ -48,7 +48,7 @@ export class Engine {
     for (let start = 0; start < n; start += plan.batch) {
       const m = Math.min(plan.batch, n - start);
       mem.set(input.subarray(start * perIn, (start + m) * perIn), plan.input.address / 4);
-      this.e.run(plan.program, m);
+      for (const seg of plan.segments) for (let first = 0; first < m; first += seg.sub) this.e.run(seg.program, Math.min(seg.sub, m - first), first);
       const at = plan.output.address / 4;
       if (plan.output.stride === perOut) out.set(mem.subarray(at, at + m * perOut), start * perOut);
       else for (let i = 0; i < m; i++) out.set(mem.subarray(at + i * plan.output.stride, at + i * plan.output.stride + perOut), (start + i) * perOut);
@@ -75,17 +75,22 @@ export async function profileSteps(plan: Plan, input: Float32Array, n: number, r
   const engine = await Engine.create(plan);
   const e = (engine as unknown as { e: Exports }).e;
   const ints = () => new Int32Array(e.memory.buffer);
-  const count = ints()[plan.program / 4]!;
-  const addrs = Array.from(ints().subarray(plan.program / 4 + 1, plan.program / 4 + 1 + count));
   new Float32Array(e.memory.buffer).set(input.subarray(0, n * plan.input.perImage), plan.input.address / 4);
-  const times = addrs.map(() => [] as number[]);
+  const steps = plan.segments.flatMap((seg) => {
+    const count = ints()[seg.program / 4]!;
+    return Array.from(ints().subarray(seg.program / 4 + 1, seg.program / 4 + 1 + count), (addr) => ({ seg, addr }));
+  });
+  const times = steps.map(() => [] as number[]);
   for (let r = 0; r < reps + 1; r++) {
-    addrs.forEach((a, i) => {
-      ints()[plan.program / 4] = 1;
-      ints()[plan.program / 4 + 1] = a;
+    steps.forEach(({ seg, addr }, i) => {
+      const saved = [ints()[seg.program / 4]!, ints()[seg.program / 4 + 1]!];
+      ints()[seg.program / 4] = 1;
+      ints()[seg.program / 4 + 1] = addr;
       const t0 = cpuMs();
-      e.run(plan.program, n);
+      for (let first = 0; first < n; first += seg.sub) e.run(seg.program, Math.min(seg.sub, n - first), first);
       if (r > 0) times[i]!.push(cpuMs() - t0);
+      ints()[seg.program / 4] = saved[0]!;
+      ints()[seg.program / 4 + 1] = saved[1]!;
     });
   }
   return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);

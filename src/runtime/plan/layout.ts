@@ -37,7 +37,12 @@ export interface Plan {
   readonly memoryBytes: number;
   /** Initial memory contents (bytes past its end start as zeros). */
   readonly image: Uint8Array;
-  readonly program: number;
+  /**
+   * The program in segments of consecutive steps, each run on `sub` images at a time: layers
+   * with large activations run a few images at a time so their input and output stay in cache,
+   * layers with large weights (fully connected) see the whole batch so each weight is read once.
+   */
+  readonly segments: readonly { readonly program: number; readonly sub: number }[];
   readonly input: { readonly address: number; readonly perImage: number; readonly dims: readonly number[]; readonly layout: 'NCHW' | 'NHWC' };
   readonly output: { readonly address: number; readonly stride: number; readonly perImage: number; readonly dims: readonly number[] };
   /** One line per step, for --verbose and tests. */
@@ -47,6 +52,8 @@ export interface Plan {
 export interface LayoutOptions {
   /** Images per call of the module (larger batches run in several calls). */
   readonly batch: number;
+  /** Bytes of activations a step may touch per sub-batch (its input, output and residual): 512 KiB, about a second-level cache. */
+  readonly cacheBytes?: number;
 }
 
 /** A growing memory image: allocations are 64-byte aligned; data is written into them. */
@@ -204,6 +211,19 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   };
 
   const descriptors: Desc[] = [];
+  /** Images per run of each descriptor (see Plan.segments). */
+  const subs: number[] = [];
+  const cacheBytes = opts.cacheBytes ?? 512 * 1024;
+  const subFor = (s: Step): number => {
+    if (s.op === 'fc') return B;
+    const acts = [('in' in s ? s.in : undefined), ('a' in s ? s.a : undefined), ('from' in s ? s.from : undefined), s.out, ('epi' in s ? s.epi.residual : undefined)]
+      .filter((v): v is Act | View => v !== undefined).map(base);
+    const bytes = acts.reduce((sum, a) => sum + geometry(a).img, 0);
+    let sub = Math.floor(cacheBytes / Math.max(1, bytes));
+    // A Winograd layer reads all its weights once per chunk of tiles: at least a chunk's worth of images.
+    if (s.op === 'winograd') sub = Math.max(sub, Math.ceil(winogradScratch(s).CH / (winogradTiles(s).ty * winogradTiles(s).tx)));
+    return Math.min(B, Math.max(1, sub));
+  };
 
   // The input: staging [n][...] in the graph's layout -> the input activation.
   const inAct = lowered.input.act;
@@ -217,16 +237,17 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       pairs.push([src * 4, offsetOf(inAct, (c * H + h) * W + w)]);
     }
     descriptors.push(copyDesc(stagingIn, perImageIn * 4, addr(inAct), geometry(inAct).img, pairs));
+    subs.push(steps.length ? subFor(steps[0]!) : B);
   }
 
   // Shared Winograd scratch, sized for the largest layer.
   let scratchBytes = 0;
-  const chunkOf = (s: StepOf<'winograd'>) => {
+  function chunkOf(s: StepOf<'winograd'>): number {
     const T2 = s.tile.t * s.tile.t;
     const perTile = T2 * (ceil4(s.in.C) + ceil4(s.out.C)) * 4;
     return perTile * 64 <= 640 * 1024 ? 64 : 32;
-  };
-  const winogradScratch = (s: StepOf<'winograd'>) => {
+  }
+  function winogradScratch(s: StepOf<'winograd'>) {
     const T2 = s.tile.t * s.tile.t;
     const CH = chunkOf(s);
     // One row of CH floats per channel; positions 64 bytes more than that apart (runtime.wat).
@@ -234,7 +255,7 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
     const psM = ceil4(s.out.C) * CH * 4 + 64;
     const S = (4 * T2 + T2 + 4 * s.tile.m * s.tile.m + 4) * 16;
     return { CH, V: T2 * psV, M: T2 * psM, psV, psM, S, tab: CH * 12 };
-  };
+  }
   for (const s of steps) {
     if (s.op !== 'winograd') continue;
     const w = winogradScratch(s);
@@ -304,12 +325,18 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       const gi = geometry(b);
       const go = geometry(s.out);
       const K = count(s.in);
-      const koff = Int32Array.from({ length: K }, (_, k) => elementOffset(s.in, k));
+      // The input read in memory order (a flattened NCHW view of an NHWC activation jumps a
+      // pixel per element otherwise); the weight rows follow the same order.
+      const order = Int32Array.from({ length: K }, (_, k) => k).sort((a, b) => elementOffset(s.in, a) - elementOffset(s.in, b));
+      const koff = Int32Array.from(order, (k) => elementOffset(s.in, k));
+      const O = s.out.C;
+      const weight = new Float32Array(K * O);
+      order.forEach((k, i) => weight.set(s.weight.subarray(k * O, (k + 1) * O), i * O));
       const outBase = addr(s.out) + go.origin;
       summary.push(`${s.node}: fully connected ${K}->${s.out.C}`);
       return new Desc(23, OP.conv)
         .int(4, addr(b)).int(8, gi.img).int(12, 0).int(16, gi.img).int(20, img.data(koff, 16)).int(24, K)
-        .int(28, 1).int(32, 0).int(36, img.data(packFc(s.weight, K, s.out.C, go.cp), 16)).int(40, go.cp)
+        .int(28, 1).int(32, 0).int(36, img.data(packFc(weight, K, O, go.cp), 16)).int(40, go.cp)
         .int(44, outBase).int(48, go.img).int(52, go.row).int(56, go.img).int(60, 1).int(64, 1).int(68, img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
         .epilogue(72, s.epi, epiResidual(s, outBase)).int(88, 1);
     },
@@ -367,7 +394,10 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       return new Desc(6, OP.softmax).int(4, addr(s.in) + gi.origin).int(8, gi.img).int(12, addr(s.out) + go.origin).int(16, go.img).int(20, s.in.C);
     },
   };
-  for (const s of steps) descriptors.push((BUILDERS[s.op] as (x: Step) => Desc)(s));
+  for (const s of steps) {
+    descriptors.push((BUILDERS[s.op] as (x: Step) => Desc)(s));
+    subs.push(subFor(s));
+  }
 
   // The output: straight from its activation when it is a compact [n, F] region, else copied to staging.
   const outV = lowered.output.value;
@@ -380,15 +410,29 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
     const stagingOut = img.alloc(B * perImageOut * 4);
     const pairs: [number, number][] = Array.from({ length: perImageOut }, (_, e) => [elementOffset(outV, e), e * 4]);
     descriptors.push(copyDesc(addr(base(outV)), geometry(base(outV)).img, stagingOut, perImageOut * 4, pairs));
+    subs.push(subs.at(-1) ?? B);
     output = { address: stagingOut, stride: perImageOut, perImage: perImageOut, dims: lowered.output.dims };
   }
 
   const descAddrs = descriptors.map((d) => img.data(new Uint8Array(d.buf), 16));
-  const program = img.data(Int32Array.from([descAddrs.length, ...descAddrs]), 16);
+  // Consecutive steps whose preferred sub-batches are within a factor of 2 run together, on the
+  // smallest of them, so one sub-batch's activations pass from step to step while in cache.
+  const segments: { program: number; sub: number }[] = [];
+  for (let i = 0; i < descAddrs.length;) {
+    let [lo, hi] = [subs[i]!, subs[i]!];
+    let j = i + 1;
+    while (j < descAddrs.length && Math.max(hi, subs[j]!) <= 2 * Math.min(lo, subs[j]!)) {
+      lo = Math.min(lo, subs[j]!);
+      hi = Math.max(hi, subs[j]!);
+      j++;
+    }
+    segments.push({ program: img.data(Int32Array.from([j - i, ...descAddrs.slice(i, j)]), 16), sub: lo });
+    i = j;
+  }
   const memoryBytes = Math.ceil(img.top / 65536) * 65536;
   if (memoryBytes > 2 ** 31) throw new SwpruneError('E_MODEL', `the runtime needs ${Math.round(memoryBytes / 2 ** 20)} MiB for a batch of ${B}; use a smaller batch`);
   return {
-    batch: B, memoryBytes, image: img.finish(), program,
+    batch: B, memoryBytes, image: img.finish(), segments,
     input: { address: stagingIn, perImage: perImageIn, dims: logicalDimsOfInput(lowered), layout: lowered.input.layout },
     output, summary,
   };

@@ -18,9 +18,10 @@
   (memory (export "memory") 1)
 
   ;; ---------------------------------------------------------------------------------------------
-  ;; run(prog, n): the program is i32 count, then that many descriptor addresses; every
-  ;; descriptor starts with its op code. n = images in this call (at most the plan's batch).
-  (func (export "run") (param $prog i32) (param $n i32)
+  ;; run(prog, n, first): the program is i32 count, then that many descriptor addresses; every
+  ;; descriptor starts with its op code. The call computes images first .. first + n - 1 of the
+  ;; plan's batch (a program may run a few images at a time while their activations fit in cache).
+  (func (export "run") (param $prog i32) (param $n i32) (param $first i32)
     (local $p i32) (local $end i32) (local $d i32)
     (local.set $p (i32.add (local.get $prog) (i32.const 4)))
     (local.set $end (i32.add (local.get $p) (i32.shl (i32.load (local.get $prog)) (i32.const 2))))
@@ -31,14 +32,14 @@
         (block $next
           (block $op7 (block $op6 (block $op5 (block $op4 (block $op3 (block $op2 (block $op1 (block $op0
             (br_table $op0 $op1 $op2 $op3 $op4 $op5 $op6 $op7 $next (i32.load (local.get $d))))
-            (call $winograd (local.get $d) (local.get $n)) (br $next))
-            (call $conv (local.get $d) (local.get $n)) (br $next))
-            (call $depthwise (local.get $d) (local.get $n)) (br $next))
-            (call $pool (local.get $d) (local.get $n)) (br $next))
-            (call $binary (local.get $d) (local.get $n)) (br $next))
-            (call $unary (local.get $d) (local.get $n)) (br $next))
-            (call $copy (local.get $d) (local.get $n)) (br $next))
-          (call $softmax (local.get $d) (local.get $n)))
+            (call $winograd (local.get $d) (local.get $n) (local.get $first)) (br $next))
+            (call $conv (local.get $d) (local.get $n) (local.get $first)) (br $next))
+            (call $depthwise (local.get $d) (local.get $n) (local.get $first)) (br $next))
+            (call $pool (local.get $d) (local.get $n) (local.get $first)) (br $next))
+            (call $binary (local.get $d) (local.get $n) (local.get $first)) (br $next))
+            (call $unary (local.get $d) (local.get $n) (local.get $first)) (br $next))
+            (call $copy (local.get $d) (local.get $n) (local.get $first)) (br $next))
+          (call $softmax (local.get $d) (local.get $n) (local.get $first)))
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $step))))
 
@@ -83,31 +84,38 @@
   ;; Sparse matrices (generic transforms and positions): i32 start[rows + 1] (byte offsets of
   ;; each row's first entry, from the matrix's address), then entries (i32 index, f32 value);
   ;; a position's index is the byte offset of V_p's row ci (ci * CH * 4).
-  (func $winograd (param $d i32) (param $n i32)
+  (func $winograd (param $d i32) (param $n i32) (param $first i32)
     (local $tpi i32) (local $total i32) (local $start i32) (local $nt i32) (local $nv i32) (local $k i32)
     (local $t i32) (local $img i32) (local $rem i32) (local $ty i32) (local $tx i32) (local $m i32)
     (local $tab i32) (local $e i32) (local $g i32) (local $cg i32) (local $p i32) (local $T2 i32) (local $CHB i32)
-    (local $lim i32) (local $rows i32) (local $cols i32)
+    (local $lim i32) (local $rows i32) (local $cols i32) (local $t0 i32) (local $size i32)
     (local.set $tpi (i32.mul (i32.load offset=52 (local.get $d)) (i32.load offset=56 (local.get $d))))
     (local.set $total (i32.mul (local.get $n) (local.get $tpi)))
+    (local.set $t0 (i32.mul (local.get $first) (local.get $tpi)))
     (local.set $m (i32.load offset=64 (local.get $d)))
     (local.set $tab (i32.load offset=120 (local.get $d)))
     (local.set $T2 (i32.mul (i32.load offset=60 (local.get $d)) (i32.load offset=60 (local.get $d))))
     (local.set $CHB (i32.shl (i32.load offset=104 (local.get $d)) (i32.const 2)))
+    ;; Chunks of equal size (a multiple of 4, at most CH): 196 tiles go as 52 + 52 + 52 + 40
+    ;; rather than 64 + 64 + 64 + 4, whose last chunk would run the slow one-vector products.
+    (local.set $size (i32.div_u (i32.add (local.get $total) (i32.sub (i32.load offset=104 (local.get $d)) (i32.const 1)))
+      (i32.load offset=104 (local.get $d))))
+    (local.set $size (i32.and (i32.add (i32.div_u (i32.add (local.get $total) (i32.sub (local.get $size) (i32.const 1))) (local.get $size))
+      (i32.const 3)) (i32.const -4)))
     (local.set $start (i32.const 0))
     (block $allDone
       (loop $chunk
         (br_if $allDone (i32.ge_u (local.get $start) (local.get $total)))
         (local.set $nt (i32.sub (local.get $total) (local.get $start)))
-        (if (i32.gt_u (local.get $nt) (i32.load offset=104 (local.get $d)))
-          (then (local.set $nt (i32.load offset=104 (local.get $d)))))
+        (if (i32.gt_u (local.get $nt) (local.get $size))
+          (then (local.set $nt (local.get $size))))
         (local.set $nv (i32.shr_u (i32.add (local.get $nt) (i32.const 3)) (i32.const 2)))
         ;; The tile table; lanes past the last tile repeat it and store nothing.
         (local.set $k (i32.const 0))
         (loop $tiles
-          (local.set $t (i32.add (local.get $start) (local.get $k)))
+          (local.set $t (i32.add (i32.add (local.get $t0) (local.get $start)) (local.get $k)))
           (if (i32.ge_u (local.get $k) (local.get $nt))
-            (then (local.set $t (i32.sub (i32.add (local.get $start) (local.get $nt)) (i32.const 1)))))
+            (then (local.set $t (i32.sub (i32.add (i32.add (local.get $t0) (local.get $start)) (local.get $nt)) (i32.const 1)))))
           (local.set $img (i32.div_u (local.get $t) (local.get $tpi)))
           (local.set $rem (i32.sub (local.get $t) (i32.mul (local.get $img) (local.get $tpi))))
           (local.set $ty (i32.div_u (local.get $rem) (i32.load offset=56 (local.get $d))))
@@ -163,7 +171,7 @@
             (br_if $outGroups (i32.lt_u (local.get $g) (local.get $nv))))
           (local.set $cg (i32.add (local.get $cg) (i32.const 1)))
           (br_if $outChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset=40 (local.get $d)))))
-        (local.set $start (i32.add (local.get $start) (i32.load offset=104 (local.get $d))))
+        (local.set $start (i32.add (local.get $start) (local.get $size)))
         (br $chunk))))
 
   ;; Tiles 4g..4g+3 of the chunk, channels 4cg..4cg+3: gather the T x T pixels, transposed to
@@ -171,24 +179,28 @@
   (func $inputTiles (param $d i32) (param $g i32) (param $cg i32)
     (local $T i32) (local $T2 i32) (local $SA i32) (local $e i32) (local $a i32) (local $b i32)
     (local $t0 i32) (local $t1 i32) (local $t2 i32) (local $t3 i32) (local $off i32) (local $s i32) (local $cs i32)
+    (local $inRow i32) (local $inPix i32) (local $rowOff i32)
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
     (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
-    (local $c i32) (local $vrow i32) (local $ps i32)
+    (local $c i32) (local $vrow i32) (local $ps i32) (local $CHB i32)
     (local.set $T (i32.load offset=60 (local.get $d)))
     (local.set $T2 (i32.mul (local.get $T) (local.get $T)))
     (local.set $SA (i32.load offset=116 (local.get $d)))
     (local.set $cs (i32.shl (local.get $T2) (i32.const 4)))
+    (local.set $inRow (i32.load offset=12 (local.get $d)))
+    (local.set $inPix (i32.load offset=16 (local.get $d)))
     (local.set $e (i32.add (i32.load offset=120 (local.get $d)) (i32.mul (local.get $g) (i32.const 48))))
     (local.set $t0 (i32.add (i32.load offset=0 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
     (local.set $t1 (i32.add (i32.load offset=12 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
     (local.set $t2 (i32.add (i32.load offset=24 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
     (local.set $t3 (i32.add (i32.load offset=36 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
+    (local.set $s (local.get $SA))
+    (local.set $rowOff (i32.const 0))
     (local.set $a (i32.const 0))
     (loop $rowsA
+      (local.set $off (local.get $rowOff))
       (local.set $b (i32.const 0))
       (loop $colsB
-        (local.set $off (i32.add (i32.mul (local.get $a) (i32.load offset=12 (local.get $d)))
-          (i32.mul (local.get $b) (i32.load offset=16 (local.get $d)))))
         (local.set $r0 (v128.load (i32.add (local.get $t0) (local.get $off))))
         (local.set $r1 (v128.load (i32.add (local.get $t1) (local.get $off))))
         (local.set $r2 (v128.load (i32.add (local.get $t2) (local.get $off))))
@@ -197,43 +209,49 @@
         (local.set $u1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
         (local.set $u2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
         (local.set $u3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
-        (local.set $s (i32.add (local.get $SA) (i32.shl (i32.add (i32.mul (local.get $a) (local.get $T)) (local.get $b)) (i32.const 4))))
         (v128.store (local.get $s) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u0) (local.get $u2)))
         (v128.store (i32.add (local.get $s) (local.get $cs)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u2)))
         (v128.store (i32.add (local.get $s) (i32.shl (local.get $cs) (i32.const 1))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u1) (local.get $u3)))
         (v128.store (i32.add (local.get $s) (i32.mul (local.get $cs) (i32.const 3))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u1) (local.get $u3)))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+        (local.set $off (i32.add (local.get $off) (local.get $inPix)))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br_if $colsB (i32.lt_u (local.get $b) (local.get $T))))
+      (local.set $rowOff (i32.add (local.get $rowOff) (local.get $inRow)))
       (local.set $a (i32.add (local.get $a) (i32.const 1)))
       (br_if $rowsA (i32.lt_u (local.get $a) (local.get $T))))
-    ;; V row of (p = 0, ci = 4cg + c), tiles 4g..; positions are psV bytes apart.
+    ;; V row of (p = 0, ci = 4cg), tiles 4g..; channels CH * 4 bytes apart, positions psV.
     (local.set $ps (i32.load offset=124 (local.get $d)))
-    (local.set $c (i32.const 0))
-    (loop $channels
-      (local.set $vrow (i32.add (i32.add (i32.load offset=108 (local.get $d))
-        (i32.mul (i32.add (i32.shl (local.get $cg) (i32.const 2)) (local.get $c)) (i32.shl (i32.load offset=104 (local.get $d)) (i32.const 2))))
-        (i32.shl (local.get $g) (i32.const 4))))
-      (if (i32.eq (i32.load offset=68 (local.get $d)) (i32.const 1))
-        (then (call $bt6 (i32.add (local.get $SA) (i32.mul (local.get $c) (local.get $cs))) (local.get $vrow) (local.get $ps)))
-        (else (call $btGeneric (i32.add (local.get $SA) (i32.mul (local.get $c) (local.get $cs)))
-          (i32.add (local.get $SA) (i32.shl (local.get $cs) (i32.const 2)))
-          (local.get $vrow) (local.get $ps) (i32.load offset=72 (local.get $d)) (local.get $T))))
-      (local.set $c (i32.add (local.get $c) (i32.const 1)))
-      (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))
+    (local.set $CHB (i32.shl (i32.load offset=104 (local.get $d)) (i32.const 2)))
+    (local.set $vrow (i32.add (i32.add (i32.load offset=108 (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
+      (i32.shl (local.get $g) (i32.const 4))))
+    (if (i32.eq (i32.load offset=68 (local.get $d)) (i32.const 1))
+      (then (call $bt6 (local.get $SA) (local.get $vrow) (local.get $ps) (local.get $CHB)))
+      (else
+        (local.set $c (i32.const 0))
+        (loop $channels
+          (call $btGeneric (i32.add (local.get $SA) (i32.mul (local.get $c) (local.get $cs)))
+            (i32.add (local.get $SA) (i32.shl (local.get $cs) (i32.const 2)))
+            (i32.add (local.get $vrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (i32.load offset=72 (local.get $d)) (local.get $T))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))))
 
-  ;; F(4x4,3x3) input transform of one channel of 4 tiles: s holds d[a][b] (36 vectors, 16
-  ;; bytes apart, row-major); V[i*6 + j] = (B^T d B)[i][j] is stored at v + (i*6 + j) * ps.
+  ;; F(4x4,3x3) input transform of 4 channels of 4 tiles: s holds d[a][b] of each channel (36
+  ;; vectors, 16 bytes apart, row-major; channels 576 bytes apart); V[i*6 + j] = (B^T d B)[i][j]
+  ;; of channel c is stored at v + c * CHB + (i*6 + j) * ps.
   ;; One side, with the common subexpressions of B^T (rows checked against the matrix in
   ;; test/runtime/):
   ;;   r0 = 4d0 - 5d2 + d4                 r5 = 4d1 - 5d3 + d5
   ;;   r1, r2 = (d4 - 4d2) +- (d3 - 4d1)    r3, r4 = (d4 - d2) +- 2(d3 - d1)
-  (func $bt6 (param $s i32) (param $v i32) (param $ps i32)
-    (local $i i32) (local $q i32) (local $o i32)
+  (func $bt6 (param $s i32) (param $v i32) (param $ps i32) (param $CHB i32)
+    (local $i i32) (local $q i32) (local $o i32) (local $c i32)
     (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128)
     (local $x v128) (local $y v128) (local $four v128) (local $five v128) (local $two v128)
     (local.set $four (f32x4.splat (f32.const 4)))
     (local.set $five (f32x4.splat (f32.const 5)))
     (local.set $two (f32x4.splat (f32.const 2)))
+    (local.set $c (i32.const 0))
+    (loop $channels
     ;; Columns: d[a][b] for a = 0..5 (96 bytes apart), in place.
     (local.set $i (i32.const 0))
     (loop $cols
@@ -287,7 +305,11 @@
       (v128.store (local.get $o)
         (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d1)) (f32x4.mul (local.get $five) (local.get $d3))) (local.get $d5)))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $i) (i32.const 6)))))
+      (br_if $rows (i32.lt_u (local.get $i) (i32.const 6))))
+    (local.set $s (i32.add (local.get $s) (i32.const 576)))
+    (local.set $v (i32.add (local.get $v) (local.get $CHB)))
+    (local.set $c (i32.add (local.get $c) (i32.const 1)))
+    (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))
 
   ;; dst[o * dstStep] = sum over the entries (j, w) of row o of S of w * src[j * srcStep], for
   ;; o < rows: one side of a transform with any matrix S (sparse-matrix format above, index j).
@@ -405,50 +427,54 @@
   ;; Tiles 4g..4g+3, output channels 4cg..4cg+3: A^T M A into scratch SC ([channel][i][j], m x m
   ;; vectors of 4 tiles per channel), then the epilogue.
   (func $outputTiles (param $d i32) (param $g i32) (param $cg i32)
-    (local $T i32) (local $m i32) (local $SA i32) (local $SB i32) (local $SC i32) (local $c i32) (local $mrow i32) (local $ps i32)
+    (local $T i32) (local $m i32) (local $SA i32) (local $SB i32) (local $SC i32) (local $c i32) (local $mrow i32) (local $ps i32) (local $CHB i32)
     (local.set $T (i32.load offset=60 (local.get $d)))
     (local.set $m (i32.load offset=64 (local.get $d)))
     (local.set $SA (i32.load offset=116 (local.get $d)))
     (local.set $SB (i32.add (local.get $SA) (i32.shl (i32.mul (local.get $T) (local.get $T)) (i32.const 6))))
     (local.set $SC (i32.add (local.get $SB) (i32.shl (i32.mul (local.get $T) (local.get $T)) (i32.const 4))))
     (local.set $ps (i32.load offset=128 (local.get $d)))
-    (local.set $c (i32.const 0))
-    (loop $channels
-      (local.set $mrow (i32.add (i32.add (i32.load offset=112 (local.get $d))
-        (i32.mul (i32.add (i32.shl (local.get $cg) (i32.const 2)) (local.get $c)) (i32.shl (i32.load offset=104 (local.get $d)) (i32.const 2))))
-        (i32.shl (local.get $g) (i32.const 4))))
-      (if (i32.eq (i32.load offset=68 (local.get $d)) (i32.const 1))
-        (then (call $at6 (local.get $mrow) (local.get $ps) (local.get $SB)
-          (i32.add (local.get $SC) (i32.shl (local.get $c) (i32.const 8)))))
-        (else (call $atGeneric (local.get $mrow) (local.get $ps) (local.get $SB)
-          (i32.add (local.get $SC) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $m) (local.get $m))) (i32.const 4)))
-          (i32.load offset=76 (local.get $d)) (local.get $T) (local.get $m))))
-      (local.set $c (i32.add (local.get $c) (i32.const 1)))
-      (br_if $channels (i32.lt_u (local.get $c) (i32.const 4))))
+    (local.set $CHB (i32.shl (i32.load offset=104 (local.get $d)) (i32.const 2)))
+    (local.set $mrow (i32.add (i32.add (i32.load offset=112 (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
+      (i32.shl (local.get $g) (i32.const 4))))
+    (if (i32.eq (i32.load offset=68 (local.get $d)) (i32.const 1))
+      (then (call $at6 (local.get $mrow) (local.get $ps) (local.get $CHB) (local.get $SB) (local.get $SC)))
+      (else
+        (local.set $c (i32.const 0))
+        (loop $channels
+          (call $atGeneric (i32.add (local.get $mrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (local.get $SB)
+            (i32.add (local.get $SC) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $m) (local.get $m))) (i32.const 4)))
+            (i32.load offset=76 (local.get $d)) (local.get $T) (local.get $m))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br_if $channels (i32.lt_u (local.get $c) (i32.const 4))))))
     (call $scatter (local.get $d) (local.get $g) (local.get $cg) (local.get $SC)))
 
-  ;; F(4x4,3x3) output transform of one channel of 4 tiles: M[i*6 + j] at mrow + (i*6 + j) * ps;
-  ;; u (4 x 6 vectors) scratch; y[i][j] (4 x 4) into sc. One side, with the common
+  ;; F(4x4,3x3) output transform of 4 channels of 4 tiles: M[i*6 + j] of channel c at
+  ;; mrow + c * CHB + (i*6 + j) * ps; u (4 x 6 vectors) scratch; y[i][j] (4 x 4) of channel c into
+  ;; sc + c * 256. One side, with the common
   ;; subexpressions of A^T:  y0 = m0 + (m1 + m2) + (m3 + m4)    y1 = (m1 - m2) + 2(m3 - m4)
   ;;                         y2 = (m1 + m2) + 4(m3 + m4)        y3 = (m1 - m2) + 8(m3 - m4) + m5
-  (func $at6 (param $mrow i32) (param $ps i32) (param $u i32) (param $sc i32)
-    (local $j i32) (local $q i32)
+  (func $at6 (param $mrow i32) (param $ps i32) (param $CHB i32) (param $u i32) (param $sc i32)
+    (local $j i32) (local $q i32) (local $c i32) (local $ps6 i32)
     (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $m4 v128) (local $m5 v128)
     (local $s12 v128) (local $d12 v128) (local $s34 v128) (local $d34 v128)
+    (local.set $ps6 (i32.mul (local.get $ps) (i32.const 6)))
+    (local.set $c (i32.const 0))
+    (loop $channels
     ;; columns: for j, m[i][j] for i = 0..5 (6 * ps apart) -> u[i'][j]
     (local.set $j (i32.const 0))
     (loop $cols
       (local.set $q (i32.add (local.get $mrow) (i32.mul (local.get $j) (local.get $ps))))
       (local.set $m0 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (i32.mul (local.get $ps) (i32.const 6))))
+      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
       (local.set $m1 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (i32.mul (local.get $ps) (i32.const 6))))
+      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
       (local.set $m2 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (i32.mul (local.get $ps) (i32.const 6))))
+      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
       (local.set $m3 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (i32.mul (local.get $ps) (i32.const 6))))
+      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
       (local.set $m4 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (i32.mul (local.get $ps) (i32.const 6))))
+      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
       (local.set $m5 (v128.load (local.get $q)))
       (local.set $s12 (f32x4.add (local.get $m1) (local.get $m2)))
       (local.set $d12 (f32x4.sub (local.get $m1) (local.get $m2)))
@@ -483,7 +509,11 @@
       (v128.store offset=48 (local.get $q)
         (f32x4.add (f32x4.add (local.get $d12) (f32x4.mul (f32x4.splat (f32.const 8)) (local.get $d34))) (local.get $m5)))
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $j) (i32.const 4)))))
+      (br_if $rows (i32.lt_u (local.get $j) (i32.const 4))))
+    (local.set $mrow (i32.add (local.get $mrow) (local.get $CHB)))
+    (local.set $sc (i32.add (local.get $sc) (i32.const 256)))
+    (local.set $c (i32.add (local.get $c) (i32.const 1)))
+    (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))
 
   ;; Output transform of one channel of 4 tiles with any A^T (m x T): M[i*T + j] at
   ;; mrow + (i*T + j) * ps; u (m x T vectors) scratch; y[i][j] (m x m) into sc.
@@ -516,6 +546,10 @@
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
     (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
     (local $bias v128) (local $lo v128) (local $hi v128) (local $alpha v128) (local $v v128)
+    (local $outRow i32) (local $outPix i32) (local $leaky i32)
+    (local.set $outRow (i32.load offset=32 (local.get $d)))
+    (local.set $outPix (i32.load offset=36 (local.get $d)))
+    (local.set $leaky (f32.ne (f32.load offset=96 (local.get $d)) (f32.const 1)))
     (local.set $m (i32.load offset=64 (local.get $d)))
     (local.set $cs (i32.shl (i32.mul (local.get $m) (local.get $m)) (i32.const 4)))
     (local.set $e (i32.add (i32.load offset=120 (local.get $d)) (i32.mul (local.get $g) (i32.const 48))))
@@ -557,18 +591,15 @@
         (local.set $r1 (f32x4.add (local.get $bias) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u2))))
         (local.set $r2 (f32x4.add (local.get $bias) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u1) (local.get $u3))))
         (local.set $r3 (f32x4.add (local.get $bias) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u1) (local.get $u3))))
-        (local.set $off (i32.add (i32.mul (local.get $i) (i32.load offset=32 (local.get $d))) (i32.mul (local.get $j) (i32.load offset=36 (local.get $d)))))
-        (if (i32.and (i32.and (i32.lt_u (local.get $i) (local.get $minR)) (i32.lt_u (local.get $j) (local.get $minC))) (i32.eqz (local.get $res)))
+        (local.set $off (i32.add (i32.mul (local.get $i) (local.get $outRow)) (i32.mul (local.get $j) (local.get $outPix))))
+        (if (i32.and (i32.and (i32.lt_u (local.get $i) (local.get $minR)) (i32.lt_u (local.get $j) (local.get $minC)))
+                     (i32.eqz (i32.or (local.get $res) (local.get $leaky))))
           (then
-            ;; all four tiles hold this pixel, no residual: the common case
-            (v128.store (i32.add (local.get $o0) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r0)
-              (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $r0)))) (local.get $hi)))
-            (v128.store (i32.add (local.get $o1) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r1)
-              (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $r1)))) (local.get $hi)))
-            (v128.store (i32.add (local.get $o2) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r2)
-              (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $r2)))) (local.get $hi)))
-            (v128.store (i32.add (local.get $o3) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r3)
-              (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $r3)))) (local.get $hi))))
+            ;; all four tiles hold this pixel, no residual, no leaky slope: the common case
+            (v128.store (i32.add (local.get $o0) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r0) (local.get $lo)) (local.get $hi)))
+            (v128.store (i32.add (local.get $o1) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r1) (local.get $lo)) (local.get $hi)))
+            (v128.store (i32.add (local.get $o2) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r2) (local.get $lo)) (local.get $hi)))
+            (v128.store (i32.add (local.get $o3) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r3) (local.get $lo)) (local.get $hi))))
           (else
             ;; tile by tile, through a 4-vector scratch after sc
             (local.set $q (i32.add (local.get $sc) (i32.shl (local.get $cs) (i32.const 2))))
@@ -608,11 +639,11 @@
   ;; connected layers, so 4 images share each weight load).
   ;; Weights, per group: blocks of 8 output channels [block][k][8], then, when coutg % 8 = 4, one
   ;; block of 4 [k][4]; groups K * coutg floats apart.
-  (func $conv (param $d i32) (param $n i32)
+  (func $conv (param $d i32) (param $n i32) (param $first i32)
     (local $images i32) (local $H i32) (local $W i32) (local $ip i32) (local $op i32) (local $img i32) (local $oy i32)
     (local $g i32) (local $ox i32) (local $in i32) (local $out i32) (local $w i32) (local $b i32) (local $co i32) (local $c8 i32)
     (local $K i32) (local $wb i32)
-    (local.set $images (local.get $n))
+    (local.set $images (i32.add (local.get $first) (local.get $n)))
     (local.set $H (i32.load offset=60 (local.get $d)))
     (local.set $W (i32.load offset=64 (local.get $d)))
     (local.set $ip (i32.load offset=16 (local.get $d)))
@@ -621,12 +652,13 @@
     (local.set $c8 (i32.and (i32.load offset=40 (local.get $d)) (i32.const -8)))
     (if (i32.load offset=88 (local.get $d))
       (then
-        (local.set $images (i32.const 1))
+        ;; the images are pixels first .. first + n - 1 of one row
+        (local.set $images (i32.add (local.get $first) (i32.const 1)))
         (local.set $H (i32.const 1))
         (local.set $W (local.get $n))
         (local.set $ip (i32.load offset=8 (local.get $d)))
         (local.set $op (i32.load offset=48 (local.get $d)))))
-    (local.set $img (i32.const 0))
+    (local.set $img (local.get $first))
     (loop $images
       (local.set $oy (i32.const 0))
       (loop $rows
@@ -772,12 +804,13 @@
   ;; Descriptor: 4 inBase (window origin of output (0,0), image 0) 8 inImg 12 inRowStep
   ;; 16 inPixStep 20 taps (byte offsets of the window's pixels) 24 ntaps 28 cp 32 w ([tap][cp])
   ;; 36 outBase 40 outImg 44 outRow 48 outPix 52 outH 56 outW 60 bias 64 lo 68 hi 72 alpha 76 resDelta
-  (func $depthwise (param $d i32) (param $n i32)
+  (func $depthwise (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $oy i32) (local $ox i32) (local $in i32) (local $out i32) (local $c i32) (local $cpB i32)
     (local $t i32) (local $tend i32) (local $wp i32) (local $acc v128)
     (local.set $cpB (i32.shl (i32.load offset=28 (local.get $d)) (i32.const 2)))
     (local.set $tend (i32.add (i32.load offset=20 (local.get $d)) (i32.shl (i32.load offset=24 (local.get $d)) (i32.const 2))))
-    (local.set $img (i32.const 0))
+    (local.set $n (i32.add (local.get $first) (local.get $n)))
+    (local.set $img (local.get $first))
     (loop $images
       (local.set $oy (i32.const 0))
       (loop $rows
@@ -816,13 +849,14 @@
   ;; 32 outBase 36 outImg 40 outRow 44 outPix 48 outH 52 outW 56 kh 60 kw 64 sh 68 sw 72 padTop
   ;; 76 padLeft 80 mode (0 max, 1 average of the pixels inside, 2 average over kh * kw)
   ;; 84 lo 88 hi 92 alpha
-  (func $pool (param $d i32) (param $n i32)
+  (func $pool (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $oy i32) (local $ox i32) (local $ys i32) (local $ye i32) (local $xs i32) (local $xe i32)
     (local $y i32) (local $x i32) (local $c i32) (local $cpB i32) (local $base i32) (local $out i32) (local $p i32)
     (local $acc v128) (local $scale v128) (local $mode i32)
     (local.set $cpB (i32.shl (i32.load offset=28 (local.get $d)) (i32.const 2)))
     (local.set $mode (i32.load offset=80 (local.get $d)))
-    (local.set $img (i32.const 0))
+    (local.set $n (i32.add (local.get $first) (local.get $n)))
+    (local.set $img (local.get $first))
     (loop $images
       (local.set $oy (i32.const 0))
       (loop $rows
@@ -885,7 +919,7 @@
   ;; Descriptor: 4 aBase 8 aImg 12 aRow 16 aPix 20 bBase 24 bImg 28 bRow 32 bPix 36 bVec (16, or 0
   ;; for one value splatted) 40 oBase 44 oImg 48 oRow 52 oPix 56 H 60 W 64 cp 68 op (0 add, 1 sub,
   ;; 2 mul, 3 div, 4 max, 5 min) 72 lo 76 hi 80 alpha
-  (func $binary (param $d i32) (param $n i32)
+  (func $binary (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $y i32) (local $x i32) (local $c i32) (local $cpB i32) (local $a i32) (local $b i32) (local $o i32)
     (local $bc i32) (local $op i32) (local $va v128) (local $vb v128) (local $r v128)
     (local $lo v128) (local $hi v128) (local $alpha v128)
@@ -894,7 +928,8 @@
     (local.set $lo (v128.load32_splat offset=72 (local.get $d)))
     (local.set $hi (v128.load32_splat offset=76 (local.get $d)))
     (local.set $alpha (v128.load32_splat offset=80 (local.get $d)))
-    (local.set $img (i32.const 0))
+    (local.set $n (i32.add (local.get $first) (local.get $n)))
+    (local.set $img (local.get $first))
     (loop $images
       (local.set $y (i32.const 0))
       (loop $rows
@@ -957,7 +992,7 @@
   ;; 48 fn (0 none, 1 sigmoid, 2 tanh, 3 hard sigmoid max(0, min(1, p1 x + p2)), 4 x * hard sigmoid,
   ;; 5 exp, 6 per-channel x * scale[c] + shift[c] (p1, p2: addresses), 7 abs, 8 sqrt, 9 neg)
   ;; 52 p1 56 p2 60 lo 64 hi 68 alpha
-  (func $unary (param $d i32) (param $n i32)
+  (func $unary (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $y i32) (local $x i32) (local $c i32) (local $cpB i32) (local $a i32) (local $o i32)
     (local $fn i32) (local $v v128) (local $p1 v128) (local $p2 v128) (local $one v128)
     (local $lo v128) (local $hi v128) (local $alpha v128)
@@ -969,7 +1004,8 @@
     (local.set $lo (v128.load32_splat offset=60 (local.get $d)))
     (local.set $hi (v128.load32_splat offset=64 (local.get $d)))
     (local.set $alpha (v128.load32_splat offset=68 (local.get $d)))
-    (local.set $img (i32.const 0))
+    (local.set $n (i32.add (local.get $first) (local.get $n)))
+    (local.set $img (local.get $first))
     (loop $images
       (local.set $y (i32.const 0))
       (loop $rows
@@ -1028,10 +1064,11 @@
   ;; view materialised, Concat, Pad).
   ;; Descriptor: 4 src 8 srcImg 12 dst 16 dstImg 20 table (pairs i32 srcOff, dstOff; srcOff < 0:
   ;; write zeros) 24 count 28 unit
-  (func $copy (param $d i32) (param $n i32)
+  (func $copy (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $src i32) (local $dst i32) (local $e i32) (local $end i32) (local $s i32)
     (local.set $end (i32.add (i32.load offset=20 (local.get $d)) (i32.shl (i32.load offset=24 (local.get $d)) (i32.const 3))))
-    (local.set $img (i32.const 0))
+    (local.set $n (i32.add (local.get $first) (local.get $n)))
+    (local.set $img (local.get $first))
     (block $allDone
       (loop $images
         (br_if $allDone (i32.ge_u (local.get $img) (local.get $n)))
@@ -1061,10 +1098,11 @@
   ;; =============================================================================================
   ;; op 7: softmax over F values per image: y = exp(x - max x) / sum.
   ;; Descriptor: 4 src 8 srcImg 12 dst 16 dstImg 20 F (the values are contiguous floats)
-  (func $softmax (param $d i32) (param $n i32)
+  (func $softmax (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $src i32) (local $dst i32) (local $i i32) (local $F i32) (local $mx f32) (local $sum f32) (local $v f32)
     (local.set $F (i32.load offset=20 (local.get $d)))
-    (local.set $img (i32.const 0))
+    (local.set $n (i32.add (local.get $first) (local.get $n)))
+    (local.set $img (local.get $first))
     (block $allDone
       (loop $images
         (br_if $allDone (i32.ge_u (local.get $img) (local.get $n)))
