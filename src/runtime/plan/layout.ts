@@ -105,7 +105,7 @@ class Desc {
 }
 
 const winogradTiles = (s: StepOf<'winograd'>) => ({
-  ty: Math.ceil(s.out.H / s.tile.m), tx: Math.ceil(s.out.W / s.tile.m),
+  ty: Math.ceil((s.pool ?? s.out).H / s.tile.m), tx: Math.ceil((s.pool ?? s.out).W / s.tile.m),
 });
 
 /** Zero border each activation needs: the most any consumer reads outside it. */
@@ -280,14 +280,14 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       const m = at64(v + V);
       const sc = at64(m + M);
       const tab = at64(sc + S);
-      summary.push(`${s.node}: sparse Winograd ${s.tile.name} ${s.in.C}->${s.out.C} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, p) => n + p.values.length, 0)} nonzeros, chunk ${CH}${isLavinF4(s.tile) ? '' : ', generic transforms'}`);
-      return new Desc(33, OP.winograd)
+      summary.push(`${s.node}: sparse Winograd ${s.tile.name} ${s.in.C}->${s.out.C} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, p) => n + p.values.length, 0)} nonzeros, chunk ${CH}${isLavinF4(s.tile) ? '' : ', generic transforms'}${s.pool ? ', 2x2 max pool fused' : ''}`);
+      return new Desc(34, OP.winograd)
         .int(4, addr(s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix).int(8, gi.img).int(12, gi.row).int(16, gi.pix).int(20, gi.cp)
         .int(24, outBase).int(28, go.img).int(32, go.row).int(36, go.pix).int(40, go.cp).int(44, s.out.H).int(48, s.out.W)
         .int(52, ty).int(56, tx).int(60, T).int(64, s.tile.m).int(68, isLavinF4(s.tile) ? 1 : 0)
         .int(72, img.data(transformMatrix(s.tile.bt).bytes, 16)).int(76, img.data(transformMatrix(s.tile.at).bytes, 16))
         .int(80, img.data(Int32Array.from(positions), 16)).int(84, img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
-        .epilogue(88, s.epi, epiResidual(s, outBase)).int(104, CH).int(108, v).int(112, m).int(116, sc).int(120, tab).int(124, psV).int(128, psM);
+        .epilogue(88, s.epi, epiResidual(s, outBase)).int(104, CH).int(108, v).int(112, m).int(116, sc).int(120, tab).int(124, psV).int(128, psM).int(132, s.pool ? 2 : 1);
     },
     conv: (s) => {
       const gi = geometry(s.in);

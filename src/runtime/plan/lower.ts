@@ -135,7 +135,8 @@ export class LowerContext {
     const x = this.act(n, 0);
     const p = this.producer(x);
     const s = p?.step;
-    if (s && (s.op === 'conv' || s.op === 'winograd' || s.op === 'fc') && !s.epi.activated && !s.epi.residual && this.soleUse(x, name)) {
+    // (Not through a fused max pooling: a negative scale does not commute with max.)
+    if (s && (s.op === 'conv' || s.op === 'winograd' || s.op === 'fc') && !s.epi.activated && !s.epi.residual && !(s.op === 'winograd' && s.pool) && this.soleUse(x, name)) {
       foldAffine(s, x.C, scale, shift);
       this.set(n.outputs[0]!, x);
       return;
@@ -146,6 +147,24 @@ export class LowerContext {
       scale: scale ?? new Float32Array(x.C).fill(1), shift: shift ?? new Float32Array(x.C), epi: { lo: -Infinity, hi: Infinity, alpha: 1, activated: false },
     });
     this.set(n.outputs[0]!, out);
+  }
+
+  /**
+   * MaxPool 2x2, stride 2, no padding on input 0 of n, fused into the Winograd layer that
+   * writes it (its epilogue takes the max of each 2x2 block of an output tile; max commutes
+   * with the per-channel bias and the monotone clamp) when nothing else reads the layer's
+   * output. Returns false when it cannot be fused.
+   */
+  maxPool2x2(n: GraphNode): boolean {
+    const x = this.act(n, 0);
+    const p = this.producer(x);
+    if (!p || p.step.op !== 'winograd' || p.step.pool || p.step.tile.m % 2 !== 0 || p.step.epi.alpha < 0 || !this.soleUse(x, n.inputs[0]!)) return false;
+    const out = this.newAct(n.outputs[0]!, 4, x.C, Math.floor(x.H / 2), Math.floor(x.W / 2));
+    p.step.pool = { H: x.H, W: x.W };
+    p.step.out = out;
+    this.producers.set(out.id, p.index);
+    this.set(n.outputs[0]!, out);
+    return true;
   }
 
   /**

@@ -361,6 +361,8 @@ function poolRule(kind: 'max' | 'avg' | 'globalMax' | 'globalAvg'): OpRule {
       const g = windowGeometry(n, x.H, x.W, kernel, strides, [1, 1], num(n, 'ceil_mode', 0) === 1);
       [pads, outH, outW] = [g.pads, g.outH, g.outW];
       if (kind === 'avg' && num(n, 'count_include_pad', 0) === 1) mode = 'avgIncludePad';
+      const plain2x2 = kernel.every((k) => k === 2) && strides.every((k) => k === 2) && pads.every((p) => p === 0);
+      if (kind === 'max' && plain2x2 && outH === Math.floor(x.H / 2) && outW === Math.floor(x.W / 2) && ctx.maxPool2x2(n)) return;
     }
     const out = ctx.newAct(out0(n), 4, x.C, outH, outW);
     ctx.push({ op: 'pool', node: n.name, in: x, out, mode, kernel, strides, pads, epi: noEpilogue() });

@@ -67,6 +67,8 @@ export type Step =
     op: 'winograd'; node: string; in: Act; out: Act; layer: LayerData; tile: TileData; pads: readonly number[];
     /** Per output channel factors folded in (BatchNormalization, Mul): W_p[ci][co] * scale[co]. */
     scale?: Float32Array; epi: Epilogue;
+    /** A 2x2 stride-2 max pooling fused in: out is the pooled activation, these the convolution's output dims. */
+    pool?: { H: number; W: number };
   }
   | {
     op: 'conv'; node: string; in: Act; out: Act; weight: Float32Array; kh: number; kw: number; strides: readonly number[];

@@ -80,7 +80,9 @@
   ;;  84 bias 88 lo 92 hi 96 alpha 100 resDelta 104 CH 108 V 112 M 116 S (scratch) 120 tab
   ;;  (CH x (in address, out address, valid rows << 8 | valid columns)) 124 psV 128 psM (bytes
   ;;  between positions of V and M: a row of CH floats per channel, plus 64 bytes, because a
-  ;;  power-of-two stride puts all 36 positions of a tile in one cache set)
+  ;;  power-of-two stride puts all 36 positions of a tile in one cache set) 132 pool (1, or 2: a
+  ;;  2x2 stride-2 max pooling fused: the output is pooled, outH/outW its dims, and each output
+  ;;  tile is m/2 x m/2 pixels, the max of each 2x2 block of the transformed tile)
   ;; Sparse matrices (generic transforms and positions): i32 start[rows + 1] (byte offsets of
   ;; each row's first entry, from the matrix's address), then entries (i32 index, f32 value);
   ;; a position's index is the byte offset of V_p's row ci (ci * CH * 4).
@@ -88,11 +90,12 @@
     (local $tpi i32) (local $total i32) (local $start i32) (local $nt i32) (local $nv i32) (local $k i32)
     (local $t i32) (local $img i32) (local $rem i32) (local $ty i32) (local $tx i32) (local $m i32)
     (local $tab i32) (local $e i32) (local $g i32) (local $cg i32) (local $p i32) (local $T2 i32) (local $CHB i32)
-    (local $lim i32) (local $rows i32) (local $cols i32) (local $t0 i32) (local $size i32)
+    (local $lim i32) (local $rows i32) (local $cols i32) (local $t0 i32) (local $size i32) (local $mo i32)
     (local.set $tpi (i32.mul (i32.load offset=52 (local.get $d)) (i32.load offset=56 (local.get $d))))
     (local.set $total (i32.mul (local.get $n) (local.get $tpi)))
     (local.set $t0 (i32.mul (local.get $first) (local.get $tpi)))
     (local.set $m (i32.load offset=64 (local.get $d)))
+    (local.set $mo (i32.div_u (local.get $m) (i32.load offset=132 (local.get $d))))
     (local.set $tab (i32.load offset=120 (local.get $d)))
     (local.set $T2 (i32.mul (i32.load offset=60 (local.get $d)) (i32.load offset=60 (local.get $d))))
     (local.set $CHB (i32.shl (i32.load offset=104 (local.get $d)) (i32.const 2)))
@@ -129,12 +132,12 @@
           (i32.store offset=4 (local.get $e)
             (i32.add (i32.add (i32.add (i32.load offset=24 (local.get $d))
               (i32.mul (local.get $img) (i32.load offset=28 (local.get $d))))
-              (i32.mul (i32.mul (local.get $ty) (local.get $m)) (i32.load offset=32 (local.get $d))))
-              (i32.mul (i32.mul (local.get $tx) (local.get $m)) (i32.load offset=36 (local.get $d)))))
-          (local.set $rows (i32.sub (i32.load offset=44 (local.get $d)) (i32.mul (local.get $ty) (local.get $m))))
-          (if (i32.gt_s (local.get $rows) (local.get $m)) (then (local.set $rows (local.get $m))))
-          (local.set $cols (i32.sub (i32.load offset=48 (local.get $d)) (i32.mul (local.get $tx) (local.get $m))))
-          (if (i32.gt_s (local.get $cols) (local.get $m)) (then (local.set $cols (local.get $m))))
+              (i32.mul (i32.mul (local.get $ty) (local.get $mo)) (i32.load offset=32 (local.get $d))))
+              (i32.mul (i32.mul (local.get $tx) (local.get $mo)) (i32.load offset=36 (local.get $d)))))
+          (local.set $rows (i32.sub (i32.load offset=44 (local.get $d)) (i32.mul (local.get $ty) (local.get $mo))))
+          (if (i32.gt_s (local.get $rows) (local.get $mo)) (then (local.set $rows (local.get $mo))))
+          (local.set $cols (i32.sub (i32.load offset=48 (local.get $d)) (i32.mul (local.get $tx) (local.get $mo))))
+          (if (i32.gt_s (local.get $cols) (local.get $mo)) (then (local.set $cols (local.get $mo))))
           (local.set $lim (i32.or (i32.shl (local.get $rows) (i32.const 8)) (local.get $cols)))
           (if (i32.ge_u (local.get $k) (local.get $nt)) (then (local.set $lim (i32.const 0))))
           (i32.store offset=8 (local.get $e) (local.get $lim))
@@ -539,6 +542,7 @@
   ;; The epilogue of 4 tiles x 4 channels: sc holds y[c][i][j] (m x m vectors of 4 tiles per
   ;; channel); each (i, j) is transposed to one vector of 4 channels per tile, then bias,
   ;; residual, activation, and stored where the tile's pixel (i, j) lies inside the output.
+  ;; With a fused 2x2 max pooling, (i, j) < m/2 and each value is the max of y's 2x2 block.
   (func $scatter (param $d i32) (param $g i32) (param $cg i32) (param $sc i32)
     (local $m i32) (local $cs i32) (local $e i32) (local $i i32) (local $j i32) (local $q i32) (local $off i32) (local $k i32)
     (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
@@ -546,11 +550,13 @@
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
     (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
     (local $bias v128) (local $lo v128) (local $hi v128) (local $alpha v128) (local $v v128)
-    (local $outRow i32) (local $outPix i32) (local $leaky i32)
+    (local $outRow i32) (local $outPix i32) (local $leaky i32) (local $mo i32) (local $pool i32)
     (local.set $outRow (i32.load offset=32 (local.get $d)))
     (local.set $outPix (i32.load offset=36 (local.get $d)))
     (local.set $leaky (f32.ne (f32.load offset=96 (local.get $d)) (f32.const 1)))
     (local.set $m (i32.load offset=64 (local.get $d)))
+    (local.set $pool (i32.eq (i32.load offset=132 (local.get $d)) (i32.const 2)))
+    (local.set $mo (i32.shr_u (local.get $m) (local.get $pool)))
     (local.set $cs (i32.shl (i32.mul (local.get $m) (local.get $m)) (i32.const 4)))
     (local.set $e (i32.add (i32.load offset=120 (local.get $d)) (i32.mul (local.get $g) (i32.const 48))))
     (local.set $o0 (i32.add (i32.load offset=4 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
@@ -578,11 +584,19 @@
     (loop $rowsI
       (local.set $j (i32.const 0))
       (loop $colsJ
-        (local.set $q (i32.add (local.get $sc) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $m)) (local.get $j)) (i32.const 4))))
-        (local.set $r0 (v128.load (local.get $q)))
-        (local.set $r1 (v128.load (i32.add (local.get $q) (local.get $cs))))
-        (local.set $r2 (v128.load (i32.add (local.get $q) (i32.shl (local.get $cs) (i32.const 1)))))
-        (local.set $r3 (v128.load (i32.add (local.get $q) (i32.mul (local.get $cs) (i32.const 3)))))
+        (if (local.get $pool)
+          (then
+            (local.set $q (i32.add (local.get $sc) (i32.shl (i32.add (i32.mul (i32.shl (local.get $i) (i32.const 1)) (local.get $m)) (i32.shl (local.get $j) (i32.const 1))) (i32.const 4))))
+            (local.set $r0 (call $max2x2 (local.get $q) (local.get $m)))
+            (local.set $r1 (call $max2x2 (i32.add (local.get $q) (local.get $cs)) (local.get $m)))
+            (local.set $r2 (call $max2x2 (i32.add (local.get $q) (i32.shl (local.get $cs) (i32.const 1))) (local.get $m)))
+            (local.set $r3 (call $max2x2 (i32.add (local.get $q) (i32.mul (local.get $cs) (i32.const 3))) (local.get $m))))
+          (else
+            (local.set $q (i32.add (local.get $sc) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $m)) (local.get $j)) (i32.const 4))))
+            (local.set $r0 (v128.load (local.get $q)))
+            (local.set $r1 (v128.load (i32.add (local.get $q) (local.get $cs))))
+            (local.set $r2 (v128.load (i32.add (local.get $q) (i32.shl (local.get $cs) (i32.const 1)))))
+            (local.set $r3 (v128.load (i32.add (local.get $q) (i32.mul (local.get $cs) (i32.const 3)))))))
         (local.set $u0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
         (local.set $u1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
         (local.set $u2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
@@ -622,9 +636,16 @@
               (local.set $k (i32.add (local.get $k) (i32.const 1)))
               (br_if $each (i32.lt_u (local.get $k) (i32.const 4))))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
-        (br_if $colsJ (i32.lt_u (local.get $j) (local.get $m))))
+        (br_if $colsJ (i32.lt_u (local.get $j) (local.get $mo))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $rowsI (i32.lt_u (local.get $i) (local.get $m)))))
+      (br_if $rowsI (i32.lt_u (local.get $i) (local.get $mo)))))
+
+  ;; The max of the 2x2 block of vectors at q (row of m vectors).
+  (func $max2x2 (param $q i32) (param $m i32) (result v128)
+    (local $r i32)
+    (local.set $r (i32.add (local.get $q) (i32.shl (local.get $m) (i32.const 4))))
+    (f32x4.pmax (f32x4.pmax (v128.load offset=0 (local.get $q)) (v128.load offset=16 (local.get $q)))
+      (f32x4.pmax (v128.load offset=0 (local.get $r)) (v128.load offset=16 (local.get $r)))))
 
   ;; =============================================================================================
   ;; op 1: dense convolution, NHWC, any kernel, stride, dilation and padding, groups whose output
