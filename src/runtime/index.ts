@@ -26,7 +26,7 @@ export interface RuntimeOptions {
    * the batch (default 1). Results do not depend on it.
    */
   readonly threads?: number;
-  /** Images per call into the module (default: as many as fit 64 MiB of activations, at most 64). */
+  /** Images per call into the module (default: 64 for networks with megabytes of weights, else as many as keep the activations in about 1 MiB). */
   readonly batch?: number;
 }
 
@@ -51,12 +51,18 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
-const ACTIVATION_BUDGET = 64 * 2 ** 20;
-
-/** Images per call: a batch of 64 when the activations fit the budget, fewer for large networks. */
+/**
+ * Images per call (measured on fashion-vgg and a VGG-nagadomi-shaped net): a network with
+ * megabytes of weights runs batches of 64, so each weight is read once per 64 images (its
+ * layers with large activations still run a few images at a time, Plan.segments); a small one
+ * runs as many images as keep all activations within about a megabyte, in cache.
+ */
 function defaultBatch(l: Lowered): number {
-  const perImage = [l.input.act, ...l.steps.map((s) => s.out)].reduce((sum, a) => sum + (Math.ceil(a.C / 4) * 4) * (a.H + 2) * (a.W + 6) * 4, 0);
-  return Math.max(1, Math.min(64, Math.floor(ACTIVATION_BUDGET / perImage)));
+  const weightBytes = l.steps.reduce((sum, s) => sum + (s.op === 'winograd' ? 8 * s.layer.positions.reduce((n, p) => n + p.values.length, 0)
+    : s.op === 'conv' || s.op === 'fc' ? 4 * s.weight.length : 0), 0);
+  if (weightBytes > 2 * 2 ** 20) return 64;
+  const perImage = [l.input.act, ...l.steps.map((s) => s.out)].reduce((sum, a) => sum + Math.ceil(a.C / 4) * 16 * (a.H + 2) * (a.W + 6), 0);
+  return Math.max(4, Math.min(64, Math.floor(2 ** 20 / perImage)));
 }
 
 /** A runtime for a network (a graph in swprune's IR; with the bundle's Winograd layers when it has WinogradConv nodes). */
