@@ -32,8 +32,6 @@ export async function startCompute(loaded: LoadedModel, opts: CommonOptions, sin
 /** The training settings of a run: the options given, defaults for the rest. */
 export function trainingSettings(o: TrainingOptions & Pick<DataOptions, 'batchSize' | 'limit'>): TrainingSettings {
   return {
-    epochs: o.epochs ?? DEFAULTS.epochs,
-    lr: o.lr ?? DEFAULTS.lr,
     momentum: o.momentum ?? DEFAULTS.momentum,
     weightDecay: o.weightDecay ?? DEFAULTS.weightDecay,
     optimizer: o.optimizer ?? DEFAULTS.optimizer,

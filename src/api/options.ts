@@ -29,9 +29,10 @@ export interface DataOptions {
 
 /** Retraining (`spatial`, `winograd`). */
 export interface TrainingOptions {
-  /** Epochs per stage. */
-  readonly epochs?: number;
-  readonly lr?: number;
+  /** Epochs of retraining per stage: one value for all stages or one per stage. */
+  readonly epochs?: number | readonly number[];
+  /** Learning rate: one value for all stages or one per stage. */
+  readonly lr?: number | readonly number[];
   readonly momentum?: number;
   readonly weightDecay?: number;
   readonly optimizer?: 'sgd' | 'adam';

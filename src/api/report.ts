@@ -7,11 +7,12 @@ import { evaluate } from '../eval/evaluate.js';
 import { compileGraph, type CompiledModel } from '../exec/compile.js';
 import { hasWinogradConv, type Graph } from '../graph/ir.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { writeJson } from '../io/json.js';
+import { readJson, writeJson } from '../io/json.js';
 import { layerSparsity } from '../prune/sparsity.js';
 import { selectTargets } from '../prune/targets.js';
 import { toWinogradGraph } from '../prune/to-winograd.js';
 import { reportFigures, type Report } from '../report/figures.js';
+import { reportHistory } from '../report/history.js';
 import { renderReportHtml } from '../report/html.js';
 import { layerTable } from '../report/layer-table.js';
 import { compileBundle } from '../sparse/bundle-model.js';
@@ -28,6 +29,8 @@ export interface ReportOptions extends DataOptions, CommonOptions {
   readonly tile?: number;
   /** Also write a self-contained HTML page. */
   readonly html?: string;
+  /** The `--json` logs of the spatial/winograd runs that produced the model, in order (the HTML charts them). */
+  readonly history?: readonly string[];
 }
 
 export type { Report } from '../report/figures.js';
@@ -38,6 +41,7 @@ export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEve
   if (resolve(opts.out) === resolve(opts.model)) throw usageError(msg`${opt('out')} must differ from the input model`);
   const { loaded, dataset } = openModelAndData(opts);
   const { graph, spatial } = winogradForm(loaded.graph, opts.tile ?? DEFAULTS.tile);
+  const history = opts.history ? reportHistory(opts.history.map((p) => readJson(p, 'history')), opts.history) : undefined;
   const backend = await startCompute(loaded, opts, sink);
 
   // Write the bundle, then read it back: everything below runs from the file.
@@ -67,6 +71,7 @@ export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEve
     command: 'report', model: opts.model, data: opts.data, backend: backend.name,
     bundle: { path: opts.out, bytes: statSync(opts.out).size, sourceSha256: bundle.sourceSha256 },
     layers: figures.layers, overall: figures.overall, accuracy, denseAccuracy, testExamples: dataset.test.size(opts.limit),
+    ...(history ? { history } : {}),
   };
   if (opts.json) writeJson(opts.json, report);
   if (opts.html) writeFileAtomic(opts.html, new TextEncoder().encode(renderReportHtml(report)));

@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { msg, opt, usageError } from '../errors.js';
 import type { Accuracy } from '../eval/evaluate.js';
-import { writeJson } from '../io/json.js';
+import { readJson, writeJson } from '../io/json.js';
 import { loadModel, saveModel } from '../io/load.js';
 import { targetsFromSensitivity } from '../prune/layer-targets.js';
 import type { LayerSparsity } from '../prune/pruner.js';
@@ -10,7 +10,7 @@ import { stageTargets } from '../prune/schedule.js';
 import { layerSparsity, overallSparsity } from '../prune/sparsity.js';
 import { spatialPruner } from '../prune/spatial-pruner.js';
 import { selectTargets } from '../prune/targets.js';
-import { optimizerConfig, parseLrSchedule } from '../train/config.js';
+import { optimizerConfig, parseLrSchedule, stagePlan } from '../train/config.js';
 import type { StageLog } from '../train/events.js';
 import { runIdentity } from '../train/run-state.js';
 import { runStaged } from '../train/staged.js';
@@ -53,16 +53,17 @@ export async function runSpatial(opts: SpatialOptions, sink: EventSink = ignoreE
   const optimizer = optimizerConfig(training);
   const schedule = parseLrSchedule(training.lrSchedule);
   const targets = stageTargets(opts, DEFAULTS.schedule.spatial);
+  const plan = stagePlan(targets, opts.epochs ?? DEFAULTS.epochs, opts.lr ?? DEFAULTS.lr);
   const { loaded, dataset } = openModelAndData(opts);
   const layers = selectTargets(loaded.graph, { ...opts, tile });
   const maxDrop = opts.maxDrop ?? DEFAULTS.maxDrop;
   const layerTargets = opts.targetsFrom
-    ? targetsFromSensitivity(opts.targetsFrom, 'spatial', layers.map((t) => ({ name: t.node.name, size: t.cout * t.cin * t.tile.T * t.tile.T })), maxDrop)
+    ? targetsFromSensitivity(readJson(opts.targetsFrom, 'targetsFrom'), opts.targetsFrom, 'spatial', layers.map((t) => ({ name: t.node.name, size: t.cout * t.cin * t.tile.T * t.tile.T })), maxDrop)
     : undefined;
   const checkpointPath = `${opts.out}.ckpt`;
   const backend = await startCompute(loaded, opts, sink);
   const result = await runStaged({
-    graph: loaded.graph, dataset, pruner: spatialPruner(layers, thresholdMode, layerTargets), targets, training, optimizer, schedule, checkpointPath,
+    graph: loaded.graph, dataset, pruner: spatialPruner(layers, thresholdMode, layerTargets), plan, training, optimizer, schedule, checkpointPath,
     identity: runIdentity(opts.model, {
       command: 'spatial', targets, seed: training.seed, tile,
       method: { thresholdMode, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },

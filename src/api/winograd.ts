@@ -7,7 +7,7 @@ import { compileGraph } from '../exec/compile.js';
 import { expandWinogradGraph } from '../graph/expand-winograd.js';
 import { hasWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { writeJson } from '../io/json.js';
+import { readJson, writeJson } from '../io/json.js';
 import { encodeOnnx, readOnnx } from '../io/onnx/index.js';
 import { targetsFromSensitivity } from '../prune/layer-targets.js';
 import type { LayerSparsity } from '../prune/pruner.js';
@@ -16,7 +16,7 @@ import { overallSparsity, winogradFigures } from '../prune/sparsity.js';
 import { chooseTargets, selectTargets, winogradTargets } from '../prune/targets.js';
 import { toWinogradGraph } from '../prune/to-winograd.js';
 import { winogradPruner, type ImportanceSetting } from '../prune/winograd-pruner.js';
-import { optimizerConfig, parseLrSchedule } from '../train/config.js';
+import { optimizerConfig, parseLrSchedule, stagePlan } from '../train/config.js';
 import type { StageLog } from '../train/events.js';
 import { runIdentity } from '../train/run-state.js';
 import { runStaged } from '../train/staged.js';
@@ -73,6 +73,7 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const optimizer = optimizerConfig(training);
   const schedule = parseLrSchedule(training.lrSchedule);
   const targets = stageTargets(opts, DEFAULTS.schedule.winograd);
+  const plan = stagePlan(targets, opts.epochs ?? DEFAULTS.epochs, opts.lr ?? DEFAULTS.lr);
   const { loaded, dataset } = openModelAndData(opts);
   // Convolutions still in spatial form are converted; WinogradConv nodes (a previous run) stay,
   // and on such a model no convolution left to convert (e.g. only 1x1 or strided ones) is fine.
@@ -85,7 +86,7 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const tile = tiles.length === 1 ? tiles[0]![0] : requestedTile;
   const maxDrop = opts.maxDrop ?? DEFAULTS.maxDrop;
   const layerTargets = opts.targetsFrom
-    ? targetsFromSensitivity(opts.targetsFrom, 'winograd', layers.map((t) => ({ name: t.node.name, size: converted.params.get(t.weight)!.data.length })), maxDrop)
+    ? targetsFromSensitivity(readJson(opts.targetsFrom, 'targetsFrom'), opts.targetsFrom, 'winograd', layers.map((t) => ({ name: t.node.name, size: converted.params.get(t.weight)!.data.length })), maxDrop)
     : undefined;
   const backend = await startCompute(loaded, opts, sink);
   const kept = tiles.filter(([T]) => T !== requestedTile).map(([, name]) => name);
@@ -99,15 +100,15 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const conversion = opts.resume || spatial.length === 0 ? undefined : await checkConversion(loaded.graph, converted, dataset, training.batchSize, sink, spatial.length, layers[0]!.tile.name);
   const checkpointPath = `${opts.out}.ckpt`;
   const result = await runStaged({
-    graph: converted, dataset, pruner: winogradPruner(layers, importance, layerTargets), targets, training, optimizer, schedule, checkpointPath,
+    graph: converted, dataset, pruner: winogradPruner(layers, importance, layerTargets), plan, training, optimizer, schedule, checkpointPath,
     identity: runIdentity(opts.model, {
       command: 'winograd', targets, seed: training.seed, tile: requestedTile,
       method: { ...importance, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },
     }),
     resume: opts.resume, baseline: conversion?.baseline, sink,
-    divergenceHint: importance.importance
-      ? msg`lower ${opt('lr')} (now ${training.lr}) or damp the Winograd gradients more (${opt('importanceNorm')} none ${opt('importancePower')} 2)`
-      : msg`lower ${opt('lr')} (now ${training.lr}) or rank and scale with the importance factor (drop ${opt('importance')})`,
+    divergenceHint: (lr) => importance.importance
+      ? msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (${opt('importanceNorm')} none ${opt('importancePower')} 2)`
+      : msg`lower ${opt('lr')} (now ${lr}) or rank and scale with the importance factor (drop ${opt('importance')})`,
   });
 
   // Divergence (NaN/inf loss or weights) stops inside runStaged: no model full of NaN is written.

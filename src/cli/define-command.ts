@@ -12,6 +12,8 @@ export interface CommandSpec<K extends OptionName> {
   readonly description: string;
   readonly argument: { readonly name: string; readonly description: string };
   readonly options: readonly K[];
+  /** Command lines a user can paste, shown at the end of the command's --help. */
+  readonly examples: readonly string[];
   readonly overrides?: OptionOverrides;
   readonly run: (model: string, opts: ParsedOptions<K>, streams: Streams) => Promise<void>;
 }
@@ -22,6 +24,7 @@ export function defineCommand<K extends OptionName>(spec: CommandSpec<K>): Regis
   return (program, streams) => {
     const cmd = program.command(spec.name).description(spec.description).argument(spec.argument.name, spec.argument.description);
     addOptions(cmd, spec.options, spec.overrides);
+    cmd.addHelpText('after', `\nExamples:\n${spec.examples.map((e) => `  $ ${e}\n`).join('')}`);
     return cmd.action(async (model: string) => spec.run(model, parsedOptions<K>(cmd), streams));
   };
 }

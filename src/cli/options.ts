@@ -29,8 +29,8 @@ export interface OptionValues {
   targetsFrom: string;
   maxDrop: number;
   thresholdMode: 'layer' | 'global';
-  epochs: number;
-  lr: number;
+  epochs: number | number[];
+  lr: number | number[];
   momentum: number;
   weightDecay: number;
   optimizer: 'sgd' | 'adam';
@@ -44,6 +44,7 @@ export interface OptionValues {
   expand: string;
   domain: SensitivityDomain | 'both';
   levels: number[];
+  history: string[];
 }
 
 export type OptionName = keyof OptionValues;
@@ -106,8 +107,8 @@ export const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> 
   targetsFrom: { flags: '--targets-from <sens.json>', description: 'per-layer targets allocated from swprune sensitivity --json curves' },
   maxDrop: { flags: '--max-drop <points>', description: 'with --targets-from: largest predicted top-1 drop per layer, in points', parse: finiteNumber('--max-drop'), default: DEFAULTS.maxDrop },
   thresholdMode: { flags: '--threshold-mode <mode>', description: 'one importance threshold per layer, or one for all layers', choices: ['layer', 'global'], default: DEFAULTS.thresholdMode },
-  epochs: { flags: '--epochs <n>', description: 'retraining epochs per stage', parse: positiveInt('--epochs'), default: DEFAULTS.epochs },
-  lr: { flags: '--lr <x>', description: 'learning rate', parse: finiteNumber('--lr'), default: DEFAULTS.lr },
+  epochs: { flags: '--epochs <n,..>', description: 'retraining epochs per stage: one value for all stages, or one per stage', parse: numberList('--epochs'), default: DEFAULTS.epochs },
+  lr: { flags: '--lr <x,..>', description: 'learning rate: one value for all stages, or one per stage', parse: numberList('--lr'), default: DEFAULTS.lr },
   momentum: { flags: '--momentum <x>', description: 'SGD momentum', parse: finiteNumber('--momentum'), default: DEFAULTS.momentum },
   weightDecay: { flags: '--weight-decay <x>', description: 'weight decay (L2, coupled)', parse: finiteNumber('--weight-decay'), default: DEFAULTS.weightDecay },
   optimizer: { flags: '--optimizer <name>', description: 'optimizer', choices: ['sgd', 'adam'], default: DEFAULTS.optimizer },
@@ -121,6 +122,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> 
   expand: { flags: '--expand <file>', description: 'also write the model as standard ONNX ops (runs in any ONNX runtime)' },
   domain: { flags: '--domain <d>', description: 'spatial-structured (step 1), Winograd-domain (step 2) or both', choices: ['spatial', 'winograd', 'both'], default: DEFAULTS.domain },
   levels: { flags: '--levels <s1,s2,..>', description: 'sparsity levels', parse: numberList('--levels'), default: [...DEFAULTS.levels] },
+  history: { flags: '--history <a.json,..>', description: 'the --json logs of the spatial/winograd runs that made the model, in order: the HTML charts accuracy against sparsity by stage', parse: (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== '') },
 };
 
 /** Per-command changes to an option's help text or default (e.g. the training batch size). */

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { msg, opt, usageError } from '../errors.js';
 import { allocateTargets, type SensitivityCurve } from './allocate.js';
 import type { Allocation } from './pruner.js';
@@ -17,17 +16,18 @@ export function uniformTargets(names: readonly string[]): LayerTargets {
 
 /**
  * `--targets-from sens.json --max-drop p`: per-layer targets allocated from the curves of a
- * `swprune sensitivity --json` file (src/prune/allocate.ts has the rule). `layers` are the
+ * sensitivity result (`sensitivity`, read from `path`; src/prune/allocate.ts has the rule). `layers` are the
  * layers being pruned with their sizes; each needs a curve in `domain`.
  */
-export function targetsFromSensitivity(path: string, domain: 'spatial' | 'winograd', layers: readonly { name: string; size: number }[], maxDropPoints: number): LayerTargets {
+export function targetsFromSensitivity(
+  sensitivity: unknown,
+  path: string,
+  domain: 'spatial' | 'winograd',
+  layers: readonly { name: string; size: number }[],
+  maxDropPoints: number,
+): LayerTargets {
   if (!(maxDropPoints >= 0)) throw usageError(msg`${opt('maxDrop')} must be >= 0 (accuracy points), got ${maxDropPoints}`);
-  let file: { baseline?: { top1?: number }; layers?: { name: string; domain: string; levels: { sparsity: number; top1: number }[] }[] };
-  try {
-    file = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw usageError(msg`${opt('targetsFrom')}: cannot read ${path} as JSON (${(e as Error).message}); write it with the sensitivity command's ${opt('json')}`);
-  }
+  const file = (sensitivity ?? {}) as { baseline?: { top1?: number }; layers?: { name: string; domain: string; levels: { sparsity: number; top1: number }[] }[] };
   const baseline = file.baseline?.top1;
   if (typeof baseline !== 'number' || !Array.isArray(file.layers)) {
     throw usageError(msg`${opt('targetsFrom')}: ${path} is not a sensitivity result (no baseline.top1 or layers)`);

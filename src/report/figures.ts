@@ -1,5 +1,6 @@
 import type { Accuracy } from '../eval/evaluate.js';
 import { isWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
+import type { ReportHistory } from './history.js';
 import type { LayerInfo } from './layer-table.js';
 import { convMultiplications } from '../winograd/multiplications.js';
 import { getTile } from '../winograd/tiles.js';
@@ -112,4 +113,6 @@ export interface Report {
   /** The same model on the dense executor, for comparison. */
   readonly denseAccuracy: Accuracy & { readonly loss: number };
   readonly testExamples: number;
+  /** The stages of the runs that produced the model, when their logs were given. */
+  readonly history?: ReportHistory;
 }

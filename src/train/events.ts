@@ -20,6 +20,9 @@ export type TrainingEvent =
 export interface StageLog {
   readonly stage: number;
   readonly target: number;
+  /** The retraining this stage had. */
+  readonly epochs: number;
+  readonly lr: number;
   readonly layers: readonly LayerSparsity[];
   readonly winogradSparsity: number;
   readonly accuracyPruned: Accuracy;

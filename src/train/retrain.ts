@@ -1,7 +1,7 @@
 import type { Dataset } from '../data/dataset.js';
 import type { CompiledModel } from '../exec/compile.js';
 import type { ProgressSink } from '../eval/progress.js';
-import type { TrainingSettings } from './config.js';
+import type { StagePlan, TrainingSettings } from './config.js';
 import { learningRate, type LrSchedule } from './lr-schedule.js';
 import type { Optimizer } from './optimizer.js';
 import { trainEpoch, type EpochResult } from './train-epoch.js';
@@ -16,7 +16,8 @@ export interface StageTraining {
   readonly optimizer: Optimizer;
   readonly training: TrainingSettings;
   readonly schedule: LrSchedule;
-  /** 0-based stage index and the number of stages. */
+  /** The stage's epochs and learning rate; its 0-based index and the number of stages. */
+  readonly plan: StagePlan;
   readonly stage: number;
   readonly stages: number;
   /** First epoch to run (resuming). */
@@ -26,12 +27,12 @@ export interface StageTraining {
 }
 
 export async function trainStage(s: StageTraining): Promise<EpochResult[]> {
-  const { training: t } = s;
+  const { training: t, plan } = s;
   const stepsPerEpoch = s.dataset.train.numBatches(t.batchSize, t.limit);
   const total = s.dataset.train.size(t.limit);
   const results: EpochResult[] = [];
-  for (let e = s.startEpoch; e < t.epochs; e++) {
-    const task = { kind: 'train', stage: s.stage + 1, stages: s.stages, epoch: e + 1, epochs: t.epochs } as const;
+  for (let e = s.startEpoch; e < plan.epochs; e++) {
+    const task = { kind: 'train', stage: s.stage + 1, stages: s.stages, epoch: e + 1, epochs: plan.epochs } as const;
     const start = performance.now();
     const r = await trainEpoch(s.model, s.dataset.train, s.optimizer, {
       batchSize: t.batchSize,
@@ -40,7 +41,7 @@ export async function trainStage(s: StageTraining): Promise<EpochResult[]> {
       epoch: s.stage * 1000 + e,
       limit: t.limit,
       augment: t.augment,
-      lr: (i) => learningRate(t.lr, s.schedule, e * stepsPerEpoch + i, stepsPerEpoch, t.epochs * stepsPerEpoch),
+      lr: (i) => learningRate(plan.lr, s.schedule, e * stepsPerEpoch + i, stepsPerEpoch, plan.epochs * stepsPerEpoch),
       onBatch: (done, _total, loss) =>
         s.sink({ kind: 'progress', task, done, total, finished: false, loss, examplesPerSecond: done / ((performance.now() - start) / 1000) }),
     });

@@ -6,7 +6,7 @@ import { compileGraph, type CompiledModel } from '../exec/compile.js';
 import type { Graph } from '../graph/ir.js';
 import type { Pruner } from '../prune/pruner.js';
 import { overallSparsity } from '../prune/sparsity.js';
-import type { TrainingSettings } from './config.js';
+import type { StagePlan, TrainingSettings } from './config.js';
 import type { StageLog, TrainingSink } from './events.js';
 import type { LrSchedule } from './lr-schedule.js';
 import { MaskHooks } from './masking.js';
@@ -18,7 +18,7 @@ export interface StagedRun {
   readonly graph: Graph;
   readonly dataset: Dataset;
   readonly pruner: Pruner;
-  readonly targets: readonly number[];
+  readonly plan: readonly StagePlan[];
   readonly training: TrainingSettings;
   readonly optimizer: OptimizerConfig;
   readonly schedule: LrSchedule;
@@ -28,8 +28,8 @@ export interface StagedRun {
   readonly resume?: boolean;
   /** The input's test figures when the caller already measured them (skips one evaluation). */
   readonly baseline?: Position['baseline'];
-  /** What to change when training diverges (default: lower the learning rate). */
-  readonly divergenceHint?: Message;
+  /** What to change when a stage at learning rate `lr` diverges (default: lower the learning rate). */
+  readonly divergenceHint?: (lr: number) => Message;
   readonly sink: TrainingSink;
 }
 
@@ -50,7 +50,8 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
   const saved = run.resume ? loadRunState(run.checkpointPath, run.identity) : undefined;
   const pos: Position = saved?.position ?? { stage: 0, epoch: 0, stages: [], baseline: run.baseline };
   let masks = new Map(saved?.masks ?? []);
-  if (saved) sink({ kind: 'resumed', checkpoint: run.checkpointPath, stage: pos.stage + 1, stages: run.targets.length, epochsDone: pos.epoch, epochs: t.epochs });
+  const stages = run.plan.length;
+  if (saved) sink({ kind: 'resumed', checkpoint: run.checkpointPath, stage: pos.stage + 1, stages, epochsDone: pos.epoch, epochs: run.plan[pos.stage]?.epochs ?? 0 });
 
   const model = compileGraph(saved ? withParams(run.graph, saved.params) : run.graph);
   const optimizer = new Optimizer(run.optimizer, model.trainable);
@@ -58,7 +59,6 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
   let hooks = new MaskHooks(model, run.pruner, masks);
   optimizer.setHooks(hooks.hooks);
 
-  const stages = run.targets.length;
   const evalBatch = Math.max(t.batchSize, 256);
   const test = (subject: string, stage?: number) =>
     evaluate(model, run.dataset.test, { batchSize: evalBatch, progress: { task: { kind: 'evaluate', subject, stage, stages: stage && stages }, sink } });
@@ -76,7 +76,8 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
       sink({ kind: 'baseline', accuracy: b.accuracy, loss: b.loss });
     }
     for (; pos.stage < stages; pos.stage++, pos.epoch = 0) {
-      const target = run.targets[pos.stage]!;
+      const plan = run.plan[pos.stage]!;
+      const { target } = plan;
       const stageStart = performance.now();
       if (!pos.pruning) {
         const chosen = run.pruner.prune(model.toGraph(), target);
@@ -90,7 +91,7 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
         pos.pruned = (await test('pruned', pos.stage + 1)).accuracy;
       }
       const results = await trainStage({
-        model, dataset: run.dataset, optimizer, training: t, schedule: run.schedule, stage: pos.stage, stages, startEpoch: pos.epoch, sink,
+        model, dataset: run.dataset, optimizer, training: t, schedule: run.schedule, plan, stage: pos.stage, stages, startEpoch: pos.epoch, sink,
         afterEpoch: (e) => {
           pos.epoch = e + 1;
           checkpoint(pos);
@@ -102,6 +103,8 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
       const log: StageLog = {
         stage: pos.stage + 1,
         target,
+        epochs: plan.epochs,
+        lr: plan.lr,
         layers: figures,
         winogradSparsity: overallSparsity(figures),
         accuracyPruned: pos.pruned!,
@@ -119,7 +122,7 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
     }
     return { graph: model.toGraph(), baseline: pos.baseline, stages: pos.stages };
   } catch (e) {
-    throw e instanceof SwpruneError && e.code === 'E_TRAIN' ? divergence(e, run) : e;
+    throw e instanceof SwpruneError && e.code === 'E_TRAIN' ? divergence(e, run, run.plan[pos.stage]?.lr ?? 0) : e;
   } finally {
     hooks.dispose();
     optimizer.dispose();
@@ -128,9 +131,9 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
 }
 
 /** A divergence error with what to do: the kept checkpoint and the run's hint. */
-function divergence(e: SwpruneError, run: StagedRun): SwpruneError {
+function divergence(e: SwpruneError, run: StagedRun, lr: number): SwpruneError {
   const kept = existsSync(run.checkpointPath);
-  const hint = run.divergenceHint ?? msg`lower ${opt('lr')} (now ${run.training.lr})`;
+  const hint = run.divergenceHint?.(lr) ?? msg`lower ${opt('lr')} (now ${lr})`;
   return new SwpruneError('E_TRAIN', [
     `${e.message}; `,
     ...(kept ? [`the last good checkpoint is kept at ${run.checkpointPath}; `] : []),

@@ -35,17 +35,17 @@ const base = (out: string): SpatialOptions => ({
 });
 
 describe('swprune spatial end to end', () => {
-  it('two short stages: targets met in the written file (0.5 pp), exact zeros, accuracy as logged', async () => {
+  it('two short stages: targets met in the written file (0.5 pp), exact zeros, accuracy as logged, per-stage learning rates recorded', async () => {
     const dir = tmp();
     const out = join(dir, 'pruned.onnx');
     const json = join(dir, 'log.json');
     const io = bufferStreams();
     const inputBytes = readFileSync(ONNX_FIXTURES.fashionVgg);
     const code = await runCli(['spatial', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '-o', out, '--schedule', '0.3,0.5',
-      '--epochs', '1', '--limit', '256', '--batch-size', '64', '--backend', 'wasm', '--json', json], io);
+      '--epochs', '1', '--lr', '0.01,0.005', '--limit', '256', '--batch-size', '64', '--backend', 'wasm', '--json', json], io);
     expect(code).toBe(EXIT.ok);
     const log = JSON.parse(readFileSync(json, 'utf8'));
-    expect(log.stages).toHaveLength(2);
+    expect(log.stages.map((s: { epochs: number; lr: number }) => [s.epochs, s.lr])).toEqual([[1, 0.01], [1, 0.005]]);
     const written = readOnnx(out).graph;
     for (const layer of log.final.layers as { name: string; winogradSparsity: number }[]) {
       const node = written.nodes.find((n) => n.name === layer.name)!;

@@ -15,6 +15,10 @@ export const sensitivityCommand = defineCommand({
     skipFirst: { description: 'leave out the first candidate convolution' },
     html: { description: 'also write an HTML page with one curve per layer' },
   },
+  examples: [
+    'swprune sensitivity models/fashion-vgg.onnx --data fashion-mnist:models/data/fashion-mnist --limit 500 --json sens.json --html sens.html',
+    'swprune spatial models/fashion-vgg.onnx --data fashion-mnist:models/data/fashion-mnist -o spatial.onnx --sparsity 0.6 --targets-from sens.json',
+  ],
   run: async (model, opts, streams) => {
     streams.stdout.write(formatSensitivity(await runSensitivity({ model, ...opts }, renderEvents(streams))));
   },

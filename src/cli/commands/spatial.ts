@@ -14,6 +14,10 @@ export const spatialCommand = defineCommand({
     schedule: { description: `target Winograd-domain sparsity per stage (default ${formatList(DEFAULTS.schedule.spatial)})` },
     batchSize: { default: DEFAULTS.trainBatchSize },
   },
+  examples: [
+    'swprune spatial models/fashion-vgg.onnx --data fashion-mnist:models/data/fashion-mnist -o spatial.onnx --schedule 0.3,0.5,0.6,0.7 --epochs 2',
+    'swprune spatial spatial.onnx --data fashion-mnist:models/data/fashion-mnist -o spatial-ft.onnx --sparsity 0.7 --epochs 2 --lr 0.003',
+  ],
   run: async (model, opts, streams) => {
     streams.stdout.write(formatPruned(await runSpatial({ model, ...opts }, renderEvents(streams))));
   },

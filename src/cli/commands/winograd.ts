@@ -14,6 +14,10 @@ export const winogradCommand = defineCommand({
     schedule: { description: `target Winograd-domain sparsity per stage (default ${formatList(DEFAULTS.schedule.winograd)})` },
     batchSize: { default: DEFAULTS.trainBatchSize },
   },
+  examples: [
+    'swprune winograd spatial.onnx --data fashion-mnist:models/data/fashion-mnist -o winograd.onnx --schedule 0.75,0.8,0.8 --epochs 2,3,2 --lr 0.01,0.01,0.003',
+    'swprune winograd spatial.onnx --data fashion-mnist:models/data/fashion-mnist -o winograd.onnx --sparsity 0.7 --expand standard.onnx',
+  ],
   run: async (model, opts, streams) => {
     streams.stdout.write(formatPruned(await runWinograd({ model, ...opts }, renderEvents(streams))));
   },
