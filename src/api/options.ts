@@ -27,6 +27,12 @@ export interface DataOptions {
   readonly batchSize?: number;
 }
 
+/** The deployment runtime (`run`, `report`). */
+export interface RuntimeOptions {
+  /** Threads the runtime splits batches across (the calling thread and threads - 1 workers). */
+  readonly threads?: number;
+}
+
 /** Retraining (`spatial`, `winograd`). */
 export interface TrainingOptions {
   /** Epochs of retraining per stage: one value for all stages or one per stage. */
@@ -77,6 +83,7 @@ export interface ImportanceOptions {
 export const DEFAULTS = {
   backend: 'auto',
   tile: 6,
+  threads: 1,
   /** Evaluation-only commands; training commands use trainBatchSize. */
   batchSize: 256,
   trainBatchSize: 128,

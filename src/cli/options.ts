@@ -45,6 +45,7 @@ export interface OptionValues {
   domain: SensitivityDomain | 'both';
   levels: number[];
   history: string[];
+  threads: number;
 }
 
 export type OptionName = keyof OptionValues;
@@ -122,6 +123,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> 
   expand: { flags: '--expand <file>', description: 'also write the model as standard ONNX ops (runs in any ONNX runtime)' },
   domain: { flags: '--domain <d>', description: 'spatial-structured (step 1), Winograd-domain (step 2) or both', choices: ['spatial', 'winograd', 'both'], default: DEFAULTS.domain },
   levels: { flags: '--levels <s1,s2,..>', description: 'sparsity levels', parse: numberList('--levels'), default: [...DEFAULTS.levels] },
+  threads: { flags: '--threads <n>', description: 'threads of the swprune runtime: batches are split across worker threads', parse: positiveInt('--threads'), default: DEFAULTS.threads },
   history: { flags: '--history <a.json,..>', description: 'the --json logs of the spatial/winograd runs that made the model, in order: the HTML charts accuracy against sparsity by stage', parse: (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== '') },
 };
 

@@ -13,7 +13,7 @@
  */
 import { SwpruneError } from '../errors.js';
 import type { Graph } from '../graph/ir.js';
-import { BundleFormatError, decodeBundle, type BundleData } from './decode/bundle.js';
+import { BundleFormatError, decodeBundle, type BundleData } from '../bundle/decode.js';
 import { decodeOnnx, OnnxFormatError } from './decode/onnx.js';
 import { Engine, runtimeModule } from './engine.js';
 import { layout, type Plan } from './plan/layout.js';
@@ -109,7 +109,7 @@ export async function loadBundle(bytes: Uint8Array | ArrayBuffer, opts: RuntimeO
     graph = decodeOnnx(bundle.network);
   } catch (e) {
     if (e instanceof BundleFormatError || e instanceof OnnxFormatError) {
-      throw new SwpruneError('E_MODEL', `${name}: ${e.message}; make a bundle with swprune report -o <file.swb>`);
+      throw new SwpruneError('E_MODEL', `${name}: ${e.message}${e.message.includes('swprune report') ? '' : '; make a bundle with swprune report -o <file.swb>'}`);
     }
     throw e;
   }

@@ -12,9 +12,13 @@ export interface Port {
 
 export const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 
-/** Starts the runtime's worker script (worker.js beside this file). */
+/**
+ * Starts the runtime's worker script: worker.js beside this file (run from the TypeScript
+ * sources, as the tests do, the built one in dist/runtime/).
+ */
 export async function startWorker(): Promise<Port> {
-  const url = new URL('./worker.js', import.meta.url);
+  const here = import.meta.url;
+  const url = here.endsWith('.ts') ? new URL('../../dist/runtime/worker.js', here) : new URL('./worker.js', here);
   if (isNode) {
     const { Worker } = await import('node:worker_threads');
     const w = new Worker(url);

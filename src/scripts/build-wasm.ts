@@ -1,8 +1,8 @@
 /**
  * `npm run build:wasm`: compiles the WebAssembly text sources into the TypeScript modules the
- * package loads: the runtime (src/runtime/wasm/runtime.wat) and the sparse path
- * (src/sparse/wasm/kernels.wat), listed in src/runtime/wasm/compile.ts, and the kernel library
- * src/kernels/wasm/kernels.wat -> kernels-module.ts (matrix products and convolutions).
+ * package loads: the runtime (src/runtime/wasm/runtime.wat -> runtime-module.ts, listed in
+ * src/runtime/wasm/compile.ts) and the kernel library src/kernels/wasm/kernels.wat ->
+ * kernels-module.ts (matrix products and convolutions).
  */
 import * as fs from 'node:fs';
 import * as dense from '../kernels/wasm/compile.js';

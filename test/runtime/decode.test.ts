@@ -6,7 +6,7 @@ import { mulberry32 } from '../../src/data/rng.js';
 import { readOnnx } from '../../src/io/onnx/index.js';
 import { selectTargets } from '../../src/prune/targets.js';
 import { toWinogradGraph } from '../../src/prune/to-winograd.js';
-import { decodeBundle } from '../../src/runtime/decode/bundle.js';
+import { decodeBundle } from '../../src/bundle/decode.js';
 import { decodeOnnx } from '../../src/runtime/decode/onnx.js';
 import { ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
 

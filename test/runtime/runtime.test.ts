@@ -155,18 +155,16 @@ describe('ops beyond the fixtures, against onnxruntime-node', () => {
 
 describe('threads, batches, errors', () => {
   it('results are the same bits on 1, 2 and 3 threads, in one batch or image by image', async () => {
-    // Worker threads start dist/runtime/worker.js: this test uses the built package.
-    const { loadBundle: loadBuilt } = (await import(repoPath('dist/runtime/index.js'))) as typeof import('../../src/runtime/index.js');
     const bytes = encodeBundle(pruned(readOnnx(ONNX_FIXTURES.resnetSmall).graph, 6, 0.6, 1), new Uint8Array([1]));
     const rand = mulberry32(9);
     const x = Float32Array.from({ length: 11 * 784 }, () => rand() * 2 - 1);
     const runs: Float32Array[] = [];
     for (const [threads, batch] of [[1, 64], [2, 3], [3, 4]] as const) {
-      const model = await loadBuilt(bytes, { threads, batch });
+      const model = await loadBundle(bytes, { threads, batch });
       runs.push(await model.run(x, 11));
       await model.close();
     }
-    const single = await loadBuilt(bytes, { batch: 1 });
+    const single = await loadBundle(bytes, { batch: 1 });
     const oneByOne = new Float32Array(11 * 10);
     for (let i = 0; i < 11; i++) oneByOne.set(single.runSync(x.subarray(i * 784, (i + 1) * 784), 1), i * 10);
     for (const r of [...runs.slice(1), oneByOne]) expect(Buffer.from(r.buffer).equals(Buffer.from(runs[0]!.buffer))).toBe(true);

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileWat, WASM_SOURCES } from '../../src/runtime/wasm/compile.js';
 import { runtimeWasmBase64 } from '../../src/runtime/wasm/runtime-module.js';
-import { kernelsWasmBase64 } from '../../src/sparse/wasm/kernels-module.js';
 
-const committed: Record<string, string> = { runtimeWasmBase64, kernelsWasmBase64 };
+const committed: Record<string, string> = { runtimeWasmBase64 };
 
 describe('the committed WebAssembly modules', () => {
   for (const source of WASM_SOURCES) {

@@ -5,7 +5,7 @@
  * Node-side reader (src/io/onnx/read.ts; test/runtime/decode.test.ts compares them).
  */
 import type { AttrValue, Graph, GraphNode, Param, ValueInfo } from '../../graph/ir.js';
-import { aligned, all, byNumber, bytesOf, doubles, fields, floats, str, text, uint, varints, WireError, type WireField } from './protobuf.js';
+import { aligned, all, byNumber, bytesOf, doubles, fields, floats, str, text, uint, varints, WireError, type WireField } from '../../bundle/protobuf.js';
 
 /** Why an ONNX network cannot be decoded, in one line. */
 export class OnnxFormatError extends Error {}

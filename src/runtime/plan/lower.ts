@@ -7,7 +7,7 @@
  */
 import { SwpruneError } from '../../errors.js';
 import type { Graph, GraphNode, Param } from '../../graph/ir.js';
-import type { BundleData } from '../decode/bundle.js';
+import type { BundleData } from '../../bundle/decode.js';
 import { constant, size } from './consts.js';
 import { OP_RULES } from './op-rules.js';
 import { hasEpilogue, logicalDims, type Act, type Const, type Step, type Value, type View } from './types.js';

@@ -2,7 +2,7 @@
  * What the planner works on between the graph and the memory image: activations, views of
  * them, constants, and the steps (one WebAssembly kernel call each) with their fused epilogues.
  */
-import type { LayerData, TileData } from '../decode/bundle.js';
+import type { LayerData, TileData } from '../../bundle/decode.js';
 
 /**
  * An activation: logically [batch, C, H, W] (rank 4) or [batch, C] (rank 2, H = W = 1), stored

@@ -19,7 +19,6 @@ const src = (rel: string) => fileURLToPath(new URL(`../../../src/${rel}`, import
 /** Every .wat the package ships (read from the source tree; .wat files are not copied into dist/). */
 export const WASM_SOURCES: readonly WasmSource[] = [
   { wat: src('runtime/wasm/runtime.wat'), module: src('runtime/wasm/runtime-module.ts'), exportName: 'runtimeWasmBase64' },
-  { wat: src('sparse/wasm/kernels.wat'), module: src('sparse/wasm/kernels-module.ts'), exportName: 'kernelsWasmBase64' },
 ];
 
 export async function compileWat(path: string): Promise<Uint8Array> {

@@ -94,6 +94,11 @@ export function decodeBundle(bytes: Uint8Array): BundleData {
   let data: BundleData;
   try {
     const m = byNumber(fields(bytes));
+    const foreign = [...m.keys()].filter((no) => no > 6);
+    if (foreign.length) {
+      const onnx = m.has(7) && m.has(8);
+      throw new BundleFormatError(`not a swprune bundle (${onnx ? 'it looks like an ONNX model; swprune report makes a bundle from it' : `it has field ${foreign[0]}, which a bundle does not`})`);
+    }
     data = {
       formatVersion: uint(m, 1), producer: str(m, 2), sourceSha256: bytesOf(m, 3).slice(),
       tiles: all(m, 4).map((f) => tile(f.bytes)), layers: all(m, 5).map((f) => layer(f.bytes)), network: bytesOf(m, 6),
