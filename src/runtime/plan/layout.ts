@@ -12,7 +12,7 @@ import { logicalDims, type Act, type Epilogue, type Step, type StepOf, type View
 import { ceil4, isLavinF4, packConv, packDepthwise, packFc, padded, positionMatrix, transformMatrix } from './weights.js';
 
 /** Op codes of runtime.wat's `run`. */
-const OP = { winograd: 0, conv: 1, depthwise: 2, pool: 3, binary: 4, unary: 5, copy: 6, softmax: 7 } as const;
+const OP = { winograd: 0, conv: 1, depthwise: 2, pool: 3, binary: 4, unary: 5, copy: 6, softmax: 7, zero: 8 } as const;
 const UNARY = { none: 0, sigmoid: 1, tanh: 2, hardSigmoid: 3, hardSwish: 4, exp: 5, affine: 6, abs: 7, sqrt: 8, neg: 9 } as const;
 const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
 
@@ -108,6 +108,13 @@ const winogradTiles = (s: StepOf<'winograd'>) => ({
   ty: Math.ceil((s.pool ?? s.out).H / s.tile.m), tx: Math.ceil((s.pool ?? s.out).W / s.tile.m),
 });
 
+/** Rows and columns a Winograd layer's whole output tiles reach past its output (its epilogue stores whole tiles). */
+const winogradOverhang = (s: StepOf<'winograd'>) => {
+  const { ty, tx } = winogradTiles(s);
+  const mo = s.pool ? s.tile.m / 2 : s.tile.m;
+  return { rows: ty * mo - s.out.H, cols: tx * mo - s.out.W };
+};
+
 /** Zero border each activation needs: the most any consumer reads outside it. */
 function borders(steps: readonly Step[]): Map<number, [number, number, number, number]> {
   const need = new Map<number, [number, number, number, number]>();
@@ -117,6 +124,8 @@ function borders(steps: readonly Step[]): Map<number, [number, number, number, n
   };
   for (const s of steps) {
     if (s.op === 'winograd') {
+      const over = winogradOverhang(s);
+      req(s.out, 0, 0, over.rows, over.cols);
       const { ty, tx } = winogradTiles(s);
       const [pt, pl] = s.pads as [number, number];
       req(s.in, pt, pl, Math.max(0, (ty - 1) * s.tile.m + s.tile.t - pt - s.in.H), Math.max(0, (tx - 1) * s.tile.m + s.tile.t - pl - s.in.W));
@@ -254,7 +263,7 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
     const psV = ceil4(s.in.C) * CH * 4 + 64;
     const psM = ceil4(s.out.C) * CH * 4 + 64;
     const S = (4 * T2 + T2 + 4 * s.tile.m * s.tile.m + 4) * 16;
-    return { CH, V: T2 * psV, M: T2 * psM, psV, psM, S, tab: CH * 12 };
+    return { CH, V: T2 * psV, M: T2 * psM, psV, psM, S, tab: CH * 8 };
   }
   for (const s of steps) {
     if (s.op !== 'winograd') continue;
@@ -262,6 +271,17 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
     scratchBytes = Math.max(scratchBytes, w.V + w.M + w.S + w.tab + 4 * 64);
   }
   const scratch = scratchBytes ? img.alloc(scratchBytes) : 0;
+
+  /** A zero step clearing everything of a's buffer right of and below its pixels (what whole tiles wrote there). */
+  const zeroOutside = (a: Act): Desc => {
+    const g = geometry(a);
+    const ranges: number[] = [];
+    const right = (g.Wp - g.left - a.W) * g.pix;
+    if (right > 0) for (let y = 0; y < a.H; y++) ranges.push(g.origin + y * g.row + a.W * g.pix, right);
+    const below = (g.Hp - g.top - a.H) * g.row;
+    if (below > 0) ranges.push((g.top + a.H) * g.row, below);
+    return new Desc(5, OP.zero).int(4, addr(a)).int(8, g.img).int(12, img.data(Int32Array.from(ranges), 16)).int(16, ranges.length / 2);
+  };
 
   const epiResidual = (s: Step & { epi: Epilogue }, outAddr: number) => (s.epi.residual ? addr(s.epi.residual) + geometry(s.epi.residual).origin - outAddr : 0);
 
@@ -397,6 +417,13 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   for (const s of steps) {
     descriptors.push((BUILDERS[s.op] as (x: Step) => Desc)(s));
     subs.push(subFor(s));
+    if (s.op === 'winograd') {
+      const over = winogradOverhang(s);
+      if (over.rows > 0 || over.cols > 0) {
+        descriptors.push(zeroOutside(s.out));
+        subs.push(subFor(s));
+      }
+    }
   }
 
   // The output: straight from its activation when it is a compact [n, F] region, else copied to staging.

@@ -30,8 +30,8 @@
         (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $d (i32.load (local.get $p)))
         (block $next
-          (block $op7 (block $op6 (block $op5 (block $op4 (block $op3 (block $op2 (block $op1 (block $op0
-            (br_table $op0 $op1 $op2 $op3 $op4 $op5 $op6 $op7 $next (i32.load (local.get $d))))
+          (block $op8 (block $op7 (block $op6 (block $op5 (block $op4 (block $op3 (block $op2 (block $op1 (block $op0
+            (br_table $op0 $op1 $op2 $op3 $op4 $op5 $op6 $op7 $op8 $next (i32.load (local.get $d))))
             (call $winograd (local.get $d) (local.get $n) (local.get $first)) (br $next))
             (call $conv (local.get $d) (local.get $n) (local.get $first)) (br $next))
             (call $depthwise (local.get $d) (local.get $n) (local.get $first)) (br $next))
@@ -39,7 +39,8 @@
             (call $binary (local.get $d) (local.get $n) (local.get $first)) (br $next))
             (call $unary (local.get $d) (local.get $n) (local.get $first)) (br $next))
             (call $copy (local.get $d) (local.get $n) (local.get $first)) (br $next))
-          (call $softmax (local.get $d) (local.get $n) (local.get $first)))
+            (call $softmax (local.get $d) (local.get $n) (local.get $first)) (br $next))
+          (call $zero (local.get $d) (local.get $n) (local.get $first)))
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $step))))
 
@@ -70,7 +71,8 @@
   ;;   product   M_p[co] = sum over the nonzeros W_p[ci][co] of W_p[ci][co] * V_p[ci]: the
   ;;             zeros of W cost nothing
   ;;   output    A^T M A per group of 4 tiles and 4 channels, transposed back to NHWC, epilogue,
-  ;;             stored only where the tile lies inside the output
+  ;;             stored as whole tiles: the output's buffer has room for the last tiles' overhang,
+  ;;             and a zero step after the layer clears what fell outside the output
   ;;
   ;; Descriptor (byte offsets):
   ;;   4 inBase (the tile grid's origin: input pixel (-padTop, -padLeft) of image 0)
@@ -78,7 +80,7 @@
   ;;  44 outH 48 outW 52 tilesY 56 tilesX 60 T 64 m 68 kind (0 generic matrices, 1 F(4x4,3x3))
   ;;  72 bt (generic B^T) 76 at (generic A^T) 80 wTable (T*T addresses of position matrices)
   ;;  84 bias 88 lo 92 hi 96 alpha 100 resDelta 104 CH 108 V 112 M 116 S (scratch) 120 tab
-  ;;  (CH x (in address, out address, valid rows << 8 | valid columns)) 124 psV 128 psM (bytes
+  ;;  (CH x (in address, out address)) 124 psV 128 psM (bytes
   ;;  between positions of V and M: a row of CH floats per channel, plus 64 bytes, because a
   ;;  power-of-two stride puts all 36 positions of a tile in one cache set) 132 pool (1, or 2: a
   ;;  2x2 stride-2 max pooling fused: the output is pooled, outH/outW its dims, and each output
@@ -90,7 +92,7 @@
     (local $tpi i32) (local $total i32) (local $start i32) (local $nt i32) (local $nv i32) (local $k i32)
     (local $t i32) (local $img i32) (local $rem i32) (local $ty i32) (local $tx i32) (local $m i32)
     (local $tab i32) (local $e i32) (local $g i32) (local $cg i32) (local $p i32) (local $T2 i32) (local $CHB i32)
-    (local $lim i32) (local $rows i32) (local $cols i32) (local $t0 i32) (local $size i32) (local $mo i32)
+    (local $t0 i32) (local $size i32) (local $mo i32)
     (local.set $tpi (i32.mul (i32.load offset=52 (local.get $d)) (i32.load offset=56 (local.get $d))))
     (local.set $total (i32.mul (local.get $n) (local.get $tpi)))
     (local.set $t0 (i32.mul (local.get $first) (local.get $tpi)))
@@ -113,7 +115,7 @@
         (if (i32.gt_u (local.get $nt) (local.get $size))
           (then (local.set $nt (local.get $size))))
         (local.set $nv (i32.shr_u (i32.add (local.get $nt) (i32.const 3)) (i32.const 2)))
-        ;; The tile table; lanes past the last tile repeat it and store nothing.
+        ;; The tile table; lanes past the last tile repeat it (and store its values again).
         (local.set $k (i32.const 0))
         (loop $tiles
           (local.set $t (i32.add (i32.add (local.get $t0) (local.get $start)) (local.get $k)))
@@ -123,7 +125,7 @@
           (local.set $rem (i32.sub (local.get $t) (i32.mul (local.get $img) (local.get $tpi))))
           (local.set $ty (i32.div_u (local.get $rem) (i32.load offset=56 (local.get $d))))
           (local.set $tx (i32.sub (local.get $rem) (i32.mul (local.get $ty) (i32.load offset=56 (local.get $d)))))
-          (local.set $e (i32.add (local.get $tab) (i32.mul (local.get $k) (i32.const 12))))
+          (local.set $e (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3))))
           (i32.store offset=0 (local.get $e)
             (i32.add (i32.add (i32.add (i32.load offset=4 (local.get $d))
               (i32.mul (local.get $img) (i32.load offset=8 (local.get $d))))
@@ -134,13 +136,6 @@
               (i32.mul (local.get $img) (i32.load offset=28 (local.get $d))))
               (i32.mul (i32.mul (local.get $ty) (local.get $mo)) (i32.load offset=32 (local.get $d))))
               (i32.mul (i32.mul (local.get $tx) (local.get $mo)) (i32.load offset=36 (local.get $d)))))
-          (local.set $rows (i32.sub (i32.load offset=44 (local.get $d)) (i32.mul (local.get $ty) (local.get $mo))))
-          (if (i32.gt_s (local.get $rows) (local.get $mo)) (then (local.set $rows (local.get $mo))))
-          (local.set $cols (i32.sub (i32.load offset=48 (local.get $d)) (i32.mul (local.get $tx) (local.get $mo))))
-          (if (i32.gt_s (local.get $cols) (local.get $mo)) (then (local.set $cols (local.get $mo))))
-          (local.set $lim (i32.or (i32.shl (local.get $rows) (i32.const 8)) (local.get $cols)))
-          (if (i32.ge_u (local.get $k) (local.get $nt)) (then (local.set $lim (i32.const 0))))
-          (i32.store offset=8 (local.get $e) (local.get $lim))
           (local.set $k (i32.add (local.get $k) (i32.const 1)))
           (br_if $tiles (i32.lt_u (local.get $k) (i32.shl (local.get $nv) (i32.const 2)))))
 ;; Input transform: channel groups outer, so that the 4 tile groups sharing a cache line of
@@ -192,11 +187,11 @@
     (local.set $cs (i32.shl (local.get $T2) (i32.const 4)))
     (local.set $inRow (i32.load offset=12 (local.get $d)))
     (local.set $inPix (i32.load offset=16 (local.get $d)))
-    (local.set $e (i32.add (i32.load offset=120 (local.get $d)) (i32.mul (local.get $g) (i32.const 48))))
+    (local.set $e (i32.add (i32.load offset=120 (local.get $d)) (i32.shl (local.get $g) (i32.const 5))))
     (local.set $t0 (i32.add (i32.load offset=0 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
-    (local.set $t1 (i32.add (i32.load offset=12 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
-    (local.set $t2 (i32.add (i32.load offset=24 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
-    (local.set $t3 (i32.add (i32.load offset=36 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
+    (local.set $t1 (i32.add (i32.load offset=8 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
+    (local.set $t2 (i32.add (i32.load offset=16 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
+    (local.set $t3 (i32.add (i32.load offset=24 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
     (local.set $s (local.get $SA))
     (local.set $rowOff (i32.const 0))
     (local.set $a (i32.const 0))
@@ -539,17 +534,16 @@
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br_if $rows (i32.lt_u (local.get $k) (local.get $m)))))
 
-  ;; The epilogue of 4 tiles x 4 channels: sc holds y[c][i][j] (m x m vectors of 4 tiles per
+;; The epilogue of 4 tiles x 4 channels: sc holds y[c][i][j] (m x m vectors of 4 tiles per
   ;; channel); each (i, j) is transposed to one vector of 4 channels per tile, then bias,
-  ;; residual, activation, and stored where the tile's pixel (i, j) lies inside the output.
-  ;; With a fused 2x2 max pooling, (i, j) < m/2 and each value is the max of y's 2x2 block.
+  ;; residual, activation, and stored (whole tiles; see $winograd). With a fused 2x2 max
+  ;; pooling, (i, j) < m/2 and each value is the max of y's 2x2 block.
   (func $scatter (param $d i32) (param $g i32) (param $cg i32) (param $sc i32)
-    (local $m i32) (local $cs i32) (local $e i32) (local $i i32) (local $j i32) (local $q i32) (local $off i32) (local $k i32)
-    (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
-    (local $minR i32) (local $minC i32) (local $lim i32) (local $res i32) (local $addr i32)
+    (local $m i32) (local $cs i32) (local $e i32) (local $i i32) (local $j i32) (local $q i32) (local $off i32)
+    (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $res i32)
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
     (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
-    (local $bias v128) (local $lo v128) (local $hi v128) (local $alpha v128) (local $v v128)
+    (local $bias v128) (local $lo v128) (local $hi v128) (local $alpha v128)
     (local $outRow i32) (local $outPix i32) (local $leaky i32) (local $mo i32) (local $pool i32)
     (local.set $outRow (i32.load offset=32 (local.get $d)))
     (local.set $outPix (i32.load offset=36 (local.get $d)))
@@ -558,23 +552,11 @@
     (local.set $pool (i32.eq (i32.load offset=132 (local.get $d)) (i32.const 2)))
     (local.set $mo (i32.shr_u (local.get $m) (local.get $pool)))
     (local.set $cs (i32.shl (i32.mul (local.get $m) (local.get $m)) (i32.const 4)))
-    (local.set $e (i32.add (i32.load offset=120 (local.get $d)) (i32.mul (local.get $g) (i32.const 48))))
+    (local.set $e (i32.add (i32.load offset=120 (local.get $d)) (i32.shl (local.get $g) (i32.const 5))))
     (local.set $o0 (i32.add (i32.load offset=4 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
-    (local.set $o1 (i32.add (i32.load offset=16 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
-    (local.set $o2 (i32.add (i32.load offset=28 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
-    (local.set $o3 (i32.add (i32.load offset=40 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
-    ;; minR, minC over the 4 tiles: pixels inside both are stored by all four.
-    (local.set $minR (i32.const 255))
-    (local.set $minC (i32.const 255))
-    (local.set $k (i32.const 0))
-    (loop $lims
-      (local.set $lim (i32.load offset=8 (i32.add (local.get $e) (i32.mul (local.get $k) (i32.const 12)))))
-      (if (i32.lt_u (i32.shr_u (local.get $lim) (i32.const 8)) (local.get $minR))
-        (then (local.set $minR (i32.shr_u (local.get $lim) (i32.const 8)))))
-      (if (i32.lt_u (i32.and (local.get $lim) (i32.const 255)) (local.get $minC))
-        (then (local.set $minC (i32.and (local.get $lim) (i32.const 255)))))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br_if $lims (i32.lt_u (local.get $k) (i32.const 4))))
+    (local.set $o1 (i32.add (i32.load offset=12 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
+    (local.set $o2 (i32.add (i32.load offset=20 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
+    (local.set $o3 (i32.add (i32.load offset=28 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
     (local.set $bias (v128.load (i32.add (i32.load offset=84 (local.get $d)) (i32.shl (local.get $cg) (i32.const 4)))))
     (local.set $lo (v128.load32_splat offset=88 (local.get $d)))
     (local.set $hi (v128.load32_splat offset=92 (local.get $d)))
@@ -606,35 +588,22 @@
         (local.set $r2 (f32x4.add (local.get $bias) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u1) (local.get $u3))))
         (local.set $r3 (f32x4.add (local.get $bias) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u1) (local.get $u3))))
         (local.set $off (i32.add (i32.mul (local.get $i) (local.get $outRow)) (i32.mul (local.get $j) (local.get $outPix))))
-        (if (i32.and (i32.and (i32.lt_u (local.get $i) (local.get $minR)) (i32.lt_u (local.get $j) (local.get $minC)))
-                     (i32.eqz (i32.or (local.get $res) (local.get $leaky))))
+        (if (local.get $res)
           (then
-            ;; all four tiles hold this pixel, no residual, no leaky slope: the common case
-            (v128.store (i32.add (local.get $o0) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r0) (local.get $lo)) (local.get $hi)))
-            (v128.store (i32.add (local.get $o1) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r1) (local.get $lo)) (local.get $hi)))
-            (v128.store (i32.add (local.get $o2) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r2) (local.get $lo)) (local.get $hi)))
-            (v128.store (i32.add (local.get $o3) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r3) (local.get $lo)) (local.get $hi))))
-          (else
-            ;; tile by tile, through a 4-vector scratch after sc
-            (local.set $q (i32.add (local.get $sc) (i32.shl (local.get $cs) (i32.const 2))))
-            (v128.store offset=0 (local.get $q) (local.get $r0))
-            (v128.store offset=16 (local.get $q) (local.get $r1))
-            (v128.store offset=32 (local.get $q) (local.get $r2))
-            (v128.store offset=48 (local.get $q) (local.get $r3))
-            (local.set $k (i32.const 0))
-            (loop $each
-              (local.set $lim (i32.load offset=8 (i32.add (local.get $e) (i32.mul (local.get $k) (i32.const 12)))))
-              (if (i32.and (i32.lt_u (local.get $i) (i32.shr_u (local.get $lim) (i32.const 8)))
-                           (i32.lt_u (local.get $j) (i32.and (local.get $lim) (i32.const 255))))
-                (then
-                  (local.set $addr (i32.add (i32.add (i32.load offset=4 (i32.add (local.get $e) (i32.mul (local.get $k) (i32.const 12))))
-                    (i32.shl (local.get $cg) (i32.const 4))) (local.get $off)))
-                  (local.set $v (v128.load (i32.add (local.get $q) (i32.shl (local.get $k) (i32.const 4)))))
-                  (if (local.get $res)
-                    (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $addr) (local.get $res)))))))
-                  (v128.store (local.get $addr) (call $act (local.get $v) (local.get $lo) (local.get $hi) (local.get $alpha)))))
-              (local.set $k (i32.add (local.get $k) (i32.const 1)))
-              (br_if $each (i32.lt_u (local.get $k) (i32.const 4))))))
+            (local.set $r0 (f32x4.add (local.get $r0) (v128.load (i32.add (i32.add (local.get $o0) (local.get $off)) (local.get $res)))))
+            (local.set $r1 (f32x4.add (local.get $r1) (v128.load (i32.add (i32.add (local.get $o1) (local.get $off)) (local.get $res)))))
+            (local.set $r2 (f32x4.add (local.get $r2) (v128.load (i32.add (i32.add (local.get $o2) (local.get $off)) (local.get $res)))))
+            (local.set $r3 (f32x4.add (local.get $r3) (v128.load (i32.add (i32.add (local.get $o3) (local.get $off)) (local.get $res)))))))
+        (if (local.get $leaky)
+          (then
+            (local.set $r0 (f32x4.pmax (local.get $r0) (f32x4.mul (local.get $alpha) (local.get $r0))))
+            (local.set $r1 (f32x4.pmax (local.get $r1) (f32x4.mul (local.get $alpha) (local.get $r1))))
+            (local.set $r2 (f32x4.pmax (local.get $r2) (f32x4.mul (local.get $alpha) (local.get $r2))))
+            (local.set $r3 (f32x4.pmax (local.get $r3) (f32x4.mul (local.get $alpha) (local.get $r3))))))
+        (v128.store (i32.add (local.get $o0) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r0) (local.get $lo)) (local.get $hi)))
+        (v128.store (i32.add (local.get $o1) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r1) (local.get $lo)) (local.get $hi)))
+        (v128.store (i32.add (local.get $o2) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r2) (local.get $lo)) (local.get $hi)))
+        (v128.store (i32.add (local.get $o3) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r3) (local.get $lo)) (local.get $hi)))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br_if $colsJ (i32.lt_u (local.get $j) (local.get $mo))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
@@ -1153,6 +1122,28 @@
             (f32.div (f32.load (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2)))) (local.get $sum)))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br $l3)))
+        (local.set $img (i32.add (local.get $img) (i32.const 1)))
+        (br $images))))
+;; =============================================================================================
+  ;; op 8: clears byte ranges of each image (what a Winograd layer's whole tiles wrote outside
+  ;; its output: the zero border its consumers read as padding).
+  ;; Descriptor: 4 base (image 0) 8 imgStride 12 table (pairs i32 offset, length in bytes) 16 count
+  (func $zero (param $d i32) (param $n i32) (param $first i32)
+    (local $img i32) (local $base i32) (local $e i32) (local $end i32)
+    (local.set $end (i32.add (i32.load offset=12 (local.get $d)) (i32.shl (i32.load offset=16 (local.get $d)) (i32.const 3))))
+    (local.set $n (i32.add (local.get $first) (local.get $n)))
+    (local.set $img (local.get $first))
+    (block $allDone
+      (loop $images
+        (br_if $allDone (i32.ge_u (local.get $img) (local.get $n)))
+        (local.set $base (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d)))))
+        (local.set $e (i32.load offset=12 (local.get $d)))
+        (block $done
+          (loop $ranges
+            (br_if $done (i32.ge_u (local.get $e) (local.get $end)))
+            (memory.fill (i32.add (local.get $base) (i32.load (local.get $e))) (i32.const 0) (i32.load offset=4 (local.get $e)))
+            (local.set $e (i32.add (local.get $e) (i32.const 8)))
+            (br $ranges)))
         (local.set $img (i32.add (local.get $img) (i32.const 1)))
         (br $images))))
 )
