@@ -5,7 +5,11 @@
  */
 import { all, byNumber, bytesOf, doubles, fields, floats, str, uint, varints, WireError } from './protobuf.js';
 
-export const BUNDLE_FORMAT_VERSION = 1;
+/**
+ * The format versions this decoder reads: 1, and 2, which adds grouped Winograd layers
+ * (`WinogradLayer.group`, field 11; `cin` is then the input channels per group).
+ */
+export const BUNDLE_FORMAT_VERSIONS = [1, 2] as const;
 
 /** A dense matrix, row-major float64 values (exact transform entries). */
 export interface MatrixData {
@@ -36,6 +40,7 @@ export interface CsrData {
 export interface LayerData {
   readonly name: string;
   readonly weight: string;
+  /** Input channels per group (all of them when group is 1). */
   readonly cin: number;
   readonly cout: number;
   readonly kernel: number;
@@ -44,7 +49,10 @@ export interface LayerData {
   readonly biasName: string;
   readonly bias: Float32Array;
   readonly tile: number;
+  /** W_p: cin x cout, row = input channel within the output channel's group. */
   readonly positions: readonly CsrData[];
+  /** Groups as ONNX Conv's `group`: group k maps input channels [k*cin, (k+1)*cin) to output channels [k*cout/group, (k+1)*cout/group). */
+  readonly group: number;
 }
 
 export interface BundleData {
@@ -82,7 +90,7 @@ function layer(b: Uint8Array): LayerData {
   const m = byNumber(fields(b));
   return {
     name: str(m, 1), weight: str(m, 2), cin: uint(m, 3), cout: uint(m, 4), kernel: uint(m, 5), pads: varints(all(m, 6)),
-    biasName: str(m, 7), bias: floats(all(m, 8)), tile: uint(m, 10), positions: all(m, 9).map((f) => csr(f.bytes)),
+    biasName: str(m, 7), bias: floats(all(m, 8)), tile: uint(m, 10), positions: all(m, 9).map((f) => csr(f.bytes)), group: uint(m, 11) || 1,
   };
 }
 
@@ -107,8 +115,8 @@ export function decodeBundle(bytes: Uint8Array): BundleData {
     if (e instanceof WireError || e instanceof RangeError) throw new BundleFormatError(`not a swprune bundle (${e.message})`);
     throw e;
   }
-  if (data.formatVersion !== BUNDLE_FORMAT_VERSION) {
-    throw new BundleFormatError(`bundle format version ${data.formatVersion}; this reader reads version ${BUNDLE_FORMAT_VERSION}`);
+  if (!(BUNDLE_FORMAT_VERSIONS as readonly number[]).includes(data.formatVersion)) {
+    throw new BundleFormatError(`bundle format version ${data.formatVersion}; this reader reads versions ${BUNDLE_FORMAT_VERSIONS.join(' and ')}`);
   }
   if (data.network.length === 0) throw new BundleFormatError('not a swprune bundle (no network)');
   for (const l of data.layers) checkLayer(l, data.tiles[l.tile]);
@@ -121,6 +129,7 @@ function checkLayer(l: LayerData, t: TileData | undefined): void {
     throw new BundleFormatError(`layer ${l.name} has ${l.positions.length} positions but its tile needs ${t.t * t.t}`);
   }
   if (l.biasName && l.bias.length !== l.cout) throw new BundleFormatError(`layer ${l.name} has ${l.bias.length} bias values for ${l.cout} channels`);
+  if (l.cout % l.group !== 0) throw new BundleFormatError(`layer ${l.name} has ${l.cout} output channels in ${l.group} groups`);
   l.positions.forEach((c, p) => {
     const ok = c.rowPtr.length === l.cin + 1 && c.rowPtr[0] === 0 && c.colIdx.length === c.values.length && c.rowPtr[l.cin] === c.values.length
       && c.rowPtr.every((v, i) => i === 0 || v >= c.rowPtr[i - 1]!) && c.colIdx.every((v) => v >= 0 && v < l.cout);

@@ -50,7 +50,7 @@ function rows(m: MatrixData): number[][] {
   return Array.from({ length: m.rows }, (_, i) => Array.from(m.values.subarray(i * m.cols, (i + 1) * m.cols)));
 }
 
-/** The dense W [Cout, Cin, T, T] (zeros where the CSR has no entry) and the bias of a layer (shapes checked by decodeBundle). */
+/** The dense W [Cout, Cin/group, T, T] (zeros where the CSR has no entry) and the bias of a layer (shapes checked by decodeBundle). */
 function layerParams(layer: LayerData, T: number): Param[] {
   const { cin, cout } = layer;
   const T2 = T * T;

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { encodeBundle } from '../../src/bundle/write.js';
+import type { BundleData, LayerData } from '../../src/bundle/decode.js';
+import { encodeBundle, positionsCsr } from '../../src/bundle/write.js';
 import { mulberry32 } from '../../src/data/rng.js';
 import { compileGraph } from '../../src/exec/compile.js';
 import type { Graph, GraphNode, Param } from '../../src/graph/ir.js';
@@ -9,6 +10,7 @@ import { encodeFreshOnnx, readOnnx } from '../../src/io/onnx/index.js';
 import { loadModel } from '../../src/io/load.js';
 import { selectTargets } from '../../src/prune/targets.js';
 import { toWinogradGraph } from '../../src/prune/to-winograd.js';
+import { getTile } from '../../src/winograd/tiles.js';
 import { loadBundle, loadGraph, loadOnnx } from '../../src/runtime/index.js';
 import { ONNX_FIXTURES, referenceIO, repoPath } from '../helpers/fixtures.js';
 import { runOnnxRuntime } from '../helpers/onnxruntime.js';
@@ -180,5 +182,43 @@ describe('threads, batches, errors', () => {
     await expect(loadBundle(new Uint8Array([1, 2, 3, 4]), {}, 'x.swb')).rejects.toMatchObject({ code: 'E_MODEL', message: expect.stringMatching(/^x\.swb: not a swprune bundle/) });
     const model = await loadOnnx(new Uint8Array(readFileSync(ONNX_FIXTURES.smallCnn)));
     expect(() => model.runSync(new Float32Array(100), 1)).toThrow(/needs n \* 784 input values/);
+  });
+});
+
+describe('grouped Winograd layers (bundle format version 2)', () => {
+  it('a layer of 2 groups gives the bits of the same layer with a block-diagonal W', async () => {
+    const tile = getTile(6, 3);
+    const [C, H, W, G, T2] = [8, 9, 11, 2, 36];
+    const cinG = C / G;
+    const rand = mulberry32(17);
+    // W [Cout, Cin/G, T*T] with ~60% zeros; its block-diagonal [Cout, Cin, T*T] twin.
+    const grouped = Float32Array.from({ length: C * cinG * T2 }, () => (rand() < 0.6 ? 0 : rand() * 2 - 1));
+    const full = new Float32Array(C * C * T2);
+    for (let co = 0; co < C; co++) for (let ci = 0; ci < cinG; ci++) for (let p = 0; p < T2; p++) {
+      full[(co * C + Math.floor(co / (C / G)) * cinG + ci) * T2 + p] = grouped[(co * cinG + ci) * T2 + p]!;
+    }
+    const bias = Float32Array.from({ length: C }, () => rand() - 0.5);
+    const run = async (w: Float32Array, cin: number, group: number) => {
+      const layer: LayerData = {
+        name: 'conv', weight: 'w', cin, cout: C, kernel: 3, pads: [1, 1, 1, 1], biasName: 'b', bias, tile: 0, group,
+        positions: positionsCsr(w, C, cin, T2).map((c) => ({ rows: c.rows, cols: c.cols, rowPtr: Int32Array.from(c.rowPtr), colIdx: Int32Array.from(c.colIdx), values: Float32Array.from(c.values) })),
+      };
+      const matrix = (a: readonly (readonly number[])[]) => ({ rows: a.length, cols: a[0]!.length, values: Float64Array.from(a.flat()) });
+      const bundle: BundleData = {
+        formatVersion: group > 1 ? 2 : 1, producer: 'test', sourceSha256: new Uint8Array(32), network: new Uint8Array(0), layers: [layer],
+        tiles: [{ name: tile.name, t: 6, m: 4, r: 3, at: matrix(tile.AT), g: matrix(tile.G), bt: matrix(tile.BT) }],
+      };
+      const graph: Graph = {
+        inputs: [{ name: 'x', dims: [null, C, H, W], layout: 'NCHW' }], outputs: [{ name: 'y', dims: [null, C, H, W] }], opset: 13, params: new Map(),
+        nodes: [{ name: 'conv', op: 'WinogradConv', domain: 'ai.swprune', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { tile: 6, m: 4, kernel: 3, pads: [1, 1, 1, 1], group } }],
+      };
+      const model = await loadGraph(graph, bundle);
+      const x = Float32Array.from({ length: 3 * C * H * W }, (_, i) => Math.sin(i));
+      return model.runSync(x, 3);
+    };
+    const a = await run(grouped, cinG, G);
+    const b = await run(full, C, 1);
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
+    expect(maxAbs(a)).toBeGreaterThan(0.1);
   });
 });

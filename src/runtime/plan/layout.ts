@@ -297,14 +297,14 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       const T = s.tile.t;
       const { CH, V, M, S, psV, psM } = winogradScratch(s);
       const rowBytes = CH * 4;
-      const positions = s.layer.positions.map((w) => img.data(positionMatrix(w, go.cp, rowBytes, s.scale).bytes, 16));
+      const positions = s.layer.positions.map((w) => img.data(positionMatrix(w, go.cp, rowBytes, s.scale, s.layer.group).bytes, 16));
       const outBase = addr(s.out) + go.origin;
       const at64 = (x: number) => Math.ceil(x / 64) * 64;
       const v = at64(scratch);
       const m = at64(v + V);
       const sc = at64(m + M);
       const tab = at64(sc + S);
-      summary.push(`${s.node}: sparse Winograd ${s.tile.name} ${s.in.C}->${s.out.C} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, p) => n + p.values.length, 0)} nonzeros, chunk ${CH}${isLavinF4(s.tile) ? '' : ', generic transforms'}${s.pool ? ', 2x2 max pool fused' : ''}`);
+      summary.push(`${s.node}: sparse Winograd ${s.tile.name} ${s.in.C}->${s.out.C}${s.layer.group > 1 ? ` (${s.layer.group} groups)` : ''} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, p) => n + p.values.length, 0)} nonzeros, chunk ${CH}${isLavinF4(s.tile) ? '' : ', generic transforms'}${s.pool ? ', 2x2 max pool fused' : ''}`);
       return new Desc(34, OP.winograd)
         .int(4, addr(s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix).int(8, gi.img).int(12, gi.row).int(16, gi.pix).int(20, gi.cp)
         .int(24, outBase).int(28, go.img).int(32, go.row).int(36, go.pix).int(40, go.cp).int(44, s.out.H).int(48, s.out.W)

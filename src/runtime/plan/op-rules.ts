@@ -60,13 +60,13 @@ function perChannel(c: Const, x: Act): Float32Array | undefined {
 const out0 = (n: GraphNode) => n.outputs[0]!;
 
 /** Folds a node whose inputs are all constants, or says it cannot. */
-function foldOr(fold: (cs: Const[]) => Const, otherwise?: OpRule): OpRule {
+function foldOr(fold: (cs: Const[], n: GraphNode) => Const, otherwise?: OpRule): OpRule {
   return (n, ctx) => {
     const cs = n.inputs.map((_, i) => ctx.constOf(n, i));
     if (n.inputs.every((name, i) => !name || cs[i])) {
       let c: Const;
       try {
-        c = fold(cs as Const[]);
+        c = fold(cs as Const[], n);
       } catch (e) {
         throw unsupported(n, `constant folding failed (${(e as Error).message})`);
       }
@@ -184,7 +184,7 @@ const winogradConv: OpRule = (n, ctx) => {
   const layer = ctx.bundle?.layers.find((l) => l.name === n.name);
   if (!layer) throw unsupported(n, 'a WinogradConv node without its layer in the bundle');
   const tile = ctx.bundle!.tiles[layer.tile]!;
-  if (layer.cin !== x.C) throw unsupported(n, `a Winograd layer for ${layer.cin} input channels on ${x.C}`);
+  if (layer.cin * layer.group !== x.C) throw unsupported(n, `a Winograd layer for ${layer.cin * layer.group} input channels on ${x.C}`);
   const pads = nums(n, 'pads', layer.pads);
   const out = ctx.newAct(out0(n), 4, layer.cout, x.H + pads[0]! + pads[2]! - layer.kernel + 1, x.W + pads[1]! + pads[3]! - layer.kernel + 1);
   ctx.push({ op: 'winograd', node: n.name, in: x, out, layer, tile, pads, epi: { ...noEpilogue(), ...(layer.biasName ? { bias: layer.bias.slice() } : {}) } });
@@ -379,7 +379,7 @@ const softmax: OpRule = (n, ctx) => {
   ctx.set(out0(n), out);
 };
 
-const concat: OpRule = foldOr((cs) => K.concat(cs, 0), (n, ctx) => {
+const concat: OpRule = foldOr((cs, n) => K.concat(cs, num(n, 'axis', 0)), (n, ctx) => {
   const axis = num(n, 'axis', 1);
   const xs = n.inputs.map((_, i) => ctx.act(n, i));
   const first = xs[0]!;

@@ -40,14 +40,17 @@ export function transformMatrix(m: MatrixData): KernelMatrix {
 
 /**
  * Position p's product matrix: W_p^T with one row per (padded) output channel, entries
- * (byte offset of V_p's row ci = ci * rowBytes, W_p[ci][co] * scale[co]), by input channel.
+ * (byte offset of V_p's row of the input channel, W_p[ci][co] * scale[co]), by input channel.
+ * Grouped layers: row ci of W_p is input channel ci of co's group, g * cin + ci.
  */
-export function positionMatrix(w: CsrData, coutp: number, rowBytes: number, scale?: Float32Array): KernelMatrix {
+export function positionMatrix(w: CsrData, coutp: number, rowBytes: number, scale?: Float32Array, group = 1): KernelMatrix {
   const rows: [number, number][][] = Array.from({ length: coutp }, () => []);
+  const coutG = w.cols / group;
   for (let ci = 0; ci < w.rows; ci++) {
     for (let e = w.rowPtr[ci]!; e < w.rowPtr[ci + 1]!; e++) {
       const co = w.colIdx[e]!;
-      rows[co]!.push([ci * rowBytes, scale ? Math.fround(w.values[e]! * scale[co]!) : w.values[e]!]);
+      const channel = Math.floor(co / coutG) * w.rows + ci;
+      rows[co]!.push([channel * rowBytes, scale ? Math.fround(w.values[e]! * scale[co]!) : w.values[e]!]);
     }
   }
   return kernelMatrix(rows);
