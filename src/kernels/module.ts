@@ -14,6 +14,12 @@ export interface KernelExports {
   conv2d(y: number, x: number, w: number, bias: number, zero: number, scratch: number, geo: number, p0: number, p1: number, relu: number): void;
   conv2d_filter_grad(dw: number, x: number, dy: number, zero: number, scratch: number, geo: number, p0: number, p1: number, cin4: number, cout8: number): void;
   add_to(dst: number, src: number, count: number): void;
+  copy_rows(dst: number, src: number, bytes: number, n0: number, n1: number, n2: number, s0: number, s1: number, s2: number, d0: number, d1: number, d2: number): void;
+  fill(dst: number, count: number, value: number): void;
+  channel_op(dst: number, src: number, v: number, rows: number, cols: number, op: number): void;
+  channel_norm(dst: number, src: number, mean: number, a: number, b: number, rows: number, cols: number): void;
+  col_sums(dst: number, src: number, rows: number, cols: number, divisor: number, scratch: number): void;
+  maxpool_grad(dx: number, x: number, dy: number, geo: number): void;
 }
 
 export type KernelName = keyof KernelExports;

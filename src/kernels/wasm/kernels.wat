@@ -476,4 +476,281 @@
         (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
         (local.set $src (i32.add (local.get $src) (i32.const 4)))
         (br $one))))
+
+  ;; ---- Memory-bound kernels (one thread, run in place on any memory, e.g. tfjs's heap) ----
+
+  ;; Strided copy of rows: for i < n0, j < n1, k < n2 copy `bytes` bytes
+  ;;   from src + i*s0 + j*s1 + k*s2  to  dst + i*d0 + j*d1 + k*d2
+  ;; (a slice or a padding of a tensor of rank <= 4 whose last axis is copied whole).
+  (func (export "copy_rows") (param $dst i32) (param $src i32) (param $bytes i32)
+    (param $n0 i32) (param $n1 i32) (param $n2 i32) (param $s0 i32) (param $s1 i32) (param $s2 i32)
+    (param $d0 i32) (param $d1 i32) (param $d2 i32)
+    (local $i i32) (local $j i32) (local $k i32) (local $si i32) (local $di i32) (local $sj i32) (local $dj i32)
+    (local.set $i (i32.const 0))
+    (block $doneI
+      (loop $li
+        (br_if $doneI (i32.ge_s (local.get $i) (local.get $n0)))
+        (local.set $si (i32.add (local.get $src) (i32.mul (local.get $i) (local.get $s0))))
+        (local.set $di (i32.add (local.get $dst) (i32.mul (local.get $i) (local.get $d0))))
+        (local.set $j (i32.const 0))
+        (block $doneJ
+          (loop $lj
+            (br_if $doneJ (i32.ge_s (local.get $j) (local.get $n1)))
+            (local.set $sj (i32.add (local.get $si) (i32.mul (local.get $j) (local.get $s1))))
+            (local.set $dj (i32.add (local.get $di) (i32.mul (local.get $j) (local.get $d1))))
+            (local.set $k (i32.const 0))
+            (block $doneK
+              (loop $lk
+                (br_if $doneK (i32.ge_s (local.get $k) (local.get $n2)))
+                (memory.copy (local.get $dj) (local.get $sj) (local.get $bytes))
+                (local.set $sj (i32.add (local.get $sj) (local.get $s2)))
+                (local.set $dj (i32.add (local.get $dj) (local.get $d2)))
+                (local.set $k (i32.add (local.get $k) (i32.const 1)))
+                (br $lk)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $lj)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $li))))
+
+  ;; dst[i] = value for i < count.
+  (func (export "fill") (param $dst i32) (param $count i32) (param $value f32)
+    (local $end i32) (local $end4 i32) (local $v v128)
+    (local.set $v (f32x4.splat (local.get $value)))
+    (local.set $end (i32.add (local.get $dst) (i32.shl (local.get $count) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $dst) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $done4
+      (loop $vec
+        (br_if $done4 (i32.ge_u (local.get $dst) (local.get $end4)))
+        (v128.store (local.get $dst) (local.get $v))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+        (br $vec)))
+    (block $done
+      (loop $one
+        (br_if $done (i32.ge_u (local.get $dst) (local.get $end)))
+        (f32.store (local.get $dst) (local.get $value))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (br $one))))
+
+  ;; A per-channel binary operation, channels the last axis (rows x cols, v: cols floats):
+  ;;   op 0: src + v   1: src - v   2: src * v   3: src / v   4: v - src   5: v / src
+  (func (export "channel_op") (param $dst i32) (param $src i32) (param $v i32) (param $rows i32) (param $cols i32) (param $op i32)
+    (local $r i32) (local $c i32) (local $c4 i32) (local $pv i32) (local $a v128) (local $b v128) (local $x f32) (local $y f32)
+    (local.set $c4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $r (i32.const 0))
+    (block $doneR
+      (loop $lr
+        (br_if $doneR (i32.ge_s (local.get $r) (local.get $rows)))
+        (local.set $pv (local.get $v))
+        (local.set $c (i32.const 0))
+        (block $done4
+          (loop $l4
+            (br_if $done4 (i32.ge_s (local.get $c) (local.get $c4)))
+            (local.set $a (v128.load (local.get $src)))
+            (local.set $b (v128.load (local.get $pv)))
+            (v128.store (local.get $dst)
+              (block $res (result v128)
+                (block $o5 (block $o4 (block $o3 (block $o2 (block $o1 (block $o0
+                  (br_table $o0 $o1 $o2 $o3 $o4 $o5 $o0 (local.get $op)))
+                  (br $res (f32x4.add (local.get $a) (local.get $b))))
+                  (br $res (f32x4.sub (local.get $a) (local.get $b))))
+                  (br $res (f32x4.mul (local.get $a) (local.get $b))))
+                  (br $res (f32x4.div (local.get $a) (local.get $b))))
+                  (br $res (f32x4.sub (local.get $b) (local.get $a))))
+                (f32x4.div (local.get $b) (local.get $a))))
+            (local.set $src (i32.add (local.get $src) (i32.const 16)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (local.set $pv (i32.add (local.get $pv) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $l4)))
+        (block $done1
+          (loop $l1
+            (br_if $done1 (i32.ge_s (local.get $c) (local.get $cols)))
+            (local.set $x (f32.load (local.get $src)))
+            (local.set $y (f32.load (local.get $pv)))
+            (f32.store (local.get $dst)
+              (block $res1 (result f32)
+                (block $p5 (block $p4 (block $p3 (block $p2 (block $p1 (block $p0
+                  (br_table $p0 $p1 $p2 $p3 $p4 $p5 $p0 (local.get $op)))
+                  (br $res1 (f32.add (local.get $x) (local.get $y))))
+                  (br $res1 (f32.sub (local.get $x) (local.get $y))))
+                  (br $res1 (f32.mul (local.get $x) (local.get $y))))
+                  (br $res1 (f32.div (local.get $x) (local.get $y))))
+                  (br $res1 (f32.sub (local.get $y) (local.get $x))))
+                (f32.div (local.get $y) (local.get $x))))
+            (local.set $src (i32.add (local.get $src) (i32.const 4)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+            (local.set $pv (i32.add (local.get $pv) (i32.const 4)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $l1)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $lr))))
+
+  ;; Batch normalisation with per-channel constants (channels the last axis):
+  ;;   dst[r, c] = (src[r, c] - mean[c]) * a[c] + b[c]      a = scale / sqrt(var + eps), b = offset
+  (func (export "channel_norm") (param $dst i32) (param $src i32) (param $mean i32) (param $a i32) (param $b i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $c4 i32) (local $o i32)
+    (local.set $c4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $r (i32.const 0))
+    (block $doneR
+      (loop $lr
+        (br_if $doneR (i32.ge_s (local.get $r) (local.get $rows)))
+        (local.set $c (i32.const 0))
+        (block $done4
+          (loop $l4
+            (br_if $done4 (i32.ge_s (local.get $c) (local.get $c4)))
+            (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+            (v128.store (local.get $dst)
+              (f32x4.add
+                (f32x4.mul (f32x4.sub (v128.load (local.get $src)) (v128.load (i32.add (local.get $mean) (local.get $o))))
+                  (v128.load (i32.add (local.get $a) (local.get $o))))
+                (v128.load (i32.add (local.get $b) (local.get $o)))))
+            (local.set $src (i32.add (local.get $src) (i32.const 16)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $l4)))
+        (block $done1
+          (loop $l1
+            (br_if $done1 (i32.ge_s (local.get $c) (local.get $cols)))
+            (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+            (f32.store (local.get $dst)
+              (f32.add
+                (f32.mul (f32.sub (f32.load (local.get $src)) (f32.load (i32.add (local.get $mean) (local.get $o))))
+                  (f32.load (i32.add (local.get $a) (local.get $o))))
+                (f32.load (i32.add (local.get $b) (local.get $o)))))
+            (local.set $src (i32.add (local.get $src) (i32.const 4)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $l1)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $lr))))
+
+  ;; Column sums of a rows x cols matrix, divided by `divisor` (1 for a sum, rows for a mean):
+  ;; dst[c] = (sum over r of src[r, c]) / divisor. Rows are summed in blocks of 256 whose partial
+  ;; sums are then added, which keeps float32 rounding small for long columns. scratch: 4*cols bytes.
+  (func (export "col_sums") (param $dst i32) (param $src i32) (param $rows i32) (param $cols i32) (param $divisor f32) (param $scratch i32)
+    (local $r0 i32) (local $r1 i32) (local $r i32) (local $c i32) (local $c4 i32) (local $stride i32) (local $p i32) (local $acc v128) (local $s f32)
+    (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $c4 (i32.and (local.get $cols) (i32.const -4)))
+    (memory.fill (local.get $dst) (i32.const 0) (local.get $stride))
+    (local.set $r0 (i32.const 0))
+    (block $doneBlocks
+      (loop $blocks
+        (br_if $doneBlocks (i32.ge_s (local.get $r0) (local.get $rows)))
+        (local.set $r1 (i32.add (local.get $r0) (i32.const 256)))
+        (if (i32.gt_s (local.get $r1) (local.get $rows)) (then (local.set $r1 (local.get $rows))))
+        (local.set $c (i32.const 0))
+        (block $done4
+          (loop $l4
+            (br_if $done4 (i32.ge_s (local.get $c) (local.get $c4)))
+            (local.set $acc (v128.const i32x4 0 0 0 0))
+            (local.set $p (i32.add (local.get $src) (i32.add (i32.mul (local.get $r0) (local.get $stride)) (i32.shl (local.get $c) (i32.const 2)))))
+            (local.set $r (local.get $r0))
+            (loop $lr
+              (local.set $acc (f32x4.add (local.get $acc) (v128.load (local.get $p))))
+              (local.set $p (i32.add (local.get $p) (local.get $stride)))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br_if $lr (i32.lt_s (local.get $r) (local.get $r1))))
+            (local.set $p (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))))
+            (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (local.get $acc)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $l4)))
+        (block $done1
+          (loop $l1
+            (br_if $done1 (i32.ge_s (local.get $c) (local.get $cols)))
+            (local.set $s (f32.const 0))
+            (local.set $p (i32.add (local.get $src) (i32.add (i32.mul (local.get $r0) (local.get $stride)) (i32.shl (local.get $c) (i32.const 2)))))
+            (local.set $r (local.get $r0))
+            (loop $lr1
+              (local.set $s (f32.add (local.get $s) (f32.load (local.get $p))))
+              (local.set $p (i32.add (local.get $p) (local.get $stride)))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br_if $lr1 (i32.lt_s (local.get $r) (local.get $r1))))
+            (local.set $p (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (local.get $s)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $l1)))
+        (local.set $r0 (local.get $r1))
+        (br $blocks)))
+    (if (f32.ne (local.get $divisor) (f32.const 1))
+      (then
+        (local.set $c (i32.const 0))
+        (block $doneD
+          (loop $ld
+            (br_if $doneD (i32.ge_s (local.get $c) (local.get $cols)))
+            (local.set $p (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))))
+            (f32.store (local.get $p) (f32.div (f32.load (local.get $p)) (local.get $divisor)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $ld))))))
+
+  ;; The gradient of a max pool (NHWC): dx = 0, then every window's dy goes to the window's first
+  ;; maximal pixel in row-major order, padding excluded (tfjs's cpu backend's rule). geo points at
+  ;; 12 int32: H W C OH OW KH KW sh sw pt pl N.
+  (func (export "maxpool_grad") (param $dx i32) (param $x i32) (param $dy i32) (param $geo i32)
+    (local $H i32) (local $W i32) (local $C i32) (local $OH i32) (local $OW i32) (local $KH i32) (local $KW i32)
+    (local $sh i32) (local $sw i32) (local $pt i32) (local $pl i32) (local $N i32)
+    (local $n i32) (local $oh i32) (local $ow i32) (local $c i32) (local $kh i32) (local $kw i32) (local $ih i32) (local $iw i32)
+    (local $best f32) (local $at i32) (local $v f32) (local $off i32) (local $pdy i32) (local $base i32)
+    (local.set $H (i32.load offset=0 (local.get $geo)))
+    (local.set $W (i32.load offset=4 (local.get $geo)))
+    (local.set $C (i32.load offset=8 (local.get $geo)))
+    (local.set $OH (i32.load offset=12 (local.get $geo)))
+    (local.set $OW (i32.load offset=16 (local.get $geo)))
+    (local.set $KH (i32.load offset=20 (local.get $geo)))
+    (local.set $KW (i32.load offset=24 (local.get $geo)))
+    (local.set $sh (i32.load offset=28 (local.get $geo)))
+    (local.set $sw (i32.load offset=32 (local.get $geo)))
+    (local.set $pt (i32.load offset=36 (local.get $geo)))
+    (local.set $pl (i32.load offset=40 (local.get $geo)))
+    (local.set $N (i32.load offset=44 (local.get $geo)))
+    (memory.fill (local.get $dx) (i32.const 0)
+      (i32.shl (i32.mul (i32.mul (i32.mul (local.get $N) (local.get $H)) (local.get $W)) (local.get $C)) (i32.const 2)))
+    (local.set $pdy (local.get $dy))
+    (local.set $n (i32.const 0))
+    (block $doneN (loop $ln
+      (br_if $doneN (i32.ge_s (local.get $n) (local.get $N)))
+      (local.set $base (i32.mul (i32.mul (local.get $n) (local.get $H)) (local.get $W)))
+      (local.set $oh (i32.const 0))
+      (block $doneOH (loop $loh
+        (br_if $doneOH (i32.ge_s (local.get $oh) (local.get $OH)))
+        (local.set $ow (i32.const 0))
+        (block $doneOW (loop $low
+          (br_if $doneOW (i32.ge_s (local.get $ow) (local.get $OW)))
+          (local.set $c (i32.const 0))
+          (block $doneC (loop $lc
+            (br_if $doneC (i32.ge_s (local.get $c) (local.get $C)))
+            (local.set $best (f32.const -inf))
+            (local.set $at (i32.const -1))
+            (local.set $kh (i32.const 0))
+            (block $doneKH (loop $lkh
+              (br_if $doneKH (i32.ge_s (local.get $kh) (local.get $KH)))
+              (local.set $ih (i32.add (i32.sub (i32.mul (local.get $oh) (local.get $sh)) (local.get $pt)) (local.get $kh)))
+              (if (i32.lt_u (local.get $ih) (local.get $H))
+                (then
+                  (local.set $kw (i32.const 0))
+                  (block $doneKW (loop $lkw
+                    (br_if $doneKW (i32.ge_s (local.get $kw) (local.get $KW)))
+                    (local.set $iw (i32.add (i32.sub (i32.mul (local.get $ow) (local.get $sw)) (local.get $pl)) (local.get $kw)))
+                    (if (i32.lt_u (local.get $iw) (local.get $W))
+                      (then
+                        (local.set $off (i32.shl (i32.add (i32.mul (i32.add (i32.add (local.get $base) (i32.mul (local.get $ih) (local.get $W))) (local.get $iw)) (local.get $C)) (local.get $c)) (i32.const 2)))
+                        (local.set $v (f32.load (i32.add (local.get $x) (local.get $off))))
+                        (if (i32.or (i32.lt_s (local.get $at) (i32.const 0)) (f32.gt (local.get $v) (local.get $best)))
+                          (then (local.set $best (local.get $v)) (local.set $at (local.get $off))))))
+                    (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
+                    (br $lkw)))))
+              (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+              (br $lkh)))
+            (if (i32.ge_s (local.get $at) (i32.const 0))
+              (then
+                (local.set $off (i32.add (local.get $dx) (local.get $at)))
+                (f32.store (local.get $off) (f32.add (f32.load (local.get $off)) (f32.load (local.get $pdy))))))
+            (local.set $pdy (i32.add (local.get $pdy) (i32.const 4)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $lc)))
+          (local.set $ow (i32.add (local.get $ow) (i32.const 1)))
+          (br $low)))
+        (local.set $oh (i32.add (local.get $oh) (i32.const 1)))
+        (br $loh)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $ln))))
 )

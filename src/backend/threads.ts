@@ -1,0 +1,51 @@
+/**
+ * The threads swprune's own kernels use on the wasm backend (src/kernels/): one WorkerPool per
+ * process, started on first use. The wasm backend's own thread pool does not start in Node, so
+ * these kernels are where the second core comes from.
+ *
+ *   setThreads(n)   threads for the kernels from now on (default: the cores available)
+ *   kernelPool()    the pool (started, or restarted with the new count, on first use)
+ *
+ * Results do not depend on the thread count beyond float rounding (src/kernels/index.ts).
+ */
+import { availableParallelism } from 'node:os';
+import { WorkerPool } from '../kernels/pool.js';
+
+let wanted: number | undefined;
+let pool: WorkerPool | undefined;
+
+/** The cores this process may use (Node's availableParallelism). */
+export const defaultThreads = (): number => Math.max(1, availableParallelism());
+
+/**
+ * Sets the number of threads swprune's kernels use (the caller's thread included); undefined
+ * means the cores available. Returns the count in effect. The pool restarts with the new count
+ * when it is next used.
+ */
+export function setThreads(n?: number): number {
+  if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new RangeError(`threads must be a positive integer, got ${n}`);
+  wanted = n;
+  const count = threadCount();
+  if (pool && pool.threads !== count) {
+    pool.dispose();
+    pool = undefined;
+  }
+  return count;
+}
+
+/** The thread count in effect. */
+export function threadCount(): number {
+  return wanted ?? defaultThreads();
+}
+
+/** The kernels' worker pool (started on first use). */
+export function kernelPool(): WorkerPool {
+  pool ??= new WorkerPool({ threads: threadCount() });
+  return pool;
+}
+
+/** Stops the pool's worker threads (they do not keep the process alive; this frees them early). */
+export function disposeKernelPool(): void {
+  pool?.dispose();
+  pool = undefined;
+}
