@@ -3,7 +3,8 @@
  * process, started on first use. The wasm backend's own thread pool does not start in Node, so
  * these kernels are where the second core comes from.
  *
- *   setThreads(n)   threads for the kernels from now on (default: the cores available)
+ *   setThreads(n)   threads for the kernels from now on (default: the environment variable
+ *                   SWPRUNE_THREADS when set, else the cores available)
  *   kernelPool()    the pool (started, or restarted with the new count, on first use)
  *
  * Results do not depend on the thread count beyond float rounding (src/kernels/index.ts).
@@ -14,8 +15,11 @@ import { WorkerPool } from '../kernels/pool.js';
 let wanted: number | undefined;
 let pool: WorkerPool | undefined;
 
-/** The cores this process may use (Node's availableParallelism). */
-export const defaultThreads = (): number => Math.max(1, availableParallelism());
+/** SWPRUNE_THREADS when it is a positive integer, else the cores this process may use (Node's availableParallelism). */
+export function defaultThreads(): number {
+  const env = Number(process.env.SWPRUNE_THREADS);
+  return Number.isInteger(env) && env >= 1 ? env : Math.max(1, availableParallelism());
+}
 
 /**
  * Sets the number of threads swprune's kernels use (the caller's thread included); undefined
