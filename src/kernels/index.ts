@@ -16,4 +16,5 @@ export { Heap } from './heap.js';
 export { SerialRunner, splitRange, type KernelRunner } from './runner.js';
 export { gemm, gemmPacked, matmul, packB, packedSize, type GemmArgs, type MatrixOperand } from './gemm.js';
 export { conv2d, conv2dPacked, conv2dFilterGrad, conv2dInputGrad, type ConvGeometry } from './conv2d.js';
+export { winogradForward, winogradBackward, type WinogradGeometry } from './winograd.js';
 export { instantiateKernels, kernelsSupported, type KernelExports } from './module.js';

@@ -24,6 +24,7 @@ import type { WinogradTile } from '../winograd/tiles.js';
 import { winogradConstants, type WinogradConstants } from './winograd-constants.js';
 import { planWinograd, type WinogradPad, type WinogradPlan } from './winograd-plan.js';
 import { extractTiles, overlapAddTiles, tileOutput, untile } from './winograd-tiling.js';
+import { fusedWinogradConv2d, hasFusedWinograd } from './winograd-fused.js';
 
 export interface WinogradConv2dOptions {
   /** 'same' and 'valid' as in tf.conv2d (stride 1), or explicit [top, bottom, left, right]. */
@@ -94,6 +95,14 @@ export function winogradConv2d(
 ): tf.Tensor4D {
   const plan = planWinograd(x.shape, tile, w.shape[2], opts.pad);
   checkWeight(w, tile, plan.cin);
+  if (hasFusedWinograd()) {
+    // Two backend kernels instead of this composite (swprune's wasm backend, winograd-fused.ts).
+    const y = fusedWinogradConv2d(x, w, tile, [plan.top, plan.bottom, plan.left, plan.right]);
+    if (!opts.bias) return y;
+    const out = tf.add(y, opts.bias) as tf.Tensor4D;
+    y.dispose();
+    return out;
+  }
   const k = winogradConstants(tile);
   const conv = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, wi, save] = args as [tf.Tensor4D, tf.Tensor3D, tf.GradSaveFunc];

@@ -12,6 +12,8 @@
  *            data; tfjs clones every tensor a gradient saves); Slice, PadV2, Tile, Sum and Mean
  *            over leading axes, per-channel Add/Sub/Multiply/RealDiv, FusedBatchNorm: one pass
  *            of swprune's WebAssembly in place on the heap
+ *   fused    SwpruneWinogradConv and SwpruneWinogradConvGrad (src/winograd-op/winograd-fused.ts):
+ *            the Winograd layer's forward and backward pass as one kernel each, threaded
  * and the gradient of Mean (mean-gradient.ts; tfjs-core's builds ones(x.shape) in JavaScript).
  * Composite kernels are built from ops wasm runs natively, inside tf.tidy.
  */
@@ -24,6 +26,7 @@ import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dBackpropInputConfig } from './depthwise-backprop-input.js';
 import { identityConfig } from './identity.js';
+import { winogradBackwardConfig, winogradForwardConfig } from './winograd.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { oneHotConfig } from './one-hot.js';
 import { makeConv2dConfig, makeFusedConv2dConfig } from './pool-conv.js';
@@ -34,8 +37,8 @@ import { makeTileConfig } from './tile.js';
 import { registerMeanGradient } from './mean-gradient.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
-/** Why a kernel is registered: wasm lacks it, wasm's is wrong, or wasm's is much slower. */
-export type KernelReason = 'missing' | 'wrong' | 'slow';
+/** Why a kernel is registered: wasm lacks it, wasm's is wrong, wasm's is much slower, or it fuses many ops into one. */
+export type KernelReason = 'missing' | 'wrong' | 'slow' | 'fused';
 
 export interface WasmKernel {
   kernelName: string;
@@ -69,6 +72,8 @@ export const WASM_KERNELS: readonly WasmKernel[] = [
   fixed(oneHotConfig, 'wrong'),
   fixed(conv2dBackpropInputConfig, 'slow'),
   fixed(identityConfig, 'slow'),
+  fixed(winogradForwardConfig, 'fused'),
+  fixed(winogradBackwardConfig, 'fused'),
   wrapper(tf.Conv2D, makeConv2dConfig),
   wrapper(tf.FusedConv2D, makeFusedConv2dConfig),
   wrapper(tf.Tile, makeTileConfig),

@@ -55,6 +55,8 @@ describe('registerWasmKernels', () => {
       'Slice:slow',
       'Sub:slow',
       'Sum:slow',
+      'SwpruneWinogradConv:fused',
+      'SwpruneWinogradConvGrad:fused',
       'Tile:slow',
       'UnsortedSegmentSum:missing',
     ]);
