@@ -42,8 +42,14 @@ export const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) 
  * SharedArrayBuffer measured ~2x slower in Node 20 than byte (or float64) views.
  */
 function copyBytes(from: ArrayBufferLike, fromOffset: number, to: ArrayBufferLike, toOffset: number, bytes: number): void {
+  const t0 = performance.now();
   new Uint8Array(to, toOffset, bytes).set(new Uint8Array(from, fromOffset, bytes));
+  copyStats.ms += performance.now() - t0;
+  copyStats.bytes += bytes;
 }
+
+/** Time and bytes spent copying between tfjs's heap and the kernel pool's memory (read by npm run bench:profile). */
+export const copyStats = { ms: 0, bytes: 0 };
 
 /** Copies a float32 tensor into `heap` (a new region); its byte offset there. */
 export function copyIn(backend: WasmBackend, t: tf.TensorInfo, heap: Heap): number {

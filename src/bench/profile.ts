@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
 import { setThreads } from '../backend/threads.js';
+import { copyStats } from '../backend/wasm-heap.js';
 import { loadDataset } from '../data/dataset.js';
 import { Split } from '../data/split.js';
 import { compileGraph } from '../exec/compile.js';
@@ -143,6 +144,8 @@ export interface ProfileResult {
   examplesPerSecond: number;
   /** ms per step by phase, and the part of each phase outside kernels. */
   phases: Record<Phase, { ms: number; outsideKernelsMs: number }>;
+  /** Copies between tfjs's heap and the kernel pool's memory (inside the kernels' times): ms and MB per step. */
+  copies: { ms: number; megabytes: number };
   /** ms per step and calls per step by kernel (self time), largest first. */
   kernels: KernelTime[];
   /** The same for kernels the engine called, with the kernels they called inside (inclusive time). */
@@ -199,6 +202,7 @@ async function main(): Promise<void> {
   const batches = split.batches({ batchSize: o.batch, shuffle: true, seed: 1, epoch: 0, augment: split.augmentable });
   while (step <= o.steps) {
     timers.recording = step > 0;
+    if (step === 1) Object.assign(copyStats, { ms: 0, bytes: 0 });
     const t0 = performance.now();
     let it = timePhase('batch', () => batches.next());
     if (it.done) throw new Error(`the split has fewer than ${o.steps + 1} batches of ${o.batch}`);
@@ -245,6 +249,7 @@ async function main(): Promise<void> {
     steps: o.steps,
     examplesPerSecond: (o.batch * o.steps) / (wall / 1000),
     phases: Object.fromEntries(PHASES.map((p) => [p, { ms: phaseMs[p] / o.steps, outsideKernelsMs: (phaseMs[p] - kernelsIn(p)) / o.steps }])) as ProfileResult['phases'],
+    copies: { ms: copyStats.ms / o.steps, megabytes: copyStats.bytes / o.steps / 2 ** 20 },
     kernels: perStep(timers.self, o.steps),
     topKernels: perStep(timers.top, o.steps),
   };
@@ -255,6 +260,8 @@ async function main(): Promise<void> {
     '| phase | ms/step | share | outside kernels ms |',
     '| --- | ---: | ---: | ---: |',
     ...PHASES.map((p) => `| ${p} | ${result.phases[p].ms.toFixed(1)} | ${((100 * result.phases[p].ms) / stepMs).toFixed(1)}% | ${result.phases[p].outsideKernelsMs.toFixed(1)} |`),
+    '',
+    `Copies between tfjs's heap and the kernel pool (inside kernel times): ${result.copies.ms.toFixed(1)} ms/step, ${result.copies.megabytes.toFixed(0)} MB/step.`,
     '',
     'Kernels the engine called (inclusive of the kernels they call):',
     '',
