@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../backend/select.js';
 import { setThreads } from '../backend/threads.js';
-import { Split } from '../data/split.js';
+import { MemorySplit } from '../data/split.js';
 import { evaluate } from '../eval/evaluate.js';
 import { compileGraph, imageInputShape } from '../exec/compile.js';
 import { loadModel } from '../io/load.js';
@@ -61,10 +61,10 @@ async function main(): Promise<void> {
     await selectBackend('wasm');
     const images = Uint8Array.from({ length: pixels }, (_, i) => (i * 2654435761) >>> 24);
     const labels = Uint8Array.from({ length: o.batch }, (_, i) => i % 10);
-    const split = new Split(images, labels, { height: H, width: W, channels: C }, new Array(C).fill(0.5), new Array(C).fill(0.25), false);
+    const split = new MemorySplit(images, labels, { height: H, width: W, channels: C }, new Array(C).fill(0.5), new Array(C).fill(0.25), false);
     const model = compileGraph(graph);
     result = await throughput(o.batch, o.seconds, async () => {
-      evaluate(model, split, { batchSize: o.batch });
+      await evaluate(model, split, { batchSize: o.batch });
     });
     model.dispose();
   } else {

@@ -26,7 +26,9 @@ import { selectBackend, type BackendChoice } from '../backend/select.js';
 import { setThreads } from '../backend/threads.js';
 import { copyStats } from '../backend/wasm-heap.js';
 import { loadDataset } from '../data/dataset.js';
-import { Split } from '../data/split.js';
+import { MemorySplit, type DataSplit } from '../data/split.js';
+import { batchTensors } from '../eval/evaluate.js';
+import { MaskHooks } from '../train/masking.js';
 import { compileGraph } from '../exec/compile.js';
 import type { Graph } from '../graph/ir.js';
 import { loadModel } from '../io/load.js';
@@ -113,9 +115,10 @@ function add(m: Map<string, { ms: number; calls: number }>, key: string, ms: num
   m.set(key, e);
 }
 
-function modelGraph(o: Options): { graph: Graph; split: Split } {
+function modelGraph(o: Options): { graph: Graph; split: DataSplit; augment: boolean } {
   let graph: Graph;
-  let split: Split;
+  let split: DataSplit;
+  let augment = false;
   if (o.net === 'fashion-vgg') {
     graph = loadModel(path.join(root, 'models/fashion-vgg.onnx')).graph;
     split = loadDataset({ kind: 'fashion-mnist', dir: path.join(root, 'models/data/fashion-mnist') }).train;
@@ -126,9 +129,10 @@ function modelGraph(o: Options): { graph: Graph; split: Split } {
     const images = new Uint8Array(n * h * w * c);
     for (let i = 0; i < images.length; i++) images[i] = (i * 2654435761) >>> 24;
     const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);
-    split = new Split(images, labels, { height: h, width: w, channels: c }, [0.5, 0.5, 0.5], [0.25, 0.25, 0.25], true);
+    split = new MemorySplit(images, labels, { height: h, width: w, channels: c }, [0.5, 0.5, 0.5], [0.25, 0.25, 0.25], true);
+    augment = true;
   }
-  return { graph, split };
+  return { graph, split, augment };
 }
 
 export interface KernelTime { phase: Phase; kernel: string; ms: number; calls: number }
@@ -177,7 +181,7 @@ async function main(): Promise<void> {
   const timers = new KernelTimers();
   timers.shapes = o.shapes;
   timers.install(info.name);
-  const { graph: g0, split } = modelGraph(o);
+  const { graph: g0, split, augment } = modelGraph(o);
   const targets = selectTargets(g0, { tile: 6 });
   const graph = o.form === 'winograd' ? toWinogradGraph(g0, targets) : g0;
   const model = compileGraph(graph);
@@ -185,7 +189,8 @@ async function main(): Promise<void> {
     ? winogradPruner(winogradTargets(graph), { importance: true, norm: 'none', power: 1 })
     : spatialPruner(targets, 'layer');
   const { masks } = pruner.prune(graph, 0.5);
-  const optimizer = new Optimizer({ kind: 'sgd', momentum: 0.9, weightDecay: 5e-4 }, model.trainable, pruner.hooks(graph, masks));
+  const maskHooks = new MaskHooks(model, pruner, masks);
+  const optimizer = new Optimizer({ kind: 'sgd', momentum: 0.9, weightDecay: 5e-4 }, model.trainable, maskHooks.hooks);
   const vars = [...model.trainable.values()];
   const byVarName = new Map([...model.trainable].map(([param, v]) => [v.name, param]));
   const phaseMs = Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>;
@@ -199,14 +204,17 @@ async function main(): Promise<void> {
 
   let step = 0;
   let wall = 0;
-  const batches = split.batches({ batchSize: o.batch, shuffle: true, seed: 1, epoch: 0, augment: split.augmentable });
+  const batches = split.batches({ batchSize: o.batch, shuffle: true, seed: 1, epoch: 0, augment })[Symbol.asyncIterator]();
   while (step <= o.steps) {
     timers.recording = step > 0;
     if (step === 1) Object.assign(copyStats, { ms: 0, bytes: 0 });
     const t0 = performance.now();
-    let it = timePhase('batch', () => batches.next());
+    timers.phase = 'batch';
+    const tb = performance.now();
+    const it = await batches.next();
     if (it.done) throw new Error(`the split has fewer than ${o.steps + 1} batches of ${o.batch}`);
-    const batch = it.value;
+    const batch = { ...batchTensors(it.value), size: it.value.size };
+    if (timers.recording) phaseMs.batch += performance.now() - tb;
     if (o.mode === 'eval') {
       const logits = timePhase('forward', () => model.forward(batch.x));
       timePhase('readback', () => logits.dataSync());
@@ -235,7 +243,6 @@ async function main(): Promise<void> {
     tf.dispose([value, batch.x, batch.y, ...Object.values(grads)]);
     if (timers.recording) wall += performance.now() - t0;
     step++;
-    it = { done: false, value: batch };
   }
 
   const kernelsIn = (p: Phase) => [...timers.self].filter(([k]) => k.startsWith(`${p}\t`)).reduce((s, [, e]) => s + e.ms, 0);
@@ -278,6 +285,7 @@ async function main(): Promise<void> {
   }
   model.dispose();
   optimizer.dispose();
+  maskHooks.dispose();
 }
 
 main().then(
