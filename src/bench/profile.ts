@@ -19,6 +19,7 @@
  *            allocation of tensor handles, JS of the ops). --shapes keys kernels by input shapes.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -138,6 +139,8 @@ function modelGraph(o: Options): { graph: Graph; split: DataSplit; augment: bool
 export interface KernelTime { phase: Phase; kernel: string; ms: number; calls: number }
 
 export interface ProfileResult {
+  /** Load average (1, 5, 15 minutes) when the profile started: others' work on a shared machine slows every figure. */
+  loadAverage: number[];
   net: string;
   form: string;
   mode: string;
@@ -175,6 +178,7 @@ function kernelTable(rows: readonly KernelTime[], stepMs: number): string[] {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
+  const loadAverage = os.loadavg();
   tf.env().set('PROD', true);
   const info = await selectBackend(o.backend);
   const threads = setThreads(o.threads);
@@ -247,6 +251,7 @@ async function main(): Promise<void> {
 
   const kernelsIn = (p: Phase) => [...timers.self].filter(([k]) => k.startsWith(`${p}\t`)).reduce((s, [, e]) => s + e.ms, 0);
   const result: ProfileResult = {
+    loadAverage,
     net: o.net,
     form: o.form,
     mode: o.mode,

@@ -6,8 +6,10 @@
  * 1. Training throughput: `swprune spatial` and `swprune winograd` (one stage to 50%, one epoch
  *    on the first examples of the committed slice, 64 test images) on the bundled model, per backend that starts
  *    here (tensorflow where tfjs-node is installed, wasm, cpu), read from each command's --json.
- * 2. The Winograd op against tf.conv2d (dist/bench/winograd-op.js).
- * 3. Sparse-bundle inference against dense conv2d and dense Winograd (dist/bench/sparse.js).
+ * 2. swprune against PyTorch CPU (training) and onnxruntime-node (evaluation) on the same model
+ *    files, the bundled model and a VGG-nagadomi-shaped net (dist/bench/anchors.js).
+ * 3. The Winograd op against tf.conv2d (dist/bench/winograd-op.js).
+ * 4. Sparse-bundle inference against dense conv2d and dense Winograd (dist/bench/sparse.js).
  *
  * Each part runs in its own process (one backend per process, as users run it). The JSON
  * describes the machine, including the load average before and after: figures measured while
@@ -95,6 +97,8 @@ function main(): void {
       training.push(f);
     }
   }
+  const anchors = subBench('anchors.js', path.join(tmp, 'anchors.json'), o.quick ? ['--quick'] : []) as
+    { nets: Record<string, { ratios: Record<string, Record<string, number | null>> }> } | null;
   const reps = o.quick ? ['--reps', '1'] : [];
   const winogradOp = subBench('winograd-op.js', path.join(tmp, 'winograd-op.json'), [...reps, ...(o.quick ? ['--batch', '4'] : [])]) as
     { rows: { name: string; forwardMs: number | null; forwardBackwardMs: number | null }[] } | null;
@@ -113,11 +117,12 @@ function main(): void {
       return [`T=${T}`, { forward: ratio(conv?.forwardMs, w?.forwardMs), forwardBackward: ratio(conv?.forwardBackwardMs, w?.forwardBackwardMs) }];
     })),
     sparseOverConv2d: Object.fromEntries((sparse?.results ?? []).map((r) => [`${r.layer.H}x${r.layer.W}x${r.layer.cin} ${r.tile} ${Math.round(100 * r.sparsity)}%`, r.speedup.vsConv2d])),
+    anchors: Object.fromEntries(Object.entries(anchors?.nets ?? {}).map(([net, a]) => [net, a.ratios])),
   };
   const json = {
     machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
     quick: o.quick, seconds: (Date.now() - started) / 1000,
-    training, winogradOp, sparse, ratios,
+    training, anchors, winogradOp, sparse, ratios,
   };
   fs.mkdirSync(path.dirname(path.resolve(root, o.out)), { recursive: true });
   const out = path.resolve(root, o.out);
@@ -130,6 +135,7 @@ function main(): void {
     ...Object.keys(ratios.training).map((b) => `| ${b} | ${ex(b, 'spatial')?.toFixed(1) ?? '-'} | ${ex(b, 'winograd')?.toFixed(1) ?? '-'} | ${ratios.training[b]!.winogradOverSpatial?.toFixed(2) ?? '-'} |`),
     '', `Winograd op vs tf.conv2d (conv2d time / op time): ${JSON.stringify(ratios.winogradOpOverConv2d)}`,
     `sparse bundle layer vs tf.conv2d: ${Object.entries(ratios.sparseOverConv2d).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}`,
+    `against PyTorch / onnxruntime (swprune / anchor, by thread count): ${JSON.stringify(ratios.anchors)}`,
     `wrote ${o.out}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
