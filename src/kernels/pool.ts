@@ -14,7 +14,7 @@ import { Heap } from './heap.js';
 import { instantiateKernels, kernelModule, type KernelExports, type KernelName } from './module.js';
 import { SCRATCH_BYTES, type KernelRunner } from './runner.js';
 
-const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'pack_b', 'conv2d', 'conv2d_filter_grad', 'add_to', 'copy_rows', 'fill', 'channel_op', 'channel_norm', 'col_sums', 'maxpool_grad', 'winograd_forward', 'winograd_backward'];
+const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'pack_b', 'conv2d', 'conv2d_filter_grad', 'add_to', 'copy_rows', 'fill', 'channel_op', 'channel_norm', 'col_sums', 'maxpool_grad', 'channel_dot', 'winograd_forward', 'winograd_backward'];
 const ARGS = 32;
 const CONTROL_INTS = 16;
 const STOP = -1;

@@ -682,6 +682,63 @@
             (local.set $c (i32.add (local.get $c) (i32.const 1)))
             (br $ld))))))
 
+  ;; Per-channel sums of a * (b - mean) over the rows of rows x cols matrices (channels the last
+  ;; axis): dst[c] = sum over r of a[r, c] * (b[r, c] - mean[c]); the batch-norm gradient's
+  ;; reduction. Rows in blocks of 256 summed separately, as col_sums.
+  (func (export "channel_dot") (param $dst i32) (param $a i32) (param $b i32) (param $mean i32) (param $rows i32) (param $cols i32)
+    (local $r0 i32) (local $r1 i32) (local $r i32) (local $c i32) (local $c4 i32) (local $stride i32) (local $pa i32) (local $pb i32) (local $p i32)
+    (local $acc v128) (local $m v128) (local $s f32) (local $ms f32)
+    (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $c4 (i32.and (local.get $cols) (i32.const -4)))
+    (memory.fill (local.get $dst) (i32.const 0) (local.get $stride))
+    (local.set $r0 (i32.const 0))
+    (block $doneBlocks
+      (loop $blocks
+        (br_if $doneBlocks (i32.ge_s (local.get $r0) (local.get $rows)))
+        (local.set $r1 (i32.add (local.get $r0) (i32.const 256)))
+        (if (i32.gt_s (local.get $r1) (local.get $rows)) (then (local.set $r1 (local.get $rows))))
+        (local.set $c (i32.const 0))
+        (block $done4
+          (loop $l4
+            (br_if $done4 (i32.ge_s (local.get $c) (local.get $c4)))
+            (local.set $acc (v128.const i32x4 0 0 0 0))
+            (local.set $m (v128.load (i32.add (local.get $mean) (i32.shl (local.get $c) (i32.const 2)))))
+            (local.set $p (i32.add (i32.mul (local.get $r0) (local.get $stride)) (i32.shl (local.get $c) (i32.const 2))))
+            (local.set $pa (i32.add (local.get $a) (local.get $p)))
+            (local.set $pb (i32.add (local.get $b) (local.get $p)))
+            (local.set $r (local.get $r0))
+            (loop $lr
+              (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $pa)) (f32x4.sub (v128.load (local.get $pb)) (local.get $m)))))
+              (local.set $pa (i32.add (local.get $pa) (local.get $stride)))
+              (local.set $pb (i32.add (local.get $pb) (local.get $stride)))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br_if $lr (i32.lt_s (local.get $r) (local.get $r1))))
+            (local.set $p (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))))
+            (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (local.get $acc)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $l4)))
+        (block $done1
+          (loop $l1
+            (br_if $done1 (i32.ge_s (local.get $c) (local.get $cols)))
+            (local.set $s (f32.const 0))
+            (local.set $ms (f32.load (i32.add (local.get $mean) (i32.shl (local.get $c) (i32.const 2)))))
+            (local.set $p (i32.add (i32.mul (local.get $r0) (local.get $stride)) (i32.shl (local.get $c) (i32.const 2))))
+            (local.set $pa (i32.add (local.get $a) (local.get $p)))
+            (local.set $pb (i32.add (local.get $b) (local.get $p)))
+            (local.set $r (local.get $r0))
+            (loop $lr1
+              (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $pa)) (f32.sub (f32.load (local.get $pb)) (local.get $ms)))))
+              (local.set $pa (i32.add (local.get $pa) (local.get $stride)))
+              (local.set $pb (i32.add (local.get $pb) (local.get $stride)))
+              (local.set $r (i32.add (local.get $r) (i32.const 1)))
+              (br_if $lr1 (i32.lt_s (local.get $r) (local.get $r1))))
+            (local.set $p (i32.add (local.get $dst) (i32.shl (local.get $c) (i32.const 2))))
+            (f32.store (local.get $p) (f32.add (f32.load (local.get $p)) (local.get $s)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $l1)))
+        (local.set $r0 (local.get $r1))
+        (br $blocks))))
+
   ;; The gradient of a max pool (NHWC): dx = 0, then every window's dy goes to the window's first
   ;; maximal pixel in row-major order, padding excluded (tfjs's cpu backend's rule). geo points at
   ;; 12 int32: H W C OH OW KH KW sh sw pt pl N.

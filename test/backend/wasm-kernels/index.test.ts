@@ -55,6 +55,7 @@ describe('registerWasmKernels', () => {
       'Slice:slow',
       'Sub:slow',
       'Sum:slow',
+      'SwpruneChannelDot:fused',
       'SwpruneWinogradConv:fused',
       'SwpruneWinogradConvGrad:fused',
       'Tile:slow',
