@@ -126,7 +126,7 @@ function modelGraph(o: Options): { graph: Graph; split: DataSplit; augment: bool
   } else {
     graph = buildNet(VGG_NAGADOMI);
     const [c, h, w] = VGG_NAGADOMI.input;
-    const n = Math.max(o.batch * 2, 256);
+    const n = o.batch * (o.steps + 1);
     const images = new Uint8Array(n * h * w * c);
     for (let i = 0; i < images.length; i++) images[i] = (i * 2654435761) >>> 24;
     const labels = Uint8Array.from({ length: n }, (_, i) => i % 10);

@@ -7,8 +7,8 @@
  *            DepthwiseConv2dNativeBackpropInput, UnsortedSegmentSum (gather's gradient)
  *   wrong    MaxPoolGrad (loses the gradient of windows whose values are all <= 0),
  *            OneHot (garbage for dtype float32)
- *   slow     Conv2D, FusedConv2D, Conv2DBackpropInput, Conv2DBackpropFilter: swprune's kernel
- *            library (src/kernels/) on both cores; Identity and same-dtype Cast (wasm copies the
+ *   slow     Conv2D, FusedConv2D, Conv2DBackpropInput, Conv2DBackpropFilter, BatchMatMul:
+ *            swprune's kernel library (src/kernels/) on both cores; Identity and same-dtype Cast (wasm copies the
  *            data; tfjs clones every tensor a gradient saves); Slice, PadV2, Tile, Sum and Mean
  *            over leading axes, per-channel Add/Sub/Multiply/RealDiv, FusedBatchNorm: one pass
  *            of swprune's WebAssembly in place on the heap
@@ -32,6 +32,7 @@ import { winogradBackwardConfig, winogradForwardConfig } from './winograd.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { oneHotConfig } from './one-hot.js';
 import { makeConv2dConfig, makeFusedConv2dConfig } from './pool-conv.js';
+import { makeBatchMatMulConfig } from './batch-mat-mul.js';
 import { makeCastConfig, makeChannelOpConfig, makeFusedBatchNormConfig } from './channel-ops.js';
 import { makePadConfig, makeSliceConfig } from './copy-box.js';
 import { makeMeanConfig, makeSumConfig } from './reduce-leading.js';
@@ -80,6 +81,7 @@ export const WASM_KERNELS: readonly WasmKernel[] = [
   fixed(channelDotConfig, 'fused'),
   wrapper(tf.Conv2D, makeConv2dConfig),
   wrapper(tf.FusedConv2D, makeFusedConv2dConfig),
+  wrapper(tf.BatchMatMul, makeBatchMatMulConfig),
   wrapper(tf.Tile, makeTileConfig),
   wrapper(tf.Slice, makeSliceConfig),
   wrapper(tf.PadV2, makePadConfig),

@@ -37,6 +37,7 @@ describe('registerWasmKernels', () => {
   it('names the kernels and why each is there', () => {
     expect(WASM_KERNELS.map(({ kernelName, reason }) => `${kernelName}:${reason}`).sort()).toEqual([
       'Add:slow',
+      'BatchMatMul:slow',
       'Cast:slow',
       'Conv2D:slow',
       'Conv2DBackpropFilter:missing',
