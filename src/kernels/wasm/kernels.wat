@@ -740,13 +740,14 @@
         (br $blocks))))
 
   ;; The gradient of a max pool (NHWC): dx = 0, then every window's dy goes to the window's first
-  ;; maximal pixel in row-major order, padding excluded (tfjs's cpu backend's rule). geo points at
-  ;; 12 int32: H W C OH OW KH KW sh sw pt pl N.
+  ;; maximal pixel in row-major order, padding excluded (tfjs's cpu backend's rule); 4 channels at
+  ;; a time, the rest one by one. geo points at 12 int32: H W C OH OW KH KW sh sw pt pl N.
   (func (export "maxpool_grad") (param $dx i32) (param $x i32) (param $dy i32) (param $geo i32)
     (local $H i32) (local $W i32) (local $C i32) (local $OH i32) (local $OW i32) (local $KH i32) (local $KW i32)
     (local $sh i32) (local $sw i32) (local $pt i32) (local $pl i32) (local $N i32)
     (local $n i32) (local $oh i32) (local $ow i32) (local $c i32) (local $kh i32) (local $kw i32) (local $ih i32) (local $iw i32)
     (local $best f32) (local $at i32) (local $v f32) (local $off i32) (local $pdy i32) (local $base i32)
+    (local $C4 i32) (local $found i32) (local $vv v128) (local $bestv v128) (local $atv v128) (local $mask v128) (local $g v128) (local $q i32)
     (local.set $H (i32.load offset=0 (local.get $geo)))
     (local.set $W (i32.load offset=4 (local.get $geo)))
     (local.set $C (i32.load offset=8 (local.get $geo)))
@@ -759,6 +760,7 @@
     (local.set $pt (i32.load offset=36 (local.get $geo)))
     (local.set $pl (i32.load offset=40 (local.get $geo)))
     (local.set $N (i32.load offset=44 (local.get $geo)))
+    (local.set $C4 (i32.and (local.get $C) (i32.const -4)))
     (memory.fill (local.get $dx) (i32.const 0)
       (i32.shl (i32.mul (i32.mul (i32.mul (local.get $N) (local.get $H)) (local.get $W)) (local.get $C)) (i32.const 2)))
     (local.set $pdy (local.get $dy))
@@ -773,6 +775,51 @@
         (block $doneOW (loop $low
           (br_if $doneOW (i32.ge_s (local.get $ow) (local.get $OW)))
           (local.set $c (i32.const 0))
+          ;; 4 channels at a time: the first maximal tap per lane (strictly greater replaces)
+          (block $doneC4 (loop $lc4
+            (br_if $doneC4 (i32.ge_s (local.get $c) (local.get $C4)))
+            (local.set $found (i32.const 0))
+            (local.set $kh (i32.const 0))
+            (block $doneKH4 (loop $lkh4
+              (br_if $doneKH4 (i32.ge_s (local.get $kh) (local.get $KH)))
+              (local.set $ih (i32.add (i32.sub (i32.mul (local.get $oh) (local.get $sh)) (local.get $pt)) (local.get $kh)))
+              (if (i32.lt_u (local.get $ih) (local.get $H))
+                (then
+                  (local.set $kw (i32.const 0))
+                  (block $doneKW4 (loop $lkw4
+                    (br_if $doneKW4 (i32.ge_s (local.get $kw) (local.get $KW)))
+                    (local.set $iw (i32.add (i32.sub (i32.mul (local.get $ow) (local.get $sw)) (local.get $pl)) (local.get $kw)))
+                    (if (i32.lt_u (local.get $iw) (local.get $W))
+                      (then
+                        (local.set $off (i32.shl (i32.add (i32.mul (i32.add (i32.add (local.get $base) (i32.mul (local.get $ih) (local.get $W))) (local.get $iw)) (local.get $C)) (local.get $c)) (i32.const 2)))
+                        (local.set $vv (v128.load (i32.add (local.get $x) (local.get $off))))
+                        (if (local.get $found)
+                          (then
+                            (local.set $mask (f32x4.gt (local.get $vv) (local.get $bestv)))
+                            (local.set $bestv (v128.bitselect (local.get $vv) (local.get $bestv) (local.get $mask)))
+                            (local.set $atv (v128.bitselect (i32x4.splat (local.get $off)) (local.get $atv) (local.get $mask))))
+                          (else
+                            (local.set $bestv (local.get $vv))
+                            (local.set $atv (i32x4.splat (local.get $off)))
+                            (local.set $found (i32.const 1))))))
+                    (local.set $kw (i32.add (local.get $kw) (i32.const 1)))
+                    (br $lkw4)))))
+              (local.set $kh (i32.add (local.get $kh) (i32.const 1)))
+              (br $lkh4)))
+            (if (local.get $found)
+              (then
+                (local.set $g (v128.load (local.get $pdy)))
+                (local.set $q (i32.add (local.get $dx) (i32x4.extract_lane 0 (local.get $atv))))
+                (f32.store offset=0 (local.get $q) (f32.add (f32.load offset=0 (local.get $q)) (f32x4.extract_lane 0 (local.get $g))))
+                (local.set $q (i32.add (local.get $dx) (i32x4.extract_lane 1 (local.get $atv))))
+                (f32.store offset=4 (local.get $q) (f32.add (f32.load offset=4 (local.get $q)) (f32x4.extract_lane 1 (local.get $g))))
+                (local.set $q (i32.add (local.get $dx) (i32x4.extract_lane 2 (local.get $atv))))
+                (f32.store offset=8 (local.get $q) (f32.add (f32.load offset=8 (local.get $q)) (f32x4.extract_lane 2 (local.get $g))))
+                (local.set $q (i32.add (local.get $dx) (i32x4.extract_lane 3 (local.get $atv))))
+                (f32.store offset=12 (local.get $q) (f32.add (f32.load offset=12 (local.get $q)) (f32x4.extract_lane 3 (local.get $g))))))
+            (local.set $pdy (i32.add (local.get $pdy) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $lc4)))
           (block $doneC (loop $lc
             (br_if $doneC (i32.ge_s (local.get $c) (local.get $C)))
             (local.set $best (f32.const -inf))
