@@ -53,3 +53,22 @@ export function disposeKernelPool(): void {
   pool?.dispose();
   pool = undefined;
 }
+
+/**
+ * How swprune's kernels compute 3x3 stride-1 convolutions: 'auto' (default) through Winograd
+ * F(4x4,3x3) where that measured faster than direct summation (16 or more channels in and out;
+ * input gradients from 32), 'direct' always by direct summation. Both give the convolution up to
+ * float32 rounding; F(4x4,3x3)'s rounding error is ~7x direct summation's (~5e-6 of the largest
+ * output, docs/winograd.md). The environment variable SWPRUNE_CONV=direct sets 'direct'.
+ */
+export type ConvAlgorithm = 'auto' | 'direct';
+
+let convAlgorithm: ConvAlgorithm | undefined;
+
+export function setConvAlgorithm(a?: ConvAlgorithm): void {
+  convAlgorithm = a;
+}
+
+export function getConvAlgorithm(): ConvAlgorithm {
+  return convAlgorithm ?? (process.env.SWPRUNE_CONV === 'direct' ? 'direct' : 'auto');
+}

@@ -16,5 +16,6 @@ export { Heap } from './heap.js';
 export { SerialRunner, splitRange, type KernelRunner } from './runner.js';
 export { gemm, gemmPacked, matmul, packB, packedSize, type GemmArgs, type MatrixOperand } from './gemm.js';
 export { conv2d, conv2dPacked, conv2dFilterGrad, conv2dInputGrad, type ConvGeometry } from './conv2d.js';
-export { winogradForward, winogradBackward, type WinogradGeometry } from './winograd.js';
+export { winogradForward, winogradBackward, winogradWeightGrad, type WinogradGeometry } from './winograd.js';
+export { conv3x3Winograd, conv3x3WinogradFilterGrad, conv3x3WinogradInputGrad, winogradApplies } from './conv-winograd.js';
 export { instantiateKernels, kernelsSupported, type KernelExports } from './module.js';

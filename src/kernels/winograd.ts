@@ -144,6 +144,15 @@ export function winogradForward(runner: KernelRunner, g: WinogradGeometry, x: nu
  * winogradForward(x, w). All byte offsets in runner.heap.
  */
 export function winogradBackward(runner: KernelRunner, g: WinogradGeometry, x: number, dy: number, w: number, dx: number, dw: number): void {
+  backward(runner, g, x, dy, w, dx, dw);
+}
+
+/** dw [T*T, cin, cout] (overwritten) alone: winogradBackward without the input gradient. */
+export function winogradWeightGrad(runner: KernelRunner, g: WinogradGeometry, x: number, dy: number, dw: number): void {
+  backward(runner, g, x, dy, undefined, undefined, dw);
+}
+
+function backward(runner: KernelRunner, g: WinogradGeometry, x: number, dy: number, w: number | undefined, dx: number | undefined, dw: number): void {
   check(g);
   const heap = runner.heap;
   const mark = heap.mark();
@@ -152,8 +161,11 @@ export function winogradBackward(runner: KernelRunner, g: WinogradGeometry, x: n
     const [cin4, cout4] = [round4(g.cin), round4(g.cout)];
     const prm = putParams(runner, g);
     const wtps = packedSize(g.cout, g.cin);
-    const packedT = heap.alloc(T2 * wtps);
-    for (let q = 0; q < T2; q++) packB(runner, packedT + 4 * q * wtps, { ptr: w + 4 * q * g.cin * g.cout, trans: true }, g.cout, g.cin);
+    let packedT = 0;
+    if (w !== undefined) {
+      packedT = heap.alloc(T2 * wtps);
+      for (let q = 0; q < T2; q++) packB(runner, packedT + 4 * q * wtps, { ptr: w + 4 * q * g.cin * g.cout, trans: true }, g.cout, g.cin);
+    }
     const P = tiles(g);
     // Whole images per thread: their tiles' input-gradient contributions never overlap another thread's.
     const threads = Math.min(runner.threads, g.N);
@@ -163,13 +175,13 @@ export function winogradBackward(runner: KernelRunner, g: WinogradGeometry, x: n
     const partials = heap.zeros(threads * part);
     const V = heap.alloc(threads * T2 * chunk * cin4);
     const dM = heap.alloc(threads * T2 * chunk * cout4);
-    const dV = heap.alloc(threads * T2 * chunk * cin4);
+    const dV = w === undefined ? 0 : heap.alloc(threads * T2 * chunk * cin4);
     runner.parallel('winograd_backward', (t) => {
       if (t >= threads) return null;
       const [n0, n1] = splitRange(g.N, threads, t, 1);
       if (n1 <= n0) return null;
-      const at = (base: number, per: number) => base + 4 * t * T2 * chunk * per;
-      return [prm, x, dy, packedT, 4 * wtps, dx, partials + 4 * t * part, at(V, cin4), at(dM, cout4), at(dV, cin4), n0 * perImage, n1 * perImage, chunk, runner.scratch(t)];
+      const at = (base: number, per: number) => (base ? base + 4 * t * T2 * chunk * per : 0);
+      return [prm, x, dy, packedT, 4 * wtps, dx ?? 0, partials + 4 * t * part, at(V, cin4), at(dM, cout4), at(dV, cin4), n0 * perImage, n1 * perImage, chunk, runner.scratch(t)];
     });
     for (let t = 1; t < threads; t++) runner.kernels.add_to(partials, partials + 4 * t * part, part);
     heap.f32.copyWithin(dw >> 2, partials >> 2, (partials >> 2) + part);

@@ -1,5 +1,6 @@
 /**
- * Convolutions on swprune's kernel library (src/kernels/conv2d.ts) with both cores: Conv2D,
+ * Convolutions on swprune's kernel library (src/kernels/conv2d.ts, and conv-winograd.ts for 3x3
+ * stride-1 layers with enough channels, see useWinograd) with both cores: Conv2D,
  * FusedConv2D (bias and ReLU fused into the store), Conv2DBackpropFilter and, at stride 1,
  * Conv2DBackpropInput. Operands are copied from tfjs's wasm heap into the kernel pool's shared
  * memory and the result back into a new backend tensor; the copies cost a few percent of a
@@ -10,8 +11,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2d, conv2dFilterGrad, conv2dInputGrad, type ConvGeometry } from '../../kernels/conv2d.js';
-import { kernelPool } from '../threads.js';
+import { conv3x3Winograd, conv3x3WinogradFilterGrad, conv3x3WinogradInputGrad, winogradApplies } from '../../kernels/conv-winograd.js';
+import { getConvAlgorithm, kernelPool } from '../threads.js';
 import { asWasm, copyIn, copyOut, sizeOf } from '../wasm-heap.js';
+
+/**
+ * Where 3x3 stride-1 convolutions go through Winograd F(4x4,3x3) (getConvAlgorithm 'auto'):
+ * measured faster than the direct kernels with 16 or more channels in and out (forward, filter
+ * gradient) and with 32 or more input channels for the input gradient (a convolution producing
+ * the input's channels); npm run bench:profile shows both.
+ */
+const useWinograd = (g: ConvGeometry, minChannels: { cin: number; cout: number }) =>
+  getConvAlgorithm() === 'auto' && winogradApplies(g) && g.cin >= minChannels.cin && g.cout >= minChannels.cout;
 
 function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   return {
@@ -51,7 +62,8 @@ export function poolConv2d(args: Parameters<tf.KernelFunc>[0], fused?: { bias?: 
     const pw = copyIn(backend, filter, pool.heap);
     const pb = fused?.bias ? copyIn(backend, fused.bias, pool.heap) : undefined;
     const py = pool.heap.alloc(sizeOf(info.outShape));
-    conv2d(pool, g, px, pw, py, { bias: pb, relu: fused?.relu });
+    if (!fused?.relu && useWinograd(g, { cin: 16, cout: 16 })) conv3x3Winograd(pool, g, px, pw, py, pb);
+    else conv2d(pool, g, px, pw, py, { bias: pb, relu: fused?.relu });
     return copyOut(backend, pool.heap, py, info.outShape);
   });
 }
@@ -67,7 +79,9 @@ export function poolConv2dFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.Ten
     const px = copyIn(backend, x, pool.heap);
     const pdy = copyIn(backend, dy, pool.heap);
     const pdw = pool.heap.alloc(sizeOf(filterShape));
-    conv2dFilterGrad(pool, geometry(info), px, pdy, pdw);
+    const g = geometry(info);
+    if (useWinograd(g, { cin: 16, cout: 16 })) conv3x3WinogradFilterGrad(pool, g, px, pdy, pdw);
+    else conv2dFilterGrad(pool, g, px, pdy, pdw);
     return copyOut(backend, pool.heap, pdw, [...filterShape]);
   });
 }
@@ -84,7 +98,9 @@ export function poolConv2dInputGrad(args: Parameters<tf.KernelFunc>[0]): tf.Tens
     const pdy = copyIn(backend, dy, pool.heap);
     const pw = copyIn(backend, filter, pool.heap);
     const pdx = pool.heap.alloc(sizeOf(inputShape));
-    conv2dInputGrad(pool, geometry(info), pdy, pw, pdx);
+    const g = geometry(info);
+    if (useWinograd(g, { cin: 32, cout: 16 })) conv3x3WinogradInputGrad(pool, g, pdy, pw, pdx);
+    else conv2dInputGrad(pool, g, pdy, pw, pdx);
     return copyOut(backend, pool.heap, pdx, [...inputShape]);
   });
 }

@@ -1176,6 +1176,7 @@
   ;; then in chunks: V again from x, dM from dy, dw[q] += V[q]^T dM[q] (this thread's partial
   ;; sums, [T*T][cin][cout]), dV[q] = dM[q] W[q]^T (wT: W[q]^T packed, `wtps` bytes apart), and
   ;; each tile's contribution B dV B^T added into dx. V, dM, dV: this thread's chunk buffers.
+  ;; wT = 0: the weight gradient alone (no dV, dx untouched).
   (func (export "winograd_backward") (param $prm i32) (param $x i32) (param $dy i32) (param $wT i32) (param $wtps i32) (param $dx i32) (param $dw i32)
     (param $V i32) (param $dM i32) (param $dV i32) (param $p0 i32) (param $p1 i32) (param $chunk i32) (param $scratch i32)
     (local $p i32) (local $cnt i32) (local $q i32) (local $T2 i32) (local $cin i32) (local $cout i32) (local $cin4 i32) (local $cout4 i32)
@@ -1187,10 +1188,12 @@
     ;; dx of images [p0 / tiles per image, p1 / tiles per image) = 0
     (local.set $q (i32.mul (i32.mul (i32.load offset=4 (local.get $prm)) (i32.load offset=8 (local.get $prm))) (i32.shl (local.get $cin) (i32.const 2))))
     (local.set $cnt (i32.mul (i32.load offset=44 (local.get $prm)) (i32.load offset=48 (local.get $prm))))
-    (memory.fill
-      (i32.add (local.get $dx) (i32.mul (i32.div_u (local.get $p0) (local.get $cnt)) (local.get $q)))
-      (i32.const 0)
-      (i32.mul (i32.div_u (i32.sub (local.get $p1) (local.get $p0)) (local.get $cnt)) (local.get $q)))
+    (if (local.get $wT)
+      (then
+        (memory.fill
+          (i32.add (local.get $dx) (i32.mul (i32.div_u (local.get $p0) (local.get $cnt)) (local.get $q)))
+          (i32.const 0)
+          (i32.mul (i32.div_u (i32.sub (local.get $p1) (local.get $p0)) (local.get $cnt)) (local.get $q)))))
     (local.set $p (local.get $p0))
     (block $done (loop $chunks
       (br_if $done (i32.ge_s (local.get $p) (local.get $p1)))
@@ -1212,16 +1215,18 @@
           (i32.add (local.get $dM) (i32.shl (i32.mul (i32.mul (local.get $q) (local.get $cnt)) (local.get $cout4)) (i32.const 2))) (i32.shl (local.get $cout4) (i32.const 2)) (i32.const 32)
           (local.get $cin) (local.get $cout) (local.get $cnt) (i32.const 1) (local.get $scratch) (i32.const 256) (i32.const 128))
         ;; dV[q] (cnt x cin) = dM[q] (cnt x cout) W[q]^T (cout x cin)
-        (call $gemm
+        (if (local.get $wT) (then (call $gemm
           (i32.add (local.get $dV) (i32.shl (i32.mul (i32.mul (local.get $q) (local.get $cnt)) (local.get $cin4)) (i32.const 2))) (i32.shl (local.get $cin4) (i32.const 2))
           (i32.add (local.get $dM) (i32.shl (i32.mul (i32.mul (local.get $q) (local.get $cnt)) (local.get $cout4)) (i32.const 2))) (i32.shl (local.get $cout4) (i32.const 2)) (i32.const 4)
           (i32.add (local.get $wT) (i32.mul (local.get $q) (local.get $wtps))) (i32.const 32) (i32.shl (local.get $cout) (i32.const 5))
-          (local.get $cnt) (local.get $cin) (local.get $cout) (i32.const 0) (local.get $scratch) (i32.const 256) (i32.const 128))
+          (local.get $cnt) (local.get $cin) (local.get $cout) (i32.const 0) (local.get $scratch) (i32.const 256) (i32.const 128))))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br_if $positions (i32.lt_s (local.get $q) (local.get $T2))))
-      (if (i32.load offset=68 (local.get $prm))
-        (then (call $winoDIn43 (local.get $prm) (local.get $dx) (local.get $dV) (local.get $p) (local.get $cnt) (local.get $scratch)))
-        (else (call $winoDIn (local.get $prm) (local.get $dx) (local.get $dV) (local.get $p) (local.get $cnt) (local.get $scratch))))
+      (if (local.get $wT)
+        (then
+          (if (i32.load offset=68 (local.get $prm))
+            (then (call $winoDIn43 (local.get $prm) (local.get $dx) (local.get $dV) (local.get $p) (local.get $cnt) (local.get $scratch)))
+            (else (call $winoDIn (local.get $prm) (local.get $dx) (local.get $dV) (local.get $p) (local.get $cnt) (local.get $scratch))))))
       (local.set $p (i32.add (local.get $p) (local.get $cnt)))
       (br $chunks))))
 

@@ -1,10 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isSwpruneKernel } from '../../../src/backend/wasm-kernels/index.js';
-import { setThreads } from '../../../src/backend/threads.js';
+import { setConvAlgorithm, setThreads } from '../../../src/backend/threads.js';
 import { onBackend, padName, REL_TOL, relErr, seeded, type Pad } from '../helpers.js';
 
-afterAll(() => setThreads());
+afterAll(() => {
+  setThreads();
+  setConvAlgorithm();
+});
 
 // [x NHWC, filter HWIO, strides, pad, dilations]
 const CASES: [number[], [number, number, number, number], number | [number, number], Pad, number][] = [
@@ -68,4 +71,23 @@ describe('Conv2D and FusedConv2D on wasm (swprune kernels, both cores) equal cpu
     expect(two[1]).toEqual(one[1]);
     expect(relErr(two[2]!, one[2]!)).toBeLessThan(1e-6); // per-thread partial sums added
   });
+});
+
+describe('3x3 stride-1 convolutions with 16+ channels go through Winograd F(4x4,3x3) and still equal cpu', () => {
+  for (const algorithm of ['auto', 'direct'] as const) {
+    it(`${algorithm}: forward and both gradients, x [2, 10, 9, 32] -> 32, 'same'`, async () => {
+      const run = () => tf.tidy(() => {
+        const x = tf.tensor4d(seeded(2 * 10 * 9 * 32, 7), [2, 10, 9, 32]);
+        const w = tf.tensor4d(seeded(9 * 32 * 32, 8).map((v) => 0.2 * v), [3, 3, 32, 32]);
+        const r = tf.tensor4d(seeded(2 * 10 * 9 * 32, 9), [2, 10, 9, 32]);
+        const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), r)))([x, w]);
+        return [tf.conv2d(x, w, 1, 'same'), dx!, dw!].map((t) => Float32Array.from(t.dataSync()));
+      });
+      setConvAlgorithm(algorithm);
+      const got = await onBackend('wasm', run);
+      const ref = await onBackend('cpu', run);
+      // F(4x4,3x3) rounding is ~5e-6 of the largest output (docs/winograd.md): within REL_TOL.
+      ref.forEach((v, i) => expect(relErr(got[i]!, v), `output ${i}`).toBeLessThan(REL_TOL));
+    });
+  }
 });
