@@ -8,8 +8,10 @@
  *    here (tensorflow where tfjs-node is installed, wasm, cpu), read from each command's --json.
  * 2. swprune against PyTorch CPU (training) and onnxruntime-node (evaluation) on the same model
  *    files, the bundled model and a VGG-nagadomi-shaped net (dist/bench/anchors.js).
- * 3. The Winograd op against tf.conv2d (dist/bench/winograd-op.js).
- * 4. Sparse-bundle inference against dense conv2d and dense Winograd (dist/bench/sparse.js).
+ * 3. Where a step spends its time (dist/bench/profile.js): training steps of the bundled model in
+ *    spatial and Winograd form and of the VGG-nagadomi-shaped net, and an evaluation batch.
+ * 4. The Winograd op against tf.conv2d (dist/bench/winograd-op.js).
+ * 5. Sparse-bundle inference against dense conv2d and dense Winograd (dist/bench/sparse.js).
  *
  * Each part runs in its own process (one backend per process, as users run it). The JSON
  * describes the machine, including the load average before and after: figures measured while
@@ -76,6 +78,14 @@ function trainingThroughput(command: 'spatial' | 'winograd', backend: string, da
   return { backend, command, examples: limit, examplesPerSecond: log.stages[0]!.examplesPerSecond };
 }
 
+/** The profiles the suite records: [what, profile.js arguments]. */
+const PROFILES: [string, string[]][] = [
+  ['bundled model, spatial training step', ['--net', 'fashion-vgg', '--form', 'spatial', '--steps', '6']],
+  ['bundled model, Winograd-form training step', ['--net', 'fashion-vgg', '--form', 'winograd', '--steps', '6']],
+  ['bundled model, evaluation batch of 256', ['--net', 'fashion-vgg', '--mode', 'eval', '--batch', '256', '--steps', '6']],
+  ['VGG-nagadomi, spatial training step', ['--net', 'vgg-nagadomi', '--form', 'spatial', '--steps', '2']],
+];
+
 function subBench(script: string, out: string, extra: readonly string[]): unknown {
   process.stderr.write(`${script} ...\n`);
   return run([path.join(root, 'dist/bench', script), '--out', out, ...extra]) ? JSON.parse(fs.readFileSync(out, 'utf8')) : null;
@@ -99,6 +109,11 @@ function main(): void {
   }
   const anchors = subBench('anchors.js', path.join(tmp, 'anchors.json'), o.quick ? ['--quick'] : []) as
     { nets: Record<string, { ratios: Record<string, Record<string, number | null>> }> } | null;
+  const profiles = PROFILES.map(([name, args], i) => {
+    process.stderr.write(`profile: ${name}\n`);
+    const out = path.join(tmp, `profile-${i}.json`);
+    return run([path.join(root, 'dist/bench/profile.js'), ...args, ...(o.quick ? ['--steps', '2'] : []), '--out', out]) ? JSON.parse(fs.readFileSync(out, 'utf8')) as unknown : null;
+  }).filter((p) => p !== null);
   const reps = o.quick ? ['--reps', '1'] : [];
   const winogradOp = subBench('winograd-op.js', path.join(tmp, 'winograd-op.json'), [...reps, ...(o.quick ? ['--batch', '4'] : [])]) as
     { rows: { name: string; forwardMs: number | null; forwardBackwardMs: number | null }[] } | null;
@@ -122,7 +137,7 @@ function main(): void {
   const json = {
     machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
     quick: o.quick, seconds: (Date.now() - started) / 1000,
-    training, anchors, winogradOp, sparse, ratios,
+    training, anchors, profiles, winogradOp, sparse, ratios,
   };
   fs.mkdirSync(path.dirname(path.resolve(root, o.out)), { recursive: true });
   const out = path.resolve(root, o.out);

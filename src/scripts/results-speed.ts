@@ -1,13 +1,9 @@
 /**
- * The speed sections of docs/results.md that issue 19 added: swprune against PyTorch CPU and
- * onnxruntime-node (`anchors` in docs/runs/bench.json, src/bench/anchors.ts), and where a
- * training step spends its time (docs/runs/bench-profile-*.json, `npm run bench:profile --
- * --out ...`, src/bench/profile.ts). Pure formatting of measured files.
+ * The speed sections of docs/results.md that issue 19 added, from docs/runs/bench.json (a copy of
+ * `npm run bench`'s bench/results.json): swprune against PyTorch CPU and onnxruntime-node
+ * (`anchors`, src/bench/anchors.ts) and where a step spends its time (`profiles`,
+ * src/bench/profile.ts). Pure formatting of measured files.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-
-const root = (rel: string) => fileURLToPath(new URL(`../../${rel}`, import.meta.url));
 
 interface TrainFigure { examples: number; examplesPerSecond: number; peakRssMiB: number | null }
 interface NetAnchors {
@@ -59,18 +55,16 @@ export function anchorsSection(a: Anchors): string[] {
 }
 
 interface KernelTime { phase: string; kernel: string; ms: number; calls: number }
-interface Profile {
+export interface Profile {
   loadAverage: number[]; net: string; form: string; mode: string; threads: number; batch: number; steps: number; examplesPerSecond: number;
   phases: Record<string, { ms: number; outsideKernelsMs: number }>;
   copies: { ms: number; megabytes: number };
   topKernels: KernelTime[];
 }
 
-/** Where a step spends its time, from every docs/runs/bench-profile-*.json. */
-export function profileSections(): string[] {
-  const dir = root('docs/runs');
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /^bench-profile-.*\.json$/.test(f)).sort() : [];
-  if (files.length === 0) return [];
+/** Where a step spends its time: the suite's profiles (docs/runs/bench.json). */
+export function profileSections(profiles: readonly Profile[]): string[] {
+  if (profiles.length === 0) return [];
   const out = [
     '### Where a training step spends its time (`npm run bench:profile`)',
     '',
@@ -79,15 +73,14 @@ export function profileSections(): string[] {
       '"Outside kernels" is the engine\'s own work (gradient tape, tensor bookkeeping, the ops\' JavaScript). Kernels are listed as the engine called them, ' +
       'with the kernels they call inside; copies between tfjs\'s heap and the kernel pool\'s memory are part of the convolution kernels\' times.',
   ];
-  for (const f of files) {
-    const p = JSON.parse(readFileSync(`${dir}/${f}`, 'utf8')) as Profile;
+  for (const p of profiles) {
     const step = Object.values(p.phases).reduce((s, v) => s + v.ms, 0);
     const share = (ms: number) => `${((100 * ms) / step).toFixed(1)}%`;
     const kernels = p.topKernels.slice(0, 12);
     const rest = p.topKernels.slice(12).reduce((s, k) => s + k.ms, 0);
     out.push('', `#### ${p.net}, ${p.form} form, ${p.mode === 'eval' ? 'evaluation' : 'training'}, batch ${p.batch}, ${p.threads} kernel thread${p.threads === 1 ? '' : 's'}`, '',
       `${step.toFixed(1)} ms per step (${p.examplesPerSecond.toFixed(1)} examples/s), mean of ${p.steps} steps; load average ${p.loadAverage.map((l) => l.toFixed(2)).join(', ')} at the start. ` +
-        `Copies to and from the kernel pool: ${p.copies.ms.toFixed(1)} ms, ${p.copies.megabytes.toFixed(0)} MB per step. (\`docs/runs/${f}\`)`,
+        `Copies to and from the kernel pool: ${p.copies.ms.toFixed(1)} ms, ${p.copies.megabytes.toFixed(0)} MB per step.`,
       '',
       '| phase | ms/step | share | outside kernels, ms |', '| --- | ---: | ---: | ---: |',
       ...Object.entries(p.phases).filter(([, v]) => v.ms >= 0.05).map(([k, v]) => `| ${k} | ${v.ms.toFixed(1)} | ${share(v.ms)} | ${v.outsideKernelsMs.toFixed(1)} |`),

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { anchorsSection, profileSections, type Anchors } from './results-speed.js';
+import { anchorsSection, profileSections, type Anchors, type Profile } from './results-speed.js';
 
 const root = (rel: string) => fileURLToPath(new URL(`../../${rel}`, import.meta.url));
 const readJson = <T>(rel: string): T => JSON.parse(readFileSync(root(rel), 'utf8')) as T;
@@ -124,6 +124,7 @@ interface BenchSuite {
   winogradOp: OpBench | null;
   sparse: SparseBench | null;
   anchors?: Anchors | null;
+  profiles?: Profile[];
 }
 
 const BENCH = 'docs/runs/bench.json';
@@ -131,7 +132,7 @@ const times = (ref: number | null, v: number | null) => (ref && v ? `${(ref / v)
 
 /** The benchmark suite's figures (`npm run bench`, copied to docs/runs/bench.json). */
 function benchSections(): string[] {
-  if (!existsSync(root(BENCH))) return ['## Speed', '', '(run `npm run bench` and copy bench/results.json to docs/runs/bench.json)', '', ...profileSections()];
+  if (!existsSync(root(BENCH))) return ['## Speed', '', '(run `npm run bench` and copy bench/results.json to docs/runs/bench.json)'];
   const b = readJson<BenchSuite>(BENCH);
   const out = [
     '## Speed (`npm run bench`)',
@@ -153,7 +154,7 @@ function benchSections(): string[] {
     out.push(`| ${backend} | ${sp?.examples ?? wg?.examples ?? ''} | ${sp?.examplesPerSecond.toFixed(1) ?? '—'} | ${wg?.examplesPerSecond.toFixed(1) ?? '—'} | ${sp && wg ? (wg.examplesPerSecond / sp.examplesPerSecond).toFixed(2) : '—'} |`);
   }
   if (b.anchors) out.push('', ...anchorsSection(b.anchors));
-  out.push('', ...profileSections());
+  out.push('', ...profileSections(b.profiles ?? []));
   if (b.winogradOp) {
     const s = b.winogradOp.shape;
     const conv = b.winogradOp.rows.find((r) => r.name === 'tf.conv2d')!;
