@@ -11,9 +11,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { WorkerPool } from '../kernels/pool.js';
+import { SerialRunner, type KernelRunner } from '../kernels/runner.js';
 
 let wanted: number | undefined;
-let pool: WorkerPool | undefined;
+let pool: KernelRunner | undefined;
 
 /** SWPRUNE_THREADS when it is a positive integer, else the cores this process may use (Node's availableParallelism). */
 export function defaultThreads(): number {
@@ -42,9 +43,20 @@ export function threadCount(): number {
   return wanted ?? defaultThreads();
 }
 
-/** The kernels' worker pool (started on first use). */
-export function kernelPool(): WorkerPool {
-  pool ??= new WorkerPool({ threads: threadCount() });
+/**
+ * The kernels' worker pool (started on first use). One thread, or a runtime where worker threads
+ * or shared memory cannot start (e.g. a virtual-memory limit below the shared memory's 4 GiB
+ * reservation), gets a SerialRunner: the same kernels on the calling thread.
+ */
+export function kernelPool(): KernelRunner {
+  if (!pool) {
+    const threads = threadCount();
+    try {
+      pool = threads > 1 ? new WorkerPool({ threads }) : new SerialRunner();
+    } catch {
+      pool = new SerialRunner();
+    }
+  }
   return pool;
 }
 
