@@ -91,3 +91,30 @@ export function profileSections(profiles: readonly Profile[]): string[] {
   }
   return out;
 }
+
+interface StageFigures { accuracyPruned: { top1: number }; accuracy: { top1: number; top5: number }; trainLoss: number; examplesPerSecond: number; seconds: number }
+
+/**
+ * Accuracy unchanged by the speed work: docs/runs/bench-accuracy-rerun.json, the first stage of
+ * docs/runs/spatial-60.json (30%, two epochs, full data) run again with the current code, next
+ * to the recorded one.
+ */
+export function accuracyRerunSection(read: (rel: string) => { stages: StageFigures[] } | undefined): string[] {
+  const now = read('docs/runs/bench-accuracy-rerun.json')?.stages[0];
+  const then = read('docs/runs/spatial-60.json')?.stages[0];
+  if (!now || !then) return [];
+  const p = (v: number) => `${(100 * v).toFixed(2)}%`;
+  return [
+    '### Accuracy is unchanged',
+    '',
+    'The first stage of the step-1 run above (30%, two epochs at lr 0.01, full data, same seed) run again with the current code ' +
+      '(`npx swprune spatial models/fashion-vgg.onnx --data fashion-mnist:/usr/share/datasets/fashion-mnist -o spatial-30.onnx --sparsity 0.3 --epochs 2 --json bench-accuracy-rerun.json`): ' +
+      'swprune\'s kernels sum in other orders than tfjs\'s (and through Winograd F(4x4,3x3) for 3x3 layers with 16+ channels), so the figures may move in the last digits, not more. ' +
+      'The examples/s of both were measured on a shared machine (the re-run with the load average near 10 on 2 cores).',
+    '',
+    '| run | top-1 pruned | top-1 retrained | top-5 | train loss | examples/s |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    `| recorded (tfjs wasm kernels, one thread) | ${p(then.accuracyPruned.top1)} | ${p(then.accuracy.top1)} | ${p(then.accuracy.top5)} | ${then.trainLoss.toFixed(4)} | ${then.examplesPerSecond.toFixed(0)} |`,
+    `| re-run (swprune kernels, 2 threads) | ${p(now.accuracyPruned.top1)} | ${p(now.accuracy.top1)} | ${p(now.accuracy.top5)} | ${now.trainLoss.toFixed(4)} | ${now.examplesPerSecond.toFixed(0)} |`,
+  ];
+}

@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { anchorsSection, profileSections, type Anchors, type Profile } from './results-speed.js';
+import { accuracyRerunSection, anchorsSection, profileSections, type Anchors, type Profile } from './results-speed.js';
 
 const root = (rel: string) => fileURLToPath(new URL(`../../${rel}`, import.meta.url));
 const readJson = <T>(rel: string): T => JSON.parse(readFileSync(root(rel), 'utf8')) as T;
@@ -155,6 +155,7 @@ function benchSections(): string[] {
   }
   if (b.anchors) out.push('', ...anchorsSection(b.anchors));
   out.push('', ...profileSections(b.profiles ?? []));
+  out.push('', ...accuracyRerunSection((rel) => (existsSync(root(rel)) ? readJson(rel) : undefined)));
   if (b.winogradOp) {
     const s = b.winogradOp.shape;
     const conv = b.winogradOp.rows.find((r) => r.name === 'tf.conv2d')!;
