@@ -6,6 +6,7 @@
  *   setThreads(n)   threads for the kernels from now on (default: the environment variable
  *                   SWPRUNE_THREADS when set, else the cores available)
  *   kernelPool()    the pool (started, or restarted with the new count, on first use)
+ *   setConvAlgorithm('auto' | 'direct')   3x3 convolutions through Winograd where faster, or not
  *
  * Results do not depend on the thread count beyond float rounding (src/kernels/index.ts).
  */
@@ -24,7 +25,7 @@ export function defaultThreads(): number {
 
 /**
  * Sets the number of threads swprune's kernels use (the caller's thread included); undefined
- * means the cores available. Returns the count in effect. The pool restarts with the new count
+ * means the default (SWPRUNE_THREADS, else the cores available). Returns the count in effect. The pool restarts with the new count
  * when it is next used.
  */
 export function setThreads(n?: number): number {
