@@ -6,7 +6,7 @@ import type { CompileContext, Kernel, OpCompiler, VariableSpec } from '../op-typ
 import { asFloat, float, toNhwc } from '../values.js';
 import { num, nums, str, unsupportedAttr } from './attrs.js';
 
-type Explicit = [[number, number], [number, number], [number, number], [number, number]];
+export type Explicit = [[number, number], [number, number], [number, number], [number, number]];
 
 /** ONNX spatial padding for one conv/pool call, as tfjs explicit NHWC padding. */
 export function spatialPadding(
