@@ -25,23 +25,25 @@ function gelu(t: tf.Tensor, n: GraphNode): tf.Tensor {
   return tf.mul(tf.mul(t, 0.5), tf.add(tf.erf(tf.mul(t, Math.SQRT1_2)), 1));
 }
 
+/**
+ * alpha * (exp(min(x, 0)) - 1) + max(x, 0): ELU's form without tf.where, whose condition
+ * (a comparison) has no gradient in tfjs.
+ */
+const eluLike = (t: tf.Tensor, alpha: number) => tf.add(tf.relu(t), tf.mul(tf.sub(tf.exp(tf.minimum(t, 0)), 1), alpha));
+
 export const ACTIVATIONS: Readonly<Record<string, Activation>> = {
   Relu: (t) => tf.relu(t),
   LeakyRelu: (t, n) => tf.leakyRelu(t, num(n, 'alpha', 0.01)),
   Elu: (t, n) => {
     const alpha = num(n, 'alpha', 1);
-    return alpha === 1 ? tf.elu(t) : tf.where(tf.greater(t, 0), t, tf.mul(tf.sub(tf.exp(t), 1), alpha));
+    return alpha === 1 ? tf.elu(t) : eluLike(t, alpha);
   },
-  Selu: (t, n) => {
-    const alpha = num(n, 'alpha', 1.67326319217681884765625);
-    const gamma = num(n, 'gamma', 1.05070102214813232421875);
-    return tf.mul(tf.where(tf.greater(t, 0), t, tf.mul(tf.sub(tf.exp(t), 1), alpha)), gamma);
-  },
+  Selu: (t, n) => tf.mul(eluLike(t, num(n, 'alpha', 1.67326319217681884765625)), num(n, 'gamma', 1.05070102214813232421875)),
   Celu: (t, n) => {
     const alpha = num(n, 'alpha', 1);
     return tf.add(tf.relu(t), tf.minimum(0, tf.mul(tf.sub(tf.exp(tf.div(t, alpha)), 1), alpha)));
   },
-  ThresholdedRelu: (t, n) => tf.where(tf.greater(t, num(n, 'alpha', 1)), t, tf.zerosLike(t)),
+  ThresholdedRelu: (t, n) => tf.mul(t, tf.step(tf.sub(t, num(n, 'alpha', 1)))),
   Sigmoid: (t) => tf.sigmoid(t),
   HardSigmoid: (t, n) => hardSigmoid(t, num(n, 'alpha', 0.2), num(n, 'beta', 0.5)),
   HardSwish: (t) => tf.mul(t, hardSigmoid(t, 1 / 6, 0.5)),

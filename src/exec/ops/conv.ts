@@ -76,24 +76,38 @@ export const conv: OpCompiler = (n, ctx) => {
   const depthwise = group > 1 && cinPerGroup === 1 && group === cin;
   const filter = ctx.variable(n.inputs[1]!, CONV_WEIGHT);
   const mult = weight.dims[0]! / cin;
+  const dilated = dilations.some((d) => d !== 1);
+  if (dilated && strides.some((k) => k !== 1)) throw unsupportedAttr(n, 'a convolution with both stride and dilation above 1');
+  /** One valid, undilated convolution of the kind this node is. */
+  const valid = (x: tf.Tensor4D): tf.Tensor4D => {
+    if (depthwise) return tf.depthwiseConv2d(x, tf.reshape(filter, [kh, kw, cin, mult]) as tf.Tensor4D, strides, 'valid');
+    if (group === 1) return tf.conv2d(x, filter as tf.Tensor4D, strides, 'valid');
+    const xs = tf.split(x, group, 3);
+    const ws = tf.split(filter, group, 3);
+    return tf.concat(xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, ws[g] as tf.Tensor4D, strides, 'valid')), 3) as tf.Tensor4D;
+  };
   return ([x]) => {
     const xv = toNhwc(asFloat(x, n.name));
     const pad = spatialPadding(n, xv.shape[1], xv.shape[2], [kh, kw], strides, dilations);
     const padded = pad.some(([a, b]) => a || b) ? tf.pad(xv, pad) : xv;
-    let y: tf.Tensor4D;
-    if (depthwise) {
-      if (strides.some((k) => k !== 1) && dilations.some((d) => d !== 1)) throw unsupportedAttr(n, 'a depthwise convolution with both stride and dilation above 1');
-      y = tf.depthwiseConv2d(padded, tf.reshape(filter, [kh, kw, cin, mult]) as tf.Tensor4D, strides, 'valid', 'NHWC', dilations);
-    } else if (group === 1) {
-      y = tf.conv2d(padded, filter as tf.Tensor4D, strides, 'valid', 'NHWC', dilations);
-    } else {
-      const xs = tf.split(padded, group, 3);
-      const ws = tf.split(filter, group, 3);
-      y = tf.concat(xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, ws[g] as tf.Tensor4D, strides, 'valid', 'NHWC', dilations)), 3) as tf.Tensor4D;
-    }
+    const y = dilated ? dilatedConv(padded, valid, [kh, kw], dilations) : valid(padded);
     return [float(bias ? tf.add(y, bias) : y, true)];
   };
 };
+
+/**
+ * A stride-1 dilated valid convolution as the undilated one on the input's d x d phases
+ * (space-to-batch, convolve, batch-to-space, crop): tfjs has no gradient for dilated
+ * convolutions, while these three ops have one on every backend.
+ */
+function dilatedConv(x: tf.Tensor4D, valid: (x: tf.Tensor4D) => tf.Tensor4D, [kh, kw]: readonly number[], [dh, dw]: readonly number[]): tf.Tensor4D {
+  const [N, H, W] = x.shape;
+  const extraH = Math.ceil(H / dh!) * dh! - H;
+  const extraW = Math.ceil(W / dw!) * dw! - W;
+  const phases = tf.spaceToBatchND(x, [dh!, dw!], [[0, extraH], [0, extraW]]) as tf.Tensor4D;
+  const y = tf.batchToSpaceND(valid(phases), [dh!, dw!], [[0, 0], [0, 0]]) as tf.Tensor4D;
+  return tf.slice(y, [0, 0, 0, 0], [N, H - (kh! - 1) * dh!, W - (kw! - 1) * dw!, y.shape[3]]);
+}
 
 /** WinogradConv weight: ONNX [Cout, Cin, T, T] <-> op layout [T*T, Cin, Cout]. */
 export const WINOGRAD_WEIGHT: VariableSpec = {
