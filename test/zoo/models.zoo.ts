@@ -8,7 +8,9 @@ import { readBundle } from '../../src/bundle/read.js';
 import { bufferIO } from '../../src/cli/io.js';
 import { EXIT, runCli } from '../../src/cli/run.js';
 import { compileGraph, type CompiledModel } from '../../src/exec/compile.js';
+import type { Graph } from '../../src/graph/ir.js';
 import { loadModel } from '../../src/io/load.js';
+import { winogradCandidate } from '../../src/prune/candidates.js';
 import { compileBundle } from '../../src/sparse/bundle-model.js';
 import { repoPath } from '../helpers/fixtures.js';
 import { runOnnxRuntime } from '../helpers/onnxruntime.js';
@@ -23,8 +25,12 @@ import { ZOO_DIR, ZOO_FAMILIES } from './zoo-dir.js';
  *   load      loadModel; a training-mode export warns once, an eval-mode one not at all;
  *   evaluate  logits for the 16 reference images equal PyTorch's model.eval() (both modes) and
  *             onnxruntime's on the file (eval mode), 1e-4 of max |logit|; top-1 agreement;
- *   spatial   `swprune spatial` (one stage, 30%, 1 epoch on 8 images of a CIFAR-like slice);
- *             onnxruntime runs the written file to swprune's logits (1e-4);
+ *   spatial   `swprune spatial` (one stage, 30%, 1 epoch on 8 images of a CIFAR-like slice) of
+ *             one candidate layer (`--layers`: the smallest grouped/depthwise one where the
+ *             model has one, else the smallest), the whole network retrained; onnxruntime
+ *             runs the written file to swprune's logits (1e-4). One layer because step 1's
+ *             threshold search recomputes G g G^T of every kernel per bisection step: minutes
+ *             per full-width model (src/prune/spatial-mask.ts);
  *   winograd  `swprune winograd` (one stage, 50%, --expand); onnxruntime runs the expanded
  *             file to swprune's logits of the Winograd model (1e-4);
  *   report    `swprune report`; the bundle's sparse path gives the Winograd model's logits (1e-4).
@@ -45,8 +51,23 @@ interface FileResult {
   top1Agreement?: { torch: number; onnxruntime?: number };
   params?: number;
   nodes?: number;
+  /** Winograd candidates of the model, and the one pruned. */
+  candidates?: number;
+  pruned?: { name: string; group: number; weights: number };
   winogradLayers?: number;
 }
+
+/** The candidate the zoo prunes: the smallest grouped one, else the smallest. */
+function chooseLayer(graph: Graph): FileResult['pruned'] {
+  const candidates = graph.nodes
+    .filter((n) => n.op === 'Conv' && winogradCandidate(n, graph).candidate)
+    .map((n) => ({ name: n.name, group: (n.attrs.group as number | undefined) ?? 1, weights: graph.params.get(n.inputs[1]!)!.data.length }));
+  const grouped = candidates.filter((c) => c.group > 1);
+  return (grouped.length ? grouped : candidates).sort((a, b) => a.weights - b.weights)[0];
+}
+
+/** A `--layers` glob matching `name` (its glob characters become '?', which matches them). */
+const exactly = (name: string) => name.replace(/[*?[\]]/g, '?');
 
 const files = exportFiles(ZOO_DIR).filter((f) => !ZOO_FAMILIES || ZOO_FAMILIES.includes(describeExport(f).family));
 const ref = exportReference(ZOO_DIR);
@@ -149,6 +170,8 @@ describe('the zoo', () => {
       await step('load', () => {
         const loaded = loadModel(join(ZOO_DIR, file));
         r.nodes = loaded.graph.nodes.length;
+        r.candidates = loaded.graph.nodes.filter((n) => n.op === 'Conv' && winogradCandidate(n, loaded.graph).candidate).length;
+        r.pruned = chooseLayer(loaded.graph);
         r.params = [...loaded.graph.params.values()].filter((p) => p.data instanceof Float32Array).reduce((s, p) => s + p.data.length, 0);
         const expected = mode === 'train' ? 1 : 0;
         if (loaded.warnings.length !== expected) throw new Error(`${loaded.warnings.length} warnings, expected ${expected}: ${loaded.warnings.join('; ')}`);
@@ -170,11 +193,12 @@ describe('the zoo', () => {
         }
       });
       await step('spatial', async () => {
-        await cli(['spatial', join(ZOO_DIR, file), '-o', sp, '--sparsity', '0.3']);
+        if (!r.pruned) throw new Error('no Winograd candidate');
+        await cli(['spatial', join(ZOO_DIR, file), '-o', sp, '--sparsity', '0.3', '--layers', exactly(r.pruned.name)]);
         within('spatial file in onnxruntime', (await runOnnxRuntime(sp, few.nchw)).data, ours(sp, 4));
       });
       await step('winograd', async () => {
-        await cli(['winograd', sp, '-o', wg, '--sparsity', '0.5', '--expand', exp]);
+        await cli(['winograd', sp, '-o', wg, '--sparsity', '0.5', '--expand', exp, '--layers', exactly(r.pruned!.name)]);
         r.winogradLayers = loadModel(wg).graph.nodes.filter((x) => x.op === 'WinogradConv').length;
         within('expanded file in onnxruntime', (await runOnnxRuntime(exp, few.nchw)).data, ours(wg, 4));
       });
