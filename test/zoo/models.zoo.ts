@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,10 +22,14 @@ import { ZOO_DIR, ZOO_FAMILIES } from './zoo-dir.js';
  * The zoo: every export of make_torchvision.py --zoo (torchvision families at full width and
  * CIFAR nets, eval and training mode, opsets 11/13/17). Per file, in order, each step
  * recorded in results.json (docs/models.md's support table is generated from it):
- *   load      loadModel; a training-mode export warns once, an eval-mode one not at all;
+ *   load      loadModel; an eval-mode export loads without warnings, a training-mode one with
+ *             at most one, saying it is evaluated as model.eval() would (none when nothing in
+ *             the file differs between training and inference, as SqueezeNet at opset 11);
  *   evaluate  logits for the 16 reference images equal PyTorch's model.eval() (both modes) and
  *             onnxruntime's on the file (eval mode), 1e-4 of max |logit|; top-1 agreement;
- *   spatial   `swprune spatial` (one stage, 30%, 1 epoch on 8 images of a CIFAR-like slice) of
+ *   spatial   `swprune spatial` (one stage, 30%, 1 epoch on 8 images of a CIFAR-like slice whose
+ *             normalised pixels are ~N(0, 1), lr 1e-4: at the default 0.01 random-weight models
+ *             without batch norm diverge) of
  *             one candidate layer (`--layers`: the smallest grouped/depthwise one where the
  *             model has one, else the smallest), the whole network retrained; onnxruntime
  *             runs the written file to swprune's logits (1e-4). One layer because step 1's
@@ -40,6 +44,8 @@ const STEPS = ['load', 'evaluate', 'spatial', 'winograd', 'report'] as const;
 type Step = (typeof STEPS)[number];
 
 interface FileResult {
+  /** When this file was checked (a run of some families updates only theirs). */
+  date: string;
   family: string;
   mode: 'eval' | 'train';
   opset: number;
@@ -51,6 +57,8 @@ interface FileResult {
   top1Agreement?: { torch: number; onnxruntime?: number };
   params?: number;
   nodes?: number;
+  /** Whether loading warned that a training-mode export is evaluated as model.eval(). */
+  warned?: boolean;
   /** Winograd candidates of the model, and the one pruned. */
   candidates?: number;
   pruned?: { name: string; group: number; weights: number };
@@ -81,17 +89,17 @@ beforeAll(async () => {
   data = `cifar10:${writeCifarLike(join(work, 'cifar'), 8)}`;
 });
 
+/**
+ * This run's results go to ZOO_DIR/results.json, and into test/zoo/results.json (committed; what
+ * docs/models.md is generated from) in place of the same files' earlier results.
+ */
 afterAll(() => {
-  const report = {
-    date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg(), backend: 'wasm' },
-    tolerance: TOL,
-    families: ZOO_FAMILIES ?? 'all',
-    files: results,
-  };
-  writeFileSync(join(ZOO_DIR, 'results.json'), `${JSON.stringify(report, null, 1)}\n`);
-  // A complete run is the one docs/models.md is generated from.
-  if (!ZOO_FAMILIES) writeFileSync(repoPath('test/zoo/results.json'), `${JSON.stringify(report, null, 1)}\n`);
+  const run = { date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg(), backend: 'wasm' }, tolerance: TOL };
+  writeFileSync(join(ZOO_DIR, 'results.json'), `${JSON.stringify({ ...run, families: ZOO_FAMILIES ?? 'all', files: results }, null, 1)}\n`);
+  const committed = repoPath('test/zoo/results.json');
+  const earlier = existsSync(committed) ? (JSON.parse(readFileSync(committed, 'utf8')) as { files: Record<string, FileResult> }).files : {};
+  const files = Object.fromEntries(Object.entries({ ...earlier, ...results }).sort(([a], [b]) => a.localeCompare(b)));
+  writeFileSync(committed, `${JSON.stringify({ ...run, files }, null, 1)}\n`);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -131,7 +139,7 @@ const agreement = (a: number[], b: number[]) => a.filter((x, i) => x === b[i]).l
 
 async function cli(args: string[]): Promise<void> {
   const io = bufferIO();
-  const training = args[0] === 'report' ? [] : ['--epochs', '1', '--limit', '8', '--batch-size', '8'];
+  const training = args[0] === 'report' ? [] : ['--epochs', '1', '--limit', '8', '--batch-size', '8', '--lr', '0.0001'];
   const code = await runCli([...args, '--data', data, ...training, '--backend', 'wasm'], io);
   if (code !== EXIT.ok) throw new Error(io.stderr.text.trim().split('\n').at(-1) ?? `exit ${code}`);
 }
@@ -144,7 +152,7 @@ describe('the zoo', () => {
   for (const file of files) {
     it(file, async () => {
       const { family, mode, opset } = describeExport(file);
-      const r: FileResult = (results[file] = { family, mode, opset, steps: {}, seconds: {}, diffs: {} });
+      const r: FileResult = (results[file] = { date: new Date().toISOString(), family, mode, opset, steps: {}, seconds: {}, diffs: {} });
       const dir = join(work, file.replace(/\.onnx$/, ''));
       mkdirSync(dir);
       const [sp, wg, exp, swb] = ['spatial.onnx', 'winograd.onnx', 'expanded.onnx', 'model.swb'].map((f) => join(dir, f)) as [string, string, string, string];
@@ -173,8 +181,11 @@ describe('the zoo', () => {
         r.candidates = loaded.graph.nodes.filter((n) => n.op === 'Conv' && winogradCandidate(n, loaded.graph).candidate).length;
         r.pruned = chooseLayer(loaded.graph);
         r.params = [...loaded.graph.params.values()].filter((p) => p.data instanceof Float32Array).reduce((s, p) => s + p.data.length, 0);
-        const expected = mode === 'train' ? 1 : 0;
-        if (loaded.warnings.length !== expected) throw new Error(`${loaded.warnings.length} warnings, expected ${expected}: ${loaded.warnings.join('; ')}`);
+        const ok = mode === 'train'
+          ? loaded.warnings.length <= 1 && loaded.warnings.every((w) => /exported in training mode .*model\.eval\(\)/.test(w))
+          : loaded.warnings.length === 0;
+        if (!ok) throw new Error(`unexpected warnings for a ${mode}-mode export: ${loaded.warnings.join('; ') || 'none'}`);
+        r.warned = loaded.warnings.length > 0;
       });
       await step('evaluate', async () => {
         const loaded = loadModel(join(ZOO_DIR, file));

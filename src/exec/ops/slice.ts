@@ -3,7 +3,7 @@ import { sliceRanges } from '../../graph/ndarray.js';
 import type { OpCompiler } from '../op-types.js';
 import * as I from '../int-ops.js';
 import { asInts, float, logicalShape, NHWC_AXIS, type FloatValue, type Value } from '../values.js';
-import { num, nums } from './attrs.js';
+import { num, unsupportedAttr } from './attrs.js';
 import { listInput } from './shape.js';
 
 /** Storage axis of logical axis `a` of a value. */
@@ -73,7 +73,7 @@ export const split: OpCompiler = (n) => ([x, splitIn]) => {
 export const tile: OpCompiler = (n) => ([x, repeatsIn]) => {
   const reps = asInts(repeatsIn, n.name).data;
   const v = x as Value;
-  if (v.kind === 'int') throw new Error(`${n.name}: Tile of integer values is not supported`);
+  if (v.kind === 'int') throw unsupportedAttr(n, 'a Tile of integer values');
   const r = v.nhwc ? [reps[0]!, reps[2]!, reps[3]!, reps[1]!] : [...reps];
   return [float(tf.tile(v.t, r), v.nhwc)];
 };
