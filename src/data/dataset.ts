@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { SwpruneError, usageError } from '../errors.js';
 import { cifarDir, readCifarFiles, type RawSplit } from './cifar.js';
 import { findIdx, readIdx } from './idx.js';
-import { Split, type ImageShape } from './split.js';
+import { MemorySplit, type DataSplit, type ImageShape } from './split.js';
 
 /** `--data kind:DIR`. */
 export interface DataSpec {
@@ -18,8 +18,8 @@ export interface Dataset {
   readonly imageShape: ImageShape;
   readonly mean: readonly number[];
   readonly std: readonly number[];
-  readonly train: Split;
-  readonly test: Split;
+  readonly train: DataSplit;
+  readonly test: DataSplit;
 }
 
 interface KindSpec {
@@ -121,8 +121,8 @@ export function loadDataset(spec: DataSpec, opts: { mean?: readonly number[]; st
     imageShape: k.shape,
     mean,
     std,
-    train: new Split(raw.train.images, raw.train.labels, k.shape, mean, std, k.augment),
-    test: new Split(raw.test.images, raw.test.labels, k.shape, mean, std, false),
+    train: new MemorySplit(raw.train.images, raw.train.labels, k.shape, mean, std, k.augment),
+    test: new MemorySplit(raw.test.images, raw.test.labels, k.shape, mean, std, false),
   };
 }
 

@@ -1,3 +1,3 @@
 /** Datasets on disk: parsing `--data`, readers, normalisation and streaming batches. */
 export { parseDataSpec, loadDataset, checkDataFitsModel, DATASET_KINDS, type Dataset, type DataSpec, type DatasetKind } from './dataset.js';
-export { Split, type Batch, type BatchOptions, type ImageShape } from './split.js';
+export { MemorySplit, type Batch, type BatchOptions, type DataSplit, type ImageShape } from './split.js';

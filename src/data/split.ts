@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs';
 import { deriveSeed, mulberry32, permutation } from './rng.js';
 
 export interface ImageShape {
@@ -22,20 +21,37 @@ export interface BatchOptions {
   readonly startBatch?: number;
 }
 
+/** A batch of examples as plain arrays (no tensors: the consumer makes them). */
 export interface Batch {
-  /** NHWC float32, normalised. */
-  readonly x: tf.Tensor4D;
-  /** int32 class labels. */
-  readonly y: tf.Tensor1D;
+  /** Images NHWC, normalised: `size * height * width * channels` floats, row-major. */
+  readonly x: Float32Array;
+  /** Class labels. */
+  readonly y: Int32Array;
   readonly size: number;
+  readonly shape: ImageShape;
+}
+
+/**
+ * One split of a dataset (train or test) as a source of batches. In-memory splits and streaming
+ * ones (decoded ahead in worker threads) look the same to training and evaluation: batches
+ * arrive asynchronously, in an order fixed by (seed, epoch).
+ */
+export interface DataSplit {
+  readonly shape: ImageShape;
+  /** Examples in the split. */
+  readonly count: number;
+  /** Examples used with this limit. */
+  size(limit?: number): number;
+  numBatches(batchSize: number, limit?: number): number;
+  batches(opts: BatchOptions): AsyncIterable<Batch>;
 }
 
 /**
  * One split of a dataset held as raw bytes (HWC, uint8): compact in memory, and batches are
  * built on demand — one Float32Array filled by a tight loop through a per-channel lookup
- * table ((pixel/255 - mean) / std), one tensor per batch. The caller disposes each batch.
+ * table ((pixel/255 - mean) / std).
  */
-export class Split {
+export class MemorySplit implements DataSplit {
   private readonly lut: Float32Array[];
 
   constructor(
@@ -65,7 +81,7 @@ export class Split {
     return Math.ceil(this.size(limit) / batchSize);
   }
 
-  *batches(opts: BatchOptions): Generator<Batch> {
+  async *batches(opts: BatchOptions): AsyncGenerator<Batch> {
     const n = this.size(opts.limit);
     const seed = opts.seed ?? 0;
     const epoch = opts.epoch ?? 0;
@@ -86,7 +102,7 @@ export class Split {
         if (augment) this.fillAugmented(x, i * pixels, k * pixels, random);
         else this.fill(x, i * pixels, k * pixels, pixels);
       }
-      yield { x: tf.tensor4d(x, [size, H, W, C]), y: tf.tensor1d(y, 'int32'), size };
+      yield { x, y, size, shape: this.shape };
     }
   }
 

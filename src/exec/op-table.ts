@@ -1,3 +1,4 @@
+import { WINOGRAD_CONV } from '../graph/ir.js';
 import type { OpCompiler } from './op-types.js';
 import { activation, ACTIVATIONS } from './ops/activations.js';
 import { conv, winogradConv } from './ops/conv.js';
@@ -16,7 +17,7 @@ import { slice, split, tile } from './ops/slice.js';
  */
 export const OP_TABLE: Readonly<Record<string, OpCompiler>> = {
   '/Conv': conv,
-  'ai.swprune/WinogradConv': winogradConv,
+  [`${WINOGRAD_CONV.domain}/${WINOGRAD_CONV.op}`]: winogradConv,
   '/BatchNormalization': batchNormalization,
   '/MaxPool': maxPool,
   '/AveragePool': averagePool,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { SwpruneError } from '../errors.js';
-import type { Split } from '../data/split.js';
+import type { DataSplit } from '../data/split.js';
+import { batchTensors } from '../eval/evaluate.js';
 import type { CompiledModel } from '../exec/compile.js';
 import { deriveSeed } from '../data/rng.js';
 import type { Optimizer } from './optimizer.js';
@@ -29,7 +30,7 @@ export interface EpochResult {
  * NaN/inf weights (a finite but exploding loss) are caught at the end of the epoch, before the
  * caller checkpoints it.
  */
-export function trainEpoch(model: CompiledModel, split: Split, optimizer: Optimizer, opts: EpochOptions): EpochResult {
+export async function trainEpoch(model: CompiledModel, split: DataSplit, optimizer: Optimizer, opts: EpochOptions): Promise<EpochResult> {
   const start = performance.now();
   const vars = [...model.trainable.values()];
   const byVarName = new Map([...model.trainable].map(([param, v]) => [v.name, param]));
@@ -37,7 +38,8 @@ export function trainEpoch(model: CompiledModel, split: Split, optimizer: Optimi
   let done = 0;
   let lossSum = 0;
   let step = 0;
-  for (const batch of split.batches({ batchSize: opts.batchSize, shuffle: true, seed: opts.seed, epoch: opts.epoch, limit: opts.limit, augment: opts.augment })) {
+  for await (const data of split.batches({ batchSize: opts.batchSize, shuffle: true, seed: opts.seed, epoch: opts.epoch, limit: opts.limit, augment: opts.augment })) {
+    const batch = { ...batchTensors(data), size: data.size };
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.forward(batch.x, { training: true, seed: deriveSeed(opts.seed, opts.epoch, 2000 + step) });
       return tf.losses.softmaxCrossEntropy(tf.oneHot(batch.y, logits.shape[1]), logits) as tf.Scalar;

@@ -1,15 +1,13 @@
-import * as tf from '@tensorflow/tfjs';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { checkDataFitsModel, loadDataset, parseDataSpec } from '../../src/data/index.js';
-import { FASHION_SLICE } from '../helpers/fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { checkDataFitsModel, loadDataset, parseDataSpec, type MemorySplit } from '../../src/data/index.js';
+import { allBatches, FASHION_SLICE, firstBatch } from '../helpers/fixtures.js';
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
+/** The raw labels of an in-memory split. */
+const labels = (split: unknown) => (split as MemorySplit).labels;
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'swprune-data-'));
 
@@ -20,39 +18,31 @@ describe('Fashion-MNIST slice (IDX .gz)', () => {
     expect(ds.train.count).toBe(4000);
     expect(ds.test.count).toBe(1000);
     expect(ds.imageShape).toEqual({ height: 28, width: 28, channels: 1 });
-    expect(Math.max(...ds.test.labels)).toBe(9);
+    expect(Math.max(...labels(ds.test))).toBe(9);
   });
 
-  it('normalises (pixel/255 - 0.2860)/0.3530 in file order without shuffling (1e-6)', () => {
+  it('normalises (pixel/255 - 0.2860)/0.3530 in file order without shuffling (1e-6)', async () => {
     const raw = gunzipSync(readFileSync(join(FASHION_SLICE, 't10k-images-idx3-ubyte.gz'))).subarray(16);
-    const labels = gunzipSync(readFileSync(join(FASHION_SLICE, 't10k-labels-idx1-ubyte.gz'))).subarray(8);
-    const batch = ds.test.batches({ batchSize: 3 }).next().value!;
-    expect(batch.x.shape).toEqual([3, 28, 28, 1]);
-    const x = batch.x.dataSync();
-    for (const p of [0, 100, 784 + 300, 2 * 784 + 783]) expect(Math.abs(x[p]! - (raw[p]! / 255 - 0.286) / 0.353)).toBeLessThan(1e-6);
-    expect(Array.from(batch.y.dataSync())).toEqual(Array.from(labels.subarray(0, 3)));
-    tf.dispose([batch.x, batch.y]);
+    const fileLabels = gunzipSync(readFileSync(join(FASHION_SLICE, 't10k-labels-idx1-ubyte.gz'))).subarray(8);
+    const batch = await firstBatch(ds.test, { batchSize: 3 });
+    expect(batch.size).toBe(3);
+    expect(batch.shape).toEqual({ height: 28, width: 28, channels: 1 });
+    expect(batch.x).toHaveLength(3 * 784);
+    for (const p of [0, 100, 784 + 300, 2 * 784 + 783]) expect(Math.abs(batch.x[p]! - (raw[p]! / 255 - 0.286) / 0.353)).toBeLessThan(1e-6);
+    expect(Array.from(batch.y)).toEqual(Array.from(fileLabels.subarray(0, 3)));
   });
 
-  it('shuffles deterministically by (seed, epoch), covers every example once, and resumes at a batch', () => {
-    const labelsOf = (seed: number, epoch: number, startBatch = 0) => {
-      const out: number[] = [];
-      for (const b of ds.train.batches({ batchSize: 128, shuffle: true, seed, epoch, limit: 1000, startBatch })) {
-        out.push(...b.y.dataSync());
-        tf.dispose([b.x, b.y]);
-      }
-      return out;
-    };
-    const before = tf.memory().numTensors;
-    const a = labelsOf(1, 0);
-    expect(tf.memory().numTensors).toBe(before);
+  it('shuffles deterministically by (seed, epoch), covers every example once, and resumes at a batch', async () => {
+    const labelsOf = async (seed: number, epoch: number, startBatch = 0) =>
+      (await allBatches(ds.train, { batchSize: 128, shuffle: true, seed, epoch, limit: 1000, startBatch })).flatMap((b) => Array.from(b.y));
+    const a = await labelsOf(1, 0);
     expect(a).toHaveLength(1000);
-    expect(labelsOf(1, 0)).toEqual(a);
-    expect(labelsOf(1, 1)).not.toEqual(a);
-    expect(labelsOf(2, 0)).not.toEqual(a);
-    expect(labelsOf(1, 0, 3)).toEqual(a.slice(3 * 128));
+    expect(await labelsOf(1, 0)).toEqual(a);
+    expect(await labelsOf(1, 1)).not.toEqual(a);
+    expect(await labelsOf(2, 0)).not.toEqual(a);
+    expect(await labelsOf(1, 0, 3)).toEqual(a.slice(3 * 128));
     // Same multiset of labels as the first 1000 examples.
-    expect([...a].sort()).toEqual(Array.from(ds.train.labels.subarray(0, 1000)).sort());
+    expect([...a].sort()).toEqual(Array.from(labels(ds.train).subarray(0, 1000)).sort());
     expect(ds.train.numBatches(128, 1000)).toBe(8);
   });
 });
@@ -69,7 +59,7 @@ function cifarRecords(n: number, labelBytes: 1 | 2, label: (i: number) => number
 }
 
 describe('CIFAR binary readers', () => {
-  it('CIFAR-10: planar records become HWC, labels kept, augmentation deterministic', () => {
+  it('CIFAR-10: planar records become HWC, labels kept, augmentation deterministic', async () => {
     const dir = tmp();
     const sub = join(dir, 'cifar-10-batches-bin');
     mkdirSync(sub);
@@ -77,29 +67,23 @@ describe('CIFAR binary readers', () => {
     writeFileSync(join(sub, 'test_batch.bin'), cifarRecords(3, 1, (i) => [i]));
     const ds = loadDataset(parseDataSpec(`cifar10:${dir}`), { mean: [0], std: [1] });
     expect(ds.train.count).toBe(10);
-    expect(Array.from(ds.test.labels)).toEqual([0, 1, 2]);
+    expect(Array.from(labels(ds.test))).toEqual([0, 1, 2]);
     // Example 1, pixel 5, channel 2 (blue): (1 + 20 + 5) % 256 = 26.
-    expect(ds.test.images[1 * 3072 + 5 * 3 + 2]).toBe(26);
-    const first = (epoch: number) => {
-      const b = ds.train.batches({ batchSize: 10, augment: true, seed: 3, epoch }).next().value!;
-      const x = Array.from(b.x.dataSync());
-      tf.dispose([b.x, b.y]);
-      return x;
-    };
-    const plain = ds.train.batches({ batchSize: 10 }).next().value!;
-    expect(first(0)).toEqual(first(0));
-    expect(first(0)).not.toEqual(first(1));
-    expect(first(0)).not.toEqual(Array.from(plain.x.dataSync()));
-    tf.dispose([plain.x, plain.y]);
+    expect((ds.test as MemorySplit).images[1 * 3072 + 5 * 3 + 2]).toBe(26);
+    const first = async (epoch: number) => Array.from((await firstBatch(ds.train, { batchSize: 10, augment: true, seed: 3, epoch })).x);
+    const plain = await firstBatch(ds.train, { batchSize: 10 });
+    expect(await first(0)).toEqual(await first(0));
+    expect(await first(0)).not.toEqual(await first(1));
+    expect(await first(0)).not.toEqual(Array.from(plain.x));
   });
 
   it('CIFAR-100: fine labels by default, coarse with cifar100-coarse', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'train.bin'), cifarRecords(4, 2, (i) => [i, 50 + i]));
     writeFileSync(join(dir, 'test.bin'), cifarRecords(2, 2, (i) => [19, 99 - i]));
-    expect(Array.from(loadDataset(parseDataSpec(`cifar100:${dir}`)).test.labels)).toEqual([99, 98]);
+    expect(Array.from(labels(loadDataset(parseDataSpec(`cifar100:${dir}`)).test))).toEqual([99, 98]);
     const coarse = loadDataset(parseDataSpec(`cifar100-coarse:${dir}`));
-    expect(Array.from(coarse.train.labels)).toEqual([0, 1, 2, 3]);
+    expect(Array.from(labels(coarse.train))).toEqual([0, 1, 2, 3]);
     expect(coarse.classes).toBe(20);
   });
 });

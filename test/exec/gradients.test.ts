@@ -51,7 +51,8 @@ const CASES: OpCase[] = [
 function run(c: OpCase): { outputs: Float32Array[]; grads: Map<string, Float32Array> } {
   const model = compileGraph(cleanUpGraph(c.graph).graph);
   try {
-    return tf.tidy(() => {
+    let result: { outputs: Float32Array[]; grads: Map<string, Float32Array> } | undefined;
+    tf.tidy(() => {
       const x = tf.tensor(c.input.data, [...c.input.dims]);
       const ys = model.evaluate(new Map([['input', x]])) as tf.Tensor[];
       const Rs = ys.map((y, i) => tf.tensor(seeded(y.size, 7 + i), y.shape));
@@ -63,8 +64,9 @@ function run(c: OpCase): { outputs: Float32Array[]; grads: Map<string, Float32Ar
         const { grads } = tf.variableGrads(() => loss(x) as tf.Scalar, vars);
         for (const [name, v] of model.trainable) out.set(name, grads[v.name]!.dataSync() as Float32Array);
       }
-      return { outputs: ys.map((y) => y.dataSync() as Float32Array), grads: out };
+      result = { outputs: ys.map((y) => y.dataSync() as Float32Array), grads: out };
     });
+    return result!;
   } finally {
     model.dispose();
   }

@@ -43,7 +43,7 @@ describe('cleanUpGraph', () => {
     ], [f32('w', [2, 2, 1, 1])]);
     const { graph } = cleanUpGraph(g);
     expect(graph.nodes.map((n) => n.inputs[1])).toEqual(['w', 'w/c2']);
-    expect(Array.from(graph.params.get('w/c2')!.data)).toEqual(Array.from(graph.params.get('w')!.data));
+    expect(Array.from(graph.params.get('w/c2')!.data as Float32Array)).toEqual(Array.from(graph.params.get('w')!.data as Float32Array));
   });
 
   it('turns Constant nodes into params, removes Identity on activations, keeps an Identity that names the graph output', () => {
@@ -57,7 +57,7 @@ describe('cleanUpGraph', () => {
     const { graph } = cleanUpGraph(g);
     expect(graph.nodes.map((n) => n.op)).toEqual(['Mul', 'Relu', 'Identity']);
     expect(graph.nodes[1]!.inputs).toEqual(['xm']);
-    expect(Array.from(graph.params.get('two')!.data)).toEqual([2]);
+    expect(Array.from(graph.params.get('two')!.data as Float32Array)).toEqual([2]);
   });
 
   it('folds constant subgraphs, int64 beyond 2^53 included (ops-zoo: the reflect Pad\'s pads)', () => {

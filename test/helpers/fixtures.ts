@@ -1,6 +1,7 @@
 /** Paths and reference data of the committed fixtures (test/fixtures, models/). */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Batch, BatchOptions, DataSplit } from '../../src/data/split.js';
 
 export const repoPath = (rel: string) => fileURLToPath(new URL(`../../${rel}`, import.meta.url));
 
@@ -28,4 +29,17 @@ export function referenceIO(onnxPath: string): ReferenceIO {
     input: { shape: raw.input.shape, data: Float32Array.from(raw.input.data) },
     output: { shape: raw.output.shape, data: Float32Array.from(raw.output.data) },
   };
+}
+
+/** The first batch a split gives for these options. */
+export async function firstBatch(split: DataSplit, opts: BatchOptions): Promise<Batch> {
+  for await (const b of split.batches(opts)) return b;
+  throw new Error('the split gave no batch');
+}
+
+/** Every batch a split gives for these options. */
+export async function allBatches(split: DataSplit, opts: BatchOptions): Promise<Batch[]> {
+  const out: Batch[] = [];
+  for await (const b of split.batches(opts)) out.push(b);
+  return out;
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/select.js';
 import { readBundle } from '../../src/bundle/read.js';
-import { bufferIO } from '../../src/cli/io.js';
+import { bufferStreams } from '../../src/cli/streams.js';
 import { EXIT, runCli } from '../../src/cli/run.js';
 import { compileGraph, type CompiledModel } from '../../src/exec/compile.js';
 import type { Graph } from '../../src/graph/ir.js';
@@ -138,7 +138,7 @@ function argmaxes(logits: ArrayLike<number>, classes: number): number[] {
 const agreement = (a: number[], b: number[]) => a.filter((x, i) => x === b[i]).length / a.length;
 
 async function cli(args: string[]): Promise<void> {
-  const io = bufferIO();
+  const io = bufferStreams();
   const training = args[0] === 'report' ? [] : ['--epochs', '1', '--limit', '8', '--batch-size', '8', '--lr', '0.0001'];
   const code = await runCli([...args, '--data', data, ...training, '--backend', 'wasm'], io);
   if (code !== EXIT.ok) throw new Error(io.stderr.text.trim().split('\n').at(-1) ?? `exit ${code}`);

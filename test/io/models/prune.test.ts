@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/backend/select.js';
 import { readBundle } from '../../../src/bundle/read.js';
-import { bufferIO } from '../../../src/cli/io.js';
+import { bufferStreams } from '../../../src/cli/streams.js';
 import { EXIT, runCli } from '../../../src/cli/run.js';
 import { compileGraph } from '../../../src/exec/compile.js';
 import { loadModel } from '../../../src/io/load.js';
@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 async function cli(args: string[]): Promise<void> {
-  const io = bufferIO();
+  const io = bufferStreams();
   const training = args[0] === 'report' ? [] : ['--epochs', '1', '--limit', '16', '--batch-size', '8'];
   const code = await runCli([...args, '--data', data, ...training, '--backend', 'wasm'], io);
   expect(code, `${args.join(' ')}\n${io.stderr.text}`).toBe(EXIT.ok);
