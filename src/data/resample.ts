@@ -71,81 +71,82 @@ export function bilinearCoefficients(inSize: number, outSize: number): Coefficie
 /** Fixed-point sum to 8 bits, as Pillow's clip8. */
 const clip8 = (v: number) => (v >= CLIP_HIGH ? 255 : v <= 0 ? 0 : v >> PRECISION_BITS);
 
+/** A rectangle of pixels: top-left corner and size. */
+export interface Rect {
+  readonly top: number;
+  readonly left: number;
+  readonly height: number;
+  readonly width: number;
+}
+
 /**
- * Resizes the region `[top, top+height) x [left, left+width)` of `src` (which must lie inside it)
- * to `outHeight x outWidth`, as Pillow resizes `img.crop(region)`: the region's edges are the
- * image's edges for the filter. A pass whose size does not change is skipped, as in Pillow.
+ * Resizes the region `region` of `src` (which must lie inside it) to `outHeight x outWidth`, as
+ * Pillow resizes `img.crop(region)`: the region's edges are the image's edges for the filter.
+ * Only the pixels of `window` (a part of the resized image, all of it by default) are computed
+ * — a centre crop after a resize needs no more — and they are the same bytes Pillow's full
+ * resize has there. A pass whose size does not change is skipped, as in Pillow.
  */
-export function resizeBilinear(
-  src: Image8,
-  region: { top: number; left: number; height: number; width: number },
-  outHeight: number,
-  outWidth: number,
-): Image8 {
+export function resizeBilinear(src: Image8, region: Rect, outHeight: number, outWidth: number, window?: Rect): Image8 {
   const C = src.channels;
   const { top, left, height, width } = region;
   if (top < 0 || left < 0 || top + height > src.height || left + width > src.width || height < 1 || width < 1) {
     throw new RangeError(`resize region ${height}x${width}+${top}+${left} is outside the ${src.height}x${src.width} image`);
   }
-  // Horizontal pass, over the rows the vertical pass reads (Pillow's ybox_first..ybox_last).
+  const win = window ?? { top: 0, left: 0, height: outHeight, width: outWidth };
+  if (win.top < 0 || win.left < 0 || win.top + win.height > outHeight || win.left + win.width > outWidth) {
+    throw new RangeError(`resize window ${win.height}x${win.width}+${win.top}+${win.left} is outside the ${outHeight}x${outWidth} output`);
+  }
+  const horiz = outWidth !== width ? bilinearCoefficients(width, outWidth) : undefined;
   const vert = outHeight !== height ? bilinearCoefficients(height, outHeight) : undefined;
-  const rowFirst = vert ? vert.first[0]! : 0;
-  const rowEnd = vert ? vert.first[outHeight - 1]! + vert.count[outHeight - 1]! : height;
-  let mid: Image8;
-  let midTop: number; // row of `mid` holding region row `rowFirst`
-  if (outWidth !== width) {
-    const h = bilinearCoefficients(width, outWidth);
-    const rows = rowEnd - rowFirst;
-    const out = new Uint8Array(rows * outWidth * C);
+  // Region rows the vertical pass reads (all rows of the window when there is no vertical pass).
+  const rowFirst = vert ? vert.first[win.top]! : win.top;
+  const rowEnd = vert ? vert.first[win.top + win.height - 1]! + vert.count[win.top + win.height - 1]! : win.top + win.height;
+  const rows = rowEnd - rowFirst;
+  const rowWidth = win.width * C;
+  // Horizontal pass: `rows` rows of the window's columns, 8-bit (rounded and clipped).
+  const mid = new Uint8Array(rows * rowWidth);
+  if (horiz) {
     const acc = new Float64Array(C);
     for (let y = 0; y < rows; y++) {
       const srcRow = ((top + rowFirst + y) * src.width + left) * C;
-      for (let x = 0; x < outWidth; x++) {
+      for (let x = 0; x < win.width; x++) {
+        const ox = win.left + x;
         acc.fill(HALF);
-        const x0 = h.first[x]!;
-        const n = h.count[x]!;
-        const wBase = x * h.kernelSize;
+        const x0 = horiz.first[ox]!;
+        const n = horiz.count[ox]!;
+        const wBase = ox * horiz.kernelSize;
         for (let t = 0; t < n; t++) {
-          const w = h.weights[wBase + t]!;
+          const w = horiz.weights[wBase + t]!;
           const p = srcRow + (x0 + t) * C;
           for (let c = 0; c < C; c++) acc[c] += src.data[p + c]! * w;
         }
-        const o = (y * outWidth + x) * C;
-        for (let c = 0; c < C; c++) out[o + c] = clip8(acc[c]!);
+        const o = y * rowWidth + x * C;
+        for (let c = 0; c < C; c++) mid[o + c] = clip8(acc[c]!);
       }
     }
-    mid = { data: out, height: rows, width: outWidth, channels: C };
-    midTop = 0;
   } else {
-    mid = src;
-    midTop = top + rowFirst;
-  }
-  const midLeft = outWidth !== width ? 0 : left;
-  if (!vert) {
-    // No vertical pass: copy the rows out (the region of `mid`).
-    const out = new Uint8Array(outHeight * outWidth * C);
-    for (let y = 0; y < outHeight; y++) {
-      const from = ((midTop + y) * mid.width + midLeft) * C;
-      out.set(mid.data.subarray(from, from + outWidth * C), y * outWidth * C);
+    for (let y = 0; y < rows; y++) {
+      const from = ((top + rowFirst + y) * src.width + left + win.left) * C;
+      mid.set(src.data.subarray(from, from + rowWidth), y * rowWidth);
     }
-    return { data: out, height: outHeight, width: outWidth, channels: C };
   }
-  const out = new Uint8Array(outHeight * outWidth * C);
-  const rowStride = mid.width * C;
-  const rowWidth = outWidth * C;
+  if (!vert) return { data: mid, height: win.height, width: win.width, channels: C };
+  // Vertical pass over the intermediate rows.
+  const out = new Uint8Array(win.height * rowWidth);
   const acc = new Float64Array(rowWidth);
-  for (let y = 0; y < outHeight; y++) {
+  for (let y = 0; y < win.height; y++) {
+    const oy = win.top + y;
     acc.fill(HALF);
-    const y0 = vert.first[y]! - rowFirst;
-    const n = vert.count[y]!;
-    const wBase = y * vert.kernelSize;
+    const y0 = vert.first[oy]! - rowFirst;
+    const n = vert.count[oy]!;
+    const wBase = oy * vert.kernelSize;
     for (let t = 0; t < n; t++) {
       const w = vert.weights[wBase + t]!;
-      const p = (midTop + y0 + t) * rowStride + midLeft * C;
-      for (let i = 0; i < rowWidth; i++) acc[i] += mid.data[p + i]! * w;
+      const p = (y0 + t) * rowWidth;
+      for (let i = 0; i < rowWidth; i++) acc[i] += mid[p + i]! * w;
     }
     const o = y * rowWidth;
     for (let i = 0; i < rowWidth; i++) out[o + i] = clip8(acc[i]!);
   }
-  return { data: out, height: outHeight, width: outWidth, channels: C };
+  return { data: out, height: win.height, width: win.width, channels: C };
 }

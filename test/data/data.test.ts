@@ -99,7 +99,7 @@ describe('bad data gives one-line errors', () => {
   };
 
   it('bad specs and paths', () => {
-    expect(errorOf(() => parseDataSpec('imagenet:/x')).message).toMatch(/--data expects kind:DIR with kind one of fashion-mnist, mnist, cifar10/);
+    expect(errorOf(() => parseDataSpec('imagenet:/x')).message).toMatch(/--data expects kind:PATH with kind one of fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse, imagefolder, npz/);
     expect(errorOf(() => parseDataSpec('/just/a/path')).code).toBe('E_USAGE');
     const missing = errorOf(() => parseDataSpec('mnist:/no/such/dir'));
     expect(missing.code).toBe('E_DATA');
