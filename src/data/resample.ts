@@ -106,22 +106,22 @@ export function resizeBilinear(src: Image8, region: Rect, outHeight: number, out
   // Horizontal pass: `rows` rows of the window's columns, 8-bit (rounded and clipped).
   const mid = new Uint8Array(rows * rowWidth);
   if (horiz) {
-    const acc = new Float64Array(C);
+    const { first, count, weights, kernelSize } = horiz;
+    const data = src.data;
     for (let y = 0; y < rows; y++) {
       const srcRow = ((top + rowFirst + y) * src.width + left) * C;
       for (let x = 0; x < win.width; x++) {
         const ox = win.left + x;
-        acc.fill(HALF);
-        const x0 = horiz.first[ox]!;
-        const n = horiz.count[ox]!;
-        const wBase = ox * horiz.kernelSize;
-        for (let t = 0; t < n; t++) {
-          const w = horiz.weights[wBase + t]!;
-          const p = srcRow + (x0 + t) * C;
-          for (let c = 0; c < C; c++) acc[c] += src.data[p + c]! * w;
-        }
+        const n = count[ox]!;
+        const wBase = ox * kernelSize;
         const o = y * rowWidth + x * C;
-        for (let c = 0; c < C; c++) mid[o + c] = clip8(acc[c]!);
+        // One channel at a time, the taps in a local sum: the same integer sums as Pillow's loop.
+        for (let c = 0; c < C; c++) {
+          let acc = HALF;
+          let p = srcRow + first[ox]! * C + c;
+          for (let t = 0; t < n; t++, p += C) acc += data[p]! * weights[wBase + t]!;
+          mid[o + c] = clip8(acc);
+        }
       }
     }
   } else {
@@ -133,20 +133,18 @@ export function resizeBilinear(src: Image8, region: Rect, outHeight: number, out
   if (!vert) return { data: mid, height: win.height, width: win.width, channels: C };
   // Vertical pass over the intermediate rows.
   const out = new Uint8Array(win.height * rowWidth);
-  const acc = new Float64Array(rowWidth);
+  const { first, count, weights, kernelSize } = vert;
   for (let y = 0; y < win.height; y++) {
     const oy = win.top + y;
-    acc.fill(HALF);
-    const y0 = vert.first[oy]! - rowFirst;
-    const n = vert.count[oy]!;
-    const wBase = oy * vert.kernelSize;
-    for (let t = 0; t < n; t++) {
-      const w = vert.weights[wBase + t]!;
-      const p = (y0 + t) * rowWidth;
-      for (let i = 0; i < rowWidth; i++) acc[i] += mid[p + i]! * w;
-    }
+    const base = (first[oy]! - rowFirst) * rowWidth;
+    const n = count[oy]!;
+    const wBase = oy * kernelSize;
     const o = y * rowWidth;
-    for (let i = 0; i < rowWidth; i++) out[o + i] = clip8(acc[i]!);
+    for (let i = 0; i < rowWidth; i++) {
+      let acc = HALF;
+      for (let t = 0, p = base + i; t < n; t++, p += rowWidth) acc += mid[p]! * weights[wBase + t]!;
+      out[o + i] = clip8(acc);
+    }
   }
   return { data: out, height: win.height, width: win.width, channels: C };
 }
