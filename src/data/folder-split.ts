@@ -29,7 +29,8 @@ export interface FolderSplitOptions {
  * one, so memory stays bounded by `prefetch` batches whatever the dataset's size. The order is
  * fixed by (seed, epoch) and each example's crop and flip by (seed, epoch, position), so a run
  * resumed at a batch sees exactly the batches the uninterrupted run saw. An unreadable image is
- * skipped (its batch is one smaller) unless `strict`.
+ * skipped (its batch is one smaller) unless `strict`. A `limit` of n uses n files spread evenly
+ * over the class-sorted list, so every class is in a quick run.
  */
 export class FolderSplit implements DataSplit {
   private readonly skippedPaths = new Set<string>();
@@ -68,12 +69,15 @@ export class FolderSplit implements DataSplit {
     const order = opts.shuffle ? permutation(n, mulberry32(deriveSeed(seed, epoch, 1))) : undefined;
     const transform = opts.augment && this.o.trainTransform ? this.o.trainTransform : this.o.evalTransform;
     const exampleSeed = deriveSeed(seed, epoch, 3);
+    // A limit takes n files spread evenly over the list (sorted by class), not the first n
+    // (which would be the first classes only).
+    const spread = (k: number) => (n === this.count ? k : Math.floor((k * this.count) / n));
     const pool = await startDecodePool(this.o.workers);
     try {
       const job = (b: number) => {
         const start = b * opts.batchSize;
         const end = Math.min(n, start + opts.batchSize);
-        const idx = Array.from({ length: end - start }, (_, i) => (order ? order[start + i]! : start + i));
+        const idx = Array.from({ length: end - start }, (_, i) => spread(order ? order[start + i]! : start + i));
         return pool.run({
           paths: idx.map((k) => this.files.path(k)),
           labels: idx.map((k) => this.labels[k]!),

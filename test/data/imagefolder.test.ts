@@ -143,3 +143,14 @@ function nhwcToNchw(b: Batch): Float32Array {
   }
   return out;
 }
+
+describe('imagefolder --limit', () => {
+  it('takes examples spread over every class, not the first class only', async () => {
+    const ds = load(FOLDER);
+    const labels = labelsOf(await allBatches(ds.test, { batchSize: 8, limit: 8 }));
+    expect(labels).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
+    expect(ds.test.size(8)).toBe(8);
+    const shuffled = labelsOf(await allBatches(ds.train, { batchSize: 5, limit: 20, shuffle: true, seed: 1 }));
+    expect(shuffled.sort()).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3]);
+  });
+});
