@@ -56,8 +56,6 @@ export interface LoadOptions {
   readonly workers?: number;
   /** Image folders: batches decoded ahead. */
   readonly prefetch?: number;
-  /** Image folders without val/ or test/: which images are held out. */
-  readonly seed?: number;
   /** Image folders: told about each image skipped as unreadable, with the count so far. */
   readonly onSkip?: (skipped: SkippedImage, total: number) => void;
 }

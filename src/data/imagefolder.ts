@@ -35,8 +35,6 @@ export interface ImageFolderOptions {
   readonly workers?: number;
   readonly prefetch?: number;
   readonly strict?: boolean;
-  /** Picks the held-out test images (when there is no val/ or test/ folder). */
-  readonly seed?: number;
   readonly onSkip?: (skipped: SkippedImage, total: number) => void;
 }
 
@@ -77,10 +75,10 @@ export function loadImageFolder(dir: string, o: ImageFolderOptions): ImageFolder
   if (layout.test) {
     test = scanClassFolder(layout.test, trainFolder?.classes, layout.test);
   } else {
-    const split = holdOut(trainFolder!, o.seed ?? 1);
+    const split = holdOut(trainFolder!);
     train = split.train;
     test = split.test;
-    notes.push(`${dir} has no val/ or test/ folder: ${test.labels.length} images (${Math.round(HOLD_OUT * 100)}% of each class, chosen by the seed) are held out as the test split`);
+    notes.push(`${dir} has no val/ or test/ folder: ${test.labels.length} images (${Math.round(HOLD_OUT * 100)}% of each class, the same every run) are held out as the test split`);
   }
   const classes = test.classes.length;
   const mean = o.mean(channels);
@@ -101,11 +99,15 @@ export function loadImageFolder(dir: string, o: ImageFolderOptions): ImageFolder
   };
 }
 
-/** Holds out HOLD_OUT of each class (at least one image of a class with two or more), by seed. */
-function holdOut(all: ClassFolder, seed: number): { train: ClassFolder; test: ClassFolder } {
+/**
+ * Holds out HOLD_OUT of each class (at least one image of a class with two or more), chosen by a
+ * fixed seed: every command (and every --seed) sees the same test split, so evaluating never
+ * counts an image another run trained on.
+ */
+function holdOut(all: ClassFolder): { train: ClassFolder; test: ClassFolder } {
   const byClass = new Map<number, number[]>();
   all.labels.forEach((l, i) => (byClass.get(l) ?? byClass.set(l, []).get(l)!).push(i));
-  const random = mulberry32(deriveSeed(seed, 0, 4));
+  const random = mulberry32(deriveSeed(0, 0, 4));
   const inTest = new Uint8Array(all.labels.length);
   for (const members of byClass.values()) {
     const k = members.length < 2 ? 0 : Math.max(1, Math.round(members.length * HOLD_OUT));
