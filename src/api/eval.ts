@@ -3,13 +3,13 @@ import { startBackend } from '../cli/backend.js';
 import type { CliIO } from '../cli/io.js';
 import { createProgress } from '../cli/progress.js';
 import { formatPercent } from '../cli/table.js';
-import { checkDataFitsModel, loadDataset, parseDataSpec } from '../data/index.js';
+import { openDataset, type DataFlags } from '../data/index.js';
 import { evaluate, type EvalResult } from '../eval/evaluate.js';
 import { compileGraph, imageInputShape } from '../exec/compile.js';
 import { writeJson } from '../io/json.js';
 import { loadModel } from '../io/load.js';
 
-export interface EvalCommandOptions {
+export interface EvalCommandOptions extends DataFlags {
   readonly model: string;
   readonly data: string;
   readonly mean?: readonly number[];
@@ -32,9 +32,8 @@ export interface EvalReport extends EvalResult {
 export async function runEval(opts: EvalCommandOptions, io: CliIO): Promise<EvalReport> {
   // Check everything the user passed before the (slow) work starts.
   const loaded = loadModel(opts.model);
-  const dataset = loadDataset(parseDataSpec(opts.data), { mean: opts.mean, std: opts.std });
   const classes = loaded.graph.outputs[0]?.dims.at(-1) ?? null;
-  checkDataFitsModel(dataset, { ...imageInputShape(loaded.graph), classes });
+  const dataset = openDataset(opts, { ...imageInputShape(loaded.graph), classes }, (l) => io.stderr.write(`${l}\n`));
   const backend = await startBackend(opts.backend, io.stderr);
   for (const w of loaded.warnings) io.stderr.write(`warning: ${w}\n`);
   const model = compileGraph(loaded.graph);

@@ -6,7 +6,7 @@ import { encodeBundle } from '../bundle/write.js';
 import { startBackend } from '../cli/backend.js';
 import type { CliIO } from '../cli/io.js';
 import { formatCount, formatPercent, formatTable } from '../cli/table.js';
-import { checkDataFitsModel, loadDataset, parseDataSpec } from '../data/index.js';
+import { openDataset, type DataFlags, type Dataset } from '../data/index.js';
 import { SwpruneError, usageError } from '../errors.js';
 import { compileGraph, imageInputShape, type CompiledModel } from '../exec/compile.js';
 import type { Graph } from '../graph/ir.js';
@@ -23,7 +23,7 @@ import { compileBundle } from '../sparse/bundle-model.js';
 import { testAccuracy } from '../train/retrain.js';
 import type { Accuracy } from '../train/staged.js';
 
-export interface ReportOptions {
+export interface ReportOptions extends DataFlags {
   readonly model: string;
   readonly data: string;
   readonly out: string;
@@ -58,8 +58,7 @@ export async function runReport(opts: ReportOptions, io: CliIO): Promise<Report>
   if (!opts.out.endsWith('.swb')) throw usageError(`-o must be a .swb bundle file, got ${opts.out}`);
   if (resolve(opts.out) === resolve(opts.model)) throw usageError('-o must differ from the input model');
   const loaded = loadModel(opts.model);
-  const dataset = loadDataset(parseDataSpec(opts.data), { mean: opts.mean, std: opts.std });
-  checkDataFitsModel(dataset, { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null });
+  const dataset = openDataset(opts, { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null }, (l) => io.stderr.write(`${l}\n`));
   const { graph, spatial } = winogradForm(loaded.graph, opts.tile);
   const backend = await startBackend(opts.backend, io.stderr);
 
@@ -123,7 +122,7 @@ function checkRoundTrip(expected: Graph, decoded: Graph, path: string): void {
   }
 }
 
-async function measure(model: CompiledModel, dataset: ReturnType<typeof loadDataset>, opts: ReportOptions, io: CliIO, label: string) {
+async function measure(model: CompiledModel, dataset: Dataset, opts: ReportOptions, io: CliIO, label: string) {
   const r = await testAccuracy(model, dataset, opts.batchSize, io.stderr, label, opts.limit);
   return { ...r.accuracy, loss: r.loss };
 }

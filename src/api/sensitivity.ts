@@ -4,7 +4,7 @@ import { startBackend } from '../cli/backend.js';
 import type { CliIO } from '../cli/io.js';
 import { createProgress } from '../cli/progress.js';
 import { formatPercent, formatTable } from '../cli/table.js';
-import { checkDataFitsModel, loadDataset, parseDataSpec } from '../data/index.js';
+import { openDataset, type DataFlags } from '../data/index.js';
 import { usageError } from '../errors.js';
 import { imageInputShape } from '../exec/compile.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -15,7 +15,7 @@ import { winogradTargets } from '../prune/targets.js';
 import { renderSensitivityHtml } from '../report/sensitivity-html.js';
 import { analyseSensitivity, type SensitivityDomain, type SensitivityResult } from '../sensitivity/analyse.js';
 
-export interface SensitivityOptions {
+export interface SensitivityOptions extends DataFlags {
   readonly model: string;
   readonly data: string;
   readonly mean?: readonly number[];
@@ -48,8 +48,7 @@ export async function runSensitivity(opts: SensitivityOptions, io: CliIO): Promi
     throw usageError(`--levels must be increasing sparsities between 0 and 1 (e.g. 0.2,0.4,0.6), got ${opts.levels.join(',')}`);
   }
   const loaded = loadModel(opts.model);
-  const dataset = loadDataset(parseDataSpec(opts.data), { mean: opts.mean, std: opts.std });
-  checkDataFitsModel(dataset, { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null });
+  const dataset = openDataset(opts, { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null }, (l) => io.stderr.write(`${l}\n`));
   const winogradForm = loaded.graph.nodes.some((n) => n.op === 'WinogradConv');
   const domains: SensitivityDomain[] = opts.domain === 'both' ? ['spatial', 'winograd'] : [opts.domain];
   if (winogradForm && domains.includes('spatial')) {

@@ -4,7 +4,7 @@ import type { BackendChoice } from '../backend/select.js';
 import { startBackend } from '../cli/backend.js';
 import type { CliIO } from '../cli/io.js';
 import { formatPercent } from '../cli/table.js';
-import { checkDataFitsModel, loadDataset, parseDataSpec } from '../data/index.js';
+import { openDataset, type DataFlags } from '../data/index.js';
 import { SwpruneError, usageError } from '../errors.js';
 import { imageInputShape } from '../exec/compile.js';
 import { writeJson } from '../io/json.js';
@@ -20,7 +20,7 @@ import { runStaged, type Accuracy, type StageLog } from '../train/staged.js';
 export { Interrupted } from '../train/staged.js';
 export type { StageLog } from '../train/staged.js';
 
-export interface SpatialOptions extends TrainingOptions {
+export interface SpatialOptions extends TrainingOptions, DataFlags {
   readonly model: string;
   readonly data: string;
   readonly out: string;
@@ -59,8 +59,7 @@ export interface SpatialReport {
 export async function runSpatial(opts: SpatialOptions, io: CliIO): Promise<SpatialReport> {
   if (resolve(opts.out) === resolve(opts.model)) throw usageError('-o must differ from the input model (the input is never modified)');
   const loaded = loadModel(opts.model);
-  const dataset = loadDataset(parseDataSpec(opts.data), { mean: opts.mean, std: opts.std });
-  checkDataFitsModel(dataset, { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null });
+  const dataset = openDataset(opts, { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null }, (l) => io.stderr.write(`${l}\n`));
   const targets = stageTargets(opts, [0.2, 0.4, 0.5, 0.6]);
   const layers = selectTargets(loaded.graph, opts);
   const checkpointPath = `${opts.out}.ckpt`;

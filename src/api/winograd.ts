@@ -4,7 +4,7 @@ import type { BackendChoice } from '../backend/select.js';
 import { startBackend } from '../cli/backend.js';
 import type { CliIO } from '../cli/io.js';
 import { formatPercent } from '../cli/table.js';
-import { checkDataFitsModel, loadDataset, parseDataSpec } from '../data/index.js';
+import { openDataset, type DataFlags } from '../data/index.js';
 import { SwpruneError, usageError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { compileGraph, imageInputShape } from '../exec/compile.js';
@@ -26,7 +26,7 @@ import { optimizerConfig, parseLrSchedule, type TrainingOptions } from '../train
 import { testAccuracy } from '../train/retrain.js';
 import { runStaged, type Accuracy, type StageLog } from '../train/staged.js';
 
-export interface WinogradOptions extends TrainingOptions, ImportanceSetting {
+export interface WinogradOptions extends TrainingOptions, ImportanceSetting, DataFlags {
   readonly model: string;
   readonly data: string;
   readonly out: string;
@@ -76,8 +76,7 @@ export async function runWinograd(opts: WinogradOptions, io: CliIO): Promise<Win
   }
   if (!(opts.power >= 0)) throw usageError(`--importance-power must be >= 0, got ${opts.power}`);
   const loaded = loadModel(opts.model);
-  const dataset = loadDataset(parseDataSpec(opts.data), { mean: opts.mean, std: opts.std });
-  checkDataFitsModel(dataset, { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null });
+  const dataset = openDataset(opts, { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null }, (l) => io.stderr.write(`${l}\n`));
   const targets = stageTargets(opts, [0.75, 0.8, 0.85]);
   // Convolutions still in spatial form are converted; WinogradConv nodes (a previous run) stay,
   // and on such a model no convolution left to convert (e.g. only 1x1 or strided ones) is fine.

@@ -62,14 +62,22 @@ export function addJsonOption(cmd: Command): Command {
   return cmd.option('--json <file>', 'write machine-readable results to this JSON file');
 }
 
-/** `--data`, `--mean`, `--std`, `--limit`, `--batch-size`: which examples, normalised how. */
+/**
+ * `--data`, `--mean`, `--std`, `--limit`, `--batch-size`: which examples, normalised how; and
+ * for image folders `--resize`, `--crop` (preprocessing), `--strict` (unreadable images stop the
+ * run), `--workers` (decoding threads).
+ */
 export function addDataOptions(cmd: Command, defaults: { batchSize: number }): Command {
   return cmd
-    .requiredOption('--data <kind:path>', 'dataset: fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR')
+    .requiredOption('--data <kind:path>', 'dataset: fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, imagefolder:DIR (train/<class>/, val/<class>/), npz:FILE (or a folder of .npy)')
     .option('--mean <v,..>', 'input normalisation mean (default: the dataset kind\'s usual)', numberList('--mean'))
     .option('--std <v,..>', 'input normalisation std (default: the dataset kind\'s usual)', numberList('--std'))
-    .option('--limit <n>', 'use only the first n examples', positiveInt('--limit'))
-    .option('--batch-size <n>', 'examples per batch', positiveInt('--batch-size'), defaults.batchSize);
+    .option('--limit <n>', 'use only the first n examples (image folders: n spread over all classes)', positiveInt('--limit'))
+    .option('--batch-size <n>', 'examples per batch', positiveInt('--batch-size'), defaults.batchSize)
+    .option('--resize <n>', 'image folders: shorter side after resizing, for evaluation (default crop x 256/224)', positiveInt('--resize'))
+    .option('--crop <n>', 'image folders: crop size (default the model\'s input size)', positiveInt('--crop'))
+    .option('--strict', 'image folders: stop at an unreadable image instead of skipping it')
+    .option('--workers <n>', 'image folders: decoding threads (0: the main thread; default the cores beside training, 1 to 4)', nonNegativeInt('--workers'));
 }
 
 /** Training options shared by `spatial` and `winograd`. */
@@ -82,7 +90,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']).default('sgd'))
     .option('--lr-schedule <s>', 'constant, cosine or step:EVERY:GAMMA, over each stage', 'cosine')
     .option('--seed <n>', 'random seed (shuffling, augmentation)', nonNegativeInt('--seed'), 1)
-    .option('--no-augment', 'no CIFAR augmentation (random crop + flip)')
+    .option('--no-augment', 'no augmentation (CIFAR: random crop + flip; image folders: random-resized crop + flip)')
     .option('--resume', 'continue from the checkpoint next to -o');
 }
 
