@@ -25,6 +25,17 @@ function workerScript(): URL {
   throw new Error('dist/data/decode-worker.js not found: run `npm run build` first');
 }
 
+/**
+ * Workers inherit node's flags; `--input-type` (for `node --input-type=module -e ...`) makes a
+ * worker given a file fail to start, so it is left out — and an explicit list may not hold the
+ * heap-size flags node rejects for workers (inherited, they are fine).
+ */
+function workerFlags(): { execArgv?: string[] } {
+  if (!process.execArgv.some((a) => a.startsWith('--input-type'))) return {};
+  const perProcess = ['--input-type', '--max-old-space-size', '--max-semi-space-size', '--stack-size'];
+  return { execArgv: process.execArgv.filter((a) => !perProcess.some((p) => a.startsWith(p))) };
+}
+
 interface Pending {
   readonly job: BatchJob;
   readonly resolve: (out: BatchOutcome) => void;
@@ -55,7 +66,7 @@ export async function startDecodePool(count: number): Promise<DecodePool> {
     }
   };
   const workers = Array.from({ length: count }, () => {
-    const w = new Worker(script);
+    const w = new Worker(script, workerFlags());
     w.on('message', (msg: { out?: BatchOutcome; error?: { code?: ErrorCode; message: string } }) => {
       const p = busy.get(w)!;
       busy.delete(w);

@@ -1,6 +1,10 @@
 import sharp from 'sharp';
 import type { Image8 } from './resample.js';
 
+// libvips's operation cache keeps recent results (up to 50 MB) for repeated operations on the
+// same input; every image here is decoded once, so it would only hold memory.
+sharp.cache(false);
+
 /**
  * Decodes an image file's bytes (JPEG, PNG, WebP; also GIF, TIFF, AVIF — whatever sharp's libvips
  * reads) to 8-bit pixels, as PIL would give them to torchvision: no EXIF rotation, the embedded
