@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bufferIO } from '../src/cli/io.js';
+import { bufferStreams } from '../src/cli/streams.js';
 import { EXIT, runCli } from '../src/cli/run.js';
 import { loadDataset } from '../src/data/index.js';
 import { evaluate } from '../src/eval/evaluate.js';
@@ -13,7 +13,7 @@ import { toWinogradGraph } from '../src/prune/to-winograd.js';
 import { browserAvailable, renderedDom } from './helpers/browser.js';
 import { FASHION_SLICE, ONNX_FIXTURES } from './helpers/fixtures.js';
 
-// F(4x4,3x3) B^T and A^T from METHOD.md, typed in here: Γ[i][j] = k_i k_j, k_i = ||row i of B^T|| * ||column i of A^T||.
+// F(4x4,3x3) B^T and A^T from docs/method.md, typed in here: Γ[i][j] = k_i k_j, k_i = ||row i of B^T|| * ||column i of A^T||.
 const BT = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]];
 const AT = [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]];
 const k = BT.map((row, i) => Math.hypot(...row) * Math.hypot(...AT.map((r) => r[i]!)));
@@ -24,7 +24,7 @@ describe('swprune sensitivity', () => {
     const json = join(dir, 's.json');
     const html = join(dir, 's.html');
     const layer = '/features/features.10/Conv';
-    const io = bufferIO();
+    const io = bufferStreams();
     const code = await runCli(['sensitivity', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '--domain', 'both', '--levels', '0.3,0.6',
       '--layers', '*features.1?/*', '--limit', '300', '--json', json, '--html', html, '--backend', 'wasm'], io);
     expect(code).toBe(EXIT.ok);
@@ -70,7 +70,7 @@ describe('--targets-from', () => {
       layers: names.map((name) => ({ name, domain: 'spatial', levels: [0.2, 0.4, 0.6].map((s) => ({ sparsity: s, top1: name.endsWith('14/Conv') ? 0.898 : 0.85 })) })),
     }));
     const json = join(dir, 'log.json');
-    const io = bufferIO();
+    const io = bufferStreams();
     const code = await runCli(['spatial', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '-o', join(dir, 'out.onnx'), '--sparsity', '0.25',
       '--targets-from', sens, '--max-drop', '1', '--epochs', '1', '--limit', '128', '--batch-size', '64', '--backend', 'wasm', '--json', json], io);
     expect(code).toBe(EXIT.ok);

@@ -1,26 +1,16 @@
-import type { BackendChoice } from '../backend/select.js';
-import { startBackend } from '../cli/backend.js';
-import type { CliIO } from '../cli/io.js';
-import { createProgress } from '../cli/progress.js';
-import { formatPercent } from '../cli/table.js';
-import { openDataset, type DataFlags } from '../data/index.js';
 import { evaluate, type EvalResult } from '../eval/evaluate.js';
-import { compileGraph, imageInputShape } from '../exec/compile.js';
+import { compileGraph } from '../exec/compile.js';
 import { writeJson } from '../io/json.js';
-import { loadModel } from '../io/load.js';
+import { ignoreEvents, type EventSink } from './events.js';
+import { openModelAndData, startCompute } from './open.js';
+import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
 
-export interface EvalCommandOptions extends DataFlags {
+export interface EvalOptions extends DataOptions, CommonOptions {
+  /** ONNX file, or TensorFlow.js model.json (or its folder). */
   readonly model: string;
-  readonly data: string;
-  readonly mean?: readonly number[];
-  readonly std?: readonly number[];
-  readonly limit?: number;
-  readonly batchSize: number;
-  readonly backend: BackendChoice;
-  readonly json?: string;
 }
 
-/** The fields of `swprune eval --json` (docs/json.md). */
+/** The result of `eval` (what `--json` writes, docs/json.md). */
 export interface EvalReport extends EvalResult {
   readonly model: string;
   readonly data: string;
@@ -28,30 +18,19 @@ export interface EvalReport extends EvalResult {
   readonly seconds: number;
 }
 
-/** `swprune eval`: top-1/top-5 accuracy and loss of a model on the test split. */
-export async function runEval(opts: EvalCommandOptions, io: CliIO): Promise<EvalReport> {
-  // Check everything the user passed before the (slow) work starts.
-  const loaded = loadModel(opts.model);
-  const classes = loaded.graph.outputs[0]?.dims.at(-1) ?? null;
-  const dataset = openDataset(opts, { ...imageInputShape(loaded.graph), classes }, (l) => io.stderr.write(`${l}\n`));
-  const backend = await startBackend(opts.backend, io.stderr);
-  for (const w of loaded.warnings) io.stderr.write(`warning: ${w}\n`);
+/** `eval`: top-1/top-5 accuracy and loss of a model on the test split. */
+export async function runEval(opts: EvalOptions, sink: EventSink = ignoreEvents): Promise<EvalReport> {
+  const { loaded, dataset } = openModelAndData(opts, sink);
+  const backend = await startCompute(loaded, opts, sink);
   const model = compileGraph(loaded.graph);
   try {
     const start = performance.now();
-    const progress = createProgress(io.stderr, { label: 'eval', total: dataset.test.size(opts.limit) });
     const result = await evaluate(model, dataset.test, {
-      batchSize: opts.batchSize,
+      batchSize: opts.batchSize ?? DEFAULTS.batchSize,
       limit: opts.limit,
-      onBatch: (done) => progress.update(done),
+      progress: { task: { kind: 'evaluate', subject: 'test' }, sink },
     });
-    const seconds = (performance.now() - start) / 1000;
-    progress.finish(`${(result.examples / seconds).toFixed(0)} ex/s`);
-    io.stdout.write(
-      `top-1 ${formatPercent(result.accuracy.top1)}  top-5 ${formatPercent(result.accuracy.top5)}  loss ${result.loss.toFixed(4)}  ` +
-        `(${result.examples} test examples, ${seconds.toFixed(1)} s)\n`,
-    );
-    const report: EvalReport = { ...result, model: opts.model, data: opts.data, backend: backend.name, seconds };
+    const report: EvalReport = { ...result, model: opts.model, data: opts.data, backend: backend.name, seconds: (performance.now() - start) / 1000 };
     if (opts.json) writeJson(opts.json, report);
     return report;
   } finally {

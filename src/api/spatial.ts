@@ -1,48 +1,31 @@
 import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BackendChoice } from '../backend/select.js';
-import { startBackend } from '../cli/backend.js';
-import type { CliIO } from '../cli/io.js';
-import { formatPercent } from '../cli/table.js';
-import { openDataset, type DataFlags } from '../data/index.js';
-import { SwpruneError, usageError } from '../errors.js';
-import { imageInputShape } from '../exec/compile.js';
-import { writeJson } from '../io/json.js';
+import { msg, opt, usageError } from '../errors.js';
+import type { Accuracy } from '../eval/evaluate.js';
+import { readJson, writeJson } from '../io/json.js';
 import { loadModel, saveModel } from '../io/load.js';
-import { layerSparsity, overallSparsity, type LayerSparsity } from '../prune/sparsity.js';
-import { stageTargets } from '../prune/schedule.js';
 import { targetsFromSensitivity } from '../prune/layer-targets.js';
+import type { LayerSparsity } from '../prune/pruner.js';
+import { stageTargets } from '../prune/schedule.js';
+import { layerSparsity, overallSparsity } from '../prune/sparsity.js';
 import { spatialPruner } from '../prune/spatial-pruner.js';
 import { selectTargets } from '../prune/targets.js';
-import { optimizerConfig, parseLrSchedule, type TrainingOptions } from '../train/config.js';
-import { runStaged, type Accuracy, type StageLog } from '../train/staged.js';
+import { optimizerConfig, parseLrSchedule, stagePlan } from '../train/config.js';
+import type { StageLog } from '../train/events.js';
+import { runIdentity } from '../train/run-state.js';
+import { runStaged } from '../train/staged.js';
+import { ignoreEvents, type EventSink } from './events.js';
+import { auditSparsity, openModelAndData, startCompute, trainingSettings } from './open.js';
+import { DEFAULTS, type CommonOptions, type DataOptions, type PruneOptions, type TrainingOptions } from './options.js';
 
-export { Interrupted } from '../train/staged.js';
-export type { StageLog } from '../train/staged.js';
-
-export interface SpatialOptions extends TrainingOptions, DataFlags {
+export interface SpatialOptions extends PruneOptions, DataOptions, TrainingOptions, CommonOptions {
+  /** The input model: ONNX file, or TensorFlow.js model.json (or its folder). */
   readonly model: string;
-  readonly data: string;
-  readonly out: string;
-  readonly mean?: readonly number[];
-  readonly std?: readonly number[];
-  readonly tile: number;
-  readonly schedule?: readonly number[];
-  readonly sparsity?: number;
-  readonly thresholdMode: 'layer' | 'global';
-  readonly layers?: string;
-  readonly skipFirst?: boolean;
-  /** `--targets-from`: a sensitivity JSON; per-layer targets are allocated from its curves. */
-  readonly targetsFrom?: string;
-  /** `--max-drop`, accuracy points. */
-  readonly maxDrop?: number;
-  readonly backend: BackendChoice;
-  readonly json?: string;
-  readonly resume?: boolean;
-  /** Tests: stop (as if killed) after this many epochs in this invocation. */
-  readonly stopAfterEpochs?: number;
+  /** One importance threshold per layer, or one for all layers. */
+  readonly thresholdMode?: 'layer' | 'global';
 }
 
+/** The result of `spatial` (what `--json` writes, docs/json.md). */
 export interface SpatialReport {
   readonly command: 'spatial';
   readonly model: string;
@@ -55,52 +38,50 @@ export interface SpatialReport {
   readonly final: { readonly winogradSparsity: number; readonly layers: readonly LayerSparsity[]; readonly accuracy: Accuracy };
 }
 
-/** `swprune spatial`: step 1, structured spatial pruning in stages with retraining. */
-export async function runSpatial(opts: SpatialOptions, io: CliIO): Promise<SpatialReport> {
-  if (resolve(opts.out) === resolve(opts.model)) throw usageError('-o must differ from the input model (the input is never modified)');
-  const loaded = loadModel(opts.model);
-  const dataset = openDataset(opts, { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null }, (l) => io.stderr.write(`${l}\n`));
-  const targets = stageTargets(opts, [0.2, 0.4, 0.5, 0.6]);
-  const layers = selectTargets(loaded.graph, opts);
-  const checkpointPath = `${opts.out}.ckpt`;
-  if (opts.targetsFrom && opts.thresholdMode === 'global') throw usageError('--targets-from sets per-layer targets; it cannot be combined with --threshold-mode global');
+/**
+ * Step 1: structured spatial pruning in stages with retraining. Each stage zeroes the spatial
+ * groups that zero whole Winograd-domain weights until every layer reaches the stage's target,
+ * then retrains with the masks held. Writes an ordinary model (same format as the input) and
+ * audits its sparsity from the written file.
+ */
+export async function runSpatial(opts: SpatialOptions, sink: EventSink = ignoreEvents): Promise<SpatialReport> {
+  if (resolve(opts.out) === resolve(opts.model)) throw usageError(msg`${opt('out')} must differ from the input model (the input is never modified)`);
+  const tile = opts.tile ?? DEFAULTS.tile;
+  const thresholdMode = opts.thresholdMode ?? DEFAULTS.thresholdMode;
+  if (opts.targetsFrom && thresholdMode === 'global') throw usageError(msg`${opt('targetsFrom')} sets per-layer targets; it cannot be combined with ${opt('thresholdMode')} global`);
+  const training = trainingSettings(opts);
+  const optimizer = optimizerConfig(training);
+  const schedule = parseLrSchedule(training.lrSchedule);
+  const targets = stageTargets(opts, DEFAULTS.schedule.spatial);
+  const plan = stagePlan(targets, opts.epochs ?? DEFAULTS.epochs, opts.lr ?? DEFAULTS.lr);
+  const { loaded, dataset } = openModelAndData(opts, sink);
+  const layers = selectTargets(loaded.graph, { ...opts, tile });
+  const maxDrop = opts.maxDrop ?? DEFAULTS.maxDrop;
   const layerTargets = opts.targetsFrom
-    ? targetsFromSensitivity(opts.targetsFrom, 'spatial', layers.map((t) => ({ name: t.node.name, size: t.cout * t.cin * t.tile.T * t.tile.T })), opts.maxDrop ?? 1)
+    ? targetsFromSensitivity(readJson(opts.targetsFrom, 'targetsFrom'), opts.targetsFrom, 'spatial', layers.map((t) => ({ name: t.node.name, size: t.cout * t.cin * t.tile.T * t.tile.T })), maxDrop)
     : undefined;
-  const run = {
-    graph: loaded.graph,
-    dataset,
-    pruner: spatialPruner(layers, opts.thresholdMode, layerTargets),
-    targets,
-    training: opts,
-    optimizer: optimizerConfig(opts),
-    schedule: parseLrSchedule(opts.lrSchedule),
-    checkpointPath,
-    identity: { command: 'spatial', model: resolve(opts.model), targets, seed: opts.seed, tile: opts.tile, thresholdMode: opts.thresholdMode, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? opts.maxDrop : null },
-    resume: opts.resume,
-    stopAfterEpochs: opts.stopAfterEpochs,
-  };
-  const backend = await startBackend(opts.backend, io.stderr);
-  const result = await runStaged(run, io);
+  const checkpointPath = `${opts.out}.ckpt`;
+  const backend = await startCompute(loaded, opts, sink);
+  const result = await runStaged({
+    graph: loaded.graph, dataset, pruner: spatialPruner(layers, thresholdMode, layerTargets), plan, training, optimizer, schedule, checkpointPath,
+    identity: runIdentity(opts.model, {
+      command: 'spatial', targets, seed: training.seed, tile,
+      method: { thresholdMode, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },
+    }),
+    resume: opts.resume, sink,
+  });
 
   // Write the model, then audit it: the file's own sparsity must equal what we report.
   saveModel(loaded, result.graph, opts.out);
   const last = targets.at(-1)!;
   const audited = layerSparsity(loadModel(opts.out).graph, layers, () => last);
-  const reported = layerSparsity(result.graph, layers, () => last);
-  audited.forEach((a, i) => {
-    if (a.winogradSparsity !== reported[i]!.winogradSparsity || a.spatialSparsity !== reported[i]!.spatialSparsity) {
-      throw new SwpruneError('E_IO', `audit failed: ${a.name} in ${opts.out} has Winograd sparsity ${a.winogradSparsity}, but the run computed ${reported[i]!.winogradSparsity}`);
-    }
-  });
-  const accuracy = result.stages.at(-1)!.accuracy;
+  auditSparsity(audited, layerSparsity(result.graph, layers, () => last), opts.out);
   const report: SpatialReport = {
-    command: 'spatial', model: opts.model, data: opts.data, out: opts.out, tile: opts.tile, backend: backend.name,
+    command: 'spatial', model: opts.model, data: opts.data, out: opts.out, tile, backend: backend.name,
     baseline: result.baseline, stages: result.stages,
-    final: { winogradSparsity: overallSparsity(audited), layers: audited, accuracy },
+    final: { winogradSparsity: overallSparsity(audited), layers: audited, accuracy: result.stages.at(-1)!.accuracy },
   };
   if (opts.json) writeJson(opts.json, report);
-  io.stdout.write(`wrote ${opts.out}: Winograd sparsity ${formatPercent(report.final.winogradSparsity, 1)} (audited from the file), top-1 ${formatPercent(accuracy.top1)} (baseline ${formatPercent(result.baseline.top1)})\n`);
   if (existsSync(checkpointPath)) rmSync(checkpointPath);
   return report;
 }

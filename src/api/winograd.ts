@@ -1,54 +1,37 @@
 import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BackendChoice } from '../backend/select.js';
-import { startBackend } from '../cli/backend.js';
-import type { CliIO } from '../cli/io.js';
-import { formatPercent } from '../cli/table.js';
-import { openDataset, type DataFlags } from '../data/index.js';
-import { SwpruneError, usageError } from '../errors.js';
 import type { Dataset } from '../data/dataset.js';
-import { compileGraph, imageInputShape } from '../exec/compile.js';
+import { msg, opt, SwpruneError, usageError } from '../errors.js';
+import { evaluate, type Accuracy } from '../eval/evaluate.js';
+import { compileGraph } from '../exec/compile.js';
 import { expandWinogradGraph } from '../graph/expand-winograd.js';
-import type { Graph, GraphNode } from '../graph/ir.js';
+import { hasWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { writeJson } from '../io/json.js';
-import { loadModel } from '../io/load.js';
+import { readJson, writeJson } from '../io/json.js';
 import { encodeOnnx, readOnnx } from '../io/onnx/index.js';
-import { overallSparsity, type LayerSparsity } from '../prune/sparsity.js';
 import { targetsFromSensitivity } from '../prune/layer-targets.js';
+import type { LayerSparsity } from '../prune/pruner.js';
 import { stageTargets } from '../prune/schedule.js';
-import { chooseTargets, selectTargets } from '../prune/targets.js';
+import { overallSparsity, winogradFigures } from '../prune/sparsity.js';
+import { chooseTargets, selectTargets, winogradTargets } from '../prune/targets.js';
 import { toWinogradGraph } from '../prune/to-winograd.js';
-import { winogradFigures } from '../prune/sparsity.js';
-import { winogradTargets } from '../prune/targets.js';
 import { winogradPruner, type ImportanceSetting } from '../prune/winograd-pruner.js';
-import { optimizerConfig, parseLrSchedule, type TrainingOptions } from '../train/config.js';
-import { testAccuracy } from '../train/retrain.js';
-import { runStaged, type Accuracy, type StageLog } from '../train/staged.js';
+import { optimizerConfig, parseLrSchedule, stagePlan } from '../train/config.js';
+import type { StageLog } from '../train/events.js';
+import { runIdentity } from '../train/run-state.js';
+import { runStaged } from '../train/staged.js';
+import { ignoreEvents, type EventSink } from './events.js';
+import { auditSparsity, openModelAndData, startCompute, trainingSettings } from './open.js';
+import { DEFAULTS, type CommonOptions, type DataOptions, type ImportanceOptions, type PruneOptions, type TrainingOptions } from './options.js';
 
-export interface WinogradOptions extends TrainingOptions, ImportanceSetting, DataFlags {
+export interface WinogradOptions extends PruneOptions, DataOptions, TrainingOptions, ImportanceOptions, CommonOptions {
+  /** The input model: a spatial model (ONNX or TensorFlow.js) or a previous run's Winograd-form ONNX. */
   readonly model: string;
-  readonly data: string;
-  readonly out: string;
-  readonly mean?: readonly number[];
-  readonly std?: readonly number[];
-  readonly tile: number;
-  readonly schedule?: readonly number[];
-  readonly sparsity?: number;
-  readonly layers?: string;
-  readonly skipFirst?: boolean;
-  /** `--targets-from`: a sensitivity JSON; per-layer targets are allocated from its curves. */
-  readonly targetsFrom?: string;
-  /** `--max-drop`, accuracy points. */
-  readonly maxDrop?: number;
-  readonly backend: BackendChoice;
-  readonly json?: string;
-  readonly resume?: boolean;
-  readonly stopAfterEpochs?: number;
-  /** Also write the model as standard ONNX ops here. */
+  /** Also write the model as standard ONNX ops (runs in any ONNX runtime) here. */
   readonly expand?: string;
 }
 
+/** The result of `winograd` (what `--json` writes, docs/json.md). */
 export interface WinogradReport {
   readonly command: 'winograd';
   readonly model: string;
@@ -67,91 +50,104 @@ export interface WinogradReport {
 /** Largest top-1 difference between the input and its unpruned Winograd form that float32 rounding explains. */
 const CONVERSION_TOLERANCE = 0.002;
 
-/** `swprune winograd`: step 2, Winograd-domain pruning with the importance factor matrix. */
-export async function runWinograd(opts: WinogradOptions, io: CliIO): Promise<WinogradReport> {
-  if (resolve(opts.out) === resolve(opts.model)) throw usageError('-o must differ from the input model (the input is never modified)');
-  if (!opts.out.endsWith('.onnx')) throw usageError(`-o must be an .onnx file (the Winograd form is written as ONNX), got ${opts.out}`);
+/**
+ * Step 2: Winograd-domain pruning with the importance factor matrix. Converts the candidate
+ * convolutions to WinogradConv layers (W = G g G^T; layers already in Winograd form keep their
+ * tile), then in stages zeroes the weights with the smallest |W|·Γ and retrains with gradients
+ * scaled by Γ^-p. Writes ONNX with WinogradConv nodes (and, with `expand`, standard ONNX).
+ */
+export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignoreEvents): Promise<WinogradReport> {
+  if (resolve(opts.out) === resolve(opts.model)) throw usageError(msg`${opt('out')} must differ from the input model (the input is never modified)`);
+  if (!opts.out.endsWith('.onnx')) throw usageError(msg`${opt('out')} must be an .onnx file (the Winograd form is written as ONNX), got ${opts.out}`);
   if (opts.expand !== undefined && (!opts.expand.endsWith('.onnx') || [resolve(opts.out), resolve(opts.model)].includes(resolve(opts.expand)))) {
-    throw usageError(`--expand must be an .onnx file other than the input and -o, got ${opts.expand}`);
+    throw usageError(msg`${opt('expand')} must be an .onnx file other than the input and ${opt('out')}, got ${opts.expand}`);
   }
-  if (!(opts.power >= 0)) throw usageError(`--importance-power must be >= 0, got ${opts.power}`);
-  const loaded = loadModel(opts.model);
-  const dataset = openDataset(opts, { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null }, (l) => io.stderr.write(`${l}\n`));
-  const targets = stageTargets(opts, [0.75, 0.8, 0.85]);
+  const importance: ImportanceSetting = {
+    importance: opts.importance ?? DEFAULTS.importance,
+    norm: opts.importanceNorm ?? DEFAULTS.importanceNorm,
+    power: opts.importancePower ?? DEFAULTS.importancePower,
+  };
+  if (!(importance.power >= 0)) throw usageError(msg`${opt('importancePower')} must be >= 0, got ${importance.power}`);
+  const requestedTile = opts.tile ?? DEFAULTS.tile;
+  const training = trainingSettings(opts);
+  const optimizer = optimizerConfig(training);
+  const schedule = parseLrSchedule(training.lrSchedule);
+  const targets = stageTargets(opts, DEFAULTS.schedule.winograd);
+  const plan = stagePlan(targets, opts.epochs ?? DEFAULTS.epochs, opts.lr ?? DEFAULTS.lr);
+  const { loaded, dataset } = openModelAndData(opts, sink);
   // Convolutions still in spatial form are converted; WinogradConv nodes (a previous run) stay,
   // and on such a model no convolution left to convert (e.g. only 1x1 or strided ones) is fine.
-  const continuing = loaded.graph.nodes.some((n) => n.op === 'WinogradConv');
-  const spatial = continuing ? chooseTargets(loaded.graph, opts) : selectTargets(loaded.graph, opts);
+  const select = { ...opts, tile: requestedTile };
+  const spatial = hasWinogradConv(loaded.graph) ? chooseTargets(loaded.graph, select) : selectTargets(loaded.graph, select);
   const converted = toWinogradGraph(loaded.graph, spatial);
   const layers = winogradTargets(converted);
   if (layers.length === 0) throw usageError('no convolution to prune in the Winograd domain');
   const tiles = [...new Map(layers.map((l) => [l.tile.T, l.tile.name])).entries()];
-  const kept = tiles.filter(([T]) => T !== opts.tile).map(([, name]) => name);
-  if (kept.length > 0) io.stderr.write(`note: ${opts.model} already has Winograd layers with ${kept.join(', ')} tiles; they keep them (--tile ${opts.tile} applies only to convolutions still in spatial form)\n`);
-  const tile = tiles.length === 1 ? tiles[0]![0] : opts.tile;
-  const checkpointPath = `${opts.out}.ckpt`;
+  const tile = tiles.length === 1 ? tiles[0]![0] : requestedTile;
+  const maxDrop = opts.maxDrop ?? DEFAULTS.maxDrop;
   const layerTargets = opts.targetsFrom
-    ? targetsFromSensitivity(opts.targetsFrom, 'winograd', layers.map((t) => ({ name: t.node.name, size: converted.params.get(t.weight)!.data.length })), opts.maxDrop ?? 1)
+    ? targetsFromSensitivity(readJson(opts.targetsFrom, 'targetsFrom'), opts.targetsFrom, 'winograd', layers.map((t) => ({ name: t.node.name, size: converted.params.get(t.weight)!.data.length })), maxDrop)
     : undefined;
-  const importance: ImportanceSetting = { importance: opts.importance, norm: opts.norm, power: opts.power };
-  const backend = await startBackend(opts.backend, io.stderr);
+  const backend = await startCompute(loaded, opts, sink);
+  const kept = tiles.filter(([T]) => T !== requestedTile).map(([, name]) => name);
+  if (kept.length > 0) {
+    sink({ kind: 'note', message: msg`${opts.model} already has Winograd layers with ${kept.join(', ')} tiles; they keep them (${opt('tile')} ${requestedTile} applies only to convolutions still in spatial form)` });
+  }
 
   // The conversion must not change the model: compare test accuracy before any pruning.
   // An input already in Winograd form (a previous run's output) has nothing converted to check.
-  if (spatial.length === 0) io.stdout.write(`${opts.model} is already in Winograd form (${layers.length} layers): nothing to convert\n`);
-  const conversion = opts.resume || spatial.length === 0 ? undefined : await checkConversion(loaded.graph, converted, dataset, opts.batchSize, io, spatial.length, layers[0]!.tile.name);
-  const result = await runStaged(
-    {
-      graph: converted, dataset, pruner: winogradPruner(layers, importance, layerTargets), targets, training: opts,
-      optimizer: optimizerConfig(opts), schedule: parseLrSchedule(opts.lrSchedule), checkpointPath,
-      identity: { command: 'winograd', model: resolve(opts.model), targets, seed: opts.seed, tile: opts.tile, importance, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? opts.maxDrop : null },
-      resume: opts.resume, stopAfterEpochs: opts.stopAfterEpochs, baseline: conversion?.baseline,
-      divergenceHint: opts.importance
-        ? `lower --lr (now ${opts.lr}) or damp the Winograd gradients more (--importance-norm none --importance-power 2)`
-        : `lower --lr (now ${opts.lr}) or rank and scale with the importance factor (drop --no-importance)`,
-    },
-    io,
-  );
+  if (spatial.length === 0) sink({ kind: 'note', message: [`${opts.model} is already in Winograd form (${layers.length} layers): nothing to convert`] });
+  const conversion = opts.resume || spatial.length === 0 ? undefined : await checkConversion(loaded.graph, converted, dataset, training.batchSize, sink, spatial.length, layers[0]!.tile.name);
+  const checkpointPath = `${opts.out}.ckpt`;
+  const result = await runStaged({
+    graph: converted, dataset, pruner: winogradPruner(layers, importance, layerTargets), plan, training, optimizer, schedule, checkpointPath,
+    identity: runIdentity(opts.model, {
+      command: 'winograd', targets, seed: training.seed, tile: requestedTile,
+      method: { ...importance, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },
+    }),
+    resume: opts.resume, baseline: conversion?.baseline, sink,
+    divergenceHint: (lr) => importance.importance
+      ? msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (${opt('importanceNorm')} none ${opt('importancePower')} 2)`
+      : msg`lower ${opt('lr')} (now ${lr}) or rank and scale with the importance factor (drop ${opt('importance')})`,
+  });
 
   // Divergence (NaN/inf loss or weights) stops inside runStaged: no model full of NaN is written.
   writeFileAtomic(opts.out, encodeOnnx(loaded, result.graph));
   if (opts.expand) {
     writeFileAtomic(opts.expand, encodeOnnx(loaded, expandWinogradGraph(result.graph, inputShapes(result.graph))));
-    io.stdout.write(`wrote ${opts.expand}: the same model in standard ONNX ops (runs in any ONNX runtime)\n`);
+    sink({ kind: 'wrote', path: opts.expand, what: 'the same model in standard ONNX ops (runs in any ONNX runtime)' });
   }
   const last = targets.at(-1)!;
   const audited = winogradFigures(readOnnx(opts.out).graph, layers, last);
-  const reported = winogradFigures(result.graph, layers, last);
-  audited.forEach((a, i) => {
-    if (a.winogradSparsity !== reported[i]!.winogradSparsity) {
-      throw new SwpruneError('E_IO', `audit failed: ${a.name} in ${opts.out} has Winograd sparsity ${a.winogradSparsity}, but the run computed ${reported[i]!.winogradSparsity}`);
-    }
-  });
-  const accuracy = result.stages.at(-1)!.accuracy;
+  auditSparsity(audited, winogradFigures(result.graph, layers, last), opts.out);
   const report: WinogradReport = {
     command: 'winograd', model: opts.model, data: opts.data, out: opts.out, tile, backend: backend.name, importance,
     conversion: conversion
       ? { input: conversion.input, converted: conversion.baseline }
-      : { input: { top1: result.baseline.top1, top5: result.baseline.top5 }, converted: result.baseline },
+      : { input: accuracyOf(result.baseline), converted: result.baseline },
     baseline: result.baseline, stages: result.stages,
-    final: { winogradSparsity: overallSparsity(audited), layers: audited, accuracy },
+    final: { winogradSparsity: overallSparsity(audited), layers: audited, accuracy: result.stages.at(-1)!.accuracy },
   };
   if (opts.json) writeJson(opts.json, report);
-  io.stdout.write(`wrote ${opts.out}: Winograd sparsity ${formatPercent(report.final.winogradSparsity, 1)} (audited from the file), top-1 ${formatPercent(accuracy.top1)} (baseline ${formatPercent(result.baseline.top1)})\n`);
   if (existsSync(checkpointPath)) rmSync(checkpointPath);
   return report;
 }
 
+const accuracyOf = (a: Accuracy): Accuracy => ({ top1: a.top1, top5: a.top5 });
+
 /** Top-1 of the input and of its unpruned Winograd form; an error if they differ beyond float32 rounding. */
-async function checkConversion(input: Graph, converted: Graph, dataset: Dataset, batchSize: number, io: CliIO, count: number, tileName: string) {
+async function checkConversion(input: Graph, converted: Graph, dataset: Dataset, batchSize: number, sink: EventSink, count: number, tileName: string) {
   const before = compileGraph(input);
   const after = compileGraph(converted);
   try {
-    const a = (await testAccuracy(before, dataset, batchSize, io.stderr, 'input model')).accuracy;
-    const b = await testAccuracy(after, dataset, batchSize, io.stderr, 'Winograd form');
-    io.stdout.write(`converted ${count} convolutions to ${tileName}: top-1 ${formatPercent(a.top1)} (input) vs ${formatPercent(b.accuracy.top1)} (Winograd form)\n`);
+    const test = (model: typeof before, subject: string) =>
+      evaluate(model, dataset.test, { batchSize: Math.max(batchSize, 256), progress: { task: { kind: 'evaluate', subject }, sink } });
+    const a = (await test(before, 'input model')).accuracy;
+    const b = await test(after, 'Winograd form');
+    sink({ kind: 'converted', layers: count, tile: tileName, input: a, converted: b.accuracy });
     if (Math.abs(a.top1 - b.accuracy.top1) > CONVERSION_TOLERANCE) {
-      throw new SwpruneError('E_MODEL', `the Winograd form changes top-1 from ${formatPercent(a.top1)} to ${formatPercent(b.accuracy.top1)}; the tile's float32 error is too large for this model, try a smaller --tile`);
+      const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+      throw new SwpruneError('E_MODEL', msg`the Winograd form changes top-1 from ${pct(a.top1)} to ${pct(b.accuracy.top1)}; the tile's float32 error is too large for this model, try a smaller ${opt('tile')}`);
     }
     return { input: a, baseline: { ...b.accuracy, loss: b.loss } };
   } finally {

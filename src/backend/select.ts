@@ -10,9 +10,11 @@
  *   auto        tensorflow if it loads, else wasm.
  */
 import * as tf from '@tensorflow/tfjs';
-import { SwpruneError } from '../errors.js';
+import { msg, opt, SwpruneError } from '../errors.js';
 
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/** The values of `--backend`. */
+export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 export interface BackendInfo {
   /** tfjs backend name: 'tensorflow', 'wasm' or 'cpu'. */
@@ -30,8 +32,7 @@ export interface BackendInfo {
 /** Native packages in order of preference; each registers the backend 'tensorflow' on import. */
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
-const NATIVE_HINT =
-  'run `npm install @tensorflow/tfjs-node` (version 4.22.0, matching @tensorflow/tfjs) on a machine that can download the TensorFlow binary, or use --backend wasm';
+const NATIVE_HINT = msg`run \`npm install @tensorflow/tfjs-node\` (version 4.22.0, matching @tensorflow/tfjs) on a machine that can download the TensorFlow binary, or use ${opt('backend')} wasm`;
 
 /**
  * Makes `choice` the active tfjs backend, waits until it is ready, and describes it.
@@ -46,7 +47,7 @@ export async function selectBackend(choice: BackendChoice): Promise<BackendInfo>
     case 'tensorflow': {
       const native = await tryNative();
       if ('info' in native) return native.info;
-      throw new SwpruneError('E_BACKEND', `backend 'tensorflow' is not available (${native.reason}); ${NATIVE_HINT}`);
+      throw new SwpruneError('E_BACKEND', [`backend 'tensorflow' is not available (${native.reason}); `, ...NATIVE_HINT]);
     }
     case 'auto': {
       const native = await tryNative();
@@ -77,9 +78,9 @@ async function selectWasm(): Promise<BackendInfo> {
   try {
     started = await activate('wasm');
   } catch (e) {
-    throw new SwpruneError('E_BACKEND', `backend 'wasm' failed to start (${firstLine(e)}); reinstall @tensorflow/tfjs-backend-wasm or use --backend cpu`);
+    throw new SwpruneError('E_BACKEND', msg`backend 'wasm' failed to start (${firstLine(e)}); reinstall @tensorflow/tfjs-backend-wasm or use ${opt('backend')} cpu`);
   }
-  if (!started) throw new SwpruneError('E_BACKEND', "backend 'wasm' failed to start; reinstall @tensorflow/tfjs-backend-wasm or use --backend cpu");
+  if (!started) throw new SwpruneError('E_BACKEND', msg`backend 'wasm' failed to start; reinstall @tensorflow/tfjs-backend-wasm or use ${opt('backend')} cpu`);
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const threadCount = wasm.getThreadsCount();
   return {

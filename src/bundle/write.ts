@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Graph, GraphNode } from '../graph/ir.js';
+import { isWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
 import { encodeFreshOnnx } from '../io/onnx/index.js';
 import { VERSION } from '../version.js';
 import type { WinogradTile } from '../winograd/tiles.js';
@@ -17,7 +17,7 @@ export function encodeBundle(graph: Graph, sourceBytes: Uint8Array): Uint8Array 
     const i = tiles.indexOf(t);
     return i >= 0 ? i : tiles.push(t) - 1;
   };
-  const winograd = graph.nodes.filter((n) => n.op === 'WinogradConv');
+  const winograd = graph.nodes.filter(isWinogradConv);
   const layers = winograd.map((n) => layerMessage(n, graph, tileIndex(getTile(n.attrs.tile as number, n.attrs.kernel as number))));
   // The network keeps every node; the Winograd weights and biases live only in `layers`.
   const moved = new Set(layers.flatMap((l) => [l.weight, l.biasName].filter(Boolean)));

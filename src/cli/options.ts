@@ -1,108 +1,182 @@
 import { Option, type Command } from 'commander';
+import { DEFAULTS } from '../api/options.js';
+import { BACKEND_CHOICES, type BackendChoice } from '../backend/select.js';
 import { usageError } from '../errors.js';
+import type { SensitivityDomain } from '../sensitivity/analyse.js';
+import type { ImportanceNorm } from '../winograd/importance.js';
 
 /**
- * The shared options (DESIGN.md): each is defined once here, so it has the same name,
- * meaning, default and validation in every subcommand that takes it.
+ * Every command-line option, declared once (vitest's cli-config idea): its flags, help text,
+ * parser and default. The keys are the API's option names (src/api/options.ts), so a
+ * command's parsed options are the API's options as they are; a message that names an option
+ * (`opt('lr')`) is shown with its flag from this table.
  */
-
-/** Parses a positive integer option value or throws a one-line usage error. */
-export function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n <= 0) throw usageError(`${name} expects a positive integer, got "${value}"`);
-    return n;
-  };
+export interface OptionValues {
+  out: string;
+  data: string;
+  mean: number[];
+  std: number[];
+  limit: number;
+  batchSize: number;
+  resize: number;
+  crop: number;
+  strict: boolean;
+  workers: number;
+  backend: BackendChoice;
+  json: string;
+  html: string;
+  tile: number;
+  schedule: number[];
+  sparsity: number;
+  layers: string;
+  skipFirst: boolean;
+  targetsFrom: string;
+  maxDrop: number;
+  thresholdMode: 'layer' | 'global';
+  epochs: number | number[];
+  lr: number | number[];
+  momentum: number;
+  weightDecay: number;
+  optimizer: 'sgd' | 'adam';
+  lrSchedule: string;
+  seed: number;
+  augment: boolean;
+  resume: boolean;
+  importance: boolean;
+  importanceNorm: ImportanceNorm;
+  importancePower: number;
+  expand: string;
+  domain: SensitivityDomain | 'both';
+  levels: number[];
+  history: string[];
 }
 
-/** Parses a non-negative integer option value. */
-export function nonNegativeInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) throw usageError(`${name} expects a non-negative integer, got "${value}"`);
-    return n;
-  };
+export type OptionName = keyof OptionValues;
+
+interface OptionSpec<T> {
+  readonly flags: string;
+  readonly description: string;
+  /** The values allowed (commander checks them and lists them in --help); parse converts after. */
+  readonly choices?: readonly string[];
+  readonly parse?: (value: string) => T;
+  readonly default?: T;
+  readonly required?: boolean;
 }
 
-/** Parses a finite number option value. */
-export function finiteNumber(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw usageError(`${name} expects a number, got "${value}"`);
-    return n;
-  };
-}
+const positiveInt = (flag: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw usageError(`${flag} expects a positive integer, got "${value}"`);
+  return n;
+};
 
-/** Parses a comma-separated list of finite numbers, e.g. "0.2,0.4,0.6". */
-export function numberList(name: string) {
-  return (value: string): number[] => {
-    const parts = value.split(',').map((s) => s.trim());
-    const nums = parts.map(Number);
-    if (parts.some((s) => s === '') || nums.some((n) => !Number.isFinite(n))) {
-      throw usageError(`${name} expects comma-separated numbers such as 0.5,0.6, got "${value}"`);
+const nonNegativeInt = (flag: string) => (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw usageError(`${flag} expects a non-negative integer, got "${value}"`);
+  return n;
+};
+
+const finiteNumber = (flag: string) => (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw usageError(`${flag} expects a number, got "${value}"`);
+  return n;
+};
+
+/** A comma-separated list of finite numbers, e.g. "0.2,0.4,0.6". */
+const numberList = (flag: string) => (value: string): number[] => {
+  const parts = value.split(',').map((s) => s.trim());
+  const nums = parts.map(Number);
+  if (parts.some((s) => s === '') || nums.some((n) => !Number.isFinite(n))) {
+    throw usageError(`${flag} expects comma-separated numbers such as 0.5,0.6, got "${value}"`);
+  }
+  return nums;
+};
+
+const list = (xs: readonly number[]) => xs.join(',');
+
+export const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> } = {
+  out: { flags: '-o, --out <file>', description: 'output model (same format as the input)', required: true },
+  data: { flags: '--data <kind:path>', description: 'dataset: fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, imagefolder:DIR (train/<class>/, val/<class>/), npz:FILE (or a folder of .npy)', required: true },
+  mean: { flags: '--mean <v,..>', description: "input normalisation mean (default: the dataset kind's usual)", parse: numberList('--mean') },
+  std: { flags: '--std <v,..>', description: "input normalisation std (default: the dataset kind's usual)", parse: numberList('--std') },
+  limit: { flags: '--limit <n>', description: 'use only the first n examples (image folders: n spread over all classes)', parse: positiveInt('--limit') },
+  batchSize: { flags: '--batch-size <n>', description: 'examples per batch', parse: positiveInt('--batch-size'), default: DEFAULTS.batchSize },
+  resize: { flags: '--resize <n>', description: 'image folders: shorter side after resizing, for evaluation (default crop x 256/224)', parse: positiveInt('--resize') },
+  crop: { flags: '--crop <n>', description: "image folders: crop size (default the model's input size)", parse: positiveInt('--crop') },
+  strict: { flags: '--strict', description: 'image folders: stop at an unreadable image instead of skipping it' },
+  workers: { flags: '--workers <n>', description: 'image folders: decoding threads (0: the main thread; default the cores beside training, 1 to 4)', parse: nonNegativeInt('--workers') },
+  backend: { flags: '--backend <name>', description: 'compute backend; auto prefers the native one', choices: BACKEND_CHOICES, default: DEFAULTS.backend },
+  json: { flags: '--json <file>', description: 'write machine-readable results to this JSON file' },
+  html: { flags: '--html <file>', description: 'also write a self-contained HTML page' },
+  tile: { flags: '--tile <T>', description: 'Winograd input tile: 4 = F(2x2,3x3), 6 = F(4x4,3x3), 8 = F(6x6,3x3) / F(4x4,5x5)', choices: ['4', '6', '8'], parse: Number, default: DEFAULTS.tile },
+  schedule: { flags: '--schedule <s1,s2,..>', description: 'target Winograd-domain sparsity per stage', parse: numberList('--schedule') },
+  sparsity: { flags: '--sparsity <s>', description: 'a single stage with this target', parse: finiteNumber('--sparsity') },
+  layers: { flags: '--layers <glob>', description: 'prune only convolutions whose node name matches (e.g. "*conv*")' },
+  skipFirst: { flags: '--skip-first', description: 'do not prune the first candidate convolution' },
+  targetsFrom: { flags: '--targets-from <sens.json>', description: 'per-layer targets allocated from swprune sensitivity --json curves' },
+  maxDrop: { flags: '--max-drop <points>', description: 'with --targets-from: largest predicted top-1 drop per layer, in points', parse: finiteNumber('--max-drop'), default: DEFAULTS.maxDrop },
+  thresholdMode: { flags: '--threshold-mode <mode>', description: 'one importance threshold per layer, or one for all layers', choices: ['layer', 'global'], default: DEFAULTS.thresholdMode },
+  epochs: { flags: '--epochs <n,..>', description: 'retraining epochs per stage: one value for all stages, or one per stage', parse: numberList('--epochs'), default: DEFAULTS.epochs },
+  lr: { flags: '--lr <x,..>', description: 'learning rate: one value for all stages, or one per stage', parse: numberList('--lr'), default: DEFAULTS.lr },
+  momentum: { flags: '--momentum <x>', description: 'SGD momentum', parse: finiteNumber('--momentum'), default: DEFAULTS.momentum },
+  weightDecay: { flags: '--weight-decay <x>', description: 'weight decay (L2, coupled)', parse: finiteNumber('--weight-decay'), default: DEFAULTS.weightDecay },
+  optimizer: { flags: '--optimizer <name>', description: 'optimizer', choices: ['sgd', 'adam'], default: DEFAULTS.optimizer },
+  lrSchedule: { flags: '--lr-schedule <s>', description: 'constant, cosine or step:EVERY:GAMMA, over each stage', default: DEFAULTS.lrSchedule },
+  seed: { flags: '--seed <n>', description: 'random seed (shuffling, augmentation)', parse: nonNegativeInt('--seed'), default: DEFAULTS.seed },
+  augment: { flags: '--no-augment', description: 'no augmentation (CIFAR: random crop + flip; image folders: random-resized crop + flip)' },
+  resume: { flags: '--resume', description: 'continue from the checkpoint next to -o' },
+  importance: { flags: '--no-importance', description: 'plain magnitude ranking and unscaled gradients (for comparison)' },
+  importanceNorm: { flags: '--importance-norm <norm>', description: "Γ as computed (none) or scaled so min Γ = 1 (min, the authors' setting)", choices: ['none', 'min'], default: DEFAULTS.importanceNorm },
+  importancePower: { flags: '--importance-power <p>', description: 'scale the gradient of W[i][j] by Γ[i][j]^-p', parse: finiteNumber('--importance-power'), default: DEFAULTS.importancePower },
+  expand: { flags: '--expand <file>', description: 'also write the model as standard ONNX ops (runs in any ONNX runtime)' },
+  domain: { flags: '--domain <d>', description: 'spatial-structured (step 1), Winograd-domain (step 2) or both', choices: ['spatial', 'winograd', 'both'], default: DEFAULTS.domain },
+  levels: { flags: '--levels <s1,s2,..>', description: 'sparsity levels', parse: numberList('--levels'), default: [...DEFAULTS.levels] },
+  history: { flags: '--history <a.json,..>', description: 'the --json logs of the spatial/winograd runs that made the model, in order: the HTML charts accuracy against sparsity by stage', parse: (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== '') },
+};
+
+/** Per-command changes to an option's help text or default (e.g. the training batch size). */
+export type OptionOverrides = { readonly [K in OptionName]?: Partial<Pick<OptionSpec<OptionValues[K]>, 'description' | 'default'>> };
+
+/** Adds the named options to a command, in the given order. */
+export function addOptions(cmd: Command, names: readonly OptionName[], overrides: OptionOverrides = {}): Command {
+  for (const name of names) {
+    const spec = { ...OPTIONS[name], ...overrides[name] } as OptionSpec<unknown>;
+    const option = new Option(spec.flags, spec.description);
+    if (spec.choices) option.choices(spec.choices);
+    if (spec.parse) {
+      const check = spec.choices ? option.parseArg! : (v: string) => v;
+      const parse = spec.parse;
+      option.argParser((value: string, previous: unknown) => parse(check(value, previous) as string));
     }
-    return nums;
-  };
+    if (spec.default !== undefined) option.default(spec.default, Array.isArray(spec.default) ? list(spec.default as number[]) : undefined);
+    if (spec.required) option.makeOptionMandatory();
+    cmd.addOption(option);
+  }
+  return cmd;
 }
 
-export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
-
-/** `--backend auto|tensorflow|wasm|cpu`. */
-export function addBackendOption(cmd: Command): Command {
-  return cmd.addOption(
-    new Option('--backend <name>', 'compute backend; auto prefers the native one')
-      .choices(BACKEND_CHOICES)
-      .default('auto'),
-  );
+/** How the CLI spells an option the core names: its short flag if it has one, else its long flag. */
+export function flagOf(name: string): string {
+  const spec = (OPTIONS as Record<string, OptionSpec<unknown> | undefined>)[name];
+  if (!spec) return name;
+  const flags = spec.flags.split(/[ ,]+/).filter((f) => f.startsWith('-'));
+  const short = flags.find((f) => !f.startsWith('--'));
+  // `--no-x` options are named after what they turn off; the message means the flag.
+  return short ?? flags[0]!;
 }
 
-/** `--json <file>`: machine-readable output (schemas in docs/json.md). */
-export function addJsonOption(cmd: Command): Command {
-  return cmd.option('--json <file>', 'write machine-readable results to this JSON file');
-}
+/** Option groups, in the order --help lists them. */
+export const PRUNE_OPTIONS = ['out', 'tile', 'schedule', 'sparsity', 'layers', 'skipFirst', 'targetsFrom', 'maxDrop'] as const satisfies readonly OptionName[];
+export const DATA_OPTIONS = ['data', 'mean', 'std', 'limit', 'batchSize', 'resize', 'crop', 'strict', 'workers'] as const satisfies readonly OptionName[];
+export const TRAINING_OPTIONS = ['epochs', 'lr', 'momentum', 'weightDecay', 'optimizer', 'lrSchedule', 'seed', 'augment', 'resume'] as const satisfies readonly OptionName[];
+export const COMMON_OPTIONS = ['backend', 'json'] as const satisfies readonly OptionName[];
 
-/**
- * `--data`, `--mean`, `--std`, `--limit`, `--batch-size`: which examples, normalised how; and
- * for image folders `--resize`, `--crop` (preprocessing), `--strict` (unreadable images stop the
- * run), `--workers` (decoding threads).
- */
-export function addDataOptions(cmd: Command, defaults: { batchSize: number }): Command {
-  return cmd
-    .requiredOption('--data <kind:path>', 'dataset: fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, imagefolder:DIR (train/<class>/, val/<class>/), npz:FILE (or a folder of .npy)')
-    .option('--mean <v,..>', 'input normalisation mean (default: the dataset kind\'s usual)', numberList('--mean'))
-    .option('--std <v,..>', 'input normalisation std (default: the dataset kind\'s usual)', numberList('--std'))
-    .option('--limit <n>', 'use only the first n examples (image folders: n spread over all classes)', positiveInt('--limit'))
-    .option('--batch-size <n>', 'examples per batch', positiveInt('--batch-size'), defaults.batchSize)
-    .option('--resize <n>', 'image folders: shorter side after resizing, for evaluation (default crop x 256/224)', positiveInt('--resize'))
-    .option('--crop <n>', 'image folders: crop size (default the model\'s input size)', positiveInt('--crop'))
-    .option('--strict', 'image folders: stop at an unreadable image instead of skipping it')
-    .option('--workers <n>', 'image folders: decoding threads (0: the main thread; default the cores beside training, 1 to 4)', nonNegativeInt('--workers'));
-}
+/** Options commander always fills in (mandatory ones). */
+type RequiredOption = 'out' | 'data';
 
-/** Training options shared by `spatial` and `winograd`. */
-export function addTrainingOptions(cmd: Command): Command {
-  return cmd
-    .option('--epochs <n>', 'retraining epochs per stage', positiveInt('--epochs'), 1)
-    .option('--lr <x>', 'learning rate', finiteNumber('--lr'), 0.01)
-    .option('--momentum <x>', 'SGD momentum', finiteNumber('--momentum'), 0.9)
-    .option('--weight-decay <x>', 'weight decay (L2, coupled)', finiteNumber('--weight-decay'), 5e-4)
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices(['sgd', 'adam']).default('sgd'))
-    .option('--lr-schedule <s>', 'constant, cosine or step:EVERY:GAMMA, over each stage', 'cosine')
-    .option('--seed <n>', 'random seed (shuffling, augmentation)', nonNegativeInt('--seed'), 1)
-    .option('--no-augment', 'no augmentation (CIFAR: random crop + flip; image folders: random-resized crop + flip)')
-    .option('--resume', 'continue from the checkpoint next to -o');
-}
+/** A command's parsed options: the API's option names and types. */
+export type ParsedOptions<K extends OptionName> = Pick<OptionValues, K & RequiredOption> & Partial<Pick<OptionValues, Exclude<K, RequiredOption>>>;
 
-/** Pruning-target options shared by `spatial` and `winograd`. */
-export function addPruneOptions(cmd: Command, defaults: { schedule: string }): Command {
-  return cmd
-    .requiredOption('-o, --out <file>', 'output model (same format as the input)')
-    .addOption(new Option('--tile <T>', 'Winograd input tile: 4 = F(2x2,3x3), 6 = F(4x4,3x3), 8 = F(6x6,3x3) / F(4x4,5x5)').choices(['4', '6', '8']).default('6'))
-    .option('--schedule <s1,s2,..>', `target Winograd-domain sparsity per stage (default ${defaults.schedule})`, numberList('--schedule'))
-    .option('--sparsity <s>', 'a single stage with this target', finiteNumber('--sparsity'))
-    .option('--layers <glob>', 'prune only convolutions whose node name matches (e.g. "*conv*")')
-    .option('--skip-first', 'do not prune the first candidate convolution')
-    .option('--targets-from <sens.json>', 'per-layer targets allocated from swprune sensitivity --json curves')
-    .option('--max-drop <points>', 'with --targets-from: largest predicted top-1 drop per layer, in points', finiteNumber('--max-drop'), 1);
-}
+/** The options commander parsed for a command (their types are the table's: each parser ran). */
+export const parsedOptions = <K extends OptionName>(cmd: Command): ParsedOptions<K> => cmd.opts() as ParsedOptions<K>;
+
+export const formatList = list;

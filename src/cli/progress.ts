@@ -1,4 +1,4 @@
-import type { TextSink } from './io.js';
+import type { TextSink } from './streams.js';
 
 /**
  * A progress line for long loops. On a terminal it rewrites one line in place; elsewhere (CI

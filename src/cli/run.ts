@@ -1,7 +1,8 @@
 import { CommanderError } from 'commander';
 import { SwpruneError } from '../errors.js';
-import type { CliIO } from './io.js';
 import { buildProgram } from './program.js';
+import { cliText } from './render-events.js';
+import type { Streams } from './streams.js';
 
 /** Exit codes: 0 success, 1 a failed run (bad input, divergence, I/O), 2 bad usage. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -11,17 +12,17 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
  * Errors the user can act on print as one line `swprune: error[CODE]: message`; anything
  * else is a bug and prints its stack so it can be reported.
  */
-export async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
-  const program = buildProgram(io);
+export async function runCli(argv: readonly string[], streams: Streams): Promise<number> {
+  const program = buildProgram(streams);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (err) {
-    return reportError(err, io);
+    return reportError(err, streams);
   }
 }
 
-function reportError(err: unknown, io: CliIO): number {
+function reportError(err: unknown, streams: Streams): number {
   if (err instanceof CommanderError) {
     // commander already printed its message (or the help/version text).
     const printedHelpOrVersion =
@@ -31,10 +32,10 @@ function reportError(err: unknown, io: CliIO): number {
     return printedHelpOrVersion ? EXIT.ok : EXIT.usage;
   }
   if (err instanceof SwpruneError) {
-    io.stderr.write(`swprune: error[${err.code}]: ${err.message}\n`);
+    streams.stderr.write(`swprune: error[${err.code}]: ${cliText(err.parts)}\n`);
     return err.code === 'E_USAGE' ? EXIT.usage : EXIT.failure;
   }
   const e = err instanceof Error ? err : new Error(String(err));
-  io.stderr.write(`swprune: internal error (please report it): ${e.stack ?? e.message}\n`);
+  streams.stderr.write(`swprune: internal error (please report it): ${e.stack ?? e.message}\n`);
   return EXIT.failure;
 }

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SwpruneError, usageError } from '../errors.js';
+import { msg, opt, SwpruneError, usageError } from '../errors.js';
 import type { SkippedImage } from './batch-job.js';
 import { cifarDir, readCifarFiles, type RawSplit } from './cifar.js';
 import { findIdx, readIdx } from './idx.js';
@@ -119,8 +119,8 @@ function fixedKind(
     expects: `the folder that holds the ${name} files`,
     load: (dir, o) => {
       const raw = read(dir);
-      const mean = perChannel('--mean', o.mean, norm.mean, shape.channels);
-      const std = perChannel('--std', o.std, norm.std, shape.channels);
+      const mean = perChannel('mean', o.mean, norm.mean, shape.channels);
+      const std = perChannel('std', o.std, norm.std, shape.channels);
       for (const [split, r] of Object.entries(raw)) {
         const bad = r.labels.findIndex((l) => l >= classes);
         if (bad >= 0) throw new SwpruneError('E_DATA', `${dir}: ${split} label ${r.labels[bad]} at example ${bad} is not a ${name} class (0..${classes - 1})`);
@@ -155,12 +155,12 @@ const KINDS = {
     path: 'dir',
     expects: 'the folder with train/<class>/ and val/<class>/ (or a folder of class folders)',
     load: (dir, o) => {
-      const norm = (values: readonly number[] | undefined, name: '--mean' | '--std', key: 'mean' | 'std') => (channels: number) => {
+      const norm = (values: readonly number[] | undefined, key: 'mean' | 'std') => (channels: number) => {
         const dflt = IMAGENET_NORM[channels]?.[key];
-        if (!values && !dflt) throw usageError(`${name}: no default for ${channels}-channel images; pass ${channels} values`);
-        return perChannel(name, values, dflt ?? [], channels);
+        if (!values && !dflt) throw usageError(msg`${opt(key)}: no default for ${channels}-channel images; pass ${channels} values`);
+        return perChannel(key, values, dflt ?? [], channels);
       };
-      const d = loadImageFolder(dir, { ...o, model: o.model ?? NO_MODEL, mean: norm(o.mean, '--mean', 'mean'), std: norm(o.std, '--std', 'std') });
+      const d = loadImageFolder(dir, { ...o, model: o.model ?? NO_MODEL, mean: norm(o.mean, 'mean'), std: norm(o.std, 'std') });
       return { classes: d.classes, classRange: 'within', imageShape: d.shape, mean: d.mean, std: d.std, train: d.train, test: d.test, notes: d.notes };
     },
   },
@@ -169,8 +169,8 @@ const KINDS = {
     expects: 'an .npz file (x_train, y_train, x_test, y_test) or a folder of those .npy files',
     load: (path, o) => {
       const a = loadArrays(path, o.model ?? NO_MODEL);
-      const mean = perChannel('--mean', o.mean, [0], a.shape.channels);
-      const std = perChannel('--std', o.std, [1], a.shape.channels);
+      const mean = perChannel('mean', o.mean, [0], a.shape.channels);
+      const std = perChannel('std', o.std, [1], a.shape.channels);
       const split = (s: typeof a.train) => new MemorySplit(s.images, s.labels, a.shape, mean, std, false);
       const scale = a.train.images instanceof Uint8Array ? 'uint8, scaled to 0..1' : 'float32, used as stored';
       return {
@@ -195,25 +195,25 @@ export function parseDataSpec(spec: string): DataSpec {
   const colon = spec.indexOf(':');
   const kind = spec.slice(0, colon) as DatasetKind;
   if (colon < 1 || !(kind in KINDS)) {
-    throw usageError(`--data expects kind:PATH with kind one of ${DATASET_KINDS.join(', ')}, got "${spec}"`);
+    throw usageError(msg`${opt('data')} expects kind:PATH with kind one of ${DATASET_KINDS.join(', ')}, got "${spec}"`);
   }
   const k: KindSpec = KINDS[kind];
   const dir = spec.slice(colon + 1);
   const found = dir !== '' && existsSync(dir) && (k.path === 'file-or-dir' || statSync(dir).isDirectory());
   if (!found) {
-    throw new SwpruneError('E_DATA', `--data ${spec}: ${k.path === 'dir' ? 'directory' : 'file or directory'} "${dir}" not found; pass ${k.expects}`);
+    throw new SwpruneError('E_DATA', msg`${opt('data')} ${spec}: ${k.path === 'dir' ? 'directory' : 'file or directory'} "${dir}" not found; pass ${k.expects}`);
   }
   return { kind, dir };
 }
 
-/** Per-channel values from `--mean/--std` (one value applies to every channel). */
-function perChannel(name: string, values: readonly number[] | undefined, dflt: readonly number[], channels: number): number[] {
+/** Per-channel values from the mean/std options (one value applies to every channel). */
+function perChannel(name: 'mean' | 'std', values: readonly number[] | undefined, dflt: readonly number[], channels: number): number[] {
   if (!values) return dflt.length === 1 ? new Array<number>(channels).fill(dflt[0]!) : [...dflt];
   if (values.length === 1) return new Array<number>(channels).fill(values[0]!);
   if (values.length !== channels) {
-    throw usageError(`${name} needs ${channels === 1 ? '1 value' : `1 or ${channels} values`} for ${channels}-channel images, got ${values.length}`);
+    throw usageError(msg`${opt(name)} needs ${channels === 1 ? '1 value' : `1 or ${channels} values`} for ${channels}-channel images, got ${values.length}`);
   }
-  if (name === '--std' && values.some((v) => v <= 0)) throw usageError(`--std values must be positive, got ${values.join(',')}`);
+  if (name === 'std' && values.some((v) => v <= 0)) throw usageError(msg`${opt('std')} values must be positive, got ${values.join(',')}`);
   return [...values];
 }
 

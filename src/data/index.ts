@@ -3,4 +3,3 @@ export { parseDataSpec, loadDataset, checkDataFitsModel, DATASET_KINDS, type Dat
 export { MemorySplit, type Batch, type BatchOptions, type DataSplit, type ImageShape } from './split.js';
 export { FolderSplit } from './folder-split.js';
 export type { SkippedImage } from './batch-job.js';
-export { openDataset, type DataFlags } from './open.js';

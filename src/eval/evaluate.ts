@@ -1,9 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, DataSplit } from '../data/split.js';
+import { SwpruneError } from '../errors.js';
 import type { CompiledModel } from '../exec/compile.js';
+import type { ProgressSink, ProgressTask } from './progress.js';
+
+/** Fractions of test examples whose label is the top-scoring class / among the top five. */
+export interface Accuracy {
+  readonly top1: number;
+  readonly top5: number;
+}
 
 export interface EvalResult {
-  readonly accuracy: { readonly top1: number; readonly top5: number };
+  readonly accuracy: Accuracy;
   /** Mean cross-entropy of the logits. */
   readonly loss: number;
   readonly examples: number;
@@ -12,8 +20,8 @@ export interface EvalResult {
 export interface EvalOptions {
   readonly batchSize: number;
   readonly limit?: number;
-  /** Called after each batch with examples done so far. */
-  readonly onBatch?: (done: number, total: number) => void;
+  /** Progress events of this task go to `sink`: one per batch, then a finished one with top-1. */
+  readonly progress?: { readonly task: ProgressTask; readonly sink: ProgressSink };
 }
 
 /**
@@ -46,9 +54,12 @@ export async function evaluate(model: CompiledModel, split: DataSplit, opts: Eva
     top5 += b!;
     lossSum += c!;
     done += batch.size;
-    opts.onBatch?.(done, total);
+    opts.progress?.sink({ kind: 'progress', task: opts.progress.task, done, total, finished: false });
   }
-  return { accuracy: { top1: top1 / done, top5: top5 / done }, loss: lossSum / done, examples: done };
+  if (done === 0) throw new SwpruneError('E_DATA', 'the test split has no examples; pass a dataset with test images');
+  const result = { accuracy: { top1: top1 / done, top5: top5 / done }, loss: lossSum / done, examples: done };
+  opts.progress?.sink({ kind: 'progress', task: opts.progress.task, done, total, finished: true, top1: result.accuracy.top1 });
+  return result;
 }
 
 /** A batch as tensors: images [N, H, W, C] float32 and labels int32. The caller disposes them. */

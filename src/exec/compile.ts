@@ -27,6 +27,11 @@ export interface CompiledModel {
   valueShapes(): ReadonlyMap<string, readonly number[]>;
   /** The graph with every variable's current value written back to its parameter. */
   toGraph(): Graph;
+  /**
+   * An array shaped like parameter `name` (ONNX layout, e.g. a pruning mask) as a tensor in the
+   * layout of that parameter's variable, so it can be combined with the variable element-wise.
+   */
+  toExecLayout(name: string, data: Float32Array): tf.Tensor;
   dispose(): void;
 }
 
@@ -158,6 +163,12 @@ export function compileGraph(graph: Graph, opts: { ops?: Readonly<Record<string,
         params.set(name, { name, dims: p.dims, data: spec.toOnnx(v.dataSync() as Float32Array, p) });
       }
       return { ...graph, params };
+    },
+    toExecLayout(name, data) {
+      const x = variables.get(name);
+      const p = graph.params.get(name);
+      if (!x || !p || p.data.length !== data.length) throw new Error(`toExecLayout: ${name} is not a variable of this model with ${data.length} values`);
+      return tf.tidy(() => x.spec.toExec({ ...p, data }));
     },
     dispose() {
       for (const { v } of variables.values()) v.dispose();

@@ -1,3 +1,4 @@
+import { WINOGRAD_CONV } from '../graph/ir.js';
 import type { OpCompiler } from './op-types.js';
 import { conv, winogradConv } from './ops/conv.js';
 import { gemm, matMul } from './ops/dense.js';
@@ -12,7 +13,7 @@ import * as S from './ops/shape.js';
  */
 export const OP_TABLE: Readonly<Record<string, OpCompiler>> = {
   '/Conv': conv,
-  'ai.swprune/WinogradConv': winogradConv,
+  [`${WINOGRAD_CONV.domain}/${WINOGRAD_CONV.op}`]: winogradConv,
   '/BatchNormalization': batchNormalization,
   '/MaxPool': maxPool,
   '/AveragePool': averagePool,

@@ -1,4 +1,4 @@
-import type { Graph, GraphNode, Param } from './ir.js';
+import { isWinogradConv, type Graph, type GraphNode, type Param } from './ir.js';
 import { getTile } from '../winograd/tiles.js';
 import type { WinogradTile } from '../winograd/tiles.js';
 
@@ -19,7 +19,7 @@ export function expandWinogradGraph(graph: Graph, inputShape: (node: GraphNode) 
   const params = new Map(graph.params);
   const nodes: GraphNode[] = [];
   for (const n of graph.nodes) {
-    if (n.op !== 'WinogradConv') {
+    if (!isWinogradConv(n)) {
       nodes.push(n);
       continue;
     }

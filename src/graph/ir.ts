@@ -72,3 +72,16 @@ export interface LoadedModel {
   /** Things the reader changed or could not keep (e.g. float16 weights converted to float32). */
   readonly warnings: readonly string[];
 }
+
+/**
+ * swprune's Winograd layer: op `WinogradConv` in domain `ai.swprune` (docs/bundle.md), the one
+ * non-ONNX op of the IR. Inputs (activations, W [Cout, Cin, T, T][, bias]); attrs tile (T),
+ * kernel (r), pads [top, left, bottom, right].
+ */
+export const WINOGRAD_CONV = { domain: 'ai.swprune', op: 'WinogradConv' } as const;
+
+/** Whether a node is a WinogradConv. */
+export const isWinogradConv = (node: GraphNode): boolean => node.op === WINOGRAD_CONV.op && node.domain === WINOGRAD_CONV.domain;
+
+/** Whether a graph has Winograd layers (the output of `swprune winograd`). */
+export const hasWinogradConv = (graph: Graph): boolean => graph.nodes.some(isWinogradConv);

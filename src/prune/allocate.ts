@@ -1,3 +1,5 @@
+import type { Allocation } from './pruner.js';
+
 /**
  * Per-layer targets from sensitivity curves (`--targets-from sens.json --max-drop p`), pure math.
  *
@@ -17,14 +19,6 @@ export interface SensitivityCurve {
   readonly size: number;
   /** Increasing sparsity levels and the accuracy drop (baseline top-1 minus top-1, a fraction) at each. */
   readonly levels: readonly { readonly sparsity: number; readonly drop: number }[];
-}
-
-export interface Allocation {
-  readonly targets: ReadonlyMap<string, number>;
-  /** The predicted drop of each layer at its target (the curve's value at the level reached). */
-  readonly predictedDrop: ReadonlyMap<string, number>;
-  /** False when some layer had to go past `maxDrop` to reach the target. */
-  readonly withinLimit: boolean;
 }
 
 export function allocateTargets(curves: readonly SensitivityCurve[], target: number, maxDrop: number): Allocation {

@@ -1,4 +1,4 @@
-import type { Graph, GraphNode } from '../graph/ir.js';
+import { isWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
 
 /**
  * Which convolutions can run as Winograd convolution, and so are pruning targets: the table
@@ -30,7 +30,7 @@ const RULES: readonly { readonly reason: string; readonly holds: (n: GraphNode, 
 
 /** The verdict for one node of `graph`: kernel size from the weight's dims (OIHW). */
 export function winogradCandidate(node: GraphNode, graph: Graph): CandidateVerdict {
-  if (node.op === 'WinogradConv') return { candidate: true, kernel: node.attrs.kernel as number };
+  if (isWinogradConv(node)) return { candidate: true, kernel: node.attrs.kernel as number };
   if (node.op !== 'Conv') return { candidate: false, reason: 'not a convolution' };
   const weight = graph.params.get(node.inputs[1] ?? '');
   if (!weight || weight.dims.length !== 4) return { candidate: false, reason: 'weight is not a constant' };

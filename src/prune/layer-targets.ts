@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { usageError } from '../errors.js';
-import { allocateTargets, type Allocation, type SensitivityCurve } from './allocate.js';
+import { msg, opt, usageError } from '../errors.js';
+import { allocateTargets, type SensitivityCurve } from './allocate.js';
+import type { Allocation } from './pruner.js';
 
 /** Per-layer targets (node name -> Winograd-domain sparsity) for a stage's overall target. */
 export type LayerTargets = (stageTarget: number) => Allocation;
@@ -16,24 +16,25 @@ export function uniformTargets(names: readonly string[]): LayerTargets {
 
 /**
  * `--targets-from sens.json --max-drop p`: per-layer targets allocated from the curves of a
- * `swprune sensitivity --json` file (src/prune/allocate.ts has the rule). `layers` are the
+ * sensitivity result (`sensitivity`, read from `path`; src/prune/allocate.ts has the rule). `layers` are the
  * layers being pruned with their sizes; each needs a curve in `domain`.
  */
-export function targetsFromSensitivity(path: string, domain: 'spatial' | 'winograd', layers: readonly { name: string; size: number }[], maxDropPoints: number): LayerTargets {
-  if (!(maxDropPoints >= 0)) throw usageError(`--max-drop must be >= 0 (accuracy points), got ${maxDropPoints}`);
-  let file: { baseline?: { top1?: number }; layers?: { name: string; domain: string; levels: { sparsity: number; top1: number }[] }[] };
-  try {
-    file = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw usageError(`--targets-from: cannot read ${path} as JSON (${(e as Error).message}); write it with swprune sensitivity --json`);
-  }
+export function targetsFromSensitivity(
+  sensitivity: unknown,
+  path: string,
+  domain: 'spatial' | 'winograd',
+  layers: readonly { name: string; size: number }[],
+  maxDropPoints: number,
+): LayerTargets {
+  if (!(maxDropPoints >= 0)) throw usageError(msg`${opt('maxDrop')} must be >= 0 (accuracy points), got ${maxDropPoints}`);
+  const file = (sensitivity ?? {}) as { baseline?: { top1?: number }; layers?: { name: string; domain: string; levels: { sparsity: number; top1: number }[] }[] };
   const baseline = file.baseline?.top1;
   if (typeof baseline !== 'number' || !Array.isArray(file.layers)) {
-    throw usageError(`--targets-from: ${path} is not a swprune sensitivity --json file (no baseline.top1 or layers)`);
+    throw usageError(msg`${opt('targetsFrom')}: ${path} is not a sensitivity result (no baseline.top1 or layers)`);
   }
   const curves: SensitivityCurve[] = layers.map((l) => {
     const entry = file.layers!.find((x) => x.name === l.name && x.domain === domain);
-    if (!entry) throw usageError(`--targets-from: ${path} has no ${domain} curve for layer ${l.name}; run swprune sensitivity --domain ${domain} on this model`);
+    if (!entry) throw usageError(msg`${opt('targetsFrom')}: ${path} has no ${domain} curve for layer ${l.name}; run the sensitivity analysis with ${opt('domain')} ${domain} on this model`);
     return { name: l.name, size: l.size, levels: entry.levels.map((c) => ({ sparsity: c.sparsity, drop: baseline - c.top1 })) };
   });
   return (target) => allocateTargets(curves, target, maxDropPoints / 100);

@@ -1,17 +1,8 @@
 import type { Graph } from '../graph/ir.js';
+import { winogradSparsity } from '../winograd/winograd-weight.js';
+import type { LayerSparsity } from './pruner.js';
 import { sparsityCounts } from './spatial-mask.js';
 import type { PruneTarget, WinogradTarget } from './targets.js';
-
-/** Per-layer sparsity figures as logged and written to JSON (docs/json.md). */
-export interface LayerSparsity {
-  readonly name: string;
-  readonly target: number;
-  readonly winogradSparsity: number;
-  /** Exact zeros of the spatial weights; null for layers that only have Winograd weights. */
-  readonly spatialSparsity: number | null;
-  /** Winograd weights of the layer (Cout*Cin*T*T), the weight of this layer in overall figures. */
-  readonly winogradWeights: number;
-}
 
 /** The targets' sparsity in `graph` (W = G g G^T in float64; exact zeros). */
 export function layerSparsity(graph: Graph, targets: readonly PruneTarget[], targetOf: (t: PruneTarget) => number): LayerSparsity[] {
@@ -31,10 +22,8 @@ export function layerSparsity(graph: Graph, targets: readonly PruneTarget[], tar
 /** Exact-zero fraction of each target's W. */
 export function winogradFigures(graph: Graph, targets: readonly WinogradTarget[], target: number): LayerSparsity[] {
   return targets.map((t) => {
-    const w = graph.params.get(t.weight)!.data;
-    let zeros = 0;
-    for (let i = 0; i < w.length; i++) if (w[i] === 0) zeros++;
-    return { name: t.node.name, target, winogradSparsity: zeros / w.length, spatialSparsity: null, winogradWeights: w.length };
+    const w = graph.params.get(t.weight)!.data as Float32Array;
+    return { name: t.node.name, target, winogradSparsity: winogradSparsity(w), spatialSparsity: null, winogradWeights: w.length };
   });
 }
 

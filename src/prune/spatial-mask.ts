@@ -1,9 +1,9 @@
 import { dependencySets } from '../winograd/dependency-sets.js';
 import type { WinogradTile } from '../winograd/tiles.js';
-import { winogradWeight } from '../winograd/winograd-weight.js';
+import { winogradWeight, zeroCount } from '../winograd/winograd-weight.js';
 
 /**
- * Step 1 of spatial-Winograd pruning (METHOD.md), pure math on one layer's spatial weights
+ * Step 1 of spatial-Winograd pruning (docs/method.md), pure math on one layer's spatial weights
  * g (ONNX OIHW, cout x cin x r x r).
  *
  * For each kernel (co, ci) and Winograd position (i, j), the group importance is
@@ -58,11 +58,7 @@ export function applyMask(g: Float32Array, mask: Uint8Array): Float32Array {
 /** Counts of exact zeros in W = G g G^T (float64) and in g. */
 export function sparsityCounts(tile: WinogradTile, layer: LayerWeights): { winogradZeros: number; winogradTotal: number; spatialZeros: number; spatialTotal: number } {
   const w = winogradWeight(tile, layer.g, layer.cout, layer.cin);
-  let winogradZeros = 0;
-  for (let i = 0; i < w.length; i++) if (w[i] === 0) winogradZeros++;
-  let spatialZeros = 0;
-  for (let i = 0; i < layer.g.length; i++) if (layer.g[i] === 0) spatialZeros++;
-  return { winogradZeros, winogradTotal: w.length, spatialZeros, spatialTotal: layer.g.length };
+  return { winogradZeros: zeroCount(w), winogradTotal: w.length, spatialZeros: zeroCount(layer.g), spatialTotal: layer.g.length };
 }
 
 export interface ThresholdChoice {

@@ -1,16 +1,12 @@
-import * as tf from '@tensorflow/tfjs';
-import { CONV_WEIGHT } from '../exec/ops/conv.js';
-import type { Graph } from '../graph/ir.js';
-import type { ParamHooks } from '../train/optimizer.js';
-import type { Pruner } from '../train/staged.js';
+import type { Pruner } from './pruner.js';
 import { layerSparsity } from './sparsity.js';
 import { uniformTargets, type LayerTargets } from './layer-targets.js';
 import { chooseThreshold } from './spatial-mask.js';
 import type { PruneTarget } from './targets.js';
 
 /**
- * Step 1 as a Pruner: thresholds on group importance (per layer or one global), masks on the
- * spatial weights, and the masks as gradient and weight hooks.
+ * Step 1 as a Pruner: thresholds on group importance (per layer or one global) and masks on the
+ * spatial weights; gradients are masked, not otherwise scaled.
  */
 export function spatialPruner(targets: readonly PruneTarget[], mode: 'layer' | 'global', layerTargets?: LayerTargets): Pruner {
   const allocate = layerTargets ?? uniformTargets(targets.map((t) => t.node.name));
@@ -40,15 +36,7 @@ export function spatialPruner(targets: readonly PruneTarget[], mode: 'layer' | '
       });
       return { masks, below, allocation };
     },
-    hooks(graph: Graph, masks) {
-      const hooks = new Map<string, ParamHooks>();
-      for (const [name, m] of masks) {
-        const p = graph.params.get(name)!;
-        const tensor = tf.keep(CONV_WEIGHT.toExec({ name, dims: p.dims, data: Float32Array.from(m) }));
-        hooks.set(name, { gradScale: tensor, mask: tensor });
-      }
-      return hooks;
-    },
+    gradientScales: () => new Map(),
     figures: (graph, target) => {
       const allocation = allocate(target);
       return layerSparsity(graph, targets, (t) => (mode === 'global' ? target : allocation.targets.get(t.node.name)!));

@@ -1,5 +1,5 @@
-import { usageError } from '../errors.js';
-import type { Graph, GraphNode } from '../graph/ir.js';
+import { msg, opt, usageError } from '../errors.js';
+import { isWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
 import { getTile } from '../winograd/tiles.js';
 import type { WinogradTile } from '../winograd/tiles.js';
 import { winogradCandidate } from './candidates.js';
@@ -61,7 +61,8 @@ export function selectTargets(graph: Graph, opts: TargetOptions): PruneTarget[] 
   const targets = chooseTargets(graph, opts);
   if (targets.length === 0) {
     const names = spatialCandidates(graph).map((n) => n.name).join(', ') || 'none';
-    throw usageError(`no convolution to prune${opts.layers ? ` matches --layers "${opts.layers}"` : ''} with --tile ${opts.tile}; Winograd candidates in this model: ${names}`);
+    const layers = opts.layers ? msg` matches ${opt('layers')} "${opts.layers}"` : [];
+    throw usageError([...msg`no convolution to prune`, ...layers, ...msg` with ${opt('tile')} ${opts.tile}; Winograd candidates in this model: ${names}`]);
   }
   return targets;
 }
@@ -92,6 +93,6 @@ function spatialCandidates(graph: Graph): GraphNode[] {
 /** The WinogradConv nodes of a graph as targets. */
 export function winogradTargets(graph: Graph): WinogradTarget[] {
   return graph.nodes
-    .filter((n) => n.op === 'WinogradConv')
+    .filter(isWinogradConv)
     .map((node) => ({ node, weight: node.inputs[1]!, tile: getTile(node.attrs.tile as number, node.attrs.kernel as number) }));
 }

@@ -1,5 +1,4 @@
-import type { Graph, GraphNode, Param } from '../graph/ir.js';
-import { SWPRUNE_DOMAIN } from '../io/onnx/write.js';
+import { WINOGRAD_CONV, type Graph, type GraphNode, type Param } from '../graph/ir.js';
 import { winogradWeight } from '../winograd/winograd-weight.js';
 import type { PruneTarget } from './targets.js';
 
@@ -28,8 +27,7 @@ export function toWinogradGraph(graph: Graph, targets: readonly PruneTarget[]): 
     if (!graph.nodes.some((other) => other !== n && other.inputs.includes(t.weight))) params.delete(t.weight);
     return {
       name: n.name,
-      op: 'WinogradConv',
-      domain: SWPRUNE_DOMAIN,
+      ...WINOGRAD_CONV,
       inputs: [n.inputs[0]!, name, ...(n.inputs[2] ? [n.inputs[2]] : [])],
       outputs: n.outputs,
       attrs: { tile: tile.T, m: tile.m, kernel: tile.r, pads: explicitPads(n, tile.r) },

@@ -1,5 +1,5 @@
 /**
- * Step 2 of spatial-Winograd pruning (METHOD.md), pure math on one Winograd layer's weights
+ * Step 2 of spatial-Winograd pruning (docs/method.md), pure math on one Winograd layer's weights
  * W in ONNX layout [Cout, Cin, T, T] (position p = i*T + j is the index modulo T*T).
  *
  * Ranking: zero the weights with the smallest |W[i][j]| * Γ[i][j] until the layer's fraction
@@ -27,7 +27,7 @@ export function winogradMask(w: Float32Array, gamma: readonly (readonly number[]
 }
 
 /**
- * Per-position gradient scale Γ[i][j]^(-p) (METHOD.md: the authors use p = 1.5 with Γ scaled
+ * Per-position gradient scale Γ[i][j]^(-p) (docs/method.md: the authors use p = 1.5 with Γ scaled
  * so min Γ = 1). `power` 0 means no scaling.
  */
 export function gradientScale(gamma: readonly (readonly number[])[], power: number): number[] {

@@ -1,8 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
-import { WINOGRAD_WEIGHT } from '../exec/ops/conv.js';
-import type { Graph, GraphNode } from '../graph/ir.js';
-import type { ParamHooks } from '../train/optimizer.js';
-import type { Pruner } from '../train/staged.js';
+import type { Pruner } from './pruner.js';
 import { importanceFactor, type ImportanceNorm } from '../winograd/importance.js';
 import { getTile } from '../winograd/tiles.js';
 import type { WinogradTile } from '../winograd/tiles.js';
@@ -12,7 +8,7 @@ import { uniformTargets, type LayerTargets } from './layer-targets.js';
 import { gradientScale, winogradMask } from './winograd-mask.js';
 
 /**
- * How Winograd-domain weights are ranked and their gradients scaled (METHOD.md step 2):
+ * How Winograd-domain weights are ranked and their gradients scaled (docs/method.md, step 2):
  * `importance` false is plain magnitude ranking with unscaled gradients (for comparison);
  * otherwise rank by |W|·Γ and scale gradients by Γ^(-power), Γ normalised by `norm`.
  */
@@ -35,21 +31,18 @@ export function winogradPruner(targets: readonly WinogradTarget[], setting: Impo
       }
       return { masks, below: [], allocation };
     },
-    hooks(graph, masks) {
-      const hooks = new Map<string, ParamHooks>();
+    gradientScales(masks) {
+      const scales = new Map<string, Float32Array>();
+      if (!setting.importance) return scales;
       for (const t of targets) {
         const m = masks.get(t.weight);
         if (!m) continue;
-        const p = graph.params.get(t.weight)!;
-        const scale = setting.importance ? gradientScale(gammaOf(t.tile), setting.power) : undefined;
+        // W is [Cout, Cin, T, T]: position (i, j) of every kernel is k % T².
+        const scale = gradientScale(gammaOf(t.tile), setting.power);
         const T2 = t.tile.T * t.tile.T;
-        const mask = tf.keep(WINOGRAD_WEIGHT.toExec({ name: t.weight, dims: p.dims, data: Float32Array.from(m) }));
-        const gradScale = scale
-          ? tf.keep(WINOGRAD_WEIGHT.toExec({ name: t.weight, dims: p.dims, data: Float32Array.from(m, (v, k) => v * scale[k % T2]!) }))
-          : mask;
-        hooks.set(t.weight, { mask, gradScale });
+        scales.set(t.weight, Float32Array.from(m, (v, k) => v * scale[k % T2]!));
       }
-      return hooks;
+      return scales;
     },
     figures: (graph, target) => {
       const allocation = allocate(target);

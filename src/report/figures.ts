@@ -1,6 +1,10 @@
-import type { Graph, GraphNode } from '../graph/ir.js';
+import type { Accuracy } from '../eval/evaluate.js';
+import { isWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
+import type { ReportHistory } from './history.js';
 import type { LayerInfo } from './layer-table.js';
+import { convMultiplications } from '../winograd/multiplications.js';
 import { getTile } from '../winograd/tiles.js';
+import { winogradSparsity, zeroCount } from '../winograd/winograd-weight.js';
 
 /** One row of `swprune report` (JSON field names are part of the interface: docs/json.md). */
 export interface ReportLayer {
@@ -48,7 +52,7 @@ export function reportFigures(graph: Graph, layers: readonly LayerInfo[], spatia
     .filter((l) => l.macs > 0)
     .map((l): ReportLayer => {
       const node = byName.get(l.name)!;
-      if (node.op !== 'WinogradConv') {
+      if (!isWinogradConv(node)) {
         return { name: l.name, kind: l.op, tile: null, inputShape: l.inputShape, outputShape: l.outputShape, spatialSparsity: null, winogradSparsity: null,
           zeroPattern: null, winogradWeights: 0, macs: { direct: l.macs, denseWinograd: null, sparseWinograd: null } };
       }
@@ -76,19 +80,39 @@ export function reportFigures(graph: Graph, layers: readonly LayerInfo[], spatia
 
 function winogradRow(node: GraphNode, graph: Graph, l: LayerInfo, spatialSparsity: number | null): ReportLayer {
   const tile = getTile(node.attrs.tile as number, node.attrs.kernel as number);
-  const { T, m } = tile;
-  const w = graph.params.get(node.inputs[1]!)!.data as Float32Array;
+  const { T } = tile;
+  const weight = graph.params.get(node.inputs[1]!)!;
+  const w = weight.data as Float32Array;
   const kernels = w.length / (T * T);
+  // W is [Cout, Cin/group, T, T]: position (i, j) of every kernel is k % T².
   const zeros = new Array<number>(T * T).fill(0);
   for (let k = 0; k < w.length; k++) if (w[k] === 0) zeros[k % (T * T)]!++;
   const [, , outH = 1, outW = 1] = l.outputShape;
-  const tiles = Math.ceil(outH / m) * Math.ceil(outW / m);
-  const nonzeros = w.length - zeros.reduce((a, b) => a + b, 0);
+  const [cout = 0, cin = 0] = weight.dims;
+  const counts = convMultiplications({ outH, outW, cin, cout }, tile, w.length - zeroCount(w));
   return {
     name: l.name, kind: 'winograd', tile: tile.name, inputShape: l.inputShape, outputShape: l.outputShape, spatialSparsity,
-    winogradSparsity: 1 - nonzeros / w.length,
+    winogradSparsity: winogradSparsity(w),
     zeroPattern: Array.from({ length: T }, (_, i) => zeros.slice(i * T, (i + 1) * T).map((z) => z / kernels)),
     winogradWeights: w.length,
-    macs: { direct: l.macs, denseWinograd: tiles * w.length, sparseWinograd: tiles * nonzeros },
+    macs: { direct: l.macs, denseWinograd: counts.denseWinograd, sparseWinograd: counts.sparseWinograd },
   };
+}
+
+/** The result of `report` (what `--json` writes, docs/json.md). */
+export interface Report {
+  readonly command: 'report';
+  readonly model: string;
+  readonly data: string;
+  readonly bundle: { readonly path: string; readonly bytes: number; readonly sourceSha256: string };
+  readonly backend: string;
+  readonly layers: readonly ReportLayer[];
+  readonly overall: ReportOverall;
+  /** Computed by running the written bundle through the sparse Winograd inference path. */
+  readonly accuracy: Accuracy & { readonly loss: number };
+  /** The same model on the dense executor, for comparison. */
+  readonly denseAccuracy: Accuracy & { readonly loss: number };
+  readonly testExamples: number;
+  /** The stages of the runs that produced the model, when their logs were given. */
+  readonly history?: ReportHistory;
 }

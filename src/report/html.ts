@@ -1,10 +1,11 @@
-import type { Report } from '../api/report.js';
-import type { ReportLayer } from './figures.js';
+import type { Report, ReportLayer } from './figures.js';
+import type { ReportHistory } from './history.js';
 
 /**
  * `swprune report --html`: one self-contained page (inline CSS and SVG, no scripts, no
- * external files) with the overall figures, a bar chart of per-layer sparsity and a heat map
- * of each Winograd layer's T x T zero pattern.
+ * external files) with the overall figures, the road to the model (accuracy against
+ * Winograd-domain sparsity stage by stage, when the runs' logs are given), a bar chart of
+ * per-layer sparsity and a heat map of each Winograd layer's T x T zero pattern.
  */
 export function renderReportHtml(r: Report): string {
   const wino = r.layers.filter((l) => l.kind === 'winograd');
@@ -29,6 +30,7 @@ table{border-collapse:collapse}td,th{padding:2px 8px;text-align:right}td:first-c
 <tr><th>top-1 / top-5 from the bundle (sparse Winograd)</th><td>${pct(r.accuracy.top1)} / ${pct(r.accuracy.top5)}</td></tr>
 <tr><th>top-1 / top-5, dense executor</th><td>${pct(r.denseAccuracy.top1)} / ${pct(r.denseAccuracy.top5)}</td></tr>
 </table>
+${r.history ? `<h2>Accuracy against Winograd-domain sparsity, stage by stage</h2>\n${historyChart(r.history)}` : ''}
 <h2>Sparsity per layer</h2>
 ${barChart(wino)}
 <h2>Zero pattern of W per Winograd position (fraction of kernels with W[i][j] = 0)</h2>
@@ -78,4 +80,43 @@ function heatMap(l: ReportLayer): string {
     `<text x="${j * cell + cell / 2}" y="${i * cell + cell / 2 + 4}" text-anchor="middle" font-size="9" fill="${x > 0.55 ? '#fff' : '#000'}">${Math.round(100 * x)}</text>`));
   return `<div class="map" data-layer="${esc(l.name)}"><h3>${esc(l.name)} · ${esc(l.tile ?? '')} · ${(100 * l.winogradSparsity!).toFixed(1)}%</h3>
 <svg xmlns="http://www.w3.org/2000/svg" width="${T * cell}" height="${T * cell}" role="img" aria-label="zero pattern of ${esc(l.name)}">${cells.join('')}</svg></div>`;
+}
+
+/**
+ * Top-1 against Winograd-domain sparsity: each stage's model after pruning (hollow) and after
+ * retraining (filled, joined in order), spatial stages orange and Winograd stages blue, with the
+ * dense model's top-1 as a dashed line.
+ */
+function historyChart(h: ReportHistory): string {
+  const [W, H, left, bottom, top, right] = [560, 300, 56, 40, 12, 16];
+  const tops = [h.baseline.top1, ...h.stages.flatMap((s) => [s.accuracy.top1, s.accuracyPruned.top1])];
+  const lo = Math.max(0, Math.floor(20 * Math.min(...tops)) / 20);
+  const hi = Math.min(1, Math.ceil(20 * Math.max(...tops) + 0.01) / 20);
+  const x = (s: number) => left + s * (W - left - right);
+  const y = (a: number) => top + ((hi - a) / Math.max(hi - lo, 1e-9)) * (H - top - bottom);
+  const colour = (c: string) => (c === 'spatial' ? '#e08020' : '#3060c0');
+  const ticks = (n: number, f: (i: number) => string) => Array.from({ length: n + 1 }, (_, i) => f(i)).join('');
+  const axes =
+    ticks(10, (i) => `<line x1="${x(i / 10)}" y1="${H - bottom}" x2="${x(i / 10)}" y2="${H - bottom + 4}" stroke="#888"/><text x="${x(i / 10)}" y="${H - bottom + 16}" text-anchor="middle" font-size="10">${i * 10}%</text>`) +
+    ticks(Math.round((hi - lo) / 0.05), (i) => {
+      const a = lo + i * 0.05;
+      return `<line x1="${left - 4}" y1="${y(a)}" x2="${W - right}" y2="${y(a)}" stroke="#eee"/><text x="${left - 6}" y="${y(a) + 3}" text-anchor="end" font-size="10">${(100 * a).toFixed(0)}%</text>`;
+    }) +
+    `<line x1="${left}" y1="${H - bottom}" x2="${W - right}" y2="${H - bottom}" stroke="#888"/><line x1="${left}" y1="${top}" x2="${left}" y2="${H - bottom}" stroke="#888"/>` +
+    `<text x="${(left + W - right) / 2}" y="${H - 6}" text-anchor="middle" font-size="11">Winograd-domain sparsity</text>` +
+    `<text transform="translate(12 ${(top + H - bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="11">top-1</text>`;
+  const baseline = `<line id="dense-baseline" x1="${left}" y1="${y(h.baseline.top1)}" x2="${W - right}" y2="${y(h.baseline.top1)}" stroke="#444" stroke-dasharray="5 4"><title>dense model ${(100 * h.baseline.top1).toFixed(2)}%</title></line>` +
+    `<text x="${W - right}" y="${y(h.baseline.top1) - 4}" text-anchor="end" font-size="10">dense ${(100 * h.baseline.top1).toFixed(2)}%</text>`;
+  const path = `<polyline fill="none" stroke="#999" points="${[`${x(0)},${y(h.baseline.top1)}`, ...h.stages.map((s) => `${x(s.winogradSparsity).toFixed(1)},${y(s.accuracy.top1).toFixed(1)}`)].join(' ')}"/>`;
+  const points = h.stages.map((s) => {
+    const label = `${s.command} stage ${s.stage}: ${(100 * s.winogradSparsity).toFixed(1)}% sparse, top-1 ${(100 * s.accuracyPruned.top1).toFixed(2)}% pruned, ${(100 * s.accuracy.top1).toFixed(2)}% retrained`;
+    return `<g class="stage" data-command="${s.command}" data-stage="${s.stage}"><title>${esc(label)}</title>` +
+      `<circle cx="${x(s.winogradSparsity).toFixed(1)}" cy="${y(s.accuracyPruned.top1).toFixed(1)}" r="4" fill="#fff" stroke="${colour(s.command)}"/>` +
+      `<circle cx="${x(s.winogradSparsity).toFixed(1)}" cy="${y(s.accuracy.top1).toFixed(1)}" r="5" fill="${colour(s.command)}"/></g>`;
+  });
+  const legend = `<g font-size="10" transform="translate(${left + 10} ${top + 8})"><circle cx="0" cy="0" r="5" fill="${colour('spatial')}"/><text x="8" y="3">spatial (step 1)</text>` +
+    `<circle cx="100" cy="0" r="5" fill="${colour('winograd')}"/><text x="108" y="3">Winograd (step 2)</text><circle cx="215" cy="0" r="4" fill="#fff" stroke="#666"/><text x="223" y="3">right after pruning</text></g>`;
+  return `<svg id="history-chart" xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="top-1 against Winograd-domain sparsity by stage">
+${axes}${baseline}${path}${points.join('')}${legend}
+</svg>`;
 }

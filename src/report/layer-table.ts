@@ -1,5 +1,5 @@
 import type { CompiledModel } from '../exec/compile.js';
-import type { Graph, GraphNode } from '../graph/ir.js';
+import { isWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
 import { winogradCandidate } from '../prune/candidates.js';
 
 /** One row of `swprune inspect` (JSON field names are part of the interface: docs/json.md). */
@@ -34,7 +34,7 @@ const prod = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 function macsOf(node: GraphNode, graph: Graph, out: readonly number[], inShape: readonly number[]): number {
   const w = graph.params.get(node.inputs[1] ?? '');
   if (node.op === 'Conv' && w) return prod(out.slice(1)) * prod(w.dims.slice(1));
-  if (node.op === 'WinogradConv' && w) {
+  if (isWinogradConv(node) && w) {
     const r = (node.attrs.kernel as number) ?? 3;
     return prod(out.slice(1)) * (w.dims[1] ?? 0) * r * r;
   }
@@ -42,8 +42,8 @@ function macsOf(node: GraphNode, graph: Graph, out: readonly number[], inShape: 
   return 0;
 }
 
-/** The layer table of a compiled model. */
-export function inspectModel(model: CompiledModel): InspectReport {
+/** The layer table of a compiled model (what `inspect` shows). */
+export function layerTable(model: CompiledModel): InspectReport {
   const { graph } = model;
   const shapes = model.valueShapes();
   const layers: LayerInfo[] = graph.nodes

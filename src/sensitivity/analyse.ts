@@ -1,14 +1,13 @@
 import type { Dataset } from '../data/dataset.js';
 import { evaluate } from '../eval/evaluate.js';
+import type { ProgressSink } from '../eval/progress.js';
 import { compileGraph, type CompiledModel } from '../exec/compile.js';
-import { CONV_WEIGHT, WINOGRAD_WEIGHT } from '../exec/ops/conv.js';
-import type { Graph } from '../graph/ir.js';
+import { hasWinogradConv, type Graph } from '../graph/ir.js';
 import { applyMask, chooseThreshold, sparsityCounts } from '../prune/spatial-mask.js';
 import type { PruneTarget } from '../prune/targets.js';
 import { toWinogradGraph } from '../prune/to-winograd.js';
 import { winogradMask } from '../prune/winograd-mask.js';
 import { winogradTargets } from '../prune/targets.js';
-import type { VariableSpec } from '../exec/op-types.js';
 import { importanceFactor } from '../winograd/importance.js';
 
 export type SensitivityDomain = 'spatial' | 'winograd';
@@ -35,6 +34,16 @@ export interface SensitivityResult {
   readonly layers: readonly SensitivityLayer[];
 }
 
+/** The result of `sensitivity` (what `--json` writes, docs/json.md); read back by `targetsFrom`. */
+export interface SensitivityReport extends SensitivityResult {
+  readonly command: 'sensitivity';
+  readonly model: string;
+  readonly data: string;
+  readonly tile: number;
+  readonly testExamples: number;
+  readonly backend: string;
+}
+
 export interface SensitivityRun {
   /** The input model: spatial (Conv candidates in `targets`) or already in Winograd form. */
   readonly graph: Graph;
@@ -44,7 +53,7 @@ export interface SensitivityRun {
   readonly dataset: Dataset;
   readonly limit?: number;
   readonly batchSize: number;
-  readonly onCell?: (done: number, total: number) => void;
+  readonly sink?: ProgressSink;
 }
 
 /** A layer's one-shot pruning at a level: the masked parameter and the Winograd sparsity reached. */
@@ -54,18 +63,17 @@ interface Subject {
   readonly name: string;
   readonly weight: string;
   readonly size: number;
-  readonly spec: VariableSpec;
   readonly prune: Pruning;
 }
 
 /**
- * Per layer and level: prune only that layer one-shot (spatial-structured, METHOD.md step 1,
+ * Per layer and level: prune only that layer one-shot (spatial-structured, docs/method.md step 1,
  * or Winograd-domain by |W|·Γ, step 2), evaluate, restore. One compiled model per domain and
  * one data pipeline serve every cell; the baseline is measured once.
  */
 export async function analyseSensitivity(run: SensitivityRun): Promise<SensitivityResult> {
   const plans: { domain: SensitivityDomain; graph: Graph; subjects: Subject[] }[] = [];
-  const spatialForm = !run.graph.nodes.some((n) => n.op === 'WinogradConv');
+  const spatialForm = !hasWinogradConv(run.graph);
   if (run.domains.includes('spatial')) plans.push({ domain: 'spatial', graph: run.graph, subjects: run.targets.map((t) => spatialSubject(run.graph, t)) });
   if (run.domains.includes('winograd')) {
     const graph = spatialForm ? toWinogradGraph(run.graph, run.targets) : run.graph;
@@ -84,17 +92,17 @@ export async function analyseSensitivity(run: SensitivityRun): Promise<Sensitivi
     try {
       baseline ??= await score(model);
       for (const s of plan.subjects) {
-        const variable = model.variables.get(s.weight)!;
-        const original = plan.graph.params.get(s.weight)!;
+        const original = plan.graph.params.get(s.weight)!.data as Float32Array;
         const levels = [];
         for (const level of run.levels) {
           const { data, achieved } = s.prune(level);
-          assign(variable, s.spec, { ...original, data });
+          assign(model, s.weight, data);
           const r = await score(model);
-          run.onCell?.(++done, total);
+          done++;
+          run.sink?.({ kind: 'progress', task: { kind: 'sensitivity' }, done, total, finished: done === total });
           levels.push({ sparsity: level, achieved, ...r });
         }
-        assign(variable, s.spec, original);
+        assign(model, s.weight, original);
         layers.push({ name: s.name, domain: plan.domain, size: s.size, levels });
       }
     } finally {
@@ -104,9 +112,10 @@ export async function analyseSensitivity(run: SensitivityRun): Promise<Sensitivi
   return { baseline: baseline!, layers };
 }
 
-function assign(variable: ReturnType<CompiledModel['variables']['get']> & object, spec: VariableSpec, p: Parameters<VariableSpec['toExec']>[0]): void {
-  const value = spec.toExec(p);
-  variable.assign(value);
+/** Sets parameter `name` of the compiled model to `data` (ONNX layout). */
+function assign(model: CompiledModel, name: string, data: Float32Array): void {
+  const value = model.toExecLayout(name, data);
+  model.variables.get(name)!.assign(value);
   value.dispose();
 }
 
@@ -114,7 +123,7 @@ function spatialSubject(graph: Graph, t: PruneTarget): Subject {
   const g = graph.params.get(t.weight)!.data as Float32Array;
   const layer = { tile: t.tile, g, cout: t.cout, cin: t.cin };
   return {
-    name: t.node.name, weight: t.weight, size: t.cout * t.cin * t.tile.T * t.tile.T, spec: CONV_WEIGHT,
+    name: t.node.name, weight: t.weight, size: t.cout * t.cin * t.tile.T * t.tile.T,
     prune: (level) => {
       const masked = applyMask(g, chooseThreshold([layer], level).masks[0]!);
       const c = sparsityCounts(t.tile, { ...layer, g: masked });
@@ -127,7 +136,7 @@ function winogradSubject(graph: Graph, t: ReturnType<typeof winogradTargets>[num
   const w = graph.params.get(t.weight)!.data as Float32Array;
   const gamma = importanceFactor(t.tile, { norm: 'none' });
   return {
-    name: t.node.name, weight: t.weight, size: w.length, spec: WINOGRAD_WEIGHT,
+    name: t.node.name, weight: t.weight, size: w.length,
     prune: (level) => {
       const mask = winogradMask(w, gamma, level);
       const data = w.map((v, i) => (mask[i] ? v : 0));

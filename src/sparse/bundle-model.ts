@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LoadedBundle } from '../bundle/read.js';
 import type { CsrMessage, LayerMessage } from '../bundle/schema.js';
 import { compileGraph, type CompiledModel } from '../exec/compile.js';
+import { WINOGRAD_CONV } from '../graph/ir.js';
 import type { OpCompiler } from '../exec/op-types.js';
 import { asFloat, float, toNhwc } from '../exec/values.js';
 import { sparseWinogradConv, type CsrMatrix, type SparseWinogradLayer } from './sparse-winograd-conv.js';
@@ -22,7 +23,7 @@ export function compileBundle(bundle: LoadedBundle): CompiledModel {
       return [float(tf.tensor4d(y.data, [n, y.outH, y.outW, layer.cout]), true)];
     };
   };
-  return compileGraph(bundle.graph, { ops: { 'ai.swprune/WinogradConv': sparseOp } });
+  return compileGraph(bundle.graph, { ops: { [`${WINOGRAD_CONV.domain}/${WINOGRAD_CONV.op}`]: sparseOp } });
 }
 
 function sparseLayer(l: LayerMessage, bundle: LoadedBundle): SparseWinogradLayer {

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { SwpruneError } from '../errors.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { msg, opt, SwpruneError, usageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 
 /**
@@ -32,20 +32,26 @@ export function saveCheckpoint(path: string, data: CheckpointData): void {
 }
 
 export function loadCheckpoint(path: string): CheckpointData {
-  if (!existsSync(path)) throw new SwpruneError('E_USAGE', `--resume: no checkpoint at ${path}; run without --resume to start`);
+  if (!existsSync(path)) throw usageError(msg`${opt('resume')}: no checkpoint at ${path}; run without ${opt('resume')} to start`);
+  const broken = (what: string) => new SwpruneError('E_IO', msg`${path} ${what}; delete it or run without ${opt('resume')}`);
+  if (!statSync(path).isFile()) throw broken('is not a file');
   const buf = readFileSync(path);
-  if (buf.subarray(0, MAGIC.length).toString('ascii') !== MAGIC) throw new SwpruneError('E_IO', `${path} is not a swprune checkpoint; delete it or run without --resume`);
+  if (buf.length < MAGIC.length + 4 || buf.subarray(0, MAGIC.length).toString('ascii') !== MAGIC) throw broken('is not a swprune checkpoint');
   const len = buf.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4;
-  const header = JSON.parse(buf.subarray(start, start + len).toString('utf8')) as {
-    meta: Record<string, unknown>;
-    arrays: { name: string; offset: number; length: number }[];
-  };
+  if (start + len > buf.length) throw broken('is truncated');
+  let header: { meta: Record<string, unknown>; arrays: { name: string; offset: number; length: number }[] };
+  try {
+    header = JSON.parse(buf.subarray(start, start + len).toString('utf8'));
+  } catch {
+    throw broken('has a damaged header');
+  }
+  if (!header || typeof header.meta !== 'object' || !Array.isArray(header.arrays)) throw broken('has a damaged header');
   const base = start + len;
   const arrays = new Map<string, Float32Array>();
   for (const e of header.arrays) {
     const bytes = buf.subarray(base + e.offset, base + e.offset + 4 * e.length);
-    if (bytes.length !== 4 * e.length) throw new SwpruneError('E_IO', `${path} is truncated; delete it or run without --resume`);
+    if (!Number.isInteger(e.offset) || !Number.isInteger(e.length) || bytes.length !== 4 * e.length) throw broken('is truncated');
     arrays.set(e.name, new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));
   }
   return { meta: header.meta, arrays };

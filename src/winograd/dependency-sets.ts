@@ -4,7 +4,7 @@ import type { WinogradTile } from './tiles.js';
  * The dependency set S(i,j): the spatial weights g[k][l] that Winograd weight
  * W[i][j] = (G g G^T)[i][j] = sum_{k,l} G[i][k] g[k][l] G[j][l] depends on, i.e. those with
  * G[i][k] != 0 and G[j][l] != 0. Zeroing all of S(i,j) makes W[i][j] exactly zero — the
- * structured groups of spatial pruning (METHOD.md step 1). The matrices are exact, so the
+ * structured groups of spatial pruning (docs/method.md, step 1). The matrices are exact, so the
  * zero test is exact.
  */
 export type DependencySet = readonly (readonly [k: number, l: number])[];

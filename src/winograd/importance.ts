@@ -1,7 +1,7 @@
 import type { WinogradTile } from './tiles.js';
 
 /**
- * The importance factor matrix Γ (METHOD.md step 2). The output sees W[i][j] through row i
+ * The importance factor matrix Γ (docs/method.md, step 2). The output sees W[i][j] through row i
  * and column j of the input transform and the output transform, so
  *
  *   Γ[i][j] = k_i k_j,   k_i = ||row i of B^T||_2 * ||column i of A^T||_2

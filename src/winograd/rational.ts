@@ -59,11 +59,4 @@ export function pow(a: Rational, k: number): Rational {
 
 export type RationalMatrix = Rational[][];
 
-/** Matrix product of rational matrices. */
-export function matmul(a: RationalMatrix, b: RationalMatrix): RationalMatrix {
-  return a.map((row) =>
-    b[0]!.map((_, j) => row.reduce((acc, x, k) => add(acc, mul(x, b[k]![j]!)), ZERO)),
-  );
-}
-
 export const toNumbers = (m: RationalMatrix): number[][] => m.map((row) => row.map(toNumber));

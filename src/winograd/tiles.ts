@@ -1,4 +1,4 @@
-import { usageError } from '../errors.js';
+import { msg, opt, usageError } from '../errors.js';
 import { cookToom } from './cook-toom.js';
 import { toNumbers } from './rational.js';
 
@@ -81,7 +81,7 @@ export function getTile(T: number, r = 3): WinogradTile {
   const spec = TILE_SPECS.find((s) => s.T === T && s.r === r);
   if (!spec) {
     const choices = TILE_SPECS.map((s) => `${s.T} = ${tileName(s.m, s.r)}`).join(', ');
-    throw usageError(`no Winograd tile with T=${T} for ${r}x${r} kernels; choose --tile from: ${choices}`);
+    throw usageError(msg`no Winograd tile with T=${T} for ${r}x${r} kernels; choose ${opt('tile')} from: ${choices}`);
   }
   const tile = build(spec);
   cache.set(key, tile);

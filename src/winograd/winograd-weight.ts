@@ -16,7 +16,7 @@ export function winogradKernel(tile: WinogradTile, g: readonly (readonly number[
 /**
  * A whole layer. `g` holds spatial weights in ONNX layout OIHW (cout x cin x r x r); the result
  * is in the Winograd op's per-position layout [T*T, cin, cout], index ((i*T + j)*cin + ci)*cout + co,
- * so that position p's slice is the matrix W_p of M_p = V_p x W_p (METHOD.md).
+ * so that position p's slice is the matrix W_p of M_p = V_p x W_p (docs/method.md).
  */
 export function winogradWeight(
   tile: WinogradTile,
@@ -50,9 +50,14 @@ export function winogradWeight(
   return out;
 }
 
+/** Exact zeros (+0 and -0) among the values: what sparsity counts, in either domain. */
+export function zeroCount(a: ArrayLike<number>): number {
+  let zeros = 0;
+  for (let i = 0; i < a.length; i++) if (a[i] === 0) zeros++;
+  return zeros;
+}
+
 /** Fraction of exact zeros: the Winograd-domain sparsity of a layer's weights. */
 export function winogradSparsity(w: ArrayLike<number>): number {
-  let zeros = 0;
-  for (let i = 0; i < w.length; i++) if (w[i] === 0) zeros++;
-  return w.length === 0 ? 0 : zeros / w.length;
+  return w.length === 0 ? 0 : zeroCount(w) / w.length;
 }

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bufferIO } from '../../src/cli/io.js';
+import { bufferStreams } from '../../src/cli/streams.js';
 import { EXIT, runCli } from '../../src/cli/run.js';
 import type { Graph } from '../../src/graph/ir.js';
 import { encodeOnnx, readOnnx } from '../../src/io/onnx/index.js';
@@ -12,7 +12,7 @@ import { winogradPruner } from '../../src/prune/winograd-pruner.js';
 import { winogradTargets } from '../../src/prune/targets.js';
 import { writeFileSync } from 'node:fs';
 import { browserAvailable, browserRequired, renderedDom, screenshot } from '../helpers/browser.js';
-import { FASHION_SLICE, ONNX_FIXTURES } from '../helpers/fixtures.js';
+import { FASHION_SLICE, ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'swprune-report-'));
 const DATA = `fashion-mnist:${FASHION_SLICE}`;
@@ -43,10 +43,14 @@ describe('swprune report', () => {
     const dir = tmp();
     const { path, graph } = winogradModel(dir);
     const [out, json, html] = ['m.swb', 'r.json', 'r.html'].map((f) => join(dir, f)) as [string, string, string];
-    const io = bufferIO();
-    const code = await runCli(['report', path, '--data', DATA, '-o', out, '--json', json, '--html', html, '--limit', '500', '--backend', 'wasm'], io);
+    const io = bufferStreams();
+    // Real logs of a spatial and a winograd run (full-data runs of docs/results.md) as the road to the model.
+    const history = ['docs/runs/spatial-60.json', 'docs/runs/wg-f4b-75.json'].map(repoPath);
+    const logs = history.map((p) => JSON.parse(readFileSync(p, 'utf8')) as { baseline: { top1: number }; stages: { winogradSparsity: number }[] });
+    const code = await runCli(['report', path, '--data', DATA, '-o', out, '--json', json, '--html', html, '--history', history.join(','), '--limit', '500', '--backend', 'wasm'], io);
     expect(code).toBe(EXIT.ok);
-    const r = JSON.parse(readFileSync(json, 'utf8')) as { layers: JsonLayer[]; overall: { winogradSparsity: number; macs: { sparseWinograd: number } }; accuracy: { top1: number }; denseAccuracy: { top1: number }; bundle: { bytes: number } };
+    const r = JSON.parse(readFileSync(json, 'utf8')) as { layers: JsonLayer[]; overall: { winogradSparsity: number; macs: { sparseWinograd: number } }; accuracy: { top1: number }; denseAccuracy: { top1: number }; bundle: { bytes: number };
+      history: { baseline: { top1: number }; stages: { command: string; winogradSparsity: number }[] } };
     expect(Math.abs(r.accuracy.top1 - r.denseAccuracy.top1)).toBeLessThanOrEqual(0.001);
     expect(r.accuracy.top1).toBeGreaterThan(0.2);
     expect(r.bundle.bytes).toBe(statSync(out).size);
@@ -74,6 +78,10 @@ describe('swprune report', () => {
     expect(r.overall.winogradSparsity).toBeCloseTo(zeros / total, 12);
     expect(r.layers.some((l) => l.kind === 'Gemm' && l.winogradSparsity === null)).toBe(true);
     expect(io.stdout.text).toMatch(/accuracy from the bundle \(sparse Winograd\): top-1/);
+    const stages = logs.flatMap((l) => l.stages);
+    expect(r.history.baseline.top1).toBe(logs[0]!.baseline.top1);
+    expect(r.history.stages.map((s) => s.winogradSparsity)).toEqual(stages.map((s) => s.winogradSparsity));
+    expect(r.history.stages.map((s) => s.command)).toEqual(['spatial', 'spatial', 'spatial', 'winograd']);
 
     if (browserAvailable) {
       const dom = renderedDom(html);
@@ -81,6 +89,9 @@ describe('swprune report', () => {
         expect(dom).toContain(`<g class="layer" data-layer="${n.name}">`);
         expect(dom).toContain(`<div class="map" data-layer="${n.name}">`);
       }
+      expect(dom).toContain('<svg id="history-chart"');
+      expect(dom).toContain('id="dense-baseline"');
+      expect(dom.match(/<g class="stage" data-command="(spatial|winograd)"/g)).toHaveLength(stages.length);
       const png = join(dir, 'r.png');
       screenshot(html, png);
       expect(statSync(png).size).toBeGreaterThan(10_000);
@@ -94,7 +105,7 @@ describe('swprune report', () => {
     const out = join(dir, 'dense.swb');
     const json = join(dir, 'r.json');
     const before = readFileSync(ONNX_FIXTURES.fashionVgg);
-    expect(await runCli(['report', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--tile', '4', '--json', json, '--limit', '300', '--backend', 'wasm'], bufferIO())).toBe(EXIT.ok);
+    expect(await runCli(['report', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--tile', '4', '--json', json, '--limit', '300', '--backend', 'wasm'], bufferStreams())).toBe(EXIT.ok);
     const r = JSON.parse(readFileSync(json, 'utf8')) as { layers: JsonLayer[]; accuracy: { top1: number }; denseAccuracy: { top1: number } };
     const wino = r.layers.filter((l) => l.kind === 'winograd');
     expect(wino).toHaveLength(5);
@@ -107,8 +118,16 @@ describe('swprune report', () => {
     expect(existsSync(out)).toBe(true);
   });
 
+  it('refuses a --history file that is not a spatial or winograd log, before any work', async () => {
+    const io = bufferStreams();
+    const out = join(tmp(), 'x.swb');
+    expect(await runCli(['report', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--history', repoPath('docs/runs/slice/sens.json')], io)).toBe(EXIT.usage);
+    expect(io.stderr.text).toMatch(/^swprune: error\[E_USAGE\]: --history: .*sens\.json is not the JSON log of a spatial or winograd run \(write it with --json\)\n$/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('refuses an output that is not .swb', async () => {
-    const io = bufferIO();
+    const io = bufferStreams();
     expect(await runCli(['report', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', join(tmp(), 'x.onnx')], io)).toBe(EXIT.usage);
     expect(io.stderr.text).toMatch(/-o must be a \.swb bundle file/);
   });

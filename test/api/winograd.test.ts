@@ -3,23 +3,24 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Interrupted } from '../../src/api/spatial.js';
-import { runWinograd, type WinogradOptions } from '../../src/api/winograd.js';
-import { bufferIO } from '../../src/cli/io.js';
+import { runWinograd, type WinogradOptions, type WinogradReport } from '../../src/api/winograd.js';
+import { bufferStreams } from '../../src/cli/streams.js';
 import { EXIT, runCli } from '../../src/cli/run.js';
 import { loadDataset } from '../../src/data/index.js';
 import { compileGraph } from '../../src/exec/index.js';
-import { readOnnx, SWPRUNE_DOMAIN } from '../../src/io/onnx/index.js';
+import { WINOGRAD_CONV } from '../../src/graph/ir.js';
+import { readOnnx } from '../../src/io/onnx/index.js';
 import { batchTensors } from '../../src/eval/evaluate.js';
 import { FASHION_SLICE, firstBatch, ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
 import { runOnnxRuntime } from '../helpers/onnxruntime.js';
+import { Killed, killAfterCheckpoints, recordEvents } from '../helpers/events.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'swprune-winograd-'));
 const DATA = `fashion-mnist:${FASHION_SLICE}`;
 const SHORT = ['--limit', '256', '--batch-size', '64', '--backend', 'wasm'];
 
 const base = (out: string): WinogradOptions => ({
-  model: ONNX_FIXTURES.fashionVgg, data: DATA, out, tile: 6, schedule: [0.5], importance: true, norm: 'none', power: 1,
+  model: ONNX_FIXTURES.fashionVgg, data: DATA, out, tile: 6, schedule: [0.5], importance: true, importanceNorm: 'none', importancePower: 1,
   epochs: 2, lr: 0.01, momentum: 0.9, weightDecay: 5e-4, optimizer: 'sgd', lrSchedule: 'cosine', batchSize: 64, seed: 3, limit: 128,
   augment: false, backend: 'wasm',
 });
@@ -30,7 +31,7 @@ describe('swprune winograd end to end', () => {
     const out = join(dir, 'wg.onnx');
     const expanded = join(dir, 'wg-standard.onnx');
     const json = join(dir, 'log.json');
-    const io = bufferIO();
+    const io = bufferStreams();
     const code = await runCli(['winograd', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--schedule', '0.3,0.5', '--epochs', '1',
       ...SHORT, '--expand', expanded, '--json', json], io);
     expect(code).toBe(EXIT.ok);
@@ -44,7 +45,7 @@ describe('swprune winograd end to end', () => {
     const layers = graph.nodes.filter((n) => n.op === 'WinogradConv');
     expect(layers).toHaveLength(5);
     for (const n of layers) {
-      expect(n.domain).toBe(SWPRUNE_DOMAIN);
+      expect(n.domain).toBe(WINOGRAD_CONV.domain);
       expect(n.attrs).toMatchObject({ tile: 6, m: 4, kernel: 3, pads: [1, 1, 1, 1] });
       const w = graph.params.get(n.inputs[1]!)!;
       expect(w.dims.slice(2)).toEqual([6, 6]);
@@ -55,7 +56,7 @@ describe('swprune winograd end to end', () => {
     }
     // swprune reads its own output back: eval gives the logged accuracy.
     const evalJson = join(dir, 'eval.json');
-    expect(await runCli(['eval', out, '--data', DATA, '--backend', 'wasm', '--json', evalJson], bufferIO())).toBe(EXIT.ok);
+    expect(await runCli(['eval', out, '--data', DATA, '--backend', 'wasm', '--json', evalJson], bufferStreams())).toBe(EXIT.ok);
     expect(JSON.parse(readFileSync(evalJson, 'utf8')).accuracy.top1).toBe(log.final.accuracy.top1);
     expect(existsSync(`${out}.ckpt`)).toBe(false);
 
@@ -75,12 +76,14 @@ describe('swprune winograd end to end', () => {
     const dir = tmp();
     const first = join(dir, 'wg50.onnx');
     const second = join(dir, 'wg60.onnx');
-    await runWinograd({ ...base(first), epochs: 1, limit: 64 }, bufferIO());
-    const io = bufferIO();
-    const report = await runWinograd({ ...base(second), model: first, tile: 4, schedule: [0.6], epochs: 1, limit: 64 }, io);
-    expect(io.stderr.text).toMatch(/already has Winograd layers with F\(4x4,3x3\) tiles; they keep them \(--tile 4 applies only/);
-    expect(io.stdout.text).toMatch(/wg50\.onnx is already in Winograd form \(5 layers\): nothing to convert/);
+    await runWinograd({ ...base(first), epochs: 1, limit: 64 });
+    const io = bufferStreams();
+    expect(await runCli(['winograd', first, '--data', DATA, '-o', second, '--tile', '4', '--sparsity', '0.6', '--epochs', '1', '--limit', '64',
+      '--batch-size', '64', '--seed', '3', '--no-augment', '--backend', 'wasm', '--json', `${second}.json`], io)).toBe(EXIT.ok);
+    expect(io.stderr.text).toMatch(/note: .*already has Winograd layers with F\(4x4,3x3\) tiles; they keep them \(--tile 4 applies only/);
+    expect(io.stderr.text).toMatch(/note: .*wg50\.onnx is already in Winograd form \(5 layers\): nothing to convert/);
     expect(io.stdout.text).not.toMatch(/converted \d+ convolutions/);
+    const report = JSON.parse(readFileSync(`${second}.json`, 'utf8')) as WinogradReport;
     expect(report.conversion.input).toEqual({ top1: report.baseline.top1, top5: report.baseline.top5 });
     expect(report.tile).toBe(6);
     const before = readOnnx(first).graph;
@@ -102,10 +105,11 @@ describe('swprune winograd end to end', () => {
     for (const [i, { model, skipFirst, spatial }] of cases.entries()) {
       const first = join(dir, `first${i}.onnx`);
       const second = join(dir, `second${i}.onnx`);
-      await runWinograd({ ...base(first), model, skipFirst, epochs: 1, limit: 64 }, bufferIO());
-      const io = bufferIO();
-      const report = await runWinograd({ ...base(second), model: first, skipFirst, schedule: [0.6], epochs: 1, limit: 64 }, io);
-      expect(io.stdout.text).toMatch(/is already in Winograd form \(\d layers\): nothing to convert/);
+      await runWinograd({ ...base(first), model, skipFirst, epochs: 1, limit: 64 });
+      const events = recordEvents();
+      const report = await runWinograd({ ...base(second), model: first, skipFirst, schedule: [0.6], epochs: 1, limit: 64 }, events.sink);
+      expect(events.of('converted')).toEqual([]);
+      expect(events.of('note').map((n) => n.message.join(''))).toEqual([expect.stringMatching(/is already in Winograd form \(\d layers\): nothing to convert/)]);
       expect(report.final.winogradSparsity).toBeCloseTo(0.6, 2);
       expect(readOnnx(second).graph.nodes.filter((n) => n.op === 'Conv').length).toBe(spatial);
     }
@@ -114,7 +118,7 @@ describe('swprune winograd end to end', () => {
   it('accepts a tfjs model and writes the Winograd form as ONNX', async () => {
     const dir = tmp();
     const out = join(dir, 'from-tfjs.onnx');
-    const report = await runWinograd({ ...base(out), model: repoPath('test/fixtures/tfjs/seq-cnn/model.json'), tile: 4, epochs: 1 }, bufferIO());
+    const report = await runWinograd({ ...base(out), model: repoPath('test/fixtures/tfjs/seq-cnn/model.json'), tile: 4, epochs: 1 });
     const graph = readOnnx(out).graph;
     expect(graph.nodes.filter((n) => n.op === 'WinogradConv').map((n) => n.name).sort()).toEqual(report.final.layers.map((l) => l.name).sort());
     expect(report.final.layers.length).toBeGreaterThan(0);
@@ -122,18 +126,20 @@ describe('swprune winograd end to end', () => {
     // The ONNX written for an NHWC (tfjs) model reads back as NHWC and evaluates to the logged accuracy.
     expect(graph.inputs[0]!.layout).toBe('NHWC');
     const evalJson = join(dir, 'eval.json');
-    expect(await runCli(['eval', out, '--data', DATA, '--backend', 'wasm', '--json', evalJson], bufferIO())).toBe(EXIT.ok);
+    expect(await runCli(['eval', out, '--data', DATA, '--backend', 'wasm', '--json', evalJson], bufferStreams())).toBe(EXIT.ok);
     expect(JSON.parse(readFileSync(evalJson, 'utf8')).accuracy.top1).toBe(report.final.accuracy.top1);
   });
 
   it('kill after one epoch and --resume ends with the same weights as an uninterrupted run', async () => {
     const dir = tmp();
     const straight = join(dir, 'straight.onnx');
-    await runWinograd(base(straight), bufferIO());
+    await runWinograd(base(straight));
     const resumed = join(dir, 'resumed.onnx');
-    await expect(runWinograd({ ...base(resumed), stopAfterEpochs: 1 }, bufferIO())).rejects.toBeInstanceOf(Interrupted);
+    await expect(runWinograd(base(resumed), killAfterCheckpoints(1))).rejects.toBeInstanceOf(Killed);
     expect(existsSync(resumed)).toBe(false);
-    await runWinograd({ ...base(resumed), resume: true }, bufferIO());
+    const events = recordEvents();
+    await runWinograd({ ...base(resumed), resume: true }, events.sink);
+    expect(events.of('resumed')).toEqual([expect.objectContaining({ stage: 1, stages: 1, epochsDone: 1, epochs: 2 })]);
     const a = readOnnx(straight).graph;
     const b = readOnnx(resumed).graph;
     for (const [name, p] of a.params) expect(Buffer.from(b.params.get(name)!.data.buffer).equals(Buffer.from(p.data.buffer))).toBe(true);
@@ -142,7 +148,7 @@ describe('swprune winograd end to end', () => {
   it('divergence ends with a one-line E_TRAIN error naming the flags to change, and writes no model', async () => {
     const dir = tmp();
     const out = join(dir, 'diverged.onnx');
-    const io = bufferIO();
+    const io = bufferStreams();
     const code = await runCli(['winograd', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--sparsity', '0.5', '--lr', '1e12',
       '--importance-norm', 'min', '--importance-power', '0', ...SHORT], io);
     expect(code).toBe(EXIT.failure);
@@ -152,7 +158,7 @@ describe('swprune winograd end to end', () => {
   });
 
   it('refuses an output that is not ONNX before doing any work', async () => {
-    const io = bufferIO();
+    const io = bufferStreams();
     expect(await runCli(['winograd', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', join(tmp(), 'model.json')], io)).toBe(EXIT.usage);
     expect(io.stderr.text).toMatch(/-o must be an \.onnx file/);
   });

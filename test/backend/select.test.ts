@@ -41,8 +41,13 @@ describe('selectBackend', () => {
     expect(Array.from(g)).toEqual(new Array(9).fill(1));
   });
 
-  it("'tensorflow' fails with E_BACKEND and says how to install it (when tfjs-node cannot load)", async (ctx) => {
-    if (await nativeLoadable()) ctx.skip();
+  it("'tensorflow' starts the native binding where it loads, else fails with E_BACKEND saying how to install it", async () => {
+    if (await nativeLoadable()) {
+      const info = await selectBackend('tensorflow');
+      expect(info).toMatchObject({ name: 'tensorflow', native: true });
+      expect(tf.getBackend()).toBe('tensorflow');
+      return;
+    }
     const err = await selectBackend('tensorflow').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SwpruneError);
     expect((err as SwpruneError).code).toBe('E_BACKEND');
@@ -51,11 +56,11 @@ describe('selectBackend', () => {
     expect((err as SwpruneError).message).not.toMatch(/\n/);
   });
 
-  it("'auto' falls back to wasm when no native binding loads", async (ctx) => {
-    if (await nativeLoadable()) ctx.skip();
+  it("'auto' prefers the native binding where it loads, else falls back to wasm", async () => {
     await tf.setBackend('cpu');
     const info = await selectBackend('auto');
-    expect(info.name).toBe('wasm');
-    expect(tf.getBackend()).toBe('wasm');
+    const expected = (await nativeLoadable()) ? 'tensorflow' : 'wasm';
+    expect(info.name).toBe(expected);
+    expect(tf.getBackend()).toBe(expected);
   });
 });

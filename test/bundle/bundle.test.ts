@@ -54,7 +54,7 @@ describe('the .swb bundle', () => {
       layers: { name: string; cin: number; cout: number; tile: number; positions: { row_ptr: number[]; col_idx: number[]; values: number[] }[] }[];
     };
     expect(msg.format_version).toBe(1);
-    // METHOD.md's F(4x4,3x3) A^T and B^T, exactly.
+    // docs/method.md's F(4x4,3x3) A^T and B^T, exactly.
     expect(msg.tiles[0]!.at.values).toEqual([1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1]);
     expect(msg.tiles[0]!.bt.values.slice(0, 6)).toEqual([4, 0, -5, 0, 1, 0]);
     for (const layer of msg.layers) {

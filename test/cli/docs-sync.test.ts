@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { bufferIO } from '../../src/cli/io.js';
+import { bufferStreams } from '../../src/cli/streams.js';
 import { buildProgram } from '../../src/cli/program.js';
+import { runCli } from '../../src/cli/run.js';
 import { repoPath } from '../helpers/fixtures.js';
 
 /** docs/cli.md split into its `## ...` sections. */
@@ -13,7 +14,7 @@ function sections(): Map<string, string> {
 }
 
 describe('docs/cli.md is in sync with --help', () => {
-  const program = buildProgram(bufferIO());
+  const program = buildProgram(bufferStreams());
   const docs = sections();
   const shared = docs.get('Shared options') ?? '';
 
@@ -33,6 +34,28 @@ describe('docs/cli.md is in sync with --help', () => {
         const has = (text: string) => new RegExp(`${flag}(?![\\w-])`).test(text);
         const found = has(section) || has(shared) || (section.includes('as in `spatial`') && has(spatial));
         expect(found, `${cmd.name()} ${flag} is not in docs/cli.md`).toBe(true);
+      }
+    });
+  }
+});
+
+describe('--help examples', () => {
+  const program = buildProgram(bufferStreams());
+  for (const cmd of program.commands) {
+    it(`${cmd.name()} --help ends with examples that use only its own options`, async () => {
+      const streams = bufferStreams();
+      await runCli([cmd.name(), '--help'], streams);
+      const [, examples = ''] = streams.stdout.text.split('\nExamples:\n');
+      const lines = examples.split('\n').filter((l) => l.trim() !== '');
+      expect(lines.length, cmd.name()).toBeGreaterThan(0);
+      for (const line of lines) {
+        const [dollar, swprune, name, ...args] = line.trim().split(/\s+/);
+        expect([dollar, swprune]).toEqual(['$', 'swprune']);
+        const target = program.commands.find((c) => c.name() === name)!;
+        expect(target, line).toBeDefined();
+        for (const flag of args.filter((a) => a.startsWith('-'))) {
+          expect(target.options.some((o) => o.long === flag || o.short === flag), `${line}: ${flag}`).toBe(true);
+        }
       }
     });
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { bufferIO } from '../../src/cli/io.js';
+import { bufferStreams } from '../../src/cli/streams.js';
 import { EXIT, runCli } from '../../src/cli/run.js';
 import { FASHION_SLICE, ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
 
@@ -15,7 +15,7 @@ const meta = JSON.parse(readFileSync(repoPath('models/fashion-vgg.meta.json'), '
 describe('swprune inspect', () => {
   it('lists layers with Winograd candidacy, params and MACs, and writes the JSON fields', async () => {
     const json = join(tmp(), 'inspect.json');
-    const io = bufferIO();
+    const io = bufferStreams();
     expect(await runCli(['inspect', ONNX_FIXTURES.resnetSmall, '--backend', 'cpu', '--json', json], io)).toBe(EXIT.ok);
     expect(io.stdout.text).toMatch(/\/block2\/conv1\/Conv\s+Conv\s+\[1x16x14x14\]\s+no \(stride != 1\)/);
     expect(io.stderr.text).toMatch(/^backend: cpu/);
@@ -35,7 +35,7 @@ describe('swprune eval', () => {
     ['tfjs layers', repoPath('models/fashion-vgg-tfjs')],
   ])('the bundled %s model reproduces PyTorch accuracy and loss on the committed slice (top-1 to 0.1%%, loss to 1e-3)', async (_kind, model) => {
     const json = join(tmp(), 'eval.json');
-    const io = bufferIO();
+    const io = bufferStreams();
     const code = await runCli(['eval', model, '--data', `fashion-mnist:${FASHION_SLICE}`, '--backend', 'wasm', '--json', json], io);
     expect(code).toBe(EXIT.ok);
     const r = JSON.parse(readFileSync(json, 'utf8'));
@@ -49,7 +49,7 @@ describe('swprune eval', () => {
   });
 
   it('--limit evaluates the first n examples', async () => {
-    const io = bufferIO();
+    const io = bufferStreams();
     expect(await runCli(['eval', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '--limit', '100', '--backend', 'wasm'], io)).toBe(EXIT.ok);
     expect(io.stdout.text).toMatch(/\(100 test examples/);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BufferSink } from '../../src/cli/io.js';
+import { BufferSink } from '../../src/cli/streams.js';
 import { createProgress, formatDuration } from '../../src/cli/progress.js';
 
 describe('formatDuration', () => {

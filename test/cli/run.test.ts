@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { bufferIO } from '../../src/cli/io.js';
+import { bufferStreams } from '../../src/cli/streams.js';
 import { EXIT, runCli } from '../../src/cli/run.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -10,19 +10,19 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 describe('runCli', () => {
   it('prints the version from package.json', async () => {
-    const io = bufferIO();
+    const io = bufferStreams();
     expect(await runCli(['--version'], io)).toBe(EXIT.ok);
     expect(io.stdout.text.trim()).toBe(pkg.version);
   });
 
   it('prints help with exit code 0', async () => {
-    const io = bufferIO();
+    const io = bufferStreams();
     expect(await runCli(['--help'], io)).toBe(EXIT.ok);
     expect(io.stdout.text).toMatch(/^Usage: swprune/);
   });
 
   it('rejects an unknown option with a usage exit code and no stack trace', async () => {
-    const io = bufferIO();
+    const io = bufferStreams();
     expect(await runCli(['--no-such-option'], io)).toBe(EXIT.usage);
     expect(io.stderr.text).toMatch(/unknown option '--no-such-option'/);
     expect(io.stderr.text).not.toMatch(/\n\s+at /);

@@ -10,7 +10,7 @@ function randomLayer(cout: number, cin: number, seed: number) {
   return { g: Float32Array.from({ length: cout * cin * 9 }, rnd), cout, cin };
 }
 
-describe('spatial structured pruning (METHOD.md step 1)', () => {
+describe('spatial structured pruning (docs/method.md, step 1)', () => {
   const tile = getTile(6);
 
   it('group importance is the max |g| over S(i,j), computed independently', () => {

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileGraph } from '../../src/exec/index.js';
 import type { Graph } from '../../src/graph/ir.js';
-import { SWPRUNE_DOMAIN } from '../../src/io/onnx/index.js';
+import { WINOGRAD_CONV } from '../../src/graph/ir.js';
+import { MaskHooks } from '../../src/train/masking.js';
 import { winogradPruner } from '../../src/prune/winograd-pruner.js';
 import { winogradTargets } from '../../src/prune/targets.js';
 import { Optimizer } from '../../src/train/optimizer.js';
@@ -11,7 +12,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-// F(2x2,3x3) from METHOD.md, typed in here so the hand computation is independent of src/winograd.
+// F(2x2,3x3) from docs/method.md, typed in here so the hand computation is independent of src/winograd.
 const BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
 const AT = [[1, 1, 1, 0], [0, 1, -1, -1]];
 const mul = (a: number[][], b: number[][]) => a.map((r) => b[0]!.map((_, j) => r.reduce((s, v, k) => s + v * b[k]![j]!, 0)));
@@ -22,7 +23,7 @@ function tinyGraph(w: number[]): Graph {
   return {
     inputs: [{ name: 'x', dims: [null, 1, 4, 4], layout: 'NCHW' }],
     outputs: [{ name: 'y', dims: [null, 1, 2, 2] }],
-    nodes: [{ name: 'wconv', op: 'WinogradConv', domain: SWPRUNE_DOMAIN, inputs: ['x', 'W'], outputs: ['y'], attrs: { tile: 4, m: 2, kernel: 3, pads: [0, 0, 0, 0] } }],
+    nodes: [{ name: 'wconv', op: 'WinogradConv', domain: WINOGRAD_CONV.domain, inputs: ['x', 'W'], outputs: ['y'], attrs: { tile: 4, m: 2, kernel: 3, pads: [0, 0, 0, 0] } }],
     params: new Map([['W', { name: 'W', dims: [1, 1, 4, 4], data: Float32Array.from(w) }]]),
     opset: 13,
   };
@@ -47,7 +48,8 @@ describe('Winograd-domain retraining step (tiny layer, hand-computed update)', (
       const mask = Array.from(masks.get('W')!);
       expect(mask.filter((v) => v === 0)).toHaveLength(4);
       const model = compileGraph(graph);
-      const optimizer = new Optimizer({ kind: 'sgd', momentum: 0, weightDecay: 0 }, model.trainable, pruner.hooks(graph, masks));
+      const hooks = new MaskHooks(model, pruner, masks);
+      const optimizer = new Optimizer({ kind: 'sgd', momentum: 0, weightDecay: 0 }, model.trainable, hooks.hooks);
       const x = tf.tensor4d(d.flat(), [1, 4, 4, 1]);
       const c = tf.tensor2d(C.flat(), [1, 4]);
       const { grads } = tf.variableGrads(() => tf.sum(tf.mul(model.forward(x), c)) as tf.Scalar, [...model.trainable.values()]);

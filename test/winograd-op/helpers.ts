@@ -1,5 +1,5 @@
 /**
- * Test helpers for the Winograd op: the F(2x2,3x3) and F(4x4,3x3) matrices of METHOD.md
+ * Test helpers for the Winograd op: the F(2x2,3x3) and F(4x4,3x3) matrices of docs/method.md
  * (Lavin & Gray 2016), a float64 weight transform W = G g G^T, and seeded random data.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -24,10 +24,10 @@ export function winogradPerTile(x: tf.Tensor4D, w: tf.Tensor3D, tile: WinogradTi
     // B^T X B over the first two axes of X [k, l, c]: two left products with a transpose between.
     const sandwich = (Lt: tf.Tensor2D, X: tf.Tensor3D): tf.Tensor3D => {
       const [k, l, c] = X.shape;
-      const a = tf.reshape(tf.matMul(Lt, tf.reshape(X, [k, l * c])), [Lt.shape[0], l, c]);
+      const a = tf.reshape(tf.matMul(Lt, tf.reshape(X, [k, l * c])), [Lt.shape[0], l, c]) as tf.Tensor3D;
       const at = tf.reshape(tf.transpose(a, [1, 0, 2]), [l, Lt.shape[0] * c]);
       const b = tf.reshape(tf.matMul(Lt, at), [Lt.shape[0], Lt.shape[0], c]);
-      return tf.transpose(b, [1, 0, 2]);
+      return tf.transpose(b, [1, 0, 2]) as tf.Tensor3D;
     };
     const xPad = tf.pad(x, [[0, 0], [top, tH * m + T - m - H - top], [left, tW * m + T - m - W - left], [0, 0]]);
     const rows: tf.Tensor4D[] = [];
@@ -37,9 +37,9 @@ export function winogradPerTile(x: tf.Tensor4D, w: tf.Tensor3D, tile: WinogradTi
         const d = tf.slice(xPad, [0, a * m, b * m, 0], [N, T, T, cin]); // [N, T, T, cin]
         const perImage: tf.Tensor3D[] = [];
         for (let n = 0; n < N; n++) {
-          const dn = tf.reshape(tf.slice(d, [n, 0, 0, 0], [1, T, T, cin]), [T, T, cin]);
+          const dn = tf.reshape(tf.slice(d, [n, 0, 0, 0], [1, T, T, cin]), [T, T, cin]) as tf.Tensor3D;
           const V = sandwich(BT, dn); // [T, T, cin]
-          const M = tf.reshape(tf.matMul(tf.reshape(V, [T * T, 1, cin]), w), [T, T, cout]);
+          const M = tf.reshape(tf.matMul(tf.reshape(V, [T * T, 1, cin]), w), [T, T, cout]) as tf.Tensor3D;
           perImage.push(sandwich(AT, M)); // [m, m, cout]
         }
         rowTiles.push(tf.stack(perImage) as tf.Tensor4D);

@@ -5,7 +5,7 @@ import { add, mul, rational, ZERO, type Rational } from '../../src/winograd/rati
 import { getTile, listTiles } from '../../src/winograd/tiles.js';
 import type { WinogradTile } from '../../src/winograd/tiles.js';
 
-// METHOD.md (Lavin & Gray 2016) matrices, typed in by hand.
+// docs/method.md (Lavin & Gray 2016) matrices, typed in by hand.
 const F23 = {
   BT: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
   G: [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]],
@@ -24,7 +24,7 @@ const F43 = {
 };
 
 describe('getTile', () => {
-  it('F(2x2,3x3) equals METHOD.md entry by entry', () => {
+  it('F(2x2,3x3) equals docs/method.md entry by entry', () => {
     const t = getTile(4);
     expect(t.name).toBe('F(2x2,3x3)');
     expect(t.BT).toEqual(F23.BT);
@@ -32,7 +32,7 @@ describe('getTile', () => {
     expect(t.AT).toEqual(F23.AT);
   });
 
-  it('F(4x4,3x3) equals METHOD.md entry by entry (G to float64 rounding of the fractions)', () => {
+  it('F(4x4,3x3) equals docs/method.md entry by entry (G to float64 rounding of the fractions)', () => {
     const t = getTile(6);
     expect(t.name).toBe('F(4x4,3x3)');
     expect(t.BT).toEqual(F43.BT);
@@ -45,7 +45,9 @@ describe('getTile', () => {
     expect(getTile(8, 3).name).toBe('F(6x6,3x3)');
     expect(getTile(8, 5).name).toBe('F(4x4,5x5)');
     expect(() => getTile(5)).toThrow(SwpruneError);
-    expect(() => getTile(5)).toThrow(/no Winograd tile with T=5 .*choose --tile from: 4 = F\(2x2,3x3\), 6 = F\(4x4,3x3\)/);
+    expect(() => getTile(5)).toThrow(/no Winograd tile with T=5 .*choose tile from: 4 = F\(2x2,3x3\), 6 = F\(4x4,3x3\)/);
+    // The message names the option by its API name; the CLI shows it as its flag.
+    expect(() => getTile(5)).toThrow(expect.objectContaining({ parts: expect.arrayContaining([{ option: 'tile' }]) }));
     expect(() => getTile(6, 5)).toThrow(/T=6 for 5x5/);
   });
 

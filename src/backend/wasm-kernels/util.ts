@@ -58,16 +58,6 @@ export function dilateSpatial(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor
   return out;
 }
 
-/**
- * The pixels one filter tap (i, j) sees over all output positions:
- * out[n, a, b, c] = xPad[n, i + a*sh, j + b*sw, c], a < outH, b < outW.
- */
-export function tapView(xPad: tf.Tensor4D, i: number, j: number, outH: number, outW: number, sh: number, sw: number): tf.Tensor4D {
-  const [n, , , c] = xPad.shape;
-  if (sh === 1 && sw === 1) return tf.slice(xPad, [0, i, j, 0], [n, outH, outW, c]);
-  return tf.stridedSlice(xPad, [0, i, j, 0], [n, i + (outH - 1) * sh + 1, j + (outW - 1) * sw + 1, c], [1, sh, sw, 1]) as tf.Tensor4D;
-}
-
 /** NCHW <-> NHWC for 4-D tensors. */
 export const toNHWC = (t: tf.Tensor4D): tf.Tensor4D => tf.transpose(t, [0, 2, 3, 1]);
 export const toNCHW = (t: tf.Tensor4D): tf.Tensor4D => tf.transpose(t, [0, 3, 1, 2]);

@@ -1,21 +1,18 @@
 import { runEval } from '../../api/eval.js';
-import type { RegisterCommand } from '../commands.js';
-import { addBackendOption, addDataOptions, addJsonOption, type BackendChoice } from '../options.js';
+import { defineCommand } from '../define-command.js';
+import { COMMON_OPTIONS, DATA_OPTIONS } from '../options.js';
+import { renderEvents } from '../render-events.js';
+import { formatEval } from '../render-results.js';
 
-export const evalCommand: RegisterCommand = (program, io) => {
-  const cmd = program
-    .command('eval')
-    .description('top-1/top-5 accuracy and loss on the test split')
-    .argument('<model>', 'ONNX file (.onnx) or TensorFlow.js model.json (or its directory)');
-  addDataOptions(cmd, { batchSize: 256 });
-  addBackendOption(cmd);
-  addJsonOption(cmd);
-  return cmd.action(
-    async (
-      model: string,
-      o: { data: string; mean?: number[]; std?: number[]; limit?: number; batchSize: number; backend: BackendChoice; json?: string },
-    ) => {
-      await runEval({ model, ...o }, io);
-    },
-  );
-};
+export const evalCommand = defineCommand({
+  name: 'eval',
+  description: 'top-1/top-5 accuracy and loss on the test split',
+  argument: { name: '<model>', description: 'ONNX file (.onnx) or TensorFlow.js model.json (or its directory)' },
+  options: [...DATA_OPTIONS, ...COMMON_OPTIONS],
+  examples: [
+    'swprune eval models/fashion-vgg.onnx --data fashion-mnist:models/data/fashion-mnist',
+  ],
+  run: async (model, opts, streams) => {
+    streams.stdout.write(formatEval(await runEval({ model, ...opts }, renderEvents(streams))));
+  },
+});

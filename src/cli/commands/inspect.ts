@@ -1,15 +1,19 @@
 import { runInspect } from '../../api/inspect.js';
-import type { RegisterCommand } from '../commands.js';
-import { addBackendOption, addJsonOption } from '../options.js';
+import { defineCommand } from '../define-command.js';
+import { COMMON_OPTIONS } from '../options.js';
+import { renderEvents } from '../render-events.js';
+import { formatInspect } from '../render-results.js';
 
-export const inspectCommand: RegisterCommand = (program, io) => {
-  const cmd = program
-    .command('inspect')
-    .description('layers, Winograd candidates, parameters and multiply-accumulates of a model')
-    .argument('<model>', 'ONNX file (.onnx) or TensorFlow.js model.json (or its directory)');
-  addBackendOption(cmd);
-  addJsonOption(cmd);
-  return cmd.action(async (model: string, o: { backend: never; json?: string }) => {
-    await runInspect({ model, backend: o.backend, json: o.json }, io);
-  });
-};
+export const inspectCommand = defineCommand({
+  name: 'inspect',
+  description: 'layers, Winograd candidates, parameters and multiply-accumulates of a model',
+  argument: { name: '<model>', description: 'ONNX file (.onnx) or TensorFlow.js model.json (or its directory)' },
+  options: COMMON_OPTIONS,
+  examples: [
+    'swprune inspect models/fashion-vgg.onnx',
+    'swprune inspect resnet18.onnx --json layers.json',
+  ],
+  run: async (model, opts, streams) => {
+    streams.stdout.write(formatInspect(await runInspect({ model, ...opts }, renderEvents(streams))));
+  },
+});

@@ -11,8 +11,6 @@ const MODEL_GRAPH_FIELD = 7;
 const MODEL_OPSET_FIELD = 8;
 const GRAPH_NODE_FIELD = 1;
 const GRAPH_INITIALIZER_FIELD = 5;
-/** The custom domain of swprune's WinogradConv nodes. */
-export const SWPRUNE_DOMAIN = 'ai.swprune';
 
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 

@@ -46,7 +46,7 @@ describe('readOnnx + encodeOnnx on PyTorch fixtures', () => {
       if (pname === name) {
         expect(q.data[0]).toBe(0);
         expect(q.data[5]).toBe(123.25);
-        expect(Array.from(q.data.slice(6))).toEqual(Array.from(p.data.slice(6)));
+        expect(Array.from((q.data as Float32Array).slice(6))).toEqual(Array.from((p.data as Float32Array).slice(6)));
       } else {
         expect(Buffer.from(q.data.buffer, q.data.byteOffset, q.data.byteLength).equals(Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength))).toBe(true);
       }
@@ -80,20 +80,20 @@ describe('readOnnx on hand-built models', () => {
     const b = readOnnx(
       save('rd.onnx', convModel({ dims: [2, 1, 3, 3], dataType: 1, rawData: new Uint8Array(Float32Array.from(WEIGHT_VALUES).buffer) })),
     );
-    expect(Array.from(a.graph.params.get('w')!.data)).toEqual(WEIGHT_VALUES);
-    expect(Array.from(b.graph.params.get('w')!.data)).toEqual(WEIGHT_VALUES);
+    expect(Array.from(a.graph.params.get('w')!.data as Float32Array)).toEqual(WEIGHT_VALUES);
+    expect(Array.from(b.graph.params.get('w')!.data as Float32Array)).toEqual(WEIGHT_VALUES);
     expect(a.graph.inputs[0]).toEqual({ name: 'x', dims: [null, 1, 5, 5], layout: 'NCHW' });
     expect(a.warnings).toEqual([]);
   });
 
   it('converts float64 and float16 initializers to float32 with a warning', () => {
     const f64 = readOnnx(save('f64.onnx', convModel({ dims: [2, 1, 3, 3], dataType: 11, doubleData: WEIGHT_VALUES })));
-    expect(Array.from(f64.graph.params.get('w')!.data)).toEqual(WEIGHT_VALUES);
+    expect(Array.from(f64.graph.params.get('w')!.data as Float32Array)).toEqual(WEIGHT_VALUES);
     expect(f64.warnings).toEqual(['tensor "w" is float64; converted to float32']);
     // float16 bits of 1.0, -2.0, 0.5 and 65504 (max half).
     const halves = [0x3c00, 0xc000, 0x3800, 0x7bff];
     const f16 = readOnnx(save('f16.onnx', convModel({ dims: [2, 2], dataType: 10, rawData: new Uint8Array(Uint16Array.from(halves).buffer) })));
-    expect(Array.from(f16.graph.params.get('w')!.data)).toEqual([1, -2, 0.5, 65504]);
+    expect(Array.from(f16.graph.params.get('w')!.data as Float32Array)).toEqual([1, -2, 0.5, 65504]);
     expect(f16.warnings[0]).toMatch(/float16; converted to float32/);
   });
 
@@ -105,7 +105,7 @@ describe('readOnnx on hand-built models', () => {
     writeFileSync(join(sub, 'w.bin'), new Uint8Array(values.buffer));
     const path = join(sub, 'model.onnx');
     writeFileSync(path, convModel(ext));
-    expect(Array.from(readOnnx(path).graph.params.get('w')!.data)).toEqual(WEIGHT_VALUES);
+    expect(Array.from(readOnnx(path).graph.params.get('w')!.data as Float32Array)).toEqual(WEIGHT_VALUES);
     const lonely = save('ext-missing.onnx', convModel(ext));
     expect(() => readOnnx(lonely)).toThrow(/keeps its data in "w.bin", which was not found beside the model/);
   });
@@ -121,7 +121,7 @@ describe('readOnnx on hand-built models', () => {
     expect(Buffer.from(out).includes(Buffer.from(unknown))).toBe(true);
     expect(Buffer.from(out).includes(Buffer.from('swprune tests'))).toBe(true);
     const back = readOnnx(save('unknown-out.onnx', out));
-    expect(Array.from(back.graph.params.get('w')!.data).every((v) => v === 0)).toBe(true);
+    expect(Array.from(back.graph.params.get('w')!.data as Float32Array).every((v) => v === 0)).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 /**
- * The output streams a command writes to. The CLI passes process.stdout/stderr; tests pass
- * string buffers (vitest's cli-api pattern), so every command is callable without a process.
+ * The output streams the CLI writes to. The binary passes process.stdout/stderr; tests pass
+ * string buffers (vitest's cli-api pattern), so the CLI runs without a process.
  */
 export interface TextSink {
   write(text: string): unknown;
@@ -8,7 +8,7 @@ export interface TextSink {
   readonly isTTY?: boolean;
 }
 
-export interface CliIO {
+export interface Streams {
   readonly stdout: TextSink;
   readonly stderr: TextSink;
 }
@@ -26,7 +26,7 @@ export class BufferSink implements TextSink {
   }
 }
 
-/** CliIO over two fresh BufferSinks. */
-export function bufferIO(): { stdout: BufferSink; stderr: BufferSink } {
+/** Streams over two fresh BufferSinks. */
+export function bufferStreams(): { stdout: BufferSink; stderr: BufferSink } {
   return { stdout: new BufferSink(), stderr: new BufferSink() };
 }

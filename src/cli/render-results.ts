@@ -1,0 +1,80 @@
+import chalk from 'chalk';
+import type { EvalReport } from '../api/eval.js';
+import type { Report } from '../api/report.js';
+import type { SensitivityReport } from '../api/sensitivity.js';
+import type { SpatialReport } from '../api/spatial.js';
+import type { WinogradReport } from '../api/winograd.js';
+import type { InspectReport } from '../report/layer-table.js';
+import { formatCount, formatPercent, formatTable } from './table.js';
+
+/** What each command prints on stdout when it has finished, from its result. */
+
+export function formatInspect(r: InspectReport): string {
+  const rows = r.layers.map((l) => [
+    l.name,
+    l.op,
+    `[${l.outputShape.join('x')}]`,
+    l.winogradCandidate ? 'yes' : l.reason ? `no (${l.reason})` : '',
+    formatCount(l.params),
+    formatCount(l.macs),
+  ]);
+  const t = r.totals;
+  return (
+    formatTable(
+      [{ header: 'layer' }, { header: 'op' }, { header: 'output' }, { header: 'winograd' }, { header: 'params', align: 'right' }, { header: 'MACs', align: 'right' }],
+      rows,
+    ) +
+    `\n${r.layers.length} layers, ${formatCount(t.params)} parameters, ${formatCount(t.macs)} MACs per image; ` +
+    `${t.winogradCandidates} Winograd candidates with ${formatCount(t.candidateMacs)} MACs (${((100 * t.candidateMacs) / Math.max(t.macs, 1)).toFixed(1)}%)\n`
+  );
+}
+
+export function formatEval(r: EvalReport): string {
+  return (
+    `top-1 ${formatPercent(r.accuracy.top1)}  top-5 ${formatPercent(r.accuracy.top5)}  loss ${r.loss.toFixed(4)}  ` +
+    `(${r.examples} test examples, ${r.seconds.toFixed(1)} s)\n`
+  );
+}
+
+/** The last line of `spatial` and `winograd`. */
+export function formatPruned(r: SpatialReport | WinogradReport): string {
+  return `wrote ${r.out}: Winograd sparsity ${formatPercent(r.final.winogradSparsity, 1)} (audited from the file), top-1 ${formatPercent(r.final.accuracy.top1)} (baseline ${formatPercent(r.baseline.top1)})\n`;
+}
+
+const mega = (n: number | null) => (n === null ? '-' : `${(n / 1e6).toFixed(2)}M`);
+const pct = (x: number | null) => (x === null ? '-' : formatPercent(x, 1));
+
+export function formatReport(r: Report): string {
+  const table = formatTable(
+    [{ header: 'layer' }, { header: 'kind' }, { header: 'shape' }, { header: 'spatial', align: 'right' }, { header: 'winograd', align: 'right' },
+      { header: 'direct', align: 'right' }, { header: 'dense W', align: 'right' }, { header: 'sparse W', align: 'right' }],
+    r.layers.map((l) => [l.name, l.tile ?? l.kind, `${l.inputShape.slice(1).join('x')} -> ${l.outputShape.slice(1).join('x')}`, pct(l.spatialSparsity),
+      pct(l.winogradSparsity), mega(l.macs.direct), mega(l.macs.denseWinograd), mega(l.macs.sparseWinograd)]),
+  );
+  const o = r.overall;
+  return (
+    table +
+    `\nWinograd layers: ${o.winogradLayers}, Winograd-domain sparsity ${formatPercent(o.winogradSparsity, 1)}; multiplications per image ` +
+    `${mega(o.macs.direct)} direct, ${mega(o.macs.denseWinograd)} dense Winograd, ${mega(o.macs.sparseWinograd)} sparse Winograd ` +
+    `(${(o.macs.direct / Math.max(o.macs.sparseWinograd, 1)).toFixed(1)}x fewer than direct)\n` +
+    `whole network: ${mega(o.network.direct)} direct -> ${mega(o.network.sparseWinograd)} with sparse Winograd layers\n` +
+    `accuracy from the bundle (sparse Winograd): top-1 ${formatPercent(r.accuracy.top1)}, top-5 ${formatPercent(r.accuracy.top5)}; ` +
+    `dense executor: top-1 ${formatPercent(r.denseAccuracy.top1)}, top-5 ${formatPercent(r.denseAccuracy.top5)} (${formatCount(r.testExamples)} test images)\n` +
+    `wrote ${r.bundle.path} (${formatCount(r.bundle.bytes)} bytes)\n`
+  );
+}
+
+/** Accuracy drop in points, coloured: under 0.5 green, under 2 yellow, else red. */
+function dropCell(drop: number): string {
+  const text = `${drop > 0 ? '-' : '+'}${Math.abs(100 * drop).toFixed(2)}`;
+  return drop < 0.005 ? chalk.green(text) : drop < 0.02 ? chalk.yellow(text) : chalk.red(text);
+}
+
+export function formatSensitivity(r: SensitivityReport): string {
+  const levels = r.layers[0]?.levels.map((l) => l.sparsity) ?? [];
+  const table = formatTable(
+    [{ header: 'layer' }, { header: 'domain' }, ...levels.map((l) => ({ header: formatPercent(l, 0), align: 'right' as const }))],
+    r.layers.map((l) => [l.name, l.domain, ...l.levels.map((c) => dropCell(r.baseline.top1 - c.top1))]),
+  );
+  return `top-1 drop in points against the baseline ${formatPercent(r.baseline.top1)} (${r.testExamples} test images), one layer pruned at a time:\n${table}`;
+}
