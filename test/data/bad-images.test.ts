@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkDataFitsModel, loadDataset, parseDataSpec, type FolderSplit, type SkippedImage } from '../../src/data/index.js';
-import { allBatches, repoPath } from '../helpers/fixtures.js';
+import { allBatches, ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
 
 const FOLDER = repoPath('test/fixtures/images/folder');
 const MODEL = { height: 64, width: 64, channels: 3, classes: 4 };
@@ -86,5 +87,23 @@ describe('bad image folders get one-line E_DATA errors', () => {
     const e = await errorOf(() => allBatches(ds.train, { batchSize: 8 }));
     expect([e.code, e.message]).toEqual(['E_DATA', `${dir} has no train/ folder; training needs ${dir}/train/<class>/<image>`]);
     rmSync(dir, { recursive: true });
+  });
+});
+
+describe('through the CLI', () => {
+  it('a skipped image is a warning line; with --strict the run stops with one E_DATA line and exit code 1', () => {
+    const dir = copy(['val']);
+    writeFileSync(join(dir, 'val', 'square', 'squ_000.jpg'), 'this is not a JPEG');
+    const run = (...extra: string[]) =>
+      spawnSync(process.execPath, [repoPath('bin/swprune.js'), 'eval', ONNX_FIXTURES.resnetSmall, '--data', `imagefolder:${dir}`, '--backend', 'wasm', ...extra], { encoding: 'utf8' });
+    const ok = run();
+    expect(ok.status).toBe(0);
+    expect(ok.stderr).toMatch(new RegExp(`warning: skipped ${dir}/val/square/squ_000\\.jpg: unreadable image \\(.*\\); 1 skipped so far`));
+    expect(ok.stdout).toMatch(/\(79 test examples/);
+    const strict = run('--strict');
+    expect(strict.status).toBe(1);
+    const lines = strict.stderr.trim().split('\n');
+    expect(lines.at(-1)).toMatch(/^swprune: error\[E_DATA\]: .*squ_000\.jpg: unreadable or truncated image \(.*\); remove or replace the file$/);
+    expect(strict.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 });
