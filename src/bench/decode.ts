@@ -10,7 +10,13 @@
  * content with noise; ImageNet's median image is about 500x375) in two classes, with sharp.
  * Every batch is consumed at once (no training between), so the figures are the pipeline's
  * ceiling; the training that consumes them runs on the main thread while workers decode.
+ *
+ * Beside it, the tool users would otherwise pick: torchvision's transforms on PIL images
+ * (ImageFolder + DataLoader, the same transforms, 0 and 1 worker processes), timed on the same
+ * folder when a Python with torchvision is found ($SWPRUNE_PYTHON, default /usr/bin/python3;
+ * skipped otherwise — the product never needs Python).
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -64,6 +70,33 @@ async function writeFolder(dir: string, count: number): Promise<number> {
 
 interface Row { transform: 'eval' | 'train'; workers: number; imagesPerSecond: number; seconds: number }
 
+/** torchvision's pipeline on the same folder: images/s per (transform, DataLoader workers), or null. */
+function torchvisionRows(dir: string, o: Options): Row[] | null {
+  const script = `
+import json, sys, time, torch, torchvision
+from torchvision import transforms as T
+torch.set_num_threads(1)
+norm = T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+tfs = {"eval": T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(), norm]),
+       "train": T.Compose([T.RandomResizedCrop(224), T.RandomHorizontalFlip(), T.ToTensor(), norm])}
+rows = []
+for name, tf in tfs.items():
+    for workers in [0, 1]:
+        ds = torchvision.datasets.ImageFolder(sys.argv[1] + "/train", tf)
+        best = 1e9
+        for r in range(int(sys.argv[2])):
+            t0 = time.perf_counter()
+            n = sum(x.shape[0] for x, _ in torch.utils.data.DataLoader(ds, batch_size=int(sys.argv[3]), shuffle=True, num_workers=workers))
+            best = min(best, time.perf_counter() - t0)
+        rows.append({"transform": name, "workers": workers, "imagesPerSecond": n / best, "seconds": best})
+print(json.dumps(rows))
+`;
+  const python = process.env.SWPRUNE_PYTHON ?? '/usr/bin/python3';
+  const r = spawnSync(python, ['-c', script, dir, String(o.reps), String(o.batch)], { encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  return JSON.parse(r.stdout.trim().split('\n').pop()!) as Row[];
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swprune-bench-decode-'));
@@ -89,17 +122,25 @@ async function main(): Promise<void> {
         process.stderr.write(`  ${transform} ${workers} worker(s): ${(o.images / best).toFixed(1)} images/s\n`);
       }
     }
+    process.stderr.write('  torchvision (PIL) on the same folder ...\n');
+    const torchvision = torchvisionRows(dir, o);
     const json = {
       machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, node: process.version, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
       images: { count: o.images, sizes: '500x375 and 375x500 JPEG q90', megabytes: bytes / 2 ** 20 },
       crop: 224, resize: 256, batch: o.batch, reps: o.reps, seconds: (Date.now() - started) / 1000,
       rows,
+      torchvision,
+      /** swprune's images/s over torchvision's, same transform and worker count (0 and 1). */
+      ratios: torchvision
+        ? Object.fromEntries(torchvision.map((t) => [`${t.transform}/${t.workers}w`, (rows.find((r) => r.transform === t.transform && r.workers === t.workers)?.imagesPerSecond ?? NaN) / t.imagesPerSecond]))
+        : null,
     };
     const out = path.resolve(o.out);
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out + '.tmp', JSON.stringify(json, null, 2) + '\n');
     fs.renameSync(out + '.tmp', out);
-    process.stdout.write(`decode (${o.images} JPEGs 500x375 -> 224x224): ${rows.map((r) => `${r.transform}/${r.workers}w ${r.imagesPerSecond.toFixed(0)}/s`).join(', ')}\nwrote ${o.out}\n`);
+    const fmt = (rs: Row[]) => rs.map((r) => `${r.transform}/${r.workers}w ${r.imagesPerSecond.toFixed(0)}/s`).join(', ');
+    process.stdout.write(`decode (${o.images} JPEGs 500x375 -> 224x224): ${fmt(rows)}\n` + (torchvision ? `torchvision (PIL, DataLoader): ${fmt(torchvision)}\n` : '') + `wrote ${o.out}\n`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

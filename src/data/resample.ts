@@ -115,11 +115,28 @@ export function resizeBilinear(src: Image8, region: Rect, outHeight: number, out
         const n = count[ox]!;
         const wBase = ox * kernelSize;
         const o = y * rowWidth + x * C;
-        // One channel at a time, the taps in a local sum: the same integer sums as Pillow's loop.
+        const p0 = srcRow + first[ox]! * C;
+        if (C === 3) {
+          // RGB: the three channels' sums side by side, one pass over the taps.
+          let a0 = HALF;
+          let a1 = HALF;
+          let a2 = HALF;
+          for (let t = 0, p = p0; t < n; t++, p += 3) {
+            const w = weights[wBase + t]!;
+            a0 += data[p]! * w;
+            a1 += data[p + 1]! * w;
+            a2 += data[p + 2]! * w;
+          }
+          mid[o] = clip8(a0);
+          mid[o + 1] = clip8(a1);
+          mid[o + 2] = clip8(a2);
+          continue;
+        }
+        // Any channel count: one channel at a time, the taps in a local sum (the same integer
+        // sums as Pillow's loop).
         for (let c = 0; c < C; c++) {
           let acc = HALF;
-          let p = srcRow + first[ox]! * C + c;
-          for (let t = 0; t < n; t++, p += C) acc += data[p]! * weights[wBase + t]!;
+          for (let t = 0, p = p0 + c; t < n; t++, p += C) acc += data[p]! * weights[wBase + t]!;
           mid[o + c] = clip8(acc);
         }
       }
