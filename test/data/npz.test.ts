@@ -109,6 +109,11 @@ describe('bad arrays get one-line E_DATA errors', () => {
     expect(errorOf(() => parseNpy(npy, 'c.npy')).message).toMatch(/arrays of dtype <c8 are not read/);
   });
 
+  it('no examples', () => {
+    const e = errorOf(() => load(`${ARRAYS}/empty-test.npz`));
+    expect([e.code, e.message]).toEqual(['E_DATA', expect.stringMatching(/empty-test\.npz: x_test holds no examples$/)]);
+  });
+
   it('a missing path names what to pass', () => {
     const e = errorOf(() => parseDataSpec('npz:/no/such/file.npz'));
     expect(e.code).toBe('E_DATA');
