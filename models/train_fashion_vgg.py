@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 """Train the bundled Fashion-MNIST VGG-style CNN and export it to ONNX.
 
-Reads the IDX files (gzipped or plain) from DATA_DIR (default: the Debian package
-dataset-fashion-mnist at /usr/share/datasets/fashion-mnist), trains on the FULL 60,000-image
+Reads the IDX files (gzipped or plain) from DATA_DIR (the full dataset, e.g. from the Debian
+package dataset-fashion-mnist), trains on the FULL 60,000-image
 training set, evaluates on the full 10,000-image test set and on the committed 1000-image test
 slice (models/data/fashion-mnist), and writes, next to this script:
 
   fashion-vgg.onnx       opset 13, input `input` [N,1,28,28] (normalised), output `logits` [N,10]
   fashion-vgg.meta.json  architecture, normalisation, accuracy, training settings, versions
 
-Usage: /usr/bin/python3 models/train_fashion_vgg.py [DATA_DIR] [--epochs N] [--threads T]
+Usage: /usr/bin/python3 models/train_fashion_vgg.py DATA_DIR [--epochs N] [--threads T]
 
 Deterministic for a given seed, torch version and thread count (fixed seeds, no DataLoader
 workers, our own shuffling from a seeded generator).
@@ -140,7 +140,7 @@ def evaluate(model, x, y, batch=1000):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("data_dir", nargs="?", default="/usr/share/datasets/fashion-mnist")
+    ap.add_argument("data_dir", help="folder of the full Fashion-MNIST IDX files")
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--lr", type=float, default=0.05)

@@ -6,8 +6,8 @@ file order) and writes them gzipped under the original file names. Pure Python (
 struct): no third-party packages. gzip.compress(..., mtime=0) makes the output identical
 on every run.
 
-Usage: /usr/bin/python3 models/data/make_slice.py [SRC_DIR] [OUT_DIR]
-  SRC_DIR defaults to /usr/share/datasets/fashion-mnist (Debian dataset-fashion-mnist)
+Usage: /usr/bin/python3 models/data/make_slice.py SRC_DIR [OUT_DIR]
+  SRC_DIR: the folder of the full Fashion-MNIST IDX files (e.g. Debian dataset-fashion-mnist)
   OUT_DIR defaults to models/data/fashion-mnist next to this script
 """
 import collections
@@ -70,7 +70,9 @@ def find(src, stem):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    src = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/datasets/fashion-mnist"
+    if len(sys.argv) < 2:
+        sys.exit("usage: make_slice.py SRC_DIR [OUT_DIR]  (SRC_DIR: the full Fashion-MNIST IDX files)")
+    src = sys.argv[1]
     out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(here, "fashion-mnist")
     os.makedirs(out, exist_ok=True)
     for stem, n in FILES:

@@ -12,6 +12,7 @@
  *    spatial and Winograd form and of the VGG-nagadomi-shaped net, and an evaluation batch.
  * 4. The Winograd op against tf.conv2d (dist/bench/winograd-op.js).
  * 5. Sparse-bundle inference against dense conv2d and dense Winograd (dist/bench/sparse.js).
+ * 6. Image-folder streaming: decoded images/s (JPEG -> 224x224) per worker count (dist/bench/decode.js).
  *
  * Each part runs in its own process (one backend per process, as users run it). The JSON
  * describes the machine, including the load average before and after: figures measured while
@@ -120,6 +121,9 @@ function main(): void {
   const sparse = subBench('sparse.js', path.join(tmp, 'sparse.json'), [...reps, ...(o.quick ? ['--batch', '2'] : [])]) as
     { results: { layer: { H: number; W: number; cin: number }; tile: string; sparsity: number; speedup: { vsConv2d: number; vsDenseWinograd: number } }[] } | null;
 
+  const decode = subBench('decode.js', path.join(tmp, 'decode.json'), o.quick ? ['--images', '64', '--reps', '1'] : []) as
+    { rows: { transform: string; workers: number; imagesPerSecond: number }[] } | null;
+
   const ex = (backend: string, command: string) => training.find((t) => t.backend === backend && t.command === command)?.examplesPerSecond;
   const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
   const row = (name: string) => winogradOp?.rows.find((r) => r.name.startsWith(name));
@@ -137,7 +141,7 @@ function main(): void {
   const json = {
     machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
     quick: o.quick, seconds: (Date.now() - started) / 1000,
-    training, anchors, profiles, winogradOp, sparse, ratios,
+    training, anchors, profiles, winogradOp, sparse, decode, ratios,
   };
   fs.mkdirSync(path.dirname(path.resolve(root, o.out)), { recursive: true });
   const out = path.resolve(root, o.out);
@@ -149,6 +153,7 @@ function main(): void {
     '', '| backend | spatial ex/s | winograd ex/s | winograd / spatial |', '| --- | ---: | ---: | ---: |',
     ...Object.keys(ratios.training).map((b) => `| ${b} | ${ex(b, 'spatial')?.toFixed(1) ?? '-'} | ${ex(b, 'winograd')?.toFixed(1) ?? '-'} | ${ratios.training[b]!.winogradOverSpatial?.toFixed(2) ?? '-'} |`),
     '', `Winograd op vs tf.conv2d (conv2d time / op time): ${JSON.stringify(ratios.winogradOpOverConv2d)}`,
+    `decoded images/s (JPEG 500x375 -> 224x224, beside training ex/s above): ${decode?.rows.map((r) => `${r.transform} ${r.workers} worker(s) ${r.imagesPerSecond.toFixed(0)}`).join(', ') ?? '-'}`,
     `sparse bundle layer vs tf.conv2d: ${Object.entries(ratios.sparseOverConv2d).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}`,
     `against PyTorch / onnxruntime (swprune / anchor, by thread count): ${JSON.stringify(ratios.anchors)}`,
     `wrote ${o.out}`,

@@ -3,7 +3,8 @@ import { SwpruneError } from '../errors.js';
 import type { Graph, Param } from '../graph/ir.js';
 import { readOnnxBytes } from '../io/onnx/index.js';
 import type { WinogradTile } from '../winograd/tiles.js';
-import { bundleType, FORMAT_VERSION, type BundleMessage, type LayerMessage, type MatrixMessage } from './schema.js';
+import { cleanUpGraph } from '../graph/cleanup/index.js';
+import { bundleType, FORMAT_VERSION, READABLE_VERSIONS, type BundleMessage, type LayerMessage, type MatrixMessage } from './schema.js';
 
 /** A bundle read back: its layers (sparse, as stored) and the whole model as a graph. */
 export interface LoadedBundle {
@@ -31,8 +32,8 @@ export function readBundle(path: string): LoadedBundle {
   } catch (e) {
     throw new SwpruneError('E_MODEL', `${path} is not a swprune bundle (${(e as Error).message}); make one with swprune report -o <file.swb>`);
   }
-  if (message.formatVersion !== FORMAT_VERSION) {
-    throw new SwpruneError('E_MODEL', `${path} has bundle format version ${message.formatVersion}; this swprune reads version ${FORMAT_VERSION}`);
+  if (!READABLE_VERSIONS.includes(message.formatVersion)) {
+    throw new SwpruneError('E_MODEL', `${path} has bundle format version ${message.formatVersion}; this swprune reads versions ${READABLE_VERSIONS.join(' and ')} (newest ${FORMAT_VERSION})`);
   }
   const network = readOnnxBytes(message.network, `${path} (network)`).graph;
   const params = new Map(network.params);
@@ -43,7 +44,8 @@ export function readBundle(path: string): LoadedBundle {
     path, formatVersion: message.formatVersion, producer: message.producer,
     sourceSha256: Buffer.from(message.sourceSha256).toString('hex'),
     tiles: message.tiles.map((t) => ({ name: t.name, m: t.m, r: t.r, T: t.t, points: [], AT: rows(t.at), G: rows(t.g), BT: rows(t.bt) })),
-    layers: message.layers, graph: { ...network, params },
+    // The network is written in its opset's forms: the executor takes the canonical one.
+    layers: message.layers, graph: cleanUpGraph({ ...network, params }).graph,
   };
 }
 
@@ -51,7 +53,7 @@ function rows(m: MatrixMessage): number[][] {
   return Array.from({ length: m.rows }, (_, i) => m.values.slice(i * m.cols, (i + 1) * m.cols));
 }
 
-/** The dense W [Cout, Cin, T, T] (zeros where the CSR has no entry) and the bias of a layer. */
+/** The dense W [Cout, Cin/group, T, T] (zeros where the CSR has no entry) and the bias of a layer. */
 function layerParams(layer: LayerMessage, T: number | undefined, path: string): Param[] {
   const { cin, cout } = layer;
   if (T === undefined || layer.positions.length !== T * T) {

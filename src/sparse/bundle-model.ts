@@ -31,8 +31,9 @@ function sparseLayer(l: LayerMessage, bundle: LoadedBundle): SparseWinogradLayer
   const csr = (c: CsrMessage): CsrMatrix => ({
     rows: c.rows, cols: c.cols, rowPtr: Int32Array.from(c.rowPtr), colIdx: Int32Array.from(c.colIdx), values: Float32Array.from(c.values),
   });
+  const group = l.group || 1;
   return {
-    T: tile.T, m: tile.m, r: tile.r, cin: l.cin, cout: l.cout, pads: l.pads as unknown as [number, number, number, number],
+    T: tile.T, m: tile.m, r: tile.r, cin: l.cin * group, cout: l.cout, group, pads: l.pads as unknown as [number, number, number, number],
     AT: Float32Array.from(tile.AT.flat()), BT: Float32Array.from(tile.BT.flat()), positions: l.positions.map(csr),
     ...(l.biasName ? { bias: Float32Array.from(l.bias) } : {}),
   };

@@ -30,8 +30,11 @@ export interface SparseWinogradLayer {
   readonly T: number;
   readonly m: number;
   readonly r: number;
+  /** Input channels of the layer (all groups). */
   readonly cin: number;
   readonly cout: number;
+  /** Groups (default 1): each position's matrix is then (cin/group) x cout, rows local to the output's group. */
+  readonly group?: number;
   /** [top, left, bottom, right], stride 1. */
   readonly pads: readonly [number, number, number, number];
   /** A^T, m x T row-major. */
@@ -72,8 +75,14 @@ function kernelMatrix(a: Float32Array, rows: number, cols: number): KernelMatrix
   return { ints: Int32Array.from([...ptr, ...col]), vals: Float32Array.from(val) };
 }
 
-/** W_p^T (Cout x Cin) from W_p in compressed sparse rows: a product is then a transform whose rows are output channels. */
-function transposedKernelMatrix(w: CsrMatrix): KernelMatrix {
+/**
+ * W_p^T (Cout x Cin) from W_p in compressed sparse rows: a product is then a transform whose
+ * rows are output channels. In a grouped layer row ci of W_p is input channel ci of the
+ * output's group: its column in W_p^T is that group's first input channel + ci.
+ */
+function transposedKernelMatrix(w: CsrMatrix, group: number): KernelMatrix {
+  const coutPerGroup = w.cols / group;
+  const channel = (ci: number, co: number) => (group === 1 ? ci : Math.floor(co / coutPerGroup) * w.rows + ci);
   const nnz = w.values.length;
   const ptr = new Int32Array(w.cols + 1);
   for (let e = 0; e < nnz; e++) ptr[w.colIdx[e]! + 1]!++;
@@ -84,7 +93,7 @@ function transposedKernelMatrix(w: CsrMatrix): KernelMatrix {
   for (let ci = 0; ci < w.rows; ci++) {
     for (let e = w.rowPtr[ci]!; e < w.rowPtr[ci + 1]!; e++) {
       const q = next[w.colIdx[e]!]!++;
-      col[q] = ci;
+      col[q] = channel(ci, w.colIdx[e]!);
       vals[q] = w.values[e]!;
     }
   }
@@ -98,9 +107,9 @@ const floatsOf = (mat: KernelMatrix) => mat.ints.length + mat.vals.length;
 
 /** Each layer's W_p^T, built once per weight set. */
 const weightCache = new WeakMap<readonly CsrMatrix[], KernelMatrix[]>();
-function positionMatrices(positions: readonly CsrMatrix[]): KernelMatrix[] {
+function positionMatrices(positions: readonly CsrMatrix[], group: number): KernelMatrix[] {
   let mats = weightCache.get(positions);
-  if (!mats) weightCache.set(positions, (mats = positions.map(transposedKernelMatrix)));
+  if (!mats) weightCache.set(positions, (mats = positions.map((w) => transposedKernelMatrix(w, group))));
   return mats;
 }
 
@@ -123,7 +132,7 @@ export function sparseWinogradConv(layer: SparseWinogradLayer, x: Float32Array, 
   // The input zero-padded to whole tiles, the output in whole tiles (cropped when copied out).
   const xp = { h: (th - 1) * m + T, w: (tw - 1) * m + T };
   const yp = { h: th * m, w: tw * m };
-  const weights = positionMatrices(layer.positions);
+  const weights = positionMatrices(layer.positions, layer.group ?? 1);
   const matrices = [kernelMatrix(layer.BT, T, T), kernelMatrix(layer.AT, m, T), ...weights];
 
   // The heap, every region starting at a multiple of 4 floats. Chunk buffers are
