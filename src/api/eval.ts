@@ -20,7 +20,7 @@ export interface EvalReport extends EvalResult {
 
 /** `eval`: top-1/top-5 accuracy and loss of a model on the test split. */
 export async function runEval(opts: EvalOptions, sink: EventSink = ignoreEvents): Promise<EvalReport> {
-  const { loaded, dataset } = openModelAndData(opts);
+  const { loaded, dataset } = openModelAndData(opts, sink);
   const backend = await startCompute(loaded, opts, sink);
   const model = compileGraph(loaded.graph);
   try {

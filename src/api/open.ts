@@ -7,17 +7,30 @@ import type { LoadedModel } from '../graph/ir.js';
 import { loadModel } from '../io/load.js';
 import type { LayerSparsity } from '../prune/pruner.js';
 import type { TrainingSettings } from '../train/config.js';
-import type { EventSink } from './events.js';
+import { ignoreEvents, type EventSink } from './events.js';
 import { DEFAULTS, type CommonOptions, type DataOptions, type TrainingOptions } from './options.js';
 
 /**
  * The opening every command shares: read the model and the dataset and check that they fit
- * each other, before any slow work (no backend yet: a bad path fails at once).
+ * each other, before any slow work (no backend yet: a bad path fails at once). The dataset is
+ * shaped for the model's input (an image folder's crop and channels, an array file's layout);
+ * its notes go to `sink` now, and each image skipped as unreadable as a warning when it happens.
  */
-export function openModelAndData(opts: { readonly model: string } & DataOptions): { loaded: LoadedModel; dataset: Dataset } {
+export function openModelAndData(opts: { readonly model: string } & DataOptions, sink: EventSink = ignoreEvents): { loaded: LoadedModel; dataset: Dataset } {
   const loaded = loadModel(opts.model);
-  const dataset = loadDataset(parseDataSpec(opts.data), { mean: opts.mean, std: opts.std });
-  checkDataFitsModel(dataset, { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null });
+  const model = { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null };
+  const dataset = loadDataset(parseDataSpec(opts.data), {
+    mean: opts.mean,
+    std: opts.std,
+    resize: opts.resize,
+    crop: opts.crop,
+    strict: opts.strict,
+    workers: opts.workers,
+    model,
+    onSkip: (s, total) => sink({ kind: 'warning', message: [`skipped ${s.path}: unreadable image (${s.reason}); ${total} skipped so far`] }),
+  });
+  checkDataFitsModel(dataset, model);
+  for (const note of dataset.notes) sink({ kind: 'note', message: [note] });
   return { loaded, dataset };
 }
 

@@ -22,9 +22,17 @@ export interface DataOptions {
   /** Input normalisation, one value or one per channel (default: the dataset kind's usual). */
   readonly mean?: readonly number[];
   readonly std?: readonly number[];
-  /** Use only the first n examples of each split. */
+  /** Use only the first n examples of each split (image folders: n spread over the classes). */
   readonly limit?: number;
   readonly batchSize?: number;
+  /** Image folders: shorter side after resizing, for evaluation (default crop * 256/224). */
+  readonly resize?: number;
+  /** Image folders: crop size (default the model's input size; 224 if it does not fix one). */
+  readonly crop?: number;
+  /** Image folders: stop at an unreadable image instead of skipping it with a warning. */
+  readonly strict?: boolean;
+  /** Image folders: decoding worker threads (0: the main thread; default the cores beside training, 1 to 4). */
+  readonly workers?: number;
 }
 
 /** The deployment runtime (`run`, `report`). */
@@ -45,7 +53,7 @@ export interface TrainingOptions {
   /** `constant`, `cosine` or `step:EVERY:GAMMA`, over each stage. */
   readonly lrSchedule?: string;
   readonly seed?: number;
-  /** Random crops and flips where the dataset kind has them. */
+  /** Random crops and flips where the dataset kind has them (CIFAR; image folders: random-resized crops). */
   readonly augment?: boolean;
   /** Continue from the checkpoint next to `out`. */
   readonly resume?: boolean;

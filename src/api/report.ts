@@ -44,7 +44,7 @@ export type { Report } from '../report/figures.js';
 export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEvents): Promise<Report> {
   if (!opts.out.endsWith('.swb')) throw usageError(msg`${opt('out')} must be a .swb bundle file, got ${opts.out}`);
   if (resolve(opts.out) === resolve(opts.model)) throw usageError(msg`${opt('out')} must differ from the input model`);
-  const { loaded, dataset } = openModelAndData(opts);
+  const { loaded, dataset } = openModelAndData(opts, sink);
   const { graph, spatial } = winogradForm(loaded.graph, opts.tile ?? DEFAULTS.tile);
   const history = opts.history ? reportHistory(opts.history.map((p) => readJson(p, 'history')), opts.history) : undefined;
   const backend = await startCompute(loaded, opts, sink);

@@ -74,7 +74,7 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const schedule = parseLrSchedule(training.lrSchedule);
   const targets = stageTargets(opts, DEFAULTS.schedule.winograd);
   const plan = stagePlan(targets, opts.epochs ?? DEFAULTS.epochs, opts.lr ?? DEFAULTS.lr);
-  const { loaded, dataset } = openModelAndData(opts);
+  const { loaded, dataset } = openModelAndData(opts, sink);
   // Convolutions still in spatial form are converted; WinogradConv nodes (a previous run) stay,
   // and on such a model no convolution left to convert (e.g. only 1x1 or strided ones) is fine.
   const select = { ...opts, tile: requestedTile };

@@ -5,7 +5,8 @@
  *               optional packages, loaded with a dynamic import so a missing one is not a crash.
  *               Both register the tfjs backend named 'tensorflow'.
  *   wasm        @tensorflow/tfjs-backend-wasm, single-threaded SIMD build (the threaded build does
- *               not start in Node), with swprune's gradient kernels registered (wasm-kernels/).
+ *               not start in Node), with swprune's kernels registered (wasm-kernels/): its own
+ *               convolutions run on setThreads() threads (threads.ts; default: the cores available).
  *   cpu         tfjs's pure-JavaScript backend: slow, the reference in tests.
  *   auto        tensorflow if it loads, else wasm.
  */
@@ -23,9 +24,9 @@ export interface BackendInfo {
   native: boolean;
   /** wasm only: SIMD build in use. */
   simd?: boolean;
-  /** wasm only: more than one thread. */
+  /** wasm only: swprune's kernels use more than one thread. */
   threads?: boolean;
-  /** The one line the CLI prints at start, e.g. `backend: wasm (SIMD on, 1 thread)`. */
+  /** The one line the CLI prints at start, e.g. `backend: wasm (SIMD on, 2 threads)`. */
   description: string;
 }
 
@@ -82,7 +83,9 @@ async function selectWasm(): Promise<BackendInfo> {
   }
   if (!started) throw new SwpruneError('E_BACKEND', msg`backend 'wasm' failed to start; reinstall @tensorflow/tfjs-backend-wasm or use ${opt('backend')} cpu`);
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
-  const threadCount = wasm.getThreadsCount();
+  const { threadCount: kernelThreads } = await import('./threads.js');
+  // tfjs's own kernels run on wasm.getThreadsCount() threads (1 in Node); swprune's on kernelThreads().
+  const threadCount = Math.max(wasm.getThreadsCount(), kernelThreads());
   return {
     name: 'wasm',
     native: false,

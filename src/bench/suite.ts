@@ -6,9 +6,14 @@
  * 1. Training throughput: `swprune spatial` and `swprune winograd` (one stage to 50%, one epoch
  *    on the first examples of the committed slice, 64 test images) on the bundled model, per backend that starts
  *    here (tensorflow where tfjs-node is installed, wasm, cpu), read from each command's --json.
- * 2. The Winograd op against tf.conv2d (dist/bench/winograd-op.js).
- * 3. Sparse-bundle inference against dense conv2d and dense Winograd (dist/bench/sparse.js).
- * 4. The .swb runtime, whole network, against onnxruntime-node on the dense model, same threads
+ * 2. swprune against PyTorch CPU (training) and onnxruntime-node (evaluation) on the same model
+ *    files, the bundled model and a VGG-nagadomi-shaped net (dist/bench/anchors.js).
+ * 3. Where a step spends its time (dist/bench/profile.js): training steps of the bundled model in
+ *    spatial and Winograd form and of the VGG-nagadomi-shaped net, and an evaluation batch.
+ * 4. The Winograd op against tf.conv2d (dist/bench/winograd-op.js).
+ * 5. Sparse-bundle inference against dense conv2d and dense Winograd (dist/bench/sparse.js).
+ * 6. Image-folder streaming: decoded images/s (JPEG -> 224x224) per worker count (dist/bench/decode.js).
+ * 7. The .swb runtime, whole network, against onnxruntime-node on the dense model, same threads
  *    (dist/bench/runtime.js).
  *
  * Each part runs in its own process (one backend per process, as users run it). The JSON
@@ -76,6 +81,14 @@ function trainingThroughput(command: 'spatial' | 'winograd', backend: string, da
   return { backend, command, examples: limit, examplesPerSecond: log.stages[0]!.examplesPerSecond };
 }
 
+/** The profiles the suite records: [what, profile.js arguments]. */
+const PROFILES: [string, string[]][] = [
+  ['bundled model, spatial training step', ['--net', 'fashion-vgg', '--form', 'spatial', '--steps', '6']],
+  ['bundled model, Winograd-form training step', ['--net', 'fashion-vgg', '--form', 'winograd', '--steps', '6']],
+  ['bundled model, evaluation batch of 256', ['--net', 'fashion-vgg', '--mode', 'eval', '--batch', '256', '--steps', '6']],
+  ['VGG-nagadomi, spatial training step', ['--net', 'vgg-nagadomi', '--form', 'spatial', '--steps', '2']],
+];
+
 function subBench(script: string, out: string, extra: readonly string[]): unknown {
   process.stderr.write(`${script} ...\n`);
   return run([path.join(root, 'dist/bench', script), '--out', out, ...extra]) ? JSON.parse(fs.readFileSync(out, 'utf8')) : null;
@@ -97,6 +110,13 @@ function main(): void {
       training.push(f);
     }
   }
+  const anchors = subBench('anchors.js', path.join(tmp, 'anchors.json'), o.quick ? ['--quick'] : []) as
+    { nets: Record<string, { ratios: Record<string, Record<string, number | null>> }> } | null;
+  const profiles = PROFILES.map(([name, args], i) => {
+    process.stderr.write(`profile: ${name}\n`);
+    const out = path.join(tmp, `profile-${i}.json`);
+    return run([path.join(root, 'dist/bench/profile.js'), ...args, ...(o.quick ? ['--steps', '2'] : []), '--out', out]) ? JSON.parse(fs.readFileSync(out, 'utf8')) as unknown : null;
+  }).filter((p) => p !== null);
   const reps = o.quick ? ['--reps', '1'] : [];
   const winogradOp = subBench('winograd-op.js', path.join(tmp, 'winograd-op.json'), [...reps, ...(o.quick ? ['--batch', '4'] : [])]) as
     { rows: { name: string; forwardMs: number | null; forwardBackwardMs: number | null }[] } | null;
@@ -105,6 +125,8 @@ function main(): void {
 
   const runtime = subBench('runtime.js', path.join(tmp, 'runtime.json'), o.quick ? ['--quick'] : []) as
     { results: { net: string; sparsity: number; threads: number; batch: number; ratio: number }[] } | null;
+  const decode = subBench('decode.js', path.join(tmp, 'decode.json'), o.quick ? ['--images', '64', '--reps', '1'] : []) as
+    { rows: { transform: string; workers: number; imagesPerSecond: number }[] } | null;
 
   const ex = (backend: string, command: string) => training.find((t) => t.backend === backend && t.command === command)?.examplesPerSecond;
   const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
@@ -119,11 +141,12 @@ function main(): void {
     })),
     sparseOverConv2d: Object.fromEntries((sparse?.results ?? []).map((r) => [`${r.layer.H}x${r.layer.W}x${r.layer.cin} ${r.tile} ${Math.round(100 * r.sparsity)}%`, r.speedup.vsConv2d])),
     runtimeOverOnnxruntime: Object.fromEntries((runtime?.results ?? []).map((r) => [`${r.net} ${Math.round(100 * r.sparsity)}% ${r.threads}t b${r.batch}`, r.ratio])),
+    anchors: Object.fromEntries(Object.entries(anchors?.nets ?? {}).map(([net, a]) => [net, a.ratios])),
   };
   const json = {
     machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
     quick: o.quick, seconds: (Date.now() - started) / 1000,
-    training, winogradOp, sparse, runtime, ratios,
+    training, anchors, profiles, winogradOp, sparse, runtime, decode, ratios,
   };
   fs.mkdirSync(path.dirname(path.resolve(root, o.out)), { recursive: true });
   const out = path.resolve(root, o.out);
@@ -135,8 +158,10 @@ function main(): void {
     '', '| backend | spatial ex/s | winograd ex/s | winograd / spatial |', '| --- | ---: | ---: | ---: |',
     ...Object.keys(ratios.training).map((b) => `| ${b} | ${ex(b, 'spatial')?.toFixed(1) ?? '-'} | ${ex(b, 'winograd')?.toFixed(1) ?? '-'} | ${ratios.training[b]!.winogradOverSpatial?.toFixed(2) ?? '-'} |`),
     '', `Winograd op vs tf.conv2d (conv2d time / op time): ${JSON.stringify(ratios.winogradOpOverConv2d)}`,
+    `decoded images/s (JPEG 500x375 -> 224x224, beside training ex/s above): ${decode?.rows.map((r) => `${r.transform} ${r.workers} worker(s) ${r.imagesPerSecond.toFixed(0)}`).join(', ') ?? '-'}`,
     `sparse bundle layer vs tf.conv2d: ${Object.entries(ratios.sparseOverConv2d).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}`,
     `.swb runtime vs onnxruntime-node (dense model, same threads): ${Object.entries(ratios.runtimeOverOnnxruntime).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}`,
+    `against PyTorch / onnxruntime (swprune / anchor, by thread count): ${JSON.stringify(ratios.anchors)}`,
     `wrote ${o.out}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

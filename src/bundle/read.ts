@@ -4,6 +4,7 @@ import type { Graph, Param } from '../graph/ir.js';
 import { readOnnxBytes } from '../io/onnx/index.js';
 import type { WinogradTile } from '../winograd/tiles.js';
 import { BundleFormatError, decodeBundle, type LayerData, type MatrixData } from './decode.js';
+import { cleanUpGraph } from '../graph/cleanup/index.js';
 
 /** A bundle read back: its layers (sparse, as stored) and the whole model as a graph. */
 export interface LoadedBundle {
@@ -42,7 +43,8 @@ export function readBundle(path: string): LoadedBundle {
     path, formatVersion: message.formatVersion, producer: message.producer,
     sourceSha256: Array.from(message.sourceSha256, (b) => b.toString(16).padStart(2, '0')).join(''),
     tiles: message.tiles.map((t) => ({ name: t.name, m: t.m, r: t.r, T: t.t, points: [], AT: rows(t.at), G: rows(t.g), BT: rows(t.bt) })),
-    layers: message.layers, graph: { ...network, params },
+    // The network is written in its opset's forms: the executor takes the canonical one.
+    layers: message.layers, graph: cleanUpGraph({ ...network, params }).graph,
   };
 }
 

@@ -8,7 +8,10 @@ import protobuf from 'protobufjs';
  */
 export const BUNDLE_PROTO_PATH = fileURLToPath(new URL('../../docs/swprune-bundle.proto', import.meta.url));
 
-export const FORMAT_VERSION = 1;
+/** The newest format version (2: grouped layers); a bundle without grouped layers is written as version 1. */
+export const FORMAT_VERSION = 2;
+/** Versions this reader reads. */
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 let root: protobuf.Root | undefined;
 
@@ -62,4 +65,6 @@ export interface LayerMessage {
   bias: number[];
   positions: CsrMessage[];
   tile: number;
+  /** 0 (absent) or 1: one group. */
+  group: number;
 }

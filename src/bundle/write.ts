@@ -4,7 +4,7 @@ import { encodeFreshOnnx } from '../io/onnx/index.js';
 import { VERSION } from '../version.js';
 import type { WinogradTile } from '../winograd/tiles.js';
 import { getTile } from '../winograd/tiles.js';
-import { bundleType, FORMAT_VERSION, type BundleMessage, type CsrMessage, type LayerMessage, type TileMessage } from './schema.js';
+import { bundleType, type BundleMessage, type CsrMessage, type LayerMessage, type TileMessage } from './schema.js';
 
 /**
  * Encodes a model in Winograd form (WinogradConv nodes, e.g. from `swprune winograd` or
@@ -23,7 +23,8 @@ export function encodeBundle(graph: Graph, sourceBytes: Uint8Array): Uint8Array 
   const moved = new Set(layers.flatMap((l) => [l.weight, l.biasName].filter(Boolean)));
   const params = new Map([...graph.params].filter(([name]) => !moved.has(name)));
   const message: BundleMessage = {
-    formatVersion: FORMAT_VERSION,
+    // Version 2 only when needed: readers of version 1 read every ungrouped bundle.
+    formatVersion: layers.some((l) => l.group > 1) ? 2 : 1,
     producer: `swprune ${VERSION}`,
     sourceSha256: createHash('sha256').update(sourceBytes).digest(),
     tiles: tiles.map(tileMessage),
@@ -44,13 +45,14 @@ function layerMessage(n: GraphNode, graph: Graph, tile: number): LayerMessage {
   const [cout, cin, T] = weight.dims as [number, number, number];
   const biasName = n.inputs[2] ?? '';
   const bias = biasName ? Array.from(graph.params.get(biasName)!.data as Float32Array) : [];
+  const group = typeof n.attrs.group === 'number' ? n.attrs.group : 1;
   return {
     name: n.name, weight: weight.name, cin, cout, kernel: n.attrs.kernel as number, pads: [...(n.attrs.pads as number[])],
-    biasName, bias, positions: positionsCsr(weight.data as Float32Array, cout, cin, T * T), tile,
+    biasName, bias, positions: positionsCsr(weight.data as Float32Array, cout, cin, T * T), tile, group: group > 1 ? group : 0,
   };
 }
 
-/** W [Cout, Cin, T*T] (ONNX layout) -> T*T CSR matrices W_p [Cin, Cout] without zeros. */
+/** W [Cout, Cin/group, T*T] (ONNX layout) -> T*T CSR matrices W_p [Cin/group, Cout] without zeros. */
 export function positionsCsr(w: Float32Array, cout: number, cin: number, T2: number): CsrMessage[] {
   return Array.from({ length: T2 }, (_, p) => {
     const rowPtr = [0];

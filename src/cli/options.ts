@@ -18,6 +18,10 @@ export interface OptionValues {
   std: number[];
   limit: number;
   batchSize: number;
+  resize: number;
+  crop: number;
+  strict: boolean;
+  workers: number;
   backend: BackendChoice;
   json: string;
   html: string;
@@ -92,11 +96,15 @@ const list = (xs: readonly number[]) => xs.join(',');
 
 export const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> } = {
   out: { flags: '-o, --out <file>', description: 'output model (same format as the input)', required: true },
-  data: { flags: '--data <kind:path>', description: 'dataset: fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR', required: true },
+  data: { flags: '--data <kind:path>', description: 'dataset: fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, imagefolder:DIR (train/<class>/, val/<class>/), npz:FILE (or a folder of .npy)', required: true },
   mean: { flags: '--mean <v,..>', description: "input normalisation mean (default: the dataset kind's usual)", parse: numberList('--mean') },
   std: { flags: '--std <v,..>', description: "input normalisation std (default: the dataset kind's usual)", parse: numberList('--std') },
-  limit: { flags: '--limit <n>', description: 'use only the first n examples', parse: positiveInt('--limit') },
+  limit: { flags: '--limit <n>', description: 'use only the first n examples (image folders: n spread over all classes)', parse: positiveInt('--limit') },
   batchSize: { flags: '--batch-size <n>', description: 'examples per batch', parse: positiveInt('--batch-size'), default: DEFAULTS.batchSize },
+  resize: { flags: '--resize <n>', description: 'image folders: shorter side after resizing, for evaluation (default crop x 256/224)', parse: positiveInt('--resize') },
+  crop: { flags: '--crop <n>', description: "image folders: crop size (default the model's input size)", parse: positiveInt('--crop') },
+  strict: { flags: '--strict', description: 'image folders: stop at an unreadable image instead of skipping it' },
+  workers: { flags: '--workers <n>', description: 'image folders: decoding threads (0: the main thread; default the cores beside training, 1 to 4)', parse: nonNegativeInt('--workers') },
   backend: { flags: '--backend <name>', description: 'compute backend; auto prefers the native one', choices: BACKEND_CHOICES, default: DEFAULTS.backend },
   json: { flags: '--json <file>', description: 'write machine-readable results to this JSON file' },
   html: { flags: '--html <file>', description: 'also write a self-contained HTML page' },
@@ -115,7 +123,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> 
   optimizer: { flags: '--optimizer <name>', description: 'optimizer', choices: ['sgd', 'adam'], default: DEFAULTS.optimizer },
   lrSchedule: { flags: '--lr-schedule <s>', description: 'constant, cosine or step:EVERY:GAMMA, over each stage', default: DEFAULTS.lrSchedule },
   seed: { flags: '--seed <n>', description: 'random seed (shuffling, augmentation)', parse: nonNegativeInt('--seed'), default: DEFAULTS.seed },
-  augment: { flags: '--no-augment', description: 'no CIFAR augmentation (random crop + flip)' },
+  augment: { flags: '--no-augment', description: 'no augmentation (CIFAR: random crop + flip; image folders: random-resized crop + flip)' },
   resume: { flags: '--resume', description: 'continue from the checkpoint next to -o' },
   importance: { flags: '--no-importance', description: 'plain magnitude ranking and unscaled gradients (for comparison)' },
   importanceNorm: { flags: '--importance-norm <norm>', description: "Γ as computed (none) or scaled so min Γ = 1 (min, the authors' setting)", choices: ['none', 'min'], default: DEFAULTS.importanceNorm },
@@ -160,7 +168,7 @@ export function flagOf(name: string): string {
 
 /** Option groups, in the order --help lists them. */
 export const PRUNE_OPTIONS = ['out', 'tile', 'schedule', 'sparsity', 'layers', 'skipFirst', 'targetsFrom', 'maxDrop'] as const satisfies readonly OptionName[];
-export const DATA_OPTIONS = ['data', 'mean', 'std', 'limit', 'batchSize'] as const satisfies readonly OptionName[];
+export const DATA_OPTIONS = ['data', 'mean', 'std', 'limit', 'batchSize', 'resize', 'crop', 'strict', 'workers'] as const satisfies readonly OptionName[];
 export const TRAINING_OPTIONS = ['epochs', 'lr', 'momentum', 'weightDecay', 'optimizer', 'lrSchedule', 'seed', 'augment', 'resume'] as const satisfies readonly OptionName[];
 export const COMMON_OPTIONS = ['backend', 'json'] as const satisfies readonly OptionName[];
 

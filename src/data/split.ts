@@ -1,3 +1,4 @@
+import { normaliseFloat, normaliseTables } from './normalise.js';
 import { deriveSeed, mulberry32, permutation } from './rng.js';
 
 export interface ImageShape {
@@ -47,25 +48,23 @@ export interface DataSplit {
 }
 
 /**
- * One split of a dataset held as raw bytes (HWC, uint8): compact in memory, and batches are
- * built on demand — one Float32Array filled by a tight loop through a per-channel lookup
- * table ((pixel/255 - mean) / std).
+ * One split of a dataset held in memory, HWC: raw bytes (compact; batches are built on demand
+ * through a per-channel lookup table of (pixel/255 - mean) / std), or float32 values (from array
+ * files, used as they are: (x - mean) / std), both rounded in float32 as torchvision does.
  */
 export class MemorySplit implements DataSplit {
   private readonly lut: Float32Array[];
 
   constructor(
-    readonly images: Uint8Array,
-    readonly labels: Uint8Array,
+    readonly images: Uint8Array | Float32Array,
+    readonly labels: Uint8Array | Int32Array,
     readonly shape: ImageShape,
-    mean: readonly number[],
-    std: readonly number[],
-    /** Whether augmentation applies to this split at all (CIFAR training). */
+    private readonly mean: readonly number[],
+    private readonly std: readonly number[],
+    /** Whether augmentation applies to this split at all (CIFAR training; uint8 images only). */
     readonly augmentable: boolean,
   ) {
-    this.lut = Array.from({ length: shape.channels }, (_, c) =>
-      Float32Array.from({ length: 256 }, (_, v) => (v / 255 - mean[c]!) / std[c]!),
-    );
+    this.lut = normaliseTables(mean, std);
   }
 
   get count(): number {
@@ -86,7 +85,7 @@ export class MemorySplit implements DataSplit {
     const seed = opts.seed ?? 0;
     const epoch = opts.epoch ?? 0;
     const order = opts.shuffle ? permutation(n, mulberry32(deriveSeed(seed, epoch, 1))) : undefined;
-    const augment = Boolean(opts.augment && this.augmentable);
+    const augment = Boolean(opts.augment && this.augmentable && this.images instanceof Uint8Array);
     const { height: H, width: W, channels: C } = this.shape;
     const pixels = H * W * C;
     for (let b = opts.startBatch ?? 0; b * opts.batchSize < n; b++) {
@@ -108,7 +107,12 @@ export class MemorySplit implements DataSplit {
 
   private fill(dst: Float32Array, at: number, from: number, pixels: number): void {
     const C = this.shape.channels;
-    for (let p = 0; p < pixels; p++) dst[at + p] = this.lut[p % C]![this.images[from + p]!]!;
+    const src = this.images;
+    if (src instanceof Float32Array) {
+      for (let p = 0; p < pixels; p++) dst[at + p] = normaliseFloat(src[from + p]!, this.mean[p % C]!, this.std[p % C]!);
+    } else {
+      for (let p = 0; p < pixels; p++) dst[at + p] = this.lut[p % C]![src[from + p]!]!;
+    }
   }
 
   /** Random crop of the 4-pixel zero-padded image, then a horizontal flip half the time. */
@@ -124,7 +128,7 @@ export class MemorySplit implements DataSplit {
         const inside = sy >= 0 && sy < H && sx >= 0 && sx < W;
         for (let c = 0; c < C; c++) {
           // Zero padding is zero in pixel space: the normalised value of pixel 0.
-          const v = inside ? this.images[from + (sy * W + sx) * C + c]! : 0;
+          const v = inside ? (this.images as Uint8Array)[from + (sy * W + sx) * C + c]! : 0;
           dst[at + (yy * W + xx) * C + c] = this.lut[c]![v]!;
         }
       }

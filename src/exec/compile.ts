@@ -4,7 +4,8 @@ import type { Graph, GraphNode, Param } from '../graph/ir.js';
 import type { CompileContext, Kernel, OpCompiler, RunMode, VariableSpec } from './op-types.js';
 import { OP_TABLE, SUPPORTED_OPS } from './op-table.js';
 import { paramValue } from './ops/shape.js';
-import { asFloat, float, logicalShape, type Value } from './values.js';
+import type { NdArray } from '../graph/ndarray.js';
+import { asFloat, float, ints, logical, logicalShape, type Value } from './values.js';
 
 /**
  * A graph compiled for tfjs: one executor for evaluation, training and Winograd layers.
@@ -23,6 +24,13 @@ export interface CompiledModel {
    * (and updates the running ones) and dropout.
    */
   forward(images: tf.Tensor4D, opts?: { training?: boolean; seed?: number }): tf.Tensor2D;
+  /**
+   * Runs the whole graph (a trailing Softmax included) on named inputs in logical (ONNX)
+   * layout — float tensors, or integer arrays for integer inputs — and returns every graph
+   * output in logical layout (integer outputs as arrays). Intermediates are freed; the
+   * returned tensors are the caller's. For conformance tests and tools; images go to forward().
+   */
+  evaluate(feeds: ReadonlyMap<string, tf.Tensor | NdArray>, opts?: { training?: boolean; seed?: number }): (tf.Tensor | NdArray)[];
   /** Logical (ONNX-layout) shapes of every value for a batch of one. */
   valueShapes(): ReadonlyMap<string, readonly number[]>;
   /** The graph with every variable's current value written back to its parameter. */
@@ -78,17 +86,13 @@ export function compileGraph(graph: Graph, opts: { ops?: Readonly<Record<string,
     },
   };
 
-  // The graph output is the last node's; a trailing Softmax is skipped so forward gives logits.
+  // The graph output is the last node's; forward skips a trailing Softmax so it gives logits.
   const outputName = graph.outputs[0]!.name;
-  let nodes = graph.nodes;
-  const last = nodes.find((n) => n.outputs.includes(outputName));
-  let resultName = outputName;
-  if (last && PROBABILITY_OPS.has(last.op)) {
-    resultName = last.inputs[0]!;
-    nodes = nodes.filter((n) => n !== last);
-  }
+  const last = graph.nodes.find((n) => n.outputs.includes(outputName));
+  const probabilities = last && PROBABILITY_OPS.has(last.op) ? last : undefined;
+  const resultName = probabilities ? probabilities.inputs[0]! : outputName;
 
-  const steps: Step[] = nodes.map((node) => {
+  const steps: Step[] = graph.nodes.map((node) => {
     const key = `${node.domain === 'ai.onnx' ? '' : node.domain}/${node.op}`;
     const compiler = opts.ops?.[key] ?? OP_TABLE[key];
     if (!compiler) {
@@ -101,13 +105,11 @@ export function compileGraph(graph: Graph, opts: { ops?: Readonly<Record<string,
     return { node, kernel: compiler(node, ctx) };
   });
   const paramValues = new Map<string, Param>(graph.params);
-  const inputName = graph.inputs[0]!.name;
-  const inputNhwc = graph.inputs[0]!.layout !== 'NHWC';
+  const inputName = graph.inputs[0]?.name ?? '';
+  const inputNhwc = graph.inputs[0]?.layout !== 'NHWC';
 
-  const run = (images: tf.Tensor4D, mode: RunMode, trace?: Map<string, readonly number[]>): tf.Tensor2D => {
-    const values = new Map<string, Value>();
-    // NCHW models: the NHWC batch is the storage of the logical NCHW input; NHWC models take it as is.
-    values.set(inputName, float(images, inputNhwc));
+  /** Runs the steps on `values` (the inputs set), leaving every computed value in it. */
+  const execute = (values: Map<string, Value>, mode: RunMode, skip?: GraphNode, trace?: Map<string, readonly number[]>) => {
     const get = (name: string): Value | undefined => {
       if (name === '') return undefined;
       const v = values.get(name);
@@ -121,6 +123,7 @@ export function compileGraph(graph: Graph, opts: { ops?: Readonly<Record<string,
       throw new SwpruneError('E_MODEL', `value "${name}" is used before it is computed; the graph is not topologically sorted`);
     };
     for (const { node, kernel } of steps) {
+      if (node === skip) continue;
       const outs = kernel(node.inputs.map(get), mode);
       node.outputs.forEach((name, i) => {
         const v = outs[i];
@@ -130,6 +133,14 @@ export function compileGraph(graph: Graph, opts: { ops?: Readonly<Record<string,
         }
       });
     }
+    return get;
+  };
+
+  const run = (images: tf.Tensor4D, mode: RunMode, trace?: Map<string, readonly number[]>): tf.Tensor2D => {
+    const values = new Map<string, Value>();
+    // NCHW models: the NHWC batch is the storage of the logical NCHW input; NHWC models take it as is.
+    values.set(inputName, float(images, inputNhwc));
+    const get = execute(values, mode, probabilities, trace);
     const out = asFloat(get(resultName), 'output');
     const t = out.nhwc ? tf.transpose(out.t, [0, 3, 1, 2]) : out.t;
     return (t.rank === 2 ? t : tf.reshape(t, [t.shape[0]!, -1])) as tf.Tensor2D;
@@ -145,6 +156,20 @@ export function compileGraph(graph: Graph, opts: { ops?: Readonly<Record<string,
     },
     forward(images, opts = {}) {
       return tf.tidy(() => run(images, { training: opts.training ?? false, seed: opts.seed }));
+    },
+    evaluate(feeds, opts = {}) {
+      // tidy keeps the tensors of the returned container; integer outputs are plain arrays.
+      return tf.tidy(() => {
+        const values = new Map<string, Value>();
+        for (const [name, v] of feeds) values.set(name, v instanceof tf.Tensor ? float(v) : ints(v.dims, v.data));
+        const get = execute(values, { training: opts.training ?? false, seed: opts.seed });
+        return graph.outputs.map((o) => {
+          const v = get(o.name);
+          if (!v) throw new SwpruneError('E_MODEL', `graph output "${o.name}" is not computed by any node`);
+          // clone: an output may be a fed tensor, which stays the caller's.
+          return v.kind === 'int' ? { dims: [...v.dims], data: [...v.data] } : logical(v).clone();
+        }) as unknown as tf.Tensor[];
+      }) as unknown as (tf.Tensor | NdArray)[];
     },
     valueShapes() {
       const { height, width, channels } = imageInputShape(graph);

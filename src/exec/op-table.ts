@@ -1,11 +1,15 @@
 import { WINOGRAD_CONV } from '../graph/ir.js';
 import type { OpCompiler } from './op-types.js';
+import { activation, ACTIVATIONS } from './ops/activations.js';
 import { conv, winogradConv } from './ops/conv.js';
 import { gemm, matMul } from './ops/dense.js';
 import * as E from './ops/elementwise.js';
 import { batchNormalization } from './ops/norm.js';
-import { averagePool, globalAveragePool, maxPool } from './ops/pool.js';
+import { pad } from './ops/pad.js';
+import { averagePool, globalAveragePool, globalMaxPool, maxPool } from './ops/pool.js';
+import { reduce, REDUCE_OPS } from './ops/reduce.js';
 import * as S from './ops/shape.js';
+import { slice, split, tile } from './ops/slice.js';
 
 /**
  * Which ONNX op runs how: the one table of supported operators (keyed "domain/op"; the
@@ -18,20 +22,25 @@ export const OP_TABLE: Readonly<Record<string, OpCompiler>> = {
   '/MaxPool': maxPool,
   '/AveragePool': averagePool,
   '/GlobalAveragePool': globalAveragePool,
+  '/GlobalMaxPool': globalMaxPool,
   '/Gemm': gemm,
   '/MatMul': matMul,
-  '/Relu': E.relu,
-  '/LeakyRelu': E.leakyRelu,
+  ...Object.fromEntries(Object.keys(ACTIVATIONS).map((op) => [`/${op}`, activation(op)])),
+  '/PRelu': E.prelu,
   '/Clip': E.clip,
-  '/Sigmoid': E.sigmoid,
-  '/Tanh': E.tanh,
   '/Add': E.add,
   '/Sub': E.sub,
   '/Mul': E.mul,
   '/Div': E.div,
+  '/Pow': E.pow,
+  '/Max': E.max,
+  '/Min': E.min,
+  '/Sum': E.sum,
   '/Softmax': E.softmax,
+  '/LogSoftmax': E.logSoftmax,
   '/Dropout': E.dropout,
   '/Identity': E.identity,
+  ...Object.fromEntries(REDUCE_OPS.map((op) => [`/${op}`, reduce(op)])),
   '/Constant': S.constant,
   '/Shape': S.shape,
   '/Gather': S.gather,
@@ -41,10 +50,13 @@ export const OP_TABLE: Readonly<Record<string, OpCompiler>> = {
   '/Reshape': S.reshape,
   '/Flatten': S.flatten,
   '/Transpose': S.transpose,
-  '/Slice': S.slice,
+  '/Expand': S.expand,
+  '/Slice': slice,
+  '/Split': split,
+  '/Tile': tile,
   '/Cast': S.cast,
   '/ConstantOfShape': S.constantOfShape,
-  '/Pad': S.pad,
+  '/Pad': pad,
 };
 
 export const SUPPORTED_OPS: readonly string[] = Object.keys(OP_TABLE).map((k) => k.replace(/^\//, ''));

@@ -8,7 +8,8 @@ import type { WinogradTile } from '../winograd/tiles.js';
  *
  *   Pad -> tiling (Gather with [tiles, T] index tables on H, then W)
  *       -> input transform  V = B^T d B        (two MatMuls with constant matrices)
- *       -> per-position products  M[p] = V[p] W[p]   (one batched MatMul over the T*T positions)
+ *       -> per-position products  M[p] = V[p] W[p]   (one batched MatMul over the T*T positions,
+ *          and over the groups of a grouped layer)
  *       -> output transform Y = A^T M A        (two MatMuls)
  *       -> untiling (Transpose + Reshape), crop (Gather), + bias.
  *
@@ -36,7 +37,9 @@ function expandNode(n: GraphNode, H: number, W: number, opset: number, params: M
   const { T, m } = tile;
   const [pt, pl, pb, pr] = n.attrs.pads as [number, number, number, number];
   const weight = params.get(n.inputs[1]!)!;
-  const [cout, cin] = weight.dims as [number, number];
+  const [cout, cinPerGroup] = weight.dims as [number, number];
+  const group = typeof n.attrs.group === 'number' ? n.attrs.group : 1;
+  const cin = cinPerGroup * group;
   const outH = H + pt + pb - tile.r + 1;
   const outW = W + pl + pr - tile.r + 1;
   const th = Math.ceil(outH / m);
@@ -71,8 +74,19 @@ function expandNode(n: GraphNode, H: number, W: number, opset: number, params: M
   x = op('MatMul', [x, floats('B', transpose(tile.BT))]);
   x = op('Transpose', [x], { perm: [4, 5, 0, 2, 3, 1] });
   x = op('Reshape', [x, ints('positions', [T * T, -1, cin])]);
-  // Per-position products with W as [T*T, Cin, Cout].
-  x = op('MatMul', [x, constant('weight', [T * T, cin, cout], perPosition(weight.data as Float32Array, cout, cin, T * T))]);
+  if (group === 1) {
+    // Per-position products with W as [T*T, Cin, Cout].
+    x = op('MatMul', [x, constant('weight', [T * T, cin, cout], perPosition(weight.data as Float32Array, cout, cin, T * T))]);
+  } else {
+    // Per position and group: [T*T, g, tiles, Cin/g] x [T*T, g, Cin/g, Cout/g], back to [T*T, tiles, Cout].
+    const coutPerGroup = cout / group;
+    x = op('Reshape', [x, ints('groups_in', [T * T, -1, group, cinPerGroup])]);
+    x = op('Transpose', [x], { perm: [0, 2, 1, 3] });
+    const w = perPositionGrouped(weight.data as Float32Array, cout, cinPerGroup, T * T, group);
+    x = op('MatMul', [x, constant('weight', [T * T, group, cinPerGroup, coutPerGroup], w)]);
+    x = op('Transpose', [x], { perm: [0, 2, 1, 3] });
+    x = op('Reshape', [x, ints('groups_out', [T * T, -1, cout])]);
+  }
   // Back to tiles [N, Cout, th, tw, T, T]; Y = A^T M A; untile to [N, Cout, th*m, tw*m].
   x = op('Reshape', [x, ints('tiles', [T, T, -1, th, tw, cout])]);
   x = op('Transpose', [x], { perm: [2, 5, 3, 4, 0, 1] });
@@ -96,6 +110,19 @@ function expandNode(n: GraphNode, H: number, W: number, opset: number, params: M
 function perPosition(w: Float32Array, cout: number, cin: number, T2: number): Float32Array {
   const out = new Float32Array(w.length);
   for (let co = 0; co < cout; co++) for (let ci = 0; ci < cin; ci++) for (let q = 0; q < T2; q++) out[(q * cin + ci) * cout + co] = w[(co * cin + ci) * T2 + q]!;
+  return out;
+}
+
+/** [Cout, Cin/g, T*T] (ONNX layout of a grouped W) -> [T*T, g, Cin/g, Cout/g]. */
+function perPositionGrouped(w: Float32Array, cout: number, cinPerGroup: number, T2: number, group: number): Float32Array {
+  const coutPerGroup = cout / group;
+  const out = new Float32Array(w.length);
+  for (let co = 0; co < cout; co++) {
+    const g = Math.floor(co / coutPerGroup);
+    const local = co % coutPerGroup;
+    for (let ci = 0; ci < cinPerGroup; ci++) for (let q = 0; q < T2; q++)
+      out[((q * group + g) * cinPerGroup + ci) * coutPerGroup + local] = w[(co * cinPerGroup + ci) * T2 + q]!;
+  }
   return out;
 }
 

@@ -19,8 +19,13 @@
 export interface Param {
   readonly name: string;
   readonly dims: readonly number[];
-  /** Float parameters are float32; integer constants (shapes, indices) are int64 read as numbers. */
+  /** Float parameters are float32; integer constants (shapes, indices) int64; narrower integer and bool tensors Int32Array. */
   data: Float32Array | BigInt64Array | Int32Array;
+  /**
+   * For Int32Array data: the ONNX element type it was read as (TensorProto.DataType: 6 int32,
+   * 9 bool, 2 uint8, ...), so that it is written back as that type. Absent: int32.
+   */
+  readonly dataType?: number;
 }
 
 /** ONNX attribute values after decoding. Tensors in attributes (Constant) become Params. */

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { cleanUpGraph } from '../graph/cleanup/index.js';
 import type { Graph, LoadedModel } from '../graph/ir.js';
 import { readOnnx, writeOnnx } from './onnx/index.js';
 import { readTfjs, writeTfjs } from './tfjs/index.js';
@@ -26,9 +27,16 @@ const FORMATS: readonly Format[] = [
 
 const formatOf = (path: string) => FORMATS.find((f) => f.matches(path))!;
 
-/** Reads a model file of any supported format into the IR. */
+/**
+ * Reads a model file of any supported format into the IR, cleaned up (graph/cleanup: Identity
+ * and Constant nodes, constant subgraphs, opset forms, training-mode nodes, shared
+ * initializers) into the canonical form every command works on. The clean-up's warnings join
+ * the reader's.
+ */
 export function loadModel(path: string): LoadedModel {
-  return formatOf(path).read(path);
+  const model = formatOf(path).read(path);
+  const cleaned = cleanUpGraph(model.graph);
+  return { ...model, graph: cleaned.graph, warnings: [...model.warnings, ...cleaned.warnings] };
 }
 
 /** Writes `graph` in the format `model` was read from (atomically). */

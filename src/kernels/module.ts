@@ -14,6 +14,15 @@ export interface KernelExports {
   conv2d(y: number, x: number, w: number, bias: number, zero: number, scratch: number, geo: number, p0: number, p1: number, relu: number): void;
   conv2d_filter_grad(dw: number, x: number, dy: number, zero: number, scratch: number, geo: number, p0: number, p1: number, cin4: number, cout8: number): void;
   add_to(dst: number, src: number, count: number): void;
+  copy_rows(dst: number, src: number, bytes: number, n0: number, n1: number, n2: number, s0: number, s1: number, s2: number, d0: number, d1: number, d2: number): void;
+  fill(dst: number, count: number, value: number): void;
+  channel_op(dst: number, src: number, v: number, rows: number, cols: number, op: number): void;
+  channel_norm(dst: number, src: number, mean: number, a: number, b: number, rows: number, cols: number): void;
+  col_sums(dst: number, src: number, rows: number, cols: number, divisor: number, scratch: number): void;
+  maxpool_grad(dx: number, x: number, dy: number, geo: number): void;
+  channel_dot(dst: number, a: number, b: number, mean: number, rows: number, cols: number): void;
+  winograd_forward(prm: number, x: number, y: number, w: number, wps: number, bias: number, V: number, M: number, p0: number, p1: number, chunk: number, scratch: number): void;
+  winograd_backward(prm: number, x: number, dy: number, wT: number, wtps: number, dx: number, dw: number, V: number, dM: number, dV: number, p0: number, p1: number, chunk: number, scratch: number): void;
 }
 
 export type KernelName = keyof KernelExports;

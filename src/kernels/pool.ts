@@ -14,7 +14,7 @@ import { Heap } from './heap.js';
 import { instantiateKernels, kernelModule, type KernelExports, type KernelName } from './module.js';
 import { SCRATCH_BYTES, type KernelRunner } from './runner.js';
 
-const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'pack_b', 'conv2d', 'conv2d_filter_grad', 'add_to'];
+const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'pack_b', 'conv2d', 'conv2d_filter_grad', 'add_to', 'copy_rows', 'fill', 'channel_op', 'channel_norm', 'col_sums', 'maxpool_grad', 'channel_dot', 'winograd_forward', 'winograd_backward'];
 const ARGS = 32;
 const CONTROL_INTS = 16;
 const STOP = -1;
@@ -26,9 +26,10 @@ const { memory, module, ctrl, tid, names } = workerData;
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const c = new Int32Array(memory.buffer, ctrl, ${CONTROL_INTS} + ${ARGS} * workerData.threads);
 const fns = names.map((n) => k[n]);
+// Read the generation before saying ready: the caller posts the first job once all are ready.
+let seen = Atomics.load(c, 0);
 Atomics.add(c, 5, 1);
 Atomics.notify(c, 5);
-let seen = Atomics.load(c, 0);
 for (;;) {
   let spins = 0;
   while (Atomics.load(c, 0) === seen && spins++ < 20000);

@@ -4,8 +4,10 @@ import { isWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
  * Which convolutions can run as Winograd convolution, and so are pruning targets: the table
  * of rules (tfmot's prune_registry idea) lives here and nowhere else.
  *
- * A candidate is a `Conv` with a square 3x3 or 5x5 kernel, stride 1, dilation 1, group 1.
- * (`WinogradConv` nodes are already in Winograd form and count as candidates too.)
+ * A candidate is a `Conv` with a square 3x3 or 5x5 kernel, stride 1, dilation 1, any group:
+ * a grouped convolution (depthwise included) runs as Winograd convolution per group, its
+ * weight [Cout, Cin/group, r, r] giving one Winograd-domain kernel per (output channel, input
+ * channel of its group). (`WinogradConv` nodes are already in Winograd form and count too.)
  */
 export const WINOGRAD_KERNEL_SIZES: readonly number[] = [3, 5];
 
@@ -25,7 +27,6 @@ const RULES: readonly { readonly reason: string; readonly holds: (n: GraphNode, 
   { reason: 'kernel not 3x3/5x5', holds: (_n, k) => WINOGRAD_KERNEL_SIZES.includes(k[0]!) },
   { reason: 'stride != 1', holds: (n) => allOnes(n.attrs.strides) },
   { reason: 'dilation != 1', holds: (n) => allOnes(n.attrs.dilations) },
-  { reason: 'grouped', holds: (n) => n.attrs.group === undefined || n.attrs.group === 1 },
 ];
 
 /** The verdict for one node of `graph`: kernel size from the weight's dims (OIHW). */

@@ -5,8 +5,9 @@ import type { PruneTarget } from './targets.js';
 /**
  * Replaces each target Conv by a `WinogradConv` node (domain ai.swprune) whose trainable
  * weight is W = G g G^T, computed in float64 and stored float32 in ONNX layout
- * [Cout, Cin, T, T]. Attributes: tile (T), m, kernel (r), pads [top, left, bottom, right]
- * (the Conv's explicit pads; stride-1 'SAME' auto_pad resolved). The bias input is kept.
+ * [Cout, Cin/group, T, T]. Attributes: tile (T), m, kernel (r), pads [top, left, bottom, right]
+ * (the Conv's explicit pads; stride-1 'SAME' auto_pad resolved), and group when the Conv is
+ * grouped (cin of the target is then the input channels per group). The bias input is kept.
  */
 export function toWinogradGraph(graph: Graph, targets: readonly PruneTarget[]): Graph {
   const byNode = new Map(targets.map((t) => [t.node, t]));
@@ -30,10 +31,16 @@ export function toWinogradGraph(graph: Graph, targets: readonly PruneTarget[]): 
       ...WINOGRAD_CONV,
       inputs: [n.inputs[0]!, name, ...(n.inputs[2] ? [n.inputs[2]] : [])],
       outputs: n.outputs,
-      attrs: { tile: tile.T, m: tile.m, kernel: tile.r, pads: explicitPads(n, tile.r) },
+      attrs: { tile: tile.T, m: tile.m, kernel: tile.r, pads: explicitPads(n, tile.r), ...groupAttr(n) },
     };
   });
   return { ...graph, nodes, params };
+}
+
+/** The Conv's group, when it has more than one. */
+function groupAttr(n: GraphNode): { group?: number } {
+  const g = n.attrs.group;
+  return typeof g === 'number' && g > 1 ? { group: g } : {};
 }
 
 /** ONNX pads [top, left, bottom, right] of a stride-1 conv, resolving SAME_* auto_pad. */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { setThreads } from '../../src/backend/threads.js';
 import { selectBackend } from '../../src/backend/select.js';
 import { isSwpruneKernel, WASM_KERNELS } from '../../src/backend/wasm-kernels/index.js';
 import { SwpruneError } from '../../src/errors.js';
@@ -30,11 +31,16 @@ describe('selectBackend', () => {
     expect(info.description).toMatch(/^backend: cpu\b/);
   });
 
-  it("'wasm' activates wasm, single-threaded SIMD, with swprune's kernels", async () => {
-    const info = await selectBackend('wasm');
+  it("'wasm' activates wasm, SIMD, with swprune's kernels on setThreads() threads", async () => {
+    setThreads(1);
+    let info = await selectBackend('wasm');
     expect(tf.getBackend()).toBe('wasm');
     expect(info).toMatchObject({ name: 'wasm', native: false, simd: true, threads: false });
     expect(info.description).toBe('backend: wasm (SIMD on, 1 thread)');
+    setThreads(2);
+    info = await selectBackend('wasm');
+    expect(info).toMatchObject({ threads: true, description: 'backend: wasm (SIMD on, 2 threads)' });
+    setThreads();
     for (const { kernelName } of WASM_KERNELS) expect(isSwpruneKernel(kernelName), kernelName).toBe(true);
     // And it computes: a conv2d filter gradient needs one of those kernels.
     const g = tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid')))(tf.ones([3, 3, 1, 1])).dataSync());

@@ -99,7 +99,7 @@ describe('bad data gives one-line errors', () => {
   };
 
   it('bad specs and paths', () => {
-    expect(errorOf(() => parseDataSpec('imagenet:/x')).message).toMatch(/--data expects kind:DIR with kind one of fashion-mnist, mnist, cifar10/);
+    expect(errorOf(() => parseDataSpec('imagenet:/x')).message).toMatch(/^data expects kind:PATH with kind one of fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse, imagefolder, npz/);
     expect(errorOf(() => parseDataSpec('/just/a/path')).code).toBe('E_USAGE');
     const missing = errorOf(() => parseDataSpec('mnist:/no/such/dir'));
     expect(missing.code).toBe('E_DATA');
@@ -137,6 +137,6 @@ describe('bad data gives one-line errors', () => {
   });
 
   it('--mean/--std of the wrong length', () => {
-    expect(errorOf(() => loadDataset(parseDataSpec(`fashion-mnist:${FASHION_SLICE}`), { mean: [0.1, 0.2] })).message).toMatch(/--mean needs 1 value for 1-channel images, got 2/);
+    expect(errorOf(() => loadDataset(parseDataSpec(`fashion-mnist:${FASHION_SLICE}`), { mean: [0.1, 0.2] })).message).toMatch(/^mean needs 1 value for 1-channel images, got 2/);
   });
 });

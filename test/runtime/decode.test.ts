@@ -61,7 +61,7 @@ describe('the runtime decoders (no protobufjs, no .proto file)', () => {
   });
 
   it('bad bytes are one-line errors, not crashes', () => {
-    expect(() => decodeBundle(new Uint8Array([0x08, 0x02]))).toThrow(/format version 2/);
+    expect(() => decodeBundle(new Uint8Array([0x08, 0x03]))).toThrow(/format version 3/);
     expect(() => decodeBundle(new Uint8Array([0xff, 0xff, 0xff]))).toThrow(/not a swprune bundle/);
     expect(() => decodeOnnx(new Uint8Array([0x3a, 0x10, 0x01]))).toThrow(/not a valid ONNX network/);
   });

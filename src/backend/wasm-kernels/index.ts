@@ -1,14 +1,23 @@
 /**
  * The kernels swprune adds to (or replaces in) @tensorflow/tfjs-backend-wasm 4.22 so that CNNs
  * train on it, correctly and fast. Found by running tf.grads through every op a conv/pool/
- * batch-norm/dense/ReLU-family classifier and the Winograd layer use, on wasm and on cpu:
+ * batch-norm/dense/ReLU-family classifier and the Winograd layer use, on wasm and on cpu, and by
+ * profiling training steps (npm run bench:profile):
  *   missing  Conv2DBackpropFilter, DepthwiseConv2dNativeBackpropFilter,
  *            DepthwiseConv2dNativeBackpropInput, UnsortedSegmentSum (gather's gradient)
  *   wrong    MaxPoolGrad (loses the gradient of windows whose values are all <= 0),
  *            OneHot (garbage for dtype float32)
- *   slow     Conv2DBackpropInput (~10x a forward convolution), Tile (batch-norm gradient),
- *            Sum and Mean over leading axes (batch-norm statistics, bias gradients)
- * Each is built from ops wasm runs natively, inside tf.tidy (no intermediate outlives the call).
+ *   slow     Conv2D, FusedConv2D, Conv2DBackpropInput, Conv2DBackpropFilter, BatchMatMul:
+ *            swprune's kernel library (src/kernels/) on both cores; Identity and same-dtype Cast (wasm copies the
+ *            data; tfjs clones every tensor a gradient saves); Slice, PadV2, Tile, Sum and Mean
+ *            over leading axes, per-channel Add/Sub/Multiply/RealDiv, FusedBatchNorm: one pass
+ *            of swprune's WebAssembly in place on the heap
+ *   fused    SwpruneWinogradConv and SwpruneWinogradConvGrad (src/winograd-op/winograd-fused.ts):
+ *            the Winograd layer's forward and backward pass as one kernel each, threaded
+ *            SwpruneChannelDot: the batch-norm gradient's per-channel reduction in one pass
+ * and the gradients of Mean (mean-gradient.ts; tfjs-core's builds ones(x.shape) in JavaScript)
+ * and FusedBatchNorm (batch-norm-gradient.ts: ~5 passes instead of ~12 where wasm has the reduction).
+ * Composite kernels are built from ops wasm runs natively, inside tf.tidy.
  */
 // The wasm package registers its own kernels when first imported; import it before ours so that
 // the replacements below are not overwritten afterwards.
@@ -18,14 +27,22 @@ import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseConv2dBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dBackpropInputConfig } from './depthwise-backprop-input.js';
+import { identityConfig } from './identity.js';
+import { winogradBackwardConfig, winogradForwardConfig } from './winograd.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { oneHotConfig } from './one-hot.js';
+import { makeConv2dConfig, makeFusedConv2dConfig } from './pool-conv.js';
+import { makeBatchMatMulConfig } from './batch-mat-mul.js';
+import { makeCastConfig, makeChannelOpConfig, makeFusedBatchNormConfig } from './channel-ops.js';
+import { makePadConfig, makeSliceConfig } from './copy-box.js';
 import { makeMeanConfig, makeSumConfig } from './reduce-leading.js';
 import { makeTileConfig } from './tile.js';
+import { registerMeanGradient } from './mean-gradient.js';
+import { channelDotConfig, registerBatchNormGradient } from './batch-norm-gradient.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
-/** Why a kernel is registered: wasm lacks it, wasm's is wrong, or wasm's is much slower. */
-export type KernelReason = 'missing' | 'wrong' | 'slow';
+/** Why a kernel is registered: wasm lacks it, wasm's is wrong, wasm's is much slower, or it fuses many ops into one. */
+export type KernelReason = 'missing' | 'wrong' | 'slow' | 'fused';
 
 export interface WasmKernel {
   kernelName: string;
@@ -58,7 +75,22 @@ export const WASM_KERNELS: readonly WasmKernel[] = [
   fixed(maxPoolGradConfig, 'wrong'),
   fixed(oneHotConfig, 'wrong'),
   fixed(conv2dBackpropInputConfig, 'slow'),
+  fixed(identityConfig, 'slow'),
+  fixed(winogradForwardConfig, 'fused'),
+  fixed(winogradBackwardConfig, 'fused'),
+  fixed(channelDotConfig, 'fused'),
+  wrapper(tf.Conv2D, makeConv2dConfig),
+  wrapper(tf.FusedConv2D, makeFusedConv2dConfig),
+  wrapper(tf.BatchMatMul, makeBatchMatMulConfig),
   wrapper(tf.Tile, makeTileConfig),
+  wrapper(tf.Slice, makeSliceConfig),
+  wrapper(tf.PadV2, makePadConfig),
+  wrapper(tf.Add, makeChannelOpConfig('Add')),
+  wrapper(tf.Sub, makeChannelOpConfig('Sub')),
+  wrapper(tf.Multiply, makeChannelOpConfig('Multiply')),
+  wrapper(tf.RealDiv, makeChannelOpConfig('RealDiv')),
+  wrapper(tf.FusedBatchNorm, makeFusedBatchNormConfig),
+  wrapper(tf.Cast, makeCastConfig),
   wrapper(tf.Sum, makeSumConfig),
   wrapper(tf.Mean, makeMeanConfig),
 ];
@@ -77,6 +109,8 @@ export function isSwpruneKernel(kernelName: string): boolean {
  * the wasm backend starts (kernels are looked up per call; wrapped kernels keep their setup).
  */
 export function registerWasmKernels(): void {
+  registerMeanGradient();
+  registerBatchNormGradient();
   for (const entry of WASM_KERNELS) {
     if (isSwpruneKernel(entry.kernelName)) continue;
     const previous = tf.getKernel(entry.kernelName, 'wasm');

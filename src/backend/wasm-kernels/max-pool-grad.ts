@@ -6,48 +6,28 @@
  * negative outputs reach the loss (e.g. conv - maxpool - batchnorm - relu) trains wrongly.
  *
  * Same rule as the cpu backend: each window's gradient goes to its first maximal pixel in
- * row-major order, padding excluded. With P the windows as channels (patches.ts), y the pooled
- * output and t = i*kw + j the tap:
- *
- *   miss[.., t]  = -sign(P[.., t] - y)            (0 at a maximum, else 1: P <= y)
- *   score[.., t] = t + K * miss[.., t]              K = kh*kw
- *   hit[.., t]   = relu(1 - (score - min over t of score))   (1 at the first maximum, else 0)
- *   dx           = crop(placePatches(hit * dy))
- *
- * All arithmetic on small integers, so exact; it avoids wasm's slow broadcasting comparisons.
- *
- * Padding is filled with -FLT_MAX (finite, so the one-hot convolution stays exact), which never
- * equals a window's maximum. Inputs with infinities or NaN are not supported (NaN gradients).
- * Measured on 64x28x28x32, 2x2 stride 2, SIMD, 1 thread: see the report in index.ts.
+ * row-major order, padding excluded; computed in one pass by kernels.wat's maxpool_grad, in
+ * place on the heap (the earlier composite of one-hot depthwise convolutions took ~25 passes).
  */
 import * as tf from '@tensorflow/tfjs';
-import { extractPatches, placePatches } from './patches.js';
-import { asTensor, padOrCrop } from './util.js';
+import { asWasm, heapKernels, offsetOf, withHeapScratch } from '../wasm-heap.js';
 
-const LOWEST_FLOAT32 = -3.4028234663852886e38;
-
-export function maxPoolGrad({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+export function maxPoolGrad({ inputs, attrs, backend: b }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
-  return tf.tidy(() => {
-    const dy = asTensor<tf.Tensor4D>(inputs.dy!);
-    const x = asTensor<tf.Tensor4D>(inputs.input!);
-    const y = asTensor<tf.Tensor4D>(inputs.output!);
-    const info = tf.backend_util.computePool2DInfo(x.shape, filterSize, strides, 1, pad, dimRoundingMode);
-    const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, outHeight: oh, outWidth: ow } = info;
-    const { top, left } = info.padInfo;
-    const [n, h, w, c] = x.shape;
-    const needH = (oh - 1) * sh + kh;
-    const needW = (ow - 1) * sw + kw;
-    const k = kh * kw;
-    const xPad = padOrCrop(x, top, needH - h - top, left, needW - w - left, LOWEST_FLOAT32);
-    const patches = extractPatches(xPad, kh, kw, sh, sw); // [n, oh, ow, c, k]
-    const miss = tf.neg(tf.sign(tf.sub(patches, tf.expandDims(y, 4))));
-    const score = tf.add(tf.mul(miss, k), tf.range(0, k));
-    const hit = tf.relu(tf.sub(1, tf.sub(score, tf.min(score, 4, true))));
-    const routed = tf.mul(hit, tf.expandDims(dy, 4)) as tf.Tensor5D;
-    const dxPad = placePatches(routed, [n, needH, needW, c], kh, kw, sh, sw);
-    return padOrCrop(dxPad, -top, h - (needH - top), -left, w - (needW - left));
+  const dy = inputs.dy!;
+  const x = inputs.input!;
+  const backend = asWasm(b);
+  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const dx = backend.makeOutput([...x.shape], 'float32');
+  withHeapScratch(backend, 12, (geo) => {
+    new Int32Array(backend.wasm.asm.memory.buffer).set(
+      [h, w, c, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, n],
+      geo >> 2,
+    );
+    heapKernels(backend).maxpool_grad(offsetOf(backend, dx), offsetOf(backend, x), offsetOf(backend, dy), geo);
   });
+  return dx;
 }
 
 export const maxPoolGradConfig: tf.KernelConfig = {

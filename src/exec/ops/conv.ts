@@ -6,7 +6,7 @@ import type { CompileContext, Kernel, OpCompiler, VariableSpec } from '../op-typ
 import { asFloat, float, toNhwc } from '../values.js';
 import { num, nums, str, unsupportedAttr } from './attrs.js';
 
-type Explicit = [[number, number], [number, number], [number, number], [number, number]];
+export type Explicit = [[number, number], [number, number], [number, number], [number, number]];
 
 /** ONNX spatial padding for one conv/pool call, as tfjs explicit NHWC padding. */
 export function spatialPadding(
@@ -46,26 +46,6 @@ export const CONV_WEIGHT: VariableSpec = {
   },
 };
 
-/** Depthwise: OIHW [C*mult, 1, kh, kw] <-> tfjs [kh, kw, C, mult]. */
-function depthwiseWeight(C: number): VariableSpec {
-  return {
-    trainable: true,
-    toExec: (p) => {
-      const [O, , H, W] = p.dims as [number, number, number, number];
-      const mult = O / C;
-      return tf.tidy(() => tf.transpose(tf.reshape(tf.tensor(p.data as Float32Array, [C, mult, H, W]), [C, mult, H, W]), [2, 3, 0, 1]));
-    },
-    toOnnx: (values, p) => {
-      const [O, , H, W] = p.dims as [number, number, number, number];
-      const mult = O / C;
-      const out = new Float32Array(values.length);
-      for (let c = 0; c < C; c++) for (let k = 0; k < mult; k++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++)
-        out[((c * mult + k) * H + h) * W + w] = values[((h * W + w) * C + c) * mult + k]!;
-      return out;
-    },
-  };
-}
-
 /** A float parameter kept as-is (biases, BN scale/shift, 1-D things). */
 export const PLAIN: VariableSpec = {
   trainable: true,
@@ -78,6 +58,12 @@ function biasVariable(n: GraphNode, ctx: CompileContext): tf.Variable | undefine
   return name ? ctx.variable(name, PLAIN) : undefined;
 }
 
+/**
+ * Conv (2-D, any group, dilation, pads or auto_pad). Every Conv weight lives in the variable as
+ * HWIO [kh, kw, Cin/group, Cout] (CONV_WEIGHT), whatever the kernel that runs it, so masks and
+ * hooks built for that layout fit grouped and depthwise layers too: a depthwise filter
+ * [kh, kw, C, mult] is the same memory reshaped.
+ */
 export const conv: OpCompiler = (n, ctx) => {
   const weight: Param = ctx.param(n, n.inputs[1]!);
   if (weight.dims.length !== 4) throw unsupportedAttr(n, `a ${weight.dims.length - 2}-D convolution`);
@@ -88,24 +74,40 @@ export const conv: OpCompiler = (n, ctx) => {
   const bias = biasVariable(n, ctx);
   const cin = cinPerGroup * group;
   const depthwise = group > 1 && cinPerGroup === 1 && group === cin;
-  const filter = depthwise ? ctx.variable(n.inputs[1]!, depthwiseWeight(cin)) : ctx.variable(n.inputs[1]!, CONV_WEIGHT);
+  const filter = ctx.variable(n.inputs[1]!, CONV_WEIGHT);
+  const mult = weight.dims[0]! / cin;
+  const dilated = dilations.some((d) => d !== 1);
+  if (dilated && strides.some((k) => k !== 1)) throw unsupportedAttr(n, 'a convolution with both stride and dilation above 1');
+  /** One valid, undilated convolution of the kind this node is. */
+  const valid = (x: tf.Tensor4D): tf.Tensor4D => {
+    if (depthwise) return tf.depthwiseConv2d(x, tf.reshape(filter, [kh, kw, cin, mult]) as tf.Tensor4D, strides, 'valid');
+    if (group === 1) return tf.conv2d(x, filter as tf.Tensor4D, strides, 'valid');
+    const xs = tf.split(x, group, 3);
+    const ws = tf.split(filter, group, 3);
+    return tf.concat(xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, ws[g] as tf.Tensor4D, strides, 'valid')), 3) as tf.Tensor4D;
+  };
   return ([x]) => {
     const xv = toNhwc(asFloat(x, n.name));
     const pad = spatialPadding(n, xv.shape[1], xv.shape[2], [kh, kw], strides, dilations);
     const padded = pad.some(([a, b]) => a || b) ? tf.pad(xv, pad) : xv;
-    let y: tf.Tensor4D;
-    if (depthwise) {
-      y = tf.depthwiseConv2d(padded, filter as tf.Tensor4D, strides, 'valid', 'NHWC', dilations);
-    } else if (group === 1) {
-      y = tf.conv2d(padded, filter as tf.Tensor4D, strides, 'valid', 'NHWC', dilations);
-    } else {
-      const xs = tf.split(padded, group, 3);
-      const ws = tf.split(filter, group, 3);
-      y = tf.concat(xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, ws[g] as tf.Tensor4D, strides, "valid", "NHWC", dilations)), 3) as tf.Tensor4D;
-    }
+    const y = dilated ? dilatedConv(padded, valid, [kh, kw], dilations) : valid(padded);
     return [float(bias ? tf.add(y, bias) : y, true)];
   };
 };
+
+/**
+ * A stride-1 dilated valid convolution as the undilated one on the input's d x d phases
+ * (space-to-batch, convolve, batch-to-space, crop): tfjs has no gradient for dilated
+ * convolutions, while these three ops have one on every backend.
+ */
+function dilatedConv(x: tf.Tensor4D, valid: (x: tf.Tensor4D) => tf.Tensor4D, [kh, kw]: readonly number[], [dh, dw]: readonly number[]): tf.Tensor4D {
+  const [N, H, W] = x.shape;
+  const extraH = Math.ceil(H / dh!) * dh! - H;
+  const extraW = Math.ceil(W / dw!) * dw! - W;
+  const phases = tf.spaceToBatchND(x, [dh!, dw!], [[0, extraH], [0, extraW]]) as tf.Tensor4D;
+  const y = tf.batchToSpaceND(valid(phases), [dh!, dw!], [[0, 0], [0, 0]]) as tf.Tensor4D;
+  return tf.slice(y, [0, 0, 0, 0], [N, H - (kh! - 1) * dh!, W - (kw! - 1) * dw!, y.shape[3]]);
+}
 
 /** WinogradConv weight: ONNX [Cout, Cin, T, T] <-> op layout [T*T, Cin, Cout]. */
 export const WINOGRAD_WEIGHT: VariableSpec = {
@@ -123,16 +125,20 @@ export const WINOGRAD_WEIGHT: VariableSpec = {
   },
 };
 
-/** swprune's Winograd layer (domain ai.swprune): attrs tile (T), kernel (r), pads [t, l, b, r]. */
+/**
+ * swprune's Winograd layer (domain ai.swprune): attrs tile (T), kernel (r), pads [t, l, b, r],
+ * group (default 1; the weight is then [Cout, Cin/group, T, T], as a grouped Conv's).
+ */
 export const winogradConv: OpCompiler = (n, ctx) => {
   const tile = getTile(num(n, 'tile', 6), num(n, 'kernel', 3));
   const w = ctx.variable(n.inputs[1]!, WINOGRAD_WEIGHT);
   const bias = biasVariable(n, ctx);
+  const group = num(n, 'group', 1);
   const p = nums(n, 'pads', [0, 0, 0, 0]);
   const pad: [number, number, number, number] = [p[0]!, p[2]!, p[1]!, p[3]!];
   return ([x]) => {
     const xv = toNhwc(asFloat(x, n.name));
-    return [float(winogradConv2d(xv, w as tf.Tensor3D, tile, bias ? { pad, bias: bias as tf.Tensor1D } : { pad }), true)];
+    return [float(winogradConv2d(xv, w as tf.Tensor3D, tile, { pad, group, ...(bias ? { bias: bias as tf.Tensor1D } : {}) }), true)];
   };
 };
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OpCompiler, VariableSpec } from '../op-types.js';
 import { asFloat, float, logical } from '../values.js';
-import { num, unsupportedAttr } from './attrs.js';
+import { num } from './attrs.js';
 import { PLAIN } from './conv.js';
 
 /** A Gemm B stored [N, K] (transB=1, PyTorch Linear) <-> executor [K, N]. */
@@ -16,17 +16,26 @@ const TRANSPOSED: VariableSpec = {
   },
 };
 
-/** Gemm: Y = alpha * A' B' + beta * C with B (and C) parameters; A from the graph. */
+/**
+ * Gemm: Y = alpha * A' B' + beta * C. B and C are learned parameters when they are params
+ * (a Linear layer), else computed inputs; A comes from the graph.
+ */
 export const gemm: OpCompiler = (n, ctx) => {
-  if (num(n, 'transA', 0) !== 0) throw unsupportedAttr(n, 'transA=1');
-  const b = ctx.variable(n.inputs[1]!, num(n, 'transB', 0) ? TRANSPOSED : PLAIN);
-  const c = n.inputs[2] ? ctx.variable(n.inputs[2], PLAIN) : undefined;
+  const transA = num(n, 'transA', 0) === 1;
+  const transB = num(n, 'transB', 0) === 1;
+  const bParam = ctx.isParam(n.inputs[1]!);
+  const b = bParam ? ctx.variable(n.inputs[1]!, transB ? TRANSPOSED : PLAIN) : undefined;
+  const cName = n.inputs[2] ?? '';
+  const c = cName && ctx.isParam(cName) ? ctx.variable(cName, PLAIN) : undefined;
   const alpha = num(n, 'alpha', 1);
   const beta = num(n, 'beta', 1);
-  return ([a]) => {
-    let y = tf.matMul(logical(asFloat(a, n.name)) as tf.Tensor2D, b as tf.Tensor2D);
+  return ([a, bIn, cIn]) => {
+    const left = logical(asFloat(a, n.name)) as tf.Tensor2D;
+    const right = b ?? logical(asFloat(bIn, n.name));
+    let y = tf.matMul(left, right as tf.Tensor2D, transA, !b && transB);
     if (alpha !== 1) y = tf.mul(y, alpha);
-    if (c) y = tf.add(y, beta === 1 ? c : tf.mul(c, beta));
+    const bias = c ?? (cName ? logical(asFloat(cIn, n.name)) : undefined);
+    if (bias) y = tf.add(y, beta === 1 ? bias : tf.mul(bias, beta));
     return [float(y)];
   };
 };

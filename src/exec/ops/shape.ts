@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Param } from '../../graph/ir.js';
 import type { OpCompiler } from '../op-types.js';
+import * as A from '../../graph/ndarray.js';
 import * as I from '../int-ops.js';
 import { asFloat, asInts, float, ints, logical, logicalShape, NHWC_AXIS, size, type FloatValue, type IntValue, type Value } from '../values.js';
-import { num, nums, str, unsupportedAttr } from './attrs.js';
+import { num, nums, unsupportedAttr } from './attrs.js';
 
 /** A constant tensor as a Value: integers stay in JS, floats become a tensor. */
 export function paramValue(p: Param): Value {
@@ -11,8 +12,8 @@ export function paramValue(p: Param): Value {
   return ints(p.dims, Array.from(p.data, Number));
 }
 
-/** An integer list from an attribute (older opsets) or a constant input (newer ones). */
-function listInput(v: Value | undefined, attr: readonly number[] | undefined): readonly number[] | undefined {
+/** An integer list from a constant input (canonical form) or an attribute (raw older-opset graphs). */
+export function listInput(v: Value | undefined, attr: readonly number[] | undefined): readonly number[] | undefined {
   return v ? asInts(v, 'list input').data : attr;
 }
 
@@ -94,25 +95,15 @@ export const transpose: OpCompiler = (n) => ([x]) => {
   return [float(tf.transpose(logical(v), perm))];
 };
 
-export const slice: OpCompiler = (n, ctx) => ([x, s, e, ax, st]) => {
-  const starts = ctx.graph.opset >= 10 ? asInts(s, n.name).data : nums(n, 'starts', []);
-  const ends = ctx.graph.opset >= 10 ? asInts(e, n.name).data : nums(n, 'ends', []);
-  const axes = ctx.graph.opset >= 10 ? (ax ? asInts(ax, n.name).data : undefined) : (n.attrs.axes as number[] | undefined);
-  const steps = st ? asInts(st, n.name).data : undefined;
-  if (x!.kind === 'int') return [I.slice(x!, starts, ends, axes, steps)];
-  if (steps?.some((k) => k !== 1)) throw unsupportedAttr(n, 'a strided Slice of activations');
-  const t = logical(x! as FloatValue);
-  const sliced = I.slice(ints(t.shape, new Array<number>(size(t.shape)).fill(0)), starts, ends, axes);
-  const begin = t.shape.map((d, i) => {
-    const k = (axes ?? starts.map((_, j) => j)).findIndex((a) => (a < 0 ? a + t.rank : a) === i);
-    if (k < 0) return 0;
-    const b = starts[k]!;
-    return Math.min(Math.max(b < 0 ? b + d : b, 0), d);
-  });
-  return [float(tf.slice(t, begin, [...sliced.dims]))];
-};
-
 export const cast: OpCompiler = () => ([x]) => [x!];
+
+/** Expand: numpy broadcasting of the input to a shape. */
+export const expand: OpCompiler = (n) => ([x, shapeIn]) => {
+  const dims = asInts(shapeIn, n.name).data;
+  if (x!.kind === 'int') return [ints(A.broadcastDims(x!.dims, dims), A.expand(x!, dims).data)];
+  const t = logical(x! as FloatValue);
+  return [float(tf.broadcastTo(t, A.broadcastDims(t.shape, dims)))];
+};
 
 export const constantOfShape: OpCompiler = (n) => ([shapeIn]) => {
   const dims = asInts(shapeIn, n.name).data;
@@ -122,20 +113,3 @@ export const constantOfShape: OpCompiler = (n) => ([shapeIn]) => {
   return [float(tf.fill([...dims], v))];
 };
 
-/** Pad (constant / reflect / edge); pads as attribute (opset < 11) or input. */
-export const pad: OpCompiler = (n, ctx) => ([x, padsIn, valueIn]) => {
-  const pads = ctx.graph.opset >= 11 ? asInts(padsIn, n.name).data : nums(n, 'pads', []);
-  const mode = str(n, 'mode', 'constant');
-  const value = valueIn ? (valueIn.kind === 'int' ? valueIn.data[0]! : (valueIn.t.dataSync()[0] as number)) : num(n, 'value', 0);
-  const v = asFloat(x, n.name);
-  const rank = logicalShape(v).length;
-  let pairs = Array.from({ length: rank }, (_, i) => [pads[i]!, pads[i + rank]!] as [number, number]);
-  if (pairs.some(([a, b]) => a < 0 || b < 0)) throw unsupportedAttr(n, 'negative pads');
-  const t = v.t;
-  if (v.nhwc) pairs = [pairs[0]!, pairs[2]!, pairs[3]!, pairs[1]!];
-  let y: tf.Tensor;
-  if (mode === 'constant') y = tf.pad(t, pairs, value);
-  else if (mode === 'reflect') y = tf.mirrorPad(t, pairs, 'reflect');
-  else throw unsupportedAttr(n, `Pad mode "${mode}"`);
-  return [float(y, v.nhwc)];
-};

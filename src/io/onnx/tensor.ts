@@ -115,10 +115,10 @@ export function decodeTensor(t: InstanceType<typeof onnx.TensorProto>, ctx: Tens
           : t.dataType === DT.UINT16 ? new Uint16Array(aligned(raw))
           : new Uint8Array(aligned(raw));
         sizeCheck(view.length);
-        return { name, dims, data: Int32Array.from(view) };
+        return { name, dims, data: Int32Array.from(view), dataType: t.dataType };
       }
       sizeCheck(t.int32Data.length);
-      return { name, dims, data: Int32Array.from(t.int32Data) };
+      return { name, dims, data: Int32Array.from(t.int32Data), dataType: t.dataType };
     }
     default:
       throw bad(ctx, `tensor "${name}" has data type ${DT[t.dataType] ?? t.dataType}, which swprune does not read`);
@@ -132,11 +132,21 @@ export function encodeFloatTensor(p: Param): InstanceType<typeof onnx.TensorProt
   return onnx.TensorProto.create({ name: p.name, dims: [...p.dims], dataType: DT.FLOAT, rawData: bytes });
 }
 
-/** Any Param as a TensorProto (float32, int64 or int32). */
+/** Integer element types narrower than int32, written in their own width. */
+const NARROW: Readonly<Record<number, new (values: ArrayLike<number>) => ArrayBufferView>> = {
+  [DT.INT8]: Int8Array,
+  [DT.UINT8]: Uint8Array,
+  [DT.BOOL]: Uint8Array,
+  [DT.INT16]: Int16Array,
+  [DT.UINT16]: Uint16Array,
+};
+
+/** Any Param as a TensorProto: float32, int64, or integers of the type they were read as (int32 by default). */
 export function encodeTensor(p: Param): InstanceType<typeof onnx.TensorProto> {
   if (p.data instanceof Float32Array) return encodeFloatTensor(p);
-  const data = p.data;
+  const dataType = p.data instanceof BigInt64Array ? DT.INT64 : (p.dataType ?? DT.INT32);
+  const Narrow = p.data instanceof Int32Array ? NARROW[dataType] : undefined;
+  const data = Narrow ? new Narrow(p.data as Int32Array) : p.data;
   const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-  const dataType = data instanceof BigInt64Array ? DT.INT64 : DT.INT32;
   return onnx.TensorProto.create({ name: p.name, dims: [...p.dims], dataType, rawData: bytes });
 }

@@ -1,4 +1,5 @@
 import type { Graph, GraphNode, LoadedModel, Param } from '../../graph/ir.js';
+import { toOpsetForms } from '../../graph/opset-forms.js';
 import { VERSION } from '../../version.js';
 import { writeFileAtomic } from '../atomic.js';
 import { encodeAttributes } from './attributes.js';
@@ -11,6 +12,7 @@ const MODEL_GRAPH_FIELD = 7;
 const MODEL_OPSET_FIELD = 8;
 const GRAPH_NODE_FIELD = 1;
 const GRAPH_INITIALIZER_FIELD = 5;
+const GRAPH_INPUT_FIELD = 11;
 
 const bytesOf = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
@@ -56,8 +58,13 @@ function graphPayload(src: OnnxSource, graph: Graph): Uint8Array {
   const out: Uint8Array[] = [];
   let nodesDone = false;
   let initsDone = false;
+  // Graph inputs: the image input and initializers listed as inputs (older exporters) that the
+  // graph still has; an initializer the clean-up folded away must not stay a required input.
+  const inputs = new Set([...graph.inputs.map((i) => i.name), ...graph.params.keys()]);
   for (const f of src.graphFields) {
-    if (f.field === GRAPH_NODE_FIELD) {
+    if (f.field === GRAPH_INPUT_FIELD) {
+      if (inputs.has(onnx.ValueInfoProto.decode(f.payload!).name)) out.push(f.bytes);
+    } else if (f.field === GRAPH_NODE_FIELD) {
       if (!nodesDone) out.push(...nodes);
       nodesDone = true;
     } else if (f.field === GRAPH_INITIALIZER_FIELD) {
@@ -89,8 +96,9 @@ function extraOpsets(fields: readonly RawField[], graph: Graph): Uint8Array[] {
  * in the original file — metadata, producer, ir_version, opset imports, fields this schema
  * does not know — is kept byte for byte.
  */
-export function encodeOnnx(model: LoadedModel, graph: Graph): Uint8Array {
-  if (model.format !== 'onnx') return encodeFreshOnnx(graph);
+export function encodeOnnx(model: LoadedModel, graphIn: Graph): Uint8Array {
+  if (model.format !== 'onnx') return encodeFreshOnnx(graphIn);
+  const graph = toOpsetForms(graphIn);
   const src = model.source as OnnxSource;
   const parts: Uint8Array[] = [];
   for (const f of src.modelFields) {
@@ -101,7 +109,8 @@ export function encodeOnnx(model: LoadedModel, graph: Graph): Uint8Array {
 }
 
 /** A new ONNX model for a graph that did not come from ONNX (e.g. a tfjs model). */
-export function encodeFreshOnnx(graph: Graph): Uint8Array {
+export function encodeFreshOnnx(graphIn: Graph): Uint8Array {
+  const graph = toOpsetForms(graphIn);
   const FLOAT = onnx.TensorProto.DataType.FLOAT;
   const valueInfo = (v: Graph['inputs'][number]) =>
     onnx.ValueInfoProto.create({

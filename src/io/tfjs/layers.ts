@@ -1,107 +1,81 @@
-import { SwpruneError } from '../../errors.js';
-import type { AttrValue, GraphNode, Param } from '../../graph/ir.js';
-import { depthwiseFromOnnx, depthwiseToOnnx, hwioToOihw, oihwToHwio } from './layout.js';
+import type { AttrValue } from '../../graph/ir.js';
+import { activation } from './activations.js';
+import { identityBinding, pair, unsupported, type KerasLayer, type LayerBuilder, type LayerMapper } from './layer-types.js';
+import { depthwiseFromOnnx, depthwiseToOnnx, hwcToChw, chwToHwc, hwioToOihw, oihwToHwio } from './layout.js';
+import { MERGE_LAYERS } from './merge-layers.js';
+import { SHAPE_LAYERS } from './shape-layers.js';
 
 /**
  * Keras layers -> IR nodes (ONNX vocabulary, logically NCHW). One entry per layer class: the
- * table is the list of what swprune reads from TensorFlow.js models.
+ * table is the list of what swprune reads from TensorFlow.js layers models.
  */
-export interface KerasLayer {
-  readonly class_name: string;
-  readonly config: Record<string, unknown> & { name: string };
-}
-
-/** A weight of the manifest and how it maps to an IR param. */
-export interface WeightBinding {
-  readonly param: string;
-  readonly toOnnx: (w: Float32Array) => Float32Array;
-  readonly fromOnnx: (w: Float32Array) => Float32Array;
-  readonly onnxDims: readonly number[];
-}
-
-export interface LayerBuilder {
-  /** Value names of the layer's inputs (logical NCHW / 2-D). */
-  readonly inputs: readonly string[];
-  readonly ranks: readonly number[];
-  /** The layer's weights from the manifest, by short name (kernel, bias, gamma...). */
-  weight(short: string): { name: string; dims: readonly number[]; data: Float32Array } | undefined;
-  bind(short: string, binding: Omit<WeightBinding, 'param'>): string;
-  constant(suffix: string, dims: readonly number[], data: Float32Array | BigInt64Array): string;
-  node(op: string, inputs: readonly string[], attrs?: Record<string, AttrValue>, suffix?: string): string;
-}
-
-/** Output value name and its rank. */
-export type LayerMapper = (layer: KerasLayer, b: LayerBuilder) => { output: string; rank: number };
-
-const identity = { toOnnx: (w: Float32Array) => w, fromOnnx: (w: Float32Array) => w };
-
-const pair = (v: unknown, dflt: number): [number, number] =>
-  Array.isArray(v) ? [v[0] as number, v[1] as number] : typeof v === 'number' ? [v, v] : [dflt, dflt];
-
-function unsupported(layer: KerasLayer, what: string): never {
-  throw new SwpruneError('E_UNSUPPORTED_OP', `layer "${layer.config.name}" (${layer.class_name}) uses ${what}, which swprune does not support; export the model to ONNX or change the layer`);
-}
-
-/** Keras `activation` config -> nodes after the layer. */
-function activation(layer: KerasLayer, b: LayerBuilder, x: string, name: unknown, rank: number): string {
-  switch (name ?? 'linear') {
-    case 'linear':
-      return x;
-    case 'relu':
-      return b.node('Relu', [x], {}, 'relu');
-    case 'sigmoid':
-      return b.node('Sigmoid', [x], {}, 'sigmoid');
-    case 'tanh':
-      return b.node('Tanh', [x], {}, 'tanh');
-    case 'relu6':
-      return b.node('Clip', [x, b.constant('clip_min', [], Float32Array.of(0)), b.constant('clip_max', [], Float32Array.of(6))], {}, 'relu6');
-    case 'softmax':
-      return b.node('Softmax', [x], { axis: rank === 4 ? 1 : -1 }, 'softmax');
-    default:
-      return unsupported(layer, `activation "${String(name)}"`);
-  }
-}
 
 /** Keras 'same'/'valid' for a stride-1 odd kernel -> explicit symmetric pads; else auto_pad. */
-function convPadding(padding: unknown, kernel: readonly number[], strides: readonly number[]): Record<string, AttrValue> {
+function convPadding(padding: unknown, kernel: readonly number[], strides: readonly number[], dilations: readonly number[] = [1, 1]): Record<string, AttrValue> {
   if (padding === 'valid') return { pads: [0, 0, 0, 0] };
   if (strides.every((s) => s === 1) && kernel.every((k) => k % 2 === 1)) {
-    const [ph, pw] = kernel.map((k) => (k - 1) / 2);
+    const [ph, pw] = kernel.map((k, i) => ((k - 1) * dilations[i]!) / 2);
     return { pads: [ph!, pw!, ph!, pw!] };
   }
   return { auto_pad: 'SAME_UPPER' };
 }
 
+function channelsLast(layer: KerasLayer): void {
+  if ((layer.config.data_format ?? 'channels_last') !== 'channels_last') unsupported(layer, 'data_format channels_first');
+}
+
+/** A bias weight, when the layer uses one. */
+function bias(layer: KerasLayer, b: LayerBuilder, channels: number): string[] {
+  return layer.config.use_bias !== false && b.weight('bias') ? [b.bind('bias', { ...identityBinding, onnxDims: [channels] })] : [];
+}
+
 const conv2d: LayerMapper = (layer, b) => {
+  channelsLast(layer);
   const c = layer.config;
-  if ((c.data_format ?? 'channels_last') !== 'channels_last') unsupported(layer, 'data_format channels_first');
   const k = b.weight('kernel') ?? unsupported(layer, 'a missing kernel');
   const [kh, kw, ci, co] = k.dims as [number, number, number, number];
   const kernel = b.bind('kernel', { toOnnx: (w) => hwioToOihw(w, k.dims), fromOnnx: (w) => oihwToHwio(w, k.dims), onnxDims: [co, ci, kh, kw] });
   const strides = pair(c.strides, 1);
-  const inputs = [b.inputs[0]!, kernel];
-  if (c.use_bias !== false && b.weight('bias')) inputs.push(b.bind('bias', { ...identity, onnxDims: [co] }));
-  const y = b.node('Conv', inputs, { kernel_shape: [kh, kw], strides, dilations: pair(c.dilation_rate, 1), group: 1, ...convPadding(c.padding, [kh, kw], strides) });
+  const dilations = pair(c.dilation_rate, 1);
+  const y = b.node('Conv', [b.inputs[0]!, kernel, ...bias(layer, b, co)], {
+    kernel_shape: [kh, kw], strides, dilations, group: 1, ...convPadding(c.padding, [kh, kw], strides, dilations),
+  });
   return { output: activation(layer, b, y, c.activation, 4), rank: 4 };
 };
 
-const depthwiseConv2d: LayerMapper = (layer, b) => {
+/** The depthwise part of DepthwiseConv2D / SeparableConv2D: a Conv with one group per channel. */
+function depthwise(layer: KerasLayer, b: LayerBuilder, withBias: boolean): string {
   const c = layer.config;
   const k = b.weight('depthwise_kernel') ?? unsupported(layer, 'a missing depthwise kernel');
   const [kh, kw, ch, m] = k.dims as [number, number, number, number];
   const kernel = b.bind('depthwise_kernel', { toOnnx: (w) => depthwiseToOnnx(w, k.dims), fromOnnx: (w) => depthwiseFromOnnx(w, k.dims), onnxDims: [ch * m, 1, kh, kw] });
   const strides = pair(c.strides, 1);
-  const inputs = [b.inputs[0]!, kernel];
-  if (c.use_bias !== false && b.weight('bias')) inputs.push(b.bind('bias', { ...identity, onnxDims: [ch * m] }));
-  const y = b.node('Conv', inputs, { kernel_shape: [kh, kw], strides, dilations: pair(c.dilation_rate, 1), group: ch, ...convPadding(c.padding, [kh, kw], strides) });
-  return { output: activation(layer, b, y, c.activation, 4), rank: 4 };
+  const dilations = pair(c.dilation_rate, 1);
+  return b.node('Conv', [b.inputs[0]!, kernel, ...(withBias ? bias(layer, b, ch * m) : [])], {
+    kernel_shape: [kh, kw], strides, dilations, group: ch, ...convPadding(c.padding, [kh, kw], strides, dilations),
+  }, withBias ? undefined : 'depthwise');
+}
+
+const depthwiseConv2d: LayerMapper = (layer, b) => {
+  channelsLast(layer);
+  return { output: activation(layer, b, depthwise(layer, b, true), layer.config.activation, 4), rank: 4 };
+};
+
+/** SeparableConv2D: depthwise (no bias), then a 1x1 pointwise Conv with the bias. */
+const separableConv2d: LayerMapper = (layer, b) => {
+  channelsLast(layer);
+  const dw = depthwise(layer, b, false);
+  const k = b.weight('pointwise_kernel') ?? unsupported(layer, 'a missing pointwise kernel');
+  const [, , ci, co] = k.dims as [number, number, number, number];
+  const kernel = b.bind('pointwise_kernel', { toOnnx: (w) => hwioToOihw(w, k.dims), fromOnnx: (w) => oihwToHwio(w, k.dims), onnxDims: [co, ci, 1, 1] });
+  const y = b.node('Conv', [dw, kernel, ...bias(layer, b, co)], { kernel_shape: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0], group: 1 });
+  return { output: activation(layer, b, y, layer.config.activation, 4), rank: 4 };
 };
 
 const dense: LayerMapper = (layer, b) => {
   if (b.ranks[0] !== 2) unsupported(layer, 'a Dense layer on a non-flat input');
   const k = b.weight('kernel') ?? unsupported(layer, 'a missing kernel');
-  const inputs = [b.inputs[0]!, b.bind('kernel', { ...identity, onnxDims: k.dims })];
-  if (layer.config.use_bias !== false && b.weight('bias')) inputs.push(b.bind('bias', { ...identity, onnxDims: [k.dims[1]!] }));
+  const inputs = [b.inputs[0]!, b.bind('kernel', { ...identityBinding, onnxDims: k.dims }), ...bias(layer, b, k.dims[1]!)];
   const y = b.node('Gemm', inputs, { alpha: 1, beta: 1, transB: 0 });
   return { output: activation(layer, b, y, layer.config.activation, 2), rank: 2 };
 };
@@ -115,7 +89,7 @@ const batchNormalization: LayerMapper = (layer, b) => {
   const mean = b.weight('moving_mean') ?? unsupported(layer, 'missing moving statistics');
   const C = mean.dims[0]!;
   const param = (short: string, fill: number) =>
-    b.weight(short) ? b.bind(short, { ...identity, onnxDims: [C] }) : b.constant(short, [C], new Float32Array(C).fill(fill));
+    b.weight(short) ? b.bind(short, { ...identityBinding, onnxDims: [C] }) : b.constant(short, [C], new Float32Array(C).fill(fill));
   const y = b.node(
     'BatchNormalization',
     [b.inputs[0]!, param('gamma', 1), param('beta', 0), param('moving_mean', 0), param('moving_variance', 1)],
@@ -126,6 +100,7 @@ const batchNormalization: LayerMapper = (layer, b) => {
 
 function pooling(op: 'MaxPool' | 'AveragePool'): LayerMapper {
   return (layer, b) => {
+    channelsLast(layer);
     const c = layer.config;
     const size = pair(c.pool_size, 2);
     const strides = c.strides == null ? size : pair(c.strides, 1);
@@ -134,80 +109,79 @@ function pooling(op: 'MaxPool' | 'AveragePool'): LayerMapper {
   };
 }
 
-const globalAveragePooling2d: LayerMapper = (_layer, b) => {
-  const g = b.node('GlobalAveragePool', [b.inputs[0]!], {}, 'gap');
-  return { output: b.node('Flatten', [g], { axis: 1 }), rank: 2 };
-};
-
-/** Keras flattens H, W, C in that order: transpose the logical NCHW value back first. */
-const flatten: LayerMapper = (_layer, b) => {
-  if (b.ranks[0] !== 4) return { output: b.inputs[0]!, rank: 2 };
-  const t = b.node('Transpose', [b.inputs[0]!], { perm: [0, 2, 3, 1] }, 'nhwc');
-  return { output: b.node('Flatten', [t], { axis: 1 }), rank: 2 };
-};
+function globalPooling(op: 'GlobalAveragePool' | 'GlobalMaxPool'): LayerMapper {
+  return (layer, b) => {
+    channelsLast(layer);
+    const g = b.node(op, [b.inputs[0]!], {}, 'pool');
+    if (layer.config.keepdims === true) return { output: g, rank: 4 };
+    return { output: b.node('Flatten', [g], { axis: 1 }), rank: 2 };
+  };
+}
 
 const dropout: LayerMapper = (layer, b) => ({
   output: b.node('Dropout', [b.inputs[0]!, b.constant('ratio', [], Float32Array.of((layer.config.rate as number) ?? 0))]),
   rank: b.ranks[0]!,
 });
 
-const activationLayer: LayerMapper = (layer, b) => ({ output: activation(layer, b, b.inputs[0]!, layer.config.activation, b.ranks[0]!), rank: b.ranks[0]! });
+const same = (b: LayerBuilder, output: string) => ({ output, rank: b.ranks[0]! });
+
+const activationLayer: LayerMapper = (layer, b) => same(b, activation(layer, b, b.inputs[0]!, layer.config.activation, b.ranks[0]!));
 
 const reluLayer: LayerMapper = (layer, b) => {
   const c = layer.config;
-  if (c.max_value == null && !c.negative_slope && !c.threshold) return { output: b.node('Relu', [b.inputs[0]!]), rank: b.ranks[0]! };
-  if (c.max_value === 6 && !c.negative_slope && !c.threshold) return { output: activation(layer, b, b.inputs[0]!, 'relu6', b.ranks[0]!), rank: b.ranks[0]! };
-  return unsupported(layer, 'ReLU with negative_slope/threshold/max_value other than 6');
+  if (c.max_value == null && !c.negative_slope && !c.threshold) return same(b, b.node('Relu', [b.inputs[0]!]));
+  if (c.max_value === 6 && !c.negative_slope && !c.threshold) return same(b, activation(layer, b, b.inputs[0]!, 'relu6', b.ranks[0]!));
+  if (typeof c.max_value === 'number' && !c.negative_slope && !c.threshold) {
+    const lo = b.constant('clip_min', [], Float32Array.of(0));
+    const hi = b.constant('clip_max', [], Float32Array.of(c.max_value));
+    return same(b, b.node('Clip', [b.inputs[0]!, lo, hi]));
+  }
+  return unsupported(layer, 'ReLU with negative_slope or threshold');
 };
 
-const leakyRelu: LayerMapper = (layer, b) => ({ output: b.node('LeakyRelu', [b.inputs[0]!], { alpha: (layer.config.alpha as number) ?? 0.3 }), rank: b.ranks[0]! });
+const leakyRelu: LayerMapper = (layer, b) => same(b, b.node('LeakyRelu', [b.inputs[0]!], { alpha: (layer.config.alpha as number) ?? 0.3 }));
+const eluLayer: LayerMapper = (layer, b) => same(b, b.node('Elu', [b.inputs[0]!], { alpha: (layer.config.alpha as number) ?? 1 }));
+const thresholdedRelu: LayerMapper = (layer, b) => same(b, b.node('ThresholdedRelu', [b.inputs[0]!], { alpha: (layer.config.theta as number) ?? 1 }));
 
-const softmaxLayer: LayerMapper = (layer, b) => ({ output: activation(layer, b, b.inputs[0]!, 'softmax', b.ranks[0]!), rank: b.ranks[0]! });
-
-const add: LayerMapper = (_layer, b) => {
-  let acc = b.inputs[0]!;
-  b.inputs.slice(1).forEach((x, i) => (acc = b.node('Add', [acc, x], {}, i === b.inputs.length - 2 ? undefined : `add${i}`)));
-  return { output: acc, rank: b.ranks[0]! };
+/** PReLU: alpha [H, W, C] (shared axes of size 1) becomes the slope [C, H, W] broadcast like ONNX's. */
+const prelu: LayerMapper = (layer, b) => {
+  const a = b.weight('alpha') ?? unsupported(layer, 'a missing alpha');
+  if (b.ranks[0] !== 4 && a.dims.length !== 1) unsupported(layer, `PReLU on a rank-${b.ranks[0]} input`);
+  const dims = a.dims;
+  const slope = dims.length === 3
+    ? b.bind('alpha', { toOnnx: (w) => hwcToChw(w, dims), fromOnnx: (w) => chwToHwc(w, dims), onnxDims: [dims[2]!, dims[0]!, dims[1]!] })
+    : b.bind('alpha', { ...identityBinding, onnxDims: dims });
+  return same(b, b.node('PRelu', [b.inputs[0]!, slope]));
 };
 
-const concatenate: LayerMapper = (layer, b) => {
-  const rank = b.ranks[0]!;
-  const axis = (layer.config.axis as number | undefined) ?? -1;
-  const a = axis < 0 ? axis + rank : axis;
-  // Keras axes are NHWC for 4-D values; the IR is NCHW.
-  const onnxAxis = rank === 4 ? [0, 2, 3, 1][a]! : a;
-  return { output: b.node('Concat', [...b.inputs], { axis: onnxAxis }), rank };
-};
-
-const zeroPadding2d: LayerMapper = (layer, b) => {
-  const p = layer.config.padding;
-  const [[t, bo], [l, r]] = Array.isArray(p) && Array.isArray(p[0])
-    ? (p as [[number, number], [number, number]])
-    : (() => {
-        const [h, w] = pair(p, 1);
-        return [[h, h], [w, w]] as [[number, number], [number, number]];
-      })();
-  const pads = b.constant('pads', [8], BigInt64Array.from([0, 0, t, l, 0, 0, bo, r].map(BigInt)));
-  return { output: b.node('Pad', [b.inputs[0]!, pads], { mode: 'constant' }), rank: 4 };
+const softmaxLayer: LayerMapper = (layer, b) => {
+  const axis = layer.config.axis;
+  const a = Array.isArray(axis) ? axis[0] : axis;
+  if (a !== undefined && a !== -1 && a !== b.ranks[0]! - 1) unsupported(layer, `Softmax over axis ${String(axis)}`);
+  return same(b, activation(layer, b, b.inputs[0]!, 'softmax', b.ranks[0]!));
 };
 
 export const LAYER_TABLE: Readonly<Record<string, LayerMapper>> = {
   Conv2D: conv2d,
   DepthwiseConv2D: depthwiseConv2d,
+  SeparableConv2D: separableConv2d,
   Dense: dense,
   BatchNormalization: batchNormalization,
   MaxPooling2D: pooling('MaxPool'),
   AveragePooling2D: pooling('AveragePool'),
-  GlobalAveragePooling2D: globalAveragePooling2d,
-  Flatten: flatten,
+  GlobalAveragePooling2D: globalPooling('GlobalAveragePool'),
+  GlobalMaxPooling2D: globalPooling('GlobalMaxPool'),
   Dropout: dropout,
+  SpatialDropout2D: dropout,
   Activation: activationLayer,
   ReLU: reluLayer,
   LeakyReLU: leakyRelu,
+  ELU: eluLayer,
+  PReLU: prelu,
+  ThresholdedReLU: thresholdedRelu,
   Softmax: softmaxLayer,
-  Add: add,
-  Concatenate: concatenate,
-  ZeroPadding2D: zeroPadding2d,
+  ...SHAPE_LAYERS,
+  ...MERGE_LAYERS,
 };
 
-export type { GraphNode, Param };
+export type { KerasLayer, LayerBuilder, WeightBinding } from './layer-types.js';

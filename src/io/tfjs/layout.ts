@@ -33,3 +33,16 @@ export function depthwiseFromOnnx(w: Float32Array, [kh, kw, c, m]: readonly numb
     out[((h * kw! + x) * c! + i) * m! + k] = w[((i * m! + k) * kh! + h) * kw! + x]!;
   return out;
 }
+
+/** Keras PReLU alpha [h, w, c] -> the IR's slope [c, h, w]. */
+export function hwcToChw(w: Float32Array, [h, x, c]: readonly number[]): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let i = 0; i < h!; i++) for (let j = 0; j < x!; j++) for (let k = 0; k < c!; k++) out[(k * h! + i) * x! + j] = w[(i * x! + j) * c! + k]!;
+  return out;
+}
+
+export function chwToHwc(w: Float32Array, [h, x, c]: readonly number[]): Float32Array {
+  const out = new Float32Array(w.length);
+  for (let i = 0; i < h!; i++) for (let j = 0; j < x!; j++) for (let k = 0; k < c!; k++) out[(i * x! + j) * c! + k] = w[(k * h! + i) * x! + j]!;
+  return out;
+}

@@ -20,6 +20,10 @@ const CASES: [[number, number, number, number], number | [number, number], numbe
   [[1, 9, 8, 2], 3, 3, 'valid'],
   [[2, 6, 6, 2], [3, 2], [1, 2], 'same'],
   [[1, 7, 6, 2], 3, 2, [[0, 0], [1, 1], [0, 2], [0, 0]]],
+  // channels by 4 (SIMD) and a tail of 2 or 1
+  [[2, 6, 6, 8], 2, 2, 'valid'],
+  [[1, 7, 7, 6], 3, 2, 'same'],
+  [[2, 5, 5, 5], 2, 1, 'same'],
 ];
 
 /** dx of sum(maxPool(x) * r) on the active backend, from plain data. */

@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { isSwpruneKernel } from '../../../src/backend/wasm-kernels/index.js';
 import { onBackend, REL_TOL, relErr, seeded } from '../helpers.js';
 
-// [shape, axis, keepDims, dtype]: leading blocks take the matMul path, the rest wasm's kernel.
+// [shape, axis, keepDims, dtype]: leading blocks take the col_sums path, the rest wasm's kernel.
 const CASES: [number[], number | number[], boolean, 'float32' | 'int32'][] = [
   [[3, 5, 4, 6], [0, 1, 2], false, 'float32'], // batch-norm statistics
   [[3, 5, 4, 6], [2, 0, 1], true, 'float32'],
   [[3, 5, 4, 6], [-4, -3], false, 'float32'],
   [[7, 5], 0, false, 'float32'], // bias gradient of a dense layer
   [[1, 9, 1], [0, 1], true, 'float32'],
+  [[600, 7], 0, false, 'float32'], // more rows than one 256-row block, columns not a multiple of 4
   [[3, 5, 4, 6], [1, 2], false, 'float32'], // not leading: wasm's kernel
   [[3, 5, 4, 6], [0, 1, 2, 3], false, 'float32'], // all axes: wasm's kernel
   [[3, 5, 4, 6], [0, 1, 2], false, 'int32'], // int32: wasm's kernel
@@ -24,7 +25,7 @@ function reduceOn(op: 'sum' | 'mean', shape: number[], axis: number | number[], 
   });
 }
 
-describe('Sum and Mean on wasm (wrapped: leading axes by matMul) equal cpu', () => {
+describe('Sum and Mean on wasm (wrapped: leading axes by column sums) equal cpu', () => {
   it('are registered for wasm', async () => {
     await onBackend('wasm', () => {
       expect(isSwpruneKernel('Sum')).toBe(true);

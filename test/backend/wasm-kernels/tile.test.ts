@@ -5,8 +5,11 @@ import { onBackend, seeded } from '../helpers.js';
 
 /** Tiling copies values: results must be identical. [x shape, reps, dtype] */
 const CASES: [number[], number[], 'float32' | 'int32' | 'bool'][] = [
-  [[1, 1, 1, 4], [3, 5, 2, 1], 'float32'], // batch-norm gradient pattern: broadcast path
-  [[2, 1, 3], [1, 4, 1], 'float32'], // broadcast path
+  [[1, 1, 1, 4], [3, 5, 2, 1], 'float32'], // batch-norm gradient pattern: whole copies, doubling
+  [[2, 1, 3], [1, 4, 1], 'float32'], // broadcast of a middle axis: strided row copies
+  [[3, 1, 1, 5], [1, 4, 2, 1], 'float32'], // the GlobalAveragePool gradient pattern: strided row copies
+  [[2, 3, 1, 2], [1, 1, 3, 1], 'float32'],
+  [[2, 3, 1], [1, 1, 4], 'float32'], // last axis repeated: wasm's kernel
   [[2, 3], [2, 3], 'float32'], // repeated axes longer than 1: wasm's kernel
   [[1, 3], [4, 2], 'float32'], // mixed: wasm's kernel
   [[1, 1, 2], [3, 2, 1], 'int32'], // broadcast path, int32
@@ -27,7 +30,7 @@ function tileOn(shape: number[], reps: number[], dtype: 'float32' | 'int32' | 'b
   });
 }
 
-describe('Tile on wasm (wrapped: broadcasts are adds) equals cpu', () => {
+describe('Tile on wasm (wrapped: broadcasts are copies in place) equals cpu', () => {
   it('is registered for wasm', async () => {
     await onBackend('wasm', () => expect(isSwpruneKernel('Tile')).toBe(true));
   });

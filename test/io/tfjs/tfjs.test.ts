@@ -12,7 +12,16 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-const FIXTURES = { seqCnn: repoPath('test/fixtures/tfjs/seq-cnn'), residual: repoPath('test/fixtures/tfjs/residual') };
+const FIXTURES = {
+  seqCnn: repoPath('test/fixtures/tfjs/seq-cnn'),
+  residual: repoPath('test/fixtures/tfjs/residual'),
+  // Every tfjs-layers activation (as `activation` of Activation/Conv2D layers) and the
+  // advanced-activation layers.
+  activations: repoPath('test/fixtures/tfjs/activations'),
+  // SeparableConv2D, DepthwiseConv2D, squeeze-excite Multiply, Cropping2D, Permute, Reshape,
+  // GlobalMaxPooling2D.
+  mobile: repoPath('test/fixtures/tfjs/mobile'),
+};
 const tmp = () => mkdtempSync(join(tmpdir(), 'swprune-tfjs-'));
 const bytes = (p: Param) => Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength);
 
@@ -93,6 +102,14 @@ describe('bad tfjs models', () => {
     }
     throw new Error('expected an error');
   };
+
+  it('an activation tfjs does not offer is an E_UNSUPPORTED_OP error naming the layer and the activation', () => {
+    const dir = copy();
+    writeFileSync(join(dir, 'model.json'), readFileSync(join(dir, 'model.json'), 'utf8').replace('"activation":"relu"', '"activation":"crelu"'));
+    const e = errorOf(dir);
+    expect(e.code).toBe('E_UNSUPPORTED_OP');
+    expect(e.message).toMatch(/layer "conv1" \(Conv2D\) uses activation "crelu", which swprune does not support/);
+  });
 
   it('broken JSON, missing and short shards, unsupported layers', () => {
     let dir = copy();
