@@ -11,6 +11,11 @@ import type { ImportanceNorm } from '../winograd/importance.js';
 export interface CommonOptions {
   /** 'auto' prefers the native TensorFlow backend, then wasm. */
   readonly backend?: BackendChoice;
+  /**
+   * Threads of swprune's own compute: its kernels on the wasm backend (training and evaluation)
+   * and the runtime that runs a bundle (default: SWPRUNE_THREADS, else the cores available).
+   */
+  readonly threads?: number;
   /** Also write the result as JSON to this file (docs/json.md). */
   readonly json?: string;
 }
@@ -33,12 +38,6 @@ export interface DataOptions {
   readonly strict?: boolean;
   /** Image folders: decoding worker threads (0: the main thread; default the cores beside training, 1 to 4). */
   readonly workers?: number;
-}
-
-/** The deployment runtime (`run`, `report`). */
-export interface RuntimeOptions {
-  /** Threads the runtime splits batches across (the calling thread and threads - 1 workers). */
-  readonly threads?: number;
 }
 
 /** Retraining (`spatial`, `winograd`). */
@@ -91,7 +90,6 @@ export interface ImportanceOptions {
 export const DEFAULTS = {
   backend: 'auto',
   tile: 6,
-  threads: 1,
   /** Evaluation-only commands; training commands use trainBatchSize. */
   batchSize: 256,
   trainBatchSize: 128,

@@ -20,12 +20,13 @@ import { layerTable } from '../report/layer-table.js';
 import { examplesPerSecond } from '../eval/run-function.js';
 import { loadBundleFile, type Runtime } from '../runtime/index.js';
 import type { BackendInfo } from '../backend/select.js';
+import { threadCount } from '../backend/threads.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import { openModelAndData, startCompute } from './open.js';
-import { DEFAULTS, type CommonOptions, type DataOptions, type RuntimeOptions } from './options.js';
+import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
 import { checkDataFitsRuntime, measureSpeed, runtimeAccuracy, SPEED_BATCH } from './run.js';
 
-export interface ReportOptions extends DataOptions, CommonOptions, RuntimeOptions {
+export interface ReportOptions extends DataOptions, CommonOptions {
   /** A spatial model (ONNX or TensorFlow.js) or a Winograd-form ONNX from `winograd`. */
   readonly model: string;
   /** The sparse Winograd bundle to write (.swb). */
@@ -68,7 +69,7 @@ export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEve
   }
 
   // The bundle's accuracy and speed through the deployment runtime, from the file just written.
-  const threads = opts.threads ?? DEFAULTS.threads;
+  const threads = threadCount();
   let runtime: Runtime | undefined;
   try {
     runtime = await loadBundleFile(opts.out, { threads });
@@ -118,7 +119,7 @@ async function executorSpeed(model: CompiledModel, shape: { height: number; widt
       y.dispose();
     }
   };
-  const threads = backend.native ? cpus().length : backend.threads ? cpus().length : 1;
+  const threads = backend.threads;
   return { examplesPerSecond: await examplesPerSecond(run, images.x, images.n), batch: images.n, threads, backend: backend.name };
 }
 

@@ -4,9 +4,10 @@ import { evaluateRun, examplesPerSecond, type BatchFunction } from '../eval/run-
 import { writeJson } from '../io/json.js';
 import { loadBundleFile, type Runtime } from '../runtime/index.js';
 import { ignoreEvents, type EventSink } from './events.js';
-import { DEFAULTS, type DataOptions, type RuntimeOptions } from './options.js';
+import { setThreads } from '../backend/threads.js';
+import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
 
-export interface RunOptions extends DataOptions, RuntimeOptions {
+export interface RunOptions extends DataOptions, Pick<CommonOptions, 'threads'> {
   /** A sparse Winograd bundle (.swb) from `report`. */
   readonly model: string;
   /** Also write the result as JSON to this file (docs/json.md). */
@@ -76,7 +77,7 @@ async function firstImages(dataset: Dataset, layout: 'NCHW' | 'NHWC'): Promise<F
  */
 export async function runBundle(opts: RunOptions, sink: EventSink = ignoreEvents): Promise<RunResult> {
   const dataset = loadDataset(parseDataSpec(opts.data), { mean: opts.mean, std: opts.std });
-  const threads = opts.threads ?? DEFAULTS.threads;
+  const threads = setThreads(opts.threads);
   const runtime = await loadBundleFile(opts.model, { threads });
   try {
     checkDataFitsRuntime(dataset, runtime);

@@ -47,7 +47,7 @@ describe('swprune report', () => {
     // Real logs of a spatial and a winograd run (full-data runs of docs/results.md) as the road to the model.
     const history = ['docs/runs/spatial-60.json', 'docs/runs/wg-f4b-75.json'].map(repoPath);
     const logs = history.map((p) => JSON.parse(readFileSync(p, 'utf8')) as { baseline: { top1: number }; stages: { winogradSparsity: number }[] });
-    const code = await runCli(['report', path, '--data', DATA, '-o', out, '--json', json, '--html', html, '--history', history.join(','), '--limit', '500', '--backend', 'wasm'], io);
+    const code = await runCli(['report', path, '--data', DATA, '-o', out, '--json', json, '--html', html, '--history', history.join(','), '--limit', '500', '--backend', 'wasm', '--threads', '1'], io);
     expect(code).toBe(EXIT.ok);
     const r = JSON.parse(readFileSync(json, 'utf8')) as { layers: JsonLayer[]; overall: { winogradSparsity: number; macs: { sparseWinograd: number } }; accuracy: { top1: number }; denseAccuracy: { top1: number }; bundle: { bytes: number };
       accuracySource: string; speed: { bundle: { examplesPerSecond: number; threads: number; batch: number } | null; dense: { examplesPerSecond: number; threads: number; backend: string } };

@@ -8,7 +8,7 @@ export const reportCommand = defineCommand({
   name: 'report',
   description: 'sparsity, multiplications and accuracy per layer; writes the sparse Winograd bundle (.swb)',
   argument: { name: '<model>', description: 'a spatial model (ONNX or TensorFlow.js) or a Winograd-form ONNX from swprune winograd' },
-  options: ['out', 'tile', 'html', 'history', 'threads', ...DATA_OPTIONS, ...COMMON_OPTIONS],
+  options: ['out', 'tile', 'html', 'history', ...DATA_OPTIONS, ...COMMON_OPTIONS],
   overrides: {
     out: { description: 'the bundle to write (.swb)' },
     tile: { description: 'for a spatial model: the Winograd tile its convolutions use (4, 6 or 8)' },

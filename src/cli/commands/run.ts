@@ -11,7 +11,7 @@ export const runCommand = defineCommand({
   options: ['threads', ...DATA_OPTIONS, 'json'],
   examples: [
     'swprune run model.swb --data fashion-mnist:models/data/fashion-mnist',
-    'swprune run model.swb --data fashion-mnist:/usr/share/datasets/fashion-mnist --threads 2 --json run.json',
+    'swprune run model.swb --data fashion-mnist:DIR --threads 2 --json run.json',
   ],
   run: async (bundle, opts, streams) => {
     streams.stdout.write(formatRun(await runBundle({ model: bundle, ...opts }, renderEvents(streams))));
