@@ -2,13 +2,13 @@ import { checkDataFitsModel, loadDataset, parseDataSpec, type Dataset } from '..
 import type { Accuracy } from '../eval/evaluate.js';
 import { evaluateRun, examplesPerSecond, type BatchFunction } from '../eval/run-function.js';
 import { writeJson } from '../io/json.js';
-import { loadBundleFile, type Runtime } from '../runtime/index.js';
+import { loadBundleFile, loadOnnxFile, type Runtime } from '../runtime/index.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import { setThreads } from '../backend/threads.js';
 import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
 
 export interface RunOptions extends DataOptions, Pick<CommonOptions, 'threads'> {
-  /** A sparse Winograd bundle (.swb) from `report`. */
+  /** A sparse Winograd bundle (.swb) from `report`; or a standard ONNX model (.onnx), run dense on the same runtime for comparison. */
   readonly model: string;
   /** Also write the result as JSON to this file (docs/json.md). */
   readonly json?: string;
@@ -73,15 +73,17 @@ async function firstImages(dataset: Dataset, layout: 'NCHW' | 'NHWC'): Promise<F
 
 /**
  * `run`: a bundle through the deployment runtime (swprune/runtime, no TensorFlow.js): its
- * accuracy on the test split and its measured speed.
+ * accuracy on the test split and its measured speed. A standard ONNX model runs on the same
+ * runtime with every layer dense: the dense model's figures under the same conditions.
  */
 export async function runBundle(opts: RunOptions, sink: EventSink = ignoreEvents): Promise<RunResult> {
   const dataset = loadDataset(parseDataSpec(opts.data), { mean: opts.mean, std: opts.std });
   const threads = setThreads(opts.threads);
-  const runtime = await loadBundleFile(opts.model, { threads });
+  const onnx = opts.model.toLowerCase().endsWith('.onnx');
+  const runtime = await (onnx ? loadOnnxFile : loadBundleFile)(opts.model, { threads });
   try {
     checkDataFitsRuntime(dataset, runtime);
-    const r = await runtimeAccuracy(runtime, dataset, opts, 'bundle (runtime)', sink);
+    const r = await runtimeAccuracy(runtime, dataset, opts, onnx ? 'model (runtime)' : 'bundle (runtime)', sink);
     const speed = await measureSpeed((x, n) => runtime.run(x, n), dataset, runtime.inputLayout, threads);
     const result: RunResult = {
       command: 'run', model: opts.model, data: opts.data,

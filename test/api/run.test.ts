@@ -47,10 +47,25 @@ describe('swprune run', () => {
     expect(results[1]!.accuracy).toEqual(results[0]!.accuracy);
   }, 120_000);
 
-  it('a file that is not a bundle is a one-line E_MODEL error, no stack trace', async () => {
+  it('runs a standard ONNX model dense on the same runtime: the dense executor\'s top-1 within one image, no sparse Winograd step', async () => {
+    const dense = await runEval({ model: ONNX_FIXTURES.fashionVgg, data: DATA, limit: 300, backend: 'wasm' });
+    const dir = mkdtempSync(join(tmpdir(), 'swprune-run-'));
+    const json = join(dir, 'dense.json');
     const io = bufferStreams();
-    expect(await runCli(['run', ONNX_FIXTURES.fashionVgg, '--data', DATA, '--limit', '10'], io)).not.toBe(EXIT.ok);
-    expect(io.stderr.text).toMatch(/^swprune: error\[E_MODEL\]: .*fashion-vgg\.onnx: not a swprune bundle/m);
+    expect(await runCli(['run', ONNX_FIXTURES.fashionVgg, '--data', DATA, '--limit', '300', '--threads', '1', '--json', json], io)).toBe(EXIT.ok);
+    const r = JSON.parse(readFileSync(json, 'utf8')) as RunJson;
+    expect(Math.abs(r.accuracy.top1 - dense.accuracy.top1)).toBeLessThanOrEqual(1 / 300);
+    expect(r.runtime.steps.some((s) => s.includes('sparse Winograd'))).toBe(false);
+    expect(r.speed.batched.examplesPerSecond).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('a .swb that is not a bundle is a one-line E_MODEL error, no stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swprune-run-'));
+    const bad = join(dir, 'bad.swb');
+    writeFileSync(bad, readFileSync(ONNX_FIXTURES.fashionVgg));
+    const io = bufferStreams();
+    expect(await runCli(['run', bad, '--data', DATA, '--limit', '10'], io)).not.toBe(EXIT.ok);
+    expect(io.stderr.text).toMatch(/^swprune: error\[E_MODEL\]: .*bad\.swb: not a swprune bundle/m);
     expect(io.stderr.text).not.toMatch(/\n\s+at /);
   });
 });
