@@ -39,7 +39,9 @@ describe('the package entry points', () => {
   it("package.json exports swprune and swprune/runtime (one exports map: a duplicate key would silently drop one)", async () => {
     const text = readFileSync(repoPath('package.json'), 'utf8');
     expect(text.match(/^ {2}"exports":/gm)).toHaveLength(1);
-    const runtime = (await import('swprune/runtime')) as Record<string, unknown>;
+    // Through the package's exports map (dist/, built by `prepare` and the test setup), as a user imports it.
+    const entry = 'swprune/runtime';
+    const runtime = (await import(entry)) as Record<string, unknown>;
     expect(typeof runtime.loadBundle).toBe('function');
     expect(typeof runtime.loadOnnxFile).toBe('function');
   });
