@@ -62,6 +62,15 @@ const binary: Rule = (_, shapes) => {
   return (shapes as Shape[]).reduce<Shape | undefined>((acc, s) => acc && broadcast(acc, s), shapes[0]);
 };
 
+/** swprune's WinogradConv: a stride-1 convolution with an r x r kernel, pads [t, l, b, r]. */
+const winogradConv: Rule = (n, [x], params) => {
+  const w = params.get(n.inputs[1] ?? '');
+  const r = int(n.attrs.kernel, 3);
+  const p = ints(n.attrs.pads) ?? [0, 0, 0, 0];
+  if (!x || !w || x.length !== 4) return undefined;
+  return [x[0]!, w.dims[0]!, x[2]! + p[0]! + p[2]! - r + 1, x[3]! + p[1]! + p[3]! - r + 1];
+};
+
 /** Shape rules by op (default domain). Ops not here give unknown outputs. */
 const RULES: Readonly<Record<string, Rule>> = {
   Conv: (n, [x], params) => {
@@ -134,7 +143,7 @@ export function staticShapes(graph: Graph, onNode?: (node: GraphNode, inputs: re
   for (const node of graph.nodes) {
     const inputs = node.inputs.map((name) => (name === '' ? undefined : shapes.get(name)));
     onNode?.(node, inputs);
-    const rule = node.domain === '' ? RULES[node.op] : undefined;
+    const rule = node.domain === '' ? RULES[node.op] : node.domain === 'ai.swprune' && node.op === 'WinogradConv' ? winogradConv : undefined;
     const out = rule?.(node, inputs, graph.params);
     if (out && out.every((d) => Number.isInteger(d) && d > 0)) shapes.set(node.outputs[0]!, out);
   }

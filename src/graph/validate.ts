@@ -1,5 +1,6 @@
 import { SwpruneError } from '../errors.js';
-import type { Graph, GraphNode, Param } from './ir.js';
+import { listTiles } from '../winograd/tiles.js';
+import { WINOGRAD_CONV, type Graph, type GraphNode, type Param } from './ir.js';
 import { isParameterInput } from './parameter-inputs.js';
 import { constantInts, staticShapes, type Shape } from './static-shapes.js';
 
@@ -76,9 +77,9 @@ type NodeCheck = (n: GraphNode, inputs: readonly (Shape | undefined)[], params: 
 
 const param = (params: ReadonlyMap<string, Param>, n: GraphNode, i: number) => params.get(n.inputs[i] ?? '');
 
-/** Per-op checks: attributes, the weights' shapes against the attributes and the inputs. */
+/** Per-op checks ("domain/op"): attributes, the weights' shapes against the attributes and the inputs. */
 const NODE_CHECKS: Readonly<Record<string, NodeCheck>> = {
-  Conv: (n, [x], params) => {
+  '/Conv': (n, [x], params) => {
     const w = param(params, n, 1);
     const spatial = w ? w.dims.length - 2 : undefined;
     if (w && w.dims.length < 3) throw modelError(`${at(n)}: weight "${w.name}" has dims ${list(w.dims)}, a convolution weight needs [out, in/group, ...kernel]`);
@@ -99,14 +100,14 @@ const NODE_CHECKS: Readonly<Record<string, NodeCheck>> = {
       }
     }
   },
-  MaxPool: (n) => checkWindow(n, (n.attrs.kernel_shape as readonly number[] | undefined)?.length),
-  AveragePool: (n) => checkWindow(n, (n.attrs.kernel_shape as readonly number[] | undefined)?.length),
-  Pad: (n, _, params) => {
+  '/MaxPool': (n) => checkWindow(n, (n.attrs.kernel_shape as readonly number[] | undefined)?.length),
+  '/AveragePool': (n) => checkWindow(n, (n.attrs.kernel_shape as readonly number[] | undefined)?.length),
+  '/Pad': (n, _, params) => {
     const pads = constantInts(param(params, n, 1)) ?? (n.attrs.pads as number[] | undefined);
     const big = pads?.find((p) => Math.abs(p) > LIMITS.pad);
     if (big !== undefined) throw modelError(`${at(n)}: pads ${list(pads!)} exceed the bound of ${LIMITS.pad} per side (got ${big})`);
   },
-  Gemm: (n, [a], params) => {
+  '/Gemm': (n, [a], params) => {
     const b = param(params, n, 1);
     if (!b) return;
     if (b.dims.length !== 2) throw modelError(`${at(n)}: weight "${b.name}" has dims ${list(b.dims)}, Gemm needs a 2-D weight`);
@@ -116,7 +117,7 @@ const NODE_CHECKS: Readonly<Record<string, NodeCheck>> = {
       throw modelError(`${at(n)}: its input has ${features} features, but weight "${b.name}" of dims ${list(b.dims)} expects ${k}`, 'the weight must match the layer before it; ' + FIX);
     }
   },
-  BatchNormalization: (n, [x], params) => {
+  '/BatchNormalization': (n, [x], params) => {
     const stats = [1, 2, 3, 4].map((i) => param(params, n, i));
     const channels = x && x.length >= 2 ? x[1] : undefined;
     for (const p of stats) {
@@ -130,6 +131,24 @@ const NODE_CHECKS: Readonly<Record<string, NodeCheck>> = {
       if (negative >= 0) {
         throw modelError(`${at(n)}: running variance "${variance.name}" is negative (${variance.data[negative]} at channel ${negative}); a variance is never negative and would make every output of that channel NaN`);
       }
+    }
+  },
+  [`${WINOGRAD_CONV.domain}/${WINOGRAD_CONV.op}`]: (n, [x], params) => {
+    const T = checkInt(n, 'tile', 1) ?? 6;
+    const r = checkInt(n, 'kernel', 1) ?? 3;
+    const tiles = listTiles();
+    if (!tiles.some((t) => t.T === T && t.r === r)) {
+      throw modelError(`${at(n)}: tile ${T} with kernel ${r} is not a Winograd tile swprune has (${tiles.map((t) => `T=${t.T} for ${t.r}x${t.r}`).join(', ')})`);
+    }
+    checkInts(n, 'pads', { min: 0, max: LIMITS.pad, length: 4 });
+    const group = checkInt(n, 'group', 1) ?? 1;
+    const w = param(params, n, 1);
+    if (!w) return;
+    if (w.dims.length !== 4 || w.dims[2] !== T || w.dims[3] !== T || w.dims[0]! % group !== 0) {
+      throw modelError(`${at(n)}: weight "${w.name}" has dims ${list(w.dims)}, the layer needs [out, in/group, ${T}, ${T}] with group ${group} dividing out`);
+    }
+    if (x && x.length === 4 && x[1] !== w.dims[1]! * group) {
+      throw modelError(`${at(n)}: its input has ${x[1]} channels, but weight "${w.name}" of dims ${list(w.dims)} with group ${group} expects ${w.dims[1]! * group}`, 'the weight must match the layer before it; ' + FIX);
     }
   },
 };
@@ -201,7 +220,7 @@ export function validateGraph(graph: Graph): Validation {
   checkGraph(graph);
   const shapes = staticShapes(graph, (node, inputs) => {
     checkParameterDims(node, graph.params);
-    if (node.domain === '') NODE_CHECKS[node.op]?.(node, inputs, graph.params);
+    NODE_CHECKS[`${node.domain}/${node.op}`]?.(node, inputs, graph.params);
   });
   for (const node of graph.nodes) {
     const s = shapes.get(node.outputs[0] ?? '');

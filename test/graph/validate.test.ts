@@ -8,6 +8,8 @@ import type { Graph, GraphNode, Param } from '../../src/graph/ir.js';
 import { staticShapes, windowOutSize } from '../../src/graph/static-shapes.js';
 import { LIMITS, validateGraph } from '../../src/graph/validate.js';
 import { loadModel } from '../../src/io/load.js';
+import { selectTargets } from '../../src/prune/targets.js';
+import { toWinogradGraph } from '../../src/prune/to-winograd.js';
 import { ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
 
 /**
@@ -52,6 +54,27 @@ describe('static shapes agree with the executor on every committed model', () =>
       }
     });
   }
+});
+
+describe('Winograd form', () => {
+  it('validates, and its static shapes agree with the executor, for tiles 4, 6 and 8 (grouped layers included)', () => {
+    for (const [path, tile] of [[ONNX_FIXTURES.fashionVgg, 4], [ONNX_FIXTURES.resnetSmall, 6], [repoPath('test/fixtures/torchvision/mobilenet_v2-eval-op13.onnx'), 8]] as const) {
+      const loaded = loadModel(path);
+      const graph = toWinogradGraph(loaded.graph, selectTargets(loaded.graph, { tile }));
+      expect(graph.nodes.some((n) => n.op === 'WinogradConv')).toBe(true);
+      expect(validateGraph(graph).warnings).toEqual([]);
+      const shapes = staticShapes(graph);
+      const model = compileGraph(graph);
+      try {
+        const traced = model.valueShapes();
+        const winograd = graph.nodes.filter((n) => n.op === 'WinogradConv' && shapes.has(n.outputs[0]!));
+        expect(winograd.length).toBeGreaterThan(0);
+        for (const n of winograd) expect([n.name, [...shapes.get(n.outputs[0]!)!]]).toEqual([n.name, [...traced.get(n.outputs[0]!)!]]);
+      } finally {
+        model.dispose();
+      }
+    }
+  });
 });
 
 describe('windowOutSize', () => {
