@@ -1,4 +1,5 @@
 import { startBackend } from '../backend/start.js';
+import { setThreads } from '../backend/threads.js';
 import type { BackendInfo } from '../backend/select.js';
 import { checkDataFitsModel, loadDataset, parseDataSpec, type Dataset } from '../data/index.js';
 import { SwpruneError } from '../errors.js';
@@ -36,6 +37,7 @@ export function openModelAndData(opts: { readonly model: string } & DataOptions,
 
 /** Starts the compute backend, then reports it and the model reader's warnings. */
 export async function startCompute(loaded: LoadedModel, opts: CommonOptions, sink: EventSink): Promise<BackendInfo> {
+  setThreads(opts.threads);
   const backend = await startBackend(opts.backend ?? DEFAULTS.backend);
   sink({ kind: 'backend', backend });
   for (const w of loaded.warnings) sink({ kind: 'warning', message: [w] });
