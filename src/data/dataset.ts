@@ -224,7 +224,7 @@ function perChannel(name: 'mean' | 'std', values: readonly number[] | undefined,
 function checkNormalisation(name: 'mean' | 'std', values: readonly number[]): void {
   if (values.some((v) => !Number.isFinite(v))) throw usageError(msg`${opt(name)} values must be finite numbers, got ${values.join(',')}`);
   if (name === 'std' && values.some((v) => v <= 0)) {
-    throw usageError(msg`${opt('std')} ${values.join(',')}: a standard deviation must be positive (the inputs are divided by it); pass the dataset's per-channel std, e.g. ${opt('std')} 0.353`);
+    throw usageError(msg`${opt('std')} ${values.join(',')}: a standard deviation must be positive (the inputs are divided by it); pass the dataset's per-channel std, or leave ${opt('std')} out for the dataset kind's usual`);
   }
 }
 

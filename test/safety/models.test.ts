@@ -4,16 +4,20 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/run.js';
+import { bufferStreams } from '../../src/cli/streams.js';
 import { repoPath } from '../helpers/fixtures.js';
 import { generate } from './models/generate.js';
 
 /**
  * Bad models and datasets (written by ./models/generate.ts from the bundled model and data
- * slice) through the real CLI, one process each: every refusal is one line
- * `swprune: error[CODE]: ...` with a non-zero exit and no stack trace; the warnings are one
- * line and exit 0; no input file changes; no refused output is written; and each process
- * peaks under 1 GiB resident (measured by a preload reporting process.resourceUsage().maxRSS)
- * with V8's heap capped at 1 GiB, so a refused size never gets allocated.
+ * slice) through the CLI: every refusal is one line `swprune: error[CODE]: ...` with a
+ * non-zero exit and no stack trace; the warnings are one line and exit 0; no input file
+ * changes; no refused output is written. The cases about sizes (a huge input, huge pads) run
+ * as their own process, `node --max-old-space-size=1024 bin/swprune.js ...`, which must end
+ * with the error within the time bound and peak under 1 GiB resident (measured by a preload
+ * reporting process.resourceUsage().maxRSS): a refused size is never allocated. The others
+ * run the same CLI in this process (runCli), which keeps the file fast.
  */
 
 interface Case {
@@ -24,6 +28,8 @@ interface Case {
   readonly expect: string;
   /** What the one line must say. */
   readonly says: RegExp;
+  /** Run as a separate process under the memory bound (the size cases). */
+  readonly spawn?: boolean;
 }
 
 const FASHION = (dir: string) => `fashion-mnist:${dir}`;
@@ -41,17 +47,17 @@ const CASES: readonly Case[] = [
   inspect('group-not-dividing', 'E_MODEL', /group 3 does not divide the 16 output channels/),
   inspect('strides-float', 'E_MODEL', /attribute strides must be a list of integers, got \[1\.5,1\.5\]/),
   inspect('pads-negative', 'E_MODEL', /attribute pads \[-1, -1, -1, -1\] must be between 0 and 4096/),
-  inspect('pads-huge', 'E_MODEL', /attribute pads \[100000, 100000, 100000, 100000\] must be between 0 and 4096/),
+  { ...inspect('pads-huge', 'E_MODEL', /attribute pads \[100000, 100000, 100000, 100000\] must be between 0 and 4096/), spawn: true },
   inspect('kernel-shape-mismatch', 'E_MODEL', /kernel_shape \[5, 5\] disagrees with weight "features\.3\.weight" of dims \[16, 16, 3, 3\]/),
   inspect('channels-mismatch', 'E_MODEL', /features\.7\/Conv" \(Conv\): its input has 16 channels, but weight "features\.7\.weight" of dims \[32, 8, 3, 3\]/),
   inspect('gemm-mismatch', 'E_MODEL', /fc\/Gemm" \(Gemm\): its input has 64 features, but weight "fc\.weight" of dims \[10, 48\] expects 48/),
   inspect('opset-1', 'E_MODEL', /opset 1; swprune reads opsets 9 to 20/),
   inspect('opset-8', 'E_MODEL', /opset 8; swprune reads opsets 9 to 20/),
   inspect('opset-99', 'E_MODEL', /opset 99; swprune reads opsets 9 to 20/),
-  inspect('input-huge', 'E_MODEL', /the input "input" is 1x100000x100000 per example: 10000000000 values .* above swprune's bound/),
+  { ...inspect('input-huge', 'E_MODEL', /the input "input" is 1x100000x100000 per example: 10000000000 values .* above swprune's bound/), spawn: true },
   inspect('bn-variance-negative', 'E_MODEL', /running variance "features\.4\.running_var" is negative \(-0\.5 at channel 3\)/),
-  { name: 'report input-huge', args: (p, out) => ['report', p('input-huge'), '--data', FASHION(p('data-small')), '-o', out('r.swb')], expect: 'E_MODEL', says: /1x100000x100000 per example/ },
-  { name: 'eval pads-huge', args: (p) => ['eval', p('pads-huge'), '--data', FASHION(p('data-small'))], expect: 'E_MODEL', says: /pads \[100000, 100000, 100000, 100000\]/ },
+  { name: 'report input-huge', args: (p, out) => ['report', p('input-huge'), '--data', FASHION(p('data-small')), '-o', out('r.swb')], expect: 'E_MODEL', says: /1x100000x100000 per example/, spawn: true },
+  { name: 'eval pads-huge', args: (p) => ['eval', p('pads-huge'), '--data', FASHION(p('data-small'))], expect: 'E_MODEL', says: /pads \[100000, 100000, 100000, 100000\]/, spawn: true },
   // Non-finite weights: a warning where the model is only evaluated, an error for training.
   inspect('weights-nan', 'warning', /^warning: 7 weights are NaN or infinite \(in "features\.3\.weight"\)/),
   { name: 'eval weights-inf', args: (p) => ['eval', p('weights-inf'), '--data', FASHION(p('data-small'))], expect: 'warning', says: /^warning: 2 weights are NaN or infinite \(in "features\.7\.weight"\)/ },
@@ -116,6 +122,14 @@ function run(args: string[], rssFile: string): Promise<Outcome> {
   });
 }
 
+/** The CLI in this process (no memory figure: the process is the test's). */
+async function runHere(args: string[]): Promise<Outcome> {
+  const start = performance.now();
+  const io = bufferStreams();
+  const status = await runCli(args, io);
+  return { status, stderr: io.stderr.text, maxRss: 0, ms: performance.now() - start };
+}
+
 /** Runs `jobs` two at a time (the machine has two cores). */
 async function twoAtATime<T>(jobs: readonly (() => Promise<T>)[]): Promise<T[]> {
   const results: T[] = new Array(jobs.length);
@@ -154,10 +168,13 @@ beforeAll(async () => {
     const args = c.args(p, out);
     const inputs = used.flatMap(filesOf);
     const before = hashes(inputs);
-    const outcome = await run(args, join(dir, `rss-${i}`));
+    const outcome = c.spawn ? await run(args, join(dir, `rss-${i}`)) : await runHere(args);
     outcomes.set(c.name, { outcome, before, after: hashes(inputs), outputs });
   });
-  await twoAtATime(jobs);
+  // The spawned cases two at a time (two cores) beside the in-process ones, one at a time.
+  const spawned = jobs.filter((_, i) => CASES[i]!.spawn);
+  const here = jobs.filter((_, i) => !CASES[i]!.spawn);
+  await Promise.all([twoAtATime(spawned), here.reduce((p, job) => p.then(job), Promise.resolve())]);
 }, 300_000);
 
 afterAll(() => {
@@ -184,8 +201,11 @@ describe('bad models and datasets end in one line, never a stack trace', () => {
         for (const o of outputs) expect(existsSync(o), o).toBe(false);
       }
       expect(after).toEqual(before);
-      expect(outcome.maxRss).toBeLessThan(MEMORY_BOUND);
-      expect(outcome.ms).toBeLessThan(TIME_BOUND_MS);
+      if (c.spawn) {
+        expect(outcome.maxRss).toBeGreaterThan(0);
+        expect(outcome.maxRss).toBeLessThan(MEMORY_BOUND);
+        expect(outcome.ms).toBeLessThan(TIME_BOUND_MS);
+      }
     });
   }
 });
