@@ -209,12 +209,23 @@ export function parseDataSpec(spec: string): DataSpec {
 /** Per-channel values from the mean/std options (one value applies to every channel). */
 function perChannel(name: 'mean' | 'std', values: readonly number[] | undefined, dflt: readonly number[], channels: number): number[] {
   if (!values) return dflt.length === 1 ? new Array<number>(channels).fill(dflt[0]!) : [...dflt];
+  checkNormalisation(name, values);
   if (values.length === 1) return new Array<number>(channels).fill(values[0]!);
   if (values.length !== channels) {
     throw usageError(msg`${opt(name)} needs ${channels === 1 ? '1 value' : `1 or ${channels} values`} for ${channels}-channel images, got ${values.length}`);
   }
-  if (name === 'std' && values.some((v) => v <= 0)) throw usageError(msg`${opt('std')} values must be positive, got ${values.join(',')}`);
   return [...values];
+}
+
+/**
+ * Normalisation values must be finite, and a std positive: (x - mean) / 0 makes every input
+ * infinite or NaN, which would only show later as a diverging loss.
+ */
+function checkNormalisation(name: 'mean' | 'std', values: readonly number[]): void {
+  if (values.some((v) => !Number.isFinite(v))) throw usageError(msg`${opt(name)} values must be finite numbers, got ${values.join(',')}`);
+  if (name === 'std' && values.some((v) => v <= 0)) {
+    throw usageError(msg`${opt('std')} ${values.join(',')}: a standard deviation must be positive (the inputs are divided by it); pass the dataset's per-channel std, or leave ${opt('std')} out for the dataset kind's usual`);
+  }
 }
 
 /**
@@ -225,7 +236,13 @@ function perChannel(name: 'mean' | 'std', values: readonly number[] | undefined,
  */
 export function loadDataset(spec: DataSpec, opts: LoadOptions = {}): Dataset {
   const k: KindSpec = KINDS[spec.kind];
-  return { kind: spec.kind, dir: spec.dir, ...k.load(spec.dir, opts) };
+  const dataset: Dataset = { kind: spec.kind, dir: spec.dir, ...k.load(spec.dir, opts) };
+  // Every command measures the test split: without examples its figures would be NaN.
+  // (An empty training split is refused by training, the one step that reads it.)
+  if (dataset.test.size() === 0) {
+    throw new SwpruneError('E_DATA', msg`${opt('data')} ${spec.kind}:${spec.dir}: the test split has no examples; pass a dataset with test images`);
+  }
+  return dataset;
 }
 
 /**

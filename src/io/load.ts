@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cleanUpGraph } from '../graph/cleanup/index.js';
 import type { Graph, LoadedModel } from '../graph/ir.js';
+import { validateGraph } from '../graph/validate.js';
 import { readOnnx, writeOnnx } from './onnx/index.js';
 import { readTfjs, writeTfjs } from './tfjs/index.js';
 
@@ -30,13 +31,15 @@ const formatOf = (path: string) => FORMATS.find((f) => f.matches(path))!;
 /**
  * Reads a model file of any supported format into the IR, cleaned up (graph/cleanup: Identity
  * and Constant nodes, constant subgraphs, opset forms, training-mode nodes, shared
- * initializers) into the canonical form every command works on. The clean-up's warnings join
- * the reader's.
+ * initializers) into the canonical form every command works on, then validated
+ * (graph/validate: dims, attributes, shapes, sizes, opset) before anything compiles. The
+ * clean-up's and the validation's warnings join the reader's.
  */
 export function loadModel(path: string): LoadedModel {
   const model = formatOf(path).read(path);
   const cleaned = cleanUpGraph(model.graph);
-  return { ...model, graph: cleaned.graph, warnings: [...model.warnings, ...cleaned.warnings] };
+  const valid = validateGraph(cleaned.graph);
+  return { ...model, graph: cleaned.graph, warnings: [...model.warnings, ...cleaned.warnings, ...valid.warnings] };
 }
 
 /** Writes `graph` in the format `model` was read from (atomically). */

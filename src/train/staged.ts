@@ -4,6 +4,7 @@ import { msg, opt, SwpruneError, type Message } from '../errors.js';
 import { evaluate } from '../eval/evaluate.js';
 import { compileGraph, type CompiledModel } from '../exec/compile.js';
 import type { Graph } from '../graph/ir.js';
+import { nonFiniteWeights } from '../graph/validate.js';
 import type { Pruner } from '../prune/pruner.js';
 import { overallSparsity } from '../prune/sparsity.js';
 import type { StagePlan, TrainingSettings } from './config.js';
@@ -47,6 +48,7 @@ export interface StagedResult {
  */
 export async function runStaged(run: StagedRun): Promise<StagedResult> {
   const { training: t, sink } = run;
+  checkTrainable(run);
   const saved = run.resume ? loadRunState(run.checkpointPath, run.identity) : undefined;
   const pos: Position = saved?.position ?? { stage: 0, epoch: 0, stages: [], baseline: run.baseline };
   let masks = new Map(saved?.masks ?? []);
@@ -127,6 +129,21 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
     hooks.dispose();
     optimizer.dispose();
     model.dispose();
+  }
+}
+
+/**
+ * What makes training meaningless from its first step, refused before it starts (and not
+ * reported later as a divergence that a lower learning rate would cure): NaN or infinite
+ * weights in the input model, and a training split without examples.
+ */
+function checkTrainable(run: StagedRun): void {
+  const bad = nonFiniteWeights(run.graph);
+  if (bad.count > 0) {
+    throw new SwpruneError('E_MODEL', `the input model has ${bad.count} NaN or infinite weight${bad.count === 1 ? '' : 's'} (in "${bad.params[0]}"${bad.params.length > 1 ? ` and ${bad.params.length - 1} more` : ''}); training cannot start from them: fix or re-export the model`);
+  }
+  if (run.dataset.train.size(run.training.limit) === 0) {
+    throw new SwpruneError('E_DATA', msg`the training split of ${opt('data')} has no examples; pass a dataset with training images`);
   }
 }
 

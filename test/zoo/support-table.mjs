@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { SUPPORTED_OPS } from '../../dist/exec/op-table.js';
 import { LAYER_TABLE } from '../../dist/io/tfjs/index.js';
 import { ACTIVATION_NAMES } from '../../dist/io/tfjs/activations.js';
+import { OPSET_RANGE } from '../../dist/graph/validate.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const resultsPath = process.argv[2] ?? join(root, 'test/zoo/results.json');
@@ -60,7 +61,7 @@ const table = [
 ].join('\n');
 
 const ops = [
-  `ONNX operators (default domain, opsets 9–20; ${SUPPORTED_OPS.length - 1} ops, plus swprune's \`ai.swprune\` WinogradConv):`,
+  `ONNX operators (default domain, opsets ${OPSET_RANGE.min}–${OPSET_RANGE.max}; ${SUPPORTED_OPS.length - 1} ops, plus swprune's \`ai.swprune\` WinogradConv):`,
   '',
   [...SUPPORTED_OPS].filter((o) => !o.includes('/')).sort().map((o) => `\`${o}\``).join(', '),
   '',

@@ -63,9 +63,8 @@ type NodeProto = InstanceType<typeof onnx.NodeProto>;
 type ValueInfoProto = InstanceType<typeof onnx.ValueInfoProto>;
 
 function valueInfo(v: ValueInfoProto): ValueInfo {
-  const dims = (v.type?.tensorType?.shape?.dim ?? []).map((d) =>
-    d.dimValue != null && toNumber(d.dimValue) > 0 ? toNumber(d.dimValue) : null,
-  );
+  // A dim_value is kept as written (graph/validate refuses zero and negative sizes); dim_param is dynamic.
+  const dims = (v.type?.tensorType?.shape?.dim ?? []).map((d) => (d.dimValue != null ? toNumber(d.dimValue) : null));
   return dims.length === 4 ? { name: v.name, dims, layout: 'NCHW' } : { name: v.name, dims };
 }
 

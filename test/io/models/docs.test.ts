@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SUPPORTED_OPS } from '../../../src/exec/op-table.js';
+import { LIMITS, OPSET_RANGE } from '../../../src/graph/validate.js';
 import { ACTIVATION_NAMES } from '../../../src/io/tfjs/activations.js';
 import { LAYER_TABLE } from '../../../src/io/tfjs/layers.js';
 import { repoPath } from '../../helpers/fixtures.js';
@@ -20,6 +21,17 @@ describe('docs/models.md is in sync with the op and layer tables', () => {
   it('TensorFlow.js layers and activations', () => {
     expect(names('TensorFlow.js layers').sort()).toEqual(['InputLayer', ...Object.keys(LAYER_TABLE)].sort());
     expect(names('Activations').filter((n) => n !== 'activation:')).toEqual([...ACTIVATION_NAMES]);
+  });
+
+  it('the opset range and the validation bounds are the ones the validation pass applies', () => {
+    const range = `${OPSET_RANGE.min} to ${OPSET_RANGE.max}`;
+    expect(doc.split('\n').slice(0, 5).join(' ')).toContain(`opsets ${range}`);
+    expect(section).toContain(`opsets ${OPSET_RANGE.min}–${OPSET_RANGE.max}`);
+    const validation = doc.slice(doc.indexOf('## Validation'), doc.indexOf('## TensorFlow.js layers models'));
+    expect(validation).toContain(`must be ${range}`);
+    expect(validation).toContain(`from 0 to ${LIMITS.pad} per side`);
+    expect(validation).toContain(`at most 2^${Math.log2(LIMITS.inputValues)} values per example`);
+    expect(validation).toContain(`at most 2^${Math.log2(LIMITS.activationValues)} values per example`);
   });
 
   it('the support table lists every family', () => {
