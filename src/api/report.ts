@@ -1,5 +1,4 @@
 import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { readBundle } from '../bundle/read.js';
 import { encodeBundle } from '../bundle/write.js';
 import { msg, opt, SwpruneError, usageError } from '../errors.js';
@@ -17,7 +16,7 @@ import { renderReportHtml } from '../report/html.js';
 import { layerTable } from '../report/layer-table.js';
 import { compileBundle } from '../sparse/bundle-model.js';
 import { ignoreEvents, type EventSink } from './events.js';
-import { openModelAndData, startCompute } from './open.js';
+import { openModelAndData, output, startCompute } from './open.js';
 import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
 
 export interface ReportOptions extends DataOptions, CommonOptions {
@@ -38,8 +37,9 @@ export type { Report } from '../report/figures.js';
 /** `report`: figures, the sparse bundle, and accuracy measured from the bundle. */
 export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEvents): Promise<Report> {
   if (!opts.out.endsWith('.swb')) throw usageError(msg`${opt('out')} must be a .swb bundle file, got ${opts.out}`);
-  if (resolve(opts.out) === resolve(opts.model)) throw usageError(msg`${opt('out')} must differ from the input model`);
-  const { loaded, dataset } = openModelAndData(opts, sink);
+  const { loaded, dataset } = openModelAndData(opts, sink, () => [
+    output('out', opts.out, 'the bundle'), output('html', opts.html, 'the HTML page'), output('json', opts.json, 'the JSON result'),
+  ]);
   const { graph, spatial } = winogradForm(loaded.graph, opts.tile ?? DEFAULTS.tile);
   const history = opts.history ? reportHistory(opts.history.map((p) => readJson(p, 'history')), opts.history) : undefined;
   const backend = await startCompute(loaded, opts, sink);

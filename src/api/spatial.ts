@@ -1,9 +1,8 @@
 import { existsSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { msg, opt, usageError } from '../errors.js';
 import type { Accuracy } from '../eval/evaluate.js';
 import { readJson, writeJson } from '../io/json.js';
-import { loadModel, saveModel } from '../io/load.js';
+import { loadModel, modelOutputFiles, saveModel } from '../io/load.js';
 import { targetsFromSensitivity } from '../prune/layer-targets.js';
 import type { LayerSparsity } from '../prune/pruner.js';
 import { stageTargets } from '../prune/schedule.js';
@@ -15,7 +14,7 @@ import type { StageLog } from '../train/events.js';
 import { runIdentity } from '../train/run-state.js';
 import { runStaged } from '../train/staged.js';
 import { ignoreEvents, type EventSink } from './events.js';
-import { auditSparsity, openModelAndData, startCompute, trainingSettings } from './open.js';
+import { auditSparsity, openModelAndData, output, startCompute, trainingSettings } from './open.js';
 import { DEFAULTS, type CommonOptions, type DataOptions, type PruneOptions, type TrainingOptions } from './options.js';
 
 export interface SpatialOptions extends PruneOptions, DataOptions, TrainingOptions, CommonOptions {
@@ -45,7 +44,6 @@ export interface SpatialReport {
  * audits its sparsity from the written file.
  */
 export async function runSpatial(opts: SpatialOptions, sink: EventSink = ignoreEvents): Promise<SpatialReport> {
-  if (resolve(opts.out) === resolve(opts.model)) throw usageError(msg`${opt('out')} must differ from the input model (the input is never modified)`);
   const tile = opts.tile ?? DEFAULTS.tile;
   const thresholdMode = opts.thresholdMode ?? DEFAULTS.thresholdMode;
   if (opts.targetsFrom && thresholdMode === 'global') throw usageError(msg`${opt('targetsFrom')} sets per-layer targets; it cannot be combined with ${opt('thresholdMode')} global`);
@@ -54,13 +52,16 @@ export async function runSpatial(opts: SpatialOptions, sink: EventSink = ignoreE
   const schedule = parseLrSchedule(training.lrSchedule);
   const targets = stageTargets(opts, DEFAULTS.schedule.spatial);
   const plan = stagePlan(targets, opts.epochs ?? DEFAULTS.epochs, opts.lr ?? DEFAULTS.lr);
-  const { loaded, dataset } = openModelAndData(opts, sink);
+  const checkpointPath = `${opts.out}.ckpt`;
+  const { loaded, dataset } = openModelAndData(opts, sink, (model) => [
+    ...modelOutputFiles(model, opts.out).map((f, i, all) => output('out', f, i === all.length - 1 ? 'the output model' : 'a weight file of the output model')),
+    output('out', checkpointPath, 'the checkpoint'), output('json', opts.json, 'the JSON result'),
+  ]);
   const layers = selectTargets(loaded.graph, { ...opts, tile });
   const maxDrop = opts.maxDrop ?? DEFAULTS.maxDrop;
   const layerTargets = opts.targetsFrom
     ? targetsFromSensitivity(readJson(opts.targetsFrom, 'targetsFrom'), opts.targetsFrom, 'spatial', layers.map((t) => ({ name: t.node.name, size: t.cout * t.cin * t.tile.T * t.tile.T })), maxDrop)
     : undefined;
-  const checkpointPath = `${opts.out}.ckpt`;
   const backend = await startCompute(loaded, opts, sink);
   const result = await runStaged({
     graph: loaded.graph, dataset, pruner: spatialPruner(layers, thresholdMode, layerTargets), plan, training, optimizer, schedule, checkpointPath,

@@ -1,5 +1,4 @@
 import { existsSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
 import { msg, opt, SwpruneError, usageError } from '../errors.js';
 import { evaluate, type Accuracy } from '../eval/evaluate.js';
@@ -21,7 +20,7 @@ import type { StageLog } from '../train/events.js';
 import { runIdentity } from '../train/run-state.js';
 import { runStaged } from '../train/staged.js';
 import { ignoreEvents, type EventSink } from './events.js';
-import { auditSparsity, openModelAndData, startCompute, trainingSettings } from './open.js';
+import { auditSparsity, openModelAndData, output, startCompute, trainingSettings } from './open.js';
 import { DEFAULTS, type CommonOptions, type DataOptions, type ImportanceOptions, type PruneOptions, type TrainingOptions } from './options.js';
 
 export interface WinogradOptions extends PruneOptions, DataOptions, TrainingOptions, ImportanceOptions, CommonOptions {
@@ -57,10 +56,9 @@ const CONVERSION_TOLERANCE = 0.002;
  * scaled by Γ^-p. Writes ONNX with WinogradConv nodes (and, with `expand`, standard ONNX).
  */
 export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignoreEvents): Promise<WinogradReport> {
-  if (resolve(opts.out) === resolve(opts.model)) throw usageError(msg`${opt('out')} must differ from the input model (the input is never modified)`);
   if (!opts.out.endsWith('.onnx')) throw usageError(msg`${opt('out')} must be an .onnx file (the Winograd form is written as ONNX), got ${opts.out}`);
-  if (opts.expand !== undefined && (!opts.expand.endsWith('.onnx') || [resolve(opts.out), resolve(opts.model)].includes(resolve(opts.expand)))) {
-    throw usageError(msg`${opt('expand')} must be an .onnx file other than the input and ${opt('out')}, got ${opts.expand}`);
+  if (opts.expand !== undefined && !opts.expand.endsWith('.onnx')) {
+    throw usageError(msg`${opt('expand')} must be an .onnx file, got ${opts.expand}`);
   }
   const importance: ImportanceSetting = {
     importance: opts.importance ?? DEFAULTS.importance,
@@ -74,7 +72,11 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const schedule = parseLrSchedule(training.lrSchedule);
   const targets = stageTargets(opts, DEFAULTS.schedule.winograd);
   const plan = stagePlan(targets, opts.epochs ?? DEFAULTS.epochs, opts.lr ?? DEFAULTS.lr);
-  const { loaded, dataset } = openModelAndData(opts, sink);
+  const checkpointPath = `${opts.out}.ckpt`;
+  const { loaded, dataset } = openModelAndData(opts, sink, () => [
+    output('out', opts.out, 'the output model'), output('expand', opts.expand, 'the standard-ONNX model'),
+    output('out', checkpointPath, 'the checkpoint'), output('json', opts.json, 'the JSON result'),
+  ]);
   // Convolutions still in spatial form are converted; WinogradConv nodes (a previous run) stay,
   // and on such a model no convolution left to convert (e.g. only 1x1 or strided ones) is fine.
   const select = { ...opts, tile: requestedTile };
@@ -98,7 +100,6 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   // An input already in Winograd form (a previous run's output) has nothing converted to check.
   if (spatial.length === 0) sink({ kind: 'note', message: [`${opts.model} is already in Winograd form (${layers.length} layers): nothing to convert`] });
   const conversion = opts.resume || spatial.length === 0 ? undefined : await checkConversion(loaded.graph, converted, dataset, training.batchSize, sink, spatial.length, layers[0]!.tile.name);
-  const checkpointPath = `${opts.out}.ckpt`;
   const result = await runStaged({
     graph: converted, dataset, pruner: winogradPruner(layers, importance, layerTargets), plan, training, optimizer, schedule, checkpointPath,
     identity: runIdentity(opts.model, {

@@ -32,14 +32,19 @@ export function saveCheckpoint(path: string, data: CheckpointData): void {
 }
 
 export function loadCheckpoint(path: string): CheckpointData {
-  if (!existsSync(path)) throw usageError(msg`${opt('resume')}: no checkpoint at ${path}; run without ${opt('resume')} to start`);
-  const broken = (what: string) => new SwpruneError('E_IO', msg`${path} ${what}; delete it or run without ${opt('resume')}`);
-  if (!statSync(path).isFile()) throw broken('is not a file');
+  if (!existsSync(path)) {
+    throw usageError(msg`${opt('resume')}: no checkpoint at ${path}; a run writes its first checkpoint at the end of its first epoch, so a run stopped before then (or one that finished) has nothing to resume: run without ${opt('resume')} to start`);
+  }
+  const broken = (what: string) => new SwpruneError('E_IO', msg`${opt('resume')}: the checkpoint ${path} ${what}; delete it or run without ${opt('resume')}`);
+  const st = statSync(path);
+  if (!st.isFile()) throw broken(st.isDirectory() ? 'is a folder, not a file' : 'is not a regular file');
   const buf = readFileSync(path);
-  if (buf.length < MAGIC.length + 4 || buf.subarray(0, MAGIC.length).toString('ascii') !== MAGIC) throw broken('is not a swprune checkpoint');
+  const head = Math.min(buf.length, MAGIC.length);
+  if (head === 0 || buf.subarray(0, head).toString('ascii') !== MAGIC.slice(0, head)) throw broken('is not a swprune checkpoint');
+  if (buf.length < MAGIC.length + 4) throw broken('is truncated (cut inside its header)');
   const len = buf.readUInt32LE(MAGIC.length);
   const start = MAGIC.length + 4;
-  if (start + len > buf.length) throw broken('is truncated');
+  if (start + len > buf.length) throw broken('is truncated (cut inside its header)');
   let header: { meta: Record<string, unknown>; arrays: { name: string; offset: number; length: number }[] };
   try {
     header = JSON.parse(buf.subarray(start, start + len).toString('utf8'));
@@ -50,6 +55,7 @@ export function loadCheckpoint(path: string): CheckpointData {
   const base = start + len;
   const arrays = new Map<string, Float32Array>();
   for (const e of header.arrays) {
+    if (typeof e?.name !== 'string' || !(e.offset >= 0) || !(e.length >= 0)) throw broken('has a damaged header');
     const bytes = buf.subarray(base + e.offset, base + e.offset + 4 * e.length);
     if (!Number.isInteger(e.offset) || !Number.isInteger(e.length) || bytes.length !== 4 * e.length) throw broken('is truncated');
     arrays.set(e.name, new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length)));

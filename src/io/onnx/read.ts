@@ -1,5 +1,4 @@
 import { readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { SwpruneError } from '../../errors.js';
 import type { Graph, GraphNode, LoadedModel, Param, ValueInfo } from '../../graph/ir.js';
 import { decodeAttributes } from './attributes.js';
@@ -19,6 +18,8 @@ export interface OnnxSource {
   readonly nodeBytes: ReadonlyMap<GraphNode, Uint8Array>;
   /** Each initializer's original encoding and the Param decoded from it. */
   readonly initializers: ReadonlyMap<string, { readonly bytes: Uint8Array; readonly param: Param }>;
+  /** The external-data files read (real paths), inputs the output guard protects. */
+  readonly externalFiles: readonly string[];
 }
 
 const MODEL_GRAPH_FIELD = 7;
@@ -33,6 +34,7 @@ function readBytes(path: string): Uint8Array {
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw modelError(path, 'is a directory, not an ONNX file');
+    if (!st.isFile()) throw modelError(path, 'is not a regular file (a device, FIFO or socket)');
     size = st.size;
   } catch (e) {
     if (e instanceof SwpruneError) throw e;
@@ -94,7 +96,8 @@ export function readOnnxBytes(bytes: Uint8Array, path: string): LoadedModel {
   const model = decodeModel(path, bytes);
   const g = model.graph as GraphProto;
   const warnings: string[] = [];
-  const ctx: TensorContext = { modelPath: path, modelDir: dirname(path), warn: (m) => warnings.push(m) };
+  const files = new Set<string>();
+  const ctx: TensorContext = { modelPath: path, warn: (m) => warnings.push(m), files };
 
   const modelFields = splitFields(bytes);
   const graphPayload = modelFields.find((f) => f.field === MODEL_GRAPH_FIELD)!.payload!;
@@ -136,6 +139,6 @@ export function readOnnxBytes(bytes: Uint8Array, path: string): LoadedModel {
     params,
     opset: defaultOpset ? toNumber(defaultOpset.version) : 1,
   };
-  const source: OnnxSource = { bytes, modelFields, graphFields, nodeBytes, initializers };
+  const source: OnnxSource = { bytes, modelFields, graphFields, nodeBytes, initializers, externalFiles: [...files] };
   return { format: 'onnx', path, graph, source, warnings };
 }
