@@ -4,6 +4,7 @@ import { checkDataFitsModel, loadDataset, parseDataSpec, type Dataset } from '..
 import { SwpruneError } from '../errors.js';
 import { imageInputShape } from '../exec/compile.js';
 import type { LoadedModel } from '../graph/ir.js';
+import { removeStaleTemps } from '../io/atomic.js';
 import { loadModel, modelFiles } from '../io/load.js';
 import { guardOutputs, type PathRef } from '../io/output-guard.js';
 import type { LayerSparsity } from '../prune/pruner.js';
@@ -68,6 +69,14 @@ export function guardRun(loaded: LoadedModel, opts: RunInputs, outputs: readonly
   if (opts.targetsFrom !== undefined) inputs.push({ option: 'targetsFrom', path: opts.targetsFrom, what: 'the sensitivity file read' });
   for (const h of opts.history ?? []) inputs.push({ option: 'history', path: h, what: 'a run log read' });
   guardOutputs({ inputs, folders, outputs: outputs.filter((o): o is PathRef => o !== undefined) });
+}
+
+/**
+ * Removes the temporary files killed writes left beside these outputs (`.<name>.swprune-tmp-*`
+ * of processes that are gone): when a run starts or resumes, and when it succeeds.
+ */
+export function removeTemps(outputs: readonly (PathRef | undefined)[]): void {
+  for (const o of outputs) if (o) removeStaleTemps(o.path);
 }
 
 /** Starts the compute backend, then reports it and the model reader's warnings. */

@@ -17,10 +17,11 @@ import { toWinogradGraph } from '../prune/to-winograd.js';
 import { winogradPruner, type ImportanceSetting } from '../prune/winograd-pruner.js';
 import { optimizerConfig, parseLrSchedule, stagePlan } from '../train/config.js';
 import type { StageLog } from '../train/events.js';
-import { runIdentity } from '../train/run-state.js';
+import { checkResumable, runIdentity } from '../train/run-state.js';
 import { runStaged } from '../train/staged.js';
+import type { PathRef } from '../io/output-guard.js';
 import { ignoreEvents, type EventSink } from './events.js';
-import { auditSparsity, openModelAndData, output, startCompute, trainingSettings } from './open.js';
+import { auditSparsity, openModelAndData, output, removeTemps, startCompute, trainingSettings } from './open.js';
 import { DEFAULTS, type CommonOptions, type DataOptions, type ImportanceOptions, type PruneOptions, type TrainingOptions } from './options.js';
 
 export interface WinogradOptions extends PruneOptions, DataOptions, TrainingOptions, ImportanceOptions, CommonOptions {
@@ -73,10 +74,12 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const targets = stageTargets(opts, DEFAULTS.schedule.winograd);
   const plan = stagePlan(targets, opts.epochs ?? DEFAULTS.epochs, opts.lr ?? DEFAULTS.lr);
   const checkpointPath = `${opts.out}.ckpt`;
-  const { loaded, dataset } = openModelAndData(opts, sink, () => [
+  let outputs: readonly (PathRef | undefined)[] = [];
+  const { loaded, dataset } = openModelAndData(opts, sink, () => (outputs = [
     output('out', opts.out, 'the output model'), output('expand', opts.expand, 'the standard-ONNX model'),
     output('out', checkpointPath, 'the checkpoint'), output('json', opts.json, 'the JSON result'),
-  ]);
+  ]));
+  removeTemps(outputs);
   // Convolutions still in spatial form are converted; WinogradConv nodes (a previous run) stay,
   // and on such a model no convolution left to convert (e.g. only 1x1 or strided ones) is fine.
   const select = { ...opts, tile: requestedTile };
@@ -90,6 +93,11 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const layerTargets = opts.targetsFrom
     ? targetsFromSensitivity(readJson(opts.targetsFrom, 'targetsFrom'), opts.targetsFrom, 'winograd', layers.map((t) => ({ name: t.node.name, size: converted.params.get(t.weight)!.data.length })), maxDrop)
     : undefined;
+  const identity = runIdentity(opts.model, {
+    command: 'winograd', targets, seed: training.seed, tile: requestedTile,
+    method: { ...importance, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },
+  });
+  if (opts.resume) checkResumable(checkpointPath, identity);
   const backend = await startCompute(loaded, opts, sink);
   const kept = tiles.filter(([T]) => T !== requestedTile).map(([, name]) => name);
   if (kept.length > 0) {
@@ -102,10 +110,7 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const conversion = opts.resume || spatial.length === 0 ? undefined : await checkConversion(loaded.graph, converted, dataset, training.batchSize, sink, spatial.length, layers[0]!.tile.name);
   const result = await runStaged({
     graph: converted, dataset, pruner: winogradPruner(layers, importance, layerTargets), plan, training, optimizer, schedule, checkpointPath,
-    identity: runIdentity(opts.model, {
-      command: 'winograd', targets, seed: training.seed, tile: requestedTile,
-      method: { ...importance, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },
-    }),
+    identity,
     resume: opts.resume, baseline: conversion?.baseline, sink,
     divergenceHint: (lr) => importance.importance
       ? msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (${opt('importanceNorm')} none ${opt('importancePower')} 2)`
@@ -131,6 +136,7 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   };
   if (opts.json) writeJson(opts.json, report);
   if (existsSync(checkpointPath)) rmSync(checkpointPath);
+  removeTemps(outputs);
   return report;
 }
 

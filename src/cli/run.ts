@@ -17,8 +17,8 @@ export const DEBUG_FLAG = '--debug';
  * trace follows only with --debug (anywhere before `--`) or SWPRUNE_DEBUG=1.
  */
 export async function runCli(argv: readonly string[], streams: Streams): Promise<number> {
-  const end = argv.indexOf('--') < 0 ? argv.length : argv.indexOf('--');
-  const debug = argv.slice(0, end).includes(DEBUG_FLAG) || process.env.SWPRUNE_DEBUG === '1';
+  const debug = debugRequested(argv, process.env);
+  const end = optionsEnd(argv);
   const args = argv.filter((a, i) => !(i < end && a === DEBUG_FLAG));
   const program = buildProgram(streams);
   try {
@@ -27,6 +27,22 @@ export async function runCli(argv: readonly string[], streams: Streams): Promise
   } catch (err) {
     return reportError(err, streams, debug);
   }
+}
+
+const optionsEnd = (argv: readonly string[]) => (argv.includes('--') ? argv.indexOf('--') : argv.length);
+
+/** True when --debug stands among the options (before `--`) or SWPRUNE_DEBUG=1. */
+export function debugRequested(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): boolean {
+  return argv.slice(0, optionsEnd(argv)).includes(DEBUG_FLAG) || env.SWPRUNE_DEBUG === '1';
+}
+
+/** The text an unexpected exception prints: one E_INTERNAL line, then the stack only when debugging. */
+export function internalErrorText(err: unknown, debug: boolean): string {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const first = (e.message || e.name).split('\n')[0]!.trim();
+  const hint = debug ? '' : ` (rerun with ${DEBUG_FLAG} for the stack trace)`;
+  const line = `swprune: error[E_INTERNAL]: ${first}; this is a bug in swprune, please report it with the command line${hint}\n`;
+  return debug ? `${line}${e.stack ?? e.message}\n` : line;
 }
 
 function reportError(err: unknown, streams: Streams, debug: boolean): number {
@@ -42,10 +58,6 @@ function reportError(err: unknown, streams: Streams, debug: boolean): number {
     streams.stderr.write(`swprune: error[${err.code}]: ${cliText(err.parts).replace(/\s*\n\s*/g, " ")}\n`);
     return err.code === 'E_USAGE' ? EXIT.usage : EXIT.failure;
   }
-  const e = err instanceof Error ? err : new Error(String(err));
-  const first = (e.message || e.name).split('\n')[0]!.trim();
-  const hint = debug ? '' : ` (rerun with ${DEBUG_FLAG} for the stack trace)`;
-  streams.stderr.write(`swprune: error[E_INTERNAL]: ${first}; this is a bug in swprune, please report it with the command line${hint}\n`);
-  if (debug) streams.stderr.write(`${e.stack ?? e.message}\n`);
+  streams.stderr.write(internalErrorText(err, debug));
   return EXIT.failure;
 }

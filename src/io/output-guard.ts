@@ -60,7 +60,7 @@ export function checkWritable(out: PathRef): RealPath {
   const at = realPath(out.path);
   const kernel = kernelFolderOf(at.real);
   if (kernel) throw refused(out, [`it resolves to ${at.real}, inside ${kernel} (a kernel file system, not files); write to a regular folder`]);
-  if (at.exists && at.existingStat.isDirectory()) throw refused(out, ['this is a folder; give a file name']);
+  if (at.exists && at.existingStat.isDirectory()) throw refused(out, [`this is a folder, where ${out.what} (a file) goes; remove it or choose another path`]);
   if (!at.exists && !at.existingStat.isDirectory()) {
     throw refused(out, [`${at.existing} is a file, not a folder; choose an output in a folder`]);
   }
