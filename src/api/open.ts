@@ -24,7 +24,9 @@ export function openModelAndData(
   outputs: (loaded: LoadedModel) => readonly (PathRef | undefined)[] = () => [],
 ): { loaded: LoadedModel; dataset: Dataset } {
   const loaded = loadModel(opts.model);
-  guardRun(loaded, opts, outputs(loaded));
+  const written = outputs(loaded);
+  guardRun(loaded, opts, written);
+  removeTemps(written);
   const model = { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null };
   const dataset = loadDataset(parseDataSpec(opts.data), {
     mean: opts.mean,

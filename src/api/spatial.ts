@@ -59,7 +59,6 @@ export async function runSpatial(opts: SpatialOptions, sink: EventSink = ignoreE
     ...modelOutputFiles(model, opts.out).map((f, i, all) => output('out', f, i === all.length - 1 ? 'the output model' : 'a weight file of the output model')),
     output('out', checkpointPath, 'the checkpoint'), output('json', opts.json, 'the JSON result'),
   ]));
-  removeTemps(outputs);
   const layers = selectTargets(loaded.graph, { ...opts, tile });
   const maxDrop = opts.maxDrop ?? DEFAULTS.maxDrop;
   const layerTargets = opts.targetsFrom

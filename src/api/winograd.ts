@@ -79,7 +79,6 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
     output('out', opts.out, 'the output model'), output('expand', opts.expand, 'the standard-ONNX model'),
     output('out', checkpointPath, 'the checkpoint'), output('json', opts.json, 'the JSON result'),
   ]));
-  removeTemps(outputs);
   // Convolutions still in spatial form are converted; WinogradConv nodes (a previous run) stay,
   // and on such a model no convolution left to convert (e.g. only 1x1 or strided ones) is fine.
   const select = { ...opts, tile: requestedTile };

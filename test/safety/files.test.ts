@@ -201,3 +201,45 @@ describe('checkpoints: replaced input, stale temporary files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('outputs write only their own files', () => {
+  const data = `fashion-mnist:${repoPath('models/data/fashion-mnist')}`;
+  const quick = ['--data', data, '--limit', '64', '--batch-size', '32', '--epochs', '1', '--sparsity', '0.3', '--no-augment', '--backend', 'wasm'];
+
+  it("tfjs: an output in the input's folder gets its own shard names; a shard from a subfolder lands beside the output's model.json", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swprune-safety-tfjs-'));
+    const input = join(dir, 'in');
+    cpSync(repoPath('models/fashion-vgg-tfjs'), input, { recursive: true });
+    const before = snapshot(input);
+    const io = bufferStreams();
+    expect(await runCli(['spatial', join(input, 'model.json'), '-o', join(input, 'pruned.json'), ...quick], io), io.stderr.text).toBe(EXIT.ok);
+    const after = snapshot(input);
+    for (const [p, h] of before) expect(after.get(p), p).toBe(h);
+    expect([...after.keys()].map((p) => p.slice(input.length + 1)).sort()).toEqual(['model.json', 'pruned.group1-shard1of1.bin', 'pruned.json', 'weights.bin']);
+    const written = JSON.parse(readFileSync(join(input, 'pruned.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
+    expect(written.weightsManifest[0]!.paths).toEqual(['pruned.group1-shard1of1.bin']);
+
+    // A manifest naming shards/weights.bin (inside the folder: allowed); the output's shard is beside its model.json.
+    const nested = join(dir, 'nested');
+    mkdirSync(join(nested, 'shards'), { recursive: true });
+    cpSync(join(input, 'weights.bin'), join(nested, 'shards', 'weights.bin'));
+    const json = JSON.parse(readFileSync(join(input, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
+    json.weightsManifest[0]!.paths = ['shards/weights.bin'];
+    writeFileSync(join(nested, 'model.json'), JSON.stringify(json));
+    const out = join(dir, 'out', 'model.json');
+    expect(await runCli(['spatial', nested, '-o', out, ...quick], bufferStreams())).toBe(EXIT.ok);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual(['model.json', 'weights.bin']);
+    expect((JSON.parse(readFileSync(out, 'utf8')) as typeof json).weightsManifest[0]!.paths).toEqual(['weights.bin']);
+    expect(await runCli(['inspect', out], bufferStreams())).toBe(EXIT.ok);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ONNX: weights read from external data are written inline (the output never points at the input\'s data file)', async () => {
+    const f = generateSafetyFixtures();
+    const out = join(f.outDir, 'alone', 'p.onnx');
+    expect(await runCli(['spatial', f.extInside, '-o', out, ...quick], bufferStreams())).toBe(EXIT.ok);
+    expect(readdirSync(join(f.outDir, 'alone'))).toEqual(['p.onnx']);
+    expect(await runCli(['inspect', out], bufferStreams())).toBe(EXIT.ok);
+    rmSync(f.root, { recursive: true, force: true });
+  });
+});

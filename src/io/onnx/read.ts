@@ -16,7 +16,7 @@ export interface OnnxSource {
   readonly graphFields: readonly RawField[];
   /** Each node the reader produced -> its original encoding. */
   readonly nodeBytes: ReadonlyMap<GraphNode, Uint8Array>;
-  /** Each initializer's original encoding and the Param decoded from it. */
+  /** Each initializer's original encoding and the Param decoded from it (not external-data ones: those are written inline). */
   readonly initializers: ReadonlyMap<string, { readonly bytes: Uint8Array; readonly param: Param }>;
   /** The external-data files read (real paths), inputs the output guard protects. */
   readonly externalFiles: readonly string[];
@@ -110,7 +110,8 @@ export function readOnnxBytes(bytes: Uint8Array, path: string): LoadedModel {
   (g.initializer as InstanceType<typeof onnx.TensorProto>[]).forEach((t, i) => {
     const param = decodeTensor(t, ctx);
     params.set(param.name, param);
-    initializers.set(param.name, { bytes: rawInits[i]!.bytes, param: { ...param, data: param.data.slice() } });
+    // External data is written back inline: an output never points at the input's data files.
+    if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) initializers.set(param.name, { bytes: rawInits[i]!.bytes, param: { ...param, data: param.data.slice() } });
   });
 
   const used = new Set<string>();
