@@ -13,6 +13,7 @@ export { runEval, type EvalOptions, type EvalReport } from './api/eval.js';
 export { runSpatial, type SpatialOptions, type SpatialReport } from './api/spatial.js';
 export { runWinograd, type WinogradOptions, type WinogradReport } from './api/winograd.js';
 export { runReport, type ReportOptions, type Report } from './api/report.js';
+export { runBundle, type RunOptions, type RunResult, type RuntimeSpeed } from './api/run.js';
 export { runSensitivity, type SensitivityOptions, type SensitivityReport } from './api/sensitivity.js';
 export { DEFAULTS, type CommonOptions, type DataOptions, type ImportanceOptions, type PruneOptions, type TrainingOptions } from './api/options.js';
 export { ignoreEvents, type EventSink, type SwpruneEvent } from './api/events.js';
@@ -26,5 +27,6 @@ export type { InspectReport, LayerInfo } from './report/layer-table.js';
 export { loadModel, saveModel } from './io/load.js';
 export type { Graph, GraphNode, LoadedModel, Param } from './graph/ir.js';
 export { readBundle, type LoadedBundle } from './bundle/read.js';
-export { compileBundle } from './sparse/bundle-model.js';
+// The deployment runtime (also alone, without TensorFlow.js: swprune/runtime).
+export { loadBundle, loadBundleFile, type Runtime } from './runtime/index.js';
 export { getTile, listTiles, type WinogradTile } from './winograd/tiles.js';

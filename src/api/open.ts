@@ -1,4 +1,5 @@
 import { startBackend } from '../backend/start.js';
+import { setThreads } from '../backend/threads.js';
 import type { BackendInfo } from '../backend/select.js';
 import { checkDataFitsModel, loadDataset, parseDataSpec, type Dataset } from '../data/index.js';
 import { SwpruneError } from '../errors.js';
@@ -56,11 +57,13 @@ export const output = (option: string, path: string | undefined, what: string): 
 
 /**
  * The output guard for one run (src/io/output-guard.ts), before any slow work: the inputs are
- * the model's files (model file, external data or weight shards), the dataset (a file, or a
- * folder no output may replace a file in), --targets-from and --history files.
+ * the model's files (model file, external data or weight shards; or the files given, e.g. a
+ * bundle), the dataset (a file, or a folder no output may be written in), --targets-from and
+ * --history files.
  */
-export function guardRun(loaded: LoadedModel, opts: RunInputs, outputs: readonly (PathRef | undefined)[]): void {
-  const inputs: PathRef[] = modelFiles(loaded).map((path, i) => ({ option: 'model', path, what: i === 0 ? 'the input model' : 'a weight file of the input model' }));
+export function guardRun(model: LoadedModel | readonly string[], opts: RunInputs, outputs: readonly (PathRef | undefined)[]): void {
+  const files = Array.isArray(model) ? model : modelFiles(model as LoadedModel);
+  const inputs: PathRef[] = files.map((path, i) => ({ option: 'model', path, what: i === 0 ? 'the input model' : 'a weight file of the input model' }));
   const folders: PathRef[] = [];
   if (opts.data !== undefined) {
     const colon = opts.data.indexOf(':');
@@ -83,6 +86,7 @@ export function removeTemps(outputs: readonly (PathRef | undefined)[]): void {
 
 /** Starts the compute backend, then reports it and the model reader's warnings. */
 export async function startCompute(loaded: LoadedModel, opts: CommonOptions, sink: EventSink): Promise<BackendInfo> {
+  setThreads(opts.threads);
   const backend = await startBackend(opts.backend ?? DEFAULTS.backend);
   sink({ kind: 'backend', backend });
   for (const w of loaded.warnings) sink({ kind: 'warning', message: [w] });

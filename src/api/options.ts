@@ -11,6 +11,11 @@ import type { ImportanceNorm } from '../winograd/importance.js';
 export interface CommonOptions {
   /** 'auto' prefers the native TensorFlow backend, then wasm. */
   readonly backend?: BackendChoice;
+  /**
+   * Threads of swprune's own compute: its kernels on the wasm backend (training and evaluation)
+   * and the runtime that runs a bundle (default: SWPRUNE_THREADS, else the cores available).
+   */
+  readonly threads?: number;
   /** Also write the result as JSON to this file (docs/json.md). */
   readonly json?: string;
 }

@@ -1,4 +1,6 @@
+import * as tf from '@tensorflow/tfjs';
 import { readFileSync, statSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { readBundle } from '../bundle/read.js';
 import { encodeBundle } from '../bundle/write.js';
 import { msg, opt, SwpruneError, usageError } from '../errors.js';
@@ -14,10 +16,14 @@ import { reportFigures, type Report } from '../report/figures.js';
 import { reportHistory } from '../report/history.js';
 import { renderReportHtml } from '../report/html.js';
 import { layerTable } from '../report/layer-table.js';
-import { compileBundle } from '../sparse/bundle-model.js';
+import { examplesPerSecond } from '../eval/run-function.js';
+import { loadBundleFile, type Runtime } from '../runtime/index.js';
+import type { BackendInfo } from '../backend/select.js';
+import { threadCount } from '../backend/threads.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import { openModelAndData, output, startCompute } from './open.js';
 import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
+import { checkDataFitsRuntime, measureSpeed, runtimeAccuracy, SPEED_BATCH } from './run.js';
 
 export interface ReportOptions extends DataOptions, CommonOptions {
   /** A spatial model (ONNX or TensorFlow.js) or a Winograd-form ONNX from `winograd`. */
@@ -49,33 +55,72 @@ export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEve
   const bundle = readBundle(opts.out);
   checkRoundTrip(graph, bundle.graph, opts.out);
 
-  const measure = async (model: CompiledModel, subject: string) => {
-    try {
-      const r = await evaluate(model, dataset.test, { batchSize: opts.batchSize ?? DEFAULTS.batchSize, limit: opts.limit, progress: { task: { kind: 'evaluate', subject }, sink } });
-      return { ...r.accuracy, loss: r.loss };
-    } finally {
-      model.dispose();
-    }
-  };
   const dense = compileGraph(graph);
   let figures: ReturnType<typeof reportFigures>;
+  let denseAccuracy: Report['denseAccuracy'];
+  let denseSpeed: Report['speed']['dense'];
   try {
     figures = reportFigures(graph, layerTable(dense).layers, spatial);
-  } catch (e) {
+    const r = await evaluate(dense, dataset.test, { batchSize: opts.batchSize ?? DEFAULTS.batchSize, limit: opts.limit, progress: { task: { kind: 'evaluate', subject: 'dense executor' }, sink } });
+    denseAccuracy = { ...r.accuracy, loss: r.loss };
+    denseSpeed = await executorSpeed(dense, dataset.test.shape, await firstTestImages(dataset), backend);
+  } finally {
     dense.dispose();
-    throw e;
   }
-  const denseAccuracy = await measure(dense, 'dense executor');
-  const accuracy = await measure(compileBundle(bundle), 'bundle (sparse)');
+
+  // The bundle's accuracy and speed through the deployment runtime, from the file just written.
+  const threads = threadCount();
+  let runtime: Runtime | undefined;
+  try {
+    runtime = await loadBundleFile(opts.out, { threads });
+  } catch (e) {
+    if (!(e instanceof SwpruneError) || e.code !== 'E_UNSUPPORTED_OP') throw e;
+    sink({ kind: 'warning', message: [`the runtime cannot run this bundle (${e.message}); the bundle's accuracy is the dense executor's`] });
+  }
+  let accuracy = denseAccuracy;
+  let bundleSpeed: Report['speed']['bundle'] = null;
+  if (runtime) {
+    try {
+      checkDataFitsRuntime(dataset, runtime);
+      const r = await runtimeAccuracy(runtime, dataset, opts, 'bundle (runtime)', sink);
+      accuracy = { ...r.accuracy, loss: r.loss };
+      const speed = await measureSpeed((x, n) => runtime!.run(x, n), dataset, runtime.inputLayout, threads);
+      bundleSpeed = { examplesPerSecond: speed.batched.examplesPerSecond, batch: speed.batched.batch, threads, batch1MsPerImage: speed.batch1.msPerImage };
+    } finally {
+      await runtime.close();
+    }
+  }
   const report: Report = {
     command: 'report', model: opts.model, data: opts.data, backend: backend.name,
     bundle: { path: opts.out, bytes: statSync(opts.out).size, sourceSha256: bundle.sourceSha256 },
-    layers: figures.layers, overall: figures.overall, accuracy, denseAccuracy, testExamples: dataset.test.size(opts.limit),
+    layers: figures.layers, overall: figures.overall, accuracy, accuracySource: runtime ? 'runtime' : 'dense executor', denseAccuracy,
+    testExamples: dataset.test.size(opts.limit), speed: { bundle: bundleSpeed, dense: denseSpeed },
     ...(history ? { history } : {}),
   };
   if (opts.json) writeJson(opts.json, report);
   if (opts.html) writeFileAtomic(opts.html, new TextEncoder().encode(renderReportHtml(report)));
   return report;
+}
+
+/** Up to SPEED_BATCH test images, NHWC as the executor takes them. */
+async function firstTestImages(dataset: { test: { batches(o: { batchSize: number }): AsyncIterable<{ x: Float32Array; size: number }> } }): Promise<{ x: Float32Array; n: number }> {
+  for await (const b of dataset.test.batches({ batchSize: SPEED_BATCH })) return { x: b.x.slice(), n: b.size };
+  return { x: new Float32Array(0), n: 0 };
+}
+
+/** Images per second of the dense executor on a batch of test images (outputs read back). */
+async function executorSpeed(model: CompiledModel, shape: { height: number; width: number; channels: number }, images: { x: Float32Array; n: number },
+  backend: BackendInfo): Promise<Report['speed']['dense']> {
+  const run = async (x: Float32Array, n: number) => {
+    const y = tf.tidy(() => model.forward(tf.tensor4d(x, [n, shape.height, shape.width, shape.channels])));
+    try {
+      return (await y.data()) as Float32Array;
+    } finally {
+      y.dispose();
+    }
+  };
+  const threads = backend.threads;
+  return { examplesPerSecond: await examplesPerSecond(run, images.x, images.n), batch: images.n, threads, backend: backend.name };
 }
 
 /**

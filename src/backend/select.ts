@@ -10,6 +10,7 @@
  *   cpu         tfjs's pure-JavaScript backend: slow, the reference in tests.
  *   auto        tensorflow if it loads, else wasm.
  */
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import { msg, opt, SwpruneError } from '../errors.js';
 
@@ -24,8 +25,8 @@ export interface BackendInfo {
   native: boolean;
   /** wasm only: SIMD build in use. */
   simd?: boolean;
-  /** wasm only: swprune's kernels use more than one thread. */
-  threads?: boolean;
+  /** Threads the backend computes on: swprune's kernel threads on wasm, the cores on tensorflow, 1 on cpu. */
+  threads: number;
   /** The one line the CLI prints at start, e.g. `backend: wasm (SIMD on, 2 threads)`. */
   description: string;
 }
@@ -65,7 +66,7 @@ async function activate(name: string): Promise<boolean> {
 
 async function selectCpu(): Promise<BackendInfo> {
   if (!(await activate('cpu'))) throw new SwpruneError('E_BACKEND', "backend 'cpu' failed to start; this tfjs installation is broken, reinstall @tensorflow/tfjs");
-  return { name: 'cpu', native: false, description: 'backend: cpu (pure JavaScript, slow)' };
+  return { name: 'cpu', native: false, threads: 1, description: 'backend: cpu (pure JavaScript, slow)' };
 }
 
 async function selectWasm(): Promise<BackendInfo> {
@@ -90,7 +91,7 @@ async function selectWasm(): Promise<BackendInfo> {
     name: 'wasm',
     native: false,
     simd,
-    threads: threadCount > 1,
+    threads: threadCount,
     description: `backend: wasm (SIMD ${simd ? 'on' : 'off'}, ${threadCount} thread${threadCount === 1 ? '' : 's'})`,
   };
 }
@@ -110,7 +111,7 @@ async function tryNative(): Promise<{ info: BackendInfo } | { reason: string }> 
       continue;
     }
     if (await activate('tensorflow')) {
-      return { info: { name: 'tensorflow', native: true, description: `backend: tensorflow (native, ${pkg})` } };
+      return { info: { name: 'tensorflow', native: true, threads: availableParallelism(), description: `backend: tensorflow (native, ${pkg})` } };
     }
     reasons.push(`${pkg} loaded but its backend did not start`);
   }

@@ -13,6 +13,8 @@
  * 4. The Winograd op against tf.conv2d (dist/bench/winograd-op.js).
  * 5. Sparse-bundle inference against dense conv2d and dense Winograd (dist/bench/sparse.js).
  * 6. Image-folder streaming: decoded images/s (JPEG -> 224x224) per worker count (dist/bench/decode.js).
+ * 7. The .swb runtime, whole network, against onnxruntime-node on the dense model, same threads
+ *    (dist/bench/runtime.js).
  *
  * Each part runs in its own process (one backend per process, as users run it). The JSON
  * describes the machine, including the load average before and after: figures measured while
@@ -121,6 +123,8 @@ function main(): void {
   const sparse = subBench('sparse.js', path.join(tmp, 'sparse.json'), [...reps, ...(o.quick ? ['--batch', '2'] : [])]) as
     { results: { layer: { H: number; W: number; cin: number }; tile: string; sparsity: number; speedup: { vsConv2d: number; vsDenseWinograd: number } }[] } | null;
 
+  const runtime = subBench('runtime.js', path.join(tmp, 'runtime.json'), o.quick ? ['--quick'] : []) as
+    { results: { net: string; sparsity: number; threads: number; batch: number; ratio: number }[] } | null;
   const decode = subBench('decode.js', path.join(tmp, 'decode.json'), o.quick ? ['--images', '64', '--reps', '1'] : []) as
     { rows: { transform: string; workers: number; imagesPerSecond: number }[] } | null;
 
@@ -136,12 +140,13 @@ function main(): void {
       return [`T=${T}`, { forward: ratio(conv?.forwardMs, w?.forwardMs), forwardBackward: ratio(conv?.forwardBackwardMs, w?.forwardBackwardMs) }];
     })),
     sparseOverConv2d: Object.fromEntries((sparse?.results ?? []).map((r) => [`${r.layer.H}x${r.layer.W}x${r.layer.cin} ${r.tile} ${Math.round(100 * r.sparsity)}%`, r.speedup.vsConv2d])),
+    runtimeOverOnnxruntime: Object.fromEntries((runtime?.results ?? []).map((r) => [`${r.net} ${Math.round(100 * r.sparsity)}% ${r.threads}t b${r.batch}`, r.ratio])),
     anchors: Object.fromEntries(Object.entries(anchors?.nets ?? {}).map(([net, a]) => [net, a.ratios])),
   };
   const json = {
     machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
     quick: o.quick, seconds: (Date.now() - started) / 1000,
-    training, anchors, profiles, winogradOp, sparse, decode, ratios,
+    training, anchors, profiles, winogradOp, sparse, runtime, decode, ratios,
   };
   fs.mkdirSync(path.dirname(path.resolve(root, o.out)), { recursive: true });
   const out = path.resolve(root, o.out);
@@ -155,6 +160,7 @@ function main(): void {
     '', `Winograd op vs tf.conv2d (conv2d time / op time): ${JSON.stringify(ratios.winogradOpOverConv2d)}`,
     `decoded images/s (JPEG 500x375 -> 224x224, beside training ex/s above): ${decode?.rows.map((r) => `${r.transform} ${r.workers} worker(s) ${r.imagesPerSecond.toFixed(0)}`).join(', ') ?? '-'}`,
     `sparse bundle layer vs tf.conv2d: ${Object.entries(ratios.sparseOverConv2d).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}`,
+    `.swb runtime vs onnxruntime-node (dense model, same threads): ${Object.entries(ratios.runtimeOverOnnxruntime).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}`,
     `against PyTorch / onnxruntime (swprune / anchor, by thread count): ${JSON.stringify(ratios.anchors)}`,
     `wrote ${o.out}`,
   ];

@@ -49,6 +49,7 @@ export interface OptionValues {
   domain: SensitivityDomain | 'both';
   levels: number[];
   history: string[];
+  threads: number;
 }
 
 export type OptionName = keyof OptionValues;
@@ -130,6 +131,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> 
   expand: { flags: '--expand <file>', description: 'also write the model as standard ONNX ops (runs in any ONNX runtime)' },
   domain: { flags: '--domain <d>', description: 'spatial-structured (step 1), Winograd-domain (step 2) or both', choices: ['spatial', 'winograd', 'both'], default: DEFAULTS.domain },
   levels: { flags: '--levels <s1,s2,..>', description: 'sparsity levels', parse: numberList('--levels'), default: [...DEFAULTS.levels] },
+  threads: { flags: '--threads <n>', description: "threads of swprune's compute: its kernels on the wasm backend and the runtime (default: $SWPRUNE_THREADS, else the cores available)", parse: positiveInt('--threads') },
   history: { flags: '--history <a.json,..>', description: 'the --json logs of the spatial/winograd runs that made the model, in order: the HTML charts accuracy against sparsity by stage', parse: (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== '') },
 };
 
@@ -168,7 +170,7 @@ export function flagOf(name: string): string {
 export const PRUNE_OPTIONS = ['out', 'tile', 'schedule', 'sparsity', 'layers', 'skipFirst', 'targetsFrom', 'maxDrop'] as const satisfies readonly OptionName[];
 export const DATA_OPTIONS = ['data', 'mean', 'std', 'limit', 'batchSize', 'resize', 'crop', 'strict', 'workers'] as const satisfies readonly OptionName[];
 export const TRAINING_OPTIONS = ['epochs', 'lr', 'momentum', 'weightDecay', 'optimizer', 'lrSchedule', 'seed', 'augment', 'resume'] as const satisfies readonly OptionName[];
-export const COMMON_OPTIONS = ['backend', 'json'] as const satisfies readonly OptionName[];
+export const COMMON_OPTIONS = ['backend', 'threads', 'json'] as const satisfies readonly OptionName[];
 
 /** Options commander always fills in (mandatory ones). */
 type RequiredOption = 'out' | 'data';

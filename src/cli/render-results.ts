@@ -1,6 +1,7 @@
 import chalk from 'chalk';
 import type { EvalReport } from '../api/eval.js';
 import type { Report } from '../api/report.js';
+import type { RunResult } from '../api/run.js';
 import type { SensitivityReport } from '../api/sensitivity.js';
 import type { SpatialReport } from '../api/spatial.js';
 import type { WinogradReport } from '../api/winograd.js';
@@ -58,9 +59,24 @@ export function formatReport(r: Report): string {
     `${mega(o.macs.direct)} direct, ${mega(o.macs.denseWinograd)} dense Winograd, ${mega(o.macs.sparseWinograd)} sparse Winograd ` +
     `(${(o.macs.direct / Math.max(o.macs.sparseWinograd, 1)).toFixed(1)}x fewer than direct)\n` +
     `whole network: ${mega(o.network.direct)} direct -> ${mega(o.network.sparseWinograd)} with sparse Winograd layers\n` +
-    `accuracy from the bundle (sparse Winograd): top-1 ${formatPercent(r.accuracy.top1)}, top-5 ${formatPercent(r.accuracy.top5)}; ` +
+    `accuracy from the bundle (${r.accuracySource === 'runtime' ? 'the swprune runtime' : 'dense executor: the runtime cannot run it'}): ` +
+    `top-1 ${formatPercent(r.accuracy.top1)}, top-5 ${formatPercent(r.accuracy.top5)}; ` +
     `dense executor: top-1 ${formatPercent(r.denseAccuracy.top1)}, top-5 ${formatPercent(r.denseAccuracy.top5)} (${formatCount(r.testExamples)} test images)\n` +
+    (r.speed.bundle
+      ? `speed, batches of ${r.speed.bundle.batch}: bundle ${formatCount(Math.round(r.speed.bundle.examplesPerSecond))} images/s (swprune runtime, ${r.speed.bundle.threads} thread${r.speed.bundle.threads > 1 ? 's' : ''}; ` +
+        `${r.speed.bundle.batch1MsPerImage.toFixed(2)} ms for one image), dense executor ${formatCount(Math.round(r.speed.dense.examplesPerSecond))} images/s (${r.speed.dense.backend})\n`
+      : `speed: dense executor ${formatCount(Math.round(r.speed.dense.examplesPerSecond))} images/s (${r.speed.dense.backend}); the runtime cannot run this bundle\n`) +
     `wrote ${r.bundle.path} (${formatCount(r.bundle.bytes)} bytes)\n`
+  );
+}
+
+export function formatRun(r: RunResult): string {
+  const s = r.speed;
+  return (
+    `${r.model}: top-1 ${formatPercent(r.accuracy.top1)}, top-5 ${formatPercent(r.accuracy.top5)}, loss ${r.accuracy.loss.toFixed(4)} (${formatCount(r.testExamples)} test images)\n` +
+    `speed (swprune runtime, ${s.threads} thread${s.threads > 1 ? 's' : ''}): ${formatCount(Math.round(s.batched.examplesPerSecond))} images/s in batches of ${s.batched.batch}; ` +
+    `one image ${s.batch1.msPerImage.toFixed(3)} ms (${formatCount(Math.round(s.batch1.examplesPerSecond))} images/s)\n` +
+    `${r.runtime.steps.length} kernel calls per batch, ${(r.runtime.memoryBytes / 2 ** 20).toFixed(1)} MiB of memory per thread\n`
   );
 }
 

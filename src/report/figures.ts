@@ -108,11 +108,23 @@ export interface Report {
   readonly backend: string;
   readonly layers: readonly ReportLayer[];
   readonly overall: ReportOverall;
-  /** Computed by running the written bundle through the sparse Winograd inference path. */
+  /**
+   * Computed by running the written bundle through the deployment runtime (swprune/runtime);
+   * when the runtime cannot run it, the dense executor's (accuracySource says which).
+   */
   readonly accuracy: Accuracy & { readonly loss: number };
+  readonly accuracySource: 'runtime' | 'dense executor';
   /** The same model on the dense executor, for comparison. */
   readonly denseAccuracy: Accuracy & { readonly loss: number };
   readonly testExamples: number;
   /** The stages of the runs that produced the model, when their logs were given. */
   readonly history?: ReportHistory;
+  /**
+   * Measured speed on batches of test images: the bundle through the runtime (null when it
+   * cannot run it) and the same model through swprune's dense executor.
+   */
+  readonly speed: {
+    readonly bundle: { readonly examplesPerSecond: number; readonly batch: number; readonly threads: number; readonly batch1MsPerImage: number } | null;
+    readonly dense: { readonly examplesPerSecond: number; readonly batch: number; readonly threads: number; readonly backend: string };
+  };
 }

@@ -1,15 +1,18 @@
 /**
  * `npm run build:wasm`: compiles the WebAssembly text sources into the TypeScript modules the
- * package loads: src/sparse/wasm/kernels.wat -> kernels-module.ts (the sparse Winograd path) and
- * src/kernels/wasm/kernels.wat -> kernels-module.ts (matrix products and convolutions).
+ * package loads: the runtime (src/runtime/wasm/runtime.wat -> runtime-module.ts, listed in
+ * src/runtime/wasm/compile.ts) and the kernel library src/kernels/wasm/kernels.wat ->
+ * kernels-module.ts (matrix products and convolutions).
  */
 import * as fs from 'node:fs';
 import * as dense from '../kernels/wasm/compile.js';
-import { compileKernels, modulePath, moduleSource } from '../sparse/wasm/compile.js';
+import { compileWat, moduleSource, WASM_SOURCES } from '../runtime/wasm/compile.js';
 
-const bytes = await compileKernels();
-fs.writeFileSync(modulePath, moduleSource(bytes));
-console.log(`${modulePath}: ${bytes.length} bytes of WebAssembly`);
+for (const source of WASM_SOURCES) {
+  const bytes = await compileWat(source.wat);
+  fs.writeFileSync(source.module, moduleSource(source, bytes));
+  console.log(`${source.module}: ${bytes.length} bytes of WebAssembly`);
+}
 
 const binaries = await dense.compileKernels();
 fs.writeFileSync(dense.modulePath, dense.moduleSource(binaries));

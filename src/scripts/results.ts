@@ -114,8 +114,12 @@ interface SparseBench {
   results: {
     layer: { N: number; H: number; W: number; cin: number; cout: number };
     tile: string; sparsity: number; ms: { conv2d: number };
-    speedup: { vsConv2d: number; vsDenseWinograd: number; typescriptVsConv2d: number }; multiplications: { direct: number; sparseWinograd: number };
+    /** typescriptVsConv2d: older runs, whose sparse path had a TypeScript fallback. */
+    speedup: { vsConv2d: number; vsDenseWinograd: number; typescriptVsConv2d?: number }; multiplications: { direct: number; sparseWinograd: number };
   }[];
+}
+interface RuntimeBench {
+  results: { net: string; sparsity: number; threads: number; batch: number; examplesPerSecond: { runtime: number; onnxruntime: number }; ratio: number }[];
 }
 interface OpBench { shape: { N: number; H: number; W: number; cin: number; cout: number }; rows: { name: string; forwardMs: number | null; forwardBackwardMs: number | null }[] }
 interface BenchSuite {
@@ -123,6 +127,7 @@ interface BenchSuite {
   training: { backend: string; command: string; examples: number; examplesPerSecond: number }[];
   winogradOp: OpBench | null;
   sparse: SparseBench | null;
+  runtime?: RuntimeBench | null;
   anchors?: Anchors | null;
   profiles?: Profile[];
 }
@@ -169,15 +174,25 @@ function benchSections(): string[] {
     const layers = [...new Map(b.sparse.results.map((r) => [`${r.layer.H}x${r.layer.W}x${r.layer.cin}`, r])).values()];
     const conv = layers.map((r) => `[${r.layer.N}, ${r.layer.H}, ${r.layer.W}, ${r.layer.cin}] → ${r.layer.cout}: ${r.ms.conv2d.toFixed(1)} ms ` +
       `(${((2 * r.multiplications.direct) / (r.ms.conv2d * 1e6)).toFixed(1)} GFLOP/s)`).join(', ');
-    out.push('', '### Sparse Winograd inference (the bundle\'s path)', '',
-      `Pruned layers, 3x3, one thread: the bundle's sparse path (${b.sparse.kernels} kernels; ` +
-        'the TypeScript fallback in the last column) against tf.conv2d and the dense Winograd op on the same backend. ' +
+    const fallback = b.sparse.results.some((r) => r.speedup.typescriptVsConv2d !== undefined);
+    out.push('', '### Sparse Winograd inference, one layer', '',
+      `Pruned layers, 3x3, one thread: the ${b.sparse.kernels === 'runtime' ? "swprune runtime's sparse Winograd kernel (WebAssembly SIMD)" : `bundle's sparse path (${b.sparse.kernels} kernels; the TypeScript fallback in the last column)`} ` +
+        'against tf.conv2d and the dense Winograd op on the same backend. ' +
         `tf.conv2d took ${conv}. The multiplication ratio is what the zeros alone would allow; ` +
         'the sparse path also does work that does not shrink with the zeros — the input and output transforms, gathering and scattering tiles, ' +
         'copying activations in and out — which weighs less as the channel count grows.', '',
-      '| layer | tile | Winograd sparsity | tf.conv2d / sparse | dense Winograd / sparse | direct / sparse multiplications | tf.conv2d / sparse (TypeScript fallback) |', '| --- | --- | ---: | ---: | ---: | ---: | ---: |',
+      `| layer | tile | Winograd sparsity | tf.conv2d / sparse | dense Winograd / sparse | direct / sparse multiplications |${fallback ? ' tf.conv2d / sparse (TypeScript fallback) |' : ''}`,
+      `| --- | --- | ---: | ---: | ---: | ---: |${fallback ? ' ---: |' : ''}`,
       ...b.sparse.results.map((r) => `| ${r.layer.H}x${r.layer.W}, ${r.layer.cin} → ${r.layer.cout} | ${r.tile} | ${pct(r.sparsity, 0)} | ${r.speedup.vsConv2d.toFixed(2)}x | ${r.speedup.vsDenseWinograd.toFixed(2)}x | ` +
-        `${(r.multiplications.direct / r.multiplications.sparseWinograd).toFixed(1)}x | ${r.speedup.typescriptVsConv2d.toFixed(2)}x |`));
+        `${(r.multiplications.direct / r.multiplications.sparseWinograd).toFixed(1)}x |${fallback ? ` ${r.speedup.typescriptVsConv2d?.toFixed(2) ?? '—'}x |` : ''}`));
+  }
+  if (b.runtime) {
+    out.push('', '### The .swb runtime against onnxruntime-node, whole network', '',
+      'The bundle through the swprune runtime (`swprune/runtime`, one WebAssembly module) against onnxruntime-node running the dense, unpruned ONNX model ' +
+        'with the same number of threads; F(4x4,3x3) layers pruned by |W| x the importance factor (no retraining: speed only). ' +
+        'Images per second from wall-time medians of interleaved runs (docs/runtime.md):', '',
+      '| net | Winograd sparsity | threads | batch | runtime images/s | onnxruntime images/s | runtime / onnxruntime |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...b.runtime.results.map((r) => `| ${r.net} | ${pct(r.sparsity, 0)} | ${r.threads} | ${r.batch} | ${r.examplesPerSecond.runtime.toFixed(0)} | ${r.examplesPerSecond.onnxruntime.toFixed(0)} | ${r.ratio.toFixed(2)}x |`));
   }
   return out;
 }

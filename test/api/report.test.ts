@@ -47,11 +47,17 @@ describe('swprune report', () => {
     // Real logs of a spatial and a winograd run (full-data runs of docs/results.md) as the road to the model.
     const history = ['docs/runs/spatial-60.json', 'docs/runs/wg-f4b-75.json'].map(repoPath);
     const logs = history.map((p) => JSON.parse(readFileSync(p, 'utf8')) as { baseline: { top1: number }; stages: { winogradSparsity: number }[] });
-    const code = await runCli(['report', path, '--data', DATA, '-o', out, '--json', json, '--html', html, '--history', history.join(','), '--limit', '500', '--backend', 'wasm'], io);
+    const code = await runCli(['report', path, '--data', DATA, '-o', out, '--json', json, '--html', html, '--history', history.join(','), '--limit', '500', '--backend', 'wasm', '--threads', '1'], io);
     expect(code).toBe(EXIT.ok);
     const r = JSON.parse(readFileSync(json, 'utf8')) as { layers: JsonLayer[]; overall: { winogradSparsity: number; macs: { sparseWinograd: number } }; accuracy: { top1: number }; denseAccuracy: { top1: number }; bundle: { bytes: number };
+      accuracySource: string; speed: { bundle: { examplesPerSecond: number; threads: number; batch: number } | null; dense: { examplesPerSecond: number; threads: number; backend: string } };
       history: { baseline: { top1: number }; stages: { command: string; winogradSparsity: number }[] } };
+    expect(r.accuracySource).toBe('runtime');
     expect(Math.abs(r.accuracy.top1 - r.denseAccuracy.top1)).toBeLessThanOrEqual(0.001);
+    expect(r.speed.bundle).toMatchObject({ threads: 1, batch: 64 });
+    expect(r.speed.bundle!.examplesPerSecond).toBeGreaterThan(0);
+    expect(r.speed.dense).toMatchObject({ threads: 1, backend: 'wasm' });
+    expect(r.speed.dense.examplesPerSecond).toBeGreaterThan(0);
     expect(r.accuracy.top1).toBeGreaterThan(0.2);
     expect(r.bundle.bytes).toBe(statSync(out).size);
 
@@ -77,7 +83,8 @@ describe('swprune report', () => {
     }
     expect(r.overall.winogradSparsity).toBeCloseTo(zeros / total, 12);
     expect(r.layers.some((l) => l.kind === 'Gemm' && l.winogradSparsity === null)).toBe(true);
-    expect(io.stdout.text).toMatch(/accuracy from the bundle \(sparse Winograd\): top-1/);
+    expect(io.stdout.text).toMatch(/accuracy from the bundle \(the swprune runtime\): top-1/);
+    expect(io.stdout.text).toMatch(/speed, batches of \d+: bundle [\d,]+ images\/s \(swprune runtime, 1 thread;/);
     const stages = logs.flatMap((l) => l.stages);
     expect(r.history.baseline.top1).toBe(logs[0]!.baseline.top1);
     expect(r.history.stages.map((s) => s.winogradSparsity)).toEqual(stages.map((s) => s.winogradSparsity));

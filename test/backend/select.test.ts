@@ -35,11 +35,11 @@ describe('selectBackend', () => {
     setThreads(1);
     let info = await selectBackend('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(info).toMatchObject({ name: 'wasm', native: false, simd: true, threads: false });
+    expect(info).toMatchObject({ name: 'wasm', native: false, simd: true, threads: 1 });
     expect(info.description).toBe('backend: wasm (SIMD on, 1 thread)');
     setThreads(2);
     info = await selectBackend('wasm');
-    expect(info).toMatchObject({ threads: true, description: 'backend: wasm (SIMD on, 2 threads)' });
+    expect(info).toMatchObject({ threads: 2, description: 'backend: wasm (SIMD on, 2 threads)' });
     setThreads();
     for (const { kernelName } of WASM_KERNELS) expect(isSwpruneKernel(kernelName), kernelName).toBe(true);
     // And it computes: a conv2d filter gradient needs one of those kernels.

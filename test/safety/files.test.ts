@@ -69,6 +69,7 @@ const CASES: readonly Case[] = [
   { name: 'report --json onto a --history input', code: 'E_OUTPUT', argv: (f) => ['report', f.model, '--data', f.data, '-o', join(f.outDir, 'r.swb'), '--history', f.json, '--json', f.json, '--backend', 'wasm'] },
   { name: 'sensitivity --json onto the input model', code: 'E_OUTPUT', argv: (f) => ['sensitivity', f.model, '--data', f.data, '--json', f.model, '--backend', 'wasm'] },
   { name: 'sensitivity --html onto the input model', code: 'E_OUTPUT', argv: (f) => ['sensitivity', f.model, '--data', f.data, '--html', f.model, '--backend', 'wasm'] },
+  { name: 'run --json onto the bundle it runs', code: 'E_OUTPUT', argv: (f) => ['run', f.aFile, '--data', f.data, '--json', f.aFile] },
   { name: 'tfjs input given as its folder, -o its model.json', code: 'E_OUTPUT', argv: (f) => ['spatial', f.tfjs, '--data', f.data, '-o', join(f.tfjs, 'model.json'), ...QUICK] },
   { name: 'tfjs input given as its folder, -o the same folder', code: 'E_OUTPUT', argv: (f) => ['spatial', f.tfjs, '--data', f.data, '-o', f.tfjs, ...QUICK] },
   { name: 'an output onto a weight file of the input (ONNX external data)', code: 'E_OUTPUT', argv: (f) => ['eval', f.extInside, '--data', f.data, '--json', join(f.extInside, '..', 'w.bin')] },

@@ -1,0 +1,97 @@
+/**
+ * One instance of the runtime's WebAssembly module with a plan's memory image: copies a batch
+ * in, calls `run`, copies the outputs out. Batches larger than the plan's run in several calls;
+ * every image's result is computed the same way whatever the batch, so results do not depend
+ * on how a batch is split (across calls or threads).
+ */
+import type { Plan } from './plan/layout.js';
+import { runtimeWasmBase64 } from './wasm/runtime-module.js';
+
+interface Exports {
+  readonly memory: WebAssembly.Memory;
+  run(program: number, n: number, first: number): void;
+}
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+/** The module, compiled once per thread (asynchronously: browsers refuse to compile large modules synchronously). */
+export function runtimeModule(): Promise<WebAssembly.Module> {
+  compiled ??= (() => {
+    const bin = atob(runtimeWasmBase64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return WebAssembly.compile(bytes);
+  })();
+  return compiled;
+}
+
+export class Engine {
+  private constructor(private readonly plan: Plan, private readonly e: Exports) {}
+
+  static async create(plan: Plan, module?: WebAssembly.Module): Promise<Engine> {
+    const instance = await WebAssembly.instantiate(module ?? (await runtimeModule()), {});
+    const e = instance.exports as unknown as Exports;
+    const pages = plan.memoryBytes / 65536 - e.memory.buffer.byteLength / 65536;
+    if (pages > 0) e.memory.grow(pages);
+    new Uint8Array(e.memory.buffer).set(plan.image);
+    return new Engine(plan, e);
+  }
+
+  /** Runs n images (input: n * perImage floats in the network's input layout); returns n * outputs floats. */
+  run(input: Float32Array, n: number, into?: Float32Array): Float32Array {
+    const { plan } = this;
+    const perIn = plan.input.perImage;
+    const perOut = plan.output.perImage;
+    if (input.length < n * perIn) throw new RangeError(`expected ${n * perIn} input values for ${n} images, got ${input.length}`);
+    const out = into ?? new Float32Array(n * perOut);
+    const mem = new Float32Array(this.e.memory.buffer);
+    for (let start = 0; start < n; start += plan.batch) {
+      const m = Math.min(plan.batch, n - start);
+      mem.set(input.subarray(start * perIn, (start + m) * perIn), plan.input.address / 4);
+      for (const seg of plan.segments) for (let first = 0; first < m; first += seg.sub) this.e.run(seg.program, Math.min(seg.sub, m - first), first);
+      const at = plan.output.address / 4;
+      if (plan.output.stride === perOut) out.set(mem.subarray(at, at + m * perOut), start * perOut);
+      else for (let i = 0; i < m; i++) out.set(mem.subarray(at + i * plan.output.stride, at + i * plan.output.stride + perOut), (start + i) * perOut);
+    }
+    return out;
+  }
+}
+
+/** CPU time of this process in ms where it can be read (Node), else wall time: figures that other work on the machine disturbs less. */
+const cpuMs = (): number => {
+  const p = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process;
+  if (p?.cpuUsage) {
+    const u = p.cpuUsage();
+    return (u.user + u.system) / 1000;
+  }
+  return performance.now();
+};
+
+/**
+ * Median CPU milliseconds of each step of the program (input copy first, output copy last) over
+ * `reps` runs of n images: the program is run one step at a time (for benchmarks and tuning).
+ */
+export async function profileSteps(plan: Plan, input: Float32Array, n: number, reps: number): Promise<number[]> {
+  const engine = await Engine.create(plan);
+  const e = (engine as unknown as { e: Exports }).e;
+  const ints = () => new Int32Array(e.memory.buffer);
+  new Float32Array(e.memory.buffer).set(input.subarray(0, n * plan.input.perImage), plan.input.address / 4);
+  const steps = plan.segments.flatMap((seg) => {
+    const count = ints()[seg.program / 4]!;
+    return Array.from(ints().subarray(seg.program / 4 + 1, seg.program / 4 + 1 + count), (addr) => ({ seg, addr }));
+  });
+  const times = steps.map(() => [] as number[]);
+  for (let r = 0; r < reps + 1; r++) {
+    steps.forEach(({ seg, addr }, i) => {
+      const saved = [ints()[seg.program / 4]!, ints()[seg.program / 4 + 1]!];
+      ints()[seg.program / 4] = 1;
+      ints()[seg.program / 4 + 1] = addr;
+      const t0 = cpuMs();
+      for (let first = 0; first < n; first += seg.sub) e.run(seg.program, Math.min(seg.sub, n - first), first);
+      if (r > 0) times[i]!.push(cpuMs() - t0);
+      ints()[seg.program / 4] = saved[0]!;
+      ints()[seg.program / 4 + 1] = saved[1]!;
+    });
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
+}

@@ -1,0 +1,476 @@
+/**
+ * Steps -> the memory image the WebAssembly module runs: every activation's geometry (NHWC,
+ * channels padded to 4, a zero border as wide as its consumers need), one static region per
+ * activation for a batch of `batch` images, the weights in the kernels' layouts, index tables,
+ * shared scratch, the input and output staging areas, and one descriptor per step (field
+ * offsets as documented in runtime.wat). Computed once when a bundle is loaded; nothing is
+ * allocated per inference.
+ */
+import { SwpruneError } from '../../errors.js';
+import type { Lowered } from './lower.js';
+import { logicalDims, type Act, type Epilogue, type Step, type StepOf, type View } from './types.js';
+import { ceil4, isLavinF4, packConv, packDepthwise, packFc, padded, positionMatrix, transformMatrix } from './weights.js';
+
+/** Op codes of runtime.wat's `run`. */
+const OP = { winograd: 0, conv: 1, depthwise: 2, pool: 3, binary: 4, unary: 5, copy: 6, softmax: 7, zero: 8 } as const;
+const UNARY = { none: 0, sigmoid: 1, tanh: 2, hardSigmoid: 3, hardSwish: 4, exp: 5, affine: 6, abs: 7, sqrt: 8, neg: 9 } as const;
+const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
+
+/** Where an activation lives and how it is laid out (bytes). */
+interface Geometry {
+  readonly cp: number;
+  readonly top: number;
+  readonly left: number;
+  readonly Hp: number;
+  readonly Wp: number;
+  readonly pix: number;
+  readonly row: number;
+  readonly img: number;
+  /** Byte offset of logical pixel (0, 0) from the image's first byte. */
+  readonly origin: number;
+  addr: number;
+}
+
+/** The finished plan: the memory image and where its inputs, outputs and program are. */
+export interface Plan {
+  readonly batch: number;
+  readonly memoryBytes: number;
+  /** Initial memory contents (bytes past its end start as zeros). */
+  readonly image: Uint8Array;
+  /**
+   * The program in segments of consecutive steps, each run on `sub` images at a time: layers
+   * with large activations run a few images at a time so their input and output stay in cache,
+   * layers with large weights (fully connected) see the whole batch so each weight is read once.
+   */
+  readonly segments: readonly { readonly program: number; readonly sub: number }[];
+  readonly input: { readonly address: number; readonly perImage: number; readonly dims: readonly number[]; readonly layout: 'NCHW' | 'NHWC' };
+  readonly output: { readonly address: number; readonly stride: number; readonly perImage: number; readonly dims: readonly number[] };
+  /** One line per step, for --verbose and tests. */
+  readonly summary: readonly string[];
+}
+
+export interface LayoutOptions {
+  /** Images per call of the module (larger batches run in several calls). */
+  readonly batch: number;
+  /** Bytes of activations a step may touch per sub-batch (its input, output and residual): 512 KiB, about a second-level cache. */
+  readonly cacheBytes?: number;
+}
+
+/** A growing memory image: allocations are 64-byte aligned; data is written into them. */
+class Image {
+  private chunks: { at: number; bytes: Uint8Array }[] = [];
+  top = 64;
+  alloc(bytes: number, align = 64): number {
+    const at = Math.ceil(this.top / align) * align;
+    this.top = at + bytes;
+    return at;
+  }
+  data(bytes: Uint8Array | Float32Array | Int32Array, align = 64): number {
+    const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const at = this.alloc(u8.length, align);
+    this.chunks.push({ at, bytes: u8 });
+    return at;
+  }
+  finish(): Uint8Array {
+    const dataEnd = this.chunks.reduce((m, c) => Math.max(m, c.at + c.bytes.length), 0);
+    const out = new Uint8Array(dataEnd);
+    for (const c of this.chunks) out.set(c.bytes, c.at);
+    return out;
+  }
+}
+
+/** A descriptor under construction: 32-bit words. */
+class Desc {
+  readonly buf: ArrayBuffer;
+  private readonly i: Int32Array;
+  private readonly f: Float32Array;
+  constructor(words: number, op: number) {
+    this.buf = new ArrayBuffer(words * 4);
+    this.i = new Int32Array(this.buf);
+    this.f = new Float32Array(this.buf);
+    this.i[0] = op;
+  }
+  int(offset: number, v: number): this {
+    this.i[offset / 4] = v;
+    return this;
+  }
+  float(offset: number, v: number): this {
+    this.f[offset / 4] = v;
+    return this;
+  }
+  /** The clamp activation and residual delta at `offset` (lo, hi, alpha, resDelta). */
+  epilogue(offset: number, e: Epilogue, resDelta: number): this {
+    return this.float(offset, e.lo).float(offset + 4, e.hi).float(offset + 8, e.alpha).int(offset + 12, resDelta);
+  }
+}
+
+const winogradTiles = (s: StepOf<'winograd'>) => ({
+  ty: Math.ceil((s.pool ?? s.out).H / s.tile.m), tx: Math.ceil((s.pool ?? s.out).W / s.tile.m),
+});
+
+/** Rows and columns a Winograd layer's whole output tiles reach past its output (its epilogue stores whole tiles). */
+const winogradOverhang = (s: StepOf<'winograd'>) => {
+  const { ty, tx } = winogradTiles(s);
+  const mo = s.pool ? s.tile.m / 2 : s.tile.m;
+  return { rows: ty * mo - s.out.H, cols: tx * mo - s.out.W };
+};
+
+/** Zero border each activation needs: the most any consumer reads outside it. */
+function borders(steps: readonly Step[]): Map<number, [number, number, number, number]> {
+  const need = new Map<number, [number, number, number, number]>();
+  const req = (a: Act, t: number, l: number, b: number, r: number) => {
+    const cur = need.get(a.id) ?? [0, 0, 0, 0];
+    need.set(a.id, [Math.max(cur[0], t), Math.max(cur[1], l), Math.max(cur[2], b), Math.max(cur[3], r)]);
+  };
+  for (const s of steps) {
+    if (s.op === 'winograd') {
+      const over = winogradOverhang(s);
+      req(s.out, 0, 0, over.rows, over.cols);
+      const { ty, tx } = winogradTiles(s);
+      const [pt, pl] = s.pads as [number, number];
+      req(s.in, pt, pl, Math.max(0, (ty - 1) * s.tile.m + s.tile.t - pt - s.in.H), Math.max(0, (tx - 1) * s.tile.m + s.tile.t - pl - s.in.W));
+    } else if (s.op === 'conv') {
+      const [pt, pl] = s.pads as [number, number];
+      const rows = (s.out.H - 1) * s.strides[0]! + (s.kh - 1) * s.dilations[0]! + 1;
+      const cols = (s.out.W - 1) * s.strides[1]! + (s.kw - 1) * s.dilations[1]! + 1;
+      req(s.in, pt, pl, Math.max(0, rows - pt - s.in.H), Math.max(0, cols - pl - s.in.W));
+    }
+  }
+  // A residual is read at the output's addresses plus a constant: both share one geometry.
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const s of steps) {
+      if (!('epi' in s) || !s.epi.residual) continue;
+      const a = need.get(s.out.id) ?? [0, 0, 0, 0];
+      const b = need.get(s.epi.residual.id) ?? [0, 0, 0, 0];
+      const m = a.map((v, i) => Math.max(v, b[i]!)) as [number, number, number, number];
+      if (m.some((v, i) => v !== a[i] || v !== b[i])) changed = true;
+      need.set(s.out.id, m);
+      need.set(s.epi.residual.id, m);
+    }
+  }
+  return need;
+}
+
+/** Builds the plan for `lowered` with activations for `batch` images. */
+export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
+  const { steps } = lowered;
+  const B = opts.batch;
+  const need = borders(steps);
+  const img = new Image();
+  const geo = new Map<number, Geometry>();
+  const summary: string[] = [];
+
+  const geometry = (a: Act): Geometry => {
+    let g = geo.get(a.id);
+    if (g) return g;
+    const [t, l, b, r] = need.get(a.id) ?? [0, 0, 0, 0];
+    const cp = ceil4(a.C);
+    const Hp = t + a.H + b;
+    const Wp = l + a.W + r;
+    const pix = cp * 4;
+    const row = Wp * pix;
+    g = { cp, top: t, left: l, Hp, Wp, pix, row, img: Hp * row, origin: t * row + l * pix, addr: 0 };
+    geo.set(a.id, g);
+    return g;
+  };
+  /** Byte offset of logical element e (NCHW order) of a, from its image's first byte. */
+  const offsetOf = (a: Act, e: number): number => {
+    const g = geometry(a);
+    const HW = a.H * a.W;
+    const c = Math.floor(e / HW);
+    const h = Math.floor((e % HW) / a.W);
+    const w = e % a.W;
+    return g.origin + h * g.row + w * g.pix + c * 4;
+  };
+  const base = (v: Act | View): Act => (v.kind === 'act' ? v : v.base);
+  const elementOffset = (v: Act | View, e: number) => (v.kind === 'act' ? offsetOf(v, e) : offsetOf(v.base, v.index[e]!));
+  const count = (v: Act | View) => (v.kind === 'act' ? v.C * v.H * v.W : v.index.length);
+
+  // Every activation's region, in step order (the input first).
+  const acts = new Map<number, Act>();
+  const visit = (a: Act) => acts.has(a.id) || acts.set(a.id, a);
+  visit(lowered.input.act);
+  for (const s of steps) {
+    for (const v of [('in' in s ? s.in : undefined), ('a' in s ? s.a : undefined), ('b' in s && s.b.kind === 'act' ? s.b : undefined),
+      ('from' in s ? s.from : undefined), s.out, ('epi' in s ? s.epi.residual : undefined)]) if (v) visit(base(v));
+  }
+  if (lowered.output.value.kind === 'act') visit(lowered.output.value);
+  for (const a of acts.values()) {
+    const g = geometry(a);
+    g.addr = img.alloc(B * g.img);
+  }
+  const addr = (a: Act) => geometry(a).addr;
+
+  /** A copy descriptor moving the given (src, dst) byte-offset pairs, 16 bytes at a time when every 4 entries allow it. */
+  const copyDesc = (src: number, srcImg: number, dst: number, dstImg: number, pairs: [number, number][]): Desc => {
+    pairs.sort((p, q) => p[1] - q[1]);
+    const vector = pairs.length % 4 === 0 && pairs.every((p, i) => {
+      const q = pairs[i - (i % 4)]!;
+      const k = i % 4;
+      return q[1] % 16 === 0 && p[1] === q[1] + 4 * k && (q[0] < 0 ? p[0] < 0 : q[0] % 16 === 0 && p[0] === q[0] + 4 * k);
+    });
+    const used = vector ? pairs.filter((_, i) => i % 4 === 0) : pairs;
+    const table = new Int32Array(used.length * 2);
+    used.forEach((p, i) => {
+      table[2 * i] = p[0] < 0 ? -1 : p[0];
+      table[2 * i + 1] = p[1];
+    });
+    return new Desc(8, OP.copy).int(4, src).int(8, srcImg).int(12, dst).int(16, dstImg).int(20, img.data(table, 16)).int(24, used.length).int(28, vector ? 16 : 4);
+  };
+
+  const descriptors: Desc[] = [];
+  /** Images per run of each descriptor (see Plan.segments). */
+  const subs: number[] = [];
+  const cacheBytes = opts.cacheBytes ?? 512 * 1024;
+  const subFor = (s: Step): number => {
+    if (s.op === 'fc') return B;
+    const acts = [('in' in s ? s.in : undefined), ('a' in s ? s.a : undefined), ('from' in s ? s.from : undefined), s.out, ('epi' in s ? s.epi.residual : undefined)]
+      .filter((v): v is Act | View => v !== undefined).map(base);
+    const bytes = acts.reduce((sum, a) => sum + geometry(a).img, 0);
+    let sub = Math.floor(cacheBytes / Math.max(1, bytes));
+    // A Winograd layer reads all its weights once per chunk of tiles: at least a chunk's worth of images.
+    if (s.op === 'winograd') sub = Math.max(sub, Math.ceil(winogradScratch(s).CH / (winogradTiles(s).ty * winogradTiles(s).tx)));
+    return Math.min(B, Math.max(1, sub));
+  };
+
+  // The input: staging [n][...] in the graph's layout -> the input activation.
+  const inAct = lowered.input.act;
+  const perImageIn = inAct.C * inAct.H * inAct.W;
+  const stagingIn = img.alloc(B * perImageIn * 4);
+  {
+    const pairs: [number, number][] = [];
+    const { C, H, W } = inAct;
+    for (let c = 0; c < C; c++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) {
+      const src = lowered.input.layout === 'NHWC' ? (h * W + w) * C + c : (c * H + h) * W + w;
+      pairs.push([src * 4, offsetOf(inAct, (c * H + h) * W + w)]);
+    }
+    descriptors.push(copyDesc(stagingIn, perImageIn * 4, addr(inAct), geometry(inAct).img, pairs));
+    subs.push(steps.length ? subFor(steps[0]!) : B);
+  }
+
+  // Shared Winograd scratch, sized for the largest layer.
+  let scratchBytes = 0;
+  /**
+   * Tiles per chunk: 32 (8 vectors). Measured on both bench nets: 64 was no faster on the
+   * 16-64 channel layers and 8% slower on the 256 channel ones (a chunk's V and M outgrow the
+   * second-level cache).
+   */
+  function chunkOf(_s: StepOf<'winograd'>): number {
+    return 32;
+  }
+
+  function winogradScratch(s: StepOf<'winograd'>) {
+    const T2 = s.tile.t * s.tile.t;
+    const CH = chunkOf(s);
+    // One row of CH floats per channel; positions 64 bytes more than that apart (runtime.wat).
+    const psV = ceil4(s.in.C) * CH * 4 + 64;
+    const psM = ceil4(s.out.C) * CH * 4 + 64;
+    const S = (4 * T2 + T2 + 4 * s.tile.m * s.tile.m + 4) * 16;
+    return { CH, V: T2 * psV, M: T2 * psM, psV, psM, S, tab: CH * 8 };
+  }
+  for (const s of steps) {
+    if (s.op !== 'winograd') continue;
+    const w = winogradScratch(s);
+    scratchBytes = Math.max(scratchBytes, w.V + w.M + w.S + w.tab + 4 * 64);
+  }
+  const scratch = scratchBytes ? img.alloc(scratchBytes) : 0;
+
+  /** A zero step clearing everything of a's buffer right of and below its pixels (what whole tiles wrote there). */
+  const zeroOutside = (a: Act): Desc => {
+    const g = geometry(a);
+    const ranges: number[] = [];
+    const right = (g.Wp - g.left - a.W) * g.pix;
+    if (right > 0) for (let y = 0; y < a.H; y++) ranges.push(g.origin + y * g.row + a.W * g.pix, right);
+    const below = (g.Hp - g.top - a.H) * g.row;
+    if (below > 0) ranges.push((g.top + a.H) * g.row, below);
+    return new Desc(5, OP.zero).int(4, addr(a)).int(8, g.img).int(12, img.data(Int32Array.from(ranges), 16)).int(16, ranges.length / 2);
+  };
+
+  const epiResidual = (s: Step & { epi: Epilogue }, outAddr: number) => (s.epi.residual ? addr(s.epi.residual) + geometry(s.epi.residual).origin - outAddr : 0);
+
+  const BUILDERS: { [K in Step['op']]: (s: StepOf<K>) => Desc } = {
+    winograd: (s) => {
+      const gi = geometry(s.in);
+      const go = geometry(s.out);
+      const { ty, tx } = winogradTiles(s);
+      const T = s.tile.t;
+      const { CH, V, M, S, psV, psM } = winogradScratch(s);
+      const rowBytes = CH * 4;
+      const positions = s.layer.positions.map((w) => img.data(positionMatrix(w, go.cp, rowBytes, s.scale, s.layer.group).bytes, 16));
+      const outBase = addr(s.out) + go.origin;
+      const at64 = (x: number) => Math.ceil(x / 64) * 64;
+      const v = at64(scratch);
+      const m = at64(v + V);
+      const sc = at64(m + M);
+      const tab = at64(sc + S);
+      summary.push(`${s.node}: sparse Winograd ${s.tile.name} ${s.in.C}->${s.out.C}${s.layer.group > 1 ? ` (${s.layer.group} groups)` : ''} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, p) => n + p.values.length, 0)} nonzeros, chunk ${CH}${isLavinF4(s.tile) ? '' : ', generic transforms'}${s.pool ? ', 2x2 max pool fused' : ''}`);
+      return new Desc(34, OP.winograd)
+        .int(4, addr(s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix).int(8, gi.img).int(12, gi.row).int(16, gi.pix).int(20, gi.cp)
+        .int(24, outBase).int(28, go.img).int(32, go.row).int(36, go.pix).int(40, go.cp).int(44, s.out.H).int(48, s.out.W)
+        .int(52, ty).int(56, tx).int(60, T).int(64, s.tile.m).int(68, isLavinF4(s.tile) ? 1 : 0)
+        .int(72, img.data(transformMatrix(s.tile.bt).bytes, 16)).int(76, img.data(transformMatrix(s.tile.at).bytes, 16))
+        .int(80, img.data(Int32Array.from(positions), 16)).int(84, img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
+        .epilogue(88, s.epi, epiResidual(s, outBase)).int(104, CH).int(108, v).int(112, m).int(116, sc).int(120, tab).int(124, psV).int(128, psM).int(132, s.pool ? 2 : 1);
+    },
+    conv: (s) => {
+      const gi = geometry(s.in);
+      const go = geometry(s.out);
+      const cinG = s.in.C / s.groups;
+      const coutG = s.out.C / s.groups;
+      const inBase = addr(s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix;
+      const outBase = addr(s.out) + go.origin;
+      const [dh, dw] = s.dilations as [number, number];
+      const bias = img.data(padded(s.epi.bias, s.out.C, go.cp), 16);
+      if (s.groups > 1 && cinG === 1 && coutG === 1) {
+        summary.push(`${s.node}: depthwise ${s.kh}x${s.kw} conv, ${s.in.C} channels, stride ${s.strides.join('x')}`);
+        const taps = new Int32Array(s.kh * s.kw);
+        for (let ky = 0; ky < s.kh; ky++) for (let kx = 0; kx < s.kw; kx++) taps[ky * s.kw + kx] = ky * dh * gi.row + kx * dw * gi.pix;
+        return new Desc(20, OP.depthwise)
+          .int(4, inBase).int(8, gi.img).int(12, s.strides[0]! * gi.row).int(16, s.strides[1]! * gi.pix).int(20, img.data(taps, 16)).int(24, taps.length)
+          .int(28, gi.cp).int(32, img.data(packDepthwise(s.weight, s.in.C, s.kh, s.kw, gi.cp), 16))
+          .int(36, outBase).int(40, go.img).int(44, go.row).int(48, go.pix).int(52, s.out.H).int(56, s.out.W).int(60, bias)
+          .epilogue(64, s.epi, epiResidual(s, outBase));
+      }
+      const coutg = s.groups === 1 ? go.cp : coutG;
+      const koff = new Int32Array(s.kh * s.kw * cinG);
+      for (let ky = 0; ky < s.kh; ky++) for (let kx = 0; kx < s.kw; kx++) for (let ci = 0; ci < cinG; ci++) {
+        koff[(ky * s.kw + kx) * cinG + ci] = ky * dh * gi.row + kx * dw * gi.pix + ci * 4;
+      }
+      summary.push(`${s.node}: dense ${s.kh}x${s.kw} conv ${s.in.C}->${s.out.C}, stride ${s.strides.join('x')}${s.groups > 1 ? `, ${s.groups} groups` : ''}`);
+      return new Desc(23, OP.conv)
+        .int(4, inBase).int(8, gi.img).int(12, s.strides[0]! * gi.row).int(16, s.strides[1]! * gi.pix).int(20, img.data(koff, 16)).int(24, koff.length)
+        .int(28, s.groups).int(32, cinG * 4).int(36, img.data(packConv(s.weight, s.out.C, cinG, s.kh, s.kw, s.groups, coutg), 16)).int(40, coutg)
+        .int(44, outBase).int(48, go.img).int(52, go.row).int(56, go.pix).int(60, s.out.H).int(64, s.out.W).int(68, bias)
+        .epilogue(72, s.epi, epiResidual(s, outBase)).int(88, 0);
+    },
+    fc: (s) => {
+      const b = base(s.in);
+      const gi = geometry(b);
+      const go = geometry(s.out);
+      const K = count(s.in);
+      // The input read in memory order (a flattened NCHW view of an NHWC activation jumps a
+      // pixel per element otherwise); the weight rows follow the same order.
+      const order = Int32Array.from({ length: K }, (_, k) => k).sort((a, b) => elementOffset(s.in, a) - elementOffset(s.in, b));
+      const koff = Int32Array.from(order, (k) => elementOffset(s.in, k));
+      const O = s.out.C;
+      const weight = new Float32Array(K * O);
+      order.forEach((k, i) => weight.set(s.weight.subarray(k * O, (k + 1) * O), i * O));
+      const outBase = addr(s.out) + go.origin;
+      summary.push(`${s.node}: fully connected ${K}->${s.out.C}`);
+      return new Desc(23, OP.conv)
+        .int(4, addr(b)).int(8, gi.img).int(12, 0).int(16, gi.img).int(20, img.data(koff, 16)).int(24, K)
+        .int(28, 1).int(32, 0).int(36, img.data(packFc(weight, K, O, go.cp), 16)).int(40, go.cp)
+        .int(44, outBase).int(48, go.img).int(52, go.row).int(56, go.img).int(60, 1).int(64, 1).int(68, img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
+        .epilogue(72, s.epi, epiResidual(s, outBase)).int(88, 1);
+    },
+    pool: (s) => {
+      const gi = geometry(s.in);
+      const go = geometry(s.out);
+      summary.push(`${s.node}: ${s.mode === 'max' ? 'max' : 'average'} pool ${s.kernel.join('x')} stride ${s.strides.join('x')}`);
+      return new Desc(24, OP.pool)
+        .int(4, addr(s.in) + gi.origin).int(8, gi.img).int(12, gi.row).int(16, gi.pix).int(20, s.in.H).int(24, s.in.W).int(28, gi.cp)
+        .int(32, addr(s.out) + go.origin).int(36, go.img).int(40, go.row).int(44, go.pix).int(48, s.out.H).int(52, s.out.W)
+        .int(56, s.kernel[0]!).int(60, s.kernel[1]!).int(64, s.strides[0]!).int(68, s.strides[1]!).int(72, s.pads[0]!).int(76, s.pads[1]!)
+        .int(80, s.mode === 'max' ? 0 : s.mode === 'avg' ? 1 : 2).float(84, s.epi.lo).float(88, s.epi.hi).float(92, s.epi.alpha);
+    },
+    binary: (s) => {
+      if (s.b.kind !== 'act') throw new Error('binary with a constant operand reached the layout');
+      const ga = geometry(s.a);
+      const gb = geometry(s.b);
+      const go = geometry(s.out);
+      const bcast = s.b.H === 1 && s.b.W === 1 && (s.a.H !== 1 || s.a.W !== 1);
+      summary.push(`${s.node}: elementwise ${s.fn}${bcast ? ' (per channel)' : ''}`);
+      return new Desc(21, OP.binary)
+        .int(4, addr(s.a) + ga.origin).int(8, ga.img).int(12, ga.row).int(16, ga.pix)
+        .int(20, addr(s.b) + gb.origin).int(24, gb.img).int(28, bcast ? 0 : gb.row).int(32, bcast ? 0 : gb.pix).int(36, 16)
+        .int(40, addr(s.out) + go.origin).int(44, go.img).int(48, go.row).int(52, go.pix).int(56, s.a.H).int(60, s.a.W).int(64, ga.cp)
+        .int(68, BINARY[s.fn]).float(72, s.epi.lo).float(76, s.epi.hi).float(80, s.epi.alpha);
+    },
+    unary: (s) => {
+      const ga = geometry(s.a);
+      const go = geometry(s.out);
+      const d = new Desc(18, OP.unary)
+        .int(4, addr(s.a) + ga.origin).int(8, ga.img).int(12, ga.row).int(16, ga.pix)
+        .int(20, addr(s.out) + go.origin).int(24, go.img).int(28, go.row).int(32, go.pix).int(36, s.a.H).int(40, s.a.W).int(44, ga.cp)
+        .int(48, UNARY[s.fn]).float(60, s.epi.lo).float(64, s.epi.hi).float(68, s.epi.alpha);
+      if (s.fn === 'affine') d.int(52, img.data(padded(s.scale, s.a.C, ga.cp, 1), 16)).int(56, img.data(padded(s.shift, s.a.C, ga.cp), 16));
+      else d.float(52, s.p1).float(56, s.p2);
+      summary.push(`${s.node}: elementwise ${s.fn}${s.epi.activated ? ' + clamp' : ''}`);
+      return d;
+    },
+    copy: (s) => {
+      const from = base(s.from);
+      const go = geometry(s.out);
+      const n = s.pairs ? s.pairs.src.length : count(s.out);
+      const pairs: [number, number][] = [];
+      for (let e = 0; e < n; e++) {
+        const src = s.pairs ? s.pairs.src[e]! : e;
+        pairs.push([src < 0 ? -1 : elementOffset(s.from, src), offsetOf(s.out, s.pairs ? s.pairs.dst[e]! : e)]);
+      }
+      summary.push(`${s.node}: copy (${s.from.kind === 'view' ? 'view' : 'layout'}) ${n} values`);
+      return copyDesc(addr(from), geometry(from).img, addr(s.out), go.img, pairs);
+    },
+    softmax: (s) => {
+      const gi = geometry(s.in);
+      const go = geometry(s.out);
+      summary.push(`${s.node}: softmax over ${s.in.C}`);
+      return new Desc(6, OP.softmax).int(4, addr(s.in) + gi.origin).int(8, gi.img).int(12, addr(s.out) + go.origin).int(16, go.img).int(20, s.in.C);
+    },
+  };
+  for (const s of steps) {
+    descriptors.push((BUILDERS[s.op] as (x: Step) => Desc)(s));
+    subs.push(subFor(s));
+    if (s.op === 'winograd') {
+      const over = winogradOverhang(s);
+      if (over.rows > 0 || over.cols > 0) {
+        descriptors.push(zeroOutside(s.out));
+        subs.push(subFor(s));
+      }
+    }
+  }
+
+  // The output: straight from its activation when it is a compact [n, F] region, else copied to staging.
+  const outV = lowered.output.value;
+  const perImageOut = count(outV);
+  let output: Plan['output'];
+  const direct = outV.kind === 'act' && (outV.rank === 2 || (outV.H === 1 && outV.W === 1)) && geometry(outV).origin === 0;
+  if (direct) {
+    output = { address: addr(outV), stride: geometry(outV).img / 4, perImage: perImageOut, dims: lowered.output.dims };
+  } else {
+    const stagingOut = img.alloc(B * perImageOut * 4);
+    const pairs: [number, number][] = Array.from({ length: perImageOut }, (_, e) => [elementOffset(outV, e), e * 4]);
+    descriptors.push(copyDesc(addr(base(outV)), geometry(base(outV)).img, stagingOut, perImageOut * 4, pairs));
+    subs.push(subs.at(-1) ?? B);
+    output = { address: stagingOut, stride: perImageOut, perImage: perImageOut, dims: lowered.output.dims };
+  }
+
+  const descAddrs = descriptors.map((d) => img.data(new Uint8Array(d.buf), 16));
+  // Consecutive steps whose preferred sub-batches are within a factor of 2 run together, on the
+  // smallest of them, so one sub-batch's activations pass from step to step while in cache.
+  const segments: { program: number; sub: number }[] = [];
+  for (let i = 0; i < descAddrs.length;) {
+    let [lo, hi] = [subs[i]!, subs[i]!];
+    let j = i + 1;
+    while (j < descAddrs.length && Math.max(hi, subs[j]!) <= 2 * Math.min(lo, subs[j]!)) {
+      lo = Math.min(lo, subs[j]!);
+      hi = Math.max(hi, subs[j]!);
+      j++;
+    }
+    segments.push({ program: img.data(Int32Array.from([j - i, ...descAddrs.slice(i, j)]), 16), sub: lo });
+    i = j;
+  }
+  const memoryBytes = Math.ceil(img.top / 65536) * 65536;
+  if (memoryBytes > 2 ** 31) throw new SwpruneError('E_MODEL', `the runtime needs ${Math.round(memoryBytes / 2 ** 20)} MiB for a batch of ${B}; use a smaller batch`);
+  return {
+    batch: B, memoryBytes, image: img.finish(), segments,
+    input: { address: stagingIn, perImage: perImageIn, dims: logicalDimsOfInput(lowered), layout: lowered.input.layout },
+    output, summary,
+  };
+}
+
+function logicalDimsOfInput(l: Lowered): number[] {
+  const a = l.input.act;
+  if (a.rank === 2) return [a.C];
+  return l.input.layout === 'NHWC' ? [a.H, a.W, a.C] : [a.C, a.H, a.W];
+}

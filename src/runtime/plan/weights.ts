@@ -1,0 +1,118 @@
+/**
+ * Weights in the layouts the kernels read (runtime.wat), built once when a bundle is loaded.
+ * Pure functions on typed arrays.
+ */
+import type { CsrData, MatrixData, TileData } from '../../bundle/decode.js';
+
+export const ceil4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/** Bytes of a sparse matrix in the kernels' format: i32 start[rows + 1], then (i32 index, f32 value) entries. */
+export interface KernelMatrix { readonly bytes: Uint8Array }
+
+/** Rows of (index, value) entries -> the kernels' sparse-matrix bytes (start = byte offsets from the matrix's address). */
+export function kernelMatrix(rows: readonly (readonly [number, number][])[]): KernelMatrix {
+  const nnz = rows.reduce((s, r) => s + r.length, 0);
+  const head = (rows.length + 1) * 4;
+  const buf = new ArrayBuffer(head + nnz * 8);
+  const ints = new Int32Array(buf);
+  const vals = new Float32Array(buf);
+  let e = head / 4;
+  rows.forEach((r, o) => {
+    ints[o] = e * 4;
+    for (const [index, value] of r) {
+      ints[e] = index;
+      vals[e + 1] = value;
+      e += 2;
+    }
+  });
+  ints[rows.length] = e * 4;
+  return { bytes: new Uint8Array(buf) };
+}
+
+/** A dense transform matrix (B^T or A^T) as sparse rows, zeros dropped. */
+export function transformMatrix(m: MatrixData): KernelMatrix {
+  return kernelMatrix(Array.from({ length: m.rows }, (_, i) => {
+    const row: [number, number][] = [];
+    for (let j = 0; j < m.cols; j++) if (m.values[i * m.cols + j] !== 0) row.push([j, m.values[i * m.cols + j]!]);
+    return row;
+  }));
+}
+
+/**
+ * Position p's product matrix: W_p^T with one row per (padded) output channel, entries
+ * (byte offset of V_p's row of the input channel, W_p[ci][co] * scale[co]), by input channel.
+ * Grouped layers: row ci of W_p is input channel ci of co's group, g * cin + ci.
+ */
+export function positionMatrix(w: CsrData, coutp: number, rowBytes: number, scale?: Float32Array, group = 1): KernelMatrix {
+  const rows: [number, number][][] = Array.from({ length: coutp }, () => []);
+  const coutG = w.cols / group;
+  for (let ci = 0; ci < w.rows; ci++) {
+    for (let e = w.rowPtr[ci]!; e < w.rowPtr[ci + 1]!; e++) {
+      const co = w.colIdx[e]!;
+      const channel = Math.floor(co / coutG) * w.rows + ci;
+      rows[co]!.push([channel * rowBytes, scale ? Math.fround(w.values[e]! * scale[co]!) : w.values[e]!]);
+    }
+  }
+  return kernelMatrix(rows);
+}
+
+const LAVIN_F4_BT = [4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0, 0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1];
+const LAVIN_F4_AT = [1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1];
+
+/** True for F(4x4,3x3) with exactly Lavin & Gray's B^T and A^T: the kernels' hand-written transforms apply. */
+export function isLavinF4(t: TileData): boolean {
+  return t.t === 6 && t.m === 4 && t.r === 3 && t.bt.values.length === 36 && t.at.values.length === 24
+    && LAVIN_F4_BT.every((v, i) => t.bt.values[i] === v) && LAVIN_F4_AT.every((v, i) => t.at.values[i] === v);
+}
+
+/**
+ * Dense convolution weights OIHW [cout, cinG, kh, kw] -> per group, blocks of 8 output channels
+ * [block][k][8] then a block of 4 [k][4] when the group's (padded) channel count is 4 mod 8;
+ * k = (ky * kw + kx) * cinG + ci, matching the window offset table. Padded channels are zero.
+ */
+export function packConv(w: Float32Array, cout: number, cinG: number, kh: number, kw: number, groups: number, coutg: number): Float32Array {
+  const K = kh * kw * cinG;
+  const realG = cout / groups;
+  const out = new Float32Array(groups * K * coutg);
+  for (let g = 0; g < groups; g++) {
+    const base = g * K * coutg;
+    for (let j = 0; j < coutg; j++) {
+      const co = g * realG + j;
+      const block = j >> 3;
+      const width = block * 8 + 8 <= coutg ? 8 : 4;
+      const lane = j - block * 8;
+      for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) for (let ci = 0; ci < cinG; ci++) {
+        const k = (ky * kw + kx) * cinG + ci;
+        out[base + block * 8 * K + k * width + lane] = j < realG ? w[((co * cinG + ci) * kh + ky) * kw + kx]! : 0;
+      }
+    }
+  }
+  return out;
+}
+
+/** Fully connected weights [K][O] -> blocks of 8 outputs [block][k][8], then [k][4]; O padded to op. */
+export function packFc(w: Float32Array, K: number, O: number, op: number): Float32Array {
+  const out = new Float32Array(K * op);
+  for (let o = 0; o < O; o++) {
+    const block = o >> 3;
+    const width = block * 8 + 8 <= op ? 8 : 4;
+    const lane = o - block * 8;
+    for (let k = 0; k < K; k++) out[block * 8 * K + k * width + lane] = w[k * O + o]!;
+  }
+  return out;
+}
+
+/** Depthwise weights [C, 1, kh, kw] -> [tap][cp]. */
+export function packDepthwise(w: Float32Array, C: number, kh: number, kw: number, cp: number): Float32Array {
+  const out = new Float32Array(kh * kw * cp);
+  for (let c = 0; c < C; c++) for (let t = 0; t < kh * kw; t++) out[t * cp + c] = w[c * kh * kw + t]!;
+  return out;
+}
+
+/** A per-channel vector padded to cp lanes with `fill`. */
+export function padded(v: Float32Array | undefined, C: number, cp: number, fill = 0): Float32Array {
+  const out = new Float32Array(cp).fill(fill);
+  if (v) out.set(v.subarray(0, C));
+  else out.fill(fill, 0, C);
+  return out;
+}

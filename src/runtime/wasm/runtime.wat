@@ -1,0 +1,1149 @@
+;; The swprune deployment runtime: one WebAssembly module (128-bit SIMD) that runs a whole network
+;; from a .swb bundle. Compiled by `npm run build:wasm` into runtime-module.ts;
+;; test/runtime/wasm-build.test.ts checks that the committed bytes are this file's.
+;;
+;; The planner (src/runtime/plan/) lays out one linear memory when the bundle is loaded: the
+;; program, one descriptor per step, weights, index tables, activations and scratch. Nothing is
+;; allocated per inference: `run` walks the program and each kernel reads its descriptor.
+;;
+;; Conventions
+;; - Every address and stride in a descriptor is in bytes; counts are in floats or elements.
+;; - Activations are NHWC with channels padded to a multiple of 4 (`cp`) and a zero border
+;;   around each image as wide as its consumers need; kernels only ever write the interior.
+;; - Epilogue (every kernel that writes an activation): v = v + bias; v = v + residual (when
+;;   resDelta != 0: the residual has the output's geometry, resDelta bytes away); then the
+;;   clamp activation  v = pmin(pmax(v, pmax(lo, alpha * v)), hi), which is the identity
+;;   (lo = -inf, alpha = 1, hi = inf), Relu (lo = 0), Clip (lo, hi) or LeakyRelu (alpha <= 1).
+(module
+  (memory (export "memory") 1)
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; run(prog, n, first): the program is i32 count, then that many descriptor addresses; every
+  ;; descriptor starts with its op code. The call computes images first .. first + n - 1 of the
+  ;; plan's batch (a program may run a few images at a time while their activations fit in cache).
+  (func (export "run") (param $prog i32) (param $n i32) (param $first i32)
+    (local $p i32) (local $end i32) (local $d i32)
+    (local.set $p (i32.add (local.get $prog) (i32.const 4)))
+    (local.set $end (i32.add (local.get $p) (i32.shl (i32.load (local.get $prog)) (i32.const 2))))
+    (block $done
+      (loop $step
+        (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
+        (local.set $d (i32.load (local.get $p)))
+        (block $next
+          (block $op8 (block $op7 (block $op6 (block $op5 (block $op4 (block $op3 (block $op2 (block $op1 (block $op0
+            (br_table $op0 $op1 $op2 $op3 $op4 $op5 $op6 $op7 $op8 $next (i32.load (local.get $d))))
+            (call $winograd (local.get $d) (local.get $n) (local.get $first)) (br $next))
+            (call $conv (local.get $d) (local.get $n) (local.get $first)) (br $next))
+            (call $depthwise (local.get $d) (local.get $n) (local.get $first)) (br $next))
+            (call $pool (local.get $d) (local.get $n) (local.get $first)) (br $next))
+            (call $binary (local.get $d) (local.get $n) (local.get $first)) (br $next))
+            (call $unary (local.get $d) (local.get $n) (local.get $first)) (br $next))
+            (call $copy (local.get $d) (local.get $n) (local.get $first)) (br $next))
+            (call $softmax (local.get $d) (local.get $n) (local.get $first)) (br $next))
+          (call $zero (local.get $d) (local.get $n) (local.get $first)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $step))))
+
+  ;; The clamp activation of the epilogue (see the top of the file).
+  (func $act (param $v v128) (param $lo v128) (param $hi v128) (param $alpha v128) (result v128)
+    (f32x4.pmin (f32x4.pmax (local.get $v) (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $v))))
+      (local.get $hi)))
+
+  ;; Epilogue for one output vector: bias, residual, activation, store. $e points at the
+  ;; descriptor's (lo, hi, alpha, resDelta) words.
+  (func $epi (param $v v128) (param $addr i32) (param $bias v128) (param $e i32)
+    (local $r i32)
+    (local.set $v (f32x4.add (local.get $v) (local.get $bias)))
+    (local.set $r (i32.load offset=12 (local.get $e)))
+    (if (local.get $r)
+      (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $addr) (local.get $r)))))))
+    (v128.store (local.get $addr)
+      (call $act (local.get $v) (v128.load32_splat (local.get $e)) (v128.load32_splat offset=4 (local.get $e))
+        (v128.load32_splat offset=8 (local.get $e)))))
+
+  ;; =============================================================================================
+  ;; op 0: sparse Winograd convolution F(m x m, r x r), stride 1 (docs/runtime.md).
+  ;;
+  ;; Per chunk of up to CH tiles (tiles of all images of the call, in order):
+  ;;   input     for each group of 4 tiles and 4 channels: the 4x4 SIMD transposes of the T x T
+  ;;             pixels into [channel][pixel][tile], then B^T d B in registers, into
+  ;;             V[p][ci][tile] (p = i*T + j; one row of CH floats per (p, ci))
+  ;;   product   M_p[co] = sum over the nonzeros W_p[ci][co] of W_p[ci][co] * V_p[ci]: the
+  ;;             zeros of W cost nothing
+  ;;   output    A^T M A per group of 4 tiles and 4 channels, transposed back to NHWC, epilogue,
+  ;;             stored as whole tiles: the output's buffer has room for the last tiles' overhang,
+  ;;             and a zero step after the layer clears what fell outside the output
+  ;;
+  ;; Descriptor (byte offsets):
+  ;;   4 inBase (the tile grid's origin: input pixel (-padTop, -padLeft) of image 0)
+  ;;   8 inImg 12 inRow 16 inPix 20 cinp 24 outBase 28 outImg 32 outRow 36 outPix 40 coutp
+  ;;  44 outH 48 outW 52 tilesY 56 tilesX 60 T 64 m 68 kind (0 generic matrices, 1 F(4x4,3x3))
+  ;;  72 bt (generic B^T) 76 at (generic A^T) 80 wTable (T*T addresses of position matrices)
+  ;;  84 bias 88 lo 92 hi 96 alpha 100 resDelta 104 CH 108 V 112 M 116 S (scratch) 120 tab
+  ;;  (CH x (in address, out address)) 124 psV 128 psM (bytes
+  ;;  between positions of V and M: a row of CH floats per channel, plus 64 bytes, because a
+  ;;  power-of-two stride puts all 36 positions of a tile in one cache set) 132 pool (1, or 2: a
+  ;;  2x2 stride-2 max pooling fused: the output is pooled, outH/outW its dims, and each output
+  ;;  tile is m/2 x m/2 pixels, the max of each 2x2 block of the transformed tile)
+  ;; Sparse matrices (generic transforms and positions): i32 start[rows + 1] (byte offsets of
+  ;; each row's first entry, from the matrix's address), then entries (i32 index, f32 value);
+  ;; a position's index is the byte offset of V_p's row ci (ci * CH * 4).
+  (func $winograd (param $d i32) (param $n i32) (param $first i32)
+    (local $tpi i32) (local $total i32) (local $start i32) (local $nt i32) (local $nv i32) (local $k i32)
+    (local $t i32) (local $img i32) (local $rem i32) (local $ty i32) (local $tx i32) (local $m i32)
+    (local $tab i32) (local $e i32) (local $g i32) (local $cg i32) (local $p i32) (local $T2 i32) (local $CHB i32)
+    (local $t0 i32) (local $size i32) (local $mo i32)
+    (local.set $tpi (i32.mul (i32.load offset=52 (local.get $d)) (i32.load offset=56 (local.get $d))))
+    (local.set $total (i32.mul (local.get $n) (local.get $tpi)))
+    (local.set $t0 (i32.mul (local.get $first) (local.get $tpi)))
+    (local.set $m (i32.load offset=64 (local.get $d)))
+    (local.set $mo (i32.div_u (local.get $m) (i32.load offset=132 (local.get $d))))
+    (local.set $tab (i32.load offset=120 (local.get $d)))
+    (local.set $T2 (i32.mul (i32.load offset=60 (local.get $d)) (i32.load offset=60 (local.get $d))))
+    (local.set $CHB (i32.shl (i32.load offset=104 (local.get $d)) (i32.const 2)))
+    ;; Chunks of equal size (a multiple of 4, at most CH): 196 tiles go as 52 + 52 + 52 + 40
+    ;; rather than 64 + 64 + 64 + 4, whose last chunk would run the slow one-vector products.
+    (local.set $size (i32.div_u (i32.add (local.get $total) (i32.sub (i32.load offset=104 (local.get $d)) (i32.const 1)))
+      (i32.load offset=104 (local.get $d))))
+    (local.set $size (i32.and (i32.add (i32.div_u (i32.add (local.get $total) (i32.sub (local.get $size) (i32.const 1))) (local.get $size))
+      (i32.const 3)) (i32.const -4)))
+    (local.set $start (i32.const 0))
+    (block $allDone
+      (loop $chunk
+        (br_if $allDone (i32.ge_u (local.get $start) (local.get $total)))
+        (local.set $nt (i32.sub (local.get $total) (local.get $start)))
+        (if (i32.gt_u (local.get $nt) (local.get $size))
+          (then (local.set $nt (local.get $size))))
+        (local.set $nv (i32.shr_u (i32.add (local.get $nt) (i32.const 3)) (i32.const 2)))
+        ;; The tile table; lanes past the last tile repeat it (and store its values again).
+        (local.set $k (i32.const 0))
+        (loop $tiles
+          (local.set $t (i32.add (i32.add (local.get $t0) (local.get $start)) (local.get $k)))
+          (if (i32.ge_u (local.get $k) (local.get $nt))
+            (then (local.set $t (i32.sub (i32.add (i32.add (local.get $t0) (local.get $start)) (local.get $nt)) (i32.const 1)))))
+          (local.set $img (i32.div_u (local.get $t) (local.get $tpi)))
+          (local.set $rem (i32.sub (local.get $t) (i32.mul (local.get $img) (local.get $tpi))))
+          (local.set $ty (i32.div_u (local.get $rem) (i32.load offset=56 (local.get $d))))
+          (local.set $tx (i32.sub (local.get $rem) (i32.mul (local.get $ty) (i32.load offset=56 (local.get $d)))))
+          (local.set $e (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3))))
+          (i32.store offset=0 (local.get $e)
+            (i32.add (i32.add (i32.add (i32.load offset=4 (local.get $d))
+              (i32.mul (local.get $img) (i32.load offset=8 (local.get $d))))
+              (i32.mul (i32.mul (local.get $ty) (local.get $m)) (i32.load offset=12 (local.get $d))))
+              (i32.mul (i32.mul (local.get $tx) (local.get $m)) (i32.load offset=16 (local.get $d)))))
+          (i32.store offset=4 (local.get $e)
+            (i32.add (i32.add (i32.add (i32.load offset=24 (local.get $d))
+              (i32.mul (local.get $img) (i32.load offset=28 (local.get $d))))
+              (i32.mul (i32.mul (local.get $ty) (local.get $mo)) (i32.load offset=32 (local.get $d))))
+              (i32.mul (i32.mul (local.get $tx) (local.get $mo)) (i32.load offset=36 (local.get $d)))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $tiles (i32.lt_u (local.get $k) (i32.shl (local.get $nv) (i32.const 2)))))
+;; Input transform: channel groups outer, so that the 4 tile groups sharing a cache line of
+        ;; V are written one after the other.
+        (local.set $cg (i32.const 0))
+        (loop $inChannels
+          (local.set $g (i32.const 0))
+          (loop $inGroups
+            (call $inputTiles (local.get $d) (local.get $g) (local.get $cg))
+            (local.set $g (i32.add (local.get $g) (i32.const 1)))
+            (br_if $inGroups (i32.lt_u (local.get $g) (local.get $nv))))
+          (local.set $cg (i32.add (local.get $cg) (i32.const 1)))
+          (br_if $inChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset=20 (local.get $d)))))
+        ;; Products, position by position.
+        (local.set $p (i32.const 0))
+        (loop $positions
+          (call $product
+            (i32.add (i32.load offset=108 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=124 (local.get $d))))
+            (i32.add (i32.load offset=112 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=128 (local.get $d))))
+            (i32.load (i32.add (i32.load offset=80 (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
+            (i32.load offset=40 (local.get $d)) (local.get $nv) (local.get $CHB))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br_if $positions (i32.lt_u (local.get $p) (local.get $T2))))
+;; Output transform and epilogue, channel groups outer as above.
+        (local.set $cg (i32.const 0))
+        (loop $outChannels
+          (local.set $g (i32.const 0))
+          (loop $outGroups
+            (call $outputTiles (local.get $d) (local.get $g) (local.get $cg))
+            (local.set $g (i32.add (local.get $g) (i32.const 1)))
+            (br_if $outGroups (i32.lt_u (local.get $g) (local.get $nv))))
+          (local.set $cg (i32.add (local.get $cg) (i32.const 1)))
+          (br_if $outChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset=40 (local.get $d)))))
+        (local.set $start (i32.add (local.get $start) (local.get $size)))
+        (br $chunk))))
+
+  ;; Tiles 4g..4g+3 of the chunk, channels 4cg..4cg+3: gather the T x T pixels, transposed to
+  ;; [channel][a][b] (4 tiles a vector) in scratch SA, then B^T d B into V.
+  (func $inputTiles (param $d i32) (param $g i32) (param $cg i32)
+    (local $T i32) (local $T2 i32) (local $SA i32) (local $e i32) (local $a i32) (local $b i32)
+    (local $t0 i32) (local $t1 i32) (local $t2 i32) (local $t3 i32) (local $off i32) (local $s i32) (local $cs i32)
+    (local $inRow i32) (local $inPix i32) (local $rowOff i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
+    (local $c i32) (local $vrow i32) (local $ps i32) (local $CHB i32)
+    (local.set $T (i32.load offset=60 (local.get $d)))
+    (local.set $T2 (i32.mul (local.get $T) (local.get $T)))
+    (local.set $SA (i32.load offset=116 (local.get $d)))
+    (local.set $cs (i32.shl (local.get $T2) (i32.const 4)))
+    (local.set $inRow (i32.load offset=12 (local.get $d)))
+    (local.set $inPix (i32.load offset=16 (local.get $d)))
+    (local.set $e (i32.add (i32.load offset=120 (local.get $d)) (i32.shl (local.get $g) (i32.const 5))))
+    (local.set $t0 (i32.add (i32.load offset=0 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
+    (local.set $t1 (i32.add (i32.load offset=8 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
+    (local.set $t2 (i32.add (i32.load offset=16 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
+    (local.set $t3 (i32.add (i32.load offset=24 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
+    (local.set $s (local.get $SA))
+    (local.set $rowOff (i32.const 0))
+    (local.set $a (i32.const 0))
+    (loop $rowsA
+      (local.set $off (local.get $rowOff))
+      (local.set $b (i32.const 0))
+      (loop $colsB
+        (local.set $r0 (v128.load (i32.add (local.get $t0) (local.get $off))))
+        (local.set $r1 (v128.load (i32.add (local.get $t1) (local.get $off))))
+        (local.set $r2 (v128.load (i32.add (local.get $t2) (local.get $off))))
+        (local.set $r3 (v128.load (i32.add (local.get $t3) (local.get $off))))
+        (local.set $u0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+        (local.set $u1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+        (local.set $u2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+        (local.set $u3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+        (v128.store (local.get $s) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u0) (local.get $u2)))
+        (v128.store (i32.add (local.get $s) (local.get $cs)) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u2)))
+        (v128.store (i32.add (local.get $s) (i32.shl (local.get $cs) (i32.const 1))) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u1) (local.get $u3)))
+        (v128.store (i32.add (local.get $s) (i32.mul (local.get $cs) (i32.const 3))) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u1) (local.get $u3)))
+        (local.set $s (i32.add (local.get $s) (i32.const 16)))
+        (local.set $off (i32.add (local.get $off) (local.get $inPix)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br_if $colsB (i32.lt_u (local.get $b) (local.get $T))))
+      (local.set $rowOff (i32.add (local.get $rowOff) (local.get $inRow)))
+      (local.set $a (i32.add (local.get $a) (i32.const 1)))
+      (br_if $rowsA (i32.lt_u (local.get $a) (local.get $T))))
+    ;; V row of (p = 0, ci = 4cg), tiles 4g..; channels CH * 4 bytes apart, positions psV.
+    (local.set $ps (i32.load offset=124 (local.get $d)))
+    (local.set $CHB (i32.shl (i32.load offset=104 (local.get $d)) (i32.const 2)))
+    (local.set $vrow (i32.add (i32.add (i32.load offset=108 (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
+      (i32.shl (local.get $g) (i32.const 4))))
+    (if (i32.eq (i32.load offset=68 (local.get $d)) (i32.const 1))
+      (then (call $bt6 (local.get $SA) (local.get $vrow) (local.get $ps) (local.get $CHB)))
+      (else
+        (local.set $c (i32.const 0))
+        (loop $channels
+          (call $btGeneric (i32.add (local.get $SA) (i32.mul (local.get $c) (local.get $cs)))
+            (i32.add (local.get $SA) (i32.shl (local.get $cs) (i32.const 2)))
+            (i32.add (local.get $vrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (i32.load offset=72 (local.get $d)) (local.get $T))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))))
+
+  ;; F(4x4,3x3) input transform of 4 channels of 4 tiles: s holds d[a][b] of each channel (36
+  ;; vectors, 16 bytes apart, row-major; channels 576 bytes apart); V[i*6 + j] = (B^T d B)[i][j]
+  ;; of channel c is stored at v + c * CHB + (i*6 + j) * ps.
+  ;; One side, with the common subexpressions of B^T (rows checked against the matrix in
+  ;; test/runtime/):
+  ;;   r0 = 4d0 - 5d2 + d4                 r5 = 4d1 - 5d3 + d5
+  ;;   r1, r2 = (d4 - 4d2) +- (d3 - 4d1)    r3, r4 = (d4 - d2) +- 2(d3 - d1)
+  (func $bt6 (param $s i32) (param $v i32) (param $ps i32) (param $CHB i32)
+    (local $i i32) (local $q i32) (local $o i32) (local $c i32)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128)
+    (local $x v128) (local $y v128) (local $four v128) (local $five v128) (local $two v128)
+    (local.set $four (f32x4.splat (f32.const 4)))
+    (local.set $five (f32x4.splat (f32.const 5)))
+    (local.set $two (f32x4.splat (f32.const 2)))
+    (local.set $c (i32.const 0))
+    (loop $channels
+    ;; Columns: d[a][b] for a = 0..5 (96 bytes apart), in place.
+    (local.set $i (i32.const 0))
+    (loop $cols
+      (local.set $q (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 4))))
+      (local.set $d0 (v128.load offset=0 (local.get $q)))
+      (local.set $d1 (v128.load offset=96 (local.get $q)))
+      (local.set $d2 (v128.load offset=192 (local.get $q)))
+      (local.set $d3 (v128.load offset=288 (local.get $q)))
+      (local.set $d4 (v128.load offset=384 (local.get $q)))
+      (local.set $d5 (v128.load offset=480 (local.get $q)))
+      (v128.store offset=0 (local.get $q)
+        (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d0)) (f32x4.mul (local.get $five) (local.get $d2))) (local.get $d4)))
+      (v128.store offset=480 (local.get $q)
+        (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d1)) (f32x4.mul (local.get $five) (local.get $d3))) (local.get $d5)))
+      (local.set $x (f32x4.sub (local.get $d4) (f32x4.mul (local.get $four) (local.get $d2))))
+      (local.set $y (f32x4.sub (local.get $d3) (f32x4.mul (local.get $four) (local.get $d1))))
+      (v128.store offset=96 (local.get $q) (f32x4.add (local.get $x) (local.get $y)))
+      (v128.store offset=192 (local.get $q) (f32x4.sub (local.get $x) (local.get $y)))
+      (local.set $x (f32x4.sub (local.get $d4) (local.get $d2)))
+      (local.set $y (f32x4.mul (local.get $two) (f32x4.sub (local.get $d3) (local.get $d1))))
+      (v128.store offset=288 (local.get $q) (f32x4.add (local.get $x) (local.get $y)))
+      (v128.store offset=384 (local.get $q) (f32x4.sub (local.get $x) (local.get $y)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $cols (i32.lt_u (local.get $i) (i32.const 6))))
+    ;; Rows: U[i][b] for b = 0..5 (16 bytes apart), into V.
+    (local.set $i (i32.const 0))
+    (loop $rows
+      (local.set $q (i32.add (local.get $s) (i32.mul (local.get $i) (i32.const 96))))
+      (local.set $o (i32.add (local.get $v) (i32.mul (i32.mul (local.get $i) (i32.const 6)) (local.get $ps))))
+      (local.set $d0 (v128.load offset=0 (local.get $q)))
+      (local.set $d1 (v128.load offset=16 (local.get $q)))
+      (local.set $d2 (v128.load offset=32 (local.get $q)))
+      (local.set $d3 (v128.load offset=48 (local.get $q)))
+      (local.set $d4 (v128.load offset=64 (local.get $q)))
+      (local.set $d5 (v128.load offset=80 (local.get $q)))
+      (v128.store (local.get $o)
+        (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d0)) (f32x4.mul (local.get $five) (local.get $d2))) (local.get $d4)))
+      (local.set $x (f32x4.sub (local.get $d4) (f32x4.mul (local.get $four) (local.get $d2))))
+      (local.set $y (f32x4.sub (local.get $d3) (f32x4.mul (local.get $four) (local.get $d1))))
+      (local.set $o (i32.add (local.get $o) (local.get $ps)))
+      (v128.store (local.get $o) (f32x4.add (local.get $x) (local.get $y)))
+      (local.set $o (i32.add (local.get $o) (local.get $ps)))
+      (v128.store (local.get $o) (f32x4.sub (local.get $x) (local.get $y)))
+      (local.set $x (f32x4.sub (local.get $d4) (local.get $d2)))
+      (local.set $y (f32x4.mul (local.get $two) (f32x4.sub (local.get $d3) (local.get $d1))))
+      (local.set $o (i32.add (local.get $o) (local.get $ps)))
+      (v128.store (local.get $o) (f32x4.add (local.get $x) (local.get $y)))
+      (local.set $o (i32.add (local.get $o) (local.get $ps)))
+      (v128.store (local.get $o) (f32x4.sub (local.get $x) (local.get $y)))
+      (local.set $o (i32.add (local.get $o) (local.get $ps)))
+      (v128.store (local.get $o)
+        (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d1)) (f32x4.mul (local.get $five) (local.get $d3))) (local.get $d5)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $i) (i32.const 6))))
+    (local.set $s (i32.add (local.get $s) (i32.const 576)))
+    (local.set $v (i32.add (local.get $v) (local.get $CHB)))
+    (local.set $c (i32.add (local.get $c) (i32.const 1)))
+    (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))
+
+  ;; dst[o * dstStep] = sum over the entries (j, w) of row o of S of w * src[j * srcStep], for
+  ;; o < rows: one side of a transform with any matrix S (sparse-matrix format above, index j).
+  (func $applyRows (param $dst i32) (param $dstStep i32) (param $src i32) (param $srcStep i32) (param $mat i32) (param $rows i32)
+    (local $o i32) (local $e i32) (local $end i32) (local $acc v128)
+    (local.set $o (i32.const 0))
+    (loop $row
+      (local.set $e (i32.add (local.get $mat) (i32.load (i32.add (local.get $mat) (i32.shl (local.get $o) (i32.const 2))))))
+      (local.set $end (i32.add (local.get $mat) (i32.load offset=4 (i32.add (local.get $mat) (i32.shl (local.get $o) (i32.const 2))))))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (block $done
+        (loop $entry
+          (br_if $done (i32.ge_u (local.get $e) (local.get $end)))
+          (local.set $acc (f32x4.add (local.get $acc)
+            (f32x4.mul (v128.load32_splat offset=4 (local.get $e))
+              (v128.load (i32.add (local.get $src) (i32.mul (i32.load (local.get $e)) (local.get $srcStep)))))))
+          (local.set $e (i32.add (local.get $e) (i32.const 8)))
+          (br $entry)))
+      (v128.store (i32.add (local.get $dst) (i32.mul (local.get $o) (local.get $dstStep))) (local.get $acc))
+      (local.set $o (i32.add (local.get $o) (i32.const 1)))
+      (br_if $row (i32.lt_u (local.get $o) (local.get $rows)))))
+
+  ;; Input transform of one channel of 4 tiles with any B^T (T x T): s = d[a][b] as in $bt6,
+  ;; u a T x T scratch; V[i*T + j] at v + (i*T + j) * ps.
+  (func $btGeneric (param $s i32) (param $u i32) (param $v i32) (param $ps i32) (param $bt i32) (param $T i32)
+    (local $k i32) (local $row i32)
+    (local.set $row (i32.shl (local.get $T) (i32.const 4)))
+    ;; columns: u[i][b] = sum_a BT[i][a] d[a][b]
+    (local.set $k (i32.const 0))
+    (loop $cols
+      (call $applyRows (i32.add (local.get $u) (i32.shl (local.get $k) (i32.const 4))) (local.get $row)
+        (i32.add (local.get $s) (i32.shl (local.get $k) (i32.const 4))) (local.get $row) (local.get $bt) (local.get $T))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $cols (i32.lt_u (local.get $k) (local.get $T))))
+    ;; rows: V[i][j] = sum_b BT[j][b] u[i][b]
+    (local.set $k (i32.const 0))
+    (loop $rows
+      (call $applyRows (i32.add (local.get $v) (i32.mul (i32.mul (local.get $k) (local.get $T)) (local.get $ps))) (local.get $ps)
+        (i32.add (local.get $u) (i32.mul (local.get $k) (local.get $row))) (i32.const 16) (local.get $bt) (local.get $T))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $k) (local.get $T)))))
+
+  ;; M_p = W_p^T V_p for one position: for co < coutp, M[co] (a row of CH floats at M + co * CHB)
+  ;; = sum over the entries (row offset, w) of row co of w * V[row], for the first nv vectors
+  ;; of tiles; 4 vectors a step (with 8, V8 spills accumulators: measured 17 vs 11 GMAC/s),
+  ;; then 2, then 1.
+  (func $product (param $V i32) (param $M i32) (param $mat i32) (param $coutp i32) (param $nv i32) (param $CHB i32)
+    (local $co i32) (local $e0 i32) (local $end i32) (local $e i32) (local $v i32) (local $x i32) (local $p i32) (local $out i32) (local $w v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $co (i32.const 0))
+    (loop $rows
+      (local.set $e0 (i32.add (local.get $mat) (i32.load (i32.add (local.get $mat) (i32.shl (local.get $co) (i32.const 2))))))
+      (local.set $end (i32.add (local.get $mat) (i32.load offset=4 (i32.add (local.get $mat) (i32.shl (local.get $co) (i32.const 2))))))
+      (local.set $out (i32.add (local.get $M) (i32.mul (local.get $co) (local.get $CHB))))
+      (local.set $v (i32.const 0))
+      (block $done4
+        (loop $step4
+          (br_if $done4 (i32.gt_u (i32.add (local.get $v) (i32.const 4)) (local.get $nv)))
+          (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
+          (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+          (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
+          (local.set $e (local.get $e0))
+          (block $end4
+            (loop $nz4
+              (br_if $end4 (i32.ge_u (local.get $e) (local.get $end)))
+              (local.set $w (v128.load32_splat offset=4 (local.get $e)))
+              (local.set $p (i32.add (local.get $x) (i32.load (local.get $e))))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))))
+              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $p)))))
+              (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $p)))))
+              (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w) (v128.load offset=48 (local.get $p)))))
+              (local.set $e (i32.add (local.get $e) (i32.const 8)))
+              (br $nz4)))
+          (local.set $p (i32.add (local.get $out) (i32.shl (local.get $v) (i32.const 4))))
+          (v128.store offset=0 (local.get $p) (local.get $a0))
+          (v128.store offset=16 (local.get $p) (local.get $a1))
+          (v128.store offset=32 (local.get $p) (local.get $a2))
+          (v128.store offset=48 (local.get $p) (local.get $a3))
+          (local.set $v (i32.add (local.get $v) (i32.const 4)))
+          (br $step4)))
+      (if (i32.le_u (i32.add (local.get $v) (i32.const 2)) (local.get $nv))
+        (then
+          (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
+          (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+          (local.set $e (local.get $e0))
+          (block $end2
+            (loop $nz2
+              (br_if $end2 (i32.ge_u (local.get $e) (local.get $end)))
+              (local.set $w (v128.load32_splat offset=4 (local.get $e)))
+              (local.set $p (i32.add (local.get $x) (i32.load (local.get $e))))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))))
+              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $p)))))
+              (local.set $e (i32.add (local.get $e) (i32.const 8)))
+              (br $nz2)))
+          (local.set $p (i32.add (local.get $out) (i32.shl (local.get $v) (i32.const 4))))
+          (v128.store offset=0 (local.get $p) (local.get $a0))
+          (v128.store offset=16 (local.get $p) (local.get $a1))
+          (local.set $v (i32.add (local.get $v) (i32.const 2)))))
+      (if (i32.lt_u (local.get $v) (local.get $nv))
+        (then
+          (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
+          (local.set $a0 (v128.const i32x4 0 0 0 0))
+          (local.set $e (local.get $e0))
+          (block $end1
+            (loop $nz1
+              (br_if $end1 (i32.ge_u (local.get $e) (local.get $end)))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load32_splat offset=4 (local.get $e))
+                (v128.load (i32.add (local.get $x) (i32.load (local.get $e)))))))
+              (local.set $e (i32.add (local.get $e) (i32.const 8)))
+              (br $nz1)))
+          (v128.store (i32.add (local.get $out) (i32.shl (local.get $v) (i32.const 4))) (local.get $a0))))
+      (local.set $co (i32.add (local.get $co) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $co) (local.get $coutp)))))
+
+  ;; Tiles 4g..4g+3, output channels 4cg..4cg+3: A^T M A into scratch SC ([channel][i][j], m x m
+  ;; vectors of 4 tiles per channel), then the epilogue.
+  (func $outputTiles (param $d i32) (param $g i32) (param $cg i32)
+    (local $T i32) (local $m i32) (local $SA i32) (local $SB i32) (local $SC i32) (local $c i32) (local $mrow i32) (local $ps i32) (local $CHB i32)
+    (local.set $T (i32.load offset=60 (local.get $d)))
+    (local.set $m (i32.load offset=64 (local.get $d)))
+    (local.set $SA (i32.load offset=116 (local.get $d)))
+    (local.set $SB (i32.add (local.get $SA) (i32.shl (i32.mul (local.get $T) (local.get $T)) (i32.const 6))))
+    (local.set $SC (i32.add (local.get $SB) (i32.shl (i32.mul (local.get $T) (local.get $T)) (i32.const 4))))
+    (local.set $ps (i32.load offset=128 (local.get $d)))
+    (local.set $CHB (i32.shl (i32.load offset=104 (local.get $d)) (i32.const 2)))
+    (local.set $mrow (i32.add (i32.add (i32.load offset=112 (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
+      (i32.shl (local.get $g) (i32.const 4))))
+    (if (i32.eq (i32.load offset=68 (local.get $d)) (i32.const 1))
+      (then (call $at6 (local.get $mrow) (local.get $ps) (local.get $CHB) (local.get $SB) (local.get $SC)))
+      (else
+        (local.set $c (i32.const 0))
+        (loop $channels
+          (call $atGeneric (i32.add (local.get $mrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (local.get $SB)
+            (i32.add (local.get $SC) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $m) (local.get $m))) (i32.const 4)))
+            (i32.load offset=76 (local.get $d)) (local.get $T) (local.get $m))
+          (local.set $c (i32.add (local.get $c) (i32.const 1)))
+          (br_if $channels (i32.lt_u (local.get $c) (i32.const 4))))))
+    (call $scatter (local.get $d) (local.get $g) (local.get $cg) (local.get $SC)))
+
+  ;; F(4x4,3x3) output transform of 4 channels of 4 tiles: M[i*6 + j] of channel c at
+  ;; mrow + c * CHB + (i*6 + j) * ps; u (4 x 6 vectors) scratch; y[i][j] (4 x 4) of channel c into
+  ;; sc + c * 256. One side, with the common
+  ;; subexpressions of A^T:  y0 = m0 + (m1 + m2) + (m3 + m4)    y1 = (m1 - m2) + 2(m3 - m4)
+  ;;                         y2 = (m1 + m2) + 4(m3 + m4)        y3 = (m1 - m2) + 8(m3 - m4) + m5
+  (func $at6 (param $mrow i32) (param $ps i32) (param $CHB i32) (param $u i32) (param $sc i32)
+    (local $j i32) (local $q i32) (local $c i32) (local $ps6 i32)
+    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $m4 v128) (local $m5 v128)
+    (local $s12 v128) (local $d12 v128) (local $s34 v128) (local $d34 v128)
+    (local.set $ps6 (i32.mul (local.get $ps) (i32.const 6)))
+    (local.set $c (i32.const 0))
+    (loop $channels
+    ;; columns: for j, m[i][j] for i = 0..5 (6 * ps apart) -> u[i'][j]
+    (local.set $j (i32.const 0))
+    (loop $cols
+      (local.set $q (i32.add (local.get $mrow) (i32.mul (local.get $j) (local.get $ps))))
+      (local.set $m0 (v128.load (local.get $q)))
+      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
+      (local.set $m1 (v128.load (local.get $q)))
+      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
+      (local.set $m2 (v128.load (local.get $q)))
+      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
+      (local.set $m3 (v128.load (local.get $q)))
+      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
+      (local.set $m4 (v128.load (local.get $q)))
+      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
+      (local.set $m5 (v128.load (local.get $q)))
+      (local.set $s12 (f32x4.add (local.get $m1) (local.get $m2)))
+      (local.set $d12 (f32x4.sub (local.get $m1) (local.get $m2)))
+      (local.set $s34 (f32x4.add (local.get $m3) (local.get $m4)))
+      (local.set $d34 (f32x4.sub (local.get $m3) (local.get $m4)))
+      (local.set $q (i32.add (local.get $u) (i32.shl (local.get $j) (i32.const 4))))
+      (v128.store offset=0 (local.get $q) (f32x4.add (f32x4.add (local.get $m0) (local.get $s12)) (local.get $s34)))
+      (v128.store offset=96 (local.get $q) (f32x4.add (local.get $d12) (f32x4.add (local.get $d34) (local.get $d34))))
+      (v128.store offset=192 (local.get $q) (f32x4.add (local.get $s12) (f32x4.mul (f32x4.splat (f32.const 4)) (local.get $s34))))
+      (v128.store offset=288 (local.get $q)
+        (f32x4.add (f32x4.add (local.get $d12) (f32x4.mul (f32x4.splat (f32.const 8)) (local.get $d34))) (local.get $m5)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br_if $cols (i32.lt_u (local.get $j) (i32.const 6))))
+    ;; rows: for i', u[i'][j] for j = 0..5 -> y[i'][j'] at sc + (i'*4 + j') * 16
+    (local.set $j (i32.const 0))
+    (loop $rows
+      (local.set $q (i32.add (local.get $u) (i32.mul (local.get $j) (i32.const 96))))
+      (local.set $m0 (v128.load offset=0 (local.get $q)))
+      (local.set $m1 (v128.load offset=16 (local.get $q)))
+      (local.set $m2 (v128.load offset=32 (local.get $q)))
+      (local.set $m3 (v128.load offset=48 (local.get $q)))
+      (local.set $m4 (v128.load offset=64 (local.get $q)))
+      (local.set $m5 (v128.load offset=80 (local.get $q)))
+      (local.set $s12 (f32x4.add (local.get $m1) (local.get $m2)))
+      (local.set $d12 (f32x4.sub (local.get $m1) (local.get $m2)))
+      (local.set $s34 (f32x4.add (local.get $m3) (local.get $m4)))
+      (local.set $d34 (f32x4.sub (local.get $m3) (local.get $m4)))
+      (local.set $q (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 6))))
+      (v128.store offset=0 (local.get $q) (f32x4.add (f32x4.add (local.get $m0) (local.get $s12)) (local.get $s34)))
+      (v128.store offset=16 (local.get $q) (f32x4.add (local.get $d12) (f32x4.add (local.get $d34) (local.get $d34))))
+      (v128.store offset=32 (local.get $q) (f32x4.add (local.get $s12) (f32x4.mul (f32x4.splat (f32.const 4)) (local.get $s34))))
+      (v128.store offset=48 (local.get $q)
+        (f32x4.add (f32x4.add (local.get $d12) (f32x4.mul (f32x4.splat (f32.const 8)) (local.get $d34))) (local.get $m5)))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $j) (i32.const 4))))
+    (local.set $mrow (i32.add (local.get $mrow) (local.get $CHB)))
+    (local.set $sc (i32.add (local.get $sc) (i32.const 256)))
+    (local.set $c (i32.add (local.get $c) (i32.const 1)))
+    (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))
+
+  ;; Output transform of one channel of 4 tiles with any A^T (m x T): M[i*T + j] at
+  ;; mrow + (i*T + j) * ps; u (m x T vectors) scratch; y[i][j] (m x m) into sc.
+  (func $atGeneric (param $mrow i32) (param $ps i32) (param $u i32) (param $sc i32) (param $at i32) (param $T i32) (param $m i32)
+    (local $k i32)
+    ;; columns: u[i'][j] = sum_i AT[i'][i] M[i][j]
+    (local.set $k (i32.const 0))
+    (loop $cols
+      (call $applyRows (i32.add (local.get $u) (i32.shl (local.get $k) (i32.const 4))) (i32.shl (local.get $T) (i32.const 4))
+        (i32.add (local.get $mrow) (i32.mul (local.get $k) (local.get $ps))) (i32.mul (local.get $T) (local.get $ps))
+        (local.get $at) (local.get $m))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $cols (i32.lt_u (local.get $k) (local.get $T))))
+    ;; rows: y[i'][j'] = sum_j AT[j'][j] u[i'][j]
+    (local.set $k (i32.const 0))
+    (loop $rows
+      (call $applyRows (i32.add (local.get $sc) (i32.shl (i32.mul (local.get $k) (local.get $m)) (i32.const 4))) (i32.const 16)
+        (i32.add (local.get $u) (i32.shl (i32.mul (local.get $k) (local.get $T)) (i32.const 4))) (i32.const 16)
+        (local.get $at) (local.get $m))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $rows (i32.lt_u (local.get $k) (local.get $m)))))
+
+;; The epilogue of 4 tiles x 4 channels: sc holds y[c][i][j] (m x m vectors of 4 tiles per
+  ;; channel); each (i, j) is transposed to one vector of 4 channels per tile, then bias,
+  ;; residual, activation, and stored (whole tiles; see $winograd). With a fused 2x2 max
+  ;; pooling, (i, j) < m/2 and each value is the max of y's 2x2 block.
+  (func $scatter (param $d i32) (param $g i32) (param $cg i32) (param $sc i32)
+    (local $m i32) (local $cs i32) (local $e i32) (local $i i32) (local $j i32) (local $q i32) (local $off i32)
+    (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32) (local $res i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
+    (local $bias v128) (local $lo v128) (local $hi v128) (local $alpha v128)
+    (local $outRow i32) (local $outPix i32) (local $leaky i32) (local $mo i32) (local $pool i32)
+    (local.set $outRow (i32.load offset=32 (local.get $d)))
+    (local.set $outPix (i32.load offset=36 (local.get $d)))
+    (local.set $leaky (f32.ne (f32.load offset=96 (local.get $d)) (f32.const 1)))
+    (local.set $m (i32.load offset=64 (local.get $d)))
+    (local.set $pool (i32.eq (i32.load offset=132 (local.get $d)) (i32.const 2)))
+    (local.set $mo (i32.shr_u (local.get $m) (local.get $pool)))
+    (local.set $cs (i32.shl (i32.mul (local.get $m) (local.get $m)) (i32.const 4)))
+    (local.set $e (i32.add (i32.load offset=120 (local.get $d)) (i32.shl (local.get $g) (i32.const 5))))
+    (local.set $o0 (i32.add (i32.load offset=4 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
+    (local.set $o1 (i32.add (i32.load offset=12 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
+    (local.set $o2 (i32.add (i32.load offset=20 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
+    (local.set $o3 (i32.add (i32.load offset=28 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
+    (local.set $bias (v128.load (i32.add (i32.load offset=84 (local.get $d)) (i32.shl (local.get $cg) (i32.const 4)))))
+    (local.set $lo (v128.load32_splat offset=88 (local.get $d)))
+    (local.set $hi (v128.load32_splat offset=92 (local.get $d)))
+    (local.set $alpha (v128.load32_splat offset=96 (local.get $d)))
+    (local.set $res (i32.load offset=100 (local.get $d)))
+    (local.set $i (i32.const 0))
+    (loop $rowsI
+      (local.set $j (i32.const 0))
+      (loop $colsJ
+        (if (local.get $pool)
+          (then
+            (local.set $q (i32.add (local.get $sc) (i32.shl (i32.add (i32.mul (i32.shl (local.get $i) (i32.const 1)) (local.get $m)) (i32.shl (local.get $j) (i32.const 1))) (i32.const 4))))
+            (local.set $r0 (call $max2x2 (local.get $q) (local.get $m)))
+            (local.set $r1 (call $max2x2 (i32.add (local.get $q) (local.get $cs)) (local.get $m)))
+            (local.set $r2 (call $max2x2 (i32.add (local.get $q) (i32.shl (local.get $cs) (i32.const 1))) (local.get $m)))
+            (local.set $r3 (call $max2x2 (i32.add (local.get $q) (i32.mul (local.get $cs) (i32.const 3))) (local.get $m))))
+          (else
+            (local.set $q (i32.add (local.get $sc) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $m)) (local.get $j)) (i32.const 4))))
+            (local.set $r0 (v128.load (local.get $q)))
+            (local.set $r1 (v128.load (i32.add (local.get $q) (local.get $cs))))
+            (local.set $r2 (v128.load (i32.add (local.get $q) (i32.shl (local.get $cs) (i32.const 1)))))
+            (local.set $r3 (v128.load (i32.add (local.get $q) (i32.mul (local.get $cs) (i32.const 3)))))))
+        (local.set $u0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+        (local.set $u1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+        (local.set $u2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+        (local.set $u3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+        (local.set $r0 (f32x4.add (local.get $bias) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u0) (local.get $u2))))
+        (local.set $r1 (f32x4.add (local.get $bias) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u2))))
+        (local.set $r2 (f32x4.add (local.get $bias) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u1) (local.get $u3))))
+        (local.set $r3 (f32x4.add (local.get $bias) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u1) (local.get $u3))))
+        (local.set $off (i32.add (i32.mul (local.get $i) (local.get $outRow)) (i32.mul (local.get $j) (local.get $outPix))))
+        (if (local.get $res)
+          (then
+            (local.set $r0 (f32x4.add (local.get $r0) (v128.load (i32.add (i32.add (local.get $o0) (local.get $off)) (local.get $res)))))
+            (local.set $r1 (f32x4.add (local.get $r1) (v128.load (i32.add (i32.add (local.get $o1) (local.get $off)) (local.get $res)))))
+            (local.set $r2 (f32x4.add (local.get $r2) (v128.load (i32.add (i32.add (local.get $o2) (local.get $off)) (local.get $res)))))
+            (local.set $r3 (f32x4.add (local.get $r3) (v128.load (i32.add (i32.add (local.get $o3) (local.get $off)) (local.get $res)))))))
+        (if (local.get $leaky)
+          (then
+            (local.set $r0 (f32x4.pmax (local.get $r0) (f32x4.mul (local.get $alpha) (local.get $r0))))
+            (local.set $r1 (f32x4.pmax (local.get $r1) (f32x4.mul (local.get $alpha) (local.get $r1))))
+            (local.set $r2 (f32x4.pmax (local.get $r2) (f32x4.mul (local.get $alpha) (local.get $r2))))
+            (local.set $r3 (f32x4.pmax (local.get $r3) (f32x4.mul (local.get $alpha) (local.get $r3))))))
+        (v128.store (i32.add (local.get $o0) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r0) (local.get $lo)) (local.get $hi)))
+        (v128.store (i32.add (local.get $o1) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r1) (local.get $lo)) (local.get $hi)))
+        (v128.store (i32.add (local.get $o2) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r2) (local.get $lo)) (local.get $hi)))
+        (v128.store (i32.add (local.get $o3) (local.get $off)) (f32x4.pmin (f32x4.pmax (local.get $r3) (local.get $lo)) (local.get $hi)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $colsJ (i32.lt_u (local.get $j) (local.get $mo))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $rowsI (i32.lt_u (local.get $i) (local.get $mo)))))
+
+  ;; The max of the 2x2 block of vectors at q (row of m vectors).
+  (func $max2x2 (param $q i32) (param $m i32) (result v128)
+    (local $r i32)
+    (local.set $r (i32.add (local.get $q) (i32.shl (local.get $m) (i32.const 4))))
+    (f32x4.pmax (f32x4.pmax (v128.load offset=0 (local.get $q)) (v128.load offset=16 (local.get $q)))
+      (f32x4.pmax (v128.load offset=0 (local.get $r)) (v128.load offset=16 (local.get $r)))))
+
+  ;; =============================================================================================
+  ;; op 1: dense convolution, NHWC, any kernel, stride, dilation and padding, groups whose output
+  ;; channels are a multiple of 4; also fully connected layers (a "convolution" whose window is
+  ;; the whole input). Implicit GEMM: output pixel x input window (koff: the byte offset of each
+  ;; of the K (ky, kx, ci) window entries), 4 pixels x 8 channels a step.
+  ;;
+  ;; Descriptor: 4 inBase (window origin of output pixel (0,0), image 0) 8 inImg 12 inRowStep
+  ;; (window origins of consecutive output rows) 16 inPixStep 20 koff 24 K 28 groups 32 inGroupStep
+  ;; 36 w 40 coutg 44 outBase 48 outImg 52 outRow 56 outPix 60 outH 64 outW 68 bias 72 lo 76 hi
+  ;; 80 alpha 84 resDelta 88 imagesAsPixels (1: the n images are one row of n pixels: fully
+  ;; connected layers, so 4 images share each weight load).
+  ;; Weights, per group: blocks of 8 output channels [block][k][8], then, when coutg % 8 = 4, one
+  ;; block of 4 [k][4]; groups K * coutg floats apart.
+  (func $conv (param $d i32) (param $n i32) (param $first i32)
+    (local $images i32) (local $H i32) (local $W i32) (local $ip i32) (local $op i32) (local $img i32) (local $oy i32)
+    (local $g i32) (local $ox i32) (local $in i32) (local $out i32) (local $w i32) (local $b i32) (local $co i32) (local $c8 i32)
+    (local $K i32) (local $wb i32)
+    (local.set $images (i32.add (local.get $first) (local.get $n)))
+    (local.set $H (i32.load offset=60 (local.get $d)))
+    (local.set $W (i32.load offset=64 (local.get $d)))
+    (local.set $ip (i32.load offset=16 (local.get $d)))
+    (local.set $op (i32.load offset=56 (local.get $d)))
+    (local.set $K (i32.load offset=24 (local.get $d)))
+    (local.set $c8 (i32.and (i32.load offset=40 (local.get $d)) (i32.const -8)))
+    (if (i32.load offset=88 (local.get $d))
+      (then
+        ;; the images are pixels first .. first + n - 1 of one row
+        (local.set $images (i32.add (local.get $first) (i32.const 1)))
+        (local.set $H (i32.const 1))
+        (local.set $W (local.get $n))
+        (local.set $ip (i32.load offset=8 (local.get $d)))
+        (local.set $op (i32.load offset=48 (local.get $d)))))
+    (local.set $img (local.get $first))
+    (loop $images
+      (local.set $oy (i32.const 0))
+      (loop $rows
+        (local.set $g (i32.const 0))
+        (loop $groups
+          (local.set $in (i32.add (i32.add (i32.add (i32.load offset=4 (local.get $d))
+            (i32.mul (local.get $img) (i32.load offset=8 (local.get $d))))
+            (i32.mul (local.get $oy) (i32.load offset=12 (local.get $d))))
+            (i32.mul (local.get $g) (i32.load offset=32 (local.get $d)))))
+          (local.set $out (i32.add (i32.add (i32.add (i32.load offset=44 (local.get $d))
+            (i32.mul (local.get $img) (i32.load offset=48 (local.get $d))))
+            (i32.mul (local.get $oy) (i32.load offset=52 (local.get $d))))
+            (i32.shl (i32.mul (local.get $g) (i32.load offset=40 (local.get $d))) (i32.const 2))))
+          (local.set $w (i32.add (i32.load offset=36 (local.get $d))
+            (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $K)) (i32.load offset=40 (local.get $d))) (i32.const 2))))
+          (local.set $b (i32.add (i32.load offset=68 (local.get $d))
+            (i32.shl (i32.mul (local.get $g) (i32.load offset=40 (local.get $d))) (i32.const 2))))
+          ;; Blocks of output channels outer, so each block's weights stay in cache for the whole row.
+          (local.set $co (i32.const 0))
+          (loop $blocks
+            (local.set $wb (i32.add (local.get $w) (i32.shl (i32.mul (local.get $co) (local.get $K)) (i32.const 2))))
+            (local.set $ox (i32.const 0))
+            (block $done4
+              (loop $px4
+                (br_if $done4 (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $W)))
+                (call $convBlock4 (local.get $d) (i32.add (local.get $in) (i32.mul (local.get $ox) (local.get $ip))) (local.get $ip)
+                  (i32.add (i32.add (local.get $out) (i32.mul (local.get $ox) (local.get $op))) (i32.shl (local.get $co) (i32.const 2))) (local.get $op)
+                  (local.get $wb) (i32.add (local.get $b) (i32.shl (local.get $co) (i32.const 2))) (i32.lt_u (local.get $co) (local.get $c8)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
+                (br $px4)))
+            (block $done1
+              (loop $px1
+                (br_if $done1 (i32.ge_u (local.get $ox) (local.get $W)))
+                (call $convBlock1 (local.get $d) (i32.add (local.get $in) (i32.mul (local.get $ox) (local.get $ip)))
+                  (i32.add (i32.add (local.get $out) (i32.mul (local.get $ox) (local.get $op))) (i32.shl (local.get $co) (i32.const 2)))
+                  (local.get $wb) (i32.add (local.get $b) (i32.shl (local.get $co) (i32.const 2))) (i32.lt_u (local.get $co) (local.get $c8)))
+                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+                (br $px1)))
+            (local.set $co (i32.add (local.get $co) (i32.const 8)))
+            (br_if $blocks (i32.lt_u (local.get $co) (i32.load offset=40 (local.get $d)))))
+          (local.set $g (i32.add (local.get $g) (i32.const 1)))
+          (br_if $groups (i32.lt_u (local.get $g) (i32.load offset=28 (local.get $d)))))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br_if $rows (i32.lt_u (local.get $oy) (local.get $H))))
+      (local.set $img (i32.add (local.get $img) (i32.const 1)))
+      (br_if $images (i32.lt_u (local.get $img) (local.get $images)))))
+
+  ;; Four output pixels (window origins in, in + ip, ...; outputs out, out + op, ...) x one block
+  ;; of output channels: 8 wide (weights [k][8]) or, when wide = 0, the last 4 ([k][4]).
+  (func $convBlock4 (param $d i32) (param $in i32) (param $ip i32) (param $out i32) (param $op i32) (param $wp i32) (param $b i32) (param $wide i32)
+    (local $in1 i32) (local $in2 i32) (local $in3 i32) (local $k i32) (local $kend i32) (local $o i32) (local $epi i32)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $w0 v128) (local $w1 v128) (local $b0 v128) (local $b1 v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local.set $in1 (i32.add (local.get $in) (local.get $ip)))
+    (local.set $in2 (i32.add (local.get $in1) (local.get $ip)))
+    (local.set $in3 (i32.add (local.get $in2) (local.get $ip)))
+    (local.set $kend (i32.add (i32.load offset=20 (local.get $d)) (i32.shl (i32.load offset=24 (local.get $d)) (i32.const 2))))
+    (local.set $epi (i32.add (local.get $d) (i32.const 72)))
+    (local.set $k (i32.load offset=20 (local.get $d)))
+    (if (local.get $wide)
+      (then
+        (loop $ks
+          (local.set $o (i32.load (local.get $k)))
+          (local.set $w0 (v128.load offset=0 (local.get $wp)))
+          (local.set $w1 (v128.load offset=16 (local.get $wp)))
+          (local.set $x0 (v128.load32_splat (i32.add (local.get $in) (local.get $o))))
+          (local.set $x1 (v128.load32_splat (i32.add (local.get $in1) (local.get $o))))
+          (local.set $x2 (v128.load32_splat (i32.add (local.get $in2) (local.get $o))))
+          (local.set $x3 (v128.load32_splat (i32.add (local.get $in3) (local.get $o))))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x0) (local.get $w0))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x0) (local.get $w1))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x1) (local.get $w0))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x1) (local.get $w1))))
+          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $x2) (local.get $w0))))
+          (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $x2) (local.get $w1))))
+          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $x3) (local.get $w0))))
+          (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $x3) (local.get $w1))))
+          (local.set $wp (i32.add (local.get $wp) (i32.const 32)))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br_if $ks (i32.lt_u (local.get $k) (local.get $kend))))
+        (local.set $b0 (v128.load offset=0 (local.get $b)))
+        (local.set $b1 (v128.load offset=16 (local.get $b)))
+        (call $epi (local.get $a0) (local.get $out) (local.get $b0) (local.get $epi))
+        (call $epi (local.get $a1) (i32.add (local.get $out) (i32.const 16)) (local.get $b1) (local.get $epi))
+        (local.set $out (i32.add (local.get $out) (local.get $op)))
+        (call $epi (local.get $a2) (local.get $out) (local.get $b0) (local.get $epi))
+        (call $epi (local.get $a3) (i32.add (local.get $out) (i32.const 16)) (local.get $b1) (local.get $epi))
+        (local.set $out (i32.add (local.get $out) (local.get $op)))
+        (call $epi (local.get $a4) (local.get $out) (local.get $b0) (local.get $epi))
+        (call $epi (local.get $a5) (i32.add (local.get $out) (i32.const 16)) (local.get $b1) (local.get $epi))
+        (local.set $out (i32.add (local.get $out) (local.get $op)))
+        (call $epi (local.get $a6) (local.get $out) (local.get $b0) (local.get $epi))
+        (call $epi (local.get $a7) (i32.add (local.get $out) (i32.const 16)) (local.get $b1) (local.get $epi)))
+      (else
+        (loop $ks4
+          (local.set $o (i32.load (local.get $k)))
+          (local.set $w0 (v128.load (local.get $wp)))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load32_splat (i32.add (local.get $in) (local.get $o))) (local.get $w0))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load32_splat (i32.add (local.get $in1) (local.get $o))) (local.get $w0))))
+          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (v128.load32_splat (i32.add (local.get $in2) (local.get $o))) (local.get $w0))))
+          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (v128.load32_splat (i32.add (local.get $in3) (local.get $o))) (local.get $w0))))
+          (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br_if $ks4 (i32.lt_u (local.get $k) (local.get $kend))))
+        (local.set $b0 (v128.load (local.get $b)))
+        (call $epi (local.get $a0) (local.get $out) (local.get $b0) (local.get $epi))
+        (local.set $out (i32.add (local.get $out) (local.get $op)))
+        (call $epi (local.get $a2) (local.get $out) (local.get $b0) (local.get $epi))
+        (local.set $out (i32.add (local.get $out) (local.get $op)))
+        (call $epi (local.get $a4) (local.get $out) (local.get $b0) (local.get $epi))
+        (local.set $out (i32.add (local.get $out) (local.get $op)))
+        (call $epi (local.get $a6) (local.get $out) (local.get $b0) (local.get $epi)))))
+
+  ;; One output pixel x one block of output channels (as $convBlock4).
+  (func $convBlock1 (param $d i32) (param $in i32) (param $out i32) (param $wp i32) (param $b i32) (param $wide i32)
+    (local $k i32) (local $kend i32) (local $x v128) (local $epi i32) (local $a0 v128) (local $a1 v128)
+    (local.set $kend (i32.add (i32.load offset=20 (local.get $d)) (i32.shl (i32.load offset=24 (local.get $d)) (i32.const 2))))
+    (local.set $epi (i32.add (local.get $d) (i32.const 72)))
+    (local.set $k (i32.load offset=20 (local.get $d)))
+    (if (local.get $wide)
+      (then
+        (loop $ks8
+          (local.set $x (v128.load32_splat (i32.add (local.get $in) (i32.load (local.get $k)))))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (v128.load offset=0 (local.get $wp)))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $wp)))))
+          (local.set $wp (i32.add (local.get $wp) (i32.const 32)))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br_if $ks8 (i32.lt_u (local.get $k) (local.get $kend))))
+        (call $epi (local.get $a0) (local.get $out) (v128.load offset=0 (local.get $b)) (local.get $epi))
+        (call $epi (local.get $a1) (i32.add (local.get $out) (i32.const 16)) (v128.load offset=16 (local.get $b)) (local.get $epi)))
+      (else
+        (loop $ks4
+          (local.set $a0 (f32x4.add (local.get $a0)
+            (f32x4.mul (v128.load32_splat (i32.add (local.get $in) (i32.load (local.get $k)))) (v128.load (local.get $wp)))))
+          (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
+          (local.set $k (i32.add (local.get $k) (i32.const 4)))
+          (br_if $ks4 (i32.lt_u (local.get $k) (local.get $kend))))
+        (call $epi (local.get $a0) (local.get $out) (v128.load (local.get $b)) (local.get $epi)))))
+
+  ;; =============================================================================================
+  ;; op 2: depthwise convolution (one input channel per group, one output channel per input
+  ;; channel), channels as SIMD lanes.
+  ;; Descriptor: 4 inBase (window origin of output (0,0), image 0) 8 inImg 12 inRowStep
+  ;; 16 inPixStep 20 taps (byte offsets of the window's pixels) 24 ntaps 28 cp 32 w ([tap][cp])
+  ;; 36 outBase 40 outImg 44 outRow 48 outPix 52 outH 56 outW 60 bias 64 lo 68 hi 72 alpha 76 resDelta
+  (func $depthwise (param $d i32) (param $n i32) (param $first i32)
+    (local $img i32) (local $oy i32) (local $ox i32) (local $in i32) (local $out i32) (local $c i32) (local $cpB i32)
+    (local $t i32) (local $tend i32) (local $wp i32) (local $acc v128)
+    (local.set $cpB (i32.shl (i32.load offset=28 (local.get $d)) (i32.const 2)))
+    (local.set $tend (i32.add (i32.load offset=20 (local.get $d)) (i32.shl (i32.load offset=24 (local.get $d)) (i32.const 2))))
+    (local.set $n (i32.add (local.get $first) (local.get $n)))
+    (local.set $img (local.get $first))
+    (loop $images
+      (local.set $oy (i32.const 0))
+      (loop $rows
+        (local.set $ox (i32.const 0))
+        (loop $cols
+          (local.set $in (i32.add (i32.add (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d))))
+            (i32.mul (local.get $oy) (i32.load offset=12 (local.get $d)))) (i32.mul (local.get $ox) (i32.load offset=16 (local.get $d)))))
+          (local.set $out (i32.add (i32.add (i32.add (i32.load offset=36 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=40 (local.get $d))))
+            (i32.mul (local.get $oy) (i32.load offset=44 (local.get $d)))) (i32.mul (local.get $ox) (i32.load offset=48 (local.get $d)))))
+          (local.set $c (i32.const 0))
+          (loop $channels
+            (local.set $acc (v128.const i32x4 0 0 0 0))
+            (local.set $t (i32.load offset=20 (local.get $d)))
+            (local.set $wp (i32.add (i32.load offset=32 (local.get $d)) (local.get $c)))
+            (loop $taps
+              (local.set $acc (f32x4.add (local.get $acc)
+                (f32x4.mul (v128.load (i32.add (i32.add (local.get $in) (i32.load (local.get $t))) (local.get $c))) (v128.load (local.get $wp)))))
+              (local.set $wp (i32.add (local.get $wp) (local.get $cpB)))
+              (local.set $t (i32.add (local.get $t) (i32.const 4)))
+              (br_if $taps (i32.lt_u (local.get $t) (local.get $tend))))
+            (call $epi (local.get $acc) (i32.add (local.get $out) (local.get $c))
+              (v128.load (i32.add (i32.load offset=60 (local.get $d)) (local.get $c))) (i32.add (local.get $d) (i32.const 64)))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br_if $channels (i32.lt_u (local.get $c) (local.get $cpB))))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br_if $cols (i32.lt_u (local.get $ox) (i32.load offset=56 (local.get $d)))))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br_if $rows (i32.lt_u (local.get $oy) (i32.load offset=52 (local.get $d)))))
+      (local.set $img (i32.add (local.get $img) (i32.const 1)))
+      (br_if $images (i32.lt_u (local.get $img) (local.get $n)))))
+
+  ;; =============================================================================================
+  ;; op 3: max / average pooling (global pooling is a window as large as the input), channels as
+  ;; lanes; windows are clipped to the input, so padding never wins a max.
+  ;; Descriptor: 4 inBase (input pixel (0,0), image 0) 8 inImg 12 inRow 16 inPix 20 H 24 W 28 cp
+  ;; 32 outBase 36 outImg 40 outRow 44 outPix 48 outH 52 outW 56 kh 60 kw 64 sh 68 sw 72 padTop
+  ;; 76 padLeft 80 mode (0 max, 1 average of the pixels inside, 2 average over kh * kw)
+  ;; 84 lo 88 hi 92 alpha
+  (func $pool (param $d i32) (param $n i32) (param $first i32)
+    (local $img i32) (local $oy i32) (local $ox i32) (local $ys i32) (local $ye i32) (local $xs i32) (local $xe i32)
+    (local $y i32) (local $x i32) (local $c i32) (local $cpB i32) (local $base i32) (local $out i32) (local $p i32)
+    (local $acc v128) (local $scale v128) (local $mode i32)
+    (local.set $cpB (i32.shl (i32.load offset=28 (local.get $d)) (i32.const 2)))
+    (local.set $mode (i32.load offset=80 (local.get $d)))
+    (local.set $n (i32.add (local.get $first) (local.get $n)))
+    (local.set $img (local.get $first))
+    (loop $images
+      (local.set $oy (i32.const 0))
+      (loop $rows
+        (local.set $ys (i32.sub (i32.mul (local.get $oy) (i32.load offset=64 (local.get $d))) (i32.load offset=72 (local.get $d))))
+        (local.set $ye (i32.add (local.get $ys) (i32.load offset=56 (local.get $d))))
+        (if (i32.lt_s (local.get $ys) (i32.const 0)) (then (local.set $ys (i32.const 0))))
+        (if (i32.gt_s (local.get $ye) (i32.load offset=20 (local.get $d))) (then (local.set $ye (i32.load offset=20 (local.get $d)))))
+        (local.set $ox (i32.const 0))
+        (loop $cols
+          (local.set $xs (i32.sub (i32.mul (local.get $ox) (i32.load offset=68 (local.get $d))) (i32.load offset=76 (local.get $d))))
+          (local.set $xe (i32.add (local.get $xs) (i32.load offset=60 (local.get $d))))
+          (if (i32.lt_s (local.get $xs) (i32.const 0)) (then (local.set $xs (i32.const 0))))
+          (if (i32.gt_s (local.get $xe) (i32.load offset=24 (local.get $d))) (then (local.set $xe (i32.load offset=24 (local.get $d)))))
+          (local.set $scale (f32x4.splat (f32.div (f32.const 1)
+            (f32.convert_i32_s (i32.mul (i32.sub (local.get $ye) (local.get $ys)) (i32.sub (local.get $xe) (local.get $xs)))))))
+          (if (i32.eq (local.get $mode) (i32.const 2))
+            (then (local.set $scale (f32x4.splat (f32.div (f32.const 1)
+              (f32.convert_i32_s (i32.mul (i32.load offset=56 (local.get $d)) (i32.load offset=60 (local.get $d)))))))))
+          (local.set $base (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d)))))
+          (local.set $out (i32.add (i32.add (i32.add (i32.load offset=32 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=36 (local.get $d))))
+            (i32.mul (local.get $oy) (i32.load offset=40 (local.get $d)))) (i32.mul (local.get $ox) (i32.load offset=44 (local.get $d)))))
+          (local.set $c (i32.const 0))
+          (loop $channels
+            (if (local.get $mode)
+              (then (local.set $acc (v128.const i32x4 0 0 0 0)))
+              (else (local.set $acc (f32x4.splat (f32.const -inf)))))
+            (local.set $y (local.get $ys))
+            (block $doneY
+              (loop $wy
+                (br_if $doneY (i32.ge_s (local.get $y) (local.get $ye)))
+                (local.set $x (local.get $xs))
+                (block $doneX
+                  (loop $wx
+                    (br_if $doneX (i32.ge_s (local.get $x) (local.get $xe)))
+                    (local.set $p (i32.add (i32.add (i32.add (local.get $base) (i32.mul (local.get $y) (i32.load offset=12 (local.get $d))))
+                      (i32.mul (local.get $x) (i32.load offset=16 (local.get $d)))) (local.get $c)))
+                    (if (local.get $mode)
+                      (then (local.set $acc (f32x4.add (local.get $acc) (v128.load (local.get $p)))))
+                      (else (local.set $acc (f32x4.pmax (local.get $acc) (v128.load (local.get $p))))))
+                    (local.set $x (i32.add (local.get $x) (i32.const 1)))
+                    (br $wx)))
+                (local.set $y (i32.add (local.get $y) (i32.const 1)))
+                (br $wy)))
+            (if (local.get $mode) (then (local.set $acc (f32x4.mul (local.get $acc) (local.get $scale)))))
+            (v128.store (i32.add (local.get $out) (local.get $c))
+              (call $act (local.get $acc) (v128.load32_splat offset=84 (local.get $d)) (v128.load32_splat offset=88 (local.get $d))
+                (v128.load32_splat offset=92 (local.get $d))))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br_if $channels (i32.lt_u (local.get $c) (local.get $cpB))))
+          (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+          (br_if $cols (i32.lt_u (local.get $ox) (i32.load offset=52 (local.get $d)))))
+        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
+        (br_if $rows (i32.lt_u (local.get $oy) (i32.load offset=48 (local.get $d)))))
+      (local.set $img (i32.add (local.get $img) (i32.const 1)))
+      (br_if $images (i32.lt_u (local.get $img) (local.get $n)))))
+
+  ;; =============================================================================================
+  ;; op 4: elementwise a (op) b, then the clamp activation. b is a tensor of a's shape, or one
+  ;; value per channel, or one value (its strides 0: the planner sets them).
+  ;; Descriptor: 4 aBase 8 aImg 12 aRow 16 aPix 20 bBase 24 bImg 28 bRow 32 bPix 36 bVec (16, or 0
+  ;; for one value splatted) 40 oBase 44 oImg 48 oRow 52 oPix 56 H 60 W 64 cp 68 op (0 add, 1 sub,
+  ;; 2 mul, 3 div, 4 max, 5 min) 72 lo 76 hi 80 alpha
+  (func $binary (param $d i32) (param $n i32) (param $first i32)
+    (local $img i32) (local $y i32) (local $x i32) (local $c i32) (local $cpB i32) (local $a i32) (local $b i32) (local $o i32)
+    (local $bc i32) (local $op i32) (local $va v128) (local $vb v128) (local $r v128)
+    (local $lo v128) (local $hi v128) (local $alpha v128)
+    (local.set $cpB (i32.shl (i32.load offset=64 (local.get $d)) (i32.const 2)))
+    (local.set $op (i32.load offset=68 (local.get $d)))
+    (local.set $lo (v128.load32_splat offset=72 (local.get $d)))
+    (local.set $hi (v128.load32_splat offset=76 (local.get $d)))
+    (local.set $alpha (v128.load32_splat offset=80 (local.get $d)))
+    (local.set $n (i32.add (local.get $first) (local.get $n)))
+    (local.set $img (local.get $first))
+    (loop $images
+      (local.set $y (i32.const 0))
+      (loop $rows
+        (local.set $x (i32.const 0))
+        (loop $cols
+          (local.set $a (i32.add (i32.add (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d))))
+            (i32.mul (local.get $y) (i32.load offset=12 (local.get $d)))) (i32.mul (local.get $x) (i32.load offset=16 (local.get $d)))))
+          (local.set $b (i32.add (i32.add (i32.add (i32.load offset=20 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=24 (local.get $d))))
+            (i32.mul (local.get $y) (i32.load offset=28 (local.get $d)))) (i32.mul (local.get $x) (i32.load offset=32 (local.get $d)))))
+          (local.set $o (i32.add (i32.add (i32.add (i32.load offset=40 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=44 (local.get $d))))
+            (i32.mul (local.get $y) (i32.load offset=48 (local.get $d)))) (i32.mul (local.get $x) (i32.load offset=52 (local.get $d)))))
+          (local.set $c (i32.const 0))
+          (local.set $bc (i32.const 0))
+          (loop $channels
+            (local.set $va (v128.load (i32.add (local.get $a) (local.get $c))))
+            (local.set $vb (v128.load (i32.add (local.get $b) (local.get $bc))))
+            (block $done
+              (block $mn (block $mx (block $dv (block $ml (block $sb (block $ad
+                (br_table $ad $sb $ml $dv $mx $mn $ad (local.get $op)))
+                (local.set $r (f32x4.add (local.get $va) (local.get $vb))) (br $done))
+                (local.set $r (f32x4.sub (local.get $va) (local.get $vb))) (br $done))
+                (local.set $r (f32x4.mul (local.get $va) (local.get $vb))) (br $done))
+                (local.set $r (f32x4.div (local.get $va) (local.get $vb))) (br $done))
+                (local.set $r (f32x4.max (local.get $va) (local.get $vb))) (br $done))
+              (local.set $r (f32x4.min (local.get $va) (local.get $vb))))
+            (v128.store (i32.add (local.get $o) (local.get $c)) (call $act (local.get $r) (local.get $lo) (local.get $hi) (local.get $alpha)))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (local.set $bc (i32.add (local.get $bc) (i32.load offset=36 (local.get $d))))
+            (br_if $channels (i32.lt_u (local.get $c) (local.get $cpB))))
+          (local.set $x (i32.add (local.get $x) (i32.const 1)))
+          (br_if $cols (i32.lt_u (local.get $x) (i32.load offset=60 (local.get $d)))))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br_if $rows (i32.lt_u (local.get $y) (i32.load offset=56 (local.get $d)))))
+      (local.set $img (i32.add (local.get $img) (i32.const 1)))
+      (br_if $images (i32.lt_u (local.get $img) (local.get $n)))))
+
+  ;; exp(x) for 4 lanes: 2^k * p(r), k = round(x / ln 2), r = x - k ln 2 (ln 2 in two parts),
+  ;; p the degree-7 Taylor polynomial (|r| <= 0.35: relative error below 1e-7); x clamped to
+  ;; [-87, 88] (exp underflows to ~1.6e-38 and stays finite).
+  (func $exp4 (param $x v128) (result v128)
+    (local $k v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.pmin (f32x4.pmax (local.get $x) (f32x4.splat (f32.const -87))) (f32x4.splat (f32.const 88))))
+    (local.set $k (f32x4.nearest (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.44269504088896341)))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $x) (f32x4.mul (local.get $k) (f32x4.splat (f32.const 0.693359375))))
+      (f32x4.mul (local.get $k) (f32x4.splat (f32.const -2.12194440e-4)))))
+    (local.set $p (f32x4.splat (f32.const 1.98412698e-4)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1.38888889e-3))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 8.33333333e-3))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 4.16666667e-2))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 0.166666667))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 0.5))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1))))
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $k)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+
+  ;; =============================================================================================
+  ;; op 5: elementwise functions, then the clamp activation.
+  ;; Descriptor: 4 aBase 8 aImg 12 aRow 16 aPix 20 oBase 24 oImg 28 oRow 32 oPix 36 H 40 W 44 cp
+  ;; 48 fn (0 none, 1 sigmoid, 2 tanh, 3 hard sigmoid max(0, min(1, p1 x + p2)), 4 x * hard sigmoid,
+  ;; 5 exp, 6 per-channel x * scale[c] + shift[c] (p1, p2: addresses), 7 abs, 8 sqrt, 9 neg)
+  ;; 52 p1 56 p2 60 lo 64 hi 68 alpha
+  (func $unary (param $d i32) (param $n i32) (param $first i32)
+    (local $img i32) (local $y i32) (local $x i32) (local $c i32) (local $cpB i32) (local $a i32) (local $o i32)
+    (local $fn i32) (local $v v128) (local $p1 v128) (local $p2 v128) (local $one v128)
+    (local $lo v128) (local $hi v128) (local $alpha v128)
+    (local.set $cpB (i32.shl (i32.load offset=44 (local.get $d)) (i32.const 2)))
+    (local.set $fn (i32.load offset=48 (local.get $d)))
+    (local.set $p1 (v128.load32_splat offset=52 (local.get $d)))
+    (local.set $p2 (v128.load32_splat offset=56 (local.get $d)))
+    (local.set $one (f32x4.splat (f32.const 1)))
+    (local.set $lo (v128.load32_splat offset=60 (local.get $d)))
+    (local.set $hi (v128.load32_splat offset=64 (local.get $d)))
+    (local.set $alpha (v128.load32_splat offset=68 (local.get $d)))
+    (local.set $n (i32.add (local.get $first) (local.get $n)))
+    (local.set $img (local.get $first))
+    (loop $images
+      (local.set $y (i32.const 0))
+      (loop $rows
+        (local.set $x (i32.const 0))
+        (loop $cols
+          (local.set $a (i32.add (i32.add (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d))))
+            (i32.mul (local.get $y) (i32.load offset=12 (local.get $d)))) (i32.mul (local.get $x) (i32.load offset=16 (local.get $d)))))
+          (local.set $o (i32.add (i32.add (i32.add (i32.load offset=20 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=24 (local.get $d))))
+            (i32.mul (local.get $y) (i32.load offset=28 (local.get $d)))) (i32.mul (local.get $x) (i32.load offset=32 (local.get $d)))))
+          (local.set $c (i32.const 0))
+          (loop $channels
+            (local.set $v (v128.load (i32.add (local.get $a) (local.get $c))))
+            (block $done
+              (block $f9 (block $f8 (block $f7 (block $f6 (block $f5 (block $f4 (block $f3 (block $f2 (block $f1
+                (br_table $done $f1 $f2 $f3 $f4 $f5 $f6 $f7 $f8 $f9 $done (local.get $fn)))
+                ;; sigmoid 1 / (1 + exp(-x))
+                (local.set $v (f32x4.div (local.get $one) (f32x4.add (local.get $one) (call $exp4 (f32x4.neg (local.get $v))))))
+                (br $done))
+                ;; tanh 2 / (1 + exp(-2x)) - 1
+                (local.set $v (f32x4.sub (f32x4.div (f32x4.splat (f32.const 2))
+                  (f32x4.add (local.get $one) (call $exp4 (f32x4.mul (f32x4.splat (f32.const -2)) (local.get $v)))))
+                  (local.get $one)))
+                (br $done))
+                ;; hard sigmoid
+                (local.set $v (f32x4.pmin (f32x4.pmax (f32x4.add (f32x4.mul (local.get $p1) (local.get $v)) (local.get $p2))
+                  (v128.const i32x4 0 0 0 0)) (local.get $one)))
+                (br $done))
+                ;; hard swish
+                (local.set $v (f32x4.mul (local.get $v) (f32x4.pmin (f32x4.pmax (f32x4.add (f32x4.mul (local.get $p1) (local.get $v)) (local.get $p2))
+                  (v128.const i32x4 0 0 0 0)) (local.get $one))))
+                (br $done))
+                (local.set $v (call $exp4 (local.get $v)))
+                (br $done))
+                ;; per-channel affine
+                (local.set $v (f32x4.add (f32x4.mul (local.get $v) (v128.load (i32.add (i32.load offset=52 (local.get $d)) (local.get $c))))
+                  (v128.load (i32.add (i32.load offset=56 (local.get $d)) (local.get $c)))))
+                (br $done))
+                (local.set $v (f32x4.abs (local.get $v)))
+                (br $done))
+                (local.set $v (f32x4.sqrt (local.get $v)))
+                (br $done))
+              (local.set $v (f32x4.neg (local.get $v))))
+            (v128.store (i32.add (local.get $o) (local.get $c)) (call $act (local.get $v) (local.get $lo) (local.get $hi) (local.get $alpha)))
+            (local.set $c (i32.add (local.get $c) (i32.const 16)))
+            (br_if $channels (i32.lt_u (local.get $c) (local.get $cpB))))
+          (local.set $x (i32.add (local.get $x) (i32.const 1)))
+          (br_if $cols (i32.lt_u (local.get $x) (i32.load offset=40 (local.get $d)))))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br_if $rows (i32.lt_u (local.get $y) (i32.load offset=36 (local.get $d)))))
+      (local.set $img (i32.add (local.get $img) (i32.const 1)))
+      (br_if $images (i32.lt_u (local.get $img) (local.get $n)))))
+
+  ;; =============================================================================================
+  ;; op 6: copy through a table, per image: dst[dstOff[e]] = src[srcOff[e]] for e < count, `unit`
+  ;; bytes (4 or 16) each; the layout changes the planner cannot avoid (NCHW input to NHWC, a
+  ;; view materialised, Concat, Pad).
+  ;; Descriptor: 4 src 8 srcImg 12 dst 16 dstImg 20 table (pairs i32 srcOff, dstOff; srcOff < 0:
+  ;; write zeros) 24 count 28 unit
+  (func $copy (param $d i32) (param $n i32) (param $first i32)
+    (local $img i32) (local $src i32) (local $dst i32) (local $e i32) (local $end i32) (local $s i32)
+    (local.set $end (i32.add (i32.load offset=20 (local.get $d)) (i32.shl (i32.load offset=24 (local.get $d)) (i32.const 3))))
+    (local.set $n (i32.add (local.get $first) (local.get $n)))
+    (local.set $img (local.get $first))
+    (block $allDone
+      (loop $images
+        (br_if $allDone (i32.ge_u (local.get $img) (local.get $n)))
+        (local.set $src (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d)))))
+        (local.set $dst (i32.add (i32.load offset=12 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=16 (local.get $d)))))
+        (local.set $e (i32.load offset=20 (local.get $d)))
+        (block $done
+          (loop $entries
+            (br_if $done (i32.ge_u (local.get $e) (local.get $end)))
+            (local.set $s (i32.load (local.get $e)))
+            (if (i32.eq (i32.load offset=28 (local.get $d)) (i32.const 16))
+              (then
+                (v128.store (i32.add (local.get $dst) (i32.load offset=4 (local.get $e)))
+                  (if (result v128) (i32.lt_s (local.get $s) (i32.const 0))
+                    (then (v128.const i32x4 0 0 0 0))
+                    (else (v128.load (i32.add (local.get $src) (local.get $s)))))))
+              (else
+                (f32.store (i32.add (local.get $dst) (i32.load offset=4 (local.get $e)))
+                  (if (result f32) (i32.lt_s (local.get $s) (i32.const 0))
+                    (then (f32.const 0))
+                    (else (f32.load (i32.add (local.get $src) (local.get $s))))))))
+            (local.set $e (i32.add (local.get $e) (i32.const 8)))
+            (br $entries)))
+        (local.set $img (i32.add (local.get $img) (i32.const 1)))
+        (br $images))))
+
+  ;; =============================================================================================
+  ;; op 7: softmax over F values per image: y = exp(x - max x) / sum.
+  ;; Descriptor: 4 src 8 srcImg 12 dst 16 dstImg 20 F (the values are contiguous floats)
+  (func $softmax (param $d i32) (param $n i32) (param $first i32)
+    (local $img i32) (local $src i32) (local $dst i32) (local $i i32) (local $F i32) (local $mx f32) (local $sum f32) (local $v f32)
+    (local.set $F (i32.load offset=20 (local.get $d)))
+    (local.set $n (i32.add (local.get $first) (local.get $n)))
+    (local.set $img (local.get $first))
+    (block $allDone
+      (loop $images
+        (br_if $allDone (i32.ge_u (local.get $img) (local.get $n)))
+        (local.set $src (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d)))))
+        (local.set $dst (i32.add (i32.load offset=12 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=16 (local.get $d)))))
+        (local.set $mx (f32.const -inf))
+        (local.set $i (i32.const 0))
+        (block $d1 (loop $l1
+          (br_if $d1 (i32.ge_u (local.get $i) (local.get $F)))
+          (local.set $mx (f32.max (local.get $mx) (f32.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2))))))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $l1)))
+        (local.set $sum (f32.const 0))
+        (local.set $i (i32.const 0))
+        (block $d2 (loop $l2
+          (br_if $d2 (i32.ge_u (local.get $i) (local.get $F)))
+          (local.set $v (f32x4.extract_lane 0 (call $exp4 (f32x4.splat
+            (f32.sub (f32.load (i32.add (local.get $src) (i32.shl (local.get $i) (i32.const 2)))) (local.get $mx))))))
+          (f32.store (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2))) (local.get $v))
+          (local.set $sum (f32.add (local.get $sum) (local.get $v)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $l2)))
+        (local.set $i (i32.const 0))
+        (block $d3 (loop $l3
+          (br_if $d3 (i32.ge_u (local.get $i) (local.get $F)))
+          (f32.store (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2)))
+            (f32.div (f32.load (i32.add (local.get $dst) (i32.shl (local.get $i) (i32.const 2)))) (local.get $sum)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br $l3)))
+        (local.set $img (i32.add (local.get $img) (i32.const 1)))
+        (br $images))))
+;; =============================================================================================
+  ;; op 8: clears byte ranges of each image (what a Winograd layer's whole tiles wrote outside
+  ;; its output: the zero border its consumers read as padding).
+  ;; Descriptor: 4 base (image 0) 8 imgStride 12 table (pairs i32 offset, length in bytes) 16 count
+  (func $zero (param $d i32) (param $n i32) (param $first i32)
+    (local $img i32) (local $base i32) (local $e i32) (local $end i32)
+    (local.set $end (i32.add (i32.load offset=12 (local.get $d)) (i32.shl (i32.load offset=16 (local.get $d)) (i32.const 3))))
+    (local.set $n (i32.add (local.get $first) (local.get $n)))
+    (local.set $img (local.get $first))
+    (block $allDone
+      (loop $images
+        (br_if $allDone (i32.ge_u (local.get $img) (local.get $n)))
+        (local.set $base (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d)))))
+        (local.set $e (i32.load offset=12 (local.get $d)))
+        (block $done
+          (loop $ranges
+            (br_if $done (i32.ge_u (local.get $e) (local.get $end)))
+            (memory.fill (i32.add (local.get $base) (i32.load (local.get $e))) (i32.const 0) (i32.load offset=4 (local.get $e)))
+            (local.set $e (i32.add (local.get $e) (i32.const 8)))
+            (br $ranges)))
+        (local.set $img (i32.add (local.get $img) (i32.const 1)))
+        (br $images))))
+)

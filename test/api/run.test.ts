@@ -1,0 +1,56 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runEval } from '../../src/api/eval.js';
+import { encodeBundle } from '../../src/bundle/write.js';
+import { bufferStreams } from '../../src/cli/streams.js';
+import { EXIT, runCli } from '../../src/cli/run.js';
+import { readOnnx } from '../../src/io/onnx/index.js';
+import { selectTargets } from '../../src/prune/targets.js';
+import { toWinogradGraph } from '../../src/prune/to-winograd.js';
+import { FASHION_SLICE, ONNX_FIXTURES } from '../helpers/fixtures.js';
+
+const DATA = `fashion-mnist:${FASHION_SLICE}`;
+
+interface RunJson {
+  command: string; accuracy: { top1: number; top5: number; loss: number }; testExamples: number;
+  runtime: { threads: number; steps: string[] }; speed: { threads: number; batch1: { msPerImage: number }; batched: { batch: number; examplesPerSecond: number } };
+}
+
+describe('swprune run', () => {
+  it('runs a bundle through the runtime on 1 and 2 threads: the dense model\'s accuracy (unpruned Winograd form: same top-1 within one image), speed figures', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swprune-run-'));
+    const graph = readOnnx(ONNX_FIXTURES.fashionVgg).graph;
+    const bundle = join(dir, 'm.swb');
+    writeFileSync(bundle, encodeBundle(toWinogradGraph(graph, selectTargets(graph, { tile: 6 })), new Uint8Array([1])));
+    const dense = await runEval({ model: ONNX_FIXTURES.fashionVgg, data: DATA, limit: 300, backend: 'wasm' });
+    const results: RunJson[] = [];
+    for (const threads of ['1', '2']) {
+      const io = bufferStreams();
+      const json = join(dir, `run-${threads}.json`);
+      expect(await runCli(['run', bundle, '--data', DATA, '--limit', '300', '--threads', threads, '--json', json], io)).toBe(EXIT.ok);
+      expect(io.stdout.text).toMatch(/m\.swb: top-1 [\d.]+%, top-5 [\d.]+%, loss [\d.]+ \(300 test images\)/);
+      expect(io.stdout.text).toMatch(new RegExp(`speed \\(swprune runtime, ${threads} threads?\\): [\\d,]+ images/s in batches of 64; one image [\\d.]+ ms`));
+      results.push(JSON.parse(readFileSync(json, 'utf8')) as RunJson);
+    }
+    for (const r of results) {
+      expect(r.command).toBe('run');
+      expect(r.testExamples).toBe(300);
+      expect(Math.abs(r.accuracy.top1 - dense.accuracy.top1)).toBeLessThanOrEqual(1 / 300);
+      expect(r.runtime.steps.filter((s) => s.includes('sparse Winograd'))).toHaveLength(5);
+      expect(r.speed.batched.batch).toBe(64);
+      expect(r.speed.batched.examplesPerSecond).toBeGreaterThan(0);
+      expect(r.speed.batch1.msPerImage).toBeGreaterThan(0);
+    }
+    // Results do not depend on the thread count.
+    expect(results[1]!.accuracy).toEqual(results[0]!.accuracy);
+  }, 120_000);
+
+  it('a file that is not a bundle is a one-line E_MODEL error, no stack trace', async () => {
+    const io = bufferStreams();
+    expect(await runCli(['run', ONNX_FIXTURES.fashionVgg, '--data', DATA, '--limit', '10'], io)).not.toBe(EXIT.ok);
+    expect(io.stderr.text).toMatch(/^swprune: error\[E_MODEL\]: .*fashion-vgg\.onnx: not a swprune bundle/m);
+    expect(io.stderr.text).not.toMatch(/\n\s+at /);
+  });
+});
