@@ -1,6 +1,8 @@
+import { statSync } from 'node:fs';
 import { checkDataFitsModel, loadDataset, parseDataSpec, type Dataset } from '../data/index.js';
 import type { Accuracy } from '../eval/evaluate.js';
 import { evaluateRun, examplesPerSecond, type BatchFunction } from '../eval/run-function.js';
+import { SwpruneError } from '../errors.js';
 import { writeJson } from '../io/json.js';
 import { loadBundleFile, type Runtime } from '../runtime/index.js';
 import { ignoreEvents, type EventSink } from './events.js';
@@ -76,8 +78,15 @@ async function firstImages(dataset: Dataset, layout: 'NCHW' | 'NHWC'): Promise<F
  * `run`: a bundle through the deployment runtime (swprune/runtime, no TensorFlow.js): its
  * accuracy on the test split and its measured speed.
  */
+/** The bundle must be a regular file: a folder, device or FIFO is one line, not a read that never ends. */
+function readableFile(path: string): void {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st && !st.isFile()) throw new SwpruneError('E_MODEL', `${path} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}; pass a .swb bundle file (swprune report -o <file.swb>)`);
+}
+
 export async function runBundle(opts: RunOptions, sink: EventSink = ignoreEvents): Promise<RunResult> {
   guardRun([opts.model], opts, [output('json', opts.json, 'the JSON result')]);
+  readableFile(opts.model);
   const dataset = loadDataset(parseDataSpec(opts.data), { mean: opts.mean, std: opts.std });
   const threads = setThreads(opts.threads);
   const runtime = await loadBundleFile(opts.model, { threads });

@@ -87,6 +87,7 @@ const CASES: readonly Case[] = [
   { name: 'ONNX external data at ../../etc/passwd', code: 'E_MODEL', argv: (f) => ['eval', f.extPasswd, '--data', f.data] },
   { name: 'ONNX external data at ../outside.bin', code: 'E_MODEL', argv: (f) => ['inspect', f.extOutside] },
   { name: 'ONNX external data in a folder', code: 'E_MODEL', argv: (f) => ['inspect', f.extFolder] },
+  { name: 'run with /dev/zero as the bundle', code: 'E_MODEL', argv: (f) => ['run', '/dev/zero', '--data', f.data] },
   { name: 'IDX file that is a folder', code: 'E_DATA', argv: (f) => ['eval', f.model, '--data', `fashion-mnist:${f.idxFolder}`] },
   // Checkpoints.
   { name: '--resume with a checkpoint cut inside its header', code: 'E_IO', argv: (f) => ['spatial', f.model, '--data', f.data, '-o', f.ckptCut, '--resume', ...QUICK] },
