@@ -29,6 +29,19 @@ export function openModelAndData(
   guardRun(loaded, opts, written);
   removeTemps(written);
   const model = { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null };
+  return { loaded, dataset: openData(opts, model, sink) };
+}
+
+/** What a dataset must fit: the model's image input (null: any) and its output classes. */
+export interface ModelInput {
+  readonly height: number | null;
+  readonly width: number | null;
+  readonly channels: number | null;
+  readonly classes: number | null;
+}
+
+/** The dataset of `opts`, shaped for and checked against the model's input (see openModelAndData). */
+export function openData(opts: DataOptions, model: ModelInput, sink: EventSink = ignoreEvents): Dataset {
   const dataset = loadDataset(parseDataSpec(opts.data), {
     mean: opts.mean,
     std: opts.std,
@@ -41,7 +54,7 @@ export function openModelAndData(
   });
   checkDataFitsModel(dataset, model);
   for (const note of dataset.notes) sink({ kind: 'note', message: [note] });
-  return { loaded, dataset };
+  return dataset;
 }
 
 /** The files besides the model and the dataset a command reads. */

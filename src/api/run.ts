@@ -1,17 +1,17 @@
 import { statSync } from 'node:fs';
-import { checkDataFitsModel, loadDataset, parseDataSpec, type Dataset } from '../data/index.js';
+import { checkDataFitsModel, type Dataset } from '../data/index.js';
 import type { Accuracy } from '../eval/evaluate.js';
 import { evaluateRun, examplesPerSecond, type BatchFunction } from '../eval/run-function.js';
 import { SwpruneError } from '../errors.js';
 import { writeJson } from '../io/json.js';
-import { loadBundleFile, type Runtime } from '../runtime/index.js';
+import { loadBundleFile, loadOnnxFile, type Runtime } from '../runtime/index.js';
 import { ignoreEvents, type EventSink } from './events.js';
-import { guardRun, output } from './open.js';
+import { guardRun, openData, output, type ModelInput } from './open.js';
 import { setThreads } from '../backend/threads.js';
 import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
 
 export interface RunOptions extends DataOptions, Pick<CommonOptions, 'threads'> {
-  /** A sparse Winograd bundle (.swb) from `report`. */
+  /** A sparse Winograd bundle (.swb) from `report`; or a standard ONNX model (.onnx), run dense on the same runtime for comparison. */
   readonly model: string;
   /** Also write the result as JSON to this file (docs/json.md). */
   readonly json?: string;
@@ -41,10 +41,16 @@ export interface RunResult {
 export const SPEED_BATCH = 64;
 
 /** The runtime's input layout for a dataset's shape, checked against the model's input. */
-export function checkDataFitsRuntime(dataset: Dataset, runtime: Runtime): void {
+/** The image input and classes a runtime's network takes, as the dataset must fit them. */
+export function runtimeInput(runtime: Runtime): ModelInput {
   const s = runtime.inputShape;
   const [h, w, c] = runtime.inputLayout === 'NHWC' ? [s[0], s[1], s[2]] : [s[1], s[2], s[0]];
-  checkDataFitsModel(dataset, { height: h ?? null, width: w ?? null, channels: c ?? null, classes: runtime.outputShape.at(-1) ?? null });
+  return { height: h ?? null, width: w ?? null, channels: c ?? null, classes: runtime.outputShape.at(-1) ?? null };
+}
+
+/** Fails when the dataset does not fit the runtime's network (as checkDataFitsModel). */
+export function checkDataFitsRuntime(dataset: Dataset, runtime: Runtime): void {
+  checkDataFitsModel(dataset, runtimeInput(runtime));
 }
 
 /** Accuracy of a runtime on the dataset's test split (progress as events). */
@@ -74,25 +80,27 @@ async function firstImages(dataset: Dataset, layout: 'NCHW' | 'NHWC'): Promise<F
   return new Float32Array(0);
 }
 
-/**
- * `run`: a bundle through the deployment runtime (swprune/runtime, no TensorFlow.js): its
- * accuracy on the test split and its measured speed.
- */
-/** The bundle must be a regular file: a folder, device or FIFO is one line, not a read that never ends. */
+/** The bundle (or ONNX model) must be a regular file: a folder, device or FIFO is one line, not a read that never ends. */
 function readableFile(path: string): void {
   const st = statSync(path, { throwIfNoEntry: false });
-  if (st && !st.isFile()) throw new SwpruneError('E_MODEL', `${path} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}; pass a .swb bundle file (swprune report -o <file.swb>)`);
+  if (st && !st.isFile()) throw new SwpruneError('E_MODEL', `${path} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}; pass a .swb bundle (swprune report -o <file.swb>) or an .onnx file`);
 }
 
+/**
+ * `run`: a bundle through the deployment runtime (swprune/runtime, no TensorFlow.js): its
+ * accuracy on the test split and its measured speed. A standard ONNX model runs on the same
+ * runtime with every layer dense: the dense model's figures under the same conditions.
+ */
 export async function runBundle(opts: RunOptions, sink: EventSink = ignoreEvents): Promise<RunResult> {
   guardRun([opts.model], opts, [output('json', opts.json, 'the JSON result')]);
   readableFile(opts.model);
-  const dataset = loadDataset(parseDataSpec(opts.data), { mean: opts.mean, std: opts.std });
   const threads = setThreads(opts.threads);
-  const runtime = await loadBundleFile(opts.model, { threads });
+  const onnx = opts.model.toLowerCase().endsWith('.onnx');
+  const runtime = await (onnx ? loadOnnxFile : loadBundleFile)(opts.model, { threads });
   try {
-    checkDataFitsRuntime(dataset, runtime);
-    const r = await runtimeAccuracy(runtime, dataset, opts, 'bundle (runtime)', sink);
+    // Shaped for the network's input (an image folder's resize and crop), checked against it.
+    const dataset = openData(opts, runtimeInput(runtime), sink);
+    const r = await runtimeAccuracy(runtime, dataset, opts, onnx ? 'model (runtime)' : 'bundle (runtime)', sink);
     const speed = await measureSpeed((x, n) => runtime.run(x, n), dataset, runtime.inputLayout, threads);
     const result: RunResult = {
       command: 'run', model: opts.model, data: opts.data,

@@ -27,6 +27,7 @@ table{border-collapse:collapse}td,th{padding:2px 8px;text-align:right}td:first-c
 <tr><th>Winograd-domain sparsity</th><td>${pct(o.winogradSparsity)}</td></tr>
 <tr><th>multiplications per image (Winograd layers): direct / dense Winograd / sparse Winograd</th><td>${mega(o.macs.direct)} / ${mega(o.macs.denseWinograd)} / ${mega(o.macs.sparseWinograd)}</td></tr>
 <tr><th>whole network: direct / with sparse Winograd layers</th><td>${mega(o.network.direct)} / ${mega(o.network.sparseWinograd)}</td></tr>
+${speedRows(r.speed)}
 <tr><th>top-1 / top-5 from the bundle (sparse Winograd)</th><td>${pct(r.accuracy.top1)} / ${pct(r.accuracy.top5)}</td></tr>
 <tr><th>top-1 / top-5, dense executor</th><td>${pct(r.denseAccuracy.top1)} / ${pct(r.denseAccuracy.top5)}</td></tr>
 </table>
@@ -41,6 +42,17 @@ ${barChart(wino)}
 }
 
 const mega = (n: number) => `${(n / 1e6).toFixed(2)}M`;
+
+/** Measured speed beside the multiplication counts: the bundle through the runtime, the same model on the dense executor. */
+function speedRows(s: Report['speed']): string {
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const threads = (t: number) => `${t} thread${t === 1 ? '' : 's'}`;
+  const bundle = s.bundle
+    ? `<tr id="speed-bundle"><th>images/s, batches of ${s.bundle.batch}: the bundle (swprune runtime, ${threads(s.bundle.threads)}); one image alone</th><td>${n(s.bundle.examplesPerSecond)}; ${s.bundle.batch1MsPerImage.toFixed(2)} ms</td></tr>`
+    : '<tr id="speed-bundle"><th>images/s of the bundle</th><td>not measured: the runtime does not run this bundle</td></tr>';
+  return `${bundle}
+<tr id="speed-dense"><th>images/s, batches of ${s.dense.batch}: the same model on the dense executor (${esc(s.dense.backend)}, ${threads(s.dense.threads)})</th><td>${n(s.dense.examplesPerSecond)}</td></tr>`;
+}
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -118,14 +118,21 @@ export async function loadBundle(bytes: Uint8Array | ArrayBuffer, opts: RuntimeO
 
 /** loadBundle for a file (Node). */
 export async function loadBundleFile(path: string, opts: RuntimeOptions = {}): Promise<Runtime> {
+  return loadBundle(await readModelFile(path, 'bundle'), opts, path);
+}
+
+/** loadOnnx for a file (Node). */
+export async function loadOnnxFile(path: string, opts: RuntimeOptions = {}): Promise<Runtime> {
+  return loadOnnx(await readModelFile(path, 'model'), opts, path);
+}
+
+async function readModelFile(path: string, what: string): Promise<Uint8Array> {
   const { readFile } = await import('node:fs/promises');
-  let bytes: Uint8Array;
   try {
-    bytes = await readFile(path);
+    return await readFile(path);
   } catch (e) {
-    throw new SwpruneError('E_IO', `cannot read the bundle ${path}: ${(e as { code?: string }).code ?? String(e)}`);
+    throw new SwpruneError('E_IO', `cannot read the ${what} ${path}: ${(e as { code?: string }).code ?? String(e)}`);
   }
-  return loadBundle(bytes, opts, path);
 }
 
 /** Runs a standard ONNX model (no Winograd layers) on the same runtime: every layer dense. */

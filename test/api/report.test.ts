@@ -98,6 +98,10 @@ describe('swprune report', () => {
       }
       expect(dom).toContain('<svg id="history-chart"');
       expect(dom).toContain('id="dense-baseline"');
+      // Measured speed beside the multiplication counts: the figures of the JSON, as rendered.
+      const bundleRow = /<tr id="speed-bundle"><th>[^<]*<\/th><td>([\d,]+); ([\d.]+) ms<\/td><\/tr>/.exec(dom);
+      expect(bundleRow?.[1]).toBe(Math.round(r.speed.bundle!.examplesPerSecond).toLocaleString('en-US'));
+      expect(dom).toMatch(new RegExp(`<tr id="speed-dense"><th>[^<]*wasm, 1 thread\\)</th><td>${Math.round(r.speed.dense.examplesPerSecond).toLocaleString('en-US')}</td>`));
       expect(dom.match(/<g class="stage" data-command="(spatial|winograd)"/g)).toHaveLength(stages.length);
       const png = join(dir, 'r.png');
       screenshot(html, png);

@@ -34,3 +34,13 @@ describe('the runtime entry point', () => {
     }
   });
 });
+
+describe('the package entry points', () => {
+  it("package.json exports swprune and swprune/runtime (one exports map: a duplicate key would silently drop one)", async () => {
+    const text = readFileSync(repoPath('package.json'), 'utf8');
+    expect(text.match(/^ {2}"exports":/gm)).toHaveLength(1);
+    const runtime = (await import('swprune/runtime')) as Record<string, unknown>;
+    expect(typeof runtime.loadBundle).toBe('function');
+    expect(typeof runtime.loadOnnxFile).toBe('function');
+  });
+});
