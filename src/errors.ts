@@ -10,7 +10,9 @@ export type ErrorCode =
   | 'E_UNSUPPORTED_OP' // model uses an op outside the op table
   | 'E_DATA' // dataset missing, malformed or not matching the model
   | 'E_TRAIN' // training diverged or cannot continue
-  | 'E_IO'; // a file could not be read or written
+  | 'E_IO' // a file could not be read or written
+  | 'E_OUTPUT' // an output path is refused before any work: it is an input, another output, or cannot be written
+  | 'E_INTERNAL'; // not the user's fault: a bug in swprune (the CLI prints the stack only with --debug)
 
 /** A reference to an option of the API by its name (`lr`, `importancePower`, `out`). */
 export interface OptionRef {

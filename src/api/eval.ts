@@ -2,7 +2,7 @@ import { evaluate, type EvalResult } from '../eval/evaluate.js';
 import { compileGraph } from '../exec/compile.js';
 import { writeJson } from '../io/json.js';
 import { ignoreEvents, type EventSink } from './events.js';
-import { openModelAndData, startCompute } from './open.js';
+import { openModelAndData, output, startCompute } from './open.js';
 import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
 
 export interface EvalOptions extends DataOptions, CommonOptions {
@@ -20,7 +20,7 @@ export interface EvalReport extends EvalResult {
 
 /** `eval`: top-1/top-5 accuracy and loss of a model on the test split. */
 export async function runEval(opts: EvalOptions, sink: EventSink = ignoreEvents): Promise<EvalReport> {
-  const { loaded, dataset } = openModelAndData(opts, sink);
+  const { loaded, dataset } = openModelAndData(opts, sink, () => [output('json', opts.json, 'the JSON result')]);
   const backend = await startCompute(loaded, opts, sink);
   const model = compileGraph(loaded.graph);
   try {

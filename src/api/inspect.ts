@@ -3,7 +3,7 @@ import { writeJson } from '../io/json.js';
 import { loadModel } from '../io/load.js';
 import { layerTable, type InspectReport } from '../report/layer-table.js';
 import { ignoreEvents, type EventSink } from './events.js';
-import { startCompute } from './open.js';
+import { guardRun, output, startCompute } from './open.js';
 import type { CommonOptions } from './options.js';
 
 export interface InspectOptions extends CommonOptions {
@@ -14,6 +14,7 @@ export interface InspectOptions extends CommonOptions {
 /** `inspect`: the layer table (op, shapes, Winograd candidacy, params, MACs) and totals. */
 export async function runInspect(opts: InspectOptions, sink: EventSink = ignoreEvents): Promise<InspectReport> {
   const loaded = loadModel(opts.model);
+  guardRun(loaded, {}, [output('json', opts.json, 'the JSON result')]);
   await startCompute(loaded, opts, sink);
   const model = compileGraph(loaded.graph);
   try {

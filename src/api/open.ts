@@ -5,7 +5,9 @@ import { checkDataFitsModel, loadDataset, parseDataSpec, type Dataset } from '..
 import { SwpruneError } from '../errors.js';
 import { imageInputShape } from '../exec/compile.js';
 import type { LoadedModel } from '../graph/ir.js';
-import { loadModel } from '../io/load.js';
+import { removeStaleTemps } from '../io/atomic.js';
+import { loadModel, modelFiles } from '../io/load.js';
+import { guardOutputs, type PathRef } from '../io/output-guard.js';
 import type { LayerSparsity } from '../prune/pruner.js';
 import type { TrainingSettings } from '../train/config.js';
 import { ignoreEvents, type EventSink } from './events.js';
@@ -17,8 +19,15 @@ import { DEFAULTS, type CommonOptions, type DataOptions, type TrainingOptions } 
  * shaped for the model's input (an image folder's crop and channels, an array file's layout);
  * its notes go to `sink` now, and each image skipped as unreadable as a warning when it happens.
  */
-export function openModelAndData(opts: { readonly model: string } & DataOptions, sink: EventSink = ignoreEvents): { loaded: LoadedModel; dataset: Dataset } {
+export function openModelAndData(
+  opts: { readonly model: string } & DataOptions & RunInputs,
+  sink: EventSink = ignoreEvents,
+  outputs: (loaded: LoadedModel) => readonly (PathRef | undefined)[] = () => [],
+): { loaded: LoadedModel; dataset: Dataset } {
   const loaded = loadModel(opts.model);
+  const written = outputs(loaded);
+  guardRun(loaded, opts, written);
+  removeTemps(written);
   const model = { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null };
   return { loaded, dataset: openData(opts, model, sink) };
 }
@@ -46,6 +55,46 @@ export function openData(opts: DataOptions, model: ModelInput, sink: EventSink =
   checkDataFitsModel(dataset, model);
   for (const note of dataset.notes) sink({ kind: 'note', message: [note] });
   return dataset;
+}
+
+/** The files besides the model and the dataset a command reads. */
+export interface RunInputs {
+  readonly data?: string;
+  readonly targetsFrom?: string;
+  readonly history?: readonly string[];
+}
+
+/** An output file of a command: the option it came from, the path, what it is. */
+export const output = (option: string, path: string | undefined, what: string): PathRef | undefined =>
+  path === undefined ? undefined : { option, path, what };
+
+/**
+ * The output guard for one run (src/io/output-guard.ts), before any slow work: the inputs are
+ * the model's files (model file, external data or weight shards; or the files given, e.g. a
+ * bundle), the dataset (a file, or a folder no output may be written in), --targets-from and
+ * --history files.
+ */
+export function guardRun(model: LoadedModel | readonly string[], opts: RunInputs, outputs: readonly (PathRef | undefined)[]): void {
+  const files = Array.isArray(model) ? model : modelFiles(model as LoadedModel);
+  const inputs: PathRef[] = files.map((path, i) => ({ option: 'model', path, what: i === 0 ? 'the input model' : 'a weight file of the input model' }));
+  const folders: PathRef[] = [];
+  if (opts.data !== undefined) {
+    const colon = opts.data.indexOf(':');
+    const data = { option: 'data', path: opts.data.slice(colon + 1), what: 'the dataset' };
+    inputs.push(data);
+    folders.push(data);
+  }
+  if (opts.targetsFrom !== undefined) inputs.push({ option: 'targetsFrom', path: opts.targetsFrom, what: 'the sensitivity file read' });
+  for (const h of opts.history ?? []) inputs.push({ option: 'history', path: h, what: 'a run log read' });
+  guardOutputs({ inputs, folders, outputs: outputs.filter((o): o is PathRef => o !== undefined) });
+}
+
+/**
+ * Removes the temporary files killed writes left beside these outputs (`.<name>.swprune-tmp-*`
+ * of processes that are gone): when a run starts or resumes, and when it succeeds.
+ */
+export function removeTemps(outputs: readonly (PathRef | undefined)[]): void {
+  for (const o of outputs) if (o) removeStaleTemps(o.path);
 }
 
 /** Starts the compute backend, then reports it and the model reader's warnings. */

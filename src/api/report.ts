@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { resolve } from 'node:path';
 import { readBundle } from '../bundle/read.js';
 import { encodeBundle } from '../bundle/write.js';
 import { msg, opt, SwpruneError, usageError } from '../errors.js';
@@ -22,7 +21,7 @@ import { loadBundleFile, type Runtime } from '../runtime/index.js';
 import type { BackendInfo } from '../backend/select.js';
 import { threadCount } from '../backend/threads.js';
 import { ignoreEvents, type EventSink } from './events.js';
-import { openModelAndData, startCompute } from './open.js';
+import { openModelAndData, output, startCompute } from './open.js';
 import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
 import { checkDataFitsRuntime, measureSpeed, runtimeAccuracy, SPEED_BATCH } from './run.js';
 
@@ -44,8 +43,9 @@ export type { Report } from '../report/figures.js';
 /** `report`: figures, the sparse bundle, and accuracy measured from the bundle. */
 export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEvents): Promise<Report> {
   if (!opts.out.endsWith('.swb')) throw usageError(msg`${opt('out')} must be a .swb bundle file, got ${opts.out}`);
-  if (resolve(opts.out) === resolve(opts.model)) throw usageError(msg`${opt('out')} must differ from the input model`);
-  const { loaded, dataset } = openModelAndData(opts, sink);
+  const { loaded, dataset } = openModelAndData(opts, sink, () => [
+    output('out', opts.out, 'the bundle'), output('html', opts.html, 'the HTML page'), output('json', opts.json, 'the JSON result'),
+  ]);
   const { graph, spatial } = winogradForm(loaded.graph, opts.tile ?? DEFAULTS.tile);
   const history = opts.history ? reportHistory(opts.history.map((p) => readJson(p, 'history')), opts.history) : undefined;
   const backend = await startCompute(loaded, opts, sink);

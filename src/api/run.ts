@@ -1,10 +1,12 @@
+import { statSync } from 'node:fs';
 import { checkDataFitsModel, type Dataset } from '../data/index.js';
 import type { Accuracy } from '../eval/evaluate.js';
 import { evaluateRun, examplesPerSecond, type BatchFunction } from '../eval/run-function.js';
+import { SwpruneError } from '../errors.js';
 import { writeJson } from '../io/json.js';
 import { loadBundleFile, loadOnnxFile, type Runtime } from '../runtime/index.js';
 import { ignoreEvents, type EventSink } from './events.js';
-import { openData, type ModelInput } from './open.js';
+import { guardRun, openData, output, type ModelInput } from './open.js';
 import { setThreads } from '../backend/threads.js';
 import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
 
@@ -78,12 +80,20 @@ async function firstImages(dataset: Dataset, layout: 'NCHW' | 'NHWC'): Promise<F
   return new Float32Array(0);
 }
 
+/** The bundle (or ONNX model) must be a regular file: a folder, device or FIFO is one line, not a read that never ends. */
+function readableFile(path: string): void {
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st && !st.isFile()) throw new SwpruneError('E_MODEL', `${path} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}; pass a .swb bundle (swprune report -o <file.swb>) or an .onnx file`);
+}
+
 /**
  * `run`: a bundle through the deployment runtime (swprune/runtime, no TensorFlow.js): its
  * accuracy on the test split and its measured speed. A standard ONNX model runs on the same
  * runtime with every layer dense: the dense model's figures under the same conditions.
  */
 export async function runBundle(opts: RunOptions, sink: EventSink = ignoreEvents): Promise<RunResult> {
+  guardRun([opts.model], opts, [output('json', opts.json, 'the JSON result')]);
+  readableFile(opts.model);
   const threads = setThreads(opts.threads);
   const onnx = opts.model.toLowerCase().endsWith('.onnx');
   const runtime = await (onnx ? loadOnnxFile : loadBundleFile)(opts.model, { threads });

@@ -6,7 +6,7 @@ import { selectTargets } from '../prune/targets.js';
 import { renderSensitivityHtml } from '../report/sensitivity-html.js';
 import { analyseSensitivity, type SensitivityDomain, type SensitivityReport } from '../sensitivity/analyse.js';
 import { ignoreEvents, type EventSink } from './events.js';
-import { openModelAndData, startCompute } from './open.js';
+import { openModelAndData, output, startCompute } from './open.js';
 import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
 
 export interface SensitivityOptions extends DataOptions, CommonOptions {
@@ -33,7 +33,7 @@ export async function runSensitivity(opts: SensitivityOptions, sink: EventSink =
   if (levels.length === 0 || levels.some((l) => !(l > 0 && l < 1)) || levels.some((l, i) => i > 0 && l <= levels[i - 1]!)) {
     throw usageError(msg`${opt('levels')} must be increasing sparsities between 0 and 1 (e.g. 0.2,0.4,0.6), got ${levels.join(',')}`);
   }
-  const { loaded, dataset } = openModelAndData(opts, sink);
+  const { loaded, dataset } = openModelAndData(opts, sink, () => [output('json', opts.json, 'the JSON result'), output('html', opts.html, 'the HTML page')]);
   const winogradForm = hasWinogradConv(loaded.graph);
   const domains: SensitivityDomain[] = domain === 'both' ? ['spatial', 'winograd'] : [domain];
   if (winogradForm && domains.includes('spatial')) {

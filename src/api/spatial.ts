@@ -1,9 +1,8 @@
 import { existsSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { msg, opt, usageError } from '../errors.js';
 import type { Accuracy } from '../eval/evaluate.js';
 import { readJson, writeJson } from '../io/json.js';
-import { loadModel, saveModel } from '../io/load.js';
+import { loadModel, modelOutputFiles, saveModel } from '../io/load.js';
 import { targetsFromSensitivity } from '../prune/layer-targets.js';
 import type { LayerSparsity } from '../prune/pruner.js';
 import { stageTargets } from '../prune/schedule.js';
@@ -12,10 +11,11 @@ import { spatialPruner } from '../prune/spatial-pruner.js';
 import { selectTargets } from '../prune/targets.js';
 import { optimizerConfig, parseLrSchedule, stagePlan } from '../train/config.js';
 import type { StageLog } from '../train/events.js';
-import { runIdentity } from '../train/run-state.js';
+import { checkResumable, runIdentity } from '../train/run-state.js';
 import { runStaged } from '../train/staged.js';
+import type { PathRef } from '../io/output-guard.js';
 import { ignoreEvents, type EventSink } from './events.js';
-import { auditSparsity, openModelAndData, startCompute, trainingSettings } from './open.js';
+import { auditSparsity, openModelAndData, output, removeTemps, startCompute, trainingSettings } from './open.js';
 import { DEFAULTS, type CommonOptions, type DataOptions, type PruneOptions, type TrainingOptions } from './options.js';
 
 export interface SpatialOptions extends PruneOptions, DataOptions, TrainingOptions, CommonOptions {
@@ -45,7 +45,6 @@ export interface SpatialReport {
  * audits its sparsity from the written file.
  */
 export async function runSpatial(opts: SpatialOptions, sink: EventSink = ignoreEvents): Promise<SpatialReport> {
-  if (resolve(opts.out) === resolve(opts.model)) throw usageError(msg`${opt('out')} must differ from the input model (the input is never modified)`);
   const tile = opts.tile ?? DEFAULTS.tile;
   const thresholdMode = opts.thresholdMode ?? DEFAULTS.thresholdMode;
   if (opts.targetsFrom && thresholdMode === 'global') throw usageError(msg`${opt('targetsFrom')} sets per-layer targets; it cannot be combined with ${opt('thresholdMode')} global`);
@@ -54,20 +53,26 @@ export async function runSpatial(opts: SpatialOptions, sink: EventSink = ignoreE
   const schedule = parseLrSchedule(training.lrSchedule);
   const targets = stageTargets(opts, DEFAULTS.schedule.spatial);
   const plan = stagePlan(targets, opts.epochs ?? DEFAULTS.epochs, opts.lr ?? DEFAULTS.lr);
-  const { loaded, dataset } = openModelAndData(opts, sink);
+  const checkpointPath = `${opts.out}.ckpt`;
+  let outputs: readonly (PathRef | undefined)[] = [];
+  const { loaded, dataset } = openModelAndData(opts, sink, (model) => (outputs = [
+    ...modelOutputFiles(model, opts.out).map((f, i, all) => output('out', f, i === all.length - 1 ? 'the output model' : 'a weight file of the output model')),
+    output('out', checkpointPath, 'the checkpoint'), output('json', opts.json, 'the JSON result'),
+  ]));
   const layers = selectTargets(loaded.graph, { ...opts, tile });
   const maxDrop = opts.maxDrop ?? DEFAULTS.maxDrop;
   const layerTargets = opts.targetsFrom
     ? targetsFromSensitivity(readJson(opts.targetsFrom, 'targetsFrom'), opts.targetsFrom, 'spatial', layers.map((t) => ({ name: t.node.name, size: t.cout * t.cin * t.tile.T * t.tile.T })), maxDrop)
     : undefined;
-  const checkpointPath = `${opts.out}.ckpt`;
+  const identity = runIdentity(opts.model, {
+    command: 'spatial', targets, seed: training.seed, tile,
+    method: { thresholdMode, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },
+  });
+  if (opts.resume) checkResumable(checkpointPath, identity);
   const backend = await startCompute(loaded, opts, sink);
   const result = await runStaged({
     graph: loaded.graph, dataset, pruner: spatialPruner(layers, thresholdMode, layerTargets), plan, training, optimizer, schedule, checkpointPath,
-    identity: runIdentity(opts.model, {
-      command: 'spatial', targets, seed: training.seed, tile,
-      method: { thresholdMode, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },
-    }),
+    identity,
     resume: opts.resume, sink,
   });
 
@@ -83,5 +88,6 @@ export async function runSpatial(opts: SpatialOptions, sink: EventSink = ignoreE
   };
   if (opts.json) writeJson(opts.json, report);
   if (existsSync(checkpointPath)) rmSync(checkpointPath);
+  removeTemps(outputs);
   return report;
 }

@@ -1,5 +1,4 @@
 import { existsSync, rmSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
 import { msg, opt, SwpruneError, usageError } from '../errors.js';
 import { evaluate, type Accuracy } from '../eval/evaluate.js';
@@ -18,10 +17,11 @@ import { toWinogradGraph } from '../prune/to-winograd.js';
 import { winogradPruner, type ImportanceSetting } from '../prune/winograd-pruner.js';
 import { optimizerConfig, parseLrSchedule, stagePlan } from '../train/config.js';
 import type { StageLog } from '../train/events.js';
-import { runIdentity } from '../train/run-state.js';
+import { checkResumable, runIdentity } from '../train/run-state.js';
 import { runStaged } from '../train/staged.js';
+import type { PathRef } from '../io/output-guard.js';
 import { ignoreEvents, type EventSink } from './events.js';
-import { auditSparsity, openModelAndData, startCompute, trainingSettings } from './open.js';
+import { auditSparsity, openModelAndData, output, removeTemps, startCompute, trainingSettings } from './open.js';
 import { DEFAULTS, type CommonOptions, type DataOptions, type ImportanceOptions, type PruneOptions, type TrainingOptions } from './options.js';
 
 export interface WinogradOptions extends PruneOptions, DataOptions, TrainingOptions, ImportanceOptions, CommonOptions {
@@ -57,10 +57,9 @@ const CONVERSION_TOLERANCE = 0.002;
  * scaled by Γ^-p. Writes ONNX with WinogradConv nodes (and, with `expand`, standard ONNX).
  */
 export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignoreEvents): Promise<WinogradReport> {
-  if (resolve(opts.out) === resolve(opts.model)) throw usageError(msg`${opt('out')} must differ from the input model (the input is never modified)`);
   if (!opts.out.endsWith('.onnx')) throw usageError(msg`${opt('out')} must be an .onnx file (the Winograd form is written as ONNX), got ${opts.out}`);
-  if (opts.expand !== undefined && (!opts.expand.endsWith('.onnx') || [resolve(opts.out), resolve(opts.model)].includes(resolve(opts.expand)))) {
-    throw usageError(msg`${opt('expand')} must be an .onnx file other than the input and ${opt('out')}, got ${opts.expand}`);
+  if (opts.expand !== undefined && !opts.expand.endsWith('.onnx')) {
+    throw usageError(msg`${opt('expand')} must be an .onnx file, got ${opts.expand}`);
   }
   const importance: ImportanceSetting = {
     importance: opts.importance ?? DEFAULTS.importance,
@@ -74,7 +73,12 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const schedule = parseLrSchedule(training.lrSchedule);
   const targets = stageTargets(opts, DEFAULTS.schedule.winograd);
   const plan = stagePlan(targets, opts.epochs ?? DEFAULTS.epochs, opts.lr ?? DEFAULTS.lr);
-  const { loaded, dataset } = openModelAndData(opts, sink);
+  const checkpointPath = `${opts.out}.ckpt`;
+  let outputs: readonly (PathRef | undefined)[] = [];
+  const { loaded, dataset } = openModelAndData(opts, sink, () => (outputs = [
+    output('out', opts.out, 'the output model'), output('expand', opts.expand, 'the standard-ONNX model'),
+    output('out', checkpointPath, 'the checkpoint'), output('json', opts.json, 'the JSON result'),
+  ]));
   // Convolutions still in spatial form are converted; WinogradConv nodes (a previous run) stay,
   // and on such a model no convolution left to convert (e.g. only 1x1 or strided ones) is fine.
   const select = { ...opts, tile: requestedTile };
@@ -88,6 +92,11 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const layerTargets = opts.targetsFrom
     ? targetsFromSensitivity(readJson(opts.targetsFrom, 'targetsFrom'), opts.targetsFrom, 'winograd', layers.map((t) => ({ name: t.node.name, size: converted.params.get(t.weight)!.data.length })), maxDrop)
     : undefined;
+  const identity = runIdentity(opts.model, {
+    command: 'winograd', targets, seed: training.seed, tile: requestedTile,
+    method: { ...importance, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },
+  });
+  if (opts.resume) checkResumable(checkpointPath, identity);
   const backend = await startCompute(loaded, opts, sink);
   const kept = tiles.filter(([T]) => T !== requestedTile).map(([, name]) => name);
   if (kept.length > 0) {
@@ -98,13 +107,9 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   // An input already in Winograd form (a previous run's output) has nothing converted to check.
   if (spatial.length === 0) sink({ kind: 'note', message: [`${opts.model} is already in Winograd form (${layers.length} layers): nothing to convert`] });
   const conversion = opts.resume || spatial.length === 0 ? undefined : await checkConversion(loaded.graph, converted, dataset, training.batchSize, sink, spatial.length, layers[0]!.tile.name);
-  const checkpointPath = `${opts.out}.ckpt`;
   const result = await runStaged({
     graph: converted, dataset, pruner: winogradPruner(layers, importance, layerTargets), plan, training, optimizer, schedule, checkpointPath,
-    identity: runIdentity(opts.model, {
-      command: 'winograd', targets, seed: training.seed, tile: requestedTile,
-      method: { ...importance, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },
-    }),
+    identity,
     resume: opts.resume, baseline: conversion?.baseline, sink,
     divergenceHint: (lr) => importance.importance
       ? msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (${opt('importanceNorm')} none ${opt('importancePower')} 2)`
@@ -130,6 +135,7 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   };
   if (opts.json) writeJson(opts.json, report);
   if (existsSync(checkpointPath)) rmSync(checkpointPath);
+  removeTemps(outputs);
   return report;
 }
 

@@ -14,6 +14,8 @@ export function buildProgram(streams: Streams): Command {
     )
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
+    // Read by runCli before parsing (it may stand anywhere); declared here for --help.
+    .option('--debug', 'on an internal error, print its stack trace (also SWPRUNE_DEBUG=1)')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({

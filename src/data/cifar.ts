@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SwpruneError } from '../errors.js';
+import { readDataFile } from './read-file.js';
 
 /** Raw examples: images HWC uint8 (row after row) and labels. */
 export interface RawSplit {
@@ -19,7 +20,7 @@ const PIXELS = 32 * 32 * 3;
 export function readCifarFiles(paths: readonly string[], labelBytes: 1 | 2, useLabel: 0 | 1): RawSplit {
   const record = labelBytes + PIXELS;
   const buffers = paths.map((p) => {
-    const b = readFileSync(p);
+    const b = readDataFile(p);
     if (b.length === 0 || b.length % record !== 0) {
       throw new SwpruneError('E_DATA', `${p}: ${b.length} bytes is not a whole number of ${record}-byte CIFAR records; the file is truncated or not the binary version`);
     }

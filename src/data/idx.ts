@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { SwpruneError } from '../errors.js';
+import { readDataFile } from './read-file.js';
 
 /** An IDX file (MNIST format): unsigned-byte data with its dimensions. */
 export interface IdxArray {
@@ -21,7 +22,7 @@ export function findIdx(dir: string, name: string): string {
  * big-endian int32 dims, then the data. Wrong magic, type or size is an E_DATA error.
  */
 export function readIdx(path: string, expectedRank: number): IdxArray {
-  let bytes: Uint8Array = readFileSync(path);
+  let bytes: Uint8Array = readDataFile(path);
   if (path.endsWith('.gz')) {
     try {
       bytes = gunzipSync(bytes);

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SwpruneError } from '../errors.js';
+import { readDataFile } from './read-file.js';
 import { parseNpy, type NpyArray } from './npy.js';
 import type { ImageShape } from './split.js';
 import { zipEntries, zipRead } from './zip.js';
@@ -38,9 +39,9 @@ export function readArrays(path: string): Record<ArrayName, NpyArray> {
   if (statSync(path).isDirectory()) {
     const missing = NPZ_ARRAYS.filter((n) => !existsSync(join(path, `${n}.npy`)));
     if (missing.length > 0) throw new SwpruneError('E_DATA', `${path}: ${missing.map((n) => `${n}.npy`).join(', ')} not found; a folder of arrays holds x_train.npy, y_train.npy, x_test.npy, y_test.npy`);
-    return Object.fromEntries(NPZ_ARRAYS.map((n) => [n, parseNpy(readFileSync(join(path, `${n}.npy`)), join(path, `${n}.npy`))])) as Record<ArrayName, NpyArray>;
+    return Object.fromEntries(NPZ_ARRAYS.map((n) => [n, parseNpy(readDataFile(join(path, `${n}.npy`)), join(path, `${n}.npy`))])) as Record<ArrayName, NpyArray>;
   }
-  const buf = readFileSync(path);
+  const buf = readDataFile(path);
   const entries = zipEntries(buf, path);
   const byName = new Map(entries.map((e) => [e.name.replace(/\.npy$/, ''), e]));
   const missing = NPZ_ARRAYS.filter((n) => !byName.has(n));

@@ -3,7 +3,8 @@ import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { msg, opt, SwpruneError, usageError } from '../errors.js';
 import type { Graph } from '../graph/ir.js';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { removeStaleTemps } from '../io/atomic.js';
+import { loadCheckpoint, readCheckpointHeader, saveCheckpoint } from './checkpoint.js';
 import type { StageLog } from './events.js';
 
 /**
@@ -58,10 +59,17 @@ export function saveRunState(path: string, identity: RunIdentity, state: RunStat
   saveCheckpoint(path, { meta: { position: state.position, identity, steps: state.optimizer.steps }, arrays });
 }
 
-/** The state saved at `path`, refused when it was made by another run (names what differs). */
-export function loadRunState(path: string, identity: RunIdentity): RunState {
-  const ck = loadCheckpoint(path);
-  const meta = ck.meta as { position?: Position; identity?: Record<string, unknown>; steps?: number };
+/**
+ * Checks, from its header alone, that the checkpoint at `path` can be resumed by the run
+ * `identity`: commands call it before starting their backend, so a missing, broken or foreign
+ * checkpoint is the only line `--resume` prints. loadRunState checks the same and the data.
+ */
+export function checkResumable(path: string, identity: RunIdentity): void {
+  checkMeta(path, readCheckpointHeader(path).header.meta, identity);
+}
+
+function checkMeta(path: string, metaIn: Record<string, unknown>, identity: RunIdentity): { position: Position; steps: number } {
+  const meta = metaIn as { position?: Position; identity?: Record<string, unknown>; steps?: number };
   if (!meta.position || !meta.identity || typeof meta.steps !== 'number') {
     throw new SwpruneError('E_IO', msg`${path} is not a checkpoint of this version of swprune; delete it or run without ${opt('resume')}`);
   }
@@ -70,6 +78,14 @@ export function loadRunState(path: string, identity: RunIdentity): RunState {
     const what = differs.map((k) => (k === 'modelSha256' ? 'the input model file changed' : `${k} ${JSON.stringify(meta.identity![k])} then, ${JSON.stringify(identity[k])} now`));
     throw usageError(msg`${opt('resume')}: the checkpoint ${path} was made by another run (${what.join('; ')}); run without ${opt('resume')} to start over`);
   }
+  return { position: meta.position, steps: meta.steps };
+}
+
+/** The state saved at `path`, refused when it was made by another run (names what differs). */
+export function loadRunState(path: string, identity: RunIdentity): RunState {
+  removeStaleTemps(path);
+  const ck = loadCheckpoint(path);
+  const meta = checkMeta(path, ck.meta, identity);
   const params = new Map<string, Float32Array>();
   const masks = new Map<string, Uint8Array>();
   const slots: Record<string, Float32Array[]> = {};

@@ -47,7 +47,8 @@ const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stder
 process.stderr.write('maxRSS ' + process.resourceUsage().maxRSS + '\\n');
 process.exitCode = code;
 `);
-  const out = join(dir, 'out.onnx');
+  // Beside the dataset folder: swprune never writes into a dataset folder (docs/safety.md).
+  const out = `${dir}-out.onnx`;
   const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, script,
     'spatial', ONNX_FIXTURES.resnetSmall, '--data', `imagefolder:${dir}`, '-o', out, '--sparsity', '0.5', '--epochs', '1',
     '--batch-size', '8', '--workers', '1', '--backend', 'wasm'], { encoding: 'utf8' });

@@ -1,5 +1,4 @@
 import { readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { SwpruneError } from '../../errors.js';
 import type { Graph, GraphNode, LoadedModel, Param, ValueInfo } from '../../graph/ir.js';
 import { decodeAttributes } from './attributes.js';
@@ -17,8 +16,10 @@ export interface OnnxSource {
   readonly graphFields: readonly RawField[];
   /** Each node the reader produced -> its original encoding. */
   readonly nodeBytes: ReadonlyMap<GraphNode, Uint8Array>;
-  /** Each initializer's original encoding and the Param decoded from it. */
+  /** Each initializer's original encoding and the Param decoded from it (not external-data ones: those are written inline). */
   readonly initializers: ReadonlyMap<string, { readonly bytes: Uint8Array; readonly param: Param }>;
+  /** The external-data files read (real paths), inputs the output guard protects. */
+  readonly externalFiles: readonly string[];
 }
 
 const MODEL_GRAPH_FIELD = 7;
@@ -33,6 +34,7 @@ function readBytes(path: string): Uint8Array {
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw modelError(path, 'is a directory, not an ONNX file');
+    if (!st.isFile()) throw modelError(path, 'is not a regular file (a device, FIFO or socket)');
     size = st.size;
   } catch (e) {
     if (e instanceof SwpruneError) throw e;
@@ -93,7 +95,8 @@ export function readOnnxBytes(bytes: Uint8Array, path: string): LoadedModel {
   const model = decodeModel(path, bytes);
   const g = model.graph as GraphProto;
   const warnings: string[] = [];
-  const ctx: TensorContext = { modelPath: path, modelDir: dirname(path), warn: (m) => warnings.push(m) };
+  const files = new Set<string>();
+  const ctx: TensorContext = { modelPath: path, warn: (m) => warnings.push(m), files };
 
   const modelFields = splitFields(bytes);
   const graphPayload = modelFields.find((f) => f.field === MODEL_GRAPH_FIELD)!.payload!;
@@ -106,7 +109,8 @@ export function readOnnxBytes(bytes: Uint8Array, path: string): LoadedModel {
   (g.initializer as InstanceType<typeof onnx.TensorProto>[]).forEach((t, i) => {
     const param = decodeTensor(t, ctx);
     params.set(param.name, param);
-    initializers.set(param.name, { bytes: rawInits[i]!.bytes, param: { ...param, data: param.data.slice() } });
+    // External data is written back inline: an output never points at the input's data files.
+    if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) initializers.set(param.name, { bytes: rawInits[i]!.bytes, param: { ...param, data: param.data.slice() } });
   });
 
   const used = new Set<string>();
@@ -135,6 +139,6 @@ export function readOnnxBytes(bytes: Uint8Array, path: string): LoadedModel {
     params,
     opset: defaultOpset ? toNumber(defaultOpset.version) : 1,
   };
-  const source: OnnxSource = { bytes, modelFields, graphFields, nodeBytes, initializers };
+  const source: OnnxSource = { bytes, modelFields, graphFields, nodeBytes, initializers, externalFiles: [...files] };
   return { format: 'onnx', path, graph, source, warnings };
 }

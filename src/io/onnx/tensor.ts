@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { jailedFile, modelFolder, readRange } from '../input-jail.js';
 import { SwpruneError } from '../../errors.js';
 import type { Param } from '../../graph/ir.js';
 import { onnx, toNumber } from './proto.js';
@@ -9,8 +8,11 @@ const DT = onnx.TensorProto.DataType;
 /** Context for decoding: where the model lives (external data) and where warnings go. */
 export interface TensorContext {
   readonly modelPath: string;
-  readonly modelDir: string;
   readonly warn: (message: string) => void;
+  /** The model's real folder (external data must be inside it), found on first use. */
+  folder?: { readonly real: string };
+  /** Collects the external-data files read (real paths): the output guard keeps outputs off them. */
+  readonly files?: Set<string>;
 }
 
 const bad = (ctx: TensorContext, what: string) =>
@@ -26,28 +28,51 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-/** The tensor's raw bytes: inline raw_data or external data beside the model. */
+/** Bytes per element of the data types swprune reads (external data lengths are checked against these). */
+const ELEMENT_BYTES: Readonly<Record<number, number>> = {
+  [DT.FLOAT]: 4, [DT.DOUBLE]: 8, [DT.FLOAT16]: 2, [DT.INT64]: 8, [DT.INT32]: 4,
+  [DT.INT8]: 1, [DT.UINT8]: 1, [DT.INT16]: 2, [DT.UINT16]: 2, [DT.BOOL]: 1,
+};
+
+/** A non-negative integer from an external-data field, or an error naming it. */
+function byteField(ctx: TensorContext, t: InstanceType<typeof onnx.TensorProto>, key: string, value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw bad(ctx, `tensor "${t.name}" has external-data ${key} "${value}", not a byte count`);
+  return n;
+}
+
+/**
+ * The tensor's raw bytes: inline raw_data, or external data through the input jail: the file
+ * must be a regular file inside the model's folder (symlinks followed), and the declared
+ * offset and length must lie within it and match the tensor's dims before anything is read.
+ */
 function rawBytes(t: InstanceType<typeof onnx.TensorProto>, ctx: TensorContext): Uint8Array | undefined {
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) {
     const entries = new Map(t.externalData.map((e) => [e.key, e.value]));
     const location = entries.get('location');
     if (!location) throw bad(ctx, `tensor "${t.name}" has external data without a location`);
-    const file = join(ctx.modelDir, location);
-    let data: Buffer;
-    try {
-      data = readFileSync(file);
-    } catch {
-      throw new SwpruneError(
-        'E_MODEL',
-        `${ctx.modelPath}: tensor "${t.name}" keeps its data in "${location}", which was not found beside the model; put that file next to the .onnx file`,
-      );
-    }
-    const offset = Number(entries.get('offset') ?? 0);
-    const length = entries.has('length') ? Number(entries.get('length')) : data.length - offset;
-    if (offset + length > data.length) throw bad(ctx, `external data file "${location}" is shorter than tensor "${t.name}" needs`);
-    return new Uint8Array(data.buffer, data.byteOffset + offset, length);
+    const fail = (what: string) => new SwpruneError('E_MODEL', `${ctx.modelPath}: tensor "${t.name}" keeps its data in ${what}`);
+    if (!ctx.folder) ctx.folder = { real: modelFolder(ctx.modelPath) };
+    const file = jailedFile(ctx.folder.real, location, fail);
+    ctx.files?.add(file.real);
+    const element = ELEMENT_BYTES[t.dataType];
+    if (element === undefined) throw bad(ctx, `tensor "${t.name}" has data type ${DT[t.dataType] ?? t.dataType}, which swprune does not read`);
+    const need = elementCount(ctx, t) * element;
+    const offset = byteField(ctx, t, 'offset', entries.get('offset') ?? '0');
+    const length = entries.has('length') ? byteField(ctx, t, 'length', entries.get('length')!) : file.size - offset;
+    if (offset + length > file.size || length < 0) throw bad(ctx, `external data file "${location}" is shorter than tensor "${t.name}" needs (${file.size} bytes, offset ${offset}, length ${length})`);
+    if (length !== need) throw bad(ctx, `tensor "${t.name}" declares ${length} bytes of external data but its dims need ${need}`);
+    return readRange(file, offset, length, fail);
   }
   return t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
+}
+
+/** The element count of a tensor's dims, refused when a dim is negative or the count is not a safe integer. */
+function elementCount(ctx: TensorContext, t: InstanceType<typeof onnx.TensorProto>): number {
+  const dims = t.dims.map((d) => toNumber(d));
+  const count = dims.reduce((a, b) => a * b, 1);
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0) || !Number.isSafeInteger(count)) throw bad(ctx, `tensor "${t.name}" has dims [${dims.join(', ')}]`);
+  return count;
 }
 
 /**

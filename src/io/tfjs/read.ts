@@ -1,6 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { SwpruneError } from '../../errors.js';
+import { jailedFile, modelFolder, readRange, readRegularFile } from '../input-jail.js';
+import { realPath } from '../paths.js';
 import type { AttrValue, Graph, GraphNode, LoadedModel, Param } from '../../graph/ir.js';
 import { LAYER_TABLE, type KerasLayer, type LayerBuilder, type WeightBinding } from './layers.js';
 
@@ -15,6 +17,8 @@ export interface TfjsSource {
   readonly original: ReadonlyMap<string, Float32Array>;
   /** Byte size of each shard file, per group: the writer splits shards the same way. */
   readonly shardSizes: readonly (readonly number[])[];
+  /** The files read (real paths: model.json, then every shard), inputs the output guard protects. */
+  readonly files: readonly string[];
 }
 
 interface ManifestWeight {
@@ -28,41 +32,72 @@ const modelError = (path: string, what: string) =>
   new SwpruneError('E_MODEL', `${path}: ${what}; pass a TensorFlow.js layers model (model.json with its weight files)`);
 
 function readJson(path: string): Record<string, unknown> {
-  let text: string;
+  const text = readRegularFile(path, (what) => modelError(path, what)).toString('utf8');
+  let json: unknown;
   try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw modelError(path, 'file not found');
-  }
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
+    json = JSON.parse(text);
   } catch {
     throw modelError(path, 'is not valid JSON (truncated or corrupt)');
   }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw modelError(path, `holds ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}, not a model object`);
+  return json as Record<string, unknown>;
 }
 
-/** Every manifest weight's values, read from the shards (concatenated per group). */
-function readWeights(path: string, dir: string, groups: TfjsSource['groups']): Map<string, Float32Array> {
+/** The weights manifest, its shape checked: groups of `paths` (strings) and `weights` (name, shape, dtype). */
+function manifestOf(path: string, json: Record<string, unknown>): TfjsSource['groups'] {
+  const m = json.weightsManifest ?? [];
+  const bad = (what: string) => modelError(path, `weightsManifest ${what}`);
+  if (!Array.isArray(m)) throw bad('is not a list of weight groups');
+  m.forEach((g: unknown, i) => {
+    const group = g as { paths?: unknown; weights?: unknown } | null;
+    if (typeof group !== 'object' || group === null) throw bad(`group ${i} is not an object`);
+    if (!Array.isArray(group.paths) || !group.paths.every((p) => typeof p === 'string' && p.length > 0)) throw bad(`group ${i}: "paths" must be a list of file names, got ${JSON.stringify(group.paths)}`);
+    if (!Array.isArray(group.weights)) throw bad(`group ${i}: "weights" must be a list`);
+    for (const w of group.weights as { name?: unknown; shape?: unknown }[]) {
+      if (typeof w?.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
+        throw bad(`group ${i}: weight ${JSON.stringify(w?.name)} needs a name and a shape of non-negative integers`);
+      }
+    }
+  });
+  return m as TfjsSource['groups'];
+}
+
+/**
+ * Every manifest weight's values, read from the shards (concatenated per group) through the
+ * input jail: shards are regular files inside the model's folder, and their total size must be
+ * what the manifest describes before anything is read.
+ */
+function readWeights(path: string, dir: string, groups: TfjsSource['groups']): { values: Map<string, Float32Array>; files: string[]; sizes: number[][] } {
   const out = new Map<string, Float32Array>();
+  const folder = modelFolder(path);
+  const files: string[] = [];
+  const sizes: number[][] = [];
   for (const g of groups) {
-    const parts = g.paths.map((p) => {
-      const file = join(dir, p);
-      if (!existsSync(file)) throw modelError(path, `weight file "${p}" not found beside model.json`);
-      return readFileSync(file);
+    const shards = g.paths.map((p) => {
+      if (!existsSync(join(dir, p))) throw modelError(path, `weight file "${p}" not found beside model.json`);
+      return jailedFile(folder, p, (what) => modelError(path, `weight file ${what}`));
     });
-    const bytes = Buffer.concat(parts);
-    let offset = 0;
+    let need = 0;
     for (const w of g.weights) {
       if (w.quantization) throw modelError(path, `weight "${w.name}" is quantized, which swprune does not read; save the model without quantization`);
       if (w.dtype !== 'float32') throw modelError(path, `weight "${w.name}" has dtype ${w.dtype}; only float32 weights are supported`);
+      need += 4 * w.shape.reduce((a, b) => a * b, 1);
+    }
+    const have = shards.reduce((a, f) => a + f.size, 0);
+    if (have < need) throw modelError(path, `weight files hold ${have} bytes, fewer than the manifest needs (truncated shard)`);
+    if (have !== need) throw modelError(path, `weight files hold ${have} bytes but the manifest describes ${need}`);
+    const fail = (what: string) => modelError(path, `weight file ${what}`);
+    const bytes = Buffer.concat(shards.map((f) => readRange(f, 0, f.size, fail)));
+    let offset = 0;
+    for (const w of g.weights) {
       const n = w.shape.reduce((a, b) => a * b, 1);
-      if (offset + 4 * n > bytes.length) throw modelError(path, `weight files hold ${bytes.length} bytes, fewer than the manifest needs (truncated shard)`);
       out.set(w.name, new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + 4 * n)));
       offset += 4 * n;
     }
-    if (offset !== bytes.length) throw modelError(path, `weight files hold ${bytes.length} bytes but the manifest describes ${offset}`);
+    files.push(...shards.map((f) => f.real));
+    sizes.push(shards.map((f) => f.size));
   }
-  return out;
+  return { values: out, files, sizes };
 }
 
 /** The layers in order, with each layer's input layer names (Sequential or functional). */
@@ -95,8 +130,8 @@ export function readTfjs(pathIn: string): LoadedModel {
   const path = existsSync(pathIn) && statSync(pathIn).isDirectory() ? join(pathIn, 'model.json') : pathIn;
   const dir = dirname(path);
   const json = readJson(path);
-  const manifest = (json.weightsManifest as TfjsSource['groups'] | undefined) ?? [];
-  const values = readWeights(path, dir, manifest);
+  const manifest = manifestOf(path, json);
+  const { values, files, sizes: shardSizes } = readWeights(path, dir, manifest);
   const { layers, inputsOf, outputs } = topology(path, json);
 
   const nodes: GraphNode[] = [];
@@ -155,7 +190,6 @@ export function readTfjs(pathIn: string): LoadedModel {
   const outName = outputs[0] ?? layers.at(-1)!.config.name;
   const out = valueOf.get(outName)!;
   const graph: Graph = { inputs, outputs: [{ name: out.name, dims: [null, null] }], nodes, params, opset: 13 };
-  const shardSizes = manifest.map((g) => g.paths.map((p) => statSync(join(dir, p)).size));
-  const source: TfjsSource = { modelJson: json, dir, groups: manifest, bindings, original: values, shardSizes };
+  const source: TfjsSource = { modelJson: json, dir, groups: manifest, bindings, original: values, shardSizes, files: [realPath(path).real, ...files] };
   return { format: 'tfjs', path, graph, source, warnings: [] };
 }

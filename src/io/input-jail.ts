@@ -1,0 +1,72 @@
+import { closeSync, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { SwpruneError } from '../errors.js';
+import { isInside, realPath } from './paths.js';
+
+/**
+ * The input jail: the files a model file names (ONNX external data, tfjs weight shards) are
+ * read only when they resolve, after symlinks, inside the model's own folder and are regular
+ * files (not devices, FIFOs or folders); and only the byte ranges declared, after checking them
+ * against the file's size — so a hostile model cannot read /etc/passwd or grow memory from
+ * /dev/zero. Errors come from the caller's `fail` (one line, its code).
+ */
+export type Fail = (what: string) => SwpruneError;
+
+/** A file a model names, checked: its real path and size. */
+export interface JailedFile {
+  readonly real: string;
+  readonly size: number;
+}
+
+/** The real folder of the model at `modelPath` (a file). */
+export const modelFolder = (modelPath: string): string => realPath(dirname(modelPath)).real;
+
+/**
+ * Resolves `name` (as written in the model) against `folder` (a real path) and checks it stays
+ * inside and is a regular file.
+ */
+export function jailedFile(folder: string, name: string, fail: Fail): JailedFile {
+  const at = realPath(resolve(folder, name));
+  if (!isInside(at.real, folder)) throw fail(`"${name}", which resolves to ${at.real}, outside the model's folder ${folder}; swprune reads weight files only inside the model's folder`);
+  if (!at.exists) throw fail(`"${name}", which was not found beside the model; put that file next to the model file`);
+  if (!at.existingStat.isFile()) throw fail(`"${name}", which is ${kindOf(at.existingStat)}, not a regular file; weight files must be regular files`);
+  return { real: at.real, size: at.existingStat.size };
+}
+
+/** Reads `length` bytes at `offset` of a checked file; both were checked against its size by the caller. */
+export function readRange(file: JailedFile, offset: number, length: number, fail: Fail): Uint8Array {
+  if (!(Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0 && offset + length <= file.size)) {
+    throw fail(`bytes ${offset}..${offset + length} are not within ${file.real} (${file.size} bytes)`);
+  }
+  const out = new Uint8Array(length);
+  const fd = openSync(file.real, 'r');
+  try {
+    let done = 0;
+    while (done < length) {
+      const n = readSync(fd, out, done, length - done, offset + done);
+      if (n === 0) throw fail(`${file.real} ended before byte ${offset + length} (it changed while being read)`);
+      done += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return out;
+}
+
+/** Reads a whole file the user named, refusing anything but a regular file (a folder, a device, a FIFO). */
+export function readRegularFile(path: string, fail: Fail): Buffer {
+  let kind: string;
+  try {
+    const st = statSync(path);
+    if (st.isFile()) return readFileSync(path);
+    kind = kindOf(st);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') throw fail('file not found');
+    if (e instanceof Error && e.name === 'SwpruneError') throw e;
+    throw fail(`cannot be read (${(e as Error).message.split('\n')[0]})`);
+  }
+  throw fail(`is ${kind}, not a regular file`);
+}
+
+const kindOf = (st: Stats): string =>
+  st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
