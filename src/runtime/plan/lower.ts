@@ -200,9 +200,11 @@ export function viewAsAct(v: View): Act | undefined {
   const dims = logicalDims(b);
   const same = v.dims.length === dims.length && v.dims.every((d, i) => d === dims[i]);
   const flat1x1 = v.dims.length === 1 && b.H === 1 && b.W === 1 && v.dims[0] === b.C;
-  if (!same && !flat1x1) return undefined;
+  // [N, C] seen as [N, C, 1, 1] (a squeeze-excitation vector reshaped to scale channels): the same storage.
+  const as1x1 = b.rank === 2 && v.dims.length === 3 && v.dims[0] === b.C && v.dims[1] === 1 && v.dims[2] === 1;
+  if (!same && !flat1x1 && !as1x1) return undefined;
   for (let i = 0; i < v.index.length; i++) if (v.index[i] !== i) return undefined;
-  return flat1x1 && b.rank === 4 ? { ...b, rank: 2 } : b;
+  return flat1x1 && b.rank === 4 ? { ...b, rank: 2 } : as1x1 ? { ...b, rank: 4 } : b;
 }
 
 /** Multiplies output channel c of the step's weights by scale[c] and maps its bias b to b * scale + shift. */
