@@ -53,7 +53,7 @@ function executor(graph: Graph, x: Float32Array, dims: number[]): Float32Array {
   }
 }
 
-/** Runs graph on n random images through the runtime (on `threads`) and the executor; returns the runtime's steps. */
+/** Runs graph on n random images through the runtime (on `threads`; and image by image on one, for the same bits) and the executor; returns the runtime's steps. */
 async function compare(graph: Graph, n = 3, threads = 1): Promise<readonly string[]> {
   const dims = [n, ...graph.inputs[0]!.dims.slice(1).map(Number)];
   const rand = mulberry32(11);
@@ -71,6 +71,11 @@ async function compare(graph: Graph, n = 3, threads = 1): Promise<readonly strin
     }
     expect(m).toBeGreaterThan(1e-3);
     expect(d / m).toBeLessThan(1e-5);
+    // the same bits on the calling thread alone, image by image
+    const single = new Float32Array(y.length);
+    const per = y.length / n;
+    for (let i = 0; i < n; i++) single.set(model.runSync(x.subarray(i * (x.length / n), (i + 1) * (x.length / n)), 1), i * per);
+    expect(Buffer.from(single.buffer).equals(Buffer.from(y.buffer))).toBe(true);
     return model.steps;
   } finally {
     await model.close();
@@ -78,10 +83,11 @@ async function compare(graph: Graph, n = 3, threads = 1): Promise<readonly strin
 }
 
 describe('runtime ops against the dense executor', () => {
-  it('squeeze-excitation: ReduceMean over H,W (keepdims 0 and 1), SiLU, HardSigmoid, HardSwish, channel scaling by a [N,C,1,1] activation', async () => {
+  it('squeeze-excitation: ReduceMean over H,W (keepdims 0 and 1), SiLU and HardSwish as exporters write them (x * gate(x)), HardSigmoid, HardSwish, channel scaling by a [N,C,1,1] activation', async () => {
     const b = builder(1);
     const [c1] = b.node('Conv', ['x', b.p('w1', [8, 3, 3, 3]), b.p('b1', [8])], { pads: [1, 1, 1, 1] });
-    const [hs] = b.node('HardSwish', [c1!]);
+    const [gate] = b.node('HardSigmoid', [c1!], { alpha: 1 / 6, beta: 0.5 });
+    const [hs] = b.node('Mul', [c1!, gate!]);
     const [gap] = b.node('GlobalAveragePool', [hs!]);
     const [f1] = b.node('Conv', [gap!, b.p('wf1', [4, 8, 1, 1]), b.p('bf1', [4])]);
     const [sg] = b.node('Sigmoid', [f1!]);
@@ -94,8 +100,15 @@ describe('runtime ops against the dense executor', () => {
     const [sg2] = b.node('Sigmoid', [sub!]);
     const [silu2] = b.node('Mul', [sg2!, sub!]);
     const [m0] = b.node('ReduceMean', [silu2!], { axes: [2, 3], keepdims: 0 });
-    const [fc] = b.node('Gemm', [m0!, b.p('wfc', [5, 8]), b.p('bfc', [5])], { transB: 1 });
-    await compare(b.graph([3, 9, 7], fc!, 5));
+    const [hsw] = b.node('HardSwish', [m0!]);
+    const [fc] = b.node('Gemm', [hsw!, b.p('wfc', [5, 8]), b.p('bfc', [5])], { transB: 1 });
+    const steps = await compare(b.graph([3, 9, 7], fc!, 5));
+    // x * Sigmoid(x), either operand order: one step each
+    expect(steps.filter((s) => s.includes('elementwise silu'))).toHaveLength(2);
+    expect(steps.some((s) => s.includes('elementwise sigmoid'))).toBe(false);
+    // x * HardSigmoid(x) becomes one hard swish step; HardSigmoid gating another value stays a step of its own
+    expect(steps.filter((s) => s.includes('elementwise hardSwish'))).toHaveLength(2);
+    expect(steps.filter((s) => s.includes('elementwise hardSigmoid'))).toHaveLength(1);
   });
 
   it('option-A shortcut: strided Slice of H and W, channel Pad; crops and a strided channel Slice', async () => {

@@ -434,6 +434,7 @@ function arithmetic(op: keyof typeof ARITH): OpRule {
     let b = ctx.act(n, 1);
     const same = (p: Act, q: Act) => p.C === q.C && p.H === q.H && p.W === q.W;
     if (fn === 'add' && same(a, b) && ctx.residualAdd(n, a, b)) return;
+    if (fn === 'mul' && same(a, b) && ctx.selfGate(n, a, b)) return;
     if (!same(a, b)) {
       const bcast = (p: Act, q: Act) => q.H === 1 && q.W === 1 && (q.C === p.C || q.C === 1);
       if (!bcast(a, b)) {
