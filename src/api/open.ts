@@ -20,6 +20,19 @@ import { DEFAULTS, type CommonOptions, type DataOptions, type TrainingOptions } 
 export function openModelAndData(opts: { readonly model: string } & DataOptions, sink: EventSink = ignoreEvents): { loaded: LoadedModel; dataset: Dataset } {
   const loaded = loadModel(opts.model);
   const model = { ...imageInputShape(loaded.graph), classes: loaded.graph.outputs[0]?.dims.at(-1) ?? null };
+  return { loaded, dataset: openData(opts, model, sink) };
+}
+
+/** What a dataset must fit: the model's image input (null: any) and its output classes. */
+export interface ModelInput {
+  readonly height: number | null;
+  readonly width: number | null;
+  readonly channels: number | null;
+  readonly classes: number | null;
+}
+
+/** The dataset of `opts`, shaped for and checked against the model's input (see openModelAndData). */
+export function openData(opts: DataOptions, model: ModelInput, sink: EventSink = ignoreEvents): Dataset {
   const dataset = loadDataset(parseDataSpec(opts.data), {
     mean: opts.mean,
     std: opts.std,
@@ -32,7 +45,7 @@ export function openModelAndData(opts: { readonly model: string } & DataOptions,
   });
   checkDataFitsModel(dataset, model);
   for (const note of dataset.notes) sink({ kind: 'note', message: [note] });
-  return { loaded, dataset };
+  return dataset;
 }
 
 /** Starts the compute backend, then reports it and the model reader's warnings. */

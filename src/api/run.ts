@@ -1,9 +1,10 @@
-import { checkDataFitsModel, loadDataset, parseDataSpec, type Dataset } from '../data/index.js';
+import { checkDataFitsModel, type Dataset } from '../data/index.js';
 import type { Accuracy } from '../eval/evaluate.js';
 import { evaluateRun, examplesPerSecond, type BatchFunction } from '../eval/run-function.js';
 import { writeJson } from '../io/json.js';
 import { loadBundleFile, loadOnnxFile, type Runtime } from '../runtime/index.js';
 import { ignoreEvents, type EventSink } from './events.js';
+import { openData, type ModelInput } from './open.js';
 import { setThreads } from '../backend/threads.js';
 import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
 
@@ -38,10 +39,16 @@ export interface RunResult {
 export const SPEED_BATCH = 64;
 
 /** The runtime's input layout for a dataset's shape, checked against the model's input. */
-export function checkDataFitsRuntime(dataset: Dataset, runtime: Runtime): void {
+/** The image input and classes a runtime's network takes, as the dataset must fit them. */
+export function runtimeInput(runtime: Runtime): ModelInput {
   const s = runtime.inputShape;
   const [h, w, c] = runtime.inputLayout === 'NHWC' ? [s[0], s[1], s[2]] : [s[1], s[2], s[0]];
-  checkDataFitsModel(dataset, { height: h ?? null, width: w ?? null, channels: c ?? null, classes: runtime.outputShape.at(-1) ?? null });
+  return { height: h ?? null, width: w ?? null, channels: c ?? null, classes: runtime.outputShape.at(-1) ?? null };
+}
+
+/** Fails when the dataset does not fit the runtime's network (as checkDataFitsModel). */
+export function checkDataFitsRuntime(dataset: Dataset, runtime: Runtime): void {
+  checkDataFitsModel(dataset, runtimeInput(runtime));
 }
 
 /** Accuracy of a runtime on the dataset's test split (progress as events). */
@@ -77,12 +84,12 @@ async function firstImages(dataset: Dataset, layout: 'NCHW' | 'NHWC'): Promise<F
  * runtime with every layer dense: the dense model's figures under the same conditions.
  */
 export async function runBundle(opts: RunOptions, sink: EventSink = ignoreEvents): Promise<RunResult> {
-  const dataset = loadDataset(parseDataSpec(opts.data), { mean: opts.mean, std: opts.std });
   const threads = setThreads(opts.threads);
   const onnx = opts.model.toLowerCase().endsWith('.onnx');
   const runtime = await (onnx ? loadOnnxFile : loadBundleFile)(opts.model, { threads });
   try {
-    checkDataFitsRuntime(dataset, runtime);
+    // Shaped for the network's input (an image folder's resize and crop), checked against it.
+    const dataset = openData(opts, runtimeInput(runtime), sink);
     const r = await runtimeAccuracy(runtime, dataset, opts, onnx ? 'model (runtime)' : 'bundle (runtime)', sink);
     const speed = await measureSpeed((x, n) => runtime.run(x, n), dataset, runtime.inputLayout, threads);
     const result: RunResult = {

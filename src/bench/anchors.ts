@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findIdx, readIdx } from '../data/idx.js';
+import { fashionSlice } from './fashion-slice.js';
 import { encodeFreshOnnx } from '../io/onnx/write.js';
 import { buildNet, netMacs, VGG_NAGADOMI } from './nets.js';
 
@@ -67,21 +67,6 @@ const lastJson = <T>(out: string | undefined): T | undefined => {
   return line ? (JSON.parse(line) as T) : undefined;
 };
 
-/** IDX files of the committed Fashion-MNIST slice cut to `train` and `test` images. */
-function fashionData(dir: string, train: number, test: number): string {
-  const src = path.join(root, 'models/data/fashion-mnist');
-  fs.mkdirSync(dir, { recursive: true });
-  for (const [name, n] of [['train-images-idx3-ubyte', train], ['train-labels-idx1-ubyte', train], ['t10k-images-idx3-ubyte', test], ['t10k-labels-idx1-ubyte', test]] as const) {
-    const idx = readIdx(findIdx(src, name), name.includes('images') ? 3 : 1);
-    const dims = [n, ...idx.dims.slice(1)];
-    const header = Buffer.alloc(4 + 4 * dims.length);
-    header.writeUInt32BE(0x0800 + dims.length, 0);
-    dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-    const per = idx.dims.slice(1).reduce((a, b) => a * b, 1);
-    fs.writeFileSync(path.join(dir, name), Buffer.concat([header, idx.data.subarray(0, n * per)]));
-  }
-  return `fashion-mnist:${dir}`;
-}
 
 /** CIFAR-10 binary files of random images (speed does not depend on the pixels). */
 function cifarData(dir: string, train: number, test: number): string {
@@ -162,7 +147,7 @@ function benchNet(net: NetName, o: Options, torch: boolean, tmpRoot: string): Ne
     macs = netMacs(VGG_NAGADOMI);
   }
   const examples = fashion ? (o.quick ? 256 : 2048) : (o.quick ? 128 : 512);
-  const data = fashion ? fashionData(path.join(tmp, 'data'), examples, 64) : cifarData(path.join(tmp, 'data'), examples, 64);
+  const data = fashion ? fashionSlice(path.join(tmp, 'data'), examples, 64) : cifarData(path.join(tmp, 'data'), examples, 64);
   log(`${net}: ${(macs / 1e6).toFixed(1)}M multiply-adds per image`);
   const threadCounts = [...new Set([1, o.threads])];
   const spatial = swpruneTraining('spatial', model, data, examples, o.threads, tmp);

@@ -25,7 +25,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findIdx, readIdx } from '../data/idx.js';
+import { fashionSlice } from './fashion-slice.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = path.join(root, 'bin/swprune.js');
@@ -51,24 +51,6 @@ function run(args: readonly string[]): boolean {
 
 interface TrainingFigure { backend: string; command: 'spatial' | 'winograd'; examples: number; examplesPerSecond: number }
 
-/**
- * A copy of the committed slice cut to `train` training and `test` test images (raw IDX files),
- * so each command's evaluations before and after retraining stay short next to the epoch timed.
- */
-function benchDataset(dir: string, train: number, test: number): string {
-  const src = path.join(root, 'models/data/fashion-mnist');
-  fs.mkdirSync(dir, { recursive: true });
-  for (const [name, n] of [['train-images-idx3-ubyte', train], ['train-labels-idx1-ubyte', train], ['t10k-images-idx3-ubyte', test], ['t10k-labels-idx1-ubyte', test]] as const) {
-    const idx = readIdx(findIdx(src, name), name.includes('images') ? 3 : 1);
-    const dims = [n, ...idx.dims.slice(1)];
-    const header = Buffer.alloc(4 + 4 * dims.length);
-    header.writeUInt32BE(0x0800 + dims.length, 0);
-    dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-    const per = idx.dims.slice(1).reduce((a, b) => a * b, 1);
-    fs.writeFileSync(path.join(dir, name), Buffer.concat([header, idx.data.subarray(0, n * per)]));
-  }
-  return `fashion-mnist:${dir}`;
-}
 
 /** Examples/s of one retraining epoch of `command` on `backend`, or undefined if the backend does not start. */
 function trainingThroughput(command: 'spatial' | 'winograd', backend: string, data: string, limit: number, tmp: string): TrainingFigure | undefined {
@@ -103,7 +85,7 @@ function main(): void {
   const training: TrainingFigure[] = [];
   for (const backend of ['tensorflow', 'wasm', 'cpu']) {
     const limit = limits[backend]!;
-    const data = benchDataset(path.join(tmp, `data-${limit}`), limit, 64);
+    const data = fashionSlice(path.join(tmp, `data-${limit}`), limit, 64);
     for (const command of ['spatial', 'winograd'] as const) {
       const f = trainingThroughput(command, backend, data, limit, tmp);
       if (!f) break; // the backend does not start here (tfjs-node not installed)

@@ -9,7 +9,7 @@ import { EXIT, runCli } from '../../src/cli/run.js';
 import { readOnnx } from '../../src/io/onnx/index.js';
 import { selectTargets } from '../../src/prune/targets.js';
 import { toWinogradGraph } from '../../src/prune/to-winograd.js';
-import { FASHION_SLICE, ONNX_FIXTURES } from '../helpers/fixtures.js';
+import { FASHION_SLICE, ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
 
 const DATA = `fashion-mnist:${FASHION_SLICE}`;
 
@@ -57,6 +57,18 @@ describe('swprune run', () => {
     expect(Math.abs(r.accuracy.top1 - dense.accuracy.top1)).toBeLessThanOrEqual(1 / 300);
     expect(r.runtime.steps.some((s) => s.includes('sparse Winograd'))).toBe(false);
     expect(r.speed.batched.examplesPerSecond).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('an image folder is shaped for the network it runs (resize and crop to its input), like eval does: same top-1', async () => {
+    const model = repoPath('test/fixtures/torchvision/resnet18-eval-op11.onnx');
+    const data = `imagefolder:${repoPath('test/fixtures/images/folder')}`;
+    const dense = await runEval({ model, data, backend: 'wasm' });
+    const dir = mkdtempSync(join(tmpdir(), 'swprune-run-'));
+    const json = join(dir, 'folder.json');
+    expect(await runCli(['run', model, '--data', data, '--threads', '1', '--json', json], bufferStreams())).toBe(EXIT.ok);
+    const r = JSON.parse(readFileSync(json, 'utf8')) as RunJson;
+    expect(r.testExamples).toBe(dense.examples);
+    expect(Math.abs(r.accuracy.top1 - dense.accuracy.top1)).toBeLessThanOrEqual(1 / dense.examples);
   }, 120_000);
 
   it('a .swb that is not a bundle is a one-line E_MODEL error, no stack trace', async () => {
