@@ -86,8 +86,7 @@ describe('grouped and depthwise layers in Winograd form', () => {
         expect(bundle.formatVersion).toBe(2);
         expect(bundle.layers.filter((l) => l.group > 1)).toHaveLength(grouped.length);
         const viaBundle = await bundleLogits(path, ref.input.data, ref.input.shape[0]!);
-        // se_net's squeeze-excitation (ReduceMean, HardSigmoid) is not in the runtime's op table: the executor runs the bundle's graph.
-        expect(viaBundle.via).toBe(file.startsWith('se_net') ? 'executor' : 'runtime');
+        expect(viaBundle.via).toBe('runtime');
         expect(relDiff(viaBundle.data, dense), 'bundle').toBeLessThanOrEqual(TOL);
       });
     }

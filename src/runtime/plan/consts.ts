@@ -111,17 +111,24 @@ export function transpose(c: Const, perm?: readonly number[]): Const {
 }
 
 /** ONNX Slice, negative steps and huge ends clamped as the operator says. */
-export function slice(c: Const, starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): Const {
-  const ranges = c.dims.map((d) => ({ start: 0, step: 1, count: d }));
-  (axes ?? starts.map((_, i) => i)).map((a) => norm(a, c.dims.length)).forEach((a, i) => {
-    const d = c.dims[a]!;
+/** Per axis of dims: the first index, step and count a Slice keeps (ONNX semantics: negative indices count from the end, bounds clamp). */
+export function sliceRanges(dims: readonly number[], starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]) {
+  const ranges = dims.map((d) => ({ start: 0, step: 1, count: d }));
+  (axes ?? starts.map((_, i) => i)).map((a) => norm(a, dims.length)).forEach((a, i) => {
+    const d = dims[a]!;
     const step = steps?.[i] ?? 1;
+    if (step === 0) throw new Error('a Slice step of 0');
     const clamp = (x: number, lo: number, hi: number) => Math.min(Math.max(x, lo), hi);
     let s = starts[i]! < 0 ? starts[i]! + d : starts[i]!;
     let e = ends[i]! < 0 ? ends[i]! + d : ends[i]!;
     [s, e] = step > 0 ? [clamp(s, 0, d), clamp(e, 0, d)] : [clamp(s, 0, d - 1), clamp(e, -1, d - 1)];
     ranges[a] = { start: s, step, count: Math.max(0, Math.ceil((e - s) / step)) };
   });
+  return ranges;
+}
+
+export function slice(c: Const, starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): Const {
+  const ranges = sliceRanges(c.dims, starts, ends, axes, steps);
   return remap(c, ranges.map((r) => r.count), (idx) => flatIndex(c.dims, idx.map((i, k) => ranges[k]!.start + i * ranges[k]!.step)));
 }
 

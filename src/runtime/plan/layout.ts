@@ -13,7 +13,7 @@ import { ceil4, isLavinF4, packConv, packDepthwise, packFc, padded, positionMatr
 
 /** Op codes of runtime.wat's `run`. */
 const OP = { winograd: 0, conv: 1, depthwise: 2, pool: 3, binary: 4, unary: 5, copy: 6, softmax: 7, zero: 8 } as const;
-const UNARY = { none: 0, sigmoid: 1, tanh: 2, hardSigmoid: 3, hardSwish: 4, exp: 5, affine: 6, abs: 7, sqrt: 8, neg: 9 } as const;
+const UNARY = { none: 0, sigmoid: 1, tanh: 2, hardSigmoid: 3, hardSwish: 4, exp: 5, affine: 6, abs: 7, sqrt: 8, neg: 9, silu: 10 } as const;
 const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
 
 /** Where an activation lives and how it is laid out (bytes). */

@@ -10,7 +10,7 @@ import type { Graph, GraphNode, Param } from '../../graph/ir.js';
 import type { BundleData } from '../../bundle/decode.js';
 import { constant, size } from './consts.js';
 import { OP_RULES } from './op-rules.js';
-import { hasEpilogue, logicalDims, type Act, type Const, type Step, type Value, type View } from './types.js';
+import { hasEpilogue, logicalDims, type Act, type Const, type Step, type UnaryFn, type Value, type View } from './types.js';
 
 /** What lowering gives the layout: the steps, the graph input and the output values. */
 export interface Lowered {
@@ -168,6 +168,24 @@ export class LowerContext {
   }
 
   /**
+   * x * f(x) where f(x) is a sigmoid or hard sigmoid step on x read by nothing else (SiLU,
+   * HardSwish as exporters write them): that step computes x * f(x) instead, one pass over x
+   * rather than two. Returns false when a and b are not such a pair.
+   */
+  selfGate(n: GraphNode, a: Act, b: Act): boolean {
+    for (const [g, x, name] of [[b, a, n.inputs[1]!], [a, b, n.inputs[0]!]] as const) {
+      const p = this.producer(g);
+      if (!p || p.step.op !== 'unary' || p.step.a.id !== x.id || p.step.epi.activated || !this.soleUse(g, name)) continue;
+      const gated = SELF_GATED[p.step.fn];
+      if (!gated) continue;
+      p.step.fn = gated;
+      this.set(n.outputs[0]!, g);
+      return true;
+    }
+    return false;
+  }
+
+  /**
    * a + b for two activations of one shape: fused as the residual of the step that writes one
    * of them when that step comes after the other operand is written (so it can read it), reads
    * nothing else and has no activation yet. Returns false when neither can take it.
@@ -188,6 +206,9 @@ export class LowerContext {
   }
 }
 
+/** The elementwise function x * f(x) for a gate f. */
+const SELF_GATED: Partial<Record<UnaryFn, UnaryFn>> = { sigmoid: 'silu', hardSigmoid: 'hardSwish' };
+
 /** A graph parameter as a constant. */
 export function paramConst(p: Param): Const {
   if (p.data instanceof Float32Array) return constant(p.dims, p.data, false);
@@ -200,9 +221,11 @@ export function viewAsAct(v: View): Act | undefined {
   const dims = logicalDims(b);
   const same = v.dims.length === dims.length && v.dims.every((d, i) => d === dims[i]);
   const flat1x1 = v.dims.length === 1 && b.H === 1 && b.W === 1 && v.dims[0] === b.C;
-  if (!same && !flat1x1) return undefined;
+  // [N, C] seen as [N, C, 1, 1] (a squeeze-excitation vector reshaped to scale channels): the same storage.
+  const as1x1 = b.rank === 2 && v.dims.length === 3 && v.dims[0] === b.C && v.dims[1] === 1 && v.dims[2] === 1;
+  if (!same && !flat1x1 && !as1x1) return undefined;
   for (let i = 0; i < v.index.length; i++) if (v.index[i] !== i) return undefined;
-  return flat1x1 && b.rank === 4 ? { ...b, rank: 2 } : b;
+  return flat1x1 && b.rank === 4 ? { ...b, rank: 2 } : as1x1 ? { ...b, rank: 4 } : b;
 }
 
 /** Multiplies output channel c of the step's weights by scale[c] and maps its bias b to b * scale + shift. */

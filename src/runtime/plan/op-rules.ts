@@ -154,6 +154,105 @@ const transposeRule: OpRule = (n, ctx) => {
   bindView(ctx, out0(n), { kind: 'view', base: v.base, dims: outDims, index });
 };
 
+/** starts, ends, axes, steps of a Slice: constant inputs (opset 10 on) or attributes. */
+function sliceArgs(n: GraphNode, ctx: LowerContext) {
+  if (n.inputs.length > 1) {
+    const arg = (i: number): number[] | undefined => {
+      if (!n.inputs[i]) return undefined;
+      const c = ctx.constOf(n, i);
+      if (!c) throw unsupported(n, 'Slice bounds computed at run time from values');
+      if (c.batch?.some((b) => b)) throw unsupported(n, 'Slice bounds that depend on the batch size');
+      return intList(c);
+    };
+    return { starts: arg(1) ?? [], ends: arg(2) ?? [], axes: arg(3), steps: arg(4) };
+  }
+  return { starts: nums(n, 'starts', []), ends: nums(n, 'ends', []), axes: Array.isArray(n.attrs.axes) ? (n.attrs.axes as number[]) : undefined, steps: undefined };
+}
+
+/**
+ * The part of a view a Slice keeps (any per-image axis, any step): a new index map, no data
+ * moved. The batch axis must be kept whole.
+ */
+function subView(n: GraphNode, v: View, starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): View {
+  const rank = v.dims.length + 1;
+  const [s, e, a, st]: number[][] = [[], [], [], []];
+  (axes ?? starts.map((_, i) => i)).forEach((a0, i) => {
+    const ax = a0 < 0 ? a0 + rank : a0;
+    const step = steps?.[i] ?? 1;
+    if (ax === 0) {
+      if (starts[i] !== 0 || step !== 1 || ends[i]! < 2 ** 31 - 1) throw unsupported(n, 'a Slice of the batch axis');
+      return;
+    }
+    if (ax < 0 || ax >= rank || step === 0) throw unsupported(n, `a Slice along axis ${a0} with step ${step} of a rank-${rank} value`);
+    s.push(starts[i]!);
+    e.push(ends[i]!);
+    a.push(ax - 1);
+    st.push(step);
+  });
+  const ranges = K.sliceRanges(v.dims, s, e, a, st);
+  const dims = ranges.map((r) => r.count);
+  if (dims.some((d) => d === 0)) throw unsupported(n, 'a Slice that keeps nothing');
+  const srcStrides = K.strides(v.dims);
+  const index = new Int32Array(K.size(dims));
+  let k = 0;
+  K.forEachIndex(dims, (idx) => {
+    let src = 0;
+    idx.forEach((i, d) => (src += (ranges[d]!.start + i * ranges[d]!.step) * srcStrides[d]!));
+    index[k++] = v.index[src]!;
+  });
+  return { kind: 'view', base: v.base, dims, index };
+}
+
+/** Slice: of a constant, folded; of an activation or view, a view (strided crops of H/W, channel ranges). */
+const sliceRule: OpRule = (n, ctx) => {
+  const { starts, ends, axes, steps } = sliceArgs(n, ctx);
+  const x = ctx.value(n, n.inputs[0]!);
+  if (x.kind === 'const') {
+    try {
+      ctx.set(out0(n), K.slice(x, starts, ends, axes, steps));
+    } catch (e) {
+      throw unsupported(n, `constant folding failed (${(e as Error).message})`);
+    }
+    return;
+  }
+  bindView(ctx, out0(n), subView(n, viewOf(x), starts, ends, axes, steps));
+};
+
+/** Split: consecutive slices along one axis (sizes from the input, the attribute, or equal parts). */
+const split: OpRule = (n, ctx) => {
+  const x = ctx.value(n, n.inputs[0]!);
+  const dims = x.kind === 'const' ? x.dims : [0, ...viewOf(x).dims];
+  const axis0 = num(n, 'axis', 0);
+  const axis = axis0 < 0 ? axis0 + dims.length : axis0;
+  if (axis <= 0 && x.kind !== 'const') throw unsupported(n, 'a Split of the batch axis');
+  const total = dims[axis]!;
+  let sizes: number[];
+  if (n.inputs[1]) {
+    const c = ctx.constOf(n, 1);
+    if (!c) throw unsupported(n, 'Split sizes computed at run time');
+    sizes = intList(c);
+  } else if (Array.isArray(n.attrs.split)) sizes = [...(n.attrs.split as number[])];
+  else {
+    const parts = num(n, 'num_outputs', n.outputs.length);
+    const each = Math.ceil(total / parts);
+    sizes = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(each, total - i * each)));
+  }
+  if (sizes.length !== n.outputs.length || sizes.reduce((p, q) => p + q, 0) !== total) throw unsupported(n, `a Split of ${total} into [${sizes.join(', ')}] for ${n.outputs.length} outputs`);
+  let start = 0;
+  n.outputs.forEach((o, i) => {
+    const [s, e] = [start, start + sizes[i]!];
+    start = e;
+    if (!o) return;
+    if (x.kind === 'const') ctx.set(o, K.slice(x, [s], [e], [axis]));
+    else bindView(ctx, o, subView(n, viewOf(x), [s], [e], [axis]));
+  });
+};
+
+/** A copy step: out's logical element e = from's element src[e] (0 where src[e] < 0). */
+function gather(ctx: LowerContext, n: GraphNode, from: Act | View, out: Act, src: Int32Array): void {
+  ctx.push({ op: 'copy', node: n.name, from, out, pairs: { src, dst: Int32Array.from({ length: src.length }, (_, i) => i) } });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Convolutions and fully connected layers.
 
@@ -164,16 +263,26 @@ const conv: OpRule = (n, ctx) => {
   const [cout, cinG, kh, kw] = w.dims as [number, number, number, number];
   const groups = num(n, 'group', 1);
   if (cinG * groups !== x.C) throw unsupported(n, `a weight for ${cinG * groups} input channels on ${x.C}`);
-  const coutG = cout / groups;
-  const depthwise = groups > 1 && cinG === 1 && coutG === 1;
-  if (groups > 1 && !depthwise && coutG % 4 !== 0) throw unsupported(n, `a grouped convolution with ${coutG} output channels per group (the runtime needs a multiple of 4, or depthwise)`);
+  let coutG = cout / groups;
+  let input = x;
+  let groups_ = groups;
+  if (groups > 1 && cinG === 1 && coutG > 1 && coutG % 4 !== 0) {
+    // A depthwise layer with a channel multiplier (Keras depth_multiplier): each input channel
+    // copied coutG times, then a plain depthwise layer over the cout channels.
+    const HW = x.H * x.W;
+    input = ctx.newAct(`${n.name}/repeat`, 4, cout, x.H, x.W);
+    gather(ctx, n, x, input, Int32Array.from({ length: cout * HW }, (_, e) => Math.floor(Math.floor(e / HW) / coutG) * HW + (e % HW)));
+    [groups_, coutG] = [cout, 1];
+  }
+  const depthwise = groups_ > 1 && coutG === 1;
+  if (groups_ > 1 && !depthwise && coutG % 4 !== 0) throw unsupported(n, `a grouped convolution with ${coutG} output channels per group (the runtime needs a multiple of 4, or depthwise)`);
   const strides = nums(n, 'strides', [1, 1]);
   const dilations = nums(n, 'dilations', [1, 1]);
   const g = windowGeometry(n, x.H, x.W, [kh, kw], strides, dilations);
   const b = ctx.constOf(n, 2);
   const out = ctx.newAct(out0(n), 4, cout, g.outH, g.outW);
   ctx.push({
-    op: 'conv', node: n.name, in: x, out, weight: floats(w), kh, kw, strides, dilations, pads: g.pads, groups,
+    op: 'conv', node: n.name, in: input, out, weight: floats(w), kh, kw, strides, dilations, pads: g.pads, groups: groups_,
     epi: { ...noEpilogue(), ...(b ? { bias: floats(b).slice() } : {}) },
   });
   ctx.set(out0(n), out);
@@ -325,6 +434,7 @@ function arithmetic(op: keyof typeof ARITH): OpRule {
     let b = ctx.act(n, 1);
     const same = (p: Act, q: Act) => p.C === q.C && p.H === q.H && p.W === q.W;
     if (fn === 'add' && same(a, b) && ctx.residualAdd(n, a, b)) return;
+    if (fn === 'mul' && same(a, b) && ctx.selfGate(n, a, b)) return;
     if (!same(a, b)) {
       const bcast = (p: Act, q: Act) => q.H === 1 && q.W === 1 && (q.C === p.C || q.C === 1);
       if (!bcast(a, b)) {
@@ -370,6 +480,19 @@ function poolRule(kind: 'max' | 'avg' | 'globalMax' | 'globalAvg'): OpRule {
   };
 }
 
+/** ReduceMean / ReduceMax over H and W (keepdims or not): a global pooling step. */
+function reduceRule(mode: 'avg' | 'max'): OpRule {
+  return (n, ctx) => {
+    const x = ctx.act(n, 0);
+    const rank = x.rank === 4 ? 4 : 2;
+    const axes = (axesOf(n, ctx, 1) ?? []).map((a) => (a < 0 ? a + rank : a)).sort((p, q) => p - q);
+    if (x.rank !== 4 || axes.join(',') !== '2,3') throw unsupported(n, `${n.op} over axes [${axes.join(', ')}] of a rank-${rank} value (the runtime reduces over H and W)`);
+    const out = ctx.newAct(out0(n), num(n, 'keepdims', 1) === 1 ? 4 : 2, x.C, 1, 1);
+    ctx.push({ op: 'pool', node: n.name, in: x, out, mode, kernel: [x.H, x.W], strides: [1, 1], pads: [0, 0, 0, 0], epi: noEpilogue() });
+    ctx.set(out0(n), out);
+  };
+}
+
 const softmax: OpRule = (n, ctx) => {
   const x = ctx.act(n, 0);
   const axis = num(n, 'axis', ctx.graph.opset >= 13 ? -1 : 1);
@@ -379,63 +502,82 @@ const softmax: OpRule = (n, ctx) => {
   ctx.set(out0(n), out);
 };
 
+/** Concat along channels: one copy per input (views are read in place, not materialised first). */
 const concat: OpRule = foldOr((cs, n) => K.concat(cs, num(n, 'axis', 0)), (n, ctx) => {
   const axis = num(n, 'axis', 1);
-  const xs = n.inputs.map((_, i) => ctx.act(n, i));
+  const xs = n.inputs.map((_, i) => {
+    const v = ctx.actOrView(n, i);
+    const dims = v.kind === 'act' ? logicalDims(v) : v.dims;
+    return dims.length === 3 || dims.length === 1 ? { v, C: dims[0]!, H: dims[1] ?? 1, W: dims[2] ?? 1, rank: dims.length === 3 ? 4 : 2 } : { v: ctx.act(n, i), ...shapeOf(ctx.act(n, i)) };
+  });
   const first = xs[0]!;
   if ((axis !== 1 && axis !== -3 && !(first.rank === 2 && axis === -1)) || xs.some((x) => x.H !== first.H || x.W !== first.W || x.rank !== first.rank)) {
     throw unsupported(n, `Concat along axis ${axis} (the runtime concatenates channels)`);
   }
   const C = xs.reduce((s, x) => s + x.C, 0);
-  const out = ctx.newAct(out0(n), first.rank, C, first.H, first.W);
+  const out = ctx.newAct(out0(n), first.rank as 2 | 4, C, first.H, first.W);
   const HW = first.H * first.W;
   let c0 = 0;
   for (const x of xs) {
     const n_ = x.C * HW;
     const src = Int32Array.from({ length: n_ }, (_, i) => i);
     const dst = Int32Array.from({ length: n_ }, (_, i) => c0 * HW + i);
-    ctx.push({ op: 'copy', node: n.name, from: x, out, pairs: { src, dst } });
+    ctx.push({ op: 'copy', node: n.name, from: x.v, out, pairs: { src, dst } });
     c0 += x.C;
   }
   ctx.set(out0(n), out);
 });
 
+const shapeOf = (a: Act) => ({ C: a.C, H: a.H, W: a.W, rank: a.rank });
+
+/** Pad of C, H and W (constant zero, reflect, edge; negative amounts crop): a copy through an index table. */
 const pad: OpRule = (n, ctx) => {
   const x = ctx.act(n, 0);
   const mode = str(n, 'mode', 'constant');
   const p = n.inputs[1] ? ctx.constOf(n, 1) : undefined;
   if (n.inputs[1] && !p) throw unsupported(n, 'Pad amounts computed at run time');
-  const pads = p ? intList(p) : [...nums(n, 'pads', [])];
+  let pads = p ? intList(p) : [...nums(n, 'pads', [])];
+  const axesC = n.inputs[3] ? ctx.constOf(n, 3) : undefined;
+  if (n.inputs[3]) {
+    // opset 18: pads for the listed axes only
+    if (!axesC) throw unsupported(n, 'Pad axes computed at run time');
+    const full = new Array<number>(8).fill(0);
+    intList(axesC).forEach((a0, i) => {
+      const a = a0 < 0 ? a0 + 4 : a0;
+      full[a] = pads[i]!;
+      full[a + 4] = pads[i + pads.length / 2]!;
+    });
+    pads = full;
+  }
   const value = n.inputs[2] ? ctx.constOf(n, 2) : undefined;
   if ((value && Number(value.data[0]) !== 0) || num(n, 'value', 0) !== 0) throw unsupported(n, 'Pad with a nonzero constant');
-  if (x.rank !== 4 || pads.length !== 8 || pads[0] || pads[1] || pads[4] || pads[5]) throw unsupported(n, `Pad [${pads.join(', ')}] (the runtime pads H and W of 4-D values)`);
-  const [t, l, b, r] = [pads[2]!, pads[3]!, pads[6]!, pads[7]!];
-  if ([t, l, b, r].every((v) => v === 0)) {
+  if (mode !== 'constant' && mode !== 'edge' && mode !== 'reflect') throw unsupported(n, `Pad mode "${mode}"`);
+  if (x.rank !== 4 || pads.length !== 8 || pads[0] || pads[4]) throw unsupported(n, `Pad [${pads.join(', ')}] (the runtime pads C, H and W of 4-D values)`);
+  const [f, t, l, bk, b, r] = [pads[1]!, pads[2]!, pads[3]!, pads[5]!, pads[6]!, pads[7]!];
+  if ([f, t, l, bk, b, r].every((v) => v === 0)) {
     ctx.set(out0(n), x);
     return;
   }
-  if ([t, l, b, r].some((v) => v < 0)) throw unsupported(n, 'Pad with negative amounts (cropping)');
-  const H = x.H + t + b;
-  const W = x.W + l + r;
+  const [C, H, W] = [x.C + f + bk, x.H + t + b, x.W + l + r];
+  if (C <= 0 || H <= 0 || W <= 0) throw unsupported(n, `Pad [${pads.join(', ')}] of [${logicalDims(x).join(', ')}] leaves nothing`);
+  if (mode === 'reflect' && ([[f, bk, x.C], [t, b, x.H], [l, r, x.W]] as const).some(([lo, hi, size]) => Math.max(lo, hi) >= size)) {
+    throw unsupported(n, 'a reflect Pad as wide as the value');
+  }
   const at = (i: number, size: number): number => {
     if (mode === 'constant') return i >= 0 && i < size ? i : -1;
     if (mode === 'edge') return Math.min(Math.max(i, 0), size - 1);
-    if (mode === 'reflect') {
-      let j = i;
-      while (j < 0 || j >= size) j = j < 0 ? -j : 2 * (size - 1) - j;
-      return j;
-    }
-    throw unsupported(n, `Pad mode "${mode}"`);
+    let j = i;
+    while (j < 0 || j >= size) j = j < 0 ? -j : 2 * (size - 1) - j;
+    return j;
   };
-  const src = new Int32Array(x.C * H * W);
+  const src = new Int32Array(C * H * W);
   let e = 0;
-  for (let c = 0; c < x.C; c++) for (let y = 0; y < H; y++) for (let xx = 0; xx < W; xx++) {
-    const sy = at(y - t, x.H);
-    const sx = at(xx - l, x.W);
-    src[e++] = sy < 0 || sx < 0 ? -1 : (c * x.H + sy) * x.W + sx;
+  for (let c = 0; c < C; c++) for (let y = 0; y < H; y++) for (let xx = 0; xx < W; xx++) {
+    const [sc, sy, sx] = [at(c - f, x.C), at(y - t, x.H), at(xx - l, x.W)];
+    src[e++] = sc < 0 || sy < 0 || sx < 0 ? -1 : (sc * x.H + sy) * x.W + sx;
   }
-  const out = ctx.newAct(out0(n), 4, x.C, H, W);
-  ctx.push({ op: 'copy', node: n.name, from: x, out, pairs: { src, dst: Int32Array.from({ length: src.length }, (_, i) => i) } });
+  const out = ctx.newAct(out0(n), 4, C, H, W);
+  gather(ctx, n, x, out, src);
   ctx.set(out0(n), out);
 };
 
@@ -512,12 +654,16 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
   '/AveragePool': poolRule('avg'),
   '/GlobalMaxPool': poolRule('globalMax'),
   '/GlobalAveragePool': poolRule('globalAvg'),
+  '/ReduceMean': reduceRule('avg'),
+  '/ReduceMax': reduceRule('max'),
   '/Softmax': softmax,
   '/Concat': concat,
   '/Pad': pad,
   '/Flatten': flatten,
   '/Reshape': reshape,
   '/Transpose': transposeRule,
+  '/Slice': sliceRule,
+  '/Split': split,
   '/Dropout': alias,
   '/Identity': alias,
   '/Cast': (n, ctx) => {
@@ -537,10 +683,6 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
     const fill = v?.data ? Number(v.data[0]) : 0;
     const dims = intList(s);
     return K.constant(dims, new Array<number>(K.size(dims)).fill(fill), !(v?.data instanceof Float32Array));
-  }),
-  '/Slice': constOnly((n, ctx, [c]) => {
-    if (n.inputs.length > 1) return K.slice(c!, intList(ctx.constOf(n, 1)), intList(ctx.constOf(n, 2)), axesOf(n, ctx, 3), n.inputs[4] ? intList(ctx.constOf(n, 4)) : undefined);
-    return K.slice(c!, nums(n, 'starts', []), nums(n, 'ends', []), Array.isArray(n.attrs.axes) ? (n.attrs.axes as number[]) : undefined);
   }),
 };
 

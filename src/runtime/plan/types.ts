@@ -59,7 +59,7 @@ export interface Epilogue {
 
 export const noEpilogue = (): Epilogue => ({ lo: -Infinity, hi: Infinity, alpha: 1, activated: false });
 
-export type UnaryFn = 'none' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'hardSwish' | 'exp' | 'affine' | 'abs' | 'sqrt' | 'neg';
+export type UnaryFn = 'none' | 'sigmoid' | 'tanh' | 'hardSigmoid' | 'hardSwish' | 'exp' | 'affine' | 'abs' | 'sqrt' | 'neg' | 'silu';
 export type BinaryFn = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
 
 export type Step =

@@ -980,7 +980,8 @@
   ;; op 5: elementwise functions, then the clamp activation.
   ;; Descriptor: 4 aBase 8 aImg 12 aRow 16 aPix 20 oBase 24 oImg 28 oRow 32 oPix 36 H 40 W 44 cp
   ;; 48 fn (0 none, 1 sigmoid, 2 tanh, 3 hard sigmoid max(0, min(1, p1 x + p2)), 4 x * hard sigmoid,
-  ;; 5 exp, 6 per-channel x * scale[c] + shift[c] (p1, p2: addresses), 7 abs, 8 sqrt, 9 neg)
+  ;; 5 exp, 6 per-channel x * scale[c] + shift[c] (p1, p2: addresses), 7 abs, 8 sqrt, 9 neg,
+  ;; 10 x * sigmoid(x) (SiLU))
   ;; 52 p1 56 p2 60 lo 64 hi 68 alpha
   (func $unary (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $y i32) (local $x i32) (local $c i32) (local $cpB i32) (local $a i32) (local $o i32)
@@ -1009,8 +1010,8 @@
           (loop $channels
             (local.set $v (v128.load (i32.add (local.get $a) (local.get $c))))
             (block $done
-              (block $f9 (block $f8 (block $f7 (block $f6 (block $f5 (block $f4 (block $f3 (block $f2 (block $f1
-                (br_table $done $f1 $f2 $f3 $f4 $f5 $f6 $f7 $f8 $f9 $done (local.get $fn)))
+              (block $f10 (block $f9 (block $f8 (block $f7 (block $f6 (block $f5 (block $f4 (block $f3 (block $f2 (block $f1
+                (br_table $done $f1 $f2 $f3 $f4 $f5 $f6 $f7 $f8 $f9 $f10 $done (local.get $fn)))
                 ;; sigmoid 1 / (1 + exp(-x))
                 (local.set $v (f32x4.div (local.get $one) (f32x4.add (local.get $one) (call $exp4 (f32x4.neg (local.get $v))))))
                 (br $done))
@@ -1037,7 +1038,10 @@
                 (br $done))
                 (local.set $v (f32x4.sqrt (local.get $v)))
                 (br $done))
-              (local.set $v (f32x4.neg (local.get $v))))
+                (local.set $v (f32x4.neg (local.get $v)))
+                (br $done))
+              ;; SiLU x / (1 + exp(-x))
+              (local.set $v (f32x4.div (local.get $v) (f32x4.add (local.get $one) (call $exp4 (f32x4.neg (local.get $v)))))))
             (v128.store (i32.add (local.get $o) (local.get $c)) (call $act (local.get $v) (local.get $lo) (local.get $hi) (local.get $alpha)))
             (local.set $c (i32.add (local.get $c) (i32.const 16)))
             (br_if $channels (i32.lt_u (local.get $c) (local.get $cpB))))

@@ -65,7 +65,7 @@ const MODELS: Record<string, string> = {
 /** Where each bundle runs: the runtime, or the executor where the runtime lacks an op (docs/runtime.md lists its ops). */
 const BUNDLE_PATH: Record<string, BundlePath> = {
   'mobilenet_v2-train-op17.onnx': 'runtime', 'regnet_x_400mf-eval-op13.onnx': 'runtime', 'densenet121-train-op13.onnx': 'runtime',
-  'se_net-eval-op17.onnx': 'executor', 'cifar_resnet20-eval-op13.onnx': 'executor', 'shufflenet_v2-eval-op17.onnx': 'executor', mobile: 'executor',
+  'se_net-eval-op17.onnx': 'runtime', 'cifar_resnet20-eval-op13.onnx': 'runtime', 'shufflenet_v2-eval-op17.onnx': 'runtime', mobile: 'runtime',
 };
 
 describe('spatial, winograd and report on exported graphs', () => {
