@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import type { Dataset } from '../data/dataset.js';
 import { msg, opt, SwpruneError, type Message } from '../errors.js';
 import { evaluate } from '../eval/evaluate.js';
@@ -100,6 +100,12 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
         },
       });
       const after = await test('retrained', pos.stage + 1);
+      // Finite weights can still overflow to NaN outputs (logits in the hundreds, one step too
+      // large). The epoch's checkpoint holds those weights: nothing good to resume from.
+      if (!Number.isFinite(after.loss)) {
+        rmSync(run.checkpointPath, { force: true });
+        throw new SwpruneError('E_TRAIN', `training diverged: the retrained model's test loss is ${after.loss} after stage ${pos.stage + 1}`);
+      }
       const figures = run.pruner.figures(model.toGraph(), target);
       const trainSeconds = results.reduce((s, r) => s + r.seconds, 0);
       const log: StageLog = {
