@@ -2,25 +2,10 @@
  * Float64 references for the kernel tests: plain loops over the definitions, and the error
  * measure max |got - ref| / max |ref|.
  */
-import { mulberry32 } from '../../src/data/rng.js';
 import type { ConvGeometry } from '../../src/kernels/conv2d.js';
 
-/** Seeded uniform values in [-1, 1). */
-export function seeded(n: number, seed: number): Float32Array {
-  const random = mulberry32(seed);
-  return Float32Array.from({ length: n }, () => random() * 2 - 1);
-}
-
-export function relErr(got: ArrayLike<number>, ref: ArrayLike<number>): number {
-  if (got.length !== ref.length) throw new Error(`length ${got.length} != ${ref.length}`);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i]! - ref[i]!));
-    scale = Math.max(scale, Math.abs(ref[i]!));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
+// The seeded inputs and the relative error of every backend kernel test.
+export { relErr, seeded } from '../backend/helpers.js';
 
 /** C = A B; A m x k (k x m when transA), B k x n (n x k when transB). */
 export function matmulRef(A: Float32Array, B: Float32Array, m: number, n: number, k: number, transA = false, transB = false): Float64Array {
