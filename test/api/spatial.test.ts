@@ -109,4 +109,17 @@ describe('swprune spatial end to end', () => {
     expect(io.stderr.text).toMatch(/swprune: error\[E_TRAIN\]: training diverged: the loss became (NaN|Infinity) at epoch \d+, batch \d+; lower --lr \(now 1000000000000\)\n$/);
     expect(existsSync(out)).toBe(false);
   });
+
+  it('one step so large that the weights stay finite but the outputs overflow: E_TRAIN after the retrained evaluation, no model, no checkpoint to resume', async () => {
+    const dir = tmp();
+    const out = join(dir, 'overflowed.onnx');
+    const io = bufferStreams();
+    // One batch (32 of 32 images): the loss of that step is finite, the update (lr 1e30) leaves weights ~1e28.
+    const code = await runCli(['spatial', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '-o', out, '--sparsity', '0.3',
+      '--lr', '1e30', '--epochs', '1', '--limit', '32', '--batch-size', '32', '--backend', 'wasm'], io);
+    expect(code).toBe(EXIT.failure);
+    expect(io.stderr.text).toMatch(/swprune: error\[E_TRAIN\]: training diverged: the retrained model's test loss is NaN after stage 1; lower --lr \(now 1e\+30\)\n$/);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.ckpt`)).toBe(false);
+  });
 });
