@@ -2,8 +2,9 @@
  * `npm run bench:demo`: runs `npm run demo` as a user would (a fresh process, a fresh folder)
  * and records what it ended with — dense against pruned top-1, Winograd-domain sparsity, the
  * speed of both through the runtime — and whether it met its target (within 1.5 points of the
- * dense model at >= 70% Winograd-domain sparsity on the slice). Too slow for the test suite
- * (a few minutes on 2 cores), so it is a bench: the JSON says met or not.
+ * dense model at >= 70% Winograd-domain sparsity on the slice), with the machine and the
+ * minutes it took, for docs/results.md (docs/runs/demo.json). test/cli/demo.test.ts asserts the
+ * same target in the test suite.
  *
  *   node dist/bench/demo.js [--out FILE]      (default bench/demo.json)
  *

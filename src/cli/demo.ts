@@ -6,7 +6,7 @@
  *   stage) -> report (bundle, JSON, HTML with the stage-by-stage history) -> run (the dense model
  *   and the bundle on the same runtime, timed)
  *
- * A few minutes on 2 CPU cores. Each step is the CLI command a user would type (printed first);
+ * About a minute on an idle 2-core machine (test/cli/demo.test.ts runs it). Each step is the CLI command a user would type (printed first);
  * the last lines put the dense and the pruned model side by side, and demo.json holds the same
  * figures. `npm run bench:demo` runs it and records whether it reached its target.
  */
