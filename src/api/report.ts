@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync, statSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { readBundle } from '../bundle/read.js';
 import { encodeBundle } from '../bundle/write.js';
 import { msg, opt, SwpruneError, usageError } from '../errors.js';

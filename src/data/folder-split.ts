@@ -2,8 +2,8 @@ import type { SkippedImage } from './batch-job.js';
 import { startDecodePool } from './decode-pool.js';
 import { inOrder } from './in-order.js';
 import type { PathTable } from './path-table.js';
-import { deriveSeed, mulberry32, permutation } from './rng.js';
-import type { Batch, BatchOptions, DataSplit, ImageShape } from './split.js';
+import { deriveSeed } from './rng.js';
+import { epochOrder, type Batch, type BatchOptions, type DataSplit, type ImageShape } from './split.js';
 import type { ImageTransform } from './transform.js';
 
 export interface FolderSplitOptions {
@@ -66,7 +66,7 @@ export class FolderSplit implements DataSplit {
     const n = this.size(opts.limit);
     const seed = opts.seed ?? 0;
     const epoch = opts.epoch ?? 0;
-    const order = opts.shuffle ? permutation(n, mulberry32(deriveSeed(seed, epoch, 1))) : undefined;
+    const order = epochOrder(n, opts);
     const transform = opts.augment && this.o.trainTransform ? this.o.trainTransform : this.o.evalTransform;
     const exampleSeed = deriveSeed(seed, epoch, 3);
     // A limit takes n files spread evenly over the list (sorted by class), not the first n

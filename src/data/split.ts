@@ -52,6 +52,14 @@ export interface DataSplit {
  * through a per-channel lookup table of (pixel/255 - mean) / std), or float32 values (from array
  * files, used as they are: (x - mean) / std), both rounded in float32 as torchvision does.
  */
+/**
+ * The order of a split's first n examples in an epoch: shuffled by (seed, epoch) alone, so a run
+ * resumed at a batch sees the same order, whatever the kind of split; undefined: file order.
+ */
+export function epochOrder(n: number, opts: BatchOptions): ReturnType<typeof permutation> | undefined {
+  return opts.shuffle ? permutation(n, mulberry32(deriveSeed(opts.seed ?? 0, opts.epoch ?? 0, 1))) : undefined;
+}
+
 export class MemorySplit implements DataSplit {
   private readonly lut: Float32Array[];
 
@@ -84,7 +92,7 @@ export class MemorySplit implements DataSplit {
     const n = this.size(opts.limit);
     const seed = opts.seed ?? 0;
     const epoch = opts.epoch ?? 0;
-    const order = opts.shuffle ? permutation(n, mulberry32(deriveSeed(seed, epoch, 1))) : undefined;
+    const order = epochOrder(n, opts);
     const augment = Boolean(opts.augment && this.augmentable && this.images instanceof Uint8Array);
     const { height: H, width: W, channels: C } = this.shape;
     const pixels = H * W * C;

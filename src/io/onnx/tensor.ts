@@ -2,6 +2,7 @@ import { jailedFile, modelFolder, readRange } from '../input-jail.js';
 import { SwpruneError } from '../../errors.js';
 import type { Param } from '../../graph/ir.js';
 import { onnx, toNumber } from './proto.js';
+import { halfToFloat } from '../../graph/float16.js';
 
 const DT = onnx.TensorProto.DataType;
 
@@ -17,16 +18,6 @@ export interface TensorContext {
 
 const bad = (ctx: TensorContext, what: string) =>
   new SwpruneError('E_MODEL', `${ctx.modelPath}: ${what}; re-export the model (e.g. torch.onnx.export) and try again`);
-
-/** float16 bits -> float32 value. */
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? Number.NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
 
 /** Bytes per element of the data types swprune reads (external data lengths are checked against these). */
 const ELEMENT_BYTES: Readonly<Record<number, number>> = {

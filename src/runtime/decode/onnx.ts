@@ -6,6 +6,7 @@
  */
 import type { AttrValue, Graph, GraphNode, Param, ValueInfo } from '../../graph/ir.js';
 import { aligned, all, byNumber, bytesOf, doubles, fields, floats, str, text, uint, varints, WireError, type WireField } from '../../bundle/protobuf.js';
+import { halfToFloat } from '../../graph/float16.js';
 
 /** Why an ONNX network cannot be decoded, in one line. */
 export class OnnxFormatError extends Error {}
@@ -20,15 +21,6 @@ const ATTR_TYPE = { FLOAT: 1, INT: 2, STRING: 3, TENSOR: 4, FLOATS: 6, INTS: 7, 
 const TENSOR = { dims: 1, dataType: 2, floatData: 4, int32Data: 5, int64Data: 7, name: 8, rawData: 9, doubleData: 10, dataLocation: 14 } as const;
 const DTYPE = { FLOAT: 1, UINT8: 2, INT8: 3, UINT16: 4, INT16: 5, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11 } as const;
 const VALUE_INFO = { name: 1, type: 2 } as const;
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? Number.NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
 
 /** A TensorProto as a Param: float32 (float16/float64 converted), int64 as BigInt64Array, other integers as Int32Array. */
 export function decodeTensor(b: Uint8Array): Param {

@@ -4,34 +4,15 @@
  * made. Plain arrays; follows each operator's definition (the same as src/exec/int-ops.ts, which
  * depends on tfjs through its value types).
  */
+import { forEachIndex, normAxis as norm, size, strides } from '../../graph/ndarray.js';
 import type { Const } from './types.js';
 
-const norm = (axis: number, rank: number) => (axis < 0 ? axis + rank : axis);
-export const size = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
-
-export function strides(dims: readonly number[]): number[] {
-  const s = new Array<number>(dims.length).fill(1);
-  for (let i = dims.length - 2; i >= 0; i--) s[i] = s[i + 1]! * dims[i + 1]!;
-  return s;
-}
+export { forEachIndex, size, strides };
 
 export const constant = (dims: readonly number[], data: readonly number[] | Float32Array, int: boolean, batch?: readonly boolean[]): Const =>
   ({ kind: 'const', dims, data, int, ...(batch?.some(Boolean) ? { batch } : {}) });
 
 const batchOf = (c: Const, i: number) => c.batch?.[i] ?? false;
-
-/** Calls f for every multi-index of dims, row-major. */
-export function forEachIndex(dims: readonly number[], f: (idx: number[]) => void): void {
-  const n = size(dims);
-  const idx = new Array<number>(dims.length).fill(0);
-  for (let i = 0; i < n; i++) {
-    f(idx);
-    for (let k = dims.length - 1; k >= 0; k--) {
-      if (++idx[k]! < dims[k]!) break;
-      idx[k] = 0;
-    }
-  }
-}
 
 /** A new constant whose element e is c's element pick(e) (row-major over outDims). */
 function remap(c: Const, outDims: readonly number[], pick: (idx: number[]) => number): Const {
