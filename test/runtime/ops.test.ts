@@ -21,8 +21,8 @@ function builder(seed: number) {
   const params = new Map<string, Param>();
   const nodes: GraphNode[] = [];
   return {
-    p(name: string, dims: number[], scale = 0.4) {
-      params.set(name, { name, dims, data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * scale) });
+    p(name: string, dims: number[], scale = 0.4, offset = 0) {
+      params.set(name, { name, dims, data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => offset + (rand() * 2 - 1) * scale) });
       return name;
     },
     ints(name: string, values: (number | bigint)[]) {
@@ -162,6 +162,29 @@ describe('runtime ops against the dense executor', () => {
     const [fc] = b.node('Gemm', [fl!, b.p('wfc', [4, 18 * 3 * 3]), b.p('bfc', [4])], { transB: 1 });
     const steps = await compare(b.graph([3, 8, 7], fc!, 4));
     expect(steps.filter((s) => s.includes('depthwise'))).toHaveLength(2);
+  });
+
+  it('dense 3x3 stride-1 convolutions run as F(4x4,3x3) layers (padded, unpadded, BN folded, residual, fused pool); strided and small ones stay direct', async () => {
+    const b = builder(5);
+    const [c1] = b.node('Conv', ['x', b.p('w1', [8, 3, 3, 3]), b.p('b1', [8])], { pads: [1, 1, 1, 1] });
+    const [bn] = b.node('BatchNormalization', [c1!, b.p('g', [8]), b.p('be', [8]), b.p('mu', [8]), b.p('var', [8], 0.4, 1)]);
+    const [r1] = b.node('Relu', [bn!]);
+    const [c2] = b.node('Conv', [r1!, b.p('w2', [8, 8, 3, 3])], { pads: [1, 1, 1, 1] });
+    const [add] = b.node('Add', [c2!, r1!]);
+    // a pool after a residual add stays a step of its own (max does not commute with the add)
+    const [mp] = b.node('MaxPool', [add!], { kernel_shape: [2, 2], strides: [2, 2] });
+    const [c3] = b.node('Conv', [mp!, b.p('w3', [12, 8, 3, 3])]);
+    const [mp2] = b.node('MaxPool', [c3!], { kernel_shape: [2, 2], strides: [2, 2] });
+    const [c4] = b.node('Conv', [mp2!, b.p('w4', [8, 12, 3, 3])], { strides: [2, 2], pads: [1, 1, 1, 1] });
+    const [c5] = b.node('Conv', [c4!, b.p('w5', [4, 8, 3, 3])], { pads: [1, 1, 1, 1] });
+    const [fl] = b.node('Flatten', [c5!], { axis: 1 });
+    const [fc] = b.node('Gemm', [fl!, b.p('wfc', [3, 4 * 3 * 3]), b.p('bfc', [3])], { transB: 1 });
+    const steps = await compare(b.graph([3, 30, 29], fc!, 3), 3, 2);
+    expect(steps.filter((s) => s.includes('dense 3x3 conv as Winograd F(4x4,3x3)'))).toHaveLength(3);
+    expect(steps.filter((s) => s.includes('2x2 max pool fused'))).toHaveLength(1);
+    expect(steps.filter((s) => s.includes('max pool 2x2'))).toHaveLength(1);
+    expect(steps.filter((s) => s.includes('dense 3x3 conv 12->8, stride 2x2'))).toHaveLength(1);
+    expect(steps.filter((s) => s.includes('dense 3x3 conv 8->4, stride 1x1'))).toHaveLength(1);
   });
 });
 

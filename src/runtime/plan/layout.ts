@@ -9,7 +9,7 @@
 import { SwpruneError } from '../../errors.js';
 import type { Lowered } from './lower.js';
 import { logicalDims, type Act, type Epilogue, type Step, type StepOf, type View } from './types.js';
-import { ceil4, isLavinF4, packConv, packDepthwise, packFc, padded, positionMatrix, transformMatrix } from './weights.js';
+import { ceil4, densePositionMatrix, isLavinF4, packConv, packDepthwise, packFc, padded, positionMatrix, transformMatrix } from './weights.js';
 
 /** Op codes of runtime.wat's `run`. */
 const OP = { winograd: 0, conv: 1, depthwise: 2, pool: 3, binary: 4, unary: 5, copy: 6, softmax: 7, zero: 8 } as const;
@@ -297,21 +297,21 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       const T = s.tile.t;
       const { CH, V, M, S, psV, psM } = winogradScratch(s);
       const rowBytes = CH * 4;
-      const positions = s.layer.positions.map((w) => img.data(positionMatrix(w, go.cp, rowBytes, s.scale, s.layer.group).bytes, 16));
+      const positions = s.layer.positions.map((w) => img.data((s.dense ? densePositionMatrix(w, go.cp, s.scale) : positionMatrix(w, go.cp, rowBytes, s.scale, s.layer.group)).bytes, 16));
       const outBase = addr(s.out) + go.origin;
       const at64 = (x: number) => Math.ceil(x / 64) * 64;
       const v = at64(scratch);
       const m = at64(v + V);
       const sc = at64(m + M);
       const tab = at64(sc + S);
-      summary.push(`${s.node}: sparse Winograd ${s.tile.name} ${s.in.C}->${s.out.C}${s.layer.group > 1 ? ` (${s.layer.group} groups)` : ''} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, p) => n + p.values.length, 0)} nonzeros, chunk ${CH}${isLavinF4(s.tile) ? '' : ', generic transforms'}${s.pool ? ', 2x2 max pool fused' : ''}`);
-      return new Desc(34, OP.winograd)
+      summary.push(`${s.node}: ${s.fromConv ? 'dense 3x3 conv as' : 'sparse'} Winograd ${s.tile.name} ${s.in.C}->${s.out.C}${s.layer.group > 1 ? ` (${s.layer.group} groups)` : ''} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, p) => n + p.values.length, 0)} ${s.fromConv ? 'weights' : 'nonzeros'}${s.dense && !s.fromConv ? ', dense product' : ''}, chunk ${CH}${isLavinF4(s.tile) ? '' : ', generic transforms'}${s.pool ? ', 2x2 max pool fused' : ''}`);
+      return new Desc(35, OP.winograd)
         .int(4, addr(s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix).int(8, gi.img).int(12, gi.row).int(16, gi.pix).int(20, gi.cp)
         .int(24, outBase).int(28, go.img).int(32, go.row).int(36, go.pix).int(40, go.cp).int(44, s.out.H).int(48, s.out.W)
         .int(52, ty).int(56, tx).int(60, T).int(64, s.tile.m).int(68, isLavinF4(s.tile) ? 1 : 0)
         .int(72, img.data(transformMatrix(s.tile.bt).bytes, 16)).int(76, img.data(transformMatrix(s.tile.at).bytes, 16))
         .int(80, img.data(Int32Array.from(positions), 16)).int(84, img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
-        .epilogue(88, s.epi, epiResidual(s, outBase)).int(104, CH).int(108, v).int(112, m).int(116, sc).int(120, tab).int(124, psV).int(128, psM).int(132, s.pool ? 2 : 1);
+        .epilogue(88, s.epi, epiResidual(s, outBase)).int(104, CH).int(108, v).int(112, m).int(116, sc).int(120, tab).int(124, psV).int(128, psM).int(132, s.pool ? 2 : 1).int(136, s.dense ? 1 : 0);
     },
     conv: (s) => {
       const gi = geometry(s.in);

@@ -152,13 +152,13 @@ export class LowerContext {
   /**
    * MaxPool 2x2, stride 2, no padding on input 0 of n, fused into the Winograd layer that
    * writes it (its epilogue takes the max of each 2x2 block of an output tile; max commutes
-   * with the per-channel bias and the monotone clamp) when nothing else reads the layer's
+   * with the per-channel bias and the monotone clamp, not with a residual add) when nothing else reads the layer's
    * output. Returns false when it cannot be fused.
    */
   maxPool2x2(n: GraphNode): boolean {
     const x = this.act(n, 0);
     const p = this.producer(x);
-    if (!p || p.step.op !== 'winograd' || p.step.pool || p.step.tile.m % 2 !== 0 || p.step.epi.alpha < 0 || !this.soleUse(x, n.inputs[0]!)) return false;
+    if (!p || p.step.op !== 'winograd' || p.step.pool || p.step.epi.residual || p.step.tile.m % 2 !== 0 || p.step.epi.alpha < 0 || !this.soleUse(x, n.inputs[0]!)) return false;
     const out = this.newAct(n.outputs[0]!, 4, x.C, Math.floor(x.H / 2), Math.floor(x.W / 2));
     p.step.pool = { H: x.H, W: x.W };
     p.step.out = out;

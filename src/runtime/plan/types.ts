@@ -65,6 +65,8 @@ export type BinaryFn = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
 export type Step =
   | {
     op: 'winograd'; node: string; in: Act; out: Act; layer: LayerData; tile: TileData; pads: readonly number[];
+    /** Products by the dense kernel (few zeros: faster than visiting nonzeros); fromConv: a dense 3x3 convolution run as an F(4x4,3x3) layer (plan/dense-winograd.ts), not one of the bundle's. */
+    dense?: boolean; fromConv?: boolean;
     /** Per output channel factors folded in (BatchNormalization, Mul): W_p[ci][co] * scale[co]. */
     scale?: Float32Array; epi: Epilogue;
     /** A 2x2 stride-2 max pooling fused in: out is the pooled activation, these the convolution's output dims. */

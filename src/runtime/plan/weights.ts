@@ -56,6 +56,25 @@ export function positionMatrix(w: CsrData, coutp: number, rowBytes: number, scal
   return kernelMatrix(rows);
 }
 
+/**
+ * Position p's matrix for the dense product kernel (a dense convolution's layer, or a bundle
+ * layer with few zeros): i32 cin, 12 bytes of padding, then f32 [coutp / 2][cin][2],
+ * W_p[ci][co] * scale[co], zero where W_p has no entry and for padded output channels.
+ */
+export function densePositionMatrix(w: CsrData, coutp: number, scale?: Float32Array): KernelMatrix {
+  const cin = w.rows;
+  const buf = new ArrayBuffer(16 + coutp * cin * 4);
+  new Int32Array(buf, 0, 1)[0] = cin;
+  const f = new Float32Array(buf, 16);
+  for (let ci = 0; ci < cin; ci++) {
+    for (let e = w.rowPtr[ci]!; e < w.rowPtr[ci + 1]!; e++) {
+      const co = w.colIdx[e]!;
+      f[((co >> 1) * cin + ci) * 2 + (co & 1)] = scale ? Math.fround(w.values[e]! * scale[co]!) : w.values[e]!;
+    }
+  }
+  return { bytes: new Uint8Array(buf) };
+}
+
 const LAVIN_F4_BT = [4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0, 0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1];
 const LAVIN_F4_AT = [1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1];
 

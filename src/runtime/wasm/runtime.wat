@@ -88,6 +88,9 @@
   ;; Sparse matrices (generic transforms and positions): i32 start[rows + 1] (byte offsets of
   ;; each row's first entry, from the matrix's address), then entries (i32 index, f32 value);
   ;; a position's index is the byte offset of V_p's row ci (ci * CH * 4).
+  ;; 136 dense (1: a dense convolution's layer, every weight present): position matrices are
+  ;; i32 cin, 12 bytes of padding, then f32 W_p in [coutp / 2][cin][2] (pairs of output
+  ;; channels), and the products run $productDense.
   (func $winograd (param $d i32) (param $n i32) (param $first i32)
     (local $tpi i32) (local $total i32) (local $start i32) (local $nt i32) (local $nv i32) (local $k i32)
     (local $t i32) (local $img i32) (local $rem i32) (local $ty i32) (local $tx i32) (local $m i32)
@@ -152,11 +155,19 @@
         ;; Products, position by position.
         (local.set $p (i32.const 0))
         (loop $positions
-          (call $product
-            (i32.add (i32.load offset=108 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=124 (local.get $d))))
-            (i32.add (i32.load offset=112 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=128 (local.get $d))))
-            (i32.load (i32.add (i32.load offset=80 (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
-            (i32.load offset=40 (local.get $d)) (local.get $nv) (local.get $CHB))
+          (if (i32.load offset=136 (local.get $d))
+            (then
+              (call $productDense
+                (i32.add (i32.load offset=108 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=124 (local.get $d))))
+                (i32.add (i32.load offset=112 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=128 (local.get $d))))
+                (i32.load (i32.add (i32.load offset=80 (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
+                (i32.load offset=40 (local.get $d)) (local.get $nv) (local.get $CHB)))
+            (else
+              (call $product
+                (i32.add (i32.load offset=108 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=124 (local.get $d))))
+                (i32.add (i32.load offset=112 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=128 (local.get $d))))
+                (i32.load (i32.add (i32.load offset=80 (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
+                (i32.load offset=40 (local.get $d)) (local.get $nv) (local.get $CHB))))
           (local.set $p (i32.add (local.get $p) (i32.const 1)))
           (br_if $positions (i32.lt_u (local.get $p) (local.get $T2))))
 ;; Output transform and epilogue, channel groups outer as above.
@@ -421,6 +432,86 @@
           (v128.store (i32.add (local.get $out) (i32.shl (local.get $v) (i32.const 4))) (local.get $a0))))
       (local.set $co (i32.add (local.get $co) (i32.const 1)))
       (br_if $rows (i32.lt_u (local.get $co) (local.get $coutp)))))
+
+  ;; M_p = W_p^T V_p for one position of a dense layer (W_p [coutp / 2][cin][2] after a 16-byte
+  ;; header holding cin): two output channels and 4 vectors of tiles a step, 8 accumulators
+  ;; sharing each load of V (the sparse kernel's one channel a step loads V twice as often and
+  ;; reads an index per weight); then the last nv mod 4 vectors one at a time.
+  (func $productDense (param $V i32) (param $M i32) (param $mat i32) (param $coutp i32) (param $nv i32) (param $CHB i32)
+    (local $cin i32) (local $co i32) (local $w i32) (local $wEnd i32) (local $v i32) (local $x i32) (local $o i32)
+    (local $w0 v128) (local $w1 v128) (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (local.set $cin (i32.load (local.get $mat)))
+    (local.set $co (i32.const 0))
+    (loop $pairs
+      (local.set $w (i32.add (i32.add (local.get $mat) (i32.const 16)) (i32.shl (i32.mul (local.get $co) (local.get $cin)) (i32.const 2))))
+      (local.set $wEnd (i32.add (local.get $w) (i32.shl (local.get $cin) (i32.const 3))))
+      (local.set $o (i32.add (local.get $M) (i32.mul (local.get $co) (local.get $CHB))))
+      (local.set $v (i32.const 0))
+      (block $done4
+        (loop $step4
+          (br_if $done4 (i32.gt_u (i32.add (local.get $v) (i32.const 4)) (local.get $nv)))
+          (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+          (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
+          (local.set $b0 (v128.const i32x4 0 0 0 0)) (local.set $b1 (v128.const i32x4 0 0 0 0))
+          (local.set $b2 (v128.const i32x4 0 0 0 0)) (local.set $b3 (v128.const i32x4 0 0 0 0))
+          (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
+          (local.set $w (i32.sub (local.get $wEnd) (i32.shl (local.get $cin) (i32.const 3))))
+          (block $end4
+            (loop $ci4
+              (br_if $end4 (i32.ge_u (local.get $w) (local.get $wEnd)))
+              (local.set $w0 (v128.load32_splat (local.get $w)))
+              (local.set $w1 (v128.load32_splat offset=4 (local.get $w)))
+              (local.set $x0 (v128.load offset=0 (local.get $x)))
+              (local.set $x1 (v128.load offset=16 (local.get $x)))
+              (local.set $x2 (v128.load offset=32 (local.get $x)))
+              (local.set $x3 (v128.load offset=48 (local.get $x)))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w0) (local.get $x0))))
+              (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (local.get $w1) (local.get $x0))))
+              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w0) (local.get $x1))))
+              (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (local.get $w1) (local.get $x1))))
+              (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w0) (local.get $x2))))
+              (local.set $b2 (f32x4.add (local.get $b2) (f32x4.mul (local.get $w1) (local.get $x2))))
+              (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w0) (local.get $x3))))
+              (local.set $b3 (f32x4.add (local.get $b3) (f32x4.mul (local.get $w1) (local.get $x3))))
+              (local.set $w (i32.add (local.get $w) (i32.const 8)))
+              (local.set $x (i32.add (local.get $x) (local.get $CHB)))
+              (br $ci4)))
+          (local.set $x (i32.add (local.get $o) (i32.shl (local.get $v) (i32.const 4))))
+          (v128.store offset=0 (local.get $x) (local.get $a0))
+          (v128.store offset=16 (local.get $x) (local.get $a1))
+          (v128.store offset=32 (local.get $x) (local.get $a2))
+          (v128.store offset=48 (local.get $x) (local.get $a3))
+          (local.set $x (i32.add (local.get $x) (local.get $CHB)))
+          (v128.store offset=0 (local.get $x) (local.get $b0))
+          (v128.store offset=16 (local.get $x) (local.get $b1))
+          (v128.store offset=32 (local.get $x) (local.get $b2))
+          (v128.store offset=48 (local.get $x) (local.get $b3))
+          (local.set $v (i32.add (local.get $v) (i32.const 4)))
+          (br $step4)))
+      (block $done1
+        (loop $step1
+          (br_if $done1 (i32.ge_u (local.get $v) (local.get $nv)))
+          (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $b0 (v128.const i32x4 0 0 0 0))
+          (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
+          (local.set $w (i32.sub (local.get $wEnd) (i32.shl (local.get $cin) (i32.const 3))))
+          (block $end1
+            (loop $ci1
+              (br_if $end1 (i32.ge_u (local.get $w) (local.get $wEnd)))
+              (local.set $x0 (v128.load (local.get $x)))
+              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load32_splat (local.get $w)) (local.get $x0))))
+              (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (v128.load32_splat offset=4 (local.get $w)) (local.get $x0))))
+              (local.set $w (i32.add (local.get $w) (i32.const 8)))
+              (local.set $x (i32.add (local.get $x) (local.get $CHB)))
+              (br $ci1)))
+          (local.set $x (i32.add (local.get $o) (i32.shl (local.get $v) (i32.const 4))))
+          (v128.store (local.get $x) (local.get $a0))
+          (v128.store (i32.add (local.get $x) (local.get $CHB)) (local.get $b0))
+          (local.set $v (i32.add (local.get $v) (i32.const 1)))
+          (br $step1)))
+      (local.set $co (i32.add (local.get $co) (i32.const 2)))
+      (br_if $pairs (i32.lt_u (local.get $co) (local.get $coutp)))))
 
   ;; Tiles 4g..4g+3, output channels 4cg..4cg+3: A^T M A into scratch SC ([channel][i][j], m x m
   ;; vectors of 4 tiles per channel), then the epilogue.
