@@ -60,7 +60,7 @@ export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEve
   let denseSpeed: Report['speed']['dense'];
   try {
     figures = reportFigures(graph, layerTable(dense).layers, spatial);
-    const r = await evaluate(dense, dataset.test, { batchSize: opts.batchSize ?? DEFAULTS.batchSize, limit: opts.limit, progress: { task: { kind: 'evaluate', subject: 'dense executor' }, sink } });
+    const r = await evaluate(dense, dataset.test, { batchSize: opts.batchSize ?? DEFAULTS.batchSize, limit: opts.limit, progress: { task: { kind: 'evaluate', subject: 'dense executor' }, sink }, engine: 'executor' });
     denseAccuracy = { ...r.accuracy, loss: r.loss };
     denseSpeed = await executorSpeed(dense, dataset.test.shape, await firstTestImages(dataset), backend);
   } finally {

@@ -1,8 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch, DataSplit } from '../data/split.js';
+import { threadCount } from '../backend/threads.js';
 import { SwpruneError } from '../errors.js';
 import type { CompiledModel } from '../exec/compile.js';
 import type { ProgressSink, ProgressTask } from './progress.js';
+import { evaluateRun } from './run-function.js';
+import { runtimeForModel } from './through-runtime.js';
 
 /** Fractions of test examples whose label is the top-scoring class / among the top five. */
 export interface Accuracy {
@@ -22,6 +25,12 @@ export interface EvalOptions {
   readonly limit?: number;
   /** Progress events of this task go to `sink`: one per batch, then a finished one with top-1. */
   readonly progress?: { readonly task: ProgressTask; readonly sink: ProgressSink };
+  /**
+   * 'auto' (the default): through the deployment runtime when it runs the network
+   * (through-runtime.ts, on the kernel thread count), else the executor; 'executor': always
+   * the executor (what `report` compares the bundle with).
+   */
+  readonly engine?: 'auto' | 'executor';
 }
 
 /**
@@ -29,6 +38,15 @@ export interface EvalOptions {
  * forward pass and a handful of tensor ops (top-k, compare, sums); one read-back per batch.
  */
 export async function evaluate(model: CompiledModel, split: DataSplit, opts: EvalOptions): Promise<EvalResult> {
+  const runtime = opts.engine === 'executor' ? undefined : await runtimeForModel(model, threadCount());
+  if (runtime) {
+    try {
+      const { accuracy, loss, examples } = await evaluateRun(runtime.run, runtime.outputShape.at(-1)!, split, { ...opts, layout: runtime.inputLayout });
+      return { accuracy, loss, examples };
+    } finally {
+      await runtime.close();
+    }
+  }
   const total = split.size(opts.limit);
   let top1 = 0;
   let top5 = 0;

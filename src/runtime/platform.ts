@@ -6,7 +6,8 @@
 /** A message port both sides use: Node's worker_threads Worker / parentPort, or a browser Worker / self. */
 export interface Port {
   postMessage(message: unknown, transfer?: Transferable[]): void;
-  onMessage(handler: (message: unknown) => void): void;
+  /** Adds a handler; returns what removes it. */
+  onMessage(handler: (message: unknown) => void): () => void;
   terminate?(): Promise<void>;
 }
 
@@ -25,14 +26,21 @@ export async function startWorker(): Promise<Port> {
     w.unref();
     return {
       postMessage: (m, t) => w.postMessage(m, t as never),
-      onMessage: (h) => void w.on('message', h),
+      onMessage: (h) => {
+        w.on('message', h);
+        return () => void w.off('message', h);
+      },
       terminate: async () => void (await w.terminate()),
     };
   }
   const w = new Worker(url, { type: 'module' });
   return {
     postMessage: (m, t) => w.postMessage(m, t ?? []),
-    onMessage: (h) => w.addEventListener('message', (e) => h(e.data)),
+    onMessage: (h) => {
+      const l = (e: MessageEvent) => h(e.data);
+      w.addEventListener('message', l);
+      return () => w.removeEventListener('message', l);
+    },
     terminate: async () => w.terminate(),
   };
 }
@@ -42,10 +50,27 @@ export async function parentPort(): Promise<Port> {
   if (isNode) {
     const { parentPort: p } = await import('node:worker_threads');
     if (!p) throw new Error('worker.js runs as a worker thread');
-    return { postMessage: (m, t) => p.postMessage(m, t as never), onMessage: (h) => void p.on('message', h) };
+    return {
+      postMessage: (m, t) => p.postMessage(m, t as never),
+      onMessage: (h) => {
+        p.on('message', h);
+        return () => void p.off('message', h);
+      },
+    };
   }
-  const self_ = globalThis as unknown as { postMessage(m: unknown, t?: Transferable[]): void; addEventListener(k: 'message', h: (e: MessageEvent) => void): void };
-  return { postMessage: (m, t) => self_.postMessage(m, t ?? []), onMessage: (h) => self_.addEventListener('message', (e) => h(e.data)) };
+  const self_ = globalThis as unknown as {
+    postMessage(m: unknown, t?: Transferable[]): void;
+    addEventListener(k: 'message', h: (e: MessageEvent) => void): void;
+    removeEventListener(k: 'message', h: (e: MessageEvent) => void): void;
+  };
+  return {
+    postMessage: (m, t) => self_.postMessage(m, t ?? []),
+    onMessage: (h) => {
+      const l = (e: MessageEvent) => h(e.data);
+      self_.addEventListener('message', l);
+      return () => self_.removeEventListener('message', l);
+    },
+  };
 }
 
 /** The number of logical CPUs (navigator.hardwareConcurrency in browsers). */

@@ -10,38 +10,62 @@ import { startWorker, type Port } from './platform.js';
 
 interface Pending { resolve(out: Float32Array): void; reject(e: Error): void }
 
+/**
+ * Worker threads kept for one runtime after another (each loadBundle/loadGraph given them plans
+ * its network into them, instead of starting threads): what evaluation during training uses,
+ * where a new runtime is planned for every evaluation. `close()` stops them.
+ */
+export class RuntimeWorkers {
+  private constructor(readonly ports: readonly Port[]) {}
+
+  /** `count` started workers. */
+  static async start(count: number): Promise<RuntimeWorkers> {
+    return new RuntimeWorkers(await Promise.all(Array.from({ length: count }, () => startWorker())));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.ports.map((p) => p.terminate?.()));
+  }
+}
+
 export class ThreadPool {
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
+  private readonly unsubscribe: (() => void)[];
 
-  private constructor(private readonly engine: Engine, private readonly plan: Plan, private readonly ports: Port[]) {
-    for (const p of ports) {
-      p.onMessage((m) => {
-        const msg = m as { kind: string; id: number; output?: Float32Array; error?: string };
-        if (msg.kind !== 'done') return;
-        const job = this.pending.get(msg.id)!;
-        this.pending.delete(msg.id);
-        if (msg.error) job.reject(new Error(msg.error));
-        else job.resolve(msg.output!);
-      });
-    }
+  private constructor(private readonly engine: Engine, private readonly plan: Plan, private readonly ports: Port[], private readonly owned: boolean) {
+    this.unsubscribe = ports.map((p) => p.onMessage((m) => {
+      const msg = m as { kind: string; id: number; output?: Float32Array; error?: string };
+      if (msg.kind !== 'done') return;
+      const job = this.pending.get(msg.id);
+      if (!job) return;
+      this.pending.delete(msg.id);
+      if (msg.error) job.reject(new Error(msg.error));
+      else job.resolve(msg.output!);
+    }));
   }
 
-  /** The calling thread's engine plus threads - 1 workers given the same module and plan. */
-  static async create(engine: Engine, module: WebAssembly.Module, plan: Plan, threads: number): Promise<ThreadPool> {
-    const ports = await Promise.all(Array.from({ length: Math.max(0, threads - 1) }, async () => {
-      const port = await startWorker();
+  /**
+   * The calling thread's engine plus threads - 1 workers given the same module and plan: the
+   * first threads - 1 of `workers` when given (they stay running after close), else new ones.
+   */
+  static async create(engine: Engine, module: WebAssembly.Module, plan: Plan, threads: number, workers?: RuntimeWorkers): Promise<ThreadPool> {
+    const count = Math.max(0, threads - 1);
+    if (workers && workers.ports.length < count) throw new RangeError(`${threads} threads need ${count} workers; ${workers.ports.length} were given`);
+    const ports = await Promise.all(Array.from({ length: count }, async (_, i) => {
+      const port = workers ? workers.ports[i]! : await startWorker();
+      let off = () => {};
       await new Promise<void>((resolve, reject) => {
-        port.onMessage((m) => {
+        off = port.onMessage((m) => {
           const msg = m as { kind: string; message?: string };
           if (msg.kind === 'ready') resolve();
           else if (msg.kind === 'error') reject(new Error(msg.message));
         });
         port.postMessage({ kind: 'init', module, plan });
-      });
+      }).finally(() => off());
       return port;
     }));
-    return new ThreadPool(engine, plan, ports);
+    return new ThreadPool(engine, plan, ports, !workers);
   }
 
   get threads(): number {
@@ -70,7 +94,8 @@ export class ThreadPool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.ports.map((p) => p.terminate?.()));
+    for (const off of this.unsubscribe) off();
+    if (this.owned) await Promise.all(this.ports.map((p) => p.terminate?.()));
     for (const job of this.pending.values()) job.reject(new Error('the runtime was closed'));
     this.pending.clear();
   }

@@ -13,7 +13,11 @@ let engine: Promise<Engine> | undefined;
 port.onMessage((m) => {
   const msg = m as Message;
   if (msg.kind === 'init') {
-    engine = Engine.create(msg.plan, msg.module);
+    const previous = engine;
+    engine = (async () => {
+      (await previous?.catch(() => undefined))?.release();
+      return Engine.create(msg.plan, msg.module);
+    })();
     engine.then(() => port.postMessage({ kind: 'ready' }), (e: unknown) => port.postMessage({ kind: 'error', message: String(e) }));
     return;
   }

@@ -11,7 +11,7 @@ import { loadModel } from '../../src/io/load.js';
 import { selectTargets } from '../../src/prune/targets.js';
 import { toWinogradGraph } from '../../src/prune/to-winograd.js';
 import { getTile } from '../../src/winograd/tiles.js';
-import { loadBundle, loadGraph, loadOnnx } from '../../src/runtime/index.js';
+import { loadBundle, loadGraph, loadOnnx, RuntimeWorkers } from '../../src/runtime/index.js';
 import { ONNX_FIXTURES, referenceIO, repoPath } from '../helpers/fixtures.js';
 import { runOnnxRuntime } from '../helpers/onnxruntime.js';
 
@@ -175,6 +175,32 @@ describe('threads, batches, errors', () => {
     const oneByOne = new Float32Array(11 * 10);
     for (let i = 0; i < 11; i++) oneByOne.set(single.runSync(x.subarray(i * 784, (i + 1) * 784), 1), i * 10);
     for (const r of [...runs.slice(1), oneByOne]) expect(Buffer.from(r.buffer).equals(Buffer.from(runs[0]!.buffer))).toBe(true);
+  });
+
+  it('runtimes planned one after another into the same kept workers give the bits of fresh ones; a closed runtime refuses to run', async () => {
+    const a = encodeBundle(pruned(readOnnx(ONNX_FIXTURES.resnetSmall).graph, 6, 0.6, 1), new Uint8Array([1]));
+    const b = encodeBundle(pruned(readOnnx(ONNX_FIXTURES.smallCnn).graph, 6, 0.5, 2), new Uint8Array([1]));
+    const rand = mulberry32(4);
+    const x = Float32Array.from({ length: 9 * 784 }, () => rand() * 2 - 1);
+    const fresh = async (bytes: Uint8Array) => {
+      const m = await loadBundle(bytes, { threads: 3, batch: 2 });
+      const y = await m.run(x, 9);
+      await m.close();
+      return y;
+    };
+    const expected = [await fresh(a), await fresh(b), await fresh(a)];
+    const workers = await RuntimeWorkers.start(2);
+    try {
+      for (const [i, bytes] of [a, b, a].entries()) {
+        const m = await loadBundle(bytes, { threads: 3, batch: 2, workers });
+        const y = await m.run(x, 9);
+        await m.close();
+        expect(Buffer.from(y.buffer).equals(Buffer.from(expected[i]!.buffer))).toBe(true);
+        expect(() => m.runSync(x, 9)).toThrow(/closed/);
+      }
+    } finally {
+      await workers.close();
+    }
   });
 
   it('an op the runtime does not run is a one-line E_UNSUPPORTED_OP naming it', async () => {
