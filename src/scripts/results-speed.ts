@@ -32,7 +32,8 @@ export function anchorsSection(a: Anchors): string[] {
       'Training: one epoch of `swprune spatial` / `swprune winograd` (F(4x4,3x3), one stage to 50%, batch 128) through the CLI on the wasm backend ' +
       `with ${t} kernel threads, against \`src/bench/torch-anchor.py\` training the same model with the same batch (SGD with momentum, weight decay); ` +
       'for Winograd-domain retraining PyTorch runs every 3x3 convolution as a plain Winograd layer (F.unfold, kron transforms, one torch.bmm over positions, autograd). ' +
-      'Evaluation: swprune\'s evaluation path against onnxruntime-node with the same number of threads. Ratio = swprune / anchor; the targets are issue 19\'s. ' +
+      'Evaluation: what every stage and `sensitivity` call (src/eval/evaluate.ts: the model\'s current weights planned into the deployment runtime, dense 3x3 convolutions as F(4x4,3x3)) ' +
+      'over a 10,000-image test split per call, set-up included, against onnxruntime-node running batches with the same number of threads. Ratio = swprune / anchor; the targets are issue 19\'s. ' +
       'The VGG-nagadomi-shaped net is built from the description in `src/bench/nets.ts` (conv-BN-ReLU 64, 64, pool, 128, 128, pool, 256 x4, pool, FC 1024, 1024, 10; seeded random weights) and written to a temporary ONNX file that both sides load.',
     '',
     `| | ${nets.map(([k, n]) => `${NET_NAMES[k] ?? k}, ${(n.macsPerImage / 1e6).toFixed(1)}M MACs/image`).join(' | ')} |`,

@@ -220,7 +220,7 @@ function benchSections(): string[] {
     out.push('', '### The .swb runtime against onnxruntime-node, whole network', '',
       'The bundle through the swprune runtime (`swprune/runtime`, one WebAssembly module) against onnxruntime-node running the dense, unpruned ONNX model ' +
         'with the same number of threads; F(4x4,3x3) layers pruned by |W| x the importance factor (no retraining: speed only). ' +
-        'Images per second from wall-time medians of interleaved runs (docs/runtime.md):', '',
+        'Images per second from wall-time medians of interleaved runs, onnxruntime with its idle threads not spinning (they otherwise took a core from the runtime measured next; its own speed is the same) (docs/runtime.md):', '',
       '| net | Winograd sparsity | threads | batch | runtime images/s | onnxruntime images/s | runtime / onnxruntime |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...b.runtime.results.map((r) => `| ${r.net} | ${pct(r.sparsity, 0)} | ${r.threads} | ${r.batch} | ${r.examplesPerSecond.runtime.toFixed(0)} | ${r.examplesPerSecond.onnxruntime.toFixed(0)} | ${r.ratio.toFixed(2)}x |`));
   }
