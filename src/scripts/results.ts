@@ -137,6 +137,8 @@ const times = (ref: number | null, v: number | null) => (ref && v ? `${(ref / v)
 
 /** The benchmark suite's figures (`npm run bench`, copied to docs/runs/bench.json). */
 const DEMO = 'docs/runs/demo.json';
+/** A run of `npm run bench:runtime` alone (bench/runtime.json), beside the suite's. */
+const RUNTIME_ALONE = 'docs/runs/runtime.json';
 
 /** `npm run demo`'s schedule and what it ended with (docs/runs/demo.json, a copy of `npm run bench:demo`'s bench/demo.json). */
 function demoSection(): string[] {
@@ -223,6 +225,17 @@ function benchSections(): string[] {
         'Images per second from wall-time medians of interleaved runs, onnxruntime with its idle threads not spinning (they otherwise took a core from the runtime measured next; its own speed is the same) (docs/runtime.md):', '',
       '| net | Winograd sparsity | threads | batch | runtime images/s | onnxruntime images/s | runtime / onnxruntime |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...b.runtime.results.map((r) => `| ${r.net} | ${pct(r.sparsity, 0)} | ${r.threads} | ${r.batch} | ${r.examplesPerSecond.runtime.toFixed(0)} | ${r.examplesPerSecond.onnxruntime.toFixed(0)} | ${r.ratio.toFixed(2)}x |`));
+  }
+  if (existsSync(root(RUNTIME_ALONE))) {
+    const r = readJson<RuntimeBench & { machine: { loadAverageBefore: number[] }; targets: { net: string; threads: number; batch: number; ratio: number; target: number; met: boolean }[] }>(RUNTIME_ALONE);
+    out.push('', '#### The same comparison run alone (`npm run bench:runtime`)', '',
+      `Inside the suite the runtime rows follow minutes of training and vary from run to run; run alone (load average ${r.machine.loadAverageBefore[0]!.toFixed(2)} at the start, docs/runs/runtime.json), ` +
+        'at 80% Winograd-domain sparsity, against issue 18\'s targets (batch 64: 1.5x, batch 1: 1.0x):', '',
+      '| net | threads | batch | runtime images/s | onnxruntime images/s | runtime / onnxruntime | target |', '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+      ...r.targets.map((t) => {
+        const row = r.results.find((x) => x.net === t.net && x.threads === t.threads && x.batch === t.batch && Math.abs(x.sparsity - 0.8) < 0.01)!;
+        return `| ${t.net} | ${t.threads} | ${t.batch} | ${row.examplesPerSecond.runtime.toFixed(0)} | ${row.examplesPerSecond.onnxruntime.toFixed(0)} | ${t.ratio.toFixed(2)}x | ${t.met ? 'met' : `not met (${t.target}x)`} |`;
+      }));
   }
   return out;
 }
