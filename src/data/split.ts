@@ -119,7 +119,11 @@ export class MemorySplit implements DataSplit {
     if (src instanceof Float32Array) {
       for (let p = 0; p < pixels; p++) dst[at + p] = normaliseFloat(src[from + p]!, this.mean[p % C]!, this.std[p % C]!);
     } else {
-      for (let p = 0; p < pixels; p++) dst[at + p] = this.lut[p % C]![src[from + p]!]!;
+      // Channel by channel: one lookup table per loop (a third of the time of p % C per pixel).
+      for (let c = 0; c < C; c++) {
+        const lut = this.lut[c]!;
+        for (let p = c; p < pixels; p += C) dst[at + p] = lut[src[from + p]!]!;
+      }
     }
   }
 
