@@ -47,7 +47,7 @@ export class Engine {
     const bytes = new Uint8Array(e.memory.buffer);
     bytes.set(plan.image);
     // Past the image the plan expects zeros (activation borders, padding).
-    bytes.fill(0, plan.image.length, Math.max(plan.image.length, plan.memoryBytes));
+    bytes.fill(0, plan.image.length, plan.memoryBytes);
     return new Engine(plan, e, m);
   }
 

@@ -13,6 +13,37 @@ export interface Port {
 
 export const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 
+/** The Port of a Node worker_threads endpoint (a Worker or parentPort). */
+interface NodeEndpoint {
+  postMessage(m: unknown, transfer?: readonly Transferable[]): void;
+  on(event: 'message', h: (m: unknown) => void): unknown;
+  off(event: 'message', h: (m: unknown) => void): unknown;
+}
+const nodePort = (t: NodeEndpoint, terminate?: () => Promise<void>): Port => ({
+  postMessage: (m, tr) => t.postMessage(m, tr),
+  onMessage: (h) => {
+    t.on('message', h);
+    return () => void t.off('message', h);
+  },
+  terminate,
+});
+
+/** The Port of a browser endpoint (a Worker or the worker's `self`). */
+interface WebEndpoint {
+  postMessage(m: unknown, transfer: Transferable[]): void;
+  addEventListener(k: 'message', h: (e: MessageEvent) => void): void;
+  removeEventListener(k: 'message', h: (e: MessageEvent) => void): void;
+}
+const webPort = (t: WebEndpoint, terminate?: () => Promise<void>): Port => ({
+  postMessage: (m, tr) => t.postMessage(m, tr ?? []),
+  onMessage: (h) => {
+    const l = (e: MessageEvent) => h(e.data);
+    t.addEventListener('message', l);
+    return () => t.removeEventListener('message', l);
+  },
+  terminate,
+});
+
 /**
  * Starts the runtime's worker script: worker.js beside this file (run from the TypeScript
  * sources, as the tests do, the built one in dist/runtime/).
@@ -24,25 +55,10 @@ export async function startWorker(): Promise<Port> {
     const { Worker } = await import('node:worker_threads');
     const w = new Worker(url);
     w.unref();
-    return {
-      postMessage: (m, t) => w.postMessage(m, t as never),
-      onMessage: (h) => {
-        w.on('message', h);
-        return () => void w.off('message', h);
-      },
-      terminate: async () => void (await w.terminate()),
-    };
+    return nodePort(w as unknown as NodeEndpoint, async () => void (await w.terminate()));
   }
   const w = new Worker(url, { type: 'module' });
-  return {
-    postMessage: (m, t) => w.postMessage(m, t ?? []),
-    onMessage: (h) => {
-      const l = (e: MessageEvent) => h(e.data);
-      w.addEventListener('message', l);
-      return () => w.removeEventListener('message', l);
-    },
-    terminate: async () => w.terminate(),
-  };
+  return webPort(w, async () => w.terminate());
 }
 
 /** The port of the current worker (inside worker.js). */
@@ -50,27 +66,9 @@ export async function parentPort(): Promise<Port> {
   if (isNode) {
     const { parentPort: p } = await import('node:worker_threads');
     if (!p) throw new Error('worker.js runs as a worker thread');
-    return {
-      postMessage: (m, t) => p.postMessage(m, t as never),
-      onMessage: (h) => {
-        p.on('message', h);
-        return () => void p.off('message', h);
-      },
-    };
+    return nodePort(p as unknown as NodeEndpoint);
   }
-  const self_ = globalThis as unknown as {
-    postMessage(m: unknown, t?: Transferable[]): void;
-    addEventListener(k: 'message', h: (e: MessageEvent) => void): void;
-    removeEventListener(k: 'message', h: (e: MessageEvent) => void): void;
-  };
-  return {
-    postMessage: (m, t) => self_.postMessage(m, t ?? []),
-    onMessage: (h) => {
-      const l = (e: MessageEvent) => h(e.data);
-      self_.addEventListener('message', l);
-      return () => self_.removeEventListener('message', l);
-    },
-  };
+  return webPort(globalThis as unknown as WebEndpoint);
 }
 
 /** The number of logical CPUs (navigator.hardwareConcurrency in browsers). */

@@ -132,10 +132,11 @@ interface BenchSuite {
   profiles?: Profile[];
 }
 
+/** The benchmark suite's figures (`npm run bench`, copied to docs/runs/bench.json). */
 const BENCH = 'docs/runs/bench.json';
 const times = (ref: number | null, v: number | null) => (ref && v ? `${(ref / v).toFixed(2)}x` : '—');
 
-/** The benchmark suite's figures (`npm run bench`, copied to docs/runs/bench.json). */
+/** `npm run bench:demo`'s outcome (a copy of bench/demo.json). */
 const DEMO = 'docs/runs/demo.json';
 /** A run of `npm run bench:runtime` alone (bench/runtime.json), beside the suite's. */
 const RUNTIME_ALONE = 'docs/runs/runtime.json';

@@ -37,6 +37,18 @@ async function both(graph: Graph) {
   }
 }
 
+/** The bundled model with one more node, `op`, on its output: the new graph output. */
+function withOutputNode(op: string, attrs: Graph['nodes'][number]['attrs']): Graph {
+  const graph = readOnnx(ONNX_FIXTURES.fashionVgg).graph;
+  const out = graph.outputs[0]!;
+  const name = op.toLowerCase();
+  return {
+    ...graph,
+    nodes: [...graph.nodes, { name, op, domain: '', inputs: [out.name], outputs: [name], attrs }],
+    outputs: [{ ...out, name }],
+  };
+}
+
 describe('evaluation through the runtime', () => {
   it('the dense bundled model: the executor\'s accuracy and loss', async () => {
     const { viaRuntime, viaExecutor } = await both(readOnnx(ONNX_FIXTURES.fashionVgg).graph);
@@ -67,27 +79,13 @@ describe('evaluation through the runtime', () => {
   });
 
   it('a trailing Softmax is left out (the loss is of logits, as the executor computes it)', async () => {
-    const graph = readOnnx(ONNX_FIXTURES.fashionVgg).graph;
-    const out = graph.outputs[0]!;
-    const withSoftmax: Graph = {
-      ...graph,
-      nodes: [...graph.nodes, { name: 'probs', op: 'Softmax', domain: '', inputs: [out.name], outputs: ['probs'], attrs: { axis: 1 } }],
-      outputs: [{ ...out, name: 'probs' }],
-    };
-    const { viaRuntime, viaExecutor } = await both(withSoftmax);
+    const { viaRuntime, viaExecutor } = await both(withOutputNode('Softmax', { axis: 1 }));
     expect(Math.abs(viaRuntime.loss - viaExecutor.loss) / viaExecutor.loss).toBeLessThan(1e-5);
   });
 
   it('a network the runtime does not run is evaluated by the executor', async () => {
-    const graph = readOnnx(ONNX_FIXTURES.fashionVgg).graph;
-    const out = graph.outputs[0]!;
     // Erf: the executor runs it, the runtime does not
-    const withErf: Graph = {
-      ...graph,
-      nodes: [...graph.nodes, { name: 'erf', op: 'Erf', domain: '', inputs: [out.name], outputs: ['erf'], attrs: {} }],
-      outputs: [{ ...out, name: 'erf' }],
-    };
-    const model = compileGraph(withErf);
+    const model = compileGraph(withOutputNode('Erf', {}));
     try {
       expect(await runtimeForModel(model, 2)).toBeUndefined();
       const r = await evaluate(model, dataset.test, { batchSize: 128, limit: 200 });

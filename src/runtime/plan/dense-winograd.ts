@@ -24,8 +24,8 @@ export function denseWinogradTile(): TileData {
 export const denseWinogradPays = (kh: number, kw: number, strides: readonly number[], dilations: readonly number[], groups: number, outH: number, outW: number): boolean =>
   kh === 3 && kw === 3 && strides.every((s) => s === 1) && dilations.every((d) => d === 1) && groups === 1 && outH >= 4 && outW >= 4;
 
-/** The layer for OIHW weights w [cout, cin, 3, 3]: 36 dense cin x cout matrices W_p. */
-export function denseWinogradLayer(name: string, w: Float32Array, cout: number, cin: number, pads: readonly number[], bias?: Float32Array): LayerData {
+/** The layer for OIHW weights w [cout, cin, 3, 3]: 36 dense cin x cout matrices W_p (the bias stays the step's epilogue's). */
+export function denseWinogradLayer(name: string, w: Float32Array, cout: number, cin: number, pads: readonly number[]): LayerData {
   const W = winogradWeight(getTile(6, 3), w, cout, cin);
   const rowPtr = Int32Array.from({ length: cin + 1 }, (_, ci) => ci * cout);
   const colIdx = Int32Array.from({ length: cin * cout }, (_, e) => e % cout);
@@ -33,6 +33,6 @@ export function denseWinogradLayer(name: string, w: Float32Array, cout: number, 
     rows: cin, cols: cout, rowPtr, colIdx, values: Float32Array.from(W.subarray(p * cin * cout, (p + 1) * cin * cout)),
   }));
   return {
-    name, weight: '', cin, cout, kernel: 3, pads, biasName: bias ? 'bias' : '', bias: bias ?? new Float32Array(0), tile: 0, positions, group: 1,
+    name, weight: '', cin, cout, kernel: 3, pads, biasName: '', bias: new Float32Array(0), tile: 0, positions, group: 1,
   };
 }

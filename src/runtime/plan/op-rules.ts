@@ -282,16 +282,13 @@ const conv: OpRule = (n, ctx) => {
   const g = windowGeometry(n, x.H, x.W, [kh, kw], strides, dilations);
   const b = ctx.constOf(n, 2);
   const out = ctx.newAct(out0(n), 4, cout, g.outH, g.outW);
+  const epi = { ...noEpilogue(), ...(b ? { bias: floats(b).slice() } : {}) };
   if (input === x && denseWinogradPays(kh, kw, strides, dilations, groups, g.outH, g.outW)) {
-    const layer = denseWinogradLayer(n.name, floats(w), cout, cinG, g.pads, b ? floats(b).slice() : undefined);
-    ctx.push({ op: 'winograd', node: n.name, in: x, out, layer, tile: denseWinogradTile(), pads: g.pads, dense: true, fromConv: true, epi: { ...noEpilogue(), ...(b ? { bias: floats(b).slice() } : {}) } });
-    ctx.set(out0(n), out);
-    return;
+    const layer = denseWinogradLayer(n.name, floats(w), cout, cinG, g.pads);
+    ctx.push({ op: 'winograd', node: n.name, in: x, out, layer, tile: denseWinogradTile(), pads: g.pads, dense: true, fromConv: true, epi });
+  } else {
+    ctx.push({ op: 'conv', node: n.name, in: input, out, weight: floats(w), kh, kw, strides, dilations, pads: g.pads, groups: groups_, epi });
   }
-  ctx.push({
-    op: 'conv', node: n.name, in: input, out, weight: floats(w), kh, kw, strides, dilations, pads: g.pads, groups: groups_,
-    epi: { ...noEpilogue(), ...(b ? { bias: floats(b).slice() } : {}) },
-  });
   ctx.set(out0(n), out);
 };
 
