@@ -1,5 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
 import { SwpruneError } from '../errors.js';
+import { firstLine, readRegular } from '../regular-file.js';
 
 /**
  * Reads a whole dataset file. Only regular files are read: a folder, device, FIFO or socket
@@ -7,15 +7,8 @@ import { SwpruneError } from '../errors.js';
  * read that does not end (/dev/zero).
  */
 export function readDataFile(path: string): Buffer {
-  let kind = 'not a regular file';
-  try {
-    const st = statSync(path);
-    if (st.isFile()) return readFileSync(path);
-    if (st.isDirectory()) kind = 'a folder';
-    else if (st.isFIFO()) kind = 'a FIFO';
-    else if (st.isCharacterDevice() || st.isBlockDevice()) kind = 'a device';
-  } catch (e) {
-    throw new SwpruneError('E_DATA', `${path}: cannot be read (${(e as Error).message.split('\n')[0]}); check the dataset path`);
-  }
-  throw new SwpruneError('E_DATA', `${path} is ${kind}, not a data file; pass the dataset's folder or file as the docs describe`);
+  const r = readRegular(path);
+  if ('bytes' in r) return r.bytes;
+  if ('error' in r) throw new SwpruneError('E_DATA', `${path}: cannot be read (${firstLine(r.error)}); check the dataset path`);
+  throw new SwpruneError('E_DATA', `${path} is ${r.kind}, not a data file; pass the dataset's folder or file as the docs describe`);
 }

@@ -1,6 +1,7 @@
-import { closeSync, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { SwpruneError } from '../errors.js';
+import { fileKind, firstLine, readRegular } from '../regular-file.js';
 import { isInside, realPath } from './paths.js';
 
 /**
@@ -29,7 +30,7 @@ export function jailedFile(folder: string, name: string, fail: Fail): JailedFile
   const at = realPath(resolve(folder, name));
   if (!isInside(at.real, folder)) throw fail(`"${name}", which resolves to ${at.real}, outside the model's folder ${folder}; swprune reads weight files only inside the model's folder`);
   if (!at.exists) throw fail(`"${name}", which was not found beside the model; put that file next to the model file`);
-  if (!at.existingStat.isFile()) throw fail(`"${name}", which is ${kindOf(at.existingStat)}, not a regular file; weight files must be regular files`);
+  if (!at.existingStat.isFile()) throw fail(`"${name}", which is ${fileKind(at.existingStat)}, not a regular file; weight files must be regular files`);
   return { real: at.real, size: at.existingStat.size };
 }
 
@@ -55,18 +56,8 @@ export function readRange(file: JailedFile, offset: number, length: number, fail
 
 /** Reads a whole file the user named, refusing anything but a regular file (a folder, a device, a FIFO). */
 export function readRegularFile(path: string, fail: Fail): Buffer {
-  let kind: string;
-  try {
-    const st = statSync(path);
-    if (st.isFile()) return readFileSync(path);
-    kind = kindOf(st);
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ENOENT') throw fail('file not found');
-    if (e instanceof Error && e.name === 'SwpruneError') throw e;
-    throw fail(`cannot be read (${(e as Error).message.split('\n')[0]})`);
-  }
-  throw fail(`is ${kind}, not a regular file`);
+  const r = readRegular(path);
+  if ('bytes' in r) return r.bytes;
+  if ('error' in r) throw r.error.code === 'ENOENT' ? fail('file not found') : fail(`cannot be read (${firstLine(r.error)})`);
+  throw fail(`is ${r.kind}, not a regular file`);
 }
-
-const kindOf = (st: Stats): string =>
-  st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
