@@ -8,6 +8,13 @@ import { num, nums, str, unsupportedAttr } from './attrs.js';
 
 export type Explicit = [[number, number], [number, number], [number, number], [number, number]];
 
+/** SAME_UPPER padding of one spatial axis: the extra row or column (if any) at the end, as tfjs's 'same'. */
+function sameUpper(size: number, k: number, s: number, d: number): [number, number] {
+  const total = Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
+  const small = Math.floor(total / 2);
+  return [small, total - small];
+}
+
 /** ONNX spatial padding for one conv/pool call, as tfjs explicit NHWC padding. */
 export function spatialPadding(
   n: GraphNode,
@@ -21,14 +28,26 @@ export function spatialPadding(
   if (auto === 'VALID') return [[0, 0], [0, 0], [0, 0], [0, 0]];
   if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
     const one = (size: number, k: number, s: number, d: number): [number, number] => {
-      const total = Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
-      const small = Math.floor(total / 2);
-      return auto === 'SAME_UPPER' ? [small, total - small] : [total - small, small];
+      const [small, large] = sameUpper(size, k, s, d);
+      return auto === 'SAME_UPPER' ? [small, large] : [large, small];
     };
     return [[0, 0], one(inH, kernel[0]!, strides[0]!, dilations[0]!), one(inW, kernel[1]!, strides[1]!, dilations[1]!), [0, 0]];
   }
   const p = nums(n, 'pads', [0, 0, 0, 0]);
   return [[0, 0], [p[0]!, p[2]!], [p[1]!, p[3]!], [0, 0]];
+}
+
+/**
+ * The tfjs padding mode that is exactly `pad` for an undilated convolution: 'valid' for none,
+ * 'same' where it is SAME_UPPER's (a 3x3 stride-1 convolution padded by 1, the common case);
+ * undefined for anything else, which the caller pads explicitly. Padding inside the convolution
+ * saves the pad, and in training the crop of the input gradient, each a full pass over the
+ * activation, and lets the input gradient be computed at the input's size instead of the padded one.
+ */
+function tfPadding(pad: Explicit, inH: number, inW: number, kernel: readonly number[], strides: readonly number[]): 'valid' | 'same' | undefined {
+  if (pad.every(([a, b]) => a === 0 && b === 0)) return 'valid';
+  const same = [sameUpper(inH, kernel[0]!, strides[0]!, 1), sameUpper(inW, kernel[1]!, strides[1]!, 1)];
+  return [1, 2].every((axis, i) => pad[axis]![0] === same[i]![0] && pad[axis]![1] === same[i]![1]) ? 'same' : undefined;
 }
 
 const copyF32 = (t: Float32Array) => Float32Array.from(t);
@@ -78,19 +97,21 @@ export const conv: OpCompiler = (n, ctx) => {
   const mult = weight.dims[0]! / cin;
   const dilated = dilations.some((d) => d !== 1);
   if (dilated && strides.some((k) => k !== 1)) throw unsupportedAttr(n, 'a convolution with both stride and dilation above 1');
-  /** One valid, undilated convolution of the kind this node is. */
-  const valid = (x: tf.Tensor4D): tf.Tensor4D => {
-    if (depthwise) return tf.depthwiseConv2d(x, tf.reshape(filter, [kh, kw, cin, mult]) as tf.Tensor4D, strides, 'valid');
-    if (group === 1) return tf.conv2d(x, filter as tf.Tensor4D, strides, 'valid');
+  /** One undilated convolution of the kind this node is. */
+  const convolve = (x: tf.Tensor4D, padding: 'valid' | 'same'): tf.Tensor4D => {
+    if (depthwise) return tf.depthwiseConv2d(x, tf.reshape(filter, [kh, kw, cin, mult]) as tf.Tensor4D, strides, padding);
+    if (group === 1) return tf.conv2d(x, filter as tf.Tensor4D, strides, padding);
     const xs = tf.split(x, group, 3);
     const ws = tf.split(filter, group, 3);
-    return tf.concat(xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, ws[g] as tf.Tensor4D, strides, 'valid')), 3) as tf.Tensor4D;
+    return tf.concat(xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, ws[g] as tf.Tensor4D, strides, padding)), 3) as tf.Tensor4D;
   };
+  const valid = (x: tf.Tensor4D) => convolve(x, 'valid');
   return ([x]) => {
     const xv = toNhwc(asFloat(x, n.name));
     const pad = spatialPadding(n, xv.shape[1], xv.shape[2], [kh, kw], strides, dilations);
-    const padded = pad.some(([a, b]) => a || b) ? tf.pad(xv, pad) : xv;
-    const y = dilated ? dilatedConv(padded, valid, [kh, kw], dilations) : valid(padded);
+    const mode = dilated ? undefined : tfPadding(pad, xv.shape[1], xv.shape[2], [kh, kw], strides);
+    const padded = () => (pad.some(([a, b]) => a || b) ? tf.pad(xv, pad) : xv);
+    const y = mode ? convolve(xv, mode) : dilated ? dilatedConv(padded(), valid, [kh, kw], dilations) : valid(padded());
     return [float(bias ? tf.add(y, bias) : y, true)];
   };
 };
