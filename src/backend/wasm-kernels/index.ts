@@ -14,9 +14,8 @@
  *            of swprune's WebAssembly in place on the heap
  *   fused    SwpruneWinogradConv and SwpruneWinogradConvGrad (src/winograd-op/winograd-fused.ts):
  *            the Winograd layer's forward and backward pass as one kernel each, threaded
- *            SwpruneChannelDot: the batch-norm gradient's per-channel reduction in one pass
- * and the gradients of Mean (mean-gradient.ts; tfjs-core's builds ones(x.shape) in JavaScript)
- * and FusedBatchNorm (batch-norm-gradient.ts: ~5 passes instead of ~12 where wasm has the reduction).
+ *            SwpruneChannelDot (src/batch-norm-op/): training batch norm's per-channel reduction
+ * and the gradient of Mean (mean-gradient.ts; tfjs-core's builds ones(x.shape) in JavaScript).
  * Composite kernels are built from ops wasm runs natively, inside tf.tidy.
  */
 // The wasm package registers its own kernels when first imported; import it before ours so that
@@ -38,7 +37,7 @@ import { makePadConfig, makeSliceConfig } from './copy-box.js';
 import { makeMeanConfig, makeSumConfig } from './reduce-leading.js';
 import { makeTileConfig } from './tile.js';
 import { registerMeanGradient } from './mean-gradient.js';
-import { channelDotConfig, registerBatchNormGradient } from './batch-norm-gradient.js';
+import { channelDotConfig } from './channel-dot.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
 /** Why a kernel is registered: wasm lacks it, wasm's is wrong, wasm's is much slower, or it fuses many ops into one. */
@@ -110,7 +109,6 @@ export function isSwpruneKernel(kernelName: string): boolean {
  */
 export function registerWasmKernels(): void {
   registerMeanGradient();
-  registerBatchNormGradient();
   for (const entry of WASM_KERNELS) {
     if (isSwpruneKernel(entry.kernelName)) continue;
     const previous = tf.getKernel(entry.kernelName, 'wasm');

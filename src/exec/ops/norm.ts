@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormTraining } from '../../batch-norm-op/batch-norm-train.js';
 import type { OpCompiler, VariableSpec } from '../op-types.js';
 import { asFloat, float } from '../values.js';
 import { num } from './attrs.js';
@@ -8,8 +9,10 @@ const RUNNING: VariableSpec = { ...PLAIN, trainable: false };
 
 /**
  * BatchNormalization over the channel axis (logical axis 1): an NHWC-stored 4-D activation has
- * it last, as has a 2-D [N, C]; other layouts are brought to channels-last and back. Inference uses the running statistics. Training normalises with the batch
- * mean and biased variance and updates the running statistics as PyTorch does:
+ * it last, as has a 2-D [N, C]; other layouts are brought to channels-last and back. Inference
+ * uses the running statistics. Training normalises with the batch mean and biased variance
+ * (src/batch-norm-op/: one op with its gradient written out) and updates the running statistics
+ * as PyTorch does:
  *   running = momentum * running + (1 - momentum) * batch,  with the unbiased batch variance
  * (ONNX momentum is PyTorch's 1 - momentum; exporters write 0.9 for PyTorch's 0.1).
  */
@@ -32,13 +35,12 @@ export const batchNormalization: OpCompiler = (n, ctx) => {
     const out = (y: tf.Tensor) => [float(back ? tf.transpose(y, back) : y, xin.nhwc || rank === 4)];
     const t = xv.t as tf.Tensor;
     if (!mode.training) return out(tf.batchNorm(t, mean, variance, offset, scale, eps));
-    const axes = Array.from({ length: t.rank - 1 }, (_, i) => i);
-    const count = axes.reduce((c, a) => c * t.shape[a]!, 1);
-    const m = tf.moments(t, axes);
-    const y = tf.batchNorm(t, m.mean, m.variance, offset, scale, eps);
-    const unbiased = tf.mul(m.variance, count / Math.max(count - 1, 1));
-    mean.assign(tf.add(tf.mul(mean, momentum), tf.mul(m.mean, 1 - momentum)));
-    variance.assign(tf.add(tf.mul(variance, momentum), tf.mul(unbiased, 1 - momentum)));
+    const count = t.size / t.shape[t.rank - 1]!;
+    const y = batchNormTraining(t, scale as tf.Tensor1D, offset as tf.Tensor1D, eps, (batchMean, batchVariance) => {
+      const unbiased = tf.mul(batchVariance, count / Math.max(count - 1, 1));
+      mean.assign(tf.add(tf.mul(mean, momentum), tf.mul(batchMean, 1 - momentum)));
+      variance.assign(tf.add(tf.mul(variance, momentum), tf.mul(unbiased, 1 - momentum)));
+    });
     return out(y);
   };
 };

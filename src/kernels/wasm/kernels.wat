@@ -682,12 +682,12 @@
             (local.set $c (i32.add (local.get $c) (i32.const 1)))
             (br $ld))))))
 
-  ;; Per-channel sums of a * (b - mean) over the rows of rows x cols matrices (channels the last
-  ;; axis): dst[c] = sum over r of a[r, c] * (b[r, c] - mean[c]); the batch-norm gradient's
-  ;; reduction. Rows in blocks of 256 summed separately, as col_sums.
-  (func (export "channel_dot") (param $dst i32) (param $a i32) (param $b i32) (param $mean i32) (param $rows i32) (param $cols i32)
+  ;; Per-channel sums of products of deviations over the rows of rows x cols matrices (channels
+  ;; the last axis): dst[c] = sum over r of (a[r, c] - meanA[c]) * (b[r, c] - meanB[c]); training
+  ;; batch norm's variance and gradient reductions. Rows in blocks of 256 summed separately, as col_sums.
+  (func (export "channel_dot") (param $dst i32) (param $a i32) (param $b i32) (param $meanA i32) (param $mean i32) (param $rows i32) (param $cols i32)
     (local $r0 i32) (local $r1 i32) (local $r i32) (local $c i32) (local $c4 i32) (local $stride i32) (local $pa i32) (local $pb i32) (local $p i32)
-    (local $acc v128) (local $m v128) (local $s f32) (local $ms f32)
+    (local $acc v128) (local $m v128) (local $ma v128) (local $s f32) (local $ms f32) (local $mas f32)
     (local.set $stride (i32.shl (local.get $cols) (i32.const 2)))
     (local.set $c4 (i32.and (local.get $cols) (i32.const -4)))
     (memory.fill (local.get $dst) (i32.const 0) (local.get $stride))
@@ -703,12 +703,13 @@
             (br_if $done4 (i32.ge_s (local.get $c) (local.get $c4)))
             (local.set $acc (v128.const i32x4 0 0 0 0))
             (local.set $m (v128.load (i32.add (local.get $mean) (i32.shl (local.get $c) (i32.const 2)))))
+            (local.set $ma (v128.load (i32.add (local.get $meanA) (i32.shl (local.get $c) (i32.const 2)))))
             (local.set $p (i32.add (i32.mul (local.get $r0) (local.get $stride)) (i32.shl (local.get $c) (i32.const 2))))
             (local.set $pa (i32.add (local.get $a) (local.get $p)))
             (local.set $pb (i32.add (local.get $b) (local.get $p)))
             (local.set $r (local.get $r0))
             (loop $lr
-              (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (v128.load (local.get $pa)) (f32x4.sub (v128.load (local.get $pb)) (local.get $m)))))
+              (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (f32x4.sub (v128.load (local.get $pa)) (local.get $ma)) (f32x4.sub (v128.load (local.get $pb)) (local.get $m)))))
               (local.set $pa (i32.add (local.get $pa) (local.get $stride)))
               (local.set $pb (i32.add (local.get $pb) (local.get $stride)))
               (local.set $r (i32.add (local.get $r) (i32.const 1)))
@@ -722,12 +723,13 @@
             (br_if $done1 (i32.ge_s (local.get $c) (local.get $cols)))
             (local.set $s (f32.const 0))
             (local.set $ms (f32.load (i32.add (local.get $mean) (i32.shl (local.get $c) (i32.const 2)))))
+            (local.set $mas (f32.load (i32.add (local.get $meanA) (i32.shl (local.get $c) (i32.const 2)))))
             (local.set $p (i32.add (i32.mul (local.get $r0) (local.get $stride)) (i32.shl (local.get $c) (i32.const 2))))
             (local.set $pa (i32.add (local.get $a) (local.get $p)))
             (local.set $pb (i32.add (local.get $b) (local.get $p)))
             (local.set $r (local.get $r0))
             (loop $lr1
-              (local.set $s (f32.add (local.get $s) (f32.mul (f32.load (local.get $pa)) (f32.sub (f32.load (local.get $pb)) (local.get $ms)))))
+              (local.set $s (f32.add (local.get $s) (f32.mul (f32.sub (f32.load (local.get $pa)) (local.get $mas)) (f32.sub (f32.load (local.get $pb)) (local.get $ms)))))
               (local.set $pa (i32.add (local.get $pa) (local.get $stride)))
               (local.set $pb (i32.add (local.get $pb) (local.get $stride)))
               (local.set $r (i32.add (local.get $r) (i32.const 1)))

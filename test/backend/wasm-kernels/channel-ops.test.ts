@@ -92,25 +92,3 @@ describe('the Mean gradient (registered by swprune) equals cpu', () => {
     });
   }
 });
-
-describe('the FusedBatchNorm gradient (registered by swprune) equals cpu', () => {
-  // (tfjs-core cannot differentiate a batch norm without scale on any backend: it saves the missing input.)
-  for (const shape of [[2, 3, 4, 6], [5, 6]]) {
-    it(`gradients of x, mean, variance, offset, scale for x ${JSON.stringify(shape)} (per-channel statistics)`, async () => {
-      const f = () => tf.tidy(() => {
-        const n = shape.reduce((a, b) => a * b, 1);
-        const x = tf.tensor(seeded(n, 21), shape);
-        const w = tf.tensor(seeded(n, 22), shape);
-        const mean = tf.tensor1d(seeded(6, 23).map((v) => 0.3 * v));
-        const variance = tf.tensor1d(seeded(6, 24).map((v) => 0.5 + Math.abs(v)));
-        const offset = tf.tensor1d(seeded(6, 25));
-        const scale = tf.tensor1d(seeded(6, 26).map((v) => 1 + 0.5 * v));
-        const loss = (a: tf.Tensor, m: tf.Tensor, v: tf.Tensor, o: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(tf.batchNorm(a, m, v, o, s, 1e-3), w));
-        return tf.grads(loss)([x, mean, variance, offset, scale]).map((g) => Float32Array.from(g.dataSync()));
-      });
-      const ref = await onBackend('cpu', f);
-      const got = await onBackend('wasm', f);
-      ref.forEach((r, i) => expect(relErr(got[i]!, r), `input ${i}`).toBeLessThan(REL_TOL));
-    });
-  }
-});
