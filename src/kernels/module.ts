@@ -20,6 +20,7 @@ export interface KernelExports {
   channel_norm(dst: number, src: number, mean: number, a: number, b: number, rows: number, cols: number): void;
   col_sums(dst: number, src: number, rows: number, cols: number, divisor: number, scratch: number): void;
   maxpool_grad(dx: number, x: number, dy: number, geo: number): void;
+  channel_combine(dst: number, a: number, b: number, mb: number, ka: number, kb: number, kc: number, rows: number, cols: number): void;
   channel_dot(dst: number, a: number, b: number, meanA: number, meanB: number, rows: number, cols: number): void;
   winograd_forward(prm: number, x: number, y: number, w: number, wps: number, bias: number, V: number, M: number, p0: number, p1: number, chunk: number, scratch: number): void;
   winograd_backward(prm: number, x: number, dy: number, wT: number, wtps: number, dx: number, dw: number, V: number, dM: number, dV: number, p0: number, p1: number, chunk: number, scratch: number): void;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { batchNormTraining, CHANNEL_DOT_KERNEL } from '../../src/batch-norm-op/batch-norm-train.js';
+import { batchNormTraining, CHANNEL_COMBINE_KERNEL, CHANNEL_DOT_KERNEL } from '../../src/batch-norm-op/batch-norm-train.js';
 import { onBackend, REL_TOL, relErr, seeded } from '../backend/helpers.js';
 
 const EPS = 1e-3;
@@ -54,8 +54,10 @@ describe('batchNormTraining: training-mode batch norm with its gradient written 
     }
   }
 
-  it('runs its per-channel reduction as one kernel on wasm, composite ops on cpu', async () => {
-    expect(await onBackend('wasm', () => tf.getKernel(CHANNEL_DOT_KERNEL, 'wasm') !== undefined)).toBe(true);
-    expect(tf.getKernel(CHANNEL_DOT_KERNEL, 'cpu')).toBeUndefined();
+  it('runs its reduction and its input gradient as one kernel each on wasm, composite ops on cpu', async () => {
+    for (const kernel of [CHANNEL_DOT_KERNEL, CHANNEL_COMBINE_KERNEL]) {
+      expect(await onBackend('wasm', () => tf.getKernel(kernel, 'wasm') !== undefined)).toBe(true);
+      expect(tf.getKernel(kernel, 'cpu')).toBeUndefined();
+    }
   });
 });

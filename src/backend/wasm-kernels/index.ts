@@ -14,7 +14,8 @@
  *            of swprune's WebAssembly in place on the heap
  *   fused    SwpruneWinogradConv and SwpruneWinogradConvGrad (src/winograd-op/winograd-fused.ts):
  *            the Winograd layer's forward and backward pass as one kernel each, threaded
- *            SwpruneChannelDot (src/batch-norm-op/): training batch norm's per-channel reduction
+ *            SwpruneChannelDot, SwpruneChannelCombine (src/batch-norm-op/): training batch norm's
+ *            per-channel reduction and input gradient
  * and the gradient of Mean (mean-gradient.ts; tfjs-core's builds ones(x.shape) in JavaScript).
  * Composite kernels are built from ops wasm runs natively, inside tf.tidy.
  */
@@ -37,7 +38,7 @@ import { makePadConfig, makeSliceConfig } from './copy-box.js';
 import { makeMeanConfig, makeSumConfig } from './reduce-leading.js';
 import { makeTileConfig } from './tile.js';
 import { registerMeanGradient } from './mean-gradient.js';
-import { channelDotConfig } from './channel-dot.js';
+import { channelCombineConfig, channelDotConfig } from './channel-dot.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
 /** Why a kernel is registered: wasm lacks it, wasm's is wrong, wasm's is much slower, or it fuses many ops into one. */
@@ -78,6 +79,7 @@ export const WASM_KERNELS: readonly WasmKernel[] = [
   fixed(winogradForwardConfig, 'fused'),
   fixed(winogradBackwardConfig, 'fused'),
   fixed(channelDotConfig, 'fused'),
+  fixed(channelCombineConfig, 'fused'),
   wrapper(tf.Conv2D, makeConv2dConfig),
   wrapper(tf.FusedConv2D, makeFusedConv2dConfig),
   wrapper(tf.BatchMatMul, makeBatchMatMulConfig),

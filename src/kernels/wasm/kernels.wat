@@ -624,6 +624,52 @@
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $lr))))
 
+  ;; Two activations combined with per-channel constants (channels the last axis), training batch
+  ;; norm's input gradient in one pass:
+  ;;   dst[r, c] = a[r, c] * ka[c] + (b[r, c] - mb[c]) * kb[c] + kc[c]
+  (func (export "channel_combine") (param $dst i32) (param $a i32) (param $b i32) (param $mb i32) (param $ka i32) (param $kb i32) (param $kc i32) (param $rows i32) (param $cols i32)
+    (local $r i32) (local $c i32) (local $c4 i32) (local $o i32)
+    (local.set $c4 (i32.and (local.get $cols) (i32.const -4)))
+    (local.set $r (i32.const 0))
+    (block $doneR
+      (loop $lr
+        (br_if $doneR (i32.ge_s (local.get $r) (local.get $rows)))
+        (local.set $c (i32.const 0))
+        (block $done4
+          (loop $l4
+            (br_if $done4 (i32.ge_s (local.get $c) (local.get $c4)))
+            (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+            (v128.store (local.get $dst)
+              (f32x4.add
+                (f32x4.add
+                  (f32x4.mul (v128.load (local.get $a)) (v128.load (i32.add (local.get $ka) (local.get $o))))
+                  (f32x4.mul (f32x4.sub (v128.load (local.get $b)) (v128.load (i32.add (local.get $mb) (local.get $o))))
+                    (v128.load (i32.add (local.get $kb) (local.get $o)))))
+                (v128.load (i32.add (local.get $kc) (local.get $o)))))
+            (local.set $a (i32.add (local.get $a) (i32.const 16)))
+            (local.set $b (i32.add (local.get $b) (i32.const 16)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+            (local.set $c (i32.add (local.get $c) (i32.const 4)))
+            (br $l4)))
+        (block $done1
+          (loop $l1
+            (br_if $done1 (i32.ge_s (local.get $c) (local.get $cols)))
+            (local.set $o (i32.shl (local.get $c) (i32.const 2)))
+            (f32.store (local.get $dst)
+              (f32.add
+                (f32.add
+                  (f32.mul (f32.load (local.get $a)) (f32.load (i32.add (local.get $ka) (local.get $o))))
+                  (f32.mul (f32.sub (f32.load (local.get $b)) (f32.load (i32.add (local.get $mb) (local.get $o))))
+                    (f32.load (i32.add (local.get $kb) (local.get $o)))))
+                (f32.load (i32.add (local.get $kc) (local.get $o)))))
+            (local.set $a (i32.add (local.get $a) (i32.const 4)))
+            (local.set $b (i32.add (local.get $b) (i32.const 4)))
+            (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+            (local.set $c (i32.add (local.get $c) (i32.const 1)))
+            (br $l1)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $lr))))
+
   ;; Column sums of a rows x cols matrix, divided by `divisor` (1 for a sum, rows for a mean):
   ;; dst[c] = (sum over r of src[r, c]) / divisor. Rows are summed in blocks of 256 whose partial
   ;; sums are then added, which keeps float32 rounding small for long columns. scratch: 4*cols bytes.

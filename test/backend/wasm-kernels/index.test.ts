@@ -56,6 +56,7 @@ describe('registerWasmKernels', () => {
       'Slice:slow',
       'Sub:slow',
       'Sum:slow',
+      'SwpruneChannelCombine:fused',
       'SwpruneChannelDot:fused',
       'SwpruneWinogradConv:fused',
       'SwpruneWinogradConvGrad:fused',
