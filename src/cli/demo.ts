@@ -38,11 +38,11 @@ function demoSteps(dir: string): string[][] {
   const out = (f: string) => join(dir, f);
   return [
     ['sensitivity', model, '--data', data, '--limit', '500', '--json', out('sensitivity-dense.json')],
-    ['spatial', model, '--data', data, '-o', out('spatial.onnx'), '--schedule', '0.4,0.6', '--epochs', '2', '--lr', '0.005',
+    ['spatial', model, '--data', data, '-o', out('spatial.onnx'), '--schedule', '0.4,0.6', '--epochs', '2', '--lr', '0.002',
       '--targets-from', out('sensitivity-dense.json'), '--json', out('spatial.json')],
     ['sensitivity', out('spatial.onnx'), '--data', data, '--limit', '500', '--domain', 'winograd', '--levels', '0.6,0.7,0.8,0.85,0.9,0.95',
       '--json', out('sensitivity-spatial.json')],
-    ['winograd', out('spatial.onnx'), '--data', data, '-o', out('winograd.onnx'), '--schedule', '0.7,0.7', '--epochs', '3,2', '--lr', '0.005,0.002',
+    ['winograd', out('spatial.onnx'), '--data', data, '-o', out('winograd.onnx'), '--schedule', '0.7,0.7', '--epochs', '3,2', '--lr', '0.002,0.001',
       '--targets-from', out('sensitivity-spatial.json'), '--expand', out('winograd-standard.onnx'), '--json', out('winograd.json')],
     ['report', out('winograd.onnx'), '--data', data, '-o', out('model.swb'), '--json', out('report.json'), '--html', out('report.html'),
       '--history', `${out('spatial.json')},${out('winograd.json')}`],
