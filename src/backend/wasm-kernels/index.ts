@@ -38,7 +38,7 @@ import { makePadConfig, makeSliceConfig } from './copy-box.js';
 import { makeMeanConfig, makeSumConfig } from './reduce-leading.js';
 import { makeTileConfig } from './tile.js';
 import { registerMeanGradient } from './mean-gradient.js';
-import { channelCombineConfig, channelDotConfig } from './channel-dot.js';
+import { channelCombineConfig, channelDotConfig } from './batch-norm.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
 /** Why a kernel is registered: wasm lacks it, wasm's is wrong, wasm's is much slower, or it fuses many ops into one. */

@@ -105,13 +105,16 @@ export const conv: OpCompiler = (n, ctx) => {
     const ws = tf.split(filter, group, 3);
     return tf.concat(xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, ws[g] as tf.Tensor4D, strides, padding)), 3) as tf.Tensor4D;
   };
-  const valid = (x: tf.Tensor4D) => convolve(x, 'valid');
-  return ([x]) => {
-    const xv = toNhwc(asFloat(x, n.name));
+  /** The node on its NHWC input: padded inside the convolution where tfjs has the mode, else by a Pad first. */
+  const apply = (xv: tf.Tensor4D): tf.Tensor4D => {
     const pad = spatialPadding(n, xv.shape[1], xv.shape[2], [kh, kw], strides, dilations);
     const mode = dilated ? undefined : tfPadding(pad, xv.shape[1], xv.shape[2], [kh, kw], strides);
-    const padded = () => (pad.some(([a, b]) => a || b) ? tf.pad(xv, pad) : xv);
-    const y = mode ? convolve(xv, mode) : dilated ? dilatedConv(padded(), valid, [kh, kw], dilations) : valid(padded());
+    if (mode) return convolve(xv, mode);
+    const padded = pad.some(([a, b]) => a || b) ? tf.pad(xv, pad) : xv;
+    return dilated ? dilatedConv(padded, (p) => convolve(p, 'valid'), [kh, kw], dilations) : convolve(padded, 'valid');
+  };
+  return ([x]) => {
+    const y = apply(toNhwc(asFloat(x, n.name)));
     return [float(bias ? tf.add(y, bias) : y, true)];
   };
 };
