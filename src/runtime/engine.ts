@@ -45,9 +45,9 @@ export class Engine {
     const pages = plan.memoryBytes / 65536 - e.memory.buffer.byteLength / 65536;
     if (pages > 0) e.memory.grow(pages);
     const bytes = new Uint8Array(e.memory.buffer);
-    bytes.set(plan.image);
-    // Past the image the plan expects zeros (activation borders, padding).
-    bytes.fill(0, plan.image.length, plan.memoryBytes);
+    // Outside the image's runs the plan expects zeros (activation borders, padding).
+    bytes.fill(0, 0, plan.memoryBytes);
+    for (const run of plan.image) bytes.set(run.bytes, run.at);
     return new Engine(plan, e, m);
   }
 

@@ -10,13 +10,19 @@ type Message = { kind: 'init'; module: WebAssembly.Module; plan: Plan } | { kind
 
 const port = await parentPort();
 let engine: Promise<Engine> | undefined;
+/**
+ * The module as first received: each message deserialises a new Module object for the same
+ * compiled code, and Engine.create reuses a released instance only of the same object.
+ */
+let module: WebAssembly.Module | undefined;
 port.onMessage((m) => {
   const msg = m as Message;
   if (msg.kind === 'init') {
     const previous = engine;
     engine = (async () => {
       (await previous?.catch(() => undefined))?.release();
-      return Engine.create(msg.plan, msg.module);
+      module ??= msg.module;
+      return Engine.create(msg.plan, module);
     })();
     engine.then(() => port.postMessage({ kind: 'ready' }), (e: unknown) => port.postMessage({ kind: 'error', message: String(e) }));
     return;

@@ -35,8 +35,12 @@ interface Geometry {
 export interface Plan {
   readonly batch: number;
   readonly memoryBytes: number;
-  /** Initial memory contents (bytes past its end start as zeros). */
-  readonly image: Uint8Array;
+  /**
+   * Initial memory contents as runs of data (weights, tables, descriptors) at their addresses;
+   * every other byte starts as zero. Runs, not one array: activations lie between the data and
+   * make up most of the memory, and the plan is posted to every worker thread at each load.
+   */
+  readonly image: readonly ImageRun[];
   /**
    * The program in segments of consecutive steps, each run on `sub` images at a time: layers
    * with large activations run a few images at a time so their input and output stay in cache,
@@ -56,9 +60,15 @@ export interface LayoutOptions {
   readonly cacheBytes?: number;
 }
 
+/** Bytes at a memory address. */
+export interface ImageRun {
+  readonly at: number;
+  readonly bytes: Uint8Array;
+}
+
 /** A growing memory image: allocations are 64-byte aligned; data is written into them. */
 class Image {
-  private chunks: { at: number; bytes: Uint8Array }[] = [];
+  private chunks: ImageRun[] = [];
   top = 64;
   alloc(bytes: number, align = 64): number {
     const at = Math.ceil(this.top / align) * align;
@@ -71,11 +81,21 @@ class Image {
     this.chunks.push({ at, bytes: u8 });
     return at;
   }
-  finish(): Uint8Array {
-    const dataEnd = this.chunks.reduce((m, c) => Math.max(m, c.at + c.bytes.length), 0);
-    const out = new Uint8Array(dataEnd);
-    for (const c of this.chunks) out.set(c.bytes, c.at);
-    return out;
+  /** The data as runs: chunks less than `gap` bytes apart share a run (zeros between them). */
+  finish(gap = 4096): ImageRun[] {
+    const sorted = [...this.chunks].sort((a, b) => a.at - b.at);
+    const groups: ImageRun[][] = [];
+    for (const c of sorted) {
+      const last = groups.at(-1)?.at(-1);
+      if (last && c.at - (last.at + last.bytes.length) < gap) groups.at(-1)!.push(c);
+      else groups.push([c]);
+    }
+    return groups.map((g) => {
+      const at = g[0]!.at;
+      const bytes = new Uint8Array(g.at(-1)!.at + g.at(-1)!.bytes.length - at);
+      for (const c of g) bytes.set(c.bytes, c.at - at);
+      return { at, bytes };
+    });
   }
 }
 
