@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { inflateRawSync } from 'node:zlib';
 import { SwpruneError } from '../errors.js';
 
@@ -90,9 +91,13 @@ export function zipRead(buf: Buffer, entry: ZipEntry, path: string): Buffer {
   let out: Buffer;
   if (entry.method === 0) out = raw;
   else if (entry.method === 8) {
+    if (entry.size > bufferConstants.MAX_LENGTH) throw bad(path, `${entry.name} says it holds ${entry.size} bytes, more than one buffer holds`);
     try {
-      out = inflateRawSync(raw);
-    } catch {
+      // No further than the size the directory states: a corrupt or hostile entry that
+      // inflates to gigabytes stops there instead of exhausting memory.
+      out = inflateRawSync(raw, { maxOutputLength: Math.max(entry.size, 1) });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw bad(path, `${entry.name} inflates to more than the ${entry.size} bytes its header says`);
       throw bad(path, `${entry.name} does not inflate`);
     }
   } else throw new SwpruneError('E_DATA', `${path}: ${entry.name} uses zip compression method ${entry.method}; only stored (0) and deflated (8) entries are read (numpy.savez / savez_compressed write those)`);

@@ -116,6 +116,12 @@ describe('bad data gives one-line errors', () => {
     const raw = gunzipSync(readFileSync(join(FASHION_SLICE, 't10k-images-idx3-ubyte.gz')));
     writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), gzipSync(raw.subarray(0, 5000)));
     expect(errorOf(() => loadDataset(parseDataSpec(`fashion-mnist:${dir}`))).message).toMatch(/IDX header says 784000 bytes .* the file has 4984; the file is truncated or corrupt/);
+    // A gzip bomb: a header for 10 images, then 200 MB of zeros (~200 KB compressed). Reading
+    // stops at the 7,856 bytes the header describes instead of inflating all of it.
+    const header = Buffer.from(raw.subarray(0, 16));
+    header.writeUInt32BE(10, 4);
+    writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), gzipSync(Buffer.concat([header, Buffer.alloc(200e6)]), { level: 9 }));
+    expect(errorOf(() => loadDataset(parseDataSpec(`fashion-mnist:${dir}`))).message).toMatch(/t10k-images-idx3-ubyte\.gz: decompresses to more than the 7856 bytes its IDX header describes \(dims 10x28x28\); the file is corrupt/);
     writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), Buffer.from('not gzip at all'));
     expect(errorOf(() => loadDataset(parseDataSpec(`fashion-mnist:${dir}`))).message).toMatch(/not a valid gzip file/);
     const cdir = tmp();

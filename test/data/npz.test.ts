@@ -97,6 +97,21 @@ describe('bad arrays get one-line E_DATA errors', () => {
     writeFileSync(cut, npz.subarray(0, npz.length - 200));
     expect(errorOf(() => load(cut)).message).toMatch(/cut\.npz: no zip end-of-central-directory record; the \.npz file is truncated or not a zip archive/);
 
+    // A deflated entry that inflates past the size its central-directory record states (a
+    // corrupt or hostile archive) stops at that size: the record of x_train.npy says 100 bytes.
+    const lying = Buffer.from(readFileSync(`${ARRAYS}/rgb-nchw.npz`));
+    let patched = 0;
+    for (let at = lying.indexOf('PK\x01\x02', 0, 'latin1'); at >= 0; at = lying.indexOf('PK\x01\x02', at + 4, 'latin1')) {
+      if (lying.toString('utf8', at + 46, at + 46 + lying.readUInt16LE(at + 28)) === 'x_train.npy') {
+        lying.writeUInt32LE(100, at + 24);
+        patched++;
+      }
+    }
+    expect(patched).toBe(1);
+    const liar = join(tmp(), 'liar.npz');
+    writeFileSync(liar, lying);
+    expect(errorOf(() => load(liar)).message).toMatch(/liar\.npz: x_train\.npy inflates to more than the 100 bytes its header says; the \.npz file is truncated or not a zip archive/);
+
     const missing = join(tmp(), 'missing');
     cpSync(`${ARRAYS}/npy-folder`, missing, { recursive: true });
     writeFileSync(join(missing, 'x_test.npy'), '');
