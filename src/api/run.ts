@@ -30,7 +30,7 @@ export interface RunResult {
   readonly command: 'run';
   readonly model: string;
   readonly data: string;
-  readonly runtime: { readonly threads: number; readonly batch: number; readonly memoryBytes: number; readonly steps: readonly string[] };
+  readonly runtime: { readonly threads: number; readonly batch: number; readonly team: boolean; readonly memoryBytes: number; readonly steps: readonly string[] };
   /** Measured through the runtime on the test split. */
   readonly accuracy: Accuracy & { readonly loss: number };
   readonly testExamples: number;
@@ -104,7 +104,7 @@ export async function runBundle(opts: RunOptions, sink: EventSink = ignoreEvents
     const speed = await measureSpeed((x, n) => runtime.run(x, n), dataset, runtime.inputLayout, threads);
     const result: RunResult = {
       command: 'run', model: opts.model, data: opts.data,
-      runtime: { threads, batch: runtime.batch, memoryBytes: runtime.memoryBytes, steps: runtime.steps },
+      runtime: { threads, batch: runtime.batch, team: runtime.team, memoryBytes: runtime.memoryBytes, steps: runtime.steps },
       accuracy: { ...r.accuracy, loss: r.loss }, testExamples: r.examples, speed,
     };
     if (opts.json) writeJson(opts.json, result);

@@ -44,7 +44,8 @@ export async function runtimeForModel(model: CompiledModel, threads: number): Pr
   try {
     // Winograd layers reach the runtime as a bundle holds them (compressed rows per position).
     const bundle = graph.nodes.some((n) => n.op === 'WinogradConv') ? decodeBundle(encodeBundle(graph, new Uint8Array(0))) : undefined;
-    return await loadGraph(graph, bundle, { threads, workers: await workersFor(threads) });
+    // Evaluation runs batches of many images: no team for single images (its plan would cost memory for nothing).
+    return await loadGraph(graph, bundle, { threads, workers: await workersFor(threads), team: false });
   } catch (e) {
     if (e instanceof SwpruneError) return undefined;
     throw e;

@@ -6,23 +6,38 @@
  */
 import type { Plan } from './plan/layout.js';
 import { runtimeWasmBase64 } from './wasm/runtime-module.js';
+import { runtimeSharedWasmBase64 } from './wasm/runtime-shared-module.js';
 
 interface Exports {
   readonly memory: WebAssembly.Memory;
   run(program: number, n: number, first: number): void;
 }
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
 
-/** The module, compiled once per thread (asynchronously: browsers refuse to compile large modules synchronously). */
-export function runtimeModule(): Promise<WebAssembly.Module> {
-  compiled ??= (() => {
-    const bin = atob(runtimeWasmBase64);
+/**
+ * The module, compiled once per thread (asynchronously: browsers refuse to compile large
+ * modules synchronously); `shared`: the build that imports a shared memory (plans for several
+ * threads).
+ */
+export function runtimeModule(shared = false): Promise<WebAssembly.Module> {
+  let m = compiled.get(shared);
+  if (!m) {
+    const bin = atob(shared ? runtimeSharedWasmBase64 : runtimeWasmBase64);
     const bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    return WebAssembly.compile(bytes);
-  })();
-  return compiled;
+    m = WebAssembly.compile(bytes);
+    compiled.set(shared, m);
+  }
+  return m;
+}
+
+/** A shared memory holding a plan for several threads (plan.threads > 1), its image written. */
+export function sharedMemory(plan: Plan): WebAssembly.Memory {
+  const memory = new WebAssembly.Memory({ initial: plan.memoryBytes / 65536, maximum: 32768, shared: true });
+  const bytes = new Uint8Array(memory.buffer);
+  for (const run of plan.image) bytes.set(run.bytes, run.at);
+  return memory;
 }
 
 /**
@@ -35,7 +50,7 @@ const idle = new WeakMap<WebAssembly.Module, Exports>();
 
 export class Engine {
   private closed = false;
-  private constructor(private readonly plan: Plan, private readonly e: Exports, private readonly module: WebAssembly.Module) {}
+  private constructor(private readonly plan: Plan, private readonly e: Exports, private readonly module: WebAssembly.Module, private readonly reusable = true) {}
 
   static async create(plan: Plan, module?: WebAssembly.Module): Promise<Engine> {
     const m = module ?? (await runtimeModule());
@@ -51,15 +66,42 @@ export class Engine {
     return new Engine(plan, e, m);
   }
 
+  /** Thread `thread`'s engine on a plan for several threads in `memory` (sharedMemory; the module runtimeModule(true)). */
+  static async attach(plan: Plan, module: WebAssembly.Module, memory: WebAssembly.Memory): Promise<Engine> {
+    const e = (await WebAssembly.instantiate(module, { env: { memory } })).exports as unknown as Exports;
+    return new Engine(plan, e, module, false);
+  }
+
+  /**
+   * Runs this thread's programs on images 0..n-1 of the plan's batch in memory (n <= batch):
+   * with several threads, each runs this with its own index at the same time.
+   */
+  runPrograms(n: number, thread: number): void {
+    const { plan } = this;
+    plan.segments.forEach((seg, i) => {
+      const program = plan.programs[i]![thread]!;
+      for (let first = 0; first < n; first += seg.sub) this.e.run(program, Math.min(seg.sub, n - first), first);
+    });
+  }
+
+  /** The memory's bytes (a shared plan's barrier state is read and reset through it). */
+  get memory(): WebAssembly.Memory {
+    return this.e.memory;
+  }
+
   /** Gives the instance back for the next engine on this thread; the engine cannot run after it. */
   release(): void {
     if (this.closed) return;
     this.closed = true;
-    idle.set(this.module, this.e);
+    if (this.reusable) idle.set(this.module, this.e);
   }
 
-  /** Runs n images (input: n * perImage floats in the network's input layout); returns n * outputs floats. */
-  run(input: Float32Array, n: number, into?: Float32Array): Float32Array {
+  /**
+   * Runs n images (input: n * perImage floats in the network's input layout); returns n * outputs
+   * floats. `start(m)`, when given, is called once the next m images are in memory, before this
+   * thread runs them (a plan for several threads starts the others there).
+   */
+  run(input: Float32Array, n: number, into?: Float32Array, start?: (m: number) => void): Float32Array {
     const { plan } = this;
     if (this.closed) throw new Error('the runtime was closed');
     const perIn = plan.input.perImage;
@@ -67,13 +109,14 @@ export class Engine {
     if (input.length < n * perIn) throw new RangeError(`expected ${n * perIn} input values for ${n} images, got ${input.length}`);
     const out = into ?? new Float32Array(n * perOut);
     const mem = new Float32Array(this.e.memory.buffer);
-    for (let start = 0; start < n; start += plan.batch) {
-      const m = Math.min(plan.batch, n - start);
-      mem.set(input.subarray(start * perIn, (start + m) * perIn), plan.input.address / 4);
-      for (const seg of plan.segments) for (let first = 0; first < m; first += seg.sub) this.e.run(seg.program, Math.min(seg.sub, m - first), first);
+    for (let begin = 0; begin < n; begin += plan.batch) {
+      const m = Math.min(plan.batch, n - begin);
+      mem.set(input.subarray(begin * perIn, (begin + m) * perIn), plan.input.address / 4);
+      start?.(m);
+      this.runPrograms(m, 0);
       const at = plan.output.address / 4;
-      if (plan.output.stride === perOut) out.set(mem.subarray(at, at + m * perOut), start * perOut);
-      else for (let i = 0; i < m; i++) out.set(mem.subarray(at + i * plan.output.stride, at + i * plan.output.stride + perOut), (start + i) * perOut);
+      if (plan.output.stride === perOut) out.set(mem.subarray(at, at + m * perOut), begin * perOut);
+      else for (let i = 0; i < m; i++) out.set(mem.subarray(at + i * plan.output.stride, at + i * plan.output.stride + perOut), (begin + i) * perOut);
     }
     return out;
   }

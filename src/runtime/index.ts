@@ -18,18 +18,27 @@ import { decodeOnnx, OnnxFormatError } from './decode/onnx.js';
 import { Engine, runtimeModule } from './engine.js';
 import { layout, type Plan } from './plan/layout.js';
 import { lower, type Lowered } from './plan/lower.js';
+import { isNode } from './platform.js';
+import { Team } from './team.js';
 import { RuntimeWorkers, ThreadPool } from './threads.js';
 
 export interface RuntimeOptions {
   /**
-   * Threads for batches: the calling thread plus threads - 1 workers, each running a slice of
-   * the batch (default 1). Results do not depend on it.
+   * Threads: the calling thread plus threads - 1 workers (default 1). A batch is split by
+   * images between them; a call of fewer images than threads runs with all of them on each
+   * layer where that pays (`team`). Results do not depend on it.
    */
   readonly threads?: number;
   /** Images per call into the module (default: 64 for networks with megabytes of weights, else as many as keep the activations in about 4 MiB). */
   readonly batch?: number;
   /** Worker threads to plan the network into instead of starting new ones (RuntimeWorkers.start; they keep running after close). */
   readonly workers?: RuntimeWorkers;
+  /**
+   * Calls of fewer images than threads (batch 1 on 2 threads) run with every thread on each
+   * layer (a Team, team.ts) instead of on one thread. Default: in Node, for networks with
+   * megabytes of weights. Ignored in browsers (their main thread may not wait at a barrier).
+   */
+  readonly team?: boolean;
 }
 
 export interface Runtime {
@@ -41,6 +50,8 @@ export interface Runtime {
   readonly threads: number;
   /** Images per call into the module. */
   readonly batch: number;
+  /** Whether calls of fewer images than threads run as a team (RuntimeOptions.team). */
+  readonly team: boolean;
   /** Bytes of WebAssembly memory per thread (weights, activations, scratch). */
   readonly memoryBytes: number;
   /** One line per kernel call, in order (what each layer became). */
@@ -62,12 +73,21 @@ export interface Runtime {
  * than the 5 that fit in 1 MiB (1 thread, dense and at 80% sparsity).
  */
 function defaultBatch(l: Lowered): number {
-  const weightBytes = l.steps.reduce((sum, s) => sum + (s.op === 'winograd' ? 8 * s.layer.positions.reduce((n, p) => n + p.values.length, 0)
-    : s.op === 'conv' || s.op === 'fc' ? 4 * s.weight.length : 0), 0);
-  if (weightBytes > 2 * 2 ** 20) return 64;
+  if (weightBytes(l) > 2 * 2 ** 20) return 64;
   const perImage = [l.input.act, ...l.steps.map((s) => s.out)].reduce((sum, a) => sum + Math.ceil(a.C / 4) * 16 * (a.H + 2) * (a.W + 6), 0);
   return Math.max(4, Math.min(64, Math.floor(4 * 2 ** 20 / perImage)));
 }
+
+const weightBytes = (l: Lowered): number => l.steps.reduce((sum, s) => sum + (s.op === 'winograd' ? 8 * s.layer.positions.reduce((n, p) => n + p.values.length, 0)
+  : s.op === 'conv' || s.op === 'fc' ? 4 * s.weight.length : 0), 0);
+
+/**
+ * Calls of fewer images than threads run on a Team (all threads on each layer, team.ts) in
+ * Node, for networks with megabytes of weights: there a layer is milliseconds of work per
+ * image, against microseconds for the barriers between threads; a small network's image is
+ * done sooner on one thread (measured: fashion-vgg, batch 1).
+ */
+const teamPays = (l: Lowered, threads: number, team: boolean | undefined): boolean => threads > 1 && isNode && (team ?? weightBytes(l) > 2 * 2 ** 20);
 
 /** A runtime for a network (a graph in swprune's IR; with the bundle's Winograd layers when it has WinogradConv nodes). */
 export async function loadGraph(graph: Graph, bundle: BundleData | undefined, opts: RuntimeOptions = {}): Promise<Runtime> {
@@ -80,10 +100,11 @@ export async function loadGraph(graph: Graph, bundle: BundleData | undefined, op
   const module = await runtimeModule();
   const engine = await Engine.create(plan, module);
   const pool = threads > 1 ? await ThreadPool.create(engine, module, plan, threads, opts.workers) : undefined;
-  return runtimeOf(plan, engine, pool, threads);
+  const team = pool && teamPays(lowered, threads, opts.team) ? await Team.create(layout(lowered, { batch: threads - 1, threads }), pool.ports) : undefined;
+  return runtimeOf(plan, engine, pool, team, threads);
 }
 
-function runtimeOf(plan: Plan, engine: Engine, pool: ThreadPool | undefined, threads: number): Runtime {
+function runtimeOf(plan: Plan, engine: Engine, pool: ThreadPool | undefined, team: Team | undefined, threads: number): Runtime {
   const count = (input: Float32Array, n: number | undefined) => {
     const k = n ?? input.length / plan.input.perImage;
     if (!Number.isInteger(k) || k < 0 || input.length < k * plan.input.perImage) {
@@ -92,14 +113,16 @@ function runtimeOf(plan: Plan, engine: Engine, pool: ThreadPool | undefined, thr
     return k;
   };
   return {
-    inputShape: plan.input.dims, inputLayout: plan.input.layout, outputShape: plan.output.dims, threads, batch: plan.batch,
+    inputShape: plan.input.dims, inputLayout: plan.input.layout, outputShape: plan.output.dims, threads, batch: plan.batch, team: team !== undefined,
     memoryBytes: plan.memoryBytes, steps: plan.summary,
     run: async (input, n) => {
       const k = count(input, n);
+      if (team && k < threads) return team.run(input, k);
       return pool && k > 1 ? pool.run(input, k) : engine.run(input, k);
     },
     runSync: (input, n) => engine.run(input, count(input, n)),
     close: async () => {
+      team?.close();
       await pool?.close();
       engine.release();
     },

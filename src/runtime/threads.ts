@@ -33,7 +33,7 @@ export class ThreadPool {
   private readonly pending = new Map<number, Pending>();
   private readonly unsubscribe: (() => void)[];
 
-  private constructor(private readonly engine: Engine, private readonly plan: Plan, private readonly ports: Port[], private readonly owned: boolean) {
+  private constructor(private readonly engine: Engine, private readonly plan: Plan, readonly ports: readonly Port[], private readonly owned: boolean) {
     this.unsubscribe = ports.map((p) => p.onMessage((m) => {
       const msg = m as { kind: string; id: number; output?: Float32Array; error?: string };
       if (msg.kind !== 'done') return;

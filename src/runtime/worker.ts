@@ -1,12 +1,14 @@
 /**
  * A runtime worker thread: receives the compiled module and a plan, builds its own engine
- * (its own memory), then runs the images it is sent. Started by threads.ts.
+ * (its own memory), then runs the images it is sent (threads.ts); and, for a Team (team.ts),
+ * an engine on a shared memory whose programs it runs as thread `thread` of each call.
  */
 import { Engine } from './engine.js';
 import type { Plan } from './plan/layout.js';
 import { parentPort } from './platform.js';
+import { failTeam, type TeamMessage } from './team.js';
 
-type Message = { kind: 'init'; module: WebAssembly.Module; plan: Plan } | { kind: 'run'; id: number; input: Float32Array; n: number };
+type Message = { kind: 'init'; module: WebAssembly.Module; plan: Plan } | { kind: 'run'; id: number; input: Float32Array; n: number } | TeamMessage;
 
 const port = await parentPort();
 let engine: Promise<Engine> | undefined;
@@ -15,8 +17,29 @@ let engine: Promise<Engine> | undefined;
  * compiled code, and Engine.create reuses a released instance only of the same object.
  */
 let module: WebAssembly.Module | undefined;
+let team: Promise<{ engine: Engine; plan: Plan; memory: WebAssembly.Memory; thread: number }> | undefined;
 port.onMessage((m) => {
   const msg = m as Message;
+  if (msg.kind === 'team-init') {
+    team = Engine.attach(msg.plan, msg.module, msg.memory).then((engine) => ({ engine, plan: msg.plan, memory: msg.memory, thread: msg.thread }));
+    team.then(() => port.postMessage({ kind: 'team-ready' }), (e: unknown) => port.postMessage({ kind: 'team-error', message: String(e) }));
+    return;
+  }
+  if (msg.kind === 'team-run') {
+    void team!.then((t) => {
+      try {
+        t.engine.runPrograms(msg.n, t.thread);
+      } catch (err) {
+        failTeam(t.plan, t.memory);
+        port.postMessage({ kind: 'team-error', id: msg.id, error: String(err) });
+      }
+    });
+    return;
+  }
+  if (msg.kind === 'team-close') {
+    team = undefined;
+    return;
+  }
   if (msg.kind === 'init') {
     const previous = engine;
     engine = (async () => {

@@ -177,6 +177,29 @@ describe('threads, batches, errors', () => {
     for (const r of [...runs.slice(1), oneByOne]) expect(Buffer.from(r.buffer).equals(Buffer.from(runs[0]!.buffer))).toBe(true);
   });
 
+  it('a team (all threads on each layer of a call with fewer images than threads) gives the same bits as one thread: Winograd layers, dense and strided convolutions, residual adds, fully connected', async () => {
+    const graphs = [pruned(readOnnx(ONNX_FIXTURES.resnetSmall).graph, 6, 0.6, 1), readOnnx(ONNX_FIXTURES.resnetSmall).graph, readOnnx(ONNX_FIXTURES.smallCnn).graph];
+    const rand = mulberry32(12);
+    const x = Float32Array.from({ length: 5 * 784 }, () => rand() * 2 - 1);
+    for (const graph of graphs) {
+      const bytes = graph.nodes.some((n) => n.op === 'WinogradConv') ? encodeBundle(graph, new Uint8Array([1])) : undefined;
+      const load = (opts: Parameters<typeof loadGraph>[2]) => (bytes ? loadBundle(bytes, opts) : loadGraph(graph, undefined, opts));
+      const one = await load({ threads: 1 });
+      const expected = await one.run(x, 5);
+      await one.close();
+      for (const threads of [2, 3]) {
+        const model = await load({ threads, team: true });
+        expect(model.team).toBe(true);
+        const got = new Float32Array(5 * 10);
+        // Image by image (1 < threads: the team), then the last two together (a team of 3, the batch of 2 for 2).
+        for (let i = 0; i < 3; i++) got.set(await model.run(x.subarray(i * 784, (i + 1) * 784), 1), i * 10);
+        got.set(await model.run(x.subarray(3 * 784), 2), 30);
+        await model.close();
+        expect(Buffer.from(got.buffer).equals(Buffer.from(expected.buffer))).toBe(true);
+      }
+    }
+  });
+
   it('runtimes planned one after another into the same kept workers give the bits of fresh ones; a closed runtime refuses to run', async () => {
     const a = encodeBundle(pruned(readOnnx(ONNX_FIXTURES.resnetSmall).graph, 6, 0.6, 1), new Uint8Array([1]));
     const b = encodeBundle(pruned(readOnnx(ONNX_FIXTURES.smallCnn).graph, 6, 0.5, 2), new Uint8Array([1]));
@@ -192,10 +215,12 @@ describe('threads, batches, errors', () => {
     const workers = await RuntimeWorkers.start(2);
     try {
       for (const [i, bytes] of [a, b, a].entries()) {
-        const m = await loadBundle(bytes, { threads: 3, batch: 2, workers });
+        const m = await loadBundle(bytes, { threads: 3, batch: 2, workers, team: true });
         const y = await m.run(x, 9);
+        const first = await m.run(x.subarray(0, 784), 1);
         await m.close();
         expect(Buffer.from(y.buffer).equals(Buffer.from(expected[i]!.buffer))).toBe(true);
+        expect(Buffer.from(first.buffer).equals(Buffer.from(expected[i]!.buffer, 0, 40))).toBe(true);
         expect(() => m.runSync(x, 9)).toThrow(/closed/);
       }
     } finally {

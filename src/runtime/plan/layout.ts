@@ -12,7 +12,7 @@ import { logicalDims, type Act, type Epilogue, type Step, type StepOf, type View
 import { ceil4, densePositionMatrix, isLavinF4, packConv, packDepthwise, packFc, padded, positionMatrix, transformMatrix } from './weights.js';
 
 /** Op codes of runtime.wat's `run`. */
-const OP = { winograd: 0, conv: 1, depthwise: 2, pool: 3, binary: 4, unary: 5, copy: 6, softmax: 7, zero: 8 } as const;
+const OP = { winograd: 0, conv: 1, depthwise: 2, pool: 3, binary: 4, unary: 5, copy: 6, softmax: 7, zero: 8, barrier: 9 } as const;
 const UNARY = { none: 0, sigmoid: 1, tanh: 2, hardSigmoid: 3, hardSwish: 4, exp: 5, affine: 6, abs: 7, sqrt: 8, neg: 9, silu: 10 } as const;
 const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
 
@@ -47,6 +47,15 @@ export interface Plan {
    * layers with large weights (fully connected) see the whole batch so each weight is read once.
    */
   readonly segments: readonly { readonly program: number; readonly sub: number }[];
+  /**
+   * Threads sharing the memory (LayoutOptions.threads): `programs[t]` of a segment is thread
+   * t's program for it (programs[0] is `program`); every program of a segment ends at a
+   * barrier, so after any thread's last segment every thread's work is done.
+   */
+  readonly threads: number;
+  readonly programs: readonly (readonly number[])[];
+  /** With several threads, the address of the barriers' state (i32 arrived, generation, failed); else 0. */
+  readonly barrier: number;
   readonly input: { readonly address: number; readonly perImage: number; readonly dims: readonly number[]; readonly layout: 'NCHW' | 'NHWC' };
   readonly output: { readonly address: number; readonly stride: number; readonly perImage: number; readonly dims: readonly number[] };
   /** One line per step, for --verbose and tests. */
@@ -58,6 +67,12 @@ export interface LayoutOptions {
   readonly batch: number;
   /** Bytes of activations a step may touch per sub-batch (its input, output and residual): 512 KiB, about a second-level cache. */
   readonly cacheBytes?: number;
+  /**
+   * Threads that run each call together in one shared memory (default 1): Winograd layers and
+   * dense convolutions share their work out, the other steps run on thread 0 (runtime.wat,
+   * Threads); each thread gets its own Winograd scratch.
+   */
+  readonly threads?: number;
 }
 
 /** Bytes at a memory address. */
@@ -109,6 +124,17 @@ class Desc {
     this.i = new Int32Array(this.buf);
     this.f = new Float32Array(this.buf);
     this.i[0] = op;
+  }
+  get op(): number {
+    return this.i[0]!;
+  }
+  read(offset: number): number {
+    return this.i[offset / 4]!;
+  }
+  copy(): Desc {
+    const d = new Desc(this.i.length, this.op);
+    d.i.set(this.i);
+    return d;
   }
   int(offset: number, v: number): this {
     this.i[offset / 4] = v;
@@ -294,7 +320,9 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
     const w = winogradScratch(s);
     scratchBytes = Math.max(scratchBytes, w.V + w.M + w.S + w.tab + 4 * 64);
   }
-  const scratch = scratchBytes ? img.alloc(scratchBytes) : 0;
+  const threads = opts.threads ?? 1;
+  const scratchStride = Math.ceil(scratchBytes / 64) * 64;
+  const scratch = scratchBytes ? img.alloc(scratchStride * threads) : 0;
 
   /** A zero step clearing everything of a's buffer right of and below its pixels (what whole tiles wrote there). */
   const zeroOutside = (a: Act): Desc => {
@@ -325,13 +353,14 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       const sc = at64(m + M);
       const tab = at64(sc + S);
       summary.push(`${s.node}: ${s.fromConv ? 'dense 3x3 conv as' : 'sparse'} Winograd ${s.tile.name} ${s.in.C}->${s.out.C}${s.layer.group > 1 ? ` (${s.layer.group} groups)` : ''} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, p) => n + p.values.length, 0)} ${s.fromConv ? 'weights' : 'nonzeros'}${s.dense && !s.fromConv ? ', dense product' : ''}, chunk ${CH}${isLavinF4(s.tile) ? '' : ', generic transforms'}${s.pool ? ', 2x2 max pool fused' : ''}`);
-      return new Desc(35, OP.winograd)
+      return new Desc(37, OP.winograd)
         .int(4, addr(s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix).int(8, gi.img).int(12, gi.row).int(16, gi.pix).int(20, gi.cp)
         .int(24, outBase).int(28, go.img).int(32, go.row).int(36, go.pix).int(40, go.cp).int(44, s.out.H).int(48, s.out.W)
         .int(52, ty).int(56, tx).int(60, T).int(64, s.tile.m).int(68, isLavinF4(s.tile) ? 1 : 0)
         .int(72, img.data(transformMatrix(s.tile.bt).bytes, 16)).int(76, img.data(transformMatrix(s.tile.at).bytes, 16))
         .int(80, img.data(Int32Array.from(positions), 16)).int(84, img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
-        .epilogue(88, s.epi, epiResidual(s, outBase)).int(104, CH).int(108, v).int(112, m).int(116, sc).int(120, tab).int(124, psV).int(128, psM).int(132, s.pool ? 2 : 1).int(136, s.dense ? 1 : 0);
+        .epilogue(88, s.epi, epiResidual(s, outBase)).int(104, CH).int(108, v).int(112, m).int(116, sc).int(120, tab).int(124, psV).int(128, psM).int(132, s.pool ? 2 : 1).int(136, s.dense ? 1 : 0)
+        .int(140, 0).int(144, go.cp);
     },
     conv: (s) => {
       const gi = geometry(s.in);
@@ -358,11 +387,11 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
         koff[(ky * s.kw + kx) * cinG + ci] = ky * dh * gi.row + kx * dw * gi.pix + ci * 4;
       }
       summary.push(`${s.node}: dense ${s.kh}x${s.kw} conv ${s.in.C}->${s.out.C}, stride ${s.strides.join('x')}${s.groups > 1 ? `, ${s.groups} groups` : ''}`);
-      return new Desc(23, OP.conv)
+      return new Desc(25, OP.conv)
         .int(4, inBase).int(8, gi.img).int(12, s.strides[0]! * gi.row).int(16, s.strides[1]! * gi.pix).int(20, img.data(koff, 16)).int(24, koff.length)
         .int(28, s.groups).int(32, cinG * 4).int(36, img.data(packConv(s.weight, s.out.C, cinG, s.kh, s.kw, s.groups, coutg), 16)).int(40, coutg)
         .int(44, outBase).int(48, go.img).int(52, go.row).int(56, go.pix).int(60, s.out.H).int(64, s.out.W).int(68, bias)
-        .epilogue(72, s.epi, epiResidual(s, outBase)).int(88, 0);
+        .epilogue(72, s.epi, epiResidual(s, outBase)).int(88, 0).int(92, 0).int(96, threads);
     },
     fc: (s) => {
       const b = base(s.in);
@@ -378,11 +407,11 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       order.forEach((k, i) => weight.set(s.weight.subarray(k * O, (k + 1) * O), i * O));
       const outBase = addr(s.out) + go.origin;
       summary.push(`${s.node}: fully connected ${K}->${s.out.C}`);
-      return new Desc(23, OP.conv)
+      return new Desc(25, OP.conv)
         .int(4, addr(b)).int(8, gi.img).int(12, 0).int(16, gi.img).int(20, img.data(koff, 16)).int(24, K)
         .int(28, 1).int(32, 0).int(36, img.data(packFc(weight, K, O, go.cp), 16)).int(40, go.cp)
         .int(44, outBase).int(48, go.img).int(52, go.row).int(56, go.img).int(60, 1).int(64, 1).int(68, img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
-        .epilogue(72, s.epi, epiResidual(s, outBase)).int(88, 1);
+        .epilogue(72, s.epi, epiResidual(s, outBase)).int(88, 1).int(92, 0).int(96, threads);
     },
     pool: (s) => {
       const gi = geometry(s.in);
@@ -465,28 +494,70 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
     output = { address: stagingOut, stride: perImageOut, perImage: perImageOut, dims: lowered.output.dims };
   }
 
-  const descAddrs = descriptors.map((d) => img.data(new Uint8Array(d.buf), 16));
+  const { entries, barrier } = threadEntries(descriptors, threads, scratchStride, img);
   // Consecutive steps whose preferred sub-batches are within a factor of 2 run together, on the
   // smallest of them, so one sub-batch's activations pass from step to step while in cache.
   const segments: { program: number; sub: number }[] = [];
-  for (let i = 0; i < descAddrs.length;) {
+  const programs: number[][] = [];
+  for (let i = 0; i < descriptors.length;) {
     let [lo, hi] = [subs[i]!, subs[i]!];
     let j = i + 1;
-    while (j < descAddrs.length && Math.max(hi, subs[j]!) <= 2 * Math.min(lo, subs[j]!)) {
+    while (j < descriptors.length && Math.max(hi, subs[j]!) <= 2 * Math.min(lo, subs[j]!)) {
       lo = Math.min(lo, subs[j]!);
       hi = Math.max(hi, subs[j]!);
       j++;
     }
-    segments.push({ program: img.data(Int32Array.from([j - i, ...descAddrs.slice(i, j)]), 16), sub: lo });
+    const mine = entries(i, j).map((e) => img.data(Int32Array.from([e.length, ...e]), 16));
+    programs.push(mine);
+    segments.push({ program: mine[0]!, sub: lo });
     i = j;
   }
   const memoryBytes = Math.ceil(img.top / 65536) * 65536;
   if (memoryBytes > 2 ** 31) throw new SwpruneError('E_MODEL', `the runtime needs ${Math.round(memoryBytes / 2 ** 20)} MiB for a batch of ${B}; use a smaller batch`);
   return {
-    batch: B, memoryBytes, image: img.finish(), segments,
+    batch: B, memoryBytes, image: img.finish(), segments, threads, programs, barrier,
     input: { address: stagingIn, perImage: perImageIn, dims: logicalDimsOfInput(lowered), layout: lowered.input.layout },
     output, summary,
   };
+}
+
+/** Steps that share their work out between threads (runtime.wat, Threads). */
+const SHARED_WORK: ReadonlySet<number> = new Set([OP.winograd, OP.conv]);
+
+/**
+ * The program entries of steps i..j-1 for each thread: for a step that shares its work out,
+ * thread t's copy of its descriptor (a Winograd layer: thread t's range of output channels and
+ * its own scratch; a dense convolution: part t);
+ * for the others, the descriptor in thread 0's program only. With several threads a barrier
+ * follows every step but between two of thread 0's own, and ends every program. One thread:
+ * the descriptors as they are.
+ */
+function threadEntries(descriptors: readonly Desc[], threads: number, scratchStride: number, img: Image): { entries: (i: number, j: number) => number[][]; barrier: number } {
+  const own = descriptors.map((d) => img.data(new Uint8Array(d.buf), 16));
+  if (threads === 1) return { entries: (i, j) => [own.slice(i, j)], barrier: 0 };
+  const shared = descriptors.map((d) => SHARED_WORK.has(d.op));
+  const copies = descriptors.map((d, k) => Array.from({ length: threads }, (_, t) => {
+    if (!shared[k]) return t === 0 ? own[k]! : -1;
+    const c = d.copy();
+    if (d.op === OP.winograd) {
+      for (const at of [108, 112, 116, 120]) c.int(at, d.read(at) + t * scratchStride);
+      // Output channels in groups of 4, as evenly as they go.
+      const groups = d.read(40) / 4;
+      c.int(140, 4 * Math.floor((t * groups) / threads)).int(144, 4 * Math.floor(((t + 1) * groups) / threads));
+    } else c.int(92, t);
+    return img.data(new Uint8Array(c.buf), 16);
+  }));
+  const state = img.alloc(64);
+  const barrier = img.data(new Uint8Array(new Desc(3, OP.barrier).int(4, state).int(8, threads).buf), 16);
+  const entries = (i: number, j: number) => Array.from({ length: threads }, (_, t) => {
+    const list: number[] = [];
+    for (let k = i; k < j; k++) {
+      if (copies[k]![t]! >= 0) list.push(copies[k]![t]!);
+      if (k === j - 1 || shared[k] || shared[k + 1]) list.push(barrier);
+    }
+    return list;
+  });
+  return { entries, barrier: state };
 }
 
 function logicalDimsOfInput(l: Lowered): number[] {

@@ -10,6 +10,13 @@
 ;; - Every address and stride in a descriptor is in bytes; counts are in floats or elements.
 ;; - Activations are NHWC with channels padded to a multiple of 4 (`cp`) and a zero border
 ;;   around each image as wide as its consumers need; kernels only ever write the interior.
+;; - Threads (a plan for T threads sharing one memory, the module built with a shared memory):
+;;   every thread runs its own program over the same activations. A Winograd layer's output
+;;   channels are shared out in ranges of groups of 4 (coLo, coHi), a dense convolution's blocks
+;;   of 8 output channels round-robin (part, parts: blocks i with i mod parts = part); other
+;;   steps are in thread 0's program only; a barrier (op 9) stands wherever a step reads what
+;;   another thread wrote. Which thread computes a value never changes how: results do not
+;;   depend on the thread count.
 ;; - Epilogue (every kernel that writes an activation): v = v + bias; v = v + residual (when
 ;;   resDelta != 0: the residual has the output's geometry, resDelta bytes away); then the
 ;;   clamp activation  v = pmin(pmax(v, pmax(lo, alpha * v)), hi), which is the identity
@@ -30,8 +37,8 @@
         (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $d (i32.load (local.get $p)))
         (block $next
-          (block $op8 (block $op7 (block $op6 (block $op5 (block $op4 (block $op3 (block $op2 (block $op1 (block $op0
-            (br_table $op0 $op1 $op2 $op3 $op4 $op5 $op6 $op7 $op8 $next (i32.load (local.get $d))))
+          (block $op9 (block $op8 (block $op7 (block $op6 (block $op5 (block $op4 (block $op3 (block $op2 (block $op1 (block $op0
+            (br_table $op0 $op1 $op2 $op3 $op4 $op5 $op6 $op7 $op8 $op9 $next (i32.load (local.get $d))))
             (call $winograd (local.get $d) (local.get $n) (local.get $first)) (br $next))
             (call $conv (local.get $d) (local.get $n) (local.get $first)) (br $next))
             (call $depthwise (local.get $d) (local.get $n) (local.get $first)) (br $next))
@@ -40,7 +47,8 @@
             (call $unary (local.get $d) (local.get $n) (local.get $first)) (br $next))
             (call $copy (local.get $d) (local.get $n) (local.get $first)) (br $next))
             (call $softmax (local.get $d) (local.get $n) (local.get $first)) (br $next))
-          (call $zero (local.get $d) (local.get $n) (local.get $first)))
+          (call $zero (local.get $d) (local.get $n) (local.get $first)) (br $next))
+          (call $barrier (local.get $d)))
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $step))))
 
@@ -91,11 +99,16 @@
   ;; 136 dense (1: a dense convolution's layer, every weight present): position matrices are
   ;; i32 cin, 12 bytes of padding, then f32 W_p in [coutp / 2][cin][2] (pairs of output
   ;; channels), and the products run $productDense.
+  ;; 140 coLo 144 coHi: the output channels this thread computes (0 and coutp but in a team,
+  ;; whose threads share a layer's output channels out in groups of 4; each transforms the
+  ;; whole input, which at the channel counts where this matters is a few percent of the work).
   (func $winograd (param $d i32) (param $n i32) (param $first i32)
     (local $tpi i32) (local $total i32) (local $start i32) (local $nt i32) (local $nv i32) (local $k i32)
     (local $t i32) (local $img i32) (local $rem i32) (local $ty i32) (local $tx i32) (local $m i32)
     (local $tab i32) (local $e i32) (local $g i32) (local $cg i32) (local $p i32) (local $T2 i32) (local $CHB i32)
     (local $t0 i32) (local $size i32) (local $mo i32)
+    ;; Another thread's output channels only.
+    (if (i32.ge_u (i32.load offset=140 (local.get $d)) (i32.load offset=144 (local.get $d))) (then (return)))
     (local.set $tpi (i32.mul (i32.load offset=52 (local.get $d)) (i32.load offset=56 (local.get $d))))
     (local.set $total (i32.mul (local.get $n) (local.get $tpi)))
     (local.set $t0 (i32.mul (local.get $first) (local.get $tpi)))
@@ -161,17 +174,17 @@
                 (i32.add (i32.load offset=108 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=124 (local.get $d))))
                 (i32.add (i32.load offset=112 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=128 (local.get $d))))
                 (i32.load (i32.add (i32.load offset=80 (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
-                (i32.load offset=40 (local.get $d)) (local.get $nv) (local.get $CHB)))
+                (i32.load offset=140 (local.get $d)) (i32.load offset=144 (local.get $d)) (local.get $nv) (local.get $CHB)))
             (else
               (call $product
                 (i32.add (i32.load offset=108 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=124 (local.get $d))))
                 (i32.add (i32.load offset=112 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=128 (local.get $d))))
                 (i32.load (i32.add (i32.load offset=80 (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
-                (i32.load offset=40 (local.get $d)) (local.get $nv) (local.get $CHB))))
+                (i32.load offset=140 (local.get $d)) (i32.load offset=144 (local.get $d)) (local.get $nv) (local.get $CHB))))
           (local.set $p (i32.add (local.get $p) (i32.const 1)))
           (br_if $positions (i32.lt_u (local.get $p) (local.get $T2))))
 ;; Output transform and epilogue, channel groups outer as above.
-        (local.set $cg (i32.const 0))
+        (local.set $cg (i32.shr_u (i32.load offset=140 (local.get $d)) (i32.const 2)))
         (loop $outChannels
           (local.set $g (i32.const 0))
           (loop $outGroups
@@ -179,7 +192,7 @@
             (local.set $g (i32.add (local.get $g) (i32.const 1)))
             (br_if $outGroups (i32.lt_u (local.get $g) (local.get $nv))))
           (local.set $cg (i32.add (local.get $cg) (i32.const 1)))
-          (br_if $outChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset=40 (local.get $d)))))
+          (br_if $outChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset=144 (local.get $d)))))
         (local.set $start (i32.add (local.get $start) (local.get $size)))
         (br $chunk))))
 
@@ -361,14 +374,14 @@
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br_if $rows (i32.lt_u (local.get $k) (local.get $T)))))
 
-  ;; M_p = W_p^T V_p for one position: for co < coutp, M[co] (a row of CH floats at M + co * CHB)
+  ;; M_p = W_p^T V_p for one position: for coLo <= co < coHi, M[co] (a row of CH floats at M + co * CHB)
   ;; = sum over the entries (row offset, w) of row co of w * V[row], for the first nv vectors
   ;; of tiles; 4 vectors a step (with 8, V8 spills accumulators: measured 17 vs 11 GMAC/s),
   ;; then 2, then 1.
-  (func $product (param $V i32) (param $M i32) (param $mat i32) (param $coutp i32) (param $nv i32) (param $CHB i32)
+  (func $product (param $V i32) (param $M i32) (param $mat i32) (param $coLo i32) (param $coHi i32) (param $nv i32) (param $CHB i32)
     (local $co i32) (local $e0 i32) (local $end i32) (local $e i32) (local $v i32) (local $x i32) (local $p i32) (local $out i32) (local $w v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-    (local.set $co (i32.const 0))
+    (local.set $co (local.get $coLo))
     (loop $rows
       (local.set $e0 (i32.add (local.get $mat) (i32.load (i32.add (local.get $mat) (i32.shl (local.get $co) (i32.const 2))))))
       (local.set $end (i32.add (local.get $mat) (i32.load offset=4 (i32.add (local.get $mat) (i32.shl (local.get $co) (i32.const 2))))))
@@ -431,19 +444,19 @@
               (br $nz1)))
           (v128.store (i32.add (local.get $out) (i32.shl (local.get $v) (i32.const 4))) (local.get $a0))))
       (local.set $co (i32.add (local.get $co) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $co) (local.get $coutp)))))
+      (br_if $rows (i32.lt_u (local.get $co) (local.get $coHi)))))
 
-  ;; M_p = W_p^T V_p for one position of a dense layer (W_p [coutp / 2][cin][2] after a 16-byte
+  ;; M_p = W_p^T V_p, output channels coLo..coHi - 1, for one position of a dense layer (W_p [coutp / 2][cin][2] after a 16-byte
   ;; header holding cin): two output channels and 4 vectors of tiles a step, 8 accumulators
   ;; sharing each load of V (the sparse kernel's one channel a step loads V twice as often and
   ;; reads an index per weight); then the last nv mod 4 vectors one at a time.
-  (func $productDense (param $V i32) (param $M i32) (param $mat i32) (param $coutp i32) (param $nv i32) (param $CHB i32)
+  (func $productDense (param $V i32) (param $M i32) (param $mat i32) (param $coLo i32) (param $coHi i32) (param $nv i32) (param $CHB i32)
     (local $cin i32) (local $co i32) (local $w i32) (local $wEnd i32) (local $v i32) (local $x i32) (local $o i32)
     (local $w0 v128) (local $w1 v128) (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
     (local.set $cin (i32.load (local.get $mat)))
-    (local.set $co (i32.const 0))
+    (local.set $co (local.get $coLo))
     (loop $pairs
       (local.set $w (i32.add (i32.add (local.get $mat) (i32.const 16)) (i32.shl (i32.mul (local.get $co) (local.get $cin)) (i32.const 2))))
       (local.set $wEnd (i32.add (local.get $w) (i32.shl (local.get $cin) (i32.const 3))))
@@ -511,7 +524,7 @@
           (local.set $v (i32.add (local.get $v) (i32.const 1)))
           (br $step1)))
       (local.set $co (i32.add (local.get $co) (i32.const 2)))
-      (br_if $pairs (i32.lt_u (local.get $co) (local.get $coutp)))))
+      (br_if $pairs (i32.lt_u (local.get $co) (local.get $coHi)))))
 
   ;; Tiles 4g..4g+3, output channels 4cg..4cg+3: A^T M A into scratch SC ([channel][i][j], m x m
   ;; vectors of 4 tiles per channel), then the epilogue.
@@ -717,7 +730,8 @@
   ;; (window origins of consecutive output rows) 16 inPixStep 20 koff 24 K 28 groups 32 inGroupStep
   ;; 36 w 40 coutg 44 outBase 48 outImg 52 outRow 56 outPix 60 outH 64 outW 68 bias 72 lo 76 hi
   ;; 80 alpha 84 resDelta 88 imagesAsPixels (1: the n images are one row of n pixels: fully
-  ;; connected layers, so 4 images share each weight load).
+  ;; connected layers, so 4 images share each weight load) 92 part 96 parts (threads: this
+  ;; thread's blocks of 8 output channels are those whose index mod parts is part).
   ;; Weights, per group: blocks of 8 output channels [block][k][8], then, when coutg % 8 = 4, one
   ;; block of 4 [k][4]; groups K * coutg floats apart.
   (func $conv (param $d i32) (param $n i32) (param $first i32)
@@ -760,6 +774,8 @@
           ;; Blocks of output channels outer, so each block's weights stay in cache for the whole row.
           (local.set $co (i32.const 0))
           (loop $blocks
+           (if (i32.eq (i32.rem_u (i32.shr_u (local.get $co) (i32.const 3)) (i32.load offset=96 (local.get $d))) (i32.load offset=92 (local.get $d)))
+           (then
             (local.set $wb (i32.add (local.get $w) (i32.shl (i32.mul (local.get $co) (local.get $K)) (i32.const 2))))
             (local.set $ox (i32.const 0))
             (block $done4
@@ -777,7 +793,7 @@
                   (i32.add (i32.add (local.get $out) (i32.mul (local.get $ox) (local.get $op))) (i32.shl (local.get $co) (i32.const 2)))
                   (local.get $wb) (i32.add (local.get $b) (i32.shl (local.get $co) (i32.const 2))) (i32.lt_u (local.get $co) (local.get $c8)))
                 (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-                (br $px1)))
+                (br $px1)))))
             (local.set $co (i32.add (local.get $co) (i32.const 8)))
             (br_if $blocks (i32.lt_u (local.get $co) (i32.load offset=40 (local.get $d)))))
           (local.set $g (i32.add (local.get $g) (i32.const 1)))
@@ -1241,4 +1257,28 @@
             (br $ranges)))
         (local.set $img (i32.add (local.get $img) (i32.const 1)))
         (br $images))))
+
+  ;; =============================================================================================
+  ;; op 9: a barrier between threads sharing the memory: returns once all `threads` have reached
+  ;; it (or a thread has failed). Spins a while (a layer's threads arrive microseconds apart),
+  ;; then sleeps in memory.atomic.wait32.
+  ;; Descriptor: 4 state (i32 arrived, i32 generation, i32 failed) 8 threads
+  (func $barrier (param $d i32)
+    (local $a i32) (local $gen i32) (local $spin i32)
+    (local.set $a (i32.load offset=4 (local.get $d)))
+    (local.set $gen (i32.atomic.load offset=4 (local.get $a)))
+    (if (i32.eq (i32.atomic.rmw.add (local.get $a) (i32.const 1)) (i32.sub (i32.load offset=8 (local.get $d)) (i32.const 1)))
+      (then
+        ;; The last to arrive opens the next generation.
+        (i32.atomic.store (local.get $a) (i32.const 0))
+        (i32.atomic.store offset=4 (local.get $a) (i32.add (local.get $gen) (i32.const 1)))
+        (drop (memory.atomic.notify offset=4 (local.get $a) (i32.const -1)))
+        (return)))
+    (loop $wait
+      (if (i32.and (i32.eq (i32.atomic.load offset=4 (local.get $a)) (local.get $gen)) (i32.eqz (i32.atomic.load offset=8 (local.get $a))))
+        (then
+          (local.set $spin (i32.add (local.get $spin) (i32.const 1)))
+          (if (i32.gt_u (local.get $spin) (i32.const 20000))
+            (then (drop (memory.atomic.wait32 offset=4 (local.get $a) (local.get $gen) (i64.const 1000000)))))
+          (br $wait)))))
 )
