@@ -79,8 +79,10 @@ describe('streaming an image folder larger than memory', () => {
     expect(b.status, b.stderr).toBe(0);
     // Measured here: 329 MB and 283 MB (and 325 MB with 192 images): the 64-image run may use a
     // little more than the 8-image one (allocator pools of the decoding threads), never anything
-    // like the 480 MB more its images decode to.
-    expect(a.rssMB - b.rssMB).toBeLessThan(100);
+    // like the 480 MB more its images decode to. The 8-image run alone moves between 243 and
+    // 283 MB from run to run (differences of 39 to 100 MB measured), so the bound is a third
+    // of what holding the decoded images would add.
+    expect(a.rssMB - b.rssMB).toBeLessThan(decodedMB / 3);
     expect(a.rssMB).toBeLessThan(decodedMB);
   });
 });
