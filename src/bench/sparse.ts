@@ -16,7 +16,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendChoice } from '../backend/select.js';
-import { positionsCsr } from '../bundle/write.js';
+import { positionMatrices } from '../bundle/layers.js';
 import { mulberry32 } from '../data/rng.js';
 import type { BundleData, LayerData } from '../bundle/decode.js';
 import { loadGraph } from '../runtime/index.js';
@@ -51,7 +51,7 @@ function oneLayer(w: Float32Array, tile: WinogradTile, C: number, H: number, W: 
   for (let p = 0; p < T2; p++) for (let ci = 0; ci < C; ci++) for (let co = 0; co < C; co++) onnxLayout[(co * C + ci) * T2 + p] = w[(p * C + ci) * C + co]!;
   const layer: LayerData = {
     name: 'conv', weight: 'w', cin: C, cout: C, kernel: tile.r, pads: [1, 1, 1, 1], biasName: '', bias: new Float32Array(0), tile: 0, group: 1,
-    positions: positionsCsr(onnxLayout, C, C, T2).map((c) => ({ rows: c.rows, cols: c.cols, rowPtr: Int32Array.from(c.rowPtr), colIdx: Int32Array.from(c.colIdx), values: Float32Array.from(c.values) })),
+    positions: positionMatrices(onnxLayout, C, C, T2),
   };
   const matrix = (a: readonly (readonly number[])[]) => ({ rows: a.length, cols: a[0]!.length, values: Float64Array.from(a.flat()) });
   const bundle: BundleData = {

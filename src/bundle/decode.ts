@@ -65,6 +65,9 @@ export interface BundleData {
   readonly network: Uint8Array;
 }
 
+/** What the runtime's planner reads of a bundle: its Winograd layers and their tiles. */
+export type WinogradLayers = Pick<BundleData, 'tiles' | 'layers'>;
+
 /** Why a bundle cannot be used, in one line (the caller adds the file name). */
 export class BundleFormatError extends Error {}
 

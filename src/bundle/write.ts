@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { isWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
+import type { Graph } from '../graph/ir.js';
 import { encodeFreshOnnx } from '../io/onnx/index.js';
 import { VERSION } from '../version.js';
-import type { WinogradTile } from '../winograd/tiles.js';
-import { getTile } from '../winograd/tiles.js';
+import type { CsrData, LayerData, MatrixData, TileData } from './decode.js';
+import { winogradLayers } from './layers.js';
 import { bundleType, type BundleMessage, type CsrMessage, type LayerMessage, type TileMessage } from './schema.js';
 
 /**
@@ -12,13 +12,8 @@ import { bundleType, type BundleMessage, type CsrMessage, type LayerMessage, typ
  * matrices without their zeros, the rest of the network as ONNX.
  */
 export function encodeBundle(graph: Graph, sourceBytes: Uint8Array): Uint8Array {
-  const tiles: WinogradTile[] = [];
-  const tileIndex = (t: WinogradTile) => {
-    const i = tiles.indexOf(t);
-    return i >= 0 ? i : tiles.push(t) - 1;
-  };
-  const winograd = graph.nodes.filter(isWinogradConv);
-  const layers = winograd.map((n) => layerMessage(n, graph, tileIndex(getTile(n.attrs.tile as number, n.attrs.kernel as number))));
+  const { data } = winogradLayers(graph);
+  const layers = data.layers.map(layerMessage);
   // The network keeps every node; the Winograd weights and biases live only in `layers`.
   const moved = new Set(layers.flatMap((l) => [l.weight, l.biasName].filter(Boolean)));
   const params = new Map([...graph.params].filter(([name]) => !moved.has(name)));
@@ -27,7 +22,7 @@ export function encodeBundle(graph: Graph, sourceBytes: Uint8Array): Uint8Array 
     formatVersion: layers.some((l) => l.group > 1) ? 2 : 1,
     producer: `swprune ${VERSION}`,
     sourceSha256: createHash('sha256').update(sourceBytes).digest(),
-    tiles: tiles.map(tileMessage),
+    tiles: data.tiles.map(tileMessage),
     layers,
     network: encodeFreshOnnx({ ...graph, params }),
   };
@@ -35,39 +30,17 @@ export function encodeBundle(graph: Graph, sourceBytes: Uint8Array): Uint8Array 
   return type.encode(type.fromObject(message)).finish();
 }
 
-function tileMessage(t: WinogradTile): TileMessage {
-  const matrix = (a: readonly (readonly number[])[]) => ({ rows: a.length, cols: a[0]!.length, values: a.flat() });
-  return { name: t.name, t: t.T, m: t.m, r: t.r, at: matrix(t.AT), g: matrix(t.G), bt: matrix(t.BT) };
+const matrixMessage = (m: MatrixData) => ({ rows: m.rows, cols: m.cols, values: Array.from(m.values) });
+
+function tileMessage(t: TileData): TileMessage {
+  return { name: t.name, t: t.t, m: t.m, r: t.r, at: matrixMessage(t.at), g: matrixMessage(t.g), bt: matrixMessage(t.bt) };
 }
 
-function layerMessage(n: GraphNode, graph: Graph, tile: number): LayerMessage {
-  const weight = graph.params.get(n.inputs[1]!)!;
-  const [cout, cin, T] = weight.dims as [number, number, number];
-  const biasName = n.inputs[2] ?? '';
-  const bias = biasName ? Array.from(graph.params.get(biasName)!.data as Float32Array) : [];
-  const group = typeof n.attrs.group === 'number' ? n.attrs.group : 1;
+const csrMessage = (c: CsrData): CsrMessage => ({ rows: c.rows, cols: c.cols, rowPtr: Array.from(c.rowPtr), colIdx: Array.from(c.colIdx), values: Array.from(c.values) });
+
+function layerMessage(l: LayerData): LayerMessage {
   return {
-    name: n.name, weight: weight.name, cin, cout, kernel: n.attrs.kernel as number, pads: [...(n.attrs.pads as number[])],
-    biasName, bias, positions: positionsCsr(weight.data as Float32Array, cout, cin, T * T), tile, group: group > 1 ? group : 0,
+    name: l.name, weight: l.weight, cin: l.cin, cout: l.cout, kernel: l.kernel, pads: [...l.pads],
+    biasName: l.biasName, bias: Array.from(l.bias), positions: l.positions.map(csrMessage), tile: l.tile, group: l.group > 1 ? l.group : 0,
   };
-}
-
-/** W [Cout, Cin/group, T*T] (ONNX layout) -> T*T CSR matrices W_p [Cin/group, Cout] without zeros. */
-export function positionsCsr(w: Float32Array, cout: number, cin: number, T2: number): CsrMessage[] {
-  return Array.from({ length: T2 }, (_, p) => {
-    const rowPtr = [0];
-    const colIdx: number[] = [];
-    const values: number[] = [];
-    for (let ci = 0; ci < cin; ci++) {
-      for (let co = 0; co < cout; co++) {
-        const v = w[(co * cin + ci) * T2 + p]!;
-        if (v !== 0) {
-          colIdx.push(co);
-          values.push(v);
-        }
-      }
-      rowPtr.push(colIdx.length);
-    }
-    return { rows: cin, cols: cout, rowPtr, colIdx, values };
-  });
 }

@@ -6,8 +6,7 @@
  * of one evaluation. Networks the runtime does not run return undefined (the executor
  * evaluates them).
  */
-import { decodeBundle } from '../bundle/decode.js';
-import { encodeBundle } from '../bundle/write.js';
+import { winogradLayers } from '../bundle/layers.js';
 import { SwpruneError } from '../errors.js';
 import type { CompiledModel } from '../exec/compile.js';
 import type { Graph } from '../graph/ir.js';
@@ -42,8 +41,9 @@ function logitsGraph(graph: Graph): Graph {
 export async function runtimeForModel(model: CompiledModel, threads: number): Promise<Runtime | undefined> {
   const graph = logitsGraph(model.toGraph());
   try {
-    // Winograd layers reach the runtime as a bundle holds them (compressed rows per position).
-    const bundle = graph.nodes.some((n) => n.op === 'WinogradConv') ? decodeBundle(encodeBundle(graph, new Uint8Array(0))) : undefined;
+    // Winograd layers reach the runtime as a bundle holds them (compressed rows per position),
+    // built from the graph: encoding and decoding a bundle took 12 s for a VGG-nagadomi-sized model.
+    const bundle = graph.nodes.some((n) => n.op === 'WinogradConv') ? winogradLayers(graph).data : undefined;
     // Evaluation runs batches of many images: no team for single images (its plan would cost memory for nothing).
     return await loadGraph(graph, bundle, { threads, workers: await workersFor(threads), team: false });
   } catch (e) {

@@ -13,7 +13,7 @@
  */
 import { SwpruneError } from '../errors.js';
 import type { Graph } from '../graph/ir.js';
-import { BundleFormatError, decodeBundle, type BundleData } from '../bundle/decode.js';
+import { BundleFormatError, decodeBundle, type BundleData, type WinogradLayers } from '../bundle/decode.js';
 import { decodeOnnx, OnnxFormatError } from './decode/onnx.js';
 import { Engine, runtimeModule } from './engine.js';
 import { layout, type Plan } from './plan/layout.js';
@@ -90,7 +90,7 @@ const weightBytes = (l: Lowered): number => l.steps.reduce((sum, s) => sum + (s.
 const teamPays = (l: Lowered, threads: number, team: boolean | undefined): boolean => threads > 1 && isNode && (team ?? weightBytes(l) > 2 * 2 ** 20);
 
 /** A runtime for a network (a graph in swprune's IR; with the bundle's Winograd layers when it has WinogradConv nodes). */
-export async function loadGraph(graph: Graph, bundle: BundleData | undefined, opts: RuntimeOptions = {}): Promise<Runtime> {
+export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined, opts: RuntimeOptions = {}): Promise<Runtime> {
   const lowered = lower(graph, bundle);
   const batch = opts.batch ?? defaultBatch(lowered);
   if (!Number.isInteger(batch) || batch < 1) throw new SwpruneError('E_USAGE', `batch must be a positive integer, got ${batch}`);

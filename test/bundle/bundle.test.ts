@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
+import { decodeBundle } from '../../src/bundle/decode.js';
+import { winogradLayers } from '../../src/bundle/layers.js';
 import { readBundle } from '../../src/bundle/read.js';
 import { encodeBundle } from '../../src/bundle/write.js';
 import { mulberry32 } from '../../src/data/rng.js';
@@ -43,6 +45,15 @@ describe('the .swb bundle', () => {
       if (p.data instanceof Float32Array) expect(sameBits(bundle.graph.params.get(name)!.data as Float32Array, p.data)).toBe(true);
     }
     expect(bundle.graph.nodes.map((n) => n.op)).toEqual(graph.nodes.map((n) => n.op));
+  });
+
+  it('the layers built from the graph (what evaluation plans into the runtime) are the layers a written bundle decodes to', () => {
+    const graph = prunedModel();
+    const decoded = decodeBundle(encodeBundle(graph, new Uint8Array(0)));
+    const built = winogradLayers(graph).data;
+    expect(built.tiles).toEqual(decoded.tiles);
+    expect(built.layers.map((l) => l.name)).toEqual(graph.nodes.filter((n) => n.op === 'WinogradConv').map((n) => n.name));
+    expect(built.layers).toEqual(decoded.layers);
   });
 
   it('decodes with protobufjs from docs/swprune-bundle.proto alone, following docs/bundle.md', () => {

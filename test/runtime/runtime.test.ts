@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BundleData, LayerData } from '../../src/bundle/decode.js';
-import { encodeBundle, positionsCsr } from '../../src/bundle/write.js';
+import { positionMatrices } from '../../src/bundle/layers.js';
+import { encodeBundle } from '../../src/bundle/write.js';
 import { mulberry32 } from '../../src/data/rng.js';
 import { compileGraph } from '../../src/exec/compile.js';
 import type { Graph, GraphNode, Param } from '../../src/graph/ir.js';
@@ -257,7 +258,7 @@ describe('grouped Winograd layers (bundle format version 2)', () => {
     const run = async (w: Float32Array, cin: number, group: number) => {
       const layer: LayerData = {
         name: 'conv', weight: 'w', cin, cout: C, kernel: 3, pads: [1, 1, 1, 1], biasName: 'b', bias, tile: 0, group,
-        positions: positionsCsr(w, C, cin, T2).map((c) => ({ rows: c.rows, cols: c.cols, rowPtr: Int32Array.from(c.rowPtr), colIdx: Int32Array.from(c.colIdx), values: Float32Array.from(c.values) })),
+        positions: positionMatrices(w, C, cin, T2),
       };
       const matrix = (a: readonly (readonly number[])[]) => ({ rows: a.length, cols: a[0]!.length, values: Float64Array.from(a.flat()) });
       const bundle: BundleData = {

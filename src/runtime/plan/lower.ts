@@ -7,7 +7,7 @@
  */
 import { SwpruneError } from '../../errors.js';
 import type { Graph, GraphNode, Param } from '../../graph/ir.js';
-import type { BundleData } from '../../bundle/decode.js';
+import type { WinogradLayers } from '../../bundle/decode.js';
 import { constant, size } from './consts.js';
 import { OP_RULES } from './op-rules.js';
 import { hasEpilogue, logicalDims, type Act, type Const, type Step, type UnaryFn, type Value, type View } from './types.js';
@@ -32,7 +32,7 @@ export class LowerContext {
   private readonly materialized = new Map<View, Act>();
   private nextId = 0;
 
-  constructor(readonly graph: Graph, readonly bundle: BundleData | undefined) {
+  constructor(readonly graph: Graph, readonly bundle: WinogradLayers | undefined) {
     for (const n of graph.nodes) for (const i of n.inputs) if (i) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
     for (const o of graph.outputs) this.uses.set(o.name, (this.uses.get(o.name) ?? 0) + 2);
   }
@@ -254,7 +254,7 @@ function foldAffine(s: Extract<Step, { op: 'conv' | 'winograd' | 'fc' }>, C: num
  * Lowers a network (with the bundle's Winograd layers, when it comes from one) to steps.
  * Errors name the node and op the runtime cannot run.
  */
-export function lower(graph: Graph, bundle?: BundleData): Lowered {
+export function lower(graph: Graph, bundle?: WinogradLayers): Lowered {
   if (graph.inputs.length !== 1) throw new SwpruneError('E_UNSUPPORTED_OP', `the runtime runs networks with one input; this one has ${graph.inputs.length}`);
   if (graph.outputs.length < 1) throw new SwpruneError('E_MODEL', 'the network has no output');
   const ctx = new LowerContext(graph, bundle);
