@@ -20,7 +20,10 @@ export function bundleType(): protobuf.Type {
   return root.lookupType('swprune.bundle.Bundle');
 }
 
-/** The decoded message, as plain objects (proto3 defaults filled in). */
+/**
+ * The message as plain objects, what the writer encodes (repeated numbers may be typed arrays:
+ * protobufjs's encoder only indexes them).
+ */
 export interface BundleMessage {
   formatVersion: number;
   producer: string;
@@ -33,7 +36,7 @@ export interface BundleMessage {
 export interface MatrixMessage {
   rows: number;
   cols: number;
-  values: number[];
+  values: ArrayLike<number>;
 }
 
 export interface TileMessage {
@@ -49,9 +52,9 @@ export interface TileMessage {
 export interface CsrMessage {
   rows: number;
   cols: number;
-  rowPtr: number[];
-  colIdx: number[];
-  values: number[];
+  rowPtr: ArrayLike<number>;
+  colIdx: ArrayLike<number>;
+  values: ArrayLike<number>;
 }
 
 export interface LayerMessage {
@@ -62,7 +65,7 @@ export interface LayerMessage {
   kernel: number;
   pads: number[];
   biasName: string;
-  bias: number[];
+  bias: ArrayLike<number>;
   positions: CsrMessage[];
   tile: number;
   /** 0 (absent) or 1: one group. */

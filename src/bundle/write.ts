@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Graph } from '../graph/ir.js';
 import { encodeFreshOnnx } from '../io/onnx/index.js';
+import { concatBytes } from '../io/onnx/wire.js';
 import { VERSION } from '../version.js';
-import type { CsrData, LayerData, MatrixData, TileData } from './decode.js';
+import type { LayerData, MatrixData, TileData } from './decode.js';
 import { winogradLayers } from './layers.js';
-import { bundleType, type BundleMessage, type CsrMessage, type LayerMessage, type TileMessage } from './schema.js';
+import { WireWriter } from './protobuf-write.js';
+import { bundleType, type BundleMessage, type TileMessage } from './schema.js';
 
 /**
  * Encodes a model in Winograd form (WinogradConv nodes, e.g. from `swprune winograd` or
@@ -13,34 +15,32 @@ import { bundleType, type BundleMessage, type CsrMessage, type LayerMessage, typ
  */
 export function encodeBundle(graph: Graph, sourceBytes: Uint8Array): Uint8Array {
   const { data } = winogradLayers(graph);
-  const layers = data.layers.map(layerMessage);
-  // The network keeps every node; the Winograd weights and biases live only in `layers`.
-  const moved = new Set(layers.flatMap((l) => [l.weight, l.biasName].filter(Boolean)));
+  // The network keeps every node; the Winograd weights and biases live only in the layers.
+  const moved = new Set(data.layers.flatMap((l) => [l.weight, l.biasName].filter(Boolean)));
   const params = new Map([...graph.params].filter(([name]) => !moved.has(name)));
-  const message: BundleMessage = {
+  const head: Partial<BundleMessage> = {
     // Version 2 only when needed: readers of version 1 read every ungrouped bundle.
-    formatVersion: layers.some((l) => l.group > 1) ? 2 : 1,
+    formatVersion: data.layers.some((l) => l.group > 1) ? 2 : 1,
     producer: `swprune ${VERSION}`,
     sourceSha256: createHash('sha256').update(sourceBytes).digest(),
     tiles: data.tiles.map(tileMessage),
-    layers,
-    network: encodeFreshOnnx({ ...graph, params }),
   };
+  // Fields in order, as one encoding of the whole message would have them: 1-4 and 6 through
+  // protobufjs (the schema of docs/swprune-bundle.proto), the layers (5) written directly.
   const type = bundleType();
-  return type.encode(type.fromObject(message)).finish();
+  const layers = new WireWriter();
+  for (const l of data.layers) layers.message(5, (w) => writeLayer(w, l));
+  return concatBytes([type.encode(head).finish(), layers.finish(), type.encode({ network: encodeFreshOnnx({ ...graph, params }) }).finish()]);
 }
-
-const matrixMessage = (m: MatrixData) => ({ rows: m.rows, cols: m.cols, values: Array.from(m.values) });
 
 function tileMessage(t: TileData): TileMessage {
-  return { name: t.name, t: t.t, m: t.m, r: t.r, at: matrixMessage(t.at), g: matrixMessage(t.g), bt: matrixMessage(t.bt) };
+  const matrix = (m: MatrixData) => ({ rows: m.rows, cols: m.cols, values: Array.from(m.values) });
+  return { name: t.name, t: t.t, m: t.m, r: t.r, at: matrix(t.at), g: matrix(t.g), bt: matrix(t.bt) };
 }
 
-const csrMessage = (c: CsrData): CsrMessage => ({ rows: c.rows, cols: c.cols, rowPtr: Array.from(c.rowPtr), colIdx: Array.from(c.colIdx), values: Array.from(c.values) });
-
-function layerMessage(l: LayerData): LayerMessage {
-  return {
-    name: l.name, weight: l.weight, cin: l.cin, cout: l.cout, kernel: l.kernel, pads: [...l.pads],
-    biasName: l.biasName, bias: Array.from(l.bias), positions: l.positions.map(csrMessage), tile: l.tile, group: l.group > 1 ? l.group : 0,
-  };
+/** A WinogradLayer message (docs/swprune-bundle.proto), fields in order. */
+function writeLayer(w: WireWriter, l: LayerData): void {
+  w.string(1, l.name).string(2, l.weight).uint(3, l.cin).uint(4, l.cout).uint(5, l.kernel).uints(6, l.pads).string(7, l.biasName).floats(8, l.bias);
+  for (const c of l.positions) w.message(9, (m) => m.uint(1, c.rows).uint(2, c.cols).uints(3, c.rowPtr).uints(4, c.colIdx).floats(5, c.values));
+  w.uint(10, l.tile).uint(11, l.group > 1 ? l.group : 0);
 }

@@ -7,12 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { decodeBundle } from '../../src/bundle/decode.js';
 import { winogradLayers } from '../../src/bundle/layers.js';
 import { readBundle } from '../../src/bundle/read.js';
+import { bundleType } from '../../src/bundle/schema.js';
 import { encodeBundle } from '../../src/bundle/write.js';
 import { mulberry32 } from '../../src/data/rng.js';
 import type { Graph } from '../../src/graph/ir.js';
-import { readOnnx } from '../../src/io/onnx/index.js';
+import { encodeFreshOnnx, readOnnx } from '../../src/io/onnx/index.js';
 import { selectTargets } from '../../src/prune/targets.js';
 import { toWinogradGraph } from '../../src/prune/to-winograd.js';
+import { VERSION } from '../../src/version.js';
 import { ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'swprune-bundle-'));
@@ -54,6 +56,27 @@ describe('the .swb bundle', () => {
     expect(built.tiles).toEqual(decoded.tiles);
     expect(built.layers.map((l) => l.name)).toEqual(graph.nodes.filter((n) => n.op === 'WinogradConv').map((n) => n.name));
     expect(built.layers).toEqual(decoded.layers);
+  });
+
+  it('the directly written layers give the bytes protobufjs writes for the same message from the schema', () => {
+    const graph = prunedModel();
+    const source = new Uint8Array([7, 8]);
+    const bytes = encodeBundle(graph, source);
+    const { data } = winogradLayers(graph);
+    const moved = new Set(data.layers.flatMap((l) => [l.weight, l.biasName].filter(Boolean)));
+    const matrix = (m: { rows: number; cols: number; values: ArrayLike<number> }) => ({ rows: m.rows, cols: m.cols, values: Array.from(m.values) });
+    const message = {
+      formatVersion: 1, producer: `swprune ${VERSION}`, sourceSha256: createHash('sha256').update(source).digest(),
+      tiles: data.tiles.map((t) => ({ name: t.name, t: t.t, m: t.m, r: t.r, at: matrix(t.at), g: matrix(t.g), bt: matrix(t.bt) })),
+      layers: data.layers.map((l) => ({
+        name: l.name, weight: l.weight, cin: l.cin, cout: l.cout, kernel: l.kernel, pads: [...l.pads], biasName: l.biasName, bias: Array.from(l.bias),
+        positions: l.positions.map((c) => ({ rows: c.rows, cols: c.cols, rowPtr: Array.from(c.rowPtr), colIdx: Array.from(c.colIdx), values: Array.from(c.values) })),
+        tile: l.tile, group: 0,
+      })),
+      network: encodeFreshOnnx({ ...graph, params: new Map([...graph.params].filter(([name]) => !moved.has(name))) }),
+    };
+    const type = bundleType();
+    expect(Buffer.from(bytes).equals(Buffer.from(type.encode(type.fromObject(message)).finish()))).toBe(true);
   });
 
   it('decodes with protobufjs from docs/swprune-bundle.proto alone, following docs/bundle.md', () => {
