@@ -12,17 +12,34 @@ export function winogradMask(w: Float32Array, gamma: readonly (readonly number[]
   const mask = new Uint8Array(w.length).fill(1);
   const want = Math.min(w.length, Math.round(target * w.length));
   let zeros = 0;
-  const live: number[] = [];
   for (let k = 0; k < w.length; k++) {
     if (w[k] === 0) {
       mask[k] = 0;
       zeros++;
-    } else live.push(k);
+    }
   }
-  if (zeros >= want) return mask;
-  const score = (k: number) => Math.abs(w[k]!) * flat[k % T2]!;
-  live.sort((a, b) => score(a) - score(b) || a - b);
-  for (let n = 0; n < want - zeros; n++) mask[live[n]!] = 0;
+  const need = want - zeros;
+  if (need <= 0) return mask;
+  // Scores of the nonzero weights, in index order; the need-th smallest is the cut. Everything
+  // below it goes, and of the weights scoring exactly the cut the lowest indices, so ties go
+  // by index. (A numeric sort of the scores, not of indices by score: 9.3M weights took 7.6 s.)
+  const live = new Int32Array(w.length - zeros);
+  const score = new Float64Array(live.length);
+  for (let k = 0, n = 0; k < w.length; k++) {
+    if (w[k] === 0) continue;
+    live[n] = k;
+    score[n++] = Math.abs(w[k]!) * flat[k % T2]!;
+  }
+  const cut = score.slice().sort()[need - 1]!;
+  let ties = need;
+  for (let n = 0; n < score.length; n++) if (score[n]! < cut) ties--;
+  for (let n = 0; n < score.length; n++) {
+    if (score[n]! < cut) mask[live[n]!] = 0;
+    else if (score[n] === cut && ties > 0) {
+      mask[live[n]!] = 0;
+      ties--;
+    }
+  }
   return mask;
 }
 

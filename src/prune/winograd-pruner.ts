@@ -40,7 +40,9 @@ export function winogradPruner(targets: readonly WinogradTarget[], setting: Impo
         // W is [Cout, Cin, T, T]: position (i, j) of every kernel is k % T².
         const scale = gradientScale(gammaOf(t.tile), setting.power);
         const T2 = t.tile.T * t.tile.T;
-        scales.set(t.weight, Float32Array.from(m, (v, k) => v * scale[k % T2]!));
+        const s = new Float32Array(m.length);
+        for (let k = 0; k < m.length; k++) s[k] = m[k]! * scale[k % T2]!;
+        scales.set(t.weight, s);
       }
       return scales;
     },

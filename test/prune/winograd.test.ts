@@ -30,6 +30,26 @@ describe('winogradMask (ranking by |W|·Γ)', () => {
     expect(m.reduce((z, v) => z + (v === 0 ? 1 : 0), 0)).toBe(Math.round(0.8 * w.length));
   });
 
+  it('equals the ranking written as a sort of indices by (|W|·Γ, index), ties included', () => {
+    const T = 6;
+    const g = Array.from({ length: T }, (_, i) => Array.from({ length: T }, (_, j) => 1 + ((i * T + j) % 5)));
+    // Weights from a few values, with zeros: many equal scores across and within positions.
+    const w = Float32Array.from({ length: 16 * 8 * T * T }, (_, i) => [0, 0.5, -0.25, 1, 0.125, -2][(i * 2654435761) % 6]!);
+    const reference = (target: number) => {
+      const flat = g.flat();
+      const mask = new Uint8Array(w.length).fill(1);
+      const want = Math.round(target * w.length);
+      const live: number[] = [];
+      let zeros = 0;
+      w.forEach((v, k) => (v === 0 ? ((mask[k] = 0), zeros++) : live.push(k)));
+      const score = (k: number) => Math.abs(w[k]!) * flat[k % (T * T)]!;
+      live.sort((a, b) => score(a) - score(b) || a - b);
+      for (let n = 0; n < want - zeros; n++) mask[live[n]!] = 0;
+      return mask;
+    };
+    for (const target of [0.1, 0.2, 0.45, 0.7, 0.93]) expect(Buffer.from(winogradMask(w, g, target)).equals(Buffer.from(reference(target)))).toBe(true);
+  });
+
   it('gradient scale is Γ^-p per position', () => {
     expect(gradientScale(gamma, 1.5)).toEqual([1, 2 ** -1.5, 2 ** -1.5, 4 ** -1.5]);
     expect(gradientScale(gamma, 0)).toEqual([1, 1, 1, 1]);
