@@ -4,7 +4,7 @@ import { compileGraph } from '../../src/exec/index.js';
 import { readOnnx } from '../../src/io/onnx/index.js';
 import { selectTargets } from '../../src/prune/targets.js';
 import { toWinogradGraph } from '../../src/prune/to-winograd.js';
-import { gradientScale, winogradMask } from '../../src/prune/winograd-mask.js';
+import { gradientScale, nthSmallest, winogradMask } from '../../src/prune/winograd-mask.js';
 import { ONNX_FIXTURES } from '../helpers/fixtures.js';
 
 beforeAll(async () => {
@@ -48,6 +48,12 @@ describe('winogradMask (ranking by |W|·Γ)', () => {
       return mask;
     };
     for (const target of [0.1, 0.2, 0.45, 0.7, 0.93]) expect(Buffer.from(winogradMask(w, g, target)).equals(Buffer.from(reference(target)))).toBe(true);
+  });
+
+  it('nthSmallest is the k-th value of the sorted array, duplicates included', () => {
+    const a = Float64Array.from({ length: 1001 }, (_, i) => ((i * 7919) % 37) / 4);
+    const sorted = a.slice().sort();
+    for (const k of [0, 1, 17, 500, 999, 1000]) expect(nthSmallest(a.slice(), k)).toBe(sorted[k]);
   });
 
   it('gradient scale is Γ^-p per position', () => {

@@ -96,16 +96,21 @@ class Image {
     this.chunks.push({ at, bytes: u8 });
     return at;
   }
-  /** The data as runs: chunks less than `gap` bytes apart share a run (zeros between them). */
-  finish(gap = 4096): ImageRun[] {
+  /**
+   * The data as runs: small chunks less than `gap` bytes apart share a run (zeros between
+   * them); a chunk of `large` bytes or more is a run of its own, not copied (a VGG-sized
+   * network's weights are a hundred megabytes, planned again at every evaluation).
+   */
+  finish(gap = 4096, large = 65536): ImageRun[] {
     const sorted = [...this.chunks].sort((a, b) => a.at - b.at);
     const groups: ImageRun[][] = [];
     for (const c of sorted) {
       const last = groups.at(-1)?.at(-1);
-      if (last && c.at - (last.at + last.bytes.length) < gap) groups.at(-1)!.push(c);
+      if (last && c.bytes.length < large && last.bytes.length < large && c.at - (last.at + last.bytes.length) < gap) groups.at(-1)!.push(c);
       else groups.push([c]);
     }
     return groups.map((g) => {
+      if (g.length === 1) return g[0]!;
       const at = g[0]!.at;
       const bytes = new Uint8Array(g.at(-1)!.at + g.at(-1)!.bytes.length - at);
       for (const c of g) bytes.set(c.bytes, c.at - at);
