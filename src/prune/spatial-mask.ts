@@ -1,6 +1,6 @@
 import { dependencySets } from '../winograd/dependency-sets.js';
 import type { WinogradTile } from '../winograd/tiles.js';
-import { winogradWeight, zeroCount } from '../winograd/winograd-weight.js';
+import { winogradZeros, zeroCount } from '../winograd/winograd-weight.js';
 
 /**
  * Step 1 of spatial-Winograd pruning (docs/method.md), pure math on one layer's spatial weights
@@ -36,16 +36,33 @@ export function groupImportance(tile: WinogradTile, layer: LayerWeights): Float3
 
 /** The spatial mask (1 keep, 0 pruned; same layout as g) for threshold t. */
 export function spatialMask(tile: WinogradTile, layer: LayerWeights, importance: Float32Array, threshold: number): Uint8Array {
-  const sets = dependencySets(tile);
+  // Each position's dependency set as offsets within a kernel.
+  const sets = dependencySets(tile).map((set) => Int32Array.from(set, ([a, b]) => a * tile.r + b));
   const r2 = tile.r * tile.r;
   const T2 = tile.T * tile.T;
   const mask = new Uint8Array(layer.g.length).fill(1);
   for (let k = 0; k < layer.cout * layer.cin; k++) {
-    sets.forEach((set, p) => {
-      if (importance[k * T2 + p]! < threshold) for (const [a, b] of set) mask[k * r2 + a * tile.r + b] = 0;
-    });
+    for (let p = 0; p < T2; p++) {
+      if (importance[k * T2 + p]! >= threshold) continue;
+      const set = sets[p]!;
+      for (let e = 0; e < set.length; e++) mask[k * r2 + set[e]!] = 0;
+    }
   }
   return mask;
+}
+
+/** The distinct values of the arrays, ascending. */
+function distinctSorted(arrays: readonly Float32Array[]): Float32Array {
+  const all = new Float32Array(arrays.reduce((n, a) => n + a.length, 0));
+  let at = 0;
+  for (const a of arrays) {
+    all.set(a, at);
+    at += a.length;
+  }
+  all.sort();
+  let n = 0;
+  for (let i = 0; i < all.length; i++) if (i === 0 || all[i] !== all[n - 1]) all[n++] = all[i]!;
+  return all.slice(0, n);
 }
 
 /** g with the mask applied (a new array). */
@@ -57,8 +74,8 @@ export function applyMask(g: Float32Array, mask: Uint8Array): Float32Array {
 
 /** Counts of exact zeros in W = G g G^T (float64) and in g. */
 export function sparsityCounts(tile: WinogradTile, layer: LayerWeights): { winogradZeros: number; winogradTotal: number; spatialZeros: number; spatialTotal: number } {
-  const w = winogradWeight(tile, layer.g, layer.cout, layer.cin);
-  return { winogradZeros: zeroCount(w), winogradTotal: w.length, spatialZeros: zeroCount(layer.g), spatialTotal: layer.g.length };
+  const total = layer.cout * layer.cin * tile.T * tile.T;
+  return { winogradZeros: winogradZeros(tile, layer.g, layer.cout, layer.cin), winogradTotal: total, spatialZeros: zeroCount(layer.g), spatialTotal: layer.g.length };
 }
 
 export interface ThresholdChoice {
@@ -83,15 +100,14 @@ export interface TiledLayer extends LayerWeights {
  */
 export function chooseThreshold(layers: readonly TiledLayer[], target: number, tolerance = 0.005): ThresholdChoice {
   const importances = layers.map((l) => groupImportance(l.tile, l));
-  const candidates = Float32Array.from(new Set(importances.flatMap((imp) => [...imp]))).sort();
+  const candidates = distinctSorted(importances);
   const evalAt = (t: number) => {
     let zeros = 0;
     let total = 0;
     const masks = layers.map((l, i) => {
       const mask = spatialMask(l.tile, l, importances[i]!, t);
-      const c = sparsityCounts(l.tile, { ...l, g: applyMask(l.g, mask) });
-      zeros += c.winogradZeros;
-      total += c.winogradTotal;
+      zeros += winogradZeros(l.tile, l.g, l.cout, l.cin, mask);
+      total += l.cout * l.cin * l.tile.T * l.tile.T;
       return mask;
     });
     return { threshold: t, masks, winogradSparsity: zeros / total };

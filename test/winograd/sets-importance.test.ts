@@ -3,7 +3,7 @@ import { dependencySet, dependencySets } from '../../src/winograd/dependency-set
 import { importanceFactor, importanceRowFactors } from '../../src/winograd/importance.js';
 import { convMultiplications } from '../../src/winograd/multiplications.js';
 import { getTile } from '../../src/winograd/tiles.js';
-import { winogradKernel, winogradSparsity, winogradWeight } from '../../src/winograd/winograd-weight.js';
+import { winogradKernel, winogradSparsity, winogradWeight, winogradZeros } from '../../src/winograd/winograd-weight.js';
 
 describe('dependencySet', () => {
   const t = getTile(4);
@@ -64,6 +64,22 @@ describe('winogradWeight', () => {
             expect(Math.abs(w[((i * 6 + j) * cin + ci) * cout + co]! - W[i]![j]!)).toBeLessThan(1e-12);
       }
     expect(() => winogradWeight(t, g, cout, cin + 1)).toThrow(/expected 3x3x3x3/);
+  });
+
+  it('winogradZeros with a mask counts the exact zeros of winogradWeight of the masked weights', () => {
+    for (const T of [4, 6]) {
+      const t = getTile(T);
+      const [cout, cin] = [5, 4];
+      const g = Float32Array.from({ length: cout * cin * 9 }, (_, i) => (i % 7 === 0 ? 0 : Math.sin(i + 1)));
+      // Whole rows, columns and single entries masked: structured and accidental zeros.
+      const mask = Uint8Array.from(g, (_, i) => (i % 9 < 3 || i % 11 === 0 ? 0 : 1));
+      const masked = Float32Array.from(g, (v, i) => (mask[i] ? v : 0));
+      const w = winogradWeight(t, masked, cout, cin);
+      const zeros = w.reduce((n, v) => n + (v === 0 ? 1 : 0), 0);
+      expect(zeros).toBeGreaterThan(0);
+      expect(winogradZeros(t, g, cout, cin, mask)).toBe(zeros);
+      expect(winogradZeros(t, masked, cout, cin)).toBe(zeros);
+    }
   });
 
   it('counts exact zeros', () => {
