@@ -3,7 +3,7 @@
  * of docs/swprune-bundle.proto, checked against it by test/runtime/decode.test.ts). Weights
  * stay typed arrays: this is what the runtime and swprune's reader (src/bundle/read.ts) start from.
  */
-import { all, byNumber, bytesOf, doubles, fields, floats, str, uint, varints, WireError } from './protobuf.js';
+import { all, byNumber, bytesOf, doubles, fields, floats, str, uint, varints, varintsInt32, WireError } from './protobuf.js';
 
 /**
  * The format versions this decoder reads: 1, and 2, which adds grouped Winograd layers
@@ -84,7 +84,7 @@ function tile(b: Uint8Array): TileData {
 function csr(b: Uint8Array): CsrData {
   const m = byNumber(fields(b));
   return {
-    rows: uint(m, 1), cols: uint(m, 2), rowPtr: Int32Array.from(varints(all(m, 3))), colIdx: Int32Array.from(varints(all(m, 4))),
+    rows: uint(m, 1), cols: uint(m, 2), rowPtr: varintsInt32(all(m, 3)), colIdx: varintsInt32(all(m, 4)),
     values: floats(all(m, 5)),
   };
 }

@@ -96,6 +96,42 @@ export function varints(fs: readonly WireField[]): number[] {
   return out;
 }
 
+/**
+ * A repeated varint field of values below 2^31 (indices, offsets) straight into an Int32Array:
+ * a bundle's CSR matrices hold millions (through `varints`' arrays: 0.85 s for a 72 MB bundle).
+ */
+export function varintsInt32(fs: readonly WireField[]): Int32Array {
+  let count = 0;
+  for (const f of fs) {
+    if (f.wire === 0) count++;
+    else if (f.wire === 2) for (let i = 0; i < f.bytes.length; i++) count += (f.bytes[i]! & 0x80) === 0 ? 1 : 0;
+    else throw new WireError('a varint field has the wrong wire type');
+  }
+  const out = new Int32Array(count);
+  let n = 0;
+  for (const f of fs) {
+    if (f.wire === 0) {
+      out[n++] = f.int;
+      continue;
+    }
+    const b = f.bytes;
+    let v = 0;
+    let scale = 1;
+    for (let i = 0; i < b.length; i++) {
+      const x = b[i]!;
+      v += (x & 0x7f) * scale;
+      if (x & 0x80) scale *= 128;
+      else {
+        out[n++] = v;
+        v = 0;
+        scale = 1;
+      }
+    }
+    if (scale !== 1 || (b.length > 0 && b[b.length - 1]! & 0x80)) throw new WireError('truncated packed varint');
+  }
+  return out;
+}
+
 /** A repeated float field (packed or not) as float32. */
 export function floats(fs: readonly WireField[]): Float32Array {
   const parts = fs.map((f) => {

@@ -7,6 +7,7 @@ import { readOnnx } from '../../src/io/onnx/index.js';
 import { selectTargets } from '../../src/prune/targets.js';
 import { toWinogradGraph } from '../../src/prune/to-winograd.js';
 import { decodeBundle } from '../../src/bundle/decode.js';
+import { varints, varintsInt32 } from '../../src/bundle/protobuf.js';
 import { decodeOnnx } from '../../src/runtime/decode/onnx.js';
 import { ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
 
@@ -23,6 +24,26 @@ describe('the runtime decoders (no protobufjs, no .proto file)', () => {
       for (const [k, p] of expected.params) expect(ours.params.get(k)).toEqual(p);
     });
   }
+
+  it('packed varints into an Int32Array: the values varints gives, across fields; a truncated one is an error', () => {
+    const values = [0, 1, 127, 128, 300, 16383, 16384, 2 ** 21, 2 ** 31 - 1];
+    const packed = (vs: number[]) => {
+      const bytes: number[] = [];
+      for (let v of vs) {
+        while (v > 127) {
+          bytes.push((v % 128) | 128);
+          v = Math.floor(v / 128);
+        }
+        bytes.push(v);
+      }
+      return { no: 3, wire: 2, int: 0, bytes: Uint8Array.from(bytes) };
+    };
+    const fs = [packed(values), { no: 3, wire: 0, int: 42, bytes: new Uint8Array(0) }, packed([5, 7])];
+    expect(Array.from(varintsInt32(fs))).toEqual(varints(fs));
+    expect(Array.from(varintsInt32(fs))).toEqual([...values, 42, 5, 7]);
+    const cut = packed([300]);
+    expect(() => varintsInt32([{ ...cut, bytes: cut.bytes.subarray(0, 1) }])).toThrow(/truncated packed varint/);
+  });
 
   it('decode a bundle exactly as protobufjs does from docs/swprune-bundle.proto', () => {
     const graph = readOnnx(ONNX_FIXTURES.fashionVgg).graph;
