@@ -64,6 +64,12 @@ export interface Runtime {
   close(): Promise<void>;
 }
 
+/** Weights of a network "with megabytes of weights" (the batch and team defaults). */
+const LARGE = 2 * 2 ** 20;
+
+const weightBytes = (l: Lowered): number => l.steps.reduce((sum, s) => sum + (s.op === 'winograd' ? 8 * s.layer.positions.reduce((n, p) => n + p.values.length, 0)
+  : s.op === 'conv' || s.op === 'fc' ? 4 * s.weight.length : 0), 0);
+
 /**
  * Images per call (measured on fashion-vgg and a VGG-nagadomi-shaped net): a network with
  * megabytes of weights runs batches of 64, so each weight is read once per 64 images (its
@@ -73,13 +79,10 @@ export interface Runtime {
  * than the 5 that fit in 1 MiB (1 thread, dense and at 80% sparsity).
  */
 function defaultBatch(l: Lowered): number {
-  if (weightBytes(l) > 2 * 2 ** 20) return 64;
+  if (weightBytes(l) > LARGE) return 64;
   const perImage = [l.input.act, ...l.steps.map((s) => s.out)].reduce((sum, a) => sum + Math.ceil(a.C / 4) * 16 * (a.H + 2) * (a.W + 6), 0);
   return Math.max(4, Math.min(64, Math.floor(4 * 2 ** 20 / perImage)));
 }
-
-const weightBytes = (l: Lowered): number => l.steps.reduce((sum, s) => sum + (s.op === 'winograd' ? 8 * s.layer.positions.reduce((n, p) => n + p.values.length, 0)
-  : s.op === 'conv' || s.op === 'fc' ? 4 * s.weight.length : 0), 0);
 
 /**
  * Calls of fewer images than threads run on a Team (all threads on each layer, team.ts) in
@@ -87,7 +90,7 @@ const weightBytes = (l: Lowered): number => l.steps.reduce((sum, s) => sum + (s.
  * image, against microseconds for the barriers between threads; a small network's image is
  * done sooner on one thread (measured: fashion-vgg, batch 1).
  */
-const teamPays = (l: Lowered, threads: number, team: boolean | undefined): boolean => threads > 1 && isNode && (team ?? weightBytes(l) > 2 * 2 ** 20);
+const teamPays = (l: Lowered, threads: number, team: boolean | undefined): boolean => threads > 1 && isNode && (team ?? weightBytes(l) > LARGE);
 
 /** A runtime for a network (a graph in swprune's IR; with the bundle's Winograd layers when it has WinogradConv nodes). */
 export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined, opts: RuntimeOptions = {}): Promise<Runtime> {
