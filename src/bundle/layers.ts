@@ -50,12 +50,12 @@ function layerData(n: GraphNode, graph: Graph, tile: number): LayerData {
 }
 
 /** Every WinogradConv node's layer, and the tiles they use (indexed by LayerData.tile). */
-export function winogradLayers(graph: Graph): { tiles: WinogradTile[]; data: WinogradLayers } {
+export function winogradLayers(graph: Graph): WinogradLayers {
   const tiles: WinogradTile[] = [];
   const tileIndex = (t: WinogradTile) => {
     const i = tiles.indexOf(t);
     return i >= 0 ? i : tiles.push(t) - 1;
   };
   const layers = graph.nodes.filter(isWinogradConv).map((n) => layerData(n, graph, tileIndex(getTile(n.attrs.tile as number, n.attrs.kernel as number))));
-  return { tiles, data: { tiles: tiles.map(tileData), layers } };
+  return { tiles: tiles.map(tileData), layers };
 }

@@ -127,7 +127,7 @@ export function varintsInt32(fs: readonly WireField[]): Int32Array {
         scale = 1;
       }
     }
-    if (scale !== 1 || (b.length > 0 && b[b.length - 1]! & 0x80)) throw new WireError('truncated packed varint');
+    if (scale !== 1) throw new WireError('truncated packed varint');
   }
   return out;
 }

@@ -20,10 +20,7 @@ export function bundleType(): protobuf.Type {
   return root.lookupType('swprune.bundle.Bundle');
 }
 
-/**
- * The message as plain objects, what the writer encodes (repeated numbers may be typed arrays:
- * protobufjs's encoder only indexes them).
- */
+/** The decoded message, as plain objects (proto3 defaults filled in). */
 export interface BundleMessage {
   formatVersion: number;
   producer: string;
@@ -36,7 +33,7 @@ export interface BundleMessage {
 export interface MatrixMessage {
   rows: number;
   cols: number;
-  values: ArrayLike<number>;
+  values: number[];
 }
 
 export interface TileMessage {
@@ -52,9 +49,9 @@ export interface TileMessage {
 export interface CsrMessage {
   rows: number;
   cols: number;
-  rowPtr: ArrayLike<number>;
-  colIdx: ArrayLike<number>;
-  values: ArrayLike<number>;
+  rowPtr: number[];
+  colIdx: number[];
+  values: number[];
 }
 
 export interface LayerMessage {
@@ -65,7 +62,7 @@ export interface LayerMessage {
   kernel: number;
   pads: number[];
   biasName: string;
-  bias: ArrayLike<number>;
+  bias: number[];
   positions: CsrMessage[];
   tile: number;
   /** 0 (absent) or 1: one group. */

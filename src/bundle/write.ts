@@ -14,7 +14,7 @@ import { bundleType, type BundleMessage, type TileMessage } from './schema.js';
  * matrices without their zeros, the rest of the network as ONNX.
  */
 export function encodeBundle(graph: Graph, sourceBytes: Uint8Array): Uint8Array {
-  const { data } = winogradLayers(graph);
+  const data = winogradLayers(graph);
   // The network keeps every node; the Winograd weights and biases live only in the layers.
   const moved = new Set(data.layers.flatMap((l) => [l.weight, l.biasName].filter(Boolean)));
   const params = new Map([...graph.params].filter(([name]) => !moved.has(name)));

@@ -43,7 +43,7 @@ export async function runtimeForModel(model: CompiledModel, threads: number): Pr
   try {
     // Winograd layers reach the runtime as a bundle holds them (compressed rows per position),
     // built from the graph: encoding and decoding a bundle took 12 s for a VGG-nagadomi-sized model.
-    const bundle = graph.nodes.some((n) => n.op === 'WinogradConv') ? winogradLayers(graph).data : undefined;
+    const bundle = graph.nodes.some((n) => n.op === 'WinogradConv') ? winogradLayers(graph) : undefined;
     // Evaluation runs batches of many images: no team for single images (its plan would cost memory for nothing).
     return await loadGraph(graph, bundle, { threads, workers: await workersFor(threads), team: false });
   } catch (e) {

@@ -78,10 +78,10 @@ export class Engine {
    */
   runPrograms(n: number, thread: number): void {
     const { plan } = this;
-    plan.segments.forEach((seg, i) => {
-      const program = plan.programs[i]![thread]!;
+    for (const seg of plan.segments) {
+      const program = seg.programs[thread]!;
       for (let first = 0; first < n; first += seg.sub) this.e.run(program, Math.min(seg.sub, n - first), first);
-    });
+    }
   }
 
   /** The memory's bytes (a shared plan's barrier state is read and reset through it). */
@@ -142,20 +142,20 @@ export async function profileSteps(plan: Plan, input: Float32Array, n: number, r
   const ints = () => new Int32Array(e.memory.buffer);
   new Float32Array(e.memory.buffer).set(input.subarray(0, n * plan.input.perImage), plan.input.address / 4);
   const steps = plan.segments.flatMap((seg) => {
-    const count = ints()[seg.program / 4]!;
-    return Array.from(ints().subarray(seg.program / 4 + 1, seg.program / 4 + 1 + count), (addr) => ({ seg, addr }));
+    const count = ints()[seg.programs[0]! / 4]!;
+    return Array.from(ints().subarray(seg.programs[0]! / 4 + 1, seg.programs[0]! / 4 + 1 + count), (addr) => ({ seg, addr }));
   });
   const times = steps.map(() => [] as number[]);
   for (let r = 0; r < reps + 1; r++) {
     steps.forEach(({ seg, addr }, i) => {
-      const saved = [ints()[seg.program / 4]!, ints()[seg.program / 4 + 1]!];
-      ints()[seg.program / 4] = 1;
-      ints()[seg.program / 4 + 1] = addr;
+      const saved = [ints()[seg.programs[0]! / 4]!, ints()[seg.programs[0]! / 4 + 1]!];
+      ints()[seg.programs[0]! / 4] = 1;
+      ints()[seg.programs[0]! / 4 + 1] = addr;
       const t0 = cpuMs();
-      for (let first = 0; first < n; first += seg.sub) e.run(seg.program, Math.min(seg.sub, n - first), first);
+      for (let first = 0; first < n; first += seg.sub) e.run(seg.programs[0]!, Math.min(seg.sub, n - first), first);
       if (r > 0) times[i]!.push(cpuMs() - t0);
-      ints()[seg.program / 4] = saved[0]!;
-      ints()[seg.program / 4 + 1] = saved[1]!;
+      ints()[seg.programs[0]! / 4] = saved[0]!;
+      ints()[seg.programs[0]! / 4 + 1] = saved[1]!;
     });
   }
   return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);

@@ -1,7 +1,7 @@
 /**
  * Small batches across threads: the calling thread and threads - 1 workers run each call
  * together in one shared memory, on a plan laid out for that many threads (layout's `threads`;
- * runtime.wat, Threads): every Winograd layer's chunks of tiles and every dense layer's blocks
+ * runtime.wat, Threads): every Winograd layer's output channels and every dense layer's blocks
  * of output channels are split between them, and barriers in their programs keep them in step.
  * This is what batch 1 needs: ThreadPool splits a batch by images, which leaves threads idle
  * when there are fewer images than threads. Which thread computes a value never changes how,

@@ -3,7 +3,7 @@ import { evaluate } from '../eval/evaluate.js';
 import type { ProgressSink } from '../eval/progress.js';
 import { compileGraph, type CompiledModel } from '../exec/compile.js';
 import { hasWinogradConv, type Graph } from '../graph/ir.js';
-import { applyMask, chooseThreshold, sparsityCounts } from '../prune/spatial-mask.js';
+import { applyMask, chooseThreshold } from '../prune/spatial-mask.js';
 import type { PruneTarget } from '../prune/targets.js';
 import { toWinogradGraph } from '../prune/to-winograd.js';
 import { winogradMask } from '../prune/winograd-mask.js';
@@ -125,9 +125,8 @@ function spatialSubject(graph: Graph, t: PruneTarget): Subject {
   return {
     name: t.node.name, weight: t.weight, size: t.cout * t.cin * t.tile.T * t.tile.T,
     prune: (level) => {
-      const masked = applyMask(g, chooseThreshold([layer], level).masks[0]!);
-      const c = sparsityCounts(t.tile, { ...layer, g: masked });
-      return { data: masked, achieved: c.winogradZeros / c.winogradTotal };
+      const choice = chooseThreshold([layer], level);
+      return { data: applyMask(g, choice.masks[0]!), achieved: choice.winogradSparsity };
     },
   };
 }

@@ -52,7 +52,7 @@ describe('the .swb bundle', () => {
   it('the layers built from the graph (what evaluation plans into the runtime) are the layers a written bundle decodes to', () => {
     const graph = prunedModel();
     const decoded = decodeBundle(encodeBundle(graph, new Uint8Array(0)));
-    const built = winogradLayers(graph).data;
+    const built = winogradLayers(graph);
     expect(built.tiles).toEqual(decoded.tiles);
     expect(built.layers.map((l) => l.name)).toEqual(graph.nodes.filter((n) => n.op === 'WinogradConv').map((n) => n.name));
     expect(built.layers).toEqual(decoded.layers);
@@ -62,7 +62,7 @@ describe('the .swb bundle', () => {
     const graph = prunedModel();
     const source = new Uint8Array([7, 8]);
     const bytes = encodeBundle(graph, source);
-    const { data } = winogradLayers(graph);
+    const data = winogradLayers(graph);
     const moved = new Set(data.layers.flatMap((l) => [l.weight, l.biasName].filter(Boolean)));
     const matrix = (m: { rows: number; cols: number; values: ArrayLike<number> }) => ({ rows: m.rows, cols: m.cols, values: Array.from(m.values) });
     const message = {

@@ -46,14 +46,9 @@ export interface Plan {
    * with large activations run a few images at a time so their input and output stay in cache,
    * layers with large weights (fully connected) see the whole batch so each weight is read once.
    */
-  readonly segments: readonly { readonly program: number; readonly sub: number }[];
-  /**
-   * Threads sharing the memory (LayoutOptions.threads): `programs[t]` of a segment is thread
-   * t's program for it (programs[0] is `program`); every program of a segment ends at a
-   * barrier, so after any thread's last segment every thread's work is done.
-   */
+  readonly segments: readonly Segment[];
+  /** Threads sharing the memory (LayoutOptions.threads): each segment has a program per thread. */
   readonly threads: number;
-  readonly programs: readonly (readonly number[])[];
   /** With several threads, the address of the barriers' state (i32 arrived, generation, failed); else 0. */
   readonly barrier: number;
   readonly input: { readonly address: number; readonly perImage: number; readonly dims: readonly number[]; readonly layout: 'NCHW' | 'NHWC' };
@@ -73,6 +68,16 @@ export interface LayoutOptions {
    * Threads); each thread gets its own Winograd scratch.
    */
   readonly threads?: number;
+}
+
+/**
+ * Consecutive steps run `sub` images at a time: `programs[t]` is thread t's program for them
+ * (one thread: programs[0] alone). With several threads every program of a segment ends at a
+ * barrier, so after any thread's last segment every thread's work is done.
+ */
+export interface Segment {
+  readonly programs: readonly number[];
+  readonly sub: number;
 }
 
 /** Bytes at a memory address. */
@@ -502,8 +507,7 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   const { entries, barrier } = threadEntries(descriptors, threads, scratchStride, img);
   // Consecutive steps whose preferred sub-batches are within a factor of 2 run together, on the
   // smallest of them, so one sub-batch's activations pass from step to step while in cache.
-  const segments: { program: number; sub: number }[] = [];
-  const programs: number[][] = [];
+  const segments: Segment[] = [];
   for (let i = 0; i < descriptors.length;) {
     let [lo, hi] = [subs[i]!, subs[i]!];
     let j = i + 1;
@@ -512,15 +516,13 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       hi = Math.max(hi, subs[j]!);
       j++;
     }
-    const mine = entries(i, j).map((e) => img.data(Int32Array.from([e.length, ...e]), 16));
-    programs.push(mine);
-    segments.push({ program: mine[0]!, sub: lo });
+    segments.push({ programs: entries(i, j).map((e) => img.data(Int32Array.from([e.length, ...e]), 16)), sub: lo });
     i = j;
   }
   const memoryBytes = Math.ceil(img.top / 65536) * 65536;
   if (memoryBytes > 2 ** 31) throw new SwpruneError('E_MODEL', `the runtime needs ${Math.round(memoryBytes / 2 ** 20)} MiB for a batch of ${B}; use a smaller batch`);
   return {
-    batch: B, memoryBytes, image: img.finish(), segments, threads, programs, barrier,
+    batch: B, memoryBytes, image: img.finish(), segments, threads, barrier,
     input: { address: stagingIn, perImage: perImageIn, dims: logicalDimsOfInput(lowered), layout: lowered.input.layout },
     output, summary,
   };
@@ -538,11 +540,14 @@ const SHARED_WORK: ReadonlySet<number> = new Set([OP.winograd, OP.conv]);
  * the descriptors as they are.
  */
 function threadEntries(descriptors: readonly Desc[], threads: number, scratchStride: number, img: Image): { entries: (i: number, j: number) => number[][]; barrier: number } {
-  const own = descriptors.map((d) => img.data(new Uint8Array(d.buf), 16));
-  if (threads === 1) return { entries: (i, j) => [own.slice(i, j)], barrier: 0 };
+  const place = (d: Desc) => img.data(new Uint8Array(d.buf), 16);
+  if (threads === 1) {
+    const own = descriptors.map(place);
+    return { entries: (i, j) => [own.slice(i, j)], barrier: 0 };
+  }
   const shared = descriptors.map((d) => SHARED_WORK.has(d.op));
   const copies = descriptors.map((d, k) => Array.from({ length: threads }, (_, t) => {
-    if (!shared[k]) return t === 0 ? own[k]! : -1;
+    if (!shared[k]) return t === 0 ? place(d) : -1;
     const c = d.copy();
     if (d.op === OP.winograd) {
       for (const at of [108, 112, 116, 120]) c.int(at, d.read(at) + t * scratchStride);
@@ -550,10 +555,10 @@ function threadEntries(descriptors: readonly Desc[], threads: number, scratchStr
       const groups = d.read(40) / 4;
       c.int(140, 4 * Math.floor((t * groups) / threads)).int(144, 4 * Math.floor(((t + 1) * groups) / threads));
     } else c.int(92, t);
-    return img.data(new Uint8Array(c.buf), 16);
+    return place(c);
   }));
   const state = img.alloc(64);
-  const barrier = img.data(new Uint8Array(new Desc(3, OP.barrier).int(4, state).int(8, threads).buf), 16);
+  const barrier = place(new Desc(3, OP.barrier).int(4, state).int(8, threads));
   const entries = (i: number, j: number) => Array.from({ length: threads }, (_, t) => {
     const list: number[] = [];
     for (let k = i; k < j; k++) {
