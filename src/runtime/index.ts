@@ -36,7 +36,8 @@ export interface RuntimeOptions {
   /**
    * Calls of fewer images than threads (batch 1 on 2 threads) run with every thread on each
    * layer (a Team, team.ts) instead of on one thread. Default: in Node, for networks with
-   * megabytes of weights. Ignored in browsers (their main thread may not wait at a barrier).
+   * megabytes of weights, when a team answers one image sooner, measured at load. Ignored in
+   * browsers (their main thread may not wait at a barrier).
    */
   readonly team?: boolean;
 }
@@ -103,8 +104,34 @@ export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined
   const module = await runtimeModule();
   const engine = await Engine.create(plan, module);
   const pool = threads > 1 ? await ThreadPool.create(engine, module, plan, threads, opts.workers) : undefined;
-  const team = pool && teamPays(lowered, threads, opts.team) ? await Team.create(layout(lowered, { batch: threads - 1, threads }), pool.ports) : undefined;
+  let team = pool && teamPays(lowered, threads, opts.team) ? await Team.create(layout(lowered, { batch: threads - 1, threads }), pool.ports) : undefined;
+  if (team && opts.team === undefined && !(await teamIsFaster(team, engine, plan.input.perImage))) {
+    team.close();
+    team = undefined;
+  }
   return runtimeOf(plan, engine, pool, team, threads);
+}
+
+/**
+ * Whether a team answers one image sooner than the calling thread alone, measured on a blank
+ * image when the runtime is loaded (medians of 5 calls after one): a network's size does not
+ * say. Measured at batch 1 on 2 threads, 32x32 inputs: torchvision's ResNet-18, ResNet-50 and
+ * VGG-11 ran faster as a team, MobileNetV2 and a CIFAR ResNet-20 slower (many small layers;
+ * depthwise convolutions run on one thread).
+ */
+async function teamIsFaster(team: Team, engine: Engine, perImage: number): Promise<boolean> {
+  const x = new Float32Array(perImage);
+  const median = async (call: () => Promise<unknown>) => {
+    await call();
+    const ms: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      await call();
+      ms.push(performance.now() - t0);
+    }
+    return ms.sort((a, b) => a - b)[2]!;
+  };
+  return (await median(() => team.run(x, 1))) < (await median(async () => engine.run(x, 1)));
 }
 
 function runtimeOf(plan: Plan, engine: Engine, pool: ThreadPool | undefined, team: Team | undefined, threads: number): Runtime {
