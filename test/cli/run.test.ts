@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { bufferStreams } from '../../src/cli/streams.js';
 import { EXIT, runCli } from '../../src/cli/run.js';
@@ -33,6 +33,17 @@ describe('bin/swprune.js', () => {
   it('runs the compiled CLI as a process', () => {
     const out = execFileSync(process.execPath, ['bin/swprune.js', '--version'], { encoding: 'utf8' });
     expect(out.trim()).toBe(pkg.version);
+  });
+
+  it('exits quietly when its reader has gone (`swprune run --help | head`): no E_INTERNAL for EPIPE', async () => {
+    // The read end is closed before the process writes, so every write it makes fails with EPIPE.
+    const child = spawn(process.execPath, ['bin/swprune.js', 'run', '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    expect(stderr).toBe('');
+    expect(status).toBe(EXIT.ok);
   });
 
   it('exits non-zero on bad usage', () => {
