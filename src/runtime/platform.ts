@@ -8,6 +8,8 @@ export interface Port {
   postMessage(message: unknown, transfer?: Transferable[]): void;
   /** Adds a handler; returns what removes it. */
   onMessage(handler: (message: unknown) => void): () => void;
+  /** A worker's side only: adds a handler for the worker stopping (it exited, or an error ended it); returns what removes it. */
+  onExit?(handler: (reason: string) => void): () => void;
   terminate?(): Promise<void>;
 }
 
@@ -55,10 +57,26 @@ export async function startWorker(): Promise<Port> {
     const { Worker } = await import('node:worker_threads');
     const w = new Worker(url);
     w.unref();
-    return nodePort(w as unknown as NodeEndpoint, async () => void (await w.terminate()));
+    return {
+      ...nodePort(w as unknown as NodeEndpoint, async () => void (await w.terminate())),
+      onExit: (h) => {
+        const onError = (e: Error) => h(`it failed: ${e.message}`);
+        const onExit = (code: number) => h(`it exited with code ${code}`);
+        w.on('error', onError);
+        w.on('exit', onExit);
+        return () => void w.off('error', onError).off('exit', onExit);
+      },
+    };
   }
   const w = new Worker(url, { type: 'module' });
-  return webPort(w, async () => w.terminate());
+  return {
+    ...webPort(w, async () => w.terminate()),
+    onExit: (h) => {
+      const l = (e: ErrorEvent) => h(`it failed: ${e.message}`);
+      w.addEventListener('error', l);
+      return () => w.removeEventListener('error', l);
+    },
+  };
 }
 
 /** The port of the current worker (inside worker.js). */

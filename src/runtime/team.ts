@@ -13,6 +13,7 @@
 import { Engine, runtimeModule, sharedMemory } from './engine.js';
 import type { Plan } from './plan/layout.js';
 import type { Port } from './platform.js';
+import { workerStopped } from './threads.js';
 
 /** Messages a worker takes (worker.ts). */
 export type TeamMessage =
@@ -33,13 +34,18 @@ export function failTeam(plan: Plan, memory: WebAssembly.Memory): void {
 export class Team {
   private nextId = 0;
   private failure: string | undefined;
+  /** Why the team can no longer run (a worker stopped, or stopped answering), once it cannot. */
+  private stopped: Error | undefined;
   private readonly unsubscribe: (() => void)[];
 
   private constructor(private readonly plan: Plan, private readonly engine: Engine, private readonly ports: readonly Port[]) {
-    this.unsubscribe = ports.map((p) => p.onMessage((m) => {
-      const msg = m as { kind: string; error?: string };
-      if (msg.kind === 'team-error') this.failure ??= msg.error;
-    }));
+    this.unsubscribe = ports.flatMap((p) => [
+      p.onMessage((m) => {
+        const msg = m as { kind: string; error?: string };
+        if (msg.kind === 'team-error') this.failure ??= msg.error;
+      }),
+      ...(p.onExit ? [p.onExit((reason) => void (this.stopped ??= workerStopped(reason)))] : []),
+    ]);
   }
 
   /** The calling thread and `ports` (plan.threads - 1 workers) on a plan for plan.threads threads. */
@@ -63,6 +69,7 @@ export class Team {
 
   /** n images (n * perImage floats); resolves to n * outputs floats. */
   async run(input: Float32Array, n: number): Promise<Float32Array> {
+    if (this.stopped) throw this.stopped;
     const { plan, engine } = this;
     const state = stateOf(plan, engine.memory);
     this.failure = undefined;
@@ -77,6 +84,11 @@ export class Team {
     } catch (e) {
       failTeam(plan, engine.memory);
       throw e;
+    }
+    if (Atomics.load(state, 2) === 2) {
+      // A barrier timed out: a worker stopped answering mid-call (runtime.wat, op 9).
+      this.stopped ??= workerStopped('it did not reach a barrier of a call in time');
+      throw this.stopped;
     }
     if (Atomics.load(state, 2)) {
       // A worker failed: its message says why (it is on its way).

@@ -32,17 +32,29 @@ export class ThreadPool {
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly unsubscribe: (() => void)[];
+  /** Why the pool can no longer run (a worker stopped), once it cannot. */
+  private stopped: Error | undefined;
 
   private constructor(private readonly engine: Engine, private readonly plan: Plan, readonly ports: readonly Port[], private readonly owned: boolean) {
-    this.unsubscribe = ports.map((p) => p.onMessage((m) => {
-      const msg = m as { kind: string; id: number; output?: Float32Array; error?: string };
-      if (msg.kind !== 'done') return;
-      const job = this.pending.get(msg.id);
-      if (!job) return;
-      this.pending.delete(msg.id);
-      if (msg.error) job.reject(new Error(msg.error));
-      else job.resolve(msg.output!);
-    }));
+    this.unsubscribe = ports.flatMap((p) => [
+      p.onMessage((m) => {
+        const msg = m as { kind: string; id: number; output?: Float32Array; error?: string };
+        if (msg.kind !== 'done') return;
+        const job = this.pending.get(msg.id);
+        if (!job) return;
+        this.pending.delete(msg.id);
+        if (msg.error) job.reject(new Error(msg.error));
+        else job.resolve(msg.output!);
+      }),
+      ...(p.onExit ? [p.onExit((reason) => this.stop(workerStopped(reason)))] : []),
+    ]);
+  }
+
+  /** Fails the calls in flight and every later one with `e`. */
+  private stop(e: Error): void {
+    this.stopped ??= e;
+    for (const job of this.pending.values()) job.reject(this.stopped);
+    this.pending.clear();
   }
 
   /**
@@ -74,6 +86,7 @@ export class ThreadPool {
 
   /** n images split into contiguous slices, one per thread; the calling thread runs the first. */
   async run(input: Float32Array, n: number): Promise<Float32Array> {
+    if (this.stopped) throw this.stopped;
     const perIn = this.plan.input.perImage;
     const perOut = this.plan.output.perImage;
     const parts = Math.min(this.threads, n);
@@ -96,7 +109,10 @@ export class ThreadPool {
   async close(): Promise<void> {
     for (const off of this.unsubscribe) off();
     if (this.owned) await Promise.all(this.ports.map((p) => p.terminate?.()));
-    for (const job of this.pending.values()) job.reject(new Error('the runtime was closed'));
-    this.pending.clear();
+    this.stop(new Error('the runtime was closed'));
   }
 }
+
+/** The error of every call after a runtime's worker thread stopped (the runtime cannot run without it). */
+export const workerStopped = (reason: string): Error =>
+  new Error(`a runtime worker thread stopped (${reason}); the runtime cannot run without it: load the model again`);

@@ -49,7 +49,7 @@ export interface Plan {
   readonly segments: readonly Segment[];
   /** Threads sharing the memory (LayoutOptions.threads): each segment has a program per thread. */
   readonly threads: number;
-  /** With several threads, the address of the barriers' state (i32 arrived, generation, failed); else 0. */
+  /** With several threads, the address of the barriers' state (i32 arrived, generation, failed: 1 a trap, 2 a barrier timeout); else 0. */
   readonly barrier: number;
   readonly input: { readonly address: number; readonly perImage: number; readonly dims: readonly number[]; readonly layout: 'NCHW' | 'NHWC' };
   readonly output: { readonly address: number; readonly stride: number; readonly perImage: number; readonly dims: readonly number[] };
@@ -68,6 +68,12 @@ export interface LayoutOptions {
    * Threads); each thread gets its own Winograd scratch.
    */
   readonly threads?: number;
+  /**
+   * With several threads: how long a thread waits at one barrier before it marks the call
+   * failed (another thread has stopped answering), in milliseconds. Default 60 s: far longer
+   * than any one step of a call takes.
+   */
+  readonly barrierTimeoutMs?: number;
 }
 
 /**
@@ -504,7 +510,7 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
     output = { address: stagingOut, stride: perImageOut, perImage: perImageOut, dims: lowered.output.dims };
   }
 
-  const { entries, barrier } = threadEntries(descriptors, threads, scratchStride, img);
+  const { entries, barrier } = threadEntries(descriptors, threads, scratchStride, img, opts.barrierTimeoutMs ?? 60_000);
   // Consecutive steps whose preferred sub-batches are within a factor of 2 run together, on the
   // smallest of them, so one sub-batch's activations pass from step to step while in cache.
   const segments: Segment[] = [];
@@ -539,7 +545,7 @@ const SHARED_WORK: ReadonlySet<number> = new Set([OP.winograd, OP.conv]);
  * follows every step but between two of thread 0's own, and ends every program. One thread:
  * the descriptors as they are.
  */
-function threadEntries(descriptors: readonly Desc[], threads: number, scratchStride: number, img: Image): { entries: (i: number, j: number) => number[][]; barrier: number } {
+function threadEntries(descriptors: readonly Desc[], threads: number, scratchStride: number, img: Image, timeoutMs: number): { entries: (i: number, j: number) => number[][]; barrier: number } {
   const place = (d: Desc) => img.data(new Uint8Array(d.buf), 16);
   if (threads === 1) {
     const own = descriptors.map(place);
@@ -558,7 +564,7 @@ function threadEntries(descriptors: readonly Desc[], threads: number, scratchStr
     return place(c);
   }));
   const state = img.alloc(64);
-  const barrier = place(new Desc(3, OP.barrier).int(4, state).int(8, threads));
+  const barrier = place(new Desc(4, OP.barrier).int(4, state).int(8, threads).int(12, Math.max(1, Math.round(timeoutMs))));
   const entries = (i: number, j: number) => Array.from({ length: threads }, (_, t) => {
     const list: number[] = [];
     for (let k = i; k < j; k++) {

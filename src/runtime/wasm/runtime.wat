@@ -1300,10 +1300,13 @@
   ;; =============================================================================================
   ;; op 9: a barrier between threads sharing the memory: returns once all `threads` have reached
   ;; it (or a thread has failed). Spins a while (a layer's threads arrive microseconds apart),
-  ;; then sleeps in memory.atomic.wait32.
-  ;; Descriptor: 4 state (i32 arrived, i32 generation, i32 failed) 8 threads
+  ;; then sleeps in memory.atomic.wait32, a millisecond at a time. A thread that has slept
+  ;; `timeout` milliseconds at one barrier marks the call failed (2: another thread stopped
+  ;; answering, say a worker that died) and releases the others, instead of waiting for ever.
+  ;; Descriptor: 4 state (i32 arrived, i32 generation, i32 failed: 0, 1 a trap, 2 a timeout)
+  ;; 8 threads 12 timeout (ms)
   (func $barrier (param $d i32)
-    (local $a i32) (local $gen i32) (local $spin i32)
+    (local $a i32) (local $gen i32) (local $spin i32) (local $slept i32)
     (local.set $a (i32.load offset=4 (local.get $d)))
     (local.set $gen (i32.atomic.load offset=4 (local.get $a)))
     (if (i32.eq (i32.atomic.rmw.add (local.get $a) (i32.const 1)) (i32.sub (i32.load offset=8 (local.get $d)) (i32.const 1)))
@@ -1318,6 +1321,14 @@
         (then
           (local.set $spin (i32.add (local.get $spin) (i32.const 1)))
           (if (i32.gt_u (local.get $spin) (i32.const 20000))
-            (then (drop (memory.atomic.wait32 offset=4 (local.get $a) (local.get $gen) (i64.const 1000000)))))
+            (then
+              (if (i32.eq (memory.atomic.wait32 offset=4 (local.get $a) (local.get $gen) (i64.const 1000000)) (i32.const 2))
+                (then
+                  (local.set $slept (i32.add (local.get $slept) (i32.const 1)))
+                  (if (i32.ge_u (local.get $slept) (i32.load offset=12 (local.get $d)))
+                    (then
+                      (i32.atomic.store offset=8 (local.get $a) (i32.const 2))
+                      (drop (memory.atomic.notify offset=4 (local.get $a) (i32.const -1)))
+                      (return)))))))
           (br $wait)))))
 )
