@@ -117,8 +117,8 @@ export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined
  * image when the runtime is loaded: a network's size does not say. Measured at batch 1 on 2
  * threads, 32x32 inputs: torchvision's ResNet-18, ResNet-50 and VGG-11 ran faster as a team,
  * MobileNetV2 and a CIFAR ResNet-20 slower (many small layers; depthwise convolutions run on one
- * thread). The two take turns (after one call each, up to 9 rounds, at least 3, within about
- * 200 ms) and the fastest call of each is compared: other work on the machine only ever adds
+ * thread). The two take turns (after three calls each, up to 9 rounds, at least 3, within
+ * about 200 ms) and the fastest call of each is compared: other work on the machine only ever adds
  * time, and while it lasts a team loses most (a measured VGG-shaped net that runs 1.5x faster
  * as a team was judged slower in 1 of 3 loads when the two were timed one after the other).
  */
@@ -131,8 +131,11 @@ async function teamIsFaster(team: Team, engine: Engine, perImage: number): Promi
   };
   const together = () => team.run(x, 1);
   const alone = async () => engine.run(x, 1);
-  await time(together);
-  await time(alone);
+  // A few calls first: a worker's code starts unoptimized, and V8 optimizes it in the background.
+  for (let i = 0; i < 3; i++) {
+    await time(together);
+    await time(alone);
+  }
   let best = { together: Infinity, alone: Infinity };
   const started = performance.now();
   for (let round = 0; round < 9 && (round < 3 || performance.now() - started < 200); round++) {
