@@ -385,6 +385,8 @@
   (func $product (param $V i32) (param $M i32) (param $mat i32) (param $coLo i32) (param $coHi i32) (param $nv i32) (param $CHB i32)
     (local $co i32) (local $e0 i32) (local $end i32) (local $e i32) (local $v i32) (local $x i32) (local $p i32) (local $q i32) (local $out i32)
     (local $w v128) (local $u v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (if (i32.eq (local.get $nv) (i32.const 1))
+      (then (call $productOne (local.get $V) (local.get $M) (local.get $mat) (local.get $coLo) (local.get $coHi) (local.get $CHB)) (return)))
     (local.set $co (local.get $coLo))
     (loop $rows
       (local.set $e0 (i32.add (local.get $mat) (i32.load (i32.add (local.get $mat) (i32.shl (local.get $co) (i32.const 2))))))
@@ -484,6 +486,40 @@
           (local.set $v (i32.add (local.get $v) (i32.const 1)))))
       (local.set $co (i32.add (local.get $co) (i32.const 1)))
       (br_if $rows (i32.lt_u (local.get $co) (local.get $coHi)))))
+
+  ;; $product's one-vector step alone, for calls of one vector of tiles (batch 1's deep layers,
+  ;; whose rows are a few dozen entries): a row starts where the last ended and its output one
+  ;; row further on, so a row costs a few instructions beyond its entries. The same sums.
+  (func $productOne (param $V i32) (param $M i32) (param $mat i32) (param $coLo i32) (param $coHi i32) (param $CHB i32)
+    (local $e i32) (local $end i32) (local $last i32) (local $out i32) (local $p i32) (local $q i32)
+    (local $w v128) (local $u v128) (local $a v128)
+    (local.set $e (i32.add (local.get $mat) (i32.load (i32.add (local.get $mat) (i32.shl (local.get $coLo) (i32.const 2))))))
+    (local.set $out (i32.add (local.get $M) (i32.mul (local.get $coLo) (local.get $CHB))))
+    (local.set $last (i32.add (local.get $mat) (i32.shl (local.get $coHi) (i32.const 2))))
+    (local.set $p (i32.add (local.get $mat) (i32.shl (local.get $coLo) (i32.const 2))))
+    (loop $rows
+      (local.set $end (i32.add (local.get $mat) (i32.load offset=4 (local.get $p))))
+      (local.set $a (v128.const i32x4 0 0 0 0))
+      (block $pairsDone
+        (loop $pairs
+          (br_if $pairsDone (i32.ge_u (i32.add (local.get $e) (i32.const 8)) (local.get $end)))
+          (local.set $w (v128.load32_splat offset=4 (local.get $e)))
+          (local.set $u (v128.load32_splat offset=12 (local.get $e)))
+          (local.set $q (i32.add (local.get $V) (i32.load offset=8 (local.get $e))))
+          (local.set $a (f32x4.add (local.get $a) (f32x4.add
+            (f32x4.mul (local.get $w) (v128.load (i32.add (local.get $V) (i32.load (local.get $e)))))
+            (f32x4.mul (local.get $u) (v128.load (local.get $q))))))
+          (local.set $e (i32.add (local.get $e) (i32.const 16)))
+          (br $pairs)))
+      (if (i32.lt_u (local.get $e) (local.get $end))
+        (then
+          (local.set $a (f32x4.add (local.get $a) (f32x4.mul (v128.load32_splat offset=4 (local.get $e))
+            (v128.load (i32.add (local.get $V) (i32.load (local.get $e)))))))
+          (local.set $e (local.get $end))))
+      (v128.store (local.get $out) (local.get $a))
+      (local.set $out (i32.add (local.get $out) (local.get $CHB)))
+      (local.set $p (i32.add (local.get $p) (i32.const 4)))
+      (br_if $rows (i32.lt_u (local.get $p) (local.get $last)))))
 
   ;; M_p = W_p^T V_p, output channels coLo..coHi - 1, for one position of a dense layer (W_p [coutp / 2][cin][2] after a 16-byte
   ;; header holding cin): two output channels and 4 vectors of tiles a step, 8 accumulators
