@@ -141,21 +141,23 @@ export async function profileSteps(plan: Plan, input: Float32Array, n: number, r
   const e = (engine as unknown as { e: Exports }).e;
   const ints = () => new Int32Array(e.memory.buffer);
   new Float32Array(e.memory.buffer).set(input.subarray(0, n * plan.input.perImage), plan.input.address / 4);
-  const steps = plan.segments.flatMap((seg) => {
-    const count = ints()[seg.programs[0]! / 4]!;
-    return Array.from(ints().subarray(seg.programs[0]! / 4 + 1, seg.programs[0]! / 4 + 1 + count), (addr) => ({ seg, addr }));
+  // Thread 0's program of each segment (i32 count, then descriptor addresses), one step at a time.
+  const steps = plan.segments.flatMap(({ programs, sub }) => {
+    const program = programs[0]!;
+    const at = program / 4;
+    return Array.from(ints().subarray(at + 1, at + 1 + ints()[at]!), (addr) => ({ program, at, sub, addr }));
   });
   const times = steps.map(() => [] as number[]);
   for (let r = 0; r < reps + 1; r++) {
-    steps.forEach(({ seg, addr }, i) => {
-      const saved = [ints()[seg.programs[0]! / 4]!, ints()[seg.programs[0]! / 4 + 1]!];
-      ints()[seg.programs[0]! / 4] = 1;
-      ints()[seg.programs[0]! / 4 + 1] = addr;
+    steps.forEach(({ program, at, sub, addr }, i) => {
+      const saved = [ints()[at]!, ints()[at + 1]!];
+      ints()[at] = 1;
+      ints()[at + 1] = addr;
       const t0 = cpuMs();
-      for (let first = 0; first < n; first += seg.sub) e.run(seg.programs[0]!, Math.min(seg.sub, n - first), first);
+      for (let first = 0; first < n; first += sub) e.run(program, Math.min(sub, n - first), first);
       if (r > 0) times[i]!.push(cpuMs() - t0);
-      ints()[seg.programs[0]! / 4] = saved[0]!;
-      ints()[seg.programs[0]! / 4 + 1] = saved[1]!;
+      ints()[at] = saved[0]!;
+      ints()[at + 1] = saved[1]!;
     });
   }
   return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
