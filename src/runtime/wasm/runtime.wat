@@ -377,7 +377,7 @@
   ;; M_p = W_p^T V_p for one position: for coLo <= co < coHi, M[co] (a row of CH floats at M + co * CHB)
   ;; = sum over the entries (row offset, w) of row co of w * V[row], for the first nv vectors
   ;; of tiles; 4 vectors a step (with 8, V8 spills accumulators: measured 17 vs 11 GMAC/s),
-  ;; then 2, then 1. The entries are taken in pairs, a = a + (w0 V0 + w1 V1) (the last of an
+  ;; then 2, row by row, then the last of an odd count over all rows ($productOne). The entries are taken in pairs, a = a + (w0 V0 + w1 V1) (the last of an
   ;; odd count alone): the chain of dependent adds is half as long as one add per entry, which
   ;; batch 1's deep layers (one vector of tiles) wait on. Every step sums in this order, so a
   ;; tile's value does not depend on which step computes it, nor therefore on how images are
@@ -385,110 +385,92 @@
   (func $product (param $V i32) (param $M i32) (param $mat i32) (param $coLo i32) (param $coHi i32) (param $nv i32) (param $CHB i32)
     (local $co i32) (local $e0 i32) (local $end i32) (local $e i32) (local $v i32) (local $x i32) (local $p i32) (local $q i32) (local $out i32)
     (local $w v128) (local $u v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-    (if (i32.eq (local.get $nv) (i32.const 1))
-      (then (call $productOne (local.get $V) (local.get $M) (local.get $mat) (local.get $coLo) (local.get $coHi) (local.get $CHB)) (return)))
     (local.set $co (local.get $coLo))
-    (loop $rows
-      (local.set $e0 (i32.add (local.get $mat) (i32.load (i32.add (local.get $mat) (i32.shl (local.get $co) (i32.const 2))))))
-      (local.set $end (i32.add (local.get $mat) (i32.load offset=4 (i32.add (local.get $mat) (i32.shl (local.get $co) (i32.const 2))))))
-      (local.set $out (i32.add (local.get $M) (i32.mul (local.get $co) (local.get $CHB))))
-      (local.set $v (i32.const 0))
-      (block $done4
-        (loop $step4
-          (br_if $done4 (i32.gt_u (i32.add (local.get $v) (i32.const 4)) (local.get $nv)))
-          (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
-          (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
-          (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
-          (local.set $e (local.get $e0))
-          (block $end4
-            (loop $nz4
-              (br_if $end4 (i32.ge_u (i32.add (local.get $e) (i32.const 8)) (local.get $end)))
-              (local.set $w (v128.load32_splat offset=4 (local.get $e)))
-              (local.set $u (v128.load32_splat offset=12 (local.get $e)))
-              (local.set $p (i32.add (local.get $x) (i32.load (local.get $e))))
-              (local.set $q (i32.add (local.get $x) (i32.load offset=8 (local.get $e))))
-              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.add (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))
-                (f32x4.mul (local.get $u) (v128.load offset=0 (local.get $q))))))
-              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.add (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $p)))
-                (f32x4.mul (local.get $u) (v128.load offset=16 (local.get $q))))))
-              (local.set $a2 (f32x4.add (local.get $a2) (f32x4.add (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $p)))
-                (f32x4.mul (local.get $u) (v128.load offset=32 (local.get $q))))))
-              (local.set $a3 (f32x4.add (local.get $a3) (f32x4.add (f32x4.mul (local.get $w) (v128.load offset=48 (local.get $p)))
-                (f32x4.mul (local.get $u) (v128.load offset=48 (local.get $q))))))
-              (local.set $e (i32.add (local.get $e) (i32.const 16)))
-              (br $nz4)))
-          (if (i32.lt_u (local.get $e) (local.get $end))
-            (then
-              (local.set $w (v128.load32_splat offset=4 (local.get $e)))
-              (local.set $p (i32.add (local.get $x) (i32.load (local.get $e))))
-              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))))
-              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $p)))))
-              (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $p)))))
-              (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w) (v128.load offset=48 (local.get $p)))))))
-          (local.set $p (i32.add (local.get $out) (i32.shl (local.get $v) (i32.const 4))))
-          (v128.store offset=0 (local.get $p) (local.get $a0))
-          (v128.store offset=16 (local.get $p) (local.get $a1))
-          (v128.store offset=32 (local.get $p) (local.get $a2))
-          (v128.store offset=48 (local.get $p) (local.get $a3))
-          (local.set $v (i32.add (local.get $v) (i32.const 4)))
-          (br $step4)))
-      (if (i32.le_u (i32.add (local.get $v) (i32.const 2)) (local.get $nv))
-        (then
-          (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
-          (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
-          (local.set $e (local.get $e0))
-          (block $end2
-            (loop $nz2
-              (br_if $end2 (i32.ge_u (i32.add (local.get $e) (i32.const 8)) (local.get $end)))
-              (local.set $w (v128.load32_splat offset=4 (local.get $e)))
-              (local.set $u (v128.load32_splat offset=12 (local.get $e)))
-              (local.set $p (i32.add (local.get $x) (i32.load (local.get $e))))
-              (local.set $q (i32.add (local.get $x) (i32.load offset=8 (local.get $e))))
-              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.add (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))
-                (f32x4.mul (local.get $u) (v128.load offset=0 (local.get $q))))))
-              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.add (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $p)))
-                (f32x4.mul (local.get $u) (v128.load offset=16 (local.get $q))))))
-              (local.set $e (i32.add (local.get $e) (i32.const 16)))
-              (br $nz2)))
-          (if (i32.lt_u (local.get $e) (local.get $end))
-            (then
-              (local.set $w (v128.load32_splat offset=4 (local.get $e)))
-              (local.set $p (i32.add (local.get $x) (i32.load (local.get $e))))
-              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))))
-              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $p)))))))
-          (local.set $p (i32.add (local.get $out) (i32.shl (local.get $v) (i32.const 4))))
-          (v128.store offset=0 (local.get $p) (local.get $a0))
-          (v128.store offset=16 (local.get $p) (local.get $a1))
-          (local.set $v (i32.add (local.get $v) (i32.const 2)))))
-      (if (i32.le_u (i32.add (local.get $v) (i32.const 1)) (local.get $nv))
-        (then
-          (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
-          (local.set $a0 (v128.const i32x4 0 0 0 0))
-          (local.set $e (local.get $e0))
-          (block $end1
-            (loop $nz1
-              (br_if $end1 (i32.ge_u (i32.add (local.get $e) (i32.const 8)) (local.get $end)))
-              (local.set $w (v128.load32_splat offset=4 (local.get $e)))
-              (local.set $u (v128.load32_splat offset=12 (local.get $e)))
-              (local.set $p (i32.add (local.get $x) (i32.load (local.get $e))))
-              (local.set $q (i32.add (local.get $x) (i32.load offset=8 (local.get $e))))
-              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.add (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))
-                (f32x4.mul (local.get $u) (v128.load offset=0 (local.get $q))))))
-              (local.set $e (i32.add (local.get $e) (i32.const 16)))
-              (br $nz1)))
-          (if (i32.lt_u (local.get $e) (local.get $end))
-            (then
-              (local.set $w (v128.load32_splat offset=4 (local.get $e)))
-              (local.set $p (i32.add (local.get $x) (i32.load (local.get $e))))
-              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))))))
-          (local.set $p (i32.add (local.get $out) (i32.shl (local.get $v) (i32.const 4))))
-          (v128.store offset=0 (local.get $p) (local.get $a0))
-          (local.set $v (i32.add (local.get $v) (i32.const 1)))))
-      (local.set $co (i32.add (local.get $co) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $co) (local.get $coHi)))))
+    (block $rowsDone
+      (br_if $rowsDone (i32.lt_u (local.get $nv) (i32.const 2)))
+      (loop $rows
+        (local.set $e0 (i32.add (local.get $mat) (i32.load (i32.add (local.get $mat) (i32.shl (local.get $co) (i32.const 2))))))
+        (local.set $end (i32.add (local.get $mat) (i32.load offset=4 (i32.add (local.get $mat) (i32.shl (local.get $co) (i32.const 2))))))
+        (local.set $out (i32.add (local.get $M) (i32.mul (local.get $co) (local.get $CHB))))
+        (local.set $v (i32.const 0))
+        (block $done4
+          (loop $step4
+            (br_if $done4 (i32.gt_u (i32.add (local.get $v) (i32.const 4)) (local.get $nv)))
+            (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
+            (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+            (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
+            (local.set $e (local.get $e0))
+            (block $end4
+              (loop $nz4
+                (br_if $end4 (i32.ge_u (i32.add (local.get $e) (i32.const 8)) (local.get $end)))
+                (local.set $w (v128.load32_splat offset=4 (local.get $e)))
+                (local.set $u (v128.load32_splat offset=12 (local.get $e)))
+                (local.set $p (i32.add (local.get $x) (i32.load (local.get $e))))
+                (local.set $q (i32.add (local.get $x) (i32.load offset=8 (local.get $e))))
+                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.add (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))
+                  (f32x4.mul (local.get $u) (v128.load offset=0 (local.get $q))))))
+                (local.set $a1 (f32x4.add (local.get $a1) (f32x4.add (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $p)))
+                  (f32x4.mul (local.get $u) (v128.load offset=16 (local.get $q))))))
+                (local.set $a2 (f32x4.add (local.get $a2) (f32x4.add (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $p)))
+                  (f32x4.mul (local.get $u) (v128.load offset=32 (local.get $q))))))
+                (local.set $a3 (f32x4.add (local.get $a3) (f32x4.add (f32x4.mul (local.get $w) (v128.load offset=48 (local.get $p)))
+                  (f32x4.mul (local.get $u) (v128.load offset=48 (local.get $q))))))
+                (local.set $e (i32.add (local.get $e) (i32.const 16)))
+                (br $nz4)))
+            (if (i32.lt_u (local.get $e) (local.get $end))
+              (then
+                (local.set $w (v128.load32_splat offset=4 (local.get $e)))
+                (local.set $p (i32.add (local.get $x) (i32.load (local.get $e))))
+                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))))
+                (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $p)))))
+                (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $p)))))
+                (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w) (v128.load offset=48 (local.get $p)))))))
+            (local.set $p (i32.add (local.get $out) (i32.shl (local.get $v) (i32.const 4))))
+            (v128.store offset=0 (local.get $p) (local.get $a0))
+            (v128.store offset=16 (local.get $p) (local.get $a1))
+            (v128.store offset=32 (local.get $p) (local.get $a2))
+            (v128.store offset=48 (local.get $p) (local.get $a3))
+            (local.set $v (i32.add (local.get $v) (i32.const 4)))
+            (br $step4)))
+        (if (i32.le_u (i32.add (local.get $v) (i32.const 2)) (local.get $nv))
+          (then
+            (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
+            (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+            (local.set $e (local.get $e0))
+            (block $end2
+              (loop $nz2
+                (br_if $end2 (i32.ge_u (i32.add (local.get $e) (i32.const 8)) (local.get $end)))
+                (local.set $w (v128.load32_splat offset=4 (local.get $e)))
+                (local.set $u (v128.load32_splat offset=12 (local.get $e)))
+                (local.set $p (i32.add (local.get $x) (i32.load (local.get $e))))
+                (local.set $q (i32.add (local.get $x) (i32.load offset=8 (local.get $e))))
+                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.add (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))
+                  (f32x4.mul (local.get $u) (v128.load offset=0 (local.get $q))))))
+                (local.set $a1 (f32x4.add (local.get $a1) (f32x4.add (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $p)))
+                  (f32x4.mul (local.get $u) (v128.load offset=16 (local.get $q))))))
+                (local.set $e (i32.add (local.get $e) (i32.const 16)))
+                (br $nz2)))
+            (if (i32.lt_u (local.get $e) (local.get $end))
+              (then
+                (local.set $w (v128.load32_splat offset=4 (local.get $e)))
+                (local.set $p (i32.add (local.get $x) (i32.load (local.get $e))))
+                (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $p)))))
+                (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $p)))))))
+            (local.set $p (i32.add (local.get $out) (i32.shl (local.get $v) (i32.const 4))))
+            (v128.store offset=0 (local.get $p) (local.get $a0))
+            (v128.store offset=16 (local.get $p) (local.get $a1))
+            (local.set $v (i32.add (local.get $v) (i32.const 2)))))
+        (local.set $co (i32.add (local.get $co) (i32.const 1)))
+        (br_if $rows (i32.lt_u (local.get $co) (local.get $coHi)))))
+    ;; The last vector of an odd count: $productOne over all rows (the same sums).
+    (if (i32.and (local.get $nv) (i32.const 1))
+      (then
+        (local.set $x (i32.shl (i32.sub (local.get $nv) (i32.const 1)) (i32.const 4)))
+        (call $productOne (i32.add (local.get $V) (local.get $x)) (i32.add (local.get $M) (local.get $x))
+          (local.get $mat) (local.get $coLo) (local.get $coHi) (local.get $CHB)))))
 
-  ;; $product's one-vector step alone, for calls of one vector of tiles (batch 1's deep layers,
-  ;; whose rows are a few dozen entries): a row starts where the last ended and its output one
+  ;; $product's one-vector step: the last vector of an odd count, and all of a call of one
+  ;; vector of tiles (batch 1's deep layers, whose rows are a few dozen entries): a row starts where the last ended and its output one
   ;; row further on, so a row costs a few instructions beyond its entries. The same sums.
   (func $productOne (param $V i32) (param $M i32) (param $mat i32) (param $coLo i32) (param $coHi i32) (param $CHB i32)
     (local $e i32) (local $end i32) (local $last i32) (local $out i32) (local $p i32) (local $q i32)
