@@ -23,11 +23,13 @@ export type TeamMessage =
 
 /** The barrier state's words (i32 index in memory): arrived, generation, failed. */
 const stateOf = (plan: Plan, memory: WebAssembly.Memory) => new Int32Array(memory.buffer, plan.barrier, 3);
+/** The `failed` word's values (runtime.wat, op 9): a thread trapped; a thread waited too long at a barrier. */
+const FAILED = { trap: 1, timeout: 2 } as const;
 
 /** Marks the call failed and wakes every thread waiting at a barrier: they run to the ends of their programs. */
 export function failTeam(plan: Plan, memory: WebAssembly.Memory): void {
   const state = stateOf(plan, memory);
-  Atomics.store(state, 2, 1);
+  Atomics.store(state, 2, FAILED.trap);
   Atomics.notify(state, 1);
 }
 
@@ -85,7 +87,7 @@ export class Team {
       failTeam(plan, engine.memory);
       throw e;
     }
-    if (Atomics.load(state, 2) === 2) {
+    if (Atomics.load(state, 2) === FAILED.timeout) {
       // A barrier timed out: a worker stopped answering mid-call (runtime.wat, op 9).
       this.stopped ??= workerStopped('it did not reach a barrier of a call in time');
       throw this.stopped;
