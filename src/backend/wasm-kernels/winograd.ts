@@ -10,7 +10,7 @@ import { winogradBackward, winogradForward, type WinogradGeometry } from '../../
 import { WINOGRAD_BACKWARD_KERNEL, WINOGRAD_FORWARD_KERNEL, type FusedWinogradAttrs } from '../../winograd-op/winograd-fused.js';
 import { planWinograd } from '../../winograd-op/winograd-plan.js';
 import { getTile } from '../../winograd/tiles.js';
-import { kernelPool } from '../threads.js';
+import { kernelRunner } from '../threads.js';
 import { asWasm, copyIn, copyOut, sizeOf } from '../wasm-heap.js';
 
 function geometry(x: tf.TensorInfo, w: tf.TensorInfo, attrs: FusedWinogradAttrs): WinogradGeometry {
@@ -26,7 +26,7 @@ function forward({ inputs, attrs, backend: b }: Parameters<tf.KernelFunc>[0]): t
   const { x, w } = inputs as { x: tf.TensorInfo; w: tf.TensorInfo };
   const g = geometry(x, w, attrs as unknown as FusedWinogradAttrs);
   const backend = asWasm(b);
-  const pool = kernelPool();
+  const pool = kernelRunner();
   const mark = pool.heap.mark();
   try {
     const px = copyIn(backend, x, pool.heap);
@@ -44,7 +44,7 @@ function backward({ inputs, attrs, backend: b }: Parameters<tf.KernelFunc>[0]): 
   const { x, w, dy } = inputs as { x: tf.TensorInfo; w: tf.TensorInfo; dy: tf.TensorInfo };
   const g = geometry(x, w, attrs as unknown as FusedWinogradAttrs);
   const backend = asWasm(b);
-  const pool = kernelPool();
+  const pool = kernelRunner();
   const mark = pool.heap.mark();
   try {
     const px = copyIn(backend, x, pool.heap);

@@ -1,5 +1,5 @@
 /**
- * WorkerPool: the kernels on `threads` threads (the caller and threads - 1 Node worker threads)
+ * WorkerRunner: the kernels on `threads` threads (the caller and threads - 1 Node worker threads)
  * over one shared WebAssembly.Memory. Calls stay synchronous: the caller posts a job into a
  * control block in the shared memory, wakes the workers (Atomics.notify), computes its own part,
  * and blocks (Atomics.wait) until every worker has finished its part. Workers are started
@@ -11,13 +11,14 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { Heap } from './heap.js';
-import { instantiateKernels, kernelModule, type KernelExports, type KernelName } from './module.js';
+import { instantiateKernels, KERNEL_NAMES, kernelModule, type KernelExports, type KernelName } from './module.js';
 import { SCRATCH_BYTES, type KernelRunner } from './runner.js';
 
-const KERNEL_NAMES: readonly KernelName[] = ['gemm', 'pack_b', 'conv2d', 'conv2d_filter_grad', 'add_to', 'copy_rows', 'fill', 'channel_op', 'channel_norm', 'col_sums', 'maxpool_grad', 'channel_dot', 'winograd_forward', 'winograd_backward'];
 const ARGS = 32;
 const CONTROL_INTS = 16;
 const STOP = -1;
+/** A kernel's call code for the workers: its index in KERNEL_NAMES (never STOP). */
+const CODE = new Map(KERNEL_NAMES.map((n, i) => [n, i]));
 
 /** The worker: instantiate the kernels over the shared memory, then run jobs until told to stop. */
 const WORKER_SOURCE = `
@@ -55,14 +56,14 @@ for (;;) {
 /** Marks "no part for this thread" in its first argument slot. */
 const IDLE = -2147483648;
 
-export interface WorkerPoolOptions {
+export interface WorkerRunnerOptions {
   /** Threads including the caller (default: the cores available). */
   threads?: number;
   /** Initial memory in MiB (it grows as needed; default 16). */
   initialMiB?: number;
 }
 
-export class WorkerPool implements KernelRunner {
+export class WorkerRunner implements KernelRunner {
   readonly threads: number;
   readonly heap: Heap;
   readonly kernels: KernelExports;
@@ -72,7 +73,7 @@ export class WorkerPool implements KernelRunner {
   private readonly workers: Worker[] = [];
   private disposed = false;
 
-  constructor(opts: WorkerPoolOptions = {}) {
+  constructor(opts: WorkerRunnerOptions = {}) {
     this.threads = Math.max(1, Math.floor(opts.threads ?? availableParallelism()));
     const memory = new WebAssembly.Memory({ initial: Math.max(1, (opts.initialMiB ?? 16) * 16), maximum: 65536, shared: true });
     const ctrlBytes = 4 * (CONTROL_INTS + ARGS * this.threads);
@@ -100,7 +101,7 @@ export class WorkerPool implements KernelRunner {
   }
 
   parallel(name: KernelName, args: (t: number) => readonly number[] | null): void {
-    if (this.disposed) throw new Error('the kernel worker pool is disposed');
+    if (this.disposed) throw new Error('the kernel worker threads are disposed');
     const c = this.ctrl;
     const own = args(0);
     if (this.threads === 1) {
@@ -119,7 +120,9 @@ export class WorkerPool implements KernelRunner {
       for (let i = 0; i < a.length; i++) c[base + i] = a[i]!;
       count = a.length;
     }
-    c[1] = KERNEL_NAMES.indexOf(name);
+    const code = CODE.get(name);
+    if (code === undefined) throw new Error(`no kernel ${String(name)} in KERNEL_FUNCTIONS`);
+    c[1] = code;
     c[2] = count;
     c[3] = 0;
     c[4] = 0;
