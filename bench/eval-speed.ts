@@ -2,7 +2,7 @@
  * Inference throughput of one engine on one ONNX file, for `npm run bench` (one process per
  * measurement, so engines and thread counts do not share a heap or a warm cache):
  *
- *   node dist/bench/eval-speed.js --model FILE --engine swprune|onnxruntime [--threads N] [--batch 256] [--seconds 3]
+ *   node build/bench/eval-speed.js --model FILE --engine swprune|onnxruntime [--threads N] [--batch 256] [--seconds 3]
  *
  * swprune: what every stage, `sensitivity` and `swprune eval` call, src/eval/evaluate.ts, on a
  * test split of `examples` random images (10,000 by default: the test set of Fashion-MNIST and
@@ -13,12 +13,12 @@
  * until `seconds` have passed (at least one). Prints one JSON line: examples per second.
  */
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend } from '../backend/select.js';
-import { setThreads } from '../backend/threads.js';
-import { MemorySplit } from '../data/split.js';
-import { evaluate } from '../eval/evaluate.js';
-import { compileGraph, imageInputShape } from '../exec/compile.js';
-import { loadModel } from '../io/load.js';
+import { selectBackend } from '#src/backend/select.js';
+import { setThreads } from '#src/backend/threads.js';
+import { MemorySplit } from '#src/data/split.js';
+import { evaluate } from '#src/eval/evaluate.js';
+import { compileGraph, imageInputShape } from '#src/exec/compile.js';
+import { loadModel } from '#src/io/load.js';
 
 interface Options { model: string; engine: 'swprune' | 'onnxruntime'; threads: number; batch: number; seconds: number; examples: number }
 

@@ -5,8 +5,8 @@
  * kernels-module.ts (matrix products and convolutions).
  */
 import * as fs from 'node:fs';
-import * as dense from '../kernels/wasm/compile.js';
-import { compileWat, moduleSource, WASM_SOURCES } from '../runtime/wasm/compile.js';
+import * as dense from '#src/kernels/wasm/compile.js';
+import { compileWat, moduleSource, WASM_SOURCES } from '#src/runtime/wasm/compile.js';
 
 for (const source of WASM_SOURCES) {
   const bytes = await compileWat(source);

@@ -4,8 +4,8 @@
  * 256 x 4, pool) with ReLU, then fully connected 4096 -> 1024 -> 1024 -> 10 with ReLU, on
  * 32x32x3 inputs. Random weights (He-normal, fixed seed): for speed measurements only.
  */
-import type { Graph, GraphNode, Param } from '../../graph/ir.js';
-import { mulberry32 } from '../../data/rng.js';
+import type { Graph, GraphNode, Param } from '#src/graph/ir.js';
+import { mulberry32 } from '#src/data/rng.js';
 
 export function vggNagadomi(seed = 1): Graph {
   const rand = mulberry32(seed);

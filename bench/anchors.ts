@@ -1,18 +1,18 @@
 /**
  * swprune against the tools users would pick instead, side by side in one run (part of
- * `npm run bench`; alone: `node dist/bench/anchors.js [--out FILE] [--quick] [--nets a,b] [--threads N]`).
+ * `npm run bench`; alone: `node build/bench/anchors.js [--out FILE] [--quick] [--nets a,b] [--threads N]`).
  *
  * For the bundled model (models/fashion-vgg.onnx) and a VGG-nagadomi-shaped CIFAR net
- * (src/bench/nets.ts, random weights, written to a temporary ONNX file), on the same file:
+ * (bench/nets.ts, random weights, written to a temporary ONNX file), on the same file:
  *
  *   training   one epoch of `swprune spatial` and `swprune winograd` (F(4x4,3x3), one stage to
  *              50%, batch 128, wasm, SWPRUNE_THREADS=N) through the CLI, examples/s from its
  *              --json, peak RSS of the process; and PyTorch CPU (Debian's /usr/bin/python3 with
  *              torch, when installed; skipped with a note otherwise) training the same model with
- *              the same batch on 1 and N threads (src/bench/torch-anchor.py), plain and with every
+ *              the same batch on 1 and N threads (bench/torch-anchor.py), plain and with every
  *              3x3 convolution as a plain PyTorch Winograd layer (unfold, kron, bmm)
  *   evaluation swprune's evaluation path against onnxruntime-node on 1 and N threads
- *              (src/bench/eval-speed.js), same batch
+ *              (bench/eval-speed.js), same batch
  *
  * Each measurement is its own process. Ratios are swprune / anchor (above 1: swprune faster).
  */
@@ -22,7 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fashionSlice } from './fashion-slice.js';
-import { encodeFreshOnnx } from '../io/onnx/write.js';
+import { encodeFreshOnnx } from '#src/io/onnx/write.js';
 import { buildNet, netMacs, VGG_NAGADOMI } from './nets.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -109,14 +109,14 @@ function torchAvailable(): { ok: boolean; note: string } {
 
 function torchRun(model: string, mode: 'train' | 'eval', winograd: number, threads: number, steps: number, batch: number): number | null {
   log(`  PyTorch ${mode}${winograd ? ` (Winograd layer T=${winograd})` : ''}, ${threads} thread(s)`);
-  const out = run(PYTHON, [path.join(root, 'src/bench/torch-anchor.py'), model, '--mode', mode, '--winograd', String(winograd),
+  const out = run(PYTHON, [path.join(root, 'bench/torch-anchor.py'), model, '--mode', mode, '--winograd', String(winograd),
     '--threads', String(threads), '--steps', String(steps), '--batch', String(batch)]);
   return lastJson<{ examplesPerSecond: number }>(out)?.examplesPerSecond ?? null;
 }
 
 function evalRun(model: string, engine: 'swprune' | 'onnxruntime', threads: number, batch: number, seconds: number): number | null {
   log(`  evaluation: ${engine}, ${threads} thread(s), batch ${batch}`);
-  const out = run(process.execPath, [path.join(root, 'dist/bench/eval-speed.js'), '--model', model, '--engine', engine, '--threads', String(threads), '--batch', String(batch), '--seconds', String(seconds)]);
+  const out = run(process.execPath, [path.join(root, 'build/bench/eval-speed.js'), '--model', model, '--engine', engine, '--threads', String(threads), '--batch', String(batch), '--seconds', String(seconds)]);
   return lastJson<{ examplesPerSecond: number }>(out)?.examplesPerSecond ?? null;
 }
 

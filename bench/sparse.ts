@@ -3,25 +3,25 @@
  * one thread) against dense direct convolution (tf.conv2d) and dense Winograd (the tfjs op) on
  * the same backend, at 0/50/75/90% Winograd-domain sparsity.
  *
- *   node dist/bench/sparse.js [--backend wasm|cpu] [--batch N] [--reps R] [--out FILE]
+ *   node build/bench/sparse.js [--backend wasm|cpu] [--batch N] [--reps R] [--out FILE]
  *
  * Layers: x [N, 28, 28, 32] -> 32 and x [N, 14, 14, 64] -> 64 channels, 3x3, pads 1 (the shapes
  * of the bundled model's family, with twice its channels), as a one-node network. Times are
  * medians of R runs after 2 warm-ups, each ending with the output read back. Writes JSON
  * (default bench/sparse.json) and prints a markdown table. The whole-network comparison with
- * onnxruntime-node is dist/bench/runtime.js.
+ * onnxruntime-node is build/bench/runtime.js.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend, type BackendChoice } from '../backend/select.js';
-import { positionMatrices } from '../bundle/layers.js';
-import { mulberry32 } from '../data/rng.js';
-import type { BundleData, LayerData } from '../bundle/decode.js';
-import { loadGraph } from '../runtime/index.js';
-import { winogradConv2dForward } from '../winograd-op/winograd-conv2d.js';
-import { getTile, type WinogradTile } from '../winograd/tiles.js';
+import { selectBackend, type BackendChoice } from '#src/backend/select.js';
+import { positionMatrices } from '#src/bundle/layers.js';
+import { mulberry32 } from '#src/data/rng.js';
+import type { BundleData, LayerData } from '#src/bundle/decode.js';
+import { loadGraph } from '#src/runtime/index.js';
+import { winogradConv2dForward } from '#src/tfjs-ops/winograd-conv2d.js';
+import { getTile, type WinogradTile } from '#src/winograd/tiles.js';
 import { medianMs, tensorMs } from './timing.js';
 
 /** The layers timed, [H, W, C] (C -> C, 3x3, pads 1): the shapes of the bundled model's family at 28x28 and 14x14. */

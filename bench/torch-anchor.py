@@ -1,8 +1,8 @@
 #!/usr/bin/python3
-"""The PyTorch CPU anchor of `npm run bench` (src/bench/anchors.ts runs it when Debian's
+"""The PyTorch CPU anchor of `npm run bench` (bench/anchors.ts runs it when Debian's
 /usr/bin/python3 has torch and onnx; the product and CI never need it).
 
-    /usr/bin/python3 src/bench/torch-anchor.py MODEL.onnx --mode train|eval [--winograd T]
+    /usr/bin/python3 bench/torch-anchor.py MODEL.onnx --mode train|eval [--winograd T]
         [--batch 128] [--steps 8] [--threads 2] [--height H --width W --channels C]
 
 Rebuilds the ONNX graph as a PyTorch module with the file's weights (Conv, BatchNormalization,

@@ -2,7 +2,7 @@
  * Benchmark: the Winograd convolution op against tf.conv2d on one realistic layer,
  * x [64, 32, 32, 32] (NHWC) -> 32 channels, 3x3, 'same', stride 1.
  *
- *   node dist/bench/winograd-op.js [--backend wasm|cpu] [--batch N] [--reps R] [--variants] [--out FILE]
+ *   node build/bench/winograd-op.js [--backend wasm|cpu] [--batch N] [--reps R] [--variants] [--out FILE]
  *
  * Times (median of R runs after 2 warm-up runs, each run ending in dataSync) the forward pass
  * and forward + backward (gradients w.r.t. input and weight) of winogradConv2d for T=4 and T=6
@@ -14,14 +14,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend, type BackendChoice } from '../backend/select.js';
-import { kron } from '../winograd-op/kron.js';
-import { winogradConstants, disposeWinogradConstants } from '../winograd-op/winograd-constants.js';
-import { winogradConv2d, winogradConv2dForward } from '../winograd-op/winograd-conv2d.js';
-import { planWinograd } from '../winograd-op/winograd-plan.js';
-import { extractTiles, untile } from '../winograd-op/winograd-tiling.js';
-import type { WinogradTile } from '../winograd/tiles.js';
-import { getTile } from '../winograd/tiles.js';
+import { selectBackend, type BackendChoice } from '#src/backend/select.js';
+import { kron } from '#src/tfjs-ops/kron.js';
+import { winogradConstants, disposeWinogradConstants } from '#src/tfjs-ops/winograd-constants.js';
+import { winogradConv2d, winogradConv2dForward } from '#src/tfjs-ops/winograd-conv2d.js';
+import { planWinograd } from '#src/tfjs-ops/winograd-plan.js';
+import { extractTiles, untile } from '#src/tfjs-ops/winograd-tiling.js';
+import type { WinogradTile } from '#src/winograd/tiles.js';
+import { getTile } from '#src/winograd/tiles.js';
 import { tensorMs } from './timing.js';
 
 interface Options { backend: BackendChoice; batch: number; reps: number; variants: boolean; out: string }

@@ -6,7 +6,7 @@
  * minutes it took, for docs/results.md (docs/runs/demo.json). test/cli/demo.test.ts asserts the
  * same target in the test suite.
  *
- *   node dist/bench/demo.js [--out FILE]      (default bench/demo.json)
+ *   node build/bench/demo.js [--out FILE]      (default bench/demo.json)
  *
  * Exit code 1 when the demo fails or misses its target. The summary is the demo's own demo.json
  * (src/cli/demo.ts, DemoSummary), copied as it is.

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findIdx, readIdx } from '../data/idx.js';
+import { findIdx, readIdx } from '#src/data/idx.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

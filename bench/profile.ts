@@ -1,13 +1,13 @@
 /**
  * `npm run bench:profile`: where a training step spends its time, by kernel and by phase.
  *
- *   node dist/bench/profile.js [--net fashion-vgg|vgg-nagadomi] [--form spatial|winograd] [--mode train|eval]
+ *   node build/bench/profile.js [--net fashion-vgg|vgg-nagadomi] [--form spatial|winograd] [--mode train|eval]
  *        [--batch 128] [--steps 6] [--backend wasm|cpu] [--threads N] [--out FILE] [--shapes]
  *
  * Runs the retraining step `swprune spatial` / `swprune winograd` runs — executor forward in
  * training mode, tf.variableGrads, SGD (momentum 0.9, weight decay 5e-4) with the pruning masks
  * at 50% as optimizer hooks — on the bundled model with batches from the committed slice, or on
- * a VGG-nagadomi-shaped net (src/bench/nets.ts, random weights) with random images. The first
+ * a VGG-nagadomi-shaped net (bench/nets.ts, random weights) with random images. The first
  * step is a warm-up; the rest are timed (--mode eval: the executor in inference mode instead,
  * forward and read-back of the logits only):
  *
@@ -23,21 +23,21 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { selectBackend, type BackendChoice } from '../backend/select.js';
-import { setThreads } from '../backend/threads.js';
-import { copyStats } from '../backend/wasm-heap.js';
-import { loadDataset } from '../data/dataset.js';
-import { MemorySplit, type DataSplit } from '../data/split.js';
-import { batchTensors } from '../eval/evaluate.js';
-import { MaskHooks } from '../train/masking.js';
-import { compileGraph } from '../exec/compile.js';
-import type { Graph } from '../graph/ir.js';
-import { loadModel } from '../io/load.js';
-import { spatialPruner } from '../prune/spatial-pruner.js';
-import { selectTargets, winogradTargets } from '../prune/targets.js';
-import { toWinogradGraph } from '../prune/to-winograd.js';
-import { winogradPruner } from '../prune/winograd-pruner.js';
-import { Optimizer } from '../train/optimizer.js';
+import { selectBackend, type BackendChoice } from '#src/backend/select.js';
+import { setThreads } from '#src/backend/threads.js';
+import { copyStats } from '#src/backend/wasm-heap.js';
+import { loadDataset } from '#src/data/dataset.js';
+import { MemorySplit, type DataSplit } from '#src/data/split.js';
+import { batchTensors } from '#src/eval/evaluate.js';
+import { MaskHooks } from '#src/train/masking.js';
+import { compileGraph } from '#src/exec/compile.js';
+import type { Graph } from '#src/graph/ir.js';
+import { loadModel } from '#src/io/load.js';
+import { spatialPruner } from '#src/prune/spatial-pruner.js';
+import { selectTargets, winogradTargets } from '#src/prune/targets.js';
+import { toWinogradGraph } from '#src/prune/to-winograd.js';
+import { winogradPruner } from '#src/prune/winograd-pruner.js';
+import { Optimizer } from '#src/train/optimizer.js';
 import { buildNet, VGG_NAGADOMI } from './nets.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -4,7 +4,7 @@
  * (Resize 256 + CenterCrop 224) and training (RandomResizedCrop 224 + flip), on the main
  * thread and on 1..N worker threads.
  *
- *   node dist/bench/decode.js [--out FILE] [--images N] [--reps N] [--batch N]
+ *   node build/bench/decode.js [--out FILE] [--images N] [--reps N] [--batch N]
  *
  * The folder is written first: N ImageNet-like JPEGs (500x375 and 375x500, quality 90, smooth
  * content with noise; ImageNet's median image is about 500x375) in two classes, with sharp.
@@ -21,8 +21,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import { loadDataset, parseDataSpec } from '../data/index.js';
-import { mulberry32 } from '../data/rng.js';
+import { loadDataset, parseDataSpec } from '#src/data/index.js';
+import { mulberry32 } from '#src/data/rng.js';
 
 interface Options { out: string; images: number; reps: number; batch: number }
 

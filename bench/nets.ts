@@ -1,6 +1,6 @@
 /**
  * Benchmark networks built from a small description, with seeded random weights: the same graph
- * is written to ONNX for onnxruntime-node and for the PyTorch anchor (src/bench/torch-anchor.py
+ * is written to ONNX for onnxruntime-node and for the PyTorch anchor (bench/torch-anchor.py
  * rebuilds its nn.Module from that file), so both sides run the same model.
  *
  * `vgg-nagadomi`: the CIFAR-10 net of the paper's first experiment (nagadomi's kaggle-cifar10
@@ -8,8 +8,8 @@
  * connected 4096 -> 1024 -> 1024 -> 10 with ReLU; 32x32x3 input, 233M multiply-accumulates per
  * image (228M in the eight convolutions). Dropout is left out (it is not in an eval-mode export).
  */
-import type { Graph, GraphNode, Param } from '../graph/ir.js';
-import { mulberry32 } from '../data/rng.js';
+import type { Graph, GraphNode, Param } from '#src/graph/ir.js';
+import { mulberry32 } from '#src/data/rng.js';
 
 /** One entry: a 3x3 'same' conv-BN-ReLU with this many output channels, 'M' a 2x2 max pool, or {fc: n}. */
 export type NetLayer = number | 'M' | { readonly fc: number; readonly relu: boolean };

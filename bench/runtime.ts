@@ -2,10 +2,10 @@
  * Benchmark: the .swb runtime (src/runtime) against onnxruntime-node running the dense,
  * unpruned ONNX model, whole network, the same number of threads, side by side in one run.
  *
- *   node dist/bench/runtime.js [--reps R] [--threads 1,2] [--quick] [--out FILE]
+ *   node build/bench/runtime.js [--reps R] [--threads 1,2] [--quick] [--out FILE]
  *
  * Nets: the bundled fashion-vgg model, and a VGG-nagadomi-shaped CIFAR-10 net with random
- * weights (src/bench/nets/vgg-nagadomi.ts). Each is converted to F(4x4,3x3) Winograd layers and
+ * weights (bench/nets/vgg-nagadomi.ts). Each is converted to F(4x4,3x3) Winograd layers and
  * pruned by the project's step-2 ranking (|W| times the importance factor, prune/winograd-mask.ts)
  * to 0, 70, 80 and 90% Winograd-domain sparsity, written as a bundle and loaded by the runtime.
  * For batch 1 and batch 64, the two runtimes take turns (one run each, repeated), so load from
@@ -17,16 +17,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { encodeBundle } from '../bundle/write.js';
-import { mulberry32 } from '../data/rng.js';
-import type { Graph } from '../graph/ir.js';
-import { encodeFreshOnnx, readOnnx } from '../io/onnx/index.js';
-import { selectTargets } from '../prune/targets.js';
-import { toWinogradGraph } from '../prune/to-winograd.js';
-import { winogradMask } from '../prune/winograd-mask.js';
-import { loadBundle } from '../runtime/index.js';
-import { importanceFactor } from '../winograd/importance.js';
-import { getTile } from '../winograd/tiles.js';
+import { encodeBundle } from '#src/bundle/write.js';
+import { mulberry32 } from '#src/data/rng.js';
+import type { Graph } from '#src/graph/ir.js';
+import { encodeFreshOnnx, readOnnx } from '#src/io/onnx/index.js';
+import { selectTargets } from '#src/prune/targets.js';
+import { toWinogradGraph } from '#src/prune/to-winograd.js';
+import { winogradMask } from '#src/prune/winograd-mask.js';
+import { loadBundle } from '#src/runtime/index.js';
+import { importanceFactor } from '#src/winograd/importance.js';
+import { getTile } from '#src/winograd/tiles.js';
 import { vggNagadomi } from './nets/vgg-nagadomi.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -54,7 +54,7 @@ function parseArgs(argv: readonly string[]): Options {
   return o;
 }
 
-/** The graph with every 3x3 convolution as F(4x4,3x3) Winograd layers pruned to `sparsity` by |W| x Γ (METHOD.md step 2, no retraining). */
+/** The graph with every 3x3 convolution as F(4x4,3x3) Winograd layers pruned to `sparsity` by |W| x Γ (docs/method.md, step 2, without the retraining). */
 function prunedWinograd(graph: Graph, sparsity: number): { graph: Graph; sparsity: number } {
   const wg = toWinogradGraph(graph, selectTargets(graph, { tile: 6 }));
   const gamma = importanceFactor(getTile(6, 3), { norm: 'min' });

@@ -5,7 +5,7 @@
  *
  *   eval -> spatial (one stage, one epoch) -> winograd (one stage, one epoch) -> report
  *
- *   node dist/cli/imagenet-e2e.js [--dir DIR] [--sparsity S1,S2] [--batch-size N]
+ *   node build/scripts/imagenet-e2e.js [--dir DIR] [--sparsity S1,S2] [--batch-size N]
  *
  * DIR (default out/imagenet-like) holds what test/fixtures/images/make_imagenet_like.py writes:
  * folder/ (train/<wnid>/, val/<wnid>/), resnet18.onnx and expected.json (PyTorch's top-1 on
@@ -17,7 +17,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join, relative } from 'node:path';
-import { runCli } from './run.js';
+import { runCli } from '#src/cli/run.js';
 
 const IMAGENET_TRAIN = 1_281_167;
 const IMAGENET_VAL = 50_000;

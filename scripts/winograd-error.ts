@@ -1,7 +1,7 @@
 /**
  * Float32 error of Winograd convolution against direct convolution, for every tile offered.
  *
- *   node dist/scripts/winograd-error.js [--backend wasm|cpu] [--batch N] [--size S] [--channels C] [--seed K]
+ *   node build/scripts/winograd-error.js [--backend wasm|cpu] [--batch N] [--size S] [--channels C] [--seed K]
  *
  * One realistic layer: x ~ N(0, 1) of shape [N, S, S, C] (default 8 x 32 x 32 x 32), spatial
  * weights g ~ N(0, 2 / (r*r*C)) (He init), C -> C channels, 'same' padding. The Winograd weight
@@ -13,11 +13,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { winogradConv2d } from '../winograd-op/winograd-conv2d.js';
-import { disposeWinogradConstants } from '../winograd-op/winograd-constants.js';
-import type { WinogradTile } from '../winograd/tiles.js';
-import { listTiles } from '../winograd/tiles.js';
-import { winogradWeight } from '../winograd/winograd-weight.js';
+import { winogradConv2d } from '#src/tfjs-ops/winograd-conv2d.js';
+import { disposeWinogradConstants } from '#src/tfjs-ops/winograd-constants.js';
+import type { WinogradTile } from '#src/winograd/tiles.js';
+import { listTiles } from '#src/winograd/tiles.js';
+import { winogradWeight } from '#src/winograd/winograd-weight.js';
 
 interface Options { backend: string; batch: number; size: number; channels: number; seed: number }
 

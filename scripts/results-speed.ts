@@ -1,8 +1,8 @@
 /**
  * The speed sections of docs/results.md that issue 19 added, from docs/runs/bench.json (a copy of
  * `npm run bench`'s bench/results.json): swprune against PyTorch CPU and onnxruntime-node
- * (`anchors`, src/bench/anchors.ts) and where a step spends its time (`profiles`,
- * src/bench/profile.ts). Pure formatting of measured files.
+ * (`anchors`, bench/anchors.ts) and where a step spends its time (`profiles`,
+ * bench/profile.ts). Pure formatting of measured files.
  */
 
 interface TrainFigure { examples: number; examplesPerSecond: number; peakRssMiB: number | null }
@@ -30,11 +30,11 @@ export function anchorsSection(a: Anchors): string[] {
     '',
     `The same ONNX file on both sides, the same batch, measured one after the other in this run; ${a.pytorch}. ` +
       'Training: one epoch of `swprune spatial` / `swprune winograd` (F(4x4,3x3), one stage to 50%, batch 128) through the CLI on the wasm backend ' +
-      `with ${t} kernel threads, against \`src/bench/torch-anchor.py\` training the same model with the same batch (SGD with momentum, weight decay); ` +
+      `with ${t} kernel threads, against \`bench/torch-anchor.py\` training the same model with the same batch (SGD with momentum, weight decay); ` +
       'for Winograd-domain retraining PyTorch runs every 3x3 convolution as a plain Winograd layer (F.unfold, kron transforms, one torch.bmm over positions, autograd). ' +
       'Evaluation: what every stage and `sensitivity` call (src/eval/evaluate.ts: the model\'s current weights planned into the deployment runtime, dense 3x3 convolutions as F(4x4,3x3)) ' +
       'over a 10,000-image test split per call, set-up included, against onnxruntime-node running batches with the same number of threads. Ratio = swprune / anchor; the targets are issue 19\'s. ' +
-      'The VGG-nagadomi-shaped net is built from the description in `src/bench/nets.ts` (conv-BN-ReLU 64, 64, pool, 128, 128, pool, 256 x4, pool, FC 1024, 1024, 10; seeded random weights) and written to a temporary ONNX file that both sides load.',
+      'The VGG-nagadomi-shaped net is built from the description in `bench/nets.ts` (conv-BN-ReLU 64, 64, pool, 128, 128, pool, 256 x4, pool, FC 1024, 1024, 10; seeded random weights) and written to a temporary ONNX file that both sides load.',
     '',
     `| | ${nets.map(([k, n]) => `${NET_NAMES[k] ?? k}, ${(n.macsPerImage / 1e6).toFixed(1)}M MACs/image`).join(' | ')} |`,
     `| --- | ${nets.map(() => '---:').join(' | ')} |`,
@@ -110,7 +110,7 @@ export function accuracyRerunSection(read: (rel: string) => { stages: StageFigur
     '',
     'The first stage of the step-1 run above (30%, two epochs at lr 0.01, full data, same seed) run again with the current code ' +
       '(`npx swprune spatial models/fashion-vgg.onnx --data fashion-mnist:$FASHION_MNIST -o spatial-30.onnx --sparsity 0.3 --epochs 2 --json bench-accuracy-rerun.json`): ' +
-      'swprune\'s kernels sum in other orders than tfjs\'s (through Winograd F(4x4,3x3) for 3x3 layers with 16+ channels, and training-mode batch norm with its gradient written out, src/batch-norm-op/), so the figures may move in the last digits, not more. ' +
+      'swprune\'s kernels sum in other orders than tfjs\'s (through Winograd F(4x4,3x3) for 3x3 layers with 16+ channels, and training-mode batch norm with its gradient written out, src/tfjs-ops/batch-norm-train.ts), so the figures may move in the last digits, not more. ' +
       'The recorded run\'s examples/s were measured on a shared machine; the re-run\'s on the idle machine, alone.',
     '',
     '| run | top-1 pruned | top-1 retrained | top-5 | train loss | examples/s |',

@@ -1,20 +1,20 @@
 /**
  * `npm run bench`: the benchmark suite, one run, one JSON (default bench/results.json).
  *
- *   node dist/bench/suite.js [--out FILE] [--quick]
+ *   node build/bench/suite.js [--out FILE] [--quick]
  *
  * 1. Training throughput: `swprune spatial` and `swprune winograd` (one stage to 50%, one epoch
  *    on the first examples of the committed slice, 64 test images) on the bundled model, per backend that starts
  *    here (tensorflow where tfjs-node is installed, wasm, cpu), read from each command's --json.
  * 2. swprune against PyTorch CPU (training) and onnxruntime-node (evaluation) on the same model
- *    files, the bundled model and a VGG-nagadomi-shaped net (dist/bench/anchors.js).
- * 3. Where a step spends its time (dist/bench/profile.js): training steps of the bundled model in
+ *    files, the bundled model and a VGG-nagadomi-shaped net (build/bench/anchors.js).
+ * 3. Where a step spends its time (build/bench/profile.js): training steps of the bundled model in
  *    spatial and Winograd form and of the VGG-nagadomi-shaped net, and an evaluation batch.
- * 4. The Winograd op against tf.conv2d (dist/bench/winograd-op.js).
- * 5. Sparse-bundle inference against dense conv2d and dense Winograd (dist/bench/sparse.js).
- * 6. Image-folder streaming: decoded images/s (JPEG -> 224x224) per worker count (dist/bench/decode.js).
+ * 4. The Winograd op against tf.conv2d (build/bench/winograd-op.js).
+ * 5. Sparse-bundle inference against dense conv2d and dense Winograd (build/bench/sparse.js).
+ * 6. Image-folder streaming: decoded images/s (JPEG -> 224x224) per worker count (build/bench/decode.js).
  * 7. The .swb runtime, whole network, against onnxruntime-node on the dense model, same threads
- *    (dist/bench/runtime.js).
+ *    (build/bench/runtime.js).
  *
  * Each part runs in its own process (one backend per process, as users run it). The JSON
  * describes the machine, including the load average before and after: figures measured while
@@ -73,7 +73,7 @@ const PROFILES: [string, string[]][] = [
 
 function subBench(script: string, out: string, extra: readonly string[]): unknown {
   process.stderr.write(`${script} ...\n`);
-  return run([path.join(root, 'dist/bench', script), '--out', out, ...extra]) ? JSON.parse(fs.readFileSync(out, 'utf8')) : null;
+  return run([path.join(root, 'build/bench', script), '--out', out, ...extra]) ? JSON.parse(fs.readFileSync(out, 'utf8')) : null;
 }
 
 function main(): void {
@@ -97,7 +97,7 @@ function main(): void {
   const profiles = PROFILES.map(([name, args], i) => {
     process.stderr.write(`profile: ${name}\n`);
     const out = path.join(tmp, `profile-${i}.json`);
-    return run([path.join(root, 'dist/bench/profile.js'), ...args, ...(o.quick ? ['--steps', '2'] : []), '--out', out]) ? JSON.parse(fs.readFileSync(out, 'utf8')) as unknown : null;
+    return run([path.join(root, 'build/bench/profile.js'), ...args, ...(o.quick ? ['--steps', '2'] : []), '--out', out]) ? JSON.parse(fs.readFileSync(out, 'utf8')) as unknown : null;
   }).filter((p) => p !== null);
   const reps = o.quick ? ['--reps', '1'] : [];
   const winogradOp = subBench('winograd-op.js', path.join(tmp, 'winograd-op.json'), [...reps, ...(o.quick ? ['--batch', '4'] : [])]) as
