@@ -4,7 +4,7 @@ import type { Accuracy } from '../eval/evaluate.js';
 import { evaluateRun, examplesPerSecond, type BatchFunction } from '../eval/run-function.js';
 import { SwpruneError } from '../errors.js';
 import { writeJson } from '../io/json.js';
-import { loadBundleFile, loadOnnxFile, type Runtime } from '../runtime/index.js';
+import { loadBundleFile, loadOnnxFile, type Runtime, type RuntimeProfile } from '../runtime/index.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import { guardRun, openData, output, type ModelInput } from './open.js';
 import { setThreads } from '../backend/threads.js';
@@ -15,6 +15,8 @@ export interface RunOptions extends DataOptions, Pick<CommonOptions, 'threads'> 
   readonly model: string;
   /** Also write the result as JSON to this file (docs/json.md). */
   readonly json?: string;
+  /** Also profile calls of this many images (true: 1 and SPEED_BATCH): each step's time, summed by kind of kernel (Runtime.profile). */
+  readonly profile?: number | boolean;
 }
 
 /** How fast the runtime ran the bundle: one image at a time and in batches. */
@@ -35,7 +37,11 @@ export interface RunResult {
   readonly accuracy: Accuracy & { readonly loss: number };
   readonly testExamples: number;
   readonly speed: RuntimeSpeed;
+  /** With `profile`: where a call's time goes, one profile per call size, on the first test images. */
+  readonly profiles?: readonly RuntimeProfile[];
 }
+
+export type { RuntimeProfile };
 
 /** Batches for the speed figures. */
 export const SPEED_BATCH = 64;
@@ -102,14 +108,29 @@ export async function runBundle(opts: RunOptions, sink: EventSink = ignoreEvents
     const dataset = openData(opts, runtimeInput(runtime), sink);
     const r = await runtimeAccuracy(runtime, dataset, opts, onnx ? 'model (runtime)' : 'bundle (runtime)', sink);
     const speed = await measureSpeed((x, n) => runtime.run(x, n), dataset, runtime.inputLayout, threads);
+    const profiles = opts.profile ? await profileRuntime(runtime, dataset, opts.profile === true ? [1, SPEED_BATCH] : [opts.profile], sink) : undefined;
     const result: RunResult = {
       command: 'run', model: opts.model, data: opts.data,
       runtime: { threads, batch: runtime.batch, team: runtime.team, memoryBytes: runtime.memoryBytes, steps: runtime.steps },
-      accuracy: { ...r.accuracy, loss: r.loss }, testExamples: r.examples, speed,
+      accuracy: { ...r.accuracy, loss: r.loss }, testExamples: r.examples, speed, ...(profiles ? { profiles } : {}),
     };
     if (opts.json) writeJson(opts.json, result);
     return result;
   } finally {
     await runtime.close();
   }
+}
+
+/** Profiles of calls of each size in `images` on the first test images (repeated when a call takes more than there are). */
+async function profileRuntime(runtime: Runtime, dataset: Dataset, images: readonly number[], sink: EventSink): Promise<RuntimeProfile[]> {
+  const first = await firstImages(dataset, runtime.inputLayout);
+  const perImage = runtime.inputShape.reduce((a, b) => a * b, 1);
+  const profiles: RuntimeProfile[] = [];
+  for (const n of images) {
+    sink({ kind: 'note', message: [`profiling calls of ${n} image${n > 1 ? 's' : ''} (each step on its own, the median of 5)`] });
+    const input = new Float32Array(n * perImage);
+    for (let i = 0; i < n && first.length; i++) input.set(first.subarray((i * perImage) % first.length, ((i * perImage) % first.length) + perImage), i * perImage);
+    profiles.push(await runtime.profile(n, { input }));
+  }
+  return profiles;
 }

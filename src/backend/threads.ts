@@ -1,21 +1,21 @@
 /**
- * The threads swprune's own kernels use on the wasm backend (src/kernels/): one WorkerPool per
+ * The threads swprune's own kernels use on the wasm backend (src/kernels/): one WorkerRunner per
  * process, started on first use. The wasm backend's own thread pool does not start in Node, so
  * these kernels are where the second core comes from.
  *
  *   setThreads(n)   threads for the kernels from now on (default: the environment variable
  *                   SWPRUNE_THREADS when set, else the cores available)
- *   kernelPool()    the pool (started, or restarted with the new count, on first use)
+ *   kernelRunner()  the runner (started, or restarted with the new count, on first use)
  *   setConvAlgorithm('auto' | 'direct')   3x3 convolutions through Winograd where faster, or not
  *
- * Results do not depend on the thread count beyond float rounding (src/kernels/index.ts).
+ * Results do not depend on the thread count beyond float rounding (src/kernels/runner.ts).
  */
 import { availableParallelism } from 'node:os';
-import { WorkerPool } from '../kernels/pool.js';
+import { WorkerRunner } from '../kernels/worker-runner.js';
 import { SerialRunner, type KernelRunner } from '../kernels/runner.js';
 
 let wanted: number | undefined;
-let pool: KernelRunner | undefined;
+let runner: KernelRunner | undefined;
 
 /** SWPRUNE_THREADS when it is a positive integer, else the cores this process may use (Node's availableParallelism). */
 export function defaultThreads(): number {
@@ -25,16 +25,16 @@ export function defaultThreads(): number {
 
 /**
  * Sets the number of threads swprune's kernels use (the caller's thread included); undefined
- * means the default (SWPRUNE_THREADS, else the cores available). Returns the count in effect. The pool restarts with the new count
+ * means the default (SWPRUNE_THREADS, else the cores available). Returns the count in effect. The worker threads restart with the new count
  * when it is next used.
  */
 export function setThreads(n?: number): number {
   if (n !== undefined && !(Number.isInteger(n) && n >= 1)) throw new RangeError(`threads must be a positive integer, got ${n}`);
   wanted = n;
   const count = threadCount();
-  if (pool && pool.threads !== count) {
-    pool.dispose();
-    pool = undefined;
+  if (runner && runner.threads !== count) {
+    runner.dispose();
+    runner = undefined;
   }
   return count;
 }
@@ -45,26 +45,20 @@ export function threadCount(): number {
 }
 
 /**
- * The kernels' worker pool (started on first use). One thread, or a runtime where worker threads
+ * The kernels' runner: worker threads (started on first use). One thread, or a runtime where worker threads
  * or shared memory cannot start (e.g. a virtual-memory limit below the shared memory's 4 GiB
  * reservation), gets a SerialRunner: the same kernels on the calling thread.
  */
-export function kernelPool(): KernelRunner {
-  if (!pool) {
+export function kernelRunner(): KernelRunner {
+  if (!runner) {
     const threads = threadCount();
     try {
-      pool = threads > 1 ? new WorkerPool({ threads }) : new SerialRunner();
+      runner = threads > 1 ? new WorkerRunner({ threads }) : new SerialRunner();
     } catch {
-      pool = new SerialRunner();
+      runner = new SerialRunner();
     }
   }
-  return pool;
-}
-
-/** Stops the pool's worker threads (they do not keep the process alive; this frees them early). */
-export function disposeKernelPool(): void {
-  pool?.dispose();
-  pool = undefined;
+  return runner;
 }
 
 /**

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { DEFAULTS } from '../api/options.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/select.js';
 import { usageError } from '../errors.js';
-import type { SensitivityDomain } from '../sensitivity/analyse.js';
+import type { SensitivityDomain } from '../eval/sensitivity.js';
 import type { ImportanceNorm } from '../winograd/importance.js';
 
 /**
@@ -50,6 +50,7 @@ export interface OptionValues {
   levels: number[];
   history: string[];
   threads: number;
+  profile: number | true;
 }
 
 export type OptionName = keyof OptionValues;
@@ -131,6 +132,7 @@ export const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> 
   expand: { flags: '--expand <file>', description: 'also write the model as standard ONNX ops (runs in any ONNX runtime)' },
   domain: { flags: '--domain <d>', description: 'spatial-structured (step 1), Winograd-domain (step 2) or both', choices: ['spatial', 'winograd', 'both'], default: DEFAULTS.domain },
   levels: { flags: '--levels <s1,s2,..>', description: 'sparsity levels', parse: numberList('--levels'), default: [...DEFAULTS.levels] },
+  profile: { flags: '--profile [images]', description: 'also time each step of the network and sum the time by kind of kernel, for calls of this many images (default: 1 and 64)', parse: positiveInt('--profile') },
   threads: { flags: '--threads <n>', description: "threads of swprune's compute: its kernels on the wasm backend and the runtime (default: $SWPRUNE_THREADS, else the cores available)", parse: positiveInt('--threads') },
   history: { flags: '--history <a.json,..>', description: 'the --json logs of the spatial/winograd runs that made the model, in order: the HTML charts accuracy against sparsity by stage', parse: (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== '') },
 };

@@ -2,6 +2,7 @@ import chalk from 'chalk';
 import type { EvalReport } from '../api/eval.js';
 import type { Report } from '../api/report.js';
 import type { RunResult } from '../api/run.js';
+import type { RuntimeProfile } from '../api/run.js';
 import type { SensitivityReport } from '../api/sensitivity.js';
 import type { SpatialReport } from '../api/spatial.js';
 import type { WinogradReport } from '../api/winograd.js';
@@ -76,8 +77,26 @@ export function formatRun(r: RunResult): string {
     `${r.model}: top-1 ${formatPercent(r.accuracy.top1)}, top-5 ${formatPercent(r.accuracy.top5)}, loss ${r.accuracy.loss.toFixed(4)} (${formatCount(r.testExamples)} test images)\n` +
     `speed (swprune runtime, ${s.threads} thread${s.threads > 1 ? 's' : ''}): ${formatCount(Math.round(s.batched.examplesPerSecond))} images/s in batches of ${s.batched.batch}; ` +
     `one image ${s.batch1.msPerImage.toFixed(3)} ms (${formatCount(Math.round(s.batch1.examplesPerSecond))} images/s)\n` +
-    `${r.runtime.steps.length} kernel calls per batch, ${(r.runtime.memoryBytes / 2 ** 20).toFixed(1)} MiB of memory per thread\n`
+    `${r.runtime.steps.length} kernel calls per batch, ${(r.runtime.memoryBytes / 2 ** 20).toFixed(1)} MiB of memory per thread\n` +
+    (r.profiles ?? []).map(formatProfile).join('')
   );
+}
+
+const ms = (x: number) => (x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
+
+/** A runtime profile: each step's time (a Winograd step's products and transforms apart), then the time by kind of kernel. */
+export function formatProfile(p: RuntimeProfile): string {
+  const pct = (x: number) => formatPercent(p.stepsMs > 0 ? x / p.stepsMs : 0, 1);
+  const steps = formatTable(
+    [{ header: 'step' }, { header: 'kernel' }, { header: 'ms', align: 'right' }, { header: 'share', align: 'right' }, { header: 'products', align: 'right' }, { header: 'transforms', align: 'right' }, { header: 'what' }],
+    p.steps.map((s) => [s.node, s.kind, ms(s.ms), pct(s.ms), s.winograd ? ms(s.winograd.productsMs) : '', s.winograd ? ms(s.winograd.transformsMs) : '', s.what]),
+  );
+  const kinds = formatTable(
+    [{ header: 'kernel' }, { header: 'ms', align: 'right' }, { header: 'share', align: 'right' }, { header: 'steps', align: 'right' }],
+    p.kinds.map((k) => [k.kind, ms(k.ms), formatPercent(k.share, 1), String(k.steps)]),
+  );
+  return `\nprofile, calls of ${p.images} image${p.images > 1 ? 's' : ''} on ${p.threads} thread${p.threads > 1 ? 's' : ''} (${p.mode}): ${ms(p.callMs)} ms a call; ` +
+    `the steps timed one at a time (median of ${p.reps}) add up to ${ms(p.stepsMs)} ms\n${steps}by kind of kernel:\n${kinds}`;
 }
 
 /** Accuracy drop in points, coloured: under 0.5 green, under 2 yellow, else red. */

@@ -6,27 +6,39 @@
  */
 import { plainKernelsBase64, sharedKernelsBase64 } from './wasm/kernels-module.js';
 
-/** The functions kernels.wat exports (pointers and strides in bytes, counts in floats). */
-export interface KernelExports {
-  gemm(c: number, ldc: number, a: number, ars: number, aks: number, b: number, bks: number, bps: number,
-    m: number, n: number, k: number, acc: number, scratch: number, kc: number, mc: number): void;
-  pack_b(dst: number, src: number, sks: number, sns: number, k: number, n: number): void;
-  conv2d(y: number, x: number, w: number, bias: number, zero: number, scratch: number, geo: number, p0: number, p1: number, relu: number): void;
-  conv2d_filter_grad(dw: number, x: number, dy: number, zero: number, scratch: number, geo: number, p0: number, p1: number, cin4: number, cout8: number): void;
-  add_to(dst: number, src: number, count: number): void;
-  copy_rows(dst: number, src: number, bytes: number, n0: number, n1: number, n2: number, s0: number, s1: number, s2: number, d0: number, d1: number, d2: number): void;
-  fill(dst: number, count: number, value: number): void;
-  channel_op(dst: number, src: number, v: number, rows: number, cols: number, op: number): void;
-  channel_norm(dst: number, src: number, mean: number, a: number, b: number, rows: number, cols: number): void;
-  col_sums(dst: number, src: number, rows: number, cols: number, divisor: number, scratch: number): void;
-  maxpool_grad(dx: number, x: number, dy: number, geo: number): void;
-  channel_combine(dst: number, a: number, b: number, mb: number, ka: number, kb: number, kc: number, rows: number, cols: number): void;
-  channel_dot(dst: number, a: number, b: number, meanA: number, meanB: number, rows: number, cols: number): void;
-  winograd_forward(prm: number, x: number, y: number, w: number, wps: number, bias: number, V: number, M: number, p0: number, p1: number, chunk: number, scratch: number): void;
-  winograd_backward(prm: number, x: number, dy: number, wT: number, wtps: number, dx: number, dw: number, V: number, dM: number, dV: number, p0: number, p1: number, chunk: number, scratch: number): void;
-}
+/**
+ * Every function kernels.wat exports and its parameters (pointers and strides in bytes, counts
+ * in floats): the one list. `KernelExports` is derived from it, the worker threads call kernels
+ * by their index in it, and test/kernels/module.test.ts checks it against the compiled module.
+ */
+export const KERNEL_FUNCTIONS = {
+  gemm: ['c', 'ldc', 'a', 'ars', 'aks', 'b', 'bks', 'bps', 'm', 'n', 'k', 'acc', 'scratch', 'kc', 'mc'],
+  pack_b: ['dst', 'src', 'sks', 'sns', 'k', 'n'],
+  conv2d: ['y', 'x', 'w', 'bias', 'zero', 'scratch', 'geo', 'p0', 'p1', 'relu'],
+  conv2d_filter_grad: ['dw', 'x', 'dy', 'zero', 'scratch', 'geo', 'p0', 'p1', 'cin4', 'cout8'],
+  add_to: ['dst', 'src', 'count'],
+  copy_rows: ['dst', 'src', 'bytes', 'n0', 'n1', 'n2', 's0', 's1', 's2', 'd0', 'd1', 'd2'],
+  fill: ['dst', 'count', 'value'],
+  channel_op: ['dst', 'src', 'v', 'rows', 'cols', 'op'],
+  channel_norm: ['dst', 'src', 'mean', 'a', 'b', 'rows', 'cols'],
+  col_sums: ['dst', 'src', 'rows', 'cols', 'divisor', 'scratch'],
+  maxpool_grad: ['dx', 'x', 'dy', 'geo'],
+  channel_combine: ['dst', 'a', 'b', 'mb', 'ka', 'kb', 'kc', 'rows', 'cols'],
+  channel_dot: ['dst', 'a', 'b', 'meanA', 'meanB', 'rows', 'cols'],
+  winograd_forward: ['prm', 'x', 'y', 'w', 'wps', 'bias', 'V', 'M', 'p0', 'p1', 'chunk', 'scratch'],
+  winograd_backward: ['prm', 'x', 'dy', 'wT', 'wtps', 'dx', 'dw', 'V', 'dM', 'dV', 'p0', 'p1', 'chunk', 'scratch'],
+} as const;
 
-export type KernelName = keyof KernelExports;
+export type KernelName = keyof typeof KERNEL_FUNCTIONS;
+
+/** One number per parameter name. */
+type Args<P extends readonly string[]> = { -readonly [I in keyof P]: number };
+
+/** The kernels of an instance, as TypeScript calls them (every argument an i32). */
+export type KernelExports = { readonly [K in KernelName]: (...args: Args<(typeof KERNEL_FUNCTIONS)[K]>) => void };
+
+/** The kernels' names in the table's order: a kernel's index here is its code for the worker threads. */
+export const KERNEL_NAMES = Object.keys(KERNEL_FUNCTIONS) as KernelName[];
 
 const modules: { shared?: WebAssembly.Module; plain?: WebAssembly.Module } = {};
 

@@ -1,8 +1,8 @@
 /**
  * Where kernels run: a heap (the memory every operand lives in) and a way to call a kernel
  * once per thread. Two implementations: SerialRunner (this thread only; any memory, so it also
- * works in a browser and on tfjs's own heap) and WorkerPool (Node worker threads over a shared
- * memory, pool.ts). The operations in gemm.ts and conv2d.ts take a KernelRunner and split their
+ * works in a browser and on tfjs's own heap) and WorkerRunner (Node worker threads over a shared
+ * memory, worker-runner.ts). The operations in gemm.ts and conv2d.ts take a KernelRunner and split their
  * work into `threads` parts; each part is computed by exactly one thread, and how the work is
  * split depends only on the operand shapes and `threads`.
  */

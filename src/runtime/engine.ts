@@ -76,11 +76,50 @@ export class Engine {
    * Runs this thread's programs on images 0..n-1 of the plan's batch in memory (n <= batch):
    * with several threads, each runs this with its own index at the same time.
    */
-  runPrograms(n: number, thread: number): void {
+  runPrograms(n: number, thread: number, segment?: number): void {
     const { plan } = this;
-    for (const seg of plan.segments) {
-      const program = seg.programs[thread]!;
-      for (let first = 0; first < n; first += seg.sub) this.e.run(program, Math.min(seg.sub, n - first), first);
+    plan.segments.forEach((seg, i) => {
+      if (segment === undefined || segment === i) this.runProgram(seg.programs[thread]!, seg.sub, n);
+    });
+  }
+
+  /** Runs the program at `program` on images 0..n-1, `sub` images per call. */
+  runProgram(program: number, sub: number, n: number): void {
+    for (let first = 0; first < n; first += sub) this.e.run(program, Math.min(sub, n - first), first);
+  }
+
+  /** Copies n images (n <= plan.batch) into the plan's input area, as run does before the programs. */
+  load(input: Float32Array, n: number): void {
+    new Float32Array(this.e.memory.buffer).set(input.subarray(0, n * this.plan.input.perImage), this.plan.input.address / 4);
+  }
+
+  /** The descriptor addresses of thread `thread`'s program of segment `segment`, in order. */
+  entries(segment: number, thread: number): number[] {
+    const at = this.plan.segments[segment]!.programs[thread]! / 4;
+    const ints = new Int32Array(this.e.memory.buffer);
+    return Array.from(ints.subarray(at + 1, at + 1 + ints[at]!));
+  }
+
+  /** The kernel a descriptor calls (its first word: runtime.wat's op number). */
+  opOf(descriptor: number): number {
+    return new Int32Array(this.e.memory.buffer)[descriptor / 4]!;
+  }
+
+  /**
+   * Runs `body` with thread `thread`'s program of segment `segment` made of `entries` alone (at
+   * most as many as it has), then puts the program back: how a profile runs one step at a time.
+   */
+  withEntries<T>(segment: number, thread: number, entries: readonly number[], body: () => T): T {
+    const at = this.plan.segments[segment]!.programs[thread]! / 4;
+    const ints = new Int32Array(this.e.memory.buffer);
+    const saved = ints.slice(at, at + 1 + ints[at]!);
+    if (entries.length > saved.length - 1) throw new RangeError(`a program of ${saved.length - 1} entries cannot hold ${entries.length}`);
+    ints[at] = entries.length;
+    ints.set(entries, at + 1);
+    try {
+      return body();
+    } finally {
+      ints.set(saved, at);
     }
   }
 
@@ -120,45 +159,4 @@ export class Engine {
     }
     return out;
   }
-}
-
-/** CPU time of this process in ms where it can be read (Node), else wall time: figures that other work on the machine disturbs less. */
-const cpuMs = (): number => {
-  const p = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process;
-  if (p?.cpuUsage) {
-    const u = p.cpuUsage();
-    return (u.user + u.system) / 1000;
-  }
-  return performance.now();
-};
-
-/**
- * Median CPU milliseconds of each step of the program (input copy first, output copy last) over
- * `reps` runs of n images: the program is run one step at a time (for benchmarks and tuning).
- */
-export async function profileSteps(plan: Plan, input: Float32Array, n: number, reps: number): Promise<number[]> {
-  const engine = await Engine.create(plan);
-  const e = (engine as unknown as { e: Exports }).e;
-  const ints = () => new Int32Array(e.memory.buffer);
-  new Float32Array(e.memory.buffer).set(input.subarray(0, n * plan.input.perImage), plan.input.address / 4);
-  // Thread 0's program of each segment (i32 count, then descriptor addresses), one step at a time.
-  const steps = plan.segments.flatMap(({ programs, sub }) => {
-    const program = programs[0]!;
-    const at = program / 4;
-    return Array.from(ints().subarray(at + 1, at + 1 + ints()[at]!), (addr) => ({ program, at, sub, addr }));
-  });
-  const times = steps.map(() => [] as number[]);
-  for (let r = 0; r < reps + 1; r++) {
-    steps.forEach(({ program, at, sub, addr }, i) => {
-      const saved = [ints()[at]!, ints()[at + 1]!];
-      ints()[at] = 1;
-      ints()[at + 1] = addr;
-      const t0 = cpuMs();
-      for (let first = 0; first < n; first += sub) e.run(program, Math.min(sub, n - first), first);
-      if (r > 0) times[i]!.push(cpuMs() - t0);
-      ints()[at] = saved[0]!;
-      ints()[at + 1] = saved[1]!;
-    });
-  }
-  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]!);
 }

@@ -14,11 +14,12 @@
 import { SwpruneError } from '../errors.js';
 import type { Graph } from '../graph/ir.js';
 import { BundleFormatError, decodeBundle, type BundleData, type WinogradLayers } from '../bundle/decode.js';
-import { decodeOnnx, OnnxFormatError } from './decode/onnx.js';
+import { decodeOnnx, OnnxFormatError } from './decode-onnx.js';
 import { Engine, runtimeModule } from './engine.js';
 import { layout, type Plan } from './plan/layout.js';
 import { lower, type Lowered } from './plan/lower.js';
 import { isNode } from './platform.js';
+import { median, profileOf, timeDescriptors, transformShares, withoutWinogradWeights, type ProfileMode, type RuntimeProfile } from './profile.js';
 import { Team } from './team.js';
 import { RuntimeWorkers, ThreadPool } from './threads.js';
 
@@ -61,6 +62,12 @@ export interface Runtime {
   run(input: Float32Array, n?: number): Promise<Float32Array>;
   /** The same on the calling thread alone, synchronously. */
   runSync(input: Float32Array, n?: number): Float32Array;
+  /**
+   * Where a call of `images` images spends its time (profile.ts): each step timed on its own,
+   * on the threads a call of that size runs on, and the steps summed by kind of kernel.
+   * `input`: the images (default: blank ones); `reps`: timed repetitions, the median counts (default 5).
+   */
+  profile(images: number, opts?: { readonly input?: Float32Array; readonly reps?: number }): Promise<RuntimeProfile>;
   /** Stops the worker threads it started (`workers` given in the options keep running). */
   close(): Promise<void>;
 }
@@ -109,7 +116,7 @@ export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined
     team.close();
     team = undefined;
   }
-  return runtimeOf(plan, engine, pool, team, threads);
+  return runtimeOf(lowered, plan, engine, pool, team, threads);
 }
 
 /**
@@ -144,7 +151,7 @@ async function teamIsFaster(team: Team, engine: Engine, perImage: number): Promi
   return best.together < best.alone;
 }
 
-function runtimeOf(plan: Plan, engine: Engine, pool: ThreadPool | undefined, team: Team | undefined, threads: number): Runtime {
+function runtimeOf(lowered: Lowered, plan: Plan, engine: Engine, pool: ThreadPool | undefined, team: Team | undefined, threads: number): Runtime {
   const count = (input: Float32Array, n: number | undefined) => {
     const k = n ?? input.length / plan.input.perImage;
     if (!Number.isInteger(k) || k < 0 || input.length < k * plan.input.perImage) {
@@ -161,6 +168,29 @@ function runtimeOf(plan: Plan, engine: Engine, pool: ThreadPool | undefined, tea
       return pool && k > 1 ? pool.run(input, k) : engine.run(input, k);
     },
     runSync: (input, n) => engine.run(input, count(input, n)),
+    profile: async (images, opts = {}) => {
+      const reps = opts.reps ?? 5;
+      if (!Number.isInteger(images) || images < 1) throw new SwpruneError('E_USAGE', `a profile needs a positive whole number of images, got ${images}`);
+      if (!Number.isInteger(reps) || reps < 1) throw new SwpruneError('E_USAGE', `a profile needs at least 1 repetition, got ${reps}`);
+      const input = opts.input ?? new Float32Array(images * plan.input.perImage);
+      count(input, images);
+      const mode: ProfileMode = team && images < threads ? 'team' : pool && images > 1 ? 'split by images' : 'one thread';
+      const call = () => (mode === 'team' ? team!.run(input, images) : mode === 'split by images' ? pool!.run(input, images) : Promise.resolve(engine.run(input, images)));
+      await call();
+      const calls: number[] = [];
+      for (let r = 0; r < reps; r++) {
+        const t0 = performance.now();
+        await call();
+        calls.push(performance.now() - t0);
+      }
+      const timed = mode === 'team' ? team!.profile(input, images, reps) : mode === 'split by images' ? await pool!.profile(input, images, reps) : timeDescriptors(engine, plan, input, images, reps);
+      // Images per thread: the Winograd steps' split into products and transforms is measured on one thread at that count.
+      const perThread = mode === 'split by images' ? Math.round(images / Math.min(threads, images)) : images;
+      const shares = lowered.steps.some((s) => s.op === 'winograd')
+        ? await transformShares(lowered, { full: layout(lowered, { batch: Math.min(perThread, plan.batch) }), empty: layout(withoutWinogradWeights(lowered), { batch: Math.min(perThread, plan.batch) }) }, input, perThread, reps)
+        : new Map<number, number>();
+      return profileOf(lowered, plan.summary, timed, shares, { images, threads, mode, reps, callMs: median(calls) });
+    },
     close: async () => {
       team?.close();
       await pool?.close();
@@ -218,3 +248,4 @@ export async function loadOnnx(bytes: Uint8Array, opts: RuntimeOptions = {}, nam
 }
 
 export { RuntimeWorkers, SwpruneError };
+export type { KernelKind, KindTime, ProfileMode, RuntimeProfile, StepTime } from './profile.js';

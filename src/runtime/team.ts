@@ -11,6 +11,7 @@
  * browser's main thread may not do.
  */
 import { Engine, runtimeModule, sharedMemory } from './engine.js';
+import { median, OP } from './profile.js';
 import type { Plan } from './plan/layout.js';
 import type { Port } from './platform.js';
 import { workerStopped } from './threads.js';
@@ -18,13 +19,17 @@ import { workerStopped } from './threads.js';
 /** Messages a worker takes (worker.ts). */
 export type TeamMessage =
   | { kind: 'team-init'; module: WebAssembly.Module; memory: WebAssembly.Memory; plan: Plan; thread: number }
-  | { kind: 'team-run'; id: number; n: number }
+  /** `segment`: that segment's program only (a profile runs one step at a time). */
+  | { kind: 'team-run'; id: number; n: number; segment?: number }
   | { kind: 'team-close' };
 
 /** The barrier state's words (i32 index in memory): arrived, generation, failed. */
 const stateOf = (plan: Plan, memory: WebAssembly.Memory) => new Int32Array(memory.buffer, plan.barrier, 3);
 /** The `failed` word's values (runtime.wat, op 9): a thread trapped; a thread waited too long at a barrier. */
 const FAILED = { trap: 1, timeout: 2 } as const;
+
+/** Steps whose work a team shares out (plan/layout.ts's SHARED_WORK): the others run on thread 0 alone. */
+const SHARED_OPS: ReadonlySet<number> = new Set([OP.winograd, OP.conv]);
 
 /** Marks the call failed and wakes every thread waiting at a barrier: they run to the ends of their programs. */
 export function failTeam(plan: Plan, memory: WebAssembly.Memory): void {
@@ -98,6 +103,76 @@ export class Team {
       throw new Error(`a runtime thread failed: ${this.failure ?? 'unknown error'}`);
     }
     return out;
+  }
+
+  /**
+   * Milliseconds of each of thread 0's descriptors (barriers left out, program order) per call
+   * of n images, the median of `reps` after one untimed run. A step that shares its work out
+   * runs on every thread, its programs made of that step alone: the threads first meet at a
+   * barrier (so the workers are running when the clock starts), then the calling thread times
+   * the step up to the barrier after it. The other steps run on thread 0 alone.
+   */
+  profile(input: Float32Array, n: number, reps: number): { ops: number[]; ms: number[] } {
+    if (this.stopped) throw this.stopped;
+    const { plan, engine } = this;
+    const state = stateOf(plan, engine.memory);
+    const threads = plan.threads;
+    // Per segment, each thread's program cut after each barrier; every thread has the same barriers.
+    const phases = plan.segments.map((_, seg) => Array.from({ length: threads }, (_, t) => {
+      const cut: number[][] = [[]];
+      for (const d of engine.entries(seg, t)) {
+        cut.at(-1)!.push(d);
+        if (engine.opOf(d) === OP.barrier) cut.push([]);
+      }
+      return cut;
+    }));
+    const ops: number[] = [];
+    const times: number[][] = [];
+    for (let r = 0; r <= reps; r++) {
+      engine.load(input, n);
+      let k = 0;
+      const record = (op: number, ms: number) => {
+        if (r === 0) {
+          ops.push(op);
+          times.push([]);
+        } else times[k]!.push(ms);
+        k++;
+      };
+      phases.forEach((perThread, seg) => {
+        const { programs, sub } = plan.segments[seg]!;
+        perThread[0]!.forEach((own, p) => {
+          const work = own.filter((d) => engine.opOf(d) !== OP.barrier);
+          const barrier = own.at(-1);
+          if (!work.some((d) => SHARED_OPS.has(engine.opOf(d))) || barrier === undefined || engine.opOf(barrier) !== OP.barrier) {
+            for (const d of work) {
+              engine.withEntries(seg, 0, [d], () => {
+                const t0 = performance.now();
+                engine.runProgram(programs[0]!, sub, n);
+                record(engine.opOf(d), performance.now() - t0);
+              });
+            }
+            return;
+          }
+          if (work.length !== 1) throw new Error(`profile: a team step shares ${work.length} descriptors`);
+          const others = perThread.slice(1).map((cut, t) => ({ t: t + 1, list: [barrier, ...cut[p]!] }));
+          const timed = () => {
+            Atomics.store(state, 0, 0);
+            Atomics.store(state, 2, 0);
+            const id = this.nextId++;
+            for (const port of this.ports) port.postMessage({ kind: 'team-run', id, n, segment: seg } satisfies TeamMessage);
+            engine.withEntries(seg, 0, [barrier], () => engine.runProgram(programs[0]!, sub, n));
+            const t0 = performance.now();
+            engine.withEntries(seg, 0, own, () => engine.runProgram(programs[0]!, sub, n));
+            record(engine.opOf(work[0]!), performance.now() - t0);
+          };
+          // Every other thread's program of this segment made of the barrier and its part of the step, then put back.
+          const withOthers = (i: number): void => (i < others.length ? engine.withEntries(seg, others[i]!.t, others[i]!.list, () => withOthers(i + 1)) : timed());
+          withOthers(0);
+          if (Atomics.load(state, 2)) throw this.stopped ?? new Error(`a runtime thread failed while profiling: ${this.failure ?? 'unknown error'}`);
+        });
+      });
+    }
+    return { ops, ms: times.map(median) };
   }
 
   close(): void {

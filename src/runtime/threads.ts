@@ -7,8 +7,9 @@
 import type { Engine } from './engine.js';
 import type { Plan } from './plan/layout.js';
 import { startWorker, type Port } from './platform.js';
+import { timeDescriptors } from './profile.js';
 
-interface Pending { resolve(out: Float32Array): void; reject(e: Error): void }
+interface Pending { resolve(out: never): void; reject(e: Error): void }
 
 /**
  * Worker threads kept for one runtime after another (each loadBundle/loadGraph given them plans
@@ -38,13 +39,13 @@ export class ThreadPool {
   private constructor(private readonly engine: Engine, private readonly plan: Plan, readonly ports: readonly Port[], private readonly owned: boolean) {
     this.unsubscribe = ports.flatMap((p) => [
       p.onMessage((m) => {
-        const msg = m as { kind: string; id: number; output?: Float32Array; error?: string };
-        if (msg.kind !== 'done') return;
+        const msg = m as { kind: string; id: number; output?: Float32Array; times?: { ops: number[]; ms: number[] }; error?: string };
+        if (msg.kind !== 'done' && msg.kind !== 'profiled') return;
         const job = this.pending.get(msg.id);
         if (!job) return;
         this.pending.delete(msg.id);
         if (msg.error) job.reject(new Error(msg.error));
-        else job.resolve(msg.output!);
+        else job.resolve((msg.output ?? msg.times) as never);
       }),
       ...(p.onExit ? [p.onExit((reason) => this.stop(workerStopped(reason)))] : []),
     ]);
@@ -104,6 +105,29 @@ export class ThreadPool {
     this.engine.run(input.subarray(0, bounds[1]! * perIn), bounds[1]!, out.subarray(0, bounds[1]! * perOut));
     await Promise.all(jobs);
     return out;
+  }
+
+  /**
+   * Each thread times the steps of its slice of n images (profile.ts, timeDescriptors), all at
+   * once; resolves to the calling thread's times (the first slice).
+   */
+  async profile(input: Float32Array, n: number, reps: number): Promise<{ ops: number[]; ms: number[] }> {
+    if (this.stopped) throw this.stopped;
+    const perIn = this.plan.input.perImage;
+    const parts = Math.min(this.threads, n);
+    const bounds = Array.from({ length: parts + 1 }, (_, i) => Math.round((i * n) / parts));
+    const jobs = this.ports.slice(0, parts - 1).map((port, i) => {
+      const [a, b] = [bounds[i + 1]!, bounds[i + 2]!];
+      const id = this.nextId++;
+      const slice = input.slice(a * perIn, b * perIn);
+      return new Promise<unknown>((resolve, reject) => {
+        this.pending.set(id, { resolve, reject });
+        port.postMessage({ kind: 'profile', id, input: slice, n: b - a, reps }, [slice.buffer]);
+      });
+    });
+    const own = timeDescriptors(this.engine, this.plan, input, bounds[1]!, reps);
+    await Promise.all(jobs);
+    return own;
   }
 
   async close(): Promise<void> {

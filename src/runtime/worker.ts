@@ -6,12 +6,16 @@
 import { Engine } from './engine.js';
 import type { Plan } from './plan/layout.js';
 import { parentPort } from './platform.js';
+import { timeDescriptors } from './profile.js';
 import { failTeam, type TeamMessage } from './team.js';
 
-type Message = { kind: 'init'; module: WebAssembly.Module; plan: Plan } | { kind: 'run'; id: number; input: Float32Array; n: number } | TeamMessage;
+type Message = { kind: 'init'; module: WebAssembly.Module; plan: Plan } | { kind: 'run'; id: number; input: Float32Array; n: number }
+  | { kind: 'profile'; id: number; input: Float32Array; n: number; reps: number } | TeamMessage;
 
 const port = await parentPort();
 let engine: Promise<Engine> | undefined;
+/** The plan `engine` was made for. */
+let plan: Plan | undefined;
 /**
  * The module as first received: each message deserialises a new Module object for the same
  * compiled code, and Engine.create reuses a released instance only of the same object.
@@ -28,7 +32,7 @@ port.onMessage((m) => {
   if (msg.kind === 'team-run') {
     void team!.then((t) => {
       try {
-        t.engine.runPrograms(msg.n, t.thread);
+        t.engine.runPrograms(msg.n, t.thread, msg.segment);
       } catch (err) {
         failTeam(t.plan, t.memory);
         port.postMessage({ kind: 'team-error', id: msg.id, error: String(err) });
@@ -45,9 +49,20 @@ port.onMessage((m) => {
     engine = (async () => {
       (await previous?.catch(() => undefined))?.release();
       module ??= msg.module;
+      plan = msg.plan;
       return Engine.create(msg.plan, module);
     })();
     engine.then(() => port.postMessage({ kind: 'ready' }), (e: unknown) => port.postMessage({ kind: 'error', message: String(e) }));
+    return;
+  }
+  if (msg.kind === 'profile') {
+    void engine!.then((e) => {
+      try {
+        port.postMessage({ kind: 'profiled', id: msg.id, times: timeDescriptors(e, plan!, msg.input, msg.n, msg.reps) });
+      } catch (err) {
+        port.postMessage({ kind: 'profiled', id: msg.id, error: String(err) });
+      }
+    });
     return;
   }
   void engine!.then((e) => {

@@ -59,6 +59,21 @@ describe('swprune run', () => {
     expect(r.speed.batched.examplesPerSecond).toBeGreaterThan(0);
   }, 120_000);
 
+  it('--profile times each step for calls of the size asked, in the table and in --json', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'swprune-run-'));
+    const json = join(dir, 'profile.json');
+    const io = bufferStreams();
+    expect(await runCli(['run', ONNX_FIXTURES.fashionVgg, '--data', DATA, '--limit', '20', '--threads', '1', '--profile', '3', '--json', json], io)).toBe(EXIT.ok);
+    expect(io.stdout.text).toMatch(/profile, calls of 3 images on 1 thread \(one thread\): [\d.]+ ms a call; the steps timed one at a time \(median of 5\) add up to [\d.]+ ms/);
+    expect(io.stdout.text).toMatch(/^\/fc\/Gemm +fully connected +[\d.]+ +[\d.]+%/m);
+    expect(io.stdout.text).toMatch(/^winograd transforms +[\d.]+ +[\d.]+% +5$/m);
+    const r = JSON.parse(readFileSync(json, 'utf8')) as RunJson & { profiles: { images: number; steps: { node: string; kind: string }[]; kinds: { kind: string }[] }[] };
+    expect(r.profiles.map((p) => p.images)).toEqual([3]);
+    expect(r.profiles[0]!.steps.filter((s) => s.kind === 'winograd dense products')).toHaveLength(5);
+    expect(r.profiles[0]!.steps.length).toBe(r.runtime.steps.length + 1);
+    expect(io.stderr.text).toMatch(/profiling calls of 3 images/);
+  }, 120_000);
+
   it('an image folder is shaped for the network it runs (resize and crop to its input), like eval does: same top-1', async () => {
     const model = repoPath('test/fixtures/torchvision/resnet18-eval-op11.onnx');
     const data = `imagefolder:${repoPath('test/fixtures/images/folder')}`;

@@ -1,14 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ConvGeometry } from '../../src/kernels/conv2d.js';
 import { conv3x3Winograd, conv3x3WinogradFilterGrad, conv3x3WinogradInputGrad, winogradApplies } from '../../src/kernels/conv-winograd.js';
-import { WorkerPool } from '../../src/kernels/pool.js';
+import { WorkerRunner } from '../../src/kernels/worker-runner.js';
 import { SerialRunner, type KernelRunner } from '../../src/kernels/runner.js';
 import { conv2dRef, filterGradRef, inputGradRef, outSize, relErr, seeded } from './reference.js';
 
 // F(4x4,3x3) in float32: ~5e-6 of the largest output against float64 direct sums (docs/winograd.md); 1e-4 leaves margin.
 const TOL = 1e-4;
 const serial = new SerialRunner();
-const pool = new WorkerPool({ threads: 2 });
+const pool = new WorkerRunner({ threads: 2 });
 afterAll(() => pool.dispose());
 
 const base = { KH: 3, KW: 3, strideH: 1, strideW: 1, dilationH: 1, dilationW: 1 };

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { conv2d, conv2dFilterGrad, conv2dInputGrad, type ConvGeometry } from '../../src/kernels/conv2d.js';
-import { WorkerPool } from '../../src/kernels/pool.js';
+import { WorkerRunner } from '../../src/kernels/worker-runner.js';
 import { SerialRunner, type KernelRunner } from '../../src/kernels/runner.js';
 import { conv2dRef, filterGradRef, inputGradRef, outSize, relErr, seeded } from './reference.js';
 
@@ -8,7 +8,7 @@ import { conv2dRef, filterGradRef, inputGradRef, outSize, relErr, seeded } from 
 const TOL = 1e-5;
 
 const serial = new SerialRunner();
-const pool = new WorkerPool({ threads: 2 });
+const pool = new WorkerRunner({ threads: 2 });
 afterAll(() => pool.dispose());
 
 type Case = Omit<ConvGeometry, 'OH' | 'OW'> & { padBottom: number; padRight: number };

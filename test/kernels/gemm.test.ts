@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { gemm, matmul } from '../../src/kernels/gemm.js';
-import { WorkerPool } from '../../src/kernels/pool.js';
+import { WorkerRunner } from '../../src/kernels/worker-runner.js';
 import { SerialRunner, type KernelRunner } from '../../src/kernels/runner.js';
 import { matmulRef, relErr, seeded } from './reference.js';
 
@@ -8,7 +8,7 @@ import { matmulRef, relErr, seeded } from './reference.js';
 const TOL = 1e-5;
 
 const serial = new SerialRunner();
-const pool = new WorkerPool({ threads: 3 });
+const pool = new WorkerRunner({ threads: 3 });
 afterAll(() => pool.dispose());
 
 // [m, n, k]: edges of the 4 x 8 tiles, one row or column, a reduction longer than the 256-step block.

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gemmPacked, packB, packedSize } from '../../kernels/gemm.js';
-import { kernelPool } from '../threads.js';
+import { kernelRunner } from '../threads.js';
 import { asWasm, copyIn, copyOut } from '../wasm-heap.js';
 
 export function makeBatchMatMulConfig(previous: tf.KernelConfig): tf.KernelConfig {
@@ -29,7 +29,7 @@ export function makeBatchMatMulConfig(previous: tf.KernelConfig): tf.KernelConfi
       if (k !== k2) return previous.kernelFunc(args);
       const batch = Math.max(ba, bb);
       const backend = asWasm(args.backend);
-      const pool = kernelPool();
+      const pool = kernelRunner();
       const mark = pool.heap.mark();
       try {
         const pa = copyIn(backend, a, pool.heap);

@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { conv2d, conv2dFilterGrad, conv2dInputGrad, type ConvGeometry } from '../../kernels/conv2d.js';
 import { conv3x3Winograd, conv3x3WinogradFilterGrad, conv3x3WinogradInputGrad, winogradApplies } from '../../kernels/conv-winograd.js';
-import { getConvAlgorithm, kernelPool } from '../threads.js';
+import { getConvAlgorithm, kernelRunner } from '../threads.js';
 import { asWasm, copyIn, copyOut, sizeOf } from '../wasm-heap.js';
 
 /**
@@ -37,8 +37,8 @@ const nhwcFloat = (format: string | undefined, ...ts: (tf.TensorInfo | undefined
   format !== 'NCHW' && ts.every((t) => !t || t.dtype === 'float32');
 
 /** Runs `f` with the pool's heap marked and released around it. */
-function inPool<T>(f: (pool: ReturnType<typeof kernelPool>) => T): T {
-  const pool = kernelPool();
+function inPool<T>(f: (pool: ReturnType<typeof kernelRunner>) => T): T {
+  const pool = kernelRunner();
   const mark = pool.heap.mark();
   try {
     return f(pool);
