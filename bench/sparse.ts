@@ -20,7 +20,7 @@ import { positionMatrices } from '#src/bundle/layers.js';
 import { mulberry32 } from '#src/data/rng.js';
 import type { BundleData, LayerData } from '#src/bundle/decode.js';
 import { loadGraph } from '#src/runtime/index.js';
-import { winogradConv2dForward } from '#src/winograd-op/winograd-conv2d.js';
+import { winogradConv2dForward } from '#src/tfjs-ops/winograd-conv2d.js';
 import { getTile, type WinogradTile } from '#src/winograd/tiles.js';
 import { medianMs, tensorMs } from './timing.js';
 

@@ -110,7 +110,7 @@ export function accuracyRerunSection(read: (rel: string) => { stages: StageFigur
     '',
     'The first stage of the step-1 run above (30%, two epochs at lr 0.01, full data, same seed) run again with the current code ' +
       '(`npx swprune spatial models/fashion-vgg.onnx --data fashion-mnist:$FASHION_MNIST -o spatial-30.onnx --sparsity 0.3 --epochs 2 --json bench-accuracy-rerun.json`): ' +
-      'swprune\'s kernels sum in other orders than tfjs\'s (through Winograd F(4x4,3x3) for 3x3 layers with 16+ channels, and training-mode batch norm with its gradient written out, src/batch-norm-op/), so the figures may move in the last digits, not more. ' +
+      'swprune\'s kernels sum in other orders than tfjs\'s (through Winograd F(4x4,3x3) for 3x3 layers with 16+ channels, and training-mode batch norm with its gradient written out, src/tfjs-ops/batch-norm-train.ts), so the figures may move in the last digits, not more. ' +
       'The recorded run\'s examples/s were measured on a shared machine; the re-run\'s on the idle machine, alone.',
     '',
     '| run | top-1 pruned | top-1 retrained | top-5 | train loss | examples/s |',

@@ -151,7 +151,7 @@ function demoSection(): string[] {
       '`report`; and `run` on the dense ONNX model and on the bundle (same runtime, same threads). ' +
       'Tried on the way (each 1,000 test images, so ±0.8 point is noise): uniform targets, 0.6/0.7/0.7 at lr 0.01/0.01/0.003, ended 4.9 points below dense; ' +
       'the dense model\'s Winograd-domain curves for step 2 put the pruning on the wrong layers (−4.3); curves measured after step 1 with a lower learning rate gave the schedule above. ' +
-      'The learning rates were 0.005 (both steps\' first stages) until the written-out batch-norm gradient (src/batch-norm-op/) changed the rounding of every step: ' +
+      'The learning rates were 0.005 (both steps\' first stages) until the written-out batch-norm gradient (src/tfjs-ops/batch-norm-train.ts) changed the rounding of every step: ' +
       'the same math (one epoch on the slice ends with the same train loss to six digits), but over ten epochs on 4,000 images the runs part, and that schedule ended 1.5, 2.3 and 2.3 points below dense with --seed 1, 2, 3 ' +
       '(0.7, 1.9, 1.8 with the code before). With the rates above: 0.9, 1.5, 1.9 (mean 1.4 against 2.0); 0.001 / 0.0005 ended 2.0-2.7, more epochs (3; 4 and 2) 1.0-1.8, ' +
       'spatial 30%/50% then Winograd 60/70/70% 3.1-5.5. A seeded run is the same on every run with the same thread count; across seeds the drop moves by about ±0.5 point, the noise of 1,000 test images.', ''];

@@ -13,8 +13,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { winogradConv2d } from '#src/winograd-op/winograd-conv2d.js';
-import { disposeWinogradConstants } from '#src/winograd-op/winograd-constants.js';
+import { winogradConv2d } from '#src/tfjs-ops/winograd-conv2d.js';
+import { disposeWinogradConstants } from '#src/tfjs-ops/winograd-constants.js';
 import type { WinogradTile } from '#src/winograd/tiles.js';
 import { listTiles } from '#src/winograd/tiles.js';
 import { winogradWeight } from '#src/winograd/winograd-weight.js';

@@ -4,7 +4,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { writeJson } from '../io/json.js';
 import { selectTargets } from '../prune/targets.js';
 import { renderSensitivityHtml } from '../report/sensitivity-html.js';
-import { analyseSensitivity, type SensitivityDomain, type SensitivityReport } from '../sensitivity/analyse.js';
+import { analyseSensitivity, type SensitivityDomain, type SensitivityReport } from '../eval/sensitivity.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import { openModelAndData, output, startCompute } from './open.js';
 import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
@@ -23,7 +23,7 @@ export interface SensitivityOptions extends DataOptions, CommonOptions {
   readonly html?: string;
 }
 
-export type { SensitivityReport } from '../sensitivity/analyse.js';
+export type { SensitivityReport } from '../eval/sensitivity.js';
 
 /** `sensitivity`: one-shot per-layer pruning curves in one or both domains. */
 export async function runSensitivity(opts: SensitivityOptions, sink: EventSink = ignoreEvents): Promise<SensitivityReport> {

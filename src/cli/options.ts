@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { DEFAULTS } from '../api/options.js';
 import { BACKEND_CHOICES, type BackendChoice } from '../backend/select.js';
 import { usageError } from '../errors.js';
-import type { SensitivityDomain } from '../sensitivity/analyse.js';
+import type { SensitivityDomain } from '../eval/sensitivity.js';
 import type { ImportanceNorm } from '../winograd/importance.js';
 
 /**

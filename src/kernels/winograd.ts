@@ -14,13 +14,13 @@
  *
  * The transforms loop over the matrices' nonzeros (float32 values) for 4 channels at a time,
  * except F(4x4,3x3), whose transforms are written out in kernels.wat (a few adds per row, common
- * terms shared); the same numbers as src/winograd-op/ (tfjs), summed in another order.
+ * terms shared); the same numbers as src/tfjs-ops/ (tfjs), summed in another order.
  */
 import { packB, packedSize } from './gemm.js';
 import type { KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
 
-/** One Winograd convolution's shapes (see src/winograd-op/winograd-plan.ts for how they follow from the input). */
+/** One Winograd convolution's shapes (see src/tfjs-ops/winograd-plan.ts for how they follow from the input). */
 export interface WinogradGeometry {
   readonly N: number;
   readonly H: number;

@@ -1,4 +1,4 @@
-import type { SensitivityReport } from '../sensitivity/analyse.js';
+import type { SensitivityReport } from '../eval/sensitivity.js';
 
 const COLOURS = ['#3060c0', '#e07020', '#30a050', '#c03040', '#8050c0', '#806040', '#d060b0', '#707070', '#a0a020', '#20a0b0'];
 

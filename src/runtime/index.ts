@@ -14,8 +14,8 @@
 import { SwpruneError } from '../errors.js';
 import type { Graph } from '../graph/ir.js';
 import { BundleFormatError, decodeBundle, type BundleData, type WinogradLayers } from '../bundle/decode.js';
-import { decodeOnnx, OnnxFormatError } from './decode/onnx.js';
 import { isFaster, splitFrom } from './choose.js';
+import { decodeOnnx, OnnxFormatError } from './decode-onnx.js';
 import { Engine, runtimeModule } from './engine.js';
 import { layout, type Plan } from './plan/layout.js';
 import { lower, type Lowered } from './plan/lower.js';

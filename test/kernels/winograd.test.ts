@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerRunner } from '../../src/kernels/worker-runner.js';
 import { SerialRunner, type KernelRunner } from '../../src/kernels/runner.js';
 import { winogradBackward, winogradForward, type WinogradGeometry } from '../../src/kernels/winograd.js';
-import { winogradConv2d } from '../../src/winograd-op/winograd-conv2d.js';
-import { planWinograd } from '../../src/winograd-op/winograd-plan.js';
+import { winogradConv2d } from '../../src/tfjs-ops/winograd-conv2d.js';
+import { planWinograd } from '../../src/tfjs-ops/winograd-plan.js';
 import { getTile } from '../../src/winograd/tiles.js';
 import { relErr, seeded } from './reference.js';
 
-// The reference is the Winograd op of src/winograd-op/ on tfjs's cpu backend (tested against
+// The reference is the Winograd op of src/tfjs-ops/ on tfjs's cpu backend (tested against
 // direct convolution there): the same float32 transforms summed in another order. Relative
 // error below 1e-4 (2e-4 for the 8x8 tiles, whose transforms have larger entries).
 const serial = new SerialRunner();

@@ -8,7 +8,7 @@ import { selectTargets } from '../../src/prune/targets.js';
 import { toWinogradGraph } from '../../src/prune/to-winograd.js';
 import { decodeBundle } from '../../src/bundle/decode.js';
 import { varints, varintsInt32 } from '../../src/bundle/protobuf.js';
-import { decodeOnnx } from '../../src/runtime/decode/onnx.js';
+import { decodeOnnx } from '../../src/runtime/decode-onnx.js';
 import { ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
 
 describe('the runtime decoders (no protobufjs, no .proto file)', () => {

@@ -1,11 +1,11 @@
 /**
- * The two kernels of training-mode batch norm (src/batch-norm-op/batch-norm-train.ts) for wasm,
+ * The two kernels of training-mode batch norm (src/tfjs-ops/batch-norm-train.ts) for wasm,
  * one pass each of kernels.wat on tfjs's heap: SwpruneChannelDot (channel_dot: the per-channel
  * reduction of its variance and both its gradients) and SwpruneChannelCombine (channel_combine:
  * its input gradient).
  */
 import * as tf from '@tensorflow/tfjs';
-import { CHANNEL_COMBINE_KERNEL, CHANNEL_DOT_KERNEL } from '../../batch-norm-op/batch-norm-train.js';
+import { CHANNEL_COMBINE_KERNEL, CHANNEL_DOT_KERNEL } from '../../tfjs-ops/batch-norm-train.js';
 import { asWasm, heapKernels, offsetOf, sizeOf } from '../wasm-heap.js';
 
 /** Inputs a, b [..., C], aMean, bMean [C]; output [C] = sum over rows of (a - aMean) * (b - bMean). */

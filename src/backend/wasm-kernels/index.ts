@@ -12,9 +12,9 @@
  *            data; tfjs clones every tensor a gradient saves); Slice, PadV2, Tile, Sum and Mean
  *            over leading axes, per-channel Add/Sub/Multiply/RealDiv, FusedBatchNorm: one pass
  *            of swprune's WebAssembly in place on the heap
- *   fused    SwpruneWinogradConv and SwpruneWinogradConvGrad (src/winograd-op/winograd-fused.ts):
+ *   fused    SwpruneWinogradConv and SwpruneWinogradConvGrad (src/tfjs-ops/winograd-fused.ts):
  *            the Winograd layer's forward and backward pass as one kernel each, threaded
- *            SwpruneChannelDot, SwpruneChannelCombine (src/batch-norm-op/): training batch norm's
+ *            SwpruneChannelDot, SwpruneChannelCombine (src/tfjs-ops/batch-norm-train.ts): training batch norm's
  *            per-channel reduction and input gradient
  * and the gradient of Mean (mean-gradient.ts; tfjs-core's builds ones(x.shape) in JavaScript).
  * Composite kernels are built from ops wasm runs natively, inside tf.tidy.

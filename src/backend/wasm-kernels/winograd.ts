@@ -1,14 +1,14 @@
 /**
  * The fused Winograd convolution kernels for the wasm backend (names and attributes:
- * src/winograd-op/winograd-fused.ts), on swprune's kernel library with both cores
+ * src/tfjs-ops/winograd-fused.ts), on swprune's kernel library with both cores
  * (src/kernels/winograd.ts): operands copied into the kernel pool's shared memory, results back.
  * Replaces, per Winograd layer and step, ~100 tfjs ops (36 matMuls per stage, transposes,
  * concats) with one forward and one backward kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import { winogradBackward, winogradForward, type WinogradGeometry } from '../../kernels/winograd.js';
-import { WINOGRAD_BACKWARD_KERNEL, WINOGRAD_FORWARD_KERNEL, type FusedWinogradAttrs } from '../../winograd-op/winograd-fused.js';
-import { planWinograd } from '../../winograd-op/winograd-plan.js';
+import { WINOGRAD_BACKWARD_KERNEL, WINOGRAD_FORWARD_KERNEL, type FusedWinogradAttrs } from '../../tfjs-ops/winograd-fused.js';
+import { planWinograd } from '../../tfjs-ops/winograd-plan.js';
 import { getTile } from '../../winograd/tiles.js';
 import { kernelRunner } from '../threads.js';
 import { asWasm, copyIn, copyOut, sizeOf } from '../wasm-heap.js';

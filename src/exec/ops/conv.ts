@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GraphNode, Param } from '../../graph/ir.js';
-import { winogradConv2d } from '../../winograd-op/winograd-conv2d.js';
+import { winogradConv2d } from '../../tfjs-ops/winograd-conv2d.js';
 import { getTile } from '../../winograd/tiles.js';
 import type { CompileContext, Kernel, OpCompiler, VariableSpec } from '../op-types.js';
 import { asFloat, float, toNhwc } from '../values.js';

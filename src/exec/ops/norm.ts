@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { batchNormTraining } from '../../batch-norm-op/batch-norm-train.js';
+import { batchNormTraining } from '../../tfjs-ops/batch-norm-train.js';
 import type { OpCompiler, VariableSpec } from '../op-types.js';
 import { asFloat, float } from '../values.js';
 import { num } from './attrs.js';
@@ -11,7 +11,7 @@ const RUNNING: VariableSpec = { ...PLAIN, trainable: false };
  * BatchNormalization over the channel axis (logical axis 1): an NHWC-stored 4-D activation has
  * it last, as has a 2-D [N, C]; other layouts are brought to channels-last and back. Inference
  * uses the running statistics. Training normalises with the batch mean and biased variance
- * (src/batch-norm-op/: one op with its gradient written out) and updates the running statistics
+ * (src/tfjs-ops/batch-norm-train.ts: one op with its gradient written out) and updates the running statistics
  * as PyTorch does:
  *   running = momentum * running + (1 - momentum) * batch,  with the unbiased batch variance
  * (ONNX momentum is PyTorch's 1 - momentum; exporters write 0.9 for PyTorch's 0.1).

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { hasFusedWinograd } from '../../../src/winograd-op/winograd-fused.js';
-import { winogradConv2d } from '../../../src/winograd-op/winograd-conv2d.js';
+import { hasFusedWinograd } from '../../../src/tfjs-ops/winograd-fused.js';
+import { winogradConv2d } from '../../../src/tfjs-ops/winograd-conv2d.js';
 import { getTile } from '../../../src/winograd/tiles.js';
 import { onBackend, REL_TOL, relErr, seeded } from '../helpers.js';
 

@@ -1,7 +1,7 @@
 /**
  * Independent, obviously-correct Winograd convolutions for tests: a per-tile loop of tiny tf
  * ops (differentiable by tfjs autodiff) and a float64 JavaScript loop (for finite differences).
- * Neither shares code with src/winograd-op beyond the tile matrices.
+ * Neither shares code with src/tfjs-ops beyond the tile matrices.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WinogradTile } from '../../src/winograd/tiles.js';

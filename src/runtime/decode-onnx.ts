@@ -4,9 +4,9 @@
  * initializers, graph inputs and outputs, the default opset — and gives the same graph as the
  * Node-side reader (src/io/onnx/read.ts; test/runtime/decode.test.ts compares them).
  */
-import type { AttrValue, Graph, GraphNode, Param, ValueInfo } from '../../graph/ir.js';
-import { aligned, all, byNumber, bytesOf, doubles, fields, floats, str, text, uint, varints, WireError, type WireField } from '../../bundle/protobuf.js';
-import { halfToFloat } from '../../graph/float16.js';
+import type { AttrValue, Graph, GraphNode, Param, ValueInfo } from '../graph/ir.js';
+import { aligned, all, byNumber, bytesOf, doubles, fields, floats, str, text, uint, varints, WireError, type WireField } from '../bundle/protobuf.js';
+import { halfToFloat } from '../graph/float16.js';
 
 /** Why an ONNX network cannot be decoded, in one line. */
 export class OnnxFormatError extends Error {}

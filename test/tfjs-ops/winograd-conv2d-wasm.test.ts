@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { winogradConv2d } from '../../src/winograd-op/winograd-conv2d.js';
-import { disposeWinogradConstants } from '../../src/winograd-op/winograd-constants.js';
+import { winogradConv2d } from '../../src/tfjs-ops/winograd-conv2d.js';
+import { disposeWinogradConstants } from '../../src/tfjs-ops/winograd-constants.js';
 import { F2, F4, hwio, randomArray, relError, winogradWeightF64 } from './helpers.js';
 import { type Pads, winogradPerTile } from './reference.js';
 

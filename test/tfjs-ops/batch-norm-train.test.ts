@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { batchNormTraining, CHANNEL_COMBINE_KERNEL, CHANNEL_DOT_KERNEL } from '../../src/batch-norm-op/batch-norm-train.js';
+import { batchNormTraining, CHANNEL_COMBINE_KERNEL, CHANNEL_DOT_KERNEL } from '../../src/tfjs-ops/batch-norm-train.js';
 import { onBackend, REL_TOL, relErr, seeded } from '../backend/helpers.js';
 
 const EPS = 1e-3;

@@ -1,6 +1,6 @@
 import type { Dataset } from '../data/dataset.js';
-import { evaluate } from '../eval/evaluate.js';
-import type { ProgressSink } from '../eval/progress.js';
+import { evaluate } from './evaluate.js';
+import type { ProgressSink } from './progress.js';
 import { compileGraph, type CompiledModel } from '../exec/compile.js';
 import { hasWinogradConv, type Graph } from '../graph/ir.js';
 import { applyMask, chooseThreshold } from '../prune/spatial-mask.js';

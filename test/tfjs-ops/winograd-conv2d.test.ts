@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { winogradConv2d } from '../../src/winograd-op/winograd-conv2d.js';
-import { disposeWinogradConstants } from '../../src/winograd-op/winograd-constants.js';
-import type { WinogradPad } from '../../src/winograd-op/winograd-plan.js';
+import { winogradConv2d } from '../../src/tfjs-ops/winograd-conv2d.js';
+import { disposeWinogradConstants } from '../../src/tfjs-ops/winograd-constants.js';
+import type { WinogradPad } from '../../src/tfjs-ops/winograd-plan.js';
 import type { WinogradTile } from '../../src/winograd/tiles.js';
 import { getTile } from '../../src/winograd/tiles.js';
 import { F2, F4, hwio, randomArray, relError, winogradWeightF64 } from './helpers.js';

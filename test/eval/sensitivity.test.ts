@@ -2,16 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bufferStreams } from '../src/cli/streams.js';
-import { EXIT, runCli } from '../src/cli/run.js';
-import { loadDataset } from '../src/data/index.js';
-import { evaluate } from '../src/eval/evaluate.js';
-import { compileGraph } from '../src/exec/index.js';
-import { readOnnx } from '../src/io/onnx/index.js';
-import { selectTargets } from '../src/prune/targets.js';
-import { toWinogradGraph } from '../src/prune/to-winograd.js';
-import { browserAvailable, renderedDom } from './helpers/browser.js';
-import { FASHION_SLICE, ONNX_FIXTURES } from './helpers/fixtures.js';
+import { bufferStreams } from '../../src/cli/streams.js';
+import { EXIT, runCli } from '../../src/cli/run.js';
+import { loadDataset } from '../../src/data/index.js';
+import { evaluate } from '../../src/eval/evaluate.js';
+import { compileGraph } from '../../src/exec/index.js';
+import { readOnnx } from '../../src/io/onnx/index.js';
+import { selectTargets } from '../../src/prune/targets.js';
+import { toWinogradGraph } from '../../src/prune/to-winograd.js';
+import { browserAvailable, renderedDom } from '../helpers/browser.js';
+import { FASHION_SLICE, ONNX_FIXTURES } from '../helpers/fixtures.js';
 
 // F(4x4,3x3) B^T and A^T from docs/method.md, typed in here: Γ[i][j] = k_i k_j, k_i = ||row i of B^T|| * ||column i of A^T||.
 const BT = [[4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0], [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1]];

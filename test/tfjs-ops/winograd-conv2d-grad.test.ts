@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { winogradConv2d } from '../../src/winograd-op/winograd-conv2d.js';
-import { disposeWinogradConstants } from '../../src/winograd-op/winograd-constants.js';
+import { winogradConv2d } from '../../src/tfjs-ops/winograd-conv2d.js';
+import { disposeWinogradConstants } from '../../src/tfjs-ops/winograd-constants.js';
 import type { WinogradTile } from '../../src/winograd/tiles.js';
 import { F2, F4, randomArray, relError } from './helpers.js';
 import { type Pads, winogradF64, winogradPerTile } from './reference.js';
