@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileGraph } from '../../src/exec/compile.js';
-import { poolOutSize } from '../../src/exec/ops/pool.js';
+import { poolOutSize } from '../../src/exec/ops/pooling.js';
 import type { Graph, GraphNode, Param } from '../../src/graph/ir.js';
 import { staticShapes, windowOutSize } from '../../src/graph/static-shapes.js';
 import { LIMITS, validateGraph } from '../../src/graph/validate.js';

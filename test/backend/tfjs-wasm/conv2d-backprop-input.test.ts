@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { conv2dBackpropInputConfig } from '../../../src/backend/wasm-kernels/conv2d-backprop-input.js';
+import { conv2dBackpropInputConfig } from '../../../src/backend/tfjs-wasm/conv2d-backprop-input.js';
 import { compareKernel, onBackend, padName, REL_TOL, seeded, type Pad } from '../helpers.js';
 
 // [x shape NHWC, filter shape, strides, pad]

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isSwpruneKernel } from '../../../src/backend/wasm-kernels/index.js';
+import { isSwpruneKernel } from '../../../src/backend/tfjs-wasm/index.js';
 import { setConvAlgorithm, setThreads } from '../../../src/backend/threads.js';
 import { onBackend, padName, REL_TOL, relErr, seeded, type Pad } from '../helpers.js';
 

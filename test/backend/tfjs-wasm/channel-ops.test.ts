@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { isSwpruneKernel } from '../../../src/backend/wasm-kernels/index.js';
+import { isSwpruneKernel } from '../../../src/backend/tfjs-wasm/index.js';
 import { onBackend, REL_TOL, relErr, seeded } from '../helpers.js';
 
 const OPS = { add: tf.add, sub: tf.sub, mul: tf.mul, div: tf.div } as const;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isSwpruneKernel, registerWasmKernels, WASM_KERNELS } from '../../../src/backend/wasm-kernels/index.js';
+import { isSwpruneKernel, registerWasmKernels, WASM_KERNELS } from '../../../src/backend/tfjs-wasm/index.js';
 import { onBackend, seeded } from '../helpers.js';
 
 afterAll(() => tf.env().set('IS_TEST', false));

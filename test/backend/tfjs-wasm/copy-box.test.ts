@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { isSwpruneKernel } from '../../../src/backend/wasm-kernels/index.js';
+import { isSwpruneKernel } from '../../../src/backend/tfjs-wasm/index.js';
 import { onBackend, seeded } from '../helpers.js';
 
 type DType = 'float32' | 'int32' | 'bool';

@@ -16,7 +16,7 @@
  * dilated convolutions before it asks for this kernel.
  */
 import * as tf from '@tensorflow/tfjs';
-import { poolConv2dFilterGrad } from './pool-conv.js';
+import { libraryConv2dFilterGrad } from './conv.js';
 import { asTensor, padOrCrop, toNHWC } from './util.js';
 
 export function conv2dBackpropFilter({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
@@ -38,9 +38,9 @@ export function conv2dBackpropFilter({ inputs, attrs }: Parameters<tf.KernelFunc
   });
 }
 
-/** swprune's kernel library on both cores (pool-conv.ts) for NHWC; the composite above for NCHW. */
+/** swprune's kernel library on both cores (conv.ts) for NHWC; the composite above for NCHW. */
 export const conv2dBackpropFilterConfig: tf.KernelConfig = {
   kernelName: tf.Conv2DBackpropFilter,
   backendName: 'wasm',
-  kernelFunc: ((args) => poolConv2dFilterGrad(args) ?? conv2dBackpropFilter(args)) as tf.KernelFunc,
+  kernelFunc: ((args) => libraryConv2dFilterGrad(args) ?? conv2dBackpropFilter(args)) as tf.KernelFunc,
 };

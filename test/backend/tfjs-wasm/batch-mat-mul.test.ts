@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { isSwpruneKernel } from '../../../src/backend/wasm-kernels/index.js';
+import { isSwpruneKernel } from '../../../src/backend/tfjs-wasm/index.js';
 import { onBackend, REL_TOL, relErr, seeded } from '../helpers.js';
 
 // [a shape, b shape, transposeA, transposeB]: ranks 2 and 3 take swprune's GEMM, the rest wasm's kernel.

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { oneHotConfig } from '../../../src/backend/wasm-kernels/one-hot.js';
+import { oneHotConfig } from '../../../src/backend/tfjs-wasm/one-hot.js';
 import { onBackend } from '../helpers.js';
 
 const run = (dtype: 'float32' | 'int32', on: number, off: number) => () =>

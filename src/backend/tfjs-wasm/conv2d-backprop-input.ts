@@ -11,7 +11,7 @@
  * is wider than the filter) makes the output exactly the input's size.
  */
 import * as tf from '@tensorflow/tfjs';
-import { poolConv2dInputGrad } from './pool-conv.js';
+import { libraryConv2dInputGrad } from './conv.js';
 import { asTensor, dilateSpatial, padOrCrop, toNCHW, toNHWC } from './util.js';
 
 export function conv2dBackpropInput({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
@@ -35,9 +35,9 @@ export function conv2dBackpropInput({ inputs, attrs }: Parameters<tf.KernelFunc>
   });
 }
 
-/** swprune's kernel library on both cores (pool-conv.ts) at stride 1, NHWC; the composite above otherwise. */
+/** swprune's kernel library on both cores (conv.ts) at stride 1, NHWC; the composite above otherwise. */
 export const conv2dBackpropInputConfig: tf.KernelConfig = {
   kernelName: tf.Conv2DBackpropInput,
   backendName: 'wasm',
-  kernelFunc: ((args) => poolConv2dInputGrad(args) ?? conv2dBackpropInput(args)) as tf.KernelFunc,
+  kernelFunc: ((args) => libraryConv2dInputGrad(args) ?? conv2dBackpropInput(args)) as tf.KernelFunc,
 };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { unsortedSegmentSumConfig } from '../../../src/backend/wasm-kernels/unsorted-segment-sum.js';
+import { unsortedSegmentSumConfig } from '../../../src/backend/tfjs-wasm/unsorted-segment-sum.js';
 import { compareKernel, onBackend, REL_TOL, relErr, runKernel, seeded } from '../helpers.js';
 
 const ids = (v: number[], shape = [v.length]) => ({ values: Int32Array.from(v), shape, dtype: 'int32' as const });

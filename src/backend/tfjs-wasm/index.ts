@@ -31,7 +31,7 @@ import { identityConfig } from './identity.js';
 import { winogradBackwardConfig, winogradForwardConfig } from './winograd.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { oneHotConfig } from './one-hot.js';
-import { makeConv2dConfig, makeFusedConv2dConfig } from './pool-conv.js';
+import { makeConv2dConfig, makeFusedConv2dConfig } from './conv.js';
 import { makeBatchMatMulConfig } from './batch-mat-mul.js';
 import { makeCastConfig, makeChannelOpConfig, makeFusedBatchNormConfig } from './channel-ops.js';
 import { makePadConfig, makeSliceConfig } from './copy-box.js';

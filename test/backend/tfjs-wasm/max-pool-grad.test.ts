@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { maxPoolGradConfig } from '../../../src/backend/wasm-kernels/max-pool-grad.js';
+import { maxPoolGradConfig } from '../../../src/backend/tfjs-wasm/max-pool-grad.js';
 import { onBackend, padName, relErr, seeded, type Pad } from '../helpers.js';
 
 /**

@@ -48,7 +48,7 @@ function inPool<T>(f: (pool: ReturnType<typeof kernelRunner>) => T): T {
 }
 
 /** Conv2D (and FusedConv2D with `bias`/`relu`); undefined when the case is not one of ours. */
-export function poolConv2d(args: Parameters<tf.KernelFunc>[0], fused?: { bias?: tf.TensorInfo; relu: boolean }): tf.TensorInfo | undefined {
+export function libraryConv2d(args: Parameters<tf.KernelFunc>[0], fused?: { bias?: tf.TensorInfo; relu: boolean }): tf.TensorInfo | undefined {
   const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as tf.Conv2DAttrs;
   if (!nhwcFloat(dataFormat, x, filter, fused?.bias)) return undefined;
@@ -69,7 +69,7 @@ export function poolConv2d(args: Parameters<tf.KernelFunc>[0], fused?: { bias?: 
 }
 
 /** Conv2DBackpropFilter; undefined when not ours (NCHW). */
-export function poolConv2dFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | undefined {
+export function libraryConv2dFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | undefined {
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (!nhwcFloat(dataFormat, x, dy)) return undefined;
@@ -87,7 +87,7 @@ export function poolConv2dFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.Ten
 }
 
 /** Conv2DBackpropInput at stride 1; undefined when not ours (strides above 1, NCHW). */
-export function poolConv2dInputGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | undefined {
+export function libraryConv2dInputGrad(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | undefined {
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
   if (!nhwcFloat(dataFormat, dy, filter)) return undefined;
@@ -107,7 +107,7 @@ export function poolConv2dInputGrad(args: Parameters<tf.KernelFunc>[0]): tf.Tens
 
 /** Our Conv2D config around the registered one (kept for NCHW and other dtypes). */
 export function makeConv2dConfig(previous: tf.KernelConfig): tf.KernelConfig {
-  return { ...previous, kernelFunc: (args) => poolConv2d(args) ?? previous.kernelFunc(args) };
+  return { ...previous, kernelFunc: (args) => libraryConv2d(args) ?? previous.kernelFunc(args) };
 }
 
 /** Our FusedConv2D config: linear or ReLU activation with an optional per-channel bias; the rest to the registered one. */
@@ -118,7 +118,7 @@ export function makeFusedConv2dConfig(previous: tf.KernelConfig): tf.KernelConfi
       const { activation } = args.attrs as unknown as tf.FusedConv2DAttrs;
       const { bias, preluActivationWeights } = args.inputs as { bias?: tf.TensorInfo; preluActivationWeights?: tf.TensorInfo };
       if ((activation !== 'linear' && activation !== 'relu') || preluActivationWeights) return previous.kernelFunc(args);
-      return poolConv2d(args, { bias, relu: activation === 'relu' }) ?? previous.kernelFunc(args);
+      return libraryConv2d(args, { bias, relu: activation === 'relu' }) ?? previous.kernelFunc(args);
     },
   };
 }

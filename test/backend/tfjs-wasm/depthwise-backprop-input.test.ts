@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { depthwiseConv2dBackpropInputConfig } from '../../../src/backend/wasm-kernels/depthwise-backprop-input.js';
+import { depthwiseConv2dBackpropInputConfig } from '../../../src/backend/tfjs-wasm/depthwise-backprop-input.js';
 import { compareKernel, onBackend, padName, REL_TOL, seeded, type Pad } from '../helpers.js';
 
 // [x shape NHWC, filter shape [kh, kw, C, M], strides, pad]
