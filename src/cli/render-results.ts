@@ -77,7 +77,11 @@ export function formatRun(r: RunResult): string {
     `${r.model}: top-1 ${formatPercent(r.accuracy.top1)}, top-5 ${formatPercent(r.accuracy.top5)}, loss ${r.accuracy.loss.toFixed(4)} (${formatCount(r.testExamples)} test images)\n` +
     `speed (swprune runtime, ${s.threads} thread${s.threads > 1 ? 's' : ''}): ${formatCount(Math.round(s.batched.examplesPerSecond))} images/s in batches of ${s.batched.batch}; ` +
     `one image ${s.batch1.msPerImage.toFixed(3)} ms (${formatCount(Math.round(s.batch1.examplesPerSecond))} images/s)\n` +
-    `${r.runtime.steps.length} kernel calls per batch, ${(r.runtime.memoryBytes / 2 ** 20).toFixed(1)} MiB of memory per thread\n` +
+    `${r.runtime.steps.length} kernel calls per batch, ${(r.runtime.memoryBytes / 2 ** 20).toFixed(1)} MiB of memory per thread` +
+    (r.runtime.threads > 1
+      ? `; calls ${r.runtime.splitFrom === null ? 'not split between threads (never faster, measured at load)' : `of ${r.runtime.splitFrom}+ images split between threads (measured at load)`}` +
+        `${r.runtime.team ? ', a single image on all threads (a team)' : ''}`
+      : '') + '\n' +
     (r.profiles ?? []).map(formatProfile).join('')
   );
 }
