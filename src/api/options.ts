@@ -58,6 +58,26 @@ export interface TrainingOptions {
   readonly resume?: boolean;
 }
 
+/**
+ * What retrains each stage (`spatial`, `winograd`): the built-in engine, or PyTorch under
+ * torchrun (docs/scale.md). The launch options apply to the torch engine only.
+ */
+export interface EngineOptions {
+  readonly engine?: 'builtin' | 'torch';
+  /** Processes on this machine (default: its CUDA devices, else 1). */
+  readonly nproc?: number;
+  /** torchrun's multi-machine arguments, passed through: nodes (N or MIN:MAX), this node's rank, the rendezvous. */
+  readonly nnodes?: string;
+  readonly nodeRank?: number;
+  readonly rdzvEndpoint?: string;
+  readonly rdzvBackend?: string;
+  readonly rdzvId?: string;
+  readonly masterAddr?: string;
+  readonly masterPort?: number;
+  /** The Python interpreter that imports torch (default: $SWPRUNE_PYTHON, python3 on PATH, /usr/bin/python3). */
+  readonly python?: string;
+}
+
 /** What to prune and how far (`spatial`, `winograd`). */
 export interface PruneOptions {
   /** The output model (same format as the input; `winograd` writes ONNX). */
@@ -89,6 +109,7 @@ export interface ImportanceOptions {
 
 export const DEFAULTS = {
   backend: 'auto',
+  engine: 'builtin',
   tile: 6,
   /** Evaluation-only commands; training commands use trainBatchSize. */
   batchSize: 256,

@@ -14,11 +14,12 @@ import type { StageLog } from '../train/events.js';
 import { checkResumable, runIdentity } from '../train/run-state.js';
 import { runStaged } from '../train/staged.js';
 import type { PathRef } from '../io/output-guard.js';
+import { retrainEngine } from './engine.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import { auditSparsity, openModelAndData, output, removeTemps, startCompute, trainingSettings } from './open.js';
-import { DEFAULTS, type CommonOptions, type DataOptions, type PruneOptions, type TrainingOptions } from './options.js';
+import { DEFAULTS, type CommonOptions, type EngineOptions, type DataOptions, type PruneOptions, type TrainingOptions } from './options.js';
 
-export interface SpatialOptions extends PruneOptions, DataOptions, TrainingOptions, CommonOptions {
+export interface SpatialOptions extends PruneOptions, DataOptions, TrainingOptions, CommonOptions, EngineOptions {
   /** The input model: ONNX file, or TensorFlow.js model.json (or its folder). */
   readonly model: string;
   /** One importance threshold per layer, or one for all layers. */
@@ -69,11 +70,12 @@ export async function runSpatial(opts: SpatialOptions, sink: EventSink = ignoreE
     method: { thresholdMode, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },
   });
   if (opts.resume) checkResumable(checkpointPath, identity);
+  const engine = retrainEngine(opts, sink);
   const backend = await startCompute(loaded, opts, sink);
   const result = await runStaged({
     graph: loaded.graph, dataset, pruner: spatialPruner(layers, thresholdMode, layerTargets), plan, training, optimizer, schedule, checkpointPath,
     identity,
-    resume: opts.resume, sink,
+    resume: opts.resume, engine, sink,
   });
 
   // Write the model, then audit it: the file's own sparsity must equal what we report.

@@ -20,11 +20,12 @@ import type { StageLog } from '../train/events.js';
 import { checkResumable, runIdentity } from '../train/run-state.js';
 import { runStaged } from '../train/staged.js';
 import type { PathRef } from '../io/output-guard.js';
+import { retrainEngine } from './engine.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import { auditSparsity, openModelAndData, output, removeTemps, startCompute, trainingSettings } from './open.js';
-import { DEFAULTS, type CommonOptions, type DataOptions, type ImportanceOptions, type PruneOptions, type TrainingOptions } from './options.js';
+import { DEFAULTS, type CommonOptions, type EngineOptions, type DataOptions, type ImportanceOptions, type PruneOptions, type TrainingOptions } from './options.js';
 
-export interface WinogradOptions extends PruneOptions, DataOptions, TrainingOptions, ImportanceOptions, CommonOptions {
+export interface WinogradOptions extends PruneOptions, DataOptions, TrainingOptions, ImportanceOptions, CommonOptions, EngineOptions {
   /** The input model: a spatial model (ONNX or TensorFlow.js) or a previous run's Winograd-form ONNX. */
   readonly model: string;
   /** Also write the model as standard ONNX ops (runs in any ONNX runtime) here. */
@@ -97,6 +98,7 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
     method: { ...importance, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },
   });
   if (opts.resume) checkResumable(checkpointPath, identity);
+  const engine = retrainEngine(opts, sink);
   const backend = await startCompute(loaded, opts, sink);
   const kept = tiles.filter(([T]) => T !== requestedTile).map(([, name]) => name);
   if (kept.length > 0) {
@@ -110,7 +112,7 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const result = await runStaged({
     graph: converted, dataset, pruner: winogradPruner(layers, importance, layerTargets), plan, training, optimizer, schedule, checkpointPath,
     identity,
-    resume: opts.resume, baseline: conversion?.baseline, sink,
+    resume: opts.resume, engine, baseline: conversion?.baseline, sink,
     divergenceHint: (lr) => importance.importance
       ? msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (${opt('importanceNorm')} none ${opt('importancePower')} 2)`
       : msg`lower ${opt('lr')} (now ${lr}) or rank and scale with the importance factor (drop ${opt('importance')})`,

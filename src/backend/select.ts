@@ -5,7 +5,7 @@
  *               optional packages, loaded with a dynamic import so a missing one is not a crash.
  *               Both register the tfjs backend named 'tensorflow'.
  *   wasm        @tensorflow/tfjs-backend-wasm, single-threaded SIMD build (the threaded build does
- *               not start in Node), with swprune's kernels registered (wasm-kernels/): its own
+ *               not start in Node), with swprune's registrations (tfjs-wasm/): its own
  *               convolutions run on setThreads() threads (threads.ts; default: the cores available).
  *   cpu         tfjs's pure-JavaScript backend: slow, the reference in tests.
  *   auto        tensorflow if it loads, else wasm.
@@ -71,7 +71,7 @@ async function selectCpu(): Promise<BackendInfo> {
 
 async function selectWasm(): Promise<BackendInfo> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  const { registerWasmKernels } = await import('./wasm-kernels/index.js');
+  const { registerWasmKernels } = await import('./tfjs-wasm/index.js');
   // The threaded build needs Web Workers and does not start in Node; tfjs already says "no
   // threads" when it detects Node, but say it explicitly (read once, at init).
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);

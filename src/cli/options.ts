@@ -50,6 +50,16 @@ export interface OptionValues {
   levels: number[];
   history: string[];
   threads: number;
+  engine: 'builtin' | 'torch';
+  nproc: number;
+  nnodes: string;
+  nodeRank: number;
+  rdzvEndpoint: string;
+  rdzvBackend: string;
+  rdzvId: string;
+  masterAddr: string;
+  masterPort: number;
+  python: string;
   profile: number | true;
 }
 
@@ -134,6 +144,16 @@ export const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> 
   levels: { flags: '--levels <s1,s2,..>', description: 'sparsity levels', parse: numberList('--levels'), default: [...DEFAULTS.levels] },
   profile: { flags: '--profile [images]', description: 'also time each step of the network and sum the time by kind of kernel, for calls of this many images (default: 1 and 64)', parse: positiveInt('--profile') },
   threads: { flags: '--threads <n>', description: "threads of swprune's compute: its kernels on the wasm backend and the runtime (default: $SWPRUNE_THREADS, else the cores available)", parse: positiveInt('--threads') },
+  engine: { flags: '--engine <name>', description: 'what retrains: the built-in engine, or PyTorch under torchrun (python3 with torch; docs/scale.md)', choices: ['builtin', 'torch'], default: DEFAULTS.engine },
+  nproc: { flags: '--nproc <n>', description: '--engine torch: processes on this machine (default: its CUDA devices, else 1)', parse: positiveInt('--nproc') },
+  nnodes: { flags: '--nnodes <n>', description: "--engine torch: machines (torchrun's --nnodes, N or MIN:MAX); run the same command on each" },
+  nodeRank: { flags: '--node-rank <n>', description: "--engine torch: this machine's rank (torchrun's --node_rank)", parse: nonNegativeInt('--node-rank') },
+  rdzvEndpoint: { flags: '--rdzv-endpoint <host:port>', description: "--engine torch: rendezvous endpoint (torchrun's --rdzv_endpoint)" },
+  rdzvBackend: { flags: '--rdzv-backend <name>', description: "--engine torch: rendezvous backend (torchrun's --rdzv_backend, e.g. c10d)" },
+  rdzvId: { flags: '--rdzv-id <id>', description: "--engine torch: rendezvous id (torchrun's --rdzv_id)" },
+  masterAddr: { flags: '--master-addr <host>', description: "--engine torch: node 0's address for the static rendezvous (torchrun's --master_addr)" },
+  masterPort: { flags: '--master-port <port>', description: "--engine torch: node 0's port for the static rendezvous (torchrun's --master_port)", parse: positiveInt('--master-port') },
+  python: { flags: '--python <path>', description: '--engine torch: the Python interpreter that imports torch (default: $SWPRUNE_PYTHON, python3 on PATH, /usr/bin/python3)' },
   history: { flags: '--history <a.json,..>', description: 'the --json logs of the spatial/winograd runs that made the model, in order: the HTML charts accuracy against sparsity by stage', parse: (v) => v.split(',').map((s) => s.trim()).filter((s) => s !== '') },
 };
 
@@ -172,6 +192,7 @@ export function flagOf(name: string): string {
 export const PRUNE_OPTIONS = ['out', 'tile', 'schedule', 'sparsity', 'layers', 'skipFirst', 'targetsFrom', 'maxDrop'] as const satisfies readonly OptionName[];
 export const DATA_OPTIONS = ['data', 'mean', 'std', 'limit', 'batchSize', 'resize', 'crop', 'strict', 'workers'] as const satisfies readonly OptionName[];
 export const TRAINING_OPTIONS = ['epochs', 'lr', 'momentum', 'weightDecay', 'optimizer', 'lrSchedule', 'seed', 'augment', 'resume'] as const satisfies readonly OptionName[];
+export const ENGINE_OPTIONS = ['engine', 'nproc', 'nnodes', 'nodeRank', 'rdzvEndpoint', 'rdzvBackend', 'rdzvId', 'masterAddr', 'masterPort', 'python'] as const satisfies readonly OptionName[];
 export const COMMON_OPTIONS = ['backend', 'threads', 'json'] as const satisfies readonly OptionName[];
 
 /** Options commander always fills in (mandatory ones). */

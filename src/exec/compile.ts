@@ -40,6 +40,8 @@ export interface CompiledModel {
    * layout of that parameter's variable, so it can be combined with the variable element-wise.
    */
   toExecLayout(name: string, data: Float32Array): tf.Tensor;
+  /** The inverse of toExecLayout: an array in the layout of parameter `name`'s variable (e.g. an optimizer slot) in ONNX layout. */
+  toOnnxLayout(name: string, data: Float32Array): Float32Array;
   dispose(): void;
 }
 
@@ -194,6 +196,12 @@ export function compileGraph(graph: Graph, opts: { ops?: Readonly<Record<string,
       const p = graph.params.get(name);
       if (!x || !p || p.data.length !== data.length) throw new Error(`toExecLayout: ${name} is not a variable of this model with ${data.length} values`);
       return tf.tidy(() => x.spec.toExec({ ...p, data }));
+    },
+    toOnnxLayout(name, data) {
+      const x = variables.get(name);
+      const p = graph.params.get(name);
+      if (!x || !p || p.data.length !== data.length) throw new Error(`toOnnxLayout: ${name} is not a variable of this model with ${data.length} values`);
+      return x.spec.toOnnx(data, p);
     },
     dispose() {
       for (const { v } of variables.values()) v.dispose();

@@ -6,7 +6,7 @@ import { gemm, matMul } from './ops/dense.js';
 import * as E from './ops/elementwise.js';
 import { batchNormalization } from './ops/norm.js';
 import { pad } from './ops/pad.js';
-import { averagePool, globalAveragePool, globalMaxPool, maxPool } from './ops/pool.js';
+import { averagePool, globalAveragePool, globalMaxPool, maxPool } from './ops/pooling.js';
 import { reduce, REDUCE_OPS } from './ops/reduce.js';
 import * as S from './ops/shape.js';
 import { slice, split, tile } from './ops/slice.js';

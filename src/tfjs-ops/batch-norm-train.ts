@@ -12,7 +12,7 @@
  *
  * The per-channel reduction sum((a - ma) (b - mb)) and the combination of dx are one backend
  * kernel each where the backend registers SwpruneChannelDot and SwpruneChannelCombine (swprune's
- * wasm kernels do: src/backend/wasm-kernels/batch-norm.ts), composite tfjs ops elsewhere. Same
+ * wasm kernels do: src/backend/tfjs-wasm/batch-norm.ts), composite tfjs ops elsewhere. Same
  * values as the autodiff version up to float32 rounding.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,6 +1,6 @@
 /**
  * The Winograd convolution as two backend kernels instead of ~100 tfjs ops: a backend that
- * registers the kernels below (swprune's wasm kernels do, src/backend/wasm-kernels/winograd.ts,
+ * registers the kernels below (swprune's wasm kernels do, src/backend/tfjs-wasm/winograd.ts,
  * with the fused, threaded kernels of src/kernels/winograd.ts) runs winogradConv2d through them;
  * every other backend runs the composite of winograd-conv2d.ts. Same values up to float32
  * rounding (the same transforms, summed in another order).

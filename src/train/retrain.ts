@@ -23,6 +23,9 @@ export interface StageTraining {
   /** First epoch to run (resuming). */
   readonly startEpoch: number;
   readonly sink: ProgressSink;
+  /** The stage's masks and gradient scales (ONNX layout; the scale is the mask where the pruner has none): what an engine outside this process needs. */
+  readonly masks: ReadonlyMap<string, Uint8Array>;
+  readonly gradScales: ReadonlyMap<string, Float32Array>;
   readonly afterEpoch: (epoch: number, result: EpochResult) => void;
 }
 

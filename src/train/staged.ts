@@ -12,7 +12,7 @@ import type { StageLog, TrainingSink } from './events.js';
 import type { LrSchedule } from './lr-schedule.js';
 import { MaskHooks } from './masking.js';
 import { Optimizer, type OptimizerConfig } from './optimizer.js';
-import { trainStage } from './retrain.js';
+import { builtinEngine, type RetrainEngine } from './engine.js';
 import { loadRunState, saveRunState, withParams, type Position, type RunIdentity } from './run-state.js';
 
 export interface StagedRun {
@@ -34,6 +34,8 @@ export interface StagedRun {
    * its accuracy right after pruning (default: lower the learning rate).
    */
   readonly divergenceHint?: (lr: number) => Message;
+  /** What retrains each stage (default: the built-in engine). */
+  readonly engine?: RetrainEngine;
   readonly sink: TrainingSink;
 }
 
@@ -95,8 +97,9 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
         sink({ kind: 'stage-pruned', stage: pos.stage + 1, stages, target, allocation: chosen.allocation, below: chosen.below });
         pos.pruned = (await test('pruned', pos.stage + 1)).accuracy;
       }
-      const results = await trainStage({
+      const results = await (run.engine ?? builtinEngine).trainStage({
         model, dataset: run.dataset, optimizer, training: t, schedule: run.schedule, plan, stage: pos.stage, stages, startEpoch: pos.epoch, sink,
+        masks, gradScales: stageScales(run.pruner, masks),
         afterEpoch: (e) => {
           pos.epoch = e + 1;
           checkpoint(pos);
@@ -141,6 +144,12 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
     optimizer.dispose();
     model.dispose();
   }
+}
+
+/** The gradient scale of every masked parameter (ONNX layout): the pruner's, else the mask (as MaskHooks). */
+function stageScales(pruner: Pruner, masks: ReadonlyMap<string, Uint8Array>): Map<string, Float32Array> {
+  const scales = pruner.gradientScales(masks);
+  return new Map([...masks].map(([name, m]) => [name, scales.get(name) ?? Float32Array.from(m)]));
 }
 
 /**

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { setThreads } from '../../src/backend/threads.js';
 import { selectBackend } from '../../src/backend/select.js';
-import { isSwpruneKernel, WASM_KERNELS } from '../../src/backend/wasm-kernels/index.js';
+import { isSwpruneKernel, WASM_KERNELS } from '../../src/backend/tfjs-wasm/index.js';
 import { SwpruneError } from '../../src/errors.js';
 
 const previous = tf.getBackend();

@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../../api/options.js';
 import { runSpatial } from '../../api/spatial.js';
 import { defineCommand } from '../define-command.js';
-import { COMMON_OPTIONS, DATA_OPTIONS, formatList, PRUNE_OPTIONS, TRAINING_OPTIONS } from '../options.js';
+import { COMMON_OPTIONS, DATA_OPTIONS, ENGINE_OPTIONS, formatList, PRUNE_OPTIONS, TRAINING_OPTIONS } from '../options.js';
 import { renderEvents } from '../render-events.js';
 import { formatPruned } from '../render-results.js';
 
@@ -9,7 +9,7 @@ export const spatialCommand = defineCommand({
   name: 'spatial',
   description: 'step 1: structured spatial pruning (groups that zero whole Winograd weights) with retraining',
   argument: { name: '<model>', description: 'ONNX file (.onnx) or TensorFlow.js model.json (or its directory)' },
-  options: [...PRUNE_OPTIONS, 'thresholdMode', ...DATA_OPTIONS, ...TRAINING_OPTIONS, ...COMMON_OPTIONS],
+  options: [...PRUNE_OPTIONS, 'thresholdMode', ...DATA_OPTIONS, ...TRAINING_OPTIONS, ...ENGINE_OPTIONS, ...COMMON_OPTIONS],
   overrides: {
     schedule: { description: `target Winograd-domain sparsity per stage (default ${formatList(DEFAULTS.schedule.spatial)})` },
     batchSize: { default: DEFAULTS.trainBatchSize },

@@ -1,7 +1,7 @@
 import { DEFAULTS } from '../../api/options.js';
 import { runWinograd } from '../../api/winograd.js';
 import { defineCommand } from '../define-command.js';
-import { COMMON_OPTIONS, DATA_OPTIONS, formatList, PRUNE_OPTIONS, TRAINING_OPTIONS } from '../options.js';
+import { COMMON_OPTIONS, DATA_OPTIONS, ENGINE_OPTIONS, formatList, PRUNE_OPTIONS, TRAINING_OPTIONS } from '../options.js';
 import { renderEvents } from '../render-events.js';
 import { formatPruned } from '../render-results.js';
 
@@ -9,7 +9,7 @@ export const winogradCommand = defineCommand({
   name: 'winograd',
   description: 'step 2: Winograd-domain pruning and retraining with the importance factor matrix (writes ONNX)',
   argument: { name: '<model>', description: 'ONNX file (e.g. the output of swprune spatial) or TensorFlow.js model.json (or its directory)' },
-  options: [...PRUNE_OPTIONS, 'importancePower', 'importanceNorm', 'importance', 'expand', ...DATA_OPTIONS, ...TRAINING_OPTIONS, ...COMMON_OPTIONS],
+  options: [...PRUNE_OPTIONS, 'importancePower', 'importanceNorm', 'importance', 'expand', ...DATA_OPTIONS, ...TRAINING_OPTIONS, ...ENGINE_OPTIONS, ...COMMON_OPTIONS],
   overrides: {
     schedule: { description: `target Winograd-domain sparsity per stage (default ${formatList(DEFAULTS.schedule.winograd)})` },
     batchSize: { default: DEFAULTS.trainBatchSize },

@@ -2,17 +2,17 @@
  * Steps -> the memory image the WebAssembly module runs: every activation's geometry (NHWC,
  * channels padded to 4, a zero border as wide as its consumers need), one static region per
  * activation for a batch of `batch` images, the weights in the kernels' layouts, index tables,
- * shared scratch, the input and output staging areas, and one descriptor per step (field
- * offsets as documented in runtime.wat). Computed once when a bundle is loaded; nothing is
+ * shared scratch, the input and output staging areas, and one descriptor per step (written by
+ * field name through wasm/descriptors.ts, the table runtime.wat reads). Computed once when a bundle is loaded; nothing is
  * allocated per inference.
  */
 import { SwpruneError } from '../../errors.js';
 import type { Lowered } from './lower.js';
 import { logicalDims, type Act, type Epilogue, type Step, type StepOf, type View } from './types.js';
-import { ceil4, densePositionMatrix, isLavinF4, packConv, packDepthwise, packFc, padded, positionMatrix, transformMatrix } from './weights.js';
+import { fieldType, KERNELS, OFFSET, OP, words, type FieldOf, type FloatField, type IntField, type KernelKind } from '../wasm/descriptors.js';
+import { isF4x4, tileGrid } from '../../winograd/tiles.js';
+import { ceil4, densePositionMatrix, packConv, packDepthwise, packFc, padded, positionMatrix, transformMatrix } from './weights.js';
 
-/** Op codes of runtime.wat's `run`. */
-const OP = { winograd: 0, conv: 1, depthwise: 2, pool: 3, binary: 4, unary: 5, copy: 6, softmax: 7, zero: 8, barrier: 9 } as const;
 const UNARY = { none: 0, sigmoid: 1, tanh: 2, hardSigmoid: 3, hardSwish: 4, exp: 5, affine: 6, abs: 7, sqrt: 8, neg: 9, silu: 10 } as const;
 const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
 
@@ -92,6 +92,12 @@ export interface ImageRun {
   readonly bytes: Uint8Array;
 }
 
+/** A finished descriptor of any kind. */
+interface Placeable {
+  readonly kind: KernelKind;
+  bytes(): Uint8Array;
+}
+
 /** A growing memory image: allocations are 64-byte aligned; data is written into them. */
 class Image {
   private chunks: ImageRun[] = [];
@@ -130,45 +136,79 @@ class Image {
   }
 }
 
-/** A descriptor under construction: 32-bit words. */
-class Desc {
-  readonly buf: ArrayBuffer;
+/**
+ * A descriptor under construction, written by field name through descriptors.ts (the table
+ * runtime.wat reads the same offsets from); placing it checks that every field was written.
+ */
+class Desc<K extends KernelKind> {
+  private readonly buf: ArrayBuffer;
   private readonly i: Int32Array;
   private readonly f: Float32Array;
-  constructor(words: number, op: number) {
-    this.buf = new ArrayBuffer(words * 4);
+  private readonly written: Set<string>;
+  constructor(readonly kind: K) {
+    this.buf = new ArrayBuffer(words(kind) * 4);
     this.i = new Int32Array(this.buf);
     this.f = new Float32Array(this.buf);
-    this.i[0] = op;
+    this.i[0] = OP[kind];
+    this.written = new Set();
   }
-  get op(): number {
-    return this.i[0]!;
+  private word(field: string, type: 'i32' | 'f32'): number {
+    const t = fieldType(this.kind, field);
+    if (!t || !t.includes(type)) throw new Error(`descriptor ${this.kind} has no ${type} field ${field}`);
+    this.written.add(field);
+    return (OFFSET[this.kind] as Record<string, number>)[field]! / 4;
   }
-  read(offset: number): number {
-    return this.i[offset / 4]!;
+  read(field: FieldOf<K>): number {
+    return this.i[(OFFSET[this.kind] as Record<string, number>)[field]! / 4]!;
   }
-  copy(): Desc {
-    const d = new Desc(this.i.length, this.op);
+  copy(): Desc<K> {
+    const d = new Desc(this.kind);
     d.i.set(this.i);
+    for (const f of this.written) d.written.add(f);
     return d;
   }
-  int(offset: number, v: number): this {
-    this.i[offset / 4] = v;
+  int(field: IntField<K>, v: number): this {
+    this.i[this.word(field, 'i32')] = v;
     return this;
   }
-  float(offset: number, v: number): this {
-    this.f[offset / 4] = v;
+  float(field: FloatField<K>, v: number): this {
+    this.f[this.word(field, 'f32')] = v;
     return this;
   }
-  /** The clamp activation and residual delta at `offset` (lo, hi, alpha, resDelta). */
-  epilogue(offset: number, e: Epilogue, resDelta: number): this {
-    return this.float(offset, e.lo).float(offset + 4, e.hi).float(offset + 8, e.alpha).int(offset + 12, resDelta);
+  /** The clamp activation (lo, hi, alpha; a kind without them throws). */
+  clamp(e: Epilogue): this {
+    this.f[this.word('lo', 'f32')] = e.lo;
+    this.f[this.word('hi', 'f32')] = e.hi;
+    this.f[this.word('alpha', 'f32')] = e.alpha;
+    return this;
+  }
+  /** The clamp activation and residual delta (lo, hi, alpha, resDelta). */
+  epilogue(e: Epilogue, resDelta: number): this {
+    this.i[this.word('resDelta', 'i32')] = resDelta;
+    return this.clamp(e);
+  }
+  /** The descriptor's bytes; every field must have been written. */
+  bytes(): Uint8Array {
+    const missing = Object.keys(KERNELS[this.kind].fields).filter((f) => !this.written.has(f));
+    if (missing.length) throw new Error(`descriptor ${this.kind}: ${missing.join(', ')} not written`);
+    return new Uint8Array(this.buf);
   }
 }
 
-const winogradTiles = (s: StepOf<'winograd'>) => ({
-  ty: Math.ceil((s.pool ?? s.out).H / s.tile.m), tx: Math.ceil((s.pool ?? s.out).W / s.tile.m),
-});
+const winogradTiles = (s: StepOf<'winograd'>) => {
+  const { tilesH, tilesW } = tileGrid((s.pool ?? s.out).H, (s.pool ?? s.out).W, s.tile.m);
+  return { ty: tilesH, tx: tilesW };
+};
+
+/** True when the layer's tile is F(4x4,3x3) exactly: runtime.wat's hand-written transforms apply. */
+const handWritten = (s: StepOf<'winograd'>) => isF4x4(s.tile.t, s.tile.m, s.tile.bt.values, s.tile.at.values);
+
+/**
+ * Tiles per chunk of a Winograd layer: 32 (8 vectors). Measured on both bench nets: 64 was no
+ * faster on the 16-64 channel layers and 8% slower on the 256 channel ones (a chunk's V and M
+ * outgrow the second-level cache).
+ */
+const CHUNK_TILES = 32;
 
 /** Rows and columns a Winograd layer's whole output tiles reach past its output (its epilogue stores whole tiles). */
 const winogradOverhang = (s: StepOf<'winograd'>) => {
@@ -265,7 +305,7 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   const addr = (a: Act) => geometry(a).addr;
 
   /** A copy descriptor moving the given (src, dst) byte-offset pairs, 16 bytes at a time when every 4 entries allow it. */
-  const copyDesc = (src: number, srcImg: number, dst: number, dstImg: number, pairs: [number, number][]): Desc => {
+  const copyDesc = (src: number, srcImg: number, dst: number, dstImg: number, pairs: [number, number][]): Desc<'copy'> => {
     pairs.sort((p, q) => p[1] - q[1]);
     const vector = pairs.length % 4 === 0 && pairs.every((p, i) => {
       const q = pairs[i - (i % 4)]!;
@@ -278,10 +318,10 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       table[2 * i] = p[0] < 0 ? -1 : p[0];
       table[2 * i + 1] = p[1];
     });
-    return new Desc(8, OP.copy).int(4, src).int(8, srcImg).int(12, dst).int(16, dstImg).int(20, img.data(table, 16)).int(24, used.length).int(28, vector ? 16 : 4);
+    return new Desc('copy').int('src', src).int('srcImg', srcImg).int('dst', dst).int('dstImg', dstImg).int('table', img.data(table, 16)).int('count', used.length).int('unit', vector ? 16 : 4);
   };
 
-  const descriptors: Desc[] = [];
+  const descriptors: Placeable[] = [];
   /** Images per run of each descriptor (see Plan.segments). */
   const subs: number[] = [];
   const cacheBytes = opts.cacheBytes ?? 512 * 1024;
@@ -313,18 +353,10 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
 
   // Shared Winograd scratch, sized for the largest layer.
   let scratchBytes = 0;
-  /**
-   * Tiles per chunk: 32 (8 vectors). Measured on both bench nets: 64 was no faster on the
-   * 16-64 channel layers and 8% slower on the 256 channel ones (a chunk's V and M outgrow the
-   * second-level cache).
-   */
-  function chunkOf(_s: StepOf<'winograd'>): number {
-    return 32;
-  }
 
   function winogradScratch(s: StepOf<'winograd'>) {
     const T2 = s.tile.t * s.tile.t;
-    const CH = chunkOf(s);
+    const CH = CHUNK_TILES;
     // One row of CH floats per channel; positions 64 bytes more than that apart (runtime.wat).
     const psV = ceil4(s.in.C) * CH * 4 + 64;
     const psM = ceil4(s.out.C) * CH * 4 + 64;
@@ -341,19 +373,19 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   const scratch = scratchBytes ? img.alloc(scratchStride * threads) : 0;
 
   /** A zero step clearing everything of a's buffer right of and below its pixels (what whole tiles wrote there). */
-  const zeroOutside = (a: Act): Desc => {
+  const zeroOutside = (a: Act): Desc<'zero'> => {
     const g = geometry(a);
     const ranges: number[] = [];
     const right = (g.Wp - g.left - a.W) * g.pix;
     if (right > 0) for (let y = 0; y < a.H; y++) ranges.push(g.origin + y * g.row + a.W * g.pix, right);
     const below = (g.Hp - g.top - a.H) * g.row;
     if (below > 0) ranges.push((g.top + a.H) * g.row, below);
-    return new Desc(5, OP.zero).int(4, addr(a)).int(8, g.img).int(12, img.data(Int32Array.from(ranges), 16)).int(16, ranges.length / 2);
+    return new Desc('zero').int('base', addr(a)).int('imgStride', g.img).int('table', img.data(Int32Array.from(ranges), 16)).int('count', ranges.length / 2);
   };
 
   const epiResidual = (s: Step & { epi: Epilogue }, outAddr: number) => (s.epi.residual ? addr(s.epi.residual) + geometry(s.epi.residual).origin - outAddr : 0);
 
-  const BUILDERS: { [K in Step['op']]: (s: StepOf<K>) => Desc } = {
+  const BUILDERS: { [K in Step['op']]: (s: StepOf<K>) => Placeable } = {
     winograd: (s) => {
       const gi = geometry(s.in);
       const go = geometry(s.out);
@@ -368,15 +400,15 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       const m = at64(v + V);
       const sc = at64(m + M);
       const tab = at64(sc + S);
-      summary.push(`${s.node}: ${s.fromConv ? 'dense 3x3 conv as' : 'sparse'} Winograd ${s.tile.name} ${s.in.C}->${s.out.C}${s.layer.group > 1 ? ` (${s.layer.group} groups)` : ''} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, p) => n + p.values.length, 0)} ${s.fromConv ? 'weights' : 'nonzeros'}${s.dense && !s.fromConv ? ', dense product' : ''}, chunk ${CH}${isLavinF4(s.tile) ? '' : ', generic transforms'}${s.pool ? ', 2x2 max pool fused' : ''}`);
-      return new Desc(37, OP.winograd)
-        .int(4, addr(s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix).int(8, gi.img).int(12, gi.row).int(16, gi.pix).int(20, gi.cp)
-        .int(24, outBase).int(28, go.img).int(32, go.row).int(36, go.pix).int(40, go.cp).int(44, s.out.H).int(48, s.out.W)
-        .int(52, ty).int(56, tx).int(60, T).int(64, s.tile.m).int(68, isLavinF4(s.tile) ? 1 : 0)
-        .int(72, img.data(transformMatrix(s.tile.bt).bytes, 16)).int(76, img.data(transformMatrix(s.tile.at).bytes, 16))
-        .int(80, img.data(Int32Array.from(positions), 16)).int(84, img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
-        .epilogue(88, s.epi, epiResidual(s, outBase)).int(104, CH).int(108, v).int(112, m).int(116, sc).int(120, tab).int(124, psV).int(128, psM).int(132, s.pool ? 2 : 1).int(136, s.dense ? 1 : 0)
-        .int(140, 0).int(144, go.cp);
+      summary.push(`${s.node}: ${s.fromConv ? 'dense 3x3 conv as' : 'sparse'} Winograd ${s.tile.name} ${s.in.C}->${s.out.C}${s.layer.group > 1 ? ` (${s.layer.group} groups)` : ''} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, p) => n + p.values.length, 0)} ${s.fromConv ? 'weights' : 'nonzeros'}${s.dense && !s.fromConv ? ', dense product' : ''}, chunk ${CH}${handWritten(s) ? '' : ', generic transforms'}${s.pool ? ', 2x2 max pool fused' : ''}`);
+      return new Desc('winograd')
+        .int('inBase', addr(s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix).int('inImg', gi.img).int('inRow', gi.row).int('inPix', gi.pix).int('cinp', gi.cp)
+        .int('outBase', outBase).int('outImg', go.img).int('outRow', go.row).int('outPix', go.pix).int('coutp', go.cp).int('outH', s.out.H).int('outW', s.out.W)
+        .int('tilesY', ty).int('tilesX', tx).int('T', T).int('m', s.tile.m).int('kind', handWritten(s) ? 1 : 0)
+        .int('bt', img.data(transformMatrix(s.tile.bt).bytes, 16)).int('at', img.data(transformMatrix(s.tile.at).bytes, 16))
+        .int('wTable', img.data(Int32Array.from(positions), 16)).int('bias', img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
+        .epilogue(s.epi, epiResidual(s, outBase)).int('CH', CH).int('V', v).int('M', m).int('S', sc).int('tab', tab).int('psV', psV).int('psM', psM).int('pool', s.pool ? 2 : 1).int('dense', s.dense ? 1 : 0)
+        .int('coLo', 0).int('coHi', go.cp);
     },
     conv: (s) => {
       const gi = geometry(s.in);
@@ -391,11 +423,11 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
         summary.push(`${s.node}: depthwise ${s.kh}x${s.kw} conv, ${s.in.C} channels, stride ${s.strides.join('x')}`);
         const taps = new Int32Array(s.kh * s.kw);
         for (let ky = 0; ky < s.kh; ky++) for (let kx = 0; kx < s.kw; kx++) taps[ky * s.kw + kx] = ky * dh * gi.row + kx * dw * gi.pix;
-        return new Desc(20, OP.depthwise)
-          .int(4, inBase).int(8, gi.img).int(12, s.strides[0]! * gi.row).int(16, s.strides[1]! * gi.pix).int(20, img.data(taps, 16)).int(24, taps.length)
-          .int(28, gi.cp).int(32, img.data(packDepthwise(s.weight, s.in.C, s.kh, s.kw, gi.cp), 16))
-          .int(36, outBase).int(40, go.img).int(44, go.row).int(48, go.pix).int(52, s.out.H).int(56, s.out.W).int(60, bias)
-          .epilogue(64, s.epi, epiResidual(s, outBase));
+        return new Desc('depthwise')
+          .int('inBase', inBase).int('inImg', gi.img).int('inRowStep', s.strides[0]! * gi.row).int('inPixStep', s.strides[1]! * gi.pix).int('taps', img.data(taps, 16)).int('ntaps', taps.length)
+          .int('cp', gi.cp).int('w', img.data(packDepthwise(s.weight, s.in.C, s.kh, s.kw, gi.cp), 16))
+          .int('outBase', outBase).int('outImg', go.img).int('outRow', go.row).int('outPix', go.pix).int('outH', s.out.H).int('outW', s.out.W).int('bias', bias)
+          .epilogue(s.epi, epiResidual(s, outBase));
       }
       const coutg = s.groups === 1 ? go.cp : coutG;
       const koff = new Int32Array(s.kh * s.kw * cinG);
@@ -403,11 +435,11 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
         koff[(ky * s.kw + kx) * cinG + ci] = ky * dh * gi.row + kx * dw * gi.pix + ci * 4;
       }
       summary.push(`${s.node}: dense ${s.kh}x${s.kw} conv ${s.in.C}->${s.out.C}, stride ${s.strides.join('x')}${s.groups > 1 ? `, ${s.groups} groups` : ''}`);
-      return new Desc(25, OP.conv)
-        .int(4, inBase).int(8, gi.img).int(12, s.strides[0]! * gi.row).int(16, s.strides[1]! * gi.pix).int(20, img.data(koff, 16)).int(24, koff.length)
-        .int(28, s.groups).int(32, cinG * 4).int(36, img.data(packConv(s.weight, s.out.C, cinG, s.kh, s.kw, s.groups, coutg), 16)).int(40, coutg)
-        .int(44, outBase).int(48, go.img).int(52, go.row).int(56, go.pix).int(60, s.out.H).int(64, s.out.W).int(68, bias)
-        .epilogue(72, s.epi, epiResidual(s, outBase)).int(88, 0).int(92, 0).int(96, threads);
+      return new Desc('conv')
+        .int('inBase', inBase).int('inImg', gi.img).int('inRowStep', s.strides[0]! * gi.row).int('inPixStep', s.strides[1]! * gi.pix).int('koff', img.data(koff, 16)).int('K', koff.length)
+        .int('groups', s.groups).int('inGroupStep', cinG * 4).int('w', img.data(packConv(s.weight, s.out.C, cinG, s.kh, s.kw, s.groups, coutg), 16)).int('coutg', coutg)
+        .int('outBase', outBase).int('outImg', go.img).int('outRow', go.row).int('outPix', go.pix).int('outH', s.out.H).int('outW', s.out.W).int('bias', bias)
+        .epilogue(s.epi, epiResidual(s, outBase)).int('imagesAsPixels', 0).int('part', 0).int('parts', threads);
     },
     fc: (s) => {
       const b = base(s.in);
@@ -423,21 +455,21 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       order.forEach((k, i) => weight.set(s.weight.subarray(k * O, (k + 1) * O), i * O));
       const outBase = addr(s.out) + go.origin;
       summary.push(`${s.node}: fully connected ${K}->${s.out.C}`);
-      return new Desc(25, OP.conv)
-        .int(4, addr(b)).int(8, gi.img).int(12, 0).int(16, gi.img).int(20, img.data(koff, 16)).int(24, K)
-        .int(28, 1).int(32, 0).int(36, img.data(packFc(weight, K, O, go.cp), 16)).int(40, go.cp)
-        .int(44, outBase).int(48, go.img).int(52, go.row).int(56, go.img).int(60, 1).int(64, 1).int(68, img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
-        .epilogue(72, s.epi, epiResidual(s, outBase)).int(88, 1).int(92, 0).int(96, threads);
+      return new Desc('conv')
+        .int('inBase', addr(b)).int('inImg', gi.img).int('inRowStep', 0).int('inPixStep', gi.img).int('koff', img.data(koff, 16)).int('K', K)
+        .int('groups', 1).int('inGroupStep', 0).int('w', img.data(packFc(weight, K, O, go.cp), 16)).int('coutg', go.cp)
+        .int('outBase', outBase).int('outImg', go.img).int('outRow', go.row).int('outPix', go.img).int('outH', 1).int('outW', 1).int('bias', img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
+        .epilogue(s.epi, epiResidual(s, outBase)).int('imagesAsPixels', 1).int('part', 0).int('parts', threads);
     },
     pool: (s) => {
       const gi = geometry(s.in);
       const go = geometry(s.out);
       summary.push(`${s.node}: ${s.mode === 'max' ? 'max' : 'average'} pool ${s.kernel.join('x')} stride ${s.strides.join('x')}`);
-      return new Desc(24, OP.pool)
-        .int(4, addr(s.in) + gi.origin).int(8, gi.img).int(12, gi.row).int(16, gi.pix).int(20, s.in.H).int(24, s.in.W).int(28, gi.cp)
-        .int(32, addr(s.out) + go.origin).int(36, go.img).int(40, go.row).int(44, go.pix).int(48, s.out.H).int(52, s.out.W)
-        .int(56, s.kernel[0]!).int(60, s.kernel[1]!).int(64, s.strides[0]!).int(68, s.strides[1]!).int(72, s.pads[0]!).int(76, s.pads[1]!)
-        .int(80, s.mode === 'max' ? 0 : s.mode === 'avg' ? 1 : 2).float(84, s.epi.lo).float(88, s.epi.hi).float(92, s.epi.alpha);
+      return new Desc('pool')
+        .int('inBase', addr(s.in) + gi.origin).int('inImg', gi.img).int('inRow', gi.row).int('inPix', gi.pix).int('H', s.in.H).int('W', s.in.W).int('cp', gi.cp)
+        .int('outBase', addr(s.out) + go.origin).int('outImg', go.img).int('outRow', go.row).int('outPix', go.pix).int('outH', s.out.H).int('outW', s.out.W)
+        .int('kh', s.kernel[0]!).int('kw', s.kernel[1]!).int('sh', s.strides[0]!).int('sw', s.strides[1]!).int('padTop', s.pads[0]!).int('padLeft', s.pads[1]!)
+        .int('mode', s.mode === 'max' ? 0 : s.mode === 'avg' ? 1 : 2).clamp(s.epi);
     },
     binary: (s) => {
       if (s.b.kind !== 'act') throw new Error('binary with a constant operand reached the layout');
@@ -446,21 +478,21 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       const go = geometry(s.out);
       const bcast = s.b.H === 1 && s.b.W === 1 && (s.a.H !== 1 || s.a.W !== 1);
       summary.push(`${s.node}: elementwise ${s.fn}${bcast ? ' (per channel)' : ''}`);
-      return new Desc(21, OP.binary)
-        .int(4, addr(s.a) + ga.origin).int(8, ga.img).int(12, ga.row).int(16, ga.pix)
-        .int(20, addr(s.b) + gb.origin).int(24, gb.img).int(28, bcast ? 0 : gb.row).int(32, bcast ? 0 : gb.pix).int(36, 16)
-        .int(40, addr(s.out) + go.origin).int(44, go.img).int(48, go.row).int(52, go.pix).int(56, s.a.H).int(60, s.a.W).int(64, ga.cp)
-        .int(68, BINARY[s.fn]).float(72, s.epi.lo).float(76, s.epi.hi).float(80, s.epi.alpha);
+      return new Desc('binary')
+        .int('aBase', addr(s.a) + ga.origin).int('aImg', ga.img).int('aRow', ga.row).int('aPix', ga.pix)
+        .int('bBase', addr(s.b) + gb.origin).int('bImg', gb.img).int('bRow', bcast ? 0 : gb.row).int('bPix', bcast ? 0 : gb.pix).int('bVec', 16)
+        .int('oBase', addr(s.out) + go.origin).int('oImg', go.img).int('oRow', go.row).int('oPix', go.pix).int('H', s.a.H).int('W', s.a.W).int('cp', ga.cp)
+        .int('op', BINARY[s.fn]).clamp(s.epi);
     },
     unary: (s) => {
       const ga = geometry(s.a);
       const go = geometry(s.out);
-      const d = new Desc(18, OP.unary)
-        .int(4, addr(s.a) + ga.origin).int(8, ga.img).int(12, ga.row).int(16, ga.pix)
-        .int(20, addr(s.out) + go.origin).int(24, go.img).int(28, go.row).int(32, go.pix).int(36, s.a.H).int(40, s.a.W).int(44, ga.cp)
-        .int(48, UNARY[s.fn]).float(60, s.epi.lo).float(64, s.epi.hi).float(68, s.epi.alpha);
-      if (s.fn === 'affine') d.int(52, img.data(padded(s.scale, s.a.C, ga.cp, 1), 16)).int(56, img.data(padded(s.shift, s.a.C, ga.cp), 16));
-      else d.float(52, s.p1).float(56, s.p2);
+      const d = new Desc('unary')
+        .int('aBase', addr(s.a) + ga.origin).int('aImg', ga.img).int('aRow', ga.row).int('aPix', ga.pix)
+        .int('oBase', addr(s.out) + go.origin).int('oImg', go.img).int('oRow', go.row).int('oPix', go.pix).int('H', s.a.H).int('W', s.a.W).int('cp', ga.cp)
+        .int('fn', UNARY[s.fn]).clamp(s.epi);
+      if (s.fn === 'affine') d.int('p1', img.data(padded(s.scale, s.a.C, ga.cp, 1), 16)).int('p2', img.data(padded(s.shift, s.a.C, ga.cp), 16));
+      else d.float('p1', s.p1).float('p2', s.p2);
       summary.push(`${s.node}: elementwise ${s.fn}${s.epi.activated ? ' + clamp' : ''}`);
       return d;
     },
@@ -480,11 +512,11 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       const gi = geometry(s.in);
       const go = geometry(s.out);
       summary.push(`${s.node}: softmax over ${s.in.C}`);
-      return new Desc(6, OP.softmax).int(4, addr(s.in) + gi.origin).int(8, gi.img).int(12, addr(s.out) + go.origin).int(16, go.img).int(20, s.in.C);
+      return new Desc('softmax').int('src', addr(s.in) + gi.origin).int('srcImg', gi.img).int('dst', addr(s.out) + go.origin).int('dstImg', go.img).int('F', s.in.C);
     },
   };
   for (const s of steps) {
-    descriptors.push((BUILDERS[s.op] as (x: Step) => Desc)(s));
+    descriptors.push((BUILDERS[s.op] as (x: Step) => Placeable)(s));
     subs.push(subFor(s));
     if (s.op === 'winograd') {
       const over = winogradOverhang(s);
@@ -535,7 +567,7 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
 }
 
 /** Steps that share their work out between threads (runtime.wat, Threads). */
-const SHARED_WORK: ReadonlySet<number> = new Set([OP.winograd, OP.conv]);
+const SHARED_WORK: ReadonlySet<KernelKind> = new Set(['winograd', 'conv']);
 
 /**
  * The program entries of steps i..j-1 for each thread: for a step that shares its work out,
@@ -545,26 +577,27 @@ const SHARED_WORK: ReadonlySet<number> = new Set([OP.winograd, OP.conv]);
  * follows every step but between two of thread 0's own, and ends every program. One thread:
  * the descriptors as they are.
  */
-function threadEntries(descriptors: readonly Desc[], threads: number, scratchStride: number, img: Image, timeoutMs: number): { entries: (i: number, j: number) => number[][]; barrier: number } {
-  const place = (d: Desc) => img.data(new Uint8Array(d.buf), 16);
+function threadEntries(descriptors: readonly Placeable[], threads: number, scratchStride: number, img: Image, timeoutMs: number): { entries: (i: number, j: number) => number[][]; barrier: number } {
+  const place = (d: Placeable) => img.data(d.bytes(), 16);
   if (threads === 1) {
     const own = descriptors.map(place);
     return { entries: (i, j) => [own.slice(i, j)], barrier: 0 };
   }
-  const shared = descriptors.map((d) => SHARED_WORK.has(d.op));
+  const shared = descriptors.map((d) => SHARED_WORK.has(d.kind));
   const copies = descriptors.map((d, k) => Array.from({ length: threads }, (_, t) => {
     if (!shared[k]) return t === 0 ? place(d) : -1;
-    const c = d.copy();
-    if (d.op === OP.winograd) {
-      for (const at of [108, 112, 116, 120]) c.int(at, d.read(at) + t * scratchStride);
+    if (d.kind === 'winograd') {
+      const w = d as unknown as Desc<'winograd'>;
+      const c = w.copy();
+      for (const f of ['V', 'M', 'S', 'tab'] as const) c.int(f, w.read(f) + t * scratchStride);
       // Output channels in groups of 4, as evenly as they go.
-      const groups = d.read(40) / 4;
-      c.int(140, 4 * Math.floor((t * groups) / threads)).int(144, 4 * Math.floor(((t + 1) * groups) / threads));
-    } else c.int(92, t);
-    return place(c);
+      const groups = w.read('coutp') / 4;
+      return place(c.int('coLo', 4 * Math.floor((t * groups) / threads)).int('coHi', 4 * Math.floor(((t + 1) * groups) / threads)));
+    }
+    return place((d as unknown as Desc<'conv'>).copy().int('part', t));
   }));
   const state = img.alloc(64);
-  const barrier = place(new Desc(4, OP.barrier).int(4, state).int(8, threads).int(12, Math.max(1, Math.round(timeoutMs))));
+  const barrier = place(new Desc('barrier').int('state', state).int('threads', threads).int('timeout', Math.max(1, Math.round(timeoutMs))));
   const entries = (i: number, j: number) => Array.from({ length: threads }, (_, t) => {
     const list: number[] = [];
     for (let k = i; k < j; k++) {

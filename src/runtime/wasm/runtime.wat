@@ -1,6 +1,9 @@
 ;; The swprune deployment runtime: one WebAssembly module (128-bit SIMD) that runs a whole network
 ;; from a .swb bundle. Compiled by `npm run build:wasm` into runtime-module.ts;
 ;; test/runtime/wasm-build.test.ts checks that the committed bytes are this file's.
+;; Descriptor fields are read by name: `offset={winograd.coLo}` stands for that field's byte
+;; offset in src/runtime/wasm/descriptors.ts, the table the planner writes descriptors through,
+;; and `{dispatch}` for `run`'s dispatch on the op code (the build replaces both: compile.ts).
 ;;
 ;; The planner (src/runtime/plan/) lays out one linear memory when the bundle is loaded: the
 ;; program, one descriptor per step, weights, index tables, activations and scratch. Nothing is
@@ -36,19 +39,8 @@
       (loop $step
         (br_if $done (i32.ge_u (local.get $p) (local.get $end)))
         (local.set $d (i32.load (local.get $p)))
-        (block $next
-          (block $op9 (block $op8 (block $op7 (block $op6 (block $op5 (block $op4 (block $op3 (block $op2 (block $op1 (block $op0
-            (br_table $op0 $op1 $op2 $op3 $op4 $op5 $op6 $op7 $op8 $op9 $next (i32.load (local.get $d))))
-            (call $winograd (local.get $d) (local.get $n) (local.get $first)) (br $next))
-            (call $conv (local.get $d) (local.get $n) (local.get $first)) (br $next))
-            (call $depthwise (local.get $d) (local.get $n) (local.get $first)) (br $next))
-            (call $pool (local.get $d) (local.get $n) (local.get $first)) (br $next))
-            (call $binary (local.get $d) (local.get $n) (local.get $first)) (br $next))
-            (call $unary (local.get $d) (local.get $n) (local.get $first)) (br $next))
-            (call $copy (local.get $d) (local.get $n) (local.get $first)) (br $next))
-            (call $softmax (local.get $d) (local.get $n) (local.get $first)) (br $next))
-          (call $zero (local.get $d) (local.get $n) (local.get $first)) (br $next))
-          (call $barrier (local.get $d)))
+        ;; One block per op code, calling its kind's function: generated from descriptors.ts's KERNELS.
+        {dispatch}
         (local.set $p (i32.add (local.get $p) (i32.const 4)))
         (br $step))))
 
@@ -62,12 +54,12 @@
   (func $epi (param $v v128) (param $addr i32) (param $bias v128) (param $e i32)
     (local $r i32)
     (local.set $v (f32x4.add (local.get $v) (local.get $bias)))
-    (local.set $r (i32.load offset=12 (local.get $e)))
+    (local.set $r (i32.load offset={epilogue.resDelta} (local.get $e)))
     (if (local.get $r)
       (then (local.set $v (f32x4.add (local.get $v) (v128.load (i32.add (local.get $addr) (local.get $r)))))))
     (v128.store (local.get $addr)
-      (call $act (local.get $v) (v128.load32_splat (local.get $e)) (v128.load32_splat offset=4 (local.get $e))
-        (v128.load32_splat offset=8 (local.get $e)))))
+      (call $act (local.get $v) (v128.load32_splat offset={epilogue.lo} (local.get $e)) (v128.load32_splat offset={epilogue.hi} (local.get $e))
+        (v128.load32_splat offset={epilogue.alpha} (local.get $e)))))
 
   ;; =============================================================================================
   ;; op 0: sparse Winograd convolution F(m x m, r x r), stride 1 (docs/runtime.md).
@@ -82,24 +74,24 @@
   ;;             stored as whole tiles: the output's buffer has room for the last tiles' overhang,
   ;;             and a zero step after the layer clears what fell outside the output
   ;;
-  ;; Descriptor (byte offsets):
-  ;;   4 inBase (the tile grid's origin: input pixel (-padTop, -padLeft) of image 0)
-  ;;   8 inImg 12 inRow 16 inPix 20 cinp 24 outBase 28 outImg 32 outRow 36 outPix 40 coutp
-  ;;  44 outH 48 outW 52 tilesY 56 tilesX 60 T 64 m 68 kind (0 generic matrices, 1 F(4x4,3x3))
-  ;;  72 bt (generic B^T) 76 at (generic A^T) 80 wTable (T*T addresses of position matrices)
-  ;;  84 bias 88 lo 92 hi 96 alpha 100 resDelta 104 CH 108 V 112 M 116 S (scratch) 120 tab
-  ;;  (CH x (in address, out address)) 124 psV 128 psM (bytes
+  ;; Descriptor (fields in this order: src/runtime/wasm/descriptors.ts):
+  ;;   inBase (the tile grid's origin: input pixel (-padTop, -padLeft) of image 0)
+  ;;   inImg inRow inPix cinp outBase outImg outRow outPix coutp
+  ;;  outH outW tilesY tilesX T m kind (0 generic matrices, 1 F(4x4,3x3))
+  ;;  bt (generic B^T) at (generic A^T) wTable (T*T addresses of position matrices)
+  ;;  bias lo hi alpha resDelta CH V M S (scratch) tab
+  ;;  (CH x (in address, out address)) psV psM (bytes
   ;;  between positions of V and M: a row of CH floats per channel, plus 64 bytes, because a
-  ;;  power-of-two stride puts all 36 positions of a tile in one cache set) 132 pool (1, or 2: a
+  ;;  power-of-two stride puts all 36 positions of a tile in one cache set) pool (1, or 2: a
   ;;  2x2 stride-2 max pooling fused: the output is pooled, outH/outW its dims, and each output
   ;;  tile is m/2 x m/2 pixels, the max of each 2x2 block of the transformed tile)
   ;; Sparse matrices (generic transforms and positions): i32 start[rows + 1] (byte offsets of
   ;; each row's first entry, from the matrix's address), then entries (i32 index, f32 value);
   ;; a position's index is the byte offset of V_p's row ci (ci * CH * 4).
-  ;; 136 dense (1: a dense convolution's layer, every weight present): position matrices are
+  ;; dense (1: a dense convolution's layer, every weight present): position matrices are
   ;; i32 cin, 12 bytes of padding, then f32 W_p in [coutp / 2][cin][2] (pairs of output
   ;; channels), and the products run $productDense.
-  ;; 140 coLo 144 coHi: the output channels this thread computes (0 and coutp but in a team,
+  ;; coLo coHi: the output channels this thread computes (0 and coutp but in a team,
   ;; whose threads share a layer's output channels out in groups of 4; each transforms the
   ;; whole input, which at the channel counts where this matters is a few percent of the work).
   (func $winograd (param $d i32) (param $n i32) (param $first i32)
@@ -108,19 +100,19 @@
     (local $tab i32) (local $e i32) (local $g i32) (local $cg i32) (local $p i32) (local $T2 i32) (local $CHB i32)
     (local $t0 i32) (local $size i32) (local $mo i32)
     ;; Another thread's output channels only.
-    (if (i32.ge_u (i32.load offset=140 (local.get $d)) (i32.load offset=144 (local.get $d))) (then (return)))
-    (local.set $tpi (i32.mul (i32.load offset=52 (local.get $d)) (i32.load offset=56 (local.get $d))))
+    (if (i32.ge_u (i32.load offset={winograd.coLo} (local.get $d)) (i32.load offset={winograd.coHi} (local.get $d))) (then (return)))
+    (local.set $tpi (i32.mul (i32.load offset={winograd.tilesY} (local.get $d)) (i32.load offset={winograd.tilesX} (local.get $d))))
     (local.set $total (i32.mul (local.get $n) (local.get $tpi)))
     (local.set $t0 (i32.mul (local.get $first) (local.get $tpi)))
-    (local.set $m (i32.load offset=64 (local.get $d)))
-    (local.set $mo (i32.div_u (local.get $m) (i32.load offset=132 (local.get $d))))
-    (local.set $tab (i32.load offset=120 (local.get $d)))
-    (local.set $T2 (i32.mul (i32.load offset=60 (local.get $d)) (i32.load offset=60 (local.get $d))))
-    (local.set $CHB (i32.shl (i32.load offset=104 (local.get $d)) (i32.const 2)))
+    (local.set $m (i32.load offset={winograd.m} (local.get $d)))
+    (local.set $mo (i32.div_u (local.get $m) (i32.load offset={winograd.pool} (local.get $d))))
+    (local.set $tab (i32.load offset={winograd.tab} (local.get $d)))
+    (local.set $T2 (i32.mul (i32.load offset={winograd.T} (local.get $d)) (i32.load offset={winograd.T} (local.get $d))))
+    (local.set $CHB (i32.shl (i32.load offset={winograd.CH} (local.get $d)) (i32.const 2)))
     ;; Chunks of equal size (a multiple of 4, at most CH): 196 tiles go as 52 + 52 + 52 + 40
     ;; rather than 64 + 64 + 64 + 4, whose last chunk would run the slow one-vector products.
-    (local.set $size (i32.div_u (i32.add (local.get $total) (i32.sub (i32.load offset=104 (local.get $d)) (i32.const 1)))
-      (i32.load offset=104 (local.get $d))))
+    (local.set $size (i32.div_u (i32.add (local.get $total) (i32.sub (i32.load offset={winograd.CH} (local.get $d)) (i32.const 1)))
+      (i32.load offset={winograd.CH} (local.get $d))))
     (local.set $size (i32.and (i32.add (i32.div_u (i32.add (local.get $total) (i32.sub (local.get $size) (i32.const 1))) (local.get $size))
       (i32.const 3)) (i32.const -4)))
     (local.set $start (i32.const 0))
@@ -139,19 +131,19 @@
             (then (local.set $t (i32.sub (i32.add (i32.add (local.get $t0) (local.get $start)) (local.get $nt)) (i32.const 1)))))
           (local.set $img (i32.div_u (local.get $t) (local.get $tpi)))
           (local.set $rem (i32.sub (local.get $t) (i32.mul (local.get $img) (local.get $tpi))))
-          (local.set $ty (i32.div_u (local.get $rem) (i32.load offset=56 (local.get $d))))
-          (local.set $tx (i32.sub (local.get $rem) (i32.mul (local.get $ty) (i32.load offset=56 (local.get $d)))))
+          (local.set $ty (i32.div_u (local.get $rem) (i32.load offset={winograd.tilesX} (local.get $d))))
+          (local.set $tx (i32.sub (local.get $rem) (i32.mul (local.get $ty) (i32.load offset={winograd.tilesX} (local.get $d)))))
           (local.set $e (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3))))
           (i32.store offset=0 (local.get $e)
-            (i32.add (i32.add (i32.add (i32.load offset=4 (local.get $d))
-              (i32.mul (local.get $img) (i32.load offset=8 (local.get $d))))
-              (i32.mul (i32.mul (local.get $ty) (local.get $m)) (i32.load offset=12 (local.get $d))))
-              (i32.mul (i32.mul (local.get $tx) (local.get $m)) (i32.load offset=16 (local.get $d)))))
+            (i32.add (i32.add (i32.add (i32.load offset={winograd.inBase} (local.get $d))
+              (i32.mul (local.get $img) (i32.load offset={winograd.inImg} (local.get $d))))
+              (i32.mul (i32.mul (local.get $ty) (local.get $m)) (i32.load offset={winograd.inRow} (local.get $d))))
+              (i32.mul (i32.mul (local.get $tx) (local.get $m)) (i32.load offset={winograd.inPix} (local.get $d)))))
           (i32.store offset=4 (local.get $e)
-            (i32.add (i32.add (i32.add (i32.load offset=24 (local.get $d))
-              (i32.mul (local.get $img) (i32.load offset=28 (local.get $d))))
-              (i32.mul (i32.mul (local.get $ty) (local.get $mo)) (i32.load offset=32 (local.get $d))))
-              (i32.mul (i32.mul (local.get $tx) (local.get $mo)) (i32.load offset=36 (local.get $d)))))
+            (i32.add (i32.add (i32.add (i32.load offset={winograd.outBase} (local.get $d))
+              (i32.mul (local.get $img) (i32.load offset={winograd.outImg} (local.get $d))))
+              (i32.mul (i32.mul (local.get $ty) (local.get $mo)) (i32.load offset={winograd.outRow} (local.get $d))))
+              (i32.mul (i32.mul (local.get $tx) (local.get $mo)) (i32.load offset={winograd.outPix} (local.get $d)))))
           (local.set $k (i32.add (local.get $k) (i32.const 1)))
           (br_if $tiles (i32.lt_u (local.get $k) (i32.shl (local.get $nv) (i32.const 2)))))
 ;; Input transform: channel groups outer, so that the 4 tile groups sharing a cache line of
@@ -164,27 +156,27 @@
             (local.set $g (i32.add (local.get $g) (i32.const 1)))
             (br_if $inGroups (i32.lt_u (local.get $g) (local.get $nv))))
           (local.set $cg (i32.add (local.get $cg) (i32.const 1)))
-          (br_if $inChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset=20 (local.get $d)))))
+          (br_if $inChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset={winograd.cinp} (local.get $d)))))
         ;; Products, position by position.
         (local.set $p (i32.const 0))
         (loop $positions
-          (if (i32.load offset=136 (local.get $d))
+          (if (i32.load offset={winograd.dense} (local.get $d))
             (then
               (call $productDense
-                (i32.add (i32.load offset=108 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=124 (local.get $d))))
-                (i32.add (i32.load offset=112 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=128 (local.get $d))))
-                (i32.load (i32.add (i32.load offset=80 (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
-                (i32.load offset=140 (local.get $d)) (i32.load offset=144 (local.get $d)) (local.get $nv) (local.get $CHB)))
+                (i32.add (i32.load offset={winograd.V} (local.get $d)) (i32.mul (local.get $p) (i32.load offset={winograd.psV} (local.get $d))))
+                (i32.add (i32.load offset={winograd.M} (local.get $d)) (i32.mul (local.get $p) (i32.load offset={winograd.psM} (local.get $d))))
+                (i32.load (i32.add (i32.load offset={winograd.wTable} (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
+                (i32.load offset={winograd.coLo} (local.get $d)) (i32.load offset={winograd.coHi} (local.get $d)) (local.get $nv) (local.get $CHB)))
             (else
               (call $product
-                (i32.add (i32.load offset=108 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=124 (local.get $d))))
-                (i32.add (i32.load offset=112 (local.get $d)) (i32.mul (local.get $p) (i32.load offset=128 (local.get $d))))
-                (i32.load (i32.add (i32.load offset=80 (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
-                (i32.load offset=140 (local.get $d)) (i32.load offset=144 (local.get $d)) (local.get $nv) (local.get $CHB))))
+                (i32.add (i32.load offset={winograd.V} (local.get $d)) (i32.mul (local.get $p) (i32.load offset={winograd.psV} (local.get $d))))
+                (i32.add (i32.load offset={winograd.M} (local.get $d)) (i32.mul (local.get $p) (i32.load offset={winograd.psM} (local.get $d))))
+                (i32.load (i32.add (i32.load offset={winograd.wTable} (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
+                (i32.load offset={winograd.coLo} (local.get $d)) (i32.load offset={winograd.coHi} (local.get $d)) (local.get $nv) (local.get $CHB))))
           (local.set $p (i32.add (local.get $p) (i32.const 1)))
           (br_if $positions (i32.lt_u (local.get $p) (local.get $T2))))
 ;; Output transform and epilogue, channel groups outer as above.
-        (local.set $cg (i32.shr_u (i32.load offset=140 (local.get $d)) (i32.const 2)))
+        (local.set $cg (i32.shr_u (i32.load offset={winograd.coLo} (local.get $d)) (i32.const 2)))
         (loop $outChannels
           (local.set $g (i32.const 0))
           (loop $outGroups
@@ -192,7 +184,7 @@
             (local.set $g (i32.add (local.get $g) (i32.const 1)))
             (br_if $outGroups (i32.lt_u (local.get $g) (local.get $nv))))
           (local.set $cg (i32.add (local.get $cg) (i32.const 1)))
-          (br_if $outChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset=144 (local.get $d)))))
+          (br_if $outChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset={winograd.coHi} (local.get $d)))))
         (local.set $start (i32.add (local.get $start) (local.get $size)))
         (br $chunk))))
 
@@ -205,13 +197,13 @@
     (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
     (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
     (local $c i32) (local $vrow i32) (local $ps i32) (local $CHB i32)
-    (local.set $T (i32.load offset=60 (local.get $d)))
+    (local.set $T (i32.load offset={winograd.T} (local.get $d)))
     (local.set $T2 (i32.mul (local.get $T) (local.get $T)))
-    (local.set $SA (i32.load offset=116 (local.get $d)))
+    (local.set $SA (i32.load offset={winograd.S} (local.get $d)))
     (local.set $cs (i32.shl (local.get $T2) (i32.const 4)))
-    (local.set $inRow (i32.load offset=12 (local.get $d)))
-    (local.set $inPix (i32.load offset=16 (local.get $d)))
-    (local.set $e (i32.add (i32.load offset=120 (local.get $d)) (i32.shl (local.get $g) (i32.const 5))))
+    (local.set $inRow (i32.load offset={winograd.inRow} (local.get $d)))
+    (local.set $inPix (i32.load offset={winograd.inPix} (local.get $d)))
+    (local.set $e (i32.add (i32.load offset={winograd.tab} (local.get $d)) (i32.shl (local.get $g) (i32.const 5))))
     (local.set $t0 (i32.add (i32.load offset=0 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
     (local.set $t1 (i32.add (i32.load offset=8 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
     (local.set $t2 (i32.add (i32.load offset=16 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
@@ -243,18 +235,18 @@
       (local.set $a (i32.add (local.get $a) (i32.const 1)))
       (br_if $rowsA (i32.lt_u (local.get $a) (local.get $T))))
     ;; V row of (p = 0, ci = 4cg), tiles 4g..; channels CH * 4 bytes apart, positions psV.
-    (local.set $ps (i32.load offset=124 (local.get $d)))
-    (local.set $CHB (i32.shl (i32.load offset=104 (local.get $d)) (i32.const 2)))
-    (local.set $vrow (i32.add (i32.add (i32.load offset=108 (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
+    (local.set $ps (i32.load offset={winograd.psV} (local.get $d)))
+    (local.set $CHB (i32.shl (i32.load offset={winograd.CH} (local.get $d)) (i32.const 2)))
+    (local.set $vrow (i32.add (i32.add (i32.load offset={winograd.V} (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
       (i32.shl (local.get $g) (i32.const 4))))
-    (if (i32.eq (i32.load offset=68 (local.get $d)) (i32.const 1))
-      (then (call $bt6 (local.get $SA) (local.get $vrow) (local.get $ps) (local.get $CHB)))
+    (if (i32.eq (i32.load offset={winograd.kind} (local.get $d)) (i32.const 1))
+      (then (call $btF4x4 (local.get $SA) (local.get $vrow) (local.get $ps) (local.get $CHB)))
       (else
         (local.set $c (i32.const 0))
         (loop $channels
           (call $btGeneric (i32.add (local.get $SA) (i32.mul (local.get $c) (local.get $cs)))
             (i32.add (local.get $SA) (i32.shl (local.get $cs) (i32.const 2)))
-            (i32.add (local.get $vrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (i32.load offset=72 (local.get $d)) (local.get $T))
+            (i32.add (local.get $vrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (i32.load offset={winograd.bt} (local.get $d)) (local.get $T))
           (local.set $c (i32.add (local.get $c) (i32.const 1)))
           (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))))
 
@@ -265,7 +257,7 @@
   ;; test/runtime/):
   ;;   r0 = 4d0 - 5d2 + d4                 r5 = 4d1 - 5d3 + d5
   ;;   r1, r2 = (d4 - 4d2) +- (d3 - 4d1)    r3, r4 = (d4 - d2) +- 2(d3 - d1)
-  (func $bt6 (param $s i32) (param $v i32) (param $ps i32) (param $CHB i32)
+  (func $btF4x4 (param $s i32) (param $v i32) (param $ps i32) (param $CHB i32)
     (local $i i32) (local $q i32) (local $o i32) (local $c i32)
     (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128)
     (local $x v128) (local $y v128) (local $four v128) (local $five v128) (local $two v128)
@@ -354,7 +346,7 @@
       (local.set $o (i32.add (local.get $o) (i32.const 1)))
       (br_if $row (i32.lt_u (local.get $o) (local.get $rows)))))
 
-  ;; Input transform of one channel of 4 tiles with any B^T (T x T): s = d[a][b] as in $bt6,
+  ;; Input transform of one channel of 4 tiles with any B^T (T x T): s = d[a][b] as in $btF4x4,
   ;; u a T x T scratch; V[i*T + j] at v + (i*T + j) * ps.
   (func $btGeneric (param $s i32) (param $u i32) (param $v i32) (param $ps i32) (param $bt i32) (param $T i32)
     (local $k i32) (local $row i32)
@@ -587,23 +579,23 @@
   ;; vectors of 4 tiles per channel), then the epilogue.
   (func $outputTiles (param $d i32) (param $g i32) (param $cg i32)
     (local $T i32) (local $m i32) (local $SA i32) (local $SB i32) (local $SC i32) (local $c i32) (local $mrow i32) (local $ps i32) (local $CHB i32)
-    (local.set $T (i32.load offset=60 (local.get $d)))
-    (local.set $m (i32.load offset=64 (local.get $d)))
-    (local.set $SA (i32.load offset=116 (local.get $d)))
+    (local.set $T (i32.load offset={winograd.T} (local.get $d)))
+    (local.set $m (i32.load offset={winograd.m} (local.get $d)))
+    (local.set $SA (i32.load offset={winograd.S} (local.get $d)))
     (local.set $SB (i32.add (local.get $SA) (i32.shl (i32.mul (local.get $T) (local.get $T)) (i32.const 6))))
     (local.set $SC (i32.add (local.get $SB) (i32.shl (i32.mul (local.get $T) (local.get $T)) (i32.const 4))))
-    (local.set $ps (i32.load offset=128 (local.get $d)))
-    (local.set $CHB (i32.shl (i32.load offset=104 (local.get $d)) (i32.const 2)))
-    (local.set $mrow (i32.add (i32.add (i32.load offset=112 (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
+    (local.set $ps (i32.load offset={winograd.psM} (local.get $d)))
+    (local.set $CHB (i32.shl (i32.load offset={winograd.CH} (local.get $d)) (i32.const 2)))
+    (local.set $mrow (i32.add (i32.add (i32.load offset={winograd.M} (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
       (i32.shl (local.get $g) (i32.const 4))))
-    (if (i32.eq (i32.load offset=68 (local.get $d)) (i32.const 1))
-      (then (call $at6 (local.get $mrow) (local.get $ps) (local.get $CHB) (local.get $SB) (local.get $SC)))
+    (if (i32.eq (i32.load offset={winograd.kind} (local.get $d)) (i32.const 1))
+      (then (call $atF4x4 (local.get $mrow) (local.get $ps) (local.get $CHB) (local.get $SB) (local.get $SC)))
       (else
         (local.set $c (i32.const 0))
         (loop $channels
           (call $atGeneric (i32.add (local.get $mrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (local.get $SB)
             (i32.add (local.get $SC) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $m) (local.get $m))) (i32.const 4)))
-            (i32.load offset=76 (local.get $d)) (local.get $T) (local.get $m))
+            (i32.load offset={winograd.at} (local.get $d)) (local.get $T) (local.get $m))
           (local.set $c (i32.add (local.get $c) (i32.const 1)))
           (br_if $channels (i32.lt_u (local.get $c) (i32.const 4))))))
     (call $scatter (local.get $d) (local.get $g) (local.get $cg) (local.get $SC)))
@@ -613,7 +605,7 @@
   ;; sc + c * 256. One side, with the common
   ;; subexpressions of A^T:  y0 = m0 + (m1 + m2) + (m3 + m4)    y1 = (m1 - m2) + 2(m3 - m4)
   ;;                         y2 = (m1 + m2) + 4(m3 + m4)        y3 = (m1 - m2) + 8(m3 - m4) + m5
-  (func $at6 (param $mrow i32) (param $ps i32) (param $CHB i32) (param $u i32) (param $sc i32)
+  (func $atF4x4 (param $mrow i32) (param $ps i32) (param $CHB i32) (param $u i32) (param $sc i32)
     (local $j i32) (local $q i32) (local $c i32) (local $ps6 i32)
     (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $m4 v128) (local $m5 v128)
     (local $s12 v128) (local $d12 v128) (local $s34 v128) (local $d34 v128)
@@ -706,23 +698,23 @@
     (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
     (local $bias v128) (local $lo v128) (local $hi v128) (local $alpha v128)
     (local $outRow i32) (local $outPix i32) (local $leaky i32) (local $mo i32) (local $pool i32)
-    (local.set $outRow (i32.load offset=32 (local.get $d)))
-    (local.set $outPix (i32.load offset=36 (local.get $d)))
-    (local.set $leaky (f32.ne (f32.load offset=96 (local.get $d)) (f32.const 1)))
-    (local.set $m (i32.load offset=64 (local.get $d)))
-    (local.set $pool (i32.eq (i32.load offset=132 (local.get $d)) (i32.const 2)))
+    (local.set $outRow (i32.load offset={winograd.outRow} (local.get $d)))
+    (local.set $outPix (i32.load offset={winograd.outPix} (local.get $d)))
+    (local.set $leaky (f32.ne (f32.load offset={winograd.alpha} (local.get $d)) (f32.const 1)))
+    (local.set $m (i32.load offset={winograd.m} (local.get $d)))
+    (local.set $pool (i32.eq (i32.load offset={winograd.pool} (local.get $d)) (i32.const 2)))
     (local.set $mo (i32.shr_u (local.get $m) (local.get $pool)))
     (local.set $cs (i32.shl (i32.mul (local.get $m) (local.get $m)) (i32.const 4)))
-    (local.set $e (i32.add (i32.load offset=120 (local.get $d)) (i32.shl (local.get $g) (i32.const 5))))
+    (local.set $e (i32.add (i32.load offset={winograd.tab} (local.get $d)) (i32.shl (local.get $g) (i32.const 5))))
     (local.set $o0 (i32.add (i32.load offset=4 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
     (local.set $o1 (i32.add (i32.load offset=12 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
     (local.set $o2 (i32.add (i32.load offset=20 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
     (local.set $o3 (i32.add (i32.load offset=28 (local.get $e)) (i32.shl (local.get $cg) (i32.const 4))))
-    (local.set $bias (v128.load (i32.add (i32.load offset=84 (local.get $d)) (i32.shl (local.get $cg) (i32.const 4)))))
-    (local.set $lo (v128.load32_splat offset=88 (local.get $d)))
-    (local.set $hi (v128.load32_splat offset=92 (local.get $d)))
-    (local.set $alpha (v128.load32_splat offset=96 (local.get $d)))
-    (local.set $res (i32.load offset=100 (local.get $d)))
+    (local.set $bias (v128.load (i32.add (i32.load offset={winograd.bias} (local.get $d)) (i32.shl (local.get $cg) (i32.const 4)))))
+    (local.set $lo (v128.load32_splat offset={winograd.lo} (local.get $d)))
+    (local.set $hi (v128.load32_splat offset={winograd.hi} (local.get $d)))
+    (local.set $alpha (v128.load32_splat offset={winograd.alpha} (local.get $d)))
+    (local.set $res (i32.load offset={winograd.resDelta} (local.get $d)))
     (local.set $i (i32.const 0))
     (loop $rowsI
       (local.set $j (i32.const 0))
@@ -783,11 +775,11 @@
   ;; the whole input). Implicit GEMM: output pixel x input window (koff: the byte offset of each
   ;; of the K (ky, kx, ci) window entries), 4 pixels x 8 channels a step.
   ;;
-  ;; Descriptor: 4 inBase (window origin of output pixel (0,0), image 0) 8 inImg 12 inRowStep
-  ;; (window origins of consecutive output rows) 16 inPixStep 20 koff 24 K 28 groups 32 inGroupStep
-  ;; 36 w 40 coutg 44 outBase 48 outImg 52 outRow 56 outPix 60 outH 64 outW 68 bias 72 lo 76 hi
-  ;; 80 alpha 84 resDelta 88 imagesAsPixels (1: the n images are one row of n pixels: fully
-  ;; connected layers, so 4 images share each weight load) 92 part 96 parts (threads: this
+  ;; Descriptor (descriptors.ts): inBase (window origin of output pixel (0,0), image 0) inImg inRowStep
+  ;; (window origins of consecutive output rows) inPixStep koff K groups inGroupStep
+  ;; w coutg outBase outImg outRow outPix outH outW bias lo hi
+  ;; alpha resDelta imagesAsPixels (1: the n images are one row of n pixels: fully
+  ;; connected layers, so 4 images share each weight load) part parts (threads: this
   ;; thread's blocks of 8 output channels are those whose index mod parts is part).
   ;; Weights, per group: blocks of 8 output channels [block][k][8], then, when coutg % 8 = 4, one
   ;; block of 4 [k][4]; groups K * coutg floats apart.
@@ -796,42 +788,42 @@
     (local $g i32) (local $ox i32) (local $in i32) (local $out i32) (local $w i32) (local $b i32) (local $co i32) (local $c8 i32)
     (local $K i32) (local $wb i32)
     (local.set $images (i32.add (local.get $first) (local.get $n)))
-    (local.set $H (i32.load offset=60 (local.get $d)))
-    (local.set $W (i32.load offset=64 (local.get $d)))
-    (local.set $ip (i32.load offset=16 (local.get $d)))
-    (local.set $op (i32.load offset=56 (local.get $d)))
-    (local.set $K (i32.load offset=24 (local.get $d)))
-    (local.set $c8 (i32.and (i32.load offset=40 (local.get $d)) (i32.const -8)))
-    (if (i32.load offset=88 (local.get $d))
+    (local.set $H (i32.load offset={conv.outH} (local.get $d)))
+    (local.set $W (i32.load offset={conv.outW} (local.get $d)))
+    (local.set $ip (i32.load offset={conv.inPixStep} (local.get $d)))
+    (local.set $op (i32.load offset={conv.outPix} (local.get $d)))
+    (local.set $K (i32.load offset={conv.K} (local.get $d)))
+    (local.set $c8 (i32.and (i32.load offset={conv.coutg} (local.get $d)) (i32.const -8)))
+    (if (i32.load offset={conv.imagesAsPixels} (local.get $d))
       (then
         ;; the images are pixels first .. first + n - 1 of one row
         (local.set $images (i32.add (local.get $first) (i32.const 1)))
         (local.set $H (i32.const 1))
         (local.set $W (local.get $n))
-        (local.set $ip (i32.load offset=8 (local.get $d)))
-        (local.set $op (i32.load offset=48 (local.get $d)))))
+        (local.set $ip (i32.load offset={conv.inImg} (local.get $d)))
+        (local.set $op (i32.load offset={conv.outImg} (local.get $d)))))
     (local.set $img (local.get $first))
     (loop $images
       (local.set $oy (i32.const 0))
       (loop $rows
         (local.set $g (i32.const 0))
         (loop $groups
-          (local.set $in (i32.add (i32.add (i32.add (i32.load offset=4 (local.get $d))
-            (i32.mul (local.get $img) (i32.load offset=8 (local.get $d))))
-            (i32.mul (local.get $oy) (i32.load offset=12 (local.get $d))))
-            (i32.mul (local.get $g) (i32.load offset=32 (local.get $d)))))
-          (local.set $out (i32.add (i32.add (i32.add (i32.load offset=44 (local.get $d))
-            (i32.mul (local.get $img) (i32.load offset=48 (local.get $d))))
-            (i32.mul (local.get $oy) (i32.load offset=52 (local.get $d))))
-            (i32.shl (i32.mul (local.get $g) (i32.load offset=40 (local.get $d))) (i32.const 2))))
-          (local.set $w (i32.add (i32.load offset=36 (local.get $d))
-            (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $K)) (i32.load offset=40 (local.get $d))) (i32.const 2))))
-          (local.set $b (i32.add (i32.load offset=68 (local.get $d))
-            (i32.shl (i32.mul (local.get $g) (i32.load offset=40 (local.get $d))) (i32.const 2))))
+          (local.set $in (i32.add (i32.add (i32.add (i32.load offset={conv.inBase} (local.get $d))
+            (i32.mul (local.get $img) (i32.load offset={conv.inImg} (local.get $d))))
+            (i32.mul (local.get $oy) (i32.load offset={conv.inRowStep} (local.get $d))))
+            (i32.mul (local.get $g) (i32.load offset={conv.inGroupStep} (local.get $d)))))
+          (local.set $out (i32.add (i32.add (i32.add (i32.load offset={conv.outBase} (local.get $d))
+            (i32.mul (local.get $img) (i32.load offset={conv.outImg} (local.get $d))))
+            (i32.mul (local.get $oy) (i32.load offset={conv.outRow} (local.get $d))))
+            (i32.shl (i32.mul (local.get $g) (i32.load offset={conv.coutg} (local.get $d))) (i32.const 2))))
+          (local.set $w (i32.add (i32.load offset={conv.w} (local.get $d))
+            (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $K)) (i32.load offset={conv.coutg} (local.get $d))) (i32.const 2))))
+          (local.set $b (i32.add (i32.load offset={conv.bias} (local.get $d))
+            (i32.shl (i32.mul (local.get $g) (i32.load offset={conv.coutg} (local.get $d))) (i32.const 2))))
           ;; Blocks of output channels outer, so each block's weights stay in cache for the whole row.
           (local.set $co (i32.const 0))
           (loop $blocks
-           (if (i32.eq (i32.rem_u (i32.shr_u (local.get $co) (i32.const 3)) (i32.load offset=96 (local.get $d))) (i32.load offset=92 (local.get $d)))
+           (if (i32.eq (i32.rem_u (i32.shr_u (local.get $co) (i32.const 3)) (i32.load offset={conv.parts} (local.get $d))) (i32.load offset={conv.part} (local.get $d)))
            (then
             (local.set $wb (i32.add (local.get $w) (i32.shl (i32.mul (local.get $co) (local.get $K)) (i32.const 2))))
             (local.set $ox (i32.const 0))
@@ -852,9 +844,9 @@
                 (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
                 (br $px1)))))
             (local.set $co (i32.add (local.get $co) (i32.const 8)))
-            (br_if $blocks (i32.lt_u (local.get $co) (i32.load offset=40 (local.get $d)))))
+            (br_if $blocks (i32.lt_u (local.get $co) (i32.load offset={conv.coutg} (local.get $d)))))
           (local.set $g (i32.add (local.get $g) (i32.const 1)))
-          (br_if $groups (i32.lt_u (local.get $g) (i32.load offset=28 (local.get $d)))))
+          (br_if $groups (i32.lt_u (local.get $g) (i32.load offset={conv.groups} (local.get $d)))))
         (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
         (br_if $rows (i32.lt_u (local.get $oy) (local.get $H))))
       (local.set $img (i32.add (local.get $img) (i32.const 1)))
@@ -869,9 +861,9 @@
     (local.set $in1 (i32.add (local.get $in) (local.get $ip)))
     (local.set $in2 (i32.add (local.get $in1) (local.get $ip)))
     (local.set $in3 (i32.add (local.get $in2) (local.get $ip)))
-    (local.set $kend (i32.add (i32.load offset=20 (local.get $d)) (i32.shl (i32.load offset=24 (local.get $d)) (i32.const 2))))
-    (local.set $epi (i32.add (local.get $d) (i32.const 72)))
-    (local.set $k (i32.load offset=20 (local.get $d)))
+    (local.set $kend (i32.add (i32.load offset={conv.koff} (local.get $d)) (i32.shl (i32.load offset={conv.K} (local.get $d)) (i32.const 2))))
+    (local.set $epi (i32.add (local.get $d) (i32.const {conv.lo})))
+    (local.set $k (i32.load offset={conv.koff} (local.get $d)))
     (if (local.get $wide)
       (then
         (loop $ks
@@ -929,9 +921,9 @@
   ;; One output pixel x one block of output channels (as $convBlock4).
   (func $convBlock1 (param $d i32) (param $in i32) (param $out i32) (param $wp i32) (param $b i32) (param $wide i32)
     (local $k i32) (local $kend i32) (local $x v128) (local $epi i32) (local $a0 v128) (local $a1 v128)
-    (local.set $kend (i32.add (i32.load offset=20 (local.get $d)) (i32.shl (i32.load offset=24 (local.get $d)) (i32.const 2))))
-    (local.set $epi (i32.add (local.get $d) (i32.const 72)))
-    (local.set $k (i32.load offset=20 (local.get $d)))
+    (local.set $kend (i32.add (i32.load offset={conv.koff} (local.get $d)) (i32.shl (i32.load offset={conv.K} (local.get $d)) (i32.const 2))))
+    (local.set $epi (i32.add (local.get $d) (i32.const {conv.lo})))
+    (local.set $k (i32.load offset={conv.koff} (local.get $d)))
     (if (local.get $wide)
       (then
         (loop $ks8
@@ -955,14 +947,14 @@
   ;; =============================================================================================
   ;; op 2: depthwise convolution (one input channel per group, one output channel per input
   ;; channel), channels as SIMD lanes.
-  ;; Descriptor: 4 inBase (window origin of output (0,0), image 0) 8 inImg 12 inRowStep
-  ;; 16 inPixStep 20 taps (byte offsets of the window's pixels) 24 ntaps 28 cp 32 w ([tap][cp])
-  ;; 36 outBase 40 outImg 44 outRow 48 outPix 52 outH 56 outW 60 bias 64 lo 68 hi 72 alpha 76 resDelta
+  ;; Descriptor (descriptors.ts): inBase (window origin of output (0,0), image 0) inImg inRowStep
+  ;; inPixStep taps (byte offsets of the window's pixels) ntaps cp w ([tap][cp])
+  ;; outBase outImg outRow outPix outH outW bias lo hi alpha resDelta
   (func $depthwise (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $oy i32) (local $ox i32) (local $in i32) (local $out i32) (local $c i32) (local $cpB i32)
     (local $t i32) (local $tend i32) (local $wp i32) (local $acc v128)
-    (local.set $cpB (i32.shl (i32.load offset=28 (local.get $d)) (i32.const 2)))
-    (local.set $tend (i32.add (i32.load offset=20 (local.get $d)) (i32.shl (i32.load offset=24 (local.get $d)) (i32.const 2))))
+    (local.set $cpB (i32.shl (i32.load offset={depthwise.cp} (local.get $d)) (i32.const 2)))
+    (local.set $tend (i32.add (i32.load offset={depthwise.taps} (local.get $d)) (i32.shl (i32.load offset={depthwise.ntaps} (local.get $d)) (i32.const 2))))
     (local.set $n (i32.add (local.get $first) (local.get $n)))
     (local.set $img (local.get $first))
     (loop $images
@@ -970,15 +962,15 @@
       (loop $rows
         (local.set $ox (i32.const 0))
         (loop $cols
-          (local.set $in (i32.add (i32.add (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d))))
-            (i32.mul (local.get $oy) (i32.load offset=12 (local.get $d)))) (i32.mul (local.get $ox) (i32.load offset=16 (local.get $d)))))
-          (local.set $out (i32.add (i32.add (i32.add (i32.load offset=36 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=40 (local.get $d))))
-            (i32.mul (local.get $oy) (i32.load offset=44 (local.get $d)))) (i32.mul (local.get $ox) (i32.load offset=48 (local.get $d)))))
+          (local.set $in (i32.add (i32.add (i32.add (i32.load offset={depthwise.inBase} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={depthwise.inImg} (local.get $d))))
+            (i32.mul (local.get $oy) (i32.load offset={depthwise.inRowStep} (local.get $d)))) (i32.mul (local.get $ox) (i32.load offset={depthwise.inPixStep} (local.get $d)))))
+          (local.set $out (i32.add (i32.add (i32.add (i32.load offset={depthwise.outBase} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={depthwise.outImg} (local.get $d))))
+            (i32.mul (local.get $oy) (i32.load offset={depthwise.outRow} (local.get $d)))) (i32.mul (local.get $ox) (i32.load offset={depthwise.outPix} (local.get $d)))))
           (local.set $c (i32.const 0))
           (loop $channels
             (local.set $acc (v128.const i32x4 0 0 0 0))
-            (local.set $t (i32.load offset=20 (local.get $d)))
-            (local.set $wp (i32.add (i32.load offset=32 (local.get $d)) (local.get $c)))
+            (local.set $t (i32.load offset={depthwise.taps} (local.get $d)))
+            (local.set $wp (i32.add (i32.load offset={depthwise.w} (local.get $d)) (local.get $c)))
             (loop $taps
               (local.set $acc (f32x4.add (local.get $acc)
                 (f32x4.mul (v128.load (i32.add (i32.add (local.get $in) (i32.load (local.get $t))) (local.get $c))) (v128.load (local.get $wp)))))
@@ -986,52 +978,52 @@
               (local.set $t (i32.add (local.get $t) (i32.const 4)))
               (br_if $taps (i32.lt_u (local.get $t) (local.get $tend))))
             (call $epi (local.get $acc) (i32.add (local.get $out) (local.get $c))
-              (v128.load (i32.add (i32.load offset=60 (local.get $d)) (local.get $c))) (i32.add (local.get $d) (i32.const 64)))
+              (v128.load (i32.add (i32.load offset={depthwise.bias} (local.get $d)) (local.get $c))) (i32.add (local.get $d) (i32.const {depthwise.lo})))
             (local.set $c (i32.add (local.get $c) (i32.const 16)))
             (br_if $channels (i32.lt_u (local.get $c) (local.get $cpB))))
           (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-          (br_if $cols (i32.lt_u (local.get $ox) (i32.load offset=56 (local.get $d)))))
+          (br_if $cols (i32.lt_u (local.get $ox) (i32.load offset={depthwise.outW} (local.get $d)))))
         (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
-        (br_if $rows (i32.lt_u (local.get $oy) (i32.load offset=52 (local.get $d)))))
+        (br_if $rows (i32.lt_u (local.get $oy) (i32.load offset={depthwise.outH} (local.get $d)))))
       (local.set $img (i32.add (local.get $img) (i32.const 1)))
       (br_if $images (i32.lt_u (local.get $img) (local.get $n)))))
 
   ;; =============================================================================================
   ;; op 3: max / average pooling (global pooling is a window as large as the input), channels as
   ;; lanes; windows are clipped to the input, so padding never wins a max.
-  ;; Descriptor: 4 inBase (input pixel (0,0), image 0) 8 inImg 12 inRow 16 inPix 20 H 24 W 28 cp
-  ;; 32 outBase 36 outImg 40 outRow 44 outPix 48 outH 52 outW 56 kh 60 kw 64 sh 68 sw 72 padTop
-  ;; 76 padLeft 80 mode (0 max, 1 average of the pixels inside, 2 average over kh * kw)
-  ;; 84 lo 88 hi 92 alpha
+  ;; Descriptor (descriptors.ts): inBase (input pixel (0,0), image 0) inImg inRow inPix H W cp
+  ;; outBase outImg outRow outPix outH outW kh kw sh sw padTop
+  ;; padLeft mode (0 max, 1 average of the pixels inside, 2 average over kh * kw)
+  ;; lo hi alpha
   (func $pool (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $oy i32) (local $ox i32) (local $ys i32) (local $ye i32) (local $xs i32) (local $xe i32)
     (local $y i32) (local $x i32) (local $c i32) (local $cpB i32) (local $base i32) (local $out i32) (local $p i32)
     (local $acc v128) (local $scale v128) (local $mode i32)
-    (local.set $cpB (i32.shl (i32.load offset=28 (local.get $d)) (i32.const 2)))
-    (local.set $mode (i32.load offset=80 (local.get $d)))
+    (local.set $cpB (i32.shl (i32.load offset={pool.cp} (local.get $d)) (i32.const 2)))
+    (local.set $mode (i32.load offset={pool.mode} (local.get $d)))
     (local.set $n (i32.add (local.get $first) (local.get $n)))
     (local.set $img (local.get $first))
     (loop $images
       (local.set $oy (i32.const 0))
       (loop $rows
-        (local.set $ys (i32.sub (i32.mul (local.get $oy) (i32.load offset=64 (local.get $d))) (i32.load offset=72 (local.get $d))))
-        (local.set $ye (i32.add (local.get $ys) (i32.load offset=56 (local.get $d))))
+        (local.set $ys (i32.sub (i32.mul (local.get $oy) (i32.load offset={pool.sh} (local.get $d))) (i32.load offset={pool.padTop} (local.get $d))))
+        (local.set $ye (i32.add (local.get $ys) (i32.load offset={pool.kh} (local.get $d))))
         (if (i32.lt_s (local.get $ys) (i32.const 0)) (then (local.set $ys (i32.const 0))))
-        (if (i32.gt_s (local.get $ye) (i32.load offset=20 (local.get $d))) (then (local.set $ye (i32.load offset=20 (local.get $d)))))
+        (if (i32.gt_s (local.get $ye) (i32.load offset={pool.H} (local.get $d))) (then (local.set $ye (i32.load offset={pool.H} (local.get $d)))))
         (local.set $ox (i32.const 0))
         (loop $cols
-          (local.set $xs (i32.sub (i32.mul (local.get $ox) (i32.load offset=68 (local.get $d))) (i32.load offset=76 (local.get $d))))
-          (local.set $xe (i32.add (local.get $xs) (i32.load offset=60 (local.get $d))))
+          (local.set $xs (i32.sub (i32.mul (local.get $ox) (i32.load offset={pool.sw} (local.get $d))) (i32.load offset={pool.padLeft} (local.get $d))))
+          (local.set $xe (i32.add (local.get $xs) (i32.load offset={pool.kw} (local.get $d))))
           (if (i32.lt_s (local.get $xs) (i32.const 0)) (then (local.set $xs (i32.const 0))))
-          (if (i32.gt_s (local.get $xe) (i32.load offset=24 (local.get $d))) (then (local.set $xe (i32.load offset=24 (local.get $d)))))
+          (if (i32.gt_s (local.get $xe) (i32.load offset={pool.W} (local.get $d))) (then (local.set $xe (i32.load offset={pool.W} (local.get $d)))))
           (local.set $scale (f32x4.splat (f32.div (f32.const 1)
             (f32.convert_i32_s (i32.mul (i32.sub (local.get $ye) (local.get $ys)) (i32.sub (local.get $xe) (local.get $xs)))))))
           (if (i32.eq (local.get $mode) (i32.const 2))
             (then (local.set $scale (f32x4.splat (f32.div (f32.const 1)
-              (f32.convert_i32_s (i32.mul (i32.load offset=56 (local.get $d)) (i32.load offset=60 (local.get $d)))))))))
-          (local.set $base (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d)))))
-          (local.set $out (i32.add (i32.add (i32.add (i32.load offset=32 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=36 (local.get $d))))
-            (i32.mul (local.get $oy) (i32.load offset=40 (local.get $d)))) (i32.mul (local.get $ox) (i32.load offset=44 (local.get $d)))))
+              (f32.convert_i32_s (i32.mul (i32.load offset={pool.kh} (local.get $d)) (i32.load offset={pool.kw} (local.get $d)))))))))
+          (local.set $base (i32.add (i32.load offset={pool.inBase} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={pool.inImg} (local.get $d)))))
+          (local.set $out (i32.add (i32.add (i32.add (i32.load offset={pool.outBase} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={pool.outImg} (local.get $d))))
+            (i32.mul (local.get $oy) (i32.load offset={pool.outRow} (local.get $d)))) (i32.mul (local.get $ox) (i32.load offset={pool.outPix} (local.get $d)))))
           (local.set $c (i32.const 0))
           (loop $channels
             (if (local.get $mode)
@@ -1045,8 +1037,8 @@
                 (block $doneX
                   (loop $wx
                     (br_if $doneX (i32.ge_s (local.get $x) (local.get $xe)))
-                    (local.set $p (i32.add (i32.add (i32.add (local.get $base) (i32.mul (local.get $y) (i32.load offset=12 (local.get $d))))
-                      (i32.mul (local.get $x) (i32.load offset=16 (local.get $d)))) (local.get $c)))
+                    (local.set $p (i32.add (i32.add (i32.add (local.get $base) (i32.mul (local.get $y) (i32.load offset={pool.inRow} (local.get $d))))
+                      (i32.mul (local.get $x) (i32.load offset={pool.inPix} (local.get $d)))) (local.get $c)))
                     (if (local.get $mode)
                       (then (local.set $acc (f32x4.add (local.get $acc) (v128.load (local.get $p)))))
                       (else (local.set $acc (f32x4.pmax (local.get $acc) (v128.load (local.get $p))))))
@@ -1056,32 +1048,32 @@
                 (br $wy)))
             (if (local.get $mode) (then (local.set $acc (f32x4.mul (local.get $acc) (local.get $scale)))))
             (v128.store (i32.add (local.get $out) (local.get $c))
-              (call $act (local.get $acc) (v128.load32_splat offset=84 (local.get $d)) (v128.load32_splat offset=88 (local.get $d))
-                (v128.load32_splat offset=92 (local.get $d))))
+              (call $act (local.get $acc) (v128.load32_splat offset={pool.lo} (local.get $d)) (v128.load32_splat offset={pool.hi} (local.get $d))
+                (v128.load32_splat offset={pool.alpha} (local.get $d))))
             (local.set $c (i32.add (local.get $c) (i32.const 16)))
             (br_if $channels (i32.lt_u (local.get $c) (local.get $cpB))))
           (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-          (br_if $cols (i32.lt_u (local.get $ox) (i32.load offset=52 (local.get $d)))))
+          (br_if $cols (i32.lt_u (local.get $ox) (i32.load offset={pool.outW} (local.get $d)))))
         (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
-        (br_if $rows (i32.lt_u (local.get $oy) (i32.load offset=48 (local.get $d)))))
+        (br_if $rows (i32.lt_u (local.get $oy) (i32.load offset={pool.outH} (local.get $d)))))
       (local.set $img (i32.add (local.get $img) (i32.const 1)))
       (br_if $images (i32.lt_u (local.get $img) (local.get $n)))))
 
   ;; =============================================================================================
   ;; op 4: elementwise a (op) b, then the clamp activation. b is a tensor of a's shape, or one
   ;; value per channel, or one value (its strides 0: the planner sets them).
-  ;; Descriptor: 4 aBase 8 aImg 12 aRow 16 aPix 20 bBase 24 bImg 28 bRow 32 bPix 36 bVec (16, or 0
-  ;; for one value splatted) 40 oBase 44 oImg 48 oRow 52 oPix 56 H 60 W 64 cp 68 op (0 add, 1 sub,
-  ;; 2 mul, 3 div, 4 max, 5 min) 72 lo 76 hi 80 alpha
+  ;; Descriptor (descriptors.ts): aBase aImg aRow aPix bBase bImg bRow bPix bVec (16, or 0
+  ;; for one value splatted) oBase oImg oRow oPix H W cp op (0 add, 1 sub,
+  ;; 2 mul, 3 div, 4 max, 5 min) lo hi alpha
   (func $binary (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $y i32) (local $x i32) (local $c i32) (local $cpB i32) (local $a i32) (local $b i32) (local $o i32)
     (local $bc i32) (local $op i32) (local $va v128) (local $vb v128) (local $r v128)
     (local $lo v128) (local $hi v128) (local $alpha v128)
-    (local.set $cpB (i32.shl (i32.load offset=64 (local.get $d)) (i32.const 2)))
-    (local.set $op (i32.load offset=68 (local.get $d)))
-    (local.set $lo (v128.load32_splat offset=72 (local.get $d)))
-    (local.set $hi (v128.load32_splat offset=76 (local.get $d)))
-    (local.set $alpha (v128.load32_splat offset=80 (local.get $d)))
+    (local.set $cpB (i32.shl (i32.load offset={binary.cp} (local.get $d)) (i32.const 2)))
+    (local.set $op (i32.load offset={binary.op} (local.get $d)))
+    (local.set $lo (v128.load32_splat offset={binary.lo} (local.get $d)))
+    (local.set $hi (v128.load32_splat offset={binary.hi} (local.get $d)))
+    (local.set $alpha (v128.load32_splat offset={binary.alpha} (local.get $d)))
     (local.set $n (i32.add (local.get $first) (local.get $n)))
     (local.set $img (local.get $first))
     (loop $images
@@ -1089,12 +1081,12 @@
       (loop $rows
         (local.set $x (i32.const 0))
         (loop $cols
-          (local.set $a (i32.add (i32.add (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d))))
-            (i32.mul (local.get $y) (i32.load offset=12 (local.get $d)))) (i32.mul (local.get $x) (i32.load offset=16 (local.get $d)))))
-          (local.set $b (i32.add (i32.add (i32.add (i32.load offset=20 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=24 (local.get $d))))
-            (i32.mul (local.get $y) (i32.load offset=28 (local.get $d)))) (i32.mul (local.get $x) (i32.load offset=32 (local.get $d)))))
-          (local.set $o (i32.add (i32.add (i32.add (i32.load offset=40 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=44 (local.get $d))))
-            (i32.mul (local.get $y) (i32.load offset=48 (local.get $d)))) (i32.mul (local.get $x) (i32.load offset=52 (local.get $d)))))
+          (local.set $a (i32.add (i32.add (i32.add (i32.load offset={binary.aBase} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={binary.aImg} (local.get $d))))
+            (i32.mul (local.get $y) (i32.load offset={binary.aRow} (local.get $d)))) (i32.mul (local.get $x) (i32.load offset={binary.aPix} (local.get $d)))))
+          (local.set $b (i32.add (i32.add (i32.add (i32.load offset={binary.bBase} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={binary.bImg} (local.get $d))))
+            (i32.mul (local.get $y) (i32.load offset={binary.bRow} (local.get $d)))) (i32.mul (local.get $x) (i32.load offset={binary.bPix} (local.get $d)))))
+          (local.set $o (i32.add (i32.add (i32.add (i32.load offset={binary.oBase} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={binary.oImg} (local.get $d))))
+            (i32.mul (local.get $y) (i32.load offset={binary.oRow} (local.get $d)))) (i32.mul (local.get $x) (i32.load offset={binary.oPix} (local.get $d)))))
           (local.set $c (i32.const 0))
           (local.set $bc (i32.const 0))
           (loop $channels
@@ -1111,12 +1103,12 @@
               (local.set $r (f32x4.min (local.get $va) (local.get $vb))))
             (v128.store (i32.add (local.get $o) (local.get $c)) (call $act (local.get $r) (local.get $lo) (local.get $hi) (local.get $alpha)))
             (local.set $c (i32.add (local.get $c) (i32.const 16)))
-            (local.set $bc (i32.add (local.get $bc) (i32.load offset=36 (local.get $d))))
+            (local.set $bc (i32.add (local.get $bc) (i32.load offset={binary.bVec} (local.get $d))))
             (br_if $channels (i32.lt_u (local.get $c) (local.get $cpB))))
           (local.set $x (i32.add (local.get $x) (i32.const 1)))
-          (br_if $cols (i32.lt_u (local.get $x) (i32.load offset=60 (local.get $d)))))
+          (br_if $cols (i32.lt_u (local.get $x) (i32.load offset={binary.W} (local.get $d)))))
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
-        (br_if $rows (i32.lt_u (local.get $y) (i32.load offset=56 (local.get $d)))))
+        (br_if $rows (i32.lt_u (local.get $y) (i32.load offset={binary.H} (local.get $d)))))
       (local.set $img (i32.add (local.get $img) (i32.const 1)))
       (br_if $images (i32.lt_u (local.get $img) (local.get $n)))))
 
@@ -1142,23 +1134,23 @@
 
   ;; =============================================================================================
   ;; op 5: elementwise functions, then the clamp activation.
-  ;; Descriptor: 4 aBase 8 aImg 12 aRow 16 aPix 20 oBase 24 oImg 28 oRow 32 oPix 36 H 40 W 44 cp
-  ;; 48 fn (0 none, 1 sigmoid, 2 tanh, 3 hard sigmoid max(0, min(1, p1 x + p2)), 4 x * hard sigmoid,
+  ;; Descriptor (descriptors.ts): aBase aImg aRow aPix oBase oImg oRow oPix H W cp
+  ;; fn (0 none, 1 sigmoid, 2 tanh, 3 hard sigmoid max(0, min(1, p1 x + p2)), 4 x * hard sigmoid,
   ;; 5 exp, 6 per-channel x * scale[c] + shift[c] (p1, p2: addresses), 7 abs, 8 sqrt, 9 neg,
   ;; 10 x * sigmoid(x) (SiLU))
-  ;; 52 p1 56 p2 60 lo 64 hi 68 alpha
+  ;; p1 p2 lo hi alpha
   (func $unary (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $y i32) (local $x i32) (local $c i32) (local $cpB i32) (local $a i32) (local $o i32)
     (local $fn i32) (local $v v128) (local $p1 v128) (local $p2 v128) (local $one v128)
     (local $lo v128) (local $hi v128) (local $alpha v128)
-    (local.set $cpB (i32.shl (i32.load offset=44 (local.get $d)) (i32.const 2)))
-    (local.set $fn (i32.load offset=48 (local.get $d)))
-    (local.set $p1 (v128.load32_splat offset=52 (local.get $d)))
-    (local.set $p2 (v128.load32_splat offset=56 (local.get $d)))
+    (local.set $cpB (i32.shl (i32.load offset={unary.cp} (local.get $d)) (i32.const 2)))
+    (local.set $fn (i32.load offset={unary.fn} (local.get $d)))
+    (local.set $p1 (v128.load32_splat offset={unary.p1} (local.get $d)))
+    (local.set $p2 (v128.load32_splat offset={unary.p2} (local.get $d)))
     (local.set $one (f32x4.splat (f32.const 1)))
-    (local.set $lo (v128.load32_splat offset=60 (local.get $d)))
-    (local.set $hi (v128.load32_splat offset=64 (local.get $d)))
-    (local.set $alpha (v128.load32_splat offset=68 (local.get $d)))
+    (local.set $lo (v128.load32_splat offset={unary.lo} (local.get $d)))
+    (local.set $hi (v128.load32_splat offset={unary.hi} (local.get $d)))
+    (local.set $alpha (v128.load32_splat offset={unary.alpha} (local.get $d)))
     (local.set $n (i32.add (local.get $first) (local.get $n)))
     (local.set $img (local.get $first))
     (loop $images
@@ -1166,10 +1158,10 @@
       (loop $rows
         (local.set $x (i32.const 0))
         (loop $cols
-          (local.set $a (i32.add (i32.add (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d))))
-            (i32.mul (local.get $y) (i32.load offset=12 (local.get $d)))) (i32.mul (local.get $x) (i32.load offset=16 (local.get $d)))))
-          (local.set $o (i32.add (i32.add (i32.add (i32.load offset=20 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=24 (local.get $d))))
-            (i32.mul (local.get $y) (i32.load offset=28 (local.get $d)))) (i32.mul (local.get $x) (i32.load offset=32 (local.get $d)))))
+          (local.set $a (i32.add (i32.add (i32.add (i32.load offset={unary.aBase} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={unary.aImg} (local.get $d))))
+            (i32.mul (local.get $y) (i32.load offset={unary.aRow} (local.get $d)))) (i32.mul (local.get $x) (i32.load offset={unary.aPix} (local.get $d)))))
+          (local.set $o (i32.add (i32.add (i32.add (i32.load offset={unary.oBase} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={unary.oImg} (local.get $d))))
+            (i32.mul (local.get $y) (i32.load offset={unary.oRow} (local.get $d)))) (i32.mul (local.get $x) (i32.load offset={unary.oPix} (local.get $d)))))
           (local.set $c (i32.const 0))
           (loop $channels
             (local.set $v (v128.load (i32.add (local.get $a) (local.get $c))))
@@ -1195,8 +1187,8 @@
                 (local.set $v (call $exp4 (local.get $v)))
                 (br $done))
                 ;; per-channel affine
-                (local.set $v (f32x4.add (f32x4.mul (local.get $v) (v128.load (i32.add (i32.load offset=52 (local.get $d)) (local.get $c))))
-                  (v128.load (i32.add (i32.load offset=56 (local.get $d)) (local.get $c)))))
+                (local.set $v (f32x4.add (f32x4.mul (local.get $v) (v128.load (i32.add (i32.load offset={unary.p1} (local.get $d)) (local.get $c))))
+                  (v128.load (i32.add (i32.load offset={unary.p2} (local.get $d)) (local.get $c)))))
                 (br $done))
                 (local.set $v (f32x4.abs (local.get $v)))
                 (br $done))
@@ -1210,9 +1202,9 @@
             (local.set $c (i32.add (local.get $c) (i32.const 16)))
             (br_if $channels (i32.lt_u (local.get $c) (local.get $cpB))))
           (local.set $x (i32.add (local.get $x) (i32.const 1)))
-          (br_if $cols (i32.lt_u (local.get $x) (i32.load offset=40 (local.get $d)))))
+          (br_if $cols (i32.lt_u (local.get $x) (i32.load offset={unary.W} (local.get $d)))))
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
-        (br_if $rows (i32.lt_u (local.get $y) (i32.load offset=36 (local.get $d)))))
+        (br_if $rows (i32.lt_u (local.get $y) (i32.load offset={unary.H} (local.get $d)))))
       (local.set $img (i32.add (local.get $img) (i32.const 1)))
       (br_if $images (i32.lt_u (local.get $img) (local.get $n)))))
 
@@ -1220,24 +1212,24 @@
   ;; op 6: copy through a table, per image: dst[dstOff[e]] = src[srcOff[e]] for e < count, `unit`
   ;; bytes (4 or 16) each; the layout changes the planner cannot avoid (NCHW input to NHWC, a
   ;; view materialised, Concat, Pad).
-  ;; Descriptor: 4 src 8 srcImg 12 dst 16 dstImg 20 table (pairs i32 srcOff, dstOff; srcOff < 0:
-  ;; write zeros) 24 count 28 unit
+  ;; Descriptor (descriptors.ts): src srcImg dst dstImg table (pairs i32 srcOff, dstOff; srcOff < 0:
+  ;; write zeros) count unit
   (func $copy (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $src i32) (local $dst i32) (local $e i32) (local $end i32) (local $s i32)
-    (local.set $end (i32.add (i32.load offset=20 (local.get $d)) (i32.shl (i32.load offset=24 (local.get $d)) (i32.const 3))))
+    (local.set $end (i32.add (i32.load offset={copy.table} (local.get $d)) (i32.shl (i32.load offset={copy.count} (local.get $d)) (i32.const 3))))
     (local.set $n (i32.add (local.get $first) (local.get $n)))
     (local.set $img (local.get $first))
     (block $allDone
       (loop $images
         (br_if $allDone (i32.ge_u (local.get $img) (local.get $n)))
-        (local.set $src (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d)))))
-        (local.set $dst (i32.add (i32.load offset=12 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=16 (local.get $d)))))
-        (local.set $e (i32.load offset=20 (local.get $d)))
+        (local.set $src (i32.add (i32.load offset={copy.src} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={copy.srcImg} (local.get $d)))))
+        (local.set $dst (i32.add (i32.load offset={copy.dst} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={copy.dstImg} (local.get $d)))))
+        (local.set $e (i32.load offset={copy.table} (local.get $d)))
         (block $done
           (loop $entries
             (br_if $done (i32.ge_u (local.get $e) (local.get $end)))
             (local.set $s (i32.load (local.get $e)))
-            (if (i32.eq (i32.load offset=28 (local.get $d)) (i32.const 16))
+            (if (i32.eq (i32.load offset={copy.unit} (local.get $d)) (i32.const 16))
               (then
                 (v128.store (i32.add (local.get $dst) (i32.load offset=4 (local.get $e)))
                   (if (result v128) (i32.lt_s (local.get $s) (i32.const 0))
@@ -1255,17 +1247,17 @@
 
   ;; =============================================================================================
   ;; op 7: softmax over F values per image: y = exp(x - max x) / sum.
-  ;; Descriptor: 4 src 8 srcImg 12 dst 16 dstImg 20 F (the values are contiguous floats)
+  ;; Descriptor (descriptors.ts): src srcImg dst dstImg F (the values are contiguous floats)
   (func $softmax (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $src i32) (local $dst i32) (local $i i32) (local $F i32) (local $mx f32) (local $sum f32) (local $v f32)
-    (local.set $F (i32.load offset=20 (local.get $d)))
+    (local.set $F (i32.load offset={softmax.F} (local.get $d)))
     (local.set $n (i32.add (local.get $first) (local.get $n)))
     (local.set $img (local.get $first))
     (block $allDone
       (loop $images
         (br_if $allDone (i32.ge_u (local.get $img) (local.get $n)))
-        (local.set $src (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d)))))
-        (local.set $dst (i32.add (i32.load offset=12 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=16 (local.get $d)))))
+        (local.set $src (i32.add (i32.load offset={softmax.src} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={softmax.srcImg} (local.get $d)))))
+        (local.set $dst (i32.add (i32.load offset={softmax.dst} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={softmax.dstImg} (local.get $d)))))
         (local.set $mx (f32.const -inf))
         (local.set $i (i32.const 0))
         (block $d1 (loop $l1
@@ -1295,17 +1287,17 @@
 ;; =============================================================================================
   ;; op 8: clears byte ranges of each image (what a Winograd layer's whole tiles wrote outside
   ;; its output: the zero border its consumers read as padding).
-  ;; Descriptor: 4 base (image 0) 8 imgStride 12 table (pairs i32 offset, length in bytes) 16 count
+  ;; Descriptor (descriptors.ts): base (image 0) imgStride table (pairs i32 offset, length in bytes) count
   (func $zero (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $base i32) (local $e i32) (local $end i32)
-    (local.set $end (i32.add (i32.load offset=12 (local.get $d)) (i32.shl (i32.load offset=16 (local.get $d)) (i32.const 3))))
+    (local.set $end (i32.add (i32.load offset={zero.table} (local.get $d)) (i32.shl (i32.load offset={zero.count} (local.get $d)) (i32.const 3))))
     (local.set $n (i32.add (local.get $first) (local.get $n)))
     (local.set $img (local.get $first))
     (block $allDone
       (loop $images
         (br_if $allDone (i32.ge_u (local.get $img) (local.get $n)))
-        (local.set $base (i32.add (i32.load offset=4 (local.get $d)) (i32.mul (local.get $img) (i32.load offset=8 (local.get $d)))))
-        (local.set $e (i32.load offset=12 (local.get $d)))
+        (local.set $base (i32.add (i32.load offset={zero.base} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={zero.imgStride} (local.get $d)))))
+        (local.set $e (i32.load offset={zero.table} (local.get $d)))
         (block $done
           (loop $ranges
             (br_if $done (i32.ge_u (local.get $e) (local.get $end)))
@@ -1321,13 +1313,13 @@
   ;; then sleeps in memory.atomic.wait32, a millisecond at a time. A thread that has slept
   ;; `timeout` milliseconds at one barrier marks the call failed (2: another thread stopped
   ;; answering, say a worker that died) and releases the others, instead of waiting for ever.
-  ;; Descriptor: 4 state (i32 arrived, i32 generation, i32 failed: 0, 1 a trap, 2 a timeout)
-  ;; 8 threads 12 timeout (ms)
+  ;; Descriptor (descriptors.ts): state (i32 arrived, i32 generation, i32 failed: 0, 1 a trap, 2 a timeout)
+  ;; threads timeout (ms)
   (func $barrier (param $d i32)
     (local $a i32) (local $gen i32) (local $spin i32) (local $slept i32)
-    (local.set $a (i32.load offset=4 (local.get $d)))
+    (local.set $a (i32.load offset={barrier.state} (local.get $d)))
     (local.set $gen (i32.atomic.load offset=4 (local.get $a)))
-    (if (i32.eq (i32.atomic.rmw.add (local.get $a) (i32.const 1)) (i32.sub (i32.load offset=8 (local.get $d)) (i32.const 1)))
+    (if (i32.eq (i32.atomic.rmw.add (local.get $a) (i32.const 1)) (i32.sub (i32.load offset={barrier.threads} (local.get $d)) (i32.const 1)))
       (then
         ;; The last to arrive opens the next generation.
         (i32.atomic.store (local.get $a) (i32.const 0))
@@ -1343,7 +1335,7 @@
               (if (i32.eq (memory.atomic.wait32 offset=4 (local.get $a) (local.get $gen) (i64.const 1000000)) (i32.const 2))
                 (then
                   (local.set $slept (i32.add (local.get $slept) (i32.const 1)))
-                  (if (i32.ge_u (local.get $slept) (i32.load offset=12 (local.get $d)))
+                  (if (i32.ge_u (local.get $slept) (i32.load offset={barrier.timeout} (local.get $d)))
                     (then
                       (i32.atomic.store offset=8 (local.get $a) (i32.const 2))
                       (drop (memory.atomic.notify offset=4 (local.get $a) (i32.const -1)))

@@ -1,0 +1,85 @@
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { AttrValue, Param } from '../graph/ir.js';
+import { isWinogradConv } from '../graph/ir.js';
+import { optimizerConfig } from '../train/config.js';
+import { saveCheckpoint } from '../train/checkpoint.js';
+import type { StageTraining } from '../train/retrain.js';
+import { getTile } from '../winograd/tiles.js';
+
+/** How the job runs on the machine (from the launch options). */
+export interface JobPlacement {
+  /** Torch threads per process. */
+  readonly threads: number;
+  /** 'cpu' keeps CUDA devices out (gloo). */
+  readonly device: 'auto' | 'cpu';
+}
+
+/** A parameter that is not a variable, as JSON (ints and bools; float ones travel in state.bin). */
+function constantJson(p: Param): { type: string; dims: readonly number[]; data: number[] } {
+  if (p.data instanceof Float32Array) return { type: 'float', dims: p.dims, data: Array.from(p.data) };
+  return { type: p.dataType === 9 ? 'bool' : 'int', dims: p.dims, data: Array.from(p.data as ArrayLike<number | bigint>, Number) };
+}
+
+/** Whether the kind augments its training split (in-memory kinds say so; image folders always can). */
+const augmentable = (d: StageTraining['dataset']): boolean => !('augmentable' in d.train) || Boolean((d.train as { augmentable?: boolean }).augmentable);
+
+const attrJson = (v: AttrValue): unknown => (typeof v === 'object' && !Array.isArray(v) ? constantJson(v as Param) : v);
+
+/**
+ * Writes one stage's job for the Python package (python/swprune_torch/train.py) into `dir`:
+ * job.json (the graph, which parameters train and which are batch-norm statistics, every
+ * parameter's dims, integer constants, the Winograd tiles' matrices, the data spec, the
+ * training settings) and state.bin in the checkpoint format (checkpoint.ts): every float
+ * parameter, the masks, the gradient scales and the optimizer slots, all in ONNX layout.
+ * Returns the job file's path.
+ */
+export function writeJob(dir: string, s: StageTraining, place: JobPlacement): string {
+  const graph = s.model.toGraph();
+  const variables = s.model.variables;
+  const trainable = [...s.model.trainable.keys()];
+  const buffers = [...variables.keys()].filter((n) => !s.model.trainable.has(n));
+  const dims: Record<string, readonly number[]> = {};
+  const constants: Record<string, unknown> = {};
+  const arrays = new Map<string, Float32Array>();
+  for (const [name, p] of graph.params) {
+    dims[name] = p.dims;
+    if (p.data instanceof Float32Array) arrays.set(`param:${name}`, p.data);
+    else constants[name] = constantJson(p);
+  }
+  for (const [name, m] of s.masks) {
+    arrays.set(`mask:${name}`, Float32Array.from(m));
+    const scale = s.gradScales.get(name);
+    if (scale) arrays.set(`scale:${name}`, scale);
+  }
+  const state = s.optimizer.state();
+  for (const [name, slots] of Object.entries(state.slots)) slots.forEach((a, i) => arrays.set(`slot:${name}:${i}`, s.model.toOnnxLayout(name, a)));
+  saveCheckpoint(join(dir, 'state.bin'), { meta: { steps: state.steps }, arrays });
+
+  const tiles: Record<string, unknown> = {};
+  for (const n of graph.nodes.filter(isWinogradConv)) {
+    const T = Number(n.attrs.tile ?? 6);
+    const r = Number(n.attrs.kernel ?? 3);
+    const tile = getTile(T, r);
+    tiles[`${T}/${r}`] = { m: tile.m, r: tile.r, T: tile.T, BT: tile.BT, AT: tile.AT };
+  }
+  const d = s.dataset;
+  const t = s.training;
+  const job = {
+    graph: {
+      opset: graph.opset,
+      inputs: graph.inputs,
+      outputs: graph.outputs,
+      nodes: graph.nodes.map((n) => ({ name: n.name, op: n.op, domain: n.domain, inputs: n.inputs, outputs: n.outputs, attrs: Object.fromEntries(Object.entries(n.attrs).map(([k, v]) => [k, attrJson(v)])) })),
+    },
+    trainable, buffers, dims, constants, tiles,
+    data: { kind: d.kind, dir: resolve(d.dir), mean: d.mean, std: d.std, limit: t.limit ?? null, augment: t.augment && augmentable(d), shape: d.imageShape },
+    training: { batchSize: t.batchSize, seed: t.seed, lr: s.plan.lr, schedule: s.schedule, epochs: s.plan.epochs, startEpoch: s.startEpoch, stage: s.stage },
+    optimizer: optimizerConfig(t),
+    threads: place.threads,
+    device: place.device,
+  };
+  const path = join(dir, 'job.json');
+  writeFileSync(path, JSON.stringify(job));
+  return path;
+}
