@@ -1,22 +1,29 @@
 /**
- * Benchmark: the .swb runtime (src/runtime) against onnxruntime-node running the dense,
- * unpruned ONNX model, whole network, the same number of threads, side by side in one run.
+ * Benchmark: the .swb runtime (src/runtime) against the dense, unpruned ONNX model in
+ * onnxruntime-node (native, the same number of threads) and in onnxruntime-web's WebAssembly
+ * backend (SIMD, env.wasm.numThreads threads: the peer that runs where the runtime runs),
+ * whole network, side by side in one process.
  *
- *   node build/bench/runtime.js [--reps R] [--threads 1,2] [--quick] [--out FILE]
+ *   node build/bench/runtime.js [--reps R] [--threads 1,2] [--nets a,b] [--quick] [--out FILE]
  *
- * Nets: the bundled fashion-vgg model, and a VGG-nagadomi-shaped CIFAR-10 net with random
- * weights (bench/nets/vgg-nagadomi.ts). Each is converted to F(4x4,3x3) Winograd layers and
- * pruned by the project's step-2 ranking (|W| times the importance factor, prune/winograd-mask.ts)
- * to 0, 70, 80 and 90% Winograd-domain sparsity, written as a bundle and loaded by the runtime.
- * For batch 1 and batch 64, the two runtimes take turns (one run each, repeated), so load from
- * other work on the machine falls on both; the figures are medians of wall time per batch.
+ * Nets: the bundled fashion-vgg model and a VGG-nagadomi-shaped CIFAR-10 net (0/70/80/90%,
+ * batches 1 and 64), torchvision's ResNet-18 at 224x224 (80 and 90%, batches 1 and 8),
+ * random weights (bench/nets/). Each is converted to F(4x4,3x3) Winograd layers and pruned by
+ * the project's step-2 ranking (|W| times the importance factor, prune/winograd-mask.ts), written
+ * as a bundle and loaded by the runtime. For each batch the three take turns (one call each,
+ * repeated), so load from other work on the machine falls on all; the figures are medians of
+ * wall time per batch. At 80% each net's per-step profile (Runtime.profile) is printed and kept.
+ * onnxruntime-web fixes its thread count when it first starts, so each thread count runs in a
+ * process of its own (this script, started again with one count) and the parent merges them.
  * Writes JSON (default bench/runtime.json) and prints a table.
  */
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
+import * as ortWeb from 'onnxruntime-web';
 import { encodeBundle } from '#src/bundle/write.js';
 import { mulberry32 } from '#src/data/rng.js';
 import type { Graph } from '#src/graph/ir.js';
@@ -24,19 +31,28 @@ import { encodeFreshOnnx, readOnnx } from '#src/io/onnx/index.js';
 import { selectTargets } from '#src/prune/targets.js';
 import { toWinogradGraph } from '#src/prune/to-winograd.js';
 import { winogradMask } from '#src/prune/winograd-mask.js';
-import { loadBundle } from '#src/runtime/index.js';
+import { loadBundle, type RuntimeProfile } from '#src/runtime/index.js';
 import { importanceFactor } from '#src/winograd/importance.js';
 import { getTile } from '#src/winograd/tiles.js';
+import { resnet18 } from './nets/resnet18.js';
 import { vggNagadomi } from './nets/vgg-nagadomi.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const SPARSITIES = [0, 0.7, 0.8, 0.9];
-const BATCHES = [1, 64];
 
-interface Options { reps: number; threads: number[]; quick: boolean; out: string }
+/** A net of the bench: its sparsities and batches, and the runtime's images per call into the module. */
+interface Net { name: string; graph: () => Graph; sparsities: number[]; batches: number[]; batch?: number; callsAtBatch1: number }
+
+const NETS: Net[] = [
+  { name: 'fashion-vgg', graph: () => readOnnx(path.join(root, 'models/fashion-vgg.onnx')).graph, sparsities: [0, 0.7, 0.8, 0.9], batches: [1, 64], callsAtBatch1: 50 },
+  { name: 'vgg-nagadomi', graph: () => vggNagadomi(), sparsities: [0, 0.7, 0.8, 0.9], batches: [1, 64], callsAtBatch1: 5 },
+  // Batches of 8 at most: a plan for the default 64 images of 224x224 would hold about a gigabyte of activations per thread.
+  { name: 'resnet18-224', graph: () => resnet18(), sparsities: [0.8, 0.9], batches: [1, 8], batch: 8, callsAtBatch1: 1 },
+];
+
+interface Options { reps: number; threads: number[]; nets: string[]; quick: boolean; out: string }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { reps: 7, threads: [1, 2], quick: false, out: 'bench/runtime.json' };
+  const o: Options = { reps: 7, threads: [1, 2], nets: NETS.map((n) => n.name), quick: false, out: 'bench/runtime.json' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') {
@@ -47,14 +63,17 @@ function parseArgs(argv: readonly string[]): Options {
     if (v === undefined) throw new Error(`${a} needs a value`);
     if (a === '--reps') o.reps = Number(v);
     else if (a === '--threads') o.threads = v.split(',').map(Number);
+    else if (a === '--nets') o.nets = v.split(',');
     else if (a === '--out') o.out = v;
-    else throw new Error(`unknown option ${a}; expected --reps, --threads, --quick, --out`);
+    else throw new Error(`unknown option ${a}; expected --reps, --threads, --nets, --quick, --out`);
   }
+  const unknown = o.nets.filter((n) => !NETS.some((x) => x.name === n));
+  if (unknown.length) throw new Error(`unknown net ${unknown.join(', ')}; the nets are ${NETS.map((n) => n.name).join(', ')}`);
   if (o.quick) o.reps = Math.min(o.reps, 3);
   return o;
 }
 
-/** The graph with every 3x3 convolution as F(4x4,3x3) Winograd layers pruned to `sparsity` by |W| x Γ (docs/method.md, step 2, without the retraining). */
+/** The graph with every 3x3 convolution as F(4x4,3x3) Winograd layers pruned to `sparsity` by |W| x Γ (METHOD.md step 2, no retraining). */
 function prunedWinograd(graph: Graph, sparsity: number): { graph: Graph; sparsity: number } {
   const wg = toWinogradGraph(graph, selectTargets(graph, { tile: 6 }));
   const gamma = importanceFactor(getTile(6, 3), { norm: 'min' });
@@ -74,89 +93,163 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 interface Row {
   net: string; sparsity: number; threads: number; batch: number;
-  ms: { runtime: number; onnxruntime: number };
-  examplesPerSecond: { runtime: number; onnxruntime: number };
+  ms: { runtime: number; onnxruntime: number; onnxruntimeWeb: number };
+  examplesPerSecond: { runtime: number; onnxruntime: number; onnxruntimeWeb: number };
+  /** onnxruntime-node's time over the runtime's (above 1: the runtime is faster). */
   ratio: number;
+  /** onnxruntime-web's time over the runtime's. */
+  ratioWeb: number;
 }
 
-async function main(): Promise<void> {
-  const o = parseArgs(process.argv.slice(2));
-  const loadBefore = os.loadavg();
-  const started = Date.now();
-  const nets: { name: string; graph: Graph; onnx: Uint8Array }[] = [
-    { name: 'fashion-vgg', graph: readOnnx(path.join(root, 'models/fashion-vgg.onnx')).graph, onnx: new Uint8Array(fs.readFileSync(path.join(root, 'models/fashion-vgg.onnx'))) },
-  ];
-  const vgg = vggNagadomi();
-  nets.push({ name: 'vgg-nagadomi', graph: vgg, onnx: encodeFreshOnnx(vgg) });
-  const rows: Row[] = [];
-  const steps: Record<string, readonly string[]> = {};
-  for (const net of nets) {
-    const dims = net.graph.inputs[0]!.dims.slice(1) as number[];
+interface Part {
+  results: Row[];
+  steps: Record<string, readonly string[]>;
+  profiles: { net: string; sparsity: number; profile: RuntimeProfile }[];
+  onnxruntimeWeb: string | null;
+}
+
+/** Every row of one thread count, in this process (onnxruntime-web starts once per process, with its thread count). */
+async function measure(o: Options, threads: number): Promise<Part> {
+  ortWeb.env.wasm.numThreads = threads;
+  ortWeb.env.logLevel = 'error';
+  const part: Part = { results: [], steps: {}, profiles: [], onnxruntimeWeb: null };
+  for (const net of NETS.filter((n) => o.nets.includes(n.name))) {
+    const graph = net.graph();
+    const onnx = net.name === 'fashion-vgg' ? new Uint8Array(fs.readFileSync(path.join(root, 'models/fashion-vgg.onnx'))) : encodeFreshOnnx(graph);
+    const dims = graph.inputs[0]!.dims.slice(1) as number[];
     const per = dims.reduce((a, b) => a * b, 1);
     const rand = mulberry32(1);
-    const input = Float32Array.from({ length: Math.max(...BATCHES) * per }, () => rand() * 2 - 1);
-    for (const target of SPARSITIES) {
-      const pruned = prunedWinograd(net.graph, target);
-      const bundle = encodeBundle(pruned.graph, net.onnx);
-      for (const threads of o.threads) {
-        const model = await loadBundle(bundle, { threads });
-        steps[net.name] ??= model.steps;
-        // No spinning: onnxruntime's idle threads otherwise spin for a while after each run and take a
-        // core from the runtime measured next (2-thread runtime figures dropped by a third); its
-        // own speed is the same either way (measured: 22.9k vs 23.2k images/s, fashion-vgg, batch 64).
-        const session = await ort.InferenceSession.create(net.onnx, {
-          intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
-          extra: { session: { 'intra_op.allow_spinning': '0' } },
-        });
+    const input = Float32Array.from({ length: Math.max(...net.batches) * per }, () => rand() * 2 - 1);
+    // No spinning: onnxruntime's idle threads otherwise spin for a while after each run and take a
+    // core from the runtime measured next (2-thread runtime figures dropped by a third); its
+    // own speed is the same either way (measured: 22.9k vs 23.2k images/s, fashion-vgg, batch 64).
+    const session = await ort.InferenceSession.create(onnx, {
+      intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
+      extra: { session: { 'intra_op.allow_spinning': '0' } },
+    });
+    const web = await ortWeb.InferenceSession.create(onnx, { executionProviders: ['wasm'] });
+    part.onnxruntimeWeb = ortWeb.env.versions.web ?? null;
+    try {
+      for (const target of net.sparsities) {
+        const pruned = prunedWinograd(graph, target);
+        const model = await loadBundle(encodeBundle(pruned.graph, onnx), { threads, ...(net.batch ? { batch: net.batch } : {}) });
+        part.steps[net.name] ??= model.steps;
         try {
-          for (const batch of BATCHES) {
+          for (const batch of net.batches) {
             const x = input.subarray(0, batch * per);
             const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', x, [batch, ...dims]) };
+            const webFeeds = { [web.inputNames[0]!]: new ortWeb.Tensor('float32', x, [batch, ...dims]) };
             // Several calls per timing when one call is short, so timer resolution does not matter.
-            const calls = batch === 1 ? (net.name === 'fashion-vgg' ? 50 : 5) : 1;
-            const ours = async () => {
+            const calls = batch === 1 ? net.callsAtBatch1 : 1;
+            const timed = (call: () => Promise<unknown>) => async () => {
               const t0 = performance.now();
-              for (let i = 0; i < calls; i++) await model.run(x, batch);
+              for (let i = 0; i < calls; i++) await call();
               return (performance.now() - t0) / calls;
             };
-            const theirs = async () => {
-              const t0 = performance.now();
-              for (let i = 0; i < calls; i++) await session.run(feeds);
-              return (performance.now() - t0) / calls;
-            };
-            for (let i = 0; i < 2; i++) {
-              await ours();
-              await theirs();
-            }
-            const a: number[] = [];
-            const b: number[] = [];
-            for (let r = 0; r < o.reps; r++) {
-              a.push(await ours());
-              b.push(await theirs());
-            }
-            const ms = { runtime: median(a), onnxruntime: median(b) };
+            const runners = [timed(() => model.run(x, batch)), timed(() => session.run(feeds)), timed(() => web.run(webFeeds))];
+            for (let i = 0; i < 2; i++) for (const r of runners) await r();
+            const t: number[][] = [[], [], []];
+            for (let r = 0; r < o.reps; r++) for (const [k, run] of runners.entries()) t[k]!.push(await run());
+            const ms = { runtime: median(t[0]!), onnxruntime: median(t[1]!), onnxruntimeWeb: median(t[2]!) };
             const row: Row = {
               net: net.name, sparsity: pruned.sparsity, threads, batch, ms,
-              examplesPerSecond: { runtime: (1000 * batch) / ms.runtime, onnxruntime: (1000 * batch) / ms.onnxruntime },
-              ratio: ms.onnxruntime / ms.runtime,
+              examplesPerSecond: { runtime: (1000 * batch) / ms.runtime, onnxruntime: (1000 * batch) / ms.onnxruntime, onnxruntimeWeb: (1000 * batch) / ms.onnxruntimeWeb },
+              ratio: ms.onnxruntime / ms.runtime, ratioWeb: ms.onnxruntimeWeb / ms.runtime,
             };
-            rows.push(row);
-            process.stderr.write(`${net.name} ${Math.round(100 * target)}% threads ${threads} batch ${batch}: runtime ${row.examplesPerSecond.runtime.toFixed(0)} ex/s, onnxruntime ${row.examplesPerSecond.onnxruntime.toFixed(0)} ex/s, ${row.ratio.toFixed(2)}x\n`);
+            part.results.push(row);
+            process.stderr.write(`${net.name} ${Math.round(100 * target)}% threads ${threads} batch ${batch}: runtime ${row.examplesPerSecond.runtime.toFixed(1)} ex/s, ` +
+              `onnxruntime-node ${row.examplesPerSecond.onnxruntime.toFixed(1)} (${row.ratio.toFixed(2)}x), onnxruntime-web ${row.examplesPerSecond.onnxruntimeWeb.toFixed(1)} (${row.ratioWeb.toFixed(2)}x)\n`);
+          }
+          if (target === 0.8) {
+            for (const batch of net.batches) {
+              part.profiles.push({ net: net.name, sparsity: pruned.sparsity, profile: await model.profile(batch, { input: input.subarray(0, batch * per), reps: o.quick ? 1 : 3 }) });
+            }
           }
         } finally {
           await model.close();
-          await session.release();
         }
       }
+    } finally {
+      await session.release();
+      await web.release();
     }
   }
+  return part;
+}
+
+/** Runs this script once per thread count (onnxruntime-web keeps the thread count it started with) and merges what they write. */
+function measureInProcesses(o: Options): Part {
+  const merged: Part = { results: [], steps: {}, profiles: [], onnxruntimeWeb: null };
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swprune-bench-runtime-'));
+  for (const threads of o.threads) {
+    const out = path.join(tmp, `part-${threads}.json`);
+    const args = [fileURLToPath(import.meta.url), '--part', '--threads', String(threads), '--nets', o.nets.join(','), '--reps', String(o.reps), '--out', out, ...(o.quick ? ['--quick'] : [])];
+    const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error(`the ${threads}-thread part of the bench failed (exit ${r.status ?? r.signal})`);
+    const part = JSON.parse(fs.readFileSync(out, 'utf8')) as Part;
+    merged.results.push(...part.results);
+    merged.profiles.push(...part.profiles);
+    Object.assign(merged.steps, part.steps);
+    merged.onnxruntimeWeb = part.onnxruntimeWeb;
+  }
+  fs.rmSync(tmp, { recursive: true, force: true });
+  return merged;
+}
+
+const ms = (x: number) => (x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
+
+/** A profile as markdown: time by kind of kernel, then each step. */
+function profileText(net: string, sparsity: number, p: RuntimeProfile): string[] {
+  const pct = (x: number) => `${(100 * (p.stepsMs > 0 ? x / p.stepsMs : 0)).toFixed(1)}%`;
+  return [
+    '', `#### ${net}, ${(100 * sparsity).toFixed(0)}%, ${p.threads} thread${p.threads > 1 ? 's' : ''}, calls of ${p.images} (${p.mode}): ${ms(p.callMs)} ms a call, steps one at a time ${ms(p.stepsMs)} ms`, '',
+    p.kinds.map((k) => `${k.kind} ${ms(k.ms)} ms (${pct(k.ms)})`).join('; '), '',
+    '| step | kernel | ms | share | products | transforms | what |', '| --- | --- | ---: | ---: | ---: | ---: | --- |',
+    ...p.steps.map((s) => `| ${s.node} | ${s.kind} | ${ms(s.ms)} | ${pct(s.ms)} | ${s.winograd ? ms(s.winograd.productsMs) : ''} | ${s.winograd ? ms(s.winograd.transformsMs) : ''} | ${s.what} |`),
+  ];
+}
+
+/** Issue 30's targets (the bundled model keeps issue 18's): the runtime over onnxruntime-node at 80%. */
+function targetOf(r: Row): number | undefined {
+  if (r.net === 'resnet18-224') return 1.0;
+  if (r.net === 'vgg-nagadomi') return r.batch === 1 ? 1.0 : r.threads === 1 ? 2.0 : 1.5;
+  if (r.net === 'fashion-vgg') return r.batch === 1 ? 1.0 : 1.5;
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2).filter((a) => a !== '--part'));
+  if (process.argv.includes('--part')) {
+    if (o.threads.length !== 1) throw new Error('--part measures one thread count');
+    const part = await measure(o, o.threads[0]!);
+    fs.writeFileSync(o.out, JSON.stringify(part) + '\n');
+    return;
+  }
+  const loadBefore = os.loadavg();
+  const started = Date.now();
+  const { results: rows, steps, profiles, onnxruntimeWeb } = o.threads.length === 1 ? { ...(await measure(o, o.threads[0]!)) } : measureInProcesses(o);
   const at80 = rows.filter((r) => Math.abs(r.sparsity - 0.8) < 0.01);
-  const targets = at80.map((r) => ({ net: r.net, threads: r.threads, batch: r.batch, ratio: r.ratio, target: r.batch === 1 ? 1.0 : 1.5, met: r.ratio >= (r.batch === 1 ? 1.0 : 1.5) }));
+  const targets = at80.flatMap((r) => {
+    const target = targetOf(r);
+    return target === undefined ? [] : [{ net: r.net, threads: r.threads, batch: r.batch, ratio: r.ratio, target, met: r.ratio >= target }];
+  });
+  const targetsWeb = at80.map((r) => ({ net: r.net, threads: r.threads, batch: r.batch, ratio: r.ratioWeb, target: 3, met: r.ratioWeb >= 3 }));
+  // 2 threads never slower than 1, row by row.
+  const threadScaling = rows.filter((r) => r.threads === 2).flatMap((r) => {
+    const one = rows.find((x) => x.threads === 1 && x.net === r.net && x.batch === r.batch && Math.abs(x.sparsity - r.sparsity) < 1e-9);
+    return one ? [{ net: r.net, sparsity: r.sparsity, batch: r.batch, speedup: one.ms.runtime / r.ms.runtime, met: r.ms.runtime <= one.ms.runtime }] : [];
+  });
+  // ResNet-18: 90% faster than 80%.
+  const ninetyOverEighty = rows.filter((r) => r.net === 'resnet18-224' && Math.abs(r.sparsity - 0.9) < 0.01).flatMap((r) => {
+    const e = at80.find((x) => x.net === r.net && x.threads === r.threads && x.batch === r.batch);
+    return e ? [{ threads: r.threads, batch: r.batch, speedup: e.ms.runtime / r.ms.runtime, met: r.ms.runtime < e.ms.runtime }] : [];
+  });
   const json = {
     machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
     onnxruntime: { version: (ort.env as { versions?: { common?: string } }).versions?.common ?? null, graphOptimizationLevel: 'all (default)', intraOpSpinning: false },
-    method: 'wall time per batch, median of interleaved runs (runtime, onnxruntime, runtime, ...); F(4x4,3x3) pruned by |W| x importance factor without retraining',
-    reps: o.reps, seconds: (Date.now() - started) / 1000, steps, results: rows, targets,
+    onnxruntimeWeb: { version: onnxruntimeWeb, backend: 'wasm (SIMD)', threads: 'env.wasm.numThreads = the row\'s threads' },
+    method: 'wall time per batch, median of interleaved runs (runtime, onnxruntime-node, onnxruntime-web, runtime, ...); F(4x4,3x3) pruned by |W| x importance factor without retraining; one process per thread count',
+    reps: o.reps, seconds: (Date.now() - started) / 1000, steps, results: rows, targets, targetsWeb, threadScaling, ninetyOverEighty, profiles,
   };
   const out = path.resolve(root, o.out);
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -164,9 +257,14 @@ async function main(): Promise<void> {
   fs.renameSync(out + '.tmp', out);
   const lines = [
     `machine: ${json.machine.cpu}, ${json.machine.cores} cores; load ${loadBefore.map((l) => l.toFixed(2)).join(' ')} -> ${json.machine.loadAverageAfter.map((l) => l.toFixed(2)).join(' ')}`,
-    '', '| net | Winograd sparsity | threads | batch | runtime ex/s | onnxruntime (dense) ex/s | runtime / onnxruntime |', '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.net} | ${(100 * r.sparsity).toFixed(0)}% | ${r.threads} | ${r.batch} | ${r.examplesPerSecond.runtime.toFixed(0)} | ${r.examplesPerSecond.onnxruntime.toFixed(0)} | ${r.ratio.toFixed(2)} |`),
-    '', `targets at 80%: ${targets.map((t) => `${t.net} ${t.threads}t b${t.batch} ${t.ratio.toFixed(2)}x (${t.met ? 'met' : `target ${t.target}x`})`).join('; ')}`,
+    '', '| net | Winograd sparsity | threads | batch | runtime ex/s | onnxruntime-node (dense) ex/s | onnxruntime-web (dense) ex/s | runtime / node | runtime / web |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map((r) => `| ${r.net} | ${(100 * r.sparsity).toFixed(0)}% | ${r.threads} | ${r.batch} | ${r.examplesPerSecond.runtime.toFixed(1)} | ${r.examplesPerSecond.onnxruntime.toFixed(1)} | ${r.examplesPerSecond.onnxruntimeWeb.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.ratioWeb.toFixed(2)} |`),
+    ...profiles.flatMap((p) => profileText(p.net, p.sparsity, p.profile)),
+    '', `targets at 80% (onnxruntime-node): ${targets.map((t) => `${t.net} ${t.threads}t b${t.batch} ${t.ratio.toFixed(2)}x (${t.met ? 'met' : `target ${t.target}x`})`).join('; ')}`,
+    `targets at 80% (onnxruntime-web, 3x): ${targetsWeb.filter((t) => !t.met).map((t) => `${t.net} ${t.threads}t b${t.batch} ${t.ratio.toFixed(2)}x`).join('; ') || 'all met'}`,
+    `2 threads slower than 1: ${threadScaling.filter((t) => !t.met).map((t) => `${t.net} ${(100 * t.sparsity).toFixed(0)}% b${t.batch} ${t.speedup.toFixed(2)}x`).join('; ') || 'none'}`,
+    `resnet18-224, 90% over 80%: ${ninetyOverEighty.map((t) => `${t.threads}t b${t.batch} ${t.speedup.toFixed(2)}x`).join('; ')}`,
     `wrote ${o.out}`,
   ];
   process.stdout.write(lines.join('\n') + '\n');

@@ -32,7 +32,7 @@ export interface RunResult {
   readonly command: 'run';
   readonly model: string;
   readonly data: string;
-  readonly runtime: { readonly threads: number; readonly batch: number; readonly team: boolean; readonly memoryBytes: number; readonly steps: readonly string[] };
+  readonly runtime: { readonly threads: number; readonly batch: number; readonly team: boolean; readonly splitFrom: number | null; readonly memoryBytes: number; readonly steps: readonly string[] };
   /** Measured through the runtime on the test split. */
   readonly accuracy: Accuracy & { readonly loss: number };
   readonly testExamples: number;
@@ -111,7 +111,7 @@ export async function runBundle(opts: RunOptions, sink: EventSink = ignoreEvents
     const profiles = opts.profile ? await profileRuntime(runtime, dataset, opts.profile === true ? [1, SPEED_BATCH] : [opts.profile], sink) : undefined;
     const result: RunResult = {
       command: 'run', model: opts.model, data: opts.data,
-      runtime: { threads, batch: runtime.batch, team: runtime.team, memoryBytes: runtime.memoryBytes, steps: runtime.steps },
+      runtime: { threads, batch: runtime.batch, team: runtime.team, splitFrom: runtime.splitFrom, memoryBytes: runtime.memoryBytes, steps: runtime.steps },
       accuracy: { ...r.accuracy, loss: r.loss }, testExamples: r.examples, speed, ...(profiles ? { profiles } : {}),
     };
     if (opts.json) writeJson(opts.json, result);

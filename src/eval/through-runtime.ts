@@ -44,8 +44,10 @@ export async function runtimeForModel(model: CompiledModel, threads: number): Pr
     // Winograd layers reach the runtime as a bundle holds them (compressed rows per position),
     // built from the graph: encoding and decoding a bundle took 12 s for a VGG-nagadomi-sized model.
     const bundle = graph.nodes.some((n) => n.op === 'WinogradConv') ? winogradLayers(graph) : undefined;
-    // Evaluation runs batches of many images: no team for single images (its plan would cost memory for nothing).
-    return await loadGraph(graph, bundle, { threads, workers: await workersFor(threads), team: false });
+    // Evaluation runs batches of many images: no team for single images (its plan would cost
+    // memory for nothing), and its batches split between the threads without the race at load
+    // that finds the smallest call worth splitting (it would run before every evaluation).
+    return await loadGraph(graph, bundle, { threads, workers: await workersFor(threads), team: false, split: 2 });
   } catch (e) {
     if (e instanceof SwpruneError) return undefined;
     throw e;

@@ -1,5 +1,5 @@
 import { isWinogradConv, type Graph, type GraphNode, type Param } from './ir.js';
-import { getTile } from '../winograd/tiles.js';
+import { getTile, tileGrid } from '../winograd/tiles.js';
 import type { WinogradTile } from '../winograd/tiles.js';
 
 /**
@@ -42,8 +42,7 @@ function expandNode(n: GraphNode, H: number, W: number, opset: number, params: M
   const cin = cinPerGroup * group;
   const outH = H + pt + pb - tile.r + 1;
   const outW = W + pl + pr - tile.r + 1;
-  const th = Math.ceil(outH / m);
-  const tw = Math.ceil(outW / m);
+  const { tilesH: th, tilesW: tw } = tileGrid(outH, outW, m);
   const prefix = `${n.name}/expand`;
   const out: GraphNode[] = [];
   let k = 0;

@@ -1,4 +1,5 @@
 import type { AttrValue, Graph, GraphNode, Param } from './ir.js';
+import { windowOutSize, windowPads } from './window.js';
 
 /**
  * Static shapes for a batch of one, from the graph alone (no tensors): what validation needs
@@ -19,25 +20,15 @@ export function constantInts(p: Param | undefined): number[] | undefined {
   return Array.from(p.data as ArrayLike<number | bigint>, Number);
 }
 
-/** Output size along one spatial axis of a convolution or pooling window (ONNX's formula). */
-export function windowOutSize(size: number, padBegin: number, padEnd: number, kernel: number, stride: number, dilation: number, ceil: boolean, autoPad: string): number {
-  if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') return Math.ceil(size / stride);
-  const span = autoPad === 'VALID' ? size - ((kernel - 1) * dilation + 1) : size + padBegin + padEnd - ((kernel - 1) * dilation + 1);
-  let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-  if (ceil && (out - 1) * stride >= size + padBegin) out--;
-  return out;
-}
-
 /** Spatial output dims of a Conv/MaxPool/AveragePool on input `x` [N, C, ...spatial]. */
 function windowed(n: GraphNode, x: Shape, kernel: readonly number[], channels: number): Shape | undefined {
   const spatial = x.length - 2;
   if (kernel.length !== spatial) return undefined;
   const strides = ints(n.attrs.strides) ?? kernel.map(() => 1);
   const dilations = ints(n.attrs.dilations) ?? kernel.map(() => 1);
-  const pads = ints(n.attrs.pads) ?? kernel.flatMap(() => [0, 0]);
-  const autoPad = typeof n.attrs.auto_pad === 'string' ? n.attrs.auto_pad : 'NOTSET';
+  const pads = windowPads(n, x.slice(2), kernel, strides, dilations);
   const ceil = int(n.attrs.ceil_mode, 0) === 1;
-  const out = kernel.map((k, i) => windowOutSize(x[2 + i]!, pads[i] ?? 0, pads[i + spatial] ?? 0, k, strides[i] ?? 1, dilations[i] ?? 1, ceil, autoPad));
+  const out = kernel.map((k, i) => windowOutSize(x[2 + i]!, pads[i]!, pads[i + spatial]!, k, strides[i] ?? 1, dilations[i] ?? 1, ceil));
   return out.every((d) => Number.isInteger(d) && d > 0) ? [x[0]!, channels, ...out] : undefined;
 }
 

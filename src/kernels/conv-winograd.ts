@@ -10,15 +10,16 @@
  *   dx = winograd(dy, G g' G^T), g' = g rotated by 180 degrees, in/out swapped, padding 2 - pad
  *   dg = kron(G, G)^T dW, dW the Winograd-domain weight gradient             (chain rule)
  */
+import { F4X4, tileGrid } from '../winograd/tiles.js';
 import type { ConvGeometry } from './conv2d.js';
 import { gemm } from './gemm.js';
 import type { KernelRunner } from './runner.js';
 import { winogradForward, winogradWeightGrad, type WinogradGeometry } from './winograd.js';
 
-/** F(4x4,3x3): G (6 x 3), B^T (6 x 6), A^T (4 x 6), points 0, +-1, +-2 (docs/winograd.md). */
-const G = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]];
-const BT = [4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0, 0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1];
-const AT = [1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1];
+/** F(4x4,3x3): G (6 x 3), B^T (6 x 6), A^T (4 x 6), points 0, +-1, +-2 (src/winograd/tiles.ts, docs/winograd.md). */
+const { G, m: M, T } = F4X4;
+const BT = F4X4.BT.flat();
+const AT = F4X4.AT.flat();
 
 /** kron(G, G) (36 x 9), row-major: entry (i*6 + j, k*3 + l) = G[i][k] G[j][l]. */
 const KRON = Array.from({ length: 36 * 9 }, (_, e) => {
@@ -32,7 +33,7 @@ export function winogradApplies(g: ConvGeometry): boolean {
 }
 
 function geometry(N: number, H: number, W: number, cin: number, cout: number, outH: number, outW: number, padTop: number, padLeft: number): WinogradGeometry {
-  return { N, H, W, cin, cout, m: 4, T: 6, padTop, padLeft, outH, outW, tilesH: Math.ceil(outH / 4), tilesW: Math.ceil(outW / 4), BT, AT };
+  return { N, H, W, cin, cout, m: M, T, padTop, padLeft, outH, outW, ...tileGrid(outH, outW, M), BT, AT };
 }
 
 /** W [36, cin, cout] = G g G^T for a 3x3 HWIO filter g (cin*cout columns of 9 taps). */

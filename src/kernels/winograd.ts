@@ -16,6 +16,7 @@
  * except F(4x4,3x3), whose transforms are written out in kernels.wat (a few adds per row, common
  * terms shared); the same numbers as src/tfjs-ops/ (tfjs), summed in another order.
  */
+import { isF4x4 } from '../winograd/tiles.js';
 import { packB, packedSize } from './gemm.js';
 import type { KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
@@ -83,10 +84,6 @@ function putSparse(runner: KernelRunner, mat: ArrayLike<number>, rows: number, c
 const transpose = (mat: ArrayLike<number>, rows: number, cols: number): number[] =>
   Array.from({ length: rows * cols }, (_, i) => mat[(i % rows) * cols + Math.floor(i / rows)]!);
 
-/** F(4x4,3x3)'s standard matrices (points 0, +-1, +-2), which kernels.wat has written out. */
-const F43_BT = [4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0, 0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1];
-const F43_AT = [1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1];
-const same = (a: ArrayLike<number>, b: readonly number[]) => a.length === b.length && b.every((v, i) => a[i] === v);
 
 /** The 18 int32 kernels.wat reads (shapes, the sparse B^T, A^T, B, A, the F(4x4,3x3) flag) in the heap; its byte offset. */
 function putParams(runner: KernelRunner, g: WinogradGeometry): number {
@@ -95,9 +92,9 @@ function putParams(runner: KernelRunner, g: WinogradGeometry): number {
   const at = putSparse(runner, g.AT, g.m, g.T);
   const b = putSparse(runner, transpose(g.BT, g.T, g.T), g.T, g.T);
   const a = putSparse(runner, transpose(g.AT, g.m, g.T), g.T, g.m);
-  const f43 = g.T === 6 && g.m === 4 && same(g.BT, F43_BT) && same(g.AT, F43_AT) ? 1 : 0;
+  const f4x4 = isF4x4(g.T, g.m, g.BT, g.AT) ? 1 : 0;
   const prm = heap.alloc(18);
-  heap.i32.set([g.N, g.H, g.W, g.cin, g.cout, g.m, g.T, g.padTop, g.padLeft, g.outH, g.outW, g.tilesH, g.tilesW, bt, at, b, a, f43], prm >> 2);
+  heap.i32.set([g.N, g.H, g.W, g.cin, g.cout, g.m, g.T, g.padTop, g.padLeft, g.outH, g.outW, g.tilesH, g.tilesW, bt, at, b, a, f4x4], prm >> 2);
   return prm;
 }
 

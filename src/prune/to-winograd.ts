@@ -1,4 +1,5 @@
 import { WINOGRAD_CONV, type Graph, type GraphNode, type Param } from '../graph/ir.js';
+import { windowPads } from '../graph/window.js';
 import { winogradWeight } from '../winograd/winograd-weight.js';
 import type { PruneTarget } from './targets.js';
 
@@ -43,14 +44,8 @@ function groupAttr(n: GraphNode): { group?: number } {
   return typeof g === 'number' && g > 1 ? { group: g } : {};
 }
 
-/** ONNX pads [top, left, bottom, right] of a stride-1 conv, resolving SAME_* auto_pad. */
-function explicitPads(n: GraphNode, r: number): number[] {
-  const auto = n.attrs.auto_pad;
-  if (auto === 'VALID') return [0, 0, 0, 0];
-  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
-    const small = Math.floor((r - 1) / 2);
-    const big = r - 1 - small;
-    return auto === 'SAME_UPPER' ? [small, small, big, big] : [big, big, small, small];
-  }
-  return [...((n.attrs.pads as number[] | undefined) ?? [0, 0, 0, 0])];
-}
+/**
+ * ONNX pads [top, left, bottom, right] of a stride-1, undilated r x r conv, SAME_* auto_pad
+ * resolved (at stride 1 they do not depend on the input size, so any size will do).
+ */
+const explicitPads = (n: GraphNode, r: number): number[] => windowPads(n, [r, r], [r, r], [1, 1], [1, 1]);

@@ -14,6 +14,7 @@
 import { SwpruneError } from '../errors.js';
 import type { Graph } from '../graph/ir.js';
 import { BundleFormatError, decodeBundle, type BundleData, type WinogradLayers } from '../bundle/decode.js';
+import { isFaster, splitFrom } from './choose.js';
 import { decodeOnnx, OnnxFormatError } from './decode-onnx.js';
 import { Engine, runtimeModule } from './engine.js';
 import { layout, type Plan } from './plan/layout.js';
@@ -26,8 +27,8 @@ import { RuntimeWorkers, ThreadPool } from './threads.js';
 export interface RuntimeOptions {
   /**
    * Threads: the calling thread plus threads - 1 workers (default 1). A batch is split by
-   * images between them; a call of fewer images than threads runs with all of them on each
-   * layer where that pays (`team`). Results do not depend on it.
+   * images between them where that pays (`split`); a call of fewer images than threads runs
+   * with all of them on each layer where that pays (`team`). Results do not depend on it.
    */
   readonly threads?: number;
   /** Images per call into the module (default: 64 for networks with megabytes of weights, else as many as keep the activations in about 4 MiB). */
@@ -41,6 +42,13 @@ export interface RuntimeOptions {
    * browsers (their main thread may not wait at a barrier).
    */
   readonly team?: boolean;
+  /**
+   * Calls of at least this many images are split by images between the threads; smaller ones
+   * run on the calling thread (or as a team). Default: measured at load, the smallest call size
+   * at which splitting answered sooner than one thread (choose.ts, splitFrom); never, if it
+   * did not even at `batch` images.
+   */
+  readonly split?: number;
 }
 
 export interface Runtime {
@@ -54,6 +62,8 @@ export interface Runtime {
   readonly batch: number;
   /** Whether calls of fewer images than threads run as a team (RuntimeOptions.team). */
   readonly team: boolean;
+  /** Calls of at least this many images are split by images between the threads (RuntimeOptions.split); null: none are (one thread, or splitting was never faster). */
+  readonly splitFrom: number | null;
   /** Bytes of WebAssembly memory per thread (weights, activations, scratch). */
   readonly memoryBytes: number;
   /** One line per kernel call, in order (what each layer became). */
@@ -112,46 +122,19 @@ export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined
   const engine = await Engine.create(plan, module);
   const pool = threads > 1 ? await ThreadPool.create(engine, module, plan, threads, opts.workers) : undefined;
   let team = pool && teamPays(lowered, threads, opts.team) ? await Team.create(layout(lowered, { batch: threads - 1, threads }), pool.ports) : undefined;
-  if (team && opts.team === undefined && !(await teamIsFaster(team, engine, plan.input.perImage))) {
+  const blank = new Float32Array(plan.batch * plan.input.perImage);
+  const alone = (n: number) => async () => engine.run(blank, n);
+  // Whether a team answers one image sooner than the calling thread alone (a network's size does not say).
+  if (team && opts.team === undefined && !(await isFaster(() => team!.run(blank, 1), alone(1)))) {
     team.close();
     team = undefined;
   }
-  return runtimeOf(lowered, plan, engine, pool, team, threads);
+  if (opts.split !== undefined && (!Number.isInteger(opts.split) || opts.split < 1)) throw new SwpruneError('E_USAGE', `split must be a positive integer, got ${opts.split}`);
+  const split = !pool ? Infinity : opts.split ?? (await splitFrom((n) => isFaster(() => pool.run(blank, n), alone(n)), plan.batch));
+  return runtimeOf(lowered, plan, engine, pool, team, threads, split);
 }
 
-/**
- * Whether a team answers one image sooner than the calling thread alone, measured on a blank
- * image when the runtime is loaded: a network's size does not say. Measured at batch 1 on 2
- * threads, 32x32 inputs: torchvision's ResNet-18, ResNet-50 and VGG-11 ran faster as a team,
- * MobileNetV2 and a CIFAR ResNet-20 slower (many small layers; depthwise convolutions run on one
- * thread). The two take turns (after three calls each, up to 9 rounds, at least 3, within
- * about 200 ms) and the fastest call of each is compared: other work on the machine only ever adds
- * time, and while it lasts a team loses most (a measured VGG-shaped net that runs 1.5x faster
- * as a team was judged slower in 1 of 3 loads when the two were timed one after the other).
- */
-async function teamIsFaster(team: Team, engine: Engine, perImage: number): Promise<boolean> {
-  const x = new Float32Array(perImage);
-  const time = async (call: () => Promise<unknown>) => {
-    const t0 = performance.now();
-    await call();
-    return performance.now() - t0;
-  };
-  const together = () => team.run(x, 1);
-  const alone = async () => engine.run(x, 1);
-  // A few calls first: a worker's code starts unoptimized, and V8 optimizes it in the background.
-  for (let i = 0; i < 3; i++) {
-    await time(together);
-    await time(alone);
-  }
-  let best = { together: Infinity, alone: Infinity };
-  const started = performance.now();
-  for (let round = 0; round < 9 && (round < 3 || performance.now() - started < 200); round++) {
-    best = { together: Math.min(best.together, await time(together)), alone: Math.min(best.alone, await time(alone)) };
-  }
-  return best.together < best.alone;
-}
-
-function runtimeOf(lowered: Lowered, plan: Plan, engine: Engine, pool: ThreadPool | undefined, team: Team | undefined, threads: number): Runtime {
+function runtimeOf(lowered: Lowered, plan: Plan, engine: Engine, pool: ThreadPool | undefined, team: Team | undefined, threads: number, split: number): Runtime {
   const count = (input: Float32Array, n: number | undefined) => {
     const k = n ?? input.length / plan.input.perImage;
     if (!Number.isInteger(k) || k < 0 || input.length < k * plan.input.perImage) {
@@ -161,11 +144,12 @@ function runtimeOf(lowered: Lowered, plan: Plan, engine: Engine, pool: ThreadPoo
   };
   return {
     inputShape: plan.input.dims, inputLayout: plan.input.layout, outputShape: plan.output.dims, threads, batch: plan.batch, team: team !== undefined,
+    splitFrom: Number.isFinite(split) ? split : null,
     memoryBytes: plan.memoryBytes, steps: plan.summary,
     run: async (input, n) => {
       const k = count(input, n);
       if (team && k < threads) return team.run(input, k);
-      return pool && k > 1 ? pool.run(input, k) : engine.run(input, k);
+      return pool && k >= split ? pool.run(input, k) : engine.run(input, k);
     },
     runSync: (input, n) => engine.run(input, count(input, n)),
     profile: async (images, opts = {}) => {
@@ -174,7 +158,7 @@ function runtimeOf(lowered: Lowered, plan: Plan, engine: Engine, pool: ThreadPoo
       if (!Number.isInteger(reps) || reps < 1) throw new SwpruneError('E_USAGE', `a profile needs at least 1 repetition, got ${reps}`);
       const input = opts.input ?? new Float32Array(images * plan.input.perImage);
       count(input, images);
-      const mode: ProfileMode = team && images < threads ? 'team' : pool && images > 1 ? 'split by images' : 'one thread';
+      const mode: ProfileMode = team && images < threads ? 'team' : pool && images >= split ? 'split by images' : 'one thread';
       const call = () => (mode === 'team' ? team!.run(input, images) : mode === 'split by images' ? pool!.run(input, images) : Promise.resolve(engine.run(input, images)));
       await call();
       const calls: number[] = [];

@@ -88,9 +88,3 @@ export async function parentPort(): Promise<Port> {
   }
   return webPort(globalThis as unknown as WebEndpoint);
 }
-
-/** The number of logical CPUs (navigator.hardwareConcurrency in browsers). */
-export async function cpuCount(): Promise<number> {
-  if (isNode) return (await import('node:os')).cpus().length;
-  return (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
-}

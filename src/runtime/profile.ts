@@ -11,6 +11,9 @@ import { Engine } from './engine.js';
 import type { Plan } from './plan/layout.js';
 import type { Lowered } from './plan/lower.js';
 import type { Step } from './plan/types.js';
+import { OP } from './wasm/descriptors.js';
+
+export { OP };
 
 /** What kind of kernel a step runs; a Winograd step's time is split between its products and 'winograd transforms'. */
 export type KernelKind =
@@ -57,8 +60,6 @@ export interface RuntimeProfile {
   readonly kinds: readonly KindTime[];
 }
 
-/** runtime.wat's op numbers: the first word of every descriptor (as plan/layout.ts writes them). */
-export const OP = { winograd: 0, conv: 1, depthwise: 2, pool: 3, binary: 4, unary: 5, copy: 6, softmax: 7, zero: 8, barrier: 9 } as const;
 
 export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

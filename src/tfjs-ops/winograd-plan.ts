@@ -7,6 +7,7 @@
  * plus the first r-1 rows/columns of the next block, so the padded input is cut into
  * (tilesH + 1) x (tilesW + 1) blocks of m x m.
  */
+import { tileGrid } from '../winograd/tiles.js';
 
 /** Convolution padding: tf.conv2d's 'same'/'valid', or explicit [top, bottom, left, right]. */
 export type WinogradPad = 'same' | 'valid' | readonly [number, number, number, number];
@@ -79,8 +80,7 @@ export function planWinograd(
   if (outH < 1 || outW < 1) {
     throw new Error(`winogradConv2d: input ${H}x${W} with pad [${top}, ${bottom}, ${left}, ${right}] is smaller than the ${r}x${r} kernel`);
   }
-  const tilesH = Math.ceil(outH / m);
-  const tilesW = Math.ceil(outW / m);
+  const { tilesH, tilesW } = tileGrid(outH, outW, m);
   const blocksH = tilesH + 1;
   const blocksW = tilesW + 1;
   return {

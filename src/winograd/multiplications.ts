@@ -1,4 +1,4 @@
-import type { WinogradTile } from './tiles.js';
+import { tileGrid, type WinogradTile } from './tiles.js';
 
 /**
  * Multiplications per image of one stride-1 convolution layer with an outH x outW output.
@@ -41,7 +41,8 @@ export function convMultiplications(
 ): ConvMultiplications {
   const { outH, outW, cin, cout } = shape;
   const { m, r, T } = tile;
-  const tiles = Math.ceil(outH / m) * Math.ceil(outW / m);
+  const { tilesH, tilesW } = tileGrid(outH, outW, m);
+  const tiles = tilesH * tilesW;
   // A two-sided transform X^T D X is T (or m) one-sided transforms of each axis.
   const inPerTile = nontrivial(tile.BT) * T * 2;
   const outPerTile = nontrivial(tile.AT) * (T + m);

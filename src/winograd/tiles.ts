@@ -87,3 +87,24 @@ export function getTile(T: number, r = 3): WinogradTile {
   cache.set(key, tile);
   return tile;
 }
+
+/**
+ * F(4x4,3x3) at points 0, ±1, ±2 (Lavin & Gray 2016): the tile whose transforms both
+ * WebAssembly modules have written out by hand (`$btF4x4` and `$atF4x4` in kernels.wat and
+ * runtime.wat); every other tile goes through their generic sparse transforms.
+ */
+export const F4X4: WinogradTile = getTile(6, 3);
+
+/** True when B^T and A^T (row-major, flat) are exactly F4X4's, so the hand-written transforms apply. */
+export function isF4x4(T: number, m: number, BT: ArrayLike<number>, AT: ArrayLike<number>): boolean {
+  const same = (a: ArrayLike<number>, b: readonly (readonly number[])[]) => {
+    const flat = b.flat();
+    return a.length === flat.length && flat.every((v, i) => a[i] === v);
+  };
+  return T === F4X4.T && m === F4X4.m && same(BT, F4X4.BT) && same(AT, F4X4.AT);
+}
+
+/** Tiles along each axis covering an outH x outW output with m x m output tiles (the last ones overhang). */
+export function tileGrid(outH: number, outW: number, m: number): { readonly tilesH: number; readonly tilesW: number } {
+  return { tilesH: Math.ceil(outH / m), tilesW: Math.ceil(outW / m) };
+}

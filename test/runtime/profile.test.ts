@@ -88,7 +88,7 @@ describe('Runtime.profile', () => {
     expect(p1.kinds.reduce((s, k) => s + k.ms, 0)).toBeCloseTo(p1.stepsMs, 9);
     expect(p1.callMs).toBeGreaterThan(0);
 
-    const two = await loadBundle(bytes, { threads: 2, team: true });
+    const two = await loadBundle(bytes, { threads: 2, team: true, split: 2 });
     const p2 = await two.profile(4, { input: x, reps: 2 });
     const pTeam = await two.profile(1, { input: x, reps: 2 });
     expect(p2.mode).toBe('split by images');

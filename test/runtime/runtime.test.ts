@@ -168,7 +168,7 @@ describe('threads, batches, errors', () => {
     const x = Float32Array.from({ length: 11 * 784 }, () => rand() * 2 - 1);
     const runs: Float32Array[] = [];
     for (const [threads, batch] of [[1, 64], [2, 3], [3, 4]] as const) {
-      const model = await loadBundle(bytes, { threads, batch });
+      const model = await loadBundle(bytes, { threads, batch, split: 2 });
       runs.push(await model.run(x, 11));
       await model.close();
     }
@@ -207,7 +207,7 @@ describe('threads, batches, errors', () => {
     const rand = mulberry32(4);
     const x = Float32Array.from({ length: 9 * 784 }, () => rand() * 2 - 1);
     const fresh = async (bytes: Uint8Array) => {
-      const m = await loadBundle(bytes, { threads: 3, batch: 2 });
+      const m = await loadBundle(bytes, { threads: 3, batch: 2, split: 2 });
       const y = await m.run(x, 9);
       await m.close();
       return y;
@@ -216,7 +216,7 @@ describe('threads, batches, errors', () => {
     const workers = await RuntimeWorkers.start(2);
     try {
       for (const [i, bytes] of [a, b, a].entries()) {
-        const m = await loadBundle(bytes, { threads: 3, batch: 2, workers, team: true });
+        const m = await loadBundle(bytes, { threads: 3, batch: 2, workers, team: true, split: 2 });
         const y = await m.run(x, 9);
         const first = await m.run(x.subarray(0, 784), 1);
         await m.close();

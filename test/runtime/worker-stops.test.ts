@@ -19,7 +19,7 @@ describe('a runtime whose worker thread stops', () => {
 
   it('between calls: the next call, batched or as a team, rejects with a one-line error', async () => {
     const workers = await RuntimeWorkers.start(1);
-    const model = await loadGraph(graph, undefined, { threads: 2, batch: 4, workers, team: true });
+    const model = await loadGraph(graph, undefined, { threads: 2, batch: 4, workers, team: true, split: 2 });
     try {
       expect(model.team).toBe(true);
       await model.run(x, 4);

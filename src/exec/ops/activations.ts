@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { GraphNode } from '../../graph/ir.js';
 import type { OpCompiler } from '../op-types.js';
 import { asFloat, float } from '../values.js';
-import { num, str, unsupportedAttr } from './attrs.js';
+import { num, str } from '../../graph/attrs.js';
+import { unsupportedAttr } from './attrs.js';
 
 /**
  * Element-wise activations: each keeps the storage layout of its input. One table entry per

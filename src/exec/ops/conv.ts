@@ -4,18 +4,13 @@ import { winogradConv2d } from '../../tfjs-ops/winograd-conv2d.js';
 import { getTile } from '../../winograd/tiles.js';
 import type { CompileContext, Kernel, OpCompiler, VariableSpec } from '../op-types.js';
 import { asFloat, float, toNhwc } from '../values.js';
-import { num, nums, str, unsupportedAttr } from './attrs.js';
+import { num, nums } from '../../graph/attrs.js';
+import { samePads, windowPads } from '../../graph/window.js';
+import { unsupportedAttr } from './attrs.js';
 
 export type Explicit = [[number, number], [number, number], [number, number], [number, number]];
 
-/** SAME_UPPER padding of one spatial axis: the extra row or column (if any) at the end, as tfjs's 'same'. */
-function sameUpper(size: number, k: number, s: number, d: number): [number, number] {
-  const total = Math.max((Math.ceil(size / s) - 1) * s + (k - 1) * d + 1 - size, 0);
-  const small = Math.floor(total / 2);
-  return [small, total - small];
-}
-
-/** ONNX spatial padding for one conv/pool call, as tfjs explicit NHWC padding. */
+/** ONNX spatial padding for one conv/pool call (src/graph/window.ts), as tfjs explicit NHWC padding. */
 export function spatialPadding(
   n: GraphNode,
   inH: number,
@@ -24,17 +19,8 @@ export function spatialPadding(
   strides: readonly number[],
   dilations: readonly number[] = [1, 1],
 ): Explicit {
-  const auto = str(n, 'auto_pad', 'NOTSET');
-  if (auto === 'VALID') return [[0, 0], [0, 0], [0, 0], [0, 0]];
-  if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
-    const one = (size: number, k: number, s: number, d: number): [number, number] => {
-      const [small, large] = sameUpper(size, k, s, d);
-      return auto === 'SAME_UPPER' ? [small, large] : [large, small];
-    };
-    return [[0, 0], one(inH, kernel[0]!, strides[0]!, dilations[0]!), one(inW, kernel[1]!, strides[1]!, dilations[1]!), [0, 0]];
-  }
-  const p = nums(n, 'pads', [0, 0, 0, 0]);
-  return [[0, 0], [p[0]!, p[2]!], [p[1]!, p[3]!], [0, 0]];
+  const [t, l, b, r] = windowPads(n, [inH, inW], kernel, strides, dilations) as [number, number, number, number];
+  return [[0, 0], [t, b], [l, r], [0, 0]];
 }
 
 /**
@@ -46,7 +32,7 @@ export function spatialPadding(
  */
 function tfPadding(pad: Explicit, inH: number, inW: number, kernel: readonly number[], strides: readonly number[]): 'valid' | 'same' | undefined {
   if (pad.every(([a, b]) => a === 0 && b === 0)) return 'valid';
-  const same = [sameUpper(inH, kernel[0]!, strides[0]!, 1), sameUpper(inW, kernel[1]!, strides[1]!, 1)];
+  const same = [samePads(inH, kernel[0]!, strides[0]!, 1), samePads(inW, kernel[1]!, strides[1]!, 1)];
   return [1, 2].every((axis, i) => pad[axis]![0] === same[i]![0] && pad[axis]![1] === same[i]![1]) ? 'same' : undefined;
 }
 

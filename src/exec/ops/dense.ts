@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OpCompiler, VariableSpec } from '../op-types.js';
 import { asFloat, float, logical } from '../values.js';
-import { num } from './attrs.js';
+import { num } from '../../graph/attrs.js';
 import { PLAIN } from './conv.js';
 
 /** A Gemm B stored [N, K] (transB=1, PyTorch Linear) <-> executor [K, N]. */

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { CompileContext, OpCompiler } from '../op-types.js';
 import * as I from '../int-ops.js';
 import { asFloat, float, logical, type FloatValue, type IntValue, type Value } from '../values.js';
-import { num } from './attrs.js';
+import { num } from '../../graph/attrs.js';
 import { PLAIN } from './conv.js';
 
 export const identity: OpCompiler = () => ([x]) => [x!];

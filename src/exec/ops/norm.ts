@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { batchNormTraining } from '../../tfjs-ops/batch-norm-train.js';
 import type { OpCompiler, VariableSpec } from '../op-types.js';
 import { asFloat, float } from '../values.js';
-import { num } from './attrs.js';
+import { num } from '../../graph/attrs.js';
 import { PLAIN } from './conv.js';
 
 const RUNNING: VariableSpec = { ...PLAIN, trainable: false };

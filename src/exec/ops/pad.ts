@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OpCompiler } from '../op-types.js';
 import { asFloat, asInts, float, logicalShape, type Value } from '../values.js';
-import { num, nums, str, unsupportedAttr } from './attrs.js';
+import { num, nums, str } from '../../graph/attrs.js';
+import { unsupportedAttr } from './attrs.js';
 
 /**
  * Reflect / edge padding of one axis by concatenation of slices (reversed for reflect): its

@@ -2,20 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import type { GraphNode } from '../../graph/ir.js';
 import type { OpCompiler } from '../op-types.js';
 import { asFloat, float, toNhwc } from '../values.js';
-import { num, nums, unsupportedAttr } from './attrs.js';
+import { num, nums } from '../../graph/attrs.js';
+import { unsupportedAttr } from './attrs.js';
 import { spatialPadding, type Explicit } from './conv.js';
-
-/**
- * Output size of one pooling axis (ONNX / PyTorch): floor, or with ceil_mode ceil, of
- * (size + pads - effective kernel) / stride, plus one; with ceil_mode a last window that
- * would start in the end padding is dropped.
- */
-export function poolOutSize(size: number, padBegin: number, padEnd: number, kernel: number, stride: number, dilation: number, ceil: boolean): number {
-  const span = size + padBegin + padEnd - ((kernel - 1) * dilation + 1);
-  let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-  if (ceil && (out - 1) * stride >= size + padBegin) out--;
-  return out;
-}
+import { windowOutSize } from '../../graph/window.js';
 
 interface Geometry {
   /** The node's own padding (explicit or auto_pad). */
@@ -28,7 +18,7 @@ function geometry(n: GraphNode, h: number, w: number, kernel: readonly number[],
   const pads = spatialPadding(n, h, w, kernel, strides, dilations);
   const extra = [h, w].map((size, i) => {
     const [b, e] = pads[i + 1]!;
-    const out = poolOutSize(size, b, e, kernel[i]!, strides[i]!, dilations[i]!, ceil);
+    const out = windowOutSize(size, b, e, kernel[i]!, strides[i]!, dilations[i]!, ceil);
     return Math.max(0, (out - 1) * strides[i]! + (kernel[i]! - 1) * dilations[i]! + 1 - (size + b + e));
   }) as [number, number];
   return { pads, extra };

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { OpCompiler } from '../op-types.js';
 import { asFloat, asInts, float, logical, NHWC_AXIS } from '../values.js';
-import { num, nums } from './attrs.js';
+import { num, nums } from '../../graph/attrs.js';
 
 type Reducer = (t: tf.Tensor, axes: number[]) => tf.Tensor;
 

@@ -4,7 +4,8 @@ import type { OpCompiler } from '../op-types.js';
 import * as A from '../../graph/ndarray.js';
 import * as I from '../int-ops.js';
 import { asFloat, asInts, float, ints, logical, logicalShape, NHWC_AXIS, size, type FloatValue, type IntValue, type Value } from '../values.js';
-import { num, nums, unsupportedAttr } from './attrs.js';
+import { num, nums } from '../../graph/attrs.js';
+import { unsupportedAttr } from './attrs.js';
 
 /** A constant tensor as a Value: integers stay in JS, floats become a tensor. */
 export function paramValue(p: Param): Value {

@@ -3,7 +3,8 @@ import { sliceRanges } from '../../graph/ndarray.js';
 import type { OpCompiler } from '../op-types.js';
 import * as I from '../int-ops.js';
 import { asInts, float, logicalShape, NHWC_AXIS, type FloatValue, type Value } from '../values.js';
-import { num, unsupportedAttr } from './attrs.js';
+import { num } from '../../graph/attrs.js';
+import { unsupportedAttr } from './attrs.js';
 import { listInput } from './shape.js';
 
 /** Storage axis of logical axis `a` of a value. */

@@ -1,3 +1,4 @@
+import { num } from '../attrs.js';
 import type { Constant } from '../constant.js';
 import { INT64 } from '../constant.js';
 import type { GraphNode } from '../ir.js';
@@ -10,7 +11,6 @@ import * as A from '../ndarray.js';
  */
 type Fold = (inputs: readonly (Constant | undefined)[], n: GraphNode) => Constant[] | undefined;
 
-const num = (n: GraphNode, name: string, dflt: number) => (typeof n.attrs[name] === 'number' ? (n.attrs[name] as number) : dflt);
 const list = (c: Constant | undefined) => c?.data;
 
 const like = (c: Constant, v: A.NdArray): Constant => ({ ...c, dims: v.dims, data: v.data });

@@ -1202,7 +1202,7 @@
       (local.set $cnt (i32.sub (local.get $p1) (local.get $p)))
       (if (i32.gt_s (local.get $cnt) (local.get $chunk)) (then (local.set $cnt (local.get $chunk))))
       (if (i32.load offset=68 (local.get $prm))
-        (then (call $winoIn43 (local.get $prm) (local.get $x) (local.get $V) (local.get $p) (local.get $cnt) (local.get $scratch)))
+        (then (call $winoInF4x4 (local.get $prm) (local.get $x) (local.get $V) (local.get $p) (local.get $cnt) (local.get $scratch)))
         (else (call $winoIn (local.get $prm) (local.get $x) (local.get $V) (local.get $p) (local.get $cnt) (local.get $scratch))))
       (local.set $q (i32.const 0))
       (loop $positions
@@ -1214,7 +1214,7 @@
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br_if $positions (i32.lt_s (local.get $q) (local.get $T2))))
       (if (i32.load offset=68 (local.get $prm))
-        (then (call $winoOut43 (local.get $prm) (local.get $y) (local.get $M) (local.get $p) (local.get $cnt) (local.get $bias) (local.get $scratch)))
+        (then (call $winoOutF4x4 (local.get $prm) (local.get $y) (local.get $M) (local.get $p) (local.get $cnt) (local.get $bias) (local.get $scratch)))
         (else (call $winoOut (local.get $prm) (local.get $y) (local.get $M) (local.get $p) (local.get $cnt) (local.get $bias) (local.get $scratch))))
       (local.set $p (i32.add (local.get $p) (local.get $cnt)))
       (br $chunks))))
@@ -1249,8 +1249,8 @@
       (if (i32.gt_s (local.get $cnt) (local.get $chunk)) (then (local.set $cnt (local.get $chunk))))
       (if (i32.load offset=68 (local.get $prm))
         (then
-          (call $winoIn43 (local.get $prm) (local.get $x) (local.get $V) (local.get $p) (local.get $cnt) (local.get $scratch))
-          (call $winoDOut43 (local.get $prm) (local.get $dy) (local.get $dM) (local.get $p) (local.get $cnt) (local.get $scratch)))
+          (call $winoInF4x4 (local.get $prm) (local.get $x) (local.get $V) (local.get $p) (local.get $cnt) (local.get $scratch))
+          (call $winoDOutF4x4 (local.get $prm) (local.get $dy) (local.get $dM) (local.get $p) (local.get $cnt) (local.get $scratch)))
         (else
           (call $winoIn (local.get $prm) (local.get $x) (local.get $V) (local.get $p) (local.get $cnt) (local.get $scratch))
           (call $winoDOut (local.get $prm) (local.get $dy) (local.get $dM) (local.get $p) (local.get $cnt) (local.get $scratch))))
@@ -1273,7 +1273,7 @@
       (if (local.get $wT)
         (then
           (if (i32.load offset=68 (local.get $prm))
-            (then (call $winoDIn43 (local.get $prm) (local.get $dx) (local.get $dV) (local.get $p) (local.get $cnt) (local.get $scratch)))
+            (then (call $winoDInF4x4 (local.get $prm) (local.get $dx) (local.get $dV) (local.get $p) (local.get $cnt) (local.get $scratch)))
             (else (call $winoDIn (local.get $prm) (local.get $dx) (local.get $dV) (local.get $p) (local.get $cnt) (local.get $scratch))))))
       (local.set $p (i32.add (local.get $p) (local.get $cnt)))
       (br $chunks))))
@@ -1287,7 +1287,7 @@
   ;; E rows are 96 bytes (6 vectors). ----
 
   ;; $winoIn for F(4x4,3x3).
-  (func $winoIn43 (param $prm i32) (param $x i32) (param $V i32) (param $p0 i32) (param $cnt i32) (param $scratch i32)
+  (func $winoInF4x4 (param $prm i32) (param $x i32) (param $V i32) (param $p0 i32) (param $cnt i32) (param $scratch i32)
     (local $H i32) (local $W i32) (local $cin i32) (local $cin4 i32) (local $tilesH i32) (local $tilesW i32)
     (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $h0 i32) (local $w0 i32)
     (local $c i32) (local $k i32) (local $l i32) (local $h i32) (local $w i32) (local $D i32) (local $E i32)
@@ -1404,7 +1404,7 @@
       (br $lt))))
 
   ;; $winoOut for F(4x4,3x3).
-  (func $winoOut43 (param $prm i32) (param $y i32) (param $M i32) (param $p0 i32) (param $cnt i32) (param $bias i32) (param $scratch i32)
+  (func $winoOutF4x4 (param $prm i32) (param $y i32) (param $M i32) (param $p0 i32) (param $cnt i32) (param $bias i32) (param $scratch i32)
     (local $cout i32) (local $cout4 i32) (local $outH i32) (local $outW i32) (local $tilesH i32) (local $tilesW i32)
     (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $c i32) (local $j i32) (local $u i32)
     (local $oh i32) (local $ow i32) (local $E i32) (local $qs i32) (local $pix i32) (local $rowBytes i32) (local $cols i32) (local $lanes i32) (local $at i32) (local $b v128)
@@ -1504,7 +1504,7 @@
 
   ;; $winoDOut for F(4x4,3x3): A down the columns of the 4 x 4 output gradient (zeros outside
   ;; the output) into E, A along E's rows into dM.
-  (func $winoDOut43 (param $prm i32) (param $dy i32) (param $dM i32) (param $p0 i32) (param $cnt i32) (param $scratch i32)
+  (func $winoDOutF4x4 (param $prm i32) (param $dy i32) (param $dM i32) (param $p0 i32) (param $cnt i32) (param $scratch i32)
     (local $cout i32) (local $cout4 i32) (local $outH i32) (local $outW i32) (local $tilesH i32) (local $tilesW i32)
     (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $c i32) (local $u i32) (local $v i32) (local $i i32)
     (local $oh i32) (local $ow i32) (local $D i32) (local $E i32) (local $qs i32) (local $pix i32) (local $rowBytes i32) (local $inside i32) (local $at i32) (local $rs i32)
@@ -1613,7 +1613,7 @@
 
   ;; $winoDIn for F(4x4,3x3): B down the columns of dV into E, B along E's rows; each row of the
   ;; tile's contribution B dV B^T added into dx (pixels outside the input dropped).
-  (func $winoDIn43 (param $prm i32) (param $dx i32) (param $dV i32) (param $p0 i32) (param $cnt i32) (param $scratch i32)
+  (func $winoDInF4x4 (param $prm i32) (param $dx i32) (param $dV i32) (param $p0 i32) (param $cnt i32) (param $scratch i32)
     (local $H i32) (local $W i32) (local $cin i32) (local $cin4 i32) (local $tilesH i32) (local $tilesW i32)
     (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $h0 i32) (local $w0 i32) (local $h i32) (local $w i32)
     (local $c i32) (local $j i32) (local $k i32) (local $l i32) (local $E i32) (local $qs i32) (local $at i32) (local $pix i32) (local $rowBytes i32)

@@ -10,7 +10,8 @@ import { SwpruneError } from '../../errors.js';
 import type { Lowered } from './lower.js';
 import { logicalDims, type Act, type Epilogue, type Step, type StepOf, type View } from './types.js';
 import { fieldType, KERNELS, OFFSET, OP, words, type FieldOf, type FloatField, type IntField, type KernelKind } from '../wasm/descriptors.js';
-import { ceil4, densePositionMatrix, isLavinF4, packConv, packDepthwise, packFc, padded, positionMatrix, transformMatrix } from './weights.js';
+import { isF4x4, tileGrid } from '../../winograd/tiles.js';
+import { ceil4, densePositionMatrix, packConv, packDepthwise, packFc, padded, positionMatrix, transformMatrix } from './weights.js';
 
 const UNARY = { none: 0, sigmoid: 1, tanh: 2, hardSigmoid: 3, hardSwish: 4, exp: 5, affine: 6, abs: 7, sqrt: 8, neg: 9, silu: 10 } as const;
 const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
@@ -194,9 +195,20 @@ class Desc<K extends KernelKind> {
   }
 }
 
-const winogradTiles = (s: StepOf<'winograd'>) => ({
-  ty: Math.ceil((s.pool ?? s.out).H / s.tile.m), tx: Math.ceil((s.pool ?? s.out).W / s.tile.m),
-});
+const winogradTiles = (s: StepOf<'winograd'>) => {
+  const { tilesH, tilesW } = tileGrid((s.pool ?? s.out).H, (s.pool ?? s.out).W, s.tile.m);
+  return { ty: tilesH, tx: tilesW };
+};
+
+/** True when the layer's tile is F(4x4,3x3) exactly: runtime.wat's hand-written transforms apply. */
+const handWritten = (s: StepOf<'winograd'>) => isF4x4(s.tile.t, s.tile.m, s.tile.bt.values, s.tile.at.values);
+
+/**
+ * Tiles per chunk of a Winograd layer: 32 (8 vectors). Measured on both bench nets: 64 was no
+ * faster on the 16-64 channel layers and 8% slower on the 256 channel ones (a chunk's V and M
+ * outgrow the second-level cache).
+ */
+const CHUNK_TILES = 32;
 
 /** Rows and columns a Winograd layer's whole output tiles reach past its output (its epilogue stores whole tiles). */
 const winogradOverhang = (s: StepOf<'winograd'>) => {
@@ -341,18 +353,10 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
 
   // Shared Winograd scratch, sized for the largest layer.
   let scratchBytes = 0;
-  /**
-   * Tiles per chunk: 32 (8 vectors). Measured on both bench nets: 64 was no faster on the
-   * 16-64 channel layers and 8% slower on the 256 channel ones (a chunk's V and M outgrow the
-   * second-level cache).
-   */
-  function chunkOf(_s: StepOf<'winograd'>): number {
-    return 32;
-  }
 
   function winogradScratch(s: StepOf<'winograd'>) {
     const T2 = s.tile.t * s.tile.t;
-    const CH = chunkOf(s);
+    const CH = CHUNK_TILES;
     // One row of CH floats per channel; positions 64 bytes more than that apart (runtime.wat).
     const psV = ceil4(s.in.C) * CH * 4 + 64;
     const psM = ceil4(s.out.C) * CH * 4 + 64;
@@ -396,11 +400,11 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
       const m = at64(v + V);
       const sc = at64(m + M);
       const tab = at64(sc + S);
-      summary.push(`${s.node}: ${s.fromConv ? 'dense 3x3 conv as' : 'sparse'} Winograd ${s.tile.name} ${s.in.C}->${s.out.C}${s.layer.group > 1 ? ` (${s.layer.group} groups)` : ''} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, p) => n + p.values.length, 0)} ${s.fromConv ? 'weights' : 'nonzeros'}${s.dense && !s.fromConv ? ', dense product' : ''}, chunk ${CH}${isLavinF4(s.tile) ? '' : ', generic transforms'}${s.pool ? ', 2x2 max pool fused' : ''}`);
+      summary.push(`${s.node}: ${s.fromConv ? 'dense 3x3 conv as' : 'sparse'} Winograd ${s.tile.name} ${s.in.C}->${s.out.C}${s.layer.group > 1 ? ` (${s.layer.group} groups)` : ''} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, p) => n + p.values.length, 0)} ${s.fromConv ? 'weights' : 'nonzeros'}${s.dense && !s.fromConv ? ', dense product' : ''}, chunk ${CH}${handWritten(s) ? '' : ', generic transforms'}${s.pool ? ', 2x2 max pool fused' : ''}`);
       return new Desc('winograd')
         .int('inBase', addr(s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix).int('inImg', gi.img).int('inRow', gi.row).int('inPix', gi.pix).int('cinp', gi.cp)
         .int('outBase', outBase).int('outImg', go.img).int('outRow', go.row).int('outPix', go.pix).int('coutp', go.cp).int('outH', s.out.H).int('outW', s.out.W)
-        .int('tilesY', ty).int('tilesX', tx).int('T', T).int('m', s.tile.m).int('kind', isLavinF4(s.tile) ? 1 : 0)
+        .int('tilesY', ty).int('tilesX', tx).int('T', T).int('m', s.tile.m).int('kind', handWritten(s) ? 1 : 0)
         .int('bt', img.data(transformMatrix(s.tile.bt).bytes, 16)).int('at', img.data(transformMatrix(s.tile.at).bytes, 16))
         .int('wTable', img.data(Int32Array.from(positions), 16)).int('bias', img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
         .epilogue(s.epi, epiResidual(s, outBase)).int('CH', CH).int('V', v).int('M', m).int('S', sc).int('tab', tab).int('psV', psV).int('psM', psM).int('pool', s.pool ? 2 : 1).int('dense', s.dense ? 1 : 0)

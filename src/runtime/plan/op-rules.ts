@@ -3,7 +3,9 @@
  * node's outputs to activations, views or constants and pushing the steps it needs. An op not
  * in the table is a one-line E_UNSUPPORTED_OP error naming it.
  */
+import { num, nums, str } from '../../graph/attrs.js';
 import type { AttrValue, GraphNode } from '../../graph/ir.js';
+import { windowOutSize, windowPads } from '../../graph/window.js';
 import * as K from './consts.js';
 import { unsupported, viewAsAct, type LowerContext } from './lower.js';
 import { logicalDims, noEpilogue, type Act, type BinaryFn, type Const, type UnaryFn, type View } from './types.js';
@@ -11,37 +13,11 @@ import { denseWinogradLayer, denseWinogradPays, denseWinogradTile } from './dens
 
 export type OpRule = (n: GraphNode, ctx: LowerContext) => void;
 
-const num = (n: GraphNode, name: string, dflt: number): number => (typeof n.attrs[name] === 'number' ? (n.attrs[name] as number) : dflt);
-const nums = (n: GraphNode, name: string, dflt: readonly number[]): readonly number[] =>
-  (Array.isArray(n.attrs[name]) ? (n.attrs[name] as number[]) : dflt);
-const str = (n: GraphNode, name: string, dflt: string): string => (typeof n.attrs[name] === 'string' ? (n.attrs[name] as string) : dflt);
-
-/** Output size and [top, left, bottom, right] pads of a conv / pool window (ONNX pads or auto_pad). */
+/** Output size and [top, left, bottom, right] pads of a conv / pool window (src/graph/window.ts). */
 function windowGeometry(n: GraphNode, H: number, W: number, k: readonly number[], s: readonly number[], d: readonly number[], ceil = false) {
-  const auto = str(n, 'auto_pad', 'NOTSET');
-  let pads: number[];
-  if (auto === 'VALID') pads = [0, 0, 0, 0];
-  else if (auto === 'SAME_UPPER' || auto === 'SAME_LOWER') {
-    const one = (size: number, i: number): [number, number] => {
-      const total = Math.max((Math.ceil(size / s[i]!) - 1) * s[i]! + (k[i]! - 1) * d[i]! + 1 - size, 0);
-      const small = Math.floor(total / 2);
-      return auto === 'SAME_UPPER' ? [small, total - small] : [total - small, small];
-    };
-    const [t, b] = one(H, 0);
-    const [l, r] = one(W, 1);
-    pads = [t, l, b, r];
-  } else {
-    const p = nums(n, 'pads', [0, 0, 0, 0]);
-    pads = [p[0]!, p[1]!, p[2]!, p[3]!];
-  }
-  const out = (size: number, i: number, lo: number, hi: number) => {
-    const span = size + lo + hi - ((k[i]! - 1) * d[i]! + 1);
-    if (!ceil) return Math.floor(span / s[i]!) + 1;
-    let o = Math.ceil(span / s[i]!) + 1;
-    if ((o - 1) * s[i]! >= size + lo) o--;
-    return o;
-  };
-  return { pads, outH: out(H, 0, pads[0]!, pads[2]!), outW: out(W, 1, pads[1]!, pads[3]!) };
+  const pads = windowPads(n, [H, W], k, s, d);
+  const out = (size: number, i: number) => windowOutSize(size, pads[i]!, pads[i + 2]!, k[i]!, s[i]!, d[i]!, ceil);
+  return { pads, outH: out(H, 0), outW: out(W, 1) };
 }
 
 const floats = (c: Const) => (c.data instanceof Float32Array ? c.data : Float32Array.from(c.data));

@@ -96,5 +96,4 @@ export type StepOf<K extends Step['op']> = Extract<Step, { op: K }>;
 export type EpilogueStep = Extract<Step, { epi: Epilogue }>;
 export const hasEpilogue = (s: Step): s is EpilogueStep => 'epi' in s;
 
-export const actSize = (a: Act) => a.C * a.H * a.W;
 export const logicalDims = (a: Act): number[] => (a.rank === 4 ? [a.C, a.H, a.W] : [a.C]);

@@ -75,15 +75,6 @@ export function densePositionMatrix(w: CsrData, coutp: number, scale?: Float32Ar
   return { bytes: new Uint8Array(buf) };
 }
 
-const LAVIN_F4_BT = [4, 0, -5, 0, 1, 0, 0, -4, -4, 1, 1, 0, 0, 4, -4, -1, 1, 0, 0, -2, -1, 2, 1, 0, 0, 2, -1, -2, 1, 0, 0, 4, 0, -5, 0, 1];
-const LAVIN_F4_AT = [1, 1, 1, 1, 1, 0, 0, 1, -1, 2, -2, 0, 0, 1, 1, 4, 4, 0, 0, 1, -1, 8, -8, 1];
-
-/** True for F(4x4,3x3) with exactly Lavin & Gray's B^T and A^T: the kernels' hand-written transforms apply. */
-export function isLavinF4(t: TileData): boolean {
-  return t.t === 6 && t.m === 4 && t.r === 3 && t.bt.values.length === 36 && t.at.values.length === 24
-    && LAVIN_F4_BT.every((v, i) => t.bt.values[i] === v) && LAVIN_F4_AT.every((v, i) => t.at.values[i] === v);
-}
-
 /**
  * Dense convolution weights OIHW [cout, cinG, kh, kw] -> per group, blocks of 8 output channels
  * [block][k][8] then a block of 4 [k][4] when the group's (padded) channel count is 4 mod 8;

@@ -240,7 +240,7 @@
     (local.set $vrow (i32.add (i32.add (i32.load offset={winograd.V} (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
       (i32.shl (local.get $g) (i32.const 4))))
     (if (i32.eq (i32.load offset={winograd.kind} (local.get $d)) (i32.const 1))
-      (then (call $bt6 (local.get $SA) (local.get $vrow) (local.get $ps) (local.get $CHB)))
+      (then (call $btF4x4 (local.get $SA) (local.get $vrow) (local.get $ps) (local.get $CHB)))
       (else
         (local.set $c (i32.const 0))
         (loop $channels
@@ -257,7 +257,7 @@
   ;; test/runtime/):
   ;;   r0 = 4d0 - 5d2 + d4                 r5 = 4d1 - 5d3 + d5
   ;;   r1, r2 = (d4 - 4d2) +- (d3 - 4d1)    r3, r4 = (d4 - d2) +- 2(d3 - d1)
-  (func $bt6 (param $s i32) (param $v i32) (param $ps i32) (param $CHB i32)
+  (func $btF4x4 (param $s i32) (param $v i32) (param $ps i32) (param $CHB i32)
     (local $i i32) (local $q i32) (local $o i32) (local $c i32)
     (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128)
     (local $x v128) (local $y v128) (local $four v128) (local $five v128) (local $two v128)
@@ -346,7 +346,7 @@
       (local.set $o (i32.add (local.get $o) (i32.const 1)))
       (br_if $row (i32.lt_u (local.get $o) (local.get $rows)))))
 
-  ;; Input transform of one channel of 4 tiles with any B^T (T x T): s = d[a][b] as in $bt6,
+  ;; Input transform of one channel of 4 tiles with any B^T (T x T): s = d[a][b] as in $btF4x4,
   ;; u a T x T scratch; V[i*T + j] at v + (i*T + j) * ps.
   (func $btGeneric (param $s i32) (param $u i32) (param $v i32) (param $ps i32) (param $bt i32) (param $T i32)
     (local $k i32) (local $row i32)
@@ -589,7 +589,7 @@
     (local.set $mrow (i32.add (i32.add (i32.load offset={winograd.M} (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
       (i32.shl (local.get $g) (i32.const 4))))
     (if (i32.eq (i32.load offset={winograd.kind} (local.get $d)) (i32.const 1))
-      (then (call $at6 (local.get $mrow) (local.get $ps) (local.get $CHB) (local.get $SB) (local.get $SC)))
+      (then (call $atF4x4 (local.get $mrow) (local.get $ps) (local.get $CHB) (local.get $SB) (local.get $SC)))
       (else
         (local.set $c (i32.const 0))
         (loop $channels
@@ -605,7 +605,7 @@
   ;; sc + c * 256. One side, with the common
   ;; subexpressions of A^T:  y0 = m0 + (m1 + m2) + (m3 + m4)    y1 = (m1 - m2) + 2(m3 - m4)
   ;;                         y2 = (m1 + m2) + 4(m3 + m4)        y3 = (m1 - m2) + 8(m3 - m4) + m5
-  (func $at6 (param $mrow i32) (param $ps i32) (param $CHB i32) (param $u i32) (param $sc i32)
+  (func $atF4x4 (param $mrow i32) (param $ps i32) (param $CHB i32) (param $u i32) (param $sc i32)
     (local $j i32) (local $q i32) (local $c i32) (local $ps6 i32)
     (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $m4 v128) (local $m5 v128)
     (local $s12 v128) (local $d12 v128) (local $s34 v128) (local $d34 v128)

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { isFaster, splitFrom, type Race } from '../../src/runtime/choose.js';
+import { readOnnx } from '../../src/io/onnx/index.js';
+import { loadGraph } from '../../src/runtime/index.js';
+import { ONNX_FIXTURES } from '../helpers/fixtures.js';
+
+/** A clock that only the calls move: each call takes the next of its durations (repeating the last). */
+function fakeRace(opts: Partial<Race> = {}) {
+  let now = 0;
+  const race: Race = { warmup: 3, minRounds: 3, maxRounds: 9, budgetMs: 200, now: () => now, ...opts };
+  const call = (durations: readonly number[]) => {
+    let i = 0;
+    const f = async () => {
+      now += durations[Math.min(i, durations.length - 1)]!;
+      i++;
+    };
+    return Object.assign(f, { calls: () => i });
+  };
+  return { race, call };
+}
+
+describe('isFaster: the two take turns, the fastest call of each counts', () => {
+  it('compares the fastest calls, not the typical ones: other work only ever adds time', async () => {
+    const { race, call } = fakeRace();
+    // a: 10 ms but slowed to 50 in most timed calls; b: 12 ms every time.
+    const a = call([10, 10, 10, 50, 10, 50, 50, 50, 50, 50, 50, 50]);
+    const b = call([12]);
+    expect(await isFaster(a, b, race)).toBe(true);
+    expect(await isFaster(call([12]), call([10, 10, 10, 50, 10, 50, 50]), race)).toBe(false);
+  });
+
+  it('a tie is not faster', async () => {
+    const { race, call } = fakeRace();
+    expect(await isFaster(call([5]), call([5]), race)).toBe(false);
+  });
+
+  it('runs the warm-up calls untimed (a first slow call does not count), then at least minRounds rounds and no more once the budget is spent', async () => {
+    const { race, call } = fakeRace({ warmup: 2, minRounds: 3, maxRounds: 9, budgetMs: 100 });
+    const a = call([1000, 1000, 40]);
+    const b = call([45]);
+    expect(await isFaster(a, b, race)).toBe(true);
+    // 2 warm-up calls each; rounds of 85 ms: the budget of 100 ms is spent after 2, yet 3 are run.
+    expect(a.calls()).toBe(5);
+    expect(b.calls()).toBe(5);
+    const { race: quick, call: c2 } = fakeRace({ warmup: 0, minRounds: 3, maxRounds: 9, budgetMs: 100 });
+    const x = c2([1]);
+    const y = c2([2]);
+    await isFaster(x, y, quick);
+    // Rounds of 3 ms: all 9 fit the budget.
+    expect(x.calls()).toBe(9);
+  });
+});
+
+describe('splitFrom: the smallest call size worth splitting between threads', () => {
+  const recorder = (wins: (n: number) => boolean) => {
+    const tried: number[] = [];
+    return { tried, splitFaster: async (n: number) => (tried.push(n), wins(n)) };
+  };
+
+  it('2 when splitting 2 images already wins (one race)', async () => {
+    const r = recorder(() => true);
+    expect(await splitFrom(r.splitFaster, 64)).toBe(2);
+    expect(r.tried).toEqual([2]);
+  });
+
+  it('never (Infinity) when splitting loses even at the largest call', async () => {
+    const r = recorder(() => false);
+    expect(await splitFrom(r.splitFaster, 64)).toBe(Infinity);
+    expect(r.tried).toEqual([2, 64]);
+  });
+
+  it('a size that won, within a quarter of the largest that lost, between', async () => {
+    for (const threshold of [3, 5, 8, 13, 30, 64]) {
+      const r = recorder((n) => n >= threshold);
+      const got = await splitFrom(r.splitFaster, 64);
+      expect(got).toBeGreaterThanOrEqual(threshold);
+      const lost = Math.max(...r.tried.filter((n) => n < threshold));
+      expect(got - lost).toBeLessThanOrEqual(Math.max(1, Math.floor(lost / 4)) + 1);
+      expect(r.tried.length).toBeLessThanOrEqual(8);
+    }
+  });
+
+  it('never with a batch of 1 (nothing to split)', async () => {
+    const r = recorder(() => true);
+    expect(await splitFrom(r.splitFaster, 1)).toBe(Infinity);
+    expect(r.tried).toEqual([]);
+  });
+});
+
+describe('the runtime follows the decision', () => {
+  const graph = readOnnx(ONNX_FIXTURES.smallCnn).graph;
+
+  it('splits calls from `split` images on, runs smaller ones on the calling thread; one thread splits nothing', async () => {
+    const m = await loadGraph(graph, undefined, { threads: 2, split: 5, team: false });
+    expect(m.splitFrom).toBe(5);
+    expect((await m.profile(4, { reps: 1 })).mode).toBe('one thread');
+    expect((await m.profile(5, { reps: 1 })).mode).toBe('split by images');
+    await m.close();
+    const one = await loadGraph(graph, undefined, { threads: 1 });
+    expect(one.splitFrom).toBeNull();
+    await one.close();
+    await expect(loadGraph(graph, undefined, { threads: 2, split: 0 })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/^split must be a positive integer, got 0$/) });
+  });
+
+  it('measures the split size at load when not given: a size from 2 to the batch, or none', async () => {
+    const m = await loadGraph(graph, undefined, { threads: 2, batch: 16 });
+    expect(m.splitFrom === null || (m.splitFrom >= 2 && m.splitFrom <= 16)).toBe(true);
+    await m.close();
+  });
+});
