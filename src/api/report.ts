@@ -5,7 +5,7 @@ import { encodeBundle } from '../bundle/write.js';
 import { msg, opt, SwpruneError, usageError } from '../errors.js';
 import { evaluate } from '../eval/evaluate.js';
 import { compileGraph, type CompiledModel } from '../exec/compile.js';
-import { hasWinogradConv, type Graph } from '../graph/ir.js';
+import { hasWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readJson, writeJson } from '../io/json.js';
 import { layerSparsity } from '../prune/sparsity.js';
@@ -16,7 +16,7 @@ import { reportHistory } from '../report/history.js';
 import { renderReportHtml } from '../report/html.js';
 import { layerTable } from '../report/layer-table.js';
 import { examplesPerSecond } from '../eval/run-function.js';
-import { loadBundleFile, type Runtime } from '../runtime/index.js';
+import { loadBundleFile, loadGraph, type Runtime } from '../runtime/index.js';
 import type { BackendInfo } from '../backend/select.js';
 import { threadCount } from '../backend/threads.js';
 import { ignoreEvents, type EventSink } from './events.js';
@@ -89,11 +89,27 @@ export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEve
       await runtime.close();
     }
   }
+  // The same network with every layer dense, through the same runtime and threads: the comparison the bundle is for.
+  let denseRuntime: Report['speed']['denseRuntime'] = null;
+  let plain: Runtime | undefined;
+  try {
+    plain = await loadGraph(denseNetwork(loaded.graph), undefined, { threads });
+  } catch (e) {
+    if (!(e instanceof SwpruneError) || e.code !== 'E_UNSUPPORTED_OP') throw e;
+  }
+  if (plain) {
+    try {
+      const speed = await measureSpeed((x, n) => plain!.run(x, n), dataset, plain.inputLayout, threads);
+      denseRuntime = { examplesPerSecond: speed.batched.examplesPerSecond, batch: speed.batched.batch, threads, batch1MsPerImage: speed.batch1.msPerImage };
+    } finally {
+      await plain.close();
+    }
+  }
   const report: Report = {
     command: 'report', model: opts.model, data: opts.data, backend: backend.name,
     bundle: { path: opts.out, bytes: statSync(opts.out).size, sourceSha256: bundle.sourceSha256 },
     layers: figures.layers, overall: figures.overall, accuracy, accuracySource: runtime ? 'runtime' : 'dense executor', denseAccuracy,
-    testExamples: dataset.test.size(opts.limit), speed: { bundle: bundleSpeed, dense: denseSpeed },
+    testExamples: dataset.test.size(opts.limit), speed: { bundle: bundleSpeed, denseRuntime, dense: denseSpeed },
     ...(history ? { history } : {}),
   };
   if (opts.json) writeJson(opts.json, report);
@@ -148,4 +164,29 @@ function checkRoundTrip(expected: Graph, decoded: Graph, path: string): void {
     const same = q && q.data.length === p.data.length && Buffer.from(q.data.buffer, q.data.byteOffset, q.data.byteLength).equals(Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength));
     if (!same) throw new SwpruneError('E_IO', `audit failed: parameter ${name} read back from ${path} differs from the model's`);
   }
+}
+
+/**
+ * The network with every layer dense, for its speed: a spatial model as it is (the runtime runs
+ * its 3x3 convolutions as dense F(4x4,3x3) layers); a Winograd-form one with each WinogradConv
+ * as the r x r convolution it stands for, zero weights (a dense kernel's time does not depend
+ * on their values).
+ */
+export function denseNetwork(graph: Graph): Graph {
+  if (!hasWinogradConv(graph)) return graph;
+  const params = new Map(graph.params);
+  const nodes = graph.nodes.map((n): GraphNode => {
+    if (n.op !== 'WinogradConv') return n;
+    const w = graph.params.get(n.inputs[1]!)!;
+    const r = n.attrs.kernel as number;
+    const name = `${n.inputs[1]!}.dense`;
+    params.set(name, { name, dims: [w.dims[0]!, w.dims[1]!, r, r], data: new Float32Array(w.dims[0]! * w.dims[1]! * r * r) });
+    const group = n.attrs.group as number | undefined;
+    return {
+      name: n.name, op: 'Conv', domain: '', inputs: [n.inputs[0]!, name, ...n.inputs.slice(2)], outputs: n.outputs,
+      attrs: { kernel_shape: [r, r], pads: [...(n.attrs.pads as number[])], ...(group ? { group } : {}) },
+    };
+  });
+  for (const n of graph.nodes) if (n.op === 'WinogradConv' && !nodes.some((m) => m.inputs.includes(n.inputs[1]!))) params.delete(n.inputs[1]!);
+  return { ...graph, nodes, params };
 }

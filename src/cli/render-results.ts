@@ -65,7 +65,12 @@ export function formatReport(r: Report): string {
     `dense executor: top-1 ${formatPercent(r.denseAccuracy.top1)}, top-5 ${formatPercent(r.denseAccuracy.top5)} (${formatCount(r.testExamples)} test images)\n` +
     (r.speed.bundle
       ? `speed, batches of ${r.speed.bundle.batch}: bundle ${formatCount(Math.round(r.speed.bundle.examplesPerSecond))} images/s (swprune runtime, ${r.speed.bundle.threads} thread${r.speed.bundle.threads > 1 ? 's' : ''}; ` +
-        `${r.speed.bundle.batch1MsPerImage.toFixed(2)} ms for one image), dense executor ${formatCount(Math.round(r.speed.dense.examplesPerSecond))} images/s (${r.speed.dense.backend})\n`
+        `${r.speed.bundle.batch1MsPerImage.toFixed(2)} ms for one image)` +
+        (r.speed.denseRuntime
+          ? `, the network dense through the same runtime ${formatCount(Math.round(r.speed.denseRuntime.examplesPerSecond))} images/s (${r.speed.denseRuntime.batch1MsPerImage.toFixed(2)} ms): ` +
+            `${(r.speed.bundle.examplesPerSecond / r.speed.denseRuntime.examplesPerSecond).toFixed(2)}x`
+          : '') +
+        `; dense executor ${formatCount(Math.round(r.speed.dense.examplesPerSecond))} images/s (${r.speed.dense.backend})\n`
       : `speed: dense executor ${formatCount(Math.round(r.speed.dense.examplesPerSecond))} images/s (${r.speed.dense.backend}); the runtime cannot run this bundle\n`) +
     `wrote ${r.bundle.path} (${formatCount(r.bundle.bytes)} bytes)\n`
   );

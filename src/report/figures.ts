@@ -121,10 +121,13 @@ export interface Report {
   readonly history?: ReportHistory;
   /**
    * Measured speed on batches of test images: the bundle through the runtime (null when it
-   * cannot run it) and the same model through swprune's dense executor.
+   * cannot run it); the same network with every layer dense through the same runtime on the
+   * same threads (what the bundle is to be compared with; null when the runtime cannot run
+   * it); and the same model through swprune's dense executor (the one training uses).
    */
   readonly speed: {
     readonly bundle: { readonly examplesPerSecond: number; readonly batch: number; readonly threads: number; readonly batch1MsPerImage: number } | null;
+    readonly denseRuntime: { readonly examplesPerSecond: number; readonly batch: number; readonly threads: number; readonly batch1MsPerImage: number } | null;
     readonly dense: { readonly examplesPerSecond: number; readonly batch: number; readonly threads: number; readonly backend: string };
   };
 }

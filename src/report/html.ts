@@ -43,15 +43,25 @@ ${barChart(wino)}
 
 const mega = (n: number) => `${(n / 1e6).toFixed(2)}M`;
 
-/** Measured speed beside the multiplication counts: the bundle through the runtime, the same model on the dense executor. */
+/**
+ * Measured speed beside the multiplication counts: the bundle and the same network dense
+ * through the same runtime on the same threads (like with like), then the dense executor.
+ */
 function speedRows(s: Report['speed']): string {
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
   const threads = (t: number) => `${t} thread${t === 1 ? '' : 's'}`;
   const bundle = s.bundle
     ? `<tr id="speed-bundle"><th>images/s, batches of ${s.bundle.batch}: the bundle (swprune runtime, ${threads(s.bundle.threads)}); one image alone</th><td>${n(s.bundle.examplesPerSecond)}; ${s.bundle.batch1MsPerImage.toFixed(2)} ms</td></tr>`
     : '<tr id="speed-bundle"><th>images/s of the bundle</th><td>not measured: the runtime does not run this bundle</td></tr>';
+  const dense = s.denseRuntime
+    ? `<tr id="speed-dense-runtime"><th>images/s, batches of ${s.denseRuntime.batch}: the same network, every layer dense (swprune runtime, ${threads(s.denseRuntime.threads)}); one image alone</th><td>${n(s.denseRuntime.examplesPerSecond)}; ${s.denseRuntime.batch1MsPerImage.toFixed(2)} ms</td></tr>`
+    : '<tr id="speed-dense-runtime"><th>images/s of the network dense through the runtime</th><td>not measured: the runtime does not run it</td></tr>';
+  const gain = s.bundle && s.denseRuntime
+    ? `\n<tr id="speed-gain"><th>the bundle against the dense network, same runtime and threads: batches; one image</th><td>${(s.bundle.examplesPerSecond / s.denseRuntime.examplesPerSecond).toFixed(2)}x; ${(s.denseRuntime.batch1MsPerImage / s.bundle.batch1MsPerImage).toFixed(2)}x</td></tr>`
+    : '';
   return `${bundle}
-<tr id="speed-dense"><th>images/s, batches of ${s.dense.batch}: the same model on the dense executor (${esc(s.dense.backend)}, ${threads(s.dense.threads)})</th><td>${n(s.dense.examplesPerSecond)}</td></tr>`;
+${dense}${gain}
+<tr id="speed-dense"><th>images/s, batches of ${s.dense.batch}: the same model on the dense executor that training uses (${esc(s.dense.backend)}, ${threads(s.dense.threads)})</th><td>${n(s.dense.examplesPerSecond)}</td></tr>`;
 }
 
 function esc(s: string): string {

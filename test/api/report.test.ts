@@ -50,7 +50,8 @@ describe('swprune report', () => {
     const code = await runCli(['report', path, '--data', DATA, '-o', out, '--json', json, '--html', html, '--history', history.join(','), '--limit', '500', '--backend', 'wasm', '--threads', '1'], io);
     expect(code).toBe(EXIT.ok);
     const r = JSON.parse(readFileSync(json, 'utf8')) as { layers: JsonLayer[]; overall: { winogradSparsity: number; macs: { sparseWinograd: number } }; accuracy: { top1: number }; denseAccuracy: { top1: number }; bundle: { bytes: number };
-      accuracySource: string; speed: { bundle: { examplesPerSecond: number; threads: number; batch: number } | null; dense: { examplesPerSecond: number; threads: number; backend: string } };
+      accuracySource: string; speed: { bundle: { examplesPerSecond: number; threads: number; batch: number; batch1MsPerImage: number } | null;
+        denseRuntime: { examplesPerSecond: number; threads: number; batch: number; batch1MsPerImage: number } | null; dense: { examplesPerSecond: number; threads: number; backend: string } };
       history: { baseline: { top1: number }; stages: { command: string; winogradSparsity: number }[] } };
     expect(r.accuracySource).toBe('runtime');
     expect(Math.abs(r.accuracy.top1 - r.denseAccuracy.top1)).toBeLessThanOrEqual(0.001);
@@ -58,6 +59,10 @@ describe('swprune report', () => {
     expect(r.speed.bundle!.examplesPerSecond).toBeGreaterThan(0);
     expect(r.speed.dense).toMatchObject({ threads: 1, backend: 'wasm' });
     expect(r.speed.dense.examplesPerSecond).toBeGreaterThan(0);
+    // The dense network through the same runtime, on the same threads and batch: like with like.
+    expect(r.speed.denseRuntime).toMatchObject({ threads: 1, batch: 64 });
+    expect(r.speed.denseRuntime!.examplesPerSecond).toBeGreaterThan(0);
+    expect(r.speed.denseRuntime!.batch1MsPerImage).toBeGreaterThan(0);
     expect(r.accuracy.top1).toBeGreaterThan(0.2);
     expect(r.bundle.bytes).toBe(statSync(out).size);
 
@@ -84,7 +89,7 @@ describe('swprune report', () => {
     expect(r.overall.winogradSparsity).toBeCloseTo(zeros / total, 12);
     expect(r.layers.some((l) => l.kind === 'Gemm' && l.winogradSparsity === null)).toBe(true);
     expect(io.stdout.text).toMatch(/accuracy from the bundle \(the swprune runtime\): top-1/);
-    expect(io.stdout.text).toMatch(/speed, batches of \d+: bundle [\d,]+ images\/s \(swprune runtime, 1 thread;/);
+    expect(io.stdout.text).toMatch(/speed, batches of \d+: bundle [\d,]+ images\/s \(swprune runtime, 1 thread; [\d.]+ ms for one image\), the network dense through the same runtime [\d,]+ images\/s \([\d.]+ ms\): [\d.]+x; dense executor/);
     const stages = logs.flatMap((l) => l.stages);
     expect(r.history.baseline.top1).toBe(logs[0]!.baseline.top1);
     expect(r.history.stages.map((s) => s.winogradSparsity)).toEqual(stages.map((s) => s.winogradSparsity));
@@ -101,6 +106,9 @@ describe('swprune report', () => {
       // Measured speed beside the multiplication counts: the figures of the JSON, as rendered.
       const bundleRow = /<tr id="speed-bundle"><th>[^<]*<\/th><td>([\d,]+); ([\d.]+) ms<\/td><\/tr>/.exec(dom);
       expect(bundleRow?.[1]).toBe(Math.round(r.speed.bundle!.examplesPerSecond).toLocaleString('en-US'));
+      const denseRow = /<tr id="speed-dense-runtime"><th>[^<]*swprune runtime, 1 thread\)[^<]*<\/th><td>([\d,]+); ([\d.]+) ms<\/td><\/tr>/.exec(dom);
+      expect(denseRow?.[1]).toBe(Math.round(r.speed.denseRuntime!.examplesPerSecond).toLocaleString('en-US'));
+      expect(dom).toContain(`<td>${(r.speed.bundle!.examplesPerSecond / r.speed.denseRuntime!.examplesPerSecond).toFixed(2)}x; `);
       expect(dom).toMatch(new RegExp(`<tr id="speed-dense"><th>[^<]*wasm, 1 thread\\)</th><td>${Math.round(r.speed.dense.examplesPerSecond).toLocaleString('en-US')}</td>`));
       expect(dom.match(/<g class="stage" data-command="(spatial|winograd)"/g)).toHaveLength(stages.length);
       const png = join(dir, 'r.png');
