@@ -15,10 +15,17 @@ export interface JobPlacement {
   readonly device: 'auto' | 'cpu';
 }
 
+/**
+ * An integer constant as a JSON number that Python reads back into int64: INT64_MAX/MIN (the
+ * "to the end" of PyTorch's Slice ends) would round past int64 as a double, so values beyond
+ * ±2^62 are clamped there (still "to the end" for every use).
+ */
+const intJson = (v: number | bigint): number => Math.max(-(2 ** 62), Math.min(2 ** 62, Number(v)));
+
 /** A parameter that is not a variable, as JSON (ints and bools; float ones travel in state.bin). */
 function constantJson(p: Param): { type: string; dims: readonly number[]; data: number[] } {
   if (p.data instanceof Float32Array) return { type: 'float', dims: p.dims, data: Array.from(p.data) };
-  return { type: p.dataType === 9 ? 'bool' : 'int', dims: p.dims, data: Array.from(p.data as ArrayLike<number | bigint>, Number) };
+  return { type: p.dataType === 9 ? 'bool' : 'int', dims: p.dims, data: Array.from(p.data as ArrayLike<number | bigint>, intJson) };
 }
 
 /** Whether the kind augments its training split (in-memory kinds say so; image folders always can). */
