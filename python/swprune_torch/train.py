@@ -105,7 +105,7 @@ def run(job_path, local_rank):
     slots = {k: [v[i] for i in sorted(v)] for k, v in slots.items()}
     optimizer = Optimizer(job['optimizer'], params, hooks, slots, meta.get('steps', 0))
 
-    data = training_data(job['data'], nhwc, device)
+    data = training_data(job['data'], nhwc, device, arrays, folder)
     # One process needs no gradient all-reduce (DDP would copy every gradient through a one-member group).
     ddp = DistributedDataParallel(net, device_ids=[local_rank] if cuda else None, broadcast_buffers=False) if world > 1 else net
     net.train()
