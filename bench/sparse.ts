@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend, type BackendChoice } from '#src/backend/select.js';
 import { positionMatrices } from '#src/bundle/layers.js';
 import { mulberry32 } from '#src/data/rng.js';
-import type { BundleData, LayerData } from '#src/bundle/decode.js';
+import { bundleFormatVersion, type BundleData, type LayerData } from '#src/bundle/decode.js';
 import { loadGraph } from '#src/runtime/index.js';
 import { winogradConv2dForward } from '#src/tfjs-ops/winograd-conv2d.js';
 import { getTile, type WinogradTile } from '#src/winograd/tiles.js';
@@ -55,7 +55,7 @@ function oneLayer(w: Float32Array, tile: WinogradTile, C: number, H: number, W: 
   };
   const matrix = (a: readonly (readonly number[])[]) => ({ rows: a.length, cols: a[0]!.length, values: Float64Array.from(a.flat()) });
   const bundle: BundleData = {
-    formatVersion: 1, producer: 'bench', sourceSha256: new Uint8Array(32), network: new Uint8Array(0), layers: [layer],
+    formatVersion: bundleFormatVersion([layer]), producer: 'bench', sourceSha256: new Uint8Array(32), network: new Uint8Array(0), layers: [layer],
     tiles: [{ name: tile.name, t: tile.T, m: tile.m, r: tile.r, at: matrix(tile.AT), g: matrix(tile.G), bt: matrix(tile.BT) }],
   };
   const graph = {

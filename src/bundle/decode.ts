@@ -11,6 +11,12 @@ import { all, byNumber, bytesOf, doubles, fields, floats, str, uint, varints, va
  */
 export const BUNDLE_FORMAT_VERSIONS = [1, 2] as const;
 
+/**
+ * The version a bundle with these layers is written as: 2 only when a layer is grouped, so that
+ * readers of version 1 read every ungrouped bundle.
+ */
+export const bundleFormatVersion = (layers: readonly { readonly group: number }[]): number => (layers.some((l) => l.group > 1) ? 2 : 1);
+
 /** A dense matrix, row-major float64 values (exact transform entries). */
 export interface MatrixData {
   readonly rows: number;

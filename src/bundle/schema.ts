@@ -8,11 +8,6 @@ import protobuf from 'protobufjs';
  */
 export const BUNDLE_PROTO_PATH = fileURLToPath(new URL('../../docs/swprune-bundle.proto', import.meta.url));
 
-/** The newest format version (2: grouped layers); a bundle without grouped layers is written as version 1. */
-export const FORMAT_VERSION = 2;
-/** Versions this reader reads. */
-export const READABLE_VERSIONS: readonly number[] = [1, 2];
-
 let root: protobuf.Root | undefined;
 
 export function bundleType(): protobuf.Type {

@@ -3,7 +3,7 @@ import type { Graph } from '../graph/ir.js';
 import { encodeFreshOnnx } from '../io/onnx/index.js';
 import { concatBytes } from '../io/onnx/wire.js';
 import { VERSION } from '../version.js';
-import type { LayerData, MatrixData, TileData } from './decode.js';
+import { bundleFormatVersion, type LayerData, type MatrixData, type TileData } from './decode.js';
 import { winogradLayers } from './layers.js';
 import { WireWriter } from './protobuf-write.js';
 import { bundleType, type BundleMessage, type TileMessage } from './schema.js';
@@ -19,8 +19,7 @@ export function encodeBundle(graph: Graph, sourceBytes: Uint8Array): Uint8Array 
   const moved = new Set(data.layers.flatMap((l) => [l.weight, l.biasName].filter(Boolean)));
   const params = new Map([...graph.params].filter(([name]) => !moved.has(name)));
   const head: Partial<BundleMessage> = {
-    // Version 2 only when needed: readers of version 1 read every ungrouped bundle.
-    formatVersion: data.layers.some((l) => l.group > 1) ? 2 : 1,
+    formatVersion: bundleFormatVersion(data.layers),
     producer: `swprune ${VERSION}`,
     sourceSha256: createHash('sha256').update(sourceBytes).digest(),
     tiles: data.tiles.map(tileMessage),

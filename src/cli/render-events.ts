@@ -69,6 +69,9 @@ export function renderEvents(streams: Streams): EventSink {
         break;
       case 'stage-done':
         stdout.write(formatStage(e.log, e.stages, e.baseline.top1));
+        if (e.log.retrainingLost > 0) {
+          stderr.write(`warning: stage ${e.log.stage}/${e.stages}: retraining ended ${formatPoints(e.log.retrainingLost)} below the accuracy right after pruning${e.hint ? `; ${cliText(e.hint)}` : ''}\n`);
+        }
         break;
       case 'checkpoint':
         break;
@@ -85,13 +88,17 @@ export function renderEvents(streams: Streams): EventSink {
 function formatStage(log: StageLog, stages: number, baseline: number): string {
   return (
     `\nstage ${log.stage}/${stages}: target ${formatPercent(log.target, 1)}, Winograd sparsity ${formatPercent(log.winogradSparsity, 1)}; ` +
-    `top-1 ${formatPercent(log.accuracyPruned.top1)} pruned -> ${formatPercent(log.accuracy.top1)} retrained (baseline ${formatPercent(baseline)})\n` +
+    `top-1 ${formatPercent(log.accuracyPruned.top1)} pruned -> ${formatPercent(log.accuracy.top1)} retrained (baseline ${formatPercent(baseline)})` +
+    `${log.retrainingLost > 0 ? `: RETRAINING LOST ${formatPoints(log.retrainingLost)}` : ''}\n` +
     formatTable(
       [{ header: 'layer' }, { header: 'target', align: 'right' }, { header: 'winograd', align: 'right' }, { header: 'spatial', align: 'right' }],
       log.layers.map((l) => [l.name, formatPercent(l.target, 1), formatPercent(l.winogradSparsity, 1), l.spatialSparsity === null ? '-' : formatPercent(l.spatialSparsity, 1)]),
     )
   );
 }
+
+/** A top-1 difference (a fraction) in points: 0.0349 -> "3.49 points". */
+const formatPoints = (x: number) => `${(100 * x).toFixed(2)} point${Math.abs(100 * x - 1) < 0.005 ? '' : 's'}`;
 
 /** Per-layer targets when they differ from the stage's (allocated from sensitivity curves). */
 function writeAllocation({ stdout, stderr }: Streams, a: Allocation, target: number, stage: number, stages: number): void {

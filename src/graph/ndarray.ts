@@ -125,6 +125,7 @@ export function sliceRanges(dims: readonly number[], starts: readonly number[], 
   ax.forEach((a, i) => {
     const d = dims[a]!;
     const step = steps?.[i] ?? 1;
+    if (step === 0) throw new Error('a Slice step of 0');
     let s = starts[i]! < 0 ? starts[i]! + d : starts[i]!;
     let e = ends[i]! < 0 ? ends[i]! + d : ends[i]!;
     if (step > 0) {

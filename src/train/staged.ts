@@ -29,7 +29,10 @@ export interface StagedRun {
   readonly resume?: boolean;
   /** The input's test figures when the caller already measured them (skips one evaluation). */
   readonly baseline?: Position['baseline'];
-  /** What to change when a stage at learning rate `lr` diverges (default: lower the learning rate). */
+  /**
+   * What to change when a stage at learning rate `lr` diverges, or when its retraining ends below
+   * its accuracy right after pruning (default: lower the learning rate).
+   */
   readonly divergenceHint?: (lr: number) => Message;
   /** What retrains each stage (default: the built-in engine). */
   readonly engine?: RetrainEngine;
@@ -125,10 +128,12 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
         seconds: (performance.now() - stageStart) / 1000,
         examplesPerSecond: results.reduce((s, r) => s + r.examples, 0) / Math.max(trainSeconds, 1e-9),
         belowTolerance: pos.pruning!.below,
+        retrainingLost: Math.max(0, pos.pruned!.top1 - after.accuracy.top1),
       };
       pos.stages.push(log);
       pos.pruning = undefined;
-      sink({ kind: 'stage-done', log, stages, baseline: pos.baseline });
+      const hint = log.retrainingLost > 0 ? trainingHint(run, plan.lr) : undefined;
+      sink({ kind: 'stage-done', log, stages, baseline: pos.baseline, ...(hint ? { hint } : {}) });
       if (pos.stage + 1 < stages) checkpoint({ ...pos, stage: pos.stage + 1, epoch: 0 });
     }
     return { graph: model.toGraph(), baseline: pos.baseline, stages: pos.stages };
@@ -162,10 +167,15 @@ function checkTrainable(run: StagedRun): void {
   }
 }
 
+/** What to change when a stage at learning rate `lr` diverged or its retraining lost accuracy. */
+function trainingHint(run: StagedRun, lr: number): Message {
+  return run.divergenceHint?.(lr) ?? msg`lower ${opt('lr')} (now ${lr})`;
+}
+
 /** A divergence error with what to do: the kept checkpoint and the run's hint. */
 function divergence(e: SwpruneError, run: StagedRun, lr: number): SwpruneError {
   const kept = existsSync(run.checkpointPath);
-  const hint = run.divergenceHint?.(lr) ?? msg`lower ${opt('lr')} (now ${lr})`;
+  const hint = trainingHint(run, lr);
   return new SwpruneError('E_TRAIN', [
     `${e.message}; `,
     ...(kept ? [`the last good checkpoint is kept at ${run.checkpointPath}; `] : []),

@@ -39,6 +39,8 @@ describe('swprune winograd end to end', () => {
     expect(Math.abs(log.conversion.input.top1 - log.conversion.converted.top1)).toBeLessThanOrEqual(0.002);
     expect(io.stdout.text).toMatch(/converted 5 convolutions to F\(4x4,3x3\)/);
     expect(log.stages.map((s: { target: number }) => s.target)).toEqual([0.3, 0.5]);
+    for (const s of log.stages) expect(s.retrainingLost).toBeCloseTo(Math.max(0, s.accuracyPruned.top1 - s.accuracy.top1), 12);
+    expect(io.stderr.text.includes('RETRAINING LOST') || io.stdout.text.includes('RETRAINING LOST')).toBe(log.stages.some((s: { retrainingLost: number }) => s.retrainingLost > 0));
 
     // The written file: WinogradConv nodes whose W has exactly the target's zeros, all +0.
     const graph = readOnnx(out).graph;
@@ -155,6 +157,24 @@ describe('swprune winograd end to end', () => {
     expect(io.stderr.text).toMatch(/swprune: error\[E_TRAIN\]: training diverged: .*lower --lr \(now 1000000000000\) or damp the Winograd gradients more \(--importance-norm none --importance-power 2\)\n$/);
     expect(io.stderr.text.trim().split('\n').filter((l) => l.includes('error')).length).toBe(1);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('a stage whose retraining ends below its accuracy right after pruning says so: stage line, warning with the hint, retrainingLost in the JSON', async () => {
+    // Unscaled gradients (p = 0) at lr 0.05: F(4x4,3x3) steps up to 850x the spatial ones wreck
+    // the model without overflowing; pruning to 30% alone costs almost nothing.
+    const dir = tmp();
+    const json = join(dir, 'log.json');
+    const io = bufferStreams();
+    const code = await runCli(['winograd', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', join(dir, 'lost.onnx'), '--sparsity', '0.3', '--lr', '0.05',
+      '--importance-power', '0', '--epochs', '1', ...SHORT, '--json', json], io);
+    expect(code).toBe(EXIT.ok);
+    const stage = JSON.parse(readFileSync(json, 'utf8')).stages[0];
+    expect(stage.accuracy.top1).toBeLessThan(stage.accuracyPruned.top1);
+    expect(stage.retrainingLost).toBeCloseTo(stage.accuracyPruned.top1 - stage.accuracy.top1, 12);
+    const points = (100 * stage.retrainingLost).toFixed(2);
+    expect(io.stdout.text).toContain(`retrained (baseline 92.80%): RETRAINING LOST ${points} points\n`);
+    expect(io.stderr.text).toContain(`warning: stage 1/1: retraining ended ${points} points below the accuracy right after pruning; lower --lr (now 0.05) or`);
+    expect(io.stderr.text).toMatch(/--importance-power/);
   });
 
   it('refuses an output that is not ONNX before doing any work', async () => {

@@ -48,6 +48,15 @@ describe('swprune eval', () => {
     expect(io.stdout.text).toMatch(/^top-1 92\.80%  top-5 100\.00%/);
   });
 
+  it('the second study network (fashion-cnn5, no batch norm) reproduces PyTorch accuracy and loss on the committed slice', async () => {
+    const want = (JSON.parse(readFileSync(repoPath('models/fashion-cnn5.meta.json'), 'utf8')) as typeof meta).accuracy.pytorch_test_slice_first_1000;
+    const json = join(tmp(), 'eval.json');
+    expect(await runCli(['eval', repoPath('models/fashion-cnn5.onnx'), '--data', `fashion-mnist:${FASHION_SLICE}`, '--backend', 'wasm', '--json', json], bufferStreams())).toBe(EXIT.ok);
+    const r = JSON.parse(readFileSync(json, 'utf8'));
+    expect(Math.abs(r.accuracy.top1 - want.top1)).toBeLessThanOrEqual(0.001);
+    expect(Math.abs(r.loss - want.loss)).toBeLessThan(1e-3);
+  });
+
   it('--limit evaluates the first n examples', async () => {
     const io = bufferStreams();
     expect(await runCli(['eval', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '--limit', '100', '--backend', 'wasm'], io)).toBe(EXIT.ok);

@@ -1,7 +1,7 @@
 ;; swprune's dense compute kernels: matrix products and convolutions in WebAssembly with 128-bit
 ;; SIMD (f32x4). Compiled by `npm run build:wasm` into kernels-module.ts, twice: once importing a
 ;; shared memory (worker threads share it) and once a plain one (one thread, e.g. a browser
-;; without cross-origin isolation, or tfjs's own heap); test/kernels/wasm-build.test.ts checks that
+;; without cross-origin isolation, or tfjs's own heap); test/wasm/build.test.ts checks that
 ;; the committed bytes are this file's. The TypeScript side (src/kernels/*.ts) lays out buffers,
 ;; splits the work between threads and calls these functions; they hold no state.
 ;;

@@ -4,10 +4,10 @@
  * made. Plain arrays; follows each operator's definition (the same as src/exec/int-ops.ts, which
  * depends on tfjs through its value types).
  */
-import { forEachIndex, normAxis as norm, size, strides } from '../../graph/ndarray.js';
+import { forEachIndex, normAxis as norm, reshapeDims, size, sliceRanges, squeezeDims, strides, unsqueezeDims } from '../../graph/ndarray.js';
 import type { Const } from './types.js';
 
-export { forEachIndex, size, strides };
+export { forEachIndex, reshapeDims, size, sliceRanges, strides };
 
 export const constant = (dims: readonly number[], data: readonly number[] | Float32Array, int: boolean, batch?: readonly boolean[]): Const =>
   ({ kind: 'const', dims, data, int, ...(batch?.some(Boolean) ? { batch } : {}) });
@@ -42,15 +42,11 @@ export function gather(c: Const, indices: Const, axis: number): Const {
 }
 
 export function unsqueeze(c: Const, axes: readonly number[]): Const {
-  const rank = c.dims.length + axes.length;
-  const dims = [...c.dims];
-  for (const ax of [...axes].map((x) => norm(x, rank)).sort((x, y) => x - y)) dims.splice(ax, 0, 1);
-  return { ...c, dims };
+  return { ...c, dims: unsqueezeDims(c.dims, axes) };
 }
 
 export function squeeze(c: Const, axes?: readonly number[]): Const {
-  const drop = new Set(axes ? axes.map((x) => norm(x, c.dims.length)) : c.dims.flatMap((d, i) => (d === 1 ? [i] : [])));
-  return { ...c, dims: c.dims.filter((_, i) => !drop.has(i)) };
+  return { ...c, dims: squeezeDims(c.dims, axes) };
 }
 
 export function concat(cs: readonly Const[], axis: number): Const {
@@ -75,13 +71,6 @@ export function concat(cs: readonly Const[], axis: number): Const {
   return constant(outDims, int ? data : Float32Array.from(data), int, batch);
 }
 
-/** ONNX Reshape dims: 0 copies the input dim (unless allowzero), -1 is inferred. */
-export function reshapeDims(input: readonly number[], shape: readonly number[], allowzero = false): number[] {
-  const dims = shape.map((d, i) => (d === 0 && !allowzero ? input[i]! : d));
-  const known = dims.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
-  return dims.map((d) => (d === -1 ? size(input) / known : d));
-}
-
 export function transpose(c: Const, perm?: readonly number[]): Const {
   const p = perm ?? c.dims.map((_, i) => c.dims.length - 1 - i);
   return remap(c, p.map((k) => c.dims[k]!), (idx) => {
@@ -91,23 +80,7 @@ export function transpose(c: Const, perm?: readonly number[]): Const {
   });
 }
 
-/** ONNX Slice, negative steps and huge ends clamped as the operator says. */
-/** Per axis of dims: the first index, step and count a Slice keeps (ONNX semantics: negative indices count from the end, bounds clamp). */
-export function sliceRanges(dims: readonly number[], starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]) {
-  const ranges = dims.map((d) => ({ start: 0, step: 1, count: d }));
-  (axes ?? starts.map((_, i) => i)).map((a) => norm(a, dims.length)).forEach((a, i) => {
-    const d = dims[a]!;
-    const step = steps?.[i] ?? 1;
-    if (step === 0) throw new Error('a Slice step of 0');
-    const clamp = (x: number, lo: number, hi: number) => Math.min(Math.max(x, lo), hi);
-    let s = starts[i]! < 0 ? starts[i]! + d : starts[i]!;
-    let e = ends[i]! < 0 ? ends[i]! + d : ends[i]!;
-    [s, e] = step > 0 ? [clamp(s, 0, d), clamp(e, 0, d)] : [clamp(s, 0, d - 1), clamp(e, -1, d - 1)];
-    ranges[a] = { start: s, step, count: Math.max(0, Math.ceil((e - s) / step)) };
-  });
-  return ranges;
-}
-
+/** ONNX Slice, negative steps and huge ends clamped as the operator says (graph/ndarray.ts sliceRanges). */
 export function slice(c: Const, starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): Const {
   const ranges = sliceRanges(c.dims, starts, ends, axes, steps);
   return remap(c, ranges.map((r) => r.count), (idx) => flatIndex(c.dims, idx.map((i, k) => ranges[k]!.start + i * ranges[k]!.step)));
