@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { paramBlock } from '../../kernels/wasm/params.js';
 import { asWasm, heapKernels, offsetOf, withHeapScratch } from '../wasm-heap.js';
 
-export function maxPoolGrad({ inputs, attrs, backend: b }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+function maxPoolGrad({ inputs, attrs, backend: b }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
   const dy = inputs.dy!;
   const x = inputs.input!;
