@@ -3,12 +3,14 @@
  * wabt (a dev dependency: only `npm run build:wasm` and test/wasm/build.test.ts, which keeps the
  * committed modules equal to their sources, use this file) into TypeScript modules holding the
  * bytes as base64. A source may be built several ways (a text replaced: the memory import), and
- * the runtime's source is expanded from its descriptor table first (runtime/wasm/expand.ts).
+ * each source's templates are expanded from its declared table first (runtime/wasm/expand.ts:
+ * the runtime's descriptors.ts, the training kernels' kernels/wasm/params.ts).
  */
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
-import { expandWat } from '../runtime/wasm/expand.js';
+import { PARAM_OFFSET } from '../kernels/wasm/params.js';
+import { expandTemplates, expandWat } from '../runtime/wasm/expand.js';
 
 /** One build of a source: the exported constant's name, and a text (which the source must hold) replaced by another. */
 export interface WasmBuild {
@@ -45,7 +47,7 @@ export const WASM_SOURCES: readonly WasmSource[] = [
     builds: [{ exportName: 'runtimeSharedWasmBase64', replace: [OWN_MEMORY, SHARED_MEMORY] }],
   },
   {
-    wat: src('kernels/wasm/kernels.wat'), module: src('kernels/wasm/kernels-module.ts'),
+    wat: src('kernels/wasm/kernels.wat'), module: src('kernels/wasm/kernels-module.ts'), expand: (text, file) => expandTemplates(text, file, PARAM_OFFSET, {}),
     builds: [{ exportName: 'sharedKernelsBase64' }, { exportName: 'plainKernelsBase64', replace: [KERNELS_SHARED_IMPORT, KERNELS_PLAIN_IMPORT] }],
   },
 ];

@@ -1,6 +1,7 @@
 /**
- * runtime.wat's templates: descriptor fields read by name and `run`'s dispatch, expanded from
- * descriptors.ts when the module is built (src/wasm/build.ts). Build-time only; imports no package.
+ * Template expansion of the .wat sources, when they are built (src/wasm/build.ts): fields of a
+ * declared table read by name (`offset={conv.outRow}`) and, in runtime.wat, `run`'s dispatch
+ * generated from descriptors.ts. Build-time only; imports no package.
  */
 import { EPILOGUE_OFFSET, KERNEL_KINDS, KERNELS, OFFSET } from './descriptors.js';
 
@@ -25,19 +26,22 @@ function dispatch(): string {
  * dispatch, outside `;;` comments. Any other `{...}` is an error.
  */
 export function expandWat(text: string, file: string): string {
-  // Code only: a line's `;;` comment is left as written.
-  return text.split('\n').map((line) => {
-    const c = line.indexOf(';;');
-    return c < 0 ? expandCode(line, file) : expandCode(line.slice(0, c), file) + line.slice(c);
-  }).join('\n');
+  return expandTemplates(text, file, { ...OFFSET, epilogue: EPILOGUE_OFFSET }, { dispatch });
 }
 
-function expandCode(text: string, file: string): string {
-  return text.replace(/\{([A-Za-z][A-Za-z0-9]*)(?:\.([A-Za-z][A-Za-z0-9]*))?\}/g, (all, kind: string, field?: string) => {
-    if (kind === 'dispatch' && !field) return dispatch();
-    const table = kind === 'epilogue' ? EPILOGUE_OFFSET : (OFFSET as Record<string, Record<string, number>>)[kind];
-    const offset = field ? (table as Record<string, number> | undefined)?.[field] : undefined;
-    if (offset === undefined) throw new Error(`${file}: ${all} is no descriptor field (src/runtime/wasm/descriptors.ts)`);
+/**
+ * A .wat source's templates expanded, outside `;;` comments: `{block.field}` by the field's byte
+ * offset in `offsets`, `{name}` by `snippets[name]()`. Any other `{...}` is an error.
+ */
+export function expandTemplates(text: string, file: string, offsets: { readonly [block: string]: { readonly [field: string]: number } }, snippets: { readonly [name: string]: () => string }): string {
+  const expand = (code: string) => code.replace(/\{([A-Za-z][A-Za-z0-9]*)(?:\.([A-Za-z][A-Za-z0-9]*))?\}/g, (all, block: string, field?: string) => {
+    if (!field && snippets[block]) return snippets[block]();
+    const offset = field ? offsets[block]?.[field] : undefined;
+    if (offset === undefined) throw new Error(`${file}: ${all} is no descriptor field (the table the source is built from)`);
     return String(offset);
   });
+  return text.split('\n').map((line) => {
+    const c = line.indexOf(';;');
+    return c < 0 ? expand(line) : expand(line.slice(0, c)) + line.slice(c);
+  }).join('\n');
 }
