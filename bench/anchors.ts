@@ -193,8 +193,8 @@ function main(): void {
   const json = { threads: o.threads, quick: o.quick, pytorch: torch.note, loadAverageBefore, loadAverageAfter: os.loadavg(), nets };
   const out = path.resolve(root, o.out);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out + '.tmp', JSON.stringify(json, null, 2) + '\n');
-  fs.renameSync(out + '.tmp', out);
+  fs.writeFileSync(`${out}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
+  fs.renameSync(`${out}.tmp`, out);
   for (const [net, a] of Object.entries(nets)) {
     const f = (r: number | null | undefined) => (r == null ? '—' : `${r.toFixed(2)}x`);
     log(`${net}: spatial ${f(a.ratios.spatialVsPytorch[o.threads])} PyTorch (${o.threads} threads), winograd ${f(a.ratios.winogradVsPytorchWinograd[o.threads])} PyTorch Winograd layer, ` +

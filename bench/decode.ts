@@ -30,10 +30,22 @@ function parseArgs(argv: readonly string[]): Options {
   const o: Options = { out: 'bench/decode.json', images: 256, reps: 2, batch: 32 };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
-    if (argv[i] === '--out' && v) (o.out = v), i++;
-    else if (argv[i] === '--images' && v) (o.images = Number(v)), i++;
-    else if (argv[i] === '--reps' && v) (o.reps = Number(v)), i++;
-    else if (argv[i] === '--batch' && v) (o.batch = Number(v)), i++;
+    if (argv[i] === '--out' && v) {
+      o.out = v;
+      i++;
+    }
+    else if (argv[i] === '--images' && v) {
+      o.images = Number(v);
+      i++;
+    }
+    else if (argv[i] === '--reps' && v) {
+      o.reps = Number(v);
+      i++;
+    }
+    else if (argv[i] === '--batch' && v) {
+      o.batch = Number(v);
+      i++;
+    }
     else throw new Error(`unknown option ${argv[i]}; expected --out FILE, --images N, --reps N, --batch N`);
   }
   return o;
@@ -137,10 +149,10 @@ async function main(): Promise<void> {
     };
     const out = path.resolve(o.out);
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out + '.tmp', JSON.stringify(json, null, 2) + '\n');
-    fs.renameSync(out + '.tmp', out);
+    fs.writeFileSync(`${out}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
+    fs.renameSync(`${out}.tmp`, out);
     const fmt = (rs: Row[]) => rs.map((r) => `${r.transform}/${r.workers}w ${r.imagesPerSecond.toFixed(0)}/s`).join(', ');
-    process.stdout.write(`decode (${o.images} JPEGs 500x375 -> 224x224): ${fmt(rows)}\n` + (torchvision ? `torchvision (PIL, DataLoader): ${fmt(torchvision)}\n` : '') + `wrote ${o.out}\n`);
+    process.stdout.write(`decode (${o.images} JPEGs 500x375 -> 224x224): ${fmt(rows)}\n${torchvision ? `torchvision (PIL, DataLoader): ${fmt(torchvision)}\n` : ''}wrote ${o.out}\n`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

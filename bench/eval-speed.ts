@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     result = await throughput(o.batch, o.seconds, call, call);
     await session.release();
   }
-  process.stdout.write(JSON.stringify({ engine: o.engine, threads: o.threads, batch: o.batch, ...result }) + '\n');
+  process.stdout.write(`${JSON.stringify({ engine: o.engine, threads: o.threads, batch: o.batch, ...result })}\n`);
 }
 
 main().then(

@@ -18,7 +18,7 @@ export function fashionSlice(dir: string, train: number, test: number): string {
     const dims = [n, ...idx.dims.slice(1)];
     const header = Buffer.alloc(4 + 4 * dims.length);
     header.writeUInt32BE(0x0800 + dims.length, 0);
-    dims.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+    dims.forEach((d, i) => { header.writeUInt32BE(d, 4 + 4 * i); });
     const per = idx.dims.slice(1).reduce((a, b) => a * b, 1);
     fs.writeFileSync(path.join(dir, name), Buffer.concat([header, idx.data.subarray(0, n * per)]));
   }

@@ -283,10 +283,10 @@ async function main(): Promise<void> {
     '',
     ...kernelTable(result.kernels, stepMs),
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
   if (o.out) {
     fs.mkdirSync(path.dirname(path.resolve(o.out)), { recursive: true });
-    fs.writeFileSync(o.out, JSON.stringify(result, null, 2) + '\n');
+    fs.writeFileSync(o.out, `${JSON.stringify(result, null, 2)}\n`);
   }
   model.dispose();
   optimizer.dispose();

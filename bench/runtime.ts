@@ -222,7 +222,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--part')) {
     if (o.threads.length !== 1) throw new Error('--part measures one thread count');
     const part = await measure(o, o.threads[0]!);
-    fs.writeFileSync(o.out, JSON.stringify(part) + '\n');
+    fs.writeFileSync(o.out, `${JSON.stringify(part)}\n`);
     return;
   }
   const loadBefore = os.loadavg();
@@ -253,8 +253,8 @@ async function main(): Promise<void> {
   };
   const out = path.resolve(root, o.out);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out + '.tmp', JSON.stringify(json, null, 2) + '\n');
-  fs.renameSync(out + '.tmp', out);
+  fs.writeFileSync(`${out}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
+  fs.renameSync(`${out}.tmp`, out);
   const lines = [
     `machine: ${json.machine.cpu}, ${json.machine.cores} cores; load ${loadBefore.map((l) => l.toFixed(2)).join(' ')} -> ${json.machine.loadAverageAfter.map((l) => l.toFixed(2)).join(' ')}`,
     '', '| net | Winograd sparsity | threads | batch | runtime ex/s | onnxruntime-node (dense) ex/s | onnxruntime-web (dense) ex/s | runtime / node | runtime / web |',
@@ -267,7 +267,7 @@ async function main(): Promise<void> {
     `resnet18-224, 90% over 80%: ${ninetyOverEighty.map((t) => `${t.threads}t b${t.batch} ${t.speedup.toFixed(2)}x`).join('; ')}`,
     `wrote ${o.out}`,
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 main().catch((e: unknown) => {

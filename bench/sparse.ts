@@ -110,14 +110,14 @@ async function main(): Promise<void> {
     ...results.map((r) => `| ${r.layer.H}x${r.layer.W}x${r.layer.cin} -> ${r.layer.cout} | ${r.tile} | ${(100 * r.sparsity).toFixed(0)}% | ${r.ms.sparse.toFixed(1)} | ${r.ms.conv2d.toFixed(1)} | ${r.ms.denseWinograd.toFixed(1)} | ` +
       `${r.speedup.vsConv2d.toFixed(2)} | ${r.speedup.vsDenseWinograd.toFixed(2)} | ${(r.multiplications.direct / r.multiplications.sparseWinograd).toFixed(1)} |`),
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
   const json = {
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', node: process.version, backend: info.description }, kernels: 'runtime',
     reps: o.reps, results,
   };
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
-  fs.writeFileSync(o.out + '.tmp', JSON.stringify(json, null, 2) + '\n');
-  fs.renameSync(o.out + '.tmp', o.out);
+  fs.writeFileSync(`${o.out}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
+  fs.renameSync(`${o.out}.tmp`, o.out);
 }
 
 main().catch((e: unknown) => {

@@ -132,8 +132,8 @@ function main(): void {
   };
   fs.mkdirSync(path.dirname(path.resolve(root, o.out)), { recursive: true });
   const out = path.resolve(root, o.out);
-  fs.writeFileSync(out + '.tmp', JSON.stringify(json, null, 2) + '\n');
-  fs.renameSync(out + '.tmp', out);
+  fs.writeFileSync(`${out}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
+  fs.renameSync(`${out}.tmp`, out);
   fs.rmSync(tmp, { recursive: true, force: true });
   const lines = [
     `machine: ${json.machine.cpu}, ${json.machine.cores} cores, ${json.machine.node}; load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
@@ -146,7 +146,7 @@ function main(): void {
     `against PyTorch / onnxruntime (swprune / anchor, by thread count): ${JSON.stringify(ratios.anchors)}`,
     `wrote ${o.out}`,
   ];
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 try {

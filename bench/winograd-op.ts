@@ -118,12 +118,12 @@ async function main(): Promise<void> {
     out.push(`| ${r.name} | ${fmt(r.forwardMs)} | ${fmt(r.forwardBackwardMs)} | ${ratio(r.forwardMs, convFwd)} | ${ratio(r.forwardBackwardMs, convBoth)} |`);
   }
   for (const r of rows) if (r.note) out.push('', `note: ${r.note}`);
-  process.stdout.write(out.join('\n') + '\n');
+  process.stdout.write(`${out.join('\n')}\n`);
 
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
   const json = { backend: info, shape: { N, H, W, cin: C, cout: C, r: 3 }, reps: o.reps, rows };
-  fs.writeFileSync(o.out + '.tmp', JSON.stringify(json, null, 2) + '\n');
-  fs.renameSync(o.out + '.tmp', o.out);
+  fs.writeFileSync(`${o.out}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
+  fs.renameSync(`${o.out}.tmp`, o.out);
   tf.dispose([x, g]);
   disposeWinogradConstants();
 }

@@ -28,9 +28,18 @@ function parseArgs(argv: readonly string[]): Options {
   const o: Options = { dir: 'out/imagenet-like', sparsity: [0.5, 0.6], batchSize: 16 };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
-    if (argv[i] === '--dir' && v) (o.dir = v), i++;
-    else if (argv[i] === '--sparsity' && v) (o.sparsity = v.split(',').map(Number) as [number, number]), i++;
-    else if (argv[i] === '--batch-size' && v) (o.batchSize = Number(v)), i++;
+    if (argv[i] === '--dir' && v) {
+      o.dir = v;
+      i++;
+    }
+    else if (argv[i] === '--sparsity' && v) {
+      o.sparsity = v.split(',').map(Number) as [number, number];
+      i++;
+    }
+    else if (argv[i] === '--batch-size' && v) {
+      o.batchSize = Number(v);
+      i++;
+    }
     else throw new Error(`unknown option ${argv[i]}; expected --dir DIR, --sparsity S1,S2, --batch-size N`);
   }
   return o;
@@ -78,7 +87,7 @@ async function main(): Promise<number> {
       validation: hours(IMAGENET_VAL, evalEx),
     },
   };
-  writeFileSync(d('e2e.json'), JSON.stringify(summary, null, 2) + '\n');
+  writeFileSync(d('e2e.json'), `${JSON.stringify(summary, null, 2)}\n`);
   process.stdout.write(
     `\ntop-1 on ${evalJson.examples} val images: swprune ${(100 * evalJson.accuracy.top1).toFixed(2)}%, PyTorch ${(100 * expected.top1).toFixed(2)}% (${summary.top1.equal ? 'equal' : 'DIFFERENT'})\n` +
       `examples/s: eval ${evalEx.toFixed(2)}, spatial training ${spatialEx.toFixed(2)}, winograd training ${winogradEx.toFixed(2)}\n` +

@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     const c = conv.find((x) => x.tile.r === r)!;
     lines.push(`| tf.conv2d ${r}x${r} (float32) | - | - | - | - | ${e(c.convVsF64[0])} | ${e(c.convVsF64[1])} |`);
   }
-  process.stdout.write(lines.join('\n') + '\n');
+  process.stdout.write(`${lines.join('\n')}\n`);
   disposeWinogradConstants();
 }
 

@@ -7,7 +7,7 @@
  * carry memoryOffset; wasm.asm.memory is the heap's WebAssembly.Memory); the kernels using it
  * are tested against the cpu backend, so a tfjs upgrade that changes these is caught.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { Heap } from '../kernels/heap.js';
 import { instantiateKernels, type KernelExports } from '../kernels/module.js';
 

@@ -7,7 +7,9 @@ export interface Column {
   readonly align?: 'left' | 'right';
 }
 
-const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+/** An ANSI colour sequence (ESC [ ... m), which takes no room on the terminal. */
+const ANSI_SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+const visible = (s: string) => s.replace(ANSI_SGR, '').length;
 
 export function formatTable(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
   const widths = columns.map((c, i) => Math.max(visible(c.header), ...rows.map((r) => visible(r[i] ?? ''))));
@@ -16,7 +18,7 @@ export function formatTable(columns: readonly Column[], rows: readonly (readonly
     return columns[i]!.align === 'right' ? fill + s : s + fill;
   };
   const line = (cells: readonly string[]) => cells.map(pad).join('  ').trimEnd();
-  return [line(columns.map((c) => c.header)), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n') + '\n';
+  return `${[line(columns.map((c) => c.header)), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n')}\n`;
 }
 
 /** 1234567 -> "1,234,567". */

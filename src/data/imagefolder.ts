@@ -106,7 +106,7 @@ export function loadImageFolder(dir: string, o: ImageFolderOptions): ImageFolder
  */
 function holdOut(all: ClassFolder): { train: ClassFolder; test: ClassFolder } {
   const byClass = new Map<number, number[]>();
-  all.labels.forEach((l, i) => (byClass.get(l) ?? byClass.set(l, []).get(l)!).push(i));
+  all.labels.forEach((l, i) => { (byClass.get(l) ?? byClass.set(l, []).get(l)!).push(i); });
   const random = mulberry32(deriveSeed(0, 0, 4));
   const inTest = new Uint8Array(all.labels.length);
   for (const members of byClass.values()) {
@@ -134,6 +134,7 @@ class MissingSplit implements DataSplit {
   numBatches(): number {
     return 0;
   }
+  // biome-ignore lint/correctness/useYield: a folder without train/ yields nothing; it fails at the first batch
   async *batches(): AsyncGenerator<never> {
     throw new SwpruneError('E_DATA', `${this.dir} has no train/ folder; training needs ${this.dir}/train/<class>/<image>`);
   }

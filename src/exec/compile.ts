@@ -55,7 +55,7 @@ let compileCount = 0;
 
 export function imageInputShape(graph: Graph): { height: number | null; width: number | null; channels: number | null } {
   const input = graph.inputs[0];
-  if (!input || input.dims.length !== 4) {
+  if (input?.dims.length !== 4) {
     throw new SwpruneError('E_MODEL', `the model's input must be an image batch (4-D), got ${input ? `[${input.dims.join(', ')}]` : 'no input'}`);
   }
   const [, a, b, c] = input.dims;

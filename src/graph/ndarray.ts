@@ -103,7 +103,7 @@ export function transpose(v: NdArray, perm?: readonly number[]): NdArray {
   const out: number[] = [];
   forEachIndex(outDims, (idx) => {
     const src = new Array<number>(idx.length);
-    p.forEach((k, i) => (src[k] = idx[i]!));
+    p.forEach((k, i) => { src[k] = idx[i]!; });
     out.push(at(v, src));
   });
   return nd(outDims, out);

@@ -53,7 +53,7 @@ export function toCanonicalForms(graph: Graph): Graph {
   let changed = false;
   const nodes = graph.nodes.map((n) => {
     const moved = movedOf(n);
-    if (!moved || !moved.args.some((a) => a.attr in n.attrs)) return n;
+    if (!moved?.args.some((a) => a.attr in n.attrs)) return n;
     changed = true;
     const inputs = [...n.inputs];
     const attrs: Record<string, AttrValue> = { ...n.attrs };

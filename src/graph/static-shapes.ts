@@ -136,7 +136,7 @@ export function staticShapes(graph: Graph, onNode?: (node: GraphNode, inputs: re
     onNode?.(node, inputs);
     const rule = node.domain === '' ? RULES[node.op] : node.domain === 'ai.swprune' && node.op === 'WinogradConv' ? winogradConv : undefined;
     const out = rule?.(node, inputs, graph.params);
-    if (out && out.every((d) => Number.isInteger(d) && d > 0)) shapes.set(node.outputs[0]!, out);
+    if (out?.every((d) => Number.isInteger(d) && d > 0)) shapes.set(node.outputs[0]!, out);
   }
   return shapes;
 }

@@ -87,8 +87,8 @@ const NODE_CHECKS: Readonly<Record<string, NodeCheck>> = {
     const group = checkInt(n, 'group', 1) ?? 1;
     if (!w) return;
     const kernel = n.attrs.kernel_shape as readonly number[] | undefined;
-    if (kernel && kernel.some((k, i) => k !== w.dims[2 + i])) {
-      throw modelError(`${at(n)}: attribute kernel_shape ${list(kernel)} disagrees with weight "${w.name}" of dims ${list(w.dims)}`, 'the kernel must be the weight\'s last dims; ' + FIX);
+    if (kernel?.some((k, i) => k !== w.dims[2 + i])) {
+      throw modelError(`${at(n)}: attribute kernel_shape ${list(kernel)} disagrees with weight "${w.name}" of dims ${list(w.dims)}`, `the kernel must be the weight's last dims; ${FIX}`);
     }
     if (w.dims[0]! % group !== 0) throw modelError(`${at(n)}: group ${group} does not divide the ${w.dims[0]} output channels of weight "${w.name}"`);
     const bias = param(params, n, 2);
@@ -96,7 +96,7 @@ const NODE_CHECKS: Readonly<Record<string, NodeCheck>> = {
     if (x && x.length === w.dims.length) {
       if (x[1]! % group !== 0) throw modelError(`${at(n)}: group ${group} does not divide the ${x[1]} input channels`);
       if (x[1] !== w.dims[1]! * group) {
-        throw modelError(`${at(n)}: its input has ${x[1]} channels, but weight "${w.name}" of dims ${list(w.dims)} with group ${group} expects ${w.dims[1]! * group}`, 'the weight must match the layer before it; ' + FIX);
+        throw modelError(`${at(n)}: its input has ${x[1]} channels, but weight "${w.name}" of dims ${list(w.dims)} with group ${group} expects ${w.dims[1]! * group}`, `the weight must match the layer before it; ${FIX}`);
       }
     }
   },
@@ -114,7 +114,7 @@ const NODE_CHECKS: Readonly<Record<string, NodeCheck>> = {
     const k = (n.attrs.transB ?? 0) ? b.dims[1]! : b.dims[0]!;
     const features = a && a.length === 2 ? ((n.attrs.transA ?? 0) ? a[0]! : a[1]!) : undefined;
     if (features !== undefined && features !== k) {
-      throw modelError(`${at(n)}: its input has ${features} features, but weight "${b.name}" of dims ${list(b.dims)} expects ${k}`, 'the weight must match the layer before it; ' + FIX);
+      throw modelError(`${at(n)}: its input has ${features} features, but weight "${b.name}" of dims ${list(b.dims)} expects ${k}`, `the weight must match the layer before it; ${FIX}`);
     }
   },
   '/BatchNormalization': (n, [x], params) => {
@@ -148,7 +148,7 @@ const NODE_CHECKS: Readonly<Record<string, NodeCheck>> = {
       throw modelError(`${at(n)}: weight "${w.name}" has dims ${list(w.dims)}, the layer needs [out, in/group, ${T}, ${T}] with group ${group} dividing out`);
     }
     if (x && x.length === 4 && x[1] !== w.dims[1]! * group) {
-      throw modelError(`${at(n)}: its input has ${x[1]} channels, but weight "${w.name}" of dims ${list(w.dims)} with group ${group} expects ${w.dims[1]! * group}`, 'the weight must match the layer before it; ' + FIX);
+      throw modelError(`${at(n)}: its input has ${x[1]} channels, but weight "${w.name}" of dims ${list(w.dims)} with group ${group} expects ${w.dims[1]! * group}`, `the weight must match the layer before it; ${FIX}`);
     }
   },
 };
@@ -158,8 +158,8 @@ function checkGraph(graph: Graph): void {
   if (!Number.isInteger(graph.opset) || graph.opset < OPSET_RANGE.min || graph.opset > OPSET_RANGE.max) {
     throw modelError(`the model uses ONNX opset ${graph.opset}; swprune reads opsets ${OPSET_RANGE.min} to ${OPSET_RANGE.max}`, `re-export it with an opset in that range (torch.onnx.export(..., opset_version=17))`);
   }
-  if (graph.outputs.length === 0) throw modelError('the graph has no outputs', 'a model must declare its output (the logits); ' + FIX);
-  if (graph.inputs.length === 0) throw modelError('the graph has no inputs', 'a model must declare its input (the image batch); ' + FIX);
+  if (graph.outputs.length === 0) throw modelError('the graph has no outputs', `a model must declare its output (the logits); ${FIX}`);
+  if (graph.inputs.length === 0) throw modelError('the graph has no inputs', `a model must declare its input (the image batch); ${FIX}`);
   const produced = new Set([...graph.inputs.map((v) => v.name), ...graph.params.keys(), ...graph.nodes.flatMap((n) => n.outputs)]);
   for (const o of graph.outputs) if (!produced.has(o.name)) throw modelError(`graph output "${o.name}" is not computed by any node`);
   for (const v of [...graph.inputs, ...graph.outputs]) {
@@ -226,7 +226,7 @@ export function validateGraph(graph: Graph): Validation {
     const s = shapes.get(node.outputs[0] ?? '');
     const values = s ? s.reduce((a, b) => a * b, 1) : 0;
     if (values > LIMITS.activationValues) {
-      throw modelError(`${at(node)}: its output ${list(s!)} has ${values} values per example (${mib(values)} of float32), above swprune's bound of ${LIMITS.activationValues} values (${mib(LIMITS.activationValues)})`, 'check its pads and the input size; ' + FIX);
+      throw modelError(`${at(node)}: its output ${list(s!)} has ${values} values per example (${mib(values)} of float32), above swprune's bound of ${LIMITS.activationValues} values (${mib(LIMITS.activationValues)})`, `check its pads and the input size; ${FIX}`);
     }
   }
   const warning = nonFiniteWarning(graph);

@@ -89,8 +89,7 @@ export class WorkerRunner implements KernelRunner {
     }
     // Block until every worker has instantiated the kernels (they start on their own threads).
     const deadline = Date.now() + 30_000;
-    let ready: number;
-    while ((ready = Atomics.load(this.ctrl, 5)) < this.workers.length) {
+    for (let ready = Atomics.load(this.ctrl, 5); ready < this.workers.length; ready = Atomics.load(this.ctrl, 5)) {
       if (Date.now() > deadline) throw new Error(`kernel worker threads did not start (${ready} of ${this.workers.length} ready)`);
       Atomics.wait(this.ctrl, 5, ready, 100);
     }
@@ -135,8 +134,7 @@ export class WorkerRunner implements KernelRunner {
       error = e;
     }
     const workers = this.workers.length;
-    let done: number;
-    while ((done = Atomics.load(c, 3)) < workers) Atomics.wait(c, 3, done);
+    for (let done = Atomics.load(c, 3); done < workers; done = Atomics.load(c, 3)) Atomics.wait(c, 3, done);
     if (error) throw error;
     if (c[4]) throw new Error(`kernel ${name} failed in a worker thread`);
   }

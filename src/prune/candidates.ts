@@ -34,7 +34,7 @@ export function winogradCandidate(node: GraphNode, graph: Graph): CandidateVerdi
   if (isWinogradConv(node)) return { candidate: true, kernel: node.attrs.kernel as number };
   if (node.op !== 'Conv') return { candidate: false, reason: 'not a convolution' };
   const weight = graph.params.get(node.inputs[1] ?? '');
-  if (!weight || weight.dims.length !== 4) return { candidate: false, reason: 'weight is not a constant' };
+  if (weight?.dims.length !== 4) return { candidate: false, reason: 'weight is not a constant' };
   const kernel = weight.dims.slice(2);
   for (const rule of RULES) {
     if (!rule.holds(node, kernel)) return { candidate: false, reason: rule.reason };

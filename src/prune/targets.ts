@@ -35,7 +35,7 @@ export interface TargetOptions {
  * closing `]`) matches itself.
  */
 export function globToRegExp(glob: string): RegExp {
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
   let out = '';
   for (let i = 0; i < glob.length; i++) {
     const ch = glob[i]!;
@@ -48,7 +48,7 @@ export function globToRegExp(glob: string): RegExp {
       const body = (negated ? set.slice(1) : set).split(/(?<=.)-(?=.)/).map(escape).join('-');
       out += `[${negated ? '^' : ''}${body}]`;
       i = close;
-    } else out += escape(ch);
+    } else out += escapeRegExp(ch);
   }
   return new RegExp(`^${out}$`);
 }

@@ -1,6 +1,5 @@
 import type { Pruner } from './pruner.js';
 import { importanceFactor, type ImportanceNorm } from '../winograd/importance.js';
-import { getTile } from '../winograd/tiles.js';
 import type { WinogradTile } from '../winograd/tiles.js';
 import { winogradFigures } from './sparsity.js';
 import type { WinogradTarget } from './targets.js';

@@ -115,7 +115,7 @@ export function timeDescriptors(engine: Engine, plan: Plan, input: Float32Array,
         });
       });
     }
-    if (r > 0) sums.forEach((s, i) => times[i]!.push(s));
+    if (r > 0) sums.forEach((s, i) => { times[i]!.push(s); });
   }
   return { ops: list.map((d) => d.op), ms: times.map(median) };
 }
@@ -136,7 +136,9 @@ export async function transformShares(lowered: Lowered, plans: { full: Plan; emp
       const of = stepOfDescriptors(t.ops, lowered.steps);
       const byStep = new Map<number, number>();
       // The Winograd descriptor alone (not its zero step, which is all transform).
-      t.ops.forEach((op, i) => op === OP.winograd && byStep.set(of[i]!, t.ms[i]!));
+      t.ops.forEach((op, i) => {
+        if (op === OP.winograd) byStep.set(of[i]!, t.ms[i]!);
+      });
       return byStep;
     } finally {
       engine.release();

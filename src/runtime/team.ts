@@ -51,7 +51,9 @@ export class Team {
         const msg = m as { kind: string; error?: string };
         if (msg.kind === 'team-error') this.failure ??= msg.error;
       }),
-      ...(p.onExit ? [p.onExit((reason) => void (this.stopped ??= workerStopped(reason)))] : []),
+      ...(p.onExit ? [p.onExit((reason) => {
+        this.stopped ??= workerStopped(reason);
+      })] : []),
     ]);
   }
 

@@ -95,7 +95,8 @@ function loadEpoch(s: StageTraining, file: string): void {
     if (!key.startsWith('slot:')) continue;
     const at = key.lastIndexOf(':');
     const name = key.slice('slot:'.length, at);
-    (slots[name] ??= [])[Number(key.slice(at + 1))] = tf.tidy(() => s.model.toExecLayout(name, a).dataSync() as Float32Array).slice();
+    slots[name] ??= [];
+    slots[name][Number(key.slice(at + 1))] = tf.tidy(() => s.model.toExecLayout(name, a).dataSync() as Float32Array).slice();
   }
   s.optimizer.loadState({ steps: Number(meta.steps), slots });
 }

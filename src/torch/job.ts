@@ -74,7 +74,7 @@ export function writeJob(dir: string, s: StageTraining, place: JobPlacement): st
     if (scale) arrays.set(`scale:${name}`, scale);
   }
   const state = s.optimizer.state();
-  for (const [name, slots] of Object.entries(state.slots)) slots.forEach((a, i) => arrays.set(`slot:${name}:${i}`, s.model.toOnnxLayout(name, a)));
+  for (const [name, slots] of Object.entries(state.slots)) slots.forEach((a, i) => { arrays.set(`slot:${name}:${i}`, s.model.toOnnxLayout(name, a)); });
   const tiles: Record<string, unknown> = {};
   for (const n of graph.nodes.filter(isWinogradConv)) {
     const T = Number(n.attrs.tile ?? 6);

@@ -55,7 +55,7 @@ export function saveRunState(path: string, identity: RunIdentity, state: RunStat
   const arrays = new Map<string, Float32Array>();
   for (const [name, data] of state.params) arrays.set(`param${SEP}${name}`, data);
   for (const [name, m] of state.masks) arrays.set(`mask${SEP}${name}`, Float32Array.from(m));
-  for (const [name, s] of Object.entries(state.optimizer.slots)) s.forEach((a, i) => arrays.set(`slot${SEP}${name}${SEP}${i}`, a));
+  for (const [name, s] of Object.entries(state.optimizer.slots)) s.forEach((a, i) => { arrays.set(`slot${SEP}${name}${SEP}${i}`, a); });
   saveCheckpoint(path, { meta: { position: state.position, identity, steps: state.optimizer.steps }, arrays });
 }
 
@@ -93,7 +93,10 @@ export function loadRunState(path: string, identity: RunIdentity): RunState {
     const [kind, name, index] = key.split(SEP) as [string, string, string | undefined];
     if (kind === 'param') params.set(name, data);
     else if (kind === 'mask') masks.set(name, Uint8Array.from(data));
-    else (slots[name] ??= [])[Number(index)] = data;
+    else {
+      slots[name] ??= [];
+      slots[name][Number(index)] = data;
+    }
   }
   return { position: meta.position, params, masks, optimizer: { steps: meta.steps, slots } };
 }

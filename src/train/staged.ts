@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import type { Dataset } from '../data/dataset.js';
 import { msg, opt, SwpruneError, type Message } from '../errors.js';
 import { evaluate } from '../eval/evaluate.js';
-import { compileGraph, type CompiledModel } from '../exec/compile.js';
+import { compileGraph, } from '../exec/compile.js';
 import type { Graph } from '../graph/ir.js';
 import { nonFiniteWeights } from '../graph/validate.js';
 import type { Pruner } from '../prune/pruner.js';

@@ -82,7 +82,7 @@ export function moduleSource(source: WasmSource, bytes: readonly Uint8Array[]): 
     lines.push(
       `// ${b.length} bytes of WebAssembly (SIMD, bulk memory, multi-value, atomics${build.replace ? `; ${build.replace[0]} replaced by ${build.replace[1].replace(/\n\s*/g, ' ')}` : ''}).`,
       `export const ${build.exportName} =`,
-      b64.map((l) => `  '${l}'`).join(' +\n') + ';',
+      `${b64.map((l) => `  '${l}'`).join(' +\n')};`,
     );
   });
   return [...lines, ''].join('\n');

@@ -69,7 +69,7 @@ describe('swprune winograd end to end', () => {
     const nchw = tf.tidy(() => tf.transpose(batch.x, [0, 3, 1, 2]).dataSync() as Float32Array);
     const ort = await runOnnxRuntime(expanded, { data: nchw, dims: [64, 1, 28, 28] });
     const scale = Math.max(...Array.from(ours, Math.abs));
-    ours.forEach((v, i) => expect(Math.abs(v - ort.data[i]!) / scale).toBeLessThan(1e-4));
+    ours.forEach((v, i) => { expect(Math.abs(v - ort.data[i]!) / scale).toBeLessThan(1e-4); });
     model.dispose();
     tf.dispose([batch.x, batch.y]);
   });

@@ -54,7 +54,7 @@ function lossAndGrads(order: Order): Record<string, Float32Array> {
     const { value, grads } = tf.variableGrads(() => loss(order, vars, x, labels), Object.values(vars));
     const out: Record<string, Float32Array> = { loss: Float32Array.from(value.dataSync()) };
     for (const [name, v] of Object.entries(vars)) out[name] = Float32Array.from(grads[v.name]!.dataSync());
-    Object.values(vars).forEach((v) => v.dispose());
+    Object.values(vars).forEach((v) => { v.dispose(); });
     return out;
   });
 }

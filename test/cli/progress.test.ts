@@ -24,7 +24,7 @@ describe('createProgress', () => {
     const lines = sink.text.trim().split('\n');
     // 25%, 50%, 75% and the final line.
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^eval \[#{6}\.{18}\] 25\/100 0:25 eta 1:15  loss 25$/);
+    expect(lines[0]).toMatch(/^eval \[#{6}\.{18}\] 25\/100 0:25 eta 1:15 {2}loss 25$/);
     expect(lines[3]).toMatch(/100\/100 .*done$/);
   });
 

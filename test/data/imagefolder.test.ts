@@ -5,7 +5,7 @@ import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertChannels } from '../../src/data/channels.js';
 import { decodeImage } from '../../src/data/decode.js';
-import { checkDataFitsModel, FolderSplit, loadDataset, parseDataSpec, type Batch, type Dataset } from '../../src/data/index.js';
+import { checkDataFitsModel, type FolderSplit, loadDataset, parseDataSpec, type Batch, type Dataset } from '../../src/data/index.js';
 import { normaliseTables } from '../../src/data/normalise.js';
 import { applyTransform, evalTransform, writeNormalised } from '../../src/data/transform.js';
 import { allBatches, firstBatch, repoPath } from '../helpers/fixtures.js';

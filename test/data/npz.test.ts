@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDataFitsModel, loadDataset, parseDataSpec, type MemorySplit } from '../../src/data/index.js';
+import { type checkDataFitsModel, loadDataset, parseDataSpec, type MemorySplit } from '../../src/data/index.js';
 import { parseNpy } from '../../src/data/npy.js';
 import { zipEntries } from '../../src/data/zip.js';
 import { allBatches, repoPath } from '../helpers/fixtures.js';
@@ -119,7 +119,7 @@ describe('bad arrays get one-line E_DATA errors', () => {
 
     // A hand-built .npy header of a dtype swprune does not read (complex64).
     const header = "{'descr': '<c8', 'fortran_order': False, 'shape': (2,), }";
-    const padded = header.padEnd(118, ' ') + '\n';
+    const padded = `${header.padEnd(118, ' ')}\n`;
     const npy = Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.from([padded.length, 0]), Buffer.from(padded, 'latin1'), Buffer.alloc(16)]);
     expect(errorOf(() => parseNpy(npy, 'c.npy')).message).toMatch(/arrays of dtype <c8 are not read/);
   });

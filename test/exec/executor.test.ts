@@ -50,7 +50,7 @@ describe('compileGraph', () => {
       const w = tf.transpose(tf.tensor4d(graph.params.get('features.0.weight')!.data as Float32Array, [16, 1, 3, 3]), [2, 3, 1, 0]);
       return tf.mean(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'), [0, 1, 2]).dataSync();
     });
-    after.forEach((v, c) => expect(Math.abs(v - (0.9 * before[c]! + 0.1 * conv[c]!))).toBeLessThan(1e-5));
+    after.forEach((v, c) => { expect(Math.abs(v - (0.9 * before[c]! + 0.1 * conv[c]!))).toBeLessThan(1e-5); });
     const inference2 = model.forward(x);
     expect(tf.max(tf.abs(tf.sub(train, inference1))).dataSync()[0]).toBeGreaterThan(1e-3);
     expect(tf.max(tf.abs(tf.sub(inference2, inference1))).dataSync()[0]).toBeGreaterThan(0);
@@ -88,7 +88,7 @@ describe('compileGraph', () => {
     const ya = a.forward(x).dataSync();
     const yb = b.forward(x).dataSync();
     const scale = Math.max(...Array.from(ya, Math.abs));
-    ya.forEach((v, i) => expect(Math.abs(v - yb[i]!) / scale).toBeLessThan(1e-4));
+    ya.forEach((v, i) => { expect(Math.abs(v - yb[i]!) / scale).toBeLessThan(1e-4); });
     const back = b.toGraph().params.get('wino.W')!;
     expect(bytes(back).equals(bytes(params.get('wino.W')!))).toBe(true);
     a.dispose();

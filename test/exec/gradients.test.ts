@@ -77,7 +77,7 @@ describe('executor ops forward and backward: wasm equals cpu', () => {
     it(c.name, async () => {
       const ref = await onBackend('cpu', () => run(c));
       const got = await onBackend('wasm', () => run(c));
-      ref.outputs.forEach((o, i) => expect(relErr(got.outputs[i]!, o)).toBeLessThanOrEqual(TOL));
+      ref.outputs.forEach((o, i) => { expect(relErr(got.outputs[i]!, o)).toBeLessThanOrEqual(TOL); });
       expect([...got.grads.keys()]).toEqual([...ref.grads.keys()]);
       for (const [name, g] of ref.grads) expect(relErr(got.grads.get(name)!, g), name).toBeLessThanOrEqual(TOL);
     });

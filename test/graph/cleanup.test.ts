@@ -10,7 +10,6 @@ const node = (name: string, op: string, inputs: string[], outputs: string[], att
   ({ name, op, domain: '', inputs, outputs, attrs });
 const f32 = (name: string, dims: number[], values?: number[]): Param =>
   ({ name, dims, data: Float32Array.from(values ?? Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => i + 1)) });
-const i64 = (name: string, values: number[]): Param => ({ name, dims: [values.length], data: BigInt64Array.from(values.map(BigInt)) });
 const graphOf = (nodes: GraphNode[], params: Param[], opset = 13, output = nodes.at(-1)!.outputs[0]!): Graph => ({
   inputs: [{ name: 'x', dims: [null, 2, 4, 4], layout: 'NCHW' }],
   outputs: [{ name: output, dims: [null, 2] }],

@@ -45,7 +45,7 @@ function executorLogits(graph: Graph, data: Float32Array, dims: number[]): Float
 function expectClose(actual: Float32Array, expected: Float32Array, relative: number): void {
   expect(actual.length).toBe(expected.length);
   const scale = Math.max(...Array.from(expected, Math.abs));
-  actual.forEach((v, i) => expect(Math.abs(v - expected[i]!) / scale).toBeLessThan(relative));
+  actual.forEach((v, i) => { expect(Math.abs(v - expected[i]!) / scale).toBeLessThan(relative); });
 }
 
 describe('expandWinogradGraph (standard ONNX ops for WinogradConv)', () => {

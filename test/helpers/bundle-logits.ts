@@ -13,7 +13,7 @@ export type BundlePath = 'runtime' | 'executor';
  * the runtime does not run one of its ops. Tests assert which path ran.
  */
 export async function bundleLogits(path: string, input: Float32Array, n: number): Promise<{ data: Float32Array; via: BundlePath }> {
-  let runtime;
+  let runtime: Awaited<ReturnType<typeof loadBundleFile>>;
   try {
     runtime = await loadBundleFile(path);
   } catch (e) {

@@ -6,7 +6,10 @@ import { winogradKernel } from '../../src/winograd/winograd-weight.js';
 
 function randomLayer(cout: number, cin: number, seed: number) {
   let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const rnd = () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return (s / 2147483648) * 2 - 1;
+  };
   return { g: Float32Array.from({ length: cout * cin * 9 }, rnd), cout, cin };
 }
 

@@ -41,7 +41,13 @@ describe('winogradMask (ranking by |W|·Γ)', () => {
       const want = Math.round(target * w.length);
       const live: number[] = [];
       let zeros = 0;
-      w.forEach((v, k) => (v === 0 ? ((mask[k] = 0), zeros++) : live.push(k)));
+      w.forEach((v, k) => {
+        if (v !== 0) live.push(k);
+        else {
+          mask[k] = 0;
+          zeros++;
+        }
+      });
       const score = (k: number) => Math.abs(w[k]!) * flat[k % (T * T)]!;
       live.sort((a, b) => score(a) - score(b) || a - b);
       for (let n = 0; n < want - zeros; n++) mask[live[n]!] = 0;
@@ -75,7 +81,7 @@ describe('toWinogradGraph', () => {
       const ya = a.forward(x).dataSync();
       const yb = b.forward(x).dataSync();
       const scale = Math.max(...Array.from(ya, Math.abs));
-      ya.forEach((v, i) => expect(Math.abs(v - yb[i]!) / scale).toBeLessThan(1e-4));
+      ya.forEach((v, i) => { expect(Math.abs(v - yb[i]!) / scale).toBeLessThan(1e-4); });
       a.dispose();
       b.dispose();
       x.dispose();

@@ -54,7 +54,10 @@ describe('isFaster: the two take turns, the fastest call of each counts', () => 
 describe('splitFrom: the smallest call size worth splitting between threads', () => {
   const recorder = (wins: (n: number) => boolean) => {
     const tried: number[] = [];
-    return { tried, splitFaster: async (n: number) => (tried.push(n), wins(n)) };
+    return { tried, splitFaster: async (n: number) => {
+      tried.push(n);
+      return wins(n);
+    } };
   };
 
   it('2 when splitting 2 images already wins (one race)', async () => {

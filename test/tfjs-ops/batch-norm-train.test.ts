@@ -49,7 +49,7 @@ describe('batchNormTraining: training-mode batch norm with its gradient written 
     for (const [shape, shift] of CASES) {
       it(`equals autodiff through tf.moments and tf.batchNorm on ${backend}, x ${JSON.stringify(shape)} + ${shift} (rel. error < ${REL_TOL})`, async () => {
         const [ref, got] = await onBackend(backend, () => [run(autodiff, shape, shift), run(fused, shape, shift)]);
-        ref!.forEach((r, i) => expect(relErr(got![i]!, r), NAMES[i]).toBeLessThan(REL_TOL));
+        ref!.forEach((r, i) => { expect(relErr(got![i]!, r), NAMES[i]).toBeLessThan(REL_TOL); });
       });
     }
   }

@@ -18,10 +18,10 @@ describe('Optimizer (SGD, momentum, weight decay, mask hooks)', () => {
     const opt = new Optimizer({ kind: 'sgd', momentum: 0.9, weightDecay: 0.1 }, new Map([['w', w]]), new Map([['w', { gradScale: mask, mask }]]));
     const grad = tf.tensor1d([0.5, 0.5, 0.5, 0.5]);
     opt.step(new Map([['w', grad]]), 0.1);
-    Array.from(w.dataSync()).forEach((v, i) => expect(Math.abs(v - [0.94, 0, 2.92, 3.91][i]!)).toBeLessThan(1e-6));
+    Array.from(w.dataSync()).forEach((v, i) => { expect(Math.abs(v - [0.94, 0, 2.92, 3.91][i]!)).toBeLessThan(1e-6); });
     opt.step(new Map([['w', grad]]), 0.1);
     const after = w.dataSync();
-    Array.from(after).forEach((v, i) => expect(Math.abs(v - [0.8266, 0, 2.7688, 3.7399][i]!)).toBeLessThan(1e-6));
+    Array.from(after).forEach((v, i) => { expect(Math.abs(v - [0.8266, 0, 2.7688, 3.7399][i]!)).toBeLessThan(1e-6); });
     expect(Object.is(after[1], 0)).toBe(true);
     expect(opt.stepCount).toBe(2);
     // The momentum buffer of the pruned weight stays zero too.

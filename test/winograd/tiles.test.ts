@@ -99,14 +99,17 @@ describe.each(listTiles().map((t) => [t.name, t] as const))('%s', (_name, tile) 
 
   it('2-D Winograd equals direct correlation in float64 within 1e-9 relative', () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return (seed / 2147483648) * 2 - 1;
+    };
     for (let trial = 0; trial < 5; trial++) {
       const g = Array.from({ length: tile.r }, () => Array.from({ length: tile.r }, rnd));
       const d = Array.from({ length: tile.T }, () => Array.from({ length: tile.T }, rnd));
       const got = winograd2d(tile, g, d).flat();
       const want = correlate2d(g, d, tile.m).flat();
       const scale = Math.max(...want.map(Math.abs));
-      got.forEach((v, i) => expect(Math.abs(v - want[i]!)).toBeLessThan(1e-9 * scale));
+      got.forEach((v, i) => { expect(Math.abs(v - want[i]!)).toBeLessThan(1e-9 * scale); });
     }
   });
 });

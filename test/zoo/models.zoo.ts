@@ -160,7 +160,8 @@ describe('the zoo', () => {
   for (const file of files) {
     it(file, async () => {
       const { family, mode, opset } = describeExport(file);
-      const r: FileResult = (results[file] = { date: new Date().toISOString(), family, mode, opset, steps: {}, seconds: {}, diffs: {} });
+      const r: FileResult = { date: new Date().toISOString(), family, mode, opset, steps: {}, seconds: {}, diffs: {} };
+      results[file] = r;
       const dir = join(work, file.replace(/\.onnx$/, ''));
       mkdirSync(dir);
       const [sp, wg, exp, swb] = ['spatial.onnx', 'winograd.onnx', 'expanded.onnx', 'model.swb'].map((f) => join(dir, f)) as [string, string, string, string];

@@ -6,7 +6,7 @@
  * A^T dY: ~0.4 GFLOP/s measured on [128, 4096]^T x [128, 1024]). Operands are copied into the
  * kernel pool's memory and the product back. Other ranks and dtypes go to the registered kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { gemmPacked, packB, packedSize } from '../../kernels/gemm.js';
 import { kernelRunner } from '../threads.js';
 import { asWasm, copyIn, copyOut } from '../wasm-heap.js';

@@ -4,7 +4,7 @@
  * reduction of its variance and both its gradients) and SwpruneChannelCombine (channel_combine:
  * its input gradient).
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { CHANNEL_COMBINE_KERNEL, CHANNEL_DOT_KERNEL } from '../../tfjs-ops/batch-norm-train.js';
 import { asWasm, heapKernels, offsetOf, sizeOf } from '../wasm-heap.js';
 

@@ -9,7 +9,7 @@
  * batch statistics) is one pass of channel_norm: (x - mean[c]) * a[c] + offset[c] with
  * a = scale / sqrt(variance + epsilon) computed per channel in float32 as tfjs's cpu backend does.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { asWasm, heapF32, heapKernels, offsetOf, sizeOf, withHeapScratch } from '../wasm-heap.js';
 
 /** op codes of channel_op: x op v, and v op x for the non-commutative ones. */

@@ -7,7 +7,7 @@
  * place on the heap. Other broadcasts (repeated axes of size 1, the last axis not repeated) are
  * one strided copy per innermost row (broadcastCopy). Any other case goes to wasm's kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { asWasm, heapKernels, offsetOf, sizeOf, type WasmBackend } from '../wasm-heap.js';
 
 const ELEMENT = { float32: Float32Array, int32: Int32Array } as const;
@@ -47,7 +47,7 @@ export function makeTileConfig(wasmTile: tf.KernelConfig): tf.KernelConfig {
     const total = sizeOf(shape);
     // the repeated axes: a leading block whose input sizes are all 1 -> whole copies, doubling
     const last = reps.reduce((m, r, i) => (r !== 1 ? i : m), -1);
-    if (reps.every((r, i) => i > last || x.shape[i] === 1)) {
+    if (reps.every((_r, i) => i > last || x.shape[i] === 1)) {
       const out = backend.makeOutput(shape, x.dtype);
       if (total === 0) return out;
       const n = sizeOf(x.shape);

@@ -5,7 +5,7 @@
  * Replaces, per Winograd layer and step, ~100 tfjs ops (36 matMuls per stage, transposes,
  * concats) with one forward and one backward kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { winogradBackward, winogradForward, type WinogradGeometry } from '../../kernels/winograd.js';
 import { WINOGRAD_BACKWARD_KERNEL, WINOGRAD_FORWARD_KERNEL, type FusedWinogradAttrs } from '../../tfjs-ops/winograd-fused.js';
 import { planWinograd } from '../../tfjs-ops/winograd-plan.js';

@@ -39,7 +39,7 @@ export const ACTIVATIONS: Readonly<Record<string, Activation>> = {
     const alpha = num(n, 'alpha', 1);
     return alpha === 1 ? tf.elu(t) : eluLike(t, alpha);
   },
-  Selu: (t, n) => tf.mul(eluLike(t, num(n, 'alpha', 1.67326319217681884765625)), num(n, 'gamma', 1.05070102214813232421875)),
+  Selu: (t, n) => tf.mul(eluLike(t, num(n, 'alpha', 1.6732631921768188)), num(n, 'gamma', 1.0507010221481323)),
   Celu: (t, n) => {
     const alpha = num(n, 'alpha', 1);
     return tf.add(tf.relu(t), tf.minimum(0, tf.mul(tf.sub(tf.exp(tf.div(t, alpha)), 1), alpha)));

@@ -37,7 +37,7 @@ export const pad: OpCompiler = (n) => ([x, padsIn, valueIn, axesIn]) => {
   const rank = logicalShape(v).length;
   const axes = axesIn ? asInts(axesIn as Value, n.name).data.map((a) => (a < 0 ? a + rank : a)) : Array.from({ length: rank }, (_, i) => i);
   const logicalPairs = Array.from({ length: rank }, () => [0, 0] as [number, number]);
-  axes.forEach((a, i) => (logicalPairs[a] = [pads[i]!, pads[i + axes.length]!]));
+  axes.forEach((a, i) => { logicalPairs[a] = [pads[i]!, pads[i + axes.length]!]; });
   // Pairs in storage order.
   const pairs = v.nhwc ? [0, 2, 3, 1].map((a) => logicalPairs[a]!) : logicalPairs;
   let t = v.t;
@@ -48,7 +48,7 @@ export const pad: OpCompiler = (n) => ([x, padsIn, valueIn, axesIn]) => {
   }
   const grow = pairs.map(([a, b]) => [Math.max(0, a), Math.max(0, b)] as [number, number]);
   if (mode === 'constant') t = grow.some(([a, b]) => a || b) ? tf.pad(t, grow, value) : t;
-  else if (mode === 'reflect' || mode === 'edge') grow.forEach(([a, b], axis) => (t = padAxis(t, axis, a, b, mode)));
+  else if (mode === 'reflect' || mode === 'edge') grow.forEach(([a, b], axis) => { t = padAxis(t, axis, a, b, mode); });
   else throw unsupportedAttr(n, `Pad mode "${mode}"`);
   return [float(t, v.nhwc)];
 };

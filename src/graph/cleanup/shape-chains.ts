@@ -29,7 +29,7 @@ export function foldShapeChains(graph: Graph): Graph {
 /** The constant target shape (0 for x's own dims), or undefined when the chain is not that pattern. */
 function shapeOf(x: string, shapeName: string, producer: ReadonlyMap<string, GraphNode>, params: ReadonlyMap<string, Param>): number[] | undefined {
   const concat = producer.get(shapeName);
-  if (!concat || concat.op !== 'Concat' || (concat.attrs.axis ?? 0) !== 0) return undefined;
+  if (concat?.op !== 'Concat' || (concat.attrs.axis ?? 0) !== 0) return undefined;
   const out: number[] = [];
   for (const piece of concat.inputs) {
     const p = params.get(piece);

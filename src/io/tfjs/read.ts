@@ -105,7 +105,7 @@ function topology(path: string, json: Record<string, unknown>): { layers: KerasL
   const topo = ((json.modelTopology as Record<string, unknown> | undefined)?.model_config ?? json.modelTopology) as
     | { class_name?: string; config?: unknown }
     | undefined;
-  if (!topo || !topo.config) throw modelError(path, 'has no modelTopology (is it a graph model? only layers models are supported)');
+  if (!topo?.config) throw modelError(path, 'has no modelTopology (is it a graph model? only layers models are supported)');
   const config = topo.config as { layers?: KerasLayer[]; output_layers?: [string, number, number][] } | KerasLayer[];
   const layers = Array.isArray(config) ? config : config.layers;
   if (!layers?.length) throw modelError(path, 'has no layers');
@@ -137,7 +137,7 @@ export function readTfjs(pathIn: string): LoadedModel {
   const nodes: GraphNode[] = [];
   const params = new Map<string, Param>();
   const bindings = new Map<string, WeightBinding>();
-  const valueOf = new Map<string, { name: string; rank: number }>();
+  const valueNamed = new Map<string, { name: string; rank: number }>();
   const inputs: Graph['inputs'][number][] = [];
 
   layers.forEach((layer, index) => {
@@ -145,11 +145,11 @@ export function readTfjs(pathIn: string): LoadedModel {
     const isFirstSequential = index === 0 && layer.class_name !== 'InputLayer' && inputsOf(layer, index).length === 0;
     if (layer.class_name === 'InputLayer' || isFirstSequential) {
       const shape = (layer.config.batch_input_shape ?? layer.config.batchInputShape) as (number | null)[] | undefined;
-      if (!shape || shape.length !== 4) throw modelError(path, `input "${name}" must be an image batch [N, H, W, C], got ${JSON.stringify(shape)}`);
+      if (shape?.length !== 4) throw modelError(path, `input "${name}" must be an image batch [N, H, W, C], got ${JSON.stringify(shape)}`);
       const inputName = layer.class_name === 'InputLayer' ? name : `${name}_input`;
       inputs.push({ name: inputName, dims: [null, shape[1]!, shape[2]!, shape[3]!], layout: 'NHWC' });
       nodes.push({ name: `${inputName}/nchw`, op: 'Transpose', domain: '', inputs: [inputName], outputs: [`${inputName}/nchw`], attrs: { perm: [0, 3, 1, 2] } });
-      valueOf.set(inputName, { name: `${inputName}/nchw`, rank: 4 });
+      valueNamed.set(inputName, { name: `${inputName}/nchw`, rank: 4 });
       if (layer.class_name === 'InputLayer') return;
     }
     const mapper = LAYER_TABLE[layer.class_name];
@@ -157,7 +157,7 @@ export function readTfjs(pathIn: string): LoadedModel {
       throw new SwpruneError('E_UNSUPPORTED_OP', `layer "${name}" is a ${layer.class_name}, which swprune does not support; supported layers: InputLayer, ${Object.keys(LAYER_TABLE).join(', ')}`);
     }
     const sources = isFirstSequential ? [`${name}_input`] : inputsOf(layer, index);
-    const ins = sources.map((s) => valueOf.get(s) ?? (() => { throw modelError(path, `layer "${name}" reads "${s}", which is not defined before it`); })());
+    const ins = sources.map((s) => valueNamed.get(s) ?? (() => { throw modelError(path, `layer "${name}" reads "${s}", which is not defined before it`); })());
     let counter = 0;
     const b: LayerBuilder = {
       inputs: ins.map((i) => i.name),
@@ -184,11 +184,11 @@ export function readTfjs(pathIn: string): LoadedModel {
       },
     };
     const out = mapper(layer, b);
-    valueOf.set(name, { name: out.output, rank: out.rank });
+    valueNamed.set(name, { name: out.output, rank: out.rank });
   });
 
   const outName = outputs[0] ?? layers.at(-1)!.config.name;
-  const out = valueOf.get(outName)!;
+  const out = valueNamed.get(outName)!;
   const graph: Graph = { inputs, outputs: [{ name: out.name, dims: [null, null] }], nodes, params, opset: 13 };
   const source: TfjsSource = { modelJson: json, dir, groups: manifest, bindings, original: values, shardSizes, files: [realPath(path).real, ...files] };
   return { format: 'tfjs', path, graph, source, warnings: [] };

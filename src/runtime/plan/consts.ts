@@ -75,7 +75,7 @@ export function transpose(c: Const, perm?: readonly number[]): Const {
   const p = perm ?? c.dims.map((_, i) => c.dims.length - 1 - i);
   return remap(c, p.map((k) => c.dims[k]!), (idx) => {
     const src = new Array<number>(idx.length);
-    p.forEach((k, i) => (src[k] = idx[i]!));
+    p.forEach((k, i) => { src[k] = idx[i]!; });
     return flatIndex(c.dims, src);
   });
 }

@@ -189,7 +189,7 @@ function encodeFc(p: Placement, s: StepOf<'fc'>): Desc<'conv'> {
   const koff = Int32Array.from(order, (k) => elementOffset(p, s.in, k));
   const O = s.out.C;
   const weight = new Float32Array(K * O);
-  order.forEach((k, i) => weight.set(s.weight.subarray(k * O, (k + 1) * O), i * O));
+  order.forEach((k, i) => { weight.set(s.weight.subarray(k * O, (k + 1) * O), i * O); });
   const outBase = addr(p, s.out) + go.origin;
   p.summary.push(`${s.node}: fully connected ${K}->${s.out.C}`);
   return new Desc('conv')

@@ -74,7 +74,7 @@ export class Desc<K extends KernelKind> {
   }
   private word(field: string, type: 'i32' | 'f32'): number {
     const t = fieldType(this.kind, field);
-    if (!t || !t.includes(type)) throw new Error(`descriptor ${this.kind} has no ${type} field ${field}`);
+    if (!t?.includes(type)) throw new Error(`descriptor ${this.kind} has no ${type} field ${field}`);
     this.written.add(field);
     return (OFFSET[this.kind] as Record<string, number>)[field]! / 4;
   }

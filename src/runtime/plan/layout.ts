@@ -11,7 +11,7 @@ import type { KernelKind } from '../wasm/descriptors.js';
 import { addr, base, copyDesc, count, elementOffset, ENCODERS, offsetOf, winogradOverhang, winogradScratch, winogradTiles, zeroOutside, type Geometry, type Placement } from './encoders.js';
 import { Desc, Image, type ImageRun, type Placeable } from './image.js';
 import type { Lowered } from './lower.js';
-import { logicalDims, type Act, type Step, type View } from './types.js';
+import type { Act, Step, View } from './types.js';
 import { ceil4 } from './weights.js';
 
 export type { ImageRun } from './image.js';

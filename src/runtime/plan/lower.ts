@@ -158,7 +158,7 @@ export class LowerContext {
   maxPool2x2(n: GraphNode): boolean {
     const x = this.act(n, 0);
     const p = this.producer(x);
-    if (!p || p.step.op !== 'winograd' || p.step.pool || p.step.epi.residual || p.step.tile.m % 2 !== 0 || p.step.epi.alpha < 0 || !this.soleUse(x, n.inputs[0]!)) return false;
+    if (p?.step.op !== 'winograd' || p.step.pool || p.step.epi.residual || p.step.tile.m % 2 !== 0 || p.step.epi.alpha < 0 || !this.soleUse(x, n.inputs[0]!)) return false;
     const out = this.newAct(n.outputs[0]!, 4, x.C, Math.floor(x.H / 2), Math.floor(x.W / 2));
     p.step.pool = { H: x.H, W: x.W };
     p.step.out = out;
@@ -175,7 +175,7 @@ export class LowerContext {
   selfGate(n: GraphNode, a: Act, b: Act): boolean {
     for (const [g, x, name] of [[b, a, n.inputs[1]!], [a, b, n.inputs[0]!]] as const) {
       const p = this.producer(g);
-      if (!p || p.step.op !== 'unary' || p.step.a.id !== x.id || p.step.epi.activated || !this.soleUse(g, name)) continue;
+      if (p?.step.op !== 'unary' || p.step.a.id !== x.id || p.step.epi.activated || !this.soleUse(g, name)) continue;
       const gated = SELF_GATED[p.step.fn];
       if (!gated) continue;
       p.step.fn = gated;

@@ -125,7 +125,7 @@ const transposeRule: OpRule = (n, ctx) => {
   let e = 0;
   K.forEachIndex(outDims, (idx) => {
     let src = 0;
-    p.forEach((a, i) => (src += idx[i]! * srcStrides[a]!));
+    p.forEach((a, i) => { src += idx[i]! * srcStrides[a]!; });
     index[e++] = v.index[src]!;
   });
   bindView(ctx, out0(n), { kind: 'view', base: v.base, dims: outDims, index });
@@ -174,7 +174,7 @@ function subView(n: GraphNode, v: View, starts: readonly number[], ends: readonl
   let k = 0;
   K.forEachIndex(dims, (idx) => {
     let src = 0;
-    idx.forEach((i, d) => (src += (ranges[d]!.start + i * ranges[d]!.step) * srcStrides[d]!));
+    idx.forEach((i, d) => { src += (ranges[d]!.start + i * ranges[d]!.step) * srcStrides[d]!; });
     index[k++] = v.index[src]!;
   });
   return { kind: 'view', base: v.base, dims, index };
@@ -236,7 +236,7 @@ function gather(ctx: LowerContext, n: GraphNode, from: Act | View, out: Act, src
 const conv: OpRule = (n, ctx) => {
   const x = ctx.act(n, 0);
   const w = ctx.constOf(n, 1);
-  if (!w || w.dims.length !== 4) throw unsupported(n, 'a convolution whose weight is not a constant 4-D tensor');
+  if (w?.dims.length !== 4) throw unsupported(n, 'a convolution whose weight is not a constant 4-D tensor');
   const [cout, cinG, kh, kw] = w.dims as [number, number, number, number];
   const groups = num(n, 'group', 1);
   if (cinG * groups !== x.C) throw unsupported(n, `a weight for ${cinG * groups} input channels on ${x.C}`);
@@ -303,7 +303,7 @@ function fullyConnected(n: GraphNode, ctx: LowerContext, weight: Float32Array, K
 const gemm: OpRule = (n, ctx) => {
   if (num(n, 'transA', 0) !== 0) throw unsupported(n, 'Gemm with transA=1');
   const B = ctx.constOf(n, 1);
-  if (!B || B.dims.length !== 2) throw unsupported(n, 'a Gemm whose B is not a constant matrix');
+  if (B?.dims.length !== 2) throw unsupported(n, 'a Gemm whose B is not a constant matrix');
   const transB = num(n, 'transB', 0) === 1;
   const [Kd, O] = transB ? [B.dims[1]!, B.dims[0]!] : [B.dims[0]!, B.dims[1]!];
   const alpha = num(n, 'alpha', 1);
@@ -334,7 +334,7 @@ const matMul: OpRule = foldOr(([a, b]) => {
   return K.constant([M, O], out, false);
 }, (n, ctx) => {
   const B = ctx.constOf(n, 1);
-  if (!B || B.dims.length !== 2) throw unsupported(n, 'a MatMul whose second operand is not a constant matrix');
+  if (B?.dims.length !== 2) throw unsupported(n, 'a MatMul whose second operand is not a constant matrix');
   fullyConnected(n, ctx, floats(B), B.dims[0]!, B.dims[1]!, undefined);
 });
 
@@ -661,7 +661,7 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
   },
   '/Constant': constantRule,
   '/Shape': shape,
-  '/Gather': constOnly((n, ctx, [c, idx]) => {
+  '/Gather': constOnly((n, _ctx, [c, idx]) => {
     if (!idx) throw new Error('indices computed at run time');
     return K.gather(c!, idx, num(n, 'axis', 0));
   }),

@@ -2,7 +2,7 @@
  * Weights in the layouts the kernels read (runtime.wat), built once when a bundle is loaded.
  * Pure functions on typed arrays.
  */
-import type { CsrData, MatrixData, TileData } from '../../bundle/decode.js';
+import type { CsrData, MatrixData, } from '../../bundle/decode.js';
 
 export const ceil4 = (n: number) => Math.ceil(n / 4) * 4;
 

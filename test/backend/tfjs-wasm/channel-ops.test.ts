@@ -29,7 +29,7 @@ function binary(op: keyof typeof OPS, a: number[], b: number[]): { values: Float
 
 describe('per-channel Add, Sub, Multiply, RealDiv on wasm equal cpu', () => {
   it('are registered for wasm', async () => {
-    await onBackend('wasm', () => ['Add', 'Sub', 'Multiply', 'RealDiv'].forEach((k) => expect(isSwpruneKernel(k)).toBe(true)));
+    await onBackend('wasm', () => ['Add', 'Sub', 'Multiply', 'RealDiv'].forEach((k) => { expect(isSwpruneKernel(k)).toBe(true); }));
   });
 
   for (const op of Object.keys(OPS) as (keyof typeof OPS)[]) {

@@ -87,7 +87,7 @@ describe('3x3 stride-1 convolutions with 16+ channels go through Winograd F(4x4,
       const got = await onBackend('wasm', run);
       const ref = await onBackend('cpu', run);
       // F(4x4,3x3) rounding is ~5e-6 of the largest output (docs/winograd.md): within REL_TOL.
-      ref.forEach((v, i) => expect(relErr(got[i]!, v), `output ${i}`).toBeLessThan(REL_TOL));
+      ref.forEach((v, i) => { expect(relErr(got[i]!, v), `output ${i}`).toBeLessThan(REL_TOL); });
     });
   }
 });

@@ -34,7 +34,7 @@ describe('winogradConv2d on wasm runs through the fused kernels and equals the c
     it(`F(${T - r + 1}x${T - r + 1},${r}x${r}) x ${xs} -> ${cout}, pad ${JSON.stringify(pad)}: loss and gradients of x, w, bias`, async () => {
       const ref = await onBackend('cpu', () => lossAndGrads(T, r, xs, cout, pad));
       const got = await onBackend('wasm', () => lossAndGrads(T, r, xs, cout, pad));
-      ref.forEach((v, i) => expect(relErr(got[i]!, v), `output ${i}`).toBeLessThan(REL_TOL));
+      ref.forEach((v, i) => { expect(relErr(got[i]!, v), `output ${i}`).toBeLessThan(REL_TOL); });
     });
   }
 });

@@ -62,8 +62,8 @@ describe('readOnnx + encodeOnnx on PyTorch fixtures', () => {
     const orig = await runOnnxRuntime(ONNX_FIXTURES.fashionVgg, input);
     const edited = await runOnnxRuntime(encodeOnnx(model, zeroBias), input);
     // PyTorch's logits reproduce in onnxruntime; zeroing the bias subtracts it from every row.
-    orig.data.forEach((v, i) => expect(Math.abs(v - io.output.data[i]!)).toBeLessThan(1e-4));
-    edited.data.forEach((v, i) => expect(Math.abs(v - (orig.data[i]! - bias[i % 10]!))).toBeLessThan(1e-5));
+    orig.data.forEach((v, i) => { expect(Math.abs(v - io.output.data[i]!)).toBeLessThan(1e-4); });
+    edited.data.forEach((v, i) => { expect(Math.abs(v - (orig.data[i]! - bias[i % 10]!))).toBeLessThan(1e-5); });
   });
 });
 

@@ -41,7 +41,7 @@ describe('readTfjs on models saved by tfjs', () => {
       if (key === 'residual') y = tf.softmax(y);
       const got = y.dataSync();
       const scale = Math.max(...io.output.data.map(Math.abs));
-      got.forEach((v, i) => expect(Math.abs(v - io.output.data[i]!) / scale).toBeLessThan(TOL));
+      got.forEach((v, i) => { expect(Math.abs(v - io.output.data[i]!) / scale).toBeLessThan(TOL); });
       model.dispose();
     });
   }
@@ -58,7 +58,7 @@ describe('readTfjs on models saved by tfjs', () => {
     const [n, , h, w] = io.input.shape as [number, number, number, number];
     const got = (model.predict(tf.tensor4d(io.input.data, [n, h, w, 1])) as tf.Tensor).dataSync();
     expect(got.length).toBe(io.output.data.length);
-    got.forEach((v, i) => expect(Math.abs(v - io.output.data[i]!)).toBeLessThan(1e-4));
+    got.forEach((v, i) => { expect(Math.abs(v - io.output.data[i]!)).toBeLessThan(1e-4); });
     model.dispose();
   });
 
