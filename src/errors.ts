@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'E_IO' // a file could not be read or written
   | 'E_OUTPUT' // an output path is refused before any work: it is an input, another output, or cannot be written
   | 'E_ENGINE' // the torch engine cannot start (python3, torch or torchrun missing or too old) or one of its processes stopped
+  | 'E_WORKER' // a worker thread of the runtime stopped (killed, out of memory) or stopped answering: the environment's failure, not the input's
   | 'E_INTERNAL'; // not the user's fault: a bug in swprune (the CLI prints the stack only with --debug)
 
 /** A reference to an option of the API by its name (`lr`, `importancePower`, `out`). */

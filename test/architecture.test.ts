@@ -18,16 +18,22 @@ const folderOf = (file: string) => {
   return parts.length > 1 ? parts[0]! : '';
 };
 
-/** file -> the src files it imports (relative imports, type-only ones included). */
-function imports(): Map<string, string[]> {
+/**
+ * file -> the files it imports (relative imports and, from bench/ and scripts/, the product as
+ * `#src/<path>.js`; type-only ones included).
+ */
+function imports(dir = SRC): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  for (const file of sources(SRC)) {
+  for (const file of sources(dir)) {
     const text = readFileSync(file, 'utf8');
-    const targets = [...text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => resolve(dirname(file), m[1]!.replace(/\.js$/, '.ts')));
-    out.set(file, targets);
+    const specs = [...text.matchAll(/(?:from|import)\s*\(?\s*['"]((?:\.{1,2}|#src)\/[^'"]+)['"]/g)].map((m) => m[1]!.replace(/\.js$/, '.ts'));
+    out.set(file, specs.map((spec) => (spec.startsWith('#src/') ? join(SRC, spec.slice(5)) : resolve(dirname(file), spec))));
   }
   return out;
 }
+
+/** The folders outside src/ that import the product (benchmarks and scripts, not in the package). */
+const TOOLS = ['bench', 'scripts'];
 
 /** folder -> folders its files import (other than itself and the free leaf modules). */
 function folderDependencies(): Map<string, Set<string>> {
@@ -42,6 +48,11 @@ function folderDependencies(): Map<string, Set<string>> {
       if (to !== from && to !== '') set.add(to);
     }
   }
+  for (const tool of TOOLS) {
+    const set = new Set<string>();
+    for (const targets of imports(repoPath(tool)).values()) for (const t of targets) if (t.startsWith(SRC + sep) && folderOf(t) !== '') set.add(folderOf(t));
+    deps.set(tool, set);
+  }
   return deps;
 }
 
@@ -50,12 +61,12 @@ function documented(): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const line of readFileSync(repoPath('docs/architecture.md'), 'utf8').split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
-    if (cells.length < 5 || !cells[1]!.startsWith('`src/')) continue;
-    const folders = [...cells[1]!.matchAll(/`src\/([\w-]+)\/`/g)].map((m) => m[1]!);
+    if (cells.length < 5 || !/^`(src\/|bench\/|scripts\/)/.test(cells[1]!)) continue;
+    const folders = [...cells[1]!.matchAll(/`(?:src\/)?([\w-]+)\/`/g)].map((m) => m[1]!);
     const column = cells[3]!;
     for (const folder of folders) {
       // A row naming two folders gives each its own list: "`src/a/`: `x`, `y`; `src/b/`: `z`".
-      const own = folders.length > 1 ? (column.split(';').find((part) => part.includes(`\`src/${folder}/\``)) ?? '').replace(`\`src/${folder}/\``, '') : column;
+      const own = folders.length > 1 ? (column.split(';').find((part) => part.includes(`${folder}/\``)) ?? '').replace(new RegExp(`\`(src/)?${folder}/\``), '') : column;
       out.set(folder, new Set([...own.matchAll(/`([\w-]+)`/g)].map((m) => m[1]!)));
     }
   }
@@ -66,13 +77,26 @@ describe('docs/architecture.md matches the code', () => {
   const actual = folderDependencies();
   const docs = documented();
 
-  it('every folder under src/ has a row', () => {
+  it('every folder under src/, and bench/ and scripts/, has a row', () => {
     expect([...actual.keys()].filter((f) => !docs.has(f)).sort()).toEqual([]);
     expect([...docs.keys()].filter((f) => !actual.has(f)).sort()).toEqual([]);
   });
 
+  it('names every folder, sub-folders included', () => {
+    const text = readFileSync(repoPath('docs/architecture.md'), 'utf8');
+    const folders = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => [join(dir, e.name), ...folders(join(dir, e.name))]);
+    const all = ['src', ...TOOLS].flatMap((top) => [repoPath(top), ...folders(repoPath(top))]).map((d) => relative(repoPath('.'), d).split(sep).join('/'));
+    expect(all.filter((d) => d !== 'src' && !text.includes(`\`${d}/\``)).sort()).toEqual([]);
+  });
+
+  it('keeps its table rows short (details go in the lists below the table)', () => {
+    const rows = readFileSync(repoPath('docs/architecture.md'), 'utf8').split('\n').filter((l) => l.startsWith('| `'));
+    expect(rows.filter((r) => r.length > 200)).toEqual([]);
+  });
+
   for (const [folder, deps] of actual) {
-    it(`src/${folder}/ depends on what the table says`, () => {
+    it(`${TOOLS.includes(folder) ? '' : 'src/'}${folder}/ depends on what the table says`, () => {
       expect([...deps].sort()).toEqual([...(docs.get(folder) ?? [])].sort());
     });
   }

@@ -132,8 +132,9 @@ def augmented(x, zero, generator):
     return out
 
 
-def training_data(spec, nhwc, device):
+def training_data(spec, nhwc, device, arrays, folder):
+    """The training split of the job's data spec (image folders: the files the driver listed in `folder`)."""
     if spec['kind'] == 'imagefolder':
         from .imagefolder import FolderData
-        return FolderData(spec, nhwc, device)
+        return FolderData(spec, nhwc, device, arrays, folder)
     return MemoryData(spec, nhwc, device)

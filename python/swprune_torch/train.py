@@ -52,10 +52,15 @@ def main(argv):
         if local_rank == 0:
             emit({'kind': 'error', 'code': 'E_DATA', 'message': str(e)})
         return 3
-    except Exception as e:  # a bug: the traceback to stderr, one line to the driver
+    except Exception as e:  # a bug, or a peer gone: the traceback to stderr, one line to the driver
         traceback.print_exc()
+        first = str(e).splitlines()[0] if str(e) else ''
+        peer = isinstance(e, RuntimeError) and any(w in first for w in ('gloo', 'NCCL', 'Connection', 'connection'))
         if local_rank == 0:
-            emit({'kind': 'error', 'code': 'E_INTERNAL', 'message': f'the torch engine failed: {type(e).__name__}: {e}'})
+            if peer:
+                emit({'kind': 'error', 'code': 'E_ENGINE', 'message': f'a process lost contact with the others ({first})'})
+            else:
+                emit({'kind': 'error', 'code': 'E_INTERNAL', 'message': f'the torch engine failed: {type(e).__name__}: {first}'})
         return 4
     finally:
         if dist.is_initialized():
@@ -100,8 +105,9 @@ def run(job_path, local_rank):
     slots = {k: [v[i] for i in sorted(v)] for k, v in slots.items()}
     optimizer = Optimizer(job['optimizer'], params, hooks, slots, meta.get('steps', 0))
 
-    data = training_data(job['data'], nhwc, device)
-    ddp = DistributedDataParallel(net, device_ids=[local_rank] if cuda else None, broadcast_buffers=False)
+    data = training_data(job['data'], nhwc, device, arrays, folder)
+    # One process needs no gradient all-reduce (DDP would copy every gradient through a one-member group).
+    ddp = DistributedDataParallel(net, device_ids=[local_rank] if cuda else None, broadcast_buffers=False) if world > 1 else net
     net.train()
     sampler = DistributedSampler(range(data.count), num_replicas=world, rank=rank, shuffle=True, seed=t['seed'], drop_last=False)
     local = math.ceil(data.count / world)
@@ -125,7 +131,8 @@ def run(job_path, local_rank):
                 p.grad = None
             loss.backward()
             stat = torch.tensor([loss.item() * len(idx), float(len(idx))], dtype=torch.float64)
-            dist.all_reduce(stat)
+            if world > 1:
+                dist.all_reduce(stat)
             batch_loss = float(stat[0] / stat[1])
             if not math.isfinite(batch_loss):
                 raise Failure('E_TRAIN', f'training diverged: the loss became {fmt(batch_loss)} at epoch {epoch_id + 1}, batch {i + 1}')

@@ -1,4 +1,4 @@
-"""swprune's WinogradConv (domain ai.swprune, src/exec/ops/conv.ts and src/winograd-op/):
+"""swprune's WinogradConv (domain ai.swprune, src/exec/ops/conv.ts and src/tfjs-ops/):
 stride-1 convolution F(m x m, r x r) whose parameter is the Winograd-domain weight
 W [Cout, Cin/group, T, T]; per tile Y = A^T [W ⊙ (B^T d B)] A. Tiles are cut with F.unfold
 (stride m) from the input padded to whole tiles, transformed with kron(B^T, B^T), multiplied

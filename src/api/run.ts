@@ -48,7 +48,7 @@ export const SPEED_BATCH = 64;
 
 /** The runtime's input layout for a dataset's shape, checked against the model's input. */
 /** The image input and classes a runtime's network takes, as the dataset must fit them. */
-export function runtimeInput(runtime: Runtime): ModelInput {
+function runtimeInput(runtime: Runtime): ModelInput {
   const s = runtime.inputShape;
   const [h, w, c] = runtime.inputLayout === 'NHWC' ? [s[0], s[1], s[2]] : [s[1], s[2], s[0]];
   return { height: h ?? null, width: w ?? null, channels: c ?? null, classes: runtime.outputShape.at(-1) ?? null };

@@ -18,7 +18,7 @@ let wanted: number | undefined;
 let runner: KernelRunner | undefined;
 
 /** SWPRUNE_THREADS when it is a positive integer, else the cores this process may use (Node's availableParallelism). */
-export function defaultThreads(): number {
+function defaultThreads(): number {
   const env = Number(process.env.SWPRUNE_THREADS);
   return Number.isInteger(env) && env >= 1 ? env : Math.max(1, availableParallelism());
 }

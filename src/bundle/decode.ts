@@ -9,7 +9,7 @@ import { all, byNumber, bytesOf, doubles, fields, floats, str, uint, varints, va
  * The format versions this decoder reads: 1, and 2, which adds grouped Winograd layers
  * (`WinogradLayer.group`, field 11; `cin` is then the input channels per group).
  */
-export const BUNDLE_FORMAT_VERSIONS = [1, 2] as const;
+const BUNDLE_FORMAT_VERSIONS = [1, 2] as const;
 
 /**
  * The version a bundle with these layers is written as: 2 only when a layer is grouped, so that

@@ -32,7 +32,7 @@ export function positionMatrices(w: Float32Array, cout: number, cin: number, T2:
   });
 }
 
-export function tileData(t: WinogradTile): TileData {
+function tileData(t: WinogradTile): TileData {
   const matrix = (a: readonly (readonly number[])[]) => ({ rows: a.length, cols: a[0]!.length, values: Float64Array.from(a.flat()) });
   return { name: t.name, t: t.T, m: t.m, r: t.r, at: matrix(t.AT), g: matrix(t.G), bt: matrix(t.BT) };
 }

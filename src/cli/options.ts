@@ -105,7 +105,7 @@ const numberList = (flag: string) => (value: string): number[] => {
 
 const list = (xs: readonly number[]) => xs.join(',');
 
-export const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> } = {
+const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> } = {
   out: { flags: '-o, --out <file>', description: 'output model (same format as the input)', required: true },
   data: { flags: '--data <kind:path>', description: 'dataset: fashion-mnist:DIR, mnist:DIR, cifar10:DIR, cifar100:DIR, imagefolder:DIR (train/<class>/, val/<class>/), npz:FILE (or a folder of .npy)', required: true },
   mean: { flags: '--mean <v,..>', description: "input normalisation mean (default: the dataset kind's usual)", parse: numberList('--mean') },

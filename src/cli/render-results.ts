@@ -94,7 +94,7 @@ export function formatRun(r: RunResult): string {
 const ms = (x: number) => (x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
 
 /** A runtime profile: each step's time (a Winograd step's products and transforms apart), then the time by kind of kernel. */
-export function formatProfile(p: RuntimeProfile): string {
+function formatProfile(p: RuntimeProfile): string {
   const pct = (x: number) => formatPercent(p.stepsMs > 0 ? x / p.stepsMs : 0, 1);
   const steps = formatTable(
     [{ header: 'step' }, { header: 'kernel' }, { header: 'ms', align: 'right' }, { header: 'share', align: 'right' }, { header: 'products', align: 'right' }, { header: 'transforms', align: 'right' }, { header: 'what' }],

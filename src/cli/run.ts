@@ -8,7 +8,7 @@ import type { Streams } from './streams.js';
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 /** The global flag that shows an internal error's stack trace (also SWPRUNE_DEBUG=1). */
-export const DEBUG_FLAG = '--debug';
+const DEBUG_FLAG = '--debug';
 
 /**
  * Runs the CLI on `argv` (without the node and script paths) and returns the exit code.

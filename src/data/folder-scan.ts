@@ -4,7 +4,7 @@ import { SwpruneError } from '../errors.js';
 import { PathTable } from './path-table.js';
 
 /** File name endings torchvision's ImageFolder takes as images (case-insensitive). */
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp'] as const;
+const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp'] as const;
 
 /** The images of one folder of class folders, in torchvision's order, with their labels. */
 export interface ClassFolder {
@@ -18,7 +18,7 @@ export interface ClassFolder {
  * Python's string order (by code point). JavaScript's `<` compares UTF-16 code units, which
  * differs only where a character outside the BMP meets one in U+E000..U+FFFF.
  */
-export function compareCodePoints(a: string, b: string): number {
+function compareCodePoints(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     let x = a.charCodeAt(i);

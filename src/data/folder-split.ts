@@ -58,6 +58,17 @@ export class FolderSplit implements DataSplit {
     return limit ? Math.min(limit, this.count) : this.count;
   }
 
+  /** The preprocessing of this split (evaluation, and training's when augmented): what another reader of the same files must apply. */
+  get transforms(): { readonly eval: ImageTransform; readonly train?: ImageTransform } {
+    return { eval: this.o.evalTransform, train: this.o.trainTransform };
+  }
+
+  /** The examples a `limit` of n uses: n indices spread evenly over the list (sorted by class), as batches() reads them. */
+  limited(limit?: number): number[] {
+    const n = this.size(limit);
+    return Array.from({ length: n }, (_, k) => (n === this.count ? k : Math.floor((k * this.count) / n)));
+  }
+
   numBatches(batchSize: number, limit?: number): number {
     return Math.ceil(this.size(limit) / batchSize);
   }

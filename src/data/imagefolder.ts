@@ -15,13 +15,13 @@ export const IMAGENET_NORM: Record<number, { mean: number[]; std: number[] }> = 
 };
 
 /** torchvision's ImageNet evaluation resizes to 256 for a 224 crop. */
-export const RESIZE_RATIO = 256 / 224;
+const RESIZE_RATIO = 256 / 224;
 
 /** The fraction of each class held out as the test split when the folder has no val/ or test/. */
-export const HOLD_OUT = 0.1;
+const HOLD_OUT = 0.1;
 
 /** Decoding threads by default: the cores left beside the training thread, 1 to 4. */
-export const defaultWorkers = () => Math.max(1, Math.min(4, availableParallelism() - 1));
+const defaultWorkers = () => Math.max(1, Math.min(4, availableParallelism() - 1));
 
 export interface ImageFolderOptions {
   /** The model's input (null: not fixed by the model). */

@@ -5,7 +5,7 @@
  */
 
 /** (pixel/255 - mean)/std with float32 rounding at each step, for a pixel value 0..255. */
-export function normalisePixel(v: number, mean: number, std: number): number {
+function normalisePixel(v: number, mean: number, std: number): number {
   const f = Math.fround;
   return f(f(f(v / 255) - f(mean)) / f(std));
 }

@@ -7,7 +7,7 @@ import type { ImageShape } from './split.js';
 import { zipEntries, zipRead } from './zip.js';
 
 /** The four arrays of the Keras datasets convention. */
-export const NPZ_ARRAYS = ['x_train', 'y_train', 'x_test', 'y_test'] as const;
+const NPZ_ARRAYS = ['x_train', 'y_train', 'x_test', 'y_test'] as const;
 type ArrayName = (typeof NPZ_ARRAYS)[number];
 
 /** The model input an array's layout is detected against (null: any size). */
@@ -35,7 +35,7 @@ export interface ArrayData {
 }
 
 /** Reads the four arrays from a `.npz` file or from a folder of `<name>.npy` files. */
-export function readArrays(path: string): Record<ArrayName, NpyArray> {
+function readArrays(path: string): Record<ArrayName, NpyArray> {
   if (statSync(path).isDirectory()) {
     const missing = NPZ_ARRAYS.filter((n) => !existsSync(join(path, `${n}.npy`)));
     if (missing.length > 0) throw new SwpruneError('E_DATA', `${path}: ${missing.map((n) => `${n}.npy`).join(', ')} not found; a folder of arrays holds x_train.npy, y_train.npy, x_test.npy, y_test.npy`);
@@ -58,7 +58,7 @@ const fits = (m: number | null, d: number) => m === null || m === d;
  * fit (a model of unknown size), the one whose channel axis has 1-4 entries wins, NHWC (Keras's
  * layout) on a tie. A 3-D array [N, H, W] is one-channel images.
  */
-export function detectLayout(shape: readonly number[], model: InputDims, what: string): { layout: ArrayData['layout']; shape: ImageShape } {
+function detectLayout(shape: readonly number[], model: InputDims, what: string): { layout: ArrayData['layout']; shape: ImageShape } {
   if (shape.length === 3) {
     const s = { height: shape[1]!, width: shape[2]!, channels: 1 };
     return { layout: 'NHW', shape: s };

@@ -39,7 +39,7 @@ const triangle = (x: number) => {
  * `normalize_coeffs_8bpc`: output pixel i covers input [i*scale, (i+1)*scale) and weighs input
  * pixel x by triangle((x + 0.5 - centre) / max(scale, 1)), normalised to sum 1.
  */
-export function bilinearCoefficients(inSize: number, outSize: number): Coefficients {
+function bilinearCoefficients(inSize: number, outSize: number): Coefficients {
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
   const support = filterScale;

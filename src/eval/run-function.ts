@@ -31,7 +31,7 @@ function toLayout(batch: Batch, layout: 'NCHW' | 'NHWC'): Float32Array {
 }
 
 /** Counts, over one batch of logits: label at rank 1, within the first five, and the summed cross-entropy. */
-export function scoreLogits(logits: Float32Array, labels: Int32Array, classes: number): { top1: number; top5: number; loss: number } {
+function scoreLogits(logits: Float32Array, labels: Int32Array, classes: number): { top1: number; top5: number; loss: number } {
   let top1 = 0;
   let top5 = 0;
   let loss = 0;

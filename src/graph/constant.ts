@@ -25,7 +25,7 @@ const INT64_MAX = 2n ** 63n - 1n;
 const INT64_MIN = -(2n ** 63n);
 
 /** A number as an int64, truncated toward zero and clamped to the int64 range. */
-export function toInt64(v: number): bigint {
+function toInt64(v: number): bigint {
   if (Number.isNaN(v)) return 0n;
   if (v >= 2 ** 63) return INT64_MAX;
   if (v <= -(2 ** 63)) return INT64_MIN;

@@ -23,7 +23,7 @@ interface Moved {
 const axes: readonly MovedArg[] = [{ index: 1, attr: 'axes', kind: 'ints' }];
 const REDUCE_18 = ['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceSumSquare'];
 
-export const MOVED_ARGS: Readonly<Record<string, Moved>> = {
+const MOVED_ARGS: Readonly<Record<string, Moved>> = {
   Slice: { since: 10, args: [{ index: 1, attr: 'starts', kind: 'ints' }, { index: 2, attr: 'ends', kind: 'ints' }, { index: 3, attr: 'axes', kind: 'ints' }] },
   Pad: { since: 11, args: [{ index: 1, attr: 'pads', kind: 'ints' }, { index: 2, attr: 'value', kind: 'float' }] },
   Clip: { since: 11, args: [{ index: 1, attr: 'min', kind: 'float' }, { index: 2, attr: 'max', kind: 'float' }] },

@@ -5,7 +5,7 @@ import type { GraphNode } from './ir.js';
  * running statistics): the executor keeps those in variables, trains them and writes them back.
  * Keyed "domain/op". Other constant inputs (shape values, scalars of Add/Mul...) are constants.
  */
-export const PARAMETER_INPUTS: Readonly<Record<string, readonly number[]>> = {
+const PARAMETER_INPUTS: Readonly<Record<string, readonly number[]>> = {
   '/Conv': [1, 2],
   '/ConvTranspose': [1, 2],
   '/Gemm': [1, 2],

@@ -205,7 +205,7 @@ export function nonFiniteWeights(graph: Graph): { count: number; params: string[
 }
 
 /** The warning for non-finite weights (undefined when every weight is finite). */
-export function nonFiniteWarning(graph: Graph): string | undefined {
+function nonFiniteWarning(graph: Graph): string | undefined {
   const { count, params } = nonFiniteWeights(graph);
   if (count === 0) return undefined;
   const names = params.slice(0, 3).map((p) => `"${p}"`).join(', ') + (params.length > 3 ? ` and ${params.length - 3} more` : '');

@@ -4,7 +4,7 @@ import { SwpruneError } from '../errors.js';
 import { kernelFolderOf, realPath } from './paths.js';
 
 /** The marker in every temporary file name: `.<name>.swprune-tmp-<pid>-<time>`. */
-export const TMP_MARKER = '.swprune-tmp-';
+const TMP_MARKER = '.swprune-tmp-';
 
 /**
  * Writes `data` to `path` atomically: first to a temporary file in the same directory, then

@@ -1,12 +1,14 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type { SwpruneError } from '../errors.js';
 import { fileKind, firstLine, readRegular } from '../regular-file.js';
 import { isInside, realPath } from './paths.js';
 
 /**
  * The input jail: the files a model file names (ONNX external data, tfjs weight shards) are
- * read only when they resolve, after symlinks, inside the model's own folder and are regular
+ * read only when they are named relative to the model's folder (an absolute path is refused:
+ * ONNX requires external data locations relative to it) and resolve, after symlinks, inside
+ * the model's own folder and are regular
  * files (not devices, FIFOs or folders); and only the byte ranges declared, after checking them
  * against the file's size — so a hostile model cannot read /etc/passwd or grow memory from
  * /dev/zero. Errors come from the caller's `fail` (one line, its code).
@@ -27,6 +29,8 @@ export const modelFolder = (modelPath: string): string => realPath(dirname(model
  * inside and is a regular file.
  */
 export function jailedFile(folder: string, name: string, fail: Fail): JailedFile {
+  // ONNX names external data relative to the model's folder (so do tfjs manifests their shards): an absolute path is refused even when it points inside.
+  if (isAbsolute(name) || /^[A-Za-z]:[\\/]|^\\/.test(name)) throw fail(`"${name}", an absolute path; a model names its weight files relative to its own folder (re-export it, or write the location as a file name beside the model)`);
   const at = realPath(resolve(folder, name));
   if (!isInside(at.real, folder)) throw fail(`"${name}", which resolves to ${at.real}, outside the model's folder ${folder}; swprune reads weight files only inside the model's folder`);
   if (!at.exists) throw fail(`"${name}", which was not found beside the model; put that file next to the model file`);

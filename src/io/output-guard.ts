@@ -56,7 +56,7 @@ export function guardOutputs(plan: OutputPlan): void {
  * not a folder itself, and its deepest existing folder writable. Returns where it really is.
  * The atomic writer calls this too, so no write ever starts a recursive mkdir in a kernel folder.
  */
-export function checkWritable(out: PathRef): RealPath {
+function checkWritable(out: PathRef): RealPath {
   const at = realPath(out.path);
   const kernel = kernelFolderOf(at.real);
   if (kernel) throw refused(out, [`it resolves to ${at.real}, inside ${kernel} (a kernel file system, not files); write to a regular folder`]);

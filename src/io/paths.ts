@@ -42,7 +42,7 @@ export function isInside(path: string, folder: string): boolean {
 }
 
 /** Kernel file systems: their files are not files (reads never end, writes and mkdir misbehave). */
-export const KERNEL_FOLDERS: readonly string[] = ['/proc', '/sys', '/dev'];
+const KERNEL_FOLDERS: readonly string[] = ['/proc', '/sys', '/dev'];
 
 /** The kernel folder `real` lies in, if any. */
 export const kernelFolderOf = (real: string): string | undefined => KERNEL_FOLDERS.find((k) => isInside(real, k));

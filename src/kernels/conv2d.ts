@@ -12,6 +12,7 @@
  * and multiplies the channels found there with the packed filter. Output pixels are split
  * between threads; conv2dFilterGrad sums per-thread partial gradients in thread order.
  */
+import { paramBlock } from './wasm/params.js';
 import { packB, packedSize } from './gemm.js';
 import type { KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
@@ -39,10 +40,14 @@ export interface ConvGeometry {
 /** Pixels per block of conv2d_filter_grad: its address table takes 256 bytes per tap. */
 const FILTER_GRAD_BLOCK = 64;
 
-/** The 14 int32 kernels.wat reads the geometry from; its byte offset. */
+/** The geometry block kernels.wat reads (PARAM_BLOCKS.conv) in the heap; its byte offset. */
 function putGeometry(runner: KernelRunner, g: ConvGeometry): number {
-  const at = runner.heap.alloc(16);
-  runner.heap.i32.set([g.H, g.W, g.cin, g.OH, g.OW, g.cout, g.KH, g.KW, g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft], at >> 2);
+  const block = paramBlock('conv', {
+    H: g.H, W: g.W, cin: g.cin, OH: g.OH, OW: g.OW, cout: g.cout, KH: g.KH, KW: g.KW,
+    sh: g.strideH, sw: g.strideW, dh: g.dilationH, dw: g.dilationW, pt: g.padTop, pl: g.padLeft,
+  });
+  const at = runner.heap.alloc(block.length);
+  runner.heap.i32.set(block, at >> 2);
   return at;
 }
 

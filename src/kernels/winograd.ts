@@ -18,6 +18,7 @@
  */
 import { isF4x4 } from '../winograd/tiles.js';
 import { packB, packedSize } from './gemm.js';
+import { paramBlock } from './wasm/params.js';
 import type { KernelRunner } from './runner.js';
 import { splitRange } from './runner.js';
 
@@ -93,8 +94,12 @@ function putParams(runner: KernelRunner, g: WinogradGeometry): number {
   const b = putSparse(runner, transpose(g.BT, g.T, g.T), g.T, g.T);
   const a = putSparse(runner, transpose(g.AT, g.m, g.T), g.T, g.m);
   const f4x4 = isF4x4(g.T, g.m, g.BT, g.AT) ? 1 : 0;
-  const prm = heap.alloc(18);
-  heap.i32.set([g.N, g.H, g.W, g.cin, g.cout, g.m, g.T, g.padTop, g.padLeft, g.outH, g.outW, g.tilesH, g.tilesW, bt, at, b, a, f4x4], prm >> 2);
+  const block = paramBlock('winograd', {
+    N: g.N, H: g.H, W: g.W, cin: g.cin, cout: g.cout, m: g.m, T: g.T, padTop: g.padTop, padLeft: g.padLeft,
+    outH: g.outH, outW: g.outW, tilesH: g.tilesH, tilesW: g.tilesW, BT: bt, AT: at, B: b, A: a, f4x4,
+  });
+  const prm = heap.alloc(block.length);
+  heap.i32.set(block, prm >> 2);
   return prm;
 }
 

@@ -9,7 +9,7 @@ import { isWinogradConv, type Graph, type GraphNode } from '../graph/ir.js';
  * weight [Cout, Cin/group, r, r] giving one Winograd-domain kernel per (output channel, input
  * channel of its group). (`WinogradConv` nodes are already in Winograd form and count too.)
  */
-export const WINOGRAD_KERNEL_SIZES: readonly number[] = [3, 5];
+const WINOGRAD_KERNEL_SIZES: readonly number[] = [3, 5];
 
 export interface CandidateVerdict {
   readonly candidate: boolean;

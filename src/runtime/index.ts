@@ -12,10 +12,12 @@
  * See docs/runtime.md.
  */
 import { SwpruneError } from '../errors.js';
+import { cleanUpGraph } from '../graph/cleanup/index.js';
 import type { Graph } from '../graph/ir.js';
+import { validateGraph } from '../graph/validate.js';
 import { BundleFormatError, decodeBundle, type BundleData, type WinogradLayers } from '../bundle/decode.js';
 import { isFaster, splitFrom } from './choose.js';
-import { decodeOnnx, OnnxFormatError } from './decode-onnx.js';
+import { decodeOnnx, OnnxFormatError, type ExternalData } from './decode-onnx.js';
 import { Engine, runtimeModule } from './engine.js';
 import { layout, type Plan } from './plan/layout.js';
 import { lower, type Lowered } from './plan/lower.js';
@@ -183,6 +185,21 @@ function runtimeOf(lowered: Lowered, plan: Plan, engine: Engine, pool: ThreadPoo
   };
 }
 
+/**
+ * The network checked as every model swprune loads is (graph/validate.ts: dims, attributes,
+ * shapes, sizes, opset, on its cleaned-up form) before it is planned: a hostile or corrupt file
+ * is a one-line E_MODEL naming it, not a planner failure.
+ */
+function validated(graph: Graph, name: string): Graph {
+  try {
+    validateGraph(cleanUpGraph(graph).graph);
+  } catch (e) {
+    if (e instanceof SwpruneError && e.code === 'E_MODEL') throw new SwpruneError('E_MODEL', `${name}: ${e.message}`);
+    throw e;
+  }
+  return graph;
+}
+
 /** Decodes a bundle and plans it: a one-line SwpruneError for a file that is no bundle or a network the runtime cannot run. */
 export async function loadBundle(bytes: Uint8Array | ArrayBuffer, opts: RuntimeOptions = {}, name = 'bundle'): Promise<Runtime> {
   const u8 = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
@@ -190,6 +207,7 @@ export async function loadBundle(bytes: Uint8Array | ArrayBuffer, opts: RuntimeO
   let graph: Graph;
   try {
     bundle = decodeBundle(u8);
+    // A bundle is one file: a network in it naming external data is refused.
     graph = decodeOnnx(bundle.network);
   } catch (e) {
     if (e instanceof BundleFormatError || e instanceof OnnxFormatError) {
@@ -197,7 +215,7 @@ export async function loadBundle(bytes: Uint8Array | ArrayBuffer, opts: RuntimeO
     }
     throw e;
   }
-  return loadGraph(graph, bundle, opts);
+  return loadGraph(validated(graph, name), bundle, opts);
 }
 
 /** loadBundle for a file (Node). */
@@ -205,9 +223,25 @@ export async function loadBundleFile(path: string, opts: RuntimeOptions = {}): P
   return loadBundle(await readModelFile(path, 'bundle'), opts, path);
 }
 
-/** loadOnnx for a file (Node). */
+/**
+ * loadOnnx for a file (Node): tensors kept in external data files are read through swprune's
+ * input jail (io/input-jail.ts, docs/safety.md): only regular files inside the model's folder,
+ * named relative to it, and only the byte ranges declared, checked against the file's size
+ * and the tensor's dims before anything is read.
+ */
 export async function loadOnnxFile(path: string, opts: RuntimeOptions = {}): Promise<Runtime> {
-  return loadOnnx(await readModelFile(path, 'model'), opts, path);
+  const jail = await import('../io/input-jail.js');
+  let folder: string | undefined;
+  const external: ExternalData = ({ tensor, location, offset, length, need }) => {
+    const fail = (what: string) => new SwpruneError('E_MODEL', `${path}: tensor "${tensor}" keeps its data in ${what}`);
+    folder ??= jail.modelFolder(path);
+    const file = jail.jailedFile(folder, location, fail);
+    const bytes = length ?? file.size - offset;
+    if (offset + bytes > file.size || bytes < 0) throw fail(`"${location}", which is shorter (${file.size} bytes) than its declared offset ${offset} and length ${bytes}`);
+    if (bytes !== need) throw fail(`"${location}", ${bytes} bytes declared where its dims need ${need}`);
+    return jail.readRange(file, offset, bytes, fail);
+  };
+  return loadOnnx(await readModelFile(path, 'model'), opts, path, external);
 }
 
 async function readModelFile(path: string, what: string): Promise<Uint8Array> {
@@ -219,17 +253,18 @@ async function readModelFile(path: string, what: string): Promise<Uint8Array> {
   }
 }
 
-/** Runs a standard ONNX model (no Winograd layers) on the same runtime: every layer dense. */
-export async function loadOnnx(bytes: Uint8Array, opts: RuntimeOptions = {}, name = 'model'): Promise<Runtime> {
+/** Runs a standard ONNX model (no Winograd layers) on the same runtime: every layer dense. `external` reads tensors kept in external files (loadOnnxFile's; else they are refused). */
+export async function loadOnnx(bytes: Uint8Array, opts: RuntimeOptions = {}, name = 'model', external?: ExternalData): Promise<Runtime> {
   let graph: Graph;
   try {
-    graph = decodeOnnx(bytes);
+    graph = decodeOnnx(bytes, external);
   } catch (e) {
     if (e instanceof OnnxFormatError) throw new SwpruneError('E_MODEL', `${name}: ${e.message}`);
     throw e;
   }
-  return loadGraph(graph, undefined, opts);
+  return loadGraph(validated(graph, name), undefined, opts);
 }
 
 export { RuntimeWorkers, SwpruneError };
+export type { ExternalData } from './decode-onnx.js';
 export type { KernelKind, KindTime, ProfileMode, RuntimeProfile, StepTime } from './profile.js';

@@ -4,6 +4,7 @@
  * is computed by the same code whichever thread runs it, so results do not depend on the
  * thread count.
  */
+import { SwpruneError } from '../errors.js';
 import type { Engine } from './engine.js';
 import type { Plan } from './plan/layout.js';
 import { startWorker, type Port } from './platform.js';
@@ -137,6 +138,9 @@ export class ThreadPool {
   }
 }
 
-/** The error of every call after a runtime's worker thread stopped (the runtime cannot run without it). */
-export const workerStopped = (reason: string): Error =>
-  new Error(`a runtime worker thread stopped (${reason}); the runtime cannot run without it: load the model again`);
+/**
+ * The error of every call after a runtime's worker thread stopped (the runtime cannot run
+ * without it): the environment's failure (a killed thread, memory), E_WORKER, not a bug.
+ */
+export const workerStopped = (reason: string): SwpruneError =>
+  new SwpruneError('E_WORKER', `a runtime worker thread stopped (${reason}); the runtime cannot run without it: load the model again`);

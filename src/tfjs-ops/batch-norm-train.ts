@@ -27,13 +27,13 @@ const has = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) !== undefi
 const leadingAxes = (t: tf.Tensor) => Array.from({ length: t.rank - 1 }, (_, i) => i);
 
 /** sum over every axis but the last of (a - aMean) * (b - bMean). */
-export function channelDot(a: tf.Tensor, b: tf.Tensor, aMean: tf.Tensor1D, bMean: tf.Tensor1D): tf.Tensor1D {
+function channelDot(a: tf.Tensor, b: tf.Tensor, aMean: tf.Tensor1D, bMean: tf.Tensor1D): tf.Tensor1D {
   if (has(CHANNEL_DOT_KERNEL)) return tf.engine().runKernel(CHANNEL_DOT_KERNEL, { a, b, aMean, bMean }) as tf.Tensor1D;
   return tf.sum(tf.mul(tf.sub(a, aMean), tf.sub(b, bMean)), leadingAxes(a));
 }
 
 /** a * ka + (b - bMean) * kb + kc with per-channel ka, kb, kc, bMean. */
-export function channelCombine(a: tf.Tensor, b: tf.Tensor, bMean: tf.Tensor1D, ka: tf.Tensor1D, kb: tf.Tensor1D, kc: tf.Tensor1D): tf.Tensor {
+function channelCombine(a: tf.Tensor, b: tf.Tensor, bMean: tf.Tensor1D, ka: tf.Tensor1D, kb: tf.Tensor1D, kc: tf.Tensor1D): tf.Tensor {
   if (has(CHANNEL_COMBINE_KERNEL)) return tf.engine().runKernel(CHANNEL_COMBINE_KERNEL, { a, b, bMean, ka, kb, kc }) as tf.Tensor;
   return tf.add(tf.add(tf.mul(a, ka), tf.mul(tf.sub(b, bMean), kb)), kc);
 }

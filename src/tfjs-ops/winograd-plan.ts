@@ -43,7 +43,7 @@ export interface WinogradPlan {
 }
 
 /** tf.conv2d's padding for stride 1: 'same' splits the r-1 extra rows with the odd one at the end. */
-export function resolvePad(pad: WinogradPad, r: number): [number, number, number, number] {
+function resolvePad(pad: WinogradPad, r: number): [number, number, number, number] {
   if (pad === 'valid') return [0, 0, 0, 0];
   if (pad === 'same') {
     const before = Math.floor((r - 1) / 2);

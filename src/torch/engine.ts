@@ -71,8 +71,11 @@ async function trainStage(s: StageTraining, install: TorchInstall, launch: Launc
   try {
     const job = writeJob(dir, s, place);
     const exit = await runTorchrun(install, launch, job, onLine);
+    const stopped = () => new SwpruneError('E_ENGINE', [`the torch engine stopped in stage ${s.stage + 1}: ${describeExit(exit)}; the outputs are untouched, and the checkpoint of the last finished epoch (if any) continues with `, opt('resume')]);
+    // A process killed from outside is the cause, whatever its peers then reported.
+    if (exit.code !== 0 && killedRank(exit)) throw stopped();
     if (error) throw new SwpruneError(error.code as ErrorCode, error.message);
-    if (exit.code !== 0) throw new SwpruneError('E_ENGINE', `the torch engine stopped in stage ${s.stage + 1}: ${describeExit(exit)}; the outputs are untouched, and the checkpoint of the last finished epoch (if any) continues with --resume`);
+    if (exit.code !== 0) throw stopped();
     return results;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -97,15 +100,18 @@ function loadEpoch(s: StageTraining, file: string): void {
   s.optimizer.loadState({ steps: Number(meta.steps), slots });
 }
 
-/** One line on why torchrun ended: the failed rank and its exit code or signal, else torchrun's last words. */
-export function describeExit(exit: LaunchResult): string {
+/** The failed processes torchrun lists (rank, exit code; a negative code is the signal that killed it). */
+function failures(exit: LaunchResult): { rank: number; code: number }[] {
   const text = exit.stderr.join('\n');
-  const rank = /rank\s*:\s*(\d+)/.exec(text)?.[1];
-  const code = /exitcode\s*:\s*(-?\d+)/.exec(text)?.[1];
-  if (rank !== undefined && code !== undefined) {
-    const n = Number(code);
-    return n < 0 ? `process ${rank} was killed by signal ${-n}` : `process ${rank} exited with code ${n}`;
-  }
+  return [...text.matchAll(/rank\s*:\s*(\d+)[^\n]*\n\s*exitcode\s*:\s*(-?\d+)/g)].map((m) => ({ rank: Number(m[1]), code: Number(m[2]) }));
+}
+
+const killedRank = (exit: LaunchResult) => failures(exit).find((f) => f.code < 0);
+
+/** One line on why torchrun ended: the process killed by a signal, else the first that failed, else torchrun's last words. */
+export function describeExit(exit: LaunchResult): string {
+  const f = killedRank(exit) ?? failures(exit)[0];
+  if (f) return f.code < 0 ? `process ${f.rank} was killed by signal ${-f.code}` : `process ${f.rank} exited with code ${f.code}`;
   if (exit.signal) return `torchrun was stopped by ${exit.signal}`;
   const last = exit.stderr.filter((l) => l.trim() !== '').at(-1) ?? 'no message';
   return `torchrun exited with code ${exit.code}: ${last.trim()}`;

@@ -6,6 +6,7 @@ import { optimizerConfig } from '../train/config.js';
 import { saveCheckpoint } from '../train/checkpoint.js';
 import type { StageTraining } from '../train/retrain.js';
 import { getTile } from '../winograd/tiles.js';
+import { FolderSplit } from '../data/folder-split.js';
 
 /** How the job runs on the machine (from the launch options). */
 export interface JobPlacement {
@@ -15,10 +16,30 @@ export interface JobPlacement {
   readonly device: 'auto' | 'cpu';
 }
 
+/**
+ * An integer constant as a JSON number that Python reads back into int64: INT64_MAX/MIN (the
+ * "to the end" of PyTorch's Slice ends) would round past int64 as a double, so values beyond
+ * ±2^62 are clamped there (still "to the end" for every use).
+ */
+const intJson = (v: number | bigint): number => Math.max(-(2 ** 62), Math.min(2 ** 62, Number(v)));
+
 /** A parameter that is not a variable, as JSON (ints and bools; float ones travel in state.bin). */
 function constantJson(p: Param): { type: string; dims: readonly number[]; data: number[] } {
   if (p.data instanceof Float32Array) return { type: 'float', dims: p.dims, data: Array.from(p.data) };
-  return { type: p.dataType === 9 ? 'bool' : 'int', dims: p.dims, data: Array.from(p.data as ArrayLike<number | bigint>, Number) };
+  return { type: p.dataType === 9 ? 'bool' : 'int', dims: p.dims, data: Array.from(p.data as ArrayLike<number | bigint>, intJson) };
+}
+
+/**
+ * An image folder's training split as the engine reads it: the files the run uses (after
+ * `limit`, in swprune's order; `files.txt`, one absolute path a line), their labels (state.bin
+ * `labels`), and swprune's preprocessing (torchvision's transforms with the same sizes).
+ */
+function folderSpec(dir: string, split: FolderSplit, limit: number | undefined, augment: boolean, arrays: Map<string, Float32Array>) {
+  const used = split.limited(limit);
+  writeFileSync(join(dir, 'files.txt'), used.map((i) => resolve(split.files.path(i))).join('\n'));
+  arrays.set('labels', Float32Array.from(used, (i) => split.labels[i]!));
+  const { eval: e, train } = split.transforms;
+  return { files: 'files.txt', evalTransform: e, trainTransform: augment ? train ?? null : null };
 }
 
 /** Whether the kind augments its training split (in-memory kinds say so; image folders always can). */
@@ -54,8 +75,6 @@ export function writeJob(dir: string, s: StageTraining, place: JobPlacement): st
   }
   const state = s.optimizer.state();
   for (const [name, slots] of Object.entries(state.slots)) slots.forEach((a, i) => arrays.set(`slot:${name}:${i}`, s.model.toOnnxLayout(name, a)));
-  saveCheckpoint(join(dir, 'state.bin'), { meta: { steps: state.steps }, arrays });
-
   const tiles: Record<string, unknown> = {};
   for (const n of graph.nodes.filter(isWinogradConv)) {
     const T = Number(n.attrs.tile ?? 6);
@@ -65,6 +84,8 @@ export function writeJob(dir: string, s: StageTraining, place: JobPlacement): st
   }
   const d = s.dataset;
   const t = s.training;
+  const folder = d.train instanceof FolderSplit ? folderSpec(dir, d.train, t.limit, t.augment, arrays) : undefined;
+  saveCheckpoint(join(dir, 'state.bin'), { meta: { steps: state.steps }, arrays });
   const job = {
     graph: {
       opset: graph.opset,
@@ -73,7 +94,7 @@ export function writeJob(dir: string, s: StageTraining, place: JobPlacement): st
       nodes: graph.nodes.map((n) => ({ name: n.name, op: n.op, domain: n.domain, inputs: n.inputs, outputs: n.outputs, attrs: Object.fromEntries(Object.entries(n.attrs).map(([k, v]) => [k, attrJson(v)])) })),
     },
     trainable, buffers, dims, constants, tiles,
-    data: { kind: d.kind, dir: resolve(d.dir), mean: d.mean, std: d.std, limit: t.limit ?? null, augment: t.augment && augmentable(d), shape: d.imageShape },
+    data: { kind: d.kind, dir: resolve(d.dir), mean: d.mean, std: d.std, limit: t.limit ?? null, augment: t.augment && augmentable(d), shape: d.imageShape, ...folder },
     training: { batchSize: t.batchSize, seed: t.seed, lr: s.plan.lr, schedule: s.schedule, epochs: s.plan.epochs, startEpoch: s.startEpoch, stage: s.stage },
     optimizer: optimizerConfig(t),
     threads: place.threads,

@@ -75,7 +75,7 @@ export function findTorch(python?: string): TorchInstall {
   const found = candidates.map((c) => [c, probe(c)] as const).filter((x): x is readonly [string, Probe] => x[1] !== undefined);
   if (found.length === 0) {
     throw new SwpruneError('E_ENGINE', chosen
-      ? msg`${opt('engine')} torch: the Python interpreter ${chosen} (${python ? 'the python option' : 'SWPRUNE_PYTHON'}) does not run; point it at a python3 that imports torch`
+      ? [...msg`${opt('engine')} torch: the Python interpreter ${chosen} (`, python ? opt('python') : 'SWPRUNE_PYTHON', ') does not run; point it at a python3 that imports torch']
       : msg`${opt('engine')} torch needs python3 with PyTorch, and neither python3 on PATH nor /usr/bin/python3 runs; install python3 and PyTorch (Debian: apt-get install python3-torch python3-torchvision python3-numpy) or set SWPRUNE_PYTHON`);
   }
   const ok = found.find(([, p]) => p.torch !== undefined) ?? found[0]!;

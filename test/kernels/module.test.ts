@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { instantiateKernels, KERNEL_FUNCTIONS, KERNEL_NAMES } from '../../src/kernels/module.js';
+import { PARAM_OFFSET, paramBlock } from '../../src/kernels/wasm/params.js';
 import { WorkerRunner } from '../../src/kernels/worker-runner.js';
 
 describe('KERNEL_FUNCTIONS, the one list of the kernel module\'s functions', () => {
@@ -34,5 +35,14 @@ describe('WorkerRunner', () => {
     // The workers still answer after it.
     runner.parallel('fill', (t) => [dst + t * half * cols * 4, half * cols, 0]);
     expect([...h.read(dst, rows * cols)].every((v) => v === 0)).toBe(true);
+  });
+});
+
+describe('PARAM_BLOCKS, the parameter blocks kernels.wat reads', () => {
+  it('writes a block by field name in the table order, each field at 4 * its index', () => {
+    const words = paramBlock('maxpool', { N: 12, pl: 11, pt: 10, sw: 9, sh: 8, KW: 7, KH: 6, OW: 5, OH: 4, C: 3, W: 2, H: 1 });
+    expect([...words]).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(PARAM_OFFSET.winograd.f4x4).toBe(4 * 17);
+    expect(PARAM_OFFSET.conv.pl).toBe(4 * 13);
   });
 });

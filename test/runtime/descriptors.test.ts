@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandWat } from '../../src/runtime/wasm/compile.js';
+import { expandWat } from '../../src/runtime/wasm/expand.js';
 import { EPILOGUE_OFFSET, KERNEL_KINDS, KERNELS, OFFSET, OP, words } from '../../src/runtime/wasm/descriptors.js';
 
 describe('descriptors.ts, the one table between the planner and runtime.wat', () => {

@@ -48,6 +48,8 @@ const STACK = /\n\s+at |\.ts:\d+|\.js:\d+/;
 interface Case {
   readonly name: string;
   readonly code: string;
+  /** The part of the message that matters, when the case checks it. */
+  readonly message?: RegExp;
   readonly argv: (f: SafetyFixtures) => string[];
 }
 
@@ -87,6 +89,11 @@ const CASES: readonly Case[] = [
   { name: 'ONNX external data at ../../etc/passwd', code: 'E_MODEL', argv: (f) => ['eval', f.extPasswd, '--data', f.data] },
   { name: 'ONNX external data at ../outside.bin', code: 'E_MODEL', argv: (f) => ['inspect', f.extOutside] },
   { name: 'ONNX external data in a folder', code: 'E_MODEL', argv: (f) => ['inspect', f.extFolder] },
+  { name: 'ONNX external data at an absolute path inside the model\'s folder', code: 'E_MODEL', message: /an absolute path; a model names its weight files relative to its own folder/, argv: (f) => ['inspect', f.extAbsolute] },
+  { name: 'run (the runtime\'s own ONNX decoder): external data at ../outside.bin', code: 'E_MODEL', message: /"\.\.\/outside\.bin", which resolves to .*, outside the model's folder/, argv: (f) => ['run', f.extOutside, '--data', f.data] },
+  { name: 'run (the runtime\'s own ONNX decoder): external data at an absolute path', code: 'E_MODEL', message: /an absolute path; a model names its weight files relative to its own folder/, argv: (f) => ['run', f.extAbsolute, '--data', f.data] },
+  { name: 'run (the runtime\'s own ONNX decoder): external data through a symlink to /dev/zero', code: 'E_MODEL', message: /which resolves to \/dev\/zero, outside the model's folder/, argv: (f) => ['run', f.extDevZero, '--data', f.data] },
+  { name: 'run (the runtime\'s own ONNX decoder): external data with a 1 TiB length', code: 'E_MODEL', message: /shorter/, argv: (f) => ['run', f.extLongLength, '--data', f.data] },
   { name: 'run with /dev/zero as the bundle', code: 'E_MODEL', argv: (f) => ['run', '/dev/zero', '--data', f.data] },
   { name: 'IDX file that is a folder', code: 'E_DATA', argv: (f) => ['eval', f.model, '--data', `fashion-mnist:${f.idxFolder}`] },
   // Checkpoints.
@@ -109,8 +116,23 @@ describe('bad files end in one line, inputs untouched, nothing written', () => {
     const code = await runCli(c.argv(f), io);
     expect(code, io.stderr.text).not.toBe(EXIT.ok);
     expect(io.stderr.text).toMatch(ONE_ERROR_LINE(c.code));
+    if (c.message) expect(io.stderr.text).toMatch(c.message);
     expect(io.stderr.text).not.toMatch(STACK);
     expect(changes(before, snapshot(f.root))).toEqual([]);
+  });
+
+  it('the runtime reads a dense model\'s external data through the input jail: the same outputs as the model with its weights inline', async () => {
+    const { loadOnnxFile, loadOnnx } = await import('../../src/runtime/index.js');
+    const x = Float32Array.from({ length: 2 * 784 }, (_, i) => Math.sin(i));
+    const inline = await loadOnnxFile(f.model);
+    const external = await loadOnnxFile(f.extInside);
+    expect(Buffer.from(external.runSync(x, 2).buffer).equals(Buffer.from(inline.runSync(x, 2).buffer))).toBe(true);
+    await inline.close();
+    await external.close();
+    // Bytes alone (a browser, or a bundle's network) have no folder to read from: refused.
+    await expect(loadOnnx(new Uint8Array(readFileSync(f.extInside)), {}, 'm.onnx')).rejects.toMatchObject({
+      code: 'E_MODEL', message: expect.stringMatching(/^m\.onnx: tensor "[^"]+" keeps its data in an external file \("w\.bin"\); load the model from its file \(loadOnnxFile\), beside its data$/),
+    });
   });
 
   it.skipIf(process.getuid?.() === 0)('-o into a read-only folder fails before any training (E_OUTPUT)', async () => {

@@ -48,7 +48,7 @@ function inPool<T>(f: (pool: ReturnType<typeof kernelRunner>) => T): T {
 }
 
 /** Conv2D (and FusedConv2D with `bias`/`relu`); undefined when the case is not one of ours. */
-export function libraryConv2d(args: Parameters<tf.KernelFunc>[0], fused?: { bias?: tf.TensorInfo; relu: boolean }): tf.TensorInfo | undefined {
+function libraryConv2d(args: Parameters<tf.KernelFunc>[0], fused?: { bias?: tf.TensorInfo; relu: boolean }): tf.TensorInfo | undefined {
   const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as tf.Conv2DAttrs;
   if (!nhwcFloat(dataFormat, x, filter, fused?.bias)) return undefined;

@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import { libraryConv2dFilterGrad } from './conv.js';
 import { asTensor, padOrCrop, toNHWC } from './util.js';
 
-export function conv2dBackpropFilter({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+function conv2dBackpropFilter({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   return tf.tidy(() => {
     const nchw = dataFormat === 'NCHW';

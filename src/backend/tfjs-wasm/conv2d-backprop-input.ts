@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { libraryConv2dInputGrad } from './conv.js';
 import { asTensor, dilateSpatial, padOrCrop, toNCHW, toNHWC } from './util.js';
 
-export function conv2dBackpropInput({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+function conv2dBackpropInput({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as tf.Conv2DBackpropInputAttrs;
   return tf.tidy(() => {
     const nchw = dataFormat === 'NCHW';

@@ -24,7 +24,7 @@ const stridesOf = (shape: readonly number[]): number[] => {
  * Copies the box `size` at `srcBegin` of a tensor of `srcShape` to `dstBegin` of one of `dstShape`
  * (4-byte elements at byte offsets src, dst). False when the box needs more than 3 outer loops.
  */
-export function copyBox(backend: WasmBackend, src: number, srcShape: readonly number[], srcBegin: readonly number[],
+function copyBox(backend: WasmBackend, src: number, srcShape: readonly number[], srcBegin: readonly number[],
   dst: number, dstShape: readonly number[], dstBegin: readonly number[], size: readonly number[]): boolean {
   const rank = size.length;
   // d: the last axis where the box is not the full extent of both tensors; axes after it are one contiguous run.

@@ -14,7 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { asTensor, padOrCrop } from './util.js';
 
-export function depthwiseConv2dBackpropFilter({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+function depthwiseConv2dBackpropFilter({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropFilterAttrs;
   return tf.tidy(() => {
     const x = asTensor<tf.Tensor4D>(inputs.x!);

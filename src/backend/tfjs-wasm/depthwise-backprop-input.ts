@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { asTensor, dilateSpatial, padOrCrop } from './util.js';
 
-export function depthwiseConv2dBackpropInput({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+function depthwiseConv2dBackpropInput({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs;
   return tf.tidy(() => {
     const dy = asTensor<tf.Tensor4D>(inputs.dy!);

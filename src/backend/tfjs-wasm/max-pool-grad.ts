@@ -10,9 +10,10 @@
  * place on the heap (the earlier composite of one-hot depthwise convolutions took ~25 passes).
  */
 import * as tf from '@tensorflow/tfjs';
+import { paramBlock } from '../../kernels/wasm/params.js';
 import { asWasm, heapKernels, offsetOf, withHeapScratch } from '../wasm-heap.js';
 
-export function maxPoolGrad({ inputs, attrs, backend: b }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+function maxPoolGrad({ inputs, attrs, backend: b }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as tf.MaxPoolGradAttrs;
   const dy = inputs.dy!;
   const x = inputs.input!;
@@ -20,11 +21,12 @@ export function maxPoolGrad({ inputs, attrs, backend: b }: Parameters<tf.KernelF
   const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], filterSize, strides, 1, pad, dimRoundingMode);
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const dx = backend.makeOutput([...x.shape], 'float32');
-  withHeapScratch(backend, 12, (geo) => {
-    new Int32Array(backend.wasm.asm.memory.buffer).set(
-      [h, w, c, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, n],
-      geo >> 2,
-    );
+  const block = paramBlock('maxpool', {
+    H: h, W: w, C: c, OH: info.outHeight, OW: info.outWidth, KH: info.filterHeight, KW: info.filterWidth,
+    sh: info.strideHeight, sw: info.strideWidth, pt: info.padInfo.top, pl: info.padInfo.left, N: n,
+  });
+  withHeapScratch(backend, block.length, (geo) => {
+    new Int32Array(backend.wasm.asm.memory.buffer).set(block, geo >> 2);
     heapKernels(backend).maxpool_grad(offsetOf(backend, dx), offsetOf(backend, x), offsetOf(backend, dy), geo);
   });
   return dx;

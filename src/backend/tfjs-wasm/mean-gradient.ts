@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-export const meanGradConfig: tf.GradConfig = {
+const meanGradConfig: tf.GradConfig = {
   kernelName: tf.Mean,
   inputsToSave: ['x'],
   gradFunc: (dy, saved, attrs) => {

@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { asTensor } from './util.js';
 
-export function unsortedSegmentSum({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+function unsortedSegmentSum({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
   const { numSegments } = attrs as unknown as tf.UnsortedSegmentSumAttrs;
   return tf.tidy(() => {
     const x = asTensor(inputs.x!);

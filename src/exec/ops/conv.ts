@@ -39,7 +39,7 @@ function tfPadding(pad: Explicit, inH: number, inW: number, kernel: readonly num
 const copyF32 = (t: Float32Array) => Float32Array.from(t);
 
 /** OIHW <-> HWIO, the tfjs conv2d filter layout. */
-export const CONV_WEIGHT: VariableSpec = {
+const CONV_WEIGHT: VariableSpec = {
   trainable: true,
   toExec: (p) => tf.tidy(() => tf.transpose(tf.tensor4d(p.data as Float32Array, p.dims as [number, number, number, number]), [2, 3, 1, 0])),
   toOnnx: (values, p) => {
@@ -120,7 +120,7 @@ function dilatedConv(x: tf.Tensor4D, valid: (x: tf.Tensor4D) => tf.Tensor4D, [kh
 }
 
 /** WinogradConv weight: ONNX [Cout, Cin, T, T] <-> op layout [T*T, Cin, Cout]. */
-export const WINOGRAD_WEIGHT: VariableSpec = {
+const WINOGRAD_WEIGHT: VariableSpec = {
   trainable: true,
   toExec: (p) => {
     const [O, I, T] = p.dims as [number, number, number, number];

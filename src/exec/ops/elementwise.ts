@@ -11,7 +11,7 @@ export const identity: OpCompiler = () => ([x]) => [x!];
  * An operand `b` broadcast against an NHWC-stored 4-D tensor: ONNX broadcasting is defined on
  * the logical NCHW shape, so a lower-rank or NCHW operand is brought to NHWC storage.
  */
-export function alignTo(b: FloatValue): tf.Tensor {
+function alignTo(b: FloatValue): tf.Tensor {
   if (b.nhwc || b.t.rank === 0 || b.t.size === 1) return b.t;
   const rank4 = b.t.rank < 4 ? tf.reshape(b.t, [...new Array<number>(4 - b.t.rank).fill(1), ...b.t.shape]) : b.t;
   return tf.transpose(rank4, [0, 2, 3, 1]);

@@ -142,7 +142,7 @@ export function decodeTensor(t: InstanceType<typeof onnx.TensorProto>, ctx: Tens
 }
 
 /** A float32 Param as a TensorProto with raw_data (what the writer emits for changed weights). */
-export function encodeFloatTensor(p: Param): InstanceType<typeof onnx.TensorProto> {
+function encodeFloatTensor(p: Param): InstanceType<typeof onnx.TensorProto> {
   if (!(p.data instanceof Float32Array)) throw new Error(`encodeFloatTensor: ${p.name} is not float32`);
   const bytes = new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength).slice();
   return onnx.TensorProto.create({ name: p.name, dims: [...p.dims], dataType: DT.FLOAT, rawData: bytes });

@@ -44,7 +44,7 @@ export function unsupported(layer: KerasLayer, what: string): never {
 }
 
 /** Keras axis order -> IR order of a value of this rank: Keras axis i is IR axis KERAS_TO_IR[i] (rank 4). */
-export const NHWC_TO_NCHW_AXIS = [0, 2, 3, 1] as const;
+const NHWC_TO_NCHW_AXIS = [0, 2, 3, 1] as const;
 
 /** A Keras axis (negative allowed) of a rank-`rank` value as its IR axis. */
 export function irAxis(axis: number, rank: number): number {

@@ -210,7 +210,7 @@ export class LowerContext {
 const SELF_GATED: Partial<Record<UnaryFn, UnaryFn>> = { sigmoid: 'silu', hardSigmoid: 'hardSwish' };
 
 /** A graph parameter as a constant. */
-export function paramConst(p: Param): Const {
+function paramConst(p: Param): Const {
   if (p.data instanceof Float32Array) return constant(p.dims, p.data, false);
   return constant(p.dims, Array.from(p.data as ArrayLike<number | bigint>, Number), true);
 }

@@ -1,9 +1,9 @@
 ;; The swprune deployment runtime: one WebAssembly module (128-bit SIMD) that runs a whole network
 ;; from a .swb bundle. Compiled by `npm run build:wasm` into runtime-module.ts;
-;; test/runtime/wasm-build.test.ts checks that the committed bytes are this file's.
+;; test/wasm/build.test.ts checks that the committed bytes are this file's.
 ;; Descriptor fields are read by name: `offset={winograd.coLo}` stands for that field's byte
 ;; offset in src/runtime/wasm/descriptors.ts, the table the planner writes descriptors through,
-;; and `{dispatch}` for `run`'s dispatch on the op code (the build replaces both: compile.ts).
+;; and `{dispatch}` for `run`'s dispatch on the op code (the build replaces both: expand.ts).
 ;;
 ;; The planner (src/runtime/plan/) lays out one linear memory when the bundle is loaded: the
 ;; program, one descriptor per step, weights, index tables, activations and scratch. Nothing is

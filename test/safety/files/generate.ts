@@ -36,6 +36,8 @@ export interface SafetyFixtures {
   readonly extFolder: string;
   /** A valid one: external data in w.bin beside the model. */
   readonly extInside: string;
+  /** External data named by an absolute path, pointing inside the model's folder. */
+  readonly extAbsolute: string;
   /** A data folder whose train-images-idx3-ubyte is a folder. */
   readonly idxFolder: string;
   /** A regular file (for `-o a-file/out.onnx`), a sensitivity-like JSON and a run log. */
@@ -114,6 +116,7 @@ export function generateSafetyFixtures(): SafetyFixtures {
   const extLongLength = ext('ext-long-length', 'w.bin', String(2 ** 40), (dir, data) => writeFileSync(join(dir, 'w.bin'), data));
   const extFolder = ext('ext-folder', 'w.bin', undefined, (dir) => mkdirSync(join(dir, 'w.bin')));
   const extInside = ext('ext-inside', 'w.bin', undefined, (dir, data) => writeFileSync(join(dir, 'w.bin'), data));
+  const extAbsolute = ext('ext-absolute', at('ext-absolute', 'w.bin'), undefined, (dir, data) => writeFileSync(join(dir, 'w.bin'), data));
 
   // A data folder with a folder where an IDX file belongs.
   const idxFolder = at('data-idx-folder');
@@ -140,6 +143,6 @@ export function generateSafetyFixtures(): SafetyFixtures {
   mkdirSync(outDir);
   return {
     root, model, data: `fashion-mnist:${dataDir}`, dataDir, tfjs, tfjsEscape, tfjsPasswd, tfjsNull, tfjsPathsString, tfjsShardDir,
-    extPasswd, extOutside, extDevZero, extLongLength, extFolder, extInside, idxFolder, aFile, json, ckptCut, ckptFolder, ckptMissing, outDir,
+    extPasswd, extOutside, extDevZero, extLongLength, extFolder, extInside, extAbsolute, idxFolder, aFile, json, ckptCut, ckptFolder, ckptMissing, outDir,
   };
 }
