@@ -85,7 +85,7 @@ describe('docs/architecture.md matches the code', () => {
   it('names every folder, sub-folders included', () => {
     const text = readFileSync(repoPath('docs/architecture.md'), 'utf8');
     const folders = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => [join(dir, e.name), ...folders(join(dir, e.name))]);
+      readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== '__pycache__').flatMap((e) => [join(dir, e.name), ...folders(join(dir, e.name))]);
     const all = ['src', ...TOOLS].flatMap((top) => [repoPath(top), ...folders(repoPath(top))]).map((d) => relative(repoPath('.'), d).split(sep).join('/'));
     expect(all.filter((d) => d !== 'src' && !text.includes(`\`${d}/\``)).sort()).toEqual([]);
   });

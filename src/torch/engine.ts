@@ -22,7 +22,7 @@ export interface TorchEngineOptions extends Partial<Launch> {
 }
 
 /**
- * The torch engine: each stage's epochs run in PyTorch under torchrun (python/swprune_torch),
+ * The torch engine: each stage's epochs run in PyTorch under torchrun (src/torch/python/swprune_torch),
  * DistributedDataParallel over `nproc` processes (default: the CUDA devices, else 1) and
  * machines; the weights, batch-norm statistics and optimizer slots come back into the model and
  * the optimizer after every epoch, before `afterEpoch` checkpoints them, and rank 0's progress

@@ -48,7 +48,7 @@ const augmentable = (d: StageTraining['dataset']): boolean => !('augmentable' in
 const attrJson = (v: AttrValue): unknown => (typeof v === 'object' && !Array.isArray(v) ? constantJson(v as Param) : v);
 
 /**
- * Writes one stage's job for the Python package (python/swprune_torch/train.py) into `dir`:
+ * Writes one stage's job for the Python package (src/torch/python/swprune_torch/train.py) into `dir`:
  * job.json (the graph, which parameters train and which are batch-norm statistics, every
  * parameter's dims, integer constants, the Winograd tiles' matrices, the data spec, the
  * training settings) and state.bin in the checkpoint format (checkpoint.ts): every float

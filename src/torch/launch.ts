@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { TorchInstall } from './python.js';
 
-/** The Python package's folder, shipped in the npm package beside dist/ (`python/`). */
-export const PYTHON_ROOT = fileURLToPath(new URL('../../python', import.meta.url));
+/** The Python package's folder, shipped in the npm package as src/torch/python/ (not compiled). */
+export const PYTHON_ROOT = fileURLToPath(new URL('../../src/torch/python', import.meta.url));
 
 /**
  * How torchrun starts the processes: `nproc` per machine; for several machines torchrun's

@@ -20,7 +20,7 @@ import { ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
 import { torchInstall, torchMissing } from '../helpers/torch.js';
 
 /**
- * The torch engine's op table (python/swprune_torch/ops.py) against swprune's executor: the
+ * The torch engine's op table (src/torch/python/swprune_torch/ops.py) against swprune's executor: the
  * same graph, the same weights and images, inference-mode logits through both. Models: the
  * bundled one, a ResNet-style and an all-ops fixture, and the zoo sample's families as
  * PyTorch exports them (ResNet-18 training-mode opset 17, MobileNetV2 training-mode opset 10
