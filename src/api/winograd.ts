@@ -114,7 +114,9 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
     identity,
     resume: opts.resume, engine, baseline: conversion?.baseline, sink,
     divergenceHint: (lr) => importance.importance
-      ? msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (${opt('importanceNorm')} none ${opt('importancePower')} 2)`
+      ? importance.norm === 'min'
+        ? msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (${opt('importanceNorm')} none, or a larger ${opt('importancePower')} than ${importance.power})`
+        : msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (a larger ${opt('importancePower')} than ${importance.power})`
       : msg`lower ${opt('lr')} (now ${lr}) or rank and scale with the importance factor (drop ${opt('importance')})`,
   });
 
