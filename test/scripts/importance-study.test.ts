@@ -29,7 +29,7 @@ describe("step 2's defaults study", () => {
     const study = JSON.parse(readFileSync(repoPath('docs/runs/importance-study.json'), 'utf8')) as Study;
     const text = studySection(study).join('\n');
     const checked = study.cells.filter((c) => c.norm === 'none' && c.power === 1.5 && CHECKS.some((k) => k.tile === c.tile && k.sparsity === c.sparsity && k.lr === c.lr));
-    const row = text.split('\n').find((l) => l.startsWith('| Γ unscaled, p = 1.5 |') && l.endsWith('/' + checked.length + ' |'));
+    const row = text.split('\n').find((l) => l.startsWith('| Γ unscaled, p = 1.5 |') && l.endsWith(`/${checked.length} |`));
     expect(row).toBeDefined();
     expect(row!.endsWith(`| ${checked.filter(meetsTarget).length}/${checked.length} |`)).toBe(true);
   });
