@@ -29,14 +29,25 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = path.join(root, 'bin/swprune.js');
 const PYTHON = '/usr/bin/python3';
 /** Writes the process's peak RSS (KiB) to $SWPRUNE_RSS_FILE at exit. */
-const RSS_HOOK = 'data:text/javascript,import fs from "node:fs";process.on("exit",()=>fs.writeFileSync(process.env.SWPRUNE_RSS_FILE,String(process.resourceUsage().maxRSS)))';
+const RSS_HOOK =
+  'data:text/javascript,import fs from "node:fs";process.on("exit",()=>fs.writeFileSync(process.env.SWPRUNE_RSS_FILE,String(process.resourceUsage().maxRSS)))';
 
 type NetName = 'fashion-vgg' | 'vgg-nagadomi';
 
-interface Options { out: string; quick: boolean; nets: NetName[]; threads: number }
+interface Options {
+  out: string;
+  quick: boolean;
+  nets: NetName[];
+  threads: number;
+}
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { out: 'bench/anchors.json', quick: false, nets: ['fashion-vgg', 'vgg-nagadomi'], threads: Math.max(1, os.availableParallelism()) };
+  const o: Options = {
+    out: 'bench/anchors.json',
+    quick: false,
+    nets: ['fashion-vgg', 'vgg-nagadomi'],
+    threads: Math.max(1, os.availableParallelism()),
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
@@ -63,10 +74,13 @@ function run(cmd: string, args: readonly string[], env: Record<string, string> =
 }
 
 const lastJson = <T>(out: string | undefined): T | undefined => {
-  const line = out?.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = out
+    ?.trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   return line ? (JSON.parse(line) as T) : undefined;
 };
-
 
 /** CIFAR-10 binary files of random images (speed does not depend on the pixels). */
 function cifarData(dir: string, train: number, test: number): string {
@@ -87,14 +101,48 @@ function cifarData(dir: string, train: number, test: number): string {
   return `cifar10:${dir}`;
 }
 
-interface TrainFigure { examples: number; examplesPerSecond: number; peakRssMiB: number | null }
+interface TrainFigure {
+  examples: number;
+  examplesPerSecond: number;
+  peakRssMiB: number | null;
+}
 
-function swpruneTraining(command: 'spatial' | 'winograd', model: string, data: string, examples: number, threads: number, tmp: string): TrainFigure | null {
+function swpruneTraining(
+  command: 'spatial' | 'winograd',
+  model: string,
+  data: string,
+  examples: number,
+  threads: number,
+  tmp: string,
+): TrainFigure | null {
   const json = path.join(tmp, `${command}.json`);
   const rss = path.join(tmp, `${command}.rss`);
   log(`  swprune ${command}, ${examples} examples, ${threads} thread(s)`);
-  const out = run(process.execPath, ['--import', RSS_HOOK, cli, command, model, '--data', data, '-o', path.join(tmp, `${command}.onnx`),
-    '--sparsity', '0.5', '--epochs', '1', '--batch-size', '128', '--backend', 'wasm', '--json', json], { SWPRUNE_THREADS: String(threads), SWPRUNE_RSS_FILE: rss });
+  const out = run(
+    process.execPath,
+    [
+      '--import',
+      RSS_HOOK,
+      cli,
+      command,
+      model,
+      '--data',
+      data,
+      '-o',
+      path.join(tmp, `${command}.onnx`),
+      '--sparsity',
+      '0.5',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '128',
+      '--backend',
+      'wasm',
+      '--json',
+      json,
+    ],
+    { SWPRUNE_THREADS: String(threads), SWPRUNE_RSS_FILE: rss },
+  );
   if (out === undefined) return null;
   const j = JSON.parse(fs.readFileSync(json, 'utf8')) as { stages: { examplesPerSecond: number }[] };
   const kib = fs.existsSync(rss) ? Number(fs.readFileSync(rss, 'utf8')) : NaN;
@@ -104,19 +152,45 @@ function swpruneTraining(command: 'spatial' | 'winograd', model: string, data: s
 function torchAvailable(): { ok: boolean; note: string } {
   if (!fs.existsSync(PYTHON)) return { ok: false, note: `${PYTHON} not found: PyTorch anchors skipped` };
   const r = spawnSync(PYTHON, ['-c', 'import torch, onnx; print(torch.__version__)'], { encoding: 'utf8' });
-  return r.status === 0 ? { ok: true, note: `PyTorch ${r.stdout.trim()} (${PYTHON})` } : { ok: false, note: `${PYTHON} has no torch/onnx (apt-get install python3-torch python3-onnx): PyTorch anchors skipped` };
+  return r.status === 0
+    ? { ok: true, note: `PyTorch ${r.stdout.trim()} (${PYTHON})` }
+    : { ok: false, note: `${PYTHON} has no torch/onnx (apt-get install python3-torch python3-onnx): PyTorch anchors skipped` };
 }
 
 function torchRun(model: string, mode: 'train' | 'eval', winograd: number, threads: number, steps: number, batch: number): number | null {
   log(`  PyTorch ${mode}${winograd ? ` (Winograd layer T=${winograd})` : ''}, ${threads} thread(s)`);
-  const out = run(PYTHON, [path.join(root, 'bench/torch-anchor.py'), model, '--mode', mode, '--winograd', String(winograd),
-    '--threads', String(threads), '--steps', String(steps), '--batch', String(batch)]);
+  const out = run(PYTHON, [
+    path.join(root, 'bench/torch-anchor.py'),
+    model,
+    '--mode',
+    mode,
+    '--winograd',
+    String(winograd),
+    '--threads',
+    String(threads),
+    '--steps',
+    String(steps),
+    '--batch',
+    String(batch),
+  ]);
   return lastJson<{ examplesPerSecond: number }>(out)?.examplesPerSecond ?? null;
 }
 
 function evalRun(model: string, engine: 'swprune' | 'onnxruntime', threads: number, batch: number, seconds: number): number | null {
   log(`  evaluation: ${engine}, ${threads} thread(s), batch ${batch}`);
-  const out = run(process.execPath, [path.join(root, 'build/bench/eval-speed.js'), '--model', model, '--engine', engine, '--threads', String(threads), '--batch', String(batch), '--seconds', String(seconds)]);
+  const out = run(process.execPath, [
+    path.join(root, 'build/bench/eval-speed.js'),
+    '--model',
+    model,
+    '--engine',
+    engine,
+    '--threads',
+    String(threads),
+    '--batch',
+    String(batch),
+    '--seconds',
+    String(seconds),
+  ]);
   return lastJson<{ examplesPerSecond: number }>(out)?.examplesPerSecond ?? null;
 }
 
@@ -146,7 +220,7 @@ function benchNet(net: NetName, o: Options, torch: boolean, tmpRoot: string): Ne
     fs.writeFileSync(model, encodeFreshOnnx(buildNet(VGG_NAGADOMI)));
     macs = netMacs(VGG_NAGADOMI);
   }
-  const examples = fashion ? (o.quick ? 256 : 2048) : (o.quick ? 128 : 512);
+  const examples = fashion ? (o.quick ? 256 : 2048) : o.quick ? 128 : 512;
   const data = fashion ? fashionSlice(path.join(tmp, 'data'), examples, 64) : cifarData(path.join(tmp, 'data'), examples, 64);
   log(`${net}: ${(macs / 1e6).toFixed(1)}M multiply-adds per image`);
   const threadCounts = [...new Set([1, o.threads])];
@@ -158,7 +232,7 @@ function benchNet(net: NetName, o: Options, torch: boolean, tmpRoot: string): Ne
   const evalOrt = Object.fromEntries(threadCounts.map((t) => [t, evalRun(model, 'onnxruntime', t, batchEval, seconds)]));
   let pytorch: NetAnchors['pytorch'] = null;
   if (torch) {
-    const steps = fashion ? (o.quick ? 3 : 10) : (o.quick ? 1 : 2);
+    const steps = fashion ? (o.quick ? 3 : 10) : o.quick ? 1 : 2;
     pytorch = {
       spatial: Object.fromEntries(threadCounts.map((t) => [t, torchRun(model, 'train', 0, t, steps, 128)])),
       winograd: Object.fromEntries(threadCounts.map((t) => [t, torchRun(model, 'train', 6, t, Math.max(1, Math.ceil(steps / 3)), 128)])),
@@ -197,8 +271,10 @@ function main(): void {
   fs.renameSync(`${out}.tmp`, out);
   for (const [net, a] of Object.entries(nets)) {
     const f = (r: number | null | undefined) => (r == null ? '—' : `${r.toFixed(2)}x`);
-    log(`${net}: spatial ${f(a.ratios.spatialVsPytorch[o.threads])} PyTorch (${o.threads} threads), winograd ${f(a.ratios.winogradVsPytorchWinograd[o.threads])} PyTorch Winograd layer, ` +
-      `eval ${f(a.ratios.evalVsOnnxruntime[o.threads])} onnxruntime (${o.threads} threads), ${f(a.ratios.evalVsOnnxruntime[1])} (1 thread); peak RSS ${a.swprune.spatial?.peakRssMiB?.toFixed(0) ?? '—'} MiB`);
+    log(
+      `${net}: spatial ${f(a.ratios.spatialVsPytorch[o.threads])} PyTorch (${o.threads} threads), winograd ${f(a.ratios.winogradVsPytorchWinograd[o.threads])} PyTorch Winograd layer, ` +
+        `eval ${f(a.ratios.evalVsOnnxruntime[o.threads])} onnxruntime (${o.threads} threads), ${f(a.ratios.evalVsOnnxruntime[1])} (1 thread); peak RSS ${a.swprune.spatial?.peakRssMiB?.toFixed(0) ?? '—'} MiB`,
+    );
   }
   log(`wrote ${o.out}`);
 }

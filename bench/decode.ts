@@ -24,7 +24,12 @@ import sharp from 'sharp';
 import { loadDataset, parseDataSpec } from '#src/data/index.js';
 import { mulberry32 } from '#src/data/rng.js';
 
-interface Options { out: string; images: number; reps: number; batch: number }
+interface Options {
+  out: string;
+  images: number;
+  reps: number;
+  batch: number;
+}
 
 function parseArgs(argv: readonly string[]): Options {
   const o: Options = { out: 'bench/decode.json', images: 256, reps: 2, batch: 32 };
@@ -33,20 +38,16 @@ function parseArgs(argv: readonly string[]): Options {
     if (argv[i] === '--out' && v) {
       o.out = v;
       i++;
-    }
-    else if (argv[i] === '--images' && v) {
+    } else if (argv[i] === '--images' && v) {
       o.images = Number(v);
       i++;
-    }
-    else if (argv[i] === '--reps' && v) {
+    } else if (argv[i] === '--reps' && v) {
       o.reps = Number(v);
       i++;
-    }
-    else if (argv[i] === '--batch' && v) {
+    } else if (argv[i] === '--batch' && v) {
       o.batch = Number(v);
       i++;
-    }
-    else throw new Error(`unknown option ${argv[i]}; expected --out FILE, --images N, --reps N, --batch N`);
+    } else throw new Error(`unknown option ${argv[i]}; expected --out FILE, --images N, --reps N, --batch N`);
   }
   return o;
 }
@@ -55,7 +56,10 @@ function parseArgs(argv: readonly string[]): Options {
 async function writeFolder(dir: string, count: number): Promise<number> {
   const random = mulberry32(11);
   let bytes = 0;
-  for (const [split, n] of [['train', count], ['val', 2]] as const) {
+  for (const [split, n] of [
+    ['train', count],
+    ['val', 2],
+  ] as const) {
     for (let i = 0; i < n; i++) {
       const cls = i % 2 === 0 ? 'a' : 'b';
       const [w, h] = i % 3 === 0 ? [375, 500] : [500, 375];
@@ -73,14 +77,21 @@ async function writeFolder(dir: string, count: number): Promise<number> {
       const d = path.join(dir, split, cls);
       fs.mkdirSync(d, { recursive: true });
       const file = path.join(d, `${i}.JPEG`);
-      await sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(file);
+      await sharp(px, { raw: { width: w, height: h, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toFile(file);
       bytes += fs.statSync(file).size;
     }
   }
   return bytes;
 }
 
-interface Row { transform: 'eval' | 'train'; workers: number; imagesPerSecond: number; seconds: number }
+interface Row {
+  transform: 'eval' | 'train';
+  workers: number;
+  imagesPerSecond: number;
+  seconds: number;
+}
 
 /** torchvision's pipeline on the same folder: images/s per (transform, DataLoader workers), or null. */
 function torchvisionRows(dir: string, o: Options): Row[] | null {
@@ -121,12 +132,16 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     for (const transform of ['eval', 'train'] as const) {
       for (let workers = 0; workers <= maxWorkers; workers++) {
-        const ds = loadDataset(parseDataSpec(`imagefolder:${dir}`), { model: { height: 224, width: 224, channels: 3, classes: 2 }, workers });
+        const ds = loadDataset(parseDataSpec(`imagefolder:${dir}`), {
+          model: { height: 224, width: 224, channels: 3, classes: 2 },
+          workers,
+        });
         let best = Infinity;
         for (let r = 0; r < o.reps; r++) {
           const t0 = performance.now();
           let n = 0;
-          for await (const b of ds.train.batches({ batchSize: o.batch, shuffle: true, seed: 1, epoch: r, augment: transform === 'train' })) n += b.size;
+          for await (const b of ds.train.batches({ batchSize: o.batch, shuffle: true, seed: 1, epoch: r, augment: transform === 'train' }))
+            n += b.size;
           best = Math.min(best, (performance.now() - t0) / 1000);
           if (n !== o.images) throw new Error(`decoded ${n} of ${o.images} images`);
         }
@@ -137,14 +152,29 @@ async function main(): Promise<void> {
     process.stderr.write('  torchvision (PIL) on the same folder ...\n');
     const torchvision = torchvisionRows(dir, o);
     const json = {
-      machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, node: process.version, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
+      machine: {
+        cpu: os.cpus()[0]?.model ?? '',
+        cores: os.cpus().length,
+        node: process.version,
+        loadAverageBefore: loadBefore,
+        loadAverageAfter: os.loadavg(),
+      },
       images: { count: o.images, sizes: '500x375 and 375x500 JPEG q90', megabytes: bytes / 2 ** 20 },
-      crop: 224, resize: 256, batch: o.batch, reps: o.reps, seconds: (Date.now() - started) / 1000,
+      crop: 224,
+      resize: 256,
+      batch: o.batch,
+      reps: o.reps,
+      seconds: (Date.now() - started) / 1000,
       rows,
       torchvision,
       /** swprune's images/s over torchvision's, same transform and worker count (0 and 1). */
       ratios: torchvision
-        ? Object.fromEntries(torchvision.map((t) => [`${t.transform}/${t.workers}w`, (rows.find((r) => r.transform === t.transform && r.workers === t.workers)?.imagesPerSecond ?? NaN) / t.imagesPerSecond]))
+        ? Object.fromEntries(
+            torchvision.map((t) => [
+              `${t.transform}/${t.workers}w`,
+              (rows.find((r) => r.transform === t.transform && r.workers === t.workers)?.imagesPerSecond ?? NaN) / t.imagesPerSecond,
+            ]),
+          )
         : null,
     };
     const out = path.resolve(o.out);
@@ -152,7 +182,9 @@ async function main(): Promise<void> {
     fs.writeFileSync(`${out}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
     fs.renameSync(`${out}.tmp`, out);
     const fmt = (rs: Row[]) => rs.map((r) => `${r.transform}/${r.workers}w ${r.imagesPerSecond.toFixed(0)}/s`).join(', ');
-    process.stdout.write(`decode (${o.images} JPEGs 500x375 -> 224x224): ${fmt(rows)}\n${torchvision ? `torchvision (PIL, DataLoader): ${fmt(torchvision)}\n` : ''}wrote ${o.out}\n`);
+    process.stdout.write(
+      `decode (${o.images} JPEGs 500x375 -> 224x224): ${fmt(rows)}\n${torchvision ? `torchvision (PIL, DataLoader): ${fmt(torchvision)}\n` : ''}wrote ${o.out}\n`,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -25,18 +25,34 @@ function main(argv: readonly string[]): number {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swprune-demo-'));
   const loadAverageBefore = os.loadavg();
   const started = Date.now();
-  const run = spawnSync(process.execPath, [path.join(root, 'dist/cli/demo.js'), '--out', dir], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const run = spawnSync(process.execPath, [path.join(root, 'dist/cli/demo.js'), '--out', dir], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const seconds = (Date.now() - started) / 1000;
   const summaryPath = path.join(dir, 'demo.json');
-  const summary = run.status === 0 && fs.existsSync(summaryPath) ? (JSON.parse(fs.readFileSync(summaryPath, 'utf8')) as { met: boolean }) : null;
+  const summary =
+    run.status === 0 && fs.existsSync(summaryPath) ? (JSON.parse(fs.readFileSync(summaryPath, 'utf8')) as { met: boolean }) : null;
   const json = {
-    machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, node: process.version, loadAverageBefore, loadAverageAfter: os.loadavg() },
-    date: new Date().toISOString(), seconds, exitCode: run.status, met: summary?.met ?? false, summary,
+    machine: {
+      cpu: os.cpus()[0]?.model ?? '',
+      cores: os.cpus().length,
+      node: process.version,
+      loadAverageBefore,
+      loadAverageAfter: os.loadavg(),
+    },
+    date: new Date().toISOString(),
+    seconds,
+    exitCode: run.status,
+    met: summary?.met ?? false,
+    summary,
   };
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, `${JSON.stringify(json, null, 1)}\n`);
   fs.rmSync(dir, { recursive: true, force: true });
-  process.stdout.write(`\ndemo ${summary ? (summary.met ? 'met' : 'did NOT meet') : 'FAILED before'} its target in ${(seconds / 60).toFixed(1)} minutes; wrote ${path.relative(process.cwd(), out)}\n`);
+  process.stdout.write(
+    `\ndemo ${summary ? (summary.met ? 'met' : 'did NOT meet') : 'FAILED before'} its target in ${(seconds / 60).toFixed(1)} minutes; wrote ${path.relative(process.cwd(), out)}\n`,
+  );
   return summary?.met ? 0 : 1;
 }
 

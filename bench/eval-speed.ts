@@ -20,7 +20,14 @@ import { evaluate } from '#src/eval/evaluate.js';
 import { compileGraph, imageInputShape } from '#src/exec/compile.js';
 import { loadModel } from '#src/io/load.js';
 
-interface Options { model: string; engine: 'swprune' | 'onnxruntime'; threads: number; batch: number; seconds: number; examples: number }
+interface Options {
+  model: string;
+  engine: 'swprune' | 'onnxruntime';
+  threads: number;
+  batch: number;
+  seconds: number;
+  examples: number;
+}
 
 function parseArgs(argv: readonly string[]): Options {
   const o: Partial<Options> = { threads: 1, batch: 256, seconds: 3, examples: 10000 };
@@ -33,14 +40,22 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--batch') o.batch = Number(v);
     else if (a === '--seconds') o.seconds = Number(v);
     else if (a === '--examples') o.examples = Number(v);
-    else throw new Error(`unknown option ${a} ${v}; expected --model FILE --engine swprune|onnxruntime [--threads N] [--batch B] [--seconds S] [--examples E]`);
+    else
+      throw new Error(
+        `unknown option ${a} ${v}; expected --model FILE --engine swprune|onnxruntime [--threads N] [--batch B] [--seconds S] [--examples E]`,
+      );
   }
   if (!o.model || !o.engine) throw new Error('--model and --engine are required');
   return o as Options;
 }
 
 /** Calls `run` (`perCall` examples) until `seconds` have passed, at least once, after `warmUp`; examples per second. */
-async function throughput(perCall: number, seconds: number, warmUp: () => Promise<void>, run: () => Promise<void>): Promise<{ examplesPerSecond: number; calls: number }> {
+async function throughput(
+  perCall: number,
+  seconds: number,
+  warmUp: () => Promise<void>,
+  run: () => Promise<void>,
+): Promise<{ examplesPerSecond: number; calls: number }> {
   await warmUp();
   let calls = 0;
   const t0 = performance.now();
@@ -64,18 +79,38 @@ async function main(): Promise<void> {
     await selectBackend('wasm');
     const images = Uint8Array.from({ length: o.examples * H * W * C }, (_, i) => (i * 2654435761) >>> 24);
     const labels = Uint8Array.from({ length: o.examples }, (_, i) => i % 10);
-    const split = new MemorySplit(images, labels, { height: H, width: W, channels: C }, new Array(C).fill(0.5), new Array(C).fill(0.25), false);
+    const split = new MemorySplit(
+      images,
+      labels,
+      { height: H, width: W, channels: C },
+      new Array(C).fill(0.5),
+      new Array(C).fill(0.25),
+      false,
+    );
     const model = compileGraph(graph);
-    result = await throughput(o.examples, o.seconds, async () => {
-      await evaluate(model, split, { batchSize: o.batch, limit: o.batch });
-    }, async () => {
-      await evaluate(model, split, { batchSize: o.batch });
-    });
+    result = await throughput(
+      o.examples,
+      o.seconds,
+      async () => {
+        await evaluate(model, split, { batchSize: o.batch, limit: o.batch });
+      },
+      async () => {
+        await evaluate(model, split, { batchSize: o.batch });
+      },
+    );
     model.dispose();
   } else {
     const ort = await import('onnxruntime-node');
-    const session = await ort.InferenceSession.create(o.model, { intraOpNumThreads: o.threads, interOpNumThreads: 1, executionMode: 'sequential' });
-    const x = new ort.Tensor('float32', Float32Array.from({ length: pixels }, (_, i) => ((i * 2654435761) >>> 24) / 64 - 2), [o.batch, C, H, W]);
+    const session = await ort.InferenceSession.create(o.model, {
+      intraOpNumThreads: o.threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+    });
+    const x = new ort.Tensor(
+      'float32',
+      Float32Array.from({ length: pixels }, (_, i) => ((i * 2654435761) >>> 24) / 64 - 2),
+      [o.batch, C, H, W],
+    );
     const call = async () => {
       const out = await session.run({ [session.inputNames[0]!]: x });
       void out[session.outputNames[0]!]!.data;

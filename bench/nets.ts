@@ -23,7 +23,22 @@ export interface NetDescription {
 export const VGG_NAGADOMI: NetDescription = {
   name: 'vgg-nagadomi',
   input: [3, 32, 32],
-  layers: [64, 64, 'M', 128, 128, 'M', 256, 256, 256, 256, 'M', { fc: 1024, relu: true }, { fc: 1024, relu: true }, { fc: 10, relu: false }],
+  layers: [
+    64,
+    64,
+    'M',
+    128,
+    128,
+    'M',
+    256,
+    256,
+    256,
+    256,
+    'M',
+    { fc: 1024, relu: true },
+    { fc: 1024, relu: true },
+    { fc: 10, relu: false },
+  ],
 };
 
 /** Normal(0, std) from a uniform generator (Box-Muller). */
@@ -62,10 +77,26 @@ export function buildNet(desc: NetDescription, seed = 1): Graph {
     } else if (typeof layer === 'number') {
       param(`${id}.weight`, [layer, c, 3, 3], normals(layer * c * 9, Math.sqrt(2 / (9 * c)), random));
       node('Conv', [x, `${id}.weight`], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] });
-      param(`${id}.bn.scale`, [layer], Float32Array.from({ length: layer }, () => 0.5 + random()));
-      param(`${id}.bn.bias`, [layer], Float32Array.from({ length: layer }, () => 0.2 * (random() - 0.5)));
-      param(`${id}.bn.mean`, [layer], Float32Array.from({ length: layer }, () => 0.2 * (random() - 0.5)));
-      param(`${id}.bn.var`, [layer], Float32Array.from({ length: layer }, () => 0.5 + random()));
+      param(
+        `${id}.bn.scale`,
+        [layer],
+        Float32Array.from({ length: layer }, () => 0.5 + random()),
+      );
+      param(
+        `${id}.bn.bias`,
+        [layer],
+        Float32Array.from({ length: layer }, () => 0.2 * (random() - 0.5)),
+      );
+      param(
+        `${id}.bn.mean`,
+        [layer],
+        Float32Array.from({ length: layer }, () => 0.2 * (random() - 0.5)),
+      );
+      param(
+        `${id}.bn.var`,
+        [layer],
+        Float32Array.from({ length: layer }, () => 0.5 + random()),
+      );
       node('BatchNormalization', [x, `${id}.bn.scale`, `${id}.bn.bias`, `${id}.bn.mean`, `${id}.bn.var`], { epsilon: 1e-5, momentum: 0.9 });
       node('Relu', [x]);
       c = layer;

@@ -42,7 +42,17 @@ import { buildNet, VGG_NAGADOMI } from './nets.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-interface Options { net: 'fashion-vgg' | 'vgg-nagadomi'; form: 'spatial' | 'winograd'; mode: 'train' | 'eval'; batch: number; steps: number; backend: BackendChoice; threads?: number; out?: string; shapes: boolean }
+interface Options {
+  net: 'fashion-vgg' | 'vgg-nagadomi';
+  form: 'spatial' | 'winograd';
+  mode: 'train' | 'eval';
+  batch: number;
+  steps: number;
+  backend: BackendChoice;
+  threads?: number;
+  out?: string;
+  shapes: boolean;
+}
 
 function parseArgs(argv: readonly string[]): Options {
   const o: Options = { net: 'fashion-vgg', form: 'spatial', mode: 'train', batch: 128, steps: 6, backend: 'wasm', shapes: false };
@@ -63,7 +73,10 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--backend') o.backend = v as BackendChoice;
     else if (a === '--threads') o.threads = Number(v);
     else if (a === '--out') o.out = v;
-    else throw new Error(`unknown option ${a} ${v}; expected --net fashion-vgg|vgg-nagadomi, --form spatial|winograd, --mode train|eval, --batch N, --steps N, --backend B, --threads N, --out FILE`);
+    else
+      throw new Error(
+        `unknown option ${a} ${v}; expected --net fashion-vgg|vgg-nagadomi, --form spatial|winograd, --mode train|eval, --batch N, --steps N, --backend B, --threads N, --out FILE`,
+      );
   }
   return o;
 }
@@ -97,7 +110,13 @@ class KernelTimers {
           const children = this.stack.pop()!;
           if (this.stack.length) this.stack[this.stack.length - 1]! += total;
           if (this.recording) {
-            const key = `${this.phase}\t${name}${this.shapes ? ` ${Object.values(args.inputs).map((t) => `[${t!.shape.join(',')}]`).join(' ')}` : ''}`;
+            const key = `${this.phase}\t${name}${
+              this.shapes
+                ? ` ${Object.values(args.inputs)
+                    .map((t) => `[${t!.shape.join(',')}]`)
+                    .join(' ')}`
+                : ''
+            }`;
             add(this.self, key, total - children);
             if (this.stack.length === 0) add(this.top, key, total);
           }
@@ -136,7 +155,12 @@ function modelGraph(o: Options): { graph: Graph; split: DataSplit; augment: bool
   return { graph, split, augment };
 }
 
-export interface KernelTime { phase: Phase; kernel: string; ms: number; calls: number }
+export interface KernelTime {
+  phase: Phase;
+  kernel: string;
+  ms: number;
+  calls: number;
+}
 
 export interface ProfileResult {
   /** Load average (1, 5, 15 minutes) when the profile started: others' work on a shared machine slows every figure. */
@@ -172,7 +196,9 @@ function kernelTable(rows: readonly KernelTime[], stepMs: number): string[] {
   return [
     '| phase | kernel | ms/step | share | calls/step |',
     '| --- | --- | ---: | ---: | ---: |',
-    ...rows.filter((k) => k.ms >= stepMs / 500).map((k) => `| ${k.phase} | ${k.kernel} | ${k.ms.toFixed(2)} | ${((100 * k.ms) / stepMs).toFixed(1)}% | ${k.calls} |`),
+    ...rows
+      .filter((k) => k.ms >= stepMs / 500)
+      .map((k) => `| ${k.phase} | ${k.kernel} | ${k.ms.toFixed(2)} | ${((100 * k.ms) / stepMs).toFixed(1)}% | ${k.calls} |`),
   ];
 }
 
@@ -189,9 +215,10 @@ async function main(): Promise<void> {
   const targets = selectTargets(g0, { tile: 6 });
   const graph = o.form === 'winograd' ? toWinogradGraph(g0, targets) : g0;
   const model = compileGraph(graph);
-  const pruner = o.form === 'winograd'
-    ? winogradPruner(winogradTargets(graph), { importance: true, norm: 'none', power: 1 })
-    : spatialPruner(targets, 'layer');
+  const pruner =
+    o.form === 'winograd'
+      ? winogradPruner(winogradTargets(graph), { importance: true, norm: 'none', power: 1 })
+      : spatialPruner(targets, 'layer');
   const { masks } = pruner.prune(graph, 0.5);
   const maskHooks = new MaskHooks(model, pruner, masks);
   const optimizer = new Optimizer({ kind: 'sgd', momentum: 0.9, weightDecay: 5e-4 }, model.trainable, maskHooks.hooks);
@@ -260,7 +287,9 @@ async function main(): Promise<void> {
     batch: o.batch,
     steps: o.steps,
     examplesPerSecond: (o.batch * o.steps) / (wall / 1000),
-    phases: Object.fromEntries(PHASES.map((p) => [p, { ms: phaseMs[p] / o.steps, outsideKernelsMs: (phaseMs[p] - kernelsIn(p)) / o.steps }])) as ProfileResult['phases'],
+    phases: Object.fromEntries(
+      PHASES.map((p) => [p, { ms: phaseMs[p] / o.steps, outsideKernelsMs: (phaseMs[p] - kernelsIn(p)) / o.steps }]),
+    ) as ProfileResult['phases'],
     copies: { ms: copyStats.ms / o.steps, megabytes: copyStats.bytes / o.steps / 2 ** 20 },
     kernels: perStep(timers.self, o.steps),
     topKernels: perStep(timers.top, o.steps),
@@ -271,7 +300,10 @@ async function main(): Promise<void> {
     '',
     '| phase | ms/step | share | outside kernels ms |',
     '| --- | ---: | ---: | ---: |',
-    ...PHASES.map((p) => `| ${p} | ${result.phases[p].ms.toFixed(1)} | ${((100 * result.phases[p].ms) / stepMs).toFixed(1)}% | ${result.phases[p].outsideKernelsMs.toFixed(1)} |`),
+    ...PHASES.map(
+      (p) =>
+        `| ${p} | ${result.phases[p].ms.toFixed(1)} | ${((100 * result.phases[p].ms) / stepMs).toFixed(1)}% | ${result.phases[p].outsideKernelsMs.toFixed(1)} |`,
+    ),
     '',
     `Copies between tfjs's heap and the kernel pool (inside kernel times): ${result.copies.ms.toFixed(1)} ms/step, ${result.copies.megabytes.toFixed(0)} MB/step.`,
     '',
@@ -296,7 +328,7 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (e) => {
-    process.stderr.write(`profile: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+    process.stderr.write(`profile: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);
   },
 );

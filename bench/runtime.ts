@@ -40,16 +40,35 @@ import { vggNagadomi } from './nets/vgg-nagadomi.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A net of the bench: its sparsities and batches, and the runtime's images per call into the module. */
-interface Net { name: string; graph: () => Graph; sparsities: number[]; batches: number[]; batch?: number; callsAtBatch1: number }
+interface Net {
+  name: string;
+  graph: () => Graph;
+  sparsities: number[];
+  batches: number[];
+  batch?: number;
+  callsAtBatch1: number;
+}
 
 const NETS: Net[] = [
-  { name: 'fashion-vgg', graph: () => readOnnx(path.join(root, 'models/fashion-vgg.onnx')).graph, sparsities: [0, 0.7, 0.8, 0.9], batches: [1, 64], callsAtBatch1: 50 },
+  {
+    name: 'fashion-vgg',
+    graph: () => readOnnx(path.join(root, 'models/fashion-vgg.onnx')).graph,
+    sparsities: [0, 0.7, 0.8, 0.9],
+    batches: [1, 64],
+    callsAtBatch1: 50,
+  },
   { name: 'vgg-nagadomi', graph: () => vggNagadomi(), sparsities: [0, 0.7, 0.8, 0.9], batches: [1, 64], callsAtBatch1: 5 },
   // Batches of 8 at most: a plan for the default 64 images of 224x224 would hold about a gigabyte of activations per thread.
   { name: 'resnet18-224', graph: () => resnet18(), sparsities: [0.8, 0.9], batches: [1, 8], batch: 8, callsAtBatch1: 1 },
 ];
 
-interface Options { reps: number; threads: number[]; nets: string[]; quick: boolean; out: string }
+interface Options {
+  reps: number;
+  threads: number[];
+  nets: string[];
+  quick: boolean;
+  out: string;
+}
 
 function parseArgs(argv: readonly string[]): Options {
   const o: Options = { reps: 7, threads: [1, 2], nets: NETS.map((n) => n.name), quick: false, out: 'bench/runtime.json' };
@@ -92,7 +111,10 @@ function prunedWinograd(graph: Graph, sparsity: number): { graph: Graph; sparsit
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 interface Row {
-  net: string; sparsity: number; threads: number; batch: number;
+  net: string;
+  sparsity: number;
+  threads: number;
+  batch: number;
   ms: { runtime: number; onnxruntime: number; onnxruntimeWeb: number };
   examplesPerSecond: { runtime: number; onnxruntime: number; onnxruntimeWeb: number };
   /** onnxruntime-node's time over the runtime's (above 1: the runtime is faster). */
@@ -115,7 +137,8 @@ async function measure(o: Options, threads: number): Promise<Part> {
   const part: Part = { results: [], steps: {}, profiles: [], onnxruntimeWeb: null };
   for (const net of NETS.filter((n) => o.nets.includes(n.name))) {
     const graph = net.graph();
-    const onnx = net.name === 'fashion-vgg' ? new Uint8Array(fs.readFileSync(path.join(root, 'models/fashion-vgg.onnx'))) : encodeFreshOnnx(graph);
+    const onnx =
+      net.name === 'fashion-vgg' ? new Uint8Array(fs.readFileSync(path.join(root, 'models/fashion-vgg.onnx'))) : encodeFreshOnnx(graph);
     const dims = graph.inputs[0]!.dims.slice(1) as number[];
     const per = dims.reduce((a, b) => a * b, 1);
     const rand = mulberry32(1);
@@ -124,7 +147,9 @@ async function measure(o: Options, threads: number): Promise<Part> {
     // core from the runtime measured next (2-thread runtime figures dropped by a third); its
     // own speed is the same either way (measured: 22.9k vs 23.2k images/s, fashion-vgg, batch 64).
     const session = await ort.InferenceSession.create(onnx, {
-      intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential',
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
       extra: { session: { 'intra_op.allow_spinning': '0' } },
     });
     const web = await ortWeb.InferenceSession.create(onnx, { executionProviders: ['wasm'] });
@@ -152,17 +177,32 @@ async function measure(o: Options, threads: number): Promise<Part> {
             for (let r = 0; r < o.reps; r++) for (const [k, run] of runners.entries()) t[k]!.push(await run());
             const ms = { runtime: median(t[0]!), onnxruntime: median(t[1]!), onnxruntimeWeb: median(t[2]!) };
             const row: Row = {
-              net: net.name, sparsity: pruned.sparsity, threads, batch, ms,
-              examplesPerSecond: { runtime: (1000 * batch) / ms.runtime, onnxruntime: (1000 * batch) / ms.onnxruntime, onnxruntimeWeb: (1000 * batch) / ms.onnxruntimeWeb },
-              ratio: ms.onnxruntime / ms.runtime, ratioWeb: ms.onnxruntimeWeb / ms.runtime,
+              net: net.name,
+              sparsity: pruned.sparsity,
+              threads,
+              batch,
+              ms,
+              examplesPerSecond: {
+                runtime: (1000 * batch) / ms.runtime,
+                onnxruntime: (1000 * batch) / ms.onnxruntime,
+                onnxruntimeWeb: (1000 * batch) / ms.onnxruntimeWeb,
+              },
+              ratio: ms.onnxruntime / ms.runtime,
+              ratioWeb: ms.onnxruntimeWeb / ms.runtime,
             };
             part.results.push(row);
-            process.stderr.write(`${net.name} ${Math.round(100 * target)}% threads ${threads} batch ${batch}: runtime ${row.examplesPerSecond.runtime.toFixed(1)} ex/s, ` +
-              `onnxruntime-node ${row.examplesPerSecond.onnxruntime.toFixed(1)} (${row.ratio.toFixed(2)}x), onnxruntime-web ${row.examplesPerSecond.onnxruntimeWeb.toFixed(1)} (${row.ratioWeb.toFixed(2)}x)\n`);
+            process.stderr.write(
+              `${net.name} ${Math.round(100 * target)}% threads ${threads} batch ${batch}: runtime ${row.examplesPerSecond.runtime.toFixed(1)} ex/s, ` +
+                `onnxruntime-node ${row.examplesPerSecond.onnxruntime.toFixed(1)} (${row.ratio.toFixed(2)}x), onnxruntime-web ${row.examplesPerSecond.onnxruntimeWeb.toFixed(1)} (${row.ratioWeb.toFixed(2)}x)\n`,
+            );
           }
           if (target === 0.8) {
             for (const batch of net.batches) {
-              part.profiles.push({ net: net.name, sparsity: pruned.sparsity, profile: await model.profile(batch, { input: input.subarray(0, batch * per), reps: o.quick ? 1 : 3 }) });
+              part.profiles.push({
+                net: net.name,
+                sparsity: pruned.sparsity,
+                profile: await model.profile(batch, { input: input.subarray(0, batch * per), reps: o.quick ? 1 : 3 }),
+              });
             }
           }
         } finally {
@@ -183,7 +223,19 @@ function measureInProcesses(o: Options): Part {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swprune-bench-runtime-'));
   for (const threads of o.threads) {
     const out = path.join(tmp, `part-${threads}.json`);
-    const args = [fileURLToPath(import.meta.url), '--part', '--threads', String(threads), '--nets', o.nets.join(','), '--reps', String(o.reps), '--out', out, ...(o.quick ? ['--quick'] : [])];
+    const args = [
+      fileURLToPath(import.meta.url),
+      '--part',
+      '--threads',
+      String(threads),
+      '--nets',
+      o.nets.join(','),
+      '--reps',
+      String(o.reps),
+      '--out',
+      out,
+      ...(o.quick ? ['--quick'] : []),
+    ];
     const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
     if (r.status !== 0) throw new Error(`the ${threads}-thread part of the bench failed (exit ${r.status ?? r.signal})`);
     const part = JSON.parse(fs.readFileSync(out, 'utf8')) as Part;
@@ -202,10 +254,17 @@ const ms = (x: number) => (x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.to
 function profileText(net: string, sparsity: number, p: RuntimeProfile): string[] {
   const pct = (x: number) => `${(100 * (p.stepsMs > 0 ? x / p.stepsMs : 0)).toFixed(1)}%`;
   return [
-    '', `#### ${net}, ${(100 * sparsity).toFixed(0)}%, ${p.threads} thread${p.threads > 1 ? 's' : ''}, calls of ${p.images} (${p.mode}): ${ms(p.callMs)} ms a call, steps one at a time ${ms(p.stepsMs)} ms`, '',
-    p.kinds.map((k) => `${k.kind} ${ms(k.ms)} ms (${pct(k.ms)})`).join('; '), '',
-    '| step | kernel | ms | share | products | transforms | what |', '| --- | --- | ---: | ---: | ---: | ---: | --- |',
-    ...p.steps.map((s) => `| ${s.node} | ${s.kind} | ${ms(s.ms)} | ${pct(s.ms)} | ${s.winograd ? ms(s.winograd.productsMs) : ''} | ${s.winograd ? ms(s.winograd.transformsMs) : ''} | ${s.what} |`),
+    '',
+    `#### ${net}, ${(100 * sparsity).toFixed(0)}%, ${p.threads} thread${p.threads > 1 ? 's' : ''}, calls of ${p.images} (${p.mode}): ${ms(p.callMs)} ms a call, steps one at a time ${ms(p.stepsMs)} ms`,
+    '',
+    p.kinds.map((k) => `${k.kind} ${ms(k.ms)} ms (${pct(k.ms)})`).join('; '),
+    '',
+    '| step | kernel | ms | share | products | transforms | what |',
+    '| --- | --- | ---: | ---: | ---: | ---: | --- |',
+    ...p.steps.map(
+      (s) =>
+        `| ${s.node} | ${s.kind} | ${ms(s.ms)} | ${pct(s.ms)} | ${s.winograd ? ms(s.winograd.productsMs) : ''} | ${s.winograd ? ms(s.winograd.transformsMs) : ''} | ${s.what} |`,
+    ),
   ];
 }
 
@@ -227,29 +286,75 @@ async function main(): Promise<void> {
   }
   const loadBefore = os.loadavg();
   const started = Date.now();
-  const { results: rows, steps, profiles, onnxruntimeWeb } = o.threads.length === 1 ? { ...(await measure(o, o.threads[0]!)) } : measureInProcesses(o);
+  const {
+    results: rows,
+    steps,
+    profiles,
+    onnxruntimeWeb,
+  } = o.threads.length === 1 ? { ...(await measure(o, o.threads[0]!)) } : measureInProcesses(o);
   const at80 = rows.filter((r) => Math.abs(r.sparsity - 0.8) < 0.01);
   const targets = at80.flatMap((r) => {
     const target = targetOf(r);
     return target === undefined ? [] : [{ net: r.net, threads: r.threads, batch: r.batch, ratio: r.ratio, target, met: r.ratio >= target }];
   });
-  const targetsWeb = at80.map((r) => ({ net: r.net, threads: r.threads, batch: r.batch, ratio: r.ratioWeb, target: 3, met: r.ratioWeb >= 3 }));
+  const targetsWeb = at80.map((r) => ({
+    net: r.net,
+    threads: r.threads,
+    batch: r.batch,
+    ratio: r.ratioWeb,
+    target: 3,
+    met: r.ratioWeb >= 3,
+  }));
   // 2 threads never slower than 1, row by row.
-  const threadScaling = rows.filter((r) => r.threads === 2).flatMap((r) => {
-    const one = rows.find((x) => x.threads === 1 && x.net === r.net && x.batch === r.batch && Math.abs(x.sparsity - r.sparsity) < 1e-9);
-    return one ? [{ net: r.net, sparsity: r.sparsity, batch: r.batch, speedup: one.ms.runtime / r.ms.runtime, met: r.ms.runtime <= one.ms.runtime }] : [];
-  });
+  const threadScaling = rows
+    .filter((r) => r.threads === 2)
+    .flatMap((r) => {
+      const one = rows.find((x) => x.threads === 1 && x.net === r.net && x.batch === r.batch && Math.abs(x.sparsity - r.sparsity) < 1e-9);
+      return one
+        ? [
+            {
+              net: r.net,
+              sparsity: r.sparsity,
+              batch: r.batch,
+              speedup: one.ms.runtime / r.ms.runtime,
+              met: r.ms.runtime <= one.ms.runtime,
+            },
+          ]
+        : [];
+    });
   // ResNet-18: 90% faster than 80%.
-  const ninetyOverEighty = rows.filter((r) => r.net === 'resnet18-224' && Math.abs(r.sparsity - 0.9) < 0.01).flatMap((r) => {
-    const e = at80.find((x) => x.net === r.net && x.threads === r.threads && x.batch === r.batch);
-    return e ? [{ threads: r.threads, batch: r.batch, speedup: e.ms.runtime / r.ms.runtime, met: r.ms.runtime < e.ms.runtime }] : [];
-  });
+  const ninetyOverEighty = rows
+    .filter((r) => r.net === 'resnet18-224' && Math.abs(r.sparsity - 0.9) < 0.01)
+    .flatMap((r) => {
+      const e = at80.find((x) => x.net === r.net && x.threads === r.threads && x.batch === r.batch);
+      return e ? [{ threads: r.threads, batch: r.batch, speedup: e.ms.runtime / r.ms.runtime, met: r.ms.runtime < e.ms.runtime }] : [];
+    });
   const json = {
-    machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
-    onnxruntime: { version: (ort.env as { versions?: { common?: string } }).versions?.common ?? null, graphOptimizationLevel: 'all (default)', intraOpSpinning: false },
-    onnxruntimeWeb: { version: onnxruntimeWeb, backend: 'wasm (SIMD)', threads: 'env.wasm.numThreads = the row\'s threads' },
-    method: 'wall time per batch, median of interleaved runs (runtime, onnxruntime-node, onnxruntime-web, runtime, ...); F(4x4,3x3) pruned by |W| x importance factor without retraining; one process per thread count',
-    reps: o.reps, seconds: (Date.now() - started) / 1000, steps, results: rows, targets, targetsWeb, threadScaling, ninetyOverEighty, profiles,
+    machine: {
+      cpu: os.cpus()[0]?.model ?? '',
+      cores: os.cpus().length,
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: os.loadavg(),
+    },
+    onnxruntime: {
+      version: (ort.env as { versions?: { common?: string } }).versions?.common ?? null,
+      graphOptimizationLevel: 'all (default)',
+      intraOpSpinning: false,
+    },
+    onnxruntimeWeb: { version: onnxruntimeWeb, backend: 'wasm (SIMD)', threads: "env.wasm.numThreads = the row's threads" },
+    method:
+      'wall time per batch, median of interleaved runs (runtime, onnxruntime-node, onnxruntime-web, runtime, ...); F(4x4,3x3) pruned by |W| x importance factor without retraining; one process per thread count',
+    reps: o.reps,
+    seconds: (Date.now() - started) / 1000,
+    steps,
+    results: rows,
+    targets,
+    targetsWeb,
+    threadScaling,
+    ninetyOverEighty,
+    profiles,
   };
   const out = path.resolve(root, o.out);
   fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -257,13 +362,28 @@ async function main(): Promise<void> {
   fs.renameSync(`${out}.tmp`, out);
   const lines = [
     `machine: ${json.machine.cpu}, ${json.machine.cores} cores; load ${loadBefore.map((l) => l.toFixed(2)).join(' ')} -> ${json.machine.loadAverageAfter.map((l) => l.toFixed(2)).join(' ')}`,
-    '', '| net | Winograd sparsity | threads | batch | runtime ex/s | onnxruntime-node (dense) ex/s | onnxruntime-web (dense) ex/s | runtime / node | runtime / web |',
+    '',
+    '| net | Winograd sparsity | threads | batch | runtime ex/s | onnxruntime-node (dense) ex/s | onnxruntime-web (dense) ex/s | runtime / node | runtime / web |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...rows.map((r) => `| ${r.net} | ${(100 * r.sparsity).toFixed(0)}% | ${r.threads} | ${r.batch} | ${r.examplesPerSecond.runtime.toFixed(1)} | ${r.examplesPerSecond.onnxruntime.toFixed(1)} | ${r.examplesPerSecond.onnxruntimeWeb.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.ratioWeb.toFixed(2)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.net} | ${(100 * r.sparsity).toFixed(0)}% | ${r.threads} | ${r.batch} | ${r.examplesPerSecond.runtime.toFixed(1)} | ${r.examplesPerSecond.onnxruntime.toFixed(1)} | ${r.examplesPerSecond.onnxruntimeWeb.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.ratioWeb.toFixed(2)} |`,
+    ),
     ...profiles.flatMap((p) => profileText(p.net, p.sparsity, p.profile)),
-    '', `targets at 80% (onnxruntime-node): ${targets.map((t) => `${t.net} ${t.threads}t b${t.batch} ${t.ratio.toFixed(2)}x (${t.met ? 'met' : `target ${t.target}x`})`).join('; ')}`,
-    `targets at 80% (onnxruntime-web, 3x): ${targetsWeb.filter((t) => !t.met).map((t) => `${t.net} ${t.threads}t b${t.batch} ${t.ratio.toFixed(2)}x`).join('; ') || 'all met'}`,
-    `2 threads slower than 1: ${threadScaling.filter((t) => !t.met).map((t) => `${t.net} ${(100 * t.sparsity).toFixed(0)}% b${t.batch} ${t.speedup.toFixed(2)}x`).join('; ') || 'none'}`,
+    '',
+    `targets at 80% (onnxruntime-node): ${targets.map((t) => `${t.net} ${t.threads}t b${t.batch} ${t.ratio.toFixed(2)}x (${t.met ? 'met' : `target ${t.target}x`})`).join('; ')}`,
+    `targets at 80% (onnxruntime-web, 3x): ${
+      targetsWeb
+        .filter((t) => !t.met)
+        .map((t) => `${t.net} ${t.threads}t b${t.batch} ${t.ratio.toFixed(2)}x`)
+        .join('; ') || 'all met'
+    }`,
+    `2 threads slower than 1: ${
+      threadScaling
+        .filter((t) => !t.met)
+        .map((t) => `${t.net} ${(100 * t.sparsity).toFixed(0)}% b${t.batch} ${t.speedup.toFixed(2)}x`)
+        .join('; ') || 'none'
+    }`,
     `resnet18-224, 90% over 80%: ${ninetyOverEighty.map((t) => `${t.threads}t b${t.batch} ${t.speedup.toFixed(2)}x`).join('; ')}`,
     `wrote ${o.out}`,
   ];

@@ -25,9 +25,17 @@ import { getTile, type WinogradTile } from '#src/winograd/tiles.js';
 import { medianMs, tensorMs } from './timing.js';
 
 /** The layers timed, [H, W, C] (C -> C, 3x3, pads 1): the shapes of the bundled model's family at 28x28 and 14x14. */
-const LAYERS = [[28, 28, 32], [14, 14, 64]] as const;
+const LAYERS = [
+  [28, 28, 32],
+  [14, 14, 64],
+] as const;
 
-interface Options { backend: BackendChoice; batch: number; reps: number; out: string }
+interface Options {
+  backend: BackendChoice;
+  batch: number;
+  reps: number;
+  out: string;
+}
 
 function parseArgs(argv: readonly string[]): Options {
   const o: Options = { backend: 'wasm', batch: 16, reps: 7, out: 'bench/sparse.json' };
@@ -45,22 +53,54 @@ function parseArgs(argv: readonly string[]): Options {
 }
 
 /** A one-layer bundle: W [T*T, C, C] (position-major, as the tfjs op takes it) as a WinogradConv node and its CSR layer. */
-function oneLayer(w: Float32Array, tile: WinogradTile, C: number, H: number, W: number): { graph: Parameters<typeof loadGraph>[0]; bundle: BundleData } {
+function oneLayer(
+  w: Float32Array,
+  tile: WinogradTile,
+  C: number,
+  H: number,
+  W: number,
+): { graph: Parameters<typeof loadGraph>[0]; bundle: BundleData } {
   const T2 = tile.T * tile.T;
   const onnxLayout = new Float32Array(w.length); // [Cout, Cin, T*T]
-  for (let p = 0; p < T2; p++) for (let ci = 0; ci < C; ci++) for (let co = 0; co < C; co++) onnxLayout[(co * C + ci) * T2 + p] = w[(p * C + ci) * C + co]!;
+  for (let p = 0; p < T2; p++)
+    for (let ci = 0; ci < C; ci++) for (let co = 0; co < C; co++) onnxLayout[(co * C + ci) * T2 + p] = w[(p * C + ci) * C + co]!;
   const layer: LayerData = {
-    name: 'conv', weight: 'w', cin: C, cout: C, kernel: tile.r, pads: [1, 1, 1, 1], biasName: '', bias: new Float32Array(0), tile: 0, group: 1,
+    name: 'conv',
+    weight: 'w',
+    cin: C,
+    cout: C,
+    kernel: tile.r,
+    pads: [1, 1, 1, 1],
+    biasName: '',
+    bias: new Float32Array(0),
+    tile: 0,
+    group: 1,
     positions: positionMatrices(onnxLayout, C, C, T2),
   };
   const matrix = (a: readonly (readonly number[])[]) => ({ rows: a.length, cols: a[0]!.length, values: Float64Array.from(a.flat()) });
   const bundle: BundleData = {
-    formatVersion: bundleFormatVersion([layer]), producer: 'bench', sourceSha256: new Uint8Array(32), network: new Uint8Array(0), layers: [layer],
+    formatVersion: bundleFormatVersion([layer]),
+    producer: 'bench',
+    sourceSha256: new Uint8Array(32),
+    network: new Uint8Array(0),
+    layers: [layer],
     tiles: [{ name: tile.name, t: tile.T, m: tile.m, r: tile.r, at: matrix(tile.AT), g: matrix(tile.G), bt: matrix(tile.BT) }],
   };
   const graph = {
-    inputs: [{ name: 'x', dims: [null, C, H, W], layout: 'NCHW' as const }], outputs: [{ name: 'y', dims: [null, C, H, W] }], opset: 13, params: new Map(),
-    nodes: [{ name: 'conv', op: 'WinogradConv', domain: 'ai.swprune', inputs: ['x', 'w'], outputs: ['y'], attrs: { tile: tile.T, m: tile.m, kernel: tile.r, pads: [1, 1, 1, 1] } }],
+    inputs: [{ name: 'x', dims: [null, C, H, W], layout: 'NCHW' as const }],
+    outputs: [{ name: 'y', dims: [null, C, H, W] }],
+    opset: 13,
+    params: new Map(),
+    nodes: [
+      {
+        name: 'conv',
+        op: 'WinogradConv',
+        domain: 'ai.swprune',
+        inputs: ['x', 'w'],
+        outputs: ['y'],
+        attrs: { tile: tile.T, m: tile.m, kernel: tile.r, pads: [1, 1, 1, 1] },
+      },
+    ],
   };
   return { graph, bundle };
 }
@@ -93,7 +133,9 @@ async function main(): Promise<void> {
         const model = await loadGraph(graph, bundle, { batch: N });
         const sparseMs = medianMs(() => model.runSync(xNchw, N), o.reps);
         results.push({
-          layer: { N, H, W, cin: C, cout: C }, tile: tile.name, sparsity: 1 - nonzeros / w.length,
+          layer: { N, H, W, cin: C, cout: C },
+          tile: tile.name,
+          sparsity: 1 - nonzeros / w.length,
           ms: { sparse: sparseMs, conv2d: conv2dMs, denseWinograd: denseWinogradMs },
           speedup: { vsConv2d: conv2dMs / sparseMs, vsDenseWinograd: denseWinogradMs / sparseMs },
           multiplications: { direct: N * H * W * C * C * 9, denseWinograd: tiles * T2 * C * C, sparseWinograd: tiles * nonzeros },
@@ -107,13 +149,18 @@ async function main(): Promise<void> {
     '',
     '| layer | tile | Winograd sparsity | sparse ms | conv2d ms | dense Winograd ms | conv2d / sparse | dense Winograd / sparse | direct / sparse multiplications |',
     '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...results.map((r) => `| ${r.layer.H}x${r.layer.W}x${r.layer.cin} -> ${r.layer.cout} | ${r.tile} | ${(100 * r.sparsity).toFixed(0)}% | ${r.ms.sparse.toFixed(1)} | ${r.ms.conv2d.toFixed(1)} | ${r.ms.denseWinograd.toFixed(1)} | ` +
-      `${r.speedup.vsConv2d.toFixed(2)} | ${r.speedup.vsDenseWinograd.toFixed(2)} | ${(r.multiplications.direct / r.multiplications.sparseWinograd).toFixed(1)} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.layer.H}x${r.layer.W}x${r.layer.cin} -> ${r.layer.cout} | ${r.tile} | ${(100 * r.sparsity).toFixed(0)}% | ${r.ms.sparse.toFixed(1)} | ${r.ms.conv2d.toFixed(1)} | ${r.ms.denseWinograd.toFixed(1)} | ` +
+        `${r.speedup.vsConv2d.toFixed(2)} | ${r.speedup.vsDenseWinograd.toFixed(2)} | ${(r.multiplications.direct / r.multiplications.sparseWinograd).toFixed(1)} |`,
+    ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   const json = {
-    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', node: process.version, backend: info.description }, kernels: 'runtime',
-    reps: o.reps, results,
+    machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? '', node: process.version, backend: info.description },
+    kernels: 'runtime',
+    reps: o.reps,
+    results,
   };
   fs.mkdirSync(path.dirname(o.out), { recursive: true });
   fs.writeFileSync(`${o.out}.tmp`, `${JSON.stringify(json, null, 2)}\n`);

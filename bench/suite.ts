@@ -30,7 +30,10 @@ import { fashionSlice } from './fashion-slice.js';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const cli = path.join(root, 'bin/swprune.js');
 
-interface Options { out: string; quick: boolean }
+interface Options {
+  out: string;
+  quick: boolean;
+}
 
 function parseArgs(argv: readonly string[]): Options {
   const o: Options = { out: 'bench/results.json', quick: false };
@@ -49,15 +52,40 @@ function run(args: readonly string[]): boolean {
   return r.status === 0;
 }
 
-interface TrainingFigure { backend: string; command: 'spatial' | 'winograd'; examples: number; examplesPerSecond: number }
-
+interface TrainingFigure {
+  backend: string;
+  command: 'spatial' | 'winograd';
+  examples: number;
+  examplesPerSecond: number;
+}
 
 /** Examples/s of one retraining epoch of `command` on `backend`, or undefined if the backend does not start. */
-function trainingThroughput(command: 'spatial' | 'winograd', backend: string, data: string, limit: number, tmp: string): TrainingFigure | undefined {
+function trainingThroughput(
+  command: 'spatial' | 'winograd',
+  backend: string,
+  data: string,
+  limit: number,
+  tmp: string,
+): TrainingFigure | undefined {
   const json = path.join(tmp, `${command}-${backend}.json`);
   process.stderr.write(`training: swprune ${command} --backend ${backend}, ${limit} examples\n`);
-  const ok = run([cli, command, 'models/fashion-vgg.onnx', '--data', data, '-o', path.join(tmp, `${command}-${backend}.onnx`),
-    '--sparsity', '0.5', '--epochs', '1', '--backend', backend, '--json', json]);
+  const ok = run([
+    cli,
+    command,
+    'models/fashion-vgg.onnx',
+    '--data',
+    data,
+    '-o',
+    path.join(tmp, `${command}-${backend}.onnx`),
+    '--sparsity',
+    '0.5',
+    '--epochs',
+    '1',
+    '--backend',
+    backend,
+    '--json',
+    json,
+  ]);
   if (!ok) return undefined;
   const log = JSON.parse(fs.readFileSync(json, 'utf8')) as { stages: { examplesPerSecond: number }[] };
   return { backend, command, examples: limit, examplesPerSecond: log.stages[0]!.examplesPerSecond };
@@ -92,43 +120,88 @@ function main(): void {
       training.push(f);
     }
   }
-  const anchors = subBench('anchors.js', path.join(tmp, 'anchors.json'), o.quick ? ['--quick'] : []) as
-    { nets: Record<string, { ratios: Record<string, Record<string, number | null>> }> } | null;
+  const anchors = subBench('anchors.js', path.join(tmp, 'anchors.json'), o.quick ? ['--quick'] : []) as {
+    nets: Record<string, { ratios: Record<string, Record<string, number | null>> }>;
+  } | null;
   const profiles = PROFILES.map(([name, args], i) => {
     process.stderr.write(`profile: ${name}\n`);
     const out = path.join(tmp, `profile-${i}.json`);
-    return run([path.join(root, 'build/bench/profile.js'), ...args, ...(o.quick ? ['--steps', '2'] : []), '--out', out]) ? JSON.parse(fs.readFileSync(out, 'utf8')) as unknown : null;
+    return run([path.join(root, 'build/bench/profile.js'), ...args, ...(o.quick ? ['--steps', '2'] : []), '--out', out])
+      ? (JSON.parse(fs.readFileSync(out, 'utf8')) as unknown)
+      : null;
   }).filter((p) => p !== null);
   const reps = o.quick ? ['--reps', '1'] : [];
-  const winogradOp = subBench('winograd-op.js', path.join(tmp, 'winograd-op.json'), [...reps, ...(o.quick ? ['--batch', '4'] : [])]) as
-    { rows: { name: string; forwardMs: number | null; forwardBackwardMs: number | null }[] } | null;
-  const sparse = subBench('sparse.js', path.join(tmp, 'sparse.json'), [...reps, ...(o.quick ? ['--batch', '2'] : [])]) as
-    { results: { layer: { H: number; W: number; cin: number }; tile: string; sparsity: number; speedup: { vsConv2d: number; vsDenseWinograd: number } }[] } | null;
+  const winogradOp = subBench('winograd-op.js', path.join(tmp, 'winograd-op.json'), [...reps, ...(o.quick ? ['--batch', '4'] : [])]) as {
+    rows: { name: string; forwardMs: number | null; forwardBackwardMs: number | null }[];
+  } | null;
+  const sparse = subBench('sparse.js', path.join(tmp, 'sparse.json'), [...reps, ...(o.quick ? ['--batch', '2'] : [])]) as {
+    results: {
+      layer: { H: number; W: number; cin: number };
+      tile: string;
+      sparsity: number;
+      speedup: { vsConv2d: number; vsDenseWinograd: number };
+    }[];
+  } | null;
 
-  const runtime = subBench('runtime.js', path.join(tmp, 'runtime.json'), o.quick ? ['--quick'] : []) as
-    { results: { net: string; sparsity: number; threads: number; batch: number; ratio: number }[] } | null;
-  const decode = subBench('decode.js', path.join(tmp, 'decode.json'), o.quick ? ['--images', '64', '--reps', '1'] : []) as
-    { rows: { transform: string; workers: number; imagesPerSecond: number }[] } | null;
+  const runtime = subBench('runtime.js', path.join(tmp, 'runtime.json'), o.quick ? ['--quick'] : []) as {
+    results: { net: string; sparsity: number; threads: number; batch: number; ratio: number }[];
+  } | null;
+  const decode = subBench('decode.js', path.join(tmp, 'decode.json'), o.quick ? ['--images', '64', '--reps', '1'] : []) as {
+    rows: { transform: string; workers: number; imagesPerSecond: number }[];
+  } | null;
 
   const ex = (backend: string, command: string) => training.find((t) => t.backend === backend && t.command === command)?.examplesPerSecond;
   const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
   const row = (name: string) => winogradOp?.rows.find((r) => r.name.startsWith(name));
   const conv = row('tf.conv2d');
   const ratios = {
-    training: Object.fromEntries([...new Set(training.map((t) => t.backend))].map((b) => [b, { winogradOverSpatial: ratio(ex(b, 'winograd'), ex(b, 'spatial')) }])),
-    trainingWasmOverCpu: { spatial: ratio(ex('wasm', 'spatial'), ex('cpu', 'spatial')), winograd: ratio(ex('wasm', 'winograd'), ex('cpu', 'winograd')) },
-    winogradOpOverConv2d: Object.fromEntries([4, 6].map((T) => {
-      const w = row(`winograd F(${T - 2}x${T - 2},3x3)`);
-      return [`T=${T}`, { forward: ratio(conv?.forwardMs, w?.forwardMs), forwardBackward: ratio(conv?.forwardBackwardMs, w?.forwardBackwardMs) }];
-    })),
-    sparseOverConv2d: Object.fromEntries((sparse?.results ?? []).map((r) => [`${r.layer.H}x${r.layer.W}x${r.layer.cin} ${r.tile} ${Math.round(100 * r.sparsity)}%`, r.speedup.vsConv2d])),
-    runtimeOverOnnxruntime: Object.fromEntries((runtime?.results ?? []).map((r) => [`${r.net} ${Math.round(100 * r.sparsity)}% ${r.threads}t b${r.batch}`, r.ratio])),
+    training: Object.fromEntries(
+      [...new Set(training.map((t) => t.backend))].map((b) => [b, { winogradOverSpatial: ratio(ex(b, 'winograd'), ex(b, 'spatial')) }]),
+    ),
+    trainingWasmOverCpu: {
+      spatial: ratio(ex('wasm', 'spatial'), ex('cpu', 'spatial')),
+      winograd: ratio(ex('wasm', 'winograd'), ex('cpu', 'winograd')),
+    },
+    winogradOpOverConv2d: Object.fromEntries(
+      [4, 6].map((T) => {
+        const w = row(`winograd F(${T - 2}x${T - 2},3x3)`);
+        return [
+          `T=${T}`,
+          { forward: ratio(conv?.forwardMs, w?.forwardMs), forwardBackward: ratio(conv?.forwardBackwardMs, w?.forwardBackwardMs) },
+        ];
+      }),
+    ),
+    sparseOverConv2d: Object.fromEntries(
+      (sparse?.results ?? []).map((r) => [
+        `${r.layer.H}x${r.layer.W}x${r.layer.cin} ${r.tile} ${Math.round(100 * r.sparsity)}%`,
+        r.speedup.vsConv2d,
+      ]),
+    ),
+    runtimeOverOnnxruntime: Object.fromEntries(
+      (runtime?.results ?? []).map((r) => [`${r.net} ${Math.round(100 * r.sparsity)}% ${r.threads}t b${r.batch}`, r.ratio]),
+    ),
     anchors: Object.fromEntries(Object.entries(anchors?.nets ?? {}).map(([net, a]) => [net, a.ratios])),
   };
   const json = {
-    machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}`, loadAverageBefore: loadBefore, loadAverageAfter: os.loadavg() },
-    quick: o.quick, seconds: (Date.now() - started) / 1000,
-    training, anchors, profiles, winogradOp, sparse, runtime, decode, ratios,
+    machine: {
+      cpu: os.cpus()[0]?.model ?? '',
+      cores: os.cpus().length,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${os.platform()} ${os.arch()}`,
+      loadAverageBefore: loadBefore,
+      loadAverageAfter: os.loadavg(),
+    },
+    quick: o.quick,
+    seconds: (Date.now() - started) / 1000,
+    training,
+    anchors,
+    profiles,
+    winogradOp,
+    sparse,
+    runtime,
+    decode,
+    ratios,
   };
   fs.mkdirSync(path.dirname(path.resolve(root, o.out)), { recursive: true });
   const out = path.resolve(root, o.out);
@@ -137,12 +210,22 @@ function main(): void {
   fs.rmSync(tmp, { recursive: true, force: true });
   const lines = [
     `machine: ${json.machine.cpu}, ${json.machine.cores} cores, ${json.machine.node}; load ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
-    '', '| backend | spatial ex/s | winograd ex/s | winograd / spatial |', '| --- | ---: | ---: | ---: |',
-    ...Object.keys(ratios.training).map((b) => `| ${b} | ${ex(b, 'spatial')?.toFixed(1) ?? '-'} | ${ex(b, 'winograd')?.toFixed(1) ?? '-'} | ${ratios.training[b]!.winogradOverSpatial?.toFixed(2) ?? '-'} |`),
-    '', `Winograd op vs tf.conv2d (conv2d time / op time): ${JSON.stringify(ratios.winogradOpOverConv2d)}`,
+    '',
+    '| backend | spatial ex/s | winograd ex/s | winograd / spatial |',
+    '| --- | ---: | ---: | ---: |',
+    ...Object.keys(ratios.training).map(
+      (b) =>
+        `| ${b} | ${ex(b, 'spatial')?.toFixed(1) ?? '-'} | ${ex(b, 'winograd')?.toFixed(1) ?? '-'} | ${ratios.training[b]!.winogradOverSpatial?.toFixed(2) ?? '-'} |`,
+    ),
+    '',
+    `Winograd op vs tf.conv2d (conv2d time / op time): ${JSON.stringify(ratios.winogradOpOverConv2d)}`,
     `decoded images/s (JPEG 500x375 -> 224x224, beside training ex/s above): ${decode?.rows.map((r) => `${r.transform} ${r.workers} worker(s) ${r.imagesPerSecond.toFixed(0)}`).join(', ') ?? '-'}`,
-    `sparse bundle layer vs tf.conv2d: ${Object.entries(ratios.sparseOverConv2d).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}`,
-    `.swb runtime vs onnxruntime-node (dense model, same threads): ${Object.entries(ratios.runtimeOverOnnxruntime).map(([k, v]) => `${k} ${v.toFixed(2)}x`).join(', ')}`,
+    `sparse bundle layer vs tf.conv2d: ${Object.entries(ratios.sparseOverConv2d)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}x`)
+      .join(', ')}`,
+    `.swb runtime vs onnxruntime-node (dense model, same threads): ${Object.entries(ratios.runtimeOverOnnxruntime)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}x`)
+      .join(', ')}`,
     `against PyTorch / onnxruntime (swprune / anchor, by thread count): ${JSON.stringify(ratios.anchors)}`,
     `wrote ${o.out}`,
   ];

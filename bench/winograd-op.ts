@@ -24,7 +24,13 @@ import type { WinogradTile } from '#src/winograd/tiles.js';
 import { getTile } from '#src/winograd/tiles.js';
 import { tensorMs } from './timing.js';
 
-interface Options { backend: BackendChoice; batch: number; reps: number; variants: boolean; out: string }
+interface Options {
+  backend: BackendChoice;
+  batch: number;
+  reps: number;
+  variants: boolean;
+  out: string;
+}
 
 function parseArgs(argv: readonly string[]): Options {
   const o: Options = { backend: 'wasm', batch: 64, reps: 5, variants: false, out: 'bench/winograd-op.json' };
@@ -55,7 +61,12 @@ function batchedVariant(x: tf.Tensor4D, w: tf.Tensor3D, tile: WinogradTile): tf.
   return tf.tidy(() => {
     const T2 = tile.T * tile.T;
     const kb = tf.tensor2d(kron(tile.BT, tile.BT));
-    const xPad = tf.pad(x, [[0, 0], [plan.top, plan.padBottom], [plan.left, plan.padRight], [0, 0]]);
+    const xPad = tf.pad(x, [
+      [0, 0],
+      [plan.top, plan.padBottom],
+      [plan.left, plan.padRight],
+      [0, 0],
+    ]);
     const v = tf.reshape(tf.matMul(kb, extractTiles(xPad, plan)), [T2, plan.P, plan.cin]);
     const mcat = tf.reshape(tf.matMul(v, w), [T2, plan.P * plan.cout]);
     const full = untile(tf.matMul(k.ka, mcat), plan, plan.cout);
@@ -63,7 +74,12 @@ function batchedVariant(x: tf.Tensor4D, w: tf.Tensor3D, tile: WinogradTile): tf.
   });
 }
 
-interface Row { name: string; forwardMs: number | null; forwardBackwardMs: number | null; note?: string }
+interface Row {
+  name: string;
+  forwardMs: number | null;
+  forwardBackwardMs: number | null;
+  note?: string;
+}
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
@@ -78,7 +94,10 @@ async function main(): Promise<void> {
   const convFwd = tensorMs(() => tf.conv2d(x, g, 1, 'same'), o.reps);
   const haveFilterGrad = tf.getKernel(tf.Conv2DBackpropFilter, backend) !== undefined;
   const convBoth = haveFilterGrad
-    ? tensorMs(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, g]), o.reps)
+    ? tensorMs(
+        () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, g]),
+        o.reps,
+      )
     : null;
   const convDx = tensorMs(() => tf.grad((a: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, g, 1, 'same')))(x), o.reps);
   rows.push({
@@ -93,12 +112,20 @@ async function main(): Promise<void> {
     const tile = getTile(T, 3);
     const w = tf.randomNormal([T * T, C, C], 0, 0.1, 'float32', 3) as tf.Tensor3D;
     const fwd = tensorMs(() => winogradConv2d(x, w, tile, { pad: 'same' }), o.reps);
-    const both = tensorMs(() => tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(winogradConv2d(a as tf.Tensor4D, b as tf.Tensor3D, tile, { pad: 'same' })))([x, w]), o.reps);
+    const both = tensorMs(
+      () =>
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(winogradConv2d(a as tf.Tensor4D, b as tf.Tensor3D, tile, { pad: 'same' })))([x, w]),
+      o.reps,
+    );
     rows.push({ name: `winograd ${tile.name} T=${T}`, forwardMs: fwd, forwardBackwardMs: both });
     if (o.variants) {
-      const auto = tensorMs(() => tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-        tf.sum(winogradConv2dForward(a as tf.Tensor4D, b as tf.Tensor3D, tile, { pad: 'same' })))([x, w]), Math.min(o.reps, 3));
+      const auto = tensorMs(
+        () =>
+          tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+            tf.sum(winogradConv2dForward(a as tf.Tensor4D, b as tf.Tensor3D, tile, { pad: 'same' })),
+          )([x, w]),
+        Math.min(o.reps, 3),
+      );
       rows.push({ name: `  variant T=${T}: tfjs autodiff backward`, forwardMs: null, forwardBackwardMs: auto });
       const batched = tensorMs(() => batchedVariant(x, w, tile), Math.min(o.reps, 3));
       rows.push({ name: `  variant T=${T}: one batched matMul`, forwardMs: batched, forwardBackwardMs: null });
@@ -115,7 +142,9 @@ async function main(): Promise<void> {
     '| --- | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
-    out.push(`| ${r.name} | ${fmt(r.forwardMs)} | ${fmt(r.forwardBackwardMs)} | ${ratio(r.forwardMs, convFwd)} | ${ratio(r.forwardBackwardMs, convBoth)} |`);
+    out.push(
+      `| ${r.name} | ${fmt(r.forwardMs)} | ${fmt(r.forwardBackwardMs)} | ${ratio(r.forwardMs, convFwd)} | ${ratio(r.forwardBackwardMs, convBoth)} |`,
+    );
   }
   for (const r of rows) if (r.note) out.push('', `note: ${r.note}`);
   process.stdout.write(`${out.join('\n')}\n`);

@@ -34,7 +34,11 @@ for (const node of onnx.nodes) {
     const w = param(node.inputs[1]);
     const layer = tf.layers.conv2d({
       ...(first ? { inputShape: [28, 28, 1] } : {}),
-      filters: w.dims[0], kernelSize: 3, padding: 'same', useBias: false, name: name('conv'),
+      filters: w.dims[0],
+      kernelSize: 3,
+      padding: 'same',
+      useBias: false,
+      name: name('conv'),
     });
     model.add(layer);
     layer.setWeights([tensorOf(w, [2, 3, 1, 0])]);
@@ -63,15 +67,20 @@ for (const node of onnx.nodes) {
 
 const dir = join(here, 'fashion-vgg-tfjs');
 mkdirSync(dir, { recursive: true });
-await model.save(tf.io.withSaveHandler(async (artifacts) => {
-  const json = {
-    format: 'layers-model', generatedBy: `TensorFlow.js tfjs-layers v${tf.version.layers}`, convertedBy: 'models/make_tfjs_model.mjs from fashion-vgg.onnx',
-    modelTopology: artifacts.modelTopology, weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-  };
-  writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
-  writeFileSync(join(dir, 'weights.bin'), Buffer.from(artifacts.weightData));
-  return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-}));
+await model.save(
+  tf.io.withSaveHandler(async (artifacts) => {
+    const json = {
+      format: 'layers-model',
+      generatedBy: `TensorFlow.js tfjs-layers v${tf.version.layers}`,
+      convertedBy: 'models/make_tfjs_model.mjs from fashion-vgg.onnx',
+      modelTopology: artifacts.modelTopology,
+      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+    };
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json));
+    writeFileSync(join(dir, 'weights.bin'), Buffer.from(artifacts.weightData));
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }),
+);
 
 // Check: tfjs's predict on the two reference images against PyTorch's logits.
 const io = JSON.parse(readFileSync(join(here, 'fashion-vgg.io.json'), 'utf8'));

@@ -22,7 +22,11 @@ import { runCli } from '#src/cli/run.js';
 const IMAGENET_TRAIN = 1_281_167;
 const IMAGENET_VAL = 50_000;
 
-interface Options { dir: string; sparsity: [number, number]; batchSize: number }
+interface Options {
+  dir: string;
+  sparsity: [number, number];
+  batchSize: number;
+}
 
 function parseArgs(argv: readonly string[]): Options {
   const o: Options = { dir: 'out/imagenet-like', sparsity: [0.5, 0.6], batchSize: 16 };
@@ -31,16 +35,13 @@ function parseArgs(argv: readonly string[]): Options {
     if (argv[i] === '--dir' && v) {
       o.dir = v;
       i++;
-    }
-    else if (argv[i] === '--sparsity' && v) {
+    } else if (argv[i] === '--sparsity' && v) {
       o.sparsity = v.split(',').map(Number) as [number, number];
       i++;
-    }
-    else if (argv[i] === '--batch-size' && v) {
+    } else if (argv[i] === '--batch-size' && v) {
       o.batchSize = Number(v);
       i++;
-    }
-    else throw new Error(`unknown option ${argv[i]}; expected --dir DIR, --sparsity S1,S2, --batch-size N`);
+    } else throw new Error(`unknown option ${argv[i]}; expected --dir DIR, --sparsity S1,S2, --batch-size N`);
   }
   return o;
 }
@@ -49,7 +50,9 @@ async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   const d = (f: string) => relative(process.cwd(), join(o.dir, f)) || '.';
   if (!existsSync(d('resnet18.onnx')) || !existsSync(d('folder'))) {
-    process.stderr.write(`${o.dir}: resnet18.onnx or folder/ missing; write them with /usr/bin/python3 test/fixtures/images/make_imagenet_like.py ${o.dir}\n`);
+    process.stderr.write(
+      `${o.dir}: resnet18.onnx or folder/ missing; write them with /usr/bin/python3 test/fixtures/images/make_imagenet_like.py ${o.dir}\n`,
+    );
     return 1;
   }
   const expected = JSON.parse(readFileSync(d('expected.json'), 'utf8')) as { top1: number; val: unknown[] };
@@ -57,8 +60,48 @@ async function main(): Promise<number> {
   const bs = String(o.batchSize);
   const steps: [string, string[]][] = [
     ['eval', ['eval', d('resnet18.onnx'), '--data', data, '--batch-size', bs, '--json', d('eval.json')]],
-    ['spatial', ['spatial', d('resnet18.onnx'), '--data', data, '-o', d('spatial.onnx'), '--sparsity', String(o.sparsity[0]), '--epochs', '1', '--batch-size', bs, '--lr', '0.001', '--json', d('spatial.json')]],
-    ['winograd', ['winograd', d('spatial.onnx'), '--data', data, '-o', d('winograd.onnx'), '--sparsity', String(o.sparsity[1]), '--epochs', '1', '--batch-size', bs, '--lr', '0.001', '--json', d('winograd.json')]],
+    [
+      'spatial',
+      [
+        'spatial',
+        d('resnet18.onnx'),
+        '--data',
+        data,
+        '-o',
+        d('spatial.onnx'),
+        '--sparsity',
+        String(o.sparsity[0]),
+        '--epochs',
+        '1',
+        '--batch-size',
+        bs,
+        '--lr',
+        '0.001',
+        '--json',
+        d('spatial.json'),
+      ],
+    ],
+    [
+      'winograd',
+      [
+        'winograd',
+        d('spatial.onnx'),
+        '--data',
+        data,
+        '-o',
+        d('winograd.onnx'),
+        '--sparsity',
+        String(o.sparsity[1]),
+        '--epochs',
+        '1',
+        '--batch-size',
+        bs,
+        '--lr',
+        '0.001',
+        '--json',
+        d('winograd.json'),
+      ],
+    ],
     ['report', ['report', d('winograd.onnx'), '--data', data, '-o', d('model.swb'), '--batch-size', bs, '--json', d('report.json')]],
   ];
   const io = { stdout: process.stdout, stderr: process.stderr };
@@ -71,14 +114,20 @@ async function main(): Promise<number> {
     if (code !== 0) return code;
   }
   const evalJson = JSON.parse(readFileSync(d('eval.json'), 'utf8')) as { accuracy: { top1: number }; examples: number; seconds: number };
-  const throughput = (f: string) => (JSON.parse(readFileSync(d(f), 'utf8')) as { stages: { examplesPerSecond: number }[] }).stages[0]!.examplesPerSecond;
+  const throughput = (f: string) =>
+    (JSON.parse(readFileSync(d(f), 'utf8')) as { stages: { examplesPerSecond: number }[] }).stages[0]!.examplesPerSecond;
   const spatialEx = throughput('spatial.json');
   const winogradEx = throughput('winograd.json');
   const evalEx = evalJson.examples / evalJson.seconds;
   const hours = (n: number, perSecond: number) => n / perSecond / 3600;
   const summary = {
     machine: { cpu: os.cpus()[0]?.model ?? '', cores: os.cpus().length, node: process.version, loadAverage: os.loadavg() },
-    top1: { swprune: evalJson.accuracy.top1, pytorch: expected.top1, equal: evalJson.accuracy.top1 === expected.top1, images: evalJson.examples },
+    top1: {
+      swprune: evalJson.accuracy.top1,
+      pytorch: expected.top1,
+      equal: evalJson.accuracy.top1 === expected.top1,
+      images: evalJson.examples,
+    },
     seconds,
     examplesPerSecond: { eval: evalEx, spatialTraining: spatialEx, winogradTraining: winogradEx },
     imagenetHours: {

@@ -62,12 +62,27 @@ const makeCell = (c: Omit<Cell, 'id'>): Cell => ({ ...c, id: cellId(c) });
  * default there, then the neighbours. Each entry: tile, lr, norm, p.
  */
 const FIRST: readonly [number, number, Cell['norm'], number][] = [
-  [6, 0.01, 'none', 1.5], [6, 0.001, 'none', 1.5], [4, 0.01, 'none', 1.5],
-  [6, 0.01, 'none', 2], [6, 0.001, 'none', 2], [4, 0.01, 'none', 2],
-  [6, 0.01, 'none', 1], [4, 0.01, 'none', 1], [6, 0.001, 'none', 1],
-  [6, 0.01, 'none', 3], [4, 0.001, 'none', 2], [4, 0.01, 'min', 1], [6, 0.003, 'none', 2],
-  [4, 0.001, 'none', 1], [6, 0.001, 'none', 3], [6, 0.01, 'none', 0], [4, 0.003, 'none', 2],
-  [6, 0.01, 'min', 3], [6, 0.001, 'min', 3], [6, 0.001, 'min', 2], [4, 0.01, 'min', 2],
+  [6, 0.01, 'none', 1.5],
+  [6, 0.001, 'none', 1.5],
+  [4, 0.01, 'none', 1.5],
+  [6, 0.01, 'none', 2],
+  [6, 0.001, 'none', 2],
+  [4, 0.01, 'none', 2],
+  [6, 0.01, 'none', 1],
+  [4, 0.01, 'none', 1],
+  [6, 0.001, 'none', 1],
+  [6, 0.01, 'none', 3],
+  [4, 0.001, 'none', 2],
+  [4, 0.01, 'min', 1],
+  [6, 0.003, 'none', 2],
+  [4, 0.001, 'none', 1],
+  [6, 0.001, 'none', 3],
+  [6, 0.01, 'none', 0],
+  [4, 0.003, 'none', 2],
+  [6, 0.01, 'min', 3],
+  [6, 0.001, 'min', 3],
+  [6, 0.001, 'min', 2],
+  [4, 0.01, 'min', 2],
 ];
 
 /**
@@ -94,7 +109,10 @@ export function targetGrid(): Cell[] {
     const i = FIRST.findIndex(([tile, lr, norm, p]) => c.tile === tile && c.lr === lr && c.norm === norm && c.power === p);
     return (i < 0 ? FIRST.length : i) * NETS.length + NETS.findIndex((n) => n.name === c.net);
   };
-  return all.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map(({ c }) => c);
+  return all
+    .map((c, i) => ({ c, i }))
+    .sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i)
+    .map(({ c }) => c);
 }
 
 /** Further sparsities (F(4x4,3x3) 80/85%, F(2x2,3x3) 75/85%) at chosen settings `norm:p:lr`. */
@@ -105,7 +123,8 @@ export function sparsityGrid(settings: readonly string[]): Cell[] {
     const [norm, p, lr] = s.split(':');
     for (const net of NETS) {
       for (const tile of [6, 4]) {
-        for (const sparsity of more[tile]!) out.push(makeCell({ net: net.name, tile, sparsity, lr: Number(lr), norm: norm as Cell['norm'], power: Number(p) }));
+        for (const sparsity of more[tile]!)
+          out.push(makeCell({ net: net.name, tile, sparsity, lr: Number(lr), norm: norm as Cell['norm'], power: Number(p) }));
       }
     }
   }
@@ -116,7 +135,10 @@ const spatialPath = (work: string, net: string, tile: number, ext: string) => jo
 
 function run(cli: string, args: string[], logFile: string): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, SWPRUNE_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, SWPRUNE_THREADS: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.stderr.on('data', (d: Buffer) => chunks.push(d));
@@ -130,46 +152,66 @@ function run(cli: string, args: string[], logFile: string): Promise<number> {
 /** Runs `jobs` tasks at a time. */
 async function pool<T>(items: readonly T[], jobs: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: jobs }, async () => {
-    while (next < items.length) await task(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: jobs }, async () => {
+      while (next < items.length) await task(items[next++]!);
+    }),
+  );
 }
 
 /**
  * Like pool, but an item runs only once `ready` says so (its input model is being made by
  * another process): a free worker takes the first ready item in order, or waits a minute.
  */
-async function waitingPool<T>(items: readonly T[], jobs: number, ready: (item: T) => boolean, task: (item: T) => Promise<void>): Promise<void> {
+async function waitingPool<T>(
+  items: readonly T[],
+  jobs: number,
+  ready: (item: T) => boolean,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
   const left = [...items];
-  await Promise.all(Array.from({ length: jobs }, async () => {
-    while (left.length > 0) {
-      const i = left.findIndex(ready);
-      if (i < 0) {
-        await new Promise((r) => setTimeout(r, 60_000));
-        continue;
+  await Promise.all(
+    Array.from({ length: jobs }, async () => {
+      while (left.length > 0) {
+        const i = left.findIndex(ready);
+        if (i < 0) {
+          await new Promise((r) => setTimeout(r, 60_000));
+          continue;
+        }
+        await task(left.splice(i, 1)[0]!);
       }
-      await task(left.splice(i, 1)[0]!);
-    }
-  }));
+    }),
+  );
 }
 
-interface Acc { top1: number; top5: number }
+interface Acc {
+  top1: number;
+  top5: number;
+}
 interface WinogradLog {
   conversion: { input: Acc; converted: Acc };
   stages: { accuracyPruned: Acc; accuracy: Acc; loss: number; trainLoss: number; seconds: number; winogradSparsity: number }[];
 }
-interface SpatialLog { baseline: Acc; stages: { target: number; accuracy: Acc; winogradSparsity: number }[] }
+interface SpatialLog {
+  baseline: Acc;
+  stages: { target: number; accuracy: Acc; winogradSparsity: number }[];
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      data: { type: 'string' }, work: { type: 'string' }, jobs: { type: 'string', default: '2' },
-      phase: { type: 'string', default: 'all' }, cli: { type: 'string', default: root('bin/swprune.js') },
+      data: { type: 'string' },
+      work: { type: 'string' },
+      jobs: { type: 'string', default: '2' },
+      phase: { type: 'string', default: 'all' },
+      cli: { type: 'string', default: root('bin/swprune.js') },
       out: { type: 'string', default: root('docs/runs/importance-study.json') },
-      settings: { type: 'string' }, only: { type: 'string' },
+      settings: { type: 'string' },
+      only: { type: 'string' },
     },
   });
-  if (!values.data || !values.work) throw new Error('usage: importance-study --data kind:PATH --work DIR [--jobs N] [--phase models|cells|sparsity|collect]');
+  if (!values.data || !values.work)
+    throw new Error('usage: importance-study --data kind:PATH --work DIR [--jobs N] [--phase models|cells|sparsity|collect]');
   const work = values.work;
   const jobs = Number(values.jobs);
   const cli = values.cli!;
@@ -177,12 +219,30 @@ async function main(): Promise<void> {
   const phase = values.phase!;
 
   if (phase === 'all' || phase === 'models') {
-    const todo = NETS.flatMap((net) => [4, 6].map((tile) => ({ net, tile }))).filter(({ net, tile }) => !existsSync(spatialPath(work, net.name, tile, 'json')));
+    const todo = NETS.flatMap((net) => [4, 6].map((tile) => ({ net, tile }))).filter(
+      ({ net, tile }) => !existsSync(spatialPath(work, net.name, tile, 'json')),
+    );
     await pool(todo, jobs, async ({ net, tile }) => {
       const args = [
-        'spatial', root(net.model), '--data', values.data!, '--tile', String(tile), '--schedule', net.spatial.schedule, '--lr', net.spatial.lr,
-        '--epochs', SPATIAL.epochs, '--limit', String(SPATIAL.limit), '--skip-first',
-        '-o', spatialPath(work, net.name, tile, 'onnx'), '--json', spatialPath(work, net.name, tile, 'json'),
+        'spatial',
+        root(net.model),
+        '--data',
+        values.data!,
+        '--tile',
+        String(tile),
+        '--schedule',
+        net.spatial.schedule,
+        '--lr',
+        net.spatial.lr,
+        '--epochs',
+        SPATIAL.epochs,
+        '--limit',
+        String(SPATIAL.limit),
+        '--skip-first',
+        '-o',
+        spatialPath(work, net.name, tile, 'onnx'),
+        '--json',
+        spatialPath(work, net.name, tile, 'json'),
       ];
       const code = await run(cli, args, spatialPath(work, net.name, tile, 'log'));
       process.stdout.write(`spatial ${net.name} tile ${tile}: exit ${code}\n`);
@@ -195,17 +255,42 @@ async function main(): Promise<void> {
     const todo = cellsToRun.filter((c) => !existsSync(join(work, 'cells', `${c.id}.json`)) && (!only || only.test(c.id)));
     process.stdout.write(`${todo.length} cells to run\n`);
     let done = 0;
-    await waitingPool(todo, jobs, (c) => existsSync(spatialPath(work, c.net, c.tile, 'json')), async (c) => {
-      const input = spatialPath(work, c.net, c.tile, 'onnx');
-      const args = [
-        'winograd', input, '--data', values.data!, '--tile', String(c.tile), '--sparsity', String(c.sparsity), '--epochs', String(CELL.epochs),
-        '--limit', String(CELL.limit), '--skip-first', '--lr', String(c.lr), '--importance-norm', c.norm, '--importance-power', String(c.power),
-        '-o', join(work, 'cells', `${c.id}.onnx`), '--json', join(work, 'cells', `${c.id}.json`),
-      ];
-      const code = await run(cli, args, join(work, 'cells', `${c.id}.log`));
-      done++;
-      process.stdout.write(`[${done}/${todo.length}] ${c.id}: exit ${code}\n`);
-    });
+    await waitingPool(
+      todo,
+      jobs,
+      (c) => existsSync(spatialPath(work, c.net, c.tile, 'json')),
+      async (c) => {
+        const input = spatialPath(work, c.net, c.tile, 'onnx');
+        const args = [
+          'winograd',
+          input,
+          '--data',
+          values.data!,
+          '--tile',
+          String(c.tile),
+          '--sparsity',
+          String(c.sparsity),
+          '--epochs',
+          String(CELL.epochs),
+          '--limit',
+          String(CELL.limit),
+          '--skip-first',
+          '--lr',
+          String(c.lr),
+          '--importance-norm',
+          c.norm,
+          '--importance-power',
+          String(c.power),
+          '-o',
+          join(work, 'cells', `${c.id}.onnx`),
+          '--json',
+          join(work, 'cells', `${c.id}.json`),
+        ];
+        const code = await run(cli, args, join(work, 'cells', `${c.id}.log`));
+        done++;
+        process.stdout.write(`[${done}/${todo.length}] ${c.id}: exit ${code}\n`);
+      },
+    );
   }
 
   if (phase === 'all' || phase === 'collect') collect(work, values.out!, values.data!);
@@ -216,26 +301,52 @@ function collect(work: string, out: string, data: string): void {
   const read = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
   const parse = (id: string): Omit<Cell, 'id'> | undefined => {
     const m = /^(.+)-t(\d)-s(\d+)-lr([\d.e-]+)-(none|min)-p([\d.]+)$/.exec(id);
-    return m ? { net: m[1]!, tile: Number(m[2]), sparsity: Number(m[3]) / 100, lr: Number(m[4]), norm: m[5] as Cell['norm'], power: Number(m[6]) } : undefined;
+    return m
+      ? { net: m[1]!, tile: Number(m[2]), sparsity: Number(m[3]) / 100, lr: Number(m[4]), norm: m[5] as Cell['norm'], power: Number(m[6]) }
+      : undefined;
   };
-  const cells = readdirSync(join(work, 'cells')).filter((f) => f.endsWith('.json')).sort().flatMap((f) => {
-    const id = f.slice(0, -'.json'.length);
-    const cell = parse(id);
-    if (!cell) return [];
-    const log = read<WinogradLog>(join(work, 'cells', f));
-    const s = log.stages[0]!;
-    return [{
-      ...cell, input: log.conversion.input.top1, converted: log.conversion.converted.top1, pruned: s.accuracyPruned.top1, retrained: s.accuracy.top1,
-      loss: s.loss, trainLoss: s.trainLoss, winogradSparsity: s.winogradSparsity, seconds: s.seconds,
-    }];
-  });
-  const models = NETS.flatMap((net) => [4, 6].flatMap((tile) => {
-    const file = spatialPath(work, net.name, tile, 'json');
-    if (!existsSync(file)) return [];
-    const log = read<SpatialLog>(file);
-    const last = log.stages.at(-1)!;
-    return [{ net: net.name, model: net.model, tile, ...net.spatial, dense: log.baseline.top1, top1: last.accuracy.top1, winogradSparsity: last.winogradSparsity }];
-  }));
+  const cells = readdirSync(join(work, 'cells'))
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .flatMap((f) => {
+      const id = f.slice(0, -'.json'.length);
+      const cell = parse(id);
+      if (!cell) return [];
+      const log = read<WinogradLog>(join(work, 'cells', f));
+      const s = log.stages[0]!;
+      return [
+        {
+          ...cell,
+          input: log.conversion.input.top1,
+          converted: log.conversion.converted.top1,
+          pruned: s.accuracyPruned.top1,
+          retrained: s.accuracy.top1,
+          loss: s.loss,
+          trainLoss: s.trainLoss,
+          winogradSparsity: s.winogradSparsity,
+          seconds: s.seconds,
+        },
+      ];
+    });
+  const models = NETS.flatMap((net) =>
+    [4, 6].flatMap((tile) => {
+      const file = spatialPath(work, net.name, tile, 'json');
+      if (!existsSync(file)) return [];
+      const log = read<SpatialLog>(file);
+      const last = log.stages.at(-1)!;
+      return [
+        {
+          net: net.name,
+          model: net.model,
+          tile,
+          ...net.spatial,
+          dense: log.baseline.top1,
+          top1: last.accuracy.top1,
+          winogradSparsity: last.winogradSparsity,
+        },
+      ];
+    }),
+  );
   const study = {
     study: 'importance',
     data: data.split(':')[0],

@@ -5,19 +5,37 @@
  * bench/profile.ts). Pure formatting of measured files.
  */
 
-interface TrainFigure { examples: number; examplesPerSecond: number; peakRssMiB: number | null }
+interface TrainFigure {
+  examples: number;
+  examplesPerSecond: number;
+  peakRssMiB: number | null;
+}
 interface NetAnchors {
   macsPerImage: number;
   threads: number;
   swprune: { spatial: TrainFigure | null; winograd: TrainFigure | null; eval: Record<string, number | null> };
   pytorch: { spatial: Record<string, number | null>; winograd: Record<string, number | null> } | null;
   onnxruntime: Record<string, number | null>;
-  ratios: { spatialVsPytorch: Record<string, number | null>; winogradVsPytorchWinograd: Record<string, number | null>; evalVsOnnxruntime: Record<string, number | null> };
+  ratios: {
+    spatialVsPytorch: Record<string, number | null>;
+    winogradVsPytorchWinograd: Record<string, number | null>;
+    evalVsOnnxruntime: Record<string, number | null>;
+  };
 }
-export interface Anchors { threads: number; quick: boolean; pytorch: string; loadAverageBefore: number[]; nets: Record<string, NetAnchors> }
+export interface Anchors {
+  threads: number;
+  quick: boolean;
+  pytorch: string;
+  loadAverageBefore: number[];
+  nets: Record<string, NetAnchors>;
+}
 
-const NET_NAMES: Record<string, string> = { 'fashion-vgg': 'bundled model (Fashion-MNIST)', 'vgg-nagadomi': 'VGG-nagadomi (CIFAR-10 shape, random weights)' };
-const num = (v: number | null | undefined, d = 0) => (v == null ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }));
+const NET_NAMES: Record<string, string> = {
+  'fashion-vgg': 'bundled model (Fashion-MNIST)',
+  'vgg-nagadomi': 'VGG-nagadomi (CIFAR-10 shape, random weights)',
+};
+const num = (v: number | null | undefined, d = 0) =>
+  v == null ? '—' : v.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
 const x = (v: number | null | undefined) => (v == null ? '—' : `**${v.toFixed(2)}x**`);
 
 /** The table of swprune against its anchors, one column per net. */
@@ -32,8 +50,8 @@ export function anchorsSection(a: Anchors): string[] {
       'Training: one epoch of `swprune spatial` / `swprune winograd` (F(4x4,3x3), one stage to 50%, batch 128) through the CLI on the wasm backend ' +
       `with ${t} kernel threads, against \`bench/torch-anchor.py\` training the same model with the same batch (SGD with momentum, weight decay); ` +
       'for Winograd-domain retraining PyTorch runs every 3x3 convolution as a plain Winograd layer (F.unfold, kron transforms, one torch.bmm over positions, autograd). ' +
-      'Evaluation: what every stage and `sensitivity` call (src/eval/evaluate.ts: the model\'s current weights planned into the deployment runtime, dense 3x3 convolutions as F(4x4,3x3)) ' +
-      'over a 10,000-image test split per call, set-up included, against onnxruntime-node running batches with the same number of threads. Ratio = swprune / anchor; the targets are issue 19\'s. ' +
+      "Evaluation: what every stage and `sensitivity` call (src/eval/evaluate.ts: the model's current weights planned into the deployment runtime, dense 3x3 convolutions as F(4x4,3x3)) " +
+      "over a 10,000-image test split per call, set-up included, against onnxruntime-node running batches with the same number of threads. Ratio = swprune / anchor; the targets are issue 19's. " +
       'The VGG-nagadomi-shaped net is built from the description in `bench/nets.ts` (conv-BN-ReLU 64, 64, pool, 128, 128, pool, 256 x4, pool, FC 1024, 1024, 10; seeded random weights) and written to a temporary ONNX file that both sides load.',
     '',
     `| | ${nets.map(([k, n]) => `${NET_NAMES[k] ?? k}, ${(n.macsPerImage / 1e6).toFixed(1)}M MACs/image`).join(' | ')} |`,
@@ -48,16 +66,33 @@ export function anchorsSection(a: Anchors): string[] {
     row('evaluation, examples/s, 1 thread: swprune / onnxruntime-node', (n) => `${num(n.swprune.eval['1'])} / ${num(n.onnxruntime['1'])}`),
     row('evaluation ratio, 1 thread (target ≥ 0.5x)', (n) => x(n.ratios.evalVsOnnxruntime['1'])),
     ...(t > 1
-      ? [row(`evaluation, examples/s, ${t} threads: swprune / onnxruntime-node`, (n) => `${num(n.swprune.eval[t])} / ${num(n.onnxruntime[t])}`),
-        row(`evaluation ratio, ${t} threads (target ≥ 0.5x)`, (n) => x(n.ratios.evalVsOnnxruntime[t]))]
+      ? [
+          row(
+            `evaluation, examples/s, ${t} threads: swprune / onnxruntime-node`,
+            (n) => `${num(n.swprune.eval[t])} / ${num(n.onnxruntime[t])}`,
+          ),
+          row(`evaluation ratio, ${t} threads (target ≥ 0.5x)`, (n) => x(n.ratios.evalVsOnnxruntime[t])),
+        ]
       : []),
     row('peak RSS of the spatial training process, MiB (target < 1024 on the bundled model)', (n) => num(n.swprune.spatial?.peakRssMiB)),
   ];
 }
 
-interface KernelTime { phase: string; kernel: string; ms: number; calls: number }
+interface KernelTime {
+  phase: string;
+  kernel: string;
+  ms: number;
+  calls: number;
+}
 export interface Profile {
-  loadAverage: number[]; net: string; form: string; mode: string; threads: number; batch: number; steps: number; examplesPerSecond: number;
+  loadAverage: number[];
+  net: string;
+  form: string;
+  mode: string;
+  threads: number;
+  batch: number;
+  steps: number;
+  examplesPerSecond: number;
   phases: Record<string, { ms: number; outsideKernelsMs: number }>;
   copies: { ms: number; megabytes: number };
   topKernels: KernelTime[];
@@ -72,28 +107,42 @@ export function profileSections(profiles: readonly Profile[]): string[] {
     'One process per profile: the retraining step of `swprune spatial` / `swprune winograd` (executor forward in training mode, tf.variableGrads, ' +
       'SGD with the 50% pruning masks as optimizer hooks) with every kernel of the backend wrapped in a timer; the first step is a warm-up. ' +
       '"Outside kernels" is the engine\'s own work (gradient tape, tensor bookkeeping, the ops\' JavaScript). Kernels are listed as the engine called them, ' +
-      'with the kernels they call inside; copies between tfjs\'s heap and the kernel pool\'s memory are part of the convolution kernels\' times.',
+      "with the kernels they call inside; copies between tfjs's heap and the kernel pool's memory are part of the convolution kernels' times.",
   ];
   for (const p of profiles) {
     const step = Object.values(p.phases).reduce((s, v) => s + v.ms, 0);
     const share = (ms: number) => `${((100 * ms) / step).toFixed(1)}%`;
     const kernels = p.topKernels.slice(0, 12);
     const rest = p.topKernels.slice(12).reduce((s, k) => s + k.ms, 0);
-    out.push('', `#### ${p.net}, ${p.form} form, ${p.mode === 'eval' ? 'evaluation' : 'training'}, batch ${p.batch}, ${p.threads} kernel thread${p.threads === 1 ? '' : 's'}`, '',
+    out.push(
+      '',
+      `#### ${p.net}, ${p.form} form, ${p.mode === 'eval' ? 'evaluation' : 'training'}, batch ${p.batch}, ${p.threads} kernel thread${p.threads === 1 ? '' : 's'}`,
+      '',
       `${step.toFixed(1)} ms per step (${p.examplesPerSecond.toFixed(1)} examples/s), mean of ${p.steps} steps; load average ${p.loadAverage.map((l) => l.toFixed(2)).join(', ')} at the start. ` +
         `Copies to and from the kernel pool: ${p.copies.ms.toFixed(1)} ms, ${p.copies.megabytes.toFixed(0)} MB per step.`,
       '',
-      '| phase | ms/step | share | outside kernels, ms |', '| --- | ---: | ---: | ---: |',
-      ...Object.entries(p.phases).filter(([, v]) => v.ms >= 0.05).map(([k, v]) => `| ${k} | ${v.ms.toFixed(1)} | ${share(v.ms)} | ${v.outsideKernelsMs.toFixed(1)} |`),
+      '| phase | ms/step | share | outside kernels, ms |',
+      '| --- | ---: | ---: | ---: |',
+      ...Object.entries(p.phases)
+        .filter(([, v]) => v.ms >= 0.05)
+        .map(([k, v]) => `| ${k} | ${v.ms.toFixed(1)} | ${share(v.ms)} | ${v.outsideKernelsMs.toFixed(1)} |`),
       '',
-      '| phase | kernel | calls/step | ms/step | share |', '| --- | --- | ---: | ---: | ---: |',
+      '| phase | kernel | calls/step | ms/step | share |',
+      '| --- | --- | ---: | ---: | ---: |',
       ...kernels.map((k) => `| ${k.phase} | ${k.kernel} | ${k.calls} | ${k.ms.toFixed(1)} | ${share(k.ms)} |`),
-      `| | all other kernels | | ${rest.toFixed(1)} | ${share(rest)} |`);
+      `| | all other kernels | | ${rest.toFixed(1)} | ${share(rest)} |`,
+    );
   }
   return out;
 }
 
-interface StageFigures { accuracyPruned: { top1: number }; accuracy: { top1: number; top5: number }; trainLoss: number; examplesPerSecond: number; seconds: number }
+interface StageFigures {
+  accuracyPruned: { top1: number };
+  accuracy: { top1: number; top5: number };
+  trainLoss: number;
+  examplesPerSecond: number;
+  seconds: number;
+}
 
 /**
  * Accuracy unchanged by the speed work: docs/runs/bench-accuracy-rerun.json, the first stage of
@@ -110,8 +159,8 @@ export function accuracyRerunSection(read: (rel: string) => { stages: StageFigur
     '',
     'The first stage of the step-1 run above (30%, two epochs at lr 0.01, full data, same seed) run again with the current code ' +
       '(`npx swprune spatial models/fashion-vgg.onnx --data fashion-mnist:$FASHION_MNIST -o spatial-30.onnx --sparsity 0.3 --epochs 2 --json bench-accuracy-rerun.json`): ' +
-      'swprune\'s kernels sum in other orders than tfjs\'s (through Winograd F(4x4,3x3) for 3x3 layers with 16+ channels, and training-mode batch norm with its gradient written out, src/tfjs-ops/batch-norm-train.ts), so the figures may move in the last digits, not more. ' +
-      'The recorded run\'s examples/s were measured on a shared machine; the re-run\'s on the idle machine, alone.',
+      "swprune's kernels sum in other orders than tfjs's (through Winograd F(4x4,3x3) for 3x3 layers with 16+ channels, and training-mode batch norm with its gradient written out, src/tfjs-ops/batch-norm-train.ts), so the figures may move in the last digits, not more. " +
+      "The recorded run's examples/s were measured on a shared machine; the re-run's on the idle machine, alone.",
     '',
     '| run | top-1 pruned | top-1 retrained | top-5 | train loss | examples/s |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',

@@ -17,13 +17,29 @@ export interface StudyCell {
   retrained: number;
   seconds: number;
 }
-export interface StudyModel { net: string; model: string; tile: number; schedule: string; lr: string; dense: number; top1: number; winogradSparsity: number }
-export interface Study { data: string; spatial: { epochs: string; limit: number }; cell: { epochs: number; limit: number }; models: StudyModel[]; cells: StudyCell[] }
+export interface StudyModel {
+  net: string;
+  model: string;
+  tile: number;
+  schedule: string;
+  lr: string;
+  dense: number;
+  top1: number;
+  winogradSparsity: number;
+}
+export interface Study {
+  data: string;
+  spatial: { epochs: string; limit: number };
+  cell: { epochs: number; limit: number };
+  models: StudyModel[];
+  cells: StudyCell[];
+}
 
 const TILE: Record<number, string> = { 4: 'F(2x2,3x3)', 6: 'F(4x4,3x3)', 8: 'F(6x6,3x3)' };
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const pts = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
-const settingLabel = (c: Pick<StudyCell, 'norm' | 'power'>) => (c.power === 0 ? 'p = 0 (unscaled gradients)' : `${c.norm === 'min' ? 'Γ / min Γ' : 'Γ unscaled'}, p = ${c.power}`);
+const settingLabel = (c: Pick<StudyCell, 'norm' | 'power'>) =>
+  c.power === 0 ? 'p = 0 (unscaled gradients)' : `${c.norm === 'min' ? 'Γ / min Γ' : 'Γ unscaled'}, p = ${c.power}`;
 const settingKey = (c: Pick<StudyCell, 'norm' | 'power'>) => `${c.power === 0 ? 'none' : c.norm}:${c.power}`;
 const uniq = <T>(xs: T[]) => [...new Set(xs)];
 
@@ -50,11 +66,17 @@ function cellText(c: StudyCell | undefined): string {
 /** The study's section body: settings, inputs, the grid per network and tile, and the per-setting summary. */
 export function studySection(study: Study): string[] {
   const out: string[] = [];
-  const models = study.models.map((m) =>
-    `| ${m.net} | ${TILE[m.tile]} | \`--schedule ${m.schedule} --lr ${m.lr}\` | ${pct(m.dense)} | ${pct(m.winogradSparsity)} | ${pct(m.top1)} |`);
+  const models = study.models.map(
+    (m) =>
+      `| ${m.net} | ${TILE[m.tile]} | \`--schedule ${m.schedule} --lr ${m.lr}\` | ${pct(m.dense)} | ${pct(m.winogradSparsity)} | ${pct(m.top1)} |`,
+  );
   out.push(
-    'The inputs, made by `swprune spatial --skip-first --epochs 1 --limit 20000` from each dense network:', '',
-    '| network | tile | step 1 | dense top-1 | Winograd sparsity | top-1 |', '| --- | --- | --- | ---: | ---: | ---: |', ...models, '',
+    'The inputs, made by `swprune spatial --skip-first --epochs 1 --limit 20000` from each dense network:',
+    '',
+    '| network | tile | step 1 | dense top-1 | Winograd sparsity | top-1 |',
+    '| --- | --- | --- | ---: | ---: | ---: |',
+    ...models,
+    '',
   );
   const byGroup = new Map<string, StudyCell[]>();
   for (const c of study.cells) {
@@ -70,10 +92,13 @@ export function studySection(study: Study): string[] {
     const [net, tile, sparsity] = key.split('|');
     const first = cells[0]!;
     out.push(
-      `### ${net}, ${TILE[Number(tile)]} to ${Math.round(100 * Number(sparsity))}%`, '',
+      `### ${net}, ${TILE[Number(tile)]} to ${Math.round(100 * Number(sparsity))}%`,
+      '',
       `Input ${pct(first.input)} (its Winograd form ${pct(first.converted)}), ${pct(first.pruned)} right after pruning. ` +
-        'Each entry: top-1 after the stage (points against right after pruning; ✗: misses the check — below the pruned accuracy or more than 0.5 points below the input).', '',
-      `| setting | ${lrs.map((lr) => `lr ${lr}`).join(' | ')} |`, `| --- | ${lrs.map(() => '---:').join(' | ')} |`,
+        'Each entry: top-1 after the stage (points against right after pruning; ✗: misses the check — below the pruned accuracy or more than 0.5 points below the input).',
+      '',
+      `| setting | ${lrs.map((lr) => `lr ${lr}`).join(' | ')} |`,
+      `| --- | ${lrs.map(() => '---:').join(' | ')} |`,
     );
     const settings = uniq([...cells].sort(settingOrder).map(settingKey));
     for (const s of settings) {
@@ -87,16 +112,24 @@ export function studySection(study: Study): string[] {
   const settings = uniq([...study.cells].sort(settingOrder).map(settingKey));
   const checkLabel = (k: (typeof CHECKS)[number]) => `${TILE[k.tile]} ${Math.round(100 * k.sparsity)}%, lr ${k.lr}`;
   out.push(
-    '### The checks, per setting', '',
-    'The issue\'s three cases on each network (retrained top-1 minus the input\'s, in points; ✗ as above; blank: not run):', '',
+    '### The checks, per setting',
+    '',
+    "The issue's three cases on each network (retrained top-1 minus the input's, in points; ✗ as above; blank: not run):",
+    '',
     `| setting | ${CHECKS.flatMap((k) => nets.map((n) => `${checkLabel(k)}, ${n}`)).join(' | ')} | passed |`,
     `| --- | ${CHECKS.flatMap(() => nets.map(() => '---:')).join(' | ')} | ---: |`,
   );
   for (const s of settings) {
-    const found = CHECKS.flatMap((k) => nets.map((n) => study.cells.find((c) => settingKey(c) === s && c.net === n && c.tile === k.tile && c.sparsity === k.sparsity && c.lr === k.lr)));
+    const found = CHECKS.flatMap((k) =>
+      nets.map((n) =>
+        study.cells.find((c) => settingKey(c) === s && c.net === n && c.tile === k.tile && c.sparsity === k.sparsity && c.lr === k.lr),
+      ),
+    );
     const label = settingLabel(study.cells.find((c) => settingKey(c) === s)!);
     const ran = found.filter((c): c is StudyCell => c !== undefined);
-    out.push(`| ${label} | ${found.map((c) => (c ? `${pts(c.retrained - c.input)}${meetsTarget(c) ? '' : ' ✗'}` : '')).join(' | ')} | ${ran.filter(meetsTarget).length}/${ran.length} |`);
+    out.push(
+      `| ${label} | ${found.map((c) => (c ? `${pts(c.retrained - c.input)}${meetsTarget(c) ? '' : ' ✗'}` : '')).join(' | ')} | ${ran.filter(meetsTarget).length}/${ran.length} |`,
+    );
   }
   return out;
 }

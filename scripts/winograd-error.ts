@@ -19,7 +19,13 @@ import type { WinogradTile } from '#src/winograd/tiles.js';
 import { listTiles } from '#src/winograd/tiles.js';
 import { winogradWeight } from '#src/winograd/winograd-weight.js';
 
-interface Options { backend: string; batch: number; size: number; channels: number; seed: number }
+interface Options {
+  backend: string;
+  batch: number;
+  size: number;
+  channels: number;
+  seed: number;
+}
 
 function parseArgs(argv: readonly string[]): Options {
   const o: Options = { backend: 'wasm', batch: 8, size: 32, channels: 32, seed: 1 };
@@ -98,13 +104,20 @@ function errors(a: ArrayLike<number>, b: ArrayLike<number>): [number, number] {
 
 function hwio(g: Float32Array, C: number, r: number): tf.Tensor4D {
   const out = new Float32Array(g.length);
-  for (let co = 0; co < C; co++) for (let ci = 0; ci < C; ci++) for (let k = 0; k < r * r; k++) {
-    out[(k * C + ci) * C + co] = g[(co * C + ci) * r * r + k]!;
-  }
+  for (let co = 0; co < C; co++)
+    for (let ci = 0; ci < C; ci++)
+      for (let k = 0; k < r * r; k++) {
+        out[(k * C + ci) * C + co] = g[(co * C + ci) * r * r + k]!;
+      }
   return tf.tensor4d(out, [r, r, C, C]);
 }
 
-interface Result { tile: WinogradTile; vsConv: [number, number]; vsF64: [number, number]; convVsF64: [number, number] }
+interface Result {
+  tile: WinogradTile;
+  vsConv: [number, number];
+  vsF64: [number, number];
+  convVsF64: [number, number];
+}
 
 function measure(tile: WinogradTile, o: Options): Result {
   const { batch: N, size: S, channels: C, seed } = o;
@@ -137,7 +150,9 @@ async function main(): Promise<void> {
   for (const tile of listTiles()) {
     const res = measure(tile, o);
     conv.push(res);
-    lines.push(`| ${tile.name} | ${tile.T} | ${tile.points.join(', ')}, ∞ | ${e(res.vsConv[0])} | ${e(res.vsConv[1])} | ${e(res.vsF64[0])} | ${e(res.vsF64[1])} |`);
+    lines.push(
+      `| ${tile.name} | ${tile.T} | ${tile.points.join(', ')}, ∞ | ${e(res.vsConv[0])} | ${e(res.vsConv[1])} | ${e(res.vsF64[0])} | ${e(res.vsF64[1])} |`,
+    );
   }
   for (const r of [...new Set(conv.map((c) => c.tile.r))]) {
     const c = conv.find((x) => x.tile.r === r)!;

@@ -15,7 +15,14 @@ export { runWinograd, type WinogradOptions, type WinogradReport } from './api/wi
 export { runReport, type ReportOptions, type Report } from './api/report.js';
 export { runBundle, type RunOptions, type RunResult, type RuntimeSpeed } from './api/run.js';
 export { runSensitivity, type SensitivityOptions, type SensitivityReport } from './api/sensitivity.js';
-export { DEFAULTS, type CommonOptions, type DataOptions, type ImportanceOptions, type PruneOptions, type TrainingOptions } from './api/options.js';
+export {
+  DEFAULTS,
+  type CommonOptions,
+  type DataOptions,
+  type ImportanceOptions,
+  type PruneOptions,
+  type TrainingOptions,
+} from './api/options.js';
 export { ignoreEvents, type EventSink, type SwpruneEvent } from './api/events.js';
 export type { ProgressEvent, ProgressTask } from './eval/progress.js';
 export type { StageLog, TrainingEvent } from './train/events.js';

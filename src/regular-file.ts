@@ -8,7 +8,15 @@ import { readFileSync, statSync, type Stats } from 'node:fs';
 
 /** What a file system entry is, when it is not a regular file ("a folder", "a device", ...). */
 export const fileKind = (st: Stats): string =>
-  st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'not a regular file';
+  st.isDirectory()
+    ? 'a folder'
+    : st.isFIFO()
+      ? 'a FIFO'
+      : st.isCharacterDevice() || st.isBlockDevice()
+        ? 'a device'
+        : st.isSocket()
+          ? 'a socket'
+          : 'not a regular file';
 
 /** The file's bytes; else its kind, or the error that stopped stat or the read. */
 export function readRegular(path: string): { bytes: Buffer } | { kind: string } | { error: NodeJS.ErrnoException } {

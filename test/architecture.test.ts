@@ -9,7 +9,9 @@ const FREE = new Set(['errors.ts', 'version.ts']);
 const ENTRY = 'index.ts';
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** The folder under src/ a file belongs to ('' for files directly in src/). */
@@ -26,8 +28,13 @@ function imports(dir = SRC): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const file of sources(dir)) {
     const text = readFileSync(file, 'utf8');
-    const specs = [...text.matchAll(/(?:from|import)\s*\(?\s*['"]((?:\.{1,2}|#src)\/[^'"]+)['"]/g)].map((m) => m[1]!.replace(/\.js$/, '.ts'));
-    out.set(file, specs.map((spec) => (spec.startsWith('#src/') ? join(SRC, spec.slice(5)) : resolve(dirname(file), spec))));
+    const specs = [...text.matchAll(/(?:from|import)\s*\(?\s*['"]((?:\.{1,2}|#src)\/[^'"]+)['"]/g)].map((m) =>
+      m[1]!.replace(/\.js$/, '.ts'),
+    );
+    out.set(
+      file,
+      specs.map((spec) => (spec.startsWith('#src/') ? join(SRC, spec.slice(5)) : resolve(dirname(file), spec))),
+    );
   }
   return out;
 }
@@ -50,7 +57,8 @@ function folderDependencies(): Map<string, Set<string>> {
   }
   for (const tool of TOOLS) {
     const set = new Set<string>();
-    for (const targets of imports(repoPath(tool)).values()) for (const t of targets) if (t.startsWith(SRC + sep) && folderOf(t) !== '') set.add(folderOf(t));
+    for (const targets of imports(repoPath(tool)).values())
+      for (const t of targets) if (t.startsWith(SRC + sep) && folderOf(t) !== '') set.add(folderOf(t));
     deps.set(tool, set);
   }
   return deps;
@@ -66,7 +74,10 @@ function documented(): Map<string, Set<string>> {
     const column = cells[3]!;
     for (const folder of folders) {
       // A row naming two folders gives each its own list: "`src/a/`: `x`, `y`; `src/b/`: `z`".
-      const own = folders.length > 1 ? (column.split(';').find((part) => part.includes(`${folder}/\``)) ?? '').replace(new RegExp(`\`(src/)?${folder}/\``), '') : column;
+      const own =
+        folders.length > 1
+          ? (column.split(';').find((part) => part.includes(`${folder}/\``)) ?? '').replace(new RegExp(`\`(src/)?${folder}/\``), '')
+          : column;
       out.set(folder, new Set([...own.matchAll(/`([\w-]+)`/g)].map((m) => m[1]!)));
     }
   }
@@ -85,13 +96,19 @@ describe('docs/architecture.md matches the code', () => {
   it('names every folder, sub-folders included', () => {
     const text = readFileSync(repoPath('docs/architecture.md'), 'utf8');
     const folders = (dir: string): string[] =>
-      readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name !== '__pycache__').flatMap((e) => [join(dir, e.name), ...folders(join(dir, e.name))]);
-    const all = ['src', ...TOOLS].flatMap((top) => [repoPath(top), ...folders(repoPath(top))]).map((d) => relative(repoPath('.'), d).split(sep).join('/'));
+      readdirSync(dir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && e.name !== '__pycache__')
+        .flatMap((e) => [join(dir, e.name), ...folders(join(dir, e.name))]);
+    const all = ['src', ...TOOLS]
+      .flatMap((top) => [repoPath(top), ...folders(repoPath(top))])
+      .map((d) => relative(repoPath('.'), d).split(sep).join('/'));
     expect(all.filter((d) => d !== 'src' && !text.includes(`\`${d}/\``)).sort()).toEqual([]);
   });
 
   it('keeps its table rows short (details go in the lists below the table)', () => {
-    const rows = readFileSync(repoPath('docs/architecture.md'), 'utf8').split('\n').filter((l) => l.startsWith('| `'));
+    const rows = readFileSync(repoPath('docs/architecture.md'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('| `'));
     expect(rows.filter((r) => r.length > 200)).toEqual([]);
   });
 

@@ -24,7 +24,14 @@ export function resnet18(seed = 1): Graph {
     const w = param(`${name}.weight`, [cout, cin, k, k], gain * Math.sqrt(2 / (k * k * cin)));
     const b = param(`${name}.bias`, [cout], 0.01);
     const p = (k - 1) >> 1;
-    nodes.push({ name, op: 'Conv', domain: '', inputs: [x, w, b], outputs: [name], attrs: { kernel_shape: [k, k], strides: [stride, stride], pads: [p, p, p, p] } });
+    nodes.push({
+      name,
+      op: 'Conv',
+      domain: '',
+      inputs: [x, w, b],
+      outputs: [name],
+      attrs: { kernel_shape: [k, k], strides: [stride, stride], pads: [p, p, p, p] },
+    });
     return name;
   };
   const relu = (x: string): string => {
@@ -38,10 +45,22 @@ export function resnet18(seed = 1): Graph {
     return relu(`${name}.add`);
   };
   let x = relu(conv('conv1', 'input', 3, 64, 7, 2));
-  nodes.push({ name: 'maxpool', op: 'MaxPool', domain: '', inputs: [x], outputs: ['maxpool'], attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] } });
+  nodes.push({
+    name: 'maxpool',
+    op: 'MaxPool',
+    domain: '',
+    inputs: [x],
+    outputs: ['maxpool'],
+    attrs: { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] },
+  });
   x = 'maxpool';
   let c = 64;
-  for (const [stage, cout] of [[1, 64], [2, 128], [3, 256], [4, 512]] as const) {
+  for (const [stage, cout] of [
+    [1, 64],
+    [2, 128],
+    [3, 256],
+    [4, 512],
+  ] as const) {
     x = block(`layer${stage}.0`, x, c, cout, stage === 1 ? 1 : 2);
     x = block(`layer${stage}.1`, x, cout, cout, 1);
     c = cout;
@@ -54,6 +73,8 @@ export function resnet18(seed = 1): Graph {
   return {
     inputs: [{ name: 'input', dims: [null, 3, 224, 224], layout: 'NCHW' }],
     outputs: [{ name: 'fc', dims: [null, 1000] }],
-    nodes, params, opset: 13,
+    nodes,
+    params,
+    opset: 13,
   };
 }

@@ -22,13 +22,27 @@ export function vggNagadomi(seed = 1): Graph {
   const conv = (i: number, cout: number) => {
     const w = param(`conv${i}.weight`, [cout, c, 3, 3], Math.sqrt(2 / (9 * c)));
     const b = param(`conv${i}.bias`, [cout], 0.01);
-    nodes.push({ name: `conv${i}`, op: 'Conv', domain: '', inputs: [x, w, b], outputs: [`conv${i}`], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } });
+    nodes.push({
+      name: `conv${i}`,
+      op: 'Conv',
+      domain: '',
+      inputs: [x, w, b],
+      outputs: [`conv${i}`],
+      attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] },
+    });
     nodes.push({ name: `relu${i}`, op: 'Relu', domain: '', inputs: [`conv${i}`], outputs: [`relu${i}`], attrs: {} });
     x = `relu${i}`;
     c = cout;
   };
   const pool = (i: number) => {
-    nodes.push({ name: `pool${i}`, op: 'MaxPool', domain: '', inputs: [x], outputs: [`pool${i}`], attrs: { kernel_shape: [2, 2], strides: [2, 2] } });
+    nodes.push({
+      name: `pool${i}`,
+      op: 'MaxPool',
+      domain: '',
+      inputs: [x],
+      outputs: [`pool${i}`],
+      attrs: { kernel_shape: [2, 2], strides: [2, 2] },
+    });
     x = `pool${i}`;
   };
   const fc = (i: number, k: number, o: number, relu: boolean) => {
@@ -57,6 +71,8 @@ export function vggNagadomi(seed = 1): Graph {
   return {
     inputs: [{ name: 'input', dims: [null, 3, 32, 32], layout: 'NCHW' }],
     outputs: [{ name: x, dims: [null, 10] }],
-    nodes, params, opset: 13,
+    nodes,
+    params,
+    opset: 13,
   };
 }

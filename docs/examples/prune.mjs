@@ -11,7 +11,9 @@ const log = (event) => {
   if (event.kind === 'backend') console.log(event.backend.description);
   if (event.kind === 'stage-done') {
     const { stage, winogradSparsity, accuracy } = event.log;
-    console.log(`stage ${stage}/${event.stages}: Winograd sparsity ${(100 * winogradSparsity).toFixed(1)}%, top-1 ${(100 * accuracy.top1).toFixed(2)}%`);
+    console.log(
+      `stage ${stage}/${event.stages}: Winograd sparsity ${(100 * winogradSparsity).toFixed(1)}%, top-1 ${(100 * accuracy.top1).toFixed(2)}%`,
+    );
   }
 };
 
@@ -20,5 +22,9 @@ const winograd = await runWinograd({ ...quick, model: spatial.out, out: `${outDi
 const report = await runReport({ model: winograd.out, data, out: `${outDir}/model.swb`, json: `${outDir}/report.json` }, log);
 
 console.log(`baseline top-1 ${(100 * spatial.baseline.top1).toFixed(2)}%`);
-console.log(`pruned: Winograd sparsity ${(100 * report.overall.winogradSparsity).toFixed(1)}%, top-1 from the bundle ${(100 * report.accuracy.top1).toFixed(2)}%`);
-console.log(`multiplications per image: ${report.overall.network.direct} direct, ${report.overall.network.sparseWinograd} with sparse Winograd`);
+console.log(
+  `pruned: Winograd sparsity ${(100 * report.overall.winogradSparsity).toFixed(1)}%, top-1 from the bundle ${(100 * report.accuracy.top1).toFixed(2)}%`,
+);
+console.log(
+  `multiplications per image: ${report.overall.network.direct} direct, ${report.overall.network.sparseWinograd} with sparse Winograd`,
+);

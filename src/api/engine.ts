@@ -21,6 +21,11 @@ export function retrainEngine(o: EngineOptions & Pick<CommonOptions, 'threads'>,
   const engine = torchEngine({ ...o, threads: o.threads });
   const { install, launch } = engine;
   const where = install.cudaDevices > 0 ? `NCCL, ${install.cudaDevices} CUDA device${install.cudaDevices === 1 ? '' : 's'}` : 'CPU, gloo';
-  sink({ kind: 'note', message: [`retraining engine: torch ${install.torch} (${install.python}, Python ${install.pythonVersion}), ${launch.nproc} process${launch.nproc === 1 ? '' : 'es'}${launch.nnodes ? ` per node, ${launch.nnodes} nodes` : ''}, ${where}`] });
+  sink({
+    kind: 'note',
+    message: [
+      `retraining engine: torch ${install.torch} (${install.python}, Python ${install.pythonVersion}), ${launch.nproc} process${launch.nproc === 1 ? '' : 'es'}${launch.nnodes ? ` per node, ${launch.nnodes} nodes` : ''}, ${where}`,
+    ],
+  });
   return engine;
 }

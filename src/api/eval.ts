@@ -30,7 +30,13 @@ export async function runEval(opts: EvalOptions, sink: EventSink = ignoreEvents)
       limit: opts.limit,
       progress: { task: { kind: 'evaluate', subject: 'test' }, sink },
     });
-    const report: EvalReport = { ...result, model: opts.model, data: opts.data, backend: backend.name, seconds: (performance.now() - start) / 1000 };
+    const report: EvalReport = {
+      ...result,
+      model: opts.model,
+      data: opts.data,
+      backend: backend.name,
+      seconds: (performance.now() - start) / 1000,
+    };
     if (opts.json) writeJson(opts.json, report);
     return report;
   } finally {

@@ -50,7 +50,8 @@ export function openData(opts: DataOptions, model: ModelInput, sink: EventSink =
     strict: opts.strict,
     workers: opts.workers,
     model,
-    onSkip: (s, total) => sink({ kind: 'warning', message: [`skipped ${s.path}: unreadable image (${s.reason}); ${total} skipped so far`] }),
+    onSkip: (s, total) =>
+      sink({ kind: 'warning', message: [`skipped ${s.path}: unreadable image (${s.reason}); ${total} skipped so far`] }),
   });
   checkDataFitsModel(dataset, model);
   for (const note of dataset.notes) sink({ kind: 'note', message: [note] });
@@ -76,7 +77,11 @@ export const output = (option: string, path: string | undefined, what: string): 
  */
 export function guardRun(model: LoadedModel | readonly string[], opts: RunInputs, outputs: readonly (PathRef | undefined)[]): void {
   const files = Array.isArray(model) ? model : modelFiles(model as LoadedModel);
-  const inputs: PathRef[] = files.map((path, i) => ({ option: 'model', path, what: i === 0 ? 'the input model' : 'a weight file of the input model' }));
+  const inputs: PathRef[] = files.map((path, i) => ({
+    option: 'model',
+    path,
+    what: i === 0 ? 'the input model' : 'a weight file of the input model',
+  }));
   const folders: PathRef[] = [];
   if (opts.data !== undefined) {
     const colon = opts.data.indexOf(':');
@@ -128,7 +133,10 @@ export function auditSparsity(audited: readonly LayerSparsity[], computed: reado
   audited.forEach((a, i) => {
     const c = computed[i]!;
     if (a.winogradSparsity !== c.winogradSparsity || a.spatialSparsity !== c.spatialSparsity) {
-      throw new SwpruneError('E_IO', `audit failed: ${a.name} in ${path} has Winograd sparsity ${a.winogradSparsity}, but the run computed ${c.winogradSparsity}`);
+      throw new SwpruneError(
+        'E_IO',
+        `audit failed: ${a.name} in ${path} has Winograd sparsity ${a.winogradSparsity}, but the run computed ${c.winogradSparsity}`,
+      );
     }
   });
 }

@@ -43,10 +43,17 @@ export type { Report } from '../report/figures.js';
 export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEvents): Promise<Report> {
   if (!opts.out.endsWith('.swb')) throw usageError(msg`${opt('out')} must be a .swb bundle file, got ${opts.out}`);
   const { loaded, dataset } = openModelAndData(opts, sink, () => [
-    output('out', opts.out, 'the bundle'), output('html', opts.html, 'the HTML page'), output('json', opts.json, 'the JSON result'),
+    output('out', opts.out, 'the bundle'),
+    output('html', opts.html, 'the HTML page'),
+    output('json', opts.json, 'the JSON result'),
   ]);
   const { graph, spatial } = winogradForm(loaded.graph, opts.tile ?? DEFAULTS.tile);
-  const history = opts.history ? reportHistory(opts.history.map((p) => readJson(p, 'history')), opts.history) : undefined;
+  const history = opts.history
+    ? reportHistory(
+        opts.history.map((p) => readJson(p, 'history')),
+        opts.history,
+      )
+    : undefined;
   const backend = await startCompute(loaded, opts, sink);
 
   // Write the bundle, then read it back: everything below runs from the file.
@@ -60,7 +67,12 @@ export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEve
   let denseSpeed: Report['speed']['dense'];
   try {
     figures = reportFigures(graph, layerTable(dense).layers, spatial);
-    const r = await evaluate(dense, dataset.test, { batchSize: opts.batchSize ?? DEFAULTS.batchSize, limit: opts.limit, progress: { task: { kind: 'evaluate', subject: 'dense executor' }, sink }, engine: 'executor' });
+    const r = await evaluate(dense, dataset.test, {
+      batchSize: opts.batchSize ?? DEFAULTS.batchSize,
+      limit: opts.limit,
+      progress: { task: { kind: 'evaluate', subject: 'dense executor' }, sink },
+      engine: 'executor',
+    });
     denseAccuracy = { ...r.accuracy, loss: r.loss };
     denseSpeed = await executorSpeed(dense, dataset.test.shape, await firstTestImages(dataset), backend);
   } finally {
@@ -74,7 +86,10 @@ export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEve
     runtime = await loadBundleFile(opts.out, { threads });
   } catch (e) {
     if (!(e instanceof SwpruneError) || e.code !== 'E_UNSUPPORTED_OP') throw e;
-    sink({ kind: 'warning', message: [`the runtime cannot run this bundle (${e.message}); the bundle's accuracy is the dense executor's`] });
+    sink({
+      kind: 'warning',
+      message: [`the runtime cannot run this bundle (${e.message}); the bundle's accuracy is the dense executor's`],
+    });
   }
   let accuracy = denseAccuracy;
   let bundleSpeed: Report['speed']['bundle'] = null;
@@ -84,7 +99,12 @@ export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEve
       const r = await runtimeAccuracy(runtime, dataset, opts, 'bundle (runtime)', sink);
       accuracy = { ...r.accuracy, loss: r.loss };
       const speed = await measureSpeed((x, n) => runtime!.run(x, n), dataset, runtime.inputLayout, threads);
-      bundleSpeed = { examplesPerSecond: speed.batched.examplesPerSecond, batch: speed.batched.batch, threads, batch1MsPerImage: speed.batch1.msPerImage };
+      bundleSpeed = {
+        examplesPerSecond: speed.batched.examplesPerSecond,
+        batch: speed.batched.batch,
+        threads,
+        batch1MsPerImage: speed.batch1.msPerImage,
+      };
     } finally {
       await runtime.close();
     }
@@ -100,16 +120,29 @@ export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEve
   if (plain) {
     try {
       const speed = await measureSpeed((x, n) => plain!.run(x, n), dataset, plain.inputLayout, threads);
-      denseRuntime = { examplesPerSecond: speed.batched.examplesPerSecond, batch: speed.batched.batch, threads, batch1MsPerImage: speed.batch1.msPerImage };
+      denseRuntime = {
+        examplesPerSecond: speed.batched.examplesPerSecond,
+        batch: speed.batched.batch,
+        threads,
+        batch1MsPerImage: speed.batch1.msPerImage,
+      };
     } finally {
       await plain.close();
     }
   }
   const report: Report = {
-    command: 'report', model: opts.model, data: opts.data, backend: backend.name,
+    command: 'report',
+    model: opts.model,
+    data: opts.data,
+    backend: backend.name,
     bundle: { path: opts.out, bytes: statSync(opts.out).size, sourceSha256: bundle.sourceSha256 },
-    layers: figures.layers, overall: figures.overall, accuracy, accuracySource: runtime ? 'runtime' : 'dense executor', denseAccuracy,
-    testExamples: dataset.test.size(opts.limit), speed: { bundle: bundleSpeed, denseRuntime, dense: denseSpeed },
+    layers: figures.layers,
+    overall: figures.overall,
+    accuracy,
+    accuracySource: runtime ? 'runtime' : 'dense executor',
+    denseAccuracy,
+    testExamples: dataset.test.size(opts.limit),
+    speed: { bundle: bundleSpeed, denseRuntime, dense: denseSpeed },
     ...(history ? { history } : {}),
   };
   if (opts.json) writeJson(opts.json, report);
@@ -118,14 +151,20 @@ export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEve
 }
 
 /** Up to SPEED_BATCH test images, NHWC as the executor takes them. */
-async function firstTestImages(dataset: { test: { batches(o: { batchSize: number }): AsyncIterable<{ x: Float32Array; size: number }> } }): Promise<{ x: Float32Array; n: number }> {
+async function firstTestImages(dataset: {
+  test: { batches(o: { batchSize: number }): AsyncIterable<{ x: Float32Array; size: number }> };
+}): Promise<{ x: Float32Array; n: number }> {
   for await (const b of dataset.test.batches({ batchSize: SPEED_BATCH })) return { x: b.x.slice(), n: b.size };
   return { x: new Float32Array(0), n: 0 };
 }
 
 /** Images per second of the dense executor on a batch of test images (outputs read back). */
-async function executorSpeed(model: CompiledModel, shape: { height: number; width: number; channels: number }, images: { x: Float32Array; n: number },
-  backend: BackendInfo): Promise<Report['speed']['dense']> {
+async function executorSpeed(
+  model: CompiledModel,
+  shape: { height: number; width: number; channels: number },
+  images: { x: Float32Array; n: number },
+  backend: BackendInfo,
+): Promise<Report['speed']['dense']> {
   const run = async (x: Float32Array, n: number) => {
     const y = tf.tidy(() => model.forward(tf.tensor4d(x, [n, shape.height, shape.width, shape.channels])));
     try {
@@ -161,7 +200,12 @@ function checkRoundTrip(expected: Graph, decoded: Graph, path: string): void {
   for (const [name, p] of expected.params) {
     if (!(p.data instanceof Float32Array)) continue;
     const q = decoded.params.get(name);
-    const same = q && q.data.length === p.data.length && Buffer.from(q.data.buffer, q.data.byteOffset, q.data.byteLength).equals(Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength));
+    const same =
+      q &&
+      q.data.length === p.data.length &&
+      Buffer.from(q.data.buffer, q.data.byteOffset, q.data.byteLength).equals(
+        Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength),
+      );
     if (!same) throw new SwpruneError('E_IO', `audit failed: parameter ${name} read back from ${path} differs from the model's`);
   }
 }
@@ -183,10 +227,15 @@ export function denseNetwork(graph: Graph): Graph {
     params.set(name, { name, dims: [w.dims[0]!, w.dims[1]!, r, r], data: new Float32Array(w.dims[0]! * w.dims[1]! * r * r) });
     const group = n.attrs.group as number | undefined;
     return {
-      name: n.name, op: 'Conv', domain: '', inputs: [n.inputs[0]!, name, ...n.inputs.slice(2)], outputs: n.outputs,
+      name: n.name,
+      op: 'Conv',
+      domain: '',
+      inputs: [n.inputs[0]!, name, ...n.inputs.slice(2)],
+      outputs: n.outputs,
       attrs: { kernel_shape: [r, r], pads: [...(n.attrs.pads as number[])], ...(group ? { group } : {}) },
     };
   });
-  for (const n of graph.nodes) if (n.op === 'WinogradConv' && !nodes.some((m) => m.inputs.includes(n.inputs[1]!))) params.delete(n.inputs[1]!);
+  for (const n of graph.nodes)
+    if (n.op === 'WinogradConv' && !nodes.some((m) => m.inputs.includes(n.inputs[1]!))) params.delete(n.inputs[1]!);
   return { ...graph, nodes, params };
 }

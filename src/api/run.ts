@@ -32,7 +32,14 @@ export interface RunResult {
   readonly command: 'run';
   readonly model: string;
   readonly data: string;
-  readonly runtime: { readonly threads: number; readonly batch: number; readonly team: boolean; readonly splitFrom: number | null; readonly memoryBytes: number; readonly steps: readonly string[] };
+  readonly runtime: {
+    readonly threads: number;
+    readonly batch: number;
+    readonly team: boolean;
+    readonly splitFrom: number | null;
+    readonly memoryBytes: number;
+    readonly steps: readonly string[];
+  };
   /** Measured through the runtime on the test split. */
   readonly accuracy: Accuracy & { readonly loss: number };
   readonly testExamples: number;
@@ -62,7 +69,10 @@ export function checkDataFitsRuntime(dataset: Dataset, runtime: Runtime): void {
 /** Accuracy of a runtime on the dataset's test split (progress as events). */
 export async function runtimeAccuracy(runtime: Runtime, dataset: Dataset, opts: DataOptions, subject: string, sink: EventSink) {
   return evaluateRun((x, n) => runtime.run(x, n), runtime.outputShape.at(-1)!, dataset.test, {
-    batchSize: opts.batchSize ?? DEFAULTS.batchSize, limit: opts.limit, layout: runtime.inputLayout, progress: { task: { kind: 'evaluate', subject }, sink },
+    batchSize: opts.batchSize ?? DEFAULTS.batchSize,
+    limit: opts.limit,
+    layout: runtime.inputLayout,
+    progress: { task: { kind: 'evaluate', subject }, sink },
   });
 }
 
@@ -71,7 +81,11 @@ export async function measureSpeed(run: BatchFunction, dataset: Dataset, layout:
   const images = await firstImages(dataset, layout);
   const n = images.length / (dataset.imageShape.height * dataset.imageShape.width * dataset.imageShape.channels);
   const one = await examplesPerSecond(run, images, 1);
-  return { threads, batch1: { msPerImage: 1000 / one, examplesPerSecond: one }, batched: { batch: n, examplesPerSecond: await examplesPerSecond(run, images, n) } };
+  return {
+    threads,
+    batch1: { msPerImage: 1000 / one, examplesPerSecond: one },
+    batched: { batch: n, examplesPerSecond: await examplesPerSecond(run, images, n) },
+  };
 }
 
 /** Up to SPEED_BATCH test images, in `layout`. */
@@ -80,7 +94,8 @@ async function firstImages(dataset: Dataset, layout: 'NCHW' | 'NHWC'): Promise<F
     const { height: H, width: W, channels: C } = batch.shape;
     if (layout === 'NHWC' || C === 1) return batch.x.slice();
     const out = new Float32Array(batch.x.length);
-    for (let i = 0; i < batch.size; i++) for (let p = 0; p < H * W; p++) for (let c = 0; c < C; c++) out[(i * C + c) * H * W + p] = batch.x[(i * H * W + p) * C + c]!;
+    for (let i = 0; i < batch.size; i++)
+      for (let p = 0; p < H * W; p++) for (let c = 0; c < C; c++) out[(i * C + c) * H * W + p] = batch.x[(i * H * W + p) * C + c]!;
     return out;
   }
   return new Float32Array(0);
@@ -89,7 +104,11 @@ async function firstImages(dataset: Dataset, layout: 'NCHW' | 'NHWC'): Promise<F
 /** The bundle (or ONNX model) must be a regular file: a folder, device or FIFO is one line, not a read that never ends. */
 function readableFile(path: string): void {
   const st = statSync(path, { throwIfNoEntry: false });
-  if (st && !st.isFile()) throw new SwpruneError('E_MODEL', `${path} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}; pass a .swb bundle (swprune report -o <file.swb>) or an .onnx file`);
+  if (st && !st.isFile())
+    throw new SwpruneError(
+      'E_MODEL',
+      `${path} is ${st.isDirectory() ? 'a folder' : 'not a regular file'}; pass a .swb bundle (swprune report -o <file.swb>) or an .onnx file`,
+    );
 }
 
 /**
@@ -108,11 +127,25 @@ export async function runBundle(opts: RunOptions, sink: EventSink = ignoreEvents
     const dataset = openData(opts, runtimeInput(runtime), sink);
     const r = await runtimeAccuracy(runtime, dataset, opts, onnx ? 'model (runtime)' : 'bundle (runtime)', sink);
     const speed = await measureSpeed((x, n) => runtime.run(x, n), dataset, runtime.inputLayout, threads);
-    const profiles = opts.profile ? await profileRuntime(runtime, dataset, opts.profile === true ? [1, SPEED_BATCH] : [opts.profile], sink) : undefined;
+    const profiles = opts.profile
+      ? await profileRuntime(runtime, dataset, opts.profile === true ? [1, SPEED_BATCH] : [opts.profile], sink)
+      : undefined;
     const result: RunResult = {
-      command: 'run', model: opts.model, data: opts.data,
-      runtime: { threads, batch: runtime.batch, team: runtime.team, splitFrom: runtime.splitFrom, memoryBytes: runtime.memoryBytes, steps: runtime.steps },
-      accuracy: { ...r.accuracy, loss: r.loss }, testExamples: r.examples, speed, ...(profiles ? { profiles } : {}),
+      command: 'run',
+      model: opts.model,
+      data: opts.data,
+      runtime: {
+        threads,
+        batch: runtime.batch,
+        team: runtime.team,
+        splitFrom: runtime.splitFrom,
+        memoryBytes: runtime.memoryBytes,
+        steps: runtime.steps,
+      },
+      accuracy: { ...r.accuracy, loss: r.loss },
+      testExamples: r.examples,
+      speed,
+      ...(profiles ? { profiles } : {}),
     };
     if (opts.json) writeJson(opts.json, result);
     return result;
@@ -129,7 +162,8 @@ async function profileRuntime(runtime: Runtime, dataset: Dataset, images: readon
   for (const n of images) {
     sink({ kind: 'note', message: [`profiling calls of ${n} image${n > 1 ? 's' : ''} (each step on its own, the median of 5)`] });
     const input = new Float32Array(n * perImage);
-    for (let i = 0; i < n && first.length; i++) input.set(first.subarray((i * perImage) % first.length, ((i * perImage) % first.length) + perImage), i * perImage);
+    for (let i = 0; i < n && first.length; i++)
+      input.set(first.subarray((i * perImage) % first.length, ((i * perImage) % first.length) + perImage), i * perImage);
     profiles.push(await runtime.profile(n, { input }));
   }
   return profiles;

@@ -33,7 +33,10 @@ export async function runSensitivity(opts: SensitivityOptions, sink: EventSink =
   if (levels.length === 0 || levels.some((l) => !(l > 0 && l < 1)) || levels.some((l, i) => i > 0 && l <= levels[i - 1]!)) {
     throw usageError(msg`${opt('levels')} must be increasing sparsities between 0 and 1 (e.g. 0.2,0.4,0.6), got ${levels.join(',')}`);
   }
-  const { loaded, dataset } = openModelAndData(opts, sink, () => [output('json', opts.json, 'the JSON result'), output('html', opts.html, 'the HTML page')]);
+  const { loaded, dataset } = openModelAndData(opts, sink, () => [
+    output('json', opts.json, 'the JSON result'),
+    output('html', opts.html, 'the HTML page'),
+  ]);
   const winogradForm = hasWinogradConv(loaded.graph);
   const domains: SensitivityDomain[] = domain === 'both' ? ['spatial', 'winograd'] : [domain];
   if (winogradForm && domains.includes('spatial')) {
@@ -42,10 +45,23 @@ export async function runSensitivity(opts: SensitivityOptions, sink: EventSink =
   const targets = winogradForm ? [] : selectTargets(loaded.graph, { ...opts, tile });
   const backend = await startCompute(loaded, opts, sink);
   const result = await analyseSensitivity({
-    graph: loaded.graph, targets, domains, levels, dataset, limit: opts.limit, batchSize: opts.batchSize ?? DEFAULTS.batchSize, sink,
+    graph: loaded.graph,
+    targets,
+    domains,
+    levels,
+    dataset,
+    limit: opts.limit,
+    batchSize: opts.batchSize ?? DEFAULTS.batchSize,
+    sink,
   });
   const report: SensitivityReport = {
-    command: 'sensitivity', model: opts.model, data: opts.data, tile, testExamples: dataset.test.size(opts.limit), backend: backend.name, ...result,
+    command: 'sensitivity',
+    model: opts.model,
+    data: opts.data,
+    tile,
+    testExamples: dataset.test.size(opts.limit),
+    backend: backend.name,
+    ...result,
   };
   if (opts.json) writeJson(opts.json, report);
   if (opts.html) writeFileAtomic(opts.html, new TextEncoder().encode(renderSensitivityHtml(report)));

@@ -48,7 +48,8 @@ export interface SpatialReport {
 export async function runSpatial(opts: SpatialOptions, sink: EventSink = ignoreEvents): Promise<SpatialReport> {
   const tile = opts.tile ?? DEFAULTS.tile;
   const thresholdMode = opts.thresholdMode ?? DEFAULTS.thresholdMode;
-  if (opts.targetsFrom && thresholdMode === 'global') throw usageError(msg`${opt('targetsFrom')} sets per-layer targets; it cannot be combined with ${opt('thresholdMode')} global`);
+  if (opts.targetsFrom && thresholdMode === 'global')
+    throw usageError(msg`${opt('targetsFrom')} sets per-layer targets; it cannot be combined with ${opt('thresholdMode')} global`);
   const training = trainingSettings(opts);
   const optimizer = optimizerConfig(training);
   const schedule = parseLrSchedule(training.lrSchedule);
@@ -56,36 +57,72 @@ export async function runSpatial(opts: SpatialOptions, sink: EventSink = ignoreE
   const plan = stagePlan(targets, opts.epochs ?? DEFAULTS.epochs, opts.lr ?? DEFAULTS.lr);
   const checkpointPath = `${opts.out}.ckpt`;
   let outputs: readonly (PathRef | undefined)[] = [];
-  const { loaded, dataset } = openModelAndData(opts, sink, (model) => (outputs = [
-    ...modelOutputFiles(model, opts.out).map((f, i, all) => output('out', f, i === all.length - 1 ? 'the output model' : 'a weight file of the output model')),
-    output('out', checkpointPath, 'the checkpoint'), output('json', opts.json, 'the JSON result'),
-  ]));
+  const { loaded, dataset } = openModelAndData(
+    opts,
+    sink,
+    (model) =>
+      (outputs = [
+        ...modelOutputFiles(model, opts.out).map((f, i, all) =>
+          output('out', f, i === all.length - 1 ? 'the output model' : 'a weight file of the output model'),
+        ),
+        output('out', checkpointPath, 'the checkpoint'),
+        output('json', opts.json, 'the JSON result'),
+      ]),
+  );
   const layers = selectTargets(loaded.graph, { ...opts, tile });
   const maxDrop = opts.maxDrop ?? DEFAULTS.maxDrop;
   const layerTargets = opts.targetsFrom
-    ? targetsFromSensitivity(readJson(opts.targetsFrom, 'targetsFrom'), opts.targetsFrom, 'spatial', layers.map((t) => ({ name: t.node.name, size: t.cout * t.cin * t.tile.T * t.tile.T })), maxDrop)
+    ? targetsFromSensitivity(
+        readJson(opts.targetsFrom, 'targetsFrom'),
+        opts.targetsFrom,
+        'spatial',
+        layers.map((t) => ({ name: t.node.name, size: t.cout * t.cin * t.tile.T * t.tile.T })),
+        maxDrop,
+      )
     : undefined;
   const identity = runIdentity(opts.model, {
-    command: 'spatial', targets, seed: training.seed, tile,
+    command: 'spatial',
+    targets,
+    seed: training.seed,
+    tile,
     method: { thresholdMode, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },
   });
   if (opts.resume) checkResumable(checkpointPath, identity);
   const engine = retrainEngine(opts, sink);
   const backend = await startCompute(loaded, opts, sink);
   const result = await runStaged({
-    graph: loaded.graph, dataset, pruner: spatialPruner(layers, thresholdMode, layerTargets), plan, training, optimizer, schedule, checkpointPath,
+    graph: loaded.graph,
+    dataset,
+    pruner: spatialPruner(layers, thresholdMode, layerTargets),
+    plan,
+    training,
+    optimizer,
+    schedule,
+    checkpointPath,
     identity,
-    resume: opts.resume, engine, sink,
+    resume: opts.resume,
+    engine,
+    sink,
   });
 
   // Write the model, then audit it: the file's own sparsity must equal what we report.
   saveModel(loaded, result.graph, opts.out);
   const last = targets.at(-1)!;
   const audited = layerSparsity(loadModel(opts.out).graph, layers, () => last);
-  auditSparsity(audited, layerSparsity(result.graph, layers, () => last), opts.out);
+  auditSparsity(
+    audited,
+    layerSparsity(result.graph, layers, () => last),
+    opts.out,
+  );
   const report: SpatialReport = {
-    command: 'spatial', model: opts.model, data: opts.data, out: opts.out, tile, backend: backend.name,
-    baseline: result.baseline, stages: result.stages,
+    command: 'spatial',
+    model: opts.model,
+    data: opts.data,
+    out: opts.out,
+    tile,
+    backend: backend.name,
+    baseline: result.baseline,
+    stages: result.stages,
     final: { winogradSparsity: overallSparsity(audited), layers: audited, accuracy: result.stages.at(-1)!.accuracy },
   };
   if (opts.json) writeJson(opts.json, report);

@@ -23,7 +23,15 @@ import type { PathRef } from '../io/output-guard.js';
 import { retrainEngine } from './engine.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import { auditSparsity, openModelAndData, output, removeTemps, startCompute, trainingSettings } from './open.js';
-import { DEFAULTS, type CommonOptions, type EngineOptions, type DataOptions, type ImportanceOptions, type PruneOptions, type TrainingOptions } from './options.js';
+import {
+  DEFAULTS,
+  type CommonOptions,
+  type EngineOptions,
+  type DataOptions,
+  type ImportanceOptions,
+  type PruneOptions,
+  type TrainingOptions,
+} from './options.js';
 
 export interface WinogradOptions extends PruneOptions, DataOptions, TrainingOptions, ImportanceOptions, CommonOptions, EngineOptions {
   /** The input model: a spatial model (ONNX or TensorFlow.js) or a previous run's Winograd-form ONNX. */
@@ -58,7 +66,8 @@ const CONVERSION_TOLERANCE = 0.002;
  * scaled by Γ^-p. Writes ONNX with WinogradConv nodes (and, with `expand`, standard ONNX).
  */
 export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignoreEvents): Promise<WinogradReport> {
-  if (!opts.out.endsWith('.onnx')) throw usageError(msg`${opt('out')} must be an .onnx file (the Winograd form is written as ONNX), got ${opts.out}`);
+  if (!opts.out.endsWith('.onnx'))
+    throw usageError(msg`${opt('out')} must be an .onnx file (the Winograd form is written as ONNX), got ${opts.out}`);
   if (opts.expand !== undefined && !opts.expand.endsWith('.onnx')) {
     throw usageError(msg`${opt('expand')} must be an .onnx file, got ${opts.expand}`);
   }
@@ -76,10 +85,17 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const plan = stagePlan(targets, opts.epochs ?? DEFAULTS.epochs, opts.lr ?? DEFAULTS.lr);
   const checkpointPath = `${opts.out}.ckpt`;
   let outputs: readonly (PathRef | undefined)[] = [];
-  const { loaded, dataset } = openModelAndData(opts, sink, () => (outputs = [
-    output('out', opts.out, 'the output model'), output('expand', opts.expand, 'the standard-ONNX model'),
-    output('out', checkpointPath, 'the checkpoint'), output('json', opts.json, 'the JSON result'),
-  ]));
+  const { loaded, dataset } = openModelAndData(
+    opts,
+    sink,
+    () =>
+      (outputs = [
+        output('out', opts.out, 'the output model'),
+        output('expand', opts.expand, 'the standard-ONNX model'),
+        output('out', checkpointPath, 'the checkpoint'),
+        output('json', opts.json, 'the JSON result'),
+      ]),
+  );
   // Convolutions still in spatial form are converted; WinogradConv nodes (a previous run) stay,
   // and on such a model no convolution left to convert (e.g. only 1x1 or strided ones) is fine.
   const select = { ...opts, tile: requestedTile };
@@ -91,10 +107,19 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const tile = tiles.length === 1 ? tiles[0]![0] : requestedTile;
   const maxDrop = opts.maxDrop ?? DEFAULTS.maxDrop;
   const layerTargets = opts.targetsFrom
-    ? targetsFromSensitivity(readJson(opts.targetsFrom, 'targetsFrom'), opts.targetsFrom, 'winograd', layers.map((t) => ({ name: t.node.name, size: converted.params.get(t.weight)!.data.length })), maxDrop)
+    ? targetsFromSensitivity(
+        readJson(opts.targetsFrom, 'targetsFrom'),
+        opts.targetsFrom,
+        'winograd',
+        layers.map((t) => ({ name: t.node.name, size: converted.params.get(t.weight)!.data.length })),
+        maxDrop,
+      )
     : undefined;
   const identity = runIdentity(opts.model, {
-    command: 'winograd', targets, seed: training.seed, tile: requestedTile,
+    command: 'winograd',
+    targets,
+    seed: training.seed,
+    tile: requestedTile,
     method: { ...importance, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },
   });
   if (opts.resume) checkResumable(checkpointPath, identity);
@@ -102,22 +127,40 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const backend = await startCompute(loaded, opts, sink);
   const kept = tiles.filter(([T]) => T !== requestedTile).map(([, name]) => name);
   if (kept.length > 0) {
-    sink({ kind: 'note', message: msg`${opts.model} already has Winograd layers with ${kept.join(', ')} tiles; they keep them (${opt('tile')} ${requestedTile} applies only to convolutions still in spatial form)` });
+    sink({
+      kind: 'note',
+      message: msg`${opts.model} already has Winograd layers with ${kept.join(', ')} tiles; they keep them (${opt('tile')} ${requestedTile} applies only to convolutions still in spatial form)`,
+    });
   }
 
   // The conversion must not change the model: compare test accuracy before any pruning.
   // An input already in Winograd form (a previous run's output) has nothing converted to check.
-  if (spatial.length === 0) sink({ kind: 'note', message: [`${opts.model} is already in Winograd form (${layers.length} layers): nothing to convert`] });
-  const conversion = opts.resume || spatial.length === 0 ? undefined : await checkConversion(loaded.graph, converted, dataset, training.batchSize, sink, spatial.length, layers[0]!.tile.name);
+  if (spatial.length === 0)
+    sink({ kind: 'note', message: [`${opts.model} is already in Winograd form (${layers.length} layers): nothing to convert`] });
+  const conversion =
+    opts.resume || spatial.length === 0
+      ? undefined
+      : await checkConversion(loaded.graph, converted, dataset, training.batchSize, sink, spatial.length, layers[0]!.tile.name);
   const result = await runStaged({
-    graph: converted, dataset, pruner: winogradPruner(layers, importance, layerTargets), plan, training, optimizer, schedule, checkpointPath,
+    graph: converted,
+    dataset,
+    pruner: winogradPruner(layers, importance, layerTargets),
+    plan,
+    training,
+    optimizer,
+    schedule,
+    checkpointPath,
     identity,
-    resume: opts.resume, engine, baseline: conversion?.baseline, sink,
-    divergenceHint: (lr) => importance.importance
-      ? importance.norm === 'min'
-        ? msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (${opt('importanceNorm')} none, or a larger ${opt('importancePower')} than ${importance.power})`
-        : msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (a larger ${opt('importancePower')} than ${importance.power})`
-      : msg`lower ${opt('lr')} (now ${lr}) or rank and scale with the importance factor (drop ${opt('importance')})`,
+    resume: opts.resume,
+    engine,
+    baseline: conversion?.baseline,
+    sink,
+    divergenceHint: (lr) =>
+      importance.importance
+        ? importance.norm === 'min'
+          ? msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (${opt('importanceNorm')} none, or a larger ${opt('importancePower')} than ${importance.power})`
+          : msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (a larger ${opt('importancePower')} than ${importance.power})`
+        : msg`lower ${opt('lr')} (now ${lr}) or rank and scale with the importance factor (drop ${opt('importance')})`,
   });
 
   // Divergence (NaN/inf loss or weights) stops inside runStaged: no model full of NaN is written.
@@ -130,11 +173,18 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const audited = winogradFigures(readOnnx(opts.out).graph, layers, last);
   auditSparsity(audited, winogradFigures(result.graph, layers, last), opts.out);
   const report: WinogradReport = {
-    command: 'winograd', model: opts.model, data: opts.data, out: opts.out, tile, backend: backend.name, importance,
+    command: 'winograd',
+    model: opts.model,
+    data: opts.data,
+    out: opts.out,
+    tile,
+    backend: backend.name,
+    importance,
     conversion: conversion
       ? { input: conversion.input, converted: conversion.baseline }
       : { input: accuracyOf(result.baseline), converted: result.baseline },
-    baseline: result.baseline, stages: result.stages,
+    baseline: result.baseline,
+    stages: result.stages,
     final: { winogradSparsity: overallSparsity(audited), layers: audited, accuracy: result.stages.at(-1)!.accuracy },
   };
   if (opts.json) writeJson(opts.json, report);
@@ -146,7 +196,15 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
 const accuracyOf = (a: Accuracy): Accuracy => ({ top1: a.top1, top5: a.top5 });
 
 /** Top-1 of the input and of its unpruned Winograd form; an error if they differ beyond float32 rounding. */
-async function checkConversion(input: Graph, converted: Graph, dataset: Dataset, batchSize: number, sink: EventSink, count: number, tileName: string) {
+async function checkConversion(
+  input: Graph,
+  converted: Graph,
+  dataset: Dataset,
+  batchSize: number,
+  sink: EventSink,
+  count: number,
+  tileName: string,
+) {
   const before = compileGraph(input);
   const after = compileGraph(converted);
   try {
@@ -157,7 +215,10 @@ async function checkConversion(input: Graph, converted: Graph, dataset: Dataset,
     sink({ kind: 'converted', layers: count, tile: tileName, input: a, converted: b.accuracy });
     if (Math.abs(a.top1 - b.accuracy.top1) > CONVERSION_TOLERANCE) {
       const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
-      throw new SwpruneError('E_MODEL', msg`the Winograd form changes top-1 from ${pct(a.top1)} to ${pct(b.accuracy.top1)}; the tile's float32 error is too large for this model, try a smaller ${opt('tile')}`);
+      throw new SwpruneError(
+        'E_MODEL',
+        msg`the Winograd form changes top-1 from ${pct(a.top1)} to ${pct(b.accuracy.top1)}; the tile's float32 error is too large for this model, try a smaller ${opt('tile')}`,
+      );
     }
     return { input: a, baseline: { ...b.accuracy, loss: b.loss } };
   } finally {

@@ -65,7 +65,8 @@ async function activate(name: string): Promise<boolean> {
 }
 
 async function selectCpu(): Promise<BackendInfo> {
-  if (!(await activate('cpu'))) throw new SwpruneError('E_BACKEND', "backend 'cpu' failed to start; this tfjs installation is broken, reinstall @tensorflow/tfjs");
+  if (!(await activate('cpu')))
+    throw new SwpruneError('E_BACKEND', "backend 'cpu' failed to start; this tfjs installation is broken, reinstall @tensorflow/tfjs");
   return { name: 'cpu', native: false, threads: 1, description: 'backend: cpu (pure JavaScript, slow)' };
 }
 
@@ -80,9 +81,16 @@ async function selectWasm(): Promise<BackendInfo> {
   try {
     started = await activate('wasm');
   } catch (e) {
-    throw new SwpruneError('E_BACKEND', msg`backend 'wasm' failed to start (${firstLine(e)}); reinstall @tensorflow/tfjs-backend-wasm or use ${opt('backend')} cpu`);
+    throw new SwpruneError(
+      'E_BACKEND',
+      msg`backend 'wasm' failed to start (${firstLine(e)}); reinstall @tensorflow/tfjs-backend-wasm or use ${opt('backend')} cpu`,
+    );
   }
-  if (!started) throw new SwpruneError('E_BACKEND', msg`backend 'wasm' failed to start; reinstall @tensorflow/tfjs-backend-wasm or use ${opt('backend')} cpu`);
+  if (!started)
+    throw new SwpruneError(
+      'E_BACKEND',
+      msg`backend 'wasm' failed to start; reinstall @tensorflow/tfjs-backend-wasm or use ${opt('backend')} cpu`,
+    );
   const simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
   const { threadCount: kernelThreads } = await import('./threads.js');
   // tfjs's own kernels run on wasm.getThreadsCount() threads (1 in Node); swprune's on kernelThreads().
@@ -111,7 +119,9 @@ async function tryNative(): Promise<{ info: BackendInfo } | { reason: string }> 
       continue;
     }
     if (await activate('tensorflow')) {
-      return { info: { name: 'tensorflow', native: true, threads: availableParallelism(), description: `backend: tensorflow (native, ${pkg})` } };
+      return {
+        info: { name: 'tensorflow', native: true, threads: availableParallelism(), description: `backend: tensorflow (native, ${pkg})` },
+      };
     }
     reasons.push(`${pkg} loaded but its backend did not start`);
   }

@@ -84,13 +84,24 @@ function matrix(b: Uint8Array): MatrixData {
 
 function tile(b: Uint8Array): TileData {
   const m = byNumber(fields(b));
-  return { name: str(m, 1), t: uint(m, 2), m: uint(m, 3), r: uint(m, 4), at: matrix(bytesOf(m, 5)), g: matrix(bytesOf(m, 6)), bt: matrix(bytesOf(m, 7)) };
+  return {
+    name: str(m, 1),
+    t: uint(m, 2),
+    m: uint(m, 3),
+    r: uint(m, 4),
+    at: matrix(bytesOf(m, 5)),
+    g: matrix(bytesOf(m, 6)),
+    bt: matrix(bytesOf(m, 7)),
+  };
 }
 
 function csr(b: Uint8Array): CsrData {
   const m = byNumber(fields(b));
   return {
-    rows: uint(m, 1), cols: uint(m, 2), rowPtr: varintsInt32(all(m, 3)), colIdx: varintsInt32(all(m, 4)),
+    rows: uint(m, 1),
+    cols: uint(m, 2),
+    rowPtr: varintsInt32(all(m, 3)),
+    colIdx: varintsInt32(all(m, 4)),
     values: floats(all(m, 5)),
   };
 }
@@ -98,8 +109,17 @@ function csr(b: Uint8Array): CsrData {
 function layer(b: Uint8Array): LayerData {
   const m = byNumber(fields(b));
   return {
-    name: str(m, 1), weight: str(m, 2), cin: uint(m, 3), cout: uint(m, 4), kernel: uint(m, 5), pads: varints(all(m, 6)),
-    biasName: str(m, 7), bias: floats(all(m, 8)), tile: uint(m, 10), positions: all(m, 9).map((f) => csr(f.bytes)), group: uint(m, 11) || 1,
+    name: str(m, 1),
+    weight: str(m, 2),
+    cin: uint(m, 3),
+    cout: uint(m, 4),
+    kernel: uint(m, 5),
+    pads: varints(all(m, 6)),
+    biasName: str(m, 7),
+    bias: floats(all(m, 8)),
+    tile: uint(m, 10),
+    positions: all(m, 9).map((f) => csr(f.bytes)),
+    group: uint(m, 11) || 1,
   };
 }
 
@@ -114,18 +134,26 @@ export function decodeBundle(bytes: Uint8Array): BundleData {
     const foreign = [...m.keys()].filter((no) => no > 6);
     if (foreign.length) {
       const onnx = m.has(7) && m.has(8);
-      throw new BundleFormatError(`not a swprune bundle (${onnx ? 'it looks like an ONNX model; swprune report makes a bundle from it' : `it has field ${foreign[0]}, which a bundle does not`})`);
+      throw new BundleFormatError(
+        `not a swprune bundle (${onnx ? 'it looks like an ONNX model; swprune report makes a bundle from it' : `it has field ${foreign[0]}, which a bundle does not`})`,
+      );
     }
     data = {
-      formatVersion: uint(m, 1), producer: str(m, 2), sourceSha256: bytesOf(m, 3).slice(),
-      tiles: all(m, 4).map((f) => tile(f.bytes)), layers: all(m, 5).map((f) => layer(f.bytes)), network: bytesOf(m, 6),
+      formatVersion: uint(m, 1),
+      producer: str(m, 2),
+      sourceSha256: bytesOf(m, 3).slice(),
+      tiles: all(m, 4).map((f) => tile(f.bytes)),
+      layers: all(m, 5).map((f) => layer(f.bytes)),
+      network: bytesOf(m, 6),
     };
   } catch (e) {
     if (e instanceof WireError || e instanceof RangeError) throw new BundleFormatError(`not a swprune bundle (${e.message})`);
     throw e;
   }
   if (!(BUNDLE_FORMAT_VERSIONS as readonly number[]).includes(data.formatVersion)) {
-    throw new BundleFormatError(`bundle format version ${data.formatVersion}; this reader reads versions ${BUNDLE_FORMAT_VERSIONS.join(' and ')}`);
+    throw new BundleFormatError(
+      `bundle format version ${data.formatVersion}; this reader reads versions ${BUNDLE_FORMAT_VERSIONS.join(' and ')}`,
+    );
   }
   if (data.network.length === 0) throw new BundleFormatError('not a swprune bundle (no network)');
   for (const l of data.layers) checkLayer(l, data.tiles[l.tile]);
@@ -137,11 +165,17 @@ function checkLayer(l: LayerData, t: TileData | undefined): void {
   if (l.positions.length !== t.t * t.t) {
     throw new BundleFormatError(`layer ${l.name} has ${l.positions.length} positions but its tile needs ${t.t * t.t}`);
   }
-  if (l.biasName && l.bias.length !== l.cout) throw new BundleFormatError(`layer ${l.name} has ${l.bias.length} bias values for ${l.cout} channels`);
+  if (l.biasName && l.bias.length !== l.cout)
+    throw new BundleFormatError(`layer ${l.name} has ${l.bias.length} bias values for ${l.cout} channels`);
   if (l.cout % l.group !== 0) throw new BundleFormatError(`layer ${l.name} has ${l.cout} output channels in ${l.group} groups`);
   l.positions.forEach((c, p) => {
-    const ok = c.rowPtr.length === l.cin + 1 && c.rowPtr[0] === 0 && c.colIdx.length === c.values.length && c.rowPtr[l.cin] === c.values.length
-      && c.rowPtr.every((v, i) => i === 0 || v >= c.rowPtr[i - 1]!) && c.colIdx.every((v) => v >= 0 && v < l.cout);
+    const ok =
+      c.rowPtr.length === l.cin + 1 &&
+      c.rowPtr[0] === 0 &&
+      c.colIdx.length === c.values.length &&
+      c.rowPtr[l.cin] === c.values.length &&
+      c.rowPtr.every((v, i) => i === 0 || v >= c.rowPtr[i - 1]!) &&
+      c.colIdx.every((v) => v >= 0 && v < l.cout);
     if (!ok) throw new BundleFormatError(`layer ${l.name}, position ${p}: the sparse matrix is inconsistent (truncated or corrupt bundle)`);
   });
 }

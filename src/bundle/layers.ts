@@ -43,9 +43,17 @@ function layerData(n: GraphNode, graph: Graph, tile: number): LayerData {
   const biasName = n.inputs[2] ?? '';
   const group = typeof n.attrs.group === 'number' && n.attrs.group > 1 ? n.attrs.group : 1;
   return {
-    name: n.name, weight: weight.name, cin, cout, kernel: n.attrs.kernel as number, pads: [...(n.attrs.pads as number[])],
-    biasName, bias: biasName ? Float32Array.from(graph.params.get(biasName)!.data as Float32Array) : new Float32Array(0),
-    positions: positionMatrices(weight.data as Float32Array, cout, cin, T * T), tile, group,
+    name: n.name,
+    weight: weight.name,
+    cin,
+    cout,
+    kernel: n.attrs.kernel as number,
+    pads: [...(n.attrs.pads as number[])],
+    biasName,
+    bias: biasName ? Float32Array.from(graph.params.get(biasName)!.data as Float32Array) : new Float32Array(0),
+    positions: positionMatrices(weight.data as Float32Array, cout, cin, T * T),
+    tile,
+    group,
   };
 }
 
@@ -56,6 +64,8 @@ export function winogradLayers(graph: Graph): WinogradLayers {
     const i = tiles.indexOf(t);
     return i >= 0 ? i : tiles.push(t) - 1;
   };
-  const layers = graph.nodes.filter(isWinogradConv).map((n) => layerData(n, graph, tileIndex(getTile(n.attrs.tile as number, n.attrs.kernel as number))));
+  const layers = graph.nodes
+    .filter(isWinogradConv)
+    .map((n) => layerData(n, graph, tileIndex(getTile(n.attrs.tile as number, n.attrs.kernel as number))));
   return { tiles: tiles.map(tileData), layers };
 }

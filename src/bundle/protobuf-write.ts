@@ -66,7 +66,9 @@ export class WireWriter {
     if (LITTLE_ENDIAN) return this.bytes(field, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     const b = new Uint8Array(4 * a.length);
     const view = new DataView(b.buffer);
-    a.forEach((v, i) => { view.setFloat32(4 * i, v, true); });
+    a.forEach((v, i) => {
+      view.setFloat32(4 * i, v, true);
+    });
     return this.bytes(field, b);
   }
 

@@ -33,18 +33,25 @@ export function readBundle(path: string): LoadedBundle {
   try {
     message = decodeBundle(bytes);
   } catch (e) {
-    if (e instanceof BundleFormatError) throw new SwpruneError('E_MODEL', `${path}: ${e.message}${e.message.includes('swprune report') ? '' : '; make one with swprune report -o <file.swb>'}`);
+    if (e instanceof BundleFormatError)
+      throw new SwpruneError(
+        'E_MODEL',
+        `${path}: ${e.message}${e.message.includes('swprune report') ? '' : '; make one with swprune report -o <file.swb>'}`,
+      );
     throw e;
   }
   const network = readOnnxBytes(message.network, `${path} (network)`).graph;
   const params = new Map(network.params);
   for (const layer of message.layers) for (const p of layerParams(layer, message.tiles[layer.tile]!.t)) params.set(p.name, p);
   return {
-    path, formatVersion: message.formatVersion, producer: message.producer,
+    path,
+    formatVersion: message.formatVersion,
+    producer: message.producer,
     sourceSha256: Array.from(message.sourceSha256, (b) => b.toString(16).padStart(2, '0')).join(''),
     tiles: message.tiles.map((t) => ({ name: t.name, m: t.m, r: t.r, T: t.t, points: [], AT: rows(t.at), G: rows(t.g), BT: rows(t.bt) })),
     // The network is written in its opset's forms: the executor takes the canonical one.
-    layers: message.layers, graph: cleanUpGraph({ ...network, params }).graph,
+    layers: message.layers,
+    graph: cleanUpGraph({ ...network, params }).graph,
   };
 }
 

@@ -29,7 +29,11 @@ export function encodeBundle(graph: Graph, sourceBytes: Uint8Array): Uint8Array 
   const type = bundleType();
   const layers = new WireWriter();
   for (const l of data.layers) layers.message(5, (w) => writeLayer(w, l));
-  return concatBytes([type.encode(head).finish(), layers.finish(), type.encode({ network: encodeFreshOnnx({ ...graph, params }) }).finish()]);
+  return concatBytes([
+    type.encode(head).finish(),
+    layers.finish(),
+    type.encode({ network: encodeFreshOnnx({ ...graph, params }) }).finish(),
+  ]);
 }
 
 function tileMessage(t: TileData): TileMessage {
@@ -39,7 +43,15 @@ function tileMessage(t: TileData): TileMessage {
 
 /** A WinogradLayer message (docs/swprune-bundle.proto), fields in order. */
 function writeLayer(w: WireWriter, l: LayerData): void {
-  w.string(1, l.name).string(2, l.weight).uint(3, l.cin).uint(4, l.cout).uint(5, l.kernel).uints(6, l.pads).string(7, l.biasName).floats(8, l.bias);
-  for (const c of l.positions) w.message(9, (m) => m.uint(1, c.rows).uint(2, c.cols).uints(3, c.rowPtr).uints(4, c.colIdx).floats(5, c.values));
+  w.string(1, l.name)
+    .string(2, l.weight)
+    .uint(3, l.cin)
+    .uint(4, l.cout)
+    .uint(5, l.kernel)
+    .uints(6, l.pads)
+    .string(7, l.biasName)
+    .floats(8, l.bias);
+  for (const c of l.positions)
+    w.message(9, (m) => m.uint(1, c.rows).uint(2, c.cols).uints(3, c.rowPtr).uints(4, c.colIdx).floats(5, c.values));
   w.uint(10, l.tile).uint(11, l.group > 1 ? l.group : 0);
 }

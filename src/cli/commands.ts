@@ -8,4 +8,12 @@ import { winogradCommand } from './commands/winograd.js';
 import type { RegisterCommand } from './define-command.js';
 
 /** The subcommands, in the order --help lists them. */
-export const COMMANDS: readonly RegisterCommand[] = [inspectCommand, evalCommand, spatialCommand, winogradCommand, reportCommand, runCommand, sensitivityCommand];
+export const COMMANDS: readonly RegisterCommand[] = [
+  inspectCommand,
+  evalCommand,
+  spatialCommand,
+  winogradCommand,
+  reportCommand,
+  runCommand,
+  sensitivityCommand,
+];

@@ -38,17 +38,77 @@ function demoSteps(dir: string): string[][] {
   const out = (f: string) => join(dir, f);
   return [
     ['sensitivity', model, '--data', data, '--limit', '500', '--json', out('sensitivity-dense.json')],
-    ['spatial', model, '--data', data, '-o', out('spatial.onnx'), '--schedule', '0.4,0.6', '--epochs', '2', '--lr', '0.002',
-      '--targets-from', out('sensitivity-dense.json'), '--json', out('spatial.json')],
-    ['sensitivity', out('spatial.onnx'), '--data', data, '--limit', '500', '--domain', 'winograd', '--levels', '0.6,0.7,0.8,0.85,0.9,0.95',
-      '--json', out('sensitivity-spatial.json')],
+    [
+      'spatial',
+      model,
+      '--data',
+      data,
+      '-o',
+      out('spatial.onnx'),
+      '--schedule',
+      '0.4,0.6',
+      '--epochs',
+      '2',
+      '--lr',
+      '0.002',
+      '--targets-from',
+      out('sensitivity-dense.json'),
+      '--json',
+      out('spatial.json'),
+    ],
+    [
+      'sensitivity',
+      out('spatial.onnx'),
+      '--data',
+      data,
+      '--limit',
+      '500',
+      '--domain',
+      'winograd',
+      '--levels',
+      '0.6,0.7,0.8,0.85,0.9,0.95',
+      '--json',
+      out('sensitivity-spatial.json'),
+    ],
     // --importance-power 1, not the default 1.5: this slice-sized schedule (low learning rates
     // from a step-1 model far below dense) needs W to move; with 1.5 it ended 3.70 points below
     // dense instead of 0.9 (docs/results.md, the demo's schedule; docs/method.md, step 2's defaults).
-    ['winograd', out('spatial.onnx'), '--data', data, '-o', out('winograd.onnx'), '--schedule', '0.7,0.7', '--epochs', '3,2', '--lr', '0.002,0.001', '--importance-power', '1',
-      '--targets-from', out('sensitivity-spatial.json'), '--expand', out('winograd-standard.onnx'), '--json', out('winograd.json')],
-    ['report', out('winograd.onnx'), '--data', data, '-o', out('model.swb'), '--json', out('report.json'), '--html', out('report.html'),
-      '--history', `${out('spatial.json')},${out('winograd.json')}`],
+    [
+      'winograd',
+      out('spatial.onnx'),
+      '--data',
+      data,
+      '-o',
+      out('winograd.onnx'),
+      '--schedule',
+      '0.7,0.7',
+      '--epochs',
+      '3,2',
+      '--lr',
+      '0.002,0.001',
+      '--importance-power',
+      '1',
+      '--targets-from',
+      out('sensitivity-spatial.json'),
+      '--expand',
+      out('winograd-standard.onnx'),
+      '--json',
+      out('winograd.json'),
+    ],
+    [
+      'report',
+      out('winograd.onnx'),
+      '--data',
+      data,
+      '-o',
+      out('model.swb'),
+      '--json',
+      out('report.json'),
+      '--html',
+      out('report.html'),
+      '--history',
+      `${out('spatial.json')},${out('winograd.json')}`,
+    ],
     ['run', model, '--data', data, '--json', out('run-dense.json')],
     ['run', out('model.swb'), '--data', data, '--json', out('run-pruned.json')],
   ];
@@ -84,16 +144,30 @@ function demoSummary(dir: string): DemoSummary {
   const winograd = readJson<WinogradReport>(join(dir, 'winograd.json'));
   const report = readJson<Report>(join(dir, 'report.json'));
   const figures = (run: RunResult, multiplications: number): ModelFigures => ({
-    file: run.model, bytes: statSync(run.model).size, top1: run.accuracy.top1, multiplications,
-    speed: { threads: run.speed.threads, batch: run.speed.batched.batch, examplesPerSecond: run.speed.batched.examplesPerSecond, msPerImage: run.speed.batch1.msPerImage },
+    file: run.model,
+    bytes: statSync(run.model).size,
+    top1: run.accuracy.top1,
+    multiplications,
+    speed: {
+      threads: run.speed.threads,
+      batch: run.speed.batched.batch,
+      examplesPerSecond: run.speed.batched.examplesPerSecond,
+      msPerImage: run.speed.batch1.msPerImage,
+    },
   });
   const dense = figures(readJson<RunResult>(join(dir, 'run-dense.json')), report.overall.network.direct);
   const pruned = figures(readJson<RunResult>(join(dir, 'run-pruned.json')), report.overall.network.sparseWinograd);
   const dropPoints = 100 * (dense.top1 - pruned.top1);
   const winogradSparsity = report.overall.winogradSparsity;
   return {
-    target: DEMO_TARGET, met: winogradSparsity >= DEMO_TARGET.sparsity && dropPoints <= DEMO_TARGET.maxDropPoints, dropPoints, winogradSparsity,
-    tile: report.layers.find((l) => l.tile)?.tile ?? '', stages: { spatial: spatial.stages.length, winograd: winograd.stages.length }, dense, pruned,
+    target: DEMO_TARGET,
+    met: winogradSparsity >= DEMO_TARGET.sparsity && dropPoints <= DEMO_TARGET.maxDropPoints,
+    dropPoints,
+    winogradSparsity,
+    tile: report.layers.find((l) => l.tile)?.tile ?? '',
+    stages: { spatial: spatial.stages.length, winograd: winograd.stages.length },
+    dense,
+    pruned,
   };
 }
 

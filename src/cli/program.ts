@@ -9,9 +9,7 @@ import type { Streams } from './streams.js';
  */
 export function buildProgram(streams: Streams): Command {
   const program = new Command('swprune')
-    .description(
-      'Spatial-Winograd pruning: make CNNs sparse in the Winograd domain without changing the network.',
-    )
+    .description('Spatial-Winograd pruning: make CNNs sparse in the Winograd domain without changing the network.')
     .version(VERSION, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     // Read by runCli before parsing (it may stand anywhere); declared here for --help.

@@ -23,7 +23,14 @@ export function formatInspect(r: InspectReport): string {
   const t = r.totals;
   return (
     formatTable(
-      [{ header: 'layer' }, { header: 'op' }, { header: 'output' }, { header: 'winograd' }, { header: 'params', align: 'right' }, { header: 'MACs', align: 'right' }],
+      [
+        { header: 'layer' },
+        { header: 'op' },
+        { header: 'output' },
+        { header: 'winograd' },
+        { header: 'params', align: 'right' },
+        { header: 'MACs', align: 'right' },
+      ],
       rows,
     ) +
     `\n${r.layers.length} layers, ${formatCount(t.params)} parameters, ${formatCount(t.macs)} MACs per image; ` +
@@ -48,10 +55,26 @@ const pct = (x: number | null) => (x === null ? '-' : formatPercent(x, 1));
 
 export function formatReport(r: Report): string {
   const table = formatTable(
-    [{ header: 'layer' }, { header: 'kind' }, { header: 'shape' }, { header: 'spatial', align: 'right' }, { header: 'winograd', align: 'right' },
-      { header: 'direct', align: 'right' }, { header: 'dense W', align: 'right' }, { header: 'sparse W', align: 'right' }],
-    r.layers.map((l) => [l.name, l.tile ?? l.kind, `${l.inputShape.slice(1).join('x')} -> ${l.outputShape.slice(1).join('x')}`, pct(l.spatialSparsity),
-      pct(l.winogradSparsity), mega(l.macs.direct), mega(l.macs.denseWinograd), mega(l.macs.sparseWinograd)]),
+    [
+      { header: 'layer' },
+      { header: 'kind' },
+      { header: 'shape' },
+      { header: 'spatial', align: 'right' },
+      { header: 'winograd', align: 'right' },
+      { header: 'direct', align: 'right' },
+      { header: 'dense W', align: 'right' },
+      { header: 'sparse W', align: 'right' },
+    ],
+    r.layers.map((l) => [
+      l.name,
+      l.tile ?? l.kind,
+      `${l.inputShape.slice(1).join('x')} -> ${l.outputShape.slice(1).join('x')}`,
+      pct(l.spatialSparsity),
+      pct(l.winogradSparsity),
+      mega(l.macs.direct),
+      mega(l.macs.denseWinograd),
+      mega(l.macs.sparseWinograd),
+    ]),
   );
   const o = r.overall;
   return (
@@ -86,7 +109,8 @@ export function formatRun(r: RunResult): string {
     (r.runtime.threads > 1
       ? `; calls ${r.runtime.splitFrom === null ? 'not split between threads (never faster, measured at load)' : `of ${r.runtime.splitFrom}+ images split between threads (measured at load)`}` +
         `${r.runtime.team ? ', a single image on all threads (a team)' : ''}`
-      : '') + '\n' +
+      : '') +
+    '\n' +
     (r.profiles ?? []).map(formatProfile).join('')
   );
 }
@@ -97,15 +121,33 @@ const ms = (x: number) => (x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.to
 function formatProfile(p: RuntimeProfile): string {
   const pct = (x: number) => formatPercent(p.stepsMs > 0 ? x / p.stepsMs : 0, 1);
   const steps = formatTable(
-    [{ header: 'step' }, { header: 'kernel' }, { header: 'ms', align: 'right' }, { header: 'share', align: 'right' }, { header: 'products', align: 'right' }, { header: 'transforms', align: 'right' }, { header: 'what' }],
-    p.steps.map((s) => [s.node, s.kind, ms(s.ms), pct(s.ms), s.winograd ? ms(s.winograd.productsMs) : '', s.winograd ? ms(s.winograd.transformsMs) : '', s.what]),
+    [
+      { header: 'step' },
+      { header: 'kernel' },
+      { header: 'ms', align: 'right' },
+      { header: 'share', align: 'right' },
+      { header: 'products', align: 'right' },
+      { header: 'transforms', align: 'right' },
+      { header: 'what' },
+    ],
+    p.steps.map((s) => [
+      s.node,
+      s.kind,
+      ms(s.ms),
+      pct(s.ms),
+      s.winograd ? ms(s.winograd.productsMs) : '',
+      s.winograd ? ms(s.winograd.transformsMs) : '',
+      s.what,
+    ]),
   );
   const kinds = formatTable(
     [{ header: 'kernel' }, { header: 'ms', align: 'right' }, { header: 'share', align: 'right' }, { header: 'steps', align: 'right' }],
     p.kinds.map((k) => [k.kind, ms(k.ms), formatPercent(k.share, 1), String(k.steps)]),
   );
-  return `\nprofile, calls of ${p.images} image${p.images > 1 ? 's' : ''} on ${p.threads} thread${p.threads > 1 ? 's' : ''} (${p.mode}): ${ms(p.callMs)} ms a call; ` +
-    `the steps timed one at a time (median of ${p.reps}) add up to ${ms(p.stepsMs)} ms\n${steps}by kind of kernel:\n${kinds}`;
+  return (
+    `\nprofile, calls of ${p.images} image${p.images > 1 ? 's' : ''} on ${p.threads} thread${p.threads > 1 ? 's' : ''} (${p.mode}): ${ms(p.callMs)} ms a call; ` +
+    `the steps timed one at a time (median of ${p.reps}) add up to ${ms(p.stepsMs)} ms\n${steps}by kind of kernel:\n${kinds}`
+  );
 }
 
 /** Accuracy drop in points, coloured: under 0.5 green, under 2 yellow, else red. */

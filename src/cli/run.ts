@@ -49,13 +49,11 @@ function reportError(err: unknown, streams: Streams, debug: boolean): number {
   if (err instanceof CommanderError) {
     // commander already printed its message (or the help/version text).
     const printedHelpOrVersion =
-      err.code === 'commander.helpDisplayed' ||
-      err.code === 'commander.version' ||
-      err.code === 'commander.help';
+      err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help';
     return printedHelpOrVersion ? EXIT.ok : EXIT.usage;
   }
   if (err instanceof SwpruneError) {
-    streams.stderr.write(`swprune: error[${err.code}]: ${cliText(err.parts).replace(/\s*\n\s*/g, " ")}\n`);
+    streams.stderr.write(`swprune: error[${err.code}]: ${cliText(err.parts).replace(/\s*\n\s*/g, ' ')}\n`);
     return err.code === 'E_USAGE' ? EXIT.usage : EXIT.failure;
   }
   streams.stderr.write(internalErrorText(err, debug));

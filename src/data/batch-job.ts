@@ -66,12 +66,17 @@ export async function runBatchJob(job: BatchJob): Promise<BatchOutcome> {
       img = await pending.shift()!;
     } catch (e) {
       const reason = describe(e);
-      if (job.strict) throw new SwpruneError('E_DATA', `${job.paths[i]}: unreadable or truncated image (${reason}); remove or replace the file`);
+      if (job.strict)
+        throw new SwpruneError('E_DATA', `${job.paths[i]}: unreadable or truncated image (${reason}); remove or replace the file`);
       skipped.push({ path: job.paths[i]!, reason });
       continue;
     }
     const converted = convertChannels(img, C);
-    if (!converted) throw new SwpruneError('E_DATA', `${job.paths[i]}: a ${img.channels}-channel image cannot become the model's ${C} channels (1, 3 or 4 are possible)`);
+    if (!converted)
+      throw new SwpruneError(
+        'E_DATA',
+        `${job.paths[i]}: a ${img.channels}-channel image cannot become the model's ${C} channels (1, 3 or 4 are possible)`,
+      );
     const { image, flip } = applyTransform(converted, job.transform, mulberry32(job.seeds[i]!));
     writeNormalised(image, flip, tables, x, size * pixels);
     y[size] = job.labels[i]!;
@@ -83,5 +88,8 @@ export async function runBatchJob(job: BatchJob): Promise<BatchOutcome> {
 /** The first line of a decoder's or file system's complaint. */
 function describe(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
-  return m.split('\n')[0]!.replace(/^Input (buffer|file) /, '').trim();
+  return m
+    .split('\n')[0]!
+    .replace(/^Input (buffer|file) /, '')
+    .trim();
 }

@@ -28,15 +28,42 @@ export function convertChannels(img: Image8, to: number): Image8 | undefined {
 
 /** Reads one pixel as RGBA. */
 const READ: Record<number, (src: Uint8Array, at: number, rgba: Uint8Array) => void> = {
-  1: (s, i, o) => { o[0] = o[1] = o[2] = s[i]!; o[3] = 255; },
-  2: (s, i, o) => { o[0] = o[1] = o[2] = s[i]!; o[3] = s[i + 1]!; },
-  3: (s, i, o) => { o[0] = s[i]!; o[1] = s[i + 1]!; o[2] = s[i + 2]!; o[3] = 255; },
-  4: (s, i, o) => { o[0] = s[i]!; o[1] = s[i + 1]!; o[2] = s[i + 2]!; o[3] = s[i + 3]!; },
+  1: (s, i, o) => {
+    o[0] = o[1] = o[2] = s[i]!;
+    o[3] = 255;
+  },
+  2: (s, i, o) => {
+    o[0] = o[1] = o[2] = s[i]!;
+    o[3] = s[i + 1]!;
+  },
+  3: (s, i, o) => {
+    o[0] = s[i]!;
+    o[1] = s[i + 1]!;
+    o[2] = s[i + 2]!;
+    o[3] = 255;
+  },
+  4: (s, i, o) => {
+    o[0] = s[i]!;
+    o[1] = s[i + 1]!;
+    o[2] = s[i + 2]!;
+    o[3] = s[i + 3]!;
+  },
 };
 
 /** Writes one RGBA pixel in the target layout. */
 const WRITE: Record<number, (rgba: Uint8Array, dst: Uint8Array, at: number) => void> = {
-  1: (p, d, i) => { d[i] = (p[0]! * 19595 + p[1]! * 38470 + p[2]! * 7471 + 0x8000) >> 16; },
-  3: (p, d, i) => { d[i] = p[0]!; d[i + 1] = p[1]!; d[i + 2] = p[2]!; },
-  4: (p, d, i) => { d[i] = p[0]!; d[i + 1] = p[1]!; d[i + 2] = p[2]!; d[i + 3] = p[3]!; },
+  1: (p, d, i) => {
+    d[i] = (p[0]! * 19595 + p[1]! * 38470 + p[2]! * 7471 + 0x8000) >> 16;
+  },
+  3: (p, d, i) => {
+    d[i] = p[0]!;
+    d[i + 1] = p[1]!;
+    d[i + 2] = p[2]!;
+  },
+  4: (p, d, i) => {
+    d[i] = p[0]!;
+    d[i + 1] = p[1]!;
+    d[i + 2] = p[2]!;
+    d[i + 3] = p[3]!;
+  },
 };

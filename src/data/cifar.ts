@@ -22,7 +22,10 @@ export function readCifarFiles(paths: readonly string[], labelBytes: 1 | 2, useL
   const buffers = paths.map((p) => {
     const b = readDataFile(p);
     if (b.length === 0 || b.length % record !== 0) {
-      throw new SwpruneError('E_DATA', `${p}: ${b.length} bytes is not a whole number of ${record}-byte CIFAR records; the file is truncated or not the binary version`);
+      throw new SwpruneError(
+        'E_DATA',
+        `${p}: ${b.length} bytes is not a whole number of ${record}-byte CIFAR records; the file is truncated or not the binary version`,
+      );
     }
     return b;
   });
@@ -49,5 +52,8 @@ export function readCifarFiles(paths: readonly string[], labelBytes: 1 | 2, useL
 export function cifarDir(dir: string, firstFile: string, sub: string): string {
   if (existsSync(join(dir, firstFile))) return dir;
   if (existsSync(join(dir, sub, firstFile))) return join(dir, sub);
-  throw new SwpruneError('E_DATA', `${dir}: ${firstFile} not found (also looked in ${sub}/); pass the directory of the CIFAR binary version`);
+  throw new SwpruneError(
+    'E_DATA',
+    `${dir}: ${firstFile} not found (also looked in ${sub}/); pass the directory of the CIFAR binary version`,
+  );
 }

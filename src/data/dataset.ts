@@ -74,8 +74,10 @@ function loadIdxPair(dir: string): { train: RawSplit; test: RawSplit } {
   const split = (images: string, labels: string): RawSplit => {
     const x = readIdx(findIdx(dir, images), 3);
     const y = readIdx(findIdx(dir, labels), 1);
-    if (x.dims[0] !== y.dims[0]) throw new SwpruneError('E_DATA', `${dir}: ${images} has ${x.dims[0]} images but ${labels} has ${y.dims[0]} labels`);
-    if (x.dims[1] !== 28 || x.dims[2] !== 28) throw new SwpruneError('E_DATA', `${dir}: ${images} holds ${x.dims[1]}x${x.dims[2]} images, expected 28x28`);
+    if (x.dims[0] !== y.dims[0])
+      throw new SwpruneError('E_DATA', `${dir}: ${images} has ${x.dims[0]} images but ${labels} has ${y.dims[0]} labels`);
+    if (x.dims[1] !== 28 || x.dims[2] !== 28)
+      throw new SwpruneError('E_DATA', `${dir}: ${images} holds ${x.dims[1]}x${x.dims[2]} images, expected 28x28`);
     return { images: x.data, labels: y.data, count: y.dims[0]! };
   };
   return {
@@ -88,7 +90,8 @@ function loadCifar10(dir: string) {
   const d = cifarDir(dir, 'data_batch_1.bin', 'cifar-10-batches-bin');
   const batches = [1, 2, 3, 4, 5].map((i) => join(d, `data_batch_${i}.bin`));
   for (const p of [...batches, join(d, 'test_batch.bin')]) {
-    if (!existsSync(p)) throw new SwpruneError('E_DATA', `${p} not found; the CIFAR-10 binary version has data_batch_1..5.bin and test_batch.bin`);
+    if (!existsSync(p))
+      throw new SwpruneError('E_DATA', `${p} not found; the CIFAR-10 binary version has data_batch_1..5.bin and test_batch.bin`);
   }
   return { train: readCifarFiles(batches, 1, 0), test: readCifarFiles([join(d, 'test_batch.bin')], 1, 0) };
 }
@@ -97,7 +100,8 @@ function loadCifar100(label: 0 | 1) {
   return (dir: string) => {
     const d = cifarDir(dir, 'train.bin', 'cifar-100-binary');
     for (const f of ['train.bin', 'test.bin']) {
-      if (!existsSync(join(d, f))) throw new SwpruneError('E_DATA', `${join(d, f)} not found; the CIFAR-100 binary version has train.bin and test.bin`);
+      if (!existsSync(join(d, f)))
+        throw new SwpruneError('E_DATA', `${join(d, f)} not found; the CIFAR-100 binary version has train.bin and test.bin`);
     }
     return { train: readCifarFiles([join(d, 'train.bin')], 2, label), test: readCifarFiles([join(d, 'test.bin')], 2, label) };
   };
@@ -123,7 +127,11 @@ function fixedKind(
       const std = perChannel('std', o.std, norm.std, shape.channels);
       for (const [split, r] of Object.entries(raw)) {
         const bad = r.labels.findIndex((l) => l >= classes);
-        if (bad >= 0) throw new SwpruneError('E_DATA', `${dir}: ${split} label ${r.labels[bad]} at example ${bad} is not a ${name} class (0..${classes - 1})`);
+        if (bad >= 0)
+          throw new SwpruneError(
+            'E_DATA',
+            `${dir}: ${split} label ${r.labels[bad]} at example ${bad} is not a ${name} class (0..${classes - 1})`,
+          );
       }
       return {
         classes,
@@ -161,7 +169,16 @@ const KINDS = {
         return perChannel(key, values, dflt ?? [], channels);
       };
       const d = loadImageFolder(dir, { ...o, model: o.model ?? NO_MODEL, mean: norm(o.mean, 'mean'), std: norm(o.std, 'std') });
-      return { classes: d.classes, classRange: 'within', imageShape: d.shape, mean: d.mean, std: d.std, train: d.train, test: d.test, notes: d.notes };
+      return {
+        classes: d.classes,
+        classRange: 'within',
+        imageShape: d.shape,
+        mean: d.mean,
+        std: d.std,
+        train: d.train,
+        test: d.test,
+        notes: d.notes,
+      };
     },
   },
   npz: {
@@ -181,7 +198,9 @@ const KINDS = {
         std,
         train: split(a.train),
         test: split(a.test),
-        notes: [`arrays: ${a.layout} ${a.shape.height}x${a.shape.width}x${a.shape.channels}, ${scale}; ${a.train.count} training and ${a.test.count} test examples`],
+        notes: [
+          `arrays: ${a.layout} ${a.shape.height}x${a.shape.width}x${a.shape.channels}, ${scale}; ${a.train.count} training and ${a.test.count} test examples`,
+        ],
       };
     },
   },
@@ -201,7 +220,10 @@ export function parseDataSpec(spec: string): DataSpec {
   const dir = spec.slice(colon + 1);
   const found = dir !== '' && existsSync(dir) && (k.path === 'file-or-dir' || statSync(dir).isDirectory());
   if (!found) {
-    throw new SwpruneError('E_DATA', msg`${opt('data')} ${spec}: ${k.path === 'dir' ? 'directory' : 'file or directory'} "${dir}" not found; pass ${k.expects}`);
+    throw new SwpruneError(
+      'E_DATA',
+      msg`${opt('data')} ${spec}: ${k.path === 'dir' ? 'directory' : 'file or directory'} "${dir}" not found; pass ${k.expects}`,
+    );
   }
   return { kind, dir };
 }
@@ -212,7 +234,9 @@ function perChannel(name: 'mean' | 'std', values: readonly number[] | undefined,
   checkNormalisation(name, values);
   if (values.length === 1) return new Array<number>(channels).fill(values[0]!);
   if (values.length !== channels) {
-    throw usageError(msg`${opt(name)} needs ${channels === 1 ? '1 value' : `1 or ${channels} values`} for ${channels}-channel images, got ${values.length}`);
+    throw usageError(
+      msg`${opt(name)} needs ${channels === 1 ? '1 value' : `1 or ${channels} values`} for ${channels}-channel images, got ${values.length}`,
+    );
   }
   return [...values];
 }
@@ -224,7 +248,9 @@ function perChannel(name: 'mean' | 'std', values: readonly number[] | undefined,
 function checkNormalisation(name: 'mean' | 'std', values: readonly number[]): void {
   if (values.some((v) => !Number.isFinite(v))) throw usageError(msg`${opt(name)} values must be finite numbers, got ${values.join(',')}`);
   if (name === 'std' && values.some((v) => v <= 0)) {
-    throw usageError(msg`${opt('std')} ${values.join(',')}: a standard deviation must be positive (the inputs are divided by it); pass the dataset's per-channel std, or leave ${opt('std')} out for the dataset kind's usual`);
+    throw usageError(
+      msg`${opt('std')} ${values.join(',')}: a standard deviation must be positive (the inputs are divided by it); pass the dataset's per-channel std, or leave ${opt('std')} out for the dataset kind's usual`,
+    );
   }
 }
 
@@ -240,7 +266,10 @@ export function loadDataset(spec: DataSpec, opts: LoadOptions = {}): Dataset {
   // Every command measures the test split: without examples its figures would be NaN.
   // (An empty training split is refused by training, the one step that reads it.)
   if (dataset.test.size() === 0) {
-    throw new SwpruneError('E_DATA', msg`${opt('data')} ${spec.kind}:${spec.dir}: the test split has no examples; pass a dataset with test images`);
+    throw new SwpruneError(
+      'E_DATA',
+      msg`${opt('data')} ${spec.kind}:${spec.dir}: the test split has no examples; pass a dataset with test images`,
+    );
   }
   return dataset;
 }
@@ -265,9 +294,15 @@ export function checkDataFitsModel(
   }
   if (model.classes === null) return;
   if ((data.classRange ?? 'exact') === 'exact' && model.classes !== data.classes) {
-    throw new SwpruneError('E_DATA', `dataset ${data.kind} has ${data.classes} classes, but the model outputs ${model.classes}; pass a dataset that matches the model`);
+    throw new SwpruneError(
+      'E_DATA',
+      `dataset ${data.kind} has ${data.classes} classes, but the model outputs ${model.classes}; pass a dataset that matches the model`,
+    );
   }
   if (data.classes > model.classes) {
-    throw new SwpruneError('E_DATA', `dataset ${data.kind}:${data.dir} has ${data.classes} classes (labels 0..${data.classes - 1}), but the model outputs ${model.classes}; labels ${model.classes}..${data.classes - 1} are out of its range`);
+    throw new SwpruneError(
+      'E_DATA',
+      `dataset ${data.kind}:${data.dir} has ${data.classes} classes (labels 0..${data.classes - 1}), but the model outputs ${model.classes}; labels ${model.classes}..${data.classes - 1} are out of its range`,
+    );
   }
 }

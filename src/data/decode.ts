@@ -15,5 +15,10 @@ sharp.cache(false);
  */
 export async function decodeImage(bytes: Uint8Array): Promise<Image8> {
   const { data, info } = await sharp(bytes, { ignoreIcc: true, failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
-  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), height: info.height, width: info.width, channels: info.channels };
+  return {
+    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    height: info.height,
+    width: info.width,
+    channels: info.channels,
+  };
 }

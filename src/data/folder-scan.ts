@@ -47,7 +47,9 @@ const isImageName = (name: string) => {
 
 /** The class folder names of `dir`, sorted (torchvision's find_classes). */
 export function classNames(dir: string): string[] {
-  return readdirSync(dir).filter((n) => isDir(join(dir, n))).sort(compareCodePoints);
+  return readdirSync(dir)
+    .filter((n) => isDir(join(dir, n)))
+    .sort(compareCodePoints);
 }
 
 /**
@@ -67,7 +69,12 @@ function classFiles(classDir: string): { dir: string; name: string }[] {
   };
   walk(classDir);
   folders.sort((a, b) => compareCodePoints(a.dir, b.dir));
-  return folders.flatMap((f) => f.names.filter(isImageName).sort(compareCodePoints).map((name) => ({ dir: f.dir, name })));
+  return folders.flatMap((f) =>
+    f.names
+      .filter(isImageName)
+      .sort(compareCodePoints)
+      .map((name) => ({ dir: f.dir, name })),
+  );
 }
 
 /**
@@ -84,7 +91,10 @@ export function scanClassFolder(dir: string, classes?: readonly string[], what =
   const index = new Map(list.map((c, i) => [c, i]));
   const unknown = own.filter((c) => !index.has(c));
   if (unknown.length > 0) {
-    throw new SwpruneError('E_DATA', `${what}: class folder${unknown.length > 1 ? 's' : ''} ${quoteList(unknown)} not among the ${list.length} training classes; every class in val/test needs a folder in train/`);
+    throw new SwpruneError(
+      'E_DATA',
+      `${what}: class folder${unknown.length > 1 ? 's' : ''} ${quoteList(unknown)} not among the ${list.length} training classes; every class in val/test needs a folder in train/`,
+    );
   }
   const entries: { dir: string; name: string }[] = [];
   const labels: number[] = [];
@@ -98,13 +108,19 @@ export function scanClassFolder(dir: string, classes?: readonly string[], what =
     }
   }
   if (empty.length > 0) {
-    throw new SwpruneError('E_DATA', `${what}: class folder${empty.length > 1 ? 's' : ''} ${quoteList(empty)} hold${empty.length > 1 ? '' : 's'} no images (files ending ${IMAGE_EXTENSIONS.join(' ')}); add images or remove the folder`);
+    throw new SwpruneError(
+      'E_DATA',
+      `${what}: class folder${empty.length > 1 ? 's' : ''} ${quoteList(empty)} hold${empty.length > 1 ? '' : 's'} no images (files ending ${IMAGE_EXTENSIONS.join(' ')}); add images or remove the folder`,
+    );
   }
   return { dir, classes: list, files: PathTable.from(entries), labels: Int32Array.from(labels) };
 }
 
 const quoteList = (names: readonly string[]) => {
-  const shown = names.slice(0, 5).map((n) => `"${n}"`).join(', ');
+  const shown = names
+    .slice(0, 5)
+    .map((n) => `"${n}"`)
+    .join(', ');
   return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
 };
 

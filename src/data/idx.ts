@@ -15,7 +15,9 @@ const dataError = (what: string) => new SwpruneError('E_DATA', what);
 /** Finds `name` or `name.gz` in `dir`. */
 export function findIdx(dir: string, name: string): string {
   for (const candidate of [`${dir}/${name}`, `${dir}/${name}.gz`]) if (existsSync(candidate)) return candidate;
-  throw dataError(`${dir}: ${name}(.gz) not found; expected the four MNIST-format IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte)`);
+  throw dataError(
+    `${dir}: ${name}(.gz) not found; expected the four MNIST-format IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte)`,
+  );
 }
 
 /** The header of an IDX file: dims and where the data starts. Wrong magic, type or rank is an E_DATA error. */
@@ -45,12 +47,17 @@ function gunzipIdx(bytes: Uint8Array, path: string, expectedRank: number): Uint8
   }
   const { dims, offset } = idxHeader(head, path, expectedRank);
   const total = offset + dims.reduce((a, b) => a * b, 1);
-  if (total > bufferConstants.MAX_LENGTH) throw dataError(`${path}: IDX header says ${total} bytes (dims ${dims.join('x')}), more than one buffer holds; the file is corrupt, or split the dataset`);
+  if (total > bufferConstants.MAX_LENGTH)
+    throw dataError(
+      `${path}: IDX header says ${total} bytes (dims ${dims.join('x')}), more than one buffer holds; the file is corrupt, or split the dataset`,
+    );
   try {
     return gunzipSync(bytes, { maxOutputLength: Math.max(total, 1) });
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw dataError(`${path}: decompresses to more than the ${total} bytes its IDX header describes (dims ${dims.join('x')}); the file is corrupt`);
+      throw dataError(
+        `${path}: decompresses to more than the ${total} bytes its IDX header describes (dims ${dims.join('x')}); the file is corrupt`,
+      );
     }
     throw notGzip(path);
   }
@@ -66,7 +73,9 @@ export function readIdx(path: string, expectedRank: number): IdxArray {
   const { dims, offset } = idxHeader(bytes, path, expectedRank);
   const count = dims.reduce((a, b) => a * b, 1);
   if (bytes.length - offset !== count) {
-    throw dataError(`${path}: IDX header says ${count} bytes of data (dims ${dims.join('x')}), the file has ${bytes.length - offset}; the file is truncated or corrupt`);
+    throw dataError(
+      `${path}: IDX header says ${count} bytes of data (dims ${dims.join('x')}), the file has ${bytes.length - offset}; the file is truncated or corrupt`,
+    );
   }
   return { dims, data: bytes.subarray(offset) };
 }

@@ -58,7 +58,10 @@ export interface ImageFolderData {
 export function loadImageFolder(dir: string, o: ImageFolderOptions): ImageFolderData {
   const channels = o.model.channels ?? 3;
   if (![1, 3, 4].includes(channels)) {
-    throw new SwpruneError('E_DATA', `the model takes ${channels}-channel images; image files give 1 (grey), 3 (RGB) or 4 (RGBA) channels; use a model with 1, 3 or 4 input channels`);
+    throw new SwpruneError(
+      'E_DATA',
+      `the model takes ${channels}-channel images; image files give 1 (grey), 3 (RGB) or 4 (RGBA) channels; use a model with 1, 3 or 4 input channels`,
+    );
   }
   const notes: string[] = [];
   let height = o.crop ?? o.model.height;
@@ -78,22 +81,37 @@ export function loadImageFolder(dir: string, o: ImageFolderOptions): ImageFolder
     const split = holdOut(trainFolder!);
     train = split.train;
     test = split.test;
-    notes.push(`${dir} has no val/ or test/ folder: ${test.labels.length} images (${Math.round(HOLD_OUT * 100)}% of each class, the same every run) are held out as the test split`);
+    notes.push(
+      `${dir} has no val/ or test/ folder: ${test.labels.length} images (${Math.round(HOLD_OUT * 100)}% of each class, the same every run) are held out as the test split`,
+    );
   }
   const classes = test.classes.length;
   const mean = o.mean(channels);
   const std = o.std(channels);
   const shape = { height, width, channels };
   const workers = o.workers ?? defaultWorkers();
-  const common = { shape, mean, std, evalTransform: evalTransform(resize, height, width), workers, prefetch: o.prefetch ?? Math.max(2, workers + 1), strict: o.strict ?? false, onSkip: o.onSkip };
-  notes.push(`preprocessing: evaluation resizes the shorter side to ${resize} and centre-crops ${height}x${width}; training takes random-resized ${height}x${width} crops with horizontal flips`);
+  const common = {
+    shape,
+    mean,
+    std,
+    evalTransform: evalTransform(resize, height, width),
+    workers,
+    prefetch: o.prefetch ?? Math.max(2, workers + 1),
+    strict: o.strict ?? false,
+    onSkip: o.onSkip,
+  };
+  notes.push(
+    `preprocessing: evaluation resizes the shorter side to ${resize} and centre-crops ${height}x${width}; training takes random-resized ${height}x${width} crops with horizontal flips`,
+  );
   return {
     classes,
     classNames: test.classes,
     shape,
     mean,
     std,
-    train: train ? new FolderSplit(train.files, train.labels, { ...common, trainTransform: trainTransform(height, width) }) : new MissingSplit(dir, shape),
+    train: train
+      ? new FolderSplit(train.files, train.labels, { ...common, trainTransform: trainTransform(height, width) })
+      : new MissingSplit(dir, shape),
     test: new FolderSplit(test.files, test.labels, common),
     notes,
   };
@@ -106,7 +124,9 @@ export function loadImageFolder(dir: string, o: ImageFolderOptions): ImageFolder
  */
 function holdOut(all: ClassFolder): { train: ClassFolder; test: ClassFolder } {
   const byClass = new Map<number, number[]>();
-  all.labels.forEach((l, i) => { (byClass.get(l) ?? byClass.set(l, []).get(l)!).push(i); });
+  all.labels.forEach((l, i) => {
+    (byClass.get(l) ?? byClass.set(l, []).get(l)!).push(i);
+  });
   const random = mulberry32(deriveSeed(0, 0, 4));
   const inTest = new Uint8Array(all.labels.length);
   for (const members of byClass.values()) {

@@ -4,16 +4,34 @@ import { SwpruneError } from '../errors.js';
 export interface NpyArray {
   readonly dtype: string;
   readonly shape: readonly number[];
-  readonly data: Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+  readonly data:
+    | Uint8Array
+    | Int8Array
+    | Uint16Array
+    | Int16Array
+    | Uint32Array
+    | Int32Array
+    | Float32Array
+    | Float64Array
+    | BigInt64Array
+    | BigUint64Array;
 }
 
 type Ctor = { new (buffer: ArrayBuffer, byteOffset: number, length: number): NpyArray['data']; BYTES_PER_ELEMENT: number };
 
 /** numpy's little-endian (or byte-order-free) type codes and the typed arrays that hold them. */
 const DTYPES: Record<string, Ctor> = {
-  '|u1': Uint8Array, '|i1': Int8Array, '|b1': Uint8Array,
-  '<u2': Uint16Array, '<i2': Int16Array, '<u4': Uint32Array, '<i4': Int32Array,
-  '<u8': BigUint64Array, '<i8': BigInt64Array, '<f4': Float32Array, '<f8': Float64Array,
+  '|u1': Uint8Array,
+  '|i1': Int8Array,
+  '|b1': Uint8Array,
+  '<u2': Uint16Array,
+  '<i2': Int16Array,
+  '<u4': Uint32Array,
+  '<i4': Int32Array,
+  '<u8': BigUint64Array,
+  '<i8': BigInt64Array,
+  '<f4': Float32Array,
+  '<f8': Float64Array,
 };
 
 const MAGIC = '\x93NUMPY';
@@ -35,8 +53,13 @@ export function parseNpy(buf: Buffer, what: string): NpyArray {
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) throw fail(`unreadable .npy header ${JSON.stringify(header.trim())}`);
-  const shape = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  if (descr === undefined || fortran === undefined || shapeText === undefined)
+    throw fail(`unreadable .npy header ${JSON.stringify(header.trim())}`);
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map(Number);
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) throw fail(`bad shape (${shapeText}) in the .npy header`);
   if (fortran === 'True') throw fail('the array is in Fortran order; save numpy.ascontiguousarray(x) instead');
   const ctor = DTYPES[descr === '<u1' || descr === '<i1' ? `|${descr.slice(1)}` : descr];
@@ -46,7 +69,10 @@ export function parseNpy(buf: Buffer, what: string): NpyArray {
   const count = shape.reduce((a, b) => a * b, 1);
   const offset = start + headerLen;
   const bytes = count * ctor.BYTES_PER_ELEMENT;
-  if (buf.length - offset !== bytes) throw fail(`the header says ${count} ${descr} values (${bytes} bytes), the file holds ${buf.length - offset} bytes; the file is truncated or corrupt`);
+  if (buf.length - offset !== bytes)
+    throw fail(
+      `the header says ${count} ${descr} values (${bytes} bytes), the file holds ${buf.length - offset} bytes; the file is truncated or corrupt`,
+    );
   // Copy to an aligned buffer of its own (the data may start at any byte of a pooled Buffer).
   const own = new ArrayBuffer(bytes);
   new Uint8Array(own).set(buf.subarray(offset, offset + bytes));

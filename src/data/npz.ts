@@ -38,17 +38,30 @@ export interface ArrayData {
 function readArrays(path: string): Record<ArrayName, NpyArray> {
   if (statSync(path).isDirectory()) {
     const missing = NPZ_ARRAYS.filter((n) => !existsSync(join(path, `${n}.npy`)));
-    if (missing.length > 0) throw new SwpruneError('E_DATA', `${path}: ${missing.map((n) => `${n}.npy`).join(', ')} not found; a folder of arrays holds x_train.npy, y_train.npy, x_test.npy, y_test.npy`);
-    return Object.fromEntries(NPZ_ARRAYS.map((n) => [n, parseNpy(readDataFile(join(path, `${n}.npy`)), join(path, `${n}.npy`))])) as Record<ArrayName, NpyArray>;
+    if (missing.length > 0)
+      throw new SwpruneError(
+        'E_DATA',
+        `${path}: ${missing.map((n) => `${n}.npy`).join(', ')} not found; a folder of arrays holds x_train.npy, y_train.npy, x_test.npy, y_test.npy`,
+      );
+    return Object.fromEntries(NPZ_ARRAYS.map((n) => [n, parseNpy(readDataFile(join(path, `${n}.npy`)), join(path, `${n}.npy`))])) as Record<
+      ArrayName,
+      NpyArray
+    >;
   }
   const buf = readDataFile(path);
   const entries = zipEntries(buf, path);
   const byName = new Map(entries.map((e) => [e.name.replace(/\.npy$/, ''), e]));
   const missing = NPZ_ARRAYS.filter((n) => !byName.has(n));
   if (missing.length > 0) {
-    throw new SwpruneError('E_DATA', `${path}: array${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found (it holds ${[...byName.keys()].join(', ') || 'nothing'}); save x_train, y_train, x_test, y_test (numpy.savez(path, x_train=..., ...))`);
+    throw new SwpruneError(
+      'E_DATA',
+      `${path}: array${missing.length > 1 ? 's' : ''} ${missing.join(', ')} not found (it holds ${[...byName.keys()].join(', ') || 'nothing'}); save x_train, y_train, x_test, y_test (numpy.savez(path, x_train=..., ...))`,
+    );
   }
-  return Object.fromEntries(NPZ_ARRAYS.map((n) => [n, parseNpy(zipRead(buf, byName.get(n)!, path), `${path}: ${n}`)])) as Record<ArrayName, NpyArray>;
+  return Object.fromEntries(NPZ_ARRAYS.map((n) => [n, parseNpy(zipRead(buf, byName.get(n)!, path), `${path}: ${n}`)])) as Record<
+    ArrayName,
+    NpyArray
+  >;
 }
 
 const fits = (m: number | null, d: number) => m === null || m === d;
@@ -63,7 +76,8 @@ function detectLayout(shape: readonly number[], model: InputDims, what: string):
     const s = { height: shape[1]!, width: shape[2]!, channels: 1 };
     return { layout: 'NHW', shape: s };
   }
-  if (shape.length !== 4) throw new SwpruneError('E_DATA', `${what} has shape (${shape.join(', ')}); images are [N, H, W, C], [N, C, H, W] or [N, H, W]`);
+  if (shape.length !== 4)
+    throw new SwpruneError('E_DATA', `${what} has shape (${shape.join(', ')}); images are [N, H, W, C], [N, C, H, W] or [N, H, W]`);
   const [, a, b, c] = shape as [number, number, number, number];
   const nhwc = { height: a, width: b, channels: c };
   const nchw = { height: b, width: c, channels: a };
@@ -72,7 +86,10 @@ function detectLayout(shape: readonly number[], model: InputDims, what: string):
   if (ok(nhwc) && (!ok(nchw) || few(c) || !few(a))) return { layout: 'NHWC', shape: nhwc };
   if (ok(nchw)) return { layout: 'NCHW', shape: nchw };
   const dims = (h: number | null, w: number | null, ch: number | null) => `${h ?? '?'}x${w ?? '?'}x${ch ?? '?'}`;
-  throw new SwpruneError('E_DATA', `${what} has shape (${shape.join(', ')}): neither NHWC (${dims(a, b, c)}) nor NCHW (${dims(b, c, a)}) images fit the model's ${dims(model.height, model.width, model.channels)} input`);
+  throw new SwpruneError(
+    'E_DATA',
+    `${what} has shape (${shape.join(', ')}): neither NHWC (${dims(a, b, c)}) nor NCHW (${dims(b, c, a)}) images fit the model's ${dims(model.height, model.width, model.channels)} input`,
+  );
 }
 
 /** Images as NHWC uint8 or float32 (NCHW transposed once here). */
@@ -103,7 +120,8 @@ function labels(y: NpyArray, n: number, what: string): Int32Array {
     const out = new Int32Array(n);
     for (let i = 0; i < n; i++) {
       const v = value(i);
-      if (!Number.isInteger(v) || v < 0) throw new SwpruneError('E_DATA', `${what}: label ${v} at example ${i} is not a class index (0, 1, 2, ...)`);
+      if (!Number.isInteger(v) || v < 0)
+        throw new SwpruneError('E_DATA', `${what}: label ${v} at example ${i} is not a class index (0, 1, 2, ...)`);
       out[i] = v;
     }
     return out;
@@ -128,8 +146,13 @@ function labels(y: NpyArray, n: number, what: string): Int32Array {
 export function loadArrays(path: string, model: InputDims): ArrayData {
   const a = readArrays(path);
   const { layout, shape } = detectLayout(a.x_train.shape, model, `${path}: x_train`);
-  const test = detectLayout(a.x_test.shape, { ...model, height: shape.height, width: shape.width, channels: shape.channels }, `${path}: x_test`);
-  if (test.layout !== layout) throw new SwpruneError('E_DATA', `${path}: x_train is ${layout} but x_test is ${test.layout}; save both in one layout`);
+  const test = detectLayout(
+    a.x_test.shape,
+    { ...model, height: shape.height, width: shape.width, channels: shape.channels },
+    `${path}: x_test`,
+  );
+  if (test.layout !== layout)
+    throw new SwpruneError('E_DATA', `${path}: x_train is ${layout} but x_test is ${test.layout}; save both in one layout`);
   const split = (x: NpyArray, y: NpyArray, name: string): ArraySplit => {
     const n = x.shape[0]!;
     return { images: images(x, layout, shape, `${path}: x_${name}`), labels: labels(y, n, `${path}: y_${name}`), count: n };
@@ -139,11 +162,17 @@ export function loadArrays(path: string, model: InputDims): ArrayData {
   if (train.count === 0) throw new SwpruneError('E_DATA', `${path}: x_train holds no examples`);
   if (testSplit.count === 0) throw new SwpruneError('E_DATA', `${path}: x_test holds no examples`);
   let max = 0;
-  for (const [name, s] of [['y_train', train], ['y_test', testSplit]] as const) {
+  for (const [name, s] of [
+    ['y_train', train],
+    ['y_test', testSplit],
+  ] as const) {
     for (let i = 0; i < s.count; i++) {
       const l = s.labels[i]!;
       if (model.classes !== null && l >= model.classes) {
-        throw new SwpruneError('E_DATA', `${path}: ${name} label ${l} at example ${i} is out of the model's range 0..${model.classes - 1}; the labels do not belong to this model`);
+        throw new SwpruneError(
+          'E_DATA',
+          `${path}: ${name} label ${l} at example ${i} is out of the model's range 0..${model.classes - 1}; the labels do not belong to this model`,
+        );
       }
       if (l > max) max = l;
     }

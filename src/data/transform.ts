@@ -18,8 +18,19 @@ export type ImageTransform =
       readonly ratio: readonly [number, number];
     };
 
-export const evalTransform = (resize: number, height: number, width: number): ImageTransform => ({ kind: 'resize-crop', resize, height, width });
-export const trainTransform = (height: number, width: number): ImageTransform => ({ kind: 'random-crop', height, width, scale: RRC_SCALE, ratio: RRC_RATIO });
+export const evalTransform = (resize: number, height: number, width: number): ImageTransform => ({
+  kind: 'resize-crop',
+  resize,
+  height,
+  width,
+});
+export const trainTransform = (height: number, width: number): ImageTransform => ({
+  kind: 'random-crop',
+  height,
+  width,
+  scale: RRC_SCALE,
+  ratio: RRC_RATIO,
+});
 
 /** The transformed pixels (height x width of the transform) and whether to mirror them. */
 export interface Transformed {

@@ -20,7 +20,11 @@ const CENTRAL = 0x02014b50;
 const LOCAL = 0x04034b50;
 const MAX32 = 0xffffffff;
 
-const bad = (path: string, what: string) => new SwpruneError('E_DATA', `${path}: ${what}; the .npz file is truncated or not a zip archive (write it with numpy.savez or numpy.savez_compressed)`);
+const bad = (path: string, what: string) =>
+  new SwpruneError(
+    'E_DATA',
+    `${path}: ${what}; the .npz file is truncated or not a zip archive (write it with numpy.savez or numpy.savez_compressed)`,
+  );
 
 /**
  * The entries of a zip archive (`.npz` files are zip archives of `.npy` files), read from its
@@ -91,16 +95,22 @@ export function zipRead(buf: Buffer, entry: ZipEntry, path: string): Buffer {
   let out: Buffer;
   if (entry.method === 0) out = raw;
   else if (entry.method === 8) {
-    if (entry.size > bufferConstants.MAX_LENGTH) throw bad(path, `${entry.name} says it holds ${entry.size} bytes, more than one buffer holds`);
+    if (entry.size > bufferConstants.MAX_LENGTH)
+      throw bad(path, `${entry.name} says it holds ${entry.size} bytes, more than one buffer holds`);
     try {
       // No further than the size the directory states: a corrupt or hostile entry that
       // inflates to gigabytes stops there instead of exhausting memory.
       out = inflateRawSync(raw, { maxOutputLength: Math.max(entry.size, 1) });
     } catch (e) {
-      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw bad(path, `${entry.name} inflates to more than the ${entry.size} bytes its header says`);
+      if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE')
+        throw bad(path, `${entry.name} inflates to more than the ${entry.size} bytes its header says`);
       throw bad(path, `${entry.name} does not inflate`);
     }
-  } else throw new SwpruneError('E_DATA', `${path}: ${entry.name} uses zip compression method ${entry.method}; only stored (0) and deflated (8) entries are read (numpy.savez / savez_compressed write those)`);
+  } else
+    throw new SwpruneError(
+      'E_DATA',
+      `${path}: ${entry.name} uses zip compression method ${entry.method}; only stored (0) and deflated (8) entries are read (numpy.savez / savez_compressed write those)`,
+    );
   if (out.length !== entry.size) throw bad(path, `${entry.name} holds ${out.length} bytes, its header says ${entry.size}`);
   return out;
 }

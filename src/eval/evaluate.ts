@@ -41,7 +41,10 @@ export async function evaluate(model: CompiledModel, split: DataSplit, opts: Eva
   const runtime = opts.engine === 'executor' ? undefined : await runtimeForModel(model, threadCount());
   if (runtime) {
     try {
-      const { accuracy, loss, examples } = await evaluateRun(runtime.run, runtime.outputShape.at(-1)!, split, { ...opts, layout: runtime.inputLayout });
+      const { accuracy, loss, examples } = await evaluateRun(runtime.run, runtime.outputShape.at(-1)!, split, {
+        ...opts,
+        layout: runtime.inputLayout,
+      });
       return { accuracy, loss, examples };
     } finally {
       await runtime.close();

@@ -56,7 +56,12 @@ function scoreLogits(logits: Float32Array, labels: Int32Array, classes: number):
 }
 
 /** Top-1/top-5 accuracy and mean cross-entropy of `run` on a split, with the seconds spent inside `run`. */
-export async function evaluateRun(run: BatchFunction, classes: number, split: DataSplit, opts: RunEvalOptions): Promise<EvalResult & { readonly seconds: number }> {
+export async function evaluateRun(
+  run: BatchFunction,
+  classes: number,
+  split: DataSplit,
+  opts: RunEvalOptions,
+): Promise<EvalResult & { readonly seconds: number }> {
   const total = split.size(opts.limit);
   let [top1, top5, loss, done, ms] = [0, 0, 0, 0, 0];
   for await (const batch of split.batches({ batchSize: opts.batchSize, limit: opts.limit })) {

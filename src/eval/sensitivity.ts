@@ -74,7 +74,8 @@ interface Subject {
 export async function analyseSensitivity(run: SensitivityRun): Promise<SensitivityResult> {
   const plans: { domain: SensitivityDomain; graph: Graph; subjects: Subject[] }[] = [];
   const spatialForm = !hasWinogradConv(run.graph);
-  if (run.domains.includes('spatial')) plans.push({ domain: 'spatial', graph: run.graph, subjects: run.targets.map((t) => spatialSubject(run.graph, t)) });
+  if (run.domains.includes('spatial'))
+    plans.push({ domain: 'spatial', graph: run.graph, subjects: run.targets.map((t) => spatialSubject(run.graph, t)) });
   if (run.domains.includes('winograd')) {
     const graph = spatialForm ? toWinogradGraph(run.graph, run.targets) : run.graph;
     plans.push({ domain: 'winograd', graph, subjects: winogradTargets(graph).map((t) => winogradSubject(graph, t)) });
@@ -123,7 +124,9 @@ function spatialSubject(graph: Graph, t: PruneTarget): Subject {
   const g = graph.params.get(t.weight)!.data as Float32Array;
   const layer = { tile: t.tile, g, cout: t.cout, cin: t.cin };
   return {
-    name: t.node.name, weight: t.weight, size: t.cout * t.cin * t.tile.T * t.tile.T,
+    name: t.node.name,
+    weight: t.weight,
+    size: t.cout * t.cin * t.tile.T * t.tile.T,
     prune: (level) => {
       const choice = chooseThreshold([layer], level);
       return { data: applyMask(g, choice.masks[0]!), achieved: choice.winogradSparsity };
@@ -135,7 +138,9 @@ function winogradSubject(graph: Graph, t: ReturnType<typeof winogradTargets>[num
   const w = graph.params.get(t.weight)!.data as Float32Array;
   const gamma = importanceFactor(t.tile, { norm: 'none' });
   return {
-    name: t.node.name, weight: t.weight, size: w.length,
+    name: t.node.name,
+    weight: t.weight,
+    size: w.length,
     prune: (level) => {
       const mask = winogradMask(w, gamma, level);
       const data = w.map((v, i) => (mask[i] ? v : 0));

@@ -56,7 +56,10 @@ let compileCount = 0;
 export function imageInputShape(graph: Graph): { height: number | null; width: number | null; channels: number | null } {
   const input = graph.inputs[0];
   if (input?.dims.length !== 4) {
-    throw new SwpruneError('E_MODEL', `the model's input must be an image batch (4-D), got ${input ? `[${input.dims.join(', ')}]` : 'no input'}`);
+    throw new SwpruneError(
+      'E_MODEL',
+      `the model's input must be an image batch (4-D), got ${input ? `[${input.dims.join(', ')}]` : 'no input'}`,
+    );
   }
   const [, a, b, c] = input.dims;
   return input.layout === 'NHWC' ? { height: a!, width: b!, channels: c! } : { height: b!, width: c!, channels: a! };
@@ -74,7 +77,11 @@ export function compileGraph(graph: Graph, opts: { ops?: Readonly<Record<string,
     isParam: (name) => graph.params.has(name),
     param(node, name) {
       const p = graph.params.get(name);
-      if (!p) throw new SwpruneError('E_UNSUPPORTED_OP', `node "${node.name}" (${node.op}) needs "${name}" to be a constant initializer; swprune cannot train computed weights`);
+      if (!p)
+        throw new SwpruneError(
+          'E_UNSUPPORTED_OP',
+          `node "${node.name}" (${node.op}) needs "${name}" to be a constant initializer; swprune cannot train computed weights`,
+        );
       return p;
     },
     variable(name, spec) {
@@ -194,13 +201,15 @@ export function compileGraph(graph: Graph, opts: { ops?: Readonly<Record<string,
     toExecLayout(name, data) {
       const x = variables.get(name);
       const p = graph.params.get(name);
-      if (!x || !p || p.data.length !== data.length) throw new Error(`toExecLayout: ${name} is not a variable of this model with ${data.length} values`);
+      if (!x || !p || p.data.length !== data.length)
+        throw new Error(`toExecLayout: ${name} is not a variable of this model with ${data.length} values`);
       return tf.tidy(() => x.spec.toExec({ ...p, data }));
     },
     toOnnxLayout(name, data) {
       const x = variables.get(name);
       const p = graph.params.get(name);
-      if (!x || !p || p.data.length !== data.length) throw new Error(`toOnnxLayout: ${name} is not a variable of this model with ${data.length} values`);
+      if (!x || !p || p.data.length !== data.length)
+        throw new Error(`toOnnxLayout: ${name} is not a variable of this model with ${data.length} values`);
       return x.spec.toOnnx(data, p);
     },
     dispose() {

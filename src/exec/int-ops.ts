@@ -14,6 +14,11 @@ export const concat = (vs: readonly IntValue[], axis: number) => wrap(A.concat(v
 export const reshapeDims = A.reshapeDims;
 export const reshape = (v: IntValue, shape: readonly number[]) => ints(A.reshapeDims(v.dims, shape), v.data);
 export const transpose = (v: IntValue, perm?: readonly number[]) => wrap(A.transpose(v, perm));
-export const slice = (v: IntValue, starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]) =>
-  wrap(A.slice(v, starts, ends, axes, steps));
+export const slice = (
+  v: IntValue,
+  starts: readonly number[],
+  ends: readonly number[],
+  axes?: readonly number[],
+  steps?: readonly number[],
+) => wrap(A.slice(v, starts, ends, axes, steps));
 export const binary = (a: IntValue, b: IntValue, f: (x: number, y: number) => number) => wrap(A.binary(a, b, f));

@@ -52,7 +52,8 @@ function expandNode(n: GraphNode, H: number, W: number, opset: number, params: M
     return name;
   };
   const ints = (what: string, values: number[], dims = [values.length]) => constant(what, dims, BigInt64Array.from(values, BigInt));
-  const floats = (what: string, rows: readonly (readonly number[])[]) => constant(what, [rows.length, rows[0]!.length], Float32Array.from(rows.flat()));
+  const floats = (what: string, rows: readonly (readonly number[])[]) =>
+    constant(what, [rows.length, rows[0]!.length], Float32Array.from(rows.flat()));
   const op = (opName: string, inputs: string[], attrs: GraphNode['attrs'] = {}, output?: string) => {
     const name = `${prefix}/${opName}_${k++}`;
     out.push({ name, op: opName, domain: '', inputs, outputs: [output ?? name], attrs });
@@ -108,7 +109,8 @@ function expandNode(n: GraphNode, H: number, W: number, opset: number, params: M
 /** [Cout, Cin, T*T] (ONNX layout of W) -> [T*T, Cin, Cout]. */
 function perPosition(w: Float32Array, cout: number, cin: number, T2: number): Float32Array {
   const out = new Float32Array(w.length);
-  for (let co = 0; co < cout; co++) for (let ci = 0; ci < cin; ci++) for (let q = 0; q < T2; q++) out[(q * cin + ci) * cout + co] = w[(co * cin + ci) * T2 + q]!;
+  for (let co = 0; co < cout; co++)
+    for (let ci = 0; ci < cin; ci++) for (let q = 0; q < T2; q++) out[(q * cin + ci) * cout + co] = w[(co * cin + ci) * T2 + q]!;
   return out;
 }
 
@@ -119,8 +121,8 @@ function perPositionGrouped(w: Float32Array, cout: number, cinPerGroup: number, 
   for (let co = 0; co < cout; co++) {
     const g = Math.floor(co / coutPerGroup);
     const local = co % coutPerGroup;
-    for (let ci = 0; ci < cinPerGroup; ci++) for (let q = 0; q < T2; q++)
-      out[((q * group + g) * cinPerGroup + ci) * coutPerGroup + local] = w[(co * cinPerGroup + ci) * T2 + q]!;
+    for (let ci = 0; ci < cinPerGroup; ci++)
+      for (let q = 0; q < T2; q++) out[((q * group + g) * cinPerGroup + ci) * coutPerGroup + local] = w[(co * cinPerGroup + ci) * T2 + q]!;
   }
   return out;
 }

@@ -103,7 +103,9 @@ export function transpose(v: NdArray, perm?: readonly number[]): NdArray {
   const out: number[] = [];
   forEachIndex(outDims, (idx) => {
     const src = new Array<number>(idx.length);
-    p.forEach((k, i) => { src[k] = idx[i]!; });
+    p.forEach((k, i) => {
+      src[k] = idx[i]!;
+    });
     out.push(at(v, src));
   });
   return nd(outDims, out);
@@ -117,7 +119,13 @@ export interface SliceRange {
 }
 
 /** ONNX Slice (opset >= 10 form) as ranges per axis: negative indices, clamping, negative steps. */
-export function sliceRanges(dims: readonly number[], starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): SliceRange[] {
+export function sliceRanges(
+  dims: readonly number[],
+  starts: readonly number[],
+  ends: readonly number[],
+  axes?: readonly number[],
+  steps?: readonly number[],
+): SliceRange[] {
   const rank = dims.length;
   const ax = axes ? axes.map((a) => normAxis(a, rank)) : starts.map((_, i) => i);
   const ranges: SliceRange[] = dims.map((d) => ({ start: 0, step: 1, count: d }));
@@ -140,11 +148,24 @@ export function sliceRanges(dims: readonly number[], starts: readonly number[], 
   return ranges;
 }
 
-export function slice(v: NdArray, starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): NdArray {
+export function slice(
+  v: NdArray,
+  starts: readonly number[],
+  ends: readonly number[],
+  axes?: readonly number[],
+  steps?: readonly number[],
+): NdArray {
   const ranges = sliceRanges(v.dims, starts, ends, axes, steps);
   const outDims = ranges.map((r) => r.count);
   const out: number[] = [];
-  forEachIndex(outDims, (idx) => out.push(at(v, idx.map((i, k) => ranges[k]!.start + i * ranges[k]!.step))));
+  forEachIndex(outDims, (idx) =>
+    out.push(
+      at(
+        v,
+        idx.map((i, k) => ranges[k]!.start + i * ranges[k]!.step),
+      ),
+    ),
+  );
   return nd(outDims, out);
 }
 
@@ -162,7 +183,14 @@ export function expand(v: NdArray, dims: readonly number[]): NdArray {
   const pad = [...new Array<number>(outDims.length - v.dims.length).fill(1), ...v.dims];
   const src = nd(pad, v.data);
   const out: number[] = [];
-  forEachIndex(outDims, (idx) => out.push(at(src, idx.map((i, k) => (pad[k] === 1 ? 0 : i)))));
+  forEachIndex(outDims, (idx) =>
+    out.push(
+      at(
+        src,
+        idx.map((i, k) => (pad[k] === 1 ? 0 : i)),
+      ),
+    ),
+  );
   return nd(outDims, out);
 }
 
@@ -184,5 +212,8 @@ export function binary(a: NdArray, b: NdArray, f: (x: number, y: number) => numb
 /** ONNX Range(start, limit, delta). */
 export function range(start: number, limit: number, delta: number): NdArray {
   const n = Math.max(Math.ceil((limit - start) / delta), 0);
-  return nd([n], Array.from({ length: n }, (_, i) => start + i * delta));
+  return nd(
+    [n],
+    Array.from({ length: n }, (_, i) => start + i * delta),
+  );
 }

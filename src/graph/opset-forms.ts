@@ -21,12 +21,41 @@ interface Moved {
 }
 
 const axes: readonly MovedArg[] = [{ index: 1, attr: 'axes', kind: 'ints' }];
-const REDUCE_18 = ['ReduceMean', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceLogSum', 'ReduceLogSumExp', 'ReduceSumSquare'];
+const REDUCE_18 = [
+  'ReduceMean',
+  'ReduceMax',
+  'ReduceMin',
+  'ReduceProd',
+  'ReduceL1',
+  'ReduceL2',
+  'ReduceLogSum',
+  'ReduceLogSumExp',
+  'ReduceSumSquare',
+];
 
 const MOVED_ARGS: Readonly<Record<string, Moved>> = {
-  Slice: { since: 10, args: [{ index: 1, attr: 'starts', kind: 'ints' }, { index: 2, attr: 'ends', kind: 'ints' }, { index: 3, attr: 'axes', kind: 'ints' }] },
-  Pad: { since: 11, args: [{ index: 1, attr: 'pads', kind: 'ints' }, { index: 2, attr: 'value', kind: 'float' }] },
-  Clip: { since: 11, args: [{ index: 1, attr: 'min', kind: 'float' }, { index: 2, attr: 'max', kind: 'float' }] },
+  Slice: {
+    since: 10,
+    args: [
+      { index: 1, attr: 'starts', kind: 'ints' },
+      { index: 2, attr: 'ends', kind: 'ints' },
+      { index: 3, attr: 'axes', kind: 'ints' },
+    ],
+  },
+  Pad: {
+    since: 11,
+    args: [
+      { index: 1, attr: 'pads', kind: 'ints' },
+      { index: 2, attr: 'value', kind: 'float' },
+    ],
+  },
+  Clip: {
+    since: 11,
+    args: [
+      { index: 1, attr: 'min', kind: 'float' },
+      { index: 2, attr: 'max', kind: 'float' },
+    ],
+  },
   Dropout: { since: 12, args: [{ index: 1, attr: 'ratio', kind: 'float' }] },
   Split: { since: 13, args: [{ index: 1, attr: 'split', kind: 'ints' }] },
   Squeeze: { since: 13, args: axes },
@@ -64,7 +93,13 @@ export function toCanonicalForms(graph: Graph): Graph {
       if (v === undefined) continue;
       const name = argName(n, arg.attr, params);
       const values = typeof v === 'number' ? [v] : (v as number[]);
-      params.set(name, paramOf(name, arg.kind === 'ints' ? { kind: 'int', dims: [values.length], data: values } : { kind: 'float', dims: [], data: values }));
+      params.set(
+        name,
+        paramOf(
+          name,
+          arg.kind === 'ints' ? { kind: 'int', dims: [values.length], data: values } : { kind: 'float', dims: [], data: values },
+        ),
+      );
       inputs[arg.index] = name;
     }
     while (inputs.length > 1 && inputs.at(-1) === '') inputs.pop();
@@ -90,7 +125,8 @@ export function toOpsetForms(graph: Graph): Graph {
       const name = n.inputs[arg.index] ?? '';
       if (name === '') continue;
       const p = graph.params.get(name);
-      if (!p) throw new Error(`node "${n.name}" (${n.op}) cannot be written at opset ${graph.opset}: its ${arg.attr} is computed at run time`);
+      if (!p)
+        throw new Error(`node "${n.name}" (${n.op}) cannot be written at opset ${graph.opset}: its ${arg.attr} is computed at run time`);
       const c = constantOf(p);
       attrs[arg.attr] = arg.kind === 'ints' ? c.data : c.data[0]!;
       consumed.add(name);

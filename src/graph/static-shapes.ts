@@ -10,7 +10,8 @@ import { windowOutSize, windowPads } from './window.js';
  */
 export type Shape = readonly number[];
 
-const ints = (v: AttrValue | undefined): readonly number[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined);
+const ints = (v: AttrValue | undefined): readonly number[] | undefined =>
+  Array.isArray(v) && v.every((x) => typeof x === 'number') ? (v as number[]) : undefined;
 const int = (v: AttrValue | undefined, dflt: number): number => (typeof v === 'number' ? v : dflt);
 const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
@@ -115,7 +116,33 @@ const RULES: Readonly<Record<string, Rule>> = {
   Max: binary,
   Min: binary,
 };
-for (const op of ['Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Clip', 'Dropout', 'Identity', 'Elu', 'Selu', 'Celu', 'HardSigmoid', 'HardSwish', 'Softplus', 'Softsign', 'Mish', 'Gelu', 'PRelu', 'Softmax', 'LogSoftmax', 'Abs', 'Neg', 'Exp', 'Sqrt', 'Erf', 'ThresholdedRelu']) {
+for (const op of [
+  'Relu',
+  'LeakyRelu',
+  'Sigmoid',
+  'Tanh',
+  'Clip',
+  'Dropout',
+  'Identity',
+  'Elu',
+  'Selu',
+  'Celu',
+  'HardSigmoid',
+  'HardSwish',
+  'Softplus',
+  'Softsign',
+  'Mish',
+  'Gelu',
+  'PRelu',
+  'Softmax',
+  'LogSoftmax',
+  'Abs',
+  'Neg',
+  'Exp',
+  'Sqrt',
+  'Erf',
+  'ThresholdedRelu',
+]) {
   (RULES as Record<string, Rule>)[op] = same;
 }
 
@@ -134,7 +161,8 @@ export function staticShapes(graph: Graph, onNode?: (node: GraphNode, inputs: re
   for (const node of graph.nodes) {
     const inputs = node.inputs.map((name) => (name === '' ? undefined : shapes.get(name)));
     onNode?.(node, inputs);
-    const rule = node.domain === '' ? RULES[node.op] : node.domain === 'ai.swprune' && node.op === 'WinogradConv' ? winogradConv : undefined;
+    const rule =
+      node.domain === '' ? RULES[node.op] : node.domain === 'ai.swprune' && node.op === 'WinogradConv' ? winogradConv : undefined;
     const out = rule?.(node, inputs, graph.params);
     if (out?.every((d) => Number.isInteger(d) && d > 0)) shapes.set(node.outputs[0]!, out);
   }

@@ -61,7 +61,8 @@ function checkInts(n: GraphNode, name: string, opts: { min: number; max?: number
 function checkInt(n: GraphNode, name: string, min: number): number | undefined {
   const v = n.attrs[name];
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw modelError(`${at(n)}: attribute ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw modelError(`${at(n)}: attribute ${name} must be an integer >= ${min}, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -82,21 +83,30 @@ const NODE_CHECKS: Readonly<Record<string, NodeCheck>> = {
   '/Conv': (n, [x], params) => {
     const w = param(params, n, 1);
     const spatial = w ? w.dims.length - 2 : undefined;
-    if (w && w.dims.length < 3) throw modelError(`${at(n)}: weight "${w.name}" has dims ${list(w.dims)}, a convolution weight needs [out, in/group, ...kernel]`);
+    if (w && w.dims.length < 3)
+      throw modelError(`${at(n)}: weight "${w.name}" has dims ${list(w.dims)}, a convolution weight needs [out, in/group, ...kernel]`);
     checkWindow(n, spatial);
     const group = checkInt(n, 'group', 1) ?? 1;
     if (!w) return;
     const kernel = n.attrs.kernel_shape as readonly number[] | undefined;
     if (kernel?.some((k, i) => k !== w.dims[2 + i])) {
-      throw modelError(`${at(n)}: attribute kernel_shape ${list(kernel)} disagrees with weight "${w.name}" of dims ${list(w.dims)}`, `the kernel must be the weight's last dims; ${FIX}`);
+      throw modelError(
+        `${at(n)}: attribute kernel_shape ${list(kernel)} disagrees with weight "${w.name}" of dims ${list(w.dims)}`,
+        `the kernel must be the weight's last dims; ${FIX}`,
+      );
     }
-    if (w.dims[0]! % group !== 0) throw modelError(`${at(n)}: group ${group} does not divide the ${w.dims[0]} output channels of weight "${w.name}"`);
+    if (w.dims[0]! % group !== 0)
+      throw modelError(`${at(n)}: group ${group} does not divide the ${w.dims[0]} output channels of weight "${w.name}"`);
     const bias = param(params, n, 2);
-    if (bias && (bias.dims.length !== 1 || bias.dims[0] !== w.dims[0])) throw modelError(`${at(n)}: bias "${bias.name}" has dims ${list(bias.dims)}, the weight has ${w.dims[0]} output channels`);
+    if (bias && (bias.dims.length !== 1 || bias.dims[0] !== w.dims[0]))
+      throw modelError(`${at(n)}: bias "${bias.name}" has dims ${list(bias.dims)}, the weight has ${w.dims[0]} output channels`);
     if (x && x.length === w.dims.length) {
       if (x[1]! % group !== 0) throw modelError(`${at(n)}: group ${group} does not divide the ${x[1]} input channels`);
       if (x[1] !== w.dims[1]! * group) {
-        throw modelError(`${at(n)}: its input has ${x[1]} channels, but weight "${w.name}" of dims ${list(w.dims)} with group ${group} expects ${w.dims[1]! * group}`, `the weight must match the layer before it; ${FIX}`);
+        throw modelError(
+          `${at(n)}: its input has ${x[1]} channels, but weight "${w.name}" of dims ${list(w.dims)} with group ${group} expects ${w.dims[1]! * group}`,
+          `the weight must match the layer before it; ${FIX}`,
+        );
       }
     }
   },
@@ -114,7 +124,10 @@ const NODE_CHECKS: Readonly<Record<string, NodeCheck>> = {
     const k = (n.attrs.transB ?? 0) ? b.dims[1]! : b.dims[0]!;
     const features = a && a.length === 2 ? ((n.attrs.transA ?? 0) ? a[0]! : a[1]!) : undefined;
     if (features !== undefined && features !== k) {
-      throw modelError(`${at(n)}: its input has ${features} features, but weight "${b.name}" of dims ${list(b.dims)} expects ${k}`, `the weight must match the layer before it; ${FIX}`);
+      throw modelError(
+        `${at(n)}: its input has ${features} features, but weight "${b.name}" of dims ${list(b.dims)} expects ${k}`,
+        `the weight must match the layer before it; ${FIX}`,
+      );
     }
   },
   '/BatchNormalization': (n, [x], params) => {
@@ -129,7 +142,9 @@ const NODE_CHECKS: Readonly<Record<string, NodeCheck>> = {
     if (variance && variance.data instanceof Float32Array) {
       const negative = variance.data.findIndex((v) => v < 0);
       if (negative >= 0) {
-        throw modelError(`${at(n)}: running variance "${variance.name}" is negative (${variance.data[negative]} at channel ${negative}); a variance is never negative and would make every output of that channel NaN`);
+        throw modelError(
+          `${at(n)}: running variance "${variance.name}" is negative (${variance.data[negative]} at channel ${negative}); a variance is never negative and would make every output of that channel NaN`,
+        );
       }
     }
   },
@@ -138,17 +153,24 @@ const NODE_CHECKS: Readonly<Record<string, NodeCheck>> = {
     const r = checkInt(n, 'kernel', 1) ?? 3;
     const tiles = listTiles();
     if (!tiles.some((t) => t.T === T && t.r === r)) {
-      throw modelError(`${at(n)}: tile ${T} with kernel ${r} is not a Winograd tile swprune has (${tiles.map((t) => `T=${t.T} for ${t.r}x${t.r}`).join(', ')})`);
+      throw modelError(
+        `${at(n)}: tile ${T} with kernel ${r} is not a Winograd tile swprune has (${tiles.map((t) => `T=${t.T} for ${t.r}x${t.r}`).join(', ')})`,
+      );
     }
     checkInts(n, 'pads', { min: 0, max: LIMITS.pad, length: 4 });
     const group = checkInt(n, 'group', 1) ?? 1;
     const w = param(params, n, 1);
     if (!w) return;
     if (w.dims.length !== 4 || w.dims[2] !== T || w.dims[3] !== T || w.dims[0]! % group !== 0) {
-      throw modelError(`${at(n)}: weight "${w.name}" has dims ${list(w.dims)}, the layer needs [out, in/group, ${T}, ${T}] with group ${group} dividing out`);
+      throw modelError(
+        `${at(n)}: weight "${w.name}" has dims ${list(w.dims)}, the layer needs [out, in/group, ${T}, ${T}] with group ${group} dividing out`,
+      );
     }
     if (x && x.length === 4 && x[1] !== w.dims[1]! * group) {
-      throw modelError(`${at(n)}: its input has ${x[1]} channels, but weight "${w.name}" of dims ${list(w.dims)} with group ${group} expects ${w.dims[1]! * group}`, `the weight must match the layer before it; ${FIX}`);
+      throw modelError(
+        `${at(n)}: its input has ${x[1]} channels, but weight "${w.name}" of dims ${list(w.dims)} with group ${group} expects ${w.dims[1]! * group}`,
+        `the weight must match the layer before it; ${FIX}`,
+      );
     }
   },
 };
@@ -156,7 +178,10 @@ const NODE_CHECKS: Readonly<Record<string, NodeCheck>> = {
 /** Graph-level checks: opset, inputs and outputs, parameter dims. */
 function checkGraph(graph: Graph): void {
   if (!Number.isInteger(graph.opset) || graph.opset < OPSET_RANGE.min || graph.opset > OPSET_RANGE.max) {
-    throw modelError(`the model uses ONNX opset ${graph.opset}; swprune reads opsets ${OPSET_RANGE.min} to ${OPSET_RANGE.max}`, `re-export it with an opset in that range (torch.onnx.export(..., opset_version=17))`);
+    throw modelError(
+      `the model uses ONNX opset ${graph.opset}; swprune reads opsets ${OPSET_RANGE.min} to ${OPSET_RANGE.max}`,
+      `re-export it with an opset in that range (torch.onnx.export(..., opset_version=17))`,
+    );
   }
   if (graph.outputs.length === 0) throw modelError('the graph has no outputs', `a model must declare its output (the logits); ${FIX}`);
   if (graph.inputs.length === 0) throw modelError('the graph has no inputs', `a model must declare its input (the image batch); ${FIX}`);
@@ -164,14 +189,20 @@ function checkGraph(graph: Graph): void {
   for (const o of graph.outputs) if (!produced.has(o.name)) throw modelError(`graph output "${o.name}" is not computed by any node`);
   for (const v of [...graph.inputs, ...graph.outputs]) {
     const bad = v.dims.find((d) => d !== null && !(Number.isInteger(d) && d > 0));
-    if (bad !== undefined) throw modelError(`graph ${graph.inputs.includes(v) ? 'input' : 'output'} "${v.name}" has dims ${`[${v.dims.map((d) => d ?? '?').join(', ')}]`}: a dimension must be a positive size or dynamic, got ${bad}`);
+    if (bad !== undefined)
+      throw modelError(
+        `graph ${graph.inputs.includes(v) ? 'input' : 'output'} "${v.name}" has dims ${`[${v.dims.map((d) => d ?? '?').join(', ')}]`}: a dimension must be a positive size or dynamic, got ${bad}`,
+      );
   }
   const input = graph.inputs[0]!;
   const known = input.dims.slice(1);
   if (known.every((d) => d !== null)) {
     const values = (known as number[]).reduce((a, b) => a * b, 1);
     if (values > LIMITS.inputValues) {
-      throw modelError(`the input "${input.name}" is ${known.join('x')} per example: ${values} values (${mib(values)} of float32), above swprune's bound of ${LIMITS.inputValues} values (${mib(LIMITS.inputValues)})`, 'export the model for a smaller input size');
+      throw modelError(
+        `the input "${input.name}" is ${known.join('x')} per example: ${values} values (${mib(values)} of float32), above swprune's bound of ${LIMITS.inputValues} values (${mib(LIMITS.inputValues)})`,
+        'export the model for a smaller input size',
+      );
     }
   }
   for (const p of graph.params.values()) {
@@ -184,7 +215,8 @@ function checkGraph(graph: Graph): void {
 function checkParameterDims(n: GraphNode, params: ReadonlyMap<string, Param>): void {
   n.inputs.forEach((name, i) => {
     const p = params.get(name);
-    if (p && isParameterInput(n, i) && p.dims.some((d) => d === 0)) throw modelError(`${at(n)}: parameter "${p.name}" has dims ${list(p.dims)}: a learned parameter cannot have an empty dimension`);
+    if (p && isParameterInput(n, i) && p.dims.some((d) => d === 0))
+      throw modelError(`${at(n)}: parameter "${p.name}" has dims ${list(p.dims)}: a learned parameter cannot have an empty dimension`);
   });
 }
 
@@ -208,7 +240,11 @@ export function nonFiniteWeights(graph: Graph): { count: number; params: string[
 function nonFiniteWarning(graph: Graph): string | undefined {
   const { count, params } = nonFiniteWeights(graph);
   if (count === 0) return undefined;
-  const names = params.slice(0, 3).map((p) => `"${p}"`).join(', ') + (params.length > 3 ? ` and ${params.length - 3} more` : '');
+  const names =
+    params
+      .slice(0, 3)
+      .map((p) => `"${p}"`)
+      .join(', ') + (params.length > 3 ? ` and ${params.length - 3} more` : '');
   return `${count} weight${count === 1 ? ' is' : 's are'} NaN or infinite (in ${names}); the model's outputs will not be meaningful`;
 }
 
@@ -226,7 +262,10 @@ export function validateGraph(graph: Graph): Validation {
     const s = shapes.get(node.outputs[0] ?? '');
     const values = s ? s.reduce((a, b) => a * b, 1) : 0;
     if (values > LIMITS.activationValues) {
-      throw modelError(`${at(node)}: its output ${list(s!)} has ${values} values per example (${mib(values)} of float32), above swprune's bound of ${LIMITS.activationValues} values (${mib(LIMITS.activationValues)})`, `check its pads and the input size; ${FIX}`);
+      throw modelError(
+        `${at(node)}: its output ${list(s!)} has ${values} values per example (${mib(values)} of float32), above swprune's bound of ${LIMITS.activationValues} values (${mib(LIMITS.activationValues)})`,
+        `check its pads and the input size; ${FIX}`,
+      );
     }
   }
   const warning = nonFiniteWarning(graph);

@@ -22,7 +22,13 @@ export function samePads(size: number, kernel: number, stride: number, dilation:
  * inputs of spatial size `sizes`: zero for auto_pad VALID, samePads for SAME_*, else the node's
  * `pads` (zero where absent).
  */
-export function windowPads(n: GraphNode, sizes: readonly number[], kernel: readonly number[], strides: readonly number[], dilations: readonly number[]): number[] {
+export function windowPads(
+  n: GraphNode,
+  sizes: readonly number[],
+  kernel: readonly number[],
+  strides: readonly number[],
+  dilations: readonly number[],
+): number[] {
   const auto = str(n, 'auto_pad', 'NOTSET');
   const k = sizes.length;
   if (auto === 'VALID') return new Array<number>(2 * k).fill(0);
@@ -39,7 +45,15 @@ export function windowPads(n: GraphNode, sizes: readonly number[], kernel: reado
  * (size + pads - effective kernel) / stride, plus one; with ceil_mode a last window that would
  * start in the end padding is dropped.
  */
-export function windowOutSize(size: number, padBegin: number, padEnd: number, kernel: number, stride: number, dilation: number, ceil: boolean): number {
+export function windowOutSize(
+  size: number,
+  padBegin: number,
+  padEnd: number,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  ceil: boolean,
+): number {
   const span = size + padBegin + padEnd - ((kernel - 1) * dilation + 1);
   let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
   if (ceil && (out - 1) * stride >= size + padBegin) out--;

@@ -30,11 +30,18 @@ export const modelFolder = (modelPath: string): string => realPath(dirname(model
  */
 export function jailedFile(folder: string, name: string, fail: Fail): JailedFile {
   // ONNX names external data relative to the model's folder (so do tfjs manifests their shards): an absolute path is refused even when it points inside.
-  if (isAbsolute(name) || /^[A-Za-z]:[\\/]|^\\/.test(name)) throw fail(`"${name}", an absolute path; a model names its weight files relative to its own folder (re-export it, or write the location as a file name beside the model)`);
+  if (isAbsolute(name) || /^[A-Za-z]:[\\/]|^\\/.test(name))
+    throw fail(
+      `"${name}", an absolute path; a model names its weight files relative to its own folder (re-export it, or write the location as a file name beside the model)`,
+    );
   const at = realPath(resolve(folder, name));
-  if (!isInside(at.real, folder)) throw fail(`"${name}", which resolves to ${at.real}, outside the model's folder ${folder}; swprune reads weight files only inside the model's folder`);
+  if (!isInside(at.real, folder))
+    throw fail(
+      `"${name}", which resolves to ${at.real}, outside the model's folder ${folder}; swprune reads weight files only inside the model's folder`,
+    );
   if (!at.exists) throw fail(`"${name}", which was not found beside the model; put that file next to the model file`);
-  if (!at.existingStat.isFile()) throw fail(`"${name}", which is ${fileKind(at.existingStat)}, not a regular file; weight files must be regular files`);
+  if (!at.existingStat.isFile())
+    throw fail(`"${name}", which is ${fileKind(at.existingStat)}, not a regular file; weight files must be regular files`);
   return { real: at.real, size: at.existingStat.size };
 }
 

@@ -27,13 +27,22 @@ const isTfjsPath = (p: string) => p.endsWith('.json') || (existsSync(p) && statS
 
 const FORMATS: readonly Format[] = [
   {
-    name: 'tfjs', matches: isTfjsPath, read: readTfjs, write: writeTfjs,
+    name: 'tfjs',
+    matches: isTfjsPath,
+    read: readTfjs,
+    write: writeTfjs,
     files: (m) => (m.source as TfjsSource).files,
-    outputFiles: (m, p) => { const o = tfjsOutputFiles(m, p); return [...o.shards, o.json]; },
+    outputFiles: (m, p) => {
+      const o = tfjsOutputFiles(m, p);
+      return [...o.shards, o.json];
+    },
   },
   // ONNX is the fallback: its reader says clearly when a file is not ONNX.
   {
-    name: 'onnx', matches: () => true, read: readOnnx, write: writeOnnx,
+    name: 'onnx',
+    matches: () => true,
+    read: readOnnx,
+    write: writeOnnx,
     files: (m) => [realPath(m.path).real, ...(m.source as OnnxSource).externalFiles],
     outputFiles: (_m, p) => [p],
   },

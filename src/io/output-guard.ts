@@ -39,9 +39,17 @@ export function guardOutputs(plan: OutputPlan): void {
   for (const out of plan.outputs) {
     const at = checkWritable(out);
     const input = inputs.find((i) => sameFile(i.at, at));
-    if (input) throw refused(out, msg`this is ${input.ref.what} (${input.ref.path}); swprune never writes over its inputs: choose another output path`);
+    if (input)
+      throw refused(
+        out,
+        msg`this is ${input.ref.what} (${input.ref.path}); swprune never writes over its inputs: choose another output path`,
+      );
     const folder = folders.find((f) => isInside(at.real, f.at.real));
-    if (folder) throw refused(out, msg`this is inside ${folder.ref.what} (${folder.ref.path}); swprune never writes into a dataset folder: choose a path outside it`);
+    if (folder)
+      throw refused(
+        out,
+        msg`this is inside ${folder.ref.what} (${folder.ref.path}); swprune never writes into a dataset folder: choose a path outside it`,
+      );
     const twin = seen.find((s) => sameFile(s.at, at));
     if (twin) {
       const same = twin.ref.option === out.option ? [`is also ${twin.ref.what}`] : msg`is also ${opt(twin.ref.option)} (${twin.ref.what})`;
@@ -59,8 +67,10 @@ export function guardOutputs(plan: OutputPlan): void {
 function checkWritable(out: PathRef): RealPath {
   const at = realPath(out.path);
   const kernel = kernelFolderOf(at.real);
-  if (kernel) throw refused(out, [`it resolves to ${at.real}, inside ${kernel} (a kernel file system, not files); write to a regular folder`]);
-  if (at.exists && at.existingStat.isDirectory()) throw refused(out, [`this is a folder, where ${out.what} (a file) goes; remove it or choose another path`]);
+  if (kernel)
+    throw refused(out, [`it resolves to ${at.real}, inside ${kernel} (a kernel file system, not files); write to a regular folder`]);
+  if (at.exists && at.existingStat.isDirectory())
+    throw refused(out, [`this is a folder, where ${out.what} (a file) goes; remove it or choose another path`]);
   if (!at.exists && !at.existingStat.isDirectory()) {
     throw refused(out, [`${at.existing} is a file, not a folder; choose an output in a folder`]);
   }

@@ -50,5 +50,11 @@ export const kernelFolderOf = (real: string): string | undefined => KERNEL_FOLDE
 /** Same file: the same real path, or (both existing) the same device and inode (hard links). */
 export function sameFile(a: RealPath, b: RealPath): boolean {
   if (a.real === b.real) return true;
-  return a.exists && b.exists && a.existingStat.dev === b.existingStat.dev && a.existingStat.ino === b.existingStat.ino && a.existingStat.isFile();
+  return (
+    a.exists &&
+    b.exists &&
+    a.existingStat.dev === b.existingStat.dev &&
+    a.existingStat.ino === b.existingStat.ino &&
+    a.existingStat.isFile()
+  );
 }

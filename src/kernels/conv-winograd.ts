@@ -32,7 +32,17 @@ export function winogradApplies(g: ConvGeometry): boolean {
   return g.KH === 3 && g.KW === 3 && g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1;
 }
 
-function geometry(N: number, H: number, W: number, cin: number, cout: number, outH: number, outW: number, padTop: number, padLeft: number): WinogradGeometry {
+function geometry(
+  N: number,
+  H: number,
+  W: number,
+  cin: number,
+  cout: number,
+  outH: number,
+  outW: number,
+  padTop: number,
+  padLeft: number,
+): WinogradGeometry {
   return { N, H, W, cin, cout, m: M, T, padTop, padLeft, outH, outW, ...tileGrid(outH, outW, M), BT, AT };
 }
 

@@ -43,8 +43,20 @@ const FILTER_GRAD_BLOCK = 64;
 /** The geometry block kernels.wat reads (PARAM_BLOCKS.conv) in the heap; its byte offset. */
 function putGeometry(runner: KernelRunner, g: ConvGeometry): number {
   const block = paramBlock('conv', {
-    H: g.H, W: g.W, cin: g.cin, OH: g.OH, OW: g.OW, cout: g.cout, KH: g.KH, KW: g.KW,
-    sh: g.strideH, sw: g.strideW, dh: g.dilationH, dw: g.dilationW, pt: g.padTop, pl: g.padLeft,
+    H: g.H,
+    W: g.W,
+    cin: g.cin,
+    OH: g.OH,
+    OW: g.OW,
+    cout: g.cout,
+    KH: g.KH,
+    KW: g.KW,
+    sh: g.strideH,
+    sw: g.strideW,
+    dh: g.dilationH,
+    dw: g.dilationW,
+    pt: g.padTop,
+    pl: g.padLeft,
   });
   const at = runner.heap.alloc(block.length);
   runner.heap.i32.set(block, at >> 2);
@@ -52,14 +64,22 @@ function putGeometry(runner: KernelRunner, g: ConvGeometry): number {
 }
 
 function checkScratch(runner: KernelRunner, bytes: number, what: string): void {
-  if (bytes > runner.scratchBytes) throw new Error(`${what}: a ${bytes}-byte address table does not fit the ${runner.scratchBytes}-byte scratch`);
+  if (bytes > runner.scratchBytes)
+    throw new Error(`${what}: a ${bytes}-byte address table does not fit the ${runner.scratchBytes}-byte scratch`);
 }
 
 /**
  * y = conv(x, w) (+ bias, then max(0, .) when relu). `x`, `w`, `y` (and `bias`, cout floats)
  * are byte offsets in runner.heap. Weights are packed for the call; use conv2dPacked to reuse them.
  */
-export function conv2d(runner: KernelRunner, g: ConvGeometry, x: number, w: number, y: number, opts: { bias?: number; relu?: boolean } = {}): void {
+export function conv2d(
+  runner: KernelRunner,
+  g: ConvGeometry,
+  x: number,
+  w: number,
+  y: number,
+  opts: { bias?: number; relu?: boolean } = {},
+): void {
   const heap = runner.heap;
   const mark = heap.mark();
   try {
@@ -72,7 +92,14 @@ export function conv2d(runner: KernelRunner, g: ConvGeometry, x: number, w: numb
 }
 
 /** conv2d with the filter already packed by packB as a (KH*KW*cin) x cout matrix. */
-export function conv2dPacked(runner: KernelRunner, g: ConvGeometry, x: number, packed: number, y: number, opts: { bias?: number; relu?: boolean } = {}): void {
+export function conv2dPacked(
+  runner: KernelRunner,
+  g: ConvGeometry,
+  x: number,
+  packed: number,
+  y: number,
+  opts: { bias?: number; relu?: boolean } = {},
+): void {
   const heap = runner.heap;
   const mark = heap.mark();
   try {
@@ -145,15 +172,28 @@ export function conv2dInputGrad(runner: KernelRunner, g: ConvGeometry, dy: numbe
     const src = w >> 2;
     const dst = rot >> 2;
     // rot[kh, kw, co, ci] = w[KH-1-kh, KW-1-kw, ci, co]
-    for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) {
-      const from = src + ((KH - 1 - kh) * KW + (KW - 1 - kw)) * cin * cout;
-      const to = dst + (kh * KW + kw) * cout * cin;
-      for (let co = 0; co < cout; co++) for (let ci = 0; ci < cin; ci++) f32[to + co * cin + ci] = f32[from + ci * cout + co]!;
-    }
+    for (let kh = 0; kh < KH; kh++)
+      for (let kw = 0; kw < KW; kw++) {
+        const from = src + ((KH - 1 - kh) * KW + (KW - 1 - kw)) * cin * cout;
+        const to = dst + (kh * KW + kw) * cout * cin;
+        for (let co = 0; co < cout; co++) for (let ci = 0; ci < cin; ci++) f32[to + co * cin + ci] = f32[from + ci * cout + co]!;
+      }
     const back: ConvGeometry = {
-      N: g.N, H: g.OH, W: g.OW, cin: cout, OH: g.H, OW: g.W, cout: cin, KH, KW,
-      strideH: 1, strideW: 1, dilationH: g.dilationH, dilationW: g.dilationW,
-      padTop: g.dilationH * (KH - 1) - g.padTop, padLeft: g.dilationW * (KW - 1) - g.padLeft,
+      N: g.N,
+      H: g.OH,
+      W: g.OW,
+      cin: cout,
+      OH: g.H,
+      OW: g.W,
+      cout: cin,
+      KH,
+      KW,
+      strideH: 1,
+      strideW: 1,
+      dilationH: g.dilationH,
+      dilationW: g.dilationW,
+      padTop: g.dilationH * (KH - 1) - g.padTop,
+      padLeft: g.dilationW * (KW - 1) - g.padLeft,
     };
     conv2d(runner, back, dy, rot, dx);
   } finally {

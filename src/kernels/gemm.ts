@@ -66,7 +66,23 @@ export function gemmPacked(runner: KernelRunner, args: Omit<GemmArgs, 'b'>, pack
     if (t >= threads) return null;
     const [i0, i1] = splitRange(m, threads, t);
     if (i1 <= i0) return null;
-    return [c.ptr + i0 * ldc, ldc, a.ptr + i0 * ars, ars, aks, packed, 32, k * 32, i1 - i0, n, k, args.accumulate ? 1 : 0, runner.scratch(t), KC, MC];
+    return [
+      c.ptr + i0 * ldc,
+      ldc,
+      a.ptr + i0 * ars,
+      ars,
+      aks,
+      packed,
+      32,
+      k * 32,
+      i1 - i0,
+      n,
+      k,
+      args.accumulate ? 1 : 0,
+      runner.scratch(t),
+      KC,
+      MC,
+    ];
   });
 }
 
@@ -86,9 +102,17 @@ export function gemm(runner: KernelRunner, args: GemmArgs): void {
  * A B for plain arrays: A is m x k (k x m with transA), B is k x n (n x k with transB); returns
  * the m x n product. Copies the operands into the runner's heap and the result out.
  */
-export function matmul(runner: KernelRunner, A: Float32Array, B: Float32Array, m: number, n: number, k: number,
-  opts: { transA?: boolean; transB?: boolean } = {}): Float32Array {
-  if (A.length !== m * k || B.length !== k * n) throw new Error(`matmul: A has ${A.length} floats and B ${B.length}, expected ${m * k} and ${k * n}`);
+export function matmul(
+  runner: KernelRunner,
+  A: Float32Array,
+  B: Float32Array,
+  m: number,
+  n: number,
+  k: number,
+  opts: { transA?: boolean; transB?: boolean } = {},
+): Float32Array {
+  if (A.length !== m * k || B.length !== k * n)
+    throw new Error(`matmul: A has ${A.length} floats and B ${B.length}, expected ${m * k} and ${k * n}`);
   const heap = runner.heap;
   const mark = heap.mark();
   try {

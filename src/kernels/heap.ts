@@ -9,7 +9,10 @@ export class Heap {
   private views: { buffer: ArrayBufferLike; f32: Float32Array; i32: Int32Array } | undefined;
 
   /** `base`: the first byte this heap may use (what lies below belongs to its owner). */
-  constructor(readonly memory: WebAssembly.Memory, base = 0) {
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    base = 0,
+  ) {
     this.top = align(base);
   }
 

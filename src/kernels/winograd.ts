@@ -85,7 +85,6 @@ function putSparse(runner: KernelRunner, mat: ArrayLike<number>, rows: number, c
 const transpose = (mat: ArrayLike<number>, rows: number, cols: number): number[] =>
   Array.from({ length: rows * cols }, (_, i) => mat[(i % rows) * cols + Math.floor(i / rows)]!);
 
-
 /** The 18 int32 kernels.wat reads (shapes, the sparse B^T, A^T, B, A, the F(4x4,3x3) flag) in the heap; its byte offset. */
 function putParams(runner: KernelRunner, g: WinogradGeometry): number {
   const heap = runner.heap;
@@ -95,8 +94,24 @@ function putParams(runner: KernelRunner, g: WinogradGeometry): number {
   const a = putSparse(runner, transpose(g.AT, g.m, g.T), g.T, g.m);
   const f4x4 = isF4x4(g.T, g.m, g.BT, g.AT) ? 1 : 0;
   const block = paramBlock('winograd', {
-    N: g.N, H: g.H, W: g.W, cin: g.cin, cout: g.cout, m: g.m, T: g.T, padTop: g.padTop, padLeft: g.padLeft,
-    outH: g.outH, outW: g.outW, tilesH: g.tilesH, tilesW: g.tilesW, BT: bt, AT: at, B: b, A: a, f4x4,
+    N: g.N,
+    H: g.H,
+    W: g.W,
+    cin: g.cin,
+    cout: g.cout,
+    m: g.m,
+    T: g.T,
+    padTop: g.padTop,
+    padLeft: g.padLeft,
+    outH: g.outH,
+    outW: g.outW,
+    tilesH: g.tilesH,
+    tilesW: g.tilesW,
+    BT: bt,
+    AT: at,
+    B: b,
+    A: a,
+    f4x4,
   });
   const prm = heap.alloc(block.length);
   heap.i32.set(block, prm >> 2);
@@ -134,7 +149,20 @@ export function winogradForward(runner: KernelRunner, g: WinogradGeometry, x: nu
     runner.parallel('winograd_forward', (t) => {
       const [p0, p1] = splitRange(P, runner.threads, t);
       if (p1 <= p0) return null;
-      return [prm, x, y, packed, 4 * wps, b, V + 4 * t * T2 * chunk * round4(g.cin), M + 4 * t * T2 * chunk * round4(g.cout), p0, p1, chunk, runner.scratch(t)];
+      return [
+        prm,
+        x,
+        y,
+        packed,
+        4 * wps,
+        b,
+        V + 4 * t * T2 * chunk * round4(g.cin),
+        M + 4 * t * T2 * chunk * round4(g.cout),
+        p0,
+        p1,
+        chunk,
+        runner.scratch(t),
+      ];
     });
   } finally {
     heap.release(mark);
@@ -145,7 +173,15 @@ export function winogradForward(runner: KernelRunner, g: WinogradGeometry, x: nu
  * dx [N, H, W, cin] and dw [T*T, cin, cout] (both overwritten) for the output gradient dy of
  * winogradForward(x, w). All byte offsets in runner.heap.
  */
-export function winogradBackward(runner: KernelRunner, g: WinogradGeometry, x: number, dy: number, w: number, dx: number, dw: number): void {
+export function winogradBackward(
+  runner: KernelRunner,
+  g: WinogradGeometry,
+  x: number,
+  dy: number,
+  w: number,
+  dx: number,
+  dw: number,
+): void {
   backward(runner, g, x, dy, w, dx, dw);
 }
 
@@ -154,7 +190,15 @@ export function winogradWeightGrad(runner: KernelRunner, g: WinogradGeometry, x:
   backward(runner, g, x, dy, undefined, undefined, dw);
 }
 
-function backward(runner: KernelRunner, g: WinogradGeometry, x: number, dy: number, w: number | undefined, dx: number | undefined, dw: number): void {
+function backward(
+  runner: KernelRunner,
+  g: WinogradGeometry,
+  x: number,
+  dy: number,
+  w: number | undefined,
+  dx: number | undefined,
+  dw: number,
+): void {
   check(g);
   const heap = runner.heap;
   const mark = heap.mark();
@@ -183,7 +227,22 @@ function backward(runner: KernelRunner, g: WinogradGeometry, x: number, dy: numb
       const [n0, n1] = splitRange(g.N, threads, t, 1);
       if (n1 <= n0) return null;
       const at = (base: number, per: number) => (base ? base + 4 * t * T2 * chunk * per : 0);
-      return [prm, x, dy, packedT, 4 * wtps, dx ?? 0, partials + 4 * t * part, at(V, cin4), at(dM, cout4), at(dV, cin4), n0 * perImage, n1 * perImage, chunk, runner.scratch(t)];
+      return [
+        prm,
+        x,
+        dy,
+        packedT,
+        4 * wtps,
+        dx ?? 0,
+        partials + 4 * t * part,
+        at(V, cin4),
+        at(dM, cout4),
+        at(dV, cin4),
+        n0 * perImage,
+        n1 * perImage,
+        chunk,
+        runner.scratch(t),
+      ];
     });
     for (let t = 1; t < threads; t++) runner.kernels.add_to(partials, partials + 4 * t * part, part);
     heap.f32.copyWithin(dw >> 2, partials >> 2, (partials >> 2) + part);

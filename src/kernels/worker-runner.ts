@@ -83,7 +83,10 @@ export class WorkerRunner implements KernelRunner {
     this.scratchAt = this.heap.alloc((SCRATCH_BYTES / 4) * this.threads);
     const module = kernelModule(true);
     for (let tid = 1; tid < this.threads; tid++) {
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { memory, module, ctrl: 0, tid, names: KERNEL_NAMES, threads: this.threads } });
+      const w = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { memory, module, ctrl: 0, tid, names: KERNEL_NAMES, threads: this.threads },
+      });
       w.unref();
       this.workers.push(w);
     }

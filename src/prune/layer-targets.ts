@@ -27,14 +27,20 @@ export function targetsFromSensitivity(
   maxDropPoints: number,
 ): LayerTargets {
   if (!(maxDropPoints >= 0)) throw usageError(msg`${opt('maxDrop')} must be >= 0 (accuracy points), got ${maxDropPoints}`);
-  const file = (sensitivity ?? {}) as { baseline?: { top1?: number }; layers?: { name: string; domain: string; levels: { sparsity: number; top1: number }[] }[] };
+  const file = (sensitivity ?? {}) as {
+    baseline?: { top1?: number };
+    layers?: { name: string; domain: string; levels: { sparsity: number; top1: number }[] }[];
+  };
   const baseline = file.baseline?.top1;
   if (typeof baseline !== 'number' || !Array.isArray(file.layers)) {
     throw usageError(msg`${opt('targetsFrom')}: ${path} is not a sensitivity result (no baseline.top1 or layers)`);
   }
   const curves: SensitivityCurve[] = layers.map((l) => {
     const entry = file.layers!.find((x) => x.name === l.name && x.domain === domain);
-    if (!entry) throw usageError(msg`${opt('targetsFrom')}: ${path} has no ${domain} curve for layer ${l.name}; run the sensitivity analysis with ${opt('domain')} ${domain} on this model`);
+    if (!entry)
+      throw usageError(
+        msg`${opt('targetsFrom')}: ${path} has no ${domain} curve for layer ${l.name}; run the sensitivity analysis with ${opt('domain')} ${domain} on this model`,
+      );
     return { name: l.name, size: l.size, levels: entry.levels.map((c) => ({ sparsity: c.sparsity, drop: baseline - c.top1 })) };
   });
   return (target) => allocateTargets(curves, target, maxDropPoints / 100);

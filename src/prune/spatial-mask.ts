@@ -73,9 +73,17 @@ export function applyMask(g: Float32Array, mask: Uint8Array): Float32Array {
 }
 
 /** Counts of exact zeros in W = G g G^T (float64) and in g. */
-export function sparsityCounts(tile: WinogradTile, layer: LayerWeights): { winogradZeros: number; winogradTotal: number; spatialZeros: number; spatialTotal: number } {
+export function sparsityCounts(
+  tile: WinogradTile,
+  layer: LayerWeights,
+): { winogradZeros: number; winogradTotal: number; spatialZeros: number; spatialTotal: number } {
   const total = layer.cout * layer.cin * tile.T * tile.T;
-  return { winogradZeros: winogradZeros(tile, layer.g, layer.cout, layer.cin), winogradTotal: total, spatialZeros: zeroCount(layer.g), spatialTotal: layer.g.length };
+  return {
+    winogradZeros: winogradZeros(tile, layer.g, layer.cout, layer.cin),
+    winogradTotal: total,
+    spatialZeros: zeroCount(layer.g),
+    spatialTotal: layer.g.length,
+  };
 }
 
 export interface ThresholdChoice {

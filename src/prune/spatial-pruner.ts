@@ -18,7 +18,9 @@ export function spatialPruner(targets: readonly PruneTarget[], mode: 'layer' | '
       const below: string[] = [];
       if (mode === 'global') {
         const choice = chooseThreshold(layers, target);
-        targets.forEach((t, i) => { masks.set(t.weight, choice.masks[i]!); });
+        targets.forEach((t, i) => {
+          masks.set(t.weight, choice.masks[i]!);
+        });
         if (!choice.withinTolerance) below.push('(all layers)');
       } else {
         targets.forEach((t, i) => {

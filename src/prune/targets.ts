@@ -45,7 +45,10 @@ export function globToRegExp(glob: string): RegExp {
     else if (close > 0) {
       const set = glob.slice(i + 1, close);
       const negated = set.startsWith('!');
-      const body = (negated ? set.slice(1) : set).split(/(?<=.)-(?=.)/).map(escape).join('-');
+      const body = (negated ? set.slice(1) : set)
+        .split(/(?<=.)-(?=.)/)
+        .map(escape)
+        .join('-');
       out += `[${negated ? '^' : ''}${body}]`;
       i = close;
     } else out += escapeRegExp(ch);
@@ -60,9 +63,16 @@ export function globToRegExp(glob: string): RegExp {
 export function selectTargets(graph: Graph, opts: TargetOptions): PruneTarget[] {
   const targets = chooseTargets(graph, opts);
   if (targets.length === 0) {
-    const names = spatialCandidates(graph).map((n) => n.name).join(', ') || 'none';
+    const names =
+      spatialCandidates(graph)
+        .map((n) => n.name)
+        .join(', ') || 'none';
     const layers = opts.layers ? msg` matches ${opt('layers')} "${opts.layers}"` : [];
-    throw usageError([...msg`no convolution to prune`, ...layers, ...msg` with ${opt('tile')} ${opts.tile}; Winograd candidates in this model: ${names}`]);
+    throw usageError([
+      ...msg`no convolution to prune`,
+      ...layers,
+      ...msg` with ${opt('tile')} ${opts.tile}; Winograd candidates in this model: ${names}`,
+    ]);
   }
   return targets;
 }

@@ -21,8 +21,9 @@ export function toWinogradGraph(graph: Graph, targets: readonly PruneTarget[]): 
     const perPosition = winogradWeight(tile, g, cout, cin); // [T*T, Cin, Cout]
     const T2 = tile.T * tile.T;
     const data = new Float32Array(perPosition.length);
-    for (let q = 0; q < T2; q++) for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++)
-      data[(co * cin + ci) * T2 + q] = perPosition[(q * cin + ci) * cout + co]!;
+    for (let q = 0; q < T2; q++)
+      for (let ci = 0; ci < cin; ci++)
+        for (let co = 0; co < cout; co++) data[(co * cin + ci) * T2 + q] = perPosition[(q * cin + ci) * cout + co]!;
     const name = `${t.weight}.winograd`;
     const param: Param = { name, dims: [cout, cin, tile.T, tile.T], data };
     params.set(name, param);

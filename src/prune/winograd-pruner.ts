@@ -20,13 +20,18 @@ export interface ImportanceSetting {
 export function winogradPruner(targets: readonly WinogradTarget[], setting: ImportanceSetting, layerTargets?: LayerTargets): Pruner {
   const allocate = layerTargets ?? uniformTargets(targets.map((t) => t.node.name));
   const gammaOf = (tile: WinogradTile) =>
-    setting.importance ? importanceFactor(tile, { norm: setting.norm }) : Array.from({ length: tile.T }, () => new Array<number>(tile.T).fill(1));
+    setting.importance
+      ? importanceFactor(tile, { norm: setting.norm })
+      : Array.from({ length: tile.T }, () => new Array<number>(tile.T).fill(1));
   return {
     prune(graph, target) {
       const allocation = allocate(target);
       const masks = new Map<string, Uint8Array>();
       for (const t of targets) {
-        masks.set(t.weight, winogradMask(graph.params.get(t.weight)!.data as Float32Array, gammaOf(t.tile), allocation.targets.get(t.node.name)!));
+        masks.set(
+          t.weight,
+          winogradMask(graph.params.get(t.weight)!.data as Float32Array, gammaOf(t.tile), allocation.targets.get(t.node.name)!),
+        );
       }
       return { masks, below: [], allocation };
     },

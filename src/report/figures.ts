@@ -46,15 +46,29 @@ export interface ReportOverall {
  * layers that came from spatial kernels. Transforms are not counted in the Winograd columns:
  * they are the per-tile additions the multiplication counts of the method leave out.
  */
-export function reportFigures(graph: Graph, layers: readonly LayerInfo[], spatial: ReadonlyMap<string, number>): { layers: ReportLayer[]; overall: ReportOverall } {
+export function reportFigures(
+  graph: Graph,
+  layers: readonly LayerInfo[],
+  spatial: ReadonlyMap<string, number>,
+): { layers: ReportLayer[]; overall: ReportOverall } {
   const byName = new Map(graph.nodes.map((n) => [n.name, n]));
   const rows = layers
     .filter((l) => l.macs > 0)
     .map((l): ReportLayer => {
       const node = byName.get(l.name)!;
       if (!isWinogradConv(node)) {
-        return { name: l.name, kind: l.op, tile: null, inputShape: l.inputShape, outputShape: l.outputShape, spatialSparsity: null, winogradSparsity: null,
-          zeroPattern: null, winogradWeights: 0, macs: { direct: l.macs, denseWinograd: null, sparseWinograd: null } };
+        return {
+          name: l.name,
+          kind: l.op,
+          tile: null,
+          inputShape: l.inputShape,
+          outputShape: l.outputShape,
+          spatialSparsity: null,
+          winogradSparsity: null,
+          zeroPattern: null,
+          winogradWeights: 0,
+          macs: { direct: l.macs, denseWinograd: null, sparseWinograd: null },
+        };
       }
       return winogradRow(node, graph, l, spatial.get(l.name) ?? null);
     });
@@ -66,7 +80,10 @@ export function reportFigures(graph: Graph, layers: readonly LayerInfo[], spatia
     denseWinograd: sum(wino, (r) => r.macs.denseWinograd!),
     sparseWinograd: sum(wino, (r) => r.macs.sparseWinograd!),
   };
-  const others = sum(rows.filter((r) => r.kind !== 'winograd'), (r) => r.macs.direct);
+  const others = sum(
+    rows.filter((r) => r.kind !== 'winograd'),
+    (r) => r.macs.direct,
+  );
   return {
     layers: rows,
     overall: {
@@ -91,7 +108,12 @@ function winogradRow(node: GraphNode, graph: Graph, l: LayerInfo, spatialSparsit
   const [cout = 0, cin = 0] = weight.dims;
   const counts = convMultiplications({ outH, outW, cin, cout }, tile, w.length - zeroCount(w));
   return {
-    name: l.name, kind: 'winograd', tile: tile.name, inputShape: l.inputShape, outputShape: l.outputShape, spatialSparsity,
+    name: l.name,
+    kind: 'winograd',
+    tile: tile.name,
+    inputShape: l.inputShape,
+    outputShape: l.outputShape,
+    spatialSparsity,
     winogradSparsity: winogradSparsity(w),
     zeroPattern: Array.from({ length: T }, (_, i) => zeros.slice(i * T, (i + 1) * T).map((z) => z / kernels)),
     winogradWeights: w.length,
@@ -126,8 +148,18 @@ export interface Report {
    * it); and the same model through swprune's dense executor (the one training uses).
    */
   readonly speed: {
-    readonly bundle: { readonly examplesPerSecond: number; readonly batch: number; readonly threads: number; readonly batch1MsPerImage: number } | null;
-    readonly denseRuntime: { readonly examplesPerSecond: number; readonly batch: number; readonly threads: number; readonly batch1MsPerImage: number } | null;
+    readonly bundle: {
+      readonly examplesPerSecond: number;
+      readonly batch: number;
+      readonly threads: number;
+      readonly batch1MsPerImage: number;
+    } | null;
+    readonly denseRuntime: {
+      readonly examplesPerSecond: number;
+      readonly batch: number;
+      readonly threads: number;
+      readonly batch1MsPerImage: number;
+    } | null;
     readonly dense: { readonly examplesPerSecond: number; readonly batch: number; readonly threads: number; readonly backend: string };
   };
 }

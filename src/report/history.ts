@@ -28,15 +28,22 @@ interface RunLog {
   readonly stages?: readonly { stage: number; target: number; winogradSparsity: number; accuracyPruned: Accuracy; accuracy: Accuracy }[];
 }
 
-const isAccuracy = (a: unknown): a is Accuracy => typeof a === 'object' && a !== null && typeof (a as Accuracy).top1 === 'number' && typeof (a as Accuracy).top5 === 'number';
+const isAccuracy = (a: unknown): a is Accuracy =>
+  typeof a === 'object' && a !== null && typeof (a as Accuracy).top1 === 'number' && typeof (a as Accuracy).top5 === 'number';
 
 /** The history from parsed run logs (`logs[i]` read from `paths[i]`), validated. */
 export function reportHistory(logs: readonly unknown[], paths: readonly string[]): ReportHistory {
   const runs = logs.map((raw, i) => {
     const log = raw as RunLog | null;
-    const ok = log !== null && typeof log === 'object' && (log.command === 'spatial' || log.command === 'winograd') && isAccuracy(log.baseline) && Array.isArray(log.stages) &&
+    const ok =
+      log !== null &&
+      typeof log === 'object' &&
+      (log.command === 'spatial' || log.command === 'winograd') &&
+      isAccuracy(log.baseline) &&
+      Array.isArray(log.stages) &&
       log.stages.every((s) => typeof s.winogradSparsity === 'number' && isAccuracy(s.accuracy) && isAccuracy(s.accuracyPruned));
-    if (!ok) throw usageError(msg`${opt('history')}: ${paths[i]} is not the JSON log of a spatial or winograd run (write it with ${opt('json')})`);
+    if (!ok)
+      throw usageError(msg`${opt('history')}: ${paths[i]} is not the JSON log of a spatial or winograd run (write it with ${opt('json')})`);
     return log as Required<RunLog> & { command: 'spatial' | 'winograd'; baseline: Accuracy };
   });
   if (runs.length === 0) throw usageError(msg`${opt('history')} needs at least one JSON log`);
@@ -44,8 +51,12 @@ export function reportHistory(logs: readonly unknown[], paths: readonly string[]
     baseline: { top1: runs[0]!.baseline.top1, top5: runs[0]!.baseline.top5 },
     stages: runs.flatMap((r) =>
       r.stages.map((s) => ({
-        command: r.command, stage: s.stage, target: s.target, winogradSparsity: s.winogradSparsity,
-        accuracyPruned: { top1: s.accuracyPruned.top1, top5: s.accuracyPruned.top5 }, accuracy: { top1: s.accuracy.top1, top5: s.accuracy.top5 },
+        command: r.command,
+        stage: s.stage,
+        target: s.target,
+        winogradSparsity: s.winogradSparsity,
+        accuracyPruned: { top1: s.accuracyPruned.top1, top5: s.accuracyPruned.top5 },
+        accuracy: { top1: s.accuracy.top1, top5: s.accuracy.top5 },
       })),
     ),
   };

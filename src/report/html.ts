@@ -56,9 +56,10 @@ function speedRows(s: Report['speed']): string {
   const dense = s.denseRuntime
     ? `<tr id="speed-dense-runtime"><th>images/s, batches of ${s.denseRuntime.batch}: the same network, every layer dense (swprune runtime, ${threads(s.denseRuntime.threads)}); one image alone</th><td>${n(s.denseRuntime.examplesPerSecond)}; ${s.denseRuntime.batch1MsPerImage.toFixed(2)} ms</td></tr>`
     : '<tr id="speed-dense-runtime"><th>images/s of the network dense through the runtime</th><td>not measured: the runtime does not run it</td></tr>';
-  const gain = s.bundle && s.denseRuntime
-    ? `\n<tr id="speed-gain"><th>the bundle against the dense network, same runtime and threads: batches; one image</th><td>${(s.bundle.examplesPerSecond / s.denseRuntime.examplesPerSecond).toFixed(2)}x; ${(s.denseRuntime.batch1MsPerImage / s.bundle.batch1MsPerImage).toFixed(2)}x</td></tr>`
-    : '';
+  const gain =
+    s.bundle && s.denseRuntime
+      ? `\n<tr id="speed-gain"><th>the bundle against the dense network, same runtime and threads: batches; one image</th><td>${(s.bundle.examplesPerSecond / s.denseRuntime.examplesPerSecond).toFixed(2)}x; ${(s.denseRuntime.batch1MsPerImage / s.bundle.batch1MsPerImage).toFixed(2)}x</td></tr>`
+      : '';
   return `${bundle}
 ${dense}${gain}
 <tr id="speed-dense"><th>images/s, batches of ${s.dense.batch}: the same model on the dense executor that training uses (${esc(s.dense.backend)}, ${threads(s.dense.threads)})</th><td>${n(s.dense.examplesPerSecond)}</td></tr>`;
@@ -80,11 +81,16 @@ function barChart(layers: readonly ReportLayer[]): string {
   const row = 34;
   const bars = layers.map((l, i) => {
     const y = i * row + 6;
-    const spatial = l.spatialSparsity === null ? '' : `<rect x="${label}" y="${y + 15}" width="${(width * l.spatialSparsity).toFixed(1)}" height="10" fill="#f0a040"><title>spatial ${(100 * l.spatialSparsity).toFixed(1)}%</title></rect>`;
-    return `<g class="layer" data-layer="${esc(l.name)}"><text x="${label - 8}" y="${y + 14}" text-anchor="end" font-size="12">${esc(l.name)}</text>` +
+    const spatial =
+      l.spatialSparsity === null
+        ? ''
+        : `<rect x="${label}" y="${y + 15}" width="${(width * l.spatialSparsity).toFixed(1)}" height="10" fill="#f0a040"><title>spatial ${(100 * l.spatialSparsity).toFixed(1)}%</title></rect>`;
+    return (
+      `<g class="layer" data-layer="${esc(l.name)}"><text x="${label - 8}" y="${y + 14}" text-anchor="end" font-size="12">${esc(l.name)}</text>` +
       `<rect x="${label}" y="${y}" width="${width}" height="${l.spatialSparsity === null ? 13 : 25}" fill="#eee"/>` +
       `<rect x="${label}" y="${y}" width="${(width * l.winogradSparsity!).toFixed(1)}" height="13" fill="#3060c0"><title>Winograd ${(100 * l.winogradSparsity!).toFixed(1)}%</title></rect>` +
-      `<text x="${label + width + 6}" y="${y + 11}" font-size="11">${(100 * l.winogradSparsity!).toFixed(1)}%</text>${spatial}</g>`;
+      `<text x="${label + width + 6}" y="${y + 11}" font-size="11">${(100 * l.winogradSparsity!).toFixed(1)}%</text>${spatial}</g>`
+    );
   });
   const h = layers.length * row + 30;
   return `<svg id="sparsity-chart" xmlns="http://www.w3.org/2000/svg" width="${label + width + 60}" height="${h}" role="img" aria-label="sparsity per layer">
@@ -97,9 +103,13 @@ function heatMap(l: ReportLayer): string {
   const p = l.zeroPattern!;
   const T = p.length;
   const cell = 30;
-  const cells = p.flatMap((row, i) => row.map((x, j) =>
-    `<rect x="${j * cell}" y="${i * cell}" width="${cell}" height="${cell}" fill="${heat(x)}" stroke="#fff"><title>W[${i}][${j}]: ${(100 * x).toFixed(1)}% zero</title></rect>` +
-    `<text x="${j * cell + cell / 2}" y="${i * cell + cell / 2 + 4}" text-anchor="middle" font-size="9" fill="${x > 0.55 ? '#fff' : '#000'}">${Math.round(100 * x)}</text>`));
+  const cells = p.flatMap((row, i) =>
+    row.map(
+      (x, j) =>
+        `<rect x="${j * cell}" y="${i * cell}" width="${cell}" height="${cell}" fill="${heat(x)}" stroke="#fff"><title>W[${i}][${j}]: ${(100 * x).toFixed(1)}% zero</title></rect>` +
+        `<text x="${j * cell + cell / 2}" y="${i * cell + cell / 2 + 4}" text-anchor="middle" font-size="9" fill="${x > 0.55 ? '#fff' : '#000'}">${Math.round(100 * x)}</text>`,
+    ),
+  );
   return `<div class="map" data-layer="${esc(l.name)}"><h3>${esc(l.name)} · ${esc(l.tile ?? '')} · ${(100 * l.winogradSparsity!).toFixed(1)}%</h3>
 <svg xmlns="http://www.w3.org/2000/svg" width="${T * cell}" height="${T * cell}" role="img" aria-label="zero pattern of ${esc(l.name)}">${cells.join('')}</svg></div>`;
 }
@@ -119,7 +129,11 @@ function historyChart(h: ReportHistory): string {
   const colour = (c: string) => (c === 'spatial' ? '#e08020' : '#3060c0');
   const ticks = (n: number, f: (i: number) => string) => Array.from({ length: n + 1 }, (_, i) => f(i)).join('');
   const axes =
-    ticks(10, (i) => `<line x1="${x(i / 10)}" y1="${H - bottom}" x2="${x(i / 10)}" y2="${H - bottom + 4}" stroke="#888"/><text x="${x(i / 10)}" y="${H - bottom + 16}" text-anchor="middle" font-size="10">${i * 10}%</text>`) +
+    ticks(
+      10,
+      (i) =>
+        `<line x1="${x(i / 10)}" y1="${H - bottom}" x2="${x(i / 10)}" y2="${H - bottom + 4}" stroke="#888"/><text x="${x(i / 10)}" y="${H - bottom + 16}" text-anchor="middle" font-size="10">${i * 10}%</text>`,
+    ) +
     ticks(Math.round((hi - lo) / 0.05), (i) => {
       const a = lo + i * 0.05;
       return `<line x1="${left - 4}" y1="${y(a)}" x2="${W - right}" y2="${y(a)}" stroke="#eee"/><text x="${left - 6}" y="${y(a) + 3}" text-anchor="end" font-size="10">${(100 * a).toFixed(0)}%</text>`;
@@ -127,16 +141,20 @@ function historyChart(h: ReportHistory): string {
     `<line x1="${left}" y1="${H - bottom}" x2="${W - right}" y2="${H - bottom}" stroke="#888"/><line x1="${left}" y1="${top}" x2="${left}" y2="${H - bottom}" stroke="#888"/>` +
     `<text x="${(left + W - right) / 2}" y="${H - 6}" text-anchor="middle" font-size="11">Winograd-domain sparsity</text>` +
     `<text transform="translate(12 ${(top + H - bottom) / 2}) rotate(-90)" text-anchor="middle" font-size="11">top-1</text>`;
-  const baseline = `<line id="dense-baseline" x1="${left}" y1="${y(h.baseline.top1)}" x2="${W - right}" y2="${y(h.baseline.top1)}" stroke="#444" stroke-dasharray="5 4"><title>dense model ${(100 * h.baseline.top1).toFixed(2)}%</title></line>` +
+  const baseline =
+    `<line id="dense-baseline" x1="${left}" y1="${y(h.baseline.top1)}" x2="${W - right}" y2="${y(h.baseline.top1)}" stroke="#444" stroke-dasharray="5 4"><title>dense model ${(100 * h.baseline.top1).toFixed(2)}%</title></line>` +
     `<text x="${W - right}" y="${y(h.baseline.top1) - 4}" text-anchor="end" font-size="10">dense ${(100 * h.baseline.top1).toFixed(2)}%</text>`;
   const path = `<polyline fill="none" stroke="#999" points="${[`${x(0)},${y(h.baseline.top1)}`, ...h.stages.map((s) => `${x(s.winogradSparsity).toFixed(1)},${y(s.accuracy.top1).toFixed(1)}`)].join(' ')}"/>`;
   const points = h.stages.map((s) => {
     const label = `${s.command} stage ${s.stage}: ${(100 * s.winogradSparsity).toFixed(1)}% sparse, top-1 ${(100 * s.accuracyPruned.top1).toFixed(2)}% pruned, ${(100 * s.accuracy.top1).toFixed(2)}% retrained`;
-    return `<g class="stage" data-command="${s.command}" data-stage="${s.stage}"><title>${esc(label)}</title>` +
+    return (
+      `<g class="stage" data-command="${s.command}" data-stage="${s.stage}"><title>${esc(label)}</title>` +
       `<circle cx="${x(s.winogradSparsity).toFixed(1)}" cy="${y(s.accuracyPruned.top1).toFixed(1)}" r="4" fill="#fff" stroke="${colour(s.command)}"/>` +
-      `<circle cx="${x(s.winogradSparsity).toFixed(1)}" cy="${y(s.accuracy.top1).toFixed(1)}" r="5" fill="${colour(s.command)}"/></g>`;
+      `<circle cx="${x(s.winogradSparsity).toFixed(1)}" cy="${y(s.accuracy.top1).toFixed(1)}" r="5" fill="${colour(s.command)}"/></g>`
+    );
   });
-  const legend = `<g font-size="10" transform="translate(${left + 10} ${top + 8})"><circle cx="0" cy="0" r="5" fill="${colour('spatial')}"/><text x="8" y="3">spatial (step 1)</text>` +
+  const legend =
+    `<g font-size="10" transform="translate(${left + 10} ${top + 8})"><circle cx="0" cy="0" r="5" fill="${colour('spatial')}"/><text x="8" y="3">spatial (step 1)</text>` +
     `<circle cx="100" cy="0" r="5" fill="${colour('winograd')}"/><text x="108" y="3">Winograd (step 2)</text><circle cx="215" cy="0" r="4" fill="#fff" stroke="#666"/><text x="223" y="3">right after pruning</text></g>`;
   return `<svg id="history-chart" xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="top-1 against Winograd-domain sparsity by stage">
 ${axes}${baseline}${path}${points.join('')}${legend}

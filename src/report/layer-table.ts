@@ -59,7 +59,7 @@ export function layerTable(model: CompiledModel): InspectReport {
         inputShape,
         outputShape,
         winogradCandidate: verdict.candidate,
-        reason: n.op === 'Conv' && !verdict.candidate ? verdict.reason ?? '' : '',
+        reason: n.op === 'Conv' && !verdict.candidate ? (verdict.reason ?? '') : '',
         params,
         macs: macsOf(n, graph, outputShape, inputShape),
       };

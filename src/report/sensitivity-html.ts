@@ -31,15 +31,34 @@ function chart(r: SensitivityReport, domain: string): string {
   const maxS = Math.max(...layers.flatMap((l) => l.levels.map((c) => c.sparsity)), 0.1);
   const x = (s: number) => left + (s / maxS) * (W - left - 10);
   const y = (a: number) => top + (1 - a) * (H - top - bottom);
-  const grid = [0, 0.25, 0.5, 0.75, 1].map((a) =>
-    `<line x1="${left}" x2="${W - 10}" y1="${y(a)}" y2="${y(a)}" stroke="#ddd"/><text x="${left - 6}" y="${y(a) + 4}" font-size="11" text-anchor="end">${a * 100}%</text>`).join('');
-  const xticks = (layers[0]?.levels ?? []).map((c) => `<text x="${x(c.sparsity)}" y="${H - bottom + 16}" font-size="11" text-anchor="middle">${Math.round(100 * c.sparsity)}%</text>`).join('');
-  const curves = layers.map((l, i) => {
-    const pts = [[0, r.baseline.top1] as const, ...l.levels.map((c) => [c.sparsity, c.top1] as const)];
-    const colour = COLOURS[i % COLOURS.length]!;
-    return `<g class="curve" data-layer="${esc(l.name)}"><polyline fill="none" stroke="${colour}" stroke-width="2" points="${pts.map(([s, a]) => `${x(s).toFixed(1)},${y(a).toFixed(1)}`).join(' ')}"/>` +
-      pts.map(([s, a]) => `<circle cx="${x(s).toFixed(1)}" cy="${y(a).toFixed(1)}" r="2.5" fill="${colour}"><title>${esc(l.name)}: ${(100 * s).toFixed(0)}% -> ${(100 * a).toFixed(2)}%</title></circle>`).join('') + '</g>';
-  }).join('\n');
+  const grid = [0, 0.25, 0.5, 0.75, 1]
+    .map(
+      (a) =>
+        `<line x1="${left}" x2="${W - 10}" y1="${y(a)}" y2="${y(a)}" stroke="#ddd"/><text x="${left - 6}" y="${y(a) + 4}" font-size="11" text-anchor="end">${a * 100}%</text>`,
+    )
+    .join('');
+  const xticks = (layers[0]?.levels ?? [])
+    .map(
+      (c) =>
+        `<text x="${x(c.sparsity)}" y="${H - bottom + 16}" font-size="11" text-anchor="middle">${Math.round(100 * c.sparsity)}%</text>`,
+    )
+    .join('');
+  const curves = layers
+    .map((l, i) => {
+      const pts = [[0, r.baseline.top1] as const, ...l.levels.map((c) => [c.sparsity, c.top1] as const)];
+      const colour = COLOURS[i % COLOURS.length]!;
+      return (
+        `<g class="curve" data-layer="${esc(l.name)}"><polyline fill="none" stroke="${colour}" stroke-width="2" points="${pts.map(([s, a]) => `${x(s).toFixed(1)},${y(a).toFixed(1)}`).join(' ')}"/>` +
+        pts
+          .map(
+            ([s, a]) =>
+              `<circle cx="${x(s).toFixed(1)}" cy="${y(a).toFixed(1)}" r="2.5" fill="${colour}"><title>${esc(l.name)}: ${(100 * s).toFixed(0)}% -> ${(100 * a).toFixed(2)}%</title></circle>`,
+          )
+          .join('') +
+        '</g>'
+      );
+    })
+    .join('\n');
   const legend = layers.map((l, i) => `<span style="color:${COLOURS[i % COLOURS.length]}">&#9632;</span> ${esc(l.name)}`).join(' &nbsp; ');
   return `<h2>${domain === 'spatial' ? 'Spatial-structured (step 1)' : 'Winograd domain, |W|·Γ (step 2)'}</h2>
 <svg class="sensitivity" data-domain="${domain}" xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" role="img" aria-label="top-1 against sparsity">

@@ -50,7 +50,12 @@ const idle = new WeakMap<WebAssembly.Module, Exports>();
 
 export class Engine {
   private closed = false;
-  private constructor(private readonly plan: Plan, private readonly e: Exports, private readonly module: WebAssembly.Module, private readonly reusable = true) {}
+  private constructor(
+    private readonly plan: Plan,
+    private readonly e: Exports,
+    private readonly module: WebAssembly.Module,
+    private readonly reusable = true,
+  ) {}
 
   static async create(plan: Plan, module?: WebAssembly.Module): Promise<Engine> {
     const m = module ?? (await runtimeModule());
@@ -155,7 +160,9 @@ export class Engine {
       this.runPrograms(m, 0);
       const at = plan.output.address / 4;
       if (plan.output.stride === perOut) out.set(mem.subarray(at, at + m * perOut), begin * perOut);
-      else for (let i = 0; i < m; i++) out.set(mem.subarray(at + i * plan.output.stride, at + i * plan.output.stride + perOut), (begin + i) * perOut);
+      else
+        for (let i = 0; i < m; i++)
+          out.set(mem.subarray(at + i * plan.output.stride, at + i * plan.output.stride + perOut), (begin + i) * perOut);
     }
     return out;
   }

@@ -22,7 +22,15 @@ import { Engine, runtimeModule } from './engine.js';
 import { layout, type Plan } from './plan/layout.js';
 import { lower, type Lowered } from './plan/lower.js';
 import { isNode } from './platform.js';
-import { median, profileOf, timeDescriptors, transformShares, withoutWinogradWeights, type ProfileMode, type RuntimeProfile } from './profile.js';
+import {
+  median,
+  profileOf,
+  timeDescriptors,
+  transformShares,
+  withoutWinogradWeights,
+  type ProfileMode,
+  type RuntimeProfile,
+} from './profile.js';
 import { Team } from './team.js';
 import { RuntimeWorkers, ThreadPool } from './threads.js';
 
@@ -87,8 +95,17 @@ export interface Runtime {
 /** Weights of a network "with megabytes of weights" (the batch and team defaults). */
 const LARGE = 2 * 2 ** 20;
 
-const weightBytes = (l: Lowered): number => l.steps.reduce((sum, s) => sum + (s.op === 'winograd' ? 8 * s.layer.positions.reduce((n, p) => n + p.values.length, 0)
-  : s.op === 'conv' || s.op === 'fc' ? 4 * s.weight.length : 0), 0);
+const weightBytes = (l: Lowered): number =>
+  l.steps.reduce(
+    (sum, s) =>
+      sum +
+      (s.op === 'winograd'
+        ? 8 * s.layer.positions.reduce((n, p) => n + p.values.length, 0)
+        : s.op === 'conv' || s.op === 'fc'
+          ? 4 * s.weight.length
+          : 0),
+    0,
+  );
 
 /**
  * Images per call (measured on fashion-vgg and a VGG-nagadomi-shaped net): a network with
@@ -101,7 +118,7 @@ const weightBytes = (l: Lowered): number => l.steps.reduce((sum, s) => sum + (s.
 function defaultBatch(l: Lowered): number {
   if (weightBytes(l) > LARGE) return 64;
   const perImage = [l.input.act, ...l.steps.map((s) => s.out)].reduce((sum, a) => sum + Math.ceil(a.C / 4) * 16 * (a.H + 2) * (a.W + 6), 0);
-  return Math.max(4, Math.min(64, Math.floor(4 * 2 ** 20 / perImage)));
+  return Math.max(4, Math.min(64, Math.floor((4 * 2 ** 20) / perImage)));
 }
 
 /**
@@ -110,7 +127,8 @@ function defaultBatch(l: Lowered): number {
  * image, against microseconds for the barriers between threads; a small network's image is
  * done sooner on one thread (measured: fashion-vgg, batch 1).
  */
-const teamPays = (l: Lowered, threads: number, team: boolean | undefined): boolean => threads > 1 && isNode && (team ?? weightBytes(l) > LARGE);
+const teamPays = (l: Lowered, threads: number, team: boolean | undefined): boolean =>
+  threads > 1 && isNode && (team ?? weightBytes(l) > LARGE);
 
 /** A runtime for a network (a graph in swprune's IR; with the bundle's Winograd layers when it has WinogradConv nodes). */
 export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined, opts: RuntimeOptions = {}): Promise<Runtime> {
@@ -123,7 +141,10 @@ export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined
   const module = await runtimeModule();
   const engine = await Engine.create(plan, module);
   const pool = threads > 1 ? await ThreadPool.create(engine, module, plan, threads, opts.workers) : undefined;
-  let team = pool && teamPays(lowered, threads, opts.team) ? await Team.create(layout(lowered, { batch: threads - 1, threads }), pool.ports) : undefined;
+  let team =
+    pool && teamPays(lowered, threads, opts.team)
+      ? await Team.create(layout(lowered, { batch: threads - 1, threads }), pool.ports)
+      : undefined;
   const blank = new Float32Array(plan.batch * plan.input.perImage);
   const alone = (n: number) => async () => engine.run(blank, n);
   // Whether a team answers one image sooner than the calling thread alone (a network's size does not say).
@@ -131,23 +152,41 @@ export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined
     team.close();
     team = undefined;
   }
-  if (opts.split !== undefined && (!Number.isInteger(opts.split) || opts.split < 1)) throw new SwpruneError('E_USAGE', `split must be a positive integer, got ${opts.split}`);
-  const split = !pool ? Infinity : opts.split ?? (await splitFrom((n) => isFaster(() => pool.run(blank, n), alone(n)), plan.batch));
+  if (opts.split !== undefined && (!Number.isInteger(opts.split) || opts.split < 1))
+    throw new SwpruneError('E_USAGE', `split must be a positive integer, got ${opts.split}`);
+  const split = !pool ? Infinity : (opts.split ?? (await splitFrom((n) => isFaster(() => pool.run(blank, n), alone(n)), plan.batch)));
   return runtimeOf(lowered, plan, engine, pool, team, threads, split);
 }
 
-function runtimeOf(lowered: Lowered, plan: Plan, engine: Engine, pool: ThreadPool | undefined, team: Team | undefined, threads: number, split: number): Runtime {
+function runtimeOf(
+  lowered: Lowered,
+  plan: Plan,
+  engine: Engine,
+  pool: ThreadPool | undefined,
+  team: Team | undefined,
+  threads: number,
+  split: number,
+): Runtime {
   const count = (input: Float32Array, n: number | undefined) => {
     const k = n ?? input.length / plan.input.perImage;
     if (!Number.isInteger(k) || k < 0 || input.length < k * plan.input.perImage) {
-      throw new SwpruneError('E_DATA', `the runtime needs n * ${plan.input.perImage} input values (one image is [${plan.input.dims.join(', ')}]); got ${input.length} for n = ${n ?? '?'}`);
+      throw new SwpruneError(
+        'E_DATA',
+        `the runtime needs n * ${plan.input.perImage} input values (one image is [${plan.input.dims.join(', ')}]); got ${input.length} for n = ${n ?? '?'}`,
+      );
     }
     return k;
   };
   return {
-    inputShape: plan.input.dims, inputLayout: plan.input.layout, outputShape: plan.output.dims, threads, batch: plan.batch, team: team !== undefined,
+    inputShape: plan.input.dims,
+    inputLayout: plan.input.layout,
+    outputShape: plan.output.dims,
+    threads,
+    batch: plan.batch,
+    team: team !== undefined,
     splitFrom: Number.isFinite(split) ? split : null,
-    memoryBytes: plan.memoryBytes, steps: plan.summary,
+    memoryBytes: plan.memoryBytes,
+    steps: plan.summary,
     run: async (input, n) => {
       const k = count(input, n);
       if (team && k < threads) return team.run(input, k);
@@ -156,12 +195,18 @@ function runtimeOf(lowered: Lowered, plan: Plan, engine: Engine, pool: ThreadPoo
     runSync: (input, n) => engine.run(input, count(input, n)),
     profile: async (images, opts = {}) => {
       const reps = opts.reps ?? 5;
-      if (!Number.isInteger(images) || images < 1) throw new SwpruneError('E_USAGE', `a profile needs a positive whole number of images, got ${images}`);
+      if (!Number.isInteger(images) || images < 1)
+        throw new SwpruneError('E_USAGE', `a profile needs a positive whole number of images, got ${images}`);
       if (!Number.isInteger(reps) || reps < 1) throw new SwpruneError('E_USAGE', `a profile needs at least 1 repetition, got ${reps}`);
       const input = opts.input ?? new Float32Array(images * plan.input.perImage);
       count(input, images);
       const mode: ProfileMode = team && images < threads ? 'team' : pool && images >= split ? 'split by images' : 'one thread';
-      const call = () => (mode === 'team' ? team!.run(input, images) : mode === 'split by images' ? pool!.run(input, images) : Promise.resolve(engine.run(input, images)));
+      const call = () =>
+        mode === 'team'
+          ? team!.run(input, images)
+          : mode === 'split by images'
+            ? pool!.run(input, images)
+            : Promise.resolve(engine.run(input, images));
       await call();
       const calls: number[] = [];
       for (let r = 0; r < reps; r++) {
@@ -169,11 +214,25 @@ function runtimeOf(lowered: Lowered, plan: Plan, engine: Engine, pool: ThreadPoo
         await call();
         calls.push(performance.now() - t0);
       }
-      const timed = mode === 'team' ? team!.profile(input, images, reps) : mode === 'split by images' ? await pool!.profile(input, images, reps) : timeDescriptors(engine, plan, input, images, reps);
+      const timed =
+        mode === 'team'
+          ? team!.profile(input, images, reps)
+          : mode === 'split by images'
+            ? await pool!.profile(input, images, reps)
+            : timeDescriptors(engine, plan, input, images, reps);
       // Images per thread: the Winograd steps' split into products and transforms is measured on one thread at that count.
       const perThread = mode === 'split by images' ? Math.round(images / Math.min(threads, images)) : images;
       const shares = lowered.steps.some((s) => s.op === 'winograd')
-        ? await transformShares(lowered, { full: layout(lowered, { batch: Math.min(perThread, plan.batch) }), empty: layout(withoutWinogradWeights(lowered), { batch: Math.min(perThread, plan.batch) }) }, input, perThread, reps)
+        ? await transformShares(
+            lowered,
+            {
+              full: layout(lowered, { batch: Math.min(perThread, plan.batch) }),
+              empty: layout(withoutWinogradWeights(lowered), { batch: Math.min(perThread, plan.batch) }),
+            },
+            input,
+            perThread,
+            reps,
+          )
         : new Map<number, number>();
       return profileOf(lowered, plan.summary, timed, shares, { images, threads, mode, reps, callMs: median(calls) });
     },
@@ -211,7 +270,10 @@ export async function loadBundle(bytes: Uint8Array | ArrayBuffer, opts: RuntimeO
     graph = decodeOnnx(bundle.network);
   } catch (e) {
     if (e instanceof BundleFormatError || e instanceof OnnxFormatError) {
-      throw new SwpruneError('E_MODEL', `${name}: ${e.message}${e.message.includes('swprune report') ? '' : '; make a bundle with swprune report -o <file.swb>'}`);
+      throw new SwpruneError(
+        'E_MODEL',
+        `${name}: ${e.message}${e.message.includes('swprune report') ? '' : '; make a bundle with swprune report -o <file.swb>'}`,
+      );
     }
     throw e;
   }
@@ -237,7 +299,8 @@ export async function loadOnnxFile(path: string, opts: RuntimeOptions = {}): Pro
     folder ??= jail.modelFolder(path);
     const file = jail.jailedFile(folder, location, fail);
     const bytes = length ?? file.size - offset;
-    if (offset + bytes > file.size || bytes < 0) throw fail(`"${location}", which is shorter (${file.size} bytes) than its declared offset ${offset} and length ${bytes}`);
+    if (offset + bytes > file.size || bytes < 0)
+      throw fail(`"${location}", which is shorter (${file.size} bytes) than its declared offset ${offset} and length ${bytes}`);
     if (bytes !== need) throw fail(`"${location}", ${bytes} bytes declared where its dims need ${need}`);
     return jail.readRange(file, offset, bytes, fail);
   };

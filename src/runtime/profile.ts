@@ -17,8 +17,16 @@ export { OP };
 
 /** What kind of kernel a step runs; a Winograd step's time is split between its products and 'winograd transforms'. */
 export type KernelKind =
-  | 'winograd sparse products' | 'winograd dense products' | 'winograd transforms' | 'direct conv' | 'depthwise conv'
-  | 'fully connected' | 'pooling' | 'elementwise' | 'copy' | 'softmax';
+  | 'winograd sparse products'
+  | 'winograd dense products'
+  | 'winograd transforms'
+  | 'direct conv'
+  | 'depthwise conv'
+  | 'fully connected'
+  | 'pooling'
+  | 'elementwise'
+  | 'copy'
+  | 'softmax';
 
 export interface StepTime {
   /** The graph node the step comes from; 'input' and 'output' for the copies into and out of the module. */
@@ -60,7 +68,6 @@ export interface RuntimeProfile {
   readonly kinds: readonly KindTime[];
 }
 
-
 export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.floor(s.length / 2)]! : 0;
@@ -88,7 +95,8 @@ export function stepOfDescriptors(ops: readonly number[], steps: readonly Step[]
 
 /** The descriptors of a plan's thread 0, per segment, barriers left out. */
 function descriptors(engine: Engine, plan: Plan): { segment: number; address: number; op: number }[] {
-  return plan.segments.flatMap((_, segment) => engine.entries(segment, 0).map((address) => ({ segment, address, op: engine.opOf(address) })))
+  return plan.segments
+    .flatMap((_, segment) => engine.entries(segment, 0).map((address) => ({ segment, address, op: engine.opOf(address) })))
     .filter((d) => d.op !== OP.barrier);
 }
 
@@ -115,20 +123,37 @@ export function timeDescriptors(engine: Engine, plan: Plan, input: Float32Array,
         });
       });
     }
-    if (r > 0) sums.forEach((s, i) => { times[i]!.push(s); });
+    if (r > 0)
+      sums.forEach((s, i) => {
+        times[i]!.push(s);
+      });
   }
   return { ops: list.map((d) => d.op), ms: times.map(median) };
 }
 
 /** The network with every Winograd layer's weights removed: its Winograd steps do their transforms alone. */
 export function withoutWinogradWeights(lowered: Lowered): Lowered {
-  const empty = (p: { rows: number; cols: number }) => ({ rows: p.rows, cols: p.cols, rowPtr: new Int32Array(p.rows + 1), colIdx: new Int32Array(0), values: new Float32Array(0) });
-  const steps = lowered.steps.map((s): Step => (s.op === 'winograd' ? { ...s, dense: false, layer: { ...s.layer, positions: s.layer.positions.map(empty) } } : s));
+  const empty = (p: { rows: number; cols: number }) => ({
+    rows: p.rows,
+    cols: p.cols,
+    rowPtr: new Int32Array(p.rows + 1),
+    colIdx: new Int32Array(0),
+    values: new Float32Array(0),
+  });
+  const steps = lowered.steps.map(
+    (s): Step => (s.op === 'winograd' ? { ...s, dense: false, layer: { ...s.layer, positions: s.layer.positions.map(empty) } } : s),
+  );
   return { ...lowered, steps };
 }
 
 /** Each Winograd step's share of transforms, measured on one thread: its time with no weights over its time with them (by step index). */
-export async function transformShares(lowered: Lowered, plans: { full: Plan; empty: Plan }, input: Float32Array, n: number, reps: number): Promise<Map<number, number>> {
+export async function transformShares(
+  lowered: Lowered,
+  plans: { full: Plan; empty: Plan },
+  input: Float32Array,
+  n: number,
+  reps: number,
+): Promise<Map<number, number>> {
   const timed = async (plan: Plan) => {
     const engine = await Engine.create(plan);
     try {
@@ -166,7 +191,10 @@ const kindOf = (s: Step | undefined, op: number): KernelKind => {
  * order) and each Winograd step's share of transforms.
  */
 export function profileOf(
-  lowered: Lowered, summary: readonly string[], timed: { ops: readonly number[]; ms: readonly number[] }, shares: ReadonlyMap<number, number>,
+  lowered: Lowered,
+  summary: readonly string[],
+  timed: { ops: readonly number[]; ms: readonly number[] },
+  shares: ReadonlyMap<number, number>,
   run: { images: number; threads: number; mode: ProfileMode; reps: number; callMs: number },
 ): RuntimeProfile {
   const of = stepOfDescriptors(timed.ops, lowered.steps);
@@ -178,8 +206,15 @@ export function profileOf(
     if (row === undefined) {
       const s = lowered.steps[i];
       const node = i < 0 ? 'input' : s ? s.node : 'output';
-      const line = s ? summary[i] ?? '' : i < 0 ? 'copy into the network\'s activation layout' : 'copy out of the network\'s layout';
-      row = steps.push({ node, what: line.startsWith(`${node}: `) ? line.slice(node.length + 2) : line, kind: kindOf(s, op), ms: 0, zeroMs: 0 }) - 1;
+      const line = s ? (summary[i] ?? '') : i < 0 ? "copy into the network's activation layout" : "copy out of the network's layout";
+      row =
+        steps.push({
+          node,
+          what: line.startsWith(`${node}: `) ? line.slice(node.length + 2) : line,
+          kind: kindOf(s, op),
+          ms: 0,
+          zeroMs: 0,
+        }) - 1;
       at.set(i, row);
     }
     steps[row]!.ms += timed.ms[k]!;
@@ -205,7 +240,11 @@ export function profileOf(
     } else add(r.kind, r.ms);
   }
   return {
-    ...run, stepsMs: total, steps: rows,
-    kinds: [...kinds.entries()].map(([kind, k]) => ({ kind, ms: k.ms, share: total > 0 ? k.ms / total : 0, steps: k.steps })).sort((a, b) => b.ms - a.ms),
+    ...run,
+    stepsMs: total,
+    steps: rows,
+    kinds: [...kinds.entries()]
+      .map(([kind, k]) => ({ kind, ms: k.ms, share: total > 0 ? k.ms / total : 0, steps: k.steps }))
+      .sort((a, b) => b.ms - a.ms),
   };
 }

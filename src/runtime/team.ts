@@ -45,34 +45,48 @@ export class Team {
   private stopped: Error | undefined;
   private readonly unsubscribe: (() => void)[];
 
-  private constructor(private readonly plan: Plan, private readonly engine: Engine, private readonly ports: readonly Port[]) {
+  private constructor(
+    private readonly plan: Plan,
+    private readonly engine: Engine,
+    private readonly ports: readonly Port[],
+  ) {
     this.unsubscribe = ports.flatMap((p) => [
       p.onMessage((m) => {
         const msg = m as { kind: string; error?: string };
         if (msg.kind === 'team-error') this.failure ??= msg.error;
       }),
-      ...(p.onExit ? [p.onExit((reason) => {
-        this.stopped ??= workerStopped(reason);
-      })] : []),
+      ...(p.onExit
+        ? [
+            p.onExit((reason) => {
+              this.stopped ??= workerStopped(reason);
+            }),
+          ]
+        : []),
     ]);
   }
 
   /** The calling thread and `ports` (plan.threads - 1 workers) on a plan for plan.threads threads. */
   static async create(plan: Plan, ports: readonly Port[]): Promise<Team> {
-    if (ports.length !== plan.threads - 1) throw new RangeError(`a plan for ${plan.threads} threads needs ${plan.threads - 1} workers; ${ports.length} were given`);
+    if (ports.length !== plan.threads - 1)
+      throw new RangeError(`a plan for ${plan.threads} threads needs ${plan.threads - 1} workers; ${ports.length} were given`);
     const module = await runtimeModule(true);
     const memory = sharedMemory(plan);
     const engine = await Engine.attach(plan, module, memory);
-    await Promise.all(ports.map((port, i) => new Promise<void>((resolve, reject) => {
-      const off = port.onMessage((m) => {
-        const msg = m as { kind: string; message?: string };
-        if (msg.kind === 'team-ready') resolve();
-        else if (msg.kind === 'team-error') reject(new Error(msg.message));
-        else return;
-        off();
-      });
-      port.postMessage({ kind: 'team-init', module, memory, plan, thread: i + 1 } satisfies TeamMessage);
-    })));
+    await Promise.all(
+      ports.map(
+        (port, i) =>
+          new Promise<void>((resolve, reject) => {
+            const off = port.onMessage((m) => {
+              const msg = m as { kind: string; message?: string };
+              if (msg.kind === 'team-ready') resolve();
+              else if (msg.kind === 'team-error') reject(new Error(msg.message));
+              else return;
+              off();
+            });
+            port.postMessage({ kind: 'team-init', module, memory, plan, thread: i + 1 } satisfies TeamMessage);
+          }),
+      ),
+    );
     return new Team(plan, engine, ports);
   }
 
@@ -120,14 +134,16 @@ export class Team {
     const state = stateOf(plan, engine.memory);
     const threads = plan.threads;
     // Per segment, each thread's program cut after each barrier; every thread has the same barriers.
-    const phases = plan.segments.map((_, seg) => Array.from({ length: threads }, (_, t) => {
-      const cut: number[][] = [[]];
-      for (const d of engine.entries(seg, t)) {
-        cut.at(-1)!.push(d);
-        if (engine.opOf(d) === OP.barrier) cut.push([]);
-      }
-      return cut;
-    }));
+    const phases = plan.segments.map((_, seg) =>
+      Array.from({ length: threads }, (_, t) => {
+        const cut: number[][] = [[]];
+        for (const d of engine.entries(seg, t)) {
+          cut.at(-1)!.push(d);
+          if (engine.opOf(d) === OP.barrier) cut.push([]);
+        }
+        return cut;
+      }),
+    );
     const ops: number[] = [];
     const times: number[][] = [];
     for (let r = 0; r <= reps; r++) {
@@ -168,9 +184,11 @@ export class Team {
             record(engine.opOf(work[0]!), performance.now() - t0);
           };
           // Every other thread's program of this segment made of the barrier and its part of the step, then put back.
-          const withOthers = (i: number): void => (i < others.length ? engine.withEntries(seg, others[i]!.t, others[i]!.list, () => withOthers(i + 1)) : timed());
+          const withOthers = (i: number): void =>
+            i < others.length ? engine.withEntries(seg, others[i]!.t, others[i]!.list, () => withOthers(i + 1)) : timed();
           withOthers(0);
-          if (Atomics.load(state, 2)) throw this.stopped ?? new Error(`a runtime thread failed while profiling: ${this.failure ?? 'unknown error'}`);
+          if (Atomics.load(state, 2))
+            throw this.stopped ?? new Error(`a runtime thread failed while profiling: ${this.failure ?? 'unknown error'}`);
         });
       });
     }

@@ -10,7 +10,10 @@ import type { Plan } from './plan/layout.js';
 import { startWorker, type Port } from './platform.js';
 import { timeDescriptors } from './profile.js';
 
-interface Pending { resolve(out: never): void; reject(e: Error): void }
+interface Pending {
+  resolve(out: never): void;
+  reject(e: Error): void;
+}
 
 /**
  * Worker threads kept for one runtime after another (each loadBundle/loadGraph given them plans
@@ -37,7 +40,12 @@ export class ThreadPool {
   /** Why the pool can no longer run (a worker stopped), once it cannot. */
   private stopped: Error | undefined;
 
-  private constructor(private readonly engine: Engine, private readonly plan: Plan, readonly ports: readonly Port[], private readonly owned: boolean) {
+  private constructor(
+    private readonly engine: Engine,
+    private readonly plan: Plan,
+    readonly ports: readonly Port[],
+    private readonly owned: boolean,
+  ) {
     this.unsubscribe = ports.flatMap((p) => [
       p.onMessage((m) => {
         const msg = m as { kind: string; id: number; output?: Float32Array; times?: { ops: number[]; ms: number[] }; error?: string };
@@ -63,22 +71,31 @@ export class ThreadPool {
    * The calling thread's engine plus threads - 1 workers given the same module and plan: the
    * first threads - 1 of `workers` when given (they stay running after close), else new ones.
    */
-  static async create(engine: Engine, module: WebAssembly.Module, plan: Plan, threads: number, workers?: RuntimeWorkers): Promise<ThreadPool> {
+  static async create(
+    engine: Engine,
+    module: WebAssembly.Module,
+    plan: Plan,
+    threads: number,
+    workers?: RuntimeWorkers,
+  ): Promise<ThreadPool> {
     const count = Math.max(0, threads - 1);
-    if (workers && workers.ports.length < count) throw new RangeError(`${threads} threads need ${count} workers; ${workers.ports.length} were given`);
-    const ports = await Promise.all(Array.from({ length: count }, async (_, i) => {
-      const port = workers ? workers.ports[i]! : await startWorker();
-      let off = () => {};
-      await new Promise<void>((resolve, reject) => {
-        off = port.onMessage((m) => {
-          const msg = m as { kind: string; message?: string };
-          if (msg.kind === 'ready') resolve();
-          else if (msg.kind === 'error') reject(new Error(msg.message));
-        });
-        port.postMessage({ kind: 'init', module, plan });
-      }).finally(() => off());
-      return port;
-    }));
+    if (workers && workers.ports.length < count)
+      throw new RangeError(`${threads} threads need ${count} workers; ${workers.ports.length} were given`);
+    const ports = await Promise.all(
+      Array.from({ length: count }, async (_, i) => {
+        const port = workers ? workers.ports[i]! : await startWorker();
+        let off = () => {};
+        await new Promise<void>((resolve, reject) => {
+          off = port.onMessage((m) => {
+            const msg = m as { kind: string; message?: string };
+            if (msg.kind === 'ready') resolve();
+            else if (msg.kind === 'error') reject(new Error(msg.message));
+          });
+          port.postMessage({ kind: 'init', module, plan });
+        }).finally(() => off());
+        return port;
+      }),
+    );
     return new ThreadPool(engine, plan, ports, !workers);
   }
 

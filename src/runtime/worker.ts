@@ -9,8 +9,11 @@ import { parentPort } from './platform.js';
 import { timeDescriptors } from './profile.js';
 import { failTeam, type TeamMessage } from './team.js';
 
-type Message = { kind: 'init'; module: WebAssembly.Module; plan: Plan } | { kind: 'run'; id: number; input: Float32Array; n: number }
-  | { kind: 'profile'; id: number; input: Float32Array; n: number; reps: number } | TeamMessage;
+type Message =
+  | { kind: 'init'; module: WebAssembly.Module; plan: Plan }
+  | { kind: 'run'; id: number; input: Float32Array; n: number }
+  | { kind: 'profile'; id: number; input: Float32Array; n: number; reps: number }
+  | TeamMessage;
 
 const port = await parentPort();
 let engine: Promise<Engine> | undefined;
@@ -25,8 +28,16 @@ let team: Promise<{ engine: Engine; plan: Plan; memory: WebAssembly.Memory; thre
 port.onMessage((m) => {
   const msg = m as Message;
   if (msg.kind === 'team-init') {
-    team = Engine.attach(msg.plan, msg.module, msg.memory).then((engine) => ({ engine, plan: msg.plan, memory: msg.memory, thread: msg.thread }));
-    team.then(() => port.postMessage({ kind: 'team-ready' }), (e: unknown) => port.postMessage({ kind: 'team-error', message: String(e) }));
+    team = Engine.attach(msg.plan, msg.module, msg.memory).then((engine) => ({
+      engine,
+      plan: msg.plan,
+      memory: msg.memory,
+      thread: msg.thread,
+    }));
+    team.then(
+      () => port.postMessage({ kind: 'team-ready' }),
+      (e: unknown) => port.postMessage({ kind: 'team-error', message: String(e) }),
+    );
     return;
   }
   if (msg.kind === 'team-run') {
@@ -52,7 +63,10 @@ port.onMessage((m) => {
       plan = msg.plan;
       return Engine.create(msg.plan, module);
     })();
-    engine.then(() => port.postMessage({ kind: 'ready' }), (e: unknown) => port.postMessage({ kind: 'error', message: String(e) }));
+    engine.then(
+      () => port.postMessage({ kind: 'ready' }),
+      (e: unknown) => port.postMessage({ kind: 'error', message: String(e) }),
+    );
     return;
   }
   if (msg.kind === 'profile') {

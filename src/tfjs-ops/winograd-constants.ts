@@ -33,7 +33,13 @@ function tileKey(tile: WinogradTile): string {
 }
 
 function matrixTensor(rows: readonly (readonly number[])[]): tf.Tensor2D {
-  return tf.keep(tf.tensor2d(rows.map((r) => [...r]), [rows.length, rows[0]!.length], 'float32'));
+  return tf.keep(
+    tf.tensor2d(
+      rows.map((r) => [...r]),
+      [rows.length, rows[0]!.length],
+      'float32',
+    ),
+  );
 }
 
 function build(tile: WinogradTile): WinogradConstants {
@@ -42,10 +48,7 @@ function build(tile: WinogradTile): WinogradConstants {
   const KA = kron(tile.AT, tile.AT);
   const KBT = transposeMatrix(KB);
   const KAT = transposeMatrix(KA);
-  const parts = [
-    Array.from({ length: m }, (_, i) => i),
-    Array.from({ length: T - m }, (_, i) => m + i),
-  ];
+  const parts = [Array.from({ length: m }, (_, i) => i), Array.from({ length: T - m }, (_, i) => m + i)];
   const quad = (s: number, t: number): tf.Tensor2D => {
     const rows: number[][] = [];
     for (const k of parts[s]!) for (const l of parts[t]!) rows.push(KBT[k * T + l]!);

@@ -51,7 +51,12 @@ function checkWeight(w: tf.Tensor, tile: WinogradTile, cin: number, group: numbe
 
 /** Steps 1-2: the transformed tiles V_q [P, Cin], one tensor per position q. */
 function transformedTiles(x: tf.Tensor4D, plan: WinogradPlan, k: WinogradConstants): tf.Tensor2D[] {
-  const xPad = tf.pad(x, [[0, 0], [plan.top, plan.padBottom], [plan.left, plan.padRight], [0, 0]]);
+  const xPad = tf.pad(x, [
+    [0, 0],
+    [plan.top, plan.padBottom],
+    [plan.left, plan.padRight],
+    [0, 0],
+  ]);
   const d = extractTiles(xPad, plan);
   xPad.dispose();
   const v = k.kbRows.map((row) => tf.reshape(tf.matMul(row, d), [plan.P, plan.cin]) as tf.Tensor2D);
@@ -60,7 +65,13 @@ function transformedTiles(x: tf.Tensor4D, plan: WinogradPlan, k: WinogradConstan
 }
 
 /** Steps 3-5 without the bias: products, output transform, untile, crop. */
-function outputFromTiles(v: readonly tf.Tensor2D[], wq: readonly tf.Tensor2D[], plan: WinogradPlan, k: WinogradConstants, group: number): tf.Tensor4D {
+function outputFromTiles(
+  v: readonly tf.Tensor2D[],
+  wq: readonly tf.Tensor2D[],
+  plan: WinogradPlan,
+  k: WinogradConstants,
+  group: number,
+): tf.Tensor4D {
   const { N, m, T, P, cout, outH, outW, tilesH, tilesW } = plan;
   const mcat = tf.reshape(tf.concat(v.map((vq, q) => groupedProduct(vq, wq[q]!, group))), [T * T, P * cout]);
   const full = untile(tf.matMul(k.ka, mcat), plan, cout);
@@ -72,12 +83,7 @@ function outputFromTiles(v: readonly tf.Tensor2D[], wq: readonly tf.Tensor2D[], 
  * The forward computation alone, built from differentiable tfjs ops. tfjs autodiff can
  * differentiate it (the benchmark compares that with winogradConv2d's hand-written backward).
  */
-export function winogradConv2dForward(
-  x: tf.Tensor4D,
-  w: tf.Tensor3D,
-  tile: WinogradTile,
-  opts: WinogradConv2dOptions,
-): tf.Tensor4D {
+export function winogradConv2dForward(x: tf.Tensor4D, w: tf.Tensor3D, tile: WinogradTile, opts: WinogradConv2dOptions): tf.Tensor4D {
   const group = opts.group ?? 1;
   const plan = planWinograd(x.shape, tile, w.shape[2], opts.pad);
   checkWeight(w, tile, plan.cin, group);
@@ -95,12 +101,7 @@ export function winogradConv2dForward(
  * the output cropped). Differentiable w.r.t. x, w and bias, with a hand-written backward pass
  * built from 2D matMul, transpose, pad and concat only.
  */
-export function winogradConv2d(
-  x: tf.Tensor4D,
-  w: tf.Tensor3D,
-  tile: WinogradTile,
-  opts: WinogradConv2dOptions,
-): tf.Tensor4D {
+export function winogradConv2d(x: tf.Tensor4D, w: tf.Tensor3D, tile: WinogradTile, opts: WinogradConv2dOptions): tf.Tensor4D {
   const group = opts.group ?? 1;
   const plan = planWinograd(x.shape, tile, w.shape[2], opts.pad);
   checkWeight(w, tile, plan.cin, group);
@@ -130,11 +131,26 @@ export function winogradConv2d(
 }
 
 /** Gradients [dx, dw] from dy [N, outH, outW, Cout] and the saved transformed tiles V_q. */
-function backward(dy: tf.Tensor4D, v: readonly tf.Tensor2D[], w: tf.Tensor3D, plan: WinogradPlan, k: WinogradConstants, group: number): tf.Tensor[] {
+function backward(
+  dy: tf.Tensor4D,
+  v: readonly tf.Tensor2D[],
+  w: tf.Tensor3D,
+  plan: WinogradPlan,
+  k: WinogradConstants,
+  group: number,
+): tf.Tensor[] {
   const { N, H, W, m, T, P, cin, cout, outH, outW, tilesH, tilesW } = plan;
   const padH = tilesH * m - outH;
   const padW = tilesW * m - outW;
-  const g = padH || padW ? tf.pad(dy, [[0, 0], [0, padH], [0, padW], [0, 0]]) : dy;
+  const g =
+    padH || padW
+      ? tf.pad(dy, [
+          [0, 0],
+          [0, padH],
+          [0, padW],
+          [0, 0],
+        ])
+      : dy;
   const dY = tileOutput(g, plan, cout); // [m*m, P*Cout]
   // One group: W_q^T [Cout, Cin] once for all positions; grouped: the grouped adjoints.
   const wT = group === 1 ? (tf.unstack(tf.transpose(w, [0, 2, 1])) as tf.Tensor2D[]) : (tf.unstack(w) as tf.Tensor2D[]);
@@ -151,8 +167,10 @@ function backward(dy: tf.Tensor4D, v: readonly tf.Tensor2D[], w: tf.Tensor3D, pl
     }
   }
   const dVcat = tf.reshape(tf.concat(dV), [T * T, P * cin]);
-  const quad = k.kbTQuad.map((row) => row.map((kq) => tf.matMul(kq, dVcat))) as unknown as
-    [[tf.Tensor2D, tf.Tensor2D], [tf.Tensor2D, tf.Tensor2D]];
+  const quad = k.kbTQuad.map((row) => row.map((kq) => tf.matMul(kq, dVcat))) as unknown as [
+    [tf.Tensor2D, tf.Tensor2D],
+    [tf.Tensor2D, tf.Tensor2D],
+  ];
   const dxPad = overlapAddTiles(quad, plan);
   const dx = tf.slice(dxPad, [0, plan.top, plan.left, 0], [N, H, W, cin]);
   return [dx, tf.stack(dW)];

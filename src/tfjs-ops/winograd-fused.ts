@@ -28,14 +28,21 @@ export function hasFusedWinograd(): boolean {
 }
 
 /** winogradConv2d (without bias) through the fused kernels, differentiable w.r.t. x and w. */
-export function fusedWinogradConv2d(x: tf.Tensor4D, w: tf.Tensor3D, tile: WinogradTile, pad: readonly [number, number, number, number]): tf.Tensor4D {
+export function fusedWinogradConv2d(
+  x: tf.Tensor4D,
+  w: tf.Tensor3D,
+  tile: WinogradTile,
+  pad: readonly [number, number, number, number],
+): tf.Tensor4D {
   const attrs: FusedWinogradAttrs = { T: tile.T, r: tile.r, pad: [pad[0], pad[1], pad[2], pad[3]] };
   const conv = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [xi, wi, save] = args as [tf.Tensor4D, tf.Tensor3D, tf.GradSaveFunc];
     save([xi, wi]);
     const value = tf.engine().runKernel(WINOGRAD_FORWARD_KERNEL, { x: xi, w: wi }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
     const gradFunc = (dy: tf.Tensor4D, saved: tf.Tensor[]): tf.Tensor[] =>
-      tf.engine().runKernel(WINOGRAD_BACKWARD_KERNEL, { x: saved[0]!, w: saved[1]!, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      tf
+        .engine()
+        .runKernel(WINOGRAD_BACKWARD_KERNEL, { x: saved[0]!, w: saved[1]!, dy }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     return { value, gradFunc };
   });
   return conv(x, w) as tf.Tensor4D;

@@ -56,15 +56,31 @@ export function overlapAddTiles(
       const own = tf.reshape(tf.transpose(tf.reshape(quad[h][0], [R, m, P1, C]), [0, 2, 1, 3]), [R * N * tH, tW, m * C]);
       const next = tf.reshape(tf.transpose(tf.reshape(quad[h][1], [R, s, P1, C]), [0, 2, 1, 3]), [R * N * tH, tW, s * C]);
       const cols = tf.add(
-        tf.pad(own, [[0, 0], [0, 1], [0, 0]]),
-        tf.pad(next, [[0, 0], [1, 0], [0, (m - s) * C]]),
+        tf.pad(own, [
+          [0, 0],
+          [0, 1],
+          [0, 0],
+        ]),
+        tf.pad(next, [
+          [0, 0],
+          [1, 0],
+          [0, (m - s) * C],
+        ]),
       ); // [R, N*tH, bW*m*C]
       return tf.reshape(tf.transpose(tf.reshape(cols, [R, N * tH, bW * m * C]), [1, 0, 2]), [N, tH, R * bW * m * C]);
     };
     const rowLen = bW * m * C;
     const g = tf.add(
-      tf.pad(rowPart(0), [[0, 0], [0, 1], [0, 0]]),
-      tf.pad(rowPart(1), [[0, 0], [1, 0], [0, (m - s) * rowLen]]),
+      tf.pad(rowPart(0), [
+        [0, 0],
+        [0, 1],
+        [0, 0],
+      ]),
+      tf.pad(rowPart(1), [
+        [0, 0],
+        [1, 0],
+        [0, (m - s) * rowLen],
+      ]),
     ); // [N, bH, m*rowLen]
     return tf.reshape(g, [N, plan.blocksH * m, bW * m, C]);
   });

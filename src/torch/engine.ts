@@ -44,10 +44,17 @@ export function torchEngine(o: TorchEngineOptions = {}): RetrainEngine & { reado
   };
 }
 
-async function trainStage(s: StageTraining, install: TorchInstall, launch: Launch, place: { threads: number; device: 'auto' | 'cpu' }): Promise<EpochResult[]> {
+async function trainStage(
+  s: StageTraining,
+  install: TorchInstall,
+  launch: Launch,
+  place: { threads: number; device: 'auto' | 'cpu' },
+): Promise<EpochResult[]> {
   const world = launch.nproc * (launch.nnodes ? Number.parseInt(launch.nnodes, 10) || 1 : 1);
   if (s.training.batchSize % world !== 0) {
-    throw usageError(msg`${opt('batchSize')} ${s.training.batchSize} is the global batch and must split evenly between the ${world} processes; pass a multiple of ${world}`);
+    throw usageError(
+      msg`${opt('batchSize')} ${s.training.batchSize} is the global batch and must split evenly between the ${world} processes; pass a multiple of ${world}`,
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), 'swprune-torch-'));
   const total = s.dataset.train.size(s.training.limit);
@@ -56,12 +63,28 @@ async function trainStage(s: StageTraining, install: TorchInstall, launch: Launc
   const task = (e: number) => ({ kind: 'train', stage: s.stage + 1, stages: s.stages, epoch: e + 1, epochs: s.plan.epochs }) as const;
   const onLine = (line: EngineLine) => {
     if (line.kind === 'batch') {
-      s.sink({ kind: 'progress', task: task(line.epoch), done: line.done, total, finished: false, loss: line.loss, examplesPerSecond: line.done / Math.max(line.seconds, 1e-9) });
+      s.sink({
+        kind: 'progress',
+        task: task(line.epoch),
+        done: line.done,
+        total,
+        finished: false,
+        loss: line.loss,
+        examplesPerSecond: line.done / Math.max(line.seconds, 1e-9),
+      });
     } else if (line.kind === 'epoch') {
       loadEpoch(s, line.file);
       rmSync(line.file, { force: true });
       const r: EpochResult = { loss: line.loss, examples: line.examples, seconds: line.seconds };
-      s.sink({ kind: 'progress', task: task(line.epoch), done: r.examples, total, finished: true, loss: r.loss, examplesPerSecond: r.examples / Math.max(r.seconds, 1e-9) });
+      s.sink({
+        kind: 'progress',
+        task: task(line.epoch),
+        done: r.examples,
+        total,
+        finished: true,
+        loss: r.loss,
+        examplesPerSecond: r.examples / Math.max(r.seconds, 1e-9),
+      });
       results.push(r);
       s.afterEpoch(line.epoch, r);
     } else {
@@ -71,7 +94,11 @@ async function trainStage(s: StageTraining, install: TorchInstall, launch: Launc
   try {
     const job = writeJob(dir, s, place);
     const exit = await runTorchrun(install, launch, job, onLine);
-    const stopped = () => new SwpruneError('E_ENGINE', [`the torch engine stopped in stage ${s.stage + 1}: ${describeExit(exit)}; the outputs are untouched, and the checkpoint of the last finished epoch (if any) continues with `, opt('resume')]);
+    const stopped = () =>
+      new SwpruneError('E_ENGINE', [
+        `the torch engine stopped in stage ${s.stage + 1}: ${describeExit(exit)}; the outputs are untouched, and the checkpoint of the last finished epoch (if any) continues with `,
+        opt('resume'),
+      ]);
     // A process killed from outside is the cause, whatever its peers then reported.
     if (exit.code !== 0 && killedRank(exit)) throw stopped();
     if (error) throw new SwpruneError(error.code as ErrorCode, error.message);

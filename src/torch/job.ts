@@ -37,13 +37,17 @@ function constantJson(p: Param): { type: string; dims: readonly number[]; data: 
 function folderSpec(dir: string, split: FolderSplit, limit: number | undefined, augment: boolean, arrays: Map<string, Float32Array>) {
   const used = split.limited(limit);
   writeFileSync(join(dir, 'files.txt'), used.map((i) => resolve(split.files.path(i))).join('\n'));
-  arrays.set('labels', Float32Array.from(used, (i) => split.labels[i]!));
+  arrays.set(
+    'labels',
+    Float32Array.from(used, (i) => split.labels[i]!),
+  );
   const { eval: e, train } = split.transforms;
-  return { files: 'files.txt', evalTransform: e, trainTransform: augment ? train ?? null : null };
+  return { files: 'files.txt', evalTransform: e, trainTransform: augment ? (train ?? null) : null };
 }
 
 /** Whether the kind augments its training split (in-memory kinds say so; image folders always can). */
-const augmentable = (d: StageTraining['dataset']): boolean => !('augmentable' in d.train) || Boolean((d.train as { augmentable?: boolean }).augmentable);
+const augmentable = (d: StageTraining['dataset']): boolean =>
+  !('augmentable' in d.train) || Boolean((d.train as { augmentable?: boolean }).augmentable);
 
 const attrJson = (v: AttrValue): unknown => (typeof v === 'object' && !Array.isArray(v) ? constantJson(v as Param) : v);
 
@@ -74,7 +78,10 @@ export function writeJob(dir: string, s: StageTraining, place: JobPlacement): st
     if (scale) arrays.set(`scale:${name}`, scale);
   }
   const state = s.optimizer.state();
-  for (const [name, slots] of Object.entries(state.slots)) slots.forEach((a, i) => { arrays.set(`slot:${name}:${i}`, s.model.toOnnxLayout(name, a)); });
+  for (const [name, slots] of Object.entries(state.slots))
+    slots.forEach((a, i) => {
+      arrays.set(`slot:${name}:${i}`, s.model.toOnnxLayout(name, a));
+    });
   const tiles: Record<string, unknown> = {};
   for (const n of graph.nodes.filter(isWinogradConv)) {
     const T = Number(n.attrs.tile ?? 6);
@@ -91,11 +98,39 @@ export function writeJob(dir: string, s: StageTraining, place: JobPlacement): st
       opset: graph.opset,
       inputs: graph.inputs,
       outputs: graph.outputs,
-      nodes: graph.nodes.map((n) => ({ name: n.name, op: n.op, domain: n.domain, inputs: n.inputs, outputs: n.outputs, attrs: Object.fromEntries(Object.entries(n.attrs).map(([k, v]) => [k, attrJson(v)])) })),
+      nodes: graph.nodes.map((n) => ({
+        name: n.name,
+        op: n.op,
+        domain: n.domain,
+        inputs: n.inputs,
+        outputs: n.outputs,
+        attrs: Object.fromEntries(Object.entries(n.attrs).map(([k, v]) => [k, attrJson(v)])),
+      })),
     },
-    trainable, buffers, dims, constants, tiles,
-    data: { kind: d.kind, dir: resolve(d.dir), mean: d.mean, std: d.std, limit: t.limit ?? null, augment: t.augment && augmentable(d), shape: d.imageShape, ...folder },
-    training: { batchSize: t.batchSize, seed: t.seed, lr: s.plan.lr, schedule: s.schedule, epochs: s.plan.epochs, startEpoch: s.startEpoch, stage: s.stage },
+    trainable,
+    buffers,
+    dims,
+    constants,
+    tiles,
+    data: {
+      kind: d.kind,
+      dir: resolve(d.dir),
+      mean: d.mean,
+      std: d.std,
+      limit: t.limit ?? null,
+      augment: t.augment && augmentable(d),
+      shape: d.imageShape,
+      ...folder,
+    },
+    training: {
+      batchSize: t.batchSize,
+      seed: t.seed,
+      lr: s.plan.lr,
+      schedule: s.schedule,
+      epochs: s.plan.epochs,
+      startEpoch: s.startEpoch,
+      stage: s.stage,
+    },
     optimizer: optimizerConfig(t),
     threads: place.threads,
     device: place.device,

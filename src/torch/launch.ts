@@ -26,7 +26,14 @@ export interface Launch {
 /** A line the processes stream (local rank 0): `@swprune {json}`. */
 export type EngineLine =
   | { readonly kind: 'batch'; readonly epoch: number; readonly done: number; readonly loss: number; readonly seconds: number }
-  | { readonly kind: 'epoch'; readonly epoch: number; readonly file: string; readonly loss: number; readonly examples: number; readonly seconds: number }
+  | {
+      readonly kind: 'epoch';
+      readonly epoch: number;
+      readonly file: string;
+      readonly loss: number;
+      readonly examples: number;
+      readonly seconds: number;
+    }
   | { readonly kind: 'error'; readonly code: string; readonly message: string };
 
 export interface LaunchResult {
@@ -59,7 +66,16 @@ export async function torchrunArgs(l: Launch): Promise<string[]> {
     if (l.masterAddr !== undefined) args.push('--master_addr', l.masterAddr);
     if (l.masterPort !== undefined) args.push('--master_port', String(l.masterPort));
   } else {
-    args.push('--nnodes', '1', '--node_rank', '0', '--master_addr', '127.0.0.1', '--master_port', String(l.masterPort ?? (await freePort())));
+    args.push(
+      '--nnodes',
+      '1',
+      '--node_rank',
+      '0',
+      '--master_addr',
+      '127.0.0.1',
+      '--master_port',
+      String(l.masterPort ?? (await freePort())),
+    );
   }
   return args;
 }
@@ -69,9 +85,19 @@ export async function torchrunArgs(l: Launch): Promise<string[]> {
  * folder and hands every `@swprune` line to `onLine` in order (awaited one after the other);
  * other output is kept for the error message.
  */
-export async function runTorchrun(install: TorchInstall, launch: Launch, job: string, onLine: (line: EngineLine) => Promise<void> | void): Promise<LaunchResult> {
+export async function runTorchrun(
+  install: TorchInstall,
+  launch: Launch,
+  job: string,
+  onLine: (line: EngineLine) => Promise<void> | void,
+): Promise<LaunchResult> {
   const args = [...(await torchrunArgs(launch)), '-m', 'swprune_torch', job];
-  const env = { ...process.env, PYTHONPATH: [PYTHON_ROOT, process.env.PYTHONPATH].filter(Boolean).join(':'), PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' };
+  const env = {
+    ...process.env,
+    PYTHONPATH: [PYTHON_ROOT, process.env.PYTHONPATH].filter(Boolean).join(':'),
+    PYTHONUNBUFFERED: '1',
+    PYTHONDONTWRITEBYTECODE: '1',
+  };
   const child = spawn(install.python, args, { cwd: PYTHON_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   createInterface({ input: child.stderr }).on('line', (line) => {
@@ -83,10 +109,12 @@ export async function runTorchrun(install: TorchInstall, launch: Launch, job: st
   createInterface({ input: child.stdout }).on('line', (line) => {
     if (!line.startsWith('@swprune ')) return;
     const parsed = JSON.parse(line.slice('@swprune '.length)) as EngineLine;
-    chain = chain.then(() => onLine(parsed)).catch((e: unknown) => {
-      failure ??= e;
-      child.kill('SIGTERM');
-    });
+    chain = chain
+      .then(() => onLine(parsed))
+      .catch((e: unknown) => {
+        failure ??= e;
+        child.kill('SIGTERM');
+      });
   });
   const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit, reject) => {
     child.once('error', reject);

@@ -74,21 +74,37 @@ export function findTorch(python?: string): TorchInstall {
   const candidates = chosen ? [chosen] : ['python3', '/usr/bin/python3'];
   const found = candidates.map((c) => [c, probe(c)] as const).filter((x): x is readonly [string, Probe] => x[1] !== undefined);
   if (found.length === 0) {
-    throw new SwpruneError('E_ENGINE', chosen
-      ? [...msg`${opt('engine')} torch: the Python interpreter ${chosen} (`, python ? opt('python') : 'SWPRUNE_PYTHON', ') does not run; point it at a python3 that imports torch']
-      : msg`${opt('engine')} torch needs python3 with PyTorch, and neither python3 on PATH nor /usr/bin/python3 runs; install python3 and PyTorch (Debian: apt-get install python3-torch python3-torchvision python3-numpy) or set SWPRUNE_PYTHON`);
+    throw new SwpruneError(
+      'E_ENGINE',
+      chosen
+        ? [
+            ...msg`${opt('engine')} torch: the Python interpreter ${chosen} (`,
+            python ? opt('python') : 'SWPRUNE_PYTHON',
+            ') does not run; point it at a python3 that imports torch',
+          ]
+        : msg`${opt('engine')} torch needs python3 with PyTorch, and neither python3 on PATH nor /usr/bin/python3 runs; install python3 and PyTorch (Debian: apt-get install python3-torch python3-torchvision python3-numpy) or set SWPRUNE_PYTHON`,
+    );
   }
   const ok = found.find(([, p]) => p.torch !== undefined) ?? found[0]!;
   const [path, p] = ok;
   if (older(p.python, MIN_PYTHON)) {
-    throw new SwpruneError('E_ENGINE', msg`${opt('engine')} torch needs Python ${MIN_PYTHON.join('.')} or newer; ${path} is Python ${p.python}: install a newer python3 with PyTorch or set SWPRUNE_PYTHON`);
+    throw new SwpruneError(
+      'E_ENGINE',
+      msg`${opt('engine')} torch needs Python ${MIN_PYTHON.join('.')} or newer; ${path} is Python ${p.python}: install a newer python3 with PyTorch or set SWPRUNE_PYTHON`,
+    );
   }
   if (p.torch === undefined) {
     const tried = found.map(([c, q]) => `${c} (Python ${q.python})`).join(' and ');
-    throw new SwpruneError('E_ENGINE', msg`${opt('engine')} torch: ${tried} cannot import torch${p.error ? ` (${p.error})` : ''}; ${INSTALL}, or set SWPRUNE_PYTHON to an interpreter that imports torch`);
+    throw new SwpruneError(
+      'E_ENGINE',
+      msg`${opt('engine')} torch: ${tried} cannot import torch${p.error ? ` (${p.error})` : ''}; ${INSTALL}, or set SWPRUNE_PYTHON to an interpreter that imports torch`,
+    );
   }
   if (older(p.torch, MIN_TORCH) || !p.distributed || !p.run) {
-    throw new SwpruneError('E_ENGINE', msg`${opt('engine')} torch needs torch ${MIN_TORCH.join('.')} or newer with torch.distributed and torchrun; ${path} has torch ${p.torch}${p.distributed ? '' : ' without torch.distributed'}: ${INSTALL}`);
+    throw new SwpruneError(
+      'E_ENGINE',
+      msg`${opt('engine')} torch needs torch ${MIN_TORCH.join('.')} or newer with torch.distributed and torchrun; ${path} has torch ${p.torch}${p.distributed ? '' : ' without torch.distributed'}: ${INSTALL}`,
+    );
   }
   return { python: path, pythonVersion: p.python, torch: p.torch, cudaDevices: p.cuda ?? 0 };
 }

@@ -36,7 +36,8 @@ interface Header {
   readonly arrays: readonly { name: string; offset: number; length: number }[];
 }
 
-const broken = (path: string, what: string) => new SwpruneError('E_IO', msg`${opt('resume')}: the checkpoint ${path} ${what}; delete it or run without ${opt('resume')}`);
+const broken = (path: string, what: string) =>
+  new SwpruneError('E_IO', msg`${opt('resume')}: the checkpoint ${path} ${what}; delete it or run without ${opt('resume')}`);
 
 /**
  * The header of the checkpoint at `path` and where its arrays start, reading only the header's
@@ -45,7 +46,9 @@ const broken = (path: string, what: string) => new SwpruneError('E_IO', msg`${op
  */
 export function readCheckpointHeader(path: string): { header: Header; base: number; size: number } {
   if (!existsSync(path)) {
-    throw usageError(msg`${opt('resume')}: no checkpoint at ${path}; a run writes its first checkpoint at the end of its first epoch, so a run stopped before then (or one that finished) has nothing to resume: run without ${opt('resume')} to start`);
+    throw usageError(
+      msg`${opt('resume')}: no checkpoint at ${path}; a run writes its first checkpoint at the end of its first epoch, so a run stopped before then (or one that finished) has nothing to resume: run without ${opt('resume')} to start`,
+    );
   }
   const st = statSync(path);
   if (!st.isFile()) throw broken(path, st.isDirectory() ? 'is a folder, not a file' : 'is not a regular file');
@@ -66,7 +69,8 @@ export function readCheckpointHeader(path: string): { header: Header; base: numb
     } catch {
       throw broken(path, 'has a damaged header');
     }
-    if (!header || typeof header.meta !== 'object' || header.meta === null || !Array.isArray(header.arrays)) throw broken(path, 'has a damaged header');
+    if (!header || typeof header.meta !== 'object' || header.meta === null || !Array.isArray(header.arrays))
+      throw broken(path, 'has a damaged header');
     return { header, base: head.length + len, size: st.size };
   } finally {
     closeSync(fd);

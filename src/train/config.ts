@@ -18,7 +18,9 @@ export function stagePlan(targets: readonly number[], epochs: number | readonly 
   const perStage = (name: 'epochs' | 'lr', v: number | readonly number[]): readonly number[] => {
     const values = typeof v === 'number' ? [v] : v;
     if (values.length !== 1 && values.length !== targets.length) {
-      throw usageError(msg`${opt(name)} takes one value for all stages or one per stage (${targets.length}), got ${values.length}: ${values.join(',')}`);
+      throw usageError(
+        msg`${opt(name)} takes one value for all stages or one per stage (${targets.length}), got ${values.length}: ${values.join(',')}`,
+      );
     }
     return values;
   };

@@ -11,8 +11,22 @@ import type { Allocation, LayerSparsity } from '../prune/pruner.js';
 export type TrainingEvent =
   | ProgressEvent
   | { readonly kind: 'baseline'; readonly accuracy: Accuracy; readonly loss: number }
-  | { readonly kind: 'resumed'; readonly checkpoint: string; readonly stage: number; readonly stages: number; readonly epochsDone: number; readonly epochs: number }
-  | { readonly kind: 'stage-pruned'; readonly stage: number; readonly stages: number; readonly target: number; readonly allocation: Allocation; readonly below: readonly string[] }
+  | {
+      readonly kind: 'resumed';
+      readonly checkpoint: string;
+      readonly stage: number;
+      readonly stages: number;
+      readonly epochsDone: number;
+      readonly epochs: number;
+    }
+  | {
+      readonly kind: 'stage-pruned';
+      readonly stage: number;
+      readonly stages: number;
+      readonly target: number;
+      readonly allocation: Allocation;
+      readonly below: readonly string[];
+    }
   /**
    * `hint`: present when the stage's retraining lost accuracy (log.retrainingLost > 0): what to
    * change for the next run (e.g. a lower learning rate).

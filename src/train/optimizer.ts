@@ -97,7 +97,9 @@ export class Optimizer {
       const w = this.variables.get(name);
       if (!w) continue;
       const s = this.slot(name, w, arrays.length);
-      arrays.forEach((a, i) => { s[i]!.assign(tf.tensor(a, w.shape)); });
+      arrays.forEach((a, i) => {
+        s[i]!.assign(tf.tensor(a, w.shape));
+      });
     }
   }
 

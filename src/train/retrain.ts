@@ -46,7 +46,15 @@ export async function trainStage(s: StageTraining): Promise<EpochResult[]> {
       augment: t.augment,
       lr: (i) => learningRate(plan.lr, s.schedule, e * stepsPerEpoch + i, stepsPerEpoch, plan.epochs * stepsPerEpoch),
       onBatch: (done, _total, loss) =>
-        s.sink({ kind: 'progress', task, done, total, finished: false, loss, examplesPerSecond: done / ((performance.now() - start) / 1000) }),
+        s.sink({
+          kind: 'progress',
+          task,
+          done,
+          total,
+          finished: false,
+          loss,
+          examplesPerSecond: done / ((performance.now() - start) / 1000),
+        }),
     });
     s.sink({ kind: 'progress', task, done: r.examples, total, finished: true, loss: r.loss, examplesPerSecond: r.examples / r.seconds });
     results.push(r);

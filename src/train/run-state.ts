@@ -55,7 +55,10 @@ export function saveRunState(path: string, identity: RunIdentity, state: RunStat
   const arrays = new Map<string, Float32Array>();
   for (const [name, data] of state.params) arrays.set(`param${SEP}${name}`, data);
   for (const [name, m] of state.masks) arrays.set(`mask${SEP}${name}`, Float32Array.from(m));
-  for (const [name, s] of Object.entries(state.optimizer.slots)) s.forEach((a, i) => { arrays.set(`slot${SEP}${name}${SEP}${i}`, a); });
+  for (const [name, s] of Object.entries(state.optimizer.slots))
+    s.forEach((a, i) => {
+      arrays.set(`slot${SEP}${name}${SEP}${i}`, a);
+    });
   saveCheckpoint(path, { meta: { position: state.position, identity, steps: state.optimizer.steps }, arrays });
 }
 
@@ -73,10 +76,18 @@ function checkMeta(path: string, metaIn: Record<string, unknown>, identity: RunI
   if (!meta.position || !meta.identity || typeof meta.steps !== 'number') {
     throw new SwpruneError('E_IO', msg`${path} is not a checkpoint of this version of swprune; delete it or run without ${opt('resume')}`);
   }
-  const differs = (Object.keys(identity) as (keyof RunIdentity)[]).filter((k) => JSON.stringify(meta.identity![k]) !== JSON.stringify(identity[k]));
+  const differs = (Object.keys(identity) as (keyof RunIdentity)[]).filter(
+    (k) => JSON.stringify(meta.identity![k]) !== JSON.stringify(identity[k]),
+  );
   if (differs.length > 0) {
-    const what = differs.map((k) => (k === 'modelSha256' ? 'the input model file changed' : `${k} ${JSON.stringify(meta.identity![k])} then, ${JSON.stringify(identity[k])} now`));
-    throw usageError(msg`${opt('resume')}: the checkpoint ${path} was made by another run (${what.join('; ')}); run without ${opt('resume')} to start over`);
+    const what = differs.map((k) =>
+      k === 'modelSha256'
+        ? 'the input model file changed'
+        : `${k} ${JSON.stringify(meta.identity![k])} then, ${JSON.stringify(identity[k])} now`,
+    );
+    throw usageError(
+      msg`${opt('resume')}: the checkpoint ${path} was made by another run (${what.join('; ')}); run without ${opt('resume')} to start over`,
+    );
   }
   return { position: meta.position, steps: meta.steps };
 }
@@ -106,7 +117,8 @@ export function withParams(graph: Graph, params: ReadonlyMap<string, Float32Arra
   const next = new Map(graph.params);
   for (const [name, data] of params) {
     const p = graph.params.get(name);
-    if (!p || p.data.length !== data.length) throw new SwpruneError('E_IO', `the checkpoint's parameter ${name} does not fit the model; delete the checkpoint and start over`);
+    if (!p || p.data.length !== data.length)
+      throw new SwpruneError('E_IO', `the checkpoint's parameter ${name} does not fit the model; delete the checkpoint and start over`);
     next.set(name, { ...p, data });
   }
   return { ...graph, params: next };

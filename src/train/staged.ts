@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import type { Dataset } from '../data/dataset.js';
 import { msg, opt, SwpruneError, type Message } from '../errors.js';
 import { evaluate } from '../eval/evaluate.js';
-import { compileGraph, } from '../exec/compile.js';
+import { compileGraph } from '../exec/compile.js';
 import type { Graph } from '../graph/ir.js';
 import { nonFiniteWeights } from '../graph/validate.js';
 import type { Pruner } from '../prune/pruner.js';
@@ -58,7 +58,15 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
   const pos: Position = saved?.position ?? { stage: 0, epoch: 0, stages: [], baseline: run.baseline };
   let masks = new Map(saved?.masks ?? []);
   const stages = run.plan.length;
-  if (saved) sink({ kind: 'resumed', checkpoint: run.checkpointPath, stage: pos.stage + 1, stages, epochsDone: pos.epoch, epochs: run.plan[pos.stage]?.epochs ?? 0 });
+  if (saved)
+    sink({
+      kind: 'resumed',
+      checkpoint: run.checkpointPath,
+      stage: pos.stage + 1,
+      stages,
+      epochsDone: pos.epoch,
+      epochs: run.plan[pos.stage]?.epochs ?? 0,
+    });
 
   const model = compileGraph(saved ? withParams(run.graph, saved.params) : run.graph);
   const optimizer = new Optimizer(run.optimizer, model.trainable);
@@ -68,7 +76,10 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
 
   const evalBatch = Math.max(t.batchSize, 256);
   const test = (subject: string, stage?: number) =>
-    evaluate(model, run.dataset.test, { batchSize: evalBatch, progress: { task: { kind: 'evaluate', subject, stage, stages: stage && stages }, sink } });
+    evaluate(model, run.dataset.test, {
+      batchSize: evalBatch,
+      progress: { task: { kind: 'evaluate', subject, stage, stages: stage && stages }, sink },
+    });
   const checkpoint = (at: Position) => {
     const current = model.toGraph();
     const params = new Map([...model.variables.keys()].map((name) => [name, current.params.get(name)!.data as Float32Array]));
@@ -98,8 +109,18 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
         pos.pruned = (await test('pruned', pos.stage + 1)).accuracy;
       }
       const results = await (run.engine ?? builtinEngine).trainStage({
-        model, dataset: run.dataset, optimizer, training: t, schedule: run.schedule, plan, stage: pos.stage, stages, startEpoch: pos.epoch, sink,
-        masks, gradScales: stageScales(run.pruner, masks),
+        model,
+        dataset: run.dataset,
+        optimizer,
+        training: t,
+        schedule: run.schedule,
+        plan,
+        stage: pos.stage,
+        stages,
+        startEpoch: pos.epoch,
+        sink,
+        masks,
+        gradScales: stageScales(run.pruner, masks),
         afterEpoch: (e) => {
           pos.epoch = e + 1;
           checkpoint(pos);
@@ -110,7 +131,10 @@ export async function runStaged(run: StagedRun): Promise<StagedResult> {
       // large). The epoch's checkpoint holds those weights: nothing good to resume from.
       if (!Number.isFinite(after.loss)) {
         rmSync(run.checkpointPath, { force: true });
-        throw new SwpruneError('E_TRAIN', `training diverged: the retrained model's test loss is ${after.loss} after stage ${pos.stage + 1}`);
+        throw new SwpruneError(
+          'E_TRAIN',
+          `training diverged: the retrained model's test loss is ${after.loss} after stage ${pos.stage + 1}`,
+        );
       }
       const figures = run.pruner.figures(model.toGraph(), target);
       const trainSeconds = results.reduce((s, r) => s + r.seconds, 0);
@@ -160,7 +184,10 @@ function stageScales(pruner: Pruner, masks: ReadonlyMap<string, Uint8Array>): Ma
 function checkTrainable(run: StagedRun): void {
   const bad = nonFiniteWeights(run.graph);
   if (bad.count > 0) {
-    throw new SwpruneError('E_MODEL', `the input model has ${bad.count} NaN or infinite weight${bad.count === 1 ? '' : 's'} (in "${bad.params[0]}"${bad.params.length > 1 ? ` and ${bad.params.length - 1} more` : ''}); training cannot start from them: fix or re-export the model`);
+    throw new SwpruneError(
+      'E_MODEL',
+      `the input model has ${bad.count} NaN or infinite weight${bad.count === 1 ? '' : 's'} (in "${bad.params[0]}"${bad.params.length > 1 ? ` and ${bad.params.length - 1} more` : ''}); training cannot start from them: fix or re-export the model`,
+    );
   }
   if (run.dataset.train.size(run.training.limit) === 0) {
     throw new SwpruneError('E_DATA', msg`the training split of ${opt('data')} has no examples; pass a dataset with training images`);

@@ -38,7 +38,14 @@ export async function trainEpoch(model: CompiledModel, split: DataSplit, optimiz
   let done = 0;
   let lossSum = 0;
   let step = 0;
-  for await (const data of split.batches({ batchSize: opts.batchSize, shuffle: true, seed: opts.seed, epoch: opts.epoch, limit: opts.limit, augment: opts.augment })) {
+  for await (const data of split.batches({
+    batchSize: opts.batchSize,
+    shuffle: true,
+    seed: opts.seed,
+    epoch: opts.epoch,
+    limit: opts.limit,
+    augment: opts.augment,
+  })) {
     const batch = { ...batchTensors(data), size: data.size };
     const { value, grads } = tf.variableGrads(() => {
       const logits = model.forward(batch.x, { training: true, seed: deriveSeed(opts.seed, opts.epoch, 2000 + step) });
@@ -57,7 +64,8 @@ export async function trainEpoch(model: CompiledModel, split: DataSplit, optimiz
     opts.onBatch?.(done, total, lossSum / done);
   }
   const broken = nonFiniteVariable(model);
-  if (broken) throw new SwpruneError('E_TRAIN', `training diverged: the weights of ${broken} became NaN or infinite in epoch ${opts.epoch + 1}`);
+  if (broken)
+    throw new SwpruneError('E_TRAIN', `training diverged: the weights of ${broken} became NaN or infinite in epoch ${opts.epoch + 1}`);
   return { loss: lossSum / done, examples: done, seconds: (performance.now() - start) / 1000 };
 }
 

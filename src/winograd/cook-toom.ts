@@ -1,17 +1,4 @@
-import {
-  ONE,
-  ZERO,
-  div,
-  eq,
-  fromNumber,
-  isZero,
-  mul,
-  neg,
-  pow,
-  sub,
-  type Rational,
-  type RationalMatrix,
-} from './rational.js';
+import { ONE, ZERO, div, eq, fromNumber, isZero, mul, neg, pow, sub, type Rational, type RationalMatrix } from './rational.js';
 
 /**
  * Exact Winograd matrices for F(m, r) (1-D; the 2-D algorithm nests it) from n - 1 finite
@@ -37,26 +24,17 @@ export interface ExactMatrices {
   readonly BT: RationalMatrix;
 }
 
-export function cookToom(
-  m: number,
-  r: number,
-  points: readonly number[],
-  opts: { flipInfinity?: boolean } = {},
-): ExactMatrices {
+export function cookToom(m: number, r: number, points: readonly number[], opts: { flipInfinity?: boolean } = {}): ExactMatrices {
   const n = m + r - 1;
   if (points.length !== n - 1) {
     throw new RangeError(`F(${m},${r}) needs ${n - 1} finite points, got ${points.length}`);
   }
   const a = points.map(fromNumber);
   for (let i = 0; i < a.length; i++)
-    for (let j = 0; j < i; j++)
-      if (eq(a[i]!, a[j]!)) throw new RangeError(`interpolation points must differ: ${points[i]} repeats`);
+    for (let j = 0; j < i; j++) if (eq(a[i]!, a[j]!)) throw new RangeError(`interpolation points must differ: ${points[i]} repeats`);
 
   const infSign = opts.flipInfinity ? neg(ONE) : ONE;
-  const AT: RationalMatrix = Array.from({ length: m }, (_, i) => [
-    ...a.map((aj) => pow(aj, i)),
-    i === m - 1 ? infSign : ZERO,
-  ]);
+  const AT: RationalMatrix = Array.from({ length: m }, (_, i) => [...a.map((aj) => pow(aj, i)), i === m - 1 ? infSign : ZERO]);
 
   const f = a.map((aj, j) => a.reduce((acc, al, l) => (l === j ? acc : mul(acc, sub(aj, al))), ONE));
   const G: RationalMatrix = [

@@ -8,9 +8,7 @@ import type { WinogradTile } from './tiles.js';
 export function winogradKernel(tile: WinogradTile, g: readonly (readonly number[])[]): number[][] {
   const { G, T, r } = tile;
   const Gg = G.map((Gi) => Array.from({ length: r }, (_, l) => Gi.reduce((acc, Gik, k) => acc + Gik * g[k]![l]!, 0)));
-  return Array.from({ length: T }, (_, i) =>
-    Array.from({ length: T }, (_, j) => Gg[i]!.reduce((acc, v, l) => acc + v * G[j]![l]!, 0)),
-  );
+  return Array.from({ length: T }, (_, i) => Array.from({ length: T }, (_, j) => Gg[i]!.reduce((acc, v, l) => acc + v * G[j]![l]!, 0)));
 }
 
 /**
@@ -18,7 +16,14 @@ export function winogradKernel(tile: WinogradTile, g: readonly (readonly number[
  * with `mask`, g's entries where it is 0 count as zeros. Sums run in the same order for every
  * caller, so a zero counted here is a zero winogradWeight writes.
  */
-function eachKernel(tile: WinogradTile, g: ArrayLike<number>, cout: number, cin: number, mask: Uint8Array | undefined, visit: (co: number, ci: number, wk: Float64Array) => void): void {
+function eachKernel(
+  tile: WinogradTile,
+  g: ArrayLike<number>,
+  cout: number,
+  cin: number,
+  mask: Uint8Array | undefined,
+  visit: (co: number, ci: number, wk: Float64Array) => void,
+): void {
   const { T, r } = tile;
   if (g.length !== cout * cin * r * r) {
     throw new RangeError(`winogradWeight: expected ${cout}x${cin}x${r}x${r} weights, got ${g.length} values`);
@@ -54,12 +59,7 @@ function eachKernel(tile: WinogradTile, g: ArrayLike<number>, cout: number, cin:
  * is in the Winograd op's per-position layout [T*T, cin, cout], index ((i*T + j)*cin + ci)*cout + co,
  * so that position p's slice is the matrix W_p of M_p = V_p x W_p (docs/method.md).
  */
-export function winogradWeight(
-  tile: WinogradTile,
-  g: ArrayLike<number>,
-  cout: number,
-  cin: number,
-): Float64Array {
+export function winogradWeight(tile: WinogradTile, g: ArrayLike<number>, cout: number, cin: number): Float64Array {
   const T2 = tile.T * tile.T;
   const out = new Float64Array(T2 * cin * cout);
   eachKernel(tile, g, cout, cin, undefined, (co, ci, wk) => {

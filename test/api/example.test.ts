@@ -14,7 +14,10 @@ describe('docs/api.md example', () => {
 
   it('prunes the bundled model from JavaScript through the package entry and writes the bundle', () => {
     const out = mkdtempSync(join(tmpdir(), 'swprune-api-'));
-    const r = spawnSync(process.execPath, [script, ONNX_FIXTURES.fashionVgg, `fashion-mnist:${FASHION_SLICE}`, out], { encoding: 'utf8', cwd: repoPath('.') });
+    const r = spawnSync(process.execPath, [script, ONNX_FIXTURES.fashionVgg, `fashion-mnist:${FASHION_SLICE}`, out], {
+      encoding: 'utf8',
+      cwd: repoPath('.'),
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^backend: /m);

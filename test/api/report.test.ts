@@ -34,8 +34,13 @@ function winogradModel(dir: string): { path: string; graph: Graph } {
 }
 
 interface JsonLayer {
-  name: string; kind: string; winogradSparsity: number | null; spatialSparsity: number | null; zeroPattern: number[][] | null;
-  outputShape: number[]; macs: { direct: number; denseWinograd: number | null; sparseWinograd: number | null };
+  name: string;
+  kind: string;
+  winogradSparsity: number | null;
+  spatialSparsity: number | null;
+  zeroPattern: number[][] | null;
+  outputShape: number[];
+  macs: { direct: number; denseWinograd: number | null; sparseWinograd: number | null };
 }
 
 describe('swprune report', () => {
@@ -46,13 +51,47 @@ describe('swprune report', () => {
     const io = bufferStreams();
     // Real logs of a spatial and a winograd run (full-data runs of docs/results.md) as the road to the model.
     const history = ['docs/runs/spatial-60.json', 'docs/runs/wg-f4b-75.json'].map(repoPath);
-    const logs = history.map((p) => JSON.parse(readFileSync(p, 'utf8')) as { baseline: { top1: number }; stages: { winogradSparsity: number }[] });
-    const code = await runCli(['report', path, '--data', DATA, '-o', out, '--json', json, '--html', html, '--history', history.join(','), '--limit', '500', '--backend', 'wasm', '--threads', '1'], io);
+    const logs = history.map(
+      (p) => JSON.parse(readFileSync(p, 'utf8')) as { baseline: { top1: number }; stages: { winogradSparsity: number }[] },
+    );
+    const code = await runCli(
+      [
+        'report',
+        path,
+        '--data',
+        DATA,
+        '-o',
+        out,
+        '--json',
+        json,
+        '--html',
+        html,
+        '--history',
+        history.join(','),
+        '--limit',
+        '500',
+        '--backend',
+        'wasm',
+        '--threads',
+        '1',
+      ],
+      io,
+    );
     expect(code).toBe(EXIT.ok);
-    const r = JSON.parse(readFileSync(json, 'utf8')) as { layers: JsonLayer[]; overall: { winogradSparsity: number; macs: { sparseWinograd: number } }; accuracy: { top1: number }; denseAccuracy: { top1: number }; bundle: { bytes: number };
-      accuracySource: string; speed: { bundle: { examplesPerSecond: number; threads: number; batch: number; batch1MsPerImage: number } | null;
-        denseRuntime: { examplesPerSecond: number; threads: number; batch: number; batch1MsPerImage: number } | null; dense: { examplesPerSecond: number; threads: number; backend: string } };
-      history: { baseline: { top1: number }; stages: { command: string; winogradSparsity: number }[] } };
+    const r = JSON.parse(readFileSync(json, 'utf8')) as {
+      layers: JsonLayer[];
+      overall: { winogradSparsity: number; macs: { sparseWinograd: number } };
+      accuracy: { top1: number };
+      denseAccuracy: { top1: number };
+      bundle: { bytes: number };
+      accuracySource: string;
+      speed: {
+        bundle: { examplesPerSecond: number; threads: number; batch: number; batch1MsPerImage: number } | null;
+        denseRuntime: { examplesPerSecond: number; threads: number; batch: number; batch1MsPerImage: number } | null;
+        dense: { examplesPerSecond: number; threads: number; backend: string };
+      };
+      history: { baseline: { top1: number }; stages: { command: string; winogradSparsity: number }[] };
+    };
     expect(r.accuracySource).toBe('runtime');
     expect(Math.abs(r.accuracy.top1 - r.denseAccuracy.top1)).toBeLessThanOrEqual(0.001);
     expect(r.speed.bundle).toMatchObject({ threads: 1, batch: 64 });
@@ -89,7 +128,9 @@ describe('swprune report', () => {
     expect(r.overall.winogradSparsity).toBeCloseTo(zeros / total, 12);
     expect(r.layers.some((l) => l.kind === 'Gemm' && l.winogradSparsity === null)).toBe(true);
     expect(io.stdout.text).toMatch(/accuracy from the bundle \(the swprune runtime\): top-1/);
-    expect(io.stdout.text).toMatch(/speed, batches of \d+: bundle [\d,]+ images\/s \(swprune runtime, 1 thread; [\d.]+ ms for one image\), the network dense through the same runtime [\d,]+ images\/s \([\d.]+ ms\): [\d.]+x; dense executor/);
+    expect(io.stdout.text).toMatch(
+      /speed, batches of \d+: bundle [\d,]+ images\/s \(swprune runtime, 1 thread; [\d.]+ ms for one image\), the network dense through the same runtime [\d,]+ images\/s \([\d.]+ ms\): [\d.]+x; dense executor/,
+    );
     const stages = logs.flatMap((l) => l.stages);
     expect(r.history.baseline.top1).toBe(logs[0]!.baseline.top1);
     expect(r.history.stages.map((s) => s.winogradSparsity)).toEqual(stages.map((s) => s.winogradSparsity));
@@ -106,10 +147,15 @@ describe('swprune report', () => {
       // Measured speed beside the multiplication counts: the figures of the JSON, as rendered.
       const bundleRow = /<tr id="speed-bundle"><th>[^<]*<\/th><td>([\d,]+); ([\d.]+) ms<\/td><\/tr>/.exec(dom);
       expect(bundleRow?.[1]).toBe(Math.round(r.speed.bundle!.examplesPerSecond).toLocaleString('en-US'));
-      const denseRow = /<tr id="speed-dense-runtime"><th>[^<]*swprune runtime, 1 thread\)[^<]*<\/th><td>([\d,]+); ([\d.]+) ms<\/td><\/tr>/.exec(dom);
+      const denseRow =
+        /<tr id="speed-dense-runtime"><th>[^<]*swprune runtime, 1 thread\)[^<]*<\/th><td>([\d,]+); ([\d.]+) ms<\/td><\/tr>/.exec(dom);
       expect(denseRow?.[1]).toBe(Math.round(r.speed.denseRuntime!.examplesPerSecond).toLocaleString('en-US'));
       expect(dom).toContain(`<td>${(r.speed.bundle!.examplesPerSecond / r.speed.denseRuntime!.examplesPerSecond).toFixed(2)}x; `);
-      expect(dom).toMatch(new RegExp(`<tr id="speed-dense"><th>[^<]*wasm, 1 thread\\)</th><td>${Math.round(r.speed.dense.examplesPerSecond).toLocaleString('en-US')}</td>`));
+      expect(dom).toMatch(
+        new RegExp(
+          `<tr id="speed-dense"><th>[^<]*wasm, 1 thread\\)</th><td>${Math.round(r.speed.dense.examplesPerSecond).toLocaleString('en-US')}</td>`,
+        ),
+      );
       expect(dom.match(/<g class="stage" data-command="(spatial|winograd)"/g)).toHaveLength(stages.length);
       const png = join(dir, 'r.png');
       screenshot(html, png);
@@ -124,8 +170,32 @@ describe('swprune report', () => {
     const out = join(dir, 'dense.swb');
     const json = join(dir, 'r.json');
     const before = readFileSync(ONNX_FIXTURES.fashionVgg);
-    expect(await runCli(['report', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--tile', '4', '--json', json, '--limit', '300', '--backend', 'wasm'], bufferStreams())).toBe(EXIT.ok);
-    const r = JSON.parse(readFileSync(json, 'utf8')) as { layers: JsonLayer[]; accuracy: { top1: number }; denseAccuracy: { top1: number } };
+    expect(
+      await runCli(
+        [
+          'report',
+          ONNX_FIXTURES.fashionVgg,
+          '--data',
+          DATA,
+          '-o',
+          out,
+          '--tile',
+          '4',
+          '--json',
+          json,
+          '--limit',
+          '300',
+          '--backend',
+          'wasm',
+        ],
+        bufferStreams(),
+      ),
+    ).toBe(EXIT.ok);
+    const r = JSON.parse(readFileSync(json, 'utf8')) as {
+      layers: JsonLayer[];
+      accuracy: { top1: number };
+      denseAccuracy: { top1: number };
+    };
     const wino = r.layers.filter((l) => l.kind === 'winograd');
     expect(wino).toHaveLength(5);
     for (const l of wino) {
@@ -140,8 +210,12 @@ describe('swprune report', () => {
   it('refuses a --history file that is not a spatial or winograd log, before any work', async () => {
     const io = bufferStreams();
     const out = join(tmp(), 'x.swb');
-    expect(await runCli(['report', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--history', repoPath('docs/runs/slice/sens.json')], io)).toBe(EXIT.usage);
-    expect(io.stderr.text).toMatch(/^swprune: error\[E_USAGE\]: --history: .*sens\.json is not the JSON log of a spatial or winograd run \(write it with --json\)\n$/);
+    expect(
+      await runCli(['report', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--history', repoPath('docs/runs/slice/sens.json')], io),
+    ).toBe(EXIT.usage);
+    expect(io.stderr.text).toMatch(
+      /^swprune: error\[E_USAGE\]: --history: .*sens\.json is not the JSON log of a spatial or winograd run \(write it with --json\)\n$/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 

@@ -14,12 +14,15 @@ import { FASHION_SLICE, ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
 const DATA = `fashion-mnist:${FASHION_SLICE}`;
 
 interface RunJson {
-  command: string; accuracy: { top1: number; top5: number; loss: number }; testExamples: number;
-  runtime: { threads: number; steps: string[] }; speed: { threads: number; batch1: { msPerImage: number }; batched: { batch: number; examplesPerSecond: number } };
+  command: string;
+  accuracy: { top1: number; top5: number; loss: number };
+  testExamples: number;
+  runtime: { threads: number; steps: string[] };
+  speed: { threads: number; batch1: { msPerImage: number }; batched: { batch: number; examplesPerSecond: number } };
 }
 
 describe('swprune run', () => {
-  it('runs a bundle through the runtime on 1 and 2 threads: the dense model\'s accuracy (unpruned Winograd form: same top-1 within one image), speed figures', async () => {
+  it("runs a bundle through the runtime on 1 and 2 threads: the dense model's accuracy (unpruned Winograd form: same top-1 within one image), speed figures", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'swprune-run-'));
     const graph = readOnnx(ONNX_FIXTURES.fashionVgg).graph;
     const bundle = join(dir, 'm.swb');
@@ -31,7 +34,9 @@ describe('swprune run', () => {
       const json = join(dir, `run-${threads}.json`);
       expect(await runCli(['run', bundle, '--data', DATA, '--limit', '300', '--threads', threads, '--json', json], io)).toBe(EXIT.ok);
       expect(io.stdout.text).toMatch(/m\.swb: top-1 [\d.]+%, top-5 [\d.]+%, loss [\d.]+ \(300 test images\)/);
-      expect(io.stdout.text).toMatch(new RegExp(`speed \\(swprune runtime, ${threads} threads?\\): [\\d,]+ images/s in batches of 64; one image [\\d.]+ ms`));
+      expect(io.stdout.text).toMatch(
+        new RegExp(`speed \\(swprune runtime, ${threads} threads?\\): [\\d,]+ images/s in batches of 64; one image [\\d.]+ ms`),
+      );
       results.push(JSON.parse(readFileSync(json, 'utf8')) as RunJson);
     }
     for (const r of results) {
@@ -47,12 +52,14 @@ describe('swprune run', () => {
     expect(results[1]!.accuracy).toEqual(results[0]!.accuracy);
   }, 120_000);
 
-  it('runs a standard ONNX model dense on the same runtime: the dense executor\'s top-1 within one image, no sparse Winograd step', async () => {
+  it("runs a standard ONNX model dense on the same runtime: the dense executor's top-1 within one image, no sparse Winograd step", async () => {
     const dense = await runEval({ model: ONNX_FIXTURES.fashionVgg, data: DATA, limit: 300, backend: 'wasm' });
     const dir = mkdtempSync(join(tmpdir(), 'swprune-run-'));
     const json = join(dir, 'dense.json');
     const io = bufferStreams();
-    expect(await runCli(['run', ONNX_FIXTURES.fashionVgg, '--data', DATA, '--limit', '300', '--threads', '1', '--json', json], io)).toBe(EXIT.ok);
+    expect(await runCli(['run', ONNX_FIXTURES.fashionVgg, '--data', DATA, '--limit', '300', '--threads', '1', '--json', json], io)).toBe(
+      EXIT.ok,
+    );
     const r = JSON.parse(readFileSync(json, 'utf8')) as RunJson;
     expect(Math.abs(r.accuracy.top1 - dense.accuracy.top1)).toBeLessThanOrEqual(1 / 300);
     expect(r.runtime.steps.some((s) => s.includes('sparse Winograd'))).toBe(false);
@@ -63,11 +70,20 @@ describe('swprune run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'swprune-run-'));
     const json = join(dir, 'profile.json');
     const io = bufferStreams();
-    expect(await runCli(['run', ONNX_FIXTURES.fashionVgg, '--data', DATA, '--limit', '20', '--threads', '1', '--profile', '3', '--json', json], io)).toBe(EXIT.ok);
-    expect(io.stdout.text).toMatch(/profile, calls of 3 images on 1 thread \(one thread\): [\d.]+ ms a call; the steps timed one at a time \(median of 5\) add up to [\d.]+ ms/);
+    expect(
+      await runCli(
+        ['run', ONNX_FIXTURES.fashionVgg, '--data', DATA, '--limit', '20', '--threads', '1', '--profile', '3', '--json', json],
+        io,
+      ),
+    ).toBe(EXIT.ok);
+    expect(io.stdout.text).toMatch(
+      /profile, calls of 3 images on 1 thread \(one thread\): [\d.]+ ms a call; the steps timed one at a time \(median of 5\) add up to [\d.]+ ms/,
+    );
     expect(io.stdout.text).toMatch(/^\/fc\/Gemm +fully connected +[\d.]+ +[\d.]+%/m);
     expect(io.stdout.text).toMatch(/^winograd transforms +[\d.]+ +[\d.]+% +5$/m);
-    const r = JSON.parse(readFileSync(json, 'utf8')) as RunJson & { profiles: { images: number; steps: { node: string; kind: string }[]; kinds: { kind: string }[] }[] };
+    const r = JSON.parse(readFileSync(json, 'utf8')) as RunJson & {
+      profiles: { images: number; steps: { node: string; kind: string }[]; kinds: { kind: string }[] }[];
+    };
     expect(r.profiles.map((p) => p.images)).toEqual([3]);
     expect(r.profiles[0]!.steps.filter((s) => s.kind === 'winograd dense products')).toHaveLength(5);
     expect(r.profiles[0]!.steps.length).toBe(r.runtime.steps.length + 1);

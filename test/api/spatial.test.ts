@@ -12,7 +12,14 @@ import { FASHION_SLICE, ONNX_FIXTURES } from '../helpers/fixtures.js';
 const tmp = () => mkdtempSync(join(tmpdir(), 'swprune-spatial-'));
 
 /** F(4x4,3x3)'s G from docs/method.md, typed in here so the check is independent of src/winograd. */
-const G = [[1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1]];
+const G = [
+  [1 / 4, 0, 0],
+  [-1 / 6, -1 / 6, -1 / 6],
+  [-1 / 6, 1 / 6, -1 / 6],
+  [1 / 24, 1 / 12, 1 / 6],
+  [1 / 24, -1 / 12, 1 / 6],
+  [0, 0, 1],
+];
 
 /** Fraction of exactly-zero entries of G g G^T (float64) over a whole OIHW 3x3 layer. */
 function winogradZeros(g: Float32Array): number {
@@ -29,9 +36,23 @@ function winogradZeros(g: Float32Array): number {
 }
 
 const base = (out: string): SpatialOptions => ({
-  model: ONNX_FIXTURES.fashionVgg, data: `fashion-mnist:${FASHION_SLICE}`, out, tile: 6, schedule: [0.3, 0.5], thresholdMode: 'layer',
-  epochs: 1, lr: 0.01, momentum: 0.9, weightDecay: 5e-4, optimizer: 'sgd', lrSchedule: 'cosine', batchSize: 64, seed: 7, limit: 256,
-  augment: false, backend: 'wasm',
+  model: ONNX_FIXTURES.fashionVgg,
+  data: `fashion-mnist:${FASHION_SLICE}`,
+  out,
+  tile: 6,
+  schedule: [0.3, 0.5],
+  thresholdMode: 'layer',
+  epochs: 1,
+  lr: 0.01,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  optimizer: 'sgd',
+  lrSchedule: 'cosine',
+  batchSize: 64,
+  seed: 7,
+  limit: 256,
+  augment: false,
+  backend: 'wasm',
 });
 
 describe('swprune spatial end to end', () => {
@@ -41,11 +62,37 @@ describe('swprune spatial end to end', () => {
     const json = join(dir, 'log.json');
     const io = bufferStreams();
     const inputBytes = readFileSync(ONNX_FIXTURES.fashionVgg);
-    const code = await runCli(['spatial', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '-o', out, '--schedule', '0.3,0.5',
-      '--epochs', '1', '--lr', '0.01,0.005', '--limit', '256', '--batch-size', '64', '--backend', 'wasm', '--json', json], io);
+    const code = await runCli(
+      [
+        'spatial',
+        ONNX_FIXTURES.fashionVgg,
+        '--data',
+        `fashion-mnist:${FASHION_SLICE}`,
+        '-o',
+        out,
+        '--schedule',
+        '0.3,0.5',
+        '--epochs',
+        '1',
+        '--lr',
+        '0.01,0.005',
+        '--limit',
+        '256',
+        '--batch-size',
+        '64',
+        '--backend',
+        'wasm',
+        '--json',
+        json,
+      ],
+      io,
+    );
     expect(code).toBe(EXIT.ok);
     const log = JSON.parse(readFileSync(json, 'utf8'));
-    expect(log.stages.map((s: { epochs: number; lr: number }) => [s.epochs, s.lr])).toEqual([[1, 0.01], [1, 0.005]]);
+    expect(log.stages.map((s: { epochs: number; lr: number }) => [s.epochs, s.lr])).toEqual([
+      [1, 0.01],
+      [1, 0.005],
+    ]);
     const written = readOnnx(out).graph;
     for (const layer of log.final.layers as { name: string; winogradSparsity: number }[]) {
       const node = written.nodes.find((n) => n.name === layer.name)!;
@@ -61,7 +108,9 @@ describe('swprune spatial end to end', () => {
     // The input is byte for byte what it was; the output runs and evaluates to the logged accuracy.
     expect(readFileSync(ONNX_FIXTURES.fashionVgg).equals(inputBytes)).toBe(true);
     const evalJson = join(dir, 'eval.json');
-    expect(await runCli(['eval', out, '--data', `fashion-mnist:${FASHION_SLICE}`, '--backend', 'wasm', '--json', evalJson], bufferStreams())).toBe(EXIT.ok);
+    expect(
+      await runCli(['eval', out, '--data', `fashion-mnist:${FASHION_SLICE}`, '--backend', 'wasm', '--json', evalJson], bufferStreams()),
+    ).toBe(EXIT.ok);
     expect(JSON.parse(readFileSync(evalJson, 'utf8')).accuracy.top1).toBe(log.final.accuracy.top1);
     expect(existsSync(`${out}.ckpt`)).toBe(false);
   });
@@ -77,8 +126,33 @@ describe('swprune spatial end to end', () => {
     // The CLI's --resume continues it (and says where).
     const io = bufferStreams();
     const o = base(resumed);
-    expect(await runCli(['spatial', o.model, '--data', o.data, '-o', resumed, '--schedule', '0.3,0.5', '--epochs', '1', '--batch-size', '64', '--seed', '7',
-      '--limit', '256', '--no-augment', '--backend', 'wasm', '--resume'], io)).toBe(EXIT.ok);
+    expect(
+      await runCli(
+        [
+          'spatial',
+          o.model,
+          '--data',
+          o.data,
+          '-o',
+          resumed,
+          '--schedule',
+          '0.3,0.5',
+          '--epochs',
+          '1',
+          '--batch-size',
+          '64',
+          '--seed',
+          '7',
+          '--limit',
+          '256',
+          '--no-augment',
+          '--backend',
+          'wasm',
+          '--resume',
+        ],
+        io,
+      ),
+    ).toBe(EXIT.ok);
     expect(io.stderr.text).toMatch(/resuming from .*resumed\.onnx\.ckpt at stage 1\/2, 1 of 1 epochs done/);
     const a = readOnnx(straight).graph;
     const b = readOnnx(resumed).graph;
@@ -103,10 +177,31 @@ describe('swprune spatial end to end', () => {
     const dir = tmp();
     const out = join(dir, 'diverged.onnx');
     const io = bufferStreams();
-    const code = await runCli(['spatial', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '-o', out, '--sparsity', '0.3',
-      '--lr', '1e12', '--limit', '256', '--batch-size', '64', '--backend', 'wasm'], io);
+    const code = await runCli(
+      [
+        'spatial',
+        ONNX_FIXTURES.fashionVgg,
+        '--data',
+        `fashion-mnist:${FASHION_SLICE}`,
+        '-o',
+        out,
+        '--sparsity',
+        '0.3',
+        '--lr',
+        '1e12',
+        '--limit',
+        '256',
+        '--batch-size',
+        '64',
+        '--backend',
+        'wasm',
+      ],
+      io,
+    );
     expect(code).toBe(EXIT.failure);
-    expect(io.stderr.text).toMatch(/swprune: error\[E_TRAIN\]: training diverged: the loss became (NaN|Infinity) at epoch \d+, batch \d+; lower --lr \(now 1000000000000\)\n$/);
+    expect(io.stderr.text).toMatch(
+      /swprune: error\[E_TRAIN\]: training diverged: the loss became (NaN|Infinity) at epoch \d+, batch \d+; lower --lr \(now 1000000000000\)\n$/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -115,10 +210,33 @@ describe('swprune spatial end to end', () => {
     const out = join(dir, 'overflowed.onnx');
     const io = bufferStreams();
     // One batch (32 of 32 images): the loss of that step is finite, the update (lr 1e30) leaves weights ~1e28.
-    const code = await runCli(['spatial', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '-o', out, '--sparsity', '0.3',
-      '--lr', '1e30', '--epochs', '1', '--limit', '32', '--batch-size', '32', '--backend', 'wasm'], io);
+    const code = await runCli(
+      [
+        'spatial',
+        ONNX_FIXTURES.fashionVgg,
+        '--data',
+        `fashion-mnist:${FASHION_SLICE}`,
+        '-o',
+        out,
+        '--sparsity',
+        '0.3',
+        '--lr',
+        '1e30',
+        '--epochs',
+        '1',
+        '--limit',
+        '32',
+        '--batch-size',
+        '32',
+        '--backend',
+        'wasm',
+      ],
+      io,
+    );
     expect(code).toBe(EXIT.failure);
-    expect(io.stderr.text).toMatch(/swprune: error\[E_TRAIN\]: training diverged: the retrained model's test loss is NaN after stage 1; lower --lr \(now 1e\+30\)\n$/);
+    expect(io.stderr.text).toMatch(
+      /swprune: error\[E_TRAIN\]: training diverged: the retrained model's test loss is NaN after stage 1; lower --lr \(now 1e\+30\)\n$/,
+    );
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.ckpt`)).toBe(false);
   });

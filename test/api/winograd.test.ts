@@ -20,9 +20,25 @@ const DATA = `fashion-mnist:${FASHION_SLICE}`;
 const SHORT = ['--limit', '256', '--batch-size', '64', '--backend', 'wasm'];
 
 const base = (out: string): WinogradOptions => ({
-  model: ONNX_FIXTURES.fashionVgg, data: DATA, out, tile: 6, schedule: [0.5], importance: true, importanceNorm: 'none', importancePower: 1,
-  epochs: 2, lr: 0.01, momentum: 0.9, weightDecay: 5e-4, optimizer: 'sgd', lrSchedule: 'cosine', batchSize: 64, seed: 3, limit: 128,
-  augment: false, backend: 'wasm',
+  model: ONNX_FIXTURES.fashionVgg,
+  data: DATA,
+  out,
+  tile: 6,
+  schedule: [0.5],
+  importance: true,
+  importanceNorm: 'none',
+  importancePower: 1,
+  epochs: 2,
+  lr: 0.01,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  optimizer: 'sgd',
+  lrSchedule: 'cosine',
+  batchSize: 64,
+  seed: 3,
+  limit: 128,
+  augment: false,
+  backend: 'wasm',
 });
 
 describe('swprune winograd end to end', () => {
@@ -32,15 +48,35 @@ describe('swprune winograd end to end', () => {
     const expanded = join(dir, 'wg-standard.onnx');
     const json = join(dir, 'log.json');
     const io = bufferStreams();
-    const code = await runCli(['winograd', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--schedule', '0.3,0.5', '--epochs', '1',
-      ...SHORT, '--expand', expanded, '--json', json], io);
+    const code = await runCli(
+      [
+        'winograd',
+        ONNX_FIXTURES.fashionVgg,
+        '--data',
+        DATA,
+        '-o',
+        out,
+        '--schedule',
+        '0.3,0.5',
+        '--epochs',
+        '1',
+        ...SHORT,
+        '--expand',
+        expanded,
+        '--json',
+        json,
+      ],
+      io,
+    );
     expect(code).toBe(EXIT.ok);
     const log = JSON.parse(readFileSync(json, 'utf8'));
     expect(Math.abs(log.conversion.input.top1 - log.conversion.converted.top1)).toBeLessThanOrEqual(0.002);
     expect(io.stdout.text).toMatch(/converted 5 convolutions to F\(4x4,3x3\)/);
     expect(log.stages.map((s: { target: number }) => s.target)).toEqual([0.3, 0.5]);
     for (const s of log.stages) expect(s.retrainingLost).toBeCloseTo(Math.max(0, s.accuracyPruned.top1 - s.accuracy.top1), 12);
-    expect(io.stderr.text.includes('RETRAINING LOST') || io.stdout.text.includes('RETRAINING LOST')).toBe(log.stages.some((s: { retrainingLost: number }) => s.retrainingLost > 0));
+    expect(io.stderr.text.includes('RETRAINING LOST') || io.stdout.text.includes('RETRAINING LOST')).toBe(
+      log.stages.some((s: { retrainingLost: number }) => s.retrainingLost > 0),
+    );
 
     // The written file: WinogradConv nodes whose W has exactly the target's zeros, all +0.
     const graph = readOnnx(out).graph;
@@ -69,7 +105,9 @@ describe('swprune winograd end to end', () => {
     const nchw = tf.tidy(() => tf.transpose(batch.x, [0, 3, 1, 2]).dataSync() as Float32Array);
     const ort = await runOnnxRuntime(expanded, { data: nchw, dims: [64, 1, 28, 28] });
     const scale = Math.max(...Array.from(ours, Math.abs));
-    ours.forEach((v, i) => { expect(Math.abs(v - ort.data[i]!) / scale).toBeLessThan(1e-4); });
+    ours.forEach((v, i) => {
+      expect(Math.abs(v - ort.data[i]!) / scale).toBeLessThan(1e-4);
+    });
     model.dispose();
     tf.dispose([batch.x, batch.y]);
   });
@@ -80,8 +118,36 @@ describe('swprune winograd end to end', () => {
     const second = join(dir, 'wg60.onnx');
     await runWinograd({ ...base(first), epochs: 1, limit: 64 });
     const io = bufferStreams();
-    expect(await runCli(['winograd', first, '--data', DATA, '-o', second, '--tile', '4', '--sparsity', '0.6', '--epochs', '1', '--limit', '64',
-      '--batch-size', '64', '--seed', '3', '--no-augment', '--backend', 'wasm', '--json', `${second}.json`], io)).toBe(EXIT.ok);
+    expect(
+      await runCli(
+        [
+          'winograd',
+          first,
+          '--data',
+          DATA,
+          '-o',
+          second,
+          '--tile',
+          '4',
+          '--sparsity',
+          '0.6',
+          '--epochs',
+          '1',
+          '--limit',
+          '64',
+          '--batch-size',
+          '64',
+          '--seed',
+          '3',
+          '--no-augment',
+          '--backend',
+          'wasm',
+          '--json',
+          `${second}.json`,
+        ],
+        io,
+      ),
+    ).toBe(EXIT.ok);
     expect(io.stderr.text).toMatch(/note: .*already has Winograd layers with F\(4x4,3x3\) tiles; they keep them \(--tile 4 applies only/);
     expect(io.stderr.text).toMatch(/note: .*wg50\.onnx is already in Winograd form \(5 layers\): nothing to convert/);
     expect(io.stdout.text).not.toMatch(/converted \d+ convolutions/);
@@ -103,7 +169,10 @@ describe('swprune winograd end to end', () => {
 
   it('continues a model whose remaining convolutions cannot be converted (strided, 1x1, --skip-first)', async () => {
     const dir = tmp();
-    const cases = [{ model: ONNX_FIXTURES.resnetSmall, skipFirst: false, spatial: 2 }, { model: ONNX_FIXTURES.fashionVgg, skipFirst: true, spatial: 1 }];
+    const cases = [
+      { model: ONNX_FIXTURES.resnetSmall, skipFirst: false, spatial: 2 },
+      { model: ONNX_FIXTURES.fashionVgg, skipFirst: true, spatial: 1 },
+    ];
     for (const [i, { model, skipFirst, spatial }] of cases.entries()) {
       const first = join(dir, `first${i}.onnx`);
       const second = join(dir, `second${i}.onnx`);
@@ -111,7 +180,9 @@ describe('swprune winograd end to end', () => {
       const events = recordEvents();
       const report = await runWinograd({ ...base(second), model: first, skipFirst, schedule: [0.6], epochs: 1, limit: 64 }, events.sink);
       expect(events.of('converted')).toEqual([]);
-      expect(events.of('note').map((n) => n.message.join(''))).toEqual([expect.stringMatching(/is already in Winograd form \(\d layers\): nothing to convert/)]);
+      expect(events.of('note').map((n) => n.message.join(''))).toEqual([
+        expect.stringMatching(/is already in Winograd form \(\d layers\): nothing to convert/),
+      ]);
       expect(report.final.winogradSparsity).toBeCloseTo(0.6, 2);
       expect(readOnnx(second).graph.nodes.filter((n) => n.op === 'Conv').length).toBe(spatial);
     }
@@ -122,7 +193,12 @@ describe('swprune winograd end to end', () => {
     const out = join(dir, 'from-tfjs.onnx');
     const report = await runWinograd({ ...base(out), model: repoPath('test/fixtures/tfjs/seq-cnn/model.json'), tile: 4, epochs: 1 });
     const graph = readOnnx(out).graph;
-    expect(graph.nodes.filter((n) => n.op === 'WinogradConv').map((n) => n.name).sort()).toEqual(report.final.layers.map((l) => l.name).sort());
+    expect(
+      graph.nodes
+        .filter((n) => n.op === 'WinogradConv')
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(report.final.layers.map((l) => l.name).sort());
     expect(report.final.layers.length).toBeGreaterThan(0);
     for (const l of report.final.layers) expect(l.winogradSparsity).toBeCloseTo(0.5, 2);
     // The ONNX written for an NHWC (tfjs) model reads back as NHWC and evaluates to the logged accuracy.
@@ -151,11 +227,36 @@ describe('swprune winograd end to end', () => {
     const dir = tmp();
     const out = join(dir, 'diverged.onnx');
     const io = bufferStreams();
-    const code = await runCli(['winograd', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--sparsity', '0.5', '--lr', '1e12',
-      '--importance-norm', 'min', '--importance-power', '0', ...SHORT], io);
+    const code = await runCli(
+      [
+        'winograd',
+        ONNX_FIXTURES.fashionVgg,
+        '--data',
+        DATA,
+        '-o',
+        out,
+        '--sparsity',
+        '0.5',
+        '--lr',
+        '1e12',
+        '--importance-norm',
+        'min',
+        '--importance-power',
+        '0',
+        ...SHORT,
+      ],
+      io,
+    );
     expect(code).toBe(EXIT.failure);
-    expect(io.stderr.text).toMatch(/swprune: error\[E_TRAIN\]: training diverged: .*lower --lr \(now 1000000000000\) or damp the Winograd gradients more \(--importance-norm none, or a larger --importance-power than 0\)\n$/);
-    expect(io.stderr.text.trim().split('\n').filter((l) => l.includes('error')).length).toBe(1);
+    expect(io.stderr.text).toMatch(
+      /swprune: error\[E_TRAIN\]: training diverged: .*lower --lr \(now 1000000000000\) or damp the Winograd gradients more \(--importance-norm none, or a larger --importance-power than 0\)\n$/,
+    );
+    expect(
+      io.stderr.text
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('error')).length,
+    ).toBe(1);
     expect(existsSync(out)).toBe(false);
   });
 
@@ -165,15 +266,37 @@ describe('swprune winograd end to end', () => {
     const dir = tmp();
     const json = join(dir, 'log.json');
     const io = bufferStreams();
-    const code = await runCli(['winograd', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', join(dir, 'lost.onnx'), '--sparsity', '0.3', '--lr', '0.05',
-      '--importance-power', '0', '--epochs', '1', ...SHORT, '--json', json], io);
+    const code = await runCli(
+      [
+        'winograd',
+        ONNX_FIXTURES.fashionVgg,
+        '--data',
+        DATA,
+        '-o',
+        join(dir, 'lost.onnx'),
+        '--sparsity',
+        '0.3',
+        '--lr',
+        '0.05',
+        '--importance-power',
+        '0',
+        '--epochs',
+        '1',
+        ...SHORT,
+        '--json',
+        json,
+      ],
+      io,
+    );
     expect(code).toBe(EXIT.ok);
     const stage = JSON.parse(readFileSync(json, 'utf8')).stages[0];
     expect(stage.accuracy.top1).toBeLessThan(stage.accuracyPruned.top1);
     expect(stage.retrainingLost).toBeCloseTo(stage.accuracyPruned.top1 - stage.accuracy.top1, 12);
     const points = (100 * stage.retrainingLost).toFixed(2);
     expect(io.stdout.text).toContain(`retrained (baseline 92.80%): RETRAINING LOST ${points} points\n`);
-    expect(io.stderr.text).toContain(`warning: stage 1/1: retraining ended ${points} points below the accuracy right after pruning; lower --lr (now 0.05) or`);
+    expect(io.stderr.text).toContain(
+      `warning: stage 1/1: retraining ended ${points} points below the accuracy right after pruning; lower --lr (now 0.05) or`,
+    );
     expect(io.stderr.text).toMatch(/or damp the Winograd gradients more \(a larger --importance-power than 0\)\n/);
   });
 

@@ -19,8 +19,13 @@ const H = 12;
 const CIN = 2;
 const CLASSES = 5;
 const SHAPES: Record<string, number[]> = {
-  w1: [3, 3, CIN, 4], gamma: [4], beta: [4],
-  w2: [3, 3, 4, 6], b2: [6], wd: [2 * 2 * 6, CLASSES], bd: [CLASSES],
+  w1: [3, 3, CIN, 4],
+  gamma: [4],
+  beta: [4],
+  w2: [3, 3, 4, 6],
+  b2: [6],
+  wd: [2 * 2 * 6, CLASSES],
+  bd: [CLASSES],
 };
 
 type Order = 'bn-relu-pool' | 'pool-bn-relu';
@@ -54,7 +59,9 @@ function lossAndGrads(order: Order): Record<string, Float32Array> {
     const { value, grads } = tf.variableGrads(() => loss(order, vars, x, labels), Object.values(vars));
     const out: Record<string, Float32Array> = { loss: Float32Array.from(value.dataSync()) };
     for (const [name, v] of Object.entries(vars)) out[name] = Float32Array.from(grads[v.name]!.dataSync());
-    Object.values(vars).forEach((v) => { v.dispose(); });
+    Object.values(vars).forEach((v) => {
+      v.dispose();
+    });
     return out;
   });
 }
@@ -68,7 +75,10 @@ describe('small CNN: gradients on wasm equal cpu', () => {
       expect(relErr(got.loss!, ref.loss!)).toBeLessThan(REL_TOL);
       for (const name of Object.keys(SHAPES)) {
         const g = ref[name]!;
-        expect(g.some((v) => v !== 0), `${name}: cpu gradient is all zero`).toBe(true);
+        expect(
+          g.some((v) => v !== 0),
+          `${name}: cpu gradient is all zero`,
+        ).toBe(true);
         expect(relErr(got[name]!, g), name).toBeLessThan(REL_TOL);
       }
     });

@@ -43,7 +43,13 @@ describe('selectBackend', () => {
     setThreads();
     for (const { kernelName } of WASM_KERNELS) expect(isSwpruneKernel(kernelName), kernelName).toBe(true);
     // And it computes: a conv2d filter gradient needs one of those kernels.
-    const g = tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid')))(tf.ones([3, 3, 1, 1])).dataSync());
+    const g = tf.tidy(() =>
+      tf
+        .grad((w: tf.Tensor) => tf.sum(tf.conv2d(tf.ones([1, 3, 3, 1]) as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid')))(
+          tf.ones([3, 3, 1, 1]),
+        )
+        .dataSync(),
+    );
     expect(Array.from(g)).toEqual(new Array(9).fill(1));
   });
 

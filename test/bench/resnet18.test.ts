@@ -6,10 +6,10 @@ import { selectTargets } from '../../src/prune/targets.js';
 import { loadGraph } from '../../src/runtime/index.js';
 import { runOnnxRuntime } from '../helpers/onnxruntime.js';
 
-describe('the bench\'s ResNet-18 (bench/nets/resnet18.ts)', () => {
+describe("the bench's ResNet-18 (bench/nets/resnet18.ts)", () => {
   const graph = resnet18();
 
-  it('has torchvision resnet18\'s parameters with batch norm folded into conv biases, and its 13 Winograd candidates', () => {
+  it("has torchvision resnet18's parameters with batch norm folded into conv biases, and its 13 Winograd candidates", () => {
     // torchvision: 11,689,512 parameters of which 9,600 are BN weights and biases (4,800 channels);
     // folded, each of the 20 convolutions has a bias of its output channels (4,800): same count.
     const count = [...graph.params.values()].reduce((s, p) => s + p.data.length, 0);

@@ -31,7 +31,8 @@ function prunedModel(): Graph {
   return wg;
 }
 
-const sameBits = (a: Float32Array, b: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+const sameBits = (a: Float32Array, b: Float32Array) =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 
 describe('the .swb bundle', () => {
   it('round trip: every parameter read back is bit-identical to the model', () => {
@@ -64,14 +65,34 @@ describe('the .swb bundle', () => {
     const bytes = encodeBundle(graph, source);
     const data = winogradLayers(graph);
     const moved = new Set(data.layers.flatMap((l) => [l.weight, l.biasName].filter(Boolean)));
-    const matrix = (m: { rows: number; cols: number; values: ArrayLike<number> }) => ({ rows: m.rows, cols: m.cols, values: Array.from(m.values) });
+    const matrix = (m: { rows: number; cols: number; values: ArrayLike<number> }) => ({
+      rows: m.rows,
+      cols: m.cols,
+      values: Array.from(m.values),
+    });
     const message = {
-      formatVersion: 1, producer: `swprune ${VERSION}`, sourceSha256: createHash('sha256').update(source).digest(),
+      formatVersion: 1,
+      producer: `swprune ${VERSION}`,
+      sourceSha256: createHash('sha256').update(source).digest(),
       tiles: data.tiles.map((t) => ({ name: t.name, t: t.t, m: t.m, r: t.r, at: matrix(t.at), g: matrix(t.g), bt: matrix(t.bt) })),
       layers: data.layers.map((l) => ({
-        name: l.name, weight: l.weight, cin: l.cin, cout: l.cout, kernel: l.kernel, pads: [...l.pads], biasName: l.biasName, bias: Array.from(l.bias),
-        positions: l.positions.map((c) => ({ rows: c.rows, cols: c.cols, rowPtr: Array.from(c.rowPtr), colIdx: Array.from(c.colIdx), values: Array.from(c.values) })),
-        tile: l.tile, group: 0,
+        name: l.name,
+        weight: l.weight,
+        cin: l.cin,
+        cout: l.cout,
+        kernel: l.kernel,
+        pads: [...l.pads],
+        biasName: l.biasName,
+        bias: Array.from(l.bias),
+        positions: l.positions.map((c) => ({
+          rows: c.rows,
+          cols: c.cols,
+          rowPtr: Array.from(c.rowPtr),
+          colIdx: Array.from(c.colIdx),
+          values: Array.from(c.values),
+        })),
+        tile: l.tile,
+        group: 0,
       })),
       network: encodeFreshOnnx({ ...graph, params: new Map([...graph.params].filter(([name]) => !moved.has(name))) }),
     };
@@ -83,9 +104,18 @@ describe('the .swb bundle', () => {
     const graph = prunedModel();
     const bytes = encodeBundle(graph, new Uint8Array([1, 2, 3]));
     const root = protobuf.parse(readFileSync(repoPath('docs/swprune-bundle.proto'), 'utf8'), { keepCase: true }).root;
-    const msg = root.lookupType('swprune.bundle.Bundle').toObject(root.lookupType('swprune.bundle.Bundle').decode(bytes), { defaults: true, arrays: true }) as {
-      format_version: number; tiles: { t: number; m: number; at: { rows: number; cols: number; values: number[] }; bt: { values: number[] } }[];
-      layers: { name: string; cin: number; cout: number; tile: number; positions: { row_ptr: number[]; col_idx: number[]; values: number[] }[] }[];
+    const msg = root
+      .lookupType('swprune.bundle.Bundle')
+      .toObject(root.lookupType('swprune.bundle.Bundle').decode(bytes), { defaults: true, arrays: true }) as {
+      format_version: number;
+      tiles: { t: number; m: number; at: { rows: number; cols: number; values: number[] }; bt: { values: number[] } }[];
+      layers: {
+        name: string;
+        cin: number;
+        cout: number;
+        tile: number;
+        positions: { row_ptr: number[]; col_idx: number[]; values: number[] }[];
+      }[];
     };
     expect(msg.format_version).toBe(1);
     // docs/method.md's F(4x4,3x3) A^T and B^T, exactly.
@@ -100,7 +130,8 @@ describe('the .swb bundle', () => {
       const rebuilt = new Float32Array(w.length);
       layer.positions.forEach((csr, p) => {
         for (let ci = 0; ci < layer.cin; ci++)
-          for (let k = csr.row_ptr[ci]!; k < csr.row_ptr[ci + 1]!; k++) rebuilt[(csr.col_idx[k]! * layer.cin + ci) * T * T + p] = csr.values[k]!;
+          for (let k = csr.row_ptr[ci]!; k < csr.row_ptr[ci + 1]!; k++)
+            rebuilt[(csr.col_idx[k]! * layer.cin + ci) * T * T + p] = csr.values[k]!;
       });
       expect(sameBits(rebuilt, w)).toBe(true);
       const stored = layer.positions.reduce((s, c) => s + c.values.length, 0);

@@ -16,7 +16,11 @@ describe('npm run demo', () => {
   it('reaches its target on the slice and ends with the dense and pruned models side by side', () => {
     const dir = mkdtempSync(join(tmpdir(), 'swprune-demo-'));
     try {
-      const run = spawnSync(process.execPath, [repoPath('dist/cli/demo.js'), '--out', dir], { cwd: repoPath('.'), encoding: 'utf8', timeout: 600_000 });
+      const run = spawnSync(process.execPath, [repoPath('dist/cli/demo.js'), '--out', dir], {
+        cwd: repoPath('.'),
+        encoding: 'utf8',
+        timeout: 600_000,
+      });
       expect(run.status, run.stderr).toBe(0);
       const d = JSON.parse(readFileSync(join(dir, 'demo.json'), 'utf8')) as DemoSummary;
       expect(d.tile).toBe('F(4x4,3x3)');

@@ -20,7 +20,10 @@ describe('docs/cli.md is in sync with --help', () => {
 
   it('every command has a section', () => {
     for (const cmd of program.commands) {
-      expect([...docs.keys()].some((h) => h.startsWith(`\`swprune ${cmd.name()} `) || h === `\`swprune ${cmd.name()}\``), cmd.name()).toBe(true);
+      expect(
+        [...docs.keys()].some((h) => h.startsWith(`\`swprune ${cmd.name()} `) || h === `\`swprune ${cmd.name()}\``),
+        cmd.name(),
+      ).toBe(true);
     }
   });
 
@@ -54,7 +57,10 @@ describe('--help examples', () => {
         const target = program.commands.find((c) => c.name() === name)!;
         expect(target, line).toBeDefined();
         for (const flag of args.filter((a) => a.startsWith('-'))) {
-          expect(target.options.some((o) => o.long === flag || o.short === flag), `${line}: ${flag}`).toBe(true);
+          expect(
+            target.options.some((o) => o.long === flag || o.short === flag),
+            `${line}: ${flag}`,
+          ).toBe(true);
         }
       }
     });

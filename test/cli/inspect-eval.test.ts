@@ -33,25 +33,34 @@ describe('swprune eval', () => {
   it.each([
     ['ONNX', ONNX_FIXTURES.fashionVgg],
     ['tfjs layers', repoPath('models/fashion-vgg-tfjs')],
-  ])('the bundled %s model reproduces PyTorch accuracy and loss on the committed slice (top-1 to 0.1%%, loss to 1e-3)', async (_kind, model) => {
-    const json = join(tmp(), 'eval.json');
-    const io = bufferStreams();
-    const code = await runCli(['eval', model, '--data', `fashion-mnist:${FASHION_SLICE}`, '--backend', 'wasm', '--json', json], io);
-    expect(code).toBe(EXIT.ok);
-    const r = JSON.parse(readFileSync(json, 'utf8'));
-    const want = meta.accuracy.pytorch_test_slice_first_1000;
-    expect(Math.abs(r.accuracy.top1 - want.top1)).toBeLessThanOrEqual(0.001);
-    expect(Math.abs(r.accuracy.top5 - want.top5)).toBeLessThanOrEqual(0.001);
-    expect(Math.abs(r.loss - want.loss)).toBeLessThan(1e-3);
-    expect(r).toMatchObject({ examples: 1000, backend: 'wasm' });
-    expect(r.seconds).toBeGreaterThan(0);
-    expect(io.stdout.text).toMatch(/^top-1 92\.80% {2}top-5 100\.00%/);
-  });
+  ])(
+    'the bundled %s model reproduces PyTorch accuracy and loss on the committed slice (top-1 to 0.1%%, loss to 1e-3)',
+    async (_kind, model) => {
+      const json = join(tmp(), 'eval.json');
+      const io = bufferStreams();
+      const code = await runCli(['eval', model, '--data', `fashion-mnist:${FASHION_SLICE}`, '--backend', 'wasm', '--json', json], io);
+      expect(code).toBe(EXIT.ok);
+      const r = JSON.parse(readFileSync(json, 'utf8'));
+      const want = meta.accuracy.pytorch_test_slice_first_1000;
+      expect(Math.abs(r.accuracy.top1 - want.top1)).toBeLessThanOrEqual(0.001);
+      expect(Math.abs(r.accuracy.top5 - want.top5)).toBeLessThanOrEqual(0.001);
+      expect(Math.abs(r.loss - want.loss)).toBeLessThan(1e-3);
+      expect(r).toMatchObject({ examples: 1000, backend: 'wasm' });
+      expect(r.seconds).toBeGreaterThan(0);
+      expect(io.stdout.text).toMatch(/^top-1 92\.80% {2}top-5 100\.00%/);
+    },
+  );
 
   it('the second study network (fashion-cnn5, no batch norm) reproduces PyTorch accuracy and loss on the committed slice', async () => {
-    const want = (JSON.parse(readFileSync(repoPath('models/fashion-cnn5.meta.json'), 'utf8')) as typeof meta).accuracy.pytorch_test_slice_first_1000;
+    const want = (JSON.parse(readFileSync(repoPath('models/fashion-cnn5.meta.json'), 'utf8')) as typeof meta).accuracy
+      .pytorch_test_slice_first_1000;
     const json = join(tmp(), 'eval.json');
-    expect(await runCli(['eval', repoPath('models/fashion-cnn5.onnx'), '--data', `fashion-mnist:${FASHION_SLICE}`, '--backend', 'wasm', '--json', json], bufferStreams())).toBe(EXIT.ok);
+    expect(
+      await runCli(
+        ['eval', repoPath('models/fashion-cnn5.onnx'), '--data', `fashion-mnist:${FASHION_SLICE}`, '--backend', 'wasm', '--json', json],
+        bufferStreams(),
+      ),
+    ).toBe(EXIT.ok);
     const r = JSON.parse(readFileSync(json, 'utf8'));
     expect(Math.abs(r.accuracy.top1 - want.top1)).toBeLessThanOrEqual(0.001);
     expect(Math.abs(r.loss - want.loss)).toBeLessThan(1e-3);
@@ -59,29 +68,54 @@ describe('swprune eval', () => {
 
   it('--limit evaluates the first n examples', async () => {
     const io = bufferStreams();
-    expect(await runCli(['eval', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '--limit', '100', '--backend', 'wasm'], io)).toBe(EXIT.ok);
+    expect(
+      await runCli(
+        ['eval', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '--limit', '100', '--backend', 'wasm'],
+        io,
+      ),
+    ).toBe(EXIT.ok);
     expect(io.stdout.text).toMatch(/\(100 test examples/);
   });
 });
 
 describe('bad input: one line, non-zero exit, no file written', () => {
   const cases: [string, (dir: string) => string[], number, RegExp][] = [
-    ['a truncated model', (d) => {
-      const p = join(d, 'half.onnx');
-      writeFileSync(p, readFileSync(ONNX_FIXTURES.fashionVgg).subarray(0, 5000));
-      return ['eval', p, '--data', `fashion-mnist:${FASHION_SLICE}`];
-    }, EXIT.failure, /^swprune: error\[E_MODEL\]: .*half\.onnx: not a valid ONNX file/],
+    [
+      'a truncated model',
+      (d) => {
+        const p = join(d, 'half.onnx');
+        writeFileSync(p, readFileSync(ONNX_FIXTURES.fashionVgg).subarray(0, 5000));
+        return ['eval', p, '--data', `fashion-mnist:${FASHION_SLICE}`];
+      },
+      EXIT.failure,
+      /^swprune: error\[E_MODEL\]: .*half\.onnx: not a valid ONNX file/,
+    ],
     ['a missing model', (d) => ['inspect', join(d, 'nope.onnx')], EXIT.failure, /error\[E_MODEL\]: .*nope\.onnx: file not found/],
-    ['a wrong dataset path', () => ['eval', ONNX_FIXTURES.fashionVgg, '--data', 'fashion-mnist:/no/such/dir'], EXIT.failure, /error\[E_DATA\]: --data fashion-mnist:\/no\/such\/dir: directory/],
-    ['data that does not fit the model', (d) => {
-      const cifar = join(d, 'c');
-      const rec = Buffer.alloc(2 * 3074);
-      mkdirSync(cifar);
-      writeFileSync(join(cifar, 'train.bin'), rec);
-      writeFileSync(join(cifar, 'test.bin'), rec);
-      return ['eval', ONNX_FIXTURES.fashionVgg, '--data', `cifar100:${cifar}`];
-    }, EXIT.failure, /error\[E_DATA\]: dataset cifar100:.* has 32x32x3 images, but the model expects 28x28x1/],
-    ['an unknown backend', () => ['inspect', ONNX_FIXTURES.smallCnn, '--backend', 'gpu'], EXIT.usage, /option '--backend <name>' argument 'gpu' is invalid/],
+    [
+      'a wrong dataset path',
+      () => ['eval', ONNX_FIXTURES.fashionVgg, '--data', 'fashion-mnist:/no/such/dir'],
+      EXIT.failure,
+      /error\[E_DATA\]: --data fashion-mnist:\/no\/such\/dir: directory/,
+    ],
+    [
+      'data that does not fit the model',
+      (d) => {
+        const cifar = join(d, 'c');
+        const rec = Buffer.alloc(2 * 3074);
+        mkdirSync(cifar);
+        writeFileSync(join(cifar, 'train.bin'), rec);
+        writeFileSync(join(cifar, 'test.bin'), rec);
+        return ['eval', ONNX_FIXTURES.fashionVgg, '--data', `cifar100:${cifar}`];
+      },
+      EXIT.failure,
+      /error\[E_DATA\]: dataset cifar100:.* has 32x32x3 images, but the model expects 28x28x1/,
+    ],
+    [
+      'an unknown backend',
+      () => ['inspect', ONNX_FIXTURES.smallCnn, '--backend', 'gpu'],
+      EXIT.usage,
+      /option '--backend <name>' argument 'gpu' is invalid/,
+    ],
   ];
   for (const [what, args, code, message] of cases) {
     it(what, () => {
@@ -89,7 +123,13 @@ describe('bad input: one line, non-zero exit, no file written', () => {
       const json = join(dir, 'out.json');
       const r = spawnSync(process.execPath, [repoPath('bin/swprune.js'), ...args(dir), '--json', json], { encoding: 'utf8' });
       expect(r.status).toBe(code);
-      expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('backend:')).join('\n')).toMatch(message);
+      expect(
+        r.stderr
+          .trim()
+          .split('\n')
+          .filter((l) => !l.startsWith('backend:'))
+          .join('\n'),
+      ).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(existsSync(json)).toBe(false);
     });
@@ -105,6 +145,8 @@ describe('an ONNX file with an unsupported op', () => {
     writeFileSync(path, encodeOnnx(model, graph));
     const r = spawnSync(process.execPath, [repoPath('bin/swprune.js'), 'inspect', path, '--backend', 'cpu'], { encoding: 'utf8' });
     expect(r.status).toBe(EXIT.failure);
-    expect(r.stderr).toMatch(/^backend: cpu[^\n]*\nswprune: error\[E_UNSUPPORTED_OP\]: node "\/MaxPool" uses op MaxUnpool \(opset 11\), which swprune does not support; supported ops: [^\n]*\n$/);
+    expect(r.stderr).toMatch(
+      /^backend: cpu[^\n]*\nswprune: error\[E_UNSUPPORTED_OP\]: node "\/MaxPool" uses op MaxUnpool \(opset 11\), which swprune does not support; supported ops: [^\n]*\n$/,
+    );
   });
 });

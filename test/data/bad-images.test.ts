@@ -15,7 +15,8 @@ function copy(splits: ('train' | 'val')[] = ['train', 'val']): string {
   for (const s of splits) cpSync(join(FOLDER, s), join(dir, s), { recursive: true });
   return dir;
 }
-const load = (dir: string, o: Parameters<typeof loadDataset>[1] = {}) => loadDataset(parseDataSpec(`imagefolder:${dir}`), { model: MODEL, workers: 0, ...o });
+const load = (dir: string, o: Parameters<typeof loadDataset>[1] = {}) =>
+  loadDataset(parseDataSpec(`imagefolder:${dir}`), { model: MODEL, workers: 0, ...o });
 const errorOf = async (f: () => unknown) => {
   try {
     await f();
@@ -28,7 +29,10 @@ const errorOf = async (f: () => unknown) => {
 describe('bad image folders get one-line E_DATA errors', () => {
   it('a missing path, no class folders, an empty class folder', async () => {
     const missing = await errorOf(() => parseDataSpec('imagefolder:/no/such/dir'));
-    expect([missing.code, missing.message]).toEqual(['E_DATA', expect.stringMatching(/directory "\/no\/such\/dir" not found; pass the folder with train\/<class>\/ and val\/<class>\//)]);
+    expect([missing.code, missing.message]).toEqual([
+      'E_DATA',
+      expect.stringMatching(/directory "\/no\/such\/dir" not found; pass the folder with train\/<class>\/ and val\/<class>\//),
+    ]);
     const bare = mkdtempSync(join(tmpdir(), 'swprune-bad-'));
     writeFileSync(join(bare, 'a.jpg'), 'x');
     expect((await errorOf(() => load(bare))).message).toMatch(/no class folders; an image folder holds one folder per class/);
@@ -37,7 +41,9 @@ describe('bad image folders get one-line E_DATA errors', () => {
     writeFileSync(join(dir, 'train', 'empty', 'readme.txt'), 'no images here');
     const e = await errorOf(() => load(dir));
     expect(e.code).toBe('E_DATA');
-    expect(e.message).toMatch(/train: class folder "empty" holds no images \(files ending \.jpg \.jpeg \.png .*\.webp\); add images or remove the folder/);
+    expect(e.message).toMatch(
+      /train: class folder "empty" holds no images \(files ending \.jpg \.jpeg \.png .*\.webp\); add images or remove the folder/,
+    );
   });
 
   it('a class in val that train does not have', async () => {
@@ -45,7 +51,9 @@ describe('bad image folders get one-line E_DATA errors', () => {
     cpSync(join(dir, 'val', 'cross'), join(dir, 'val', 'star'), { recursive: true });
     const e = await errorOf(() => load(dir));
     expect(e.code).toBe('E_DATA');
-    expect(e.message).toMatch(/val: class folder "star" not among the 4 training classes; every class in val\/test needs a folder in train\//);
+    expect(e.message).toMatch(
+      /val: class folder "star" not among the 4 training classes; every class in val\/test needs a folder in train\//,
+    );
   });
 
   it('labels beyond the model outputs, channels no image can have', async () => {
@@ -55,7 +63,10 @@ describe('bad image folders get one-line E_DATA errors', () => {
     // Fewer classes than outputs is fine: the labels are in range.
     expect(() => checkDataFitsModel(ds, { ...MODEL, classes: 1000 })).not.toThrow();
     const ch = await errorOf(() => load(FOLDER, { model: { ...MODEL, channels: 2 } }));
-    expect([ch.code, ch.message]).toEqual(['E_DATA', expect.stringMatching(/the model takes 2-channel images; image files give 1 \(grey\), 3 \(RGB\) or 4 \(RGBA\) channels/)]);
+    expect([ch.code, ch.message]).toEqual([
+      'E_DATA',
+      expect.stringMatching(/the model takes 2-channel images; image files give 1 \(grey\), 3 \(RGB\) or 4 \(RGBA\) channels/),
+    ]);
   });
 
   it('unreadable and truncated images are skipped with a warning and a count, or stop the run with strict', async () => {
@@ -67,7 +78,10 @@ describe('bad image folders get one-line E_DATA errors', () => {
     const ds = load(dir, { onSkip: (s, n) => seen.push([s, n]) });
     const batches = await allBatches(ds.test, { batchSize: 16 });
     expect(batches.reduce((n, b) => n + b.size, 0)).toBe(78);
-    expect(seen.map(([s, n]) => [s.path.slice(dir.length), n])).toEqual([['/val/circle/cir_001.JPEG', 1], ['/val/square/squ_000.jpg', 2]]);
+    expect(seen.map(([s, n]) => [s.path.slice(dir.length), n])).toEqual([
+      ['/val/circle/cir_001.JPEG', 1],
+      ['/val/square/squ_000.jpg', 2],
+    ]);
     // The decoder's reason ("VipsJpeg: premature end of JPEG image" alone; libvips's shared
     // error buffer can lose it when another decode runs at the same time).
     expect(seen[0]![0].reason.length).toBeGreaterThan(0);
@@ -97,7 +111,11 @@ describe('through the CLI', () => {
     const dir = copy(['val']);
     writeFileSync(join(dir, 'val', 'square', 'squ_000.jpg'), 'this is not a JPEG');
     const run = (...extra: string[]) =>
-      spawnSync(process.execPath, [repoPath('bin/swprune.js'), 'eval', ONNX_FIXTURES.resnetSmall, '--data', `imagefolder:${dir}`, '--backend', 'wasm', ...extra], { encoding: 'utf8' });
+      spawnSync(
+        process.execPath,
+        [repoPath('bin/swprune.js'), 'eval', ONNX_FIXTURES.resnetSmall, '--data', `imagefolder:${dir}`, '--backend', 'wasm', ...extra],
+        { encoding: 'utf8' },
+      );
     const ok = run();
     expect(ok.status).toBe(0);
     expect(ok.stderr).toMatch(new RegExp(`warning: skipped ${dir}/val/square/squ_000\\.jpg: unreadable image \\(.*\\); 1 skipped so far`));
@@ -105,7 +123,9 @@ describe('through the CLI', () => {
     const strict = run('--strict');
     expect(strict.status).toBe(1);
     const lines = strict.stderr.trim().split('\n');
-    expect(lines.at(-1)).toMatch(/^swprune: error\[E_DATA\]: .*squ_000\.jpg: unreadable or truncated image \(.*\); remove or replace the file$/);
+    expect(lines.at(-1)).toMatch(
+      /^swprune: error\[E_DATA\]: .*squ_000\.jpg: unreadable or truncated image \(.*\); remove or replace the file$/,
+    );
     expect(strict.stderr).not.toMatch(/\n\s+at /); // no stack trace
   });
 });

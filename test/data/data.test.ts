@@ -63,8 +63,15 @@ describe('CIFAR binary readers', () => {
     const dir = tmp();
     const sub = join(dir, 'cifar-10-batches-bin');
     mkdirSync(sub);
-    for (let k = 1; k <= 5; k++) writeFileSync(join(sub, `data_batch_${k}.bin`), cifarRecords(2, 1, (i) => [(i + k) % 10]));
-    writeFileSync(join(sub, 'test_batch.bin'), cifarRecords(3, 1, (i) => [i]));
+    for (let k = 1; k <= 5; k++)
+      writeFileSync(
+        join(sub, `data_batch_${k}.bin`),
+        cifarRecords(2, 1, (i) => [(i + k) % 10]),
+      );
+    writeFileSync(
+      join(sub, 'test_batch.bin'),
+      cifarRecords(3, 1, (i) => [i]),
+    );
     const ds = loadDataset(parseDataSpec(`cifar10:${dir}`), { mean: [0], std: [1] });
     expect(ds.train.count).toBe(10);
     expect(Array.from(labels(ds.test))).toEqual([0, 1, 2]);
@@ -79,8 +86,14 @@ describe('CIFAR binary readers', () => {
 
   it('CIFAR-100: fine labels by default, coarse with cifar100-coarse', () => {
     const dir = tmp();
-    writeFileSync(join(dir, 'train.bin'), cifarRecords(4, 2, (i) => [i, 50 + i]));
-    writeFileSync(join(dir, 'test.bin'), cifarRecords(2, 2, (i) => [19, 99 - i]));
+    writeFileSync(
+      join(dir, 'train.bin'),
+      cifarRecords(4, 2, (i) => [i, 50 + i]),
+    );
+    writeFileSync(
+      join(dir, 'test.bin'),
+      cifarRecords(2, 2, (i) => [19, 99 - i]),
+    );
     expect(Array.from(labels(loadDataset(parseDataSpec(`cifar100:${dir}`)).test))).toEqual([99, 98]);
     const coarse = loadDataset(parseDataSpec(`cifar100-coarse:${dir}`));
     expect(Array.from(labels(coarse.train))).toEqual([0, 1, 2, 3]);
@@ -99,7 +112,9 @@ describe('bad data gives one-line errors', () => {
   };
 
   it('bad specs and paths', () => {
-    expect(errorOf(() => parseDataSpec('imagenet:/x')).message).toMatch(/^data expects kind:PATH with kind one of fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse, imagefolder, npz/);
+    expect(errorOf(() => parseDataSpec('imagenet:/x')).message).toMatch(
+      /^data expects kind:PATH with kind one of fashion-mnist, mnist, cifar10, cifar100, cifar100-coarse, imagefolder, npz/,
+    );
     expect(errorOf(() => parseDataSpec('/just/a/path')).code).toBe('E_USAGE');
     const missing = errorOf(() => parseDataSpec('mnist:/no/such/dir'));
     expect(missing.code).toBe('E_DATA');
@@ -115,18 +130,25 @@ describe('bad data gives one-line errors', () => {
     for (const n of names) writeFileSync(join(dir, `${n}.gz`), readFileSync(join(FASHION_SLICE, `${n}.gz`)));
     const raw = gunzipSync(readFileSync(join(FASHION_SLICE, 't10k-images-idx3-ubyte.gz')));
     writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), gzipSync(raw.subarray(0, 5000)));
-    expect(errorOf(() => loadDataset(parseDataSpec(`fashion-mnist:${dir}`))).message).toMatch(/IDX header says 784000 bytes .* the file has 4984; the file is truncated or corrupt/);
+    expect(errorOf(() => loadDataset(parseDataSpec(`fashion-mnist:${dir}`))).message).toMatch(
+      /IDX header says 784000 bytes .* the file has 4984; the file is truncated or corrupt/,
+    );
     // A gzip bomb: a header for 10 images, then 200 MB of zeros (~200 KB compressed). Reading
     // stops at the 7,856 bytes the header describes instead of inflating all of it.
     const header = Buffer.from(raw.subarray(0, 16));
     header.writeUInt32BE(10, 4);
     writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), gzipSync(Buffer.concat([header, Buffer.alloc(200e6)]), { level: 9 }));
-    expect(errorOf(() => loadDataset(parseDataSpec(`fashion-mnist:${dir}`))).message).toMatch(/t10k-images-idx3-ubyte\.gz: decompresses to more than the 7856 bytes its IDX header describes \(dims 10x28x28\); the file is corrupt/);
+    expect(errorOf(() => loadDataset(parseDataSpec(`fashion-mnist:${dir}`))).message).toMatch(
+      /t10k-images-idx3-ubyte\.gz: decompresses to more than the 7856 bytes its IDX header describes \(dims 10x28x28\); the file is corrupt/,
+    );
     writeFileSync(join(dir, 't10k-images-idx3-ubyte.gz'), Buffer.from('not gzip at all'));
     expect(errorOf(() => loadDataset(parseDataSpec(`fashion-mnist:${dir}`))).message).toMatch(/not a valid gzip file/);
     const cdir = tmp();
     writeFileSync(join(cdir, 'train.bin'), cifarRecords(2, 2, () => [0, 0]).subarray(0, 5000));
-    writeFileSync(join(cdir, 'test.bin'), cifarRecords(1, 2, () => [0, 0]));
+    writeFileSync(
+      join(cdir, 'test.bin'),
+      cifarRecords(1, 2, () => [0, 0]),
+    );
     const e = errorOf(() => loadDataset(parseDataSpec(`cifar100:${cdir}`)));
     expect(e.code).toBe('E_DATA');
     expect(e.message).toMatch(/5000 bytes is not a whole number of 3074-byte CIFAR records/);
@@ -139,10 +161,14 @@ describe('bad data gives one-line errors', () => {
     expect(errorOf(() => checkDataFitsModel(data, { height: 32, width: 32, channels: 3, classes: 10 })).message).toBe(
       'dataset fashion-mnist:D has 28x28x1 images, but the model expects 32x32x3; pass a dataset that matches the model',
     );
-    expect(errorOf(() => checkDataFitsModel(data, { height: 28, width: 28, channels: 1, classes: 100 })).message).toMatch(/has 10 classes, but the model outputs 100/);
+    expect(errorOf(() => checkDataFitsModel(data, { height: 28, width: 28, channels: 1, classes: 100 })).message).toMatch(
+      /has 10 classes, but the model outputs 100/,
+    );
   });
 
   it('--mean/--std of the wrong length', () => {
-    expect(errorOf(() => loadDataset(parseDataSpec(`fashion-mnist:${FASHION_SLICE}`), { mean: [0.1, 0.2] })).message).toMatch(/^mean needs 1 value for 1-channel images, got 2/);
+    expect(errorOf(() => loadDataset(parseDataSpec(`fashion-mnist:${FASHION_SLICE}`), { mean: [0.1, 0.2] })).message).toMatch(
+      /^mean needs 1 value for 1-channel images, got 2/,
+    );
   });
 });

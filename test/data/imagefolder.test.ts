@@ -25,14 +25,16 @@ const expected = JSON.parse(readFileSync(`${FIXTURES}/expected.json`, 'utf8')) a
   top1: number;
 };
 const MODEL_SHAPE = { height: 64, width: 64, channels: 3, classes: 4 };
-const load = (dir: string, o: Parameters<typeof loadDataset>[1] = {}) => loadDataset(parseDataSpec(`imagefolder:${dir}`), { model: MODEL_SHAPE, workers: 0, ...o });
+const load = (dir: string, o: Parameters<typeof loadDataset>[1] = {}) =>
+  loadDataset(parseDataSpec(`imagefolder:${dir}`), { model: MODEL_SHAPE, workers: 0, ...o });
 const files = (split: Dataset['test'], root: string) => {
   const s = split as FolderSplit;
   return Array.from({ length: s.count }, (_, i) => [relative(root, s.files.path(i)), s.labels[i]!]);
 };
 const labelsOf = (batches: Batch[]) => batches.flatMap((b) => Array.from(b.y));
 /** The images of a list of batches as one byte string (vitest's deep equality is slow on big typed arrays). */
-const pixelsOf = (batches: Batch[]) => Buffer.concat(batches.map((b) => Buffer.from(b.x.buffer, b.x.byteOffset, b.x.byteLength))).toString('base64');
+const pixelsOf = (batches: Batch[]) =>
+  Buffer.concat(batches.map((b) => Buffer.from(b.x.buffer, b.x.byteOffset, b.x.byteLength))).toString('base64');
 
 describe('imagefolder: the ImageNet layout as torchvision reads it', () => {
   const ds = load(FOLDER);
@@ -51,7 +53,9 @@ describe('imagefolder: the ImageNet layout as torchvision reads it', () => {
     const t = evalTransform(expected.resize, expected.crop, expected.crop);
     for (const r of expected.valResults) {
       const img = convertChannels(await decodeImage(readFileSync(join(FOLDER, r.file))), 3)!;
-      const digest = createHash('sha256').update(applyTransform(img, t, Math.random).image.data).digest('hex');
+      const digest = createHash('sha256')
+        .update(applyTransform(img, t, Math.random).image.data)
+        .digest('hex');
       expect(digest, r.file).toBe(r.sha256);
     }
   });
@@ -109,8 +113,13 @@ describe('imagefolder: the ImageNet layout as torchvision reads it', () => {
     expect(one.train.count).toBe(216);
     expect(files(one.test, flat)).toEqual(files(same.test, flat));
     // Not simply the first or last files of each class.
-    const perClass = files(one.test, flat).filter(([, l]) => l === 0).map(([f]) => f);
-    const firstSix = expected.train.filter(([, l]) => l === 0).slice(0, 6).map(([f]) => (f as string).replace(/^train\//, ''));
+    const perClass = files(one.test, flat)
+      .filter(([, l]) => l === 0)
+      .map(([f]) => f);
+    const firstSix = expected.train
+      .filter(([, l]) => l === 0)
+      .slice(0, 6)
+      .map(([f]) => (f as string).replace(/^train\//, ''));
     expect(perClass).not.toEqual(firstSix);
     const all = [...files(one.train, flat), ...files(one.test, flat)].map(([f]) => f).sort();
     expect(all).toEqual(expected.train.map(([f]) => (f as string).replace(/^train\//, '')).sort());

@@ -15,20 +15,47 @@ const expected = JSON.parse(readFileSync(`${FIXTURES}/expected.json`, 'utf8')) a
   mean: number[];
   std: number[];
   normalised: number[][];
-  randomResizedCrop: { height: number; width: number; draws: number; meanArea: number; sdArea: number; meanLogRatio: number; sdLogRatio: number };
-  cases: { name: string; file: string; kind: 'eval' | 'crop'; channels: number; resize?: number; crop: number; box?: number[]; flip?: boolean; pixels: string }[];
+  randomResizedCrop: {
+    height: number;
+    width: number;
+    draws: number;
+    meanArea: number;
+    sdArea: number;
+    meanLogRatio: number;
+    sdLogRatio: number;
+  };
+  cases: {
+    name: string;
+    file: string;
+    kind: 'eval' | 'crop';
+    channels: number;
+    resize?: number;
+    crop: number;
+    box?: number[];
+    flip?: boolean;
+    pixels: string;
+  }[];
 };
 const resizeCases = JSON.parse(readFileSync(`${FIXTURES}/resize-cases.json`, 'utf8')) as {
-  height: number; width: number; channels: number; outHeight: number; outWidth: number; input: string; output: string;
+  height: number;
+  width: number;
+  channels: number;
+  outHeight: number;
+  outWidth: number;
+  input: string;
+  output: string;
 }[];
 const bytes = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64'));
 
 describe("Pillow's bilinear resize, exactly", () => {
-  it.each(resizeCases.map((c) => [`${c.height}x${c.width}x${c.channels} -> ${c.outHeight}x${c.outWidth}`, c] as const))('%s: the same bytes as Pillow', (_, c) => {
-    const src = { data: bytes(c.input), height: c.height, width: c.width, channels: c.channels };
-    const out = resizeBilinear(src, { top: 0, left: 0, height: c.height, width: c.width }, c.outHeight, c.outWidth);
-    expect(Buffer.from(out.data).equals(Buffer.from(bytes(c.output)))).toBe(true);
-  });
+  it.each(resizeCases.map((c) => [`${c.height}x${c.width}x${c.channels} -> ${c.outHeight}x${c.outWidth}`, c] as const))(
+    '%s: the same bytes as Pillow',
+    (_, c) => {
+      const src = { data: bytes(c.input), height: c.height, width: c.width, channels: c.channels };
+      const out = resizeBilinear(src, { top: 0, left: 0, height: c.height, width: c.width }, c.outHeight, c.outWidth);
+      expect(Buffer.from(out.data).equals(Buffer.from(bytes(c.output)))).toBe(true);
+    },
+  );
 
   it('a window of the output is the same bytes as that part of the whole output', () => {
     const c = resizeCases.find((r) => r.height === 23 && r.outHeight === 46)!;
@@ -108,7 +135,7 @@ describe('decode, convert and transform: the pixels torchvision feeds its model'
     for (let c = 0; c < 3; c++) expect(Array.from(tables[c]!)).toEqual(expected.normalised[c]!.map(Math.fround));
   });
 
-  it('converts channels with Pillow\'s rules: grey repeated, alpha dropped, L = 299/587/114 in fixed point', () => {
+  it("converts channels with Pillow's rules: grey repeated, alpha dropped, L = 299/587/114 in fixed point", () => {
     const rgba = { data: Uint8Array.from([10, 200, 30, 7, 255, 255, 255, 0]), height: 1, width: 2, channels: 4 };
     expect(Array.from(convertChannels(rgba, 3)!.data)).toEqual([10, 200, 30, 255, 255, 255]);
     expect(Array.from(convertChannels(rgba, 1)!.data)).toEqual([(10 * 19595 + 200 * 38470 + 30 * 7471 + 0x8000) >> 16, 255]);
@@ -121,6 +148,7 @@ describe('decode, convert and transform: the pixels torchvision feeds its model'
 
 function mirror(data: Uint8Array, h: number, w: number, c: number): Uint8Array {
   const out = new Uint8Array(data.length);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[(y * w + x) * c + k] = data[(y * w + (w - 1 - x)) * c + k]!;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) for (let k = 0; k < c; k++) out[(y * w + x) * c + k] = data[(y * w + (w - 1 - x)) * c + k]!;
   return out;
 }

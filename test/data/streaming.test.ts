@@ -26,7 +26,10 @@ let jpeg: string;
 function folder(name: string, perClass: number): { dir: string; bytes: number } {
   const dir = join(root, name);
   let bytes = 0;
-  for (const [split, n] of [['train', perClass], ['val', 1]] as const) {
+  for (const [split, n] of [
+    ['train', perClass],
+    ['val', 1],
+  ] as const) {
     for (let c = 0; c < 4; c++) {
       mkdirSync(join(dir, split, `c${c}`), { recursive: true });
       for (let i = 0; i < n; i++) {
@@ -42,16 +45,40 @@ function folder(name: string, perClass: number): { dir: string; bytes: number } 
 function spatial(dir: string) {
   const cli = pathToFileURL(repoPath('dist/cli/run.js')).href;
   const script = join(root, 'run.mjs');
-  writeFileSync(script, `import { runCli } from '${cli}';
+  writeFileSync(
+    script,
+    `import { runCli } from '${cli}';
 const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
 process.stderr.write('maxRSS ' + process.resourceUsage().maxRSS + '\\n');
 process.exitCode = code;
-`);
+`,
+  );
   // Beside the dataset folder: swprune never writes into a dataset folder (docs/safety.md).
   const out = `${dir}-out.onnx`;
-  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, script,
-    'spatial', ONNX_FIXTURES.resnetSmall, '--data', `imagefolder:${dir}`, '-o', out, '--sparsity', '0.5', '--epochs', '1',
-    '--batch-size', '8', '--workers', '1', '--backend', 'wasm'], { encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [
+      `--max-old-space-size=${HEAP_MB}`,
+      script,
+      'spatial',
+      ONNX_FIXTURES.resnetSmall,
+      '--data',
+      `imagefolder:${dir}`,
+      '-o',
+      out,
+      '--sparsity',
+      '0.5',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '8',
+      '--workers',
+      '1',
+      '--backend',
+      'wasm',
+    ],
+    { encoding: 'utf8' },
+  );
   const rss = Number(/maxRSS (\d+)/.exec(r.stderr)?.[1]) / 1024;
   return { status: r.status, stderr: r.stderr, rssMB: rss, wrote: existsSync(out) };
 }
@@ -63,7 +90,9 @@ describe('streaming an image folder larger than memory', () => {
     const px = Buffer.alloc(W * H * 3);
     for (let k = 0; k < px.length; k++) px[k] = ((k % (W * 3)) / 24 + random() * 128) & 255;
     jpeg = join(root, 'photo.jpg');
-    await sharp(px, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality: 90 }).toFile(jpeg);
+    await sharp(px, { raw: { width: W, height: H, channels: 3 } })
+      .jpeg({ quality: 90 })
+      .toFile(jpeg);
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -50,14 +50,14 @@ function withOutputNode(op: string, attrs: Graph['nodes'][number]['attrs']): Gra
 }
 
 describe('evaluation through the runtime', () => {
-  it('the dense bundled model: the executor\'s accuracy and loss', async () => {
+  it("the dense bundled model: the executor's accuracy and loss", async () => {
     const { viaRuntime, viaExecutor } = await both(readOnnx(ONNX_FIXTURES.fashionVgg).graph);
     expect(viaRuntime.examples).toBe(400);
     expect(viaRuntime.accuracy).toEqual(viaExecutor.accuracy);
     expect(Math.abs(viaRuntime.loss - viaExecutor.loss) / viaExecutor.loss).toBeLessThan(1e-5);
   });
 
-  it('a Winograd-form model with 60% zeros (the sparse kernels): the executor\'s accuracy and loss', async () => {
+  it("a Winograd-form model with 60% zeros (the sparse kernels): the executor's accuracy and loss", async () => {
     const graph = readOnnx(ONNX_FIXTURES.fashionVgg).graph;
     const wg = toWinogradGraph(graph, selectTargets(graph, { tile: 6 }));
     const rand = mulberry32(3);

@@ -12,7 +12,9 @@ import { runNodeCase } from './conformance/node-case.js';
  */
 const TOL = 1e-4;
 const DIR = repoPath('test/fixtures/onnx-node');
-const CASES = readFileSync(`${DIR}/cases.txt`, 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
+const CASES = readFileSync(`${DIR}/cases.txt`, 'utf8')
+  .split('\n')
+  .filter((l) => l && !l.startsWith('#'));
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

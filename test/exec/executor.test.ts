@@ -50,7 +50,9 @@ describe('compileGraph', () => {
       const w = tf.transpose(tf.tensor4d(graph.params.get('features.0.weight')!.data as Float32Array, [16, 1, 3, 3]), [2, 3, 1, 0]);
       return tf.mean(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'), [0, 1, 2]).dataSync();
     });
-    after.forEach((v, c) => { expect(Math.abs(v - (0.9 * before[c]! + 0.1 * conv[c]!))).toBeLessThan(1e-5); });
+    after.forEach((v, c) => {
+      expect(Math.abs(v - (0.9 * before[c]! + 0.1 * conv[c]!))).toBeLessThan(1e-5);
+    });
     const inference2 = model.forward(x);
     expect(tf.max(tf.abs(tf.sub(train, inference1))).dataSync()[0]).toBeGreaterThan(1e-3);
     expect(tf.max(tf.abs(tf.sub(inference2, inference1))).dataSync()[0]).toBeGreaterThan(0);
@@ -62,7 +64,9 @@ describe('compileGraph', () => {
     const model = compileGraph(readOnnx(ONNX_FIXTURES.resnetSmall).graph);
     const x = images(4, 3);
     const labels = tf.oneHot(tf.tensor1d([1, 2, 3, 4], 'int32'), 10);
-    const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.forward(x, { training: true })) as tf.Scalar);
+    const { value, grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(labels, model.forward(x, { training: true })) as tf.Scalar,
+    );
     expect(Object.keys(grads).sort()).toEqual([...model.trainable.values()].map((v) => v.name).sort());
     for (const g of Object.values(grads)) expect(tf.sum(tf.abs(g)).dataSync()[0]).toBeGreaterThan(0);
     tf.dispose([x, labels, value, ...Object.values(grads)]);
@@ -77,8 +81,16 @@ describe('compileGraph', () => {
     const w64 = winogradWeight(tile, g.data as Float32Array, 16, 16);
     // [T*T, Cin, Cout] -> ONNX [Cout, Cin, T, T]
     const w = new Float32Array(w64.length);
-    for (let q = 0; q < 36; q++) for (let ci = 0; ci < 16; ci++) for (let co = 0; co < 16; co++) w[(co * 16 + ci) * 36 + q] = w64[(q * 16 + ci) * 16 + co]!;
-    const wino: GraphNode = { name: 'wino', op: 'WinogradConv', domain: 'ai.swprune', inputs: [convNode.inputs[0]!, 'wino.W'], outputs: convNode.outputs, attrs: { tile: 6, kernel: 3, pads: [1, 1, 1, 1] } };
+    for (let q = 0; q < 36; q++)
+      for (let ci = 0; ci < 16; ci++) for (let co = 0; co < 16; co++) w[(co * 16 + ci) * 36 + q] = w64[(q * 16 + ci) * 16 + co]!;
+    const wino: GraphNode = {
+      name: 'wino',
+      op: 'WinogradConv',
+      domain: 'ai.swprune',
+      inputs: [convNode.inputs[0]!, 'wino.W'],
+      outputs: convNode.outputs,
+      attrs: { tile: 6, kernel: 3, pads: [1, 1, 1, 1] },
+    };
     const params = new Map(graph.params);
     params.set('wino.W', { name: 'wino.W', dims: [16, 16, 6, 6], data: w });
     const wg: Graph = { ...graph, nodes: graph.nodes.map((n) => (n === convNode ? wino : n)), params };
@@ -88,7 +100,9 @@ describe('compileGraph', () => {
     const ya = a.forward(x).dataSync();
     const yb = b.forward(x).dataSync();
     const scale = Math.max(...Array.from(ya, Math.abs));
-    ya.forEach((v, i) => { expect(Math.abs(v - yb[i]!) / scale).toBeLessThan(1e-4); });
+    ya.forEach((v, i) => {
+      expect(Math.abs(v - yb[i]!) / scale).toBeLessThan(1e-4);
+    });
     const back = b.toGraph().params.get('wino.W')!;
     expect(bytes(back).equals(bytes(params.get('wino.W')!))).toBe(true);
     a.dispose();
@@ -99,7 +113,9 @@ describe('compileGraph', () => {
   it('an op outside the table is an E_UNSUPPORTED_OP error naming op, node and opset', () => {
     const graph = readOnnx(ONNX_FIXTURES.smallCnn).graph;
     const bad = { ...graph, nodes: graph.nodes.map((n, i) => (i === 1 ? { ...n, op: 'NonMaxSuppression' } : n)) };
-    expect(() => compileGraph(bad)).toThrow(/node "\/Relu" uses op NonMaxSuppression \(opset 11\), which swprune does not support; supported ops: Conv/);
+    expect(() => compileGraph(bad)).toThrow(
+      /node "\/Relu" uses op NonMaxSuppression \(opset 11\), which swprune does not support; supported ops: Conv/,
+    );
   });
 });
 

@@ -52,7 +52,9 @@ describe('executor vs onnxruntime on written files', () => {
       const logits = model.forward(x);
       const ours = (key === 'opsZoo' ? tf.softmax(logits) : logits).dataSync();
       const scale = Math.max(...Array.from(ort.data, Math.abs));
-      ours.forEach((v, i) => { expect(Math.abs(v - ort.data[i]!) / scale).toBeLessThan(TOL); });
+      ours.forEach((v, i) => {
+        expect(Math.abs(v - ort.data[i]!) / scale).toBeLessThan(TOL);
+      });
       tf.dispose([x, logits]);
       model.dispose();
     });

@@ -33,9 +33,7 @@ export function opCase(name: string, s: Spec): OpCase {
   (s.params ?? []).forEach((p, i) => {
     const pname = `p${i}`;
     const n = p.dims.reduce((a, b) => a * b, 1);
-    const data = p.int
-      ? BigInt64Array.from(p.data!.map(BigInt))
-      : p.data ? Float32Array.from(p.data) : seeded(n, seed++);
+    const data = p.int ? BigInt64Array.from(p.data!.map(BigInt)) : p.data ? Float32Array.from(p.data) : seeded(n, seed++);
     params.set(pname, { name: pname, dims: [...p.dims], data });
     inputs.push(pname);
   });
@@ -43,7 +41,14 @@ export function opCase(name: string, s: Spec): OpCase {
   const dims = s.nhwc ? [s.x[0]!, s.x[2]!, s.x[3]!, s.x[1]!] : s.x;
   if (s.nhwc) nodes.push({ name: 'layout', op: 'Transpose', domain: '', inputs: ['input'], outputs: ['x'], attrs: { perm: [0, 3, 1, 2] } });
   const outputs = Array.from({ length: s.outputs ?? 1 }, (_, i) => `y${i}`);
-  nodes.push({ name: 'node', op: s.op, domain: s.domain ?? '', inputs: inputs.map((x) => (x === 'x' && !s.nhwc ? 'input' : x)), outputs, attrs: s.attrs ?? {} });
+  nodes.push({
+    name: 'node',
+    op: s.op,
+    domain: s.domain ?? '',
+    inputs: inputs.map((x) => (x === 'x' && !s.nhwc ? 'input' : x)),
+    outputs,
+    attrs: s.attrs ?? {},
+  });
   const graph: Graph = {
     inputs: [{ name: 'input', dims: [...dims] }],
     outputs: outputs.map((name) => ({ name, dims: [] })),
@@ -51,5 +56,15 @@ export function opCase(name: string, s: Spec): OpCase {
     params,
     opset: 17,
   };
-  return { name, graph, input: { dims, data: seeded(dims.reduce((a, b) => a * b, 1), seed++) } };
+  return {
+    name,
+    graph,
+    input: {
+      dims,
+      data: seeded(
+        dims.reduce((a, b) => a * b, 1),
+        seed++,
+      ),
+    },
+  };
 }

@@ -37,7 +37,9 @@ function expand(graph: Graph): Graph {
 function executorLogits(graph: Graph, data: Float32Array, dims: number[]): Float32Array {
   const model = compileGraph(graph);
   const [n, c, h, w] = dims as [number, number, number, number];
-  const y = tf.tidy(() => model.forward(tf.transpose(tf.tensor4d(data, [n, c, h, w]), [0, 2, 3, 1]) as tf.Tensor4D).dataSync() as Float32Array);
+  const y = tf.tidy(
+    () => model.forward(tf.transpose(tf.tensor4d(data, [n, c, h, w]), [0, 2, 3, 1]) as tf.Tensor4D).dataSync() as Float32Array,
+  );
   model.dispose();
   return y;
 }
@@ -45,7 +47,9 @@ function executorLogits(graph: Graph, data: Float32Array, dims: number[]): Float
 function expectClose(actual: Float32Array, expected: Float32Array, relative: number): void {
   expect(actual.length).toBe(expected.length);
   const scale = Math.max(...Array.from(expected, Math.abs));
-  actual.forEach((v, i) => { expect(Math.abs(v - expected[i]!) / scale).toBeLessThan(relative); });
+  actual.forEach((v, i) => {
+    expect(Math.abs(v - expected[i]!) / scale).toBeLessThan(relative);
+  });
 }
 
 describe('expandWinogradGraph (standard ONNX ops for WinogradConv)', () => {

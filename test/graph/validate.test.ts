@@ -19,7 +19,9 @@ import { ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
 const TORCHVISION = repoPath('test/fixtures/torchvision');
 const MODELS = [
   ...Object.values(ONNX_FIXTURES),
-  ...readdirSync(TORCHVISION).filter((f) => f.endsWith('.onnx')).map((f) => join(TORCHVISION, f)),
+  ...readdirSync(TORCHVISION)
+    .filter((f) => f.endsWith('.onnx'))
+    .map((f) => join(TORCHVISION, f)),
   ...['seq-cnn', 'residual', 'mobile', 'activations'].map((d) => repoPath(`test/fixtures/tfjs/${d}`)),
   repoPath('models/fashion-vgg-tfjs'),
 ];
@@ -57,7 +59,11 @@ describe('static shapes agree with the executor on every committed model', () =>
 
 describe('Winograd form', () => {
   it('validates, and its static shapes agree with the executor, for tiles 4, 6 and 8 (grouped layers included)', () => {
-    for (const [path, tile] of [[ONNX_FIXTURES.fashionVgg, 4], [ONNX_FIXTURES.resnetSmall, 6], [repoPath('test/fixtures/torchvision/mobilenet_v2-eval-op13.onnx'), 8]] as const) {
+    for (const [path, tile] of [
+      [ONNX_FIXTURES.fashionVgg, 4],
+      [ONNX_FIXTURES.resnetSmall, 6],
+      [repoPath('test/fixtures/torchvision/mobilenet_v2-eval-op13.onnx'), 8],
+    ] as const) {
       const loaded = loadModel(path);
       const graph = toWinogradGraph(loaded.graph, selectTargets(loaded.graph, { tile }));
       expect(graph.nodes.some((n) => n.op === 'WinogradConv')).toBe(true);
@@ -77,8 +83,19 @@ describe('Winograd form', () => {
 });
 
 describe('validateGraph on small graphs', () => {
-  const p = (name: string, dims: number[], fill = 0.1): Param => ({ name, dims, data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(fill) });
-  const conv = (name: string, x: string, w: string, attrs: GraphNode['attrs']): GraphNode => ({ name, op: 'Conv', domain: '', inputs: [x, w], outputs: [`${name}_out`], attrs });
+  const p = (name: string, dims: number[], fill = 0.1): Param => ({
+    name,
+    dims,
+    data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(fill),
+  });
+  const conv = (name: string, x: string, w: string, attrs: GraphNode['attrs']): GraphNode => ({
+    name,
+    op: 'Conv',
+    domain: '',
+    inputs: [x, w],
+    outputs: [`${name}_out`],
+    attrs,
+  });
   const graph = (nodes: GraphNode[], params: Param[], dims: (number | null)[] = [null, 8, 16, 16]): Graph => ({
     inputs: [{ name: 'x', dims, layout: 'NCHW' }],
     outputs: [{ name: nodes.at(-1)!.outputs[0]!, dims: [] }],
@@ -91,7 +108,9 @@ describe('validateGraph on small graphs', () => {
     const ok = graph([conv('dw', 'x', 'w', { group: 8, kernel_shape: [3, 3], pads: [1, 1, 1, 1] })], [p('w', [8, 1, 3, 3])]);
     expect(validateGraph(ok).warnings).toEqual([]);
     const bad = graph([conv('dw', 'x', 'w', { group: 4, kernel_shape: [3, 3] })], [p('w', [8, 1, 3, 3])]);
-    expect(() => validateGraph(bad)).toThrow(/node "dw" \(Conv\): its input has 8 channels, but weight "w" of dims \[8, 1, 3, 3\] with group 4 expects 4/);
+    expect(() => validateGraph(bad)).toThrow(
+      /node "dw" \(Conv\): its input has 8 channels, but weight "w" of dims \[8, 1, 3, 3\] with group 4 expects 4/,
+    );
   });
 
   it('skips the channel check after an op it does not follow, rather than guessing', () => {
@@ -103,12 +122,16 @@ describe('validateGraph on small graphs', () => {
   it('refuses an activation above the bound even when the input is within it', () => {
     const big = Math.ceil(Math.sqrt(LIMITS.activationValues / 64)) + 1;
     const g = graph([conv('c', 'x', 'w', { pads: [0, 0, 0, 0] })], [p('w', [64, 1, 1, 1])], [1, 1, big, big]);
-    expect(() => validateGraph(g)).toThrow(new RegExp(`node "c" \\(Conv\\): its output \\[1, 64, ${big}, ${big}\\] has \\d+ values per example`));
+    expect(() => validateGraph(g)).toThrow(
+      new RegExp(`node "c" \\(Conv\\): its output \\[1, 64, ${big}, ${big}\\] has \\d+ values per example`),
+    );
   });
 
   it('counts non-finite weights in the warning', () => {
     const w = p('w', [4, 8, 1, 1]);
     (w.data as Float32Array).set([Number.NaN, Infinity, -Infinity]);
-    expect(validateGraph(graph([conv('c', 'x', 'w', {})], [w])).warnings).toEqual(['3 weights are NaN or infinite (in "w"); the model\'s outputs will not be meaningful']);
+    expect(validateGraph(graph([conv('c', 'x', 'w', {})], [w])).warnings).toEqual([
+      '3 weights are NaN or infinite (in "w"); the model\'s outputs will not be meaningful',
+    ]);
   });
 });

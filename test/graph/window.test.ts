@@ -7,7 +7,15 @@ import { samePads, windowOutSize, windowPads } from '../../src/graph/window.js';
  * input; without ceil_mode keep those that fit inside it; with ceil_mode also start one while
  * the previous left cells uncovered, and (PyTorch's rule) keep none that starts in the end padding.
  */
-function countWindows(size: number, padBegin: number, padEnd: number, kernel: number, stride: number, dilation: number, ceil: boolean): number {
+function countWindows(
+  size: number,
+  padBegin: number,
+  padEnd: number,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  ceil: boolean,
+): number {
   const padded = size + padBegin + padEnd;
   const span = (kernel - 1) * dilation + 1;
   let count = 0;
@@ -23,23 +31,39 @@ const node = (attrs: GraphNode['attrs']): GraphNode => ({ name: 'w', op: 'Conv',
 
 describe('windowOutSize', () => {
   it('counts the windows of a grid of sizes, pads (at most half the window, as PyTorch requires), kernels, strides, dilations and ceil modes', () => {
-    for (const size of [1, 5, 7, 28, 33]) for (const pad of [0, 1, 2]) for (const k of [1, 2, 3]) for (const s of [1, 2, 3]) for (const d of [1, 2]) for (const ceil of [false, true]) {
-      if ((k - 1) * d + 1 > size + 2 * pad || 2 * pad > (k - 1) * d + 1) continue;
-      expect([size, pad, k, s, d, ceil, windowOutSize(size, pad, pad, k, s, d, ceil)]).toEqual([size, pad, k, s, d, ceil, countWindows(size, pad, pad, k, s, d, ceil)]);
-    }
+    for (const size of [1, 5, 7, 28, 33])
+      for (const pad of [0, 1, 2])
+        for (const k of [1, 2, 3])
+          for (const s of [1, 2, 3])
+            for (const d of [1, 2])
+              for (const ceil of [false, true]) {
+                if ((k - 1) * d + 1 > size + 2 * pad || 2 * pad > (k - 1) * d + 1) continue;
+                expect([size, pad, k, s, d, ceil, windowOutSize(size, pad, pad, k, s, d, ceil)]).toEqual([
+                  size,
+                  pad,
+                  k,
+                  s,
+                  d,
+                  ceil,
+                  countWindows(size, pad, pad, k, s, d, ceil),
+                ]);
+              }
   });
 });
 
 describe('windowPads', () => {
   it('SAME_UPPER and SAME_LOWER give ceil(size / stride) outputs, the odd pad at the end or at the beginning', () => {
-    for (const size of [1, 4, 7, 28, 33]) for (const k of [1, 2, 3, 5]) for (const s of [1, 2, 3]) for (const d of [1, 2]) {
-      const [b, e] = samePads(size, k, s, d);
-      expect(windowOutSize(size, b, e, k, s, d, false)).toBe(Math.ceil(size / s));
-      expect(e - b === 0 || e - b === 1).toBe(true);
-      expect(samePads(size, k, s, d, true)).toEqual([e, b]);
-      expect(windowPads(node({ auto_pad: 'SAME_UPPER' }), [size, size], [k, k], [s, s], [d, d])).toEqual([b, b, e, e]);
-      expect(windowPads(node({ auto_pad: 'SAME_LOWER' }), [size, size], [k, k], [s, s], [d, d])).toEqual([e, e, b, b]);
-    }
+    for (const size of [1, 4, 7, 28, 33])
+      for (const k of [1, 2, 3, 5])
+        for (const s of [1, 2, 3])
+          for (const d of [1, 2]) {
+            const [b, e] = samePads(size, k, s, d);
+            expect(windowOutSize(size, b, e, k, s, d, false)).toBe(Math.ceil(size / s));
+            expect(e - b === 0 || e - b === 1).toBe(true);
+            expect(samePads(size, k, s, d, true)).toEqual([e, b]);
+            expect(windowPads(node({ auto_pad: 'SAME_UPPER' }), [size, size], [k, k], [s, s], [d, d])).toEqual([b, b, e, e]);
+            expect(windowPads(node({ auto_pad: 'SAME_LOWER' }), [size, size], [k, k], [s, s], [d, d])).toEqual([e, e, b, b]);
+          }
   });
 
   it("VALID is no padding; otherwise the node's pads, zero where absent", () => {

@@ -22,7 +22,13 @@ export async function bundleLogits(path: string, input: Float32Array, n: number)
     const model = compileGraph(bundle.graph);
     const { dims, layout } = bundle.graph.inputs[0]!;
     const shape = [n, ...dims.slice(1).map(Number)] as [number, number, number, number];
-    const x = tf.tensor4d(input.subarray(0, shape.reduce((a, b) => a * b, 1)), shape);
+    const x = tf.tensor4d(
+      input.subarray(
+        0,
+        shape.reduce((a, b) => a * b, 1),
+      ),
+      shape,
+    );
     const nhwc = layout === 'NHWC' ? x : (tf.transpose(x, [0, 2, 3, 1]) as tf.Tensor4D);
     const y = model.forward(nhwc);
     const data = y.dataSync() as Float32Array;

@@ -1,7 +1,11 @@
 import type { EventSink, SwpruneEvent } from '../../src/api/events.js';
 
 /** A sink that keeps every event, for assertions on what a command reported. */
-export function recordEvents(): { sink: EventSink; events: SwpruneEvent[]; of: <K extends SwpruneEvent['kind']>(kind: K) => Extract<SwpruneEvent, { kind: K }>[] } {
+export function recordEvents(): {
+  sink: EventSink;
+  events: SwpruneEvent[];
+  of: <K extends SwpruneEvent['kind']>(kind: K) => Extract<SwpruneEvent, { kind: K }>[];
+} {
   const events: SwpruneEvent[] = [];
   return {
     sink: (e) => events.push(e),

@@ -24,7 +24,10 @@ function geometry([N, H, W, cin, cout, [pt, pl, pb, pr]]: (typeof CASES)[number]
   return { ...base, N, H, W, cin, cout, padTop: pt, padLeft: pl, OH: outSize(H, 3, 1, 1, pt, pb), OW: outSize(W, 3, 1, 1, pl, pr) };
 }
 
-describe.each([['one thread', serial], ['two threads', pool]] as [string, KernelRunner][])('3x3 convolutions through F(4x4,3x3) on %s equal float64 direct sums', (_, runner) => {
+describe.each([
+  ['one thread', serial],
+  ['two threads', pool],
+] as [string, KernelRunner][])('3x3 convolutions through F(4x4,3x3) on %s equal float64 direct sums', (_, runner) => {
   CASES.forEach((c, i) => {
     it(`[${c.slice(0, 4)}] -> ${c[4]}, pads ${c[5]} (relative error < ${TOL})`, () => {
       const g = geometry(c);

@@ -20,17 +20,37 @@ const CASES: Case[] = [
   // stride 2 along H, 5x3 filter, asymmetric padding
   { ...base, strideH: 2, N: 2, H: 10, W: 9, cin: 6, cout: 9, KH: 5, KW: 3, padTop: 2, padLeft: 0, padBottom: 1, padRight: 0 },
   // dilation 2
-  { ...base, dilationH: 2, dilationW: 2, N: 1, H: 12, W: 11, cin: 8, cout: 8, KH: 3, KW: 3, padTop: 2, padLeft: 1, padBottom: 2, padRight: 1 },
+  {
+    ...base,
+    dilationH: 2,
+    dilationW: 2,
+    N: 1,
+    H: 12,
+    W: 11,
+    cin: 8,
+    cout: 8,
+    KH: 3,
+    KW: 3,
+    padTop: 2,
+    padLeft: 1,
+    padBottom: 2,
+    padRight: 1,
+  },
   // padding wider than the filter reaches ('valid' on one side, more than K-1 on the other)
   { ...base, N: 1, H: 5, W: 6, cin: 4, cout: 3, KH: 3, KW: 3, padTop: 0, padLeft: 3, padBottom: 3, padRight: 0 },
   { ...base, N: 4, H: 14, W: 14, cin: 16, cout: 32, KH: 3, KW: 3, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 },
 ];
 
 function geometry(c: Case): ConvGeometry {
-  return { ...c, OH: outSize(c.H, c.KH, c.strideH, c.dilationH, c.padTop, c.padBottom), OW: outSize(c.W, c.KW, c.strideW, c.dilationW, c.padLeft, c.padRight) };
+  return {
+    ...c,
+    OH: outSize(c.H, c.KH, c.strideH, c.dilationH, c.padTop, c.padBottom),
+    OW: outSize(c.W, c.KW, c.strideW, c.dilationW, c.padLeft, c.padRight),
+  };
 }
 
-const name = (c: Case) => `[${c.N},${c.H},${c.W},${c.cin}] -> ${c.cout}, ${c.KH}x${c.KW}, stride ${c.strideH}x${c.strideW}, dilation ${c.dilationH}, pads ${c.padTop},${c.padLeft},${c.padBottom},${c.padRight}`;
+const name = (c: Case) =>
+  `[${c.N},${c.H},${c.W},${c.cin}] -> ${c.cout}, ${c.KH}x${c.KW}, stride ${c.strideH}x${c.strideW}, dilation ${c.dilationH}, pads ${c.padTop},${c.padLeft},${c.padBottom},${c.padRight}`;
 
 function run(runner: KernelRunner, g: ConvGeometry, seed: number) {
   const x = seeded(g.N * g.H * g.W * g.cin, seed);
@@ -48,15 +68,24 @@ function run(runner: KernelRunner, g: ConvGeometry, seed: number) {
     const stride1 = g.strideH === 1 && g.strideW === 1;
     if (stride1) conv2dInputGrad(runner, g, pdy, pw, pdx);
     return {
-      x, w, dy, bias,
-      y: h.read(py, dy.length), yBiasRelu: h.read(pyr, dy.length), dw: h.read(pdw, w.length), dx: stride1 ? h.read(pdx, x.length) : undefined,
+      x,
+      w,
+      dy,
+      bias,
+      y: h.read(py, dy.length),
+      yBiasRelu: h.read(pyr, dy.length),
+      dw: h.read(pdw, w.length),
+      dx: stride1 ? h.read(pdx, x.length) : undefined,
     };
   } finally {
     h.release(mark);
   }
 }
 
-describe.each([['one thread', serial], ['two threads', pool]] as [string, KernelRunner][])('convolution kernels on %s equal float64 loops', (_, runner) => {
+describe.each([
+  ['one thread', serial],
+  ['two threads', pool],
+] as [string, KernelRunner][])('convolution kernels on %s equal float64 loops', (_, runner) => {
   CASES.forEach((c, i) => {
     it(`${name(c)} (relative error < ${TOL})`, () => {
       const g = geometry(c);

@@ -12,11 +12,27 @@ const pool = new WorkerRunner({ threads: 3 });
 afterAll(() => pool.dispose());
 
 // [m, n, k]: edges of the 4 x 8 tiles, one row or column, a reduction longer than the 256-step block.
-const SHAPES: [number, number, number][] = [[1, 1, 1], [5, 7, 3], [4, 8, 16], [37, 19, 300], [130, 33, 600], [3, 17, 1], [9, 1, 40]];
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [5, 7, 3],
+  [4, 8, 16],
+  [37, 19, 300],
+  [130, 33, 600],
+  [3, 17, 1],
+  [9, 1, 40],
+];
 
-describe.each([['one thread', serial], ['three threads', pool]] as [string, KernelRunner][])('matmul on %s equals float64 loops', (_, runner) => {
+describe.each([
+  ['one thread', serial],
+  ['three threads', pool],
+] as [string, KernelRunner][])('matmul on %s equals float64 loops', (_, runner) => {
   for (const [m, n, k] of SHAPES) {
-    for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       it(`${m}x${k} by ${k}x${n}${ta ? ', A transposed' : ''}${tb ? ', B transposed' : ''} (relative error < ${TOL})`, () => {
         const A = seeded(m * k, m * 31 + k);
         const B = seeded(k * n, n * 17 + k);

@@ -34,8 +34,21 @@ function run(runner: KernelRunner, c: (typeof CASES)[number], seed: number) {
   const tile = getTile(T, r);
   const plan = planWinograd([N, H, W, cin], tile, cout, pads);
   const g: WinogradGeometry = {
-    N, H, W, cin, cout, m: tile.m, T, padTop: plan.top, padLeft: plan.left, outH: plan.outH, outW: plan.outW,
-    tilesH: plan.tilesH, tilesW: plan.tilesW, BT: tile.BT.flat(), AT: tile.AT.flat(),
+    N,
+    H,
+    W,
+    cin,
+    cout,
+    m: tile.m,
+    T,
+    padTop: plan.top,
+    padLeft: plan.left,
+    outH: plan.outH,
+    outW: plan.outW,
+    tilesH: plan.tilesH,
+    tilesW: plan.tilesW,
+    BT: tile.BT.flat(),
+    AT: tile.AT.flat(),
   };
   const x = seeded(N * H * W * cin, seed);
   const w = seeded(T * T * cin * cout, seed + 1).map((v) => v * 0.2);
@@ -54,7 +67,10 @@ function run(runner: KernelRunner, c: (typeof CASES)[number], seed: number) {
   }
 }
 
-describe.each([['one thread', serial], ['two threads', pool]] as [string, KernelRunner][])('fused Winograd kernels on %s equal the tfjs Winograd op', (_, runner) => {
+describe.each([
+  ['one thread', serial],
+  ['two threads', pool],
+] as [string, KernelRunner][])('fused Winograd kernels on %s equal the tfjs Winograd op', (_, runner) => {
   CASES.forEach((c, i) => {
     const [T, r, N, H, W, cin, cout, pads] = c;
     const tol = T === 8 ? 2e-4 : 1e-4;
@@ -66,7 +82,9 @@ describe.each([['one thread', serial], ['two threads', pool]] as [string, Kernel
         const b = tf.tensor1d(got.bias);
         const y = winogradConv2d(x, w, got.tile, { pad: pads, bias: b });
         const dy = tf.tensor4d(got.dy, y.shape);
-        const [dx, dw] = tf.grads((a: tf.Tensor, k: tf.Tensor) => tf.sum(tf.mul(winogradConv2d(a as tf.Tensor4D, k as tf.Tensor3D, got.tile, { pad: pads }), dy)))([x, w]);
+        const [dx, dw] = tf.grads((a: tf.Tensor, k: tf.Tensor) =>
+          tf.sum(tf.mul(winogradConv2d(a as tf.Tensor4D, k as tf.Tensor3D, got.tile, { pad: pads }), dy)),
+        )([x, w]);
         return { y: y.dataSync(), dx: dx!.dataSync(), dw: dw!.dataSync() };
       });
       expect(relErr(got.y, ref.y)).toBeLessThan(tol);

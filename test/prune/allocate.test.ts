@@ -3,9 +3,25 @@ import { allocateTargets } from '../../src/prune/allocate.js';
 
 const curves = [
   // robust and large: drops little
-  { name: 'big', size: 300, levels: [{ sparsity: 0.4, drop: 0.001 }, { sparsity: 0.8, drop: 0.004 }, { sparsity: 0.9, drop: 0.03 }] },
+  {
+    name: 'big',
+    size: 300,
+    levels: [
+      { sparsity: 0.4, drop: 0.001 },
+      { sparsity: 0.8, drop: 0.004 },
+      { sparsity: 0.9, drop: 0.03 },
+    ],
+  },
   // sensitive and small
-  { name: 'small', size: 100, levels: [{ sparsity: 0.4, drop: 0.002 }, { sparsity: 0.8, drop: 0.05 }, { sparsity: 0.9, drop: 0.2 }] },
+  {
+    name: 'small',
+    size: 100,
+    levels: [
+      { sparsity: 0.4, drop: 0.002 },
+      { sparsity: 0.8, drop: 0.05 },
+      { sparsity: 0.9, drop: 0.2 },
+    ],
+  },
 ];
 
 describe('allocateTargets (greedy over sensitivity curves)', () => {

@@ -33,7 +33,10 @@ describe('spatial structured pruning (docs/method.md, step 1)', () => {
     const t = 0.6;
     const pruned = applyMask(layer.g, spatialMask(tile, layer, imp, t));
     for (let k = 0; k < 6; k++) {
-      const W = winogradKernel(tile, [0, 1, 2].map((a) => [0, 1, 2].map((b) => pruned[k * 9 + a * 3 + b]!)));
+      const W = winogradKernel(
+        tile,
+        [0, 1, 2].map((a) => [0, 1, 2].map((b) => pruned[k * 9 + a * 3 + b]!)),
+      );
       for (let p = 0; p < 36; p++) if (imp[k * 36 + p]! < t) expect(W[Math.floor(p / 6)]![p % 6]).toBe(0);
     }
   });

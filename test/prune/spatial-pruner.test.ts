@@ -24,9 +24,16 @@ describe('spatialPruner', () => {
         const zeros = [...w.keys()].filter((i) => w[i] === 0);
         // The first stage pruned this layer; every one of its zeros stays masked.
         expect(zeros.length, t.node.name).toBeGreaterThan(0);
-        expect(zeros.filter((i) => mask[i] !== 0), t.node.name).toEqual([]);
+        expect(
+          zeros.filter((i) => mask[i] !== 0),
+          t.node.name,
+        ).toEqual([]);
         // Below the sparsity it already has, a stage prunes nothing new: the mask is the zeros.
-        if (target === 0.2) expect(mask.reduce((n, keep) => n + (keep ? 0 : 1), 0), t.node.name).toBe(zeros.length);
+        if (target === 0.2)
+          expect(
+            mask.reduce((n, keep) => n + (keep ? 0 : 1), 0),
+            t.node.name,
+          ).toBe(zeros.length);
       }
     }
   });

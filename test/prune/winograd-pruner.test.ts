@@ -13,8 +13,16 @@ beforeAll(async () => {
 });
 
 // F(2x2,3x3) from docs/method.md, typed in here so the hand computation is independent of src/winograd.
-const BT = [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]];
-const AT = [[1, 1, 1, 0], [0, 1, -1, -1]];
+const BT = [
+  [1, 0, -1, 0],
+  [0, 1, 1, 0],
+  [0, -1, 1, 0],
+  [0, 1, 0, -1],
+];
+const AT = [
+  [1, 1, 1, 0],
+  [0, 1, -1, -1],
+];
 const mul = (a: number[][], b: number[][]) => a.map((r) => b[0]!.map((_, j) => r.reduce((s, v, k) => s + v * b[k]![j]!, 0)));
 const tr = (a: number[][]) => a[0]!.map((_, j) => a.map((r) => r[j]!));
 
@@ -23,7 +31,16 @@ function tinyGraph(w: number[]): Graph {
   return {
     inputs: [{ name: 'x', dims: [null, 1, 4, 4], layout: 'NCHW' }],
     outputs: [{ name: 'y', dims: [null, 1, 2, 2] }],
-    nodes: [{ name: 'wconv', op: 'WinogradConv', domain: WINOGRAD_CONV.domain, inputs: ['x', 'W'], outputs: ['y'], attrs: { tile: 4, m: 2, kernel: 3, pads: [0, 0, 0, 0] } }],
+    nodes: [
+      {
+        name: 'wconv',
+        op: 'WinogradConv',
+        domain: WINOGRAD_CONV.domain,
+        inputs: ['x', 'W'],
+        outputs: ['y'],
+        attrs: { tile: 4, m: 2, kernel: 3, pads: [0, 0, 0, 0] },
+      },
+    ],
     params: new Map([['W', { name: 'W', dims: [1, 1, 4, 4], data: Float32Array.from(w) }]]),
     opset: 13,
   };
@@ -31,8 +48,16 @@ function tinyGraph(w: number[]): Graph {
 
 describe('Winograd-domain retraining step (tiny layer, hand-computed update)', () => {
   // Loss L = sum(Y ⊙ C). With Y = A^T (W ⊙ V) A and V = B^T d B: dL/dW = V ⊙ (A C A^T).
-  const d = [[0.5, -1, 2, 0.25], [1.5, 0.75, -0.5, 1], [-2, 0.5, 1, -1], [0.25, 1, -0.75, 0.5]];
-  const C = [[1, -2], [0.5, 3]];
+  const d = [
+    [0.5, -1, 2, 0.25],
+    [1.5, 0.75, -0.5, 1],
+    [-2, 0.5, 1, -1],
+    [0.25, 1, -0.75, 0.5],
+  ];
+  const C = [
+    [1, -2],
+    [0.5, 3],
+  ];
   const w0 = Array.from({ length: 16 }, (_, k) => ((k * 7) % 11) / 10 - 0.45);
   const lr = 0.1;
 

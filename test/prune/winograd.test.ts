@@ -12,7 +12,10 @@ beforeAll(async () => {
 });
 
 describe('winogradMask (ranking by |W|·Γ)', () => {
-  const gamma = [[1, 2], [2, 4]];
+  const gamma = [
+    [1, 2],
+    [2, 4],
+  ];
 
   it('prunes the smallest |W|·Γ first; existing zeros count and stay', () => {
     // One kernel, T = 2: scores |W|·Γ = [0.5, 0.6, 0.8, 0.4] -> order 3, 0, 1, 2.
@@ -53,7 +56,8 @@ describe('winogradMask (ranking by |W|·Γ)', () => {
       for (let n = 0; n < want - zeros; n++) mask[live[n]!] = 0;
       return mask;
     };
-    for (const target of [0.1, 0.2, 0.45, 0.7, 0.93]) expect(Buffer.from(winogradMask(w, g, target)).equals(Buffer.from(reference(target)))).toBe(true);
+    for (const target of [0.1, 0.2, 0.45, 0.7, 0.93])
+      expect(Buffer.from(winogradMask(w, g, target)).equals(Buffer.from(reference(target)))).toBe(true);
   });
 
   it('nthSmallest is the k-th value of the sorted array, duplicates included', () => {
@@ -81,7 +85,9 @@ describe('toWinogradGraph', () => {
       const ya = a.forward(x).dataSync();
       const yb = b.forward(x).dataSync();
       const scale = Math.max(...Array.from(ya, Math.abs));
-      ya.forEach((v, i) => { expect(Math.abs(v - yb[i]!) / scale).toBeLessThan(1e-4); });
+      ya.forEach((v, i) => {
+        expect(Math.abs(v - yb[i]!) / scale).toBeLessThan(1e-4);
+      });
       a.dispose();
       b.dispose();
       x.dispose();

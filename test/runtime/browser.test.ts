@@ -47,7 +47,9 @@ function serve(files: Record<string, Uint8Array>, onReport: (body: string) => vo
       res.writeHead(404).end();
     }
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port })),
+  );
 }
 
 describe.runIf(browserAvailable || browserRequired)('the runtime in a browser', () => {
@@ -69,11 +71,29 @@ describe.runIf(browserAvailable || browserRequired)('the runtime in a browser', 
     const reported = new Promise<string>((resolve) => (report = resolve));
     const { server, port } = await serve({ '/m.swb': bundle, '/x.bin': new Uint8Array(input.buffer) }, report);
     const url = `http://127.0.0.1:${port}/test/runtime/browser/index.html?bundle=/m.swb&input=/x.bin&n=${n}&report=/report`;
-    const chromium = spawn(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', `--user-data-dir=${mkdtempSync(join(tmpdir(), 'chromium-'))}`, url], { stdio: 'ignore' });
+    const chromium = spawn(
+      CHROMIUM,
+      [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        `--user-data-dir=${mkdtempSync(join(tmpdir(), 'chromium-'))}`,
+        url,
+      ],
+      { stdio: 'ignore' },
+    );
     try {
-      const timeout = new Promise<string>((_, reject) => setTimeout(() => reject(new Error('no report from Chromium within 60 s')), 60_000));
-      const result = JSON.parse(await Promise.race([reported, timeout])) as Record<string, { output: number[]; inputShape: number[]; outputShape: number[] }> & { error?: string };
+      const timeout = new Promise<string>((_, reject) =>
+        setTimeout(() => reject(new Error('no report from Chromium within 60 s')), 60_000),
+      );
+      const result = JSON.parse(await Promise.race([reported, timeout])) as Record<
+        string,
+        { output: number[]; inputShape: number[]; outputShape: number[] }
+      > & { error?: string };
       expect(result.error).toBeUndefined();
       for (const threads of ['threads1', 'threads2']) {
         expect(result[threads]!.inputShape).toEqual([1, 28, 28]);

@@ -54,10 +54,13 @@ describe('isFaster: the two take turns, the fastest call of each counts', () => 
 describe('splitFrom: the smallest call size worth splitting between threads', () => {
   const recorder = (wins: (n: number) => boolean) => {
     const tried: number[] = [];
-    return { tried, splitFaster: async (n: number) => {
-      tried.push(n);
-      return wins(n);
-    } };
+    return {
+      tried,
+      splitFaster: async (n: number) => {
+        tried.push(n);
+        return wins(n);
+      },
+    };
   };
 
   it('2 when splitting 2 images already wins (one race)', async () => {
@@ -102,7 +105,10 @@ describe('the runtime follows the decision', () => {
     const one = await loadGraph(graph, undefined, { threads: 1 });
     expect(one.splitFrom).toBeNull();
     await one.close();
-    await expect(loadGraph(graph, undefined, { threads: 2, split: 0 })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/^split must be a positive integer, got 0$/) });
+    await expect(loadGraph(graph, undefined, { threads: 2, split: 0 })).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringMatching(/^split must be a positive integer, got 0$/),
+    });
   });
 
   it('measures the split size at load when not given: a size from 2 to the batch, or none', async () => {

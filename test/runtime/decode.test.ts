@@ -57,26 +57,81 @@ describe('the runtime decoders (no protobufjs, no .proto file)', () => {
     const root = protobuf.parse(readFileSync(repoPath('docs/swprune-bundle.proto'), 'utf8')).root;
     const type = root.lookupType('swprune.bundle.Bundle');
     const ref = type.toObject(type.decode(bytes), { defaults: true, arrays: true }) as {
-      formatVersion: number; producer: string; sourceSha256: Uint8Array; network: Uint8Array;
-      tiles: { name: string; t: number; m: number; r: number; at: { rows: number; cols: number; values: number[] }; g: { values: number[] }; bt: { values: number[] } }[];
-      layers: { name: string; weight: string; cin: number; cout: number; kernel: number; pads: number[]; biasName: string; bias: number[]; tile: number;
-        positions: { rows: number; cols: number; rowPtr: number[]; colIdx: number[]; values: number[] }[] }[];
+      formatVersion: number;
+      producer: string;
+      sourceSha256: Uint8Array;
+      network: Uint8Array;
+      tiles: {
+        name: string;
+        t: number;
+        m: number;
+        r: number;
+        at: { rows: number; cols: number; values: number[] };
+        g: { values: number[] };
+        bt: { values: number[] };
+      }[];
+      layers: {
+        name: string;
+        weight: string;
+        cin: number;
+        cout: number;
+        kernel: number;
+        pads: number[];
+        biasName: string;
+        bias: number[];
+        tile: number;
+        positions: { rows: number; cols: number; rowPtr: number[]; colIdx: number[]; values: number[] }[];
+      }[];
     };
     const ours = decodeBundle(bytes);
     expect(ours.formatVersion).toBe(ref.formatVersion);
     expect(ours.producer).toBe(ref.producer);
     expect(Array.from(ours.sourceSha256)).toEqual(Array.from(ref.sourceSha256));
     expect(Buffer.from(ours.network).equals(Buffer.from(ref.network))).toBe(true);
-    expect(ours.tiles.map((t) => ({ name: t.name, t: t.t, m: t.m, r: t.r, at: Array.from(t.at.values), g: Array.from(t.g.values), bt: Array.from(t.bt.values) })))
-      .toEqual(ref.tiles.map((t) => ({ name: t.name, t: t.t, m: t.m, r: t.r, at: t.at.values, g: t.g.values, bt: t.bt.values })));
+    expect(
+      ours.tiles.map((t) => ({
+        name: t.name,
+        t: t.t,
+        m: t.m,
+        r: t.r,
+        at: Array.from(t.at.values),
+        g: Array.from(t.g.values),
+        bt: Array.from(t.bt.values),
+      })),
+    ).toEqual(ref.tiles.map((t) => ({ name: t.name, t: t.t, m: t.m, r: t.r, at: t.at.values, g: t.g.values, bt: t.bt.values })));
     expect(ours.layers).toHaveLength(ref.layers.length);
     ours.layers.forEach((l, i) => {
       const r = ref.layers[i]!;
-      expect({ name: l.name, weight: l.weight, cin: l.cin, cout: l.cout, kernel: l.kernel, pads: l.pads, biasName: l.biasName, bias: Array.from(l.bias), tile: l.tile })
-        .toEqual({ name: r.name, weight: r.weight, cin: r.cin, cout: r.cout, kernel: r.kernel, pads: r.pads, biasName: r.biasName, bias: r.bias, tile: r.tile });
+      expect({
+        name: l.name,
+        weight: l.weight,
+        cin: l.cin,
+        cout: l.cout,
+        kernel: l.kernel,
+        pads: l.pads,
+        biasName: l.biasName,
+        bias: Array.from(l.bias),
+        tile: l.tile,
+      }).toEqual({
+        name: r.name,
+        weight: r.weight,
+        cin: r.cin,
+        cout: r.cout,
+        kernel: r.kernel,
+        pads: r.pads,
+        biasName: r.biasName,
+        bias: r.bias,
+        tile: r.tile,
+      });
       l.positions.forEach((c, p) => {
         const rc = r.positions[p]!;
-        expect({ rows: c.rows, cols: c.cols, rowPtr: Array.from(c.rowPtr), colIdx: Array.from(c.colIdx), values: Array.from(c.values) }).toEqual(rc);
+        expect({
+          rows: c.rows,
+          cols: c.cols,
+          rowPtr: Array.from(c.rowPtr),
+          colIdx: Array.from(c.colIdx),
+          values: Array.from(c.values),
+        }).toEqual(rc);
       });
     });
   });

@@ -12,7 +12,7 @@ describe('descriptors.ts, the one table between the planner and runtime.wat', ()
     }
   });
 
-  it('holds the epilogue words in $epi\'s order wherever a kernel has them', () => {
+  it("holds the epilogue words in $epi's order wherever a kernel has them", () => {
     for (const k of KERNEL_KINDS) {
       const o = OFFSET[k] as Record<string, number>;
       if (!('resDelta' in KERNELS[k].fields)) continue;
@@ -21,7 +21,9 @@ describe('descriptors.ts, the one table between the planner and runtime.wat', ()
   });
 
   it('expands {kind.field} to its offset and {dispatch} to a branch per op code; an unknown field is an error', () => {
-    expect(expandWat('(i32.load offset={conv.parts} (local.get $d))', 'x.wat')).toBe(`(i32.load offset=${OFFSET.conv.parts} (local.get $d))`);
+    expect(expandWat('(i32.load offset={conv.parts} (local.get $d))', 'x.wat')).toBe(
+      `(i32.load offset=${OFFSET.conv.parts} (local.get $d))`,
+    );
     expect(expandWat('{epilogue.resDelta}', 'x.wat')).toBe('12');
     expect(expandWat('{dispatch}', 'x.wat').match(/\(call \$/g)).toHaveLength(KERNEL_KINDS.length);
     expect(() => expandWat('offset={conv.nothing}', 'x.wat')).toThrow(/x\.wat: \{conv\.nothing\} is no descriptor field/);

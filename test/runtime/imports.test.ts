@@ -36,7 +36,7 @@ describe('the runtime entry point', () => {
 });
 
 describe('the package entry points', () => {
-  it("package.json exports swprune and swprune/runtime (one exports map: a duplicate key would silently drop one)", async () => {
+  it('package.json exports swprune and swprune/runtime (one exports map: a duplicate key would silently drop one)', async () => {
     const text = readFileSync(repoPath('package.json'), 'utf8');
     expect(text.match(/^ {2}"exports":/gm)).toHaveLength(1);
     // Through the package's exports map (dist/, built by `prepare` and the test setup), as a user imports it.

@@ -22,7 +22,11 @@ function builder(seed: number) {
   const nodes: GraphNode[] = [];
   return {
     p(name: string, dims: number[], scale = 0.4, offset = 0) {
-      params.set(name, { name, dims, data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => offset + (rand() * 2 - 1) * scale) });
+      params.set(name, {
+        name,
+        dims,
+        data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => offset + (rand() * 2 - 1) * scale),
+      });
       return name;
     },
     ints(name: string, values: (number | bigint)[]) {
@@ -36,7 +40,13 @@ function builder(seed: number) {
       return outs;
     },
     graph(input: [number, number, number], output: string, classes: number, opset = 13): Graph {
-      return { inputs: [{ name: 'x', dims: [null, ...input], layout: 'NCHW' }], outputs: [{ name: output, dims: [null, classes] }], nodes, params, opset };
+      return {
+        inputs: [{ name: 'x', dims: [null, ...input], layout: 'NCHW' }],
+        outputs: [{ name: output, dims: [null, classes] }],
+        nodes,
+        params,
+        opset,
+      };
     },
   };
 }
@@ -47,7 +57,12 @@ const INT64_MAX = 9223372036854775807n;
 function executor(graph: Graph, x: Float32Array, dims: number[]): Float32Array {
   const model = compileGraph(graph);
   try {
-    return tf.tidy(() => model.forward(tf.transpose(tf.tensor4d(x, dims as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D).dataSync() as Float32Array);
+    return tf.tidy(
+      () =>
+        model
+          .forward(tf.transpose(tf.tensor4d(x, dims as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D)
+          .dataSync() as Float32Array,
+    );
   } finally {
     model.dispose();
   }
@@ -122,7 +137,13 @@ describe('runtime ops against the dense executor', () => {
     const [add] = b.node('Add', [c2!, pd!]);
     const [r2] = b.node('Relu', [add!]);
     // crop rows 1..-1 and every other channel from the last one back; pad one column left and crop one right
-    const [cr] = b.node('Slice', [r2!, b.ints('s2', [1, -1]), b.ints('e2', [-1, -INT64_MAX]), b.ints('a2', [2, 1]), b.ints('st2', [1, -2])]);
+    const [cr] = b.node('Slice', [
+      r2!,
+      b.ints('s2', [1, -1]),
+      b.ints('e2', [-1, -INT64_MAX]),
+      b.ints('a2', [2, 1]),
+      b.ints('st2', [1, -2]),
+    ]);
     const [pc] = b.node('Pad', [cr!, b.ints('pads2', [0, 1, 0, 1, 0, 0, 0, -1])], { mode: 'constant' });
     const [fl] = b.node('Flatten', [pc!], { axis: 1 });
     const [fc] = b.node('Gemm', [fl!, b.p('wfc', [4, 9 * 3 * 5]), b.p('bfc', [4])], { transB: 1 });
@@ -195,10 +216,12 @@ describe('what the new rules refuse: a one-line E_UNSUPPORTED_OP naming the node
     const [gap] = b.node('GlobalAveragePool', [y!]);
     const [fl] = b.node('Flatten', [gap!], { axis: 1 });
     await expect(loadGraph(b.graph([4, 6, 6], fl!, 4), undefined)).rejects.toMatchObject({
-      code: 'E_UNSUPPORTED_OP', message: expect.stringMatching(new RegExp(`^node "${op}_0" \\(${op}\\): [^\\n]*${what.source}[^\\n]*$`)),
+      code: 'E_UNSUPPORTED_OP',
+      message: expect.stringMatching(new RegExp(`^node "${op}_0" \\(${op}\\): [^\\n]*${what.source}[^\\n]*$`)),
     });
   };
-  it('a Slice of the batch axis', () => refused('Slice', (b) => ['x', b.ints('s', [1]), b.ints('e', [2]), b.ints('a', [0])], {}, /batch axis/));
+  it('a Slice of the batch axis', () =>
+    refused('Slice', (b) => ['x', b.ints('s', [1]), b.ints('e', [2]), b.ints('a', [0])], {}, /batch axis/));
   it('a ReduceMean over channels', () => refused('ReduceMean', () => ['x'], { axes: [1], keepdims: 1 }, /reduces over H and W/));
   it('a Pad of the batch axis', () => refused('Pad', (b) => ['x', b.ints('p', [1, 0, 0, 0, 0, 0, 0, 0])], {}, /pads C, H and W/));
   it('a Split whose sizes do not add up', () => refused('Split', (b) => ['x', b.ints('s', [1, 2])], { axis: 1 }, /Split of 4/));

@@ -27,15 +27,19 @@ const fakeSteps = (ops: readonly (Step['op'] | 'winograd-dense')[]): Step[] =>
   ops.map((op, i) => ({ op: op === 'winograd-dense' ? 'winograd' : op, node: `n${i}`, dense: op === 'winograd-dense' }) as unknown as Step);
 
 describe('profile: descriptors to steps, times to kinds', () => {
-  it('maps thread 0\'s descriptors to steps: the input copy first, a Winograd step\'s zero step to it, the output copy last', () => {
+  it("maps thread 0's descriptors to steps: the input copy first, a Winograd step's zero step to it, the output copy last", () => {
     const steps = fakeSteps(['winograd', 'conv', 'winograd', 'fc']);
-    expect(stepOfDescriptors([OP.copy, OP.winograd, OP.zero, OP.conv, OP.winograd, OP.conv, OP.copy], steps)).toEqual([-1, 0, 0, 1, 2, 3, 4]);
+    expect(stepOfDescriptors([OP.copy, OP.winograd, OP.zero, OP.conv, OP.winograd, OP.conv, OP.copy], steps)).toEqual([
+      -1, 0, 0, 1, 2, 3, 4,
+    ]);
     // No zero step, output read in place (no output copy).
     expect(stepOfDescriptors([OP.copy, OP.winograd, OP.conv, OP.winograd, OP.conv], steps)).toEqual([-1, 0, 1, 2, 3]);
     // A program that does not match the steps is an error, not a wrong profile.
     expect(() => stepOfDescriptors([OP.winograd, OP.conv], steps)).toThrow(/input copy/);
     expect(() => stepOfDescriptors([OP.copy, OP.winograd], steps)).toThrow(/ends before step 1/);
-    expect(() => stepOfDescriptors([OP.copy, OP.winograd, OP.conv, OP.winograd, OP.conv, OP.copy, OP.copy], steps)).toThrow(/1 descriptors of the program match no step/);
+    expect(() => stepOfDescriptors([OP.copy, OP.winograd, OP.conv, OP.winograd, OP.conv, OP.copy, OP.copy], steps)).toThrow(
+      /1 descriptors of the program match no step/,
+    );
   });
 
   it('sums injected times by kind: a Winograd step split by its measured share of transforms (its zero step all transform), kinds add up to the steps', () => {
@@ -44,10 +48,24 @@ describe('profile: descriptors to steps, times to kinds', () => {
     const summary = steps.map((s) => `${s.node}: what ${s.node}`);
     const ops = [OP.copy, OP.winograd, OP.zero, OP.conv, OP.winograd, OP.pool, OP.conv, OP.copy];
     const ms = [0.5, 10, 1, 4, 6, 2, 3, 0.25];
-    const p = profileOf(lowered, summary, { ops, ms }, new Map([[0, 0.4], [2, 0.5]]), { images: 1, threads: 1, mode: 'one thread', reps: 3, callMs: 30 });
+    const p = profileOf(
+      lowered,
+      summary,
+      { ops, ms },
+      new Map([
+        [0, 0.4],
+        [2, 0.5],
+      ]),
+      { images: 1, threads: 1, mode: 'one thread', reps: 3, callMs: 30 },
+    );
     expect(p.steps.map((s) => [s.node, s.kind, s.ms])).toEqual([
-      ['input', 'copy', 0.5], ['n0', 'winograd sparse products', 11], ['n1', 'direct conv', 4], ['n2', 'winograd dense products', 6],
-      ['n3', 'pooling', 2], ['n4', 'fully connected', 3], ['output', 'copy', 0.25],
+      ['input', 'copy', 0.5],
+      ['n0', 'winograd sparse products', 11],
+      ['n1', 'direct conv', 4],
+      ['n2', 'winograd dense products', 6],
+      ['n3', 'pooling', 2],
+      ['n4', 'fully connected', 3],
+      ['output', 'copy', 0.25],
     ]);
     expect(p.steps[1]!.what).toBe('what n0');
     // n0: 40% of its Winograd descriptor's 10 ms plus the zero step's 1 ms are transforms.
@@ -57,8 +75,13 @@ describe('profile: descriptors to steps, times to kinds', () => {
     expect(p.stepsMs).toBeCloseTo(26.75, 12);
     const kinds = Object.fromEntries(p.kinds.map((k) => [k.kind, [k.ms, k.steps]]));
     expect(kinds).toEqual({
-      'winograd transforms': [8, 2], 'winograd sparse products': [6, 1], 'direct conv': [4, 1], 'winograd dense products': [3, 1],
-      'fully connected': [3, 1], pooling: [2, 1], copy: [0.75, 2],
+      'winograd transforms': [8, 2],
+      'winograd sparse products': [6, 1],
+      'direct conv': [4, 1],
+      'winograd dense products': [3, 1],
+      'fully connected': [3, 1],
+      pooling: [2, 1],
+      copy: [0.75, 2],
     });
     expect(p.kinds[0]!.kind).toBe('winograd transforms');
     expect(p.kinds.reduce((s, k) => s + k.share, 0)).toBeCloseTo(1, 12);
@@ -101,8 +124,14 @@ describe('Runtime.profile', () => {
 
   it('refuses a call size that is not a positive whole number (E_USAGE)', async () => {
     const m = await loadGraph(readOnnx(ONNX_FIXTURES.smallCnn).graph, undefined);
-    await expect(m.profile(0)).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/positive whole number of images, got 0/) });
-    await expect(m.profile(1, { reps: 0 })).rejects.toMatchObject({ code: 'E_USAGE', message: expect.stringMatching(/at least 1 repetition/) });
+    await expect(m.profile(0)).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringMatching(/positive whole number of images, got 0/),
+    });
+    await expect(m.profile(1, { reps: 0 })).rejects.toMatchObject({
+      code: 'E_USAGE',
+      message: expect.stringMatching(/at least 1 repetition/),
+    });
     await m.close();
   });
 });

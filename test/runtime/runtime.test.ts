@@ -45,7 +45,9 @@ function denseExecutor(graph: Graph, x: Float32Array, dims: readonly number[]): 
   try {
     return tf.tidy(() => {
       const t = tf.tensor(x, [...dims]);
-      return model.forward((graph.inputs[0]!.layout === 'NHWC' ? t : tf.transpose(t, [0, 2, 3, 1])) as tf.Tensor4D).dataSync() as Float32Array;
+      return model
+        .forward((graph.inputs[0]!.layout === 'NHWC' ? t : tf.transpose(t, [0, 2, 3, 1])) as tf.Tensor4D)
+        .dataSync() as Float32Array;
     });
   } finally {
     model.dispose();
@@ -65,7 +67,10 @@ describe('the runtime on the committed fixtures (PyTorch and TensorFlow.js refer
   }
 
   it('fashion-vgg matches PyTorch within 1e-4', async () => {
-    const raw = JSON.parse(readFileSync(repoPath('models/fashion-vgg.io.json'), 'utf8')) as { input: { shape: number[]; data: number[] }; output: { data: number[] } };
+    const raw = JSON.parse(readFileSync(repoPath('models/fashion-vgg.io.json'), 'utf8')) as {
+      input: { shape: number[]; data: number[] };
+      output: { data: number[] };
+    };
     const model = await loadOnnx(new Uint8Array(readFileSync(ONNX_FIXTURES.fashionVgg)));
     const y = model.runSync(Float32Array.from(raw.input.data), raw.input.shape[0]);
     expect(maxAbsDiff(y, raw.output.data)).toBeLessThan(1e-4);
@@ -73,7 +78,10 @@ describe('the runtime on the committed fixtures (PyTorch and TensorFlow.js refer
 
   for (const name of ['seq-cnn', 'residual']) {
     it(`tfjs ${name} (NHWC input): matches tfjs's own predict within 1e-4`, async () => {
-      const raw = JSON.parse(readFileSync(repoPath(`test/fixtures/tfjs/${name}.io.json`), 'utf8')) as { input: { shape: number[]; data: number[] }; output: { data: number[] } };
+      const raw = JSON.parse(readFileSync(repoPath(`test/fixtures/tfjs/${name}.io.json`), 'utf8')) as {
+        input: { shape: number[]; data: number[] };
+        output: { data: number[] };
+      };
       const model = await loadGraph(loadModel(repoPath(`test/fixtures/tfjs/${name}`)).graph, undefined);
       expect(model.inputLayout).toBe('NHWC');
       const y = model.runSync(Float32Array.from(raw.input.data), raw.input.shape[0]);
@@ -84,10 +92,15 @@ describe('the runtime on the committed fixtures (PyTorch and TensorFlow.js refer
 
 describe('bundles: the sparse Winograd layers equal the dense executor', () => {
   const cases = [
-    { name: 'fashionVgg', T: 6 }, { name: 'fashionVgg', T: 4 }, { name: 'fashionVgg', T: 8 },
-    { name: 'resnetSmall', T: 6 }, { name: 'resnetSmall', T: 4 }, { name: 'smallCnn', T: 6 },
+    { name: 'fashionVgg', T: 6 },
+    { name: 'fashionVgg', T: 4 },
+    { name: 'fashionVgg', T: 8 },
+    { name: 'resnetSmall', T: 6 },
+    { name: 'resnetSmall', T: 4 },
+    { name: 'smallCnn', T: 6 },
     // few zeros: the dense product kernel (every layer at >= 70% nonzeros)
-    { name: 'fashionVgg', T: 6, zeros: 0.2 }, { name: 'resnetSmall', T: 4, zeros: 0.2 },
+    { name: 'fashionVgg', T: 6, zeros: 0.2 },
+    { name: 'resnetSmall', T: 4, zeros: 0.2 },
   ] as { name: 'fashionVgg' | 'resnetSmall' | 'smallCnn'; T: number; zeros?: number }[];
   for (const c of cases) {
     const zeros = c.zeros ?? 0.7;
@@ -114,7 +127,11 @@ describe('ops beyond the fixtures, against onnxruntime-node', () => {
     const rand = mulberry32(3);
     const params = new Map<string, Param>();
     const p = (name: string, dims: number[], scale = 0.3) => {
-      params.set(name, { name, dims, data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * scale) });
+      params.set(name, {
+        name,
+        dims,
+        data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => (rand() * 2 - 1) * scale),
+      });
       return name;
     };
     const nodes: GraphNode[] = [];
@@ -145,7 +162,13 @@ describe('ops beyond the fixtures, against onnxruntime-node', () => {
     const fl = node('Flatten', [th], { axis: 1 });
     const fc = node('Gemm', [fl, p('wf', [5, 12 * 4 * 4]), p('bf', [5])], { transB: 1 });
     const sm = node('Softmax', [fc], { axis: 1 });
-    return { inputs: [{ name: 'x', dims: [null, 3, 15, 13], layout: 'NCHW' }], outputs: [{ name: sm, dims: [null, 5] }], nodes, params, opset: 14 };
+    return {
+      inputs: [{ name: 'x', dims: [null, 3, 15, 13], layout: 'NCHW' }],
+      outputs: [{ name: sm, dims: [null, 5] }],
+      nodes,
+      params,
+      opset: 14,
+    };
   }
 
   it('every layer dense matches onnxruntime within 1e-5', async () => {
@@ -167,7 +190,11 @@ describe('threads, batches, errors', () => {
     const rand = mulberry32(9);
     const x = Float32Array.from({ length: 11 * 784 }, () => rand() * 2 - 1);
     const runs: Float32Array[] = [];
-    for (const [threads, batch] of [[1, 64], [2, 3], [3, 4]] as const) {
+    for (const [threads, batch] of [
+      [1, 64],
+      [2, 3],
+      [3, 4],
+    ] as const) {
       const model = await loadBundle(bytes, { threads, batch, split: 2 });
       runs.push(await model.run(x, 11));
       await model.close();
@@ -179,7 +206,11 @@ describe('threads, batches, errors', () => {
   });
 
   it('a team (all threads on each layer of a call with fewer images than threads) gives the same bits as one thread: Winograd layers, dense and strided convolutions, residual adds, fully connected', async () => {
-    const graphs = [pruned(readOnnx(ONNX_FIXTURES.resnetSmall).graph, 6, 0.6, 1), readOnnx(ONNX_FIXTURES.resnetSmall).graph, readOnnx(ONNX_FIXTURES.smallCnn).graph];
+    const graphs = [
+      pruned(readOnnx(ONNX_FIXTURES.resnetSmall).graph, 6, 0.6, 1),
+      readOnnx(ONNX_FIXTURES.resnetSmall).graph,
+      readOnnx(ONNX_FIXTURES.smallCnn).graph,
+    ];
     const rand = mulberry32(12);
     const x = Float32Array.from({ length: 5 * 784 }, () => rand() * 2 - 1);
     for (const graph of graphs) {
@@ -232,11 +263,17 @@ describe('threads, batches, errors', () => {
   it('an op the runtime does not run is a one-line E_UNSUPPORTED_OP naming it', async () => {
     const g = readOnnx(ONNX_FIXTURES.smallCnn).graph;
     const nodes = g.nodes.map((n) => (n.op === 'Relu' ? { ...n, op: 'Selu' } : n));
-    await expect(loadGraph({ ...g, nodes }, undefined)).rejects.toMatchObject({ code: 'E_UNSUPPORTED_OP', message: expect.stringMatching(/^node "[^"]+" \(Selu\): the runtime does not run Selu;[^\n]*$/) });
+    await expect(loadGraph({ ...g, nodes }, undefined)).rejects.toMatchObject({
+      code: 'E_UNSUPPORTED_OP',
+      message: expect.stringMatching(/^node "[^"]+" \(Selu\): the runtime does not run Selu;[^\n]*$/),
+    });
   });
 
   it('bytes that are no bundle are a one-line E_MODEL error; wrong input sizes an E_DATA error', async () => {
-    await expect(loadBundle(new Uint8Array([1, 2, 3, 4]), {}, 'x.swb')).rejects.toMatchObject({ code: 'E_MODEL', message: expect.stringMatching(/^x\.swb: not a swprune bundle/) });
+    await expect(loadBundle(new Uint8Array([1, 2, 3, 4]), {}, 'x.swb')).rejects.toMatchObject({
+      code: 'E_MODEL',
+      message: expect.stringMatching(/^x\.swb: not a swprune bundle/),
+    });
     const model = await loadOnnx(new Uint8Array(readFileSync(ONNX_FIXTURES.smallCnn)));
     expect(() => model.runSync(new Float32Array(100), 1)).toThrow(/needs n \* 784 input values/);
   });
@@ -251,23 +288,50 @@ describe('grouped Winograd layers (bundle format version 2)', () => {
     // W [Cout, Cin/G, T*T] with ~60% zeros; its block-diagonal [Cout, Cin, T*T] twin.
     const grouped = Float32Array.from({ length: C * cinG * T2 }, () => (rand() < 0.6 ? 0 : rand() * 2 - 1));
     const full = new Float32Array(C * C * T2);
-    for (let co = 0; co < C; co++) for (let ci = 0; ci < cinG; ci++) for (let p = 0; p < T2; p++) {
-      full[(co * C + Math.floor(co / (C / G)) * cinG + ci) * T2 + p] = grouped[(co * cinG + ci) * T2 + p]!;
-    }
+    for (let co = 0; co < C; co++)
+      for (let ci = 0; ci < cinG; ci++)
+        for (let p = 0; p < T2; p++) {
+          full[(co * C + Math.floor(co / (C / G)) * cinG + ci) * T2 + p] = grouped[(co * cinG + ci) * T2 + p]!;
+        }
     const bias = Float32Array.from({ length: C }, () => rand() - 0.5);
     const run = async (w: Float32Array, cin: number, group: number) => {
       const layer: LayerData = {
-        name: 'conv', weight: 'w', cin, cout: C, kernel: 3, pads: [1, 1, 1, 1], biasName: 'b', bias, tile: 0, group,
+        name: 'conv',
+        weight: 'w',
+        cin,
+        cout: C,
+        kernel: 3,
+        pads: [1, 1, 1, 1],
+        biasName: 'b',
+        bias,
+        tile: 0,
+        group,
         positions: positionMatrices(w, C, cin, T2),
       };
       const matrix = (a: readonly (readonly number[])[]) => ({ rows: a.length, cols: a[0]!.length, values: Float64Array.from(a.flat()) });
       const bundle: BundleData = {
-        formatVersion: group > 1 ? 2 : 1, producer: 'test', sourceSha256: new Uint8Array(32), network: new Uint8Array(0), layers: [layer],
+        formatVersion: group > 1 ? 2 : 1,
+        producer: 'test',
+        sourceSha256: new Uint8Array(32),
+        network: new Uint8Array(0),
+        layers: [layer],
         tiles: [{ name: tile.name, t: 6, m: 4, r: 3, at: matrix(tile.AT), g: matrix(tile.G), bt: matrix(tile.BT) }],
       };
       const graph: Graph = {
-        inputs: [{ name: 'x', dims: [null, C, H, W], layout: 'NCHW' }], outputs: [{ name: 'y', dims: [null, C, H, W] }], opset: 13, params: new Map(),
-        nodes: [{ name: 'conv', op: 'WinogradConv', domain: 'ai.swprune', inputs: ['x', 'w', 'b'], outputs: ['y'], attrs: { tile: 6, m: 4, kernel: 3, pads: [1, 1, 1, 1], group } }],
+        inputs: [{ name: 'x', dims: [null, C, H, W], layout: 'NCHW' }],
+        outputs: [{ name: 'y', dims: [null, C, H, W] }],
+        opset: 13,
+        params: new Map(),
+        nodes: [
+          {
+            name: 'conv',
+            op: 'WinogradConv',
+            domain: 'ai.swprune',
+            inputs: ['x', 'w', 'b'],
+            outputs: ['y'],
+            attrs: { tile: 6, m: 4, kernel: 3, pads: [1, 1, 1, 1], group },
+          },
+        ],
       };
       const model = await loadGraph(graph, bundle);
       const x = Float32Array.from({ length: 3 * C * H * W }, (_, i) => Math.sin(i));

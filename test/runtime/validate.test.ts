@@ -20,14 +20,18 @@ describe('a network is validated like a model before the runtime plans it', () =
     const wg = toWinogradGraph(graph, selectTargets(graph, { tile: 6 }));
     const bad = withAttrs(wg, 'MaxPool', { strides: [0, 0] });
     await expect(loadBundle(encodeBundle(bad, new Uint8Array([1])), {}, 'bad.swb')).rejects.toMatchObject({
-      code: 'E_MODEL', message: expect.stringMatching(/^bad\.swb: node "[^"]+" \(MaxPool\): attribute strides \[0, 0\] must be >= 1, got 0; [^\n]*$/),
+      code: 'E_MODEL',
+      message: expect.stringMatching(/^bad\.swb: node "[^"]+" \(MaxPool\): attribute strides \[0, 0\] must be >= 1, got 0; [^\n]*$/),
     });
   });
 
   it('a dense ONNX model with a convolution padded past the bound: one-line E_MODEL', async () => {
     const bad = withAttrs(graph, 'Conv', { pads: [100000, 100000, 100000, 100000] });
     await expect(loadOnnx(encodeFreshOnnx(bad), {}, 'bad.onnx')).rejects.toMatchObject({
-      code: 'E_MODEL', message: expect.stringMatching(/^bad\.onnx: node "[^"]+" \(Conv\): attribute pads \[100000, 100000, 100000, 100000\] must be between 0 and 4096, got 100000; [^\n]*$/),
+      code: 'E_MODEL',
+      message: expect.stringMatching(
+        /^bad\.onnx: node "[^"]+" \(Conv\): attribute pads \[100000, 100000, 100000, 100000\] must be between 0 and 4096, got 100000; [^\n]*$/,
+      ),
     });
   });
 

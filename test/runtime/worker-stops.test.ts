@@ -26,8 +26,14 @@ describe('a runtime whose worker thread stops', () => {
       await model.run(x.subarray(0, 784), 1);
       await workers.close();
       // The environment's failure, with its own code: not E_INTERNAL's "this is a bug".
-      await expect(model.run(x, 4)).rejects.toMatchObject({ code: 'E_WORKER', message: expect.stringMatching(/^a runtime worker thread stopped \(it exited with code \d+\); .*load the model again$/) });
-      await expect(model.run(x.subarray(0, 784), 1)).rejects.toMatchObject({ code: 'E_WORKER', message: expect.stringMatching(/^a runtime worker thread stopped/) });
+      await expect(model.run(x, 4)).rejects.toMatchObject({
+        code: 'E_WORKER',
+        message: expect.stringMatching(/^a runtime worker thread stopped \(it exited with code \d+\); .*load the model again$/),
+      });
+      await expect(model.run(x.subarray(0, 784), 1)).rejects.toMatchObject({
+        code: 'E_WORKER',
+        message: expect.stringMatching(/^a runtime worker thread stopped/),
+      });
     } finally {
       await model.close();
     }
@@ -36,12 +42,18 @@ describe('a runtime whose worker thread stops', () => {
   it('during a team call: the barrier times out, the call rejects, and so do later calls', async () => {
     const real = await startWorker();
     // Delivers everything but the calls: the worker joins the team and then never runs its part.
-    const silent: Port = { ...real, postMessage: (m, t) => ((m as { kind: string }).kind === 'team-run' ? undefined : real.postMessage(m, t)) };
+    const silent: Port = {
+      ...real,
+      postMessage: (m, t) => ((m as { kind: string }).kind === 'team-run' ? undefined : real.postMessage(m, t)),
+    };
     const plan = layout(lower(graph), { batch: 1, threads: 2, barrierTimeoutMs: 30 });
     const team = await Team.create(plan, [silent]);
     try {
       const t0 = performance.now();
-      await expect(team.run(x.subarray(0, 784), 1)).rejects.toMatchObject({ code: 'E_WORKER', message: expect.stringMatching(/^a runtime worker thread stopped \(it did not reach a barrier of a call in time\)/) });
+      await expect(team.run(x.subarray(0, 784), 1)).rejects.toMatchObject({
+        code: 'E_WORKER',
+        message: expect.stringMatching(/^a runtime worker thread stopped \(it did not reach a barrier of a call in time\)/),
+      });
       // 30 ms of sleeping at the first barrier, after a short spin (bounded generously).
       expect(performance.now() - t0).toBeLessThan(5000);
       await expect(team.run(x.subarray(0, 784), 1)).rejects.toThrow(/^a runtime worker thread stopped/);

@@ -9,7 +9,20 @@
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,30 +71,135 @@ const QUICK = ['--limit', '64', '--batch-size', '32', '--epochs', '1', '--sparsi
 
 const CASES: readonly Case[] = [
   // Outputs onto inputs or onto each other.
-  { name: 'eval --json onto the input model', code: 'E_OUTPUT', argv: (f) => ['eval', f.model, '--data', f.data, '--json', f.model, '--backend', 'wasm'] },
-  { name: 'inspect --json onto the input model through a ./ path', code: 'E_OUTPUT', argv: (f) => ['inspect', f.model, '--json', `${f.root}/./data/../m.onnx`] },
-  { name: 'spatial --json onto the input model', code: 'E_OUTPUT', argv: (f) => ['spatial', f.model, '--data', f.data, '-o', join(f.outDir, 's.onnx'), '--json', f.model, ...QUICK] },
-  { name: 'spatial --json equal to -o', code: 'E_OUTPUT', argv: (f) => ['spatial', f.model, '--data', f.data, '-o', join(f.outDir, 's.onnx'), '--json', join(f.outDir, 's.onnx'), ...QUICK] },
-  { name: 'spatial -o onto a dataset file', code: 'E_OUTPUT', argv: (f) => ['spatial', f.model, '--data', f.data, '-o', join(f.dataDir, 't10k-labels-idx1-ubyte.gz'), ...QUICK] },
-  { name: 'spatial -o a new file inside the dataset folder', code: 'E_OUTPUT', argv: (f) => ['spatial', f.model, '--data', f.data, '-o', join(f.dataDir, 't10k-labels-idx1-ubyte'), ...QUICK] },
-  { name: 'spatial -o a symlink to the input model', code: 'E_OUTPUT', argv: (f) => ['spatial', f.model, '--data', f.data, '-o', join(f.root, 'link-to-m.onnx'), ...QUICK] },
-  { name: 'spatial --targets-from also given as --json', code: 'E_OUTPUT', argv: (f) => ['spatial', f.model, '--data', f.data, '-o', join(f.outDir, 's.onnx'), '--targets-from', f.json, '--json', f.json, ...QUICK] },
-  { name: 'winograd --expand onto the input model', code: 'E_OUTPUT', argv: (f) => ['winograd', f.model, '--data', f.data, '-o', join(f.outDir, 'w.onnx'), '--expand', f.model, ...QUICK] },
-  { name: 'report --html onto the input model', code: 'E_OUTPUT', argv: (f) => ['report', f.model, '--data', f.data, '-o', join(f.outDir, 'r.swb'), '--html', f.model, '--backend', 'wasm'] },
-  { name: 'report --json onto a --history input', code: 'E_OUTPUT', argv: (f) => ['report', f.model, '--data', f.data, '-o', join(f.outDir, 'r.swb'), '--history', f.json, '--json', f.json, '--backend', 'wasm'] },
-  { name: 'sensitivity --json onto the input model', code: 'E_OUTPUT', argv: (f) => ['sensitivity', f.model, '--data', f.data, '--json', f.model, '--backend', 'wasm'] },
-  { name: 'sensitivity --html onto the input model', code: 'E_OUTPUT', argv: (f) => ['sensitivity', f.model, '--data', f.data, '--html', f.model, '--backend', 'wasm'] },
+  {
+    name: 'eval --json onto the input model',
+    code: 'E_OUTPUT',
+    argv: (f) => ['eval', f.model, '--data', f.data, '--json', f.model, '--backend', 'wasm'],
+  },
+  {
+    name: 'inspect --json onto the input model through a ./ path',
+    code: 'E_OUTPUT',
+    argv: (f) => ['inspect', f.model, '--json', `${f.root}/./data/../m.onnx`],
+  },
+  {
+    name: 'spatial --json onto the input model',
+    code: 'E_OUTPUT',
+    argv: (f) => ['spatial', f.model, '--data', f.data, '-o', join(f.outDir, 's.onnx'), '--json', f.model, ...QUICK],
+  },
+  {
+    name: 'spatial --json equal to -o',
+    code: 'E_OUTPUT',
+    argv: (f) => ['spatial', f.model, '--data', f.data, '-o', join(f.outDir, 's.onnx'), '--json', join(f.outDir, 's.onnx'), ...QUICK],
+  },
+  {
+    name: 'spatial -o onto a dataset file',
+    code: 'E_OUTPUT',
+    argv: (f) => ['spatial', f.model, '--data', f.data, '-o', join(f.dataDir, 't10k-labels-idx1-ubyte.gz'), ...QUICK],
+  },
+  {
+    name: 'spatial -o a new file inside the dataset folder',
+    code: 'E_OUTPUT',
+    argv: (f) => ['spatial', f.model, '--data', f.data, '-o', join(f.dataDir, 't10k-labels-idx1-ubyte'), ...QUICK],
+  },
+  {
+    name: 'spatial -o a symlink to the input model',
+    code: 'E_OUTPUT',
+    argv: (f) => ['spatial', f.model, '--data', f.data, '-o', join(f.root, 'link-to-m.onnx'), ...QUICK],
+  },
+  {
+    name: 'spatial --targets-from also given as --json',
+    code: 'E_OUTPUT',
+    argv: (f) => [
+      'spatial',
+      f.model,
+      '--data',
+      f.data,
+      '-o',
+      join(f.outDir, 's.onnx'),
+      '--targets-from',
+      f.json,
+      '--json',
+      f.json,
+      ...QUICK,
+    ],
+  },
+  {
+    name: 'winograd --expand onto the input model',
+    code: 'E_OUTPUT',
+    argv: (f) => ['winograd', f.model, '--data', f.data, '-o', join(f.outDir, 'w.onnx'), '--expand', f.model, ...QUICK],
+  },
+  {
+    name: 'report --html onto the input model',
+    code: 'E_OUTPUT',
+    argv: (f) => ['report', f.model, '--data', f.data, '-o', join(f.outDir, 'r.swb'), '--html', f.model, '--backend', 'wasm'],
+  },
+  {
+    name: 'report --json onto a --history input',
+    code: 'E_OUTPUT',
+    argv: (f) => [
+      'report',
+      f.model,
+      '--data',
+      f.data,
+      '-o',
+      join(f.outDir, 'r.swb'),
+      '--history',
+      f.json,
+      '--json',
+      f.json,
+      '--backend',
+      'wasm',
+    ],
+  },
+  {
+    name: 'sensitivity --json onto the input model',
+    code: 'E_OUTPUT',
+    argv: (f) => ['sensitivity', f.model, '--data', f.data, '--json', f.model, '--backend', 'wasm'],
+  },
+  {
+    name: 'sensitivity --html onto the input model',
+    code: 'E_OUTPUT',
+    argv: (f) => ['sensitivity', f.model, '--data', f.data, '--html', f.model, '--backend', 'wasm'],
+  },
   { name: 'run --json onto the bundle it runs', code: 'E_OUTPUT', argv: (f) => ['run', f.aFile, '--data', f.data, '--json', f.aFile] },
-  { name: 'tfjs input given as its folder, -o its model.json', code: 'E_OUTPUT', argv: (f) => ['spatial', f.tfjs, '--data', f.data, '-o', join(f.tfjs, 'model.json'), ...QUICK] },
-  { name: 'tfjs input given as its folder, -o the same folder', code: 'E_OUTPUT', argv: (f) => ['spatial', f.tfjs, '--data', f.data, '-o', f.tfjs, ...QUICK] },
-  { name: 'an output onto a weight file of the input (ONNX external data)', code: 'E_OUTPUT', argv: (f) => ['eval', f.extInside, '--data', f.data, '--json', join(f.extInside, '..', 'w.bin')] },
+  {
+    name: 'tfjs input given as its folder, -o its model.json',
+    code: 'E_OUTPUT',
+    argv: (f) => ['spatial', f.tfjs, '--data', f.data, '-o', join(f.tfjs, 'model.json'), ...QUICK],
+  },
+  {
+    name: 'tfjs input given as its folder, -o the same folder',
+    code: 'E_OUTPUT',
+    argv: (f) => ['spatial', f.tfjs, '--data', f.data, '-o', f.tfjs, ...QUICK],
+  },
+  {
+    name: 'an output onto a weight file of the input (ONNX external data)',
+    code: 'E_OUTPUT',
+    argv: (f) => ['eval', f.extInside, '--data', f.data, '--json', join(f.extInside, '..', 'w.bin')],
+  },
   // Output paths that cannot be written.
-  { name: '-o below a regular file', code: 'E_OUTPUT', argv: (f) => ['spatial', f.model, '--data', f.data, '-o', join(f.aFile, 'out.onnx'), ...QUICK] },
-  { name: '--json under /proc (used to loop in mkdir)', code: 'E_OUTPUT', argv: (f) => ['eval', f.model, '--data', f.data, '--json', '/proc/swprune-test/x/r.json'] },
-  { name: '-o under /proc', code: 'E_OUTPUT', argv: (f) => ['spatial', f.model, '--data', f.data, '-o', '/proc/self/swprune/out.onnx', ...QUICK] },
+  {
+    name: '-o below a regular file',
+    code: 'E_OUTPUT',
+    argv: (f) => ['spatial', f.model, '--data', f.data, '-o', join(f.aFile, 'out.onnx'), ...QUICK],
+  },
+  {
+    name: '--json under /proc (used to loop in mkdir)',
+    code: 'E_OUTPUT',
+    argv: (f) => ['eval', f.model, '--data', f.data, '--json', '/proc/swprune-test/x/r.json'],
+  },
+  {
+    name: '-o under /proc',
+    code: 'E_OUTPUT',
+    argv: (f) => ['spatial', f.model, '--data', f.data, '-o', '/proc/self/swprune/out.onnx', ...QUICK],
+  },
   { name: '--json an existing folder', code: 'E_OUTPUT', argv: (f) => ['eval', f.model, '--data', f.data, '--json', f.outDir] },
   // Reads outside the model's folder, and files that are not files.
-  { name: 'tfjs manifest path ../weights.bin', code: 'E_MODEL', argv: (f) => ['spatial', f.tfjsEscape, '--data', f.data, '-o', join(f.outDir, 'esc', 'model.json'), ...QUICK] },
+  {
+    name: 'tfjs manifest path ../weights.bin',
+    code: 'E_MODEL',
+    argv: (f) => ['spatial', f.tfjsEscape, '--data', f.data, '-o', join(f.outDir, 'esc', 'model.json'), ...QUICK],
+  },
   { name: 'tfjs manifest path to /etc/passwd', code: 'E_MODEL', argv: (f) => ['inspect', f.tfjsPasswd] },
   { name: 'tfjs model.json holding null', code: 'E_MODEL', argv: (f) => ['inspect', f.tfjsNull] },
   { name: 'tfjs manifest paths as a string', code: 'E_MODEL', argv: (f) => ['inspect', f.tfjsPathsString] },
@@ -89,17 +207,54 @@ const CASES: readonly Case[] = [
   { name: 'ONNX external data at ../../etc/passwd', code: 'E_MODEL', argv: (f) => ['eval', f.extPasswd, '--data', f.data] },
   { name: 'ONNX external data at ../outside.bin', code: 'E_MODEL', argv: (f) => ['inspect', f.extOutside] },
   { name: 'ONNX external data in a folder', code: 'E_MODEL', argv: (f) => ['inspect', f.extFolder] },
-  { name: 'ONNX external data at an absolute path inside the model\'s folder', code: 'E_MODEL', message: /an absolute path; a model names its weight files relative to its own folder/, argv: (f) => ['inspect', f.extAbsolute] },
-  { name: 'run (the runtime\'s own ONNX decoder): external data at ../outside.bin', code: 'E_MODEL', message: /"\.\.\/outside\.bin", which resolves to .*, outside the model's folder/, argv: (f) => ['run', f.extOutside, '--data', f.data] },
-  { name: 'run (the runtime\'s own ONNX decoder): external data at an absolute path', code: 'E_MODEL', message: /an absolute path; a model names its weight files relative to its own folder/, argv: (f) => ['run', f.extAbsolute, '--data', f.data] },
-  { name: 'run (the runtime\'s own ONNX decoder): external data through a symlink to /dev/zero', code: 'E_MODEL', message: /which resolves to \/dev\/zero, outside the model's folder/, argv: (f) => ['run', f.extDevZero, '--data', f.data] },
-  { name: 'run (the runtime\'s own ONNX decoder): external data with a 1 TiB length', code: 'E_MODEL', message: /shorter/, argv: (f) => ['run', f.extLongLength, '--data', f.data] },
+  {
+    name: "ONNX external data at an absolute path inside the model's folder",
+    code: 'E_MODEL',
+    message: /an absolute path; a model names its weight files relative to its own folder/,
+    argv: (f) => ['inspect', f.extAbsolute],
+  },
+  {
+    name: "run (the runtime's own ONNX decoder): external data at ../outside.bin",
+    code: 'E_MODEL',
+    message: /"\.\.\/outside\.bin", which resolves to .*, outside the model's folder/,
+    argv: (f) => ['run', f.extOutside, '--data', f.data],
+  },
+  {
+    name: "run (the runtime's own ONNX decoder): external data at an absolute path",
+    code: 'E_MODEL',
+    message: /an absolute path; a model names its weight files relative to its own folder/,
+    argv: (f) => ['run', f.extAbsolute, '--data', f.data],
+  },
+  {
+    name: "run (the runtime's own ONNX decoder): external data through a symlink to /dev/zero",
+    code: 'E_MODEL',
+    message: /which resolves to \/dev\/zero, outside the model's folder/,
+    argv: (f) => ['run', f.extDevZero, '--data', f.data],
+  },
+  {
+    name: "run (the runtime's own ONNX decoder): external data with a 1 TiB length",
+    code: 'E_MODEL',
+    message: /shorter/,
+    argv: (f) => ['run', f.extLongLength, '--data', f.data],
+  },
   { name: 'run with /dev/zero as the bundle', code: 'E_MODEL', argv: (f) => ['run', '/dev/zero', '--data', f.data] },
   { name: 'IDX file that is a folder', code: 'E_DATA', argv: (f) => ['eval', f.model, '--data', `fashion-mnist:${f.idxFolder}`] },
   // Checkpoints.
-  { name: '--resume with a checkpoint cut inside its header', code: 'E_IO', argv: (f) => ['spatial', f.model, '--data', f.data, '-o', f.ckptCut, '--resume', ...QUICK] },
-  { name: '--resume with a checkpoint that is a folder', code: 'E_OUTPUT', argv: (f) => ['spatial', f.model, '--data', f.data, '-o', f.ckptFolder, '--resume', ...QUICK] },
-  { name: '--resume after a run killed before its first checkpoint', code: 'E_USAGE', argv: (f) => ['spatial', f.model, '--data', f.data, '-o', f.ckptMissing, '--resume', ...QUICK] },
+  {
+    name: '--resume with a checkpoint cut inside its header',
+    code: 'E_IO',
+    argv: (f) => ['spatial', f.model, '--data', f.data, '-o', f.ckptCut, '--resume', ...QUICK],
+  },
+  {
+    name: '--resume with a checkpoint that is a folder',
+    code: 'E_OUTPUT',
+    argv: (f) => ['spatial', f.model, '--data', f.data, '-o', f.ckptFolder, '--resume', ...QUICK],
+  },
+  {
+    name: '--resume after a run killed before its first checkpoint',
+    code: 'E_USAGE',
+    argv: (f) => ['spatial', f.model, '--data', f.data, '-o', f.ckptMissing, '--resume', ...QUICK],
+  },
 ];
 
 describe('bad files end in one line, inputs untouched, nothing written', () => {
@@ -121,7 +276,7 @@ describe('bad files end in one line, inputs untouched, nothing written', () => {
     expect(changes(before, snapshot(f.root))).toEqual([]);
   });
 
-  it('the runtime reads a dense model\'s external data through the input jail: the same outputs as the model with its weights inline', async () => {
+  it("the runtime reads a dense model's external data through the input jail: the same outputs as the model with its weights inline", async () => {
     const { loadOnnxFile, loadOnnx } = await import('../../src/runtime/index.js');
     const x = Float32Array.from({ length: 2 * 784 }, (_, i) => Math.sin(i));
     const inline = await loadOnnxFile(f.model);
@@ -131,7 +286,10 @@ describe('bad files end in one line, inputs untouched, nothing written', () => {
     await external.close();
     // Bytes alone (a browser, or a bundle's network) have no folder to read from: refused.
     await expect(loadOnnx(new Uint8Array(readFileSync(f.extInside)), {}, 'm.onnx')).rejects.toMatchObject({
-      code: 'E_MODEL', message: expect.stringMatching(/^m\.onnx: tensor "[^"]+" keeps its data in an external file \("w\.bin"\); load the model from its file \(loadOnnxFile\), beside its data$/),
+      code: 'E_MODEL',
+      message: expect.stringMatching(
+        /^m\.onnx: tensor "[^"]+" keeps its data in an external file \("w\.bin"\); load the model from its file \(loadOnnxFile\), beside its data$/,
+      ),
     });
   });
 
@@ -150,13 +308,29 @@ describe('bad files end in one line, inputs untouched, nothing written', () => {
   });
 
   // A device where weights belong: refused before anything is read; the process stays small.
-  for (const [name, pick] of [['external data through a symlink to /dev/zero', (x: SafetyFixtures) => x.extDevZero], ['external data with a 1 TiB length', (x: SafetyFixtures) => x.extLongLength]] as const) {
+  for (const [name, pick] of [
+    ['external data through a symlink to /dev/zero', (x: SafetyFixtures) => x.extDevZero],
+    ['external data with a 1 TiB length', (x: SafetyFixtures) => x.extLongLength],
+  ] as const) {
     it(`${name}: E_MODEL, peak RSS under 1 GiB (subprocess, --max-old-space-size=1024)`, () => {
       const before = snapshot(f.root);
       const rssFile = join(f.outDir, '..', 'rss.txt');
-      const r = spawnSync(process.execPath, ['--max-old-space-size=1024', '--require', repoPath('test/safety/files/rss-probe.cjs'), repoPath('bin/swprune.js'), 'inspect', pick(f)], {
-        encoding: 'utf8', timeout: 30_000, env: { ...process.env, SWPRUNE_RSS_FILE: rssFile },
-      });
+      const r = spawnSync(
+        process.execPath,
+        [
+          '--max-old-space-size=1024',
+          '--require',
+          repoPath('test/safety/files/rss-probe.cjs'),
+          repoPath('bin/swprune.js'),
+          'inspect',
+          pick(f),
+        ],
+        {
+          encoding: 'utf8',
+          timeout: 30_000,
+          env: { ...process.env, SWPRUNE_RSS_FILE: rssFile },
+        },
+      );
       expect(r.status, r.stderr).toBe(EXIT.failure);
       expect(r.stderr).toMatch(ONE_ERROR_LINE('E_MODEL'));
       expect(r.stderr).not.toMatch(STACK);
@@ -173,7 +347,9 @@ describe('internal errors', () => {
   it('a bug is one E_INTERNAL line asking for a report; the stack only with --debug or SWPRUNE_DEBUG=1', async () => {
     const bug = new TypeError("Cannot read properties of undefined (reading 'dims')");
     const plain = internalErrorText(bug, false);
-    expect(plain).toMatch(/^swprune: error\[E_INTERNAL\]: Cannot read properties of undefined \(reading 'dims'\); this is a bug in swprune, please report it[^\n]*--debug[^\n]*\n$/);
+    expect(plain).toMatch(
+      /^swprune: error\[E_INTERNAL\]: Cannot read properties of undefined \(reading 'dims'\); this is a bug in swprune, please report it[^\n]*--debug[^\n]*\n$/,
+    );
     expect(plain).not.toMatch(STACK);
     const debug = internalErrorText(bug, true);
     expect(debug.split('\n')[0]).toMatch(/^swprune: error\[E_INTERNAL\]: /);
@@ -197,11 +373,41 @@ describe('checkpoints: replaced input, stale temporary files', () => {
     cpSync(repoPath('models/fashion-vgg.onnx'), model);
     const out = join(dir, 'out', 'p.onnx');
     const opts: SpatialOptions = {
-      model, data: `fashion-mnist:${repoPath('models/data/fashion-mnist')}`, out, schedule: [0.3, 0.5], epochs: 1, batchSize: 32, limit: 64, seed: 3, augment: false, backend: 'wasm',
+      model,
+      data: `fashion-mnist:${repoPath('models/data/fashion-mnist')}`,
+      out,
+      schedule: [0.3, 0.5],
+      epochs: 1,
+      batchSize: 32,
+      limit: 64,
+      seed: 3,
+      augment: false,
+      backend: 'wasm',
     };
     await expect(runSpatial(opts, killAfterCheckpoints(1))).rejects.toBeInstanceOf(Killed);
     expect(existsSync(`${out}.ckpt`)).toBe(true);
-    const argv = ['spatial', model, '--data', opts.data, '-o', out, '--schedule', '0.3,0.5', '--epochs', '1', '--batch-size', '32', '--limit', '64', '--seed', '3', '--no-augment', '--backend', 'wasm', '--resume'];
+    const argv = [
+      'spatial',
+      model,
+      '--data',
+      opts.data,
+      '-o',
+      out,
+      '--schedule',
+      '0.3,0.5',
+      '--epochs',
+      '1',
+      '--batch-size',
+      '32',
+      '--limit',
+      '64',
+      '--seed',
+      '3',
+      '--no-augment',
+      '--backend',
+      'wasm',
+      '--resume',
+    ];
 
     // Replace the model (same size, one weight byte changed): refused, the checkpoint kept.
     const original = readFileSync(model);
@@ -228,7 +434,21 @@ describe('checkpoints: replaced input, stale temporary files', () => {
 
 describe('outputs write only their own files', () => {
   const data = `fashion-mnist:${repoPath('models/data/fashion-mnist')}`;
-  const quick = ['--data', data, '--limit', '64', '--batch-size', '32', '--epochs', '1', '--sparsity', '0.3', '--no-augment', '--backend', 'wasm'];
+  const quick = [
+    '--data',
+    data,
+    '--limit',
+    '64',
+    '--batch-size',
+    '32',
+    '--epochs',
+    '1',
+    '--sparsity',
+    '0.3',
+    '--no-augment',
+    '--backend',
+    'wasm',
+  ];
 
   it("tfjs: an output in the input's folder gets its own shard names; a shard from a subfolder lands beside the output's model.json", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'swprune-safety-tfjs-'));
@@ -236,10 +456,17 @@ describe('outputs write only their own files', () => {
     cpSync(repoPath('models/fashion-vgg-tfjs'), input, { recursive: true });
     const before = snapshot(input);
     const io = bufferStreams();
-    expect(await runCli(['spatial', join(input, 'model.json'), '-o', join(input, 'pruned.json'), ...quick], io), io.stderr.text).toBe(EXIT.ok);
+    expect(await runCli(['spatial', join(input, 'model.json'), '-o', join(input, 'pruned.json'), ...quick], io), io.stderr.text).toBe(
+      EXIT.ok,
+    );
     const after = snapshot(input);
     for (const [p, h] of before) expect(after.get(p), p).toBe(h);
-    expect([...after.keys()].map((p) => p.slice(input.length + 1)).sort()).toEqual(['model.json', 'pruned.group1-shard1of1.bin', 'pruned.json', 'weights.bin']);
+    expect([...after.keys()].map((p) => p.slice(input.length + 1)).sort()).toEqual([
+      'model.json',
+      'pruned.group1-shard1of1.bin',
+      'pruned.json',
+      'weights.bin',
+    ]);
     const written = JSON.parse(readFileSync(join(input, 'pruned.json'), 'utf8')) as { weightsManifest: { paths: string[] }[] };
     expect(written.weightsManifest[0]!.paths).toEqual(['pruned.group1-shard1of1.bin']);
 
@@ -258,7 +485,7 @@ describe('outputs write only their own files', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('ONNX: weights read from external data are written inline (the output never points at the input\'s data file)', async () => {
+  it("ONNX: weights read from external data are written inline (the output never points at the input's data file)", async () => {
     const f = generateSafetyFixtures();
     const out = join(f.outDir, 'alone', 'p.onnx');
     expect(await runCli(['spatial', f.extInside, '-o', out, ...quick], bufferStreams())).toBe(EXIT.ok);

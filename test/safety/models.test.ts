@@ -33,7 +33,12 @@ interface Case {
 }
 
 const FASHION = (dir: string) => `fashion-mnist:${dir}`;
-const inspect = (model: string, code: string, says: RegExp): Case => ({ name: `inspect ${model}`, args: (p) => ['inspect', p(model)], expect: code, says });
+const inspect = (model: string, code: string, says: RegExp): Case => ({
+  name: `inspect ${model}`,
+  args: (p) => ['inspect', p(model)],
+  expect: code,
+  says,
+});
 const TRAIN = ['--sparsity', '0.2', '--epochs', '1', '--batch-size', '32'];
 
 const CASES: readonly Case[] = [
@@ -49,32 +54,120 @@ const CASES: readonly Case[] = [
   inspect('pads-negative', 'E_MODEL', /attribute pads \[-1, -1, -1, -1\] must be between 0 and 4096/),
   { ...inspect('pads-huge', 'E_MODEL', /attribute pads \[100000, 100000, 100000, 100000\] must be between 0 and 4096/), spawn: true },
   inspect('kernel-shape-mismatch', 'E_MODEL', /kernel_shape \[5, 5\] disagrees with weight "features\.3\.weight" of dims \[16, 16, 3, 3\]/),
-  inspect('channels-mismatch', 'E_MODEL', /features\.7\/Conv" \(Conv\): its input has 16 channels, but weight "features\.7\.weight" of dims \[32, 8, 3, 3\]/),
-  inspect('gemm-mismatch', 'E_MODEL', /fc\/Gemm" \(Gemm\): its input has 64 features, but weight "fc\.weight" of dims \[10, 48\] expects 48/),
+  inspect(
+    'channels-mismatch',
+    'E_MODEL',
+    /features\.7\/Conv" \(Conv\): its input has 16 channels, but weight "features\.7\.weight" of dims \[32, 8, 3, 3\]/,
+  ),
+  inspect(
+    'gemm-mismatch',
+    'E_MODEL',
+    /fc\/Gemm" \(Gemm\): its input has 64 features, but weight "fc\.weight" of dims \[10, 48\] expects 48/,
+  ),
   inspect('opset-1', 'E_MODEL', /opset 1; swprune reads opsets 9 to 20/),
   inspect('opset-8', 'E_MODEL', /opset 8; swprune reads opsets 9 to 20/),
   inspect('opset-99', 'E_MODEL', /opset 99; swprune reads opsets 9 to 20/),
-  { ...inspect('input-huge', 'E_MODEL', /the input "input" is 1x100000x100000 per example: 10000000000 values .* above swprune's bound/), spawn: true },
+  {
+    ...inspect('input-huge', 'E_MODEL', /the input "input" is 1x100000x100000 per example: 10000000000 values .* above swprune's bound/),
+    spawn: true,
+  },
   inspect('bn-variance-negative', 'E_MODEL', /running variance "features\.4\.running_var" is negative \(-0\.5 at channel 3\)/),
-  { name: 'report input-huge', args: (p, out) => ['report', p('input-huge'), '--data', FASHION(p('data-small')), '-o', out('r.swb')], expect: 'E_MODEL', says: /1x100000x100000 per example/, spawn: true },
-  { name: 'eval pads-huge', args: (p) => ['eval', p('pads-huge'), '--data', FASHION(p('data-small'))], expect: 'E_MODEL', says: /pads \[100000, 100000, 100000, 100000\]/, spawn: true },
+  {
+    name: 'report input-huge',
+    args: (p, out) => ['report', p('input-huge'), '--data', FASHION(p('data-small')), '-o', out('r.swb')],
+    expect: 'E_MODEL',
+    says: /1x100000x100000 per example/,
+    spawn: true,
+  },
+  {
+    name: 'eval pads-huge',
+    args: (p) => ['eval', p('pads-huge'), '--data', FASHION(p('data-small'))],
+    expect: 'E_MODEL',
+    says: /pads \[100000, 100000, 100000, 100000\]/,
+    spawn: true,
+  },
   // Non-finite weights: a warning where the model is only evaluated, an error for training.
   inspect('weights-nan', 'warning', /^warning: 7 weights are NaN or infinite \(in "features\.3\.weight"\)/),
-  { name: 'eval weights-inf', args: (p) => ['eval', p('weights-inf'), '--data', FASHION(p('data-small'))], expect: 'warning', says: /^warning: 2 weights are NaN or infinite \(in "features\.7\.weight"\)/ },
-  { name: 'report weights-nan', args: (p, out) => ['report', p('weights-nan'), '--data', FASHION(p('data-small')), '-o', out('r.swb')], expect: 'warning', says: /^warning: 7 weights are NaN or infinite/ },
-  { name: 'spatial weights-nan', args: (p, out) => ['spatial', p('weights-nan'), '--data', FASHION(p('data-small')), '-o', out('s.onnx'), ...TRAIN], expect: 'E_MODEL', says: /the input model has 7 NaN or infinite weights .*training cannot start/ },
-  { name: 'winograd weights-inf', args: (p, out) => ['winograd', p('weights-inf'), '--data', FASHION(p('data-small')), '-o', out('w.onnx'), ...TRAIN], expect: 'E_MODEL', says: /NaN or infinite weights? .*training cannot start/ },
+  {
+    name: 'eval weights-inf',
+    args: (p) => ['eval', p('weights-inf'), '--data', FASHION(p('data-small'))],
+    expect: 'warning',
+    says: /^warning: 2 weights are NaN or infinite \(in "features\.7\.weight"\)/,
+  },
+  {
+    name: 'report weights-nan',
+    args: (p, out) => ['report', p('weights-nan'), '--data', FASHION(p('data-small')), '-o', out('r.swb')],
+    expect: 'warning',
+    says: /^warning: 7 weights are NaN or infinite/,
+  },
+  {
+    name: 'spatial weights-nan',
+    args: (p, out) => ['spatial', p('weights-nan'), '--data', FASHION(p('data-small')), '-o', out('s.onnx'), ...TRAIN],
+    expect: 'E_MODEL',
+    says: /the input model has 7 NaN or infinite weights .*training cannot start/,
+  },
+  {
+    name: 'winograd weights-inf',
+    args: (p, out) => ['winograd', p('weights-inf'), '--data', FASHION(p('data-small')), '-o', out('w.onnx'), ...TRAIN],
+    expect: 'E_MODEL',
+    says: /NaN or infinite weights? .*training cannot start/,
+  },
   // --std 0 is its own error, not a divergence.
-  { name: 'eval --std 0', args: (p) => ['eval', p('source'), '--data', FASHION(p('data-small')), '--std', '0'], expect: 'E_USAGE', says: /--std 0: a standard deviation must be positive/ },
-  { name: 'spatial --std 0', args: (p, out) => ['spatial', p('source'), '--data', FASHION(p('data-small')), '-o', out('s.onnx'), '--std', '0', ...TRAIN], expect: 'E_USAGE', says: /--std 0: a standard deviation must be positive/ },
+  {
+    name: 'eval --std 0',
+    args: (p) => ['eval', p('source'), '--data', FASHION(p('data-small')), '--std', '0'],
+    expect: 'E_USAGE',
+    says: /--std 0: a standard deviation must be positive/,
+  },
+  {
+    name: 'spatial --std 0',
+    args: (p, out) => ['spatial', p('source'), '--data', FASHION(p('data-small')), '-o', out('s.onnx'), '--std', '0', ...TRAIN],
+    expect: 'E_USAGE',
+    says: /--std 0: a standard deviation must be positive/,
+  },
   // A dataset with no examples: an error for every command that reads data.
-  { name: 'eval data-empty', args: (p) => ['eval', p('source'), '--data', FASHION(p('data-empty'))], expect: 'E_DATA', says: /has no examples/ },
-  { name: 'report data-empty', args: (p, out) => ['report', p('source'), '--data', FASHION(p('data-empty')), '-o', out('r.swb')], expect: 'E_DATA', says: /has no examples/ },
-  { name: 'sensitivity data-empty', args: (p, out) => ['sensitivity', p('source'), '--data', FASHION(p('data-empty')), '--json', out('s.json')], expect: 'E_DATA', says: /has no examples/ },
-  { name: 'spatial data-empty', args: (p, out) => ['spatial', p('source'), '--data', FASHION(p('data-empty')), '-o', out('s.onnx'), ...TRAIN], expect: 'E_DATA', says: /has no examples/ },
-  { name: 'winograd data-empty', args: (p, out) => ['winograd', p('source'), '--data', FASHION(p('data-empty')), '-o', out('w.onnx'), ...TRAIN], expect: 'E_DATA', says: /has no examples/ },
-  { name: 'spatial data-no-train', args: (p, out) => ['spatial', p('source'), '--data', FASHION(p('data-no-train')), '-o', out('s.onnx'), ...TRAIN], expect: 'E_DATA', says: /the training split of --data has no examples/ },
-  { name: 'winograd data-no-train', args: (p, out) => ['winograd', p('source'), '--data', FASHION(p('data-no-train')), '-o', out('w.onnx'), ...TRAIN], expect: 'E_DATA', says: /the training split of --data has no examples/ },
+  {
+    name: 'eval data-empty',
+    args: (p) => ['eval', p('source'), '--data', FASHION(p('data-empty'))],
+    expect: 'E_DATA',
+    says: /has no examples/,
+  },
+  {
+    name: 'report data-empty',
+    args: (p, out) => ['report', p('source'), '--data', FASHION(p('data-empty')), '-o', out('r.swb')],
+    expect: 'E_DATA',
+    says: /has no examples/,
+  },
+  {
+    name: 'sensitivity data-empty',
+    args: (p, out) => ['sensitivity', p('source'), '--data', FASHION(p('data-empty')), '--json', out('s.json')],
+    expect: 'E_DATA',
+    says: /has no examples/,
+  },
+  {
+    name: 'spatial data-empty',
+    args: (p, out) => ['spatial', p('source'), '--data', FASHION(p('data-empty')), '-o', out('s.onnx'), ...TRAIN],
+    expect: 'E_DATA',
+    says: /has no examples/,
+  },
+  {
+    name: 'winograd data-empty',
+    args: (p, out) => ['winograd', p('source'), '--data', FASHION(p('data-empty')), '-o', out('w.onnx'), ...TRAIN],
+    expect: 'E_DATA',
+    says: /has no examples/,
+  },
+  {
+    name: 'spatial data-no-train',
+    args: (p, out) => ['spatial', p('source'), '--data', FASHION(p('data-no-train')), '-o', out('s.onnx'), ...TRAIN],
+    expect: 'E_DATA',
+    says: /the training split of --data has no examples/,
+  },
+  {
+    name: 'winograd data-no-train',
+    args: (p, out) => ['winograd', p('source'), '--data', FASHION(p('data-no-train')), '-o', out('w.onnx'), ...TRAIN],
+    expect: 'E_DATA',
+    says: /the training split of --data has no examples/,
+  },
 ];
 
 /** Peak resident memory allowed for any case (bytes). */
@@ -86,8 +179,7 @@ let dir: string;
 let paths: Record<string, string>;
 let preload: string;
 
-const hashes = (files: readonly string[]) =>
-  new Map(files.map((f) => [f, createHash('sha256').update(readFileSync(f)).digest('hex')]));
+const hashes = (files: readonly string[]) => new Map(files.map((f) => [f, createHash('sha256').update(readFileSync(f)).digest('hex')]));
 const filesOf = (path: string): string[] => (statSync(path).isDirectory() ? readdirSync(path).map((f) => join(path, f)) : [path]);
 
 interface Outcome {
@@ -150,7 +242,10 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'swprune-safety-models-'));
   paths = generate(join(dir, 'in'));
   preload = join(dir, 'rss.cjs');
-  writeFileSync(preload, "process.on('exit', () => require('fs').writeFileSync(process.env.SWPRUNE_RSS_FILE, String(process.resourceUsage().maxRSS)));\n");
+  writeFileSync(
+    preload,
+    "process.on('exit', () => require('fs').writeFileSync(process.env.SWPRUNE_RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
+  );
   const jobs = CASES.map((c, i) => async () => {
     const outputs: string[] = [];
     const used: string[] = [];
@@ -189,7 +284,10 @@ describe('bad models and datasets end in one line, never a stack trace', () => {
       expect(outcome.stderr).not.toMatch(/\n\s+at |internal error/);
       if (c.expect === 'warning') {
         expect(outcome.status, outcome.stderr).toBe(0);
-        expect(lines.filter((l) => l.startsWith('warning:') && c.says.test(l)), outcome.stderr).toHaveLength(1);
+        expect(
+          lines.filter((l) => l.startsWith('warning:') && c.says.test(l)),
+          outcome.stderr,
+        ).toHaveLength(1);
         expect(lines.filter((l) => /error/.test(l))).toEqual([]);
       } else {
         expect(outcome.status, outcome.stderr).not.toBe(0);

@@ -13,12 +13,27 @@ describe("step 2's defaults study", () => {
     expect(grid.filter((c) => c.power === 0).every((c) => c.norm === 'none')).toBe(true);
     const first = grid.slice(0, 3 * NETS.length);
     for (const k of CHECKS) {
-      for (const net of NETS) expect(first.some((c) => c.net === net.name && c.tile === k.tile && c.sparsity === k.sparsity && c.lr === k.lr && c.power === 1.5)).toBe(true);
+      for (const net of NETS)
+        expect(
+          first.some((c) => c.net === net.name && c.tile === k.tile && c.sparsity === k.sparsity && c.lr === k.lr && c.power === 1.5),
+        ).toBe(true);
     }
   });
 
   it('the check: at or above the pruned accuracy and within 0.5 points of the input', () => {
-    const cell = (pruned: number, retrained: number): StudyCell => ({ net: 'n', tile: 6, sparsity: 0.75, lr: 0.01, norm: 'none', power: 1.5, input: 0.9, converted: 0.9, pruned, retrained, seconds: 1 });
+    const cell = (pruned: number, retrained: number): StudyCell => ({
+      net: 'n',
+      tile: 6,
+      sparsity: 0.75,
+      lr: 0.01,
+      norm: 'none',
+      power: 1.5,
+      input: 0.9,
+      converted: 0.9,
+      pruned,
+      retrained,
+      seconds: 1,
+    });
     expect(meetsTarget(cell(0.89, 0.895))).toBe(true);
     expect(meetsTarget(cell(0.89, 0.8949))).toBe(false);
     expect(meetsTarget(cell(0.9, 0.899))).toBe(false);
@@ -28,7 +43,9 @@ describe("step 2's defaults study", () => {
   it("the committed study's summary row counts what its cells show", () => {
     const study = JSON.parse(readFileSync(repoPath('docs/runs/importance-study.json'), 'utf8')) as Study;
     const text = studySection(study).join('\n');
-    const checked = study.cells.filter((c) => c.norm === 'none' && c.power === 1.5 && CHECKS.some((k) => k.tile === c.tile && k.sparsity === c.sparsity && k.lr === c.lr));
+    const checked = study.cells.filter(
+      (c) => c.norm === 'none' && c.power === 1.5 && CHECKS.some((k) => k.tile === c.tile && k.sparsity === c.sparsity && k.lr === c.lr),
+    );
     const row = text.split('\n').find((l) => l.startsWith('| Γ unscaled, p = 1.5 |') && l.endsWith(`/${checked.length} |`));
     expect(row).toBeDefined();
     expect(row!.endsWith(`| ${checked.filter(meetsTarget).length}/${checked.length} |`)).toBe(true);

@@ -22,8 +22,12 @@ function autodiff(x: tf.Tensor, w: tf.Tensor, scale: tf.Tensor1D, offset: tf.Ten
 
 function fused(x: tf.Tensor, w: tf.Tensor, scale: tf.Tensor1D, offset: tf.Tensor1D): Result {
   const stats: Float32Array[] = [];
-  const y = batchNormTraining(x, scale, offset, EPS, (m, v) => stats.push(Float32Array.from(m.dataSync()), Float32Array.from(v.dataSync())));
-  const grads = tf.grads((a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(batchNormTraining(a, s as tf.Tensor1D, o as tf.Tensor1D, EPS), w)))([x, scale, offset]);
+  const y = batchNormTraining(x, scale, offset, EPS, (m, v) =>
+    stats.push(Float32Array.from(m.dataSync()), Float32Array.from(v.dataSync())),
+  );
+  const grads = tf.grads((a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) =>
+    tf.sum(tf.mul(batchNormTraining(a, s as tf.Tensor1D, o as tf.Tensor1D, EPS), w)),
+  )([x, scale, offset]);
   return [Float32Array.from(y.dataSync()), ...stats, ...grads.map((t) => Float32Array.from(t.dataSync()))];
 }
 
@@ -44,12 +48,18 @@ const NAMES = ['y', 'mean', 'variance', 'dx', 'dscale', 'doffset'];
 describe('batchNormTraining: training-mode batch norm with its gradient written out', () => {
   // [shape, added to every value]: NHWC activations, a 2-D [N, C] batch, a mean 100x the spread
   // (where sum(x (x - m)) alone would lose the variance to rounding).
-  const CASES: [number[], number][] = [[[4, 5, 3, 6], 0], [[7, 5], 0.5], [[8, 4, 4, 7], 100]];
+  const CASES: [number[], number][] = [
+    [[4, 5, 3, 6], 0],
+    [[7, 5], 0.5],
+    [[8, 4, 4, 7], 100],
+  ];
   for (const backend of ['cpu', 'wasm'] as const) {
     for (const [shape, shift] of CASES) {
       it(`equals autodiff through tf.moments and tf.batchNorm on ${backend}, x ${JSON.stringify(shape)} + ${shift} (rel. error < ${REL_TOL})`, async () => {
         const [ref, got] = await onBackend(backend, () => [run(autodiff, shape, shift), run(fused, shape, shift)]);
-        ref!.forEach((r, i) => { expect(relErr(got![i]!, r), NAMES[i]).toBeLessThan(REL_TOL); });
+        ref!.forEach((r, i) => {
+          expect(relErr(got![i]!, r), NAMES[i]).toBeLessThan(REL_TOL);
+        });
       });
     }
   }

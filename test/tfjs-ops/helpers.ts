@@ -7,23 +7,57 @@ import type { WinogradTile } from '../../src/winograd/tiles.js';
 import { mulberry32 } from '../../src/data/rng.js';
 
 export const F2: WinogradTile = {
-  name: 'F(2x2,3x3)', m: 2, r: 3, T: 4, points: [0, 1, -1],
-  BT: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
-  G: [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]],
-  AT: [[1, 1, 1, 0], [0, 1, -1, -1]],
+  name: 'F(2x2,3x3)',
+  m: 2,
+  r: 3,
+  T: 4,
+  points: [0, 1, -1],
+  BT: [
+    [1, 0, -1, 0],
+    [0, 1, 1, 0],
+    [0, -1, 1, 0],
+    [0, 1, 0, -1],
+  ],
+  G: [
+    [1, 0, 0],
+    [0.5, 0.5, 0.5],
+    [0.5, -0.5, 0.5],
+    [0, 0, 1],
+  ],
+  AT: [
+    [1, 1, 1, 0],
+    [0, 1, -1, -1],
+  ],
 };
 
 export const F4: WinogradTile = {
-  name: 'F(4x4,3x3)', m: 4, r: 3, T: 6, points: [0, 1, -1, 2, -2],
+  name: 'F(4x4,3x3)',
+  m: 4,
+  r: 3,
+  T: 6,
+  points: [0, 1, -1, 2, -2],
   BT: [
-    [4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
-    [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1],
+    [4, 0, -5, 0, 1, 0],
+    [0, -4, -4, 1, 1, 0],
+    [0, 4, -4, -1, 1, 0],
+    [0, -2, -1, 2, 1, 0],
+    [0, 2, -1, -2, 1, 0],
+    [0, 4, 0, -5, 0, 1],
   ],
   G: [
-    [1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
-    [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1],
+    [1 / 4, 0, 0],
+    [-1 / 6, -1 / 6, -1 / 6],
+    [-1 / 6, 1 / 6, -1 / 6],
+    [1 / 24, 1 / 12, 1 / 6],
+    [1 / 24, -1 / 12, 1 / 6],
+    [0, 0, 1],
   ],
-  AT: [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
+  AT: [
+    [1, 1, 1, 1, 1, 0],
+    [0, 1, -1, 2, -2, 0],
+    [0, 1, 1, 4, 4, 0],
+    [0, 1, -1, 8, -8, 1],
+  ],
 };
 
 /** Deterministic pseudo-random numbers (src/data/rng.ts's mulberry32), uniform in [-1, 1). */
@@ -59,7 +93,8 @@ export function hwio(g: Float64Array, cout: number, cin: number, r: number): tf.
   const out = new Float32Array(r * r * cin * cout);
   for (let co = 0; co < cout; co++) {
     for (let ci = 0; ci < cin; ci++) {
-      for (let k = 0; k < r; k++) for (let l = 0; l < r; l++) out[((k * r + l) * cin + ci) * cout + co] = g[((co * cin + ci) * r + k) * r + l]!;
+      for (let k = 0; k < r; k++)
+        for (let l = 0; l < r; l++) out[((k * r + l) * cin + ci) * cout + co] = g[((co * cin + ci) * r + k) * r + l]!;
     }
   }
   return tf.tensor4d(out, [r, r, cin, cout]);

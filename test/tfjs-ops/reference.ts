@@ -29,7 +29,12 @@ export function winogradPerTile(x: tf.Tensor4D, w: tf.Tensor3D, tile: WinogradTi
       const b = tf.reshape(tf.matMul(Lt, at), [Lt.shape[0], Lt.shape[0], c]);
       return tf.transpose(b, [1, 0, 2]) as tf.Tensor3D;
     };
-    const xPad = tf.pad(x, [[0, 0], [top, tH * m + T - m - H - top], [left, tW * m + T - m - W - left], [0, 0]]);
+    const xPad = tf.pad(x, [
+      [0, 0],
+      [top, tH * m + T - m - H - top],
+      [left, tW * m + T - m - W - left],
+      [0, 0],
+    ]);
     const rows: tf.Tensor4D[] = [];
     for (let a = 0; a < tH; a++) {
       const rowTiles: tf.Tensor4D[] = [];
@@ -53,8 +58,12 @@ export function winogradPerTile(x: tf.Tensor4D, w: tf.Tensor3D, tile: WinogradTi
 
 /** The same Winograd convolution in float64 JavaScript. Returns y (NHWC) and its shape. */
 export function winogradF64(
-  x: Float64Array, xShape: readonly [number, number, number, number],
-  w: Float64Array, cout: number, tile: WinogradTile, pads: Pads,
+  x: Float64Array,
+  xShape: readonly [number, number, number, number],
+  w: Float64Array,
+  cout: number,
+  tile: WinogradTile,
+  pads: Pads,
 ): { y: Float64Array; shape: [number, number, number, number] } {
   const { m, r, T, AT, BT } = tile;
   const [N, H, W, cin] = xShape;
@@ -78,25 +87,31 @@ export function winogradF64(
           }
         }
         V.fill(0);
-        for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) for (let k = 0; k < T; k++) for (let l = 0; l < T; l++) {
-          const f = BT[i]![k]! * BT[j]![l]!;
-          if (f === 0) continue;
-          for (let ci = 0; ci < cin; ci++) V[(i * T + j) * cin + ci] += f * d[(k * T + l) * cin + ci]!;
-        }
+        for (let i = 0; i < T; i++)
+          for (let j = 0; j < T; j++)
+            for (let k = 0; k < T; k++)
+              for (let l = 0; l < T; l++) {
+                const f = BT[i]![k]! * BT[j]![l]!;
+                if (f === 0) continue;
+                for (let ci = 0; ci < cin; ci++) V[(i * T + j) * cin + ci] += f * d[(k * T + l) * cin + ci]!;
+              }
         M.fill(0);
-        for (let q = 0; q < T * T; q++) for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) {
-          M[q * cout + co] += V[q * cin + ci]! * w[(q * cin + ci) * cout + co]!;
-        }
-        for (let u = 0; u < m; u++) for (let v = 0; v < m; v++) {
-          const h = a * m + u;
-          const c = b * m + v;
-          if (h >= outH || c >= outW) continue;
-          for (let co = 0; co < cout; co++) {
-            let s = 0;
-            for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) s += AT[u]![i]! * AT[v]![j]! * M[(i * T + j) * cout + co]!;
-            y[((n * outH + h) * outW + c) * cout + co] = s;
+        for (let q = 0; q < T * T; q++)
+          for (let ci = 0; ci < cin; ci++)
+            for (let co = 0; co < cout; co++) {
+              M[q * cout + co] += V[q * cin + ci]! * w[(q * cin + ci) * cout + co]!;
+            }
+        for (let u = 0; u < m; u++)
+          for (let v = 0; v < m; v++) {
+            const h = a * m + u;
+            const c = b * m + v;
+            if (h >= outH || c >= outW) continue;
+            for (let co = 0; co < cout; co++) {
+              let s = 0;
+              for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) s += AT[u]![i]! * AT[v]![j]! * M[(i * T + j) * cout + co]!;
+              y[((n * outH + h) * outW + c) * cout + co] = s;
+            }
           }
-        }
       }
     }
   }

@@ -21,7 +21,15 @@ beforeAll(async () => {
 });
 afterAll(() => disposeWinogradConstants());
 
-interface Case { tile: WinogradTile; N: number; H: number; W: number; cin: number; cout: number; pads: Pads }
+interface Case {
+  tile: WinogradTile;
+  N: number;
+  H: number;
+  W: number;
+  cin: number;
+  cout: number;
+  pads: Pads;
+}
 
 function data(c: Case, seed: number) {
   const { tile, N, H, W, cin, cout } = c;
@@ -52,9 +60,11 @@ describe('winogradConv2d gradients equal autodiff of a per-tile reference (cpu)'
         const b = tf.tensor1d(Float32Array.from(d.bias));
         const R = tf.tensor4d(Float32Array.from(d.R), [c.N, d.outH, d.outW, c.cout]);
         const got = tf.grads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) =>
-          tf.sum(tf.mul(winogradConv2d(xi as tf.Tensor4D, wi as tf.Tensor3D, c.tile, { pad: c.pads, bias: bi as tf.Tensor1D }), R)))([x, w, b]);
+          tf.sum(tf.mul(winogradConv2d(xi as tf.Tensor4D, wi as tf.Tensor3D, c.tile, { pad: c.pads, bias: bi as tf.Tensor1D }), R)),
+        )([x, w, b]);
         const ref = tf.grads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) =>
-          tf.sum(tf.mul(tf.add(winogradPerTile(xi as tf.Tensor4D, wi as tf.Tensor3D, c.tile, c.pads), bi), R)))([x, w, b]);
+          tf.sum(tf.mul(tf.add(winogradPerTile(xi as tf.Tensor4D, wi as tf.Tensor3D, c.tile, c.pads), bi), R)),
+        )([x, w, b]);
         expect(relError(got[0]!, ref[0]!)).toBeLessThan(GRAD_TOL);
         expect(relError(got[1]!, ref[1]!)).toBeLessThan(GRAD_TOL);
         expect(relError(got[2]!, ref[2]!)).toBeLessThan(GRAD_TOL);
@@ -98,7 +108,8 @@ describe('winogradConv2d gradients equal central differences of a float64 forwar
         const w = tf.tensor3d(Float32Array.from(d.w), [d.T2, c.cin, c.cout]);
         const R = tf.tensor4d(Float32Array.from(d.R), [c.N, d.outH, d.outW, c.cout]);
         const [dx, dw] = tf.grads((xi: tf.Tensor, wi: tf.Tensor) =>
-          tf.sum(tf.mul(winogradConv2d(xi as tf.Tensor4D, wi as tf.Tensor3D, c.tile, { pad: c.pads }), R)))([x, w]);
+          tf.sum(tf.mul(winogradConv2d(xi as tf.Tensor4D, wi as tf.Tensor3D, c.tile, { pad: c.pads }), R)),
+        )([x, w]);
         expect(relError(dx!, tf.tensor(Float32Array.from(gx), dx!.shape))).toBeLessThan(FD_TOL);
         expect(relError(dw!, tf.tensor(Float32Array.from(gw), dw!.shape))).toBeLessThan(FD_TOL);
       });
@@ -113,8 +124,11 @@ describe('winogradConv2d memory', () => {
     const b = tf.randomNormal([4]) as tf.Tensor1D;
     const run = () => {
       tf.dispose(winogradConv2d(x, w, F4, { pad: 'same', bias: b }));
-      tf.dispose(tf.grads((xi: tf.Tensor, wi: tf.Tensor) =>
-        tf.sum(winogradConv2d(xi as tf.Tensor4D, wi as tf.Tensor3D, F4, { pad: 'same', bias: b })))([x, w]));
+      tf.dispose(
+        tf.grads((xi: tf.Tensor, wi: tf.Tensor) =>
+          tf.sum(winogradConv2d(xi as tf.Tensor4D, wi as tf.Tensor3D, F4, { pad: 'same', bias: b })),
+        )([x, w]),
+      );
     };
     run(); // first call creates the kept constants
     const before = tf.memory().numTensors;

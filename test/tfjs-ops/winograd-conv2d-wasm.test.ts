@@ -47,13 +47,14 @@ describe('winogradConv2d on wasm', () => {
       const xs = Float32Array.from(randomArray(N * H * W * cin, 1));
       const ws = Float32Array.from(randomArray(T2 * cin * cout, 2));
       const Rs = Float32Array.from(randomArray(N * outH * outW * cout, 3));
-      const grads = (f: (x: tf.Tensor4D, w: tf.Tensor3D) => tf.Tensor4D): Float32Array[] => tf.tidy(() => {
-        const x = tf.tensor4d(xs, [N, H, W, cin]);
-        const w = tf.tensor3d(ws, [T2, cin, cout]);
-        const R = tf.tensor4d(Rs, [N, outH, outW, cout]);
-        const gs = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor3D), R)))([x, w]);
-        return gs.map((t) => t.dataSync() as Float32Array);
-      });
+      const grads = (f: (x: tf.Tensor4D, w: tf.Tensor3D) => tf.Tensor4D): Float32Array[] =>
+        tf.tidy(() => {
+          const x = tf.tensor4d(xs, [N, H, W, cin]);
+          const w = tf.tensor3d(ws, [T2, cin, cout]);
+          const R = tf.tensor4d(Rs, [N, outH, outW, cout]);
+          const gs = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(f(a as tf.Tensor4D, b as tf.Tensor3D), R)))([x, w]);
+          return gs.map((t) => t.dataSync() as Float32Array);
+        });
       await tf.setBackend('cpu');
       const ref = grads((x, w) => winogradPerTile(x, w, tile, pads));
       await tf.setBackend('wasm');
@@ -66,8 +67,10 @@ describe('winogradConv2d on wasm', () => {
   it('allocates no tensors per call on wasm', () => {
     const x = tf.randomNormal([2, 9, 8, 3]) as tf.Tensor4D;
     const w = tf.randomNormal([36, 3, 2]) as tf.Tensor3D;
-    const run = () => tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-      tf.sum(winogradConv2d(a as tf.Tensor4D, b as tf.Tensor3D, F4, { pad: 'valid' })))([x, w]));
+    const run = () =>
+      tf.dispose(
+        tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(winogradConv2d(a as tf.Tensor4D, b as tf.Tensor3D, F4, { pad: 'valid' })))([x, w]),
+      );
     run();
     const before = tf.memory().numTensors;
     run();

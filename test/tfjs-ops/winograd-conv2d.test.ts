@@ -17,10 +17,24 @@ afterAll(() => disposeWinogradConstants());
 
 function toConv2dPad(pad: WinogradPad): 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
   if (typeof pad === 'string') return pad;
-  return [[0, 0], [pad[0], pad[1]], [pad[2], pad[3]], [0, 0]];
+  return [
+    [0, 0],
+    [pad[0], pad[1]],
+    [pad[2], pad[3]],
+    [0, 0],
+  ];
 }
 
-function compareForward(tile: WinogradTile, N: number, H: number, W: number, cin: number, cout: number, pad: WinogradPad, seed: number): number {
+function compareForward(
+  tile: WinogradTile,
+  N: number,
+  H: number,
+  W: number,
+  cin: number,
+  cout: number,
+  pad: WinogradPad,
+  seed: number,
+): number {
   const xs = randomArray(N * H * W * cin, seed);
   const g = randomArray(cout * cin * tile.r * tile.r, seed + 1);
   return tf.tidy(() => {
@@ -59,7 +73,10 @@ const FWD_TOL_T8 = 5e-5;
 
 describe('winogradConv2d forward, T = 8 tiles from getTile (cpu)', () => {
   for (const tile of [getTile(8, 3), getTile(8, 5)]) {
-    for (const [N, H, W, cin, cout] of [[1, 9, 11, 3, 2], [2, 16, 16, 8, 8]] as const) {
+    for (const [N, H, W, cin, cout] of [
+      [1, 9, 11, 3, 2],
+      [2, 16, 16, 8, 8],
+    ] as const) {
       it(`${tile.name} N=${N} ${H}x${W} ${cin}->${cout}`, () => {
         expect(compareForward(tile, N, H, W, cin, cout, 'same', H + W)).toBeLessThan(FWD_TOL_T8);
         expect(compareForward(tile, N, H, W, cin, cout, 'valid', H + W + 1)).toBeLessThan(FWD_TOL_T8);

@@ -15,8 +15,22 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'swprune-torch-'));
  * (64-example) split whatever each engine's shuffle, and the masks come from the same weights.
  */
 const oneStep = (out: string, engine: 'builtin' | 'torch'): SpatialOptions => ({
-  model: ONNX_FIXTURES.fashionVgg, data: `fashion-mnist:${FASHION_SLICE}`, out, tile: 6, epochs: 1, lr: 0.05, momentum: 0.9, weightDecay: 5e-4,
-  optimizer: 'sgd', lrSchedule: 'constant', batchSize: 64, seed: 3, limit: 64, augment: false, backend: 'wasm', engine,
+  model: ONNX_FIXTURES.fashionVgg,
+  data: `fashion-mnist:${FASHION_SLICE}`,
+  out,
+  tile: 6,
+  epochs: 1,
+  lr: 0.05,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  optimizer: 'sgd',
+  lrSchedule: 'constant',
+  batchSize: 64,
+  seed: 3,
+  limit: 64,
+  augment: false,
+  backend: 'wasm',
+  engine,
 });
 
 /** Largest |a - b| over the float parameters two model files share, and the parameters whose zero sets differ. */
@@ -83,8 +97,13 @@ describe.skipIf(!torchInstall)(`--engine torch on the bundled model${torchInstal
     const dir = tmp();
     const [b, t] = [join(dir, 'builtin.onnx'), join(dir, 'torch.onnx')];
     const folder = (out: string, engine: 'builtin' | 'torch'): SpatialOptions => ({
-      ...oneStep(out, engine), model: repoPath('test/fixtures/images/tiny-resnet.onnx'), data: `imagefolder:${repoPath('test/fixtures/images/folder')}`,
-      limit: 16, batchSize: 16, lr: 0.01, sparsity: 0.4,
+      ...oneStep(out, engine),
+      model: repoPath('test/fixtures/images/tiny-resnet.onnx'),
+      data: `imagefolder:${repoPath('test/fixtures/images/folder')}`,
+      limit: 16,
+      batchSize: 16,
+      lr: 0.01,
+      sparsity: 0.4,
     });
     const rb = await runSpatial(folder(b, 'builtin'));
     const rt = await runSpatial(folder(t, 'torch'));

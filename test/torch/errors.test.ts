@@ -27,8 +27,20 @@ function fakePython(dir: string, files: Record<string, string>): string {
 }
 
 async function engineError(python: string, out: string): Promise<SwpruneError> {
-  const e = await runSpatial({ model: ONNX_FIXTURES.fashionVgg, data: `fashion-mnist:${FASHION_SLICE}`, out, sparsity: 0.5, limit: 64, batchSize: 64, backend: 'wasm', engine: 'torch', python })
-    .then(() => undefined, (x: unknown) => x);
+  const e = await runSpatial({
+    model: ONNX_FIXTURES.fashionVgg,
+    data: `fashion-mnist:${FASHION_SLICE}`,
+    out,
+    sparsity: 0.5,
+    limit: 64,
+    batchSize: 64,
+    backend: 'wasm',
+    engine: 'torch',
+    python,
+  }).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toBeInstanceOf(SwpruneError);
   return e as SwpruneError;
 }
@@ -67,7 +79,21 @@ describe('--engine torch without a usable python3 or torch: one line, E_ENGINE, 
   it('through the CLI: exit 1 and one line naming the flag', async () => {
     const dir = tmp();
     const io = bufferStreams();
-    const code = await runCli(['spatial', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '-o', join(dir, 'o.onnx'), '--engine', 'torch', '--python', join(dir, 'nope')], io);
+    const code = await runCli(
+      [
+        'spatial',
+        ONNX_FIXTURES.fashionVgg,
+        '--data',
+        `fashion-mnist:${FASHION_SLICE}`,
+        '-o',
+        join(dir, 'o.onnx'),
+        '--engine',
+        'torch',
+        '--python',
+        join(dir, 'nope'),
+      ],
+      io,
+    );
     expect(code).toBe(EXIT.failure);
     expect(io.stderr.text.trim().split('\n')).toHaveLength(1);
     expect(io.stderr.text).toMatch(/^swprune: error\[E_ENGINE\]: --engine torch: the Python interpreter .*nope \(--python\) does not run/);
@@ -75,7 +101,10 @@ describe('--engine torch without a usable python3 or torch: one line, E_ENGINE, 
 
   it('launch options without --engine torch are a usage error', async () => {
     const io = bufferStreams();
-    const code = await runCli(['spatial', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '-o', join(tmp(), 'o.onnx'), '--nproc', '2'], io);
+    const code = await runCli(
+      ['spatial', ONNX_FIXTURES.fashionVgg, '--data', `fashion-mnist:${FASHION_SLICE}`, '-o', join(tmp(), 'o.onnx'), '--nproc', '2'],
+      io,
+    );
     expect(code).toBe(EXIT.usage);
     expect(io.stderr.text).toContain('--nproc applies to --engine torch');
   });

@@ -42,43 +42,58 @@ function torchLogits(graph: Graph, x: Float32Array, shape: number[]): Float32Arr
   try {
     const optimizer = new Optimizer({ kind: 'sgd', momentum: 0.9, weightDecay: 0 }, model.trainable);
     const stage = {
-      model, optimizer, masks: new Map(), gradScales: new Map(), stage: 0, stages: 1, startEpoch: 0, schedule: { kind: 'constant' },
+      model,
+      optimizer,
+      masks: new Map(),
+      gradScales: new Map(),
+      stage: 0,
+      stages: 1,
+      startEpoch: 0,
+      schedule: { kind: 'constant' },
       plan: { target: 0, epochs: 1, lr: 0.01 },
       training: { momentum: 0.9, weightDecay: 0, optimizer: 'sgd', lrSchedule: 'constant', batchSize: 2, seed: 1, augment: false },
       dataset: { kind: 'npz', dir, mean: [0], std: [1], imageShape: { height: shape[1], width: shape[2], channels: shape[3] }, train: {} },
     } as unknown as StageTraining;
     const job = writeJob(dir, stage, { threads: 2, device: 'cpu' });
     saveCheckpoint(join(dir, 'x.bin'), { meta: { shape }, arrays: new Map([['x', x]]) });
-    execFileSync(torchInstall!.python, ['-m', 'swprune_torch.forward', job, join(dir, 'x.bin'), join(dir, 'y.bin')], { cwd: PYTHON_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync(torchInstall!.python, ['-m', 'swprune_torch.forward', job, join(dir, 'x.bin'), join(dir, 'y.bin')], {
+      cwd: PYTHON_ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     return loadCheckpoint(join(dir, 'y.bin')).arrays.get('y')!;
   } finally {
     model.dispose();
   }
 }
 
-describe.skipIf(!torchInstall)(`the torch engine's network equals the executor's${torchInstall ? '' : ` (skipped: ${torchMissing})`}`, () => {
-  for (const [name, file] of Object.entries(MODELS)) {
-    it(`${name}: spatial and Winograd form, inference logits within 1e-4 of max |logit|`, async () => {
-      await selectBackend('wasm');
-      const spatial = loadModel(file).graph;
-      const converted = hasWinogradConv(spatial) ? spatial : toWinogradGraph(spatial, selectTargets(spatial, { tile: 6 }));
-      const input = spatial.inputs[0]!;
-      const nhwc = input.layout === 'NHWC';
-      const [h, w, c] = nhwc ? [input.dims[1], input.dims[2], input.dims[3]] : [input.dims[2], input.dims[3], input.dims[1]];
-      const shape = [2, (h ?? 32) as number, (w ?? 32) as number, (c ?? 3) as number];
-      const random = mulberry32(7);
-      const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1);
-      for (const graph of [spatial, converted]) {
-        const model = compileGraph(graph);
-        const want = tf.tidy(() => model.forward(tf.tensor4d(x, shape as [number, number, number, number])).dataSync() as Float32Array).slice();
-        model.dispose();
-        const got = torchLogits(graph, x, shape);
-        expect(got.length).toBe(want.length);
-        const scale = Math.max(...Array.from(want, Math.abs), 1e-6);
-        let diff = 0;
-        for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(got[i]! - want[i]!));
-        expect(diff / scale, `${name} ${graph === spatial ? 'spatial' : 'winograd'}`).toBeLessThanOrEqual(1e-4);
-      }
-    }, 120_000);
-  }
-});
+describe.skipIf(!torchInstall)(
+  `the torch engine's network equals the executor's${torchInstall ? '' : ` (skipped: ${torchMissing})`}`,
+  () => {
+    for (const [name, file] of Object.entries(MODELS)) {
+      it(`${name}: spatial and Winograd form, inference logits within 1e-4 of max |logit|`, async () => {
+        await selectBackend('wasm');
+        const spatial = loadModel(file).graph;
+        const converted = hasWinogradConv(spatial) ? spatial : toWinogradGraph(spatial, selectTargets(spatial, { tile: 6 }));
+        const input = spatial.inputs[0]!;
+        const nhwc = input.layout === 'NHWC';
+        const [h, w, c] = nhwc ? [input.dims[1], input.dims[2], input.dims[3]] : [input.dims[2], input.dims[3], input.dims[1]];
+        const shape = [2, (h ?? 32) as number, (w ?? 32) as number, (c ?? 3) as number];
+        const random = mulberry32(7);
+        const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1);
+        for (const graph of [spatial, converted]) {
+          const model = compileGraph(graph);
+          const want = tf
+            .tidy(() => model.forward(tf.tensor4d(x, shape as [number, number, number, number])).dataSync() as Float32Array)
+            .slice();
+          model.dispose();
+          const got = torchLogits(graph, x, shape);
+          expect(got.length).toBe(want.length);
+          const scale = Math.max(...Array.from(want, Math.abs), 1e-6);
+          let diff = 0;
+          for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(got[i]! - want[i]!));
+          expect(diff / scale, `${name} ${graph === spatial ? 'spatial' : 'winograd'}`).toBeLessThanOrEqual(1e-4);
+        }
+      }, 120_000);
+    }
+  },
+);

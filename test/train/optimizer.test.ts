@@ -15,13 +15,21 @@ describe('Optimizer (SGD, momentum, weight decay, mask hooks)', () => {
   it('matches a hand-computed two-step update and keeps the masked weight at +0 (1e-6)', () => {
     const w = tf.variable(tf.tensor1d([1, -2, 3, 4]));
     const mask = tf.tensor1d([1, 0, 1, 1]);
-    const opt = new Optimizer({ kind: 'sgd', momentum: 0.9, weightDecay: 0.1 }, new Map([['w', w]]), new Map([['w', { gradScale: mask, mask }]]));
+    const opt = new Optimizer(
+      { kind: 'sgd', momentum: 0.9, weightDecay: 0.1 },
+      new Map([['w', w]]),
+      new Map([['w', { gradScale: mask, mask }]]),
+    );
     const grad = tf.tensor1d([0.5, 0.5, 0.5, 0.5]);
     opt.step(new Map([['w', grad]]), 0.1);
-    Array.from(w.dataSync()).forEach((v, i) => { expect(Math.abs(v - [0.94, 0, 2.92, 3.91][i]!)).toBeLessThan(1e-6); });
+    Array.from(w.dataSync()).forEach((v, i) => {
+      expect(Math.abs(v - [0.94, 0, 2.92, 3.91][i]!)).toBeLessThan(1e-6);
+    });
     opt.step(new Map([['w', grad]]), 0.1);
     const after = w.dataSync();
-    Array.from(after).forEach((v, i) => { expect(Math.abs(v - [0.8266, 0, 2.7688, 3.7399][i]!)).toBeLessThan(1e-6); });
+    Array.from(after).forEach((v, i) => {
+      expect(Math.abs(v - [0.8266, 0, 2.7688, 3.7399][i]!)).toBeLessThan(1e-6);
+    });
     expect(Object.is(after[1], 0)).toBe(true);
     expect(opt.stepCount).toBe(2);
     // The momentum buffer of the pruned weight stays zero too.
@@ -38,7 +46,13 @@ describe('Optimizer (SGD, momentum, weight decay, mask hooks)', () => {
     optA.step(new Map([['w', g]]), 0.05);
     const path = join(mkdtempSync(join(tmpdir(), 'swprune-ckpt-')), 'x.ckpt');
     const st = optA.state();
-    saveCheckpoint(path, { meta: { steps: st.steps }, arrays: new Map([['w', Float32Array.from(a.dataSync())], ['slot', st.slots.w![0]!]]) });
+    saveCheckpoint(path, {
+      meta: { steps: st.steps },
+      arrays: new Map([
+        ['w', Float32Array.from(a.dataSync())],
+        ['slot', st.slots.w![0]!],
+      ]),
+    });
     const ck = loadCheckpoint(path);
     const b = tf.variable(tf.tensor1d(ck.arrays.get('w')!));
     const optB = new Optimizer({ kind: 'sgd', momentum: 0.9, weightDecay: 0 }, new Map([['w', b]]));

@@ -10,7 +10,11 @@ describe('dependencySet', () => {
   it('follows the non-zeros of G for F(2x2,3x3)', () => {
     expect(dependencySet(t, 0, 0)).toEqual([[0, 0]]);
     // G row 1 = [1/2 1/2 1/2]: W[1][0] depends on column 0 of g.
-    expect(dependencySet(t, 1, 0)).toEqual([[0, 0], [1, 0], [2, 0]]);
+    expect(dependencySet(t, 1, 0)).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 0],
+    ]);
     expect(dependencySet(t, 1, 1)).toHaveLength(9);
     expect(dependencySet(t, 3, 3)).toEqual([[2, 2]]);
   });
@@ -20,7 +24,11 @@ describe('dependencySet', () => {
     const sets = dependencySets(t6);
     expect(sets).toHaveLength(36);
     sets.forEach((set, p) => {
-      const g = [[1.5, -2, 0.75], [3, 0.25, -1], [2, -0.5, 1.25]];
+      const g = [
+        [1.5, -2, 0.75],
+        [3, 0.25, -1],
+        [2, -0.5, 1.25],
+      ];
       for (const [k, l] of set) g[k]![l] = 0;
       const W = winogradKernel(t6, g);
       expect(W[Math.floor(p / 6)]![p % 6]).toBe(0);
@@ -41,7 +49,13 @@ describe('importanceFactor', () => {
   });
 
   it('F(2x2,3x3) unscaled values are 2, 2√2 and 4 (to 1e-12)', () => {
-    const values = [...new Set(importanceFactor(getTile(4), { norm: 'none' }).flat().map((v) => v.toFixed(12)))];
+    const values = [
+      ...new Set(
+        importanceFactor(getTile(4), { norm: 'none' })
+          .flat()
+          .map((v) => v.toFixed(12)),
+      ),
+    ];
     expect(values.map(Number).sort()).toEqual([2, 2 * Math.SQRT2, 4].map((v) => Number(v.toFixed(12))));
     expect(importanceRowFactors(getTile(4))).toHaveLength(4);
   });
@@ -60,8 +74,7 @@ describe('winogradWeight', () => {
         const k = [0, 1, 2].map((a) => [0, 1, 2].map((b) => g[base + a * 3 + b]!));
         const W = winogradKernel(t, k);
         for (let i = 0; i < 6; i++)
-          for (let j = 0; j < 6; j++)
-            expect(Math.abs(w[((i * 6 + j) * cin + ci) * cout + co]! - W[i]![j]!)).toBeLessThan(1e-12);
+          for (let j = 0; j < 6; j++) expect(Math.abs(w[((i * 6 + j) * cin + ci) * cout + co]! - W[i]![j]!)).toBeLessThan(1e-12);
       }
     expect(() => winogradWeight(t, g, cout, cin + 1)).toThrow(/expected 3x3x3x3/);
   });

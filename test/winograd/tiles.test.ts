@@ -7,20 +7,46 @@ import type { WinogradTile } from '../../src/winograd/tiles.js';
 
 // docs/method.md (Lavin & Gray 2016) matrices, typed in by hand.
 const F23 = {
-  BT: [[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]],
-  G: [[1, 0, 0], [1 / 2, 1 / 2, 1 / 2], [1 / 2, -1 / 2, 1 / 2], [0, 0, 1]],
-  AT: [[1, 1, 1, 0], [0, 1, -1, -1]],
+  BT: [
+    [1, 0, -1, 0],
+    [0, 1, 1, 0],
+    [0, -1, 1, 0],
+    [0, 1, 0, -1],
+  ],
+  G: [
+    [1, 0, 0],
+    [1 / 2, 1 / 2, 1 / 2],
+    [1 / 2, -1 / 2, 1 / 2],
+    [0, 0, 1],
+  ],
+  AT: [
+    [1, 1, 1, 0],
+    [0, 1, -1, -1],
+  ],
 };
 const F43 = {
   BT: [
-    [4, 0, -5, 0, 1, 0], [0, -4, -4, 1, 1, 0], [0, 4, -4, -1, 1, 0],
-    [0, -2, -1, 2, 1, 0], [0, 2, -1, -2, 1, 0], [0, 4, 0, -5, 0, 1],
+    [4, 0, -5, 0, 1, 0],
+    [0, -4, -4, 1, 1, 0],
+    [0, 4, -4, -1, 1, 0],
+    [0, -2, -1, 2, 1, 0],
+    [0, 2, -1, -2, 1, 0],
+    [0, 4, 0, -5, 0, 1],
   ],
   G: [
-    [1 / 4, 0, 0], [-1 / 6, -1 / 6, -1 / 6], [-1 / 6, 1 / 6, -1 / 6],
-    [1 / 24, 1 / 12, 1 / 6], [1 / 24, -1 / 12, 1 / 6], [0, 0, 1],
+    [1 / 4, 0, 0],
+    [-1 / 6, -1 / 6, -1 / 6],
+    [-1 / 6, 1 / 6, -1 / 6],
+    [1 / 24, 1 / 12, 1 / 6],
+    [1 / 24, -1 / 12, 1 / 6],
+    [0, 0, 1],
   ],
-  AT: [[1, 1, 1, 1, 1, 0], [0, 1, -1, 2, -2, 0], [0, 1, 1, 4, 4, 0], [0, 1, -1, 8, -8, 1]],
+  AT: [
+    [1, 1, 1, 1, 1, 0],
+    [0, 1, -1, 2, -2, 0],
+    [0, 1, 1, 4, 4, 0],
+    [0, 1, -1, 8, -8, 1],
+  ],
 };
 
 describe('getTile', () => {
@@ -89,7 +115,7 @@ function correlate2d(g: number[][], d: number[][], m: number): number[][] {
 describe.each(listTiles().map((t) => [t.name, t] as const))('%s', (_name, tile) => {
   it('computes 1-D correlation exactly in rationals (small integer inputs)', () => {
     const g = Array.from({ length: tile.r }, (_, k) => rational(3 * k - 4));
-    const d = Array.from({ length: tile.T }, (_, k) => rational((k * 7) % 5 - 2));
+    const d = Array.from({ length: tile.T }, (_, k) => rational(((k * 7) % 5) - 2));
     const y = exactWinograd1d(tile, g, d);
     y.forEach((yi, i) => {
       const want = g.reduce((acc, gk, k) => add(acc, mul(gk, d[i + k]!)), ZERO);
@@ -109,7 +135,9 @@ describe.each(listTiles().map((t) => [t.name, t] as const))('%s', (_name, tile) 
       const got = winograd2d(tile, g, d).flat();
       const want = correlate2d(g, d, tile.m).flat();
       const scale = Math.max(...want.map(Math.abs));
-      got.forEach((v, i) => { expect(Math.abs(v - want[i]!)).toBeLessThan(1e-9 * scale); });
+      got.forEach((v, i) => {
+        expect(Math.abs(v - want[i]!)).toBeLessThan(1e-9 * scale);
+      });
     }
   });
 });

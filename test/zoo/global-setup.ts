@@ -15,6 +15,8 @@ export default function setup(): void {
   process.stderr.write(`exporting the zoo: ${PYTHON} ${args.join(' ')}\n`);
   const r = spawnSync(PYTHON, args, { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
   if (r.status !== 0) {
-    throw new Error(`the zoo export failed (${PYTHON} needs Debian's python3-torch, python3-torchvision and python3-onnx):\n${(r.stderr ?? '').split('\n').slice(-15).join('\n')}`);
+    throw new Error(
+      `the zoo export failed (${PYTHON} needs Debian's python3-torch, python3-torchvision and python3-onnx):\n${(r.stderr ?? '').split('\n').slice(-15).join('\n')}`,
+    );
   }
 }

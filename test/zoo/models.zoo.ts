@@ -77,7 +77,11 @@ interface FileResult {
 function chooseLayer(graph: Graph): FileResult['pruned'] {
   const candidates = graph.nodes
     .filter((n) => n.op === 'Conv' && winogradCandidate(n, graph).candidate)
-    .map((n) => ({ name: n.name, group: (n.attrs.group as number | undefined) ?? 1, weights: graph.params.get(n.inputs[1]!)!.data.length }));
+    .map((n) => ({
+      name: n.name,
+      group: (n.attrs.group as number | undefined) ?? 1,
+      weights: graph.params.get(n.inputs[1]!)!.data.length,
+    }));
   const grouped = candidates.filter((c) => c.group > 1);
   return (grouped.length ? grouped : candidates).sort((a, b) => a.weights - b.weights)[0];
 }
@@ -102,7 +106,11 @@ beforeAll(async () => {
  * docs/models.md is generated from) in place of the same files' earlier results.
  */
 afterAll(() => {
-  const run = { date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg(), backend: 'wasm' }, tolerance: TOL };
+  const run = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg(), backend: 'wasm' },
+    tolerance: TOL,
+  };
   writeFileSync(join(ZOO_DIR, 'results.json'), `${JSON.stringify({ ...run, families: ZOO_FAMILIES ?? 'all', files: results }, null, 1)}\n`);
   const committed = repoPath('test/zoo/results.json');
   const earlier = existsSync(committed) ? (JSON.parse(readFileSync(committed, 'utf8')) as { files: Record<string, FileResult> }).files : {};
@@ -164,7 +172,12 @@ describe('the zoo', () => {
       results[file] = r;
       const dir = join(work, file.replace(/\.onnx$/, ''));
       mkdirSync(dir);
-      const [sp, wg, exp, swb] = ['spatial.onnx', 'winograd.onnx', 'expanded.onnx', 'model.swb'].map((f) => join(dir, f)) as [string, string, string, string];
+      const [sp, wg, exp, swb] = ['spatial.onnx', 'winograd.onnx', 'expanded.onnx', 'model.swb'].map((f) => join(dir, f)) as [
+        string,
+        string,
+        string,
+        string,
+      ];
       const few = nhwc(4);
       few.nhwc.dispose();
       const step = async (name: Step, f: () => Promise<void> | void) => {
@@ -190,9 +203,10 @@ describe('the zoo', () => {
         r.candidates = loaded.graph.nodes.filter((n) => n.op === 'Conv' && winogradCandidate(n, loaded.graph).candidate).length;
         r.pruned = chooseLayer(loaded.graph);
         r.params = [...loaded.graph.params.values()].filter((p) => p.data instanceof Float32Array).reduce((s, p) => s + p.data.length, 0);
-        const ok = mode === 'train'
-          ? loaded.warnings.length <= 1 && loaded.warnings.every((w) => /exported in training mode .*model\.eval\(\)/.test(w))
-          : loaded.warnings.length === 0;
+        const ok =
+          mode === 'train'
+            ? loaded.warnings.length <= 1 && loaded.warnings.every((w) => /exported in training mode .*model\.eval\(\)/.test(w))
+            : loaded.warnings.length === 0;
         if (!ok) throw new Error(`unexpected warnings for a ${mode}-mode export: ${loaded.warnings.join('; ') || 'none'}`);
         r.warned = loaded.warnings.length > 0;
       });

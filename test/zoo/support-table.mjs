@@ -15,7 +15,14 @@ const resultsPath = process.argv[2] ?? join(root, 'test/zoo/results.json');
 const docPath = join(root, 'docs/models.md');
 const results = JSON.parse(readFileSync(resultsPath, 'utf8'));
 const STEPS = ['load', 'evaluate', 'spatial', 'winograd', 'report'];
-const COLUMNS = [['eval', 11], ['eval', 13], ['eval', 17], ['train', 11], ['train', 13], ['train', 17]];
+const COLUMNS = [
+  ['eval', 11],
+  ['eval', 13],
+  ['eval', 17],
+  ['train', 11],
+  ['train', 13],
+  ['train', 17],
+];
 
 const files = Object.entries(results.files);
 const families = [...new Set(files.map(([, r]) => r.family))];
@@ -54,18 +61,27 @@ const table = [
   ...families.map((f) => {
     const rs = files.map(([, r]) => r).filter((r) => r.family === f);
     const agree = Math.min(...rs.flatMap((r) => [r.top1Agreement?.torch, r.top1Agreement?.onnxruntime].filter((x) => x !== undefined)));
-    return `| ${f} | ${((max(rs.map((r) => r.params)) ?? 0) / 1e6).toFixed(2)}M | ${max(rs.map((r) => r.nodes))} | ${max(rs.map((r) => r.winogradLayers))} | ` +
+    return (
+      `| ${f} | ${((max(rs.map((r) => r.params)) ?? 0) / 1e6).toFixed(2)}M | ${max(rs.map((r) => r.nodes))} | ${max(rs.map((r) => r.winogradLayers))} | ` +
       `${fmt(max(rs.map((r) => r.diffs['vs PyTorch'])))} | ${fmt(max(rs.map((r) => r.diffs['vs onnxruntime'])))} | ${Number.isFinite(agree) ? `${(100 * agree).toFixed(0)}%` : '–'} | ` +
-      `${max(rs.map((r) => r.seconds.spatial))} | ${max(rs.map((r) => r.seconds.winograd))} |`;
+      `${max(rs.map((r) => r.seconds.spatial))} | ${max(rs.map((r) => r.seconds.winograd))} |`
+    );
   }),
 ].join('\n');
 
 const ops = [
   `ONNX operators (default domain, opsets ${OPSET_RANGE.min}–${OPSET_RANGE.max}; ${SUPPORTED_OPS.length - 1} ops, plus swprune's \`ai.swprune\` WinogradConv):`,
   '',
-  [...SUPPORTED_OPS].filter((o) => !o.includes('/')).sort().map((o) => `\`${o}\``).join(', '),
+  [...SUPPORTED_OPS]
+    .filter((o) => !o.includes('/'))
+    .sort()
+    .map((o) => `\`${o}\``)
+    .join(', '),
   '',
-  `TensorFlow.js layers (${Object.keys(LAYER_TABLE).length + 1}): \`InputLayer\`, ${Object.keys(LAYER_TABLE).sort().map((l) => `\`${l}\``).join(', ')}.`,
+  `TensorFlow.js layers (${Object.keys(LAYER_TABLE).length + 1}): \`InputLayer\`, ${Object.keys(LAYER_TABLE)
+    .sort()
+    .map((l) => `\`${l}\``)
+    .join(', ')}.`,
   '',
   `Activations (\`activation:\` of any layer, and the Activation layer): ${ACTIVATION_NAMES.map((a) => `\`${a}\``).join(', ')}.`,
 ].join('\n');

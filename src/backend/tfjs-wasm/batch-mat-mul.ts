@@ -18,7 +18,8 @@ export function makeBatchMatMulConfig(previous: tf.KernelConfig): tf.KernelConfi
       const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
       const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
       const rank = a.shape.length;
-      if (a.dtype !== 'float32' || b.dtype !== 'float32' || rank !== b.shape.length || (rank !== 2 && rank !== 3)) return previous.kernelFunc(args);
+      if (a.dtype !== 'float32' || b.dtype !== 'float32' || rank !== b.shape.length || (rank !== 2 && rank !== 3))
+        return previous.kernelFunc(args);
       const ba = rank === 3 ? a.shape[0]! : 1;
       const bb = rank === 3 ? b.shape[0]! : 1;
       if (ba !== bb && ba !== 1 && bb !== 1) return previous.kernelFunc(args);
@@ -39,7 +40,11 @@ export function makeBatchMatMulConfig(previous: tf.KernelConfig): tf.KernelConfi
         const packed = pool.heap.alloc(bb * size);
         for (let i = 0; i < bb; i++) packB(pool, packed + 4 * i * size, { ptr: pb + 4 * i * br * bc, trans: transposeB }, k, n);
         for (let i = 0; i < batch; i++) {
-          gemmPacked(pool, { m, n, k, a: { ptr: pa + 4 * (ba === 1 ? 0 : i) * ar * ac, trans: transposeA }, c: { ptr: pc + 4 * i * m * n } }, packed + 4 * (bb === 1 ? 0 : i) * size);
+          gemmPacked(
+            pool,
+            { m, n, k, a: { ptr: pa + 4 * (ba === 1 ? 0 : i) * ar * ac, trans: transposeA }, c: { ptr: pc + 4 * i * m * n } },
+            packed + 4 * (bb === 1 ? 0 : i) * size,
+          );
         }
         return copyOut(backend, pool.heap, pc, rank === 3 ? [batch, m, n] : [m, n]);
       } finally {

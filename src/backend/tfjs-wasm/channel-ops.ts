@@ -19,8 +19,15 @@ export type ChannelOpName = keyof typeof OPS;
 /** True when `v` is a per-channel tensor for `x`: rank >= 2 x, v's size = x's last axis, v's other axes 1. */
 function perChannel(x: tf.TensorInfo, v: tf.TensorInfo): boolean {
   const c = x.shape[x.shape.length - 1]!;
-  return x.shape.length >= 2 && v.shape.length >= 1 && v.shape.length <= x.shape.length && v.shape[v.shape.length - 1] === c
-    && v.shape.slice(0, -1).every((d) => d === 1) && sizeOf(x.shape) > c && c > 0;
+  return (
+    x.shape.length >= 2 &&
+    v.shape.length >= 1 &&
+    v.shape.length <= x.shape.length &&
+    v.shape[v.shape.length - 1] === c &&
+    v.shape.slice(0, -1).every((d) => d === 1) &&
+    sizeOf(x.shape) > c &&
+    c > 0
+  );
 }
 
 export function makeChannelOpConfig(name: ChannelOpName) {
@@ -62,7 +69,15 @@ export function makeFusedBatchNormConfig(previous: tf.KernelConfig): tf.KernelCo
           f32[at + i] = a[0];
           f32[at + c + i] = read(offset, i, 0);
         }
-        heapKernels(backend).channel_norm(offsetOf(backend, out), offsetOf(backend, x!), offsetOf(backend, mean!), ab, ab + 4 * c, sizeOf(x!.shape) / c, c);
+        heapKernels(backend).channel_norm(
+          offsetOf(backend, out),
+          offsetOf(backend, x!),
+          offsetOf(backend, mean!),
+          ab,
+          ab + 4 * c,
+          sizeOf(x!.shape) / c,
+          c,
+        );
       });
       return out;
     },

@@ -26,10 +26,21 @@ const useWinograd = (g: ConvGeometry, minChannels: { cin: number; cout: number }
 
 function geometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
   return {
-    N: info.batchSize, H: info.inHeight, W: info.inWidth, cin: info.inChannels,
-    OH: info.outHeight, OW: info.outWidth, cout: info.outChannels, KH: info.filterHeight, KW: info.filterWidth,
-    strideH: info.strideHeight, strideW: info.strideWidth, dilationH: info.dilationHeight, dilationW: info.dilationWidth,
-    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+    N: info.batchSize,
+    H: info.inHeight,
+    W: info.inWidth,
+    cin: info.inChannels,
+    OH: info.outHeight,
+    OW: info.outWidth,
+    cout: info.outChannels,
+    KH: info.filterHeight,
+    KW: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    dilationH: info.dilationHeight,
+    dilationW: info.dilationWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
   };
 }
 
@@ -52,8 +63,16 @@ function libraryConv2d(args: Parameters<tf.KernelFunc>[0], fused?: { bias?: tf.T
   const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, pad, dataFormat, dilations, dimRoundingMode } = args.attrs as unknown as tf.Conv2DAttrs;
   if (!nhwcFloat(dataFormat, x, filter, fused?.bias)) return undefined;
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
-    strides, dilations, pad, dimRoundingMode, false, 'channelsLast');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    strides,
+    dilations,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   if (fused?.bias && sizeOf(fused.bias.shape) !== info.outChannels) return undefined;
   const backend = asWasm(args.backend);
   const g = geometry(info);
@@ -73,7 +92,16 @@ export function libraryConv2dFilterGrad(args: Parameters<tf.KernelFunc>[0]): tf.
   const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (!nhwcFloat(dataFormat, x, dy)) return undefined;
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   const backend = asWasm(args.backend);
   return inPool((pool) => {
     const px = copyIn(backend, x, pool.heap);
@@ -91,7 +119,16 @@ export function libraryConv2dInputGrad(args: Parameters<tf.KernelFunc>[0]): tf.T
   const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, pad, dataFormat, dimRoundingMode, inputShape } = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
   if (!nhwcFloat(dataFormat, dy, filter)) return undefined;
-  const info = tf.backend_util.computeConv2DInfo(inputShape, filter.shape as [number, number, number, number], strides, 1, pad, dimRoundingMode, false, 'channelsLast');
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as [number, number, number, number],
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   if (info.strideHeight !== 1 || info.strideWidth !== 1) return undefined;
   const backend = asWasm(args.backend);
   return inPool((pool) => {

@@ -20,9 +20,7 @@ function conv2dBackpropInput({ inputs, attrs }: Parameters<tf.KernelFunc>[0]): t
     const nchw = dataFormat === 'NCHW';
     const dy = nchw ? toNHWC(asTensor(inputs.dy!)) : asTensor<tf.Tensor4D>(inputs.dy!);
     const w = asTensor<tf.Tensor4D>(inputs.filter!);
-    const xShape: [number, number, number, number] = nchw
-      ? [inputShape[0], inputShape[2], inputShape[3], inputShape[1]]
-      : inputShape;
+    const xShape: [number, number, number, number] = nchw ? [inputShape[0], inputShape[2], inputShape[3], inputShape[1]] : inputShape;
     const info = tf.backend_util.computeConv2DInfo(xShape, w.shape, strides, 1, pad, dimRoundingMode, false, 'channelsLast');
     const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
     const d = dilateSpatial(dy, sh, sw);

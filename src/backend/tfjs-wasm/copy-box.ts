@@ -24,8 +24,16 @@ const stridesOf = (shape: readonly number[]): number[] => {
  * Copies the box `size` at `srcBegin` of a tensor of `srcShape` to `dstBegin` of one of `dstShape`
  * (4-byte elements at byte offsets src, dst). False when the box needs more than 3 outer loops.
  */
-function copyBox(backend: WasmBackend, src: number, srcShape: readonly number[], srcBegin: readonly number[],
-  dst: number, dstShape: readonly number[], dstBegin: readonly number[], size: readonly number[]): boolean {
+function copyBox(
+  backend: WasmBackend,
+  src: number,
+  srcShape: readonly number[],
+  srcBegin: readonly number[],
+  dst: number,
+  dstShape: readonly number[],
+  dstBegin: readonly number[],
+  size: readonly number[],
+): boolean {
   const rank = size.length;
   // d: the last axis where the box is not the full extent of both tensors; axes after it are one contiguous run.
   let d = rank - 1;
@@ -66,7 +74,16 @@ export function makeSliceConfig(previous: tf.KernelConfig): tf.KernelConfig {
       const backend = asWasm(args.backend);
       const out = backend.makeOutput(s, x.dtype);
       if (sizeOf(s) === 0) return out;
-      const ok = copyBox(backend, offsetOf(backend, x), x.shape, b, offsetOf(backend, out), s, s.map(() => 0), s);
+      const ok = copyBox(
+        backend,
+        offsetOf(backend, x),
+        x.shape,
+        b,
+        offsetOf(backend, out),
+        s,
+        s.map(() => 0),
+        s,
+      );
       if (ok) return out;
       backend.disposeData(out.dataId);
       return previous.kernelFunc(args);
@@ -88,7 +105,19 @@ export function makePadConfig(previous: tf.KernelConfig): tf.KernelConfig {
       const k = heapKernels(backend);
       k.fill(at, sizeOf(shape), constantValue);
       if (sizeOf(x.shape) === 0) return out;
-      if (copyBox(backend, offsetOf(backend, x), x.shape, x.shape.map(() => 0), at, shape, paddings.map(([a]) => a), x.shape)) return out;
+      if (
+        copyBox(
+          backend,
+          offsetOf(backend, x),
+          x.shape,
+          x.shape.map(() => 0),
+          at,
+          shape,
+          paddings.map(([a]) => a),
+          x.shape,
+        )
+      )
+        return out;
       backend.disposeData(out.dataId);
       return previous.kernelFunc(args);
     },

@@ -29,9 +29,10 @@ function depthwiseConv2dBackpropFilter({ inputs, attrs }: Parameters<tf.KernelFu
     const { top, left } = info.padInfo;
     const xPad = padOrCrop(x, top, (oh - 1) * sh + kh - x.shape[1] - top, left, (ow - 1) * sw + kw - x.shape[2] - left);
     const img = tf.reshape<tf.Rank.R4>(tf.transpose(xPad, [1, 2, 3, 0]), [1, xPad.shape[1], xPad.shape[2], c * n]);
-    const dyF = m === 1
-      ? tf.reshape<tf.Rank.R4>(tf.transpose(dy, [1, 2, 3, 0]), [oh, ow, c * n, 1])
-      : tf.reshape<tf.Rank.R4>(tf.transpose(tf.reshape(dy, [n, oh, ow, c, m]), [1, 2, 3, 0, 4]), [oh, ow, c * n, m]);
+    const dyF =
+      m === 1
+        ? tf.reshape<tf.Rank.R4>(tf.transpose(dy, [1, 2, 3, 0]), [oh, ow, c * n, 1])
+        : tf.reshape<tf.Rank.R4>(tf.transpose(tf.reshape(dy, [n, oh, ow, c, m]), [1, 2, 3, 0, 4]), [oh, ow, c * n, m]);
     const r = tf.depthwiseConv2d(img, dyF, 1, 'valid', 'NHWC', [sh, sw]); // [1, kh, kw, c*n*m]
     return tf.sum(tf.reshape(r, [kh, kw, c, n, m]), 3);
   });

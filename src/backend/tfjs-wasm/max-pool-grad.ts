@@ -22,8 +22,18 @@ function maxPoolGrad({ inputs, attrs, backend: b }: Parameters<tf.KernelFunc>[0]
   const [n, h, w, c] = x.shape as [number, number, number, number];
   const dx = backend.makeOutput([...x.shape], 'float32');
   const block = paramBlock('maxpool', {
-    H: h, W: w, C: c, OH: info.outHeight, OW: info.outWidth, KH: info.filterHeight, KW: info.filterWidth,
-    sh: info.strideHeight, sw: info.strideWidth, pt: info.padInfo.top, pl: info.padInfo.left, N: n,
+    H: h,
+    W: w,
+    C: c,
+    OH: info.outHeight,
+    OW: info.outWidth,
+    KH: info.filterHeight,
+    KW: info.filterWidth,
+    sh: info.strideHeight,
+    sw: info.strideWidth,
+    pt: info.padInfo.top,
+    pl: info.padInfo.left,
+    N: n,
   });
   withHeapScratch(backend, block.length, (geo) => {
     new Int32Array(backend.wasm.asm.memory.buffer).set(block, geo >> 2);

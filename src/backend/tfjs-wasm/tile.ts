@@ -32,7 +32,20 @@ function broadcastCopy(backend: WasmBackend, x: tf.TensorInfo, reps: readonly nu
     sx *= xs[i]!;
     sd *= os[i]!;
   }
-  heapKernels(backend).copy_rows(offsetOf(backend, out), offsetOf(backend, x), 4 * os[3]!, os[0]!, os[1]!, os[2]!, src[0]!, src[1]!, src[2]!, dst[0]!, dst[1]!, dst[2]!);
+  heapKernels(backend).copy_rows(
+    offsetOf(backend, out),
+    offsetOf(backend, x),
+    4 * os[3]!,
+    os[0]!,
+    os[1]!,
+    os[2]!,
+    src[0]!,
+    src[1]!,
+    src[2]!,
+    dst[0]!,
+    dst[1]!,
+    dst[2]!,
+  );
   return true;
 }
 

@@ -48,11 +48,21 @@ export function dilateSpatial(t: tf.Tensor4D, sh: number, sw: number): tf.Tensor
   const [n, h, w, c] = t.shape;
   let out: tf.Tensor4D = t;
   if (sh > 1) {
-    const r = tf.pad(tf.reshape(t, [n, h, 1, w * c]), [[0, 0], [0, 0], [0, sh - 1], [0, 0]]);
+    const r = tf.pad(tf.reshape(t, [n, h, 1, w * c]), [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+    ]);
     out = tf.reshape<tf.Rank.R4>(r, [n, h * sh, w, c]);
   }
   if (sw > 1) {
-    const col = tf.pad(tf.reshape(out, [n * h * sh, w, 1, c]), [[0, 0], [0, 0], [0, sw - 1], [0, 0]]);
+    const col = tf.pad(tf.reshape(out, [n * h * sh, w, 1, c]), [
+      [0, 0],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
     out = tf.reshape<tf.Rank.R4>(col, [n, h * sh, w * sw, c]);
   }
   return out;

@@ -17,8 +17,21 @@ function geometry(x: tf.TensorInfo, w: tf.TensorInfo, attrs: FusedWinogradAttrs)
   const tile = getTile(attrs.T, attrs.r);
   const plan = planWinograd(x.shape, tile, w.shape[2]!, attrs.pad);
   return {
-    N: plan.N, H: plan.H, W: plan.W, cin: plan.cin, cout: plan.cout, m: tile.m, T: tile.T, padTop: plan.top, padLeft: plan.left,
-    outH: plan.outH, outW: plan.outW, tilesH: plan.tilesH, tilesW: plan.tilesW, BT: tile.BT.flat(), AT: tile.AT.flat(),
+    N: plan.N,
+    H: plan.H,
+    W: plan.W,
+    cin: plan.cin,
+    cout: plan.cout,
+    m: tile.m,
+    T: tile.T,
+    padTop: plan.top,
+    padLeft: plan.left,
+    outH: plan.outH,
+    outW: plan.outW,
+    tilesH: plan.tilesH,
+    tilesW: plan.tilesW,
+    BT: tile.BT.flat(),
+    AT: tile.AT.flat(),
   };
 }
 
@@ -59,5 +72,13 @@ function backward({ inputs, attrs, backend: b }: Parameters<tf.KernelFunc>[0]): 
   }
 }
 
-export const winogradForwardConfig: tf.KernelConfig = { kernelName: WINOGRAD_FORWARD_KERNEL, backendName: 'wasm', kernelFunc: forward as tf.KernelFunc };
-export const winogradBackwardConfig: tf.KernelConfig = { kernelName: WINOGRAD_BACKWARD_KERNEL, backendName: 'wasm', kernelFunc: backward as unknown as tf.KernelFunc };
+export const winogradForwardConfig: tf.KernelConfig = {
+  kernelName: WINOGRAD_FORWARD_KERNEL,
+  backendName: 'wasm',
+  kernelFunc: forward as tf.KernelFunc,
+};
+export const winogradBackwardConfig: tf.KernelConfig = {
+  kernelName: WINOGRAD_BACKWARD_KERNEL,
+  backendName: 'wasm',
+  kernelFunc: backward as unknown as tf.KernelFunc,
+};

@@ -9,9 +9,7 @@ export const evalCommand = defineCommand({
   description: 'top-1/top-5 accuracy and loss on the test split',
   argument: { name: '<model>', description: 'ONNX file (.onnx) or TensorFlow.js model.json (or its directory)' },
   options: [...DATA_OPTIONS, ...COMMON_OPTIONS],
-  examples: [
-    'swprune eval models/fashion-vgg.onnx --data fashion-mnist:models/data/fashion-mnist',
-  ],
+  examples: ['swprune eval models/fashion-vgg.onnx --data fashion-mnist:models/data/fashion-mnist'],
   run: async (model, opts, streams) => {
     streams.stdout.write(formatEval(await runEval({ model, ...opts }, renderEvents(streams))));
   },

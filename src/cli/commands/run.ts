@@ -6,7 +6,8 @@ import { formatRun } from '../render-results.js';
 
 export const runCommand = defineCommand({
   name: 'run',
-  description: 'run a sparse Winograd bundle (.swb) through the swprune runtime: accuracy on the test split and measured speed (a dense .onnx runs on the same runtime, for comparison)',
+  description:
+    'run a sparse Winograd bundle (.swb) through the swprune runtime: accuracy on the test split and measured speed (a dense .onnx runs on the same runtime, for comparison)',
   argument: { name: '<bundle>', description: 'a .swb bundle written by swprune report, or a standard ONNX model' },
   options: ['threads', 'profile', ...DATA_OPTIONS, 'json'],
   examples: [

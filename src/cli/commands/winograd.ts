@@ -8,8 +8,21 @@ import { formatPruned } from '../render-results.js';
 export const winogradCommand = defineCommand({
   name: 'winograd',
   description: 'step 2: Winograd-domain pruning and retraining with the importance factor matrix (writes ONNX)',
-  argument: { name: '<model>', description: 'ONNX file (e.g. the output of swprune spatial) or TensorFlow.js model.json (or its directory)' },
-  options: [...PRUNE_OPTIONS, 'importancePower', 'importanceNorm', 'importance', 'expand', ...DATA_OPTIONS, ...TRAINING_OPTIONS, ...ENGINE_OPTIONS, ...COMMON_OPTIONS],
+  argument: {
+    name: '<model>',
+    description: 'ONNX file (e.g. the output of swprune spatial) or TensorFlow.js model.json (or its directory)',
+  },
+  options: [
+    ...PRUNE_OPTIONS,
+    'importancePower',
+    'importanceNorm',
+    'importance',
+    'expand',
+    ...DATA_OPTIONS,
+    ...TRAINING_OPTIONS,
+    ...ENGINE_OPTIONS,
+    ...COMMON_OPTIONS,
+  ],
   overrides: {
     schedule: { description: `target Winograd-domain sparsity per stage (default ${formatList(DEFAULTS.schedule.winograd)})` },
     batchSize: { default: DEFAULTS.trainBatchSize },

@@ -65,8 +65,9 @@ export const ACTIVATIONS: Readonly<Record<string, Activation>> = {
 /** The OpCompiler of an activation of the table. */
 export function activation(op: string): OpCompiler {
   const f = ACTIVATIONS[op]!;
-  return (n) => ([x]) => {
-    const v = asFloat(x, n.name);
-    return [float(f(v.t, n), v.nhwc)];
-  };
+  return (n) =>
+    ([x]) => {
+      const v = asFloat(x, n.name);
+      return [float(f(v.t, n), v.nhwc)];
+    };
 }

@@ -20,7 +20,12 @@ export function spatialPadding(
   dilations: readonly number[] = [1, 1],
 ): Explicit {
   const [t, l, b, r] = windowPads(n, [inH, inW], kernel, strides, dilations) as [number, number, number, number];
-  return [[0, 0], [t, b], [l, r], [0, 0]];
+  return [
+    [0, 0],
+    [t, b],
+    [l, r],
+    [0, 0],
+  ];
 }
 
 /**
@@ -30,7 +35,13 @@ export function spatialPadding(
  * saves the pad, and in training the crop of the input gradient, each a full pass over the
  * activation, and lets the input gradient be computed at the input's size instead of the padded one.
  */
-function tfPadding(pad: Explicit, inH: number, inW: number, kernel: readonly number[], strides: readonly number[]): 'valid' | 'same' | undefined {
+function tfPadding(
+  pad: Explicit,
+  inH: number,
+  inW: number,
+  kernel: readonly number[],
+  strides: readonly number[],
+): 'valid' | 'same' | undefined {
   if (pad.every(([a, b]) => a === 0 && b === 0)) return 'valid';
   const same = [samePads(inH, kernel[0]!, strides[0]!, 1), samePads(inW, kernel[1]!, strides[1]!, 1)];
   return [1, 2].every((axis, i) => pad[axis]![0] === same[i]![0] && pad[axis]![1] === same[i]![1]) ? 'same' : undefined;
@@ -45,8 +56,9 @@ const CONV_WEIGHT: VariableSpec = {
   toOnnx: (values, p) => {
     const [O, I, H, W] = p.dims as [number, number, number, number];
     const out = new Float32Array(values.length);
-    for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++)
-      out[((o * I + i) * H + h) * W + w] = values[((h * W + w) * I + i) * O + o]!;
+    for (let o = 0; o < O; o++)
+      for (let i = 0; i < I; i++)
+        for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) out[((o * I + i) * H + h) * W + w] = values[((h * W + w) * I + i) * O + o]!;
     return out;
   },
 };
@@ -89,7 +101,10 @@ export const conv: OpCompiler = (n, ctx) => {
     if (group === 1) return tf.conv2d(x, filter as tf.Tensor4D, strides, padding);
     const xs = tf.split(x, group, 3);
     const ws = tf.split(filter, group, 3);
-    return tf.concat(xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, ws[g] as tf.Tensor4D, strides, padding)), 3) as tf.Tensor4D;
+    return tf.concat(
+      xs.map((xi, g) => tf.conv2d(xi as tf.Tensor4D, ws[g] as tf.Tensor4D, strides, padding)),
+      3,
+    ) as tf.Tensor4D;
   };
   /** The node on its NHWC input: padded inside the convolution where tfjs has the mode, else by a Pad first. */
   const apply = (xv: tf.Tensor4D): tf.Tensor4D => {
@@ -110,12 +125,31 @@ export const conv: OpCompiler = (n, ctx) => {
  * (space-to-batch, convolve, batch-to-space, crop): tfjs has no gradient for dilated
  * convolutions, while these three ops have one on every backend.
  */
-function dilatedConv(x: tf.Tensor4D, valid: (x: tf.Tensor4D) => tf.Tensor4D, [kh, kw]: readonly number[], [dh, dw]: readonly number[]): tf.Tensor4D {
+function dilatedConv(
+  x: tf.Tensor4D,
+  valid: (x: tf.Tensor4D) => tf.Tensor4D,
+  [kh, kw]: readonly number[],
+  [dh, dw]: readonly number[],
+): tf.Tensor4D {
   const [N, H, W] = x.shape;
   const extraH = Math.ceil(H / dh!) * dh! - H;
   const extraW = Math.ceil(W / dw!) * dw! - W;
-  const phases = tf.spaceToBatchND(x, [dh!, dw!], [[0, extraH], [0, extraW]]) as tf.Tensor4D;
-  const y = tf.batchToSpaceND(valid(phases), [dh!, dw!], [[0, 0], [0, 0]]) as tf.Tensor4D;
+  const phases = tf.spaceToBatchND(
+    x,
+    [dh!, dw!],
+    [
+      [0, extraH],
+      [0, extraW],
+    ],
+  ) as tf.Tensor4D;
+  const y = tf.batchToSpaceND(
+    valid(phases),
+    [dh!, dw!],
+    [
+      [0, 0],
+      [0, 0],
+    ],
+  ) as tf.Tensor4D;
   return tf.slice(y, [0, 0, 0, 0], [N, H - (kh! - 1) * dh!, W - (kw! - 1) * dw!, y.shape[3]]);
 }
 
@@ -129,8 +163,8 @@ const WINOGRAD_WEIGHT: VariableSpec = {
   toOnnx: (values, p) => {
     const [O, I, T] = p.dims as [number, number, number, number];
     const out = new Float32Array(values.length);
-    for (let o = 0; o < O; o++) for (let i = 0; i < I; i++) for (let q = 0; q < T * T; q++)
-      out[(o * I + i) * T * T + q] = values[(q * I + i) * O + o]!;
+    for (let o = 0; o < O; o++)
+      for (let i = 0; i < I; i++) for (let q = 0; q < T * T; q++) out[(o * I + i) * T * T + q] = values[(q * I + i) * O + o]!;
     return out;
   },
 };

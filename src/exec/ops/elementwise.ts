@@ -5,7 +5,9 @@ import { asFloat, float, logical, type FloatValue, type IntValue, type Value } f
 import { num } from '../../graph/attrs.js';
 import { PLAIN } from './conv.js';
 
-export const identity: OpCompiler = () => ([x]) => [x!];
+export const identity: OpCompiler =
+  () =>
+  ([x]) => [x!];
 
 /**
  * An operand `b` broadcast against an NHWC-stored 4-D tensor: ONNX broadcasting is defined on
@@ -45,7 +47,7 @@ export const min = binary(tf.minimum, Math.min);
 export const sum = binary(tf.add, (x, y) => x + y);
 
 /** A scalar input known at compile time (a param), else read when the kernel runs. */
-function scalarInput(ctx: CompileContext, name: string | undefined): ((v: Value | undefined) => number | undefined) {
+function scalarInput(ctx: CompileContext, name: string | undefined): (v: Value | undefined) => number | undefined {
   if (!name) return () => undefined;
   if (ctx.isParam(name)) {
     const value = Number(ctx.graph.params.get(name)!.data[0]);
@@ -80,21 +82,22 @@ export const prelu: OpCompiler = (n, ctx) => {
 
 /** Softmax / LogSoftmax on the logical tensor; opset < 13 flattens from `axis` (default 1), >= 13 is per-axis (default -1). */
 function softmaxLike(f: (t: tf.Tensor) => tf.Tensor): OpCompiler {
-  return (n, ctx) => ([x]) => {
-    const t = logical(asFloat(x, n.name));
-    if (ctx.graph.opset >= 13) {
-      const axis = num(n, 'axis', -1);
+  return (n, ctx) =>
+    ([x]) => {
+      const t = logical(asFloat(x, n.name));
+      if (ctx.graph.opset >= 13) {
+        const axis = num(n, 'axis', -1);
+        const a = axis < 0 ? axis + t.rank : axis;
+        if (a === t.rank - 1) return [float(f(t))];
+        const perm = t.shape.map((_, i) => i);
+        [perm[a], perm[t.rank - 1]] = [perm[t.rank - 1]!, perm[a]!];
+        return [float(tf.transpose(f(tf.transpose(t, perm)), perm))];
+      }
+      const axis = num(n, 'axis', 1);
       const a = axis < 0 ? axis + t.rank : axis;
-      if (a === t.rank - 1) return [float(f(t))];
-      const perm = t.shape.map((_, i) => i);
-      [perm[a], perm[t.rank - 1]] = [perm[t.rank - 1]!, perm[a]!];
-      return [float(tf.transpose(f(tf.transpose(t, perm)), perm))];
-    }
-    const axis = num(n, 'axis', 1);
-    const a = axis < 0 ? axis + t.rank : axis;
-    const rows = t.shape.slice(0, a).reduce((p, d) => p * d, 1);
-    return [float(tf.reshape(f(tf.reshape(t, [rows, -1])), t.shape))];
-  };
+      const rows = t.shape.slice(0, a).reduce((p, d) => p * d, 1);
+      return [float(tf.reshape(f(tf.reshape(t, [rows, -1])), t.shape))];
+    };
 }
 
 export const softmax = softmaxLike((t) => tf.softmax(t));

@@ -14,7 +14,15 @@ interface Geometry {
   readonly extra: readonly [number, number];
 }
 
-function geometry(n: GraphNode, h: number, w: number, kernel: readonly number[], strides: readonly number[], dilations: readonly number[], ceil: boolean): Geometry {
+function geometry(
+  n: GraphNode,
+  h: number,
+  w: number,
+  kernel: readonly number[],
+  strides: readonly number[],
+  dilations: readonly number[],
+  ceil: boolean,
+): Geometry {
   const pads = spatialPadding(n, h, w, kernel, strides, dilations);
   const extra = [h, w].map((size, i) => {
     const [b, e] = pads[i + 1]!;
@@ -24,7 +32,12 @@ function geometry(n: GraphNode, h: number, w: number, kernel: readonly number[],
   return { pads, extra };
 }
 
-const withExtra = (g: Geometry): Explicit => [[0, 0], [g.pads[1][0], g.pads[1][1] + g.extra[0]], [g.pads[2][0], g.pads[2][1] + g.extra[1]], [0, 0]];
+const withExtra = (g: Geometry): Explicit => [
+  [0, 0],
+  [g.pads[1][0], g.pads[1][1] + g.extra[0]],
+  [g.pads[2][0], g.pads[2][1] + g.extra[1]],
+  [0, 0],
+];
 const hasPadding = (p: Explicit) => p.some(([a, b]) => a > 0 || b > 0);
 
 /**
@@ -57,8 +70,17 @@ function pool(kind: 'max' | 'avg'): OpCompiler {
       const sum = tf.avgPool(tf.pad(xv, all), kernel, strides, 'valid');
       if (includePad && g.extra.every((e) => e === 0)) return [float(sum, true)];
       // The divisor: the window's share of counted cells (a constant map, no gradient needed).
-      const counted = includePad ? tf.ones([1, xv.shape[1] + g.pads[1][0] + g.pads[1][1], xv.shape[2] + g.pads[2][0] + g.pads[2][1], 1]) : tf.ones([1, xv.shape[1], xv.shape[2], 1]);
-      const around: Explicit = includePad ? [[0, 0], [0, g.extra[0]], [0, g.extra[1]], [0, 0]] : all;
+      const counted = includePad
+        ? tf.ones([1, xv.shape[1] + g.pads[1][0] + g.pads[1][1], xv.shape[2] + g.pads[2][0] + g.pads[2][1], 1])
+        : tf.ones([1, xv.shape[1], xv.shape[2], 1]);
+      const around: Explicit = includePad
+        ? [
+            [0, 0],
+            [0, g.extra[0]],
+            [0, g.extra[1]],
+            [0, 0],
+          ]
+        : all;
       const frac = tf.avgPool(tf.pad(counted, around) as tf.Tensor4D, kernel, strides, 'valid');
       return [float(tf.div(sum, frac), true)];
     };
@@ -68,5 +90,9 @@ function pool(kind: 'max' | 'avg'): OpCompiler {
 export const maxPool = pool('max');
 export const averagePool = pool('avg');
 
-export const globalAveragePool: OpCompiler = (n) => ([x]) => [float(tf.mean(toNhwc(asFloat(x, n.name)), [1, 2], true), true)];
-export const globalMaxPool: OpCompiler = (n) => ([x]) => [float(tf.max(toNhwc(asFloat(x, n.name)), [1, 2], true), true)];
+export const globalAveragePool: OpCompiler =
+  (n) =>
+  ([x]) => [float(tf.mean(toNhwc(asFloat(x, n.name)), [1, 2], true), true)];
+export const globalMaxPool: OpCompiler =
+  (n) =>
+  ([x]) => [float(tf.max(toNhwc(asFloat(x, n.name)), [1, 2], true), true)];

@@ -25,19 +25,27 @@ const REDUCERS: Readonly<Record<string, Reducer>> = {
  */
 export function reduce(op: string): OpCompiler {
   const f = REDUCERS[op]!;
-  return (n) => ([x, axesIn]) => {
-    const v = asFloat(x, n.name);
-    const rank = v.t.rank;
-    const listed = axesIn ? asInts(axesIn, n.name).data : nums(n, 'axes', []);
-    if (listed.length === 0 && num(n, 'noop_with_empty_axes', 0) === 1) return [v];
-    const axes = (listed.length ? listed : v.t.shape.map((_, i) => i)).map((a) => (a < 0 ? a + rank : a));
-    const keep = num(n, 'keepdims', 1) === 1;
-    const stored = v.nhwc ? axes.map((a) => NHWC_AXIS[a]!) : axes;
-    const y = float(f(v.t, stored), v.nhwc);
-    if (keep) return [y];
-    const t = logical(y);
-    return [float(tf.reshape(t, t.shape.filter((_, i) => !axes.includes(i))))];
-  };
+  return (n) =>
+    ([x, axesIn]) => {
+      const v = asFloat(x, n.name);
+      const rank = v.t.rank;
+      const listed = axesIn ? asInts(axesIn, n.name).data : nums(n, 'axes', []);
+      if (listed.length === 0 && num(n, 'noop_with_empty_axes', 0) === 1) return [v];
+      const axes = (listed.length ? listed : v.t.shape.map((_, i) => i)).map((a) => (a < 0 ? a + rank : a));
+      const keep = num(n, 'keepdims', 1) === 1;
+      const stored = v.nhwc ? axes.map((a) => NHWC_AXIS[a]!) : axes;
+      const y = float(f(v.t, stored), v.nhwc);
+      if (keep) return [y];
+      const t = logical(y);
+      return [
+        float(
+          tf.reshape(
+            t,
+            t.shape.filter((_, i) => !axes.includes(i)),
+          ),
+        ),
+      ];
+    };
 }
 
 export const REDUCE_OPS = Object.keys(REDUCERS);

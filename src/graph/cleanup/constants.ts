@@ -27,7 +27,8 @@ function constantValue(n: GraphNode): Param | undefined {
   }
   if (typeof a.value_float === 'number') return paramOf(name, { kind: 'float', dims: [], data: [a.value_float] });
   if (typeof a.value_int === 'number') return paramOf(name, { kind: 'int', dims: [], data: [a.value_int] });
-  if (Array.isArray(a.value_floats)) return paramOf(name, { kind: 'float', dims: [a.value_floats.length], data: a.value_floats as number[] });
+  if (Array.isArray(a.value_floats))
+    return paramOf(name, { kind: 'float', dims: [a.value_floats.length], data: a.value_floats as number[] });
   if (Array.isArray(a.value_ints)) return paramOf(name, { kind: 'int', dims: [a.value_ints.length], data: a.value_ints as number[] });
   return undefined;
 }

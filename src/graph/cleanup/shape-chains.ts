@@ -27,7 +27,12 @@ export function foldShapeChains(graph: Graph): Graph {
 }
 
 /** The constant target shape (0 for x's own dims), or undefined when the chain is not that pattern. */
-function shapeOf(x: string, shapeName: string, producer: ReadonlyMap<string, GraphNode>, params: ReadonlyMap<string, Param>): number[] | undefined {
+function shapeOf(
+  x: string,
+  shapeName: string,
+  producer: ReadonlyMap<string, GraphNode>,
+  params: ReadonlyMap<string, Param>,
+): number[] | undefined {
   const concat = producer.get(shapeName);
   if (concat?.op !== 'Concat' || (concat.attrs.axis ?? 0) !== 0) return undefined;
   const out: number[] = [];
@@ -46,7 +51,12 @@ function shapeOf(x: string, shapeName: string, producer: ReadonlyMap<string, Gra
 }
 
 /** i when `name` is [x.shape[i]] (Gather of Shape(x) with a scalar index, unsqueezed, or a 1-element index). */
-function ownDimension(x: string, name: string, producer: ReadonlyMap<string, GraphNode>, params: ReadonlyMap<string, Param>): number | undefined {
+function ownDimension(
+  x: string,
+  name: string,
+  producer: ReadonlyMap<string, GraphNode>,
+  params: ReadonlyMap<string, Param>,
+): number | undefined {
   let n = producer.get(name);
   let scalar = false;
   if (n?.op === 'Unsqueeze') {

@@ -31,7 +31,10 @@ export function toInferenceGraph(graph: Graph): { graph: Graph; warning?: string
     return n;
   });
   if (bn === 0 && dropout === 0) return { graph };
-  const what = [bn ? `${bn} BatchNormalization node${bn > 1 ? 's' : ''} computing batch statistics` : '', dropout ? `${dropout} live Dropout node${dropout > 1 ? 's' : ''}` : '']
+  const what = [
+    bn ? `${bn} BatchNormalization node${bn > 1 ? 's' : ''} computing batch statistics` : '',
+    dropout ? `${dropout} live Dropout node${dropout > 1 ? 's' : ''}` : '',
+  ]
     .filter(Boolean)
     .join(' and ');
   return {

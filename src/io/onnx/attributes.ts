@@ -47,7 +47,23 @@ export function decodeAttributes(
  * ONNX attributes that are floats even when their value is a whole number (Gemm alpha=1,
  * Clip min=0): the IR keeps plain numbers, so the type comes from the name.
  */
-const FLOAT_ATTRS = new Set(['alpha', 'beta', 'epsilon', 'momentum', 'ratio', 'min', 'max', 'gamma', 'lambd', 'bias', 'value_float', 'value', 'scale', 'threshold', 'spatial_scale']);
+const FLOAT_ATTRS = new Set([
+  'alpha',
+  'beta',
+  'epsilon',
+  'momentum',
+  'ratio',
+  'min',
+  'max',
+  'gamma',
+  'lambd',
+  'bias',
+  'value_float',
+  'value',
+  'scale',
+  'threshold',
+  'spatial_scale',
+]);
 const FLOAT_LIST_ATTRS = new Set(['scales', 'value_floats']);
 
 /** Encodes IR attributes back to ONNX AttributeProtos. */

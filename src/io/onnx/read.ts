@@ -110,7 +110,8 @@ export function readOnnxBytes(bytes: Uint8Array, path: string): LoadedModel {
     const param = decodeTensor(t, ctx);
     params.set(param.name, param);
     // External data is written back inline: an output never points at the input's data files.
-    if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL) initializers.set(param.name, { bytes: rawInits[i]!.bytes, param: { ...param, data: param.data.slice() } });
+    if (t.dataLocation !== onnx.TensorProto.DataLocation.EXTERNAL)
+      initializers.set(param.name, { bytes: rawInits[i]!.bytes, param: { ...param, data: param.data.slice() } });
   });
 
   const used = new Set<string>();

@@ -21,8 +21,16 @@ const bad = (ctx: TensorContext, what: string) =>
 
 /** Bytes per element of the data types swprune reads (external data lengths are checked against these). */
 const ELEMENT_BYTES: Readonly<Record<number, number>> = {
-  [DT.FLOAT]: 4, [DT.DOUBLE]: 8, [DT.FLOAT16]: 2, [DT.INT64]: 8, [DT.INT32]: 4,
-  [DT.INT8]: 1, [DT.UINT8]: 1, [DT.INT16]: 2, [DT.UINT16]: 2, [DT.BOOL]: 1,
+  [DT.FLOAT]: 4,
+  [DT.DOUBLE]: 8,
+  [DT.FLOAT16]: 2,
+  [DT.INT64]: 8,
+  [DT.INT32]: 4,
+  [DT.INT8]: 1,
+  [DT.UINT8]: 1,
+  [DT.INT16]: 2,
+  [DT.UINT16]: 2,
+  [DT.BOOL]: 1,
 };
 
 /** A non-negative integer from an external-data field, or an error naming it. */
@@ -47,11 +55,16 @@ function rawBytes(t: InstanceType<typeof onnx.TensorProto>, ctx: TensorContext):
     const file = jailedFile(ctx.folder.real, location, fail);
     ctx.files?.add(file.real);
     const element = ELEMENT_BYTES[t.dataType];
-    if (element === undefined) throw bad(ctx, `tensor "${t.name}" has data type ${DT[t.dataType] ?? t.dataType}, which swprune does not read`);
+    if (element === undefined)
+      throw bad(ctx, `tensor "${t.name}" has data type ${DT[t.dataType] ?? t.dataType}, which swprune does not read`);
     const need = elementCount(ctx, t) * element;
     const offset = byteField(ctx, t, 'offset', entries.get('offset') ?? '0');
     const length = entries.has('length') ? byteField(ctx, t, 'length', entries.get('length')!) : file.size - offset;
-    if (offset + length > file.size || length < 0) throw bad(ctx, `external data file "${location}" is shorter than tensor "${t.name}" needs (${file.size} bytes, offset ${offset}, length ${length})`);
+    if (offset + length > file.size || length < 0)
+      throw bad(
+        ctx,
+        `external data file "${location}" is shorter than tensor "${t.name}" needs (${file.size} bytes, offset ${offset}, length ${length})`,
+      );
     if (length !== need) throw bad(ctx, `tensor "${t.name}" declares ${length} bytes of external data but its dims need ${need}`);
     return readRange(file, offset, length, fail);
   }
@@ -62,7 +75,8 @@ function rawBytes(t: InstanceType<typeof onnx.TensorProto>, ctx: TensorContext):
 function elementCount(ctx: TensorContext, t: InstanceType<typeof onnx.TensorProto>): number {
   const dims = t.dims.map((d) => toNumber(d));
   const count = dims.reduce((a, b) => a * b, 1);
-  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0) || !Number.isSafeInteger(count)) throw bad(ctx, `tensor "${t.name}" has dims [${dims.join(', ')}]`);
+  if (dims.some((d) => !Number.isSafeInteger(d) || d < 0) || !Number.isSafeInteger(count))
+    throw bad(ctx, `tensor "${t.name}" has dims [${dims.join(', ')}]`);
   return count;
 }
 
@@ -85,7 +99,8 @@ export function decodeTensor(t: InstanceType<typeof onnx.TensorProto>, ctx: Tens
   const raw = rawBytes(t, ctx);
   const name = t.name;
   const sizeCheck = (n: number) => {
-    if (n !== count) throw bad(ctx, `tensor "${name}" has ${n} values but its dims [${dims.join(', ')}] need ${count} (file truncated or corrupt)`);
+    if (n !== count)
+      throw bad(ctx, `tensor "${name}" has ${n} values but its dims [${dims.join(', ')}] need ${count} (file truncated or corrupt)`);
   };
   switch (t.dataType) {
     case DT.FLOAT: {
@@ -125,11 +140,15 @@ export function decodeTensor(t: InstanceType<typeof onnx.TensorProto>, ctx: Tens
     case DT.BOOL: {
       if (raw) {
         const view =
-          t.dataType === DT.INT32 ? new Int32Array(aligned(raw))
-          : t.dataType === DT.INT8 ? new Int8Array(aligned(raw))
-          : t.dataType === DT.INT16 ? new Int16Array(aligned(raw))
-          : t.dataType === DT.UINT16 ? new Uint16Array(aligned(raw))
-          : new Uint8Array(aligned(raw));
+          t.dataType === DT.INT32
+            ? new Int32Array(aligned(raw))
+            : t.dataType === DT.INT8
+              ? new Int8Array(aligned(raw))
+              : t.dataType === DT.INT16
+                ? new Int16Array(aligned(raw))
+                : t.dataType === DT.UINT16
+                  ? new Uint16Array(aligned(raw))
+                  : new Uint8Array(aligned(raw));
         sizeCheck(view.length);
         return { name, dims, data: Int32Array.from(view), dataType: t.dataType };
       }

@@ -79,9 +79,7 @@ function graphPayload(src: OnnxSource, graph: Graph): Uint8Array {
 /** Opset imports the graph needs that the model does not declare (the swprune domain). */
 function extraOpsets(fields: readonly RawField[], graph: Graph): Uint8Array[] {
   const declared = new Set(
-    fields
-      .filter((f) => f.field === MODEL_OPSET_FIELD)
-      .map((f) => onnx.OperatorSetIdProto.decode(f.payload!).domain),
+    fields.filter((f) => f.field === MODEL_OPSET_FIELD).map((f) => onnx.OperatorSetIdProto.decode(f.payload!).domain),
   );
   const needed = new Set(graph.nodes.map((n) => n.domain).filter((d) => d !== '' && d !== 'ai.onnx'));
   return [...needed]

@@ -33,12 +33,22 @@ const ACTIVATIONS: Readonly<Record<string, ActivationMapper>> = {
   // x * 0.5 (1 + erf(x / sqrt 2))
   gelu: (b, x) => {
     const erf = b.node('Erf', [b.node('Div', [x, scalar(b, 'gelu_sqrt2', Math.SQRT2)], {}, 'gelu_div')], {}, 'gelu_erf');
-    const cdf = b.node('Mul', [b.node('Add', [erf, scalar(b, 'gelu_one', 1)], {}, 'gelu_add'), scalar(b, 'gelu_half', 0.5)], {}, 'gelu_cdf');
+    const cdf = b.node(
+      'Mul',
+      [b.node('Add', [erf, scalar(b, 'gelu_one', 1)], {}, 'gelu_add'), scalar(b, 'gelu_half', 0.5)],
+      {},
+      'gelu_cdf',
+    );
     return b.node('Mul', [x, cdf], {}, 'gelu');
   },
   // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
   gelu_new: (b, x) => {
-    const cube = b.node('Mul', [b.node('Pow', [x, scalar(b, 'gelu_three', 3)], {}, 'gelu_pow'), scalar(b, 'gelu_c', 0.044715)], {}, 'gelu_cube');
+    const cube = b.node(
+      'Mul',
+      [b.node('Pow', [x, scalar(b, 'gelu_three', 3)], {}, 'gelu_pow'), scalar(b, 'gelu_c', 0.044715)],
+      {},
+      'gelu_cube',
+    );
     const inner = b.node('Mul', [b.node('Add', [x, cube], {}, 'gelu_sum'), scalar(b, 'gelu_k', Math.sqrt(2 / Math.PI))], {}, 'gelu_inner');
     const t = b.node('Add', [b.node('Tanh', [inner], {}, 'gelu_tanh'), scalar(b, 'gelu_one', 1)], {}, 'gelu_plus');
     return b.node('Mul', [b.node('Mul', [x, scalar(b, 'gelu_half', 0.5)], {}, 'gelu_halfx'), t], {}, 'gelu');

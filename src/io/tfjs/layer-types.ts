@@ -40,7 +40,10 @@ export const pair = (v: unknown, dflt: number): [number, number] =>
   Array.isArray(v) ? [v[0] as number, v[1] as number] : typeof v === 'number' ? [v, v] : [dflt, dflt];
 
 export function unsupported(layer: KerasLayer, what: string): never {
-  throw new SwpruneError('E_UNSUPPORTED_OP', `layer "${layer.config.name}" (${layer.class_name}) uses ${what}, which swprune does not support; export the model to ONNX or change the layer`);
+  throw new SwpruneError(
+    'E_UNSUPPORTED_OP',
+    `layer "${layer.config.name}" (${layer.class_name}) uses ${what}, which swprune does not support; export the model to ONNX or change the layer`,
+  );
 }
 
 /** Keras axis order -> IR order of a value of this rank: Keras axis i is IR axis KERAS_TO_IR[i] (rank 4). */

@@ -11,7 +11,12 @@ import { SHAPE_LAYERS } from './shape-layers.js';
  */
 
 /** Keras 'same'/'valid' for a stride-1 odd kernel -> explicit symmetric pads; else auto_pad. */
-function convPadding(padding: unknown, kernel: readonly number[], strides: readonly number[], dilations: readonly number[] = [1, 1]): Record<string, AttrValue> {
+function convPadding(
+  padding: unknown,
+  kernel: readonly number[],
+  strides: readonly number[],
+  dilations: readonly number[] = [1, 1],
+): Record<string, AttrValue> {
   if (padding === 'valid') return { pads: [0, 0, 0, 0] };
   if (strides.every((s) => s === 1) && kernel.every((k) => k % 2 === 1)) {
     const [ph, pw] = kernel.map((k, i) => ((k - 1) * dilations[i]!) / 2);
@@ -34,11 +39,19 @@ const conv2d: LayerMapper = (layer, b) => {
   const c = layer.config;
   const k = b.weight('kernel') ?? unsupported(layer, 'a missing kernel');
   const [kh, kw, ci, co] = k.dims as [number, number, number, number];
-  const kernel = b.bind('kernel', { toOnnx: (w) => hwioToOihw(w, k.dims), fromOnnx: (w) => oihwToHwio(w, k.dims), onnxDims: [co, ci, kh, kw] });
+  const kernel = b.bind('kernel', {
+    toOnnx: (w) => hwioToOihw(w, k.dims),
+    fromOnnx: (w) => oihwToHwio(w, k.dims),
+    onnxDims: [co, ci, kh, kw],
+  });
   const strides = pair(c.strides, 1);
   const dilations = pair(c.dilation_rate, 1);
   const y = b.node('Conv', [b.inputs[0]!, kernel, ...bias(layer, b, co)], {
-    kernel_shape: [kh, kw], strides, dilations, group: 1, ...convPadding(c.padding, [kh, kw], strides, dilations),
+    kernel_shape: [kh, kw],
+    strides,
+    dilations,
+    group: 1,
+    ...convPadding(c.padding, [kh, kw], strides, dilations),
   });
   return { output: activation(layer, b, y, c.activation, 4), rank: 4 };
 };
@@ -48,12 +61,25 @@ function depthwise(layer: KerasLayer, b: LayerBuilder, withBias: boolean): strin
   const c = layer.config;
   const k = b.weight('depthwise_kernel') ?? unsupported(layer, 'a missing depthwise kernel');
   const [kh, kw, ch, m] = k.dims as [number, number, number, number];
-  const kernel = b.bind('depthwise_kernel', { toOnnx: (w) => depthwiseToOnnx(w, k.dims), fromOnnx: (w) => depthwiseFromOnnx(w, k.dims), onnxDims: [ch * m, 1, kh, kw] });
+  const kernel = b.bind('depthwise_kernel', {
+    toOnnx: (w) => depthwiseToOnnx(w, k.dims),
+    fromOnnx: (w) => depthwiseFromOnnx(w, k.dims),
+    onnxDims: [ch * m, 1, kh, kw],
+  });
   const strides = pair(c.strides, 1);
   const dilations = pair(c.dilation_rate, 1);
-  return b.node('Conv', [b.inputs[0]!, kernel, ...(withBias ? bias(layer, b, ch * m) : [])], {
-    kernel_shape: [kh, kw], strides, dilations, group: ch, ...convPadding(c.padding, [kh, kw], strides, dilations),
-  }, withBias ? undefined : 'depthwise');
+  return b.node(
+    'Conv',
+    [b.inputs[0]!, kernel, ...(withBias ? bias(layer, b, ch * m) : [])],
+    {
+      kernel_shape: [kh, kw],
+      strides,
+      dilations,
+      group: ch,
+      ...convPadding(c.padding, [kh, kw], strides, dilations),
+    },
+    withBias ? undefined : 'depthwise',
+  );
 }
 
 const depthwiseConv2d: LayerMapper = (layer, b) => {
@@ -67,7 +93,11 @@ const separableConv2d: LayerMapper = (layer, b) => {
   const dw = depthwise(layer, b, false);
   const k = b.weight('pointwise_kernel') ?? unsupported(layer, 'a missing pointwise kernel');
   const [, , ci, co] = k.dims as [number, number, number, number];
-  const kernel = b.bind('pointwise_kernel', { toOnnx: (w) => hwioToOihw(w, k.dims), fromOnnx: (w) => oihwToHwio(w, k.dims), onnxDims: [co, ci, 1, 1] });
+  const kernel = b.bind('pointwise_kernel', {
+    toOnnx: (w) => hwioToOihw(w, k.dims),
+    fromOnnx: (w) => oihwToHwio(w, k.dims),
+    onnxDims: [co, ci, 1, 1],
+  });
   const y = b.node('Conv', [dw, kernel, ...bias(layer, b, co)], { kernel_shape: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0], group: 1 });
   return { output: activation(layer, b, y, layer.config.activation, 4), rank: 4 };
 };
@@ -141,16 +171,18 @@ const reluLayer: LayerMapper = (layer, b) => {
 
 const leakyRelu: LayerMapper = (layer, b) => same(b, b.node('LeakyRelu', [b.inputs[0]!], { alpha: (layer.config.alpha as number) ?? 0.3 }));
 const eluLayer: LayerMapper = (layer, b) => same(b, b.node('Elu', [b.inputs[0]!], { alpha: (layer.config.alpha as number) ?? 1 }));
-const thresholdedRelu: LayerMapper = (layer, b) => same(b, b.node('ThresholdedRelu', [b.inputs[0]!], { alpha: (layer.config.theta as number) ?? 1 }));
+const thresholdedRelu: LayerMapper = (layer, b) =>
+  same(b, b.node('ThresholdedRelu', [b.inputs[0]!], { alpha: (layer.config.theta as number) ?? 1 }));
 
 /** PReLU: alpha [H, W, C] (shared axes of size 1) becomes the slope [C, H, W] broadcast like ONNX's. */
 const prelu: LayerMapper = (layer, b) => {
   const a = b.weight('alpha') ?? unsupported(layer, 'a missing alpha');
   if (b.ranks[0] !== 4 && a.dims.length !== 1) unsupported(layer, `PReLU on a rank-${b.ranks[0]} input`);
   const dims = a.dims;
-  const slope = dims.length === 3
-    ? b.bind('alpha', { toOnnx: (w) => hwcToChw(w, dims), fromOnnx: (w) => chwToHwc(w, dims), onnxDims: [dims[2]!, dims[0]!, dims[1]!] })
-    : b.bind('alpha', { ...identityBinding, onnxDims: dims });
+  const slope =
+    dims.length === 3
+      ? b.bind('alpha', { toOnnx: (w) => hwcToChw(w, dims), fromOnnx: (w) => chwToHwc(w, dims), onnxDims: [dims[2]!, dims[0]!, dims[1]!] })
+      : b.bind('alpha', { ...identityBinding, onnxDims: dims });
   return same(b, b.node('PRelu', [b.inputs[0]!, slope]));
 };
 

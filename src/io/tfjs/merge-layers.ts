@@ -5,7 +5,9 @@ import { irAxis } from './layer-types.js';
 function chain(op: string): LayerMapper {
   return (_layer, b) => {
     let acc = b.inputs[0]!;
-    b.inputs.slice(1).forEach((x, i) => { acc = b.node(op, [acc, x], {}, i === b.inputs.length - 2 ? undefined : `${op.toLowerCase()}${i}`); });
+    b.inputs.slice(1).forEach((x, i) => {
+      acc = b.node(op, [acc, x], {}, i === b.inputs.length - 2 ? undefined : `${op.toLowerCase()}${i}`);
+    });
     return { output: acc, rank: b.ranks[0]! };
   };
 }
@@ -13,7 +15,9 @@ function chain(op: string): LayerMapper {
 /** Average: the sum, divided by the number of inputs. */
 const average: LayerMapper = (_layer, b) => {
   let acc = b.inputs[0]!;
-  b.inputs.slice(1).forEach((x, i) => { acc = b.node('Add', [acc, x], {}, `sum${i}`); });
+  b.inputs.slice(1).forEach((x, i) => {
+    acc = b.node('Add', [acc, x], {}, `sum${i}`);
+  });
   const n = b.constant('count', [], Float32Array.of(b.inputs.length));
   return { output: b.node('Div', [acc, n]), rank: b.ranks[0]! };
 };

@@ -39,7 +39,8 @@ function readJson(path: string): Record<string, unknown> {
   } catch {
     throw modelError(path, 'is not valid JSON (truncated or corrupt)');
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw modelError(path, `holds ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}, not a model object`);
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw modelError(path, `holds ${json === null ? 'null' : Array.isArray(json) ? 'an array' : typeof json}, not a model object`);
   return json as Record<string, unknown>;
 }
 
@@ -51,7 +52,8 @@ function manifestOf(path: string, json: Record<string, unknown>): TfjsSource['gr
   m.forEach((g: unknown, i) => {
     const group = g as { paths?: unknown; weights?: unknown } | null;
     if (typeof group !== 'object' || group === null) throw bad(`group ${i} is not an object`);
-    if (!Array.isArray(group.paths) || !group.paths.every((p) => typeof p === 'string' && p.length > 0)) throw bad(`group ${i}: "paths" must be a list of file names, got ${JSON.stringify(group.paths)}`);
+    if (!Array.isArray(group.paths) || !group.paths.every((p) => typeof p === 'string' && p.length > 0))
+      throw bad(`group ${i}: "paths" must be a list of file names, got ${JSON.stringify(group.paths)}`);
     if (!Array.isArray(group.weights)) throw bad(`group ${i}: "weights" must be a list`);
     for (const w of group.weights as { name?: unknown; shape?: unknown }[]) {
       if (typeof w?.name !== 'string' || !Array.isArray(w.shape) || !w.shape.every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) {
@@ -67,7 +69,11 @@ function manifestOf(path: string, json: Record<string, unknown>): TfjsSource['gr
  * input jail: shards are regular files inside the model's folder, and their total size must be
  * what the manifest describes before anything is read.
  */
-function readWeights(path: string, dir: string, groups: TfjsSource['groups']): { values: Map<string, Float32Array>; files: string[]; sizes: number[][] } {
+function readWeights(
+  path: string,
+  dir: string,
+  groups: TfjsSource['groups'],
+): { values: Map<string, Float32Array>; files: string[]; sizes: number[][] } {
   const out = new Map<string, Float32Array>();
   const folder = modelFolder(path);
   const files: string[] = [];
@@ -79,7 +85,8 @@ function readWeights(path: string, dir: string, groups: TfjsSource['groups']): {
     });
     let need = 0;
     for (const w of g.weights) {
-      if (w.quantization) throw modelError(path, `weight "${w.name}" is quantized, which swprune does not read; save the model without quantization`);
+      if (w.quantization)
+        throw modelError(path, `weight "${w.name}" is quantized, which swprune does not read; save the model without quantization`);
       if (w.dtype !== 'float32') throw modelError(path, `weight "${w.name}" has dtype ${w.dtype}; only float32 weights are supported`);
       need += 4 * w.shape.reduce((a, b) => a * b, 1);
     }
@@ -101,7 +108,10 @@ function readWeights(path: string, dir: string, groups: TfjsSource['groups']): {
 }
 
 /** The layers in order, with each layer's input layer names (Sequential or functional). */
-function topology(path: string, json: Record<string, unknown>): { layers: KerasLayer[]; inputsOf: (l: KerasLayer, i: number) => string[]; outputs: string[] } {
+function topology(
+  path: string,
+  json: Record<string, unknown>,
+): { layers: KerasLayer[]; inputsOf: (l: KerasLayer, i: number) => string[]; outputs: string[] } {
   const topo = ((json.modelTopology as Record<string, unknown> | undefined)?.model_config ?? json.modelTopology) as
     | { class_name?: string; config?: unknown }
     | undefined;
@@ -112,13 +122,18 @@ function topology(path: string, json: Record<string, unknown>): { layers: KerasL
   if (topo.class_name === 'Sequential') {
     return { layers, inputsOf: (_l, i) => (i === 0 ? [] : [layers[i - 1]!.config.name]), outputs: [layers.at(-1)!.config.name] };
   }
-  if (topo.class_name !== 'Model' && topo.class_name !== 'Functional') throw modelError(path, `topology class ${String(topo.class_name)} is not Sequential or Model`);
-  const inbound = (l: KerasLayer) => ((l as unknown as { inbound_nodes?: unknown[][][] }).inbound_nodes ?? []);
+  if (topo.class_name !== 'Model' && topo.class_name !== 'Functional')
+    throw modelError(path, `topology class ${String(topo.class_name)} is not Sequential or Model`);
+  const inbound = (l: KerasLayer) => (l as unknown as { inbound_nodes?: unknown[][][] }).inbound_nodes ?? [];
   return {
     layers,
     inputsOf: (l) => {
       const nodes = inbound(l);
-      if (nodes.length > 1) throw new SwpruneError('E_UNSUPPORTED_OP', `layer "${l.config.name}" is shared (called ${nodes.length} times), which swprune does not support`);
+      if (nodes.length > 1)
+        throw new SwpruneError(
+          'E_UNSUPPORTED_OP',
+          `layer "${l.config.name}" is shared (called ${nodes.length} times), which swprune does not support`,
+        );
       return (nodes[0] ?? []).map((t) => t[0] as string);
     },
     outputs: ((config as { output_layers?: [string, number, number][] }).output_layers ?? []).map((o) => o[0]),
@@ -148,23 +163,41 @@ export function readTfjs(pathIn: string): LoadedModel {
       if (shape?.length !== 4) throw modelError(path, `input "${name}" must be an image batch [N, H, W, C], got ${JSON.stringify(shape)}`);
       const inputName = layer.class_name === 'InputLayer' ? name : `${name}_input`;
       inputs.push({ name: inputName, dims: [null, shape[1]!, shape[2]!, shape[3]!], layout: 'NHWC' });
-      nodes.push({ name: `${inputName}/nchw`, op: 'Transpose', domain: '', inputs: [inputName], outputs: [`${inputName}/nchw`], attrs: { perm: [0, 3, 1, 2] } });
+      nodes.push({
+        name: `${inputName}/nchw`,
+        op: 'Transpose',
+        domain: '',
+        inputs: [inputName],
+        outputs: [`${inputName}/nchw`],
+        attrs: { perm: [0, 3, 1, 2] },
+      });
       valueNamed.set(inputName, { name: `${inputName}/nchw`, rank: 4 });
       if (layer.class_name === 'InputLayer') return;
     }
     const mapper = LAYER_TABLE[layer.class_name];
     if (!mapper) {
-      throw new SwpruneError('E_UNSUPPORTED_OP', `layer "${name}" is a ${layer.class_name}, which swprune does not support; supported layers: InputLayer, ${Object.keys(LAYER_TABLE).join(', ')}`);
+      throw new SwpruneError(
+        'E_UNSUPPORTED_OP',
+        `layer "${name}" is a ${layer.class_name}, which swprune does not support; supported layers: InputLayer, ${Object.keys(LAYER_TABLE).join(', ')}`,
+      );
     }
     const sources = isFirstSequential ? [`${name}_input`] : inputsOf(layer, index);
-    const ins = sources.map((s) => valueNamed.get(s) ?? (() => { throw modelError(path, `layer "${name}" reads "${s}", which is not defined before it`); })());
+    const ins = sources.map(
+      (s) =>
+        valueNamed.get(s) ??
+        (() => {
+          throw modelError(path, `layer "${name}" reads "${s}", which is not defined before it`);
+        })(),
+    );
     let counter = 0;
     const b: LayerBuilder = {
       inputs: ins.map((i) => i.name),
       ranks: ins.map((i) => i.rank),
       weight(short) {
         const full = [...values.keys()].find((k) => k === `${name}/${short}` || k.endsWith(`/${name}/${short}`));
-        return full ? { name: full, dims: manifest.flatMap((g) => g.weights).find((w) => w.name === full)!.shape, data: values.get(full)! } : undefined;
+        return full
+          ? { name: full, dims: manifest.flatMap((g) => g.weights).find((w) => w.name === full)!.shape, data: values.get(full)! }
+          : undefined;
       },
       bind(short, binding) {
         const w = b.weight(short)!;
@@ -190,6 +223,14 @@ export function readTfjs(pathIn: string): LoadedModel {
   const outName = outputs[0] ?? layers.at(-1)!.config.name;
   const out = valueNamed.get(outName)!;
   const graph: Graph = { inputs, outputs: [{ name: out.name, dims: [null, null] }], nodes, params, opset: 13 };
-  const source: TfjsSource = { modelJson: json, dir, groups: manifest, bindings, original: values, shardSizes, files: [realPath(path).real, ...files] };
+  const source: TfjsSource = {
+    modelJson: json,
+    dir,
+    groups: manifest,
+    bindings,
+    original: values,
+    shardSizes,
+    files: [realPath(path).real, ...files],
+  };
   return { format: 'tfjs', path, graph, source, warnings: [] };
 }

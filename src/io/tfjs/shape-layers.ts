@@ -39,12 +39,16 @@ const permute: LayerMapper = (layer, b) => {
 /** Cropping2D [[top, bottom], [left, right]] (or one int, or [h, w]): a Slice of H and W. */
 const cropping2d: LayerMapper = (layer, b) => {
   const c = layer.config.cropping;
-  const [[t, bo], [l, r]] = Array.isArray(c) && Array.isArray(c[0])
-    ? (c as [[number, number], [number, number]])
-    : (() => {
-        const [h, w] = pair(c, 0);
-        return [[h, h], [w, w]] as [[number, number], [number, number]];
-      })();
+  const [[t, bo], [l, r]] =
+    Array.isArray(c) && Array.isArray(c[0])
+      ? (c as [[number, number], [number, number]])
+      : (() => {
+          const [h, w] = pair(c, 0);
+          return [
+            [h, h],
+            [w, w],
+          ] as [[number, number], [number, number]];
+        })();
   const big = 2 ** 31 - 1;
   const starts = b.constant('starts', [2], int64([t, l]));
   const ends = b.constant('ends', [2], int64([bo ? -bo : big, r ? -r : big]));
@@ -54,12 +58,16 @@ const cropping2d: LayerMapper = (layer, b) => {
 
 const zeroPadding2d: LayerMapper = (layer, b) => {
   const p = layer.config.padding;
-  const [[t, bo], [l, r]] = Array.isArray(p) && Array.isArray(p[0])
-    ? (p as [[number, number], [number, number]])
-    : (() => {
-        const [h, w] = pair(p, 1);
-        return [[h, h], [w, w]] as [[number, number], [number, number]];
-      })();
+  const [[t, bo], [l, r]] =
+    Array.isArray(p) && Array.isArray(p[0])
+      ? (p as [[number, number], [number, number]])
+      : (() => {
+          const [h, w] = pair(p, 1);
+          return [
+            [h, h],
+            [w, w],
+          ] as [[number, number], [number, number]];
+        })();
   const pads = b.constant('pads', [8], int64([0, 0, t, l, 0, 0, bo, r]));
   return { output: b.node('Pad', [b.inputs[0]!, pads], { mode: 'constant' }), rank: 4 };
 };

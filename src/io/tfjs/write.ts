@@ -30,7 +30,9 @@ export function tfjsOutputFiles(model: LoadedModel, path: string): TfjsOutput {
   const flat = plain.flat();
   const clash = new Set(flat).size !== flat.length || flat.some((n) => inputs.some((i) => sameFile(i, realPath(join(dir, n)))));
   const stem = basename(json).replace(/\.json$/, '');
-  const names = clash ? src.groups.map((g, gi) => g.paths.map((_, i) => `${stem}.group${gi + 1}-shard${i + 1}of${g.paths.length}.bin`)) : plain;
+  const names = clash
+    ? src.groups.map((g, gi) => g.paths.map((_, i) => `${stem}.group${gi + 1}-shard${i + 1}of${g.paths.length}.bin`))
+    : plain;
   return { json, names, shards: names.flat().map((n) => join(dir, n)) };
 }
 
@@ -61,6 +63,8 @@ export function writeTfjs(model: LoadedModel, graph: Graph, path: string): void 
     });
   });
   const manifest = src.modelJson.weightsManifest as { paths: string[] }[] | undefined;
-  const json = manifest ? { ...src.modelJson, weightsManifest: manifest.map((g, i) => ({ ...g, paths: [...out.names[i]!] })) } : src.modelJson;
+  const json = manifest
+    ? { ...src.modelJson, weightsManifest: manifest.map((g, i) => ({ ...g, paths: [...out.names[i]!] })) }
+    : src.modelJson;
   writeFileAtomic(out.json, JSON.stringify(json));
 }

@@ -20,11 +20,13 @@ export const PARAM_BLOCKS = {
 export type ParamBlock = keyof typeof PARAM_BLOCKS;
 
 /** Byte offset of each field of each block. */
-export const PARAM_OFFSET: { readonly [K in ParamBlock]: { readonly [F in (typeof PARAM_BLOCKS)[K][number]]: number } } = Object.fromEntries(
-  Object.entries(PARAM_BLOCKS).map(([k, fields]) => [k, Object.fromEntries(fields.map((f, i) => [f, 4 * i]))]),
-) as never;
+export const PARAM_OFFSET: { readonly [K in ParamBlock]: { readonly [F in (typeof PARAM_BLOCKS)[K][number]]: number } } =
+  Object.fromEntries(Object.entries(PARAM_BLOCKS).map(([k, fields]) => [k, Object.fromEntries(fields.map((f, i) => [f, 4 * i]))])) as never;
 
 /** Block `kind` with every field given by name, as the int32 words kernels.wat reads. */
-export function paramBlock<K extends ParamBlock>(kind: K, values: { readonly [F in (typeof PARAM_BLOCKS)[K][number]]: number }): Int32Array {
+export function paramBlock<K extends ParamBlock>(
+  kind: K,
+  values: { readonly [F in (typeof PARAM_BLOCKS)[K][number]]: number },
+): Int32Array {
   return Int32Array.from(PARAM_BLOCKS[kind], (f: string) => (values as Record<string, number>)[f]!);
 }

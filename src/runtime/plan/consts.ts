@@ -4,13 +4,26 @@
  * made. Plain arrays; follows each operator's definition (the same as src/exec/int-ops.ts, which
  * depends on tfjs through its value types).
  */
-import { forEachIndex, normAxis as norm, reshapeDims, size, sliceRanges, squeezeDims, strides, unsqueezeDims } from '../../graph/ndarray.js';
+import {
+  forEachIndex,
+  normAxis as norm,
+  reshapeDims,
+  size,
+  sliceRanges,
+  squeezeDims,
+  strides,
+  unsqueezeDims,
+} from '../../graph/ndarray.js';
 import type { Const } from './types.js';
 
 export { forEachIndex, reshapeDims, size, sliceRanges, strides };
 
-export const constant = (dims: readonly number[], data: readonly number[] | Float32Array, int: boolean, batch?: readonly boolean[]): Const =>
-  ({ kind: 'const', dims, data, int, ...(batch?.some(Boolean) ? { batch } : {}) });
+export const constant = (
+  dims: readonly number[],
+  data: readonly number[] | Float32Array,
+  int: boolean,
+  batch?: readonly boolean[],
+): Const => ({ kind: 'const', dims, data, int, ...(batch?.some(Boolean) ? { batch } : {}) });
 
 const batchOf = (c: Const, i: number) => c.batch?.[i] ?? false;
 
@@ -59,7 +72,10 @@ export function concat(cs: readonly Const[], axis: number): Const {
     let k = idx[a]!;
     for (const c of cs) {
       if (k < c.dims[a]!) {
-        const j = flatIndex(c.dims, idx.map((v, i) => (i === a ? k : v)));
+        const j = flatIndex(
+          c.dims,
+          idx.map((v, i) => (i === a ? k : v)),
+        );
         data.push(c.data[j]!);
         batch.push(batchOf(c, j));
         return;
@@ -73,17 +89,37 @@ export function concat(cs: readonly Const[], axis: number): Const {
 
 export function transpose(c: Const, perm?: readonly number[]): Const {
   const p = perm ?? c.dims.map((_, i) => c.dims.length - 1 - i);
-  return remap(c, p.map((k) => c.dims[k]!), (idx) => {
-    const src = new Array<number>(idx.length);
-    p.forEach((k, i) => { src[k] = idx[i]!; });
-    return flatIndex(c.dims, src);
-  });
+  return remap(
+    c,
+    p.map((k) => c.dims[k]!),
+    (idx) => {
+      const src = new Array<number>(idx.length);
+      p.forEach((k, i) => {
+        src[k] = idx[i]!;
+      });
+      return flatIndex(c.dims, src);
+    },
+  );
 }
 
 /** ONNX Slice, negative steps and huge ends clamped as the operator says (graph/ndarray.ts sliceRanges). */
-export function slice(c: Const, starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): Const {
+export function slice(
+  c: Const,
+  starts: readonly number[],
+  ends: readonly number[],
+  axes?: readonly number[],
+  steps?: readonly number[],
+): Const {
   const ranges = sliceRanges(c.dims, starts, ends, axes, steps);
-  return remap(c, ranges.map((r) => r.count), (idx) => flatIndex(c.dims, idx.map((i, k) => ranges[k]!.start + i * ranges[k]!.step)));
+  return remap(
+    c,
+    ranges.map((r) => r.count),
+    (idx) =>
+      flatIndex(
+        c.dims,
+        idx.map((i, k) => ranges[k]!.start + i * ranges[k]!.step),
+      ),
+  );
 }
 
 /** Element-wise with numpy broadcasting; entries standing for the batch size must not enter arithmetic. */
@@ -96,7 +132,22 @@ export function binary(a: Const, b: Const, f: (x: number, y: number) => number, 
   const outDims = da.map((x, i) => Math.max(x, db[i]!));
   const data: number[] = [];
   forEachIndex(outDims, (idx) => {
-    data.push(f(a.data[flatIndex(da, idx.map((v, k) => (da[k] === 1 ? 0 : v)))]!, b.data[flatIndex(db, idx.map((v, k) => (db[k] === 1 ? 0 : v)))]!));
+    data.push(
+      f(
+        a.data[
+          flatIndex(
+            da,
+            idx.map((v, k) => (da[k] === 1 ? 0 : v)),
+          )
+        ]!,
+        b.data[
+          flatIndex(
+            db,
+            idx.map((v, k) => (db[k] === 1 ? 0 : v)),
+          )
+        ]!,
+      ),
+    );
   });
   const int = a.int && b.int;
   return constant(outDims, int ? data.map(Math.trunc) : Float32Array.from(data), int);

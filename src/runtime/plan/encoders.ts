@@ -53,9 +53,11 @@ export function offsetOf(p: Placement, a: Act, e: number): number {
   return g.origin + h * g.row + w * g.pix + c * 4;
 }
 
-export const elementOffset = (p: Placement, v: Act | View, e: number) => (v.kind === 'act' ? offsetOf(p, v, e) : offsetOf(p, v.base, v.index[e]!));
+export const elementOffset = (p: Placement, v: Act | View, e: number) =>
+  v.kind === 'act' ? offsetOf(p, v, e) : offsetOf(p, v.base, v.index[e]!);
 
-const epiResidual = (p: Placement, s: Step & { epi: Epilogue }, outAddr: number) => (s.epi.residual ? addr(p, s.epi.residual) + p.geometry(s.epi.residual).origin - outAddr : 0);
+const epiResidual = (p: Placement, s: Step & { epi: Epilogue }, outAddr: number) =>
+  s.epi.residual ? addr(p, s.epi.residual) + p.geometry(s.epi.residual).origin - outAddr : 0;
 
 export const winogradTiles = (s: StepOf<'winograd'>) => {
   const { tilesH, tilesW } = tileGrid((s.pool ?? s.out).H, (s.pool ?? s.out).W, s.tile.m);
@@ -93,18 +95,27 @@ export function winogradScratch(s: StepOf<'winograd'>) {
 /** A copy descriptor moving the given (src, dst) byte-offset pairs, 16 bytes at a time when every 4 entries allow it. */
 export function copyDesc(p: Placement, src: number, srcImg: number, dst: number, dstImg: number, pairs: [number, number][]): Desc<'copy'> {
   pairs.sort((x, y) => x[1] - y[1]);
-  const vector = pairs.length % 4 === 0 && pairs.every((x, i) => {
-    const q = pairs[i - (i % 4)]!;
-    const k = i % 4;
-    return q[1] % 16 === 0 && x[1] === q[1] + 4 * k && (q[0] < 0 ? x[0] < 0 : q[0] % 16 === 0 && x[0] === q[0] + 4 * k);
-  });
+  const vector =
+    pairs.length % 4 === 0 &&
+    pairs.every((x, i) => {
+      const q = pairs[i - (i % 4)]!;
+      const k = i % 4;
+      return q[1] % 16 === 0 && x[1] === q[1] + 4 * k && (q[0] < 0 ? x[0] < 0 : q[0] % 16 === 0 && x[0] === q[0] + 4 * k);
+    });
   const used = vector ? pairs.filter((_, i) => i % 4 === 0) : pairs;
   const table = new Int32Array(used.length * 2);
   used.forEach((x, i) => {
     table[2 * i] = x[0] < 0 ? -1 : x[0];
     table[2 * i + 1] = x[1];
   });
-  return new Desc('copy').int('src', src).int('srcImg', srcImg).int('dst', dst).int('dstImg', dstImg).int('table', p.img.data(table, 16)).int('count', used.length).int('unit', vector ? 16 : 4);
+  return new Desc('copy')
+    .int('src', src)
+    .int('srcImg', srcImg)
+    .int('dst', dst)
+    .int('dstImg', dstImg)
+    .int('table', p.img.data(table, 16))
+    .int('count', used.length)
+    .int('unit', vector ? 16 : 4);
 }
 
 /** A zero step clearing everything of a's buffer right of and below its pixels (what whole tiles wrote there). */
@@ -115,7 +126,11 @@ export function zeroOutside(p: Placement, a: Act): Desc<'zero'> {
   if (right > 0) for (let y = 0; y < a.H; y++) ranges.push(g.origin + y * g.row + a.W * g.pix, right);
   const below = (g.Hp - g.top - a.H) * g.row;
   if (below > 0) ranges.push((g.top + a.H) * g.row, below);
-  return new Desc('zero').int('base', addr(p, a)).int('imgStride', g.img).int('table', p.img.data(Int32Array.from(ranges), 16)).int('count', ranges.length / 2);
+  return new Desc('zero')
+    .int('base', addr(p, a))
+    .int('imgStride', g.img)
+    .int('table', p.img.data(Int32Array.from(ranges), 16))
+    .int('count', ranges.length / 2);
 }
 
 /** A Winograd layer (op winograd): position matrices, transforms, its share of the scratch. */
@@ -126,22 +141,52 @@ function encodeWinograd(p: Placement, s: StepOf<'winograd'>): Desc<'winograd'> {
   const T = s.tile.t;
   const { CH, V, M, S, psV, psM } = winogradScratch(s);
   const rowBytes = CH * 4;
-  const positions = s.layer.positions.map((w) => p.img.data((s.dense ? densePositionMatrix(w, go.cp, s.scale) : positionMatrix(w, go.cp, rowBytes, s.scale, s.layer.group)).bytes, 16));
+  const positions = s.layer.positions.map((w) =>
+    p.img.data((s.dense ? densePositionMatrix(w, go.cp, s.scale) : positionMatrix(w, go.cp, rowBytes, s.scale, s.layer.group)).bytes, 16),
+  );
   const outBase = addr(p, s.out) + go.origin;
   const at64 = (x: number) => Math.ceil(x / 64) * 64;
   const v = at64(p.scratch);
   const m = at64(v + V);
   const sc = at64(m + M);
   const tab = at64(sc + S);
-  p.summary.push(`${s.node}: ${s.fromConv ? 'dense 3x3 conv as' : 'sparse'} Winograd ${s.tile.name} ${s.in.C}->${s.out.C}${s.layer.group > 1 ? ` (${s.layer.group} groups)` : ''} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, q) => n + q.values.length, 0)} ${s.fromConv ? 'weights' : 'nonzeros'}${s.dense && !s.fromConv ? ', dense product' : ''}, chunk ${CH}${handWritten(s) ? '' : ', generic transforms'}${s.pool ? ', 2x2 max pool fused' : ''}`);
+  p.summary.push(
+    `${s.node}: ${s.fromConv ? 'dense 3x3 conv as' : 'sparse'} Winograd ${s.tile.name} ${s.in.C}->${s.out.C}${s.layer.group > 1 ? ` (${s.layer.group} groups)` : ''} ${s.in.H}x${s.in.W}, ${s.layer.positions.reduce((n, q) => n + q.values.length, 0)} ${s.fromConv ? 'weights' : 'nonzeros'}${s.dense && !s.fromConv ? ', dense product' : ''}, chunk ${CH}${handWritten(s) ? '' : ', generic transforms'}${s.pool ? ', 2x2 max pool fused' : ''}`,
+  );
   return new Desc('winograd')
-    .int('inBase', addr(p, s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix).int('inImg', gi.img).int('inRow', gi.row).int('inPix', gi.pix).int('cinp', gi.cp)
-    .int('outBase', outBase).int('outImg', go.img).int('outRow', go.row).int('outPix', go.pix).int('coutp', go.cp).int('outH', s.out.H).int('outW', s.out.W)
-    .int('tilesY', ty).int('tilesX', tx).int('T', T).int('m', s.tile.m).int('kind', handWritten(s) ? 1 : 0)
-    .int('bt', p.img.data(transformMatrix(s.tile.bt).bytes, 16)).int('at', p.img.data(transformMatrix(s.tile.at).bytes, 16))
-    .int('wTable', p.img.data(Int32Array.from(positions), 16)).int('bias', p.img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
-    .epilogue(s.epi, epiResidual(p, s, outBase)).int('CH', CH).int('V', v).int('M', m).int('S', sc).int('tab', tab).int('psV', psV).int('psM', psM).int('pool', s.pool ? 2 : 1).int('dense', s.dense ? 1 : 0)
-    .int('coLo', 0).int('coHi', go.cp);
+    .int('inBase', addr(p, s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix)
+    .int('inImg', gi.img)
+    .int('inRow', gi.row)
+    .int('inPix', gi.pix)
+    .int('cinp', gi.cp)
+    .int('outBase', outBase)
+    .int('outImg', go.img)
+    .int('outRow', go.row)
+    .int('outPix', go.pix)
+    .int('coutp', go.cp)
+    .int('outH', s.out.H)
+    .int('outW', s.out.W)
+    .int('tilesY', ty)
+    .int('tilesX', tx)
+    .int('T', T)
+    .int('m', s.tile.m)
+    .int('kind', handWritten(s) ? 1 : 0)
+    .int('bt', p.img.data(transformMatrix(s.tile.bt).bytes, 16))
+    .int('at', p.img.data(transformMatrix(s.tile.at).bytes, 16))
+    .int('wTable', p.img.data(Int32Array.from(positions), 16))
+    .int('bias', p.img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
+    .epilogue(s.epi, epiResidual(p, s, outBase))
+    .int('CH', CH)
+    .int('V', v)
+    .int('M', m)
+    .int('S', sc)
+    .int('tab', tab)
+    .int('psV', psV)
+    .int('psM', psM)
+    .int('pool', s.pool ? 2 : 1)
+    .int('dense', s.dense ? 1 : 0)
+    .int('coLo', 0)
+    .int('coHi', go.cp);
 }
 
 /** A dense or grouped convolution (op conv), or a depthwise one (op depthwise): window offsets and packed weights. */
@@ -159,22 +204,55 @@ function encodeConv(p: Placement, s: StepOf<'conv'>): Desc<'conv'> | Desc<'depth
     const taps = new Int32Array(s.kh * s.kw);
     for (let ky = 0; ky < s.kh; ky++) for (let kx = 0; kx < s.kw; kx++) taps[ky * s.kw + kx] = ky * dh * gi.row + kx * dw * gi.pix;
     return new Desc('depthwise')
-      .int('inBase', inBase).int('inImg', gi.img).int('inRowStep', s.strides[0]! * gi.row).int('inPixStep', s.strides[1]! * gi.pix).int('taps', p.img.data(taps, 16)).int('ntaps', taps.length)
-      .int('cp', gi.cp).int('w', p.img.data(packDepthwise(s.weight, s.in.C, s.kh, s.kw, gi.cp), 16))
-      .int('outBase', outBase).int('outImg', go.img).int('outRow', go.row).int('outPix', go.pix).int('outH', s.out.H).int('outW', s.out.W).int('bias', bias)
+      .int('inBase', inBase)
+      .int('inImg', gi.img)
+      .int('inRowStep', s.strides[0]! * gi.row)
+      .int('inPixStep', s.strides[1]! * gi.pix)
+      .int('taps', p.img.data(taps, 16))
+      .int('ntaps', taps.length)
+      .int('cp', gi.cp)
+      .int('w', p.img.data(packDepthwise(s.weight, s.in.C, s.kh, s.kw, gi.cp), 16))
+      .int('outBase', outBase)
+      .int('outImg', go.img)
+      .int('outRow', go.row)
+      .int('outPix', go.pix)
+      .int('outH', s.out.H)
+      .int('outW', s.out.W)
+      .int('bias', bias)
       .epilogue(s.epi, epiResidual(p, s, outBase));
   }
   const coutg = s.groups === 1 ? go.cp : coutG;
   const koff = new Int32Array(s.kh * s.kw * cinG);
-  for (let ky = 0; ky < s.kh; ky++) for (let kx = 0; kx < s.kw; kx++) for (let ci = 0; ci < cinG; ci++) {
-    koff[(ky * s.kw + kx) * cinG + ci] = ky * dh * gi.row + kx * dw * gi.pix + ci * 4;
-  }
-  p.summary.push(`${s.node}: dense ${s.kh}x${s.kw} conv ${s.in.C}->${s.out.C}, stride ${s.strides.join('x')}${s.groups > 1 ? `, ${s.groups} groups` : ''}`);
+  for (let ky = 0; ky < s.kh; ky++)
+    for (let kx = 0; kx < s.kw; kx++)
+      for (let ci = 0; ci < cinG; ci++) {
+        koff[(ky * s.kw + kx) * cinG + ci] = ky * dh * gi.row + kx * dw * gi.pix + ci * 4;
+      }
+  p.summary.push(
+    `${s.node}: dense ${s.kh}x${s.kw} conv ${s.in.C}->${s.out.C}, stride ${s.strides.join('x')}${s.groups > 1 ? `, ${s.groups} groups` : ''}`,
+  );
   return new Desc('conv')
-    .int('inBase', inBase).int('inImg', gi.img).int('inRowStep', s.strides[0]! * gi.row).int('inPixStep', s.strides[1]! * gi.pix).int('koff', p.img.data(koff, 16)).int('K', koff.length)
-    .int('groups', s.groups).int('inGroupStep', cinG * 4).int('w', p.img.data(packConv(s.weight, s.out.C, cinG, s.kh, s.kw, s.groups, coutg), 16)).int('coutg', coutg)
-    .int('outBase', outBase).int('outImg', go.img).int('outRow', go.row).int('outPix', go.pix).int('outH', s.out.H).int('outW', s.out.W).int('bias', bias)
-    .epilogue(s.epi, epiResidual(p, s, outBase)).int('imagesAsPixels', 0).int('part', 0).int('parts', p.threads);
+    .int('inBase', inBase)
+    .int('inImg', gi.img)
+    .int('inRowStep', s.strides[0]! * gi.row)
+    .int('inPixStep', s.strides[1]! * gi.pix)
+    .int('koff', p.img.data(koff, 16))
+    .int('K', koff.length)
+    .int('groups', s.groups)
+    .int('inGroupStep', cinG * 4)
+    .int('w', p.img.data(packConv(s.weight, s.out.C, cinG, s.kh, s.kw, s.groups, coutg), 16))
+    .int('coutg', coutg)
+    .int('outBase', outBase)
+    .int('outImg', go.img)
+    .int('outRow', go.row)
+    .int('outPix', go.pix)
+    .int('outH', s.out.H)
+    .int('outW', s.out.W)
+    .int('bias', bias)
+    .epilogue(s.epi, epiResidual(p, s, outBase))
+    .int('imagesAsPixels', 0)
+    .int('part', 0)
+    .int('parts', p.threads);
 }
 
 /** A fully connected layer, as a convolution whose window is the whole input (op conv). */
@@ -189,14 +267,33 @@ function encodeFc(p: Placement, s: StepOf<'fc'>): Desc<'conv'> {
   const koff = Int32Array.from(order, (k) => elementOffset(p, s.in, k));
   const O = s.out.C;
   const weight = new Float32Array(K * O);
-  order.forEach((k, i) => { weight.set(s.weight.subarray(k * O, (k + 1) * O), i * O); });
+  order.forEach((k, i) => {
+    weight.set(s.weight.subarray(k * O, (k + 1) * O), i * O);
+  });
   const outBase = addr(p, s.out) + go.origin;
   p.summary.push(`${s.node}: fully connected ${K}->${s.out.C}`);
   return new Desc('conv')
-    .int('inBase', addr(p, b)).int('inImg', gi.img).int('inRowStep', 0).int('inPixStep', gi.img).int('koff', p.img.data(koff, 16)).int('K', K)
-    .int('groups', 1).int('inGroupStep', 0).int('w', p.img.data(packFc(weight, K, O, go.cp), 16)).int('coutg', go.cp)
-    .int('outBase', outBase).int('outImg', go.img).int('outRow', go.row).int('outPix', go.img).int('outH', 1).int('outW', 1).int('bias', p.img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
-    .epilogue(s.epi, epiResidual(p, s, outBase)).int('imagesAsPixels', 1).int('part', 0).int('parts', p.threads);
+    .int('inBase', addr(p, b))
+    .int('inImg', gi.img)
+    .int('inRowStep', 0)
+    .int('inPixStep', gi.img)
+    .int('koff', p.img.data(koff, 16))
+    .int('K', K)
+    .int('groups', 1)
+    .int('inGroupStep', 0)
+    .int('w', p.img.data(packFc(weight, K, O, go.cp), 16))
+    .int('coutg', go.cp)
+    .int('outBase', outBase)
+    .int('outImg', go.img)
+    .int('outRow', go.row)
+    .int('outPix', go.img)
+    .int('outH', 1)
+    .int('outW', 1)
+    .int('bias', p.img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
+    .epilogue(s.epi, epiResidual(p, s, outBase))
+    .int('imagesAsPixels', 1)
+    .int('part', 0)
+    .int('parts', p.threads);
 }
 
 /** Max or average pooling (op pool). */
@@ -205,10 +302,27 @@ function encodePool(p: Placement, s: StepOf<'pool'>): Desc<'pool'> {
   const go = p.geometry(s.out);
   p.summary.push(`${s.node}: ${s.mode === 'max' ? 'max' : 'average'} pool ${s.kernel.join('x')} stride ${s.strides.join('x')}`);
   return new Desc('pool')
-    .int('inBase', addr(p, s.in) + gi.origin).int('inImg', gi.img).int('inRow', gi.row).int('inPix', gi.pix).int('H', s.in.H).int('W', s.in.W).int('cp', gi.cp)
-    .int('outBase', addr(p, s.out) + go.origin).int('outImg', go.img).int('outRow', go.row).int('outPix', go.pix).int('outH', s.out.H).int('outW', s.out.W)
-    .int('kh', s.kernel[0]!).int('kw', s.kernel[1]!).int('sh', s.strides[0]!).int('sw', s.strides[1]!).int('padTop', s.pads[0]!).int('padLeft', s.pads[1]!)
-    .int('mode', s.mode === 'max' ? 0 : s.mode === 'avg' ? 1 : 2).clamp(s.epi);
+    .int('inBase', addr(p, s.in) + gi.origin)
+    .int('inImg', gi.img)
+    .int('inRow', gi.row)
+    .int('inPix', gi.pix)
+    .int('H', s.in.H)
+    .int('W', s.in.W)
+    .int('cp', gi.cp)
+    .int('outBase', addr(p, s.out) + go.origin)
+    .int('outImg', go.img)
+    .int('outRow', go.row)
+    .int('outPix', go.pix)
+    .int('outH', s.out.H)
+    .int('outW', s.out.W)
+    .int('kh', s.kernel[0]!)
+    .int('kw', s.kernel[1]!)
+    .int('sh', s.strides[0]!)
+    .int('sw', s.strides[1]!)
+    .int('padTop', s.pads[0]!)
+    .int('padLeft', s.pads[1]!)
+    .int('mode', s.mode === 'max' ? 0 : s.mode === 'avg' ? 1 : 2)
+    .clamp(s.epi);
 }
 
 /** Elementwise a (op) b (op binary). */
@@ -220,10 +334,24 @@ function encodeBinary(p: Placement, s: StepOf<'binary'>): Desc<'binary'> {
   const bcast = s.b.H === 1 && s.b.W === 1 && (s.a.H !== 1 || s.a.W !== 1);
   p.summary.push(`${s.node}: elementwise ${s.fn}${bcast ? ' (per channel)' : ''}`);
   return new Desc('binary')
-    .int('aBase', addr(p, s.a) + ga.origin).int('aImg', ga.img).int('aRow', ga.row).int('aPix', ga.pix)
-    .int('bBase', addr(p, s.b) + gb.origin).int('bImg', gb.img).int('bRow', bcast ? 0 : gb.row).int('bPix', bcast ? 0 : gb.pix).int('bVec', 16)
-    .int('oBase', addr(p, s.out) + go.origin).int('oImg', go.img).int('oRow', go.row).int('oPix', go.pix).int('H', s.a.H).int('W', s.a.W).int('cp', ga.cp)
-    .int('op', BINARY[s.fn]).clamp(s.epi);
+    .int('aBase', addr(p, s.a) + ga.origin)
+    .int('aImg', ga.img)
+    .int('aRow', ga.row)
+    .int('aPix', ga.pix)
+    .int('bBase', addr(p, s.b) + gb.origin)
+    .int('bImg', gb.img)
+    .int('bRow', bcast ? 0 : gb.row)
+    .int('bPix', bcast ? 0 : gb.pix)
+    .int('bVec', 16)
+    .int('oBase', addr(p, s.out) + go.origin)
+    .int('oImg', go.img)
+    .int('oRow', go.row)
+    .int('oPix', go.pix)
+    .int('H', s.a.H)
+    .int('W', s.a.W)
+    .int('cp', ga.cp)
+    .int('op', BINARY[s.fn])
+    .clamp(s.epi);
 }
 
 /** Elementwise functions (op unary). */
@@ -231,10 +359,21 @@ function encodeUnary(p: Placement, s: StepOf<'unary'>): Desc<'unary'> {
   const ga = p.geometry(s.a);
   const go = p.geometry(s.out);
   const d = new Desc('unary')
-    .int('aBase', addr(p, s.a) + ga.origin).int('aImg', ga.img).int('aRow', ga.row).int('aPix', ga.pix)
-    .int('oBase', addr(p, s.out) + go.origin).int('oImg', go.img).int('oRow', go.row).int('oPix', go.pix).int('H', s.a.H).int('W', s.a.W).int('cp', ga.cp)
-    .int('fn', UNARY[s.fn]).clamp(s.epi);
-  if (s.fn === 'affine') d.int('p1', p.img.data(padded(s.scale, s.a.C, ga.cp, 1), 16)).int('p2', p.img.data(padded(s.shift, s.a.C, ga.cp), 16));
+    .int('aBase', addr(p, s.a) + ga.origin)
+    .int('aImg', ga.img)
+    .int('aRow', ga.row)
+    .int('aPix', ga.pix)
+    .int('oBase', addr(p, s.out) + go.origin)
+    .int('oImg', go.img)
+    .int('oRow', go.row)
+    .int('oPix', go.pix)
+    .int('H', s.a.H)
+    .int('W', s.a.W)
+    .int('cp', ga.cp)
+    .int('fn', UNARY[s.fn])
+    .clamp(s.epi);
+  if (s.fn === 'affine')
+    d.int('p1', p.img.data(padded(s.scale, s.a.C, ga.cp, 1), 16)).int('p2', p.img.data(padded(s.shift, s.a.C, ga.cp), 16));
   else d.float('p1', s.p1).float('p2', s.p2);
   p.summary.push(`${s.node}: elementwise ${s.fn}${s.epi.activated ? ' + clamp' : ''}`);
   return d;
@@ -259,10 +398,22 @@ function encodeSoftmax(p: Placement, s: StepOf<'softmax'>): Desc<'softmax'> {
   const gi = p.geometry(s.in);
   const go = p.geometry(s.out);
   p.summary.push(`${s.node}: softmax over ${s.in.C}`);
-  return new Desc('softmax').int('src', addr(p, s.in) + gi.origin).int('srcImg', gi.img).int('dst', addr(p, s.out) + go.origin).int('dstImg', go.img).int('F', s.in.C);
+  return new Desc('softmax')
+    .int('src', addr(p, s.in) + gi.origin)
+    .int('srcImg', gi.img)
+    .int('dst', addr(p, s.out) + go.origin)
+    .int('dstImg', go.img)
+    .int('F', s.in.C);
 }
 
 /** The encoder of each step kind. */
 export const ENCODERS: { readonly [K in Step['op']]: (p: Placement, s: StepOf<K>) => Placeable } = {
-  winograd: encodeWinograd, conv: encodeConv, fc: encodeFc, pool: encodePool, binary: encodeBinary, unary: encodeUnary, copy: encodeCopy, softmax: encodeSoftmax,
+  winograd: encodeWinograd,
+  conv: encodeConv,
+  fc: encodeFc,
+  pool: encodePool,
+  binary: encodeBinary,
+  unary: encodeUnary,
+  copy: encodeCopy,
+  softmax: encodeSoftmax,
 };

@@ -3,7 +3,17 @@
  * 64-byte aligned regions and holds the data written into them; `Desc` is one kernel's
  * descriptor, written by field name through wasm/descriptors.ts (the table runtime.wat reads).
  */
-import { fieldType, KERNELS, OFFSET, OP, words, type FieldOf, type FloatField, type IntField, type KernelKind } from '../wasm/descriptors.js';
+import {
+  fieldType,
+  KERNELS,
+  OFFSET,
+  OP,
+  words,
+  type FieldOf,
+  type FloatField,
+  type IntField,
+  type KernelKind,
+} from '../wasm/descriptors.js';
 import type { Epilogue } from './types.js';
 
 /** Bytes at a memory address. */

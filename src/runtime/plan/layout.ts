@@ -8,7 +8,21 @@
  */
 import { SwpruneError } from '../../errors.js';
 import type { KernelKind } from '../wasm/descriptors.js';
-import { addr, base, copyDesc, count, elementOffset, ENCODERS, offsetOf, winogradOverhang, winogradScratch, winogradTiles, zeroOutside, type Geometry, type Placement } from './encoders.js';
+import {
+  addr,
+  base,
+  copyDesc,
+  count,
+  elementOffset,
+  ENCODERS,
+  offsetOf,
+  winogradOverhang,
+  winogradScratch,
+  winogradTiles,
+  zeroOutside,
+  type Geometry,
+  type Placement,
+} from './encoders.js';
 import { Desc, Image, type ImageRun, type Placeable } from './image.js';
 import type { Lowered } from './lower.js';
 import type { Act, Step, View } from './types.js';
@@ -36,7 +50,12 @@ export interface Plan {
   readonly threads: number;
   /** With several threads, the address of the barriers' state (i32 arrived, generation, failed: 1 a trap, 2 a barrier timeout); else 0. */
   readonly barrier: number;
-  readonly input: { readonly address: number; readonly perImage: number; readonly dims: readonly number[]; readonly layout: 'NCHW' | 'NHWC' };
+  readonly input: {
+    readonly address: number;
+    readonly perImage: number;
+    readonly dims: readonly number[];
+    readonly layout: 'NCHW' | 'NHWC';
+  };
   readonly output: { readonly address: number; readonly stride: number; readonly perImage: number; readonly dims: readonly number[] };
   /** One line per step, for --verbose and tests. */
   readonly summary: readonly string[];
@@ -71,7 +90,6 @@ export interface Segment {
   readonly sub: number;
 }
 
-
 /** Zero border each activation needs: the most any consumer reads outside it. */
 function borders(steps: readonly Step[]): Map<number, [number, number, number, number]> {
   const need = new Map<number, [number, number, number, number]>();
@@ -85,7 +103,13 @@ function borders(steps: readonly Step[]): Map<number, [number, number, number, n
       req(s.out, 0, 0, over.rows, over.cols);
       const { ty, tx } = winogradTiles(s);
       const [pt, pl] = s.pads as [number, number];
-      req(s.in, pt, pl, Math.max(0, (ty - 1) * s.tile.m + s.tile.t - pt - s.in.H), Math.max(0, (tx - 1) * s.tile.m + s.tile.t - pl - s.in.W));
+      req(
+        s.in,
+        pt,
+        pl,
+        Math.max(0, (ty - 1) * s.tile.m + s.tile.t - pt - s.in.H),
+        Math.max(0, (tx - 1) * s.tile.m + s.tile.t - pl - s.in.W),
+      );
     } else if (s.op === 'conv') {
       const [pt, pl] = s.pads as [number, number];
       const rows = (s.out.H - 1) * s.strides[0]! + (s.kh - 1) * s.dilations[0]! + 1;
@@ -94,7 +118,7 @@ function borders(steps: readonly Step[]): Map<number, [number, number, number, n
     }
   }
   // A residual is read at the output's addresses plus a constant: both share one geometry.
-  for (let changed = true; changed;) {
+  for (let changed = true; changed; ) {
     changed = false;
     for (const s of steps) {
       if (!('epi' in s) || !s.epi.residual) continue;
@@ -134,15 +158,30 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   const threads = opts.threads ?? 1;
   /** Thread 0's Winograd scratch, allocated once the activations and the input staging are. */
   let scratch = 0;
-  const p: Placement = { img, threads, summary, geometry, get scratch() { return scratch; } };
+  const p: Placement = {
+    img,
+    threads,
+    summary,
+    geometry,
+    get scratch() {
+      return scratch;
+    },
+  };
 
   // Every activation's region, in step order (the input first).
   const acts = new Map<number, Act>();
   const visit = (a: Act) => acts.has(a.id) || acts.set(a.id, a);
   visit(lowered.input.act);
   for (const s of steps) {
-    for (const v of [('in' in s ? s.in : undefined), ('a' in s ? s.a : undefined), ('b' in s && s.b.kind === 'act' ? s.b : undefined),
-      ('from' in s ? s.from : undefined), s.out, ('epi' in s ? s.epi.residual : undefined)]) if (v) visit(base(v));
+    for (const v of [
+      'in' in s ? s.in : undefined,
+      'a' in s ? s.a : undefined,
+      'b' in s && s.b.kind === 'act' ? s.b : undefined,
+      'from' in s ? s.from : undefined,
+      s.out,
+      'epi' in s ? s.epi.residual : undefined,
+    ])
+      if (v) visit(base(v));
   }
   if (lowered.output.value.kind === 'act') visit(lowered.output.value);
   for (const a of acts.values()) {
@@ -156,8 +195,15 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   const cacheBytes = opts.cacheBytes ?? 512 * 1024;
   const subFor = (s: Step): number => {
     if (s.op === 'fc') return B;
-    const acts = [('in' in s ? s.in : undefined), ('a' in s ? s.a : undefined), ('from' in s ? s.from : undefined), s.out, ('epi' in s ? s.epi.residual : undefined)]
-      .filter((v): v is Act | View => v !== undefined).map(base);
+    const acts = [
+      'in' in s ? s.in : undefined,
+      'a' in s ? s.a : undefined,
+      'from' in s ? s.from : undefined,
+      s.out,
+      'epi' in s ? s.epi.residual : undefined,
+    ]
+      .filter((v): v is Act | View => v !== undefined)
+      .map(base);
     const bytes = acts.reduce((sum, a) => sum + geometry(a).img, 0);
     let sub = Math.floor(cacheBytes / Math.max(1, bytes));
     // A Winograd layer reads all its weights once per chunk of tiles: at least a chunk's worth of images.
@@ -172,10 +218,12 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   {
     const pairs: [number, number][] = [];
     const { C, H, W } = inAct;
-    for (let c = 0; c < C; c++) for (let h = 0; h < H; h++) for (let w = 0; w < W; w++) {
-      const src = lowered.input.layout === 'NHWC' ? (h * W + w) * C + c : (c * H + h) * W + w;
-      pairs.push([src * 4, offsetOf(p, inAct, (c * H + h) * W + w)]);
-    }
+    for (let c = 0; c < C; c++)
+      for (let h = 0; h < H; h++)
+        for (let w = 0; w < W; w++) {
+          const src = lowered.input.layout === 'NHWC' ? (h * W + w) * C + c : (c * H + h) * W + w;
+          pairs.push([src * 4, offsetOf(p, inAct, (c * H + h) * W + w)]);
+        }
     descriptors.push(copyDesc(p, stagingIn, perImageIn * 4, addr(p, inAct), geometry(inAct).img, pairs));
     subs.push(steps.length ? subFor(steps[0]!) : B);
   }
@@ -221,7 +269,7 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   // Consecutive steps whose preferred sub-batches are within a factor of 2 run together, on the
   // smallest of them, so one sub-batch's activations pass from step to step while in cache.
   const segments: Segment[] = [];
-  for (let i = 0; i < descriptors.length;) {
+  for (let i = 0; i < descriptors.length; ) {
     let [lo, hi] = [subs[i]!, subs[i]!];
     let j = i + 1;
     while (j < descriptors.length && Math.max(hi, subs[j]!) <= 2 * Math.min(lo, subs[j]!)) {
@@ -233,11 +281,21 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
     i = j;
   }
   const memoryBytes = Math.ceil(img.top / 65536) * 65536;
-  if (memoryBytes > 2 ** 31) throw new SwpruneError('E_MODEL', `the runtime needs ${Math.round(memoryBytes / 2 ** 20)} MiB for a batch of ${B}; use a smaller batch`);
+  if (memoryBytes > 2 ** 31)
+    throw new SwpruneError(
+      'E_MODEL',
+      `the runtime needs ${Math.round(memoryBytes / 2 ** 20)} MiB for a batch of ${B}; use a smaller batch`,
+    );
   return {
-    batch: B, memoryBytes, image: img.finish(), segments, threads, barrier,
+    batch: B,
+    memoryBytes,
+    image: img.finish(),
+    segments,
+    threads,
+    barrier,
     input: { address: stagingIn, perImage: perImageIn, dims: logicalDimsOfInput(lowered), layout: lowered.input.layout },
-    output, summary,
+    output,
+    summary,
   };
 }
 
@@ -252,35 +310,49 @@ const SHARED_WORK: ReadonlySet<KernelKind> = new Set(['winograd', 'conv']);
  * follows every step but between two of thread 0's own, and ends every program. One thread:
  * the descriptors as they are.
  */
-function threadEntries(descriptors: readonly Placeable[], threads: number, scratchStride: number, img: Image, timeoutMs: number): { entries: (i: number, j: number) => number[][]; barrier: number } {
+function threadEntries(
+  descriptors: readonly Placeable[],
+  threads: number,
+  scratchStride: number,
+  img: Image,
+  timeoutMs: number,
+): { entries: (i: number, j: number) => number[][]; barrier: number } {
   const place = (d: Placeable) => img.data(d.bytes(), 16);
   if (threads === 1) {
     const own = descriptors.map(place);
     return { entries: (i, j) => [own.slice(i, j)], barrier: 0 };
   }
   const shared = descriptors.map((d) => SHARED_WORK.has(d.kind));
-  const copies = descriptors.map((d, k) => Array.from({ length: threads }, (_, t) => {
-    if (!shared[k]) return t === 0 ? place(d) : -1;
-    if (d.kind === 'winograd') {
-      const w = d as unknown as Desc<'winograd'>;
-      const c = w.copy();
-      for (const f of ['V', 'M', 'S', 'tab'] as const) c.int(f, w.read(f) + t * scratchStride);
-      // Output channels in groups of 4, as evenly as they go.
-      const groups = w.read('coutp') / 4;
-      return place(c.int('coLo', 4 * Math.floor((t * groups) / threads)).int('coHi', 4 * Math.floor(((t + 1) * groups) / threads)));
-    }
-    return place((d as unknown as Desc<'conv'>).copy().int('part', t));
-  }));
+  const copies = descriptors.map((d, k) =>
+    Array.from({ length: threads }, (_, t) => {
+      if (!shared[k]) return t === 0 ? place(d) : -1;
+      if (d.kind === 'winograd') {
+        const w = d as unknown as Desc<'winograd'>;
+        const c = w.copy();
+        for (const f of ['V', 'M', 'S', 'tab'] as const) c.int(f, w.read(f) + t * scratchStride);
+        // Output channels in groups of 4, as evenly as they go.
+        const groups = w.read('coutp') / 4;
+        return place(c.int('coLo', 4 * Math.floor((t * groups) / threads)).int('coHi', 4 * Math.floor(((t + 1) * groups) / threads)));
+      }
+      return place((d as unknown as Desc<'conv'>).copy().int('part', t));
+    }),
+  );
   const state = img.alloc(64);
-  const barrier = place(new Desc('barrier').int('state', state).int('threads', threads).int('timeout', Math.max(1, Math.round(timeoutMs))));
-  const entries = (i: number, j: number) => Array.from({ length: threads }, (_, t) => {
-    const list: number[] = [];
-    for (let k = i; k < j; k++) {
-      if (copies[k]![t]! >= 0) list.push(copies[k]![t]!);
-      if (k === j - 1 || shared[k] || shared[k + 1]) list.push(barrier);
-    }
-    return list;
-  });
+  const barrier = place(
+    new Desc('barrier')
+      .int('state', state)
+      .int('threads', threads)
+      .int('timeout', Math.max(1, Math.round(timeoutMs))),
+  );
+  const entries = (i: number, j: number) =>
+    Array.from({ length: threads }, (_, t) => {
+      const list: number[] = [];
+      for (let k = i; k < j; k++) {
+        if (copies[k]![t]! >= 0) list.push(copies[k]![t]!);
+        if (k === j - 1 || shared[k] || shared[k + 1]) list.push(barrier);
+      }
+      return list;
+    });
   return { entries, barrier: state };
 }
 

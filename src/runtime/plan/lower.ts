@@ -20,7 +20,10 @@ export interface Lowered {
 }
 
 export const unsupported = (n: GraphNode, what: string) =>
-  new SwpruneError('E_UNSUPPORTED_OP', `node "${n.name}" (${n.op}): ${what}; the swprune runtime cannot run this bundle (swprune report falls back to the dense executor)`);
+  new SwpruneError(
+    'E_UNSUPPORTED_OP',
+    `node "${n.name}" (${n.op}): ${what}; the swprune runtime cannot run this bundle (swprune report falls back to the dense executor)`,
+  );
 
 /** The lowering state the op rules work with. */
 export class LowerContext {
@@ -32,7 +35,10 @@ export class LowerContext {
   private readonly materialized = new Map<View, Act>();
   private nextId = 0;
 
-  constructor(readonly graph: Graph, readonly bundle: WinogradLayers | undefined) {
+  constructor(
+    readonly graph: Graph,
+    readonly bundle: WinogradLayers | undefined,
+  ) {
     for (const n of graph.nodes) for (const i of n.inputs) if (i) this.uses.set(i, (this.uses.get(i) ?? 0) + 1);
     for (const o of graph.outputs) this.uses.set(o.name, (this.uses.get(o.name) ?? 0) + 2);
   }
@@ -72,8 +78,10 @@ export class LowerContext {
     if (direct) return direct;
     let a = this.materialized.get(v);
     if (!a) {
-      a = v.dims.length === 3 ? this.newAct(`${n.name}/view`, 4, v.dims[0]!, v.dims[1]!, v.dims[2]!)
-        : this.newAct(`${n.name}/view`, 2, size(v.dims), 1, 1);
+      a =
+        v.dims.length === 3
+          ? this.newAct(`${n.name}/view`, 4, v.dims[0]!, v.dims[1]!, v.dims[2]!)
+          : this.newAct(`${n.name}/view`, 2, size(v.dims), 1, 1);
       this.push({ op: 'copy', node: n.name, from: v, out: a });
       this.materialized.set(v, a);
     }
@@ -136,15 +144,30 @@ export class LowerContext {
     const p = this.producer(x);
     const s = p?.step;
     // (Not through a fused max pooling: a negative scale does not commute with max.)
-    if (s && (s.op === 'conv' || s.op === 'winograd' || s.op === 'fc') && !s.epi.activated && !s.epi.residual && !(s.op === 'winograd' && s.pool) && this.soleUse(x, name)) {
+    if (
+      s &&
+      (s.op === 'conv' || s.op === 'winograd' || s.op === 'fc') &&
+      !s.epi.activated &&
+      !s.epi.residual &&
+      !(s.op === 'winograd' && s.pool) &&
+      this.soleUse(x, name)
+    ) {
       foldAffine(s, x.C, scale, shift);
       this.set(n.outputs[0]!, x);
       return;
     }
     const out = this.newAct(n.outputs[0]!, x.rank, x.C, x.H, x.W);
     this.push({
-      op: 'unary', node: n.name, a: x, out, fn: 'affine', p1: 0, p2: 0,
-      scale: scale ?? new Float32Array(x.C).fill(1), shift: shift ?? new Float32Array(x.C), epi: { lo: -Infinity, hi: Infinity, alpha: 1, activated: false },
+      op: 'unary',
+      node: n.name,
+      a: x,
+      out,
+      fn: 'affine',
+      p1: 0,
+      p2: 0,
+      scale: scale ?? new Float32Array(x.C).fill(1),
+      shift: shift ?? new Float32Array(x.C),
+      epi: { lo: -Infinity, hi: Infinity, alpha: 1, activated: false },
     });
     this.set(n.outputs[0]!, out);
   }
@@ -158,7 +181,15 @@ export class LowerContext {
   maxPool2x2(n: GraphNode): boolean {
     const x = this.act(n, 0);
     const p = this.producer(x);
-    if (p?.step.op !== 'winograd' || p.step.pool || p.step.epi.residual || p.step.tile.m % 2 !== 0 || p.step.epi.alpha < 0 || !this.soleUse(x, n.inputs[0]!)) return false;
+    if (
+      p?.step.op !== 'winograd' ||
+      p.step.pool ||
+      p.step.epi.residual ||
+      p.step.tile.m % 2 !== 0 ||
+      p.step.epi.alpha < 0 ||
+      !this.soleUse(x, n.inputs[0]!)
+    )
+      return false;
     const out = this.newAct(n.outputs[0]!, 4, x.C, Math.floor(x.H / 2), Math.floor(x.W / 2));
     p.step.pool = { H: x.H, W: x.W };
     p.step.out = out;
@@ -173,7 +204,10 @@ export class LowerContext {
    * rather than two. Returns false when a and b are not such a pair.
    */
   selfGate(n: GraphNode, a: Act, b: Act): boolean {
-    for (const [g, x, name] of [[b, a, n.inputs[1]!], [a, b, n.inputs[0]!]] as const) {
+    for (const [g, x, name] of [
+      [b, a, n.inputs[1]!],
+      [a, b, n.inputs[0]!],
+    ] as const) {
       const p = this.producer(g);
       if (p?.step.op !== 'unary' || p.step.a.id !== x.id || p.step.epi.activated || !this.soleUse(g, name)) continue;
       const gated = SELF_GATED[p.step.fn];
@@ -191,7 +225,10 @@ export class LowerContext {
    * nothing else and has no activation yet. Returns false when neither can take it.
    */
   residualAdd(n: GraphNode, a: Act, b: Act): boolean {
-    for (const [x, other, name] of [[a, b, n.inputs[0]!], [b, a, n.inputs[1]!]] as const) {
+    for (const [x, other, name] of [
+      [a, b, n.inputs[0]!],
+      [b, a, n.inputs[1]!],
+    ] as const) {
       const p = this.producer(x);
       if (!p || (p.step.op !== 'conv' && p.step.op !== 'winograd' && p.step.op !== 'fc')) continue;
       if (p.step.epi.activated || p.step.epi.residual || !this.soleUse(x, name)) continue;
@@ -229,7 +266,12 @@ export function viewAsAct(v: View): Act | undefined {
 }
 
 /** Multiplies output channel c of the step's weights by scale[c] and maps its bias b to b * scale + shift. */
-function foldAffine(s: Extract<Step, { op: 'conv' | 'winograd' | 'fc' }>, C: number, scale: Float32Array | undefined, shift: Float32Array | undefined): void {
+function foldAffine(
+  s: Extract<Step, { op: 'conv' | 'winograd' | 'fc' }>,
+  C: number,
+  scale: Float32Array | undefined,
+  shift: Float32Array | undefined,
+): void {
   const bias = s.epi.bias ?? new Float32Array(C);
   const nb = new Float32Array(C);
   for (let c = 0; c < C; c++) nb[c] = Math.fround(bias[c]! * (scale ? scale[c]! : 1) + (shift ? shift[c]! : 0));
@@ -255,16 +297,21 @@ function foldAffine(s: Extract<Step, { op: 'conv' | 'winograd' | 'fc' }>, C: num
  * Errors name the node and op the runtime cannot run.
  */
 export function lower(graph: Graph, bundle?: WinogradLayers): Lowered {
-  if (graph.inputs.length !== 1) throw new SwpruneError('E_UNSUPPORTED_OP', `the runtime runs networks with one input; this one has ${graph.inputs.length}`);
+  if (graph.inputs.length !== 1)
+    throw new SwpruneError('E_UNSUPPORTED_OP', `the runtime runs networks with one input; this one has ${graph.inputs.length}`);
   if (graph.outputs.length < 1) throw new SwpruneError('E_MODEL', 'the network has no output');
   const ctx = new LowerContext(graph, bundle);
   const gi = graph.inputs[0]!;
   const dims = gi.dims.slice(1);
   if (dims.some((d) => d === null) || (dims.length !== 3 && dims.length !== 1)) {
-    throw new SwpruneError('E_UNSUPPORTED_OP', `the runtime needs an input of fixed shape [N, C, H, W] or [N, F]; "${gi.name}" is [${gi.dims.map((d) => d ?? '?').join(', ')}]`);
+    throw new SwpruneError(
+      'E_UNSUPPORTED_OP',
+      `the runtime needs an input of fixed shape [N, C, H, W] or [N, F]; "${gi.name}" is [${gi.dims.map((d) => d ?? '?').join(', ')}]`,
+    );
   }
   const layout = gi.layout === 'NHWC' ? 'NHWC' : 'NCHW';
-  const [C, H, W] = dims.length === 1 ? [dims[0]!, 1, 1] : layout === 'NHWC' ? [dims[2]!, dims[0]!, dims[1]!] : (dims as [number, number, number]);
+  const [C, H, W] =
+    dims.length === 1 ? [dims[0]!, 1, 1] : layout === 'NHWC' ? [dims[2]!, dims[0]!, dims[1]!] : (dims as [number, number, number]);
   const input = ctx.newAct(gi.name, dims.length === 1 ? 2 : 4, C, H, W);
   if (layout === 'NHWC') {
     // The graph sees [N, H, W, C]: a view of the NCHW activation (its Transpose undoes it).

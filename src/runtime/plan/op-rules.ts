@@ -14,7 +14,15 @@ import { denseWinogradLayer, denseWinogradPays, denseWinogradTile } from './dens
 export type OpRule = (n: GraphNode, ctx: LowerContext) => void;
 
 /** Output size and [top, left, bottom, right] pads of a conv / pool window (src/graph/window.ts). */
-function windowGeometry(n: GraphNode, H: number, W: number, k: readonly number[], s: readonly number[], d: readonly number[], ceil = false) {
+function windowGeometry(
+  n: GraphNode,
+  H: number,
+  W: number,
+  k: readonly number[],
+  s: readonly number[],
+  d: readonly number[],
+  ceil = false,
+) {
   const pads = windowPads(n, [H, W], k, s, d);
   const out = (size: number, i: number) => windowOutSize(size, pads[i]!, pads[i + 2]!, k[i]!, s[i]!, d[i]!, ceil);
   return { pads, outH: out(H, 0), outW: out(W, 1) };
@@ -30,7 +38,8 @@ function perChannel(c: Const, x: Act): Float32Array | undefined {
   if (K.size(c.dims) === 1) return new Float32Array(x.C).fill(Number(c.data[0]));
   const tail = x.rank === 4 ? [x.C, 1, 1] : [x.C];
   const lead = c.dims.slice(0, c.dims.length - tail.length);
-  const ok = c.dims.length >= tail.length && tail.every((d, i) => c.dims[c.dims.length - tail.length + i] === d) && lead.every((d) => d === 1);
+  const ok =
+    c.dims.length >= tail.length && tail.every((d, i) => c.dims[c.dims.length - tail.length + i] === d) && lead.every((d) => d === 1);
   return ok ? floats(c) : undefined;
 }
 
@@ -78,7 +87,8 @@ function perImageDims(n: GraphNode, target: Const, perImage: number): number[] {
   if (!batchFirst || rest.includes(0)) throw unsupported(n, `a Reshape to [${t.join(', ')}] (the runtime keeps the batch axis first)`);
   const known = rest.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
   const dims = rest.map((d) => (d === -1 ? perImage / known : d));
-  if (K.size(dims) !== perImage || dims.some((d) => !Number.isInteger(d))) throw unsupported(n, `a Reshape of ${perImage} values per image to [${t.join(', ')}]`);
+  if (K.size(dims) !== perImage || dims.some((d) => !Number.isInteger(d)))
+    throw unsupported(n, `a Reshape of ${perImage} values per image to [${t.join(', ')}]`);
   return dims;
 }
 
@@ -125,7 +135,9 @@ const transposeRule: OpRule = (n, ctx) => {
   let e = 0;
   K.forEachIndex(outDims, (idx) => {
     let src = 0;
-    p.forEach((a, i) => { src += idx[i]! * srcStrides[a]!; });
+    p.forEach((a, i) => {
+      src += idx[i]! * srcStrides[a]!;
+    });
     index[e++] = v.index[src]!;
   });
   bindView(ctx, out0(n), { kind: 'view', base: v.base, dims: outDims, index });
@@ -143,14 +155,26 @@ function sliceArgs(n: GraphNode, ctx: LowerContext) {
     };
     return { starts: arg(1) ?? [], ends: arg(2) ?? [], axes: arg(3), steps: arg(4) };
   }
-  return { starts: nums(n, 'starts', []), ends: nums(n, 'ends', []), axes: Array.isArray(n.attrs.axes) ? (n.attrs.axes as number[]) : undefined, steps: undefined };
+  return {
+    starts: nums(n, 'starts', []),
+    ends: nums(n, 'ends', []),
+    axes: Array.isArray(n.attrs.axes) ? (n.attrs.axes as number[]) : undefined,
+    steps: undefined,
+  };
 }
 
 /**
  * The part of a view a Slice keeps (any per-image axis, any step): a new index map, no data
  * moved. The batch axis must be kept whole.
  */
-function subView(n: GraphNode, v: View, starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): View {
+function subView(
+  n: GraphNode,
+  v: View,
+  starts: readonly number[],
+  ends: readonly number[],
+  axes?: readonly number[],
+  steps?: readonly number[],
+): View {
   const rank = v.dims.length + 1;
   const [s, e, a, st]: number[][] = [[], [], [], []];
   (axes ?? starts.map((_, i) => i)).forEach((a0, i) => {
@@ -174,7 +198,9 @@ function subView(n: GraphNode, v: View, starts: readonly number[], ends: readonl
   let k = 0;
   K.forEachIndex(dims, (idx) => {
     let src = 0;
-    idx.forEach((i, d) => { src += (ranges[d]!.start + i * ranges[d]!.step) * srcStrides[d]!; });
+    idx.forEach((i, d) => {
+      src += (ranges[d]!.start + i * ranges[d]!.step) * srcStrides[d]!;
+    });
     index[k++] = v.index[src]!;
   });
   return { kind: 'view', base: v.base, dims, index };
@@ -214,7 +240,8 @@ const split: OpRule = (n, ctx) => {
     const each = Math.ceil(total / parts);
     sizes = Array.from({ length: parts }, (_, i) => Math.max(0, Math.min(each, total - i * each)));
   }
-  if (sizes.length !== n.outputs.length || sizes.reduce((p, q) => p + q, 0) !== total) throw unsupported(n, `a Split of ${total} into [${sizes.join(', ')}] for ${n.outputs.length} outputs`);
+  if (sizes.length !== n.outputs.length || sizes.reduce((p, q) => p + q, 0) !== total)
+    throw unsupported(n, `a Split of ${total} into [${sizes.join(', ')}] for ${n.outputs.length} outputs`);
   let start = 0;
   n.outputs.forEach((o, i) => {
     const [s, e] = [start, start + sizes[i]!];
@@ -248,11 +275,18 @@ const conv: OpRule = (n, ctx) => {
     // copied coutG times, then a plain depthwise layer over the cout channels.
     const HW = x.H * x.W;
     input = ctx.newAct(`${n.name}/repeat`, 4, cout, x.H, x.W);
-    gather(ctx, n, x, input, Int32Array.from({ length: cout * HW }, (_, e) => Math.floor(Math.floor(e / HW) / coutG) * HW + (e % HW)));
+    gather(
+      ctx,
+      n,
+      x,
+      input,
+      Int32Array.from({ length: cout * HW }, (_, e) => Math.floor(Math.floor(e / HW) / coutG) * HW + (e % HW)),
+    );
     [groups_, coutG] = [cout, 1];
   }
   const depthwise = groups_ > 1 && coutG === 1;
-  if (groups_ > 1 && !depthwise && coutG % 4 !== 0) throw unsupported(n, `a grouped convolution with ${coutG} output channels per group (the runtime needs a multiple of 4, or depthwise)`);
+  if (groups_ > 1 && !depthwise && coutG % 4 !== 0)
+    throw unsupported(n, `a grouped convolution with ${coutG} output channels per group (the runtime needs a multiple of 4, or depthwise)`);
   const strides = nums(n, 'strides', [1, 1]);
   const dilations = nums(n, 'dilations', [1, 1]);
   const g = windowGeometry(n, x.H, x.W, [kh, kw], strides, dilations);
@@ -261,9 +295,33 @@ const conv: OpRule = (n, ctx) => {
   const epi = { ...noEpilogue(), ...(b ? { bias: floats(b).slice() } : {}) };
   if (input === x && denseWinogradPays(kh, kw, strides, dilations, groups, g.outH, g.outW)) {
     const layer = denseWinogradLayer(n.name, floats(w), cout, cinG, g.pads);
-    ctx.push({ op: 'winograd', node: n.name, in: x, out, layer, tile: denseWinogradTile(), pads: g.pads, dense: true, fromConv: true, epi });
+    ctx.push({
+      op: 'winograd',
+      node: n.name,
+      in: x,
+      out,
+      layer,
+      tile: denseWinogradTile(),
+      pads: g.pads,
+      dense: true,
+      fromConv: true,
+      epi,
+    });
   } else {
-    ctx.push({ op: 'conv', node: n.name, in: input, out, weight: floats(w), kh, kw, strides, dilations, pads: g.pads, groups: groups_, epi });
+    ctx.push({
+      op: 'conv',
+      node: n.name,
+      in: input,
+      out,
+      weight: floats(w),
+      kh,
+      kw,
+      strides,
+      dilations,
+      pads: g.pads,
+      groups: groups_,
+      epi,
+    });
   }
   ctx.set(out0(n), out);
 };
@@ -283,20 +341,56 @@ const winogradConv: OpRule = (n, ctx) => {
   const tile = ctx.bundle!.tiles[layer.tile]!;
   if (layer.cin * layer.group !== x.C) throw unsupported(n, `a Winograd layer for ${layer.cin * layer.group} input channels on ${x.C}`);
   const pads = nums(n, 'pads', layer.pads);
-  const out = ctx.newAct(out0(n), 4, layer.cout, x.H + pads[0]! + pads[2]! - layer.kernel + 1, x.W + pads[1]! + pads[3]! - layer.kernel + 1);
-  const dense = layer.group === 1 && layer.positions.reduce((k, p) => k + p.values.length, 0) >= DENSE_PRODUCT_DENSITY * layer.positions.length * layer.cin * layer.cout;
-  ctx.push({ op: 'winograd', node: n.name, in: x, out, layer, tile, pads, dense, epi: { ...noEpilogue(), ...(layer.biasName ? { bias: layer.bias.slice() } : {}) } });
+  const out = ctx.newAct(
+    out0(n),
+    4,
+    layer.cout,
+    x.H + pads[0]! + pads[2]! - layer.kernel + 1,
+    x.W + pads[1]! + pads[3]! - layer.kernel + 1,
+  );
+  const dense =
+    layer.group === 1 &&
+    layer.positions.reduce((k, p) => k + p.values.length, 0) >= DENSE_PRODUCT_DENSITY * layer.positions.length * layer.cin * layer.cout;
+  ctx.push({
+    op: 'winograd',
+    node: n.name,
+    in: x,
+    out,
+    layer,
+    tile,
+    pads,
+    dense,
+    epi: { ...noEpilogue(), ...(layer.biasName ? { bias: layer.bias.slice() } : {}) },
+  });
   ctx.set(out0(n), out);
 };
 
 /** A fully connected layer: x (2-D logically) times weight [K][O] plus bias. */
-function fullyConnected(n: GraphNode, ctx: LowerContext, weight: Float32Array, K_: number, O: number, bias: Float32Array | undefined): void {
+function fullyConnected(
+  n: GraphNode,
+  ctx: LowerContext,
+  weight: Float32Array,
+  K_: number,
+  O: number,
+  bias: Float32Array | undefined,
+): void {
   const xv = ctx.actOrView(n, 0);
   const k = xv.kind === 'act' ? xv.C * xv.H * xv.W : xv.index.length;
   const rank = xv.kind === 'act' ? (xv.rank === 2 || (xv.H === 1 && xv.W === 1) ? 1 : 3) : xv.dims.length;
-  if (rank !== 1 || k !== K_) throw unsupported(n, `a matrix product of [N, ${xv.kind === 'act' ? logicalDims(xv).join(', ') : xv.dims.join(', ')}] by [${K_}, ${O}]`);
+  if (rank !== 1 || k !== K_)
+    throw unsupported(
+      n,
+      `a matrix product of [N, ${xv.kind === 'act' ? logicalDims(xv).join(', ') : xv.dims.join(', ')}] by [${K_}, ${O}]`,
+    );
   const out = ctx.newAct(out0(n), 2, O, 1, 1);
-  ctx.push({ op: 'fc', node: n.name, in: xv.kind === 'act' && xv.rank === 4 ? { ...xv, rank: 2 } : xv, out, weight, epi: { ...noEpilogue(), ...(bias ? { bias } : {}) } });
+  ctx.push({
+    op: 'fc',
+    node: n.name,
+    in: xv.kind === 'act' && xv.rank === 4 ? { ...xv, rank: 2 } : xv,
+    out,
+    weight,
+    epi: { ...noEpilogue(), ...(bias ? { bias } : {}) },
+  });
   ctx.set(out0(n), out);
 }
 
@@ -321,22 +415,26 @@ const gemm: OpRule = (n, ctx) => {
   fullyConnected(n, ctx, w, Kd, O, bias);
 };
 
-const matMul: OpRule = foldOr(([a, b]) => {
-  if (a!.dims.length !== 2 || b!.dims.length !== 2) throw new Error('matrix product of constants with rank other than 2');
-  const [M, Kd] = a!.dims as [number, number];
-  const O = b!.dims[1]!;
-  const out = new Float32Array(M * O);
-  for (let i = 0; i < M; i++) for (let o = 0; o < O; o++) {
-    let s = 0;
-    for (let k = 0; k < Kd; k++) s += Number(a!.data[i * Kd + k]) * Number(b!.data[k * O + o]);
-    out[i * O + o] = s;
-  }
-  return K.constant([M, O], out, false);
-}, (n, ctx) => {
-  const B = ctx.constOf(n, 1);
-  if (B?.dims.length !== 2) throw unsupported(n, 'a MatMul whose second operand is not a constant matrix');
-  fullyConnected(n, ctx, floats(B), B.dims[0]!, B.dims[1]!, undefined);
-});
+const matMul: OpRule = foldOr(
+  ([a, b]) => {
+    if (a!.dims.length !== 2 || b!.dims.length !== 2) throw new Error('matrix product of constants with rank other than 2');
+    const [M, Kd] = a!.dims as [number, number];
+    const O = b!.dims[1]!;
+    const out = new Float32Array(M * O);
+    for (let i = 0; i < M; i++)
+      for (let o = 0; o < O; o++) {
+        let s = 0;
+        for (let k = 0; k < Kd; k++) s += Number(a!.data[i * Kd + k]) * Number(b!.data[k * O + o]);
+        out[i * O + o] = s;
+      }
+    return K.constant([M, O], out, false);
+  },
+  (n, ctx) => {
+    const B = ctx.constOf(n, 1);
+    if (B?.dims.length !== 2) throw unsupported(n, 'a MatMul whose second operand is not a constant matrix');
+    fullyConnected(n, ctx, floats(B), B.dims[0]!, B.dims[1]!, undefined);
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // Normalisation, activations, elementwise arithmetic.
@@ -371,16 +469,19 @@ const clip: OpRule = (n, ctx) => {
 };
 
 function unaryRule(fn: UnaryFn, p1 = (_n: GraphNode) => 0, p2 = (_n: GraphNode) => 0): OpRule {
-  return foldOr(([c]) => {
-    const f = { exp: Math.exp, abs: Math.abs, sqrt: Math.sqrt, neg: (v: number) => -v } as Record<string, (v: number) => number>;
-    if (!f[fn]) throw new Error(`${fn} of a constant`);
-    return K.constant(c!.dims, Float32Array.from(c!.data as ArrayLike<number>, f[fn]!), false);
-  }, (n, ctx) => {
-    const x = ctx.act(n, 0);
-    const out = ctx.newAct(out0(n), x.rank, x.C, x.H, x.W);
-    ctx.push({ op: 'unary', node: n.name, a: x, out, fn, p1: p1(n), p2: p2(n), epi: noEpilogue() });
-    ctx.set(out0(n), out);
-  });
+  return foldOr(
+    ([c]) => {
+      const f = { exp: Math.exp, abs: Math.abs, sqrt: Math.sqrt, neg: (v: number) => -v } as Record<string, (v: number) => number>;
+      if (!f[fn]) throw new Error(`${fn} of a constant`);
+      return K.constant(c!.dims, Float32Array.from(c!.data as ArrayLike<number>, f[fn]!), false);
+    },
+    (n, ctx) => {
+      const x = ctx.act(n, 0);
+      const out = ctx.newAct(out0(n), x.rank, x.C, x.H, x.W);
+      ctx.push({ op: 'unary', node: n.name, a: x, out, fn, p1: p1(n), p2: p2(n), epi: noEpilogue() });
+      ctx.set(out0(n), out);
+    },
+  );
 }
 
 const ARITH: Record<string, { fn: BinaryFn; f: (a: number, b: number) => number }> = {
@@ -395,46 +496,58 @@ const ARITH: Record<string, { fn: BinaryFn; f: (a: number, b: number) => number 
 function arithmetic(op: keyof typeof ARITH): OpRule {
   const { fn, f } = ARITH[op]!;
   const intDiv = (a: number, b: number) => (op === 'Div' ? Math.trunc(a / b) : f(a, b));
-  return foldOr(([a, b]) => K.binary(a!, b!, a!.int && b!.int ? intDiv : f, op), (n, ctx) => {
-    const ca = ctx.constOf(n, 0);
-    const cb = ctx.constOf(n, 1);
-    if (ca || cb) {
-      // activation (op) constant: per-channel or scalar constants become an affine step or a clamp
-      const xi = ca ? 1 : 0;
-      const x = ctx.act(n, xi);
-      const c = perChannel((ca ?? cb)!, x);
-      if (!c) throw unsupported(n, `${op} with a constant of shape [${(ca ?? cb)!.dims.join(', ')}] that is not one value per channel`);
-      const xFirst = xi === 0;
-      if (fn === 'max' || fn === 'min') {
-        if (!c.every((v) => v === c[0])) throw unsupported(n, `${op} with a different constant per channel`);
+  return foldOr(
+    ([a, b]) => K.binary(a!, b!, a!.int && b!.int ? intDiv : f, op),
+    (n, ctx) => {
+      const ca = ctx.constOf(n, 0);
+      const cb = ctx.constOf(n, 1);
+      if (ca || cb) {
+        // activation (op) constant: per-channel or scalar constants become an affine step or a clamp
+        const xi = ca ? 1 : 0;
+        const x = ctx.act(n, xi);
+        const c = perChannel((ca ?? cb)!, x);
+        if (!c) throw unsupported(n, `${op} with a constant of shape [${(ca ?? cb)!.dims.join(', ')}] that is not one value per channel`);
+        const xFirst = xi === 0;
+        if (fn === 'max' || fn === 'min') {
+          if (!c.every((v) => v === c[0])) throw unsupported(n, `${op} with a different constant per channel`);
+          const nn = { ...n, inputs: [n.inputs[xi]!] };
+          ctx.clamp(nn, fn === 'max' ? c[0]! : -Infinity, fn === 'min' ? c[0]! : Infinity, 1);
+          return;
+        }
         const nn = { ...n, inputs: [n.inputs[xi]!] };
-        ctx.clamp(nn, fn === 'max' ? c[0]! : -Infinity, fn === 'min' ? c[0]! : Infinity, 1);
+        if (fn === 'add') ctx.affine(nn, undefined, c);
+        else if (fn === 'mul') ctx.affine(nn, c, undefined);
+        else if (fn === 'sub') ctx.affine(nn, xFirst ? undefined : c.map(() => -1), xFirst ? c.map((v) => -v) : c);
+        else if (xFirst)
+          ctx.affine(
+            nn,
+            c.map((v) => 1 / v),
+            undefined,
+          );
+        else throw unsupported(n, 'a constant divided by an activation');
         return;
       }
-      const nn = { ...n, inputs: [n.inputs[xi]!] };
-      if (fn === 'add') ctx.affine(nn, undefined, c);
-      else if (fn === 'mul') ctx.affine(nn, c, undefined);
-      else if (fn === 'sub') ctx.affine(nn, xFirst ? undefined : c.map(() => -1), xFirst ? c.map((v) => -v) : c);
-      else if (xFirst) ctx.affine(nn, c.map((v) => 1 / v), undefined);
-      else throw unsupported(n, 'a constant divided by an activation');
-      return;
-    }
-    let a = ctx.act(n, 0);
-    let b = ctx.act(n, 1);
-    const same = (p: Act, q: Act) => p.C === q.C && p.H === q.H && p.W === q.W;
-    if (fn === 'add' && same(a, b) && ctx.residualAdd(n, a, b)) return;
-    if (fn === 'mul' && same(a, b) && ctx.selfGate(n, a, b)) return;
-    if (!same(a, b)) {
-      const bcast = (p: Act, q: Act) => q.H === 1 && q.W === 1 && (q.C === p.C || q.C === 1);
-      if (!bcast(a, b)) {
-        if (bcast(b, a) && (fn === 'add' || fn === 'mul' || fn === 'max' || fn === 'min')) [a, b] = [b, a];
-        else throw unsupported(n, `${op} of [${logicalDims(a).join(', ')}] and [${logicalDims(b).join(', ')}] (the runtime broadcasts one value per channel)`);
+      let a = ctx.act(n, 0);
+      let b = ctx.act(n, 1);
+      const same = (p: Act, q: Act) => p.C === q.C && p.H === q.H && p.W === q.W;
+      if (fn === 'add' && same(a, b) && ctx.residualAdd(n, a, b)) return;
+      if (fn === 'mul' && same(a, b) && ctx.selfGate(n, a, b)) return;
+      if (!same(a, b)) {
+        const bcast = (p: Act, q: Act) => q.H === 1 && q.W === 1 && (q.C === p.C || q.C === 1);
+        if (!bcast(a, b)) {
+          if (bcast(b, a) && (fn === 'add' || fn === 'mul' || fn === 'max' || fn === 'min')) [a, b] = [b, a];
+          else
+            throw unsupported(
+              n,
+              `${op} of [${logicalDims(a).join(', ')}] and [${logicalDims(b).join(', ')}] (the runtime broadcasts one value per channel)`,
+            );
+        }
       }
-    }
-    const out = ctx.newAct(out0(n), a.rank, a.C, a.H, a.W);
-    ctx.push({ op: 'binary', node: n.name, a, b, out, fn, epi: noEpilogue() });
-    ctx.set(out0(n), out);
-  });
+      const out = ctx.newAct(out0(n), a.rank, a.C, a.H, a.W);
+      ctx.push({ op: 'binary', node: n.name, a, b, out, fn, epi: noEpilogue() });
+      ctx.set(out0(n), out);
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -475,7 +588,8 @@ function reduceRule(mode: 'avg' | 'max'): OpRule {
     const x = ctx.act(n, 0);
     const rank = x.rank === 4 ? 4 : 2;
     const axes = (axesOf(n, ctx, 1) ?? []).map((a) => (a < 0 ? a + rank : a)).sort((p, q) => p - q);
-    if (x.rank !== 4 || axes.join(',') !== '2,3') throw unsupported(n, `${n.op} over axes [${axes.join(', ')}] of a rank-${rank} value (the runtime reduces over H and W)`);
+    if (x.rank !== 4 || axes.join(',') !== '2,3')
+      throw unsupported(n, `${n.op} over axes [${axes.join(', ')}] of a rank-${rank} value (the runtime reduces over H and W)`);
     const out = ctx.newAct(out0(n), num(n, 'keepdims', 1) === 1 ? 4 : 2, x.C, 1, 1);
     ctx.push({ op: 'pool', node: n.name, in: x, out, mode, kernel: [x.H, x.W], strides: [1, 1], pads: [0, 0, 0, 0], epi: noEpilogue() });
     ctx.set(out0(n), out);
@@ -485,37 +599,46 @@ function reduceRule(mode: 'avg' | 'max'): OpRule {
 const softmax: OpRule = (n, ctx) => {
   const x = ctx.act(n, 0);
   const axis = num(n, 'axis', ctx.graph.opset >= 13 ? -1 : 1);
-  if (!(x.rank === 2 || (x.H === 1 && x.W === 1)) || (axis !== -1 && axis !== 1)) throw unsupported(n, `Softmax over axis ${axis} of a [N, ${logicalDims(x).join(', ')}] value`);
+  if (!(x.rank === 2 || (x.H === 1 && x.W === 1)) || (axis !== -1 && axis !== 1))
+    throw unsupported(n, `Softmax over axis ${axis} of a [N, ${logicalDims(x).join(', ')}] value`);
   const out = ctx.newAct(out0(n), 2, x.C, 1, 1);
   ctx.push({ op: 'softmax', node: n.name, in: x, out });
   ctx.set(out0(n), out);
 };
 
 /** Concat along channels: one copy per input (views are read in place, not materialised first). */
-const concat: OpRule = foldOr((cs, n) => K.concat(cs, num(n, 'axis', 0)), (n, ctx) => {
-  const axis = num(n, 'axis', 1);
-  const xs = n.inputs.map((_, i) => {
-    const v = ctx.actOrView(n, i);
-    const dims = v.kind === 'act' ? logicalDims(v) : v.dims;
-    return dims.length === 3 || dims.length === 1 ? { v, C: dims[0]!, H: dims[1] ?? 1, W: dims[2] ?? 1, rank: dims.length === 3 ? 4 : 2 } : { v: ctx.act(n, i), ...shapeOf(ctx.act(n, i)) };
-  });
-  const first = xs[0]!;
-  if ((axis !== 1 && axis !== -3 && !(first.rank === 2 && axis === -1)) || xs.some((x) => x.H !== first.H || x.W !== first.W || x.rank !== first.rank)) {
-    throw unsupported(n, `Concat along axis ${axis} (the runtime concatenates channels)`);
-  }
-  const C = xs.reduce((s, x) => s + x.C, 0);
-  const out = ctx.newAct(out0(n), first.rank as 2 | 4, C, first.H, first.W);
-  const HW = first.H * first.W;
-  let c0 = 0;
-  for (const x of xs) {
-    const n_ = x.C * HW;
-    const src = Int32Array.from({ length: n_ }, (_, i) => i);
-    const dst = Int32Array.from({ length: n_ }, (_, i) => c0 * HW + i);
-    ctx.push({ op: 'copy', node: n.name, from: x.v, out, pairs: { src, dst } });
-    c0 += x.C;
-  }
-  ctx.set(out0(n), out);
-});
+const concat: OpRule = foldOr(
+  (cs, n) => K.concat(cs, num(n, 'axis', 0)),
+  (n, ctx) => {
+    const axis = num(n, 'axis', 1);
+    const xs = n.inputs.map((_, i) => {
+      const v = ctx.actOrView(n, i);
+      const dims = v.kind === 'act' ? logicalDims(v) : v.dims;
+      return dims.length === 3 || dims.length === 1
+        ? { v, C: dims[0]!, H: dims[1] ?? 1, W: dims[2] ?? 1, rank: dims.length === 3 ? 4 : 2 }
+        : { v: ctx.act(n, i), ...shapeOf(ctx.act(n, i)) };
+    });
+    const first = xs[0]!;
+    if (
+      (axis !== 1 && axis !== -3 && !(first.rank === 2 && axis === -1)) ||
+      xs.some((x) => x.H !== first.H || x.W !== first.W || x.rank !== first.rank)
+    ) {
+      throw unsupported(n, `Concat along axis ${axis} (the runtime concatenates channels)`);
+    }
+    const C = xs.reduce((s, x) => s + x.C, 0);
+    const out = ctx.newAct(out0(n), first.rank as 2 | 4, C, first.H, first.W);
+    const HW = first.H * first.W;
+    let c0 = 0;
+    for (const x of xs) {
+      const n_ = x.C * HW;
+      const src = Int32Array.from({ length: n_ }, (_, i) => i);
+      const dst = Int32Array.from({ length: n_ }, (_, i) => c0 * HW + i);
+      ctx.push({ op: 'copy', node: n.name, from: x.v, out, pairs: { src, dst } });
+      c0 += x.C;
+    }
+    ctx.set(out0(n), out);
+  },
+);
 
 const shapeOf = (a: Act) => ({ C: a.C, H: a.H, W: a.W, rank: a.rank });
 
@@ -541,7 +664,8 @@ const pad: OpRule = (n, ctx) => {
   const value = n.inputs[2] ? ctx.constOf(n, 2) : undefined;
   if ((value && Number(value.data[0]) !== 0) || num(n, 'value', 0) !== 0) throw unsupported(n, 'Pad with a nonzero constant');
   if (mode !== 'constant' && mode !== 'edge' && mode !== 'reflect') throw unsupported(n, `Pad mode "${mode}"`);
-  if (x.rank !== 4 || pads.length !== 8 || pads[0] || pads[4]) throw unsupported(n, `Pad [${pads.join(', ')}] (the runtime pads C, H and W of 4-D values)`);
+  if (x.rank !== 4 || pads.length !== 8 || pads[0] || pads[4])
+    throw unsupported(n, `Pad [${pads.join(', ')}] (the runtime pads C, H and W of 4-D values)`);
   const [f, t, l, bk, b, r] = [pads[1]!, pads[2]!, pads[3]!, pads[5]!, pads[6]!, pads[7]!];
   if ([f, t, l, bk, b, r].every((v) => v === 0)) {
     ctx.set(out0(n), x);
@@ -549,7 +673,16 @@ const pad: OpRule = (n, ctx) => {
   }
   const [C, H, W] = [x.C + f + bk, x.H + t + b, x.W + l + r];
   if (C <= 0 || H <= 0 || W <= 0) throw unsupported(n, `Pad [${pads.join(', ')}] of [${logicalDims(x).join(', ')}] leaves nothing`);
-  if (mode === 'reflect' && ([[f, bk, x.C], [t, b, x.H], [l, r, x.W]] as const).some(([lo, hi, size]) => Math.max(lo, hi) >= size)) {
+  if (
+    mode === 'reflect' &&
+    (
+      [
+        [f, bk, x.C],
+        [t, b, x.H],
+        [l, r, x.W],
+      ] as const
+    ).some(([lo, hi, size]) => Math.max(lo, hi) >= size)
+  ) {
     throw unsupported(n, 'a reflect Pad as wide as the value');
   }
   const at = (i: number, size: number): number => {
@@ -561,10 +694,12 @@ const pad: OpRule = (n, ctx) => {
   };
   const src = new Int32Array(C * H * W);
   let e = 0;
-  for (let c = 0; c < C; c++) for (let y = 0; y < H; y++) for (let xx = 0; xx < W; xx++) {
-    const [sc, sy, sx] = [at(c - f, x.C), at(y - t, x.H), at(xx - l, x.W)];
-    src[e++] = sc < 0 || sy < 0 || sx < 0 ? -1 : (sc * x.H + sy) * x.W + sx;
-  }
+  for (let c = 0; c < C; c++)
+    for (let y = 0; y < H; y++)
+      for (let xx = 0; xx < W; xx++) {
+        const [sc, sy, sx] = [at(c - f, x.C), at(y - t, x.H), at(xx - l, x.W)];
+        src[e++] = sc < 0 || sy < 0 || sx < 0 ? -1 : (sc * x.H + sy) * x.W + sx;
+      }
   const out = ctx.newAct(out0(n), 4, C, H, W);
   gather(ctx, n, x, out, src);
   ctx.set(out0(n), out);
@@ -579,7 +714,12 @@ const constantRule: OpRule = (n, ctx) => {
   const v = n.attrs.value as AttrValue | undefined;
   if (v && typeof v === 'object' && !Array.isArray(v)) {
     const p = v as { dims: readonly number[]; data: Float32Array | BigInt64Array | Int32Array };
-    ctx.set(out0(n), p.data instanceof Float32Array ? K.constant(p.dims, p.data, false) : K.constant(p.dims, Array.from(p.data as ArrayLike<number | bigint>, Number), true));
+    ctx.set(
+      out0(n),
+      p.data instanceof Float32Array
+        ? K.constant(p.dims, p.data, false)
+        : K.constant(p.dims, Array.from(p.data as ArrayLike<number | bigint>, Number), true),
+    );
     return;
   }
   const known: Record<string, () => Const> = {
@@ -604,17 +744,19 @@ const shape: OpRule = (n, ctx) => {
 };
 
 const axesOf = (n: GraphNode, ctx: LowerContext, index: number): number[] | undefined =>
-  (n.inputs[index] ? intList(ctx.constOf(n, index)) : Array.isArray(n.attrs.axes) ? [...(n.attrs.axes as number[])] : undefined);
+  n.inputs[index] ? intList(ctx.constOf(n, index)) : Array.isArray(n.attrs.axes) ? [...(n.attrs.axes as number[])] : undefined;
 
-const constOnly = (f: (n: GraphNode, ctx: LowerContext, cs: Const[]) => Const): OpRule => (n, ctx) => {
-  const cs = n.inputs.map((_, i) => ctx.constOf(n, i));
-  if (!cs[0]) throw unsupported(n, `the runtime runs ${n.op} on constants only (shape arithmetic)`);
-  try {
-    ctx.set(out0(n), f(n, ctx, cs as Const[]));
-  } catch (e) {
-    throw unsupported(n, `constant folding failed (${(e as Error).message})`);
-  }
-};
+const constOnly =
+  (f: (n: GraphNode, ctx: LowerContext, cs: Const[]) => Const): OpRule =>
+  (n, ctx) => {
+    const cs = n.inputs.map((_, i) => ctx.constOf(n, i));
+    if (!cs[0]) throw unsupported(n, `the runtime runs ${n.op} on constants only (shape arithmetic)`);
+    try {
+      ctx.set(out0(n), f(n, ctx, cs as Const[]));
+    } catch (e) {
+      throw unsupported(n, `constant folding failed (${(e as Error).message})`);
+    }
+  };
 
 export const OP_RULES: Readonly<Record<string, OpRule>> = {
   '/Conv': conv,
@@ -627,8 +769,16 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
   '/Clip': clip,
   '/Sigmoid': unaryRule('sigmoid'),
   '/Tanh': unaryRule('tanh'),
-  '/HardSigmoid': unaryRule('hardSigmoid', (n) => num(n, 'alpha', 0.2), (n) => num(n, 'beta', 0.5)),
-  '/HardSwish': unaryRule('hardSwish', () => 1 / 6, () => 0.5),
+  '/HardSigmoid': unaryRule(
+    'hardSigmoid',
+    (n) => num(n, 'alpha', 0.2),
+    (n) => num(n, 'beta', 0.5),
+  ),
+  '/HardSwish': unaryRule(
+    'hardSwish',
+    () => 1 / 6,
+    () => 0.5,
+  ),
   '/Exp': unaryRule('exp'),
   '/Abs': unaryRule('abs'),
   '/Sqrt': unaryRule('sqrt'),
@@ -674,4 +824,3 @@ export const OP_RULES: Readonly<Record<string, OpRule>> = {
     return K.constant(dims, new Array<number>(K.size(dims)).fill(fill), !(v?.data instanceof Float32Array));
   }),
 };
-

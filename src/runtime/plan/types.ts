@@ -64,25 +64,61 @@ export type BinaryFn = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min';
 
 export type Step =
   | {
-    op: 'winograd'; node: string; in: Act; out: Act; layer: LayerData; tile: TileData; pads: readonly number[];
-    /** Products by the dense kernel (few zeros: faster than visiting nonzeros); fromConv: a dense 3x3 convolution run as an F(4x4,3x3) layer (plan/dense-winograd.ts), not one of the bundle's. */
-    dense?: boolean; fromConv?: boolean;
-    /** Per output channel factors folded in (BatchNormalization, Mul): W_p[ci][co] * scale[co]. */
-    scale?: Float32Array; epi: Epilogue;
-    /** A 2x2 stride-2 max pooling fused in: out is the pooled activation, these the convolution's output dims. */
-    pool?: { H: number; W: number };
-  }
+      op: 'winograd';
+      node: string;
+      in: Act;
+      out: Act;
+      layer: LayerData;
+      tile: TileData;
+      pads: readonly number[];
+      /** Products by the dense kernel (few zeros: faster than visiting nonzeros); fromConv: a dense 3x3 convolution run as an F(4x4,3x3) layer (plan/dense-winograd.ts), not one of the bundle's. */
+      dense?: boolean;
+      fromConv?: boolean;
+      /** Per output channel factors folded in (BatchNormalization, Mul): W_p[ci][co] * scale[co]. */
+      scale?: Float32Array;
+      epi: Epilogue;
+      /** A 2x2 stride-2 max pooling fused in: out is the pooled activation, these the convolution's output dims. */
+      pool?: { H: number; W: number };
+    }
   | {
-    op: 'conv'; node: string; in: Act; out: Act; weight: Float32Array; kh: number; kw: number; strides: readonly number[];
-    dilations: readonly number[]; pads: readonly number[]; groups: number; epi: Epilogue;
-  }
-  | { op: 'fc'; node: string; in: Act | View; out: Act; /** [K][O], K in the input's logical order */ weight: Float32Array; epi: Epilogue }
+      op: 'conv';
+      node: string;
+      in: Act;
+      out: Act;
+      weight: Float32Array;
+      kh: number;
+      kw: number;
+      strides: readonly number[];
+      dilations: readonly number[];
+      pads: readonly number[];
+      groups: number;
+      epi: Epilogue;
+    }
+  | { op: 'fc'; node: string; in: Act | View; out: Act /** [K][O], K in the input's logical order */; weight: Float32Array; epi: Epilogue }
   | {
-    op: 'pool'; node: string; in: Act; out: Act; mode: 'max' | 'avg' | 'avgIncludePad'; kernel: readonly number[];
-    strides: readonly number[]; pads: readonly number[]; epi: Epilogue;
-  }
+      op: 'pool';
+      node: string;
+      in: Act;
+      out: Act;
+      mode: 'max' | 'avg' | 'avgIncludePad';
+      kernel: readonly number[];
+      strides: readonly number[];
+      pads: readonly number[];
+      epi: Epilogue;
+    }
   | { op: 'binary'; node: string; a: Act; b: Act | Const; out: Act; fn: BinaryFn; epi: Epilogue }
-  | { op: 'unary'; node: string; a: Act; out: Act; fn: UnaryFn; p1: number; p2: number; scale?: Float32Array; shift?: Float32Array; epi: Epilogue }
+  | {
+      op: 'unary';
+      node: string;
+      a: Act;
+      out: Act;
+      fn: UnaryFn;
+      p1: number;
+      p2: number;
+      scale?: Float32Array;
+      shift?: Float32Array;
+      epi: Epilogue;
+    }
   /**
    * out's logical element dst[e] (NCHW order) = from's logical element src[e], or 0 where
    * src[e] < 0; without pairs, every element in the same order.

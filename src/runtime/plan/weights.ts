@@ -2,12 +2,14 @@
  * Weights in the layouts the kernels read (runtime.wat), built once when a bundle is loaded.
  * Pure functions on typed arrays.
  */
-import type { CsrData, MatrixData, } from '../../bundle/decode.js';
+import type { CsrData, MatrixData } from '../../bundle/decode.js';
 
 export const ceil4 = (n: number) => Math.ceil(n / 4) * 4;
 
 /** Bytes of a sparse matrix in the kernels' format: i32 start[rows + 1], then (i32 index, f32 value) entries. */
-export interface KernelMatrix { readonly bytes: Uint8Array }
+export interface KernelMatrix {
+  readonly bytes: Uint8Array;
+}
 
 /** Rows of (index, value) entries -> the kernels' sparse-matrix bytes (start = byte offsets from the matrix's address). */
 export function kernelMatrix(rows: readonly (readonly [number, number][])[]): KernelMatrix {
@@ -31,11 +33,13 @@ export function kernelMatrix(rows: readonly (readonly [number, number][])[]): Ke
 
 /** A dense transform matrix (B^T or A^T) as sparse rows, zeros dropped. */
 export function transformMatrix(m: MatrixData): KernelMatrix {
-  return kernelMatrix(Array.from({ length: m.rows }, (_, i) => {
-    const row: [number, number][] = [];
-    for (let j = 0; j < m.cols; j++) if (m.values[i * m.cols + j] !== 0) row.push([j, m.values[i * m.cols + j]!]);
-    return row;
-  }));
+  return kernelMatrix(
+    Array.from({ length: m.rows }, (_, i) => {
+      const row: [number, number][] = [];
+      for (let j = 0; j < m.cols; j++) if (m.values[i * m.cols + j] !== 0) row.push([j, m.values[i * m.cols + j]!]);
+      return row;
+    }),
+  );
 }
 
 /**
@@ -91,10 +95,12 @@ export function packConv(w: Float32Array, cout: number, cinG: number, kh: number
       const block = j >> 3;
       const width = block * 8 + 8 <= coutg ? 8 : 4;
       const lane = j - block * 8;
-      for (let ky = 0; ky < kh; ky++) for (let kx = 0; kx < kw; kx++) for (let ci = 0; ci < cinG; ci++) {
-        const k = (ky * kw + kx) * cinG + ci;
-        out[base + block * 8 * K + k * width + lane] = j < realG ? w[((co * cinG + ci) * kh + ky) * kw + kx]! : 0;
-      }
+      for (let ky = 0; ky < kh; ky++)
+        for (let kx = 0; kx < kw; kx++)
+          for (let ci = 0; ci < cinG; ci++) {
+            const k = (ky * kw + kx) * cinG + ci;
+            out[base + block * 8 * K + k * width + lane] = j < realG ? w[((co * cinG + ci) * kh + ky) * kw + kx]! : 0;
+          }
     }
   }
   return out;

@@ -29,9 +29,13 @@ const CLAMP = { lo: f32(), hi: f32(), alpha: f32() } as const;
 const EPILOGUE_FIELDS = { ...CLAMP, resDelta: i32('bytes from an output value to its residual; 0: none') } as const;
 
 /** The image geometry of an activation argument: base address (image 0) and byte strides. */
-const box = <P extends string>(p: P) => ({
-  [`${p}Base`]: i32(), [`${p}Img`]: i32(), [`${p}Row`]: i32(), [`${p}Pix`]: i32(),
-}) as { readonly [K in `${P}Base` | `${P}Img` | `${P}Row` | `${P}Pix`]: ReturnType<typeof i32> };
+const box = <P extends string>(p: P) =>
+  ({
+    [`${p}Base`]: i32(),
+    [`${p}Img`]: i32(),
+    [`${p}Row`]: i32(),
+    [`${p}Pix`]: i32(),
+  }) as { readonly [K in `${P}Base` | `${P}Img` | `${P}Row` | `${P}Pix`]: ReturnType<typeof i32> };
 
 /**
  * The kernels in op-code order (a kind's op code is its index): the WAT function `run` calls
@@ -40,61 +44,141 @@ const box = <P extends string>(p: P) => ({
 export const KERNELS = {
   /** Sparse (or dense) Winograd convolution F(m x m, r x r), stride 1 (runtime.wat, op 0). */
   winograd: {
-    func: '$winograd', images: true,
+    func: '$winograd',
+    images: true,
     fields: {
-      ...box('in'), cinp: i32(), ...box('out'), coutp: i32(), outH: i32(), outW: i32(), tilesY: i32(), tilesX: i32(),
-      T: i32('tile side m + r - 1'), m: i32(), kind: i32('0 generic transforms, 1 the hand-written F(4x4,3x3)'),
-      bt: i32('generic B^T (sparse matrix)'), at: i32('generic A^T (sparse matrix)'), wTable: i32('T*T addresses of position matrices'),
-      bias: i32(), ...EPILOGUE_FIELDS, CH: i32('tiles per chunk'), V: i32(), M: i32(), S: i32('scratch'), tab: i32('CH x (in, out) addresses'),
-      psV: i32('bytes between positions of V'), psM: i32('bytes between positions of M'), pool: i32('1, or 2: 2x2 max pooling fused'),
-      dense: i32('1: dense position matrices, $productDense'), coLo: i32('first output channel of this thread'), coHi: i32('end of them'),
+      ...box('in'),
+      cinp: i32(),
+      ...box('out'),
+      coutp: i32(),
+      outH: i32(),
+      outW: i32(),
+      tilesY: i32(),
+      tilesX: i32(),
+      T: i32('tile side m + r - 1'),
+      m: i32(),
+      kind: i32('0 generic transforms, 1 the hand-written F(4x4,3x3)'),
+      bt: i32('generic B^T (sparse matrix)'),
+      at: i32('generic A^T (sparse matrix)'),
+      wTable: i32('T*T addresses of position matrices'),
+      bias: i32(),
+      ...EPILOGUE_FIELDS,
+      CH: i32('tiles per chunk'),
+      V: i32(),
+      M: i32(),
+      S: i32('scratch'),
+      tab: i32('CH x (in, out) addresses'),
+      psV: i32('bytes between positions of V'),
+      psM: i32('bytes between positions of M'),
+      pool: i32('1, or 2: 2x2 max pooling fused'),
+      dense: i32('1: dense position matrices, $productDense'),
+      coLo: i32('first output channel of this thread'),
+      coHi: i32('end of them'),
     },
   },
   /** Dense implicit-GEMM convolution, also fully connected layers (op 1). */
   conv: {
-    func: '$conv', images: true,
+    func: '$conv',
+    images: true,
     fields: {
-      inBase: i32(), inImg: i32(), inRowStep: i32(), inPixStep: i32(), koff: i32(), K: i32(), groups: i32(), inGroupStep: i32(),
-      w: i32(), coutg: i32(), ...box('out'), outH: i32(), outW: i32(), bias: i32(), ...EPILOGUE_FIELDS,
-      imagesAsPixels: i32('1: the n images are one row of n pixels (fully connected)'), part: i32(), parts: i32(),
+      inBase: i32(),
+      inImg: i32(),
+      inRowStep: i32(),
+      inPixStep: i32(),
+      koff: i32(),
+      K: i32(),
+      groups: i32(),
+      inGroupStep: i32(),
+      w: i32(),
+      coutg: i32(),
+      ...box('out'),
+      outH: i32(),
+      outW: i32(),
+      bias: i32(),
+      ...EPILOGUE_FIELDS,
+      imagesAsPixels: i32('1: the n images are one row of n pixels (fully connected)'),
+      part: i32(),
+      parts: i32(),
     },
   },
   /** Depthwise convolution (op 2). */
   depthwise: {
-    func: '$depthwise', images: true,
+    func: '$depthwise',
+    images: true,
     fields: {
-      inBase: i32(), inImg: i32(), inRowStep: i32(), inPixStep: i32(), taps: i32(), ntaps: i32(), cp: i32(), w: i32(),
-      ...box('out'), outH: i32(), outW: i32(), bias: i32(), ...EPILOGUE_FIELDS,
+      inBase: i32(),
+      inImg: i32(),
+      inRowStep: i32(),
+      inPixStep: i32(),
+      taps: i32(),
+      ntaps: i32(),
+      cp: i32(),
+      w: i32(),
+      ...box('out'),
+      outH: i32(),
+      outW: i32(),
+      bias: i32(),
+      ...EPILOGUE_FIELDS,
     },
   },
   /** Max / average pooling (op 3). */
   pool: {
-    func: '$pool', images: true,
+    func: '$pool',
+    images: true,
     fields: {
-      ...box('in'), H: i32(), W: i32(), cp: i32(), ...box('out'), outH: i32(), outW: i32(),
-      kh: i32(), kw: i32(), sh: i32(), sw: i32(), padTop: i32(), padLeft: i32(),
-      mode: i32('0 max, 1 average of the pixels inside, 2 average over kh * kw'), ...CLAMP,
+      ...box('in'),
+      H: i32(),
+      W: i32(),
+      cp: i32(),
+      ...box('out'),
+      outH: i32(),
+      outW: i32(),
+      kh: i32(),
+      kw: i32(),
+      sh: i32(),
+      sw: i32(),
+      padTop: i32(),
+      padLeft: i32(),
+      mode: i32('0 max, 1 average of the pixels inside, 2 average over kh * kw'),
+      ...CLAMP,
     },
   },
   /** Elementwise a (op) b (op 4). */
   binary: {
-    func: '$binary', images: true,
+    func: '$binary',
+    images: true,
     fields: {
-      ...box('a'), ...box('b'), bVec: i32('16, or 0: one value splatted'), ...box('o'), H: i32(), W: i32(), cp: i32(),
-      op: i32('0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min'), ...CLAMP,
+      ...box('a'),
+      ...box('b'),
+      bVec: i32('16, or 0: one value splatted'),
+      ...box('o'),
+      H: i32(),
+      W: i32(),
+      cp: i32(),
+      op: i32('0 add, 1 sub, 2 mul, 3 div, 4 max, 5 min'),
+      ...CLAMP,
     },
   },
   /** Elementwise functions (op 5). */
   unary: {
-    func: '$unary', images: true,
+    func: '$unary',
+    images: true,
     fields: {
-      ...box('a'), ...box('o'), H: i32(), W: i32(), cp: i32(), fn: i32('runtime.wat, op 5'),
-      p1: either('a parameter, or (fn 6) the address of scale'), p2: either('a parameter, or (fn 6) the address of shift'), ...CLAMP,
+      ...box('a'),
+      ...box('o'),
+      H: i32(),
+      W: i32(),
+      cp: i32(),
+      fn: i32('runtime.wat, op 5'),
+      p1: either('a parameter, or (fn 6) the address of scale'),
+      p2: either('a parameter, or (fn 6) the address of shift'),
+      ...CLAMP,
     },
   },
   /** Copy through a table of (srcOff, dstOff) pairs (op 6). */
   copy: {
-    func: '$copy', images: true,
+    func: '$copy',
+    images: true,
     fields: { src: i32(), srcImg: i32(), dst: i32(), dstImg: i32(), table: i32(), count: i32(), unit: i32('4 or 16 bytes per entry') },
   },
   /** Softmax over F contiguous values per image (op 7). */
@@ -108,16 +192,22 @@ export const KERNELS = {
 export type KernelKind = keyof typeof KERNELS;
 export type FieldOf<K extends KernelKind> = keyof (typeof KERNELS)[K]['fields'] & string;
 /** The fields of kind K that hold an i32 (or either). */
-export type IntField<K extends KernelKind> = { [F in FieldOf<K>]: (typeof KERNELS)[K]['fields'][F] extends { type: 'f32' } ? never : F }[FieldOf<K>];
+export type IntField<K extends KernelKind> = {
+  [F in FieldOf<K>]: (typeof KERNELS)[K]['fields'][F] extends { type: 'f32' } ? never : F;
+}[FieldOf<K>];
 /** The fields of kind K that hold an f32 (or either). */
-export type FloatField<K extends KernelKind> = { [F in FieldOf<K>]: (typeof KERNELS)[K]['fields'][F] extends { type: 'i32' } ? never : F }[FieldOf<K>];
+export type FloatField<K extends KernelKind> = {
+  [F in FieldOf<K>]: (typeof KERNELS)[K]['fields'][F] extends { type: 'i32' } ? never : F;
+}[FieldOf<K>];
 /** Kinds whose descriptors hold the whole epilogue (lo, hi, alpha, resDelta). */
 export type EpilogueKind = { [K in KernelKind]: 'resDelta' extends FieldOf<K> ? K : never }[KernelKind];
 
 export const KERNEL_KINDS = Object.keys(KERNELS) as KernelKind[];
 
 /** A kind's op code: its index in KERNELS. */
-export const OP: { readonly [K in KernelKind]: number } = Object.fromEntries(KERNEL_KINDS.map((k, i) => [k, i])) as { [K in KernelKind]: number };
+export const OP: { readonly [K in KernelKind]: number } = Object.fromEntries(KERNEL_KINDS.map((k, i) => [k, i])) as {
+  [K in KernelKind]: number;
+};
 
 /** Byte offset of each field of each kind. */
 export const OFFSET: { readonly [K in KernelKind]: { readonly [F in FieldOf<K>]: number } } = Object.fromEntries(

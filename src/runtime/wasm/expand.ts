@@ -10,7 +10,10 @@ function dispatch(): string {
   const n = KERNEL_KINDS.length;
   const labels = KERNEL_KINDS.map((_, i) => `$op${i}`);
   const lines = [
-    `(block $next ${[...labels].reverse().map((l) => `(block ${l}`).join(' ')}`,
+    `(block $next ${[...labels]
+      .reverse()
+      .map((l) => `(block ${l}`)
+      .join(' ')}`,
     `  (br_table ${labels.join(' ')} $next (i32.load (local.get $d))))`,
     ...KERNEL_KINDS.map((k, i) => {
       const call = `(call ${KERNELS[k].func} (local.get $d)${KERNELS[k].images ? ' (local.get $n) (local.get $first)' : ''})`;
@@ -33,15 +36,24 @@ export function expandWat(text: string, file: string): string {
  * A .wat source's templates expanded, outside `;;` comments: `{block.field}` by the field's byte
  * offset in `offsets`, `{name}` by `snippets[name]()`. Any other `{...}` is an error.
  */
-export function expandTemplates(text: string, file: string, offsets: { readonly [block: string]: { readonly [field: string]: number } }, snippets: { readonly [name: string]: () => string }): string {
-  const expand = (code: string) => code.replace(/\{([A-Za-z][A-Za-z0-9]*)(?:\.([A-Za-z][A-Za-z0-9]*))?\}/g, (all, block: string, field?: string) => {
-    if (!field && snippets[block]) return snippets[block]();
-    const offset = field ? offsets[block]?.[field] : undefined;
-    if (offset === undefined) throw new Error(`${file}: ${all} is no descriptor field (the table the source is built from)`);
-    return String(offset);
-  });
-  return text.split('\n').map((line) => {
-    const c = line.indexOf(';;');
-    return c < 0 ? expand(line) : expand(line.slice(0, c)) + line.slice(c);
-  }).join('\n');
+export function expandTemplates(
+  text: string,
+  file: string,
+  offsets: { readonly [block: string]: { readonly [field: string]: number } },
+  snippets: { readonly [name: string]: () => string },
+): string {
+  const expand = (code: string) =>
+    code.replace(/\{([A-Za-z][A-Za-z0-9]*)(?:\.([A-Za-z][A-Za-z0-9]*))?\}/g, (all, block: string, field?: string) => {
+      if (!field && snippets[block]) return snippets[block]();
+      const offset = field ? offsets[block]?.[field] : undefined;
+      if (offset === undefined) throw new Error(`${file}: ${all} is no descriptor field (the table the source is built from)`);
+      return String(offset);
+    });
+  return text
+    .split('\n')
+    .map((line) => {
+      const c = line.indexOf(';;');
+      return c < 0 ? expand(line) : expand(line.slice(0, c)) + line.slice(c);
+    })
+    .join('\n');
 }

@@ -22,12 +22,25 @@ describe('BatchMatMul on wasm (swprune GEMM, both cores) equals cpu', () => {
 
   for (const [as, bs, ta, tb] of CASES) {
     it(`${JSON.stringify(as)} x ${JSON.stringify(bs)}${ta ? ', A transposed' : ''}${tb ? ', B transposed' : ''}`, async () => {
-      const f = () => tf.tidy(() => {
-        const a = tf.tensor(seeded(as.reduce((p, q) => p * q), 1), as);
-        const b = tf.tensor(seeded(bs.reduce((p, q) => p * q), 2), bs);
-        const c = tf.matMul(a, b, ta, tb);
-        return { shape: c.shape, values: Float32Array.from(c.dataSync()) };
-      });
+      const f = () =>
+        tf.tidy(() => {
+          const a = tf.tensor(
+            seeded(
+              as.reduce((p, q) => p * q),
+              1,
+            ),
+            as,
+          );
+          const b = tf.tensor(
+            seeded(
+              bs.reduce((p, q) => p * q),
+              2,
+            ),
+            bs,
+          );
+          const c = tf.matMul(a, b, ta, tb);
+          return { shape: c.shape, values: Float32Array.from(c.dataSync()) };
+        });
       const ref = await onBackend('cpu', f);
       const got = await onBackend('wasm', f);
       expect(got.shape).toEqual(ref.shape);

@@ -9,9 +9,39 @@ const CASES: [number[], [number, number, number, number], number | [number, numb
   [[3, 8, 7, 3], [3, 3, 3, 4], 2, 'same'],
   [[3, 9, 8, 2], [3, 3, 2, 5], 2, 'valid'],
   [[1, 6, 7, 4], [2, 2, 4, 3], 1, 'valid'],
-  [[3, 7, 6, 2], [3, 3, 2, 2], 1, [[0, 0], [1, 2], [0, 1], [0, 0]]],
-  [[1, 10, 9, 3], [5, 5, 3, 2], 2, [[0, 0], [2, 2], [3, 1], [0, 0]]],
-  [[1, 5, 6, 1], [3, 3, 1, 2], 1, [[0, 0], [4, 3], [0, 5], [0, 0]]],
+  [
+    [3, 7, 6, 2],
+    [3, 3, 2, 2],
+    1,
+    [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  ],
+  [
+    [1, 10, 9, 3],
+    [5, 5, 3, 2],
+    2,
+    [
+      [0, 0],
+      [2, 2],
+      [3, 1],
+      [0, 0],
+    ],
+  ],
+  [
+    [1, 5, 6, 1],
+    [3, 3, 1, 2],
+    1,
+    [
+      [0, 0],
+      [4, 3],
+      [0, 5],
+      [0, 0],
+    ],
+  ],
   [[2, 8, 8, 2], [3, 3, 2, 3], [2, 1], 'same'],
   [[1, 7, 7, 2], [3, 3, 2, 2], 2, 1],
 ];
@@ -33,7 +63,22 @@ describe('Conv2DBackpropFilter on wasm equals cpu', () => {
       const dy = dyShape(x, f, s, pad);
       const r = await compareKernel(
         'Conv2DBackpropFilter',
-        { x: { values: seeded(x.reduce((a, b) => a * b), 1), shape: x }, dy: { values: seeded(dy.reduce((a, b) => a * b), 2), shape: dy } },
+        {
+          x: {
+            values: seeded(
+              x.reduce((a, b) => a * b),
+              1,
+            ),
+            shape: x,
+          },
+          dy: {
+            values: seeded(
+              dy.reduce((a, b) => a * b),
+              2,
+            ),
+            shape: dy,
+          },
+        },
         { strides: s, pad, dataFormat: 'NHWC', filterShape: f, dimRoundingMode: typeof pad === 'number' ? 'floor' : undefined },
       );
       expect(r.gotShape).toEqual(f);

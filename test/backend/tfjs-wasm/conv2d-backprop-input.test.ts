@@ -10,9 +10,29 @@ const CASES: [[number, number, number, number], [number, number, number, number]
   [[3, 9, 8, 2], [3, 3, 2, 5], 2, 'valid'],
   [[1, 6, 7, 4], [2, 2, 4, 3], 1, 'valid'],
   [[1, 10, 11, 2], [2, 2, 2, 2], 2, 'same'],
-  [[3, 7, 6, 2], [3, 3, 2, 2], 1, [[0, 0], [1, 2], [0, 1], [0, 0]]],
+  [
+    [3, 7, 6, 2],
+    [3, 3, 2, 2],
+    1,
+    [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  ],
   [[1, 10, 9, 3], [5, 5, 3, 2], 3, 'valid'],
-  [[1, 5, 6, 1], [3, 3, 1, 2], 1, [[0, 0], [4, 3], [0, 5], [0, 0]]],
+  [
+    [1, 5, 6, 1],
+    [3, 3, 1, 2],
+    1,
+    [
+      [0, 0],
+      [4, 3],
+      [0, 5],
+      [0, 0],
+    ],
+  ],
   [[2, 8, 8, 2], [3, 3, 2, 3], [2, 1], 'same'],
   [[1, 7, 7, 2], [3, 3, 2, 2], 2, 1],
 ];
@@ -29,7 +49,22 @@ describe('Conv2DBackpropInput on wasm (replaced: faster) equals cpu', () => {
       const dy = tf.backend_util.computeConv2DInfo(x, f, s, 1, pad, 'floor').outShape;
       const r = await compareKernel(
         'Conv2DBackpropInput',
-        { dy: { values: seeded(dy.reduce((a, b) => a * b), 5), shape: dy }, filter: { values: seeded(f.reduce((a, b) => a * b), 6), shape: f } },
+        {
+          dy: {
+            values: seeded(
+              dy.reduce((a, b) => a * b),
+              5,
+            ),
+            shape: dy,
+          },
+          filter: {
+            values: seeded(
+              f.reduce((a, b) => a * b),
+              6,
+            ),
+            shape: f,
+          },
+        },
         { strides: s, pad, dataFormat: 'NHWC', inputShape: x, dimRoundingMode: typeof pad === 'number' ? 'floor' : undefined },
       );
       expect(r.gotShape).toEqual(x);

@@ -9,7 +9,17 @@ const CASES: [[number, number, number, number], [number, number, number, number]
   [[3, 8, 7, 3], [3, 3, 3, 1], 2, 'same'],
   [[3, 9, 8, 2], [3, 3, 2, 2], 2, 'valid'],
   [[1, 6, 7, 4], [2, 2, 4, 3], 1, 'valid'],
-  [[2, 7, 6, 2], [3, 3, 2, 2], 1, [[0, 0], [1, 2], [0, 1], [0, 0]]],
+  [
+    [2, 7, 6, 2],
+    [3, 3, 2, 2],
+    1,
+    [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  ],
   [[1, 10, 9, 3], [5, 5, 3, 1], 2, 'same'],
   [[2, 8, 8, 2], [3, 3, 2, 1], [2, 1], 'same'],
 ];
@@ -26,7 +36,22 @@ describe('DepthwiseConv2dNativeBackpropFilter on wasm equals cpu', () => {
       const dy = tf.backend_util.computeConv2DInfo(x, f, s, 1, pad, undefined, true).outShape;
       const r = await compareKernel(
         'DepthwiseConv2dNativeBackpropFilter',
-        { x: { values: seeded(x.reduce((a, b) => a * b), 11), shape: x }, dy: { values: seeded(dy.reduce((a, b) => a * b), 12), shape: dy } },
+        {
+          x: {
+            values: seeded(
+              x.reduce((a, b) => a * b),
+              11,
+            ),
+            shape: x,
+          },
+          dy: {
+            values: seeded(
+              dy.reduce((a, b) => a * b),
+              12,
+            ),
+            shape: dy,
+          },
+        },
         { strides: s, dilations: 1, pad, filterShape: f },
       );
       expect(r.gotShape).toEqual(f);

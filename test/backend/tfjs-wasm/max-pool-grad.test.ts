@@ -19,7 +19,17 @@ const CASES: [[number, number, number, number], number | [number, number], numbe
   [[2, 5, 6, 1], 2, 1, 'valid'],
   [[1, 9, 8, 2], 3, 3, 'valid'],
   [[2, 6, 6, 2], [3, 2], [1, 2], 'same'],
-  [[1, 7, 6, 2], 3, 2, [[0, 0], [1, 1], [0, 2], [0, 0]]],
+  [
+    [1, 7, 6, 2],
+    3,
+    2,
+    [
+      [0, 0],
+      [1, 1],
+      [0, 2],
+      [0, 0],
+    ],
+  ],
   // channels by 4 (SIMD) and a tail of 2 or 1
   [[2, 6, 6, 8], 2, 2, 'valid'],
   [[1, 7, 7, 6], 3, 2, 'same'],
@@ -31,8 +41,18 @@ function poolGrad(xs: Float32Array, shape: number[], k: number | [number, number
   return tf.tidy(() => {
     const x = tf.tensor4d(xs, shape as [number, number, number, number]);
     const outShape = tf.maxPool(x, k, s, pad).shape;
-    const r = tf.tensor(seeded(outShape.reduce((a, b) => a * b), 99), outShape);
-    return Float32Array.from(tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(v as tf.Tensor4D, k, s, pad), r)))(x).dataSync());
+    const r = tf.tensor(
+      seeded(
+        outShape.reduce((a, b) => a * b),
+        99,
+      ),
+      outShape,
+    );
+    return Float32Array.from(
+      tf
+        .grad((v: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(v as tf.Tensor4D, k, s, pad), r)))(x)
+        .dataSync(),
+    );
   });
 }
 

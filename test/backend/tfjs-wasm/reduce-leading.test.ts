@@ -18,8 +18,18 @@ const CASES: [number[], number | number[], boolean, 'float32' | 'int32'][] = [
 
 function reduceOn(op: 'sum' | 'mean', shape: number[], axis: number | number[], keepDims: boolean, dtype: 'float32' | 'int32') {
   return tf.tidy(() => {
-    const vals = seeded(shape.reduce((a, b) => a * b), 31);
-    const x = dtype === 'float32' ? tf.tensor(vals, shape) : tf.tensor(Int32Array.from(vals, (v) => Math.round(v * 50)), shape, 'int32');
+    const vals = seeded(
+      shape.reduce((a, b) => a * b),
+      31,
+    );
+    const x =
+      dtype === 'float32'
+        ? tf.tensor(vals, shape)
+        : tf.tensor(
+            Int32Array.from(vals, (v) => Math.round(v * 50)),
+            shape,
+            'int32',
+          );
     const y = op === 'sum' ? tf.sum(x, axis, keepDims) : tf.mean(x, axis, keepDims);
     return { values: Array.from(y.dataSync()), shape: y.shape, dtype: y.dtype };
   });

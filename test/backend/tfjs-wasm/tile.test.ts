@@ -21,9 +21,20 @@ function tileOn(shape: number[], reps: number[], dtype: 'float32' | 'int32' | 'b
   return tf.tidy(() => {
     const n = shape.reduce((a, b) => a * b, 1);
     const vals = seeded(n, 7);
-    const x = dtype === 'float32' ? tf.tensor(vals, shape)
-      : dtype === 'int32' ? tf.tensor(Int32Array.from(vals, (v) => Math.round(v * 100)), shape, 'int32')
-        : tf.tensor(Int32Array.from(vals, (v) => (v > 0 ? 1 : 0)), shape, 'bool');
+    const x =
+      dtype === 'float32'
+        ? tf.tensor(vals, shape)
+        : dtype === 'int32'
+          ? tf.tensor(
+              Int32Array.from(vals, (v) => Math.round(v * 100)),
+              shape,
+              'int32',
+            )
+          : tf.tensor(
+              Int32Array.from(vals, (v) => (v > 0 ? 1 : 0)),
+              shape,
+              'bool',
+            );
     const y = tf.tile(x, reps);
     expect(y.dtype).toBe(dtype);
     return Array.from(y.dataSync());

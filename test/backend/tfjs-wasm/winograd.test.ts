@@ -15,10 +15,20 @@ const CASES: [number, number, [number, number, number, number], number, 'same' |
 function lossAndGrads(T: number, r: number, xs: [number, number, number, number], cout: number, pad: (typeof CASES)[number][4]) {
   return tf.tidy(() => {
     const tile = getTile(T, r);
-    const x = tf.tensor4d(seeded(xs.reduce((a, b) => a * b), 1), xs);
-    const w = tf.tensor3d(seeded(T * T * xs[3] * cout, 2).map((v) => 0.3 * v), [T * T, xs[3], cout]);
+    const x = tf.tensor4d(
+      seeded(
+        xs.reduce((a, b) => a * b),
+        1,
+      ),
+      xs,
+    );
+    const w = tf.tensor3d(
+      seeded(T * T * xs[3] * cout, 2).map((v) => 0.3 * v),
+      [T * T, xs[3], cout],
+    );
     const bias = tf.tensor1d(seeded(cout, 3));
-    const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(tf.square(winogradConv2d(a as tf.Tensor4D, b as tf.Tensor3D, tile, { pad, bias: c as tf.Tensor1D })));
+    const f = (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) =>
+      tf.sum(tf.square(winogradConv2d(a as tf.Tensor4D, b as tf.Tensor3D, tile, { pad, bias: c as tf.Tensor1D })));
     const { value, grads } = tf.valueAndGrads(f)([x, w, bias]);
     return [value, ...grads].map((t) => Float32Array.from(t.dataSync()));
   });
@@ -34,7 +44,9 @@ describe('winogradConv2d on wasm runs through the fused kernels and equals the c
     it(`F(${T - r + 1}x${T - r + 1},${r}x${r}) x ${xs} -> ${cout}, pad ${JSON.stringify(pad)}: loss and gradients of x, w, bias`, async () => {
       const ref = await onBackend('cpu', () => lossAndGrads(T, r, xs, cout, pad));
       const got = await onBackend('wasm', () => lossAndGrads(T, r, xs, cout, pad));
-      ref.forEach((v, i) => { expect(relErr(got[i]!, v), `output ${i}`).toBeLessThan(REL_TOL); });
+      ref.forEach((v, i) => {
+        expect(relErr(got[i]!, v), `output ${i}`).toBeLessThan(REL_TOL);
+      });
     });
   }
 });

@@ -23,7 +23,9 @@ export interface CaseResult {
 }
 
 function readTensors(dir: string, prefix: string): Param[] {
-  const files = readdirSync(dir).filter((f) => f.startsWith(prefix) && f.endsWith('.pb')).sort((a, b) => parseInt(a.slice(prefix.length), 10) - parseInt(b.slice(prefix.length), 10));
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.pb'))
+    .sort((a, b) => parseInt(a.slice(prefix.length), 10) - parseInt(b.slice(prefix.length), 10));
   const ctx = { modelPath: dir, modelDir: dir, warn: () => {} };
   return files.map((f) => decodeTensor(onnx.TensorProto.decode(readFileSync(join(dir, f))), ctx));
 }

@@ -11,7 +11,8 @@ describe('docs/models.md is in sync with the op and layer tables', () => {
   const doc = readFileSync(repoPath('docs/models.md'), 'utf8');
   const section = doc.slice(doc.indexOf('<!-- ops:start'), doc.indexOf('<!-- ops:end -->'));
   const paragraphs = section.split('\n\n');
-  const names = (startsWith: string) => [...(paragraphs.find((p) => p.includes(startsWith)) ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
+  const names = (startsWith: string) =>
+    [...(paragraphs.find((p) => p.includes(startsWith)) ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
 
   it('ONNX operators', () => {
     const listed = paragraphs.find((p) => p.startsWith('`'))!;
@@ -36,7 +37,21 @@ describe('docs/models.md is in sync with the op and layer tables', () => {
 
   it('the support table lists every family', () => {
     const table = doc.slice(doc.indexOf('<!-- support-table:start'), doc.indexOf('<!-- support-table:end -->'));
-    for (const family of ['resnet18', 'resnet50', 'vgg11_bn', 'mobilenet_v2', 'squeezenet1_1', 'densenet121', 'googlenet', 'shufflenet_v2', 'efficientnet_b0', 'regnet_x_400mf', 'cifar_resnet20', 'wide_resnet', 'se_net']) {
+    for (const family of [
+      'resnet18',
+      'resnet50',
+      'vgg11_bn',
+      'mobilenet_v2',
+      'squeezenet1_1',
+      'densenet121',
+      'googlenet',
+      'shufflenet_v2',
+      'efficientnet_b0',
+      'regnet_x_400mf',
+      'cifar_resnet20',
+      'wide_resnet',
+      'se_net',
+    ]) {
       expect(table).toMatch(new RegExp(`^\\| ${family} \\|`, 'm'));
     }
   });

@@ -45,7 +45,8 @@ async function cli(args: string[]): Promise<void> {
 /** swprune's logits for the reference input (NCHW models) or a tfjs model's NHWC input. */
 function ours(path: string, nhwc?: tf.Tensor4D): Float32Array {
   const model = compileGraph(loadModel(path).graph);
-  const x = nhwc ?? (tf.transpose(tf.tensor4d(ref.input.data, ref.input.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D);
+  const x =
+    nhwc ?? (tf.transpose(tf.tensor4d(ref.input.data, ref.input.shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D);
   const y = model.forward(x);
   const out = y.dataSync() as Float32Array;
   tf.dispose(nhwc ? [y] : [x, y]);
@@ -64,15 +65,25 @@ const MODELS: Record<string, string> = {
 };
 /** Where each bundle runs: the runtime, or the executor where the runtime lacks an op (docs/runtime.md lists its ops). */
 const BUNDLE_PATH: Record<string, BundlePath> = {
-  'mobilenet_v2-train-op17.onnx': 'runtime', 'regnet_x_400mf-eval-op13.onnx': 'runtime', 'densenet121-train-op13.onnx': 'runtime',
-  'se_net-eval-op17.onnx': 'runtime', 'cifar_resnet20-eval-op13.onnx': 'runtime', 'shufflenet_v2-eval-op17.onnx': 'runtime', mobile: 'runtime',
+  'mobilenet_v2-train-op17.onnx': 'runtime',
+  'regnet_x_400mf-eval-op13.onnx': 'runtime',
+  'densenet121-train-op13.onnx': 'runtime',
+  'se_net-eval-op17.onnx': 'runtime',
+  'cifar_resnet20-eval-op13.onnx': 'runtime',
+  'shufflenet_v2-eval-op17.onnx': 'runtime',
+  mobile: 'runtime',
 };
 
 describe('spatial, winograd and report on exported graphs', () => {
   for (const [file, what] of Object.entries(MODELS)) {
     it(`${file}: ${what}`, async () => {
       const dir = mkdtempSync(join(tmpdir(), 'swprune-prune-'));
-      const [sp, wg, exp, swb] = ['spatial.onnx', 'winograd.onnx', 'expanded.onnx', 'model.swb'].map((f) => join(dir, f)) as [string, string, string, string];
+      const [sp, wg, exp, swb] = ['spatial.onnx', 'winograd.onnx', 'expanded.onnx', 'model.swb'].map((f) => join(dir, f)) as [
+        string,
+        string,
+        string,
+        string,
+      ];
       const input = { data: ref.input.data, dims: ref.input.shape };
       await cli(['spatial', `${SAMPLE_DIR}/${file}`, '-o', sp, '--sparsity', '0.3']);
       expect(relDiff((await runOnnxRuntime(sp, input)).data, ours(sp)), 'spatial output').toBeLessThanOrEqual(TOL);
@@ -90,20 +101,37 @@ describe('spatial, winograd and report on exported graphs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'swprune-prune-'));
     const src = repoPath('test/fixtures/tfjs/mobile');
     const io = JSON.parse(readFileSync(`${src}.io.json`, 'utf8')) as { input: { shape: number[]; data: number[] } };
-    const [sp, wg, exp, swb] = ['spatial', 'winograd.onnx', 'expanded.onnx', 'model.swb'].map((f) => join(dir, f)) as [string, string, string, string];
+    const [sp, wg, exp, swb] = ['spatial', 'winograd.onnx', 'expanded.onnx', 'model.swb'].map((f) => join(dir, f)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
     await cli(['spatial', src, '-o', sp, '--sparsity', '0.3']);
     expect(existsSync(join(sp, 'model.json'))).toBe(true);
     const x = tf.tensor4d(io.input.data, io.input.shape as [number, number, number, number]);
     const tfjsModel = await tf.loadLayersModel(`file://${join(sp, 'model.json')}`).catch(async () => {
-      const json = JSON.parse(readFileSync(join(sp, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+      const json = JSON.parse(readFileSync(join(sp, 'model.json'), 'utf8')) as {
+        modelTopology: object;
+        weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+      };
       const bin = readFileSync(join(sp, 'weights.bin'));
-      return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) }));
+      return tf.loadLayersModel(
+        tf.io.fromMemory({
+          modelTopology: json.modelTopology,
+          weightSpecs: json.weightsManifest[0]!.weights,
+          weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+        }),
+      );
     });
     const predicted = (tfjsModel.predict(x) as tf.Tensor).dataSync() as Float32Array;
     expect(relDiff(predicted, ours(sp, x)), 'tfjs predict of the written model').toBeLessThanOrEqual(TOL);
     await cli(['winograd', sp, '-o', wg, '--sparsity', '0.5', '--expand', exp]);
     const winograd = ours(wg, x);
-    expect(relDiff((await runOnnxRuntime(exp, { data: Float32Array.from(io.input.data), dims: io.input.shape })).data, winograd), 'expanded').toBeLessThanOrEqual(TOL);
+    expect(
+      relDiff((await runOnnxRuntime(exp, { data: Float32Array.from(io.input.data), dims: io.input.shape })).data, winograd),
+      'expanded',
+    ).toBeLessThanOrEqual(TOL);
     await cli(['report', wg, '-o', swb]);
     const bundle = await bundleLogits(swb, Float32Array.from(io.input.data), io.input.shape[0]!);
     expect(bundle.via).toBe(BUNDLE_PATH.mobile);

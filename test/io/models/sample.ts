@@ -26,7 +26,10 @@ export function exportReference(dir: string): ExportReference {
 }
 
 /** The .onnx files of an export directory, sorted; names are <family>-<eval|train>-op<opset>.onnx. */
-export const exportFiles = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.onnx')).sort();
+export const exportFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.onnx'))
+    .sort();
 
 export function describeExport(file: string): { family: string; mode: 'eval' | 'train'; opset: number } {
   const m = /^(.+)-(eval|train)-op(\d+)\.onnx$/.exec(file);

@@ -31,7 +31,12 @@ describe('PyTorch exports of the torchvision families and CIFAR nets (wasm)', ()
   it('cover every family in both modes and opsets 11, 13, 17', () => {
     const seen = files.map(describeExport);
     expect(new Set(seen.map((s) => s.family)).size).toBe(13);
-    for (const mode of ['eval', 'train']) for (const opset of [11, 13, 17]) expect(seen.some((s) => s.mode === mode && s.opset === opset), `${mode} ${opset}`).toBe(true);
+    for (const mode of ['eval', 'train'])
+      for (const opset of [11, 13, 17])
+        expect(
+          seen.some((s) => s.mode === mode && s.opset === opset),
+          `${mode} ${opset}`,
+        ).toBe(true);
   });
 
   for (const file of files) {
@@ -52,7 +57,8 @@ describe('PyTorch exports of the torchvision families and CIFAR nets (wasm)', ()
       const want = ref.outputs.get(file)!;
       expect(relDiff(ours, want.data), 'vs PyTorch').toBeLessThanOrEqual(TOL);
       const input = { data: ref.input.data, dims: ref.input.shape };
-      if (mode === 'eval') expect(relDiff(ours, (await runOnnxRuntime(`${SAMPLE_DIR}/${file}`, input)).data), 'vs onnxruntime').toBeLessThanOrEqual(TOL);
+      if (mode === 'eval')
+        expect(relDiff(ours, (await runOnnxRuntime(`${SAMPLE_DIR}/${file}`, input)).data), 'vs onnxruntime').toBeLessThanOrEqual(TOL);
       const written = await runOnnxRuntime(encodeOnnx(loaded, model.toGraph()), input);
       expect(relDiff(written.data, ours), 'written file in onnxruntime').toBeLessThanOrEqual(TOL);
       model.dispose();

@@ -15,12 +15,19 @@ export function convModel(weight: TensorInit): Uint8Array {
     metadataProps: [{ key: 'author', value: 'swprune tests' }],
     graph: {
       name: 'g',
-      node: [{ opType: 'Conv', name: 'conv', input: ['x', 'w', 'b'], output: ['y'], attribute: [{ name: 'pads', type: 7, ints: [1, 1, 1, 1] }] }],
+      node: [
+        { opType: 'Conv', name: 'conv', input: ['x', 'w', 'b'], output: ['y'], attribute: [{ name: 'pads', type: 7, ints: [1, 1, 1, 1] }] },
+      ],
       initializer: [
         { name: 'w', ...weight },
         { name: 'b', dims: [2], dataType: 1, floatData: [0.5, -0.5] },
       ],
-      input: [{ name: 'x', type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: 1 }, { dimValue: 5 }, { dimValue: 5 }] } } } }],
+      input: [
+        {
+          name: 'x',
+          type: { tensorType: { elemType: 1, shape: { dim: [{ dimParam: 'N' }, { dimValue: 1 }, { dimValue: 5 }, { dimValue: 5 }] } } },
+        },
+      ],
       output: [{ name: 'y', type: { tensorType: { elemType: 1 } } }],
     },
   });

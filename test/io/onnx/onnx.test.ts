@@ -48,7 +48,11 @@ describe('readOnnx + encodeOnnx on PyTorch fixtures', () => {
         expect(q.data[5]).toBe(123.25);
         expect(Array.from((q.data as Float32Array).slice(6))).toEqual(Array.from((p.data as Float32Array).slice(6)));
       } else {
-        expect(Buffer.from(q.data.buffer, q.data.byteOffset, q.data.byteLength).equals(Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength))).toBe(true);
+        expect(
+          Buffer.from(q.data.buffer, q.data.byteOffset, q.data.byteLength).equals(
+            Buffer.from(p.data.buffer, p.data.byteOffset, p.data.byteLength),
+          ),
+        ).toBe(true);
       }
     }
   });
@@ -62,8 +66,12 @@ describe('readOnnx + encodeOnnx on PyTorch fixtures', () => {
     const orig = await runOnnxRuntime(ONNX_FIXTURES.fashionVgg, input);
     const edited = await runOnnxRuntime(encodeOnnx(model, zeroBias), input);
     // PyTorch's logits reproduce in onnxruntime; zeroing the bias subtracts it from every row.
-    orig.data.forEach((v, i) => { expect(Math.abs(v - io.output.data[i]!)).toBeLessThan(1e-4); });
-    edited.data.forEach((v, i) => { expect(Math.abs(v - (orig.data[i]! - bias[i % 10]!))).toBeLessThan(1e-5); });
+    orig.data.forEach((v, i) => {
+      expect(Math.abs(v - io.output.data[i]!)).toBeLessThan(1e-4);
+    });
+    edited.data.forEach((v, i) => {
+      expect(Math.abs(v - (orig.data[i]! - bias[i % 10]!))).toBeLessThan(1e-5);
+    });
   });
 });
 
@@ -92,13 +100,23 @@ describe('readOnnx on hand-built models', () => {
     expect(f64.warnings).toEqual(['tensor "w" is float64; converted to float32']);
     // float16 bits of 1.0, -2.0, 0.5 and 65504 (max half).
     const halves = [0x3c00, 0xc000, 0x3800, 0x7bff];
-    const f16 = readOnnx(save('f16.onnx', convModel({ dims: [2, 2], dataType: 10, rawData: new Uint8Array(Uint16Array.from(halves).buffer) })));
+    const f16 = readOnnx(
+      save('f16.onnx', convModel({ dims: [2, 2], dataType: 10, rawData: new Uint8Array(Uint16Array.from(halves).buffer) })),
+    );
     expect(Array.from(f16.graph.params.get('w')!.data as Float32Array)).toEqual([1, -2, 0.5, 65504]);
     expect(f16.warnings[0]).toMatch(/float16; converted to float32/);
   });
 
   it('reads external data beside the model, and names the missing file otherwise', () => {
-    const ext = { dims: [2, 1, 3, 3], dataType: 1, dataLocation: 1, externalData: [{ key: 'location', value: 'w.bin' }, { key: 'offset', value: '4' }] };
+    const ext = {
+      dims: [2, 1, 3, 3],
+      dataType: 1,
+      dataLocation: 1,
+      externalData: [
+        { key: 'location', value: 'w.bin' },
+        { key: 'offset', value: '4' },
+      ],
+    };
     const sub = join(dir, 'ext');
     mkdirSync(sub);
     const values = Float32Array.from([99, ...WEIGHT_VALUES]);
@@ -132,9 +150,21 @@ describe('readOnnx rejects bad files with one-line E_MODEL errors', () => {
     ['missing.onnx', null, /missing\.onnx: file not found; check the path/],
     ['empty.onnx', new Uint8Array(0), /empty\.onnx: file is empty/],
     ['truncated.onnx', good.subarray(0, Math.floor(good.length / 2)), /truncated\.onnx: not a valid ONNX file .*truncated or not ONNX/],
-    ['random.onnx', Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251), /random\.onnx: (not a valid ONNX file|does not look like an ONNX model)/],
-    ['model.json', JSON.stringify({ format: 'layers-model', modelTopology: {} }), /model\.json: (not a valid ONNX file|does not look like an ONNX model)/],
-    ['image.png', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), /image\.png: (not a valid ONNX file|does not look like an ONNX model)/],
+    [
+      'random.onnx',
+      Uint8Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 251),
+      /random\.onnx: (not a valid ONNX file|does not look like an ONNX model)/,
+    ],
+    [
+      'model.json',
+      JSON.stringify({ format: 'layers-model', modelTopology: {} }),
+      /model\.json: (not a valid ONNX file|does not look like an ONNX model)/,
+    ],
+    [
+      'image.png',
+      Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]),
+      /image\.png: (not a valid ONNX file|does not look like an ONNX model)/,
+    ],
   ];
   for (const [name, content, message] of cases) {
     it(name, () => {

@@ -31,7 +31,10 @@ const TOL = 1e-4;
 describe('readTfjs on models saved by tfjs', () => {
   for (const [key, dir] of Object.entries(FIXTURES)) {
     it(`${key}: the executor reproduces tfjs's predictions (${TOL})`, () => {
-      const io = JSON.parse(readFileSync(`${dir}.io.json`, 'utf8')) as { input: { shape: number[]; data: number[] }; output: { shape: number[]; data: number[] } };
+      const io = JSON.parse(readFileSync(`${dir}.io.json`, 'utf8')) as {
+        input: { shape: number[]; data: number[] };
+        output: { shape: number[]; data: number[] };
+      };
       const loaded = loadModel(dir);
       expect(loaded.format).toBe('tfjs');
       const model = compileGraph(loaded.graph);
@@ -41,24 +44,37 @@ describe('readTfjs on models saved by tfjs', () => {
       if (key === 'residual') y = tf.softmax(y);
       const got = y.dataSync();
       const scale = Math.max(...io.output.data.map(Math.abs));
-      got.forEach((v, i) => { expect(Math.abs(v - io.output.data[i]!) / scale).toBeLessThan(TOL); });
+      got.forEach((v, i) => {
+        expect(Math.abs(v - io.output.data[i]!) / scale).toBeLessThan(TOL);
+      });
       model.dispose();
     });
   }
 
-  it('the bundled models/fashion-vgg-tfjs, loaded by tfjs itself, gives PyTorch\'s logits (1e-4)', async () => {
+  it("the bundled models/fashion-vgg-tfjs, loaded by tfjs itself, gives PyTorch's logits (1e-4)", async () => {
     const dir = repoPath('models/fashion-vgg-tfjs');
-    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { modelTopology: object; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] };
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
+      modelTopology: object;
+      weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+    };
     const bin = readFileSync(join(dir, 'weights.bin'));
-    const model = await tf.loadLayersModel(tf.io.fromMemory({
-      modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0]!.weights,
-      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-    }));
-    const io = JSON.parse(readFileSync(repoPath('models/fashion-vgg.io.json'), 'utf8')) as { input: { shape: number[]; data: number[] }; output: { data: number[] } };
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0]!.weights,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
+      }),
+    );
+    const io = JSON.parse(readFileSync(repoPath('models/fashion-vgg.io.json'), 'utf8')) as {
+      input: { shape: number[]; data: number[] };
+      output: { data: number[] };
+    };
     const [n, , h, w] = io.input.shape as [number, number, number, number];
     const got = (model.predict(tf.tensor4d(io.input.data, [n, h, w, 1])) as tf.Tensor).dataSync();
     expect(got.length).toBe(io.output.data.length);
-    got.forEach((v, i) => { expect(Math.abs(v - io.output.data[i]!)).toBeLessThan(1e-4); });
+    got.forEach((v, i) => {
+      expect(Math.abs(v - io.output.data[i]!)).toBeLessThan(1e-4);
+    });
     model.dispose();
   });
 
@@ -67,7 +83,9 @@ describe('readTfjs on models saved by tfjs', () => {
     const out = tmp();
     saveModel(loaded, loaded.graph, out);
     expect(readFileSync(join(out, 'weights.bin')).equals(readFileSync(join(FIXTURES.residual, 'weights.bin')))).toBe(true);
-    expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'))).toEqual(JSON.parse(readFileSync(join(FIXTURES.residual, 'model.json'), 'utf8')));
+    expect(JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'))).toEqual(
+      JSON.parse(readFileSync(join(FIXTURES.residual, 'model.json'), 'utf8')),
+    );
     const back = loadModel(out);
     for (const [name, p] of loaded.graph.params) expect(bytes(back.graph.params.get(name)!).equals(bytes(p))).toBe(true);
   });
@@ -105,7 +123,10 @@ describe('bad tfjs models', () => {
 
   it('an activation tfjs does not offer is an E_UNSUPPORTED_OP error naming the layer and the activation', () => {
     const dir = copy();
-    writeFileSync(join(dir, 'model.json'), readFileSync(join(dir, 'model.json'), 'utf8').replace('"activation":"relu"', '"activation":"crelu"'));
+    writeFileSync(
+      join(dir, 'model.json'),
+      readFileSync(join(dir, 'model.json'), 'utf8').replace('"activation":"relu"', '"activation":"crelu"'),
+    );
     const e = errorOf(dir);
     expect(e.code).toBe('E_UNSUPPORTED_OP');
     expect(e.message).toMatch(/layer "conv1" \(Conv2D\) uses activation "crelu", which swprune does not support/);

@@ -64,7 +64,10 @@ function withExternal(location: string, length?: string): { bytes: Uint8Array; d
   const data = Uint8Array.from(t.rawData!);
   t.rawData = new Uint8Array(0);
   t.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
-  t.externalData = [onnx.StringStringEntryProto.create({ key: 'location', value: location }), onnx.StringStringEntryProto.create({ key: 'offset', value: '0' })];
+  t.externalData = [
+    onnx.StringStringEntryProto.create({ key: 'location', value: location }),
+    onnx.StringStringEntryProto.create({ key: 'offset', value: '0' }),
+  ];
   if (length !== undefined) t.externalData.push(onnx.StringStringEntryProto.create({ key: 'length', value: length }));
   return { bytes: onnx.ModelProto.encode(model).finish(), data };
 }
@@ -142,7 +145,29 @@ export function generateSafetyFixtures(): SafetyFixtures {
   const outDir = at('out');
   mkdirSync(outDir);
   return {
-    root, model, data: `fashion-mnist:${dataDir}`, dataDir, tfjs, tfjsEscape, tfjsPasswd, tfjsNull, tfjsPathsString, tfjsShardDir,
-    extPasswd, extOutside, extDevZero, extLongLength, extFolder, extInside, extAbsolute, idxFolder, aFile, json, ckptCut, ckptFolder, ckptMissing, outDir,
+    root,
+    model,
+    data: `fashion-mnist:${dataDir}`,
+    dataDir,
+    tfjs,
+    tfjsEscape,
+    tfjsPasswd,
+    tfjsNull,
+    tfjsPathsString,
+    tfjsShardDir,
+    extPasswd,
+    extOutside,
+    extDevZero,
+    extLongLength,
+    extFolder,
+    extInside,
+    extAbsolute,
+    idxFolder,
+    aFile,
+    json,
+    ckptCut,
+    ckptFolder,
+    ckptMissing,
+    outDir,
   };
 }

@@ -43,7 +43,10 @@ function editFloats(t: TensorProto, edit: (v: Float32Array) => void): void {
 
 /** Gives tensor `t` new dims and `count` zero values. */
 function reshapeTensor(t: TensorProto, dims: number[]): void {
-  const count = Math.max(0, dims.reduce((a, b) => a * b, 1));
+  const count = Math.max(
+    0,
+    dims.reduce((a, b) => a * b, 1),
+  );
   t.dims = dims;
   t.rawData = new Uint8Array(4 * count);
 }
@@ -89,13 +92,15 @@ export const MODEL_MUTATIONS: Readonly<Record<string, (m: ModelProto) => void>> 
     setInputDim(m, 3, 100000);
   },
   'weights-nan': (m) => editFloats(init(m, 'features.3.weight'), (v) => v.fill(Number.NaN, 0, 7)),
-  'weights-inf': (m) => editFloats(init(m, 'features.7.weight'), (v) => {
-    v[0] = Infinity;
-    v[1] = -Infinity;
-  }),
-  'bn-variance-negative': (m) => editFloats(init(m, 'features.4.running_var'), (v) => {
-    v[3] = -0.5;
-  }),
+  'weights-inf': (m) =>
+    editFloats(init(m, 'features.7.weight'), (v) => {
+      v[0] = Infinity;
+      v[1] = -Infinity;
+    }),
+  'bn-variance-negative': (m) =>
+    editFloats(init(m, 'features.4.running_var'), (v) => {
+      v[3] = -0.5;
+    }),
 };
 export { BN, CONV };
 
