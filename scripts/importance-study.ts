@@ -26,7 +26,11 @@ const root = (rel: string) => fileURLToPath(new URL(`../../${rel}`, import.meta.
 
 /** The two networks: the bundled model and a plain 5-layer CNN without BatchNorm (models/README.md). */
 export const NETS = [
-  { name: 'fashion-vgg', model: 'models/fashion-vgg.onnx', spatial: { schedule: '0.4,0.6,0.7,0.7', lr: '0.01,0.01,0.01,0.003', epochs: '1,1,1,2' } },
+  {
+    name: 'fashion-vgg',
+    model: 'models/fashion-vgg.onnx',
+    spatial: { schedule: '0.4,0.6,0.7,0.7', lr: '0.01,0.01,0.01,0.003', epochs: '1,1,1,2' },
+  },
   { name: 'fashion-cnn5', model: 'models/fashion-cnn5.onnx', spatial: { schedule: '0.5,0.7,0.7', lr: '0.01,0.01,0.003', epochs: '1,1,2' } },
 ] as const;
 /** Winograd input tile -> the study's target sparsity for it (the issue's targets). */
