@@ -62,8 +62,10 @@
       (call $act (local.get $v) (v128.load32_splat offset={epilogue.lo} (local.get $e)) (v128.load32_splat offset={epilogue.hi} (local.get $e))
         (v128.load32_splat offset={epilogue.alpha} (local.get $e)))))
 
-  ;; The shared kernel library (src/wasm/lib/, spliced in by the build): F(4x4,3x3)'s transforms.
+  ;; The shared kernel library (src/wasm/lib/, spliced in by the build): F(4x4,3x3)'s transforms,
+  ;; and sparse matrices (any tile's transforms; the encoding the products read too).
   {include winograd-f4x4}
+  {include sparse}
 
   ;; =============================================================================================
   ;; op 0: sparse Winograd convolution F(m x m, r x r), stride 1 (docs/runtime.md).
@@ -89,8 +91,8 @@
   ;;  power-of-two stride puts all 36 positions of a tile in one cache set) pool (1, or 2: a
   ;;  2x2 stride-2 max pooling fused: the output is pooled, outH/outW its dims, and each output
   ;;  tile is m/2 x m/2 pixels, the max of each 2x2 block of the transformed tile)
-  ;; Sparse matrices (generic transforms and positions): i32 start[rows + 1] (byte offsets of
-  ;; each row's first entry, from the matrix's address), then entries (i32 index, f32 value);
+  ;; Sparse matrices (generic transforms and positions): the one encoding of lib/sparse.wat
+  ;; (i32 start[rows + 1], then (i32 index, f32 value) entries; src/wasm/sparse.ts writes it);
   ;; a position's index is the byte offset of V_p's row ci (ci * CH * 4).
   ;; dense (1: a dense convolution's layer, every weight present): position matrices are
   ;; i32 cin, 12 bytes of padding, then f32 W_p in [coutp / 2][cin][2] (pairs of output
@@ -253,52 +255,11 @@
             (i32.add (local.get $vrow) (i32.mul (local.get $c) (local.get $CHB))) (i32.mul (local.get $ps) (i32.const 6)) (local.get $ps)
             (i32.add (local.get $SA) (i32.shl (local.get $cs) (i32.const 2)))))
         (else
-          (call $btGeneric (i32.add (local.get $SA) (i32.mul (local.get $c) (local.get $cs)))
-            (i32.add (local.get $SA) (i32.shl (local.get $cs) (i32.const 2)))
-            (i32.add (local.get $vrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (i32.load offset={winograd.bt} (local.get $d)) (local.get $T))))
+          (call $transformTile (i32.add (local.get $SA) (i32.mul (local.get $c) (local.get $cs))) (i32.shl (local.get $T) (i32.const 4)) (i32.const 16)
+            (i32.add (local.get $vrow) (i32.mul (local.get $c) (local.get $CHB))) (i32.mul (local.get $T) (local.get $ps)) (local.get $ps)
+            (i32.add (local.get $SA) (i32.shl (local.get $cs) (i32.const 2))) (i32.load offset={winograd.bt} (local.get $d)) (local.get $T) (local.get $T))))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))
-
-  ;; dst[o * dstStep] = sum over the entries (j, w) of row o of S of w * src[j * srcStep], for
-  ;; o < rows: one side of a transform with any matrix S (sparse-matrix format above, index j).
-  (func $applyRows (param $dst i32) (param $dstStep i32) (param $src i32) (param $srcStep i32) (param $mat i32) (param $rows i32)
-    (local $o i32) (local $e i32) (local $end i32) (local $acc v128)
-    (local.set $o (i32.const 0))
-    (loop $row
-      (local.set $e (i32.add (local.get $mat) (i32.load (i32.add (local.get $mat) (i32.shl (local.get $o) (i32.const 2))))))
-      (local.set $end (i32.add (local.get $mat) (i32.load offset=4 (i32.add (local.get $mat) (i32.shl (local.get $o) (i32.const 2))))))
-      (local.set $acc (v128.const i32x4 0 0 0 0))
-      (block $done
-        (loop $entry
-          (br_if $done (i32.ge_u (local.get $e) (local.get $end)))
-          (local.set $acc (f32x4.add (local.get $acc)
-            (f32x4.mul (v128.load32_splat offset=4 (local.get $e))
-              (v128.load (i32.add (local.get $src) (i32.mul (i32.load (local.get $e)) (local.get $srcStep)))))))
-          (local.set $e (i32.add (local.get $e) (i32.const 8)))
-          (br $entry)))
-      (v128.store (i32.add (local.get $dst) (i32.mul (local.get $o) (local.get $dstStep))) (local.get $acc))
-      (local.set $o (i32.add (local.get $o) (i32.const 1)))
-      (br_if $row (i32.lt_u (local.get $o) (local.get $rows)))))
-
-  ;; Input transform of one channel of 4 tiles with any B^T (T x T): s = d[a][b] (rows of T vectors),
-  ;; u a T x T scratch; V[i*T + j] at v + (i*T + j) * ps.
-  (func $btGeneric (param $s i32) (param $u i32) (param $v i32) (param $ps i32) (param $bt i32) (param $T i32)
-    (local $k i32) (local $row i32)
-    (local.set $row (i32.shl (local.get $T) (i32.const 4)))
-    ;; columns: u[i][b] = sum_a BT[i][a] d[a][b]
-    (local.set $k (i32.const 0))
-    (loop $cols
-      (call $applyRows (i32.add (local.get $u) (i32.shl (local.get $k) (i32.const 4))) (local.get $row)
-        (i32.add (local.get $s) (i32.shl (local.get $k) (i32.const 4))) (local.get $row) (local.get $bt) (local.get $T))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br_if $cols (i32.lt_u (local.get $k) (local.get $T))))
-    ;; rows: V[i][j] = sum_b BT[j][b] u[i][b]
-    (local.set $k (i32.const 0))
-    (loop $rows
-      (call $applyRows (i32.add (local.get $v) (i32.mul (i32.mul (local.get $k) (local.get $T)) (local.get $ps))) (local.get $ps)
-        (i32.add (local.get $u) (i32.mul (local.get $k) (local.get $row))) (i32.const 16) (local.get $bt) (local.get $T))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $k) (local.get $T)))))
 
   ;; M_p = W_p^T V_p for one position: for coLo <= co < coHi, M[co] (a row of CH floats at M + co * CHB)
   ;; = sum over the entries (row offset, w) of row co of w * V[row], for the first nv vectors
@@ -530,35 +491,14 @@
           (call $atF4x4 (i32.add (local.get $mrow) (i32.mul (local.get $c) (local.get $CHB))) (i32.mul (local.get $ps) (i32.const 6)) (local.get $ps)
             (i32.add (local.get $SC) (i32.shl (local.get $c) (i32.const 8))) (i32.const 64) (i32.const 16) (local.get $SB)))
         (else
-          (call $atGeneric (i32.add (local.get $mrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (local.get $SB)
+          (call $transformTile (i32.add (local.get $mrow) (i32.mul (local.get $c) (local.get $CHB))) (i32.mul (local.get $T) (local.get $ps)) (local.get $ps)
             (i32.add (local.get $SC) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $m) (local.get $m))) (i32.const 4)))
-            (i32.load offset={winograd.at} (local.get $d)) (local.get $T) (local.get $m))))
+            (i32.shl (local.get $m) (i32.const 4)) (i32.const 16) (local.get $SB) (i32.load offset={winograd.at} (local.get $d)) (local.get $m) (local.get $T))))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
       (br_if $channels (i32.lt_u (local.get $c) (i32.const 4))))
     (call $scatter (local.get $d) (local.get $g) (local.get $cg) (local.get $SC)))
 
-  ;; Output transform of one channel of 4 tiles with any A^T (m x T): M[i*T + j] at
-  ;; mrow + (i*T + j) * ps; u (m x T vectors) scratch; y[i][j] (m x m) into sc.
-  (func $atGeneric (param $mrow i32) (param $ps i32) (param $u i32) (param $sc i32) (param $at i32) (param $T i32) (param $m i32)
-    (local $k i32)
-    ;; columns: u[i'][j] = sum_i AT[i'][i] M[i][j]
-    (local.set $k (i32.const 0))
-    (loop $cols
-      (call $applyRows (i32.add (local.get $u) (i32.shl (local.get $k) (i32.const 4))) (i32.shl (local.get $T) (i32.const 4))
-        (i32.add (local.get $mrow) (i32.mul (local.get $k) (local.get $ps))) (i32.mul (local.get $T) (local.get $ps))
-        (local.get $at) (local.get $m))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br_if $cols (i32.lt_u (local.get $k) (local.get $T))))
-    ;; rows: y[i'][j'] = sum_j AT[j'][j] u[i'][j]
-    (local.set $k (i32.const 0))
-    (loop $rows
-      (call $applyRows (i32.add (local.get $sc) (i32.shl (i32.mul (local.get $k) (local.get $m)) (i32.const 4))) (i32.const 16)
-        (i32.add (local.get $u) (i32.shl (i32.mul (local.get $k) (local.get $T)) (i32.const 4))) (i32.const 16)
-        (local.get $at) (local.get $m))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $k) (local.get $m)))))
-
-;; The epilogue of 4 tiles x 4 channels: sc holds y[c][i][j] (m x m vectors of 4 tiles per
+  ;; The epilogue of 4 tiles x 4 channels: sc holds y[c][i][j] (m x m vectors of 4 tiles per
   ;; channel); each (i, j) is transposed to one vector of 4 channels per tile, then bias,
   ;; residual, activation, and stored (whole tiles; see $winograd). With a fused 2x2 max
   ;; pooling, (i, j) < m/2 and each value is the max of y's 2x2 block.
