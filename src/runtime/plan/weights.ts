@@ -3,43 +3,18 @@
  * Pure functions on typed arrays.
  */
 import type { CsrData, MatrixData } from '../../bundle/decode.js';
+import { denseToSparse, sparseMatrix } from '../../wasm/sparse.js';
 
 export const ceil4 = (n: number) => Math.ceil(n / 4) * 4;
 
-/** Bytes of a sparse matrix in the kernels' format: i32 start[rows + 1], then (i32 index, f32 value) entries. */
+/** Bytes of a matrix the kernels read (a sparse one: src/wasm/sparse.ts's encoding). */
 export interface KernelMatrix {
   readonly bytes: Uint8Array;
 }
 
-/** Rows of (index, value) entries -> the kernels' sparse-matrix bytes (start = byte offsets from the matrix's address). */
-export function kernelMatrix(rows: readonly (readonly [number, number][])[]): KernelMatrix {
-  const nnz = rows.reduce((s, r) => s + r.length, 0);
-  const head = (rows.length + 1) * 4;
-  const buf = new ArrayBuffer(head + nnz * 8);
-  const ints = new Int32Array(buf);
-  const vals = new Float32Array(buf);
-  let e = head / 4;
-  rows.forEach((r, o) => {
-    ints[o] = e * 4;
-    for (const [index, value] of r) {
-      ints[e] = index;
-      vals[e + 1] = value;
-      e += 2;
-    }
-  });
-  ints[rows.length] = e * 4;
-  return { bytes: new Uint8Array(buf) };
-}
-
-/** A dense transform matrix (B^T or A^T) as sparse rows, zeros dropped. */
+/** A dense transform matrix (B^T or A^T) in the kernels' sparse encoding, zeros dropped. */
 export function transformMatrix(m: MatrixData): KernelMatrix {
-  return kernelMatrix(
-    Array.from({ length: m.rows }, (_, i) => {
-      const row: [number, number][] = [];
-      for (let j = 0; j < m.cols; j++) if (m.values[i * m.cols + j] !== 0) row.push([j, m.values[i * m.cols + j]!]);
-      return row;
-    }),
-  );
+  return { bytes: denseToSparse(m.values, m.rows, m.cols) };
 }
 
 /**
@@ -57,7 +32,7 @@ export function positionMatrix(w: CsrData, coutp: number, rowBytes: number, scal
       rows[co]!.push([channel * rowBytes, scale ? Math.fround(w.values[e]! * scale[co]!) : w.values[e]!]);
     }
   }
-  return kernelMatrix(rows);
+  return { bytes: sparseMatrix(rows) };
 }
 
 /**
