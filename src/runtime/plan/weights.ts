@@ -57,10 +57,20 @@ export function densePositionMatrix(w: CsrData, coutp: number, scale?: Float32Ar
 /**
  * Dense convolution weights OIHW [cout, cinG, kh, kw] -> per group, blocks of 8 output channels
  * [block][k][8] then a block of 4 [k][4] when the group's (padded) channel count is 4 mod 8;
- * k = (ky * kw + kx) * cinG + ci, matching the window offset table. Padded channels are zero.
+ * k = (ky * kw + kx) * cinRun + ci, matching the window offset table (cinRun = cinG) or the
+ * row runs (cinRun = the input's padded channel count). Padded channels are zero.
  */
-export function packConv(w: Float32Array, cout: number, cinG: number, kh: number, kw: number, groups: number, coutg: number): Float32Array {
-  const K = kh * kw * cinG;
+export function packConv(
+  w: Float32Array,
+  cout: number,
+  cinG: number,
+  kh: number,
+  kw: number,
+  groups: number,
+  coutg: number,
+  cinRun = cinG,
+): Float32Array {
+  const K = kh * kw * cinRun;
   const realG = cout / groups;
   const out = new Float32Array(groups * K * coutg);
   for (let g = 0; g < groups; g++) {
@@ -73,7 +83,7 @@ export function packConv(w: Float32Array, cout: number, cinG: number, kh: number
       for (let ky = 0; ky < kh; ky++)
         for (let kx = 0; kx < kw; kx++)
           for (let ci = 0; ci < cinG; ci++) {
-            const k = (ky * kw + kx) * cinG + ci;
+            const k = (ky * kw + kx) * cinRun + ci;
             out[base + block * 8 * K + k * width + lane] = j < realG ? w[((co * cinG + ci) * kh + ky) * kw + kx]! : 0;
           }
     }
