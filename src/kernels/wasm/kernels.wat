@@ -1036,7 +1036,7 @@
       (loop $lc
         (local.set $src (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $cout4)) (local.get $c)) (i32.const 2))))
         (if (i32.load offset={winograd.f4x4} (local.get $prm))
-          (then (call $atF4x4 (local.get $src) (i32.mul (local.get $qs) (i32.const 6)) (local.get $qs) (local.get $D) (i32.const 64) (i32.const 16) (local.get $E)))
+          (then (call $atF4x4 (local.get $src) (i32.mul (local.get $qs) (i32.const 6)) (local.get $qs) (local.get $D) (local.get $E)))
           (else (call $transformTile (local.get $src) (i32.mul (local.get $qs) (local.get $T)) (local.get $qs) (local.get $D) (i32.shl (local.get $m) (i32.const 4)) (i32.const 16)
             (local.get $E) (i32.load offset={winograd.AT} (local.get $prm)) (local.get $m) (local.get $T))))
         (local.set $b (if (result v128) (local.get $bias)
