@@ -2,8 +2,10 @@
 ;; SIMD (f32x4). Compiled by `npm run build:wasm` into kernels-module.ts, twice: once importing a
 ;; shared memory (worker threads share it) and once a plain one (one thread, e.g. a browser
 ;; without cross-origin isolation, or tfjs's own heap); test/wasm/build.test.ts checks that
-;; the committed bytes are this file's. The TypeScript side (src/kernels/*.ts) lays out buffers,
-;; splits the work between threads and calls these functions; they hold no state.
+;; the committed bytes are this file's; `{include name}` splices in src/wasm/lib/name.wat, the
+;; kernel functions shared with the runtime (src/wasm/expand.ts). The TypeScript side
+;; (src/kernels/*.ts) lays out buffers, splits the work between threads and calls these
+;; functions; they hold no state.
 ;;
 ;; Conventions: every pointer and every stride is in BYTES, every count in elements (floats).
 ;; Reads may run up to 32 bytes past the last element of an operand (a partial column panel, or
@@ -1278,21 +1280,20 @@
       (local.set $p (i32.add (local.get $p) (local.get $cnt)))
       (br $chunks))))
 
-  ;; ---- F(4x4,3x3) (T = 6, m = 4, points 0, +-1, +-2) with its matrices written out: each
-  ;; transform is a few adds and multiplies on 6 (or 4) channel vectors held in locals, common
-  ;; terms shared, applied down the columns of a tile into scratch E and then along E's rows
-  ;; (the generic $side loops over nonzeros through memory and is several times slower).
-  ;;   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
-  ;;   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
-  ;; E rows are 96 bytes (6 vectors). ----
+  ;; ---- F(4x4,3x3) (T = 6, m = 4) with its matrices written out: the forward transforms are
+  ;; the shared library's (src/wasm/lib/winograd-f4x4.wat, included below, which the runtime
+  ;; uses too); their adjoints, B and A, which only training needs, are here: each a few adds and
+  ;; multiplies on 6 (or 4) channel vectors held in locals, common terms shared, applied down
+  ;; the columns of a tile into scratch E and then along E's rows (96 bytes, 6 vectors). ----
+  {include winograd-f4x4}
 
-  ;; $winoIn for F(4x4,3x3).
+  ;; $winoIn for F(4x4,3x3), with the library's $btF4x4: each tile's 6 x 6 pixels read straight
+  ;; from x inside the image, else gathered with zeros into D first.
   (func $winoInF4x4 (param $prm i32) (param $x i32) (param $V i32) (param $p0 i32) (param $cnt i32) (param $scratch i32)
     (local $H i32) (local $W i32) (local $cin i32) (local $cin4 i32) (local $tilesH i32) (local $tilesW i32)
     (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $h0 i32) (local $w0 i32)
     (local $c i32) (local $k i32) (local $l i32) (local $h i32) (local $w i32) (local $D i32) (local $E i32)
-    (local $rowBytes i32) (local $pixBytes i32) (local $base i32) (local $qs i32) (local $inside i32) (local $at i32) (local $rs i32)
-    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $r4 v128) (local $r5 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $t4 v128)
+    (local $rowBytes i32) (local $pixBytes i32) (local $qs i32) (local $inside i32)
     (local.set $H (i32.load offset={winograd.H} (local.get $prm)))
     (local.set $W (i32.load offset={winograd.W} (local.get $prm)))
     (local.set $cin (i32.load offset={winograd.cin} (local.get $prm)))
@@ -1318,97 +1319,48 @@
         (i32.and (i32.ge_s (local.get $w0) (i32.const 0)) (i32.le_s (i32.add (local.get $w0) (i32.const 6)) (local.get $W)))))
       (local.set $c (i32.const 0))
       (loop $lc
-        (local.set $l (i32.const 0))
-        (loop $ll
-          ;; column l of the tile: straight from x inside the image, else through D with zeros
-          (if (local.get $inside)
-            (then
-              (local.set $at (i32.add (local.get $x) (i32.add
+        (if (local.get $inside)
+          (then
+            (call $btF4x4
+              (i32.add (local.get $x) (i32.add
                 (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $h0)) (local.get $rowBytes))
-                  (i32.mul (i32.add (local.get $w0) (local.get $l)) (local.get $pixBytes)))
-                (i32.shl (local.get $c) (i32.const 2)))))
-              (local.set $rs (local.get $rowBytes)))
-            (else
-              (local.set $w (i32.add (local.get $w0) (local.get $l)))
-              (local.set $k (i32.const 0))
-              (loop $lk
-                (local.set $h (i32.add (local.get $h0) (local.get $k)))
-                (v128.store (i32.add (local.get $D) (i32.shl (local.get $k) (i32.const 4)))
+                  (i32.mul (local.get $w0) (local.get $pixBytes)))
+                (i32.shl (local.get $c) (i32.const 2))))
+              (local.get $rowBytes) (local.get $pixBytes)
+              (i32.add (local.get $V) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $cin4)) (local.get $c)) (i32.const 2)))
+              (i32.mul (local.get $qs) (i32.const 6)) (local.get $qs) (local.get $E)))
+          (else
+            ;; D[k][l] = the tile's pixel (h0 + k, w0 + l), zero outside the image
+            (local.set $k (i32.const 0))
+            (loop $lk
+              (local.set $h (i32.add (local.get $h0) (local.get $k)))
+              (local.set $l (i32.const 0))
+              (loop $ll
+                (local.set $w (i32.add (local.get $w0) (local.get $l)))
+                (v128.store (i32.add (local.get $D) (i32.shl (i32.add (i32.mul (local.get $k) (i32.const 6)) (local.get $l)) (i32.const 4)))
                   (if (result v128) (i32.and (i32.lt_u (local.get $h) (local.get $H)) (i32.lt_u (local.get $w) (local.get $W)))
                     (then (v128.load (i32.add (local.get $x) (i32.add
                       (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $h)) (local.get $rowBytes)) (i32.mul (local.get $w) (local.get $pixBytes)))
                       (i32.shl (local.get $c) (i32.const 2))))))
                     (else (v128.const i32x4 0 0 0 0))))
-                (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                (br_if $lk (i32.lt_s (local.get $k) (i32.const 6))))
-              (local.set $at (local.get $D))
-              (local.set $rs (i32.const 16))))
-          (local.set $d0 (v128.load (local.get $at)))
-          (local.set $d1 (v128.load (i32.add (local.get $at) (local.get $rs))))
-          (local.set $d2 (v128.load (i32.add (local.get $at) (i32.mul (local.get $rs) (i32.const 2)))))
-          (local.set $d3 (v128.load (i32.add (local.get $at) (i32.mul (local.get $rs) (i32.const 3)))))
-          (local.set $d4 (v128.load (i32.add (local.get $at) (i32.mul (local.get $rs) (i32.const 4)))))
-          (local.set $d5 (v128.load (i32.add (local.get $at) (i32.mul (local.get $rs) (i32.const 5)))))
-          (local.set $t1 (f32x4.sub (local.get $d4) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d2))))
-          (local.set $t2 (f32x4.sub (local.get $d3) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d1))))
-          (local.set $t3 (f32x4.sub (local.get $d4) (local.get $d2)))
-          (local.set $t4 (f32x4.mul (v128.const f32x4 2 2 2 2) (f32x4.sub (local.get $d3) (local.get $d1))))
-          (local.set $r0 (f32x4.sub (f32x4.add (local.get $d4) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d0))) (f32x4.mul (v128.const f32x4 5 5 5 5) (local.get $d2))))
-          (local.set $r5 (f32x4.sub (f32x4.add (local.get $d5) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d1))) (f32x4.mul (v128.const f32x4 5 5 5 5) (local.get $d3))))
-          (local.set $r1 (f32x4.add (local.get $t1) (local.get $t2)))
-          (local.set $r2 (f32x4.sub (local.get $t1) (local.get $t2)))
-          (local.set $r3 (f32x4.add (local.get $t3) (local.get $t4)))
-          (local.set $r4 (f32x4.sub (local.get $t3) (local.get $t4)))
-          (local.set $at (i32.add (local.get $E) (i32.shl (local.get $l) (i32.const 4))))
-          (v128.store (local.get $at) (local.get $r0))
-          (v128.store (i32.add (local.get $at) (i32.const 96)) (local.get $r1))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 2))) (local.get $r2))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 3))) (local.get $r3))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 4))) (local.get $r4))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 5))) (local.get $r5))
-          (local.set $l (i32.add (local.get $l) (i32.const 1)))
-          (br_if $ll (i32.lt_s (local.get $l) (i32.const 6))))
-        ;; rows of E: V[i*6 + j] for j < 6
-        (local.set $k (i32.const 0))
-        (loop $lr
-          (local.set $at (i32.add (local.get $E) (i32.mul (local.get $k) (i32.const 96))))
-          (local.set $d0 (v128.load (local.get $at)))
-          (local.set $d1 (v128.load (i32.add (local.get $at) (i32.const 16))))
-          (local.set $d2 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 2)))))
-          (local.set $d3 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 3)))))
-          (local.set $d4 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 4)))))
-          (local.set $d5 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 5)))))
-          (local.set $t1 (f32x4.sub (local.get $d4) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d2))))
-          (local.set $t2 (f32x4.sub (local.get $d3) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d1))))
-          (local.set $t3 (f32x4.sub (local.get $d4) (local.get $d2)))
-          (local.set $t4 (f32x4.mul (v128.const f32x4 2 2 2 2) (f32x4.sub (local.get $d3) (local.get $d1))))
-          (local.set $r0 (f32x4.sub (f32x4.add (local.get $d4) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d0))) (f32x4.mul (v128.const f32x4 5 5 5 5) (local.get $d2))))
-          (local.set $r5 (f32x4.sub (f32x4.add (local.get $d5) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d1))) (f32x4.mul (v128.const f32x4 5 5 5 5) (local.get $d3))))
-          (local.set $r1 (f32x4.add (local.get $t1) (local.get $t2)))
-          (local.set $r2 (f32x4.sub (local.get $t1) (local.get $t2)))
-          (local.set $r3 (f32x4.add (local.get $t3) (local.get $t4)))
-          (local.set $r4 (f32x4.sub (local.get $t3) (local.get $t4)))
-          (local.set $at (i32.add (local.get $V) (i32.add (i32.mul (i32.mul (local.get $k) (i32.const 6)) (local.get $qs))
-            (i32.shl (i32.add (i32.mul (local.get $t) (local.get $cin4)) (local.get $c)) (i32.const 2)))))
-          (v128.store (local.get $at) (local.get $r0))
-          (v128.store (i32.add (local.get $at) (local.get $qs)) (local.get $r1))
-          (v128.store (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 2))) (local.get $r2))
-          (v128.store (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 3))) (local.get $r3))
-          (v128.store (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 4))) (local.get $r4))
-          (v128.store (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 5))) (local.get $r5))
-          (local.set $k (i32.add (local.get $k) (i32.const 1)))
-          (br_if $lr (i32.lt_s (local.get $k) (i32.const 6))))
+                (local.set $l (i32.add (local.get $l) (i32.const 1)))
+                (br_if $ll (i32.lt_s (local.get $l) (i32.const 6))))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br_if $lk (i32.lt_s (local.get $k) (i32.const 6))))
+            (call $btF4x4 (local.get $D) (i32.const 96) (i32.const 16)
+              (i32.add (local.get $V) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $cin4)) (local.get $c)) (i32.const 2)))
+              (i32.mul (local.get $qs) (i32.const 6)) (local.get $qs) (local.get $E))))
         (local.set $c (i32.add (local.get $c) (i32.const 4)))
         (br_if $lc (i32.lt_s (local.get $c) (local.get $cin))))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $lt))))
 
-  ;; $winoOut for F(4x4,3x3).
+  ;; $winoOut for F(4x4,3x3), with the library's $atF4x4 into D (4 x 4 vectors), then D's rows
+  ;; plus bias into y (pixels outside the output dropped).
   (func $winoOutF4x4 (param $prm i32) (param $y i32) (param $M i32) (param $p0 i32) (param $cnt i32) (param $bias i32) (param $scratch i32)
     (local $cout i32) (local $cout4 i32) (local $outH i32) (local $outW i32) (local $tilesH i32) (local $tilesW i32)
-    (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $c i32) (local $j i32) (local $u i32)
-    (local $oh i32) (local $ow i32) (local $E i32) (local $qs i32) (local $pix i32) (local $rowBytes i32) (local $cols i32) (local $lanes i32) (local $at i32) (local $b v128)
-    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $r4 v128) (local $r5 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $t4 v128)
+    (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $c i32) (local $u i32)
+    (local $oh i32) (local $ow i32) (local $D i32) (local $E i32) (local $qs i32) (local $pix i32) (local $rowBytes i32) (local $cols i32) (local $lanes i32) (local $at i32) (local $b v128)
     (local.set $cout (i32.load offset={winograd.cout} (local.get $prm)))
     (local.set $cout4 (i32.and (i32.add (local.get $cout) (i32.const 3)) (i32.const -4)))
     (local.set $outH (i32.load offset={winograd.outH} (local.get $prm)))
@@ -1418,6 +1370,7 @@
     (local.set $qs (i32.shl (i32.mul (local.get $cnt) (local.get $cout4)) (i32.const 2)))
     (local.set $pix (i32.shl (local.get $cout) (i32.const 2)))
     (local.set $rowBytes (i32.mul (local.get $outW) (local.get $pix)))
+    (local.set $D (i32.add (local.get $scratch) (i32.const 2048)))
     (local.set $E (i32.add (local.get $scratch) (i32.const 3072)))
     (local.set $t (i32.const 0))
     (block $doneT (loop $lt
@@ -1430,30 +1383,8 @@
       (local.set $cols (i32.sub (local.get $outW) (local.get $ow)))
       (local.set $c (i32.const 0))
       (loop $lc
-        (local.set $j (i32.const 0))
-        (loop $lj
-          (local.set $at (i32.add (local.get $M) (i32.add (i32.mul (local.get $j) (local.get $qs)) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $cout4)) (local.get $c)) (i32.const 2)))))
-          (local.set $d0 (v128.load (local.get $at)))
-          (local.set $d1 (v128.load (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 6)))))
-          (local.set $d2 (v128.load (i32.add (local.get $at) (i32.mul (i32.mul (local.get $qs) (i32.const 6)) (i32.const 2)))))
-          (local.set $d3 (v128.load (i32.add (local.get $at) (i32.mul (i32.mul (local.get $qs) (i32.const 6)) (i32.const 3)))))
-          (local.set $d4 (v128.load (i32.add (local.get $at) (i32.mul (i32.mul (local.get $qs) (i32.const 6)) (i32.const 4)))))
-          (local.set $d5 (v128.load (i32.add (local.get $at) (i32.mul (i32.mul (local.get $qs) (i32.const 6)) (i32.const 5)))))
-          (local.set $t1 (f32x4.add (local.get $d1) (local.get $d2)))
-          (local.set $t2 (f32x4.sub (local.get $d1) (local.get $d2)))
-          (local.set $t3 (f32x4.add (local.get $d3) (local.get $d4)))
-          (local.set $t4 (f32x4.sub (local.get $d3) (local.get $d4)))
-          (local.set $r0 (f32x4.add (f32x4.add (local.get $d0) (local.get $t1)) (local.get $t3)))
-          (local.set $r1 (f32x4.add (local.get $t2) (f32x4.mul (v128.const f32x4 2 2 2 2) (local.get $t4))))
-          (local.set $r2 (f32x4.add (local.get $t1) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $t3))))
-          (local.set $r3 (f32x4.add (f32x4.add (local.get $t2) (f32x4.mul (v128.const f32x4 8 8 8 8) (local.get $t4))) (local.get $d5)))
-          (local.set $at (i32.add (local.get $E) (i32.shl (local.get $j) (i32.const 4))))
-          (v128.store (local.get $at) (local.get $r0))
-          (v128.store (i32.add (local.get $at) (i32.const 96)) (local.get $r1))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 2))) (local.get $r2))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 3))) (local.get $r3))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br_if $lj (i32.lt_s (local.get $j) (i32.const 6))))
+        (call $atF4x4 (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $cout4)) (local.get $c)) (i32.const 2)))
+          (i32.mul (local.get $qs) (i32.const 6)) (local.get $qs) (local.get $D) (i32.const 64) (i32.const 16) (local.get $E))
         (local.set $b (if (result v128) (local.get $bias)
           (then (v128.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))))
           (else (v128.const i32x4 0 0 0 0))))
@@ -1463,24 +1394,12 @@
           (local.set $oh (i32.add (i32.shl (local.get $th) (i32.const 2)) (local.get $u)))
           (if (i32.lt_s (local.get $oh) (local.get $outH))
             (then
-              (local.set $at (i32.add (local.get $E) (i32.mul (local.get $u) (i32.const 96))))
-              (local.set $d0 (v128.load (local.get $at)))
-              (local.set $d1 (v128.load (i32.add (local.get $at) (i32.const 16))))
-              (local.set $d2 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 2)))))
-              (local.set $d3 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 3)))))
-              (local.set $d4 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 4)))))
-              (local.set $d5 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 5)))))
-              (local.set $t1 (f32x4.add (local.get $d1) (local.get $d2)))
-              (local.set $t2 (f32x4.sub (local.get $d1) (local.get $d2)))
-              (local.set $t3 (f32x4.add (local.get $d3) (local.get $d4)))
-              (local.set $t4 (f32x4.sub (local.get $d3) (local.get $d4)))
-              (local.set $r0 (f32x4.add (f32x4.add (local.get $d0) (local.get $t1)) (local.get $t3)))
-              (local.set $r1 (f32x4.add (local.get $t2) (f32x4.mul (v128.const f32x4 2 2 2 2) (local.get $t4))))
-              (local.set $r2 (f32x4.add (local.get $t1) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $t3))))
-              (local.set $r3 (f32x4.add (f32x4.add (local.get $t2) (f32x4.mul (v128.const f32x4 8 8 8 8) (local.get $t4))) (local.get $d5)))
-              (local.set $at (i32.add (local.get $y) (i32.add (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $outH)) (local.get $oh)) (local.get $rowBytes))
-                (i32.mul (local.get $ow) (local.get $pix))) (i32.shl (local.get $c) (i32.const 2)))))
-              (call $storeY4 (local.get $r0) (local.get $r1) (local.get $r2) (local.get $r3) (local.get $at) (local.get $pix) (local.get $cols) (local.get $lanes) (local.get $b))))
+              (local.set $at (i32.add (local.get $D) (i32.shl (local.get $u) (i32.const 6))))
+              (call $storeY4 (v128.load offset=0 (local.get $at)) (v128.load offset=16 (local.get $at))
+                (v128.load offset=32 (local.get $at)) (v128.load offset=48 (local.get $at))
+                (i32.add (local.get $y) (i32.add (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $outH)) (local.get $oh)) (local.get $rowBytes))
+                  (i32.mul (local.get $ow) (local.get $pix))) (i32.shl (local.get $c) (i32.const 2))))
+                (local.get $pix) (local.get $cols) (local.get $lanes) (local.get $b))))
           (local.set $u (i32.add (local.get $u) (i32.const 1)))
           (br_if $lu (i32.lt_s (local.get $u) (i32.const 4))))
         (local.set $c (i32.add (local.get $c) (i32.const 4)))

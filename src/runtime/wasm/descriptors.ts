@@ -4,7 +4,7 @@
  * words. A field's byte offset is 4 * (1 + its index): word 0 is the op code. The planner
  * writes descriptors through this table by field name (plan/layout.ts's `Desc`); runtime.wat
  * reads them as `offset={kind.field}`, which `npm run build:wasm` replaces by the same offsets
- * (expand.ts's `expandWat`, run by src/wasm/build.ts), and `run`'s dispatch on the op code is generated from the same
+ * (src/wasm/expand.ts, run by src/wasm/build.ts with source.ts's templates), and `run`'s dispatch on the op code is generated from the same
  * order. Addresses and strides are in bytes, counts in floats or elements (runtime.wat,
  * Conventions). Imports nothing: it ships with the runtime.
  */

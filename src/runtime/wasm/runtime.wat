@@ -3,7 +3,8 @@
 ;; test/wasm/build.test.ts checks that the committed bytes are this file's.
 ;; Descriptor fields are read by name: `offset={winograd.coLo}` stands for that field's byte
 ;; offset in src/runtime/wasm/descriptors.ts, the table the planner writes descriptors through,
-;; and `{dispatch}` for `run`'s dispatch on the op code (the build replaces both: expand.ts).
+;; and `{dispatch}` for `run`'s dispatch on the op code (the build replaces both: source.ts), and
+;; `{include name}` for a shared library file, src/wasm/lib/name.wat (src/wasm/expand.ts).
 ;;
 ;; The planner (src/runtime/plan/) lays out one linear memory when the bundle is loaded: the
 ;; program, one descriptor per step, weights, index tables, activations and scratch. Nothing is
@@ -60,6 +61,9 @@
     (v128.store (local.get $addr)
       (call $act (local.get $v) (v128.load32_splat offset={epilogue.lo} (local.get $e)) (v128.load32_splat offset={epilogue.hi} (local.get $e))
         (v128.load32_splat offset={epilogue.alpha} (local.get $e)))))
+
+  ;; The shared kernel library (src/wasm/lib/, spliced in by the build): F(4x4,3x3)'s transforms.
+  {include winograd-f4x4}
 
   ;; =============================================================================================
   ;; op 0: sparse Winograd convolution F(m x m, r x r), stride 1 (docs/runtime.md).
@@ -239,91 +243,21 @@
     (local.set $CHB (i32.shl (i32.load offset={winograd.CH} (local.get $d)) (i32.const 2)))
     (local.set $vrow (i32.add (i32.add (i32.load offset={winograd.V} (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
       (i32.shl (local.get $g) (i32.const 4))))
-    (if (i32.eq (i32.load offset={winograd.kind} (local.get $d)) (i32.const 1))
-      (then (call $btF4x4 (local.get $SA) (local.get $vrow) (local.get $ps) (local.get $CHB)))
-      (else
-        (local.set $c (i32.const 0))
-        (loop $channels
-          (call $btGeneric (i32.add (local.get $SA) (i32.mul (local.get $c) (local.get $cs)))
-            (i32.add (local.get $SA) (i32.shl (local.get $cs) (i32.const 2)))
-            (i32.add (local.get $vrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (i32.load offset={winograd.bt} (local.get $d)) (local.get $T))
-          (local.set $c (i32.add (local.get $c) (i32.const 1)))
-          (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))))
-
-  ;; F(4x4,3x3) input transform of 4 channels of 4 tiles: s holds d[a][b] of each channel (36
-  ;; vectors, 16 bytes apart, row-major; channels 576 bytes apart); V[i*6 + j] = (B^T d B)[i][j]
-  ;; of channel c is stored at v + c * CHB + (i*6 + j) * ps.
-  ;; One side, with the common subexpressions of B^T (rows checked against the matrix in
-  ;; test/runtime/):
-  ;;   r0 = 4d0 - 5d2 + d4                 r5 = 4d1 - 5d3 + d5
-  ;;   r1, r2 = (d4 - 4d2) +- (d3 - 4d1)    r3, r4 = (d4 - d2) +- 2(d3 - d1)
-  (func $btF4x4 (param $s i32) (param $v i32) (param $ps i32) (param $CHB i32)
-    (local $i i32) (local $q i32) (local $o i32) (local $c i32)
-    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128)
-    (local $x v128) (local $y v128) (local $four v128) (local $five v128) (local $two v128)
-    (local.set $four (f32x4.splat (f32.const 4)))
-    (local.set $five (f32x4.splat (f32.const 5)))
-    (local.set $two (f32x4.splat (f32.const 2)))
+    ;; Each channel's d[a][b] (T x T vectors, rows of T * 16 bytes) into V[i*T + j] (ps apart);
+    ;; the scratch after the 4 channels' pixels for the transforms' intermediate.
     (local.set $c (i32.const 0))
     (loop $channels
-    ;; Columns: d[a][b] for a = 0..5 (96 bytes apart), in place.
-    (local.set $i (i32.const 0))
-    (loop $cols
-      (local.set $q (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 4))))
-      (local.set $d0 (v128.load offset=0 (local.get $q)))
-      (local.set $d1 (v128.load offset=96 (local.get $q)))
-      (local.set $d2 (v128.load offset=192 (local.get $q)))
-      (local.set $d3 (v128.load offset=288 (local.get $q)))
-      (local.set $d4 (v128.load offset=384 (local.get $q)))
-      (local.set $d5 (v128.load offset=480 (local.get $q)))
-      (v128.store offset=0 (local.get $q)
-        (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d0)) (f32x4.mul (local.get $five) (local.get $d2))) (local.get $d4)))
-      (v128.store offset=480 (local.get $q)
-        (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d1)) (f32x4.mul (local.get $five) (local.get $d3))) (local.get $d5)))
-      (local.set $x (f32x4.sub (local.get $d4) (f32x4.mul (local.get $four) (local.get $d2))))
-      (local.set $y (f32x4.sub (local.get $d3) (f32x4.mul (local.get $four) (local.get $d1))))
-      (v128.store offset=96 (local.get $q) (f32x4.add (local.get $x) (local.get $y)))
-      (v128.store offset=192 (local.get $q) (f32x4.sub (local.get $x) (local.get $y)))
-      (local.set $x (f32x4.sub (local.get $d4) (local.get $d2)))
-      (local.set $y (f32x4.mul (local.get $two) (f32x4.sub (local.get $d3) (local.get $d1))))
-      (v128.store offset=288 (local.get $q) (f32x4.add (local.get $x) (local.get $y)))
-      (v128.store offset=384 (local.get $q) (f32x4.sub (local.get $x) (local.get $y)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $cols (i32.lt_u (local.get $i) (i32.const 6))))
-    ;; Rows: U[i][b] for b = 0..5 (16 bytes apart), into V.
-    (local.set $i (i32.const 0))
-    (loop $rows
-      (local.set $q (i32.add (local.get $s) (i32.mul (local.get $i) (i32.const 96))))
-      (local.set $o (i32.add (local.get $v) (i32.mul (i32.mul (local.get $i) (i32.const 6)) (local.get $ps))))
-      (local.set $d0 (v128.load offset=0 (local.get $q)))
-      (local.set $d1 (v128.load offset=16 (local.get $q)))
-      (local.set $d2 (v128.load offset=32 (local.get $q)))
-      (local.set $d3 (v128.load offset=48 (local.get $q)))
-      (local.set $d4 (v128.load offset=64 (local.get $q)))
-      (local.set $d5 (v128.load offset=80 (local.get $q)))
-      (v128.store (local.get $o)
-        (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d0)) (f32x4.mul (local.get $five) (local.get $d2))) (local.get $d4)))
-      (local.set $x (f32x4.sub (local.get $d4) (f32x4.mul (local.get $four) (local.get $d2))))
-      (local.set $y (f32x4.sub (local.get $d3) (f32x4.mul (local.get $four) (local.get $d1))))
-      (local.set $o (i32.add (local.get $o) (local.get $ps)))
-      (v128.store (local.get $o) (f32x4.add (local.get $x) (local.get $y)))
-      (local.set $o (i32.add (local.get $o) (local.get $ps)))
-      (v128.store (local.get $o) (f32x4.sub (local.get $x) (local.get $y)))
-      (local.set $x (f32x4.sub (local.get $d4) (local.get $d2)))
-      (local.set $y (f32x4.mul (local.get $two) (f32x4.sub (local.get $d3) (local.get $d1))))
-      (local.set $o (i32.add (local.get $o) (local.get $ps)))
-      (v128.store (local.get $o) (f32x4.add (local.get $x) (local.get $y)))
-      (local.set $o (i32.add (local.get $o) (local.get $ps)))
-      (v128.store (local.get $o) (f32x4.sub (local.get $x) (local.get $y)))
-      (local.set $o (i32.add (local.get $o) (local.get $ps)))
-      (v128.store (local.get $o)
-        (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d1)) (f32x4.mul (local.get $five) (local.get $d3))) (local.get $d5)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $i) (i32.const 6))))
-    (local.set $s (i32.add (local.get $s) (i32.const 576)))
-    (local.set $v (i32.add (local.get $v) (local.get $CHB)))
-    (local.set $c (i32.add (local.get $c) (i32.const 1)))
-    (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))
+      (if (i32.eq (i32.load offset={winograd.kind} (local.get $d)) (i32.const 1))
+        (then
+          (call $btF4x4 (i32.add (local.get $SA) (i32.mul (local.get $c) (local.get $cs))) (i32.const 96) (i32.const 16)
+            (i32.add (local.get $vrow) (i32.mul (local.get $c) (local.get $CHB))) (i32.mul (local.get $ps) (i32.const 6)) (local.get $ps)
+            (i32.add (local.get $SA) (i32.shl (local.get $cs) (i32.const 2)))))
+        (else
+          (call $btGeneric (i32.add (local.get $SA) (i32.mul (local.get $c) (local.get $cs)))
+            (i32.add (local.get $SA) (i32.shl (local.get $cs) (i32.const 2)))
+            (i32.add (local.get $vrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (i32.load offset={winograd.bt} (local.get $d)) (local.get $T))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))
 
   ;; dst[o * dstStep] = sum over the entries (j, w) of row o of S of w * src[j * srcStep], for
   ;; o < rows: one side of a transform with any matrix S (sparse-matrix format above, index j).
@@ -346,7 +280,7 @@
       (local.set $o (i32.add (local.get $o) (i32.const 1)))
       (br_if $row (i32.lt_u (local.get $o) (local.get $rows)))))
 
-  ;; Input transform of one channel of 4 tiles with any B^T (T x T): s = d[a][b] as in $btF4x4,
+  ;; Input transform of one channel of 4 tiles with any B^T (T x T): s = d[a][b] (rows of T vectors),
   ;; u a T x T scratch; V[i*T + j] at v + (i*T + j) * ps.
   (func $btGeneric (param $s i32) (param $u i32) (param $v i32) (param $ps i32) (param $bt i32) (param $T i32)
     (local $k i32) (local $row i32)
@@ -588,83 +522,20 @@
     (local.set $CHB (i32.shl (i32.load offset={winograd.CH} (local.get $d)) (i32.const 2)))
     (local.set $mrow (i32.add (i32.add (i32.load offset={winograd.M} (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
       (i32.shl (local.get $g) (i32.const 4))))
-    (if (i32.eq (i32.load offset={winograd.kind} (local.get $d)) (i32.const 1))
-      (then (call $atF4x4 (local.get $mrow) (local.get $ps) (local.get $CHB) (local.get $SB) (local.get $SC)))
-      (else
-        (local.set $c (i32.const 0))
-        (loop $channels
-          (call $atGeneric (i32.add (local.get $mrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (local.get $SB)
-            (i32.add (local.get $SC) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $m) (local.get $m))) (i32.const 4)))
-            (i32.load offset={winograd.at} (local.get $d)) (local.get $T) (local.get $m))
-          (local.set $c (i32.add (local.get $c) (i32.const 1)))
-          (br_if $channels (i32.lt_u (local.get $c) (i32.const 4))))))
-    (call $scatter (local.get $d) (local.get $g) (local.get $cg) (local.get $SC)))
-
-  ;; F(4x4,3x3) output transform of 4 channels of 4 tiles: M[i*6 + j] of channel c at
-  ;; mrow + c * CHB + (i*6 + j) * ps; u (4 x 6 vectors) scratch; y[i][j] (4 x 4) of channel c into
-  ;; sc + c * 256. One side, with the common
-  ;; subexpressions of A^T:  y0 = m0 + (m1 + m2) + (m3 + m4)    y1 = (m1 - m2) + 2(m3 - m4)
-  ;;                         y2 = (m1 + m2) + 4(m3 + m4)        y3 = (m1 - m2) + 8(m3 - m4) + m5
-  (func $atF4x4 (param $mrow i32) (param $ps i32) (param $CHB i32) (param $u i32) (param $sc i32)
-    (local $j i32) (local $q i32) (local $c i32) (local $ps6 i32)
-    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $m4 v128) (local $m5 v128)
-    (local $s12 v128) (local $d12 v128) (local $s34 v128) (local $d34 v128)
-    (local.set $ps6 (i32.mul (local.get $ps) (i32.const 6)))
+    ;; Each channel's M[i*T + j] (ps apart) into y[i][j] (m x m vectors, rows of m * 16 bytes) in SC.
     (local.set $c (i32.const 0))
     (loop $channels
-    ;; columns: for j, m[i][j] for i = 0..5 (6 * ps apart) -> u[i'][j]
-    (local.set $j (i32.const 0))
-    (loop $cols
-      (local.set $q (i32.add (local.get $mrow) (i32.mul (local.get $j) (local.get $ps))))
-      (local.set $m0 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
-      (local.set $m1 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
-      (local.set $m2 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
-      (local.set $m3 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
-      (local.set $m4 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
-      (local.set $m5 (v128.load (local.get $q)))
-      (local.set $s12 (f32x4.add (local.get $m1) (local.get $m2)))
-      (local.set $d12 (f32x4.sub (local.get $m1) (local.get $m2)))
-      (local.set $s34 (f32x4.add (local.get $m3) (local.get $m4)))
-      (local.set $d34 (f32x4.sub (local.get $m3) (local.get $m4)))
-      (local.set $q (i32.add (local.get $u) (i32.shl (local.get $j) (i32.const 4))))
-      (v128.store offset=0 (local.get $q) (f32x4.add (f32x4.add (local.get $m0) (local.get $s12)) (local.get $s34)))
-      (v128.store offset=96 (local.get $q) (f32x4.add (local.get $d12) (f32x4.add (local.get $d34) (local.get $d34))))
-      (v128.store offset=192 (local.get $q) (f32x4.add (local.get $s12) (f32x4.mul (f32x4.splat (f32.const 4)) (local.get $s34))))
-      (v128.store offset=288 (local.get $q)
-        (f32x4.add (f32x4.add (local.get $d12) (f32x4.mul (f32x4.splat (f32.const 8)) (local.get $d34))) (local.get $m5)))
-      (local.set $j (i32.add (local.get $j) (i32.const 1)))
-      (br_if $cols (i32.lt_u (local.get $j) (i32.const 6))))
-    ;; rows: for i', u[i'][j] for j = 0..5 -> y[i'][j'] at sc + (i'*4 + j') * 16
-    (local.set $j (i32.const 0))
-    (loop $rows
-      (local.set $q (i32.add (local.get $u) (i32.mul (local.get $j) (i32.const 96))))
-      (local.set $m0 (v128.load offset=0 (local.get $q)))
-      (local.set $m1 (v128.load offset=16 (local.get $q)))
-      (local.set $m2 (v128.load offset=32 (local.get $q)))
-      (local.set $m3 (v128.load offset=48 (local.get $q)))
-      (local.set $m4 (v128.load offset=64 (local.get $q)))
-      (local.set $m5 (v128.load offset=80 (local.get $q)))
-      (local.set $s12 (f32x4.add (local.get $m1) (local.get $m2)))
-      (local.set $d12 (f32x4.sub (local.get $m1) (local.get $m2)))
-      (local.set $s34 (f32x4.add (local.get $m3) (local.get $m4)))
-      (local.set $d34 (f32x4.sub (local.get $m3) (local.get $m4)))
-      (local.set $q (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 6))))
-      (v128.store offset=0 (local.get $q) (f32x4.add (f32x4.add (local.get $m0) (local.get $s12)) (local.get $s34)))
-      (v128.store offset=16 (local.get $q) (f32x4.add (local.get $d12) (f32x4.add (local.get $d34) (local.get $d34))))
-      (v128.store offset=32 (local.get $q) (f32x4.add (local.get $s12) (f32x4.mul (f32x4.splat (f32.const 4)) (local.get $s34))))
-      (v128.store offset=48 (local.get $q)
-        (f32x4.add (f32x4.add (local.get $d12) (f32x4.mul (f32x4.splat (f32.const 8)) (local.get $d34))) (local.get $m5)))
-      (local.set $j (i32.add (local.get $j) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $j) (i32.const 4))))
-    (local.set $mrow (i32.add (local.get $mrow) (local.get $CHB)))
-    (local.set $sc (i32.add (local.get $sc) (i32.const 256)))
-    (local.set $c (i32.add (local.get $c) (i32.const 1)))
-    (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))
+      (if (i32.eq (i32.load offset={winograd.kind} (local.get $d)) (i32.const 1))
+        (then
+          (call $atF4x4 (i32.add (local.get $mrow) (i32.mul (local.get $c) (local.get $CHB))) (i32.mul (local.get $ps) (i32.const 6)) (local.get $ps)
+            (i32.add (local.get $SC) (i32.shl (local.get $c) (i32.const 8))) (i32.const 64) (i32.const 16) (local.get $SB)))
+        (else
+          (call $atGeneric (i32.add (local.get $mrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (local.get $SB)
+            (i32.add (local.get $SC) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $m) (local.get $m))) (i32.const 4)))
+            (i32.load offset={winograd.at} (local.get $d)) (local.get $T) (local.get $m))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br_if $channels (i32.lt_u (local.get $c) (i32.const 4))))
+    (call $scatter (local.get $d) (local.get $g) (local.get $cg) (local.get $SC)))
 
   ;; Output transform of one channel of 4 tiles with any A^T (m x T): M[i*T + j] at
   ;; mrow + (i*T + j) * ps; u (m x T vectors) scratch; y[i][j] (m x m) into sc.
