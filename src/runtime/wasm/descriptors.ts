@@ -99,6 +99,10 @@ export const KERNELS = {
       imagesAsPixels: i32('1: the n images are one row of n pixels (fully connected)'),
       part: i32(),
       parts: i32(),
+      rowTab: i32('row runs (L > 0): kh byte offsets of the window rows'),
+      kh: i32('row runs: window rows'),
+      L: i32('0: koff table; else floats per window row, contiguous (kw * C, no padding channels)'),
+      blockRows: i32('1: blocks of output channels outer, rows inner'),
     },
   },
   /** Depthwise convolution (op 2). */
