@@ -31,7 +31,7 @@ export const NETS = [
     model: 'models/fashion-vgg.onnx',
     spatial: { schedule: '0.4,0.6,0.7,0.7', lr: '0.01,0.01,0.01,0.003', epochs: '1,1,1,2' },
   },
-  { name: 'fashion-cnn5', model: 'models/fashion-cnn5.onnx', spatial: { schedule: '0.5,0.7,0.7', lr: '0.01,0.01,0.003', epochs: '1,1,1' } },
+  { name: 'fashion-cnn5', model: 'models/fashion-cnn5.onnx', spatial: { schedule: '0.5,0.7,0.7', lr: '0.01,0.01,0.003', epochs: '1,1,2' } },
 ] as const;
 /** Winograd input tile -> the study's target sparsity for it (the issue's targets). */
 export const TARGETS: Record<number, number> = { 6: 0.75, 4: 0.8 };
@@ -39,7 +39,7 @@ export const POWERS = [0, 1, 1.25, 1.5, 2, 3];
 export const NORMS = ['none', 'min'] as const;
 export const LRS = [0.01, 0.003, 0.001];
 /**
- * Step 1 for the study's inputs: 70% in rising stages, then fine-tuning (two epochs, one for the smaller network) at a lower
+ * Step 1 for the study's inputs: 70% in rising stages, then two epochs of fine-tuning at a lower
  * lr (per network above), every epoch over the full 60,000-image training set, so that the
  * inputs are close to converged: a cell then measures what step 2 costs, not how much further
  * training an unfinished model still gains.
@@ -56,9 +56,12 @@ export interface Cell {
   readonly lr: number;
   readonly norm: 'none' | 'min';
   readonly power: number;
+  /** `--importance-gain`; absent: 1 (the id then has no `-g` part). */
+  readonly gain?: number;
 }
 
-const cellId = (c: Omit<Cell, 'id'>) => `${c.net}-t${c.tile}-s${Math.round(c.sparsity * 100)}-lr${c.lr}-${c.norm}-p${c.power}`;
+const cellId = (c: Omit<Cell, 'id'>) =>
+  `${c.net}-t${c.tile}-s${Math.round(c.sparsity * 100)}-lr${c.lr}-${c.norm}-p${c.power}${(c.gain ?? 1) === 1 ? '' : `-g${c.gain}`}`;
 const makeCell = (c: Omit<Cell, 'id'>): Cell => ({ ...c, id: cellId(c) });
 
 /**
@@ -283,6 +286,7 @@ async function main(): Promise<void> {
           c.norm,
           '--importance-power',
           String(c.power),
+          ...((c.gain ?? 1) === 1 ? [] : ['--importance-gain', String(c.gain)]),
           '-o',
           join(work, 'cells', `${c.id}.onnx`),
           '--json',
@@ -302,9 +306,17 @@ async function main(): Promise<void> {
 function collect(work: string, out: string, data: string): void {
   const read = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
   const parse = (id: string): Omit<Cell, 'id'> | undefined => {
-    const m = /^(.+)-t(\d)-s(\d+)-lr([\d.e-]+)-(none|min)-p([\d.]+)$/.exec(id);
+    const m = /^(.+)-t(\d)-s(\d+)-lr([\d.e-]+)-(none|min)-p([\d.]+)(?:-g([\d.]+))?$/.exec(id);
     return m
-      ? { net: m[1]!, tile: Number(m[2]), sparsity: Number(m[3]) / 100, lr: Number(m[4]), norm: m[5] as Cell['norm'], power: Number(m[6]) }
+      ? {
+          net: m[1]!,
+          tile: Number(m[2]),
+          sparsity: Number(m[3]) / 100,
+          lr: Number(m[4]),
+          norm: m[5] as Cell['norm'],
+          power: Number(m[6]),
+          ...(m[7] ? { gain: Number(m[7]) } : {}),
+        }
       : undefined;
   };
   const cells = readdirSync(join(work, 'cells'))

@@ -11,6 +11,8 @@ export interface StudyCell {
   lr: number;
   norm: 'none' | 'min';
   power: number;
+  /** The gradient scale's gain (`--importance-gain`); absent: 1. */
+  gain?: number;
   input: number;
   converted: number;
   pruned: number;
@@ -23,13 +25,14 @@ export interface StudyModel {
   tile: number;
   schedule: string;
   lr: string;
+  epochs?: string;
   dense: number;
   top1: number;
   winogradSparsity: number;
 }
 export interface Study {
   data: string;
-  spatial: { epochs: string; limit: number };
+  spatial: { trainSet?: string; epochs?: string; limit?: number };
   cell: { epochs: number; limit: number };
   models: StudyModel[];
   cells: StudyCell[];
@@ -38,9 +41,11 @@ export interface Study {
 const TILE: Record<number, string> = { 4: 'F(2x2,3x3)', 6: 'F(4x4,3x3)', 8: 'F(6x6,3x3)' };
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const pts = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(2)}`;
-const settingLabel = (c: Pick<StudyCell, 'norm' | 'power'>) =>
-  c.power === 0 ? 'p = 0 (unscaled gradients)' : `${c.norm === 'min' ? 'Γ / min Γ' : 'Γ unscaled'}, p = ${c.power}`;
-const settingKey = (c: Pick<StudyCell, 'norm' | 'power'>) => `${c.power === 0 ? 'none' : c.norm}:${c.power}`;
+const gainOf = (c: Pick<StudyCell, 'gain'>) => c.gain ?? 1;
+const settingLabel = (c: Pick<StudyCell, 'norm' | 'power' | 'gain'>) =>
+  (c.power === 0 ? 'p = 0 (unscaled gradients)' : `${c.norm === 'min' ? 'Γ / min Γ' : 'Γ unscaled'}, p = ${c.power}`) +
+  (gainOf(c) === 1 ? '' : `, gain ${gainOf(c)}`);
+const settingKey = (c: Pick<StudyCell, 'norm' | 'power' | 'gain'>) => `${c.power === 0 ? 'none' : c.norm}:${c.power}:${gainOf(c)}`;
 const uniq = <T>(xs: T[]) => [...new Set(xs)];
 
 /**
@@ -68,10 +73,12 @@ export function studySection(study: Study): string[] {
   const out: string[] = [];
   const models = study.models.map(
     (m) =>
-      `| ${m.net} | ${TILE[m.tile]} | \`--schedule ${m.schedule} --lr ${m.lr}\` | ${pct(m.dense)} | ${pct(m.winogradSparsity)} | ${pct(m.top1)} |`,
+      `| ${m.net} | ${TILE[m.tile]} | \`--schedule ${m.schedule} --lr ${m.lr}${m.epochs ? ` --epochs ${m.epochs}` : ''}\` | ${pct(m.dense)} | ${pct(m.winogradSparsity)} | ${pct(m.top1)} |`,
   );
   out.push(
-    'The inputs, made by `swprune spatial --skip-first --epochs 1 --limit 20000` from each dense network:',
+    study.spatial.trainSet === 'full'
+      ? 'The inputs, made by `swprune spatial --skip-first` from each dense network, every epoch over the full training set:'
+      : 'The inputs, made by `swprune spatial --skip-first --epochs 1 --limit 20000` from each dense network:',
     '',
     '| network | tile | step 1 | dense top-1 | Winograd sparsity | top-1 |',
     '| --- | --- | --- | ---: | ---: | ---: |',
@@ -87,7 +94,8 @@ export function studySection(study: Study): string[] {
   const netOrder = uniq([...study.models.map((m) => m.net), ...study.cells.map((c) => c.net)]);
   const groupOrder = (c: StudyCell) => [netOrder.indexOf(c.net), -c.tile, c.sparsity];
   const byOrder = (a: number[], b: number[]) => a.reduce((d, v, i) => d || v - b[i]!, 0);
-  const settingOrder = (a: StudyCell, b: StudyCell) => (a.norm === b.norm ? 0 : a.norm === 'none' ? -1 : 1) || a.power - b.power;
+  const settingOrder = (a: StudyCell, b: StudyCell) =>
+    (a.norm === b.norm ? 0 : a.norm === 'none' ? -1 : 1) || a.power - b.power || gainOf(a) - gainOf(b);
   for (const [key, cells] of [...byGroup].sort(([, a], [, b]) => byOrder(groupOrder(a[0]!), groupOrder(b[0]!)))) {
     const [net, tile, sparsity] = key.split('|');
     const first = cells[0]!;

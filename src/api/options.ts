@@ -103,8 +103,10 @@ export interface ImportanceOptions {
   readonly importance?: boolean;
   /** Γ as computed ('none') or scaled so min Γ = 1 ('min', the authors' setting). */
   readonly importanceNorm?: ImportanceNorm;
-  /** The gradient of W[i][j] is scaled by Γ[i][j]^-p. */
+  /** The gradient of W[i][j] is scaled by gain · Γ[i][j]^-p. */
   readonly importancePower?: number;
+  /** The gain of that scale (docs/method.md: with p = 2 it sets the effective rate of every position). */
+  readonly importanceGain?: number;
 }
 
 export const DEFAULTS = {
@@ -129,6 +131,7 @@ export const DEFAULTS = {
   importanceNorm: 'none',
   /** Chosen by the study in docs/results.md (issue 29); docs/method.md says why. */
   importancePower: 1.5,
+  importanceGain: 1,
   domain: 'both',
   levels: [0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
 } as const;

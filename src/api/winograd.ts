@@ -71,11 +71,14 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   if (opts.expand !== undefined && !opts.expand.endsWith('.onnx')) {
     throw usageError(msg`${opt('expand')} must be an .onnx file, got ${opts.expand}`);
   }
+  const gain = opts.importanceGain ?? DEFAULTS.importanceGain;
   const importance: ImportanceSetting = {
     importance: opts.importance ?? DEFAULTS.importance,
     norm: opts.importanceNorm ?? DEFAULTS.importanceNorm,
     power: opts.importancePower ?? DEFAULTS.importancePower,
+    gain,
   };
+  if (!(gain > 0)) throw usageError(msg`${opt('importanceGain')} must be > 0, got ${gain}`);
   if (!(importance.power >= 0)) throw usageError(msg`${opt('importancePower')} must be >= 0, got ${importance.power}`);
   const requestedTile = opts.tile ?? DEFAULTS.tile;
   const training = trainingSettings(opts);

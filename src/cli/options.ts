@@ -45,6 +45,7 @@ export interface OptionValues {
   importance: boolean;
   importanceNorm: ImportanceNorm;
   importancePower: number;
+  importanceGain: number;
   expand: string;
   domain: SensitivityDomain | 'both';
   levels: number[];
@@ -227,6 +228,12 @@ const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> } = {
     description: 'scale the gradient of W[i][j] by Γ[i][j]^-p',
     parse: finiteNumber('--importance-power'),
     default: DEFAULTS.importancePower,
+  },
+  importanceGain: {
+    flags: '--importance-gain <g>',
+    description: 'multiply that gradient scale by g (with p = 2: the rate every Winograd position retrains at)',
+    parse: finiteNumber('--importance-gain'),
+    default: DEFAULTS.importanceGain,
   },
   expand: { flags: '--expand <file>', description: 'also write the model as standard ONNX ops (runs in any ONNX runtime)' },
   domain: {

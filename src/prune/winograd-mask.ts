@@ -70,9 +70,9 @@ export function nthSmallest(a: Float64Array, k: number): number {
 }
 
 /**
- * Per-position gradient scale Γ[i][j]^(-p) (docs/method.md: the authors use p = 1.5 with Γ scaled
- * so min Γ = 1). `power` 0 means no scaling.
+ * Per-position gradient scale gain · Γ[i][j]^(-p) (docs/method.md: the authors use p = 1.5 with Γ
+ * scaled so min Γ = 1, gain 1). `power` 0 and gain 1 mean no scaling.
  */
-export function gradientScale(gamma: readonly (readonly number[])[], power: number): number[] {
-  return gamma.flat().map((g) => g ** -power);
+export function gradientScale(gamma: readonly (readonly number[])[], power: number, gain = 1): number[] {
+  return gamma.flat().map((g) => gain * g ** -power);
 }

@@ -9,12 +9,14 @@ import { gradientScale, winogradMask } from './winograd-mask.js';
 /**
  * How Winograd-domain weights are ranked and their gradients scaled (docs/method.md, step 2):
  * `importance` false is plain magnitude ranking with unscaled gradients (for comparison);
- * otherwise rank by |W|·Γ and scale gradients by Γ^(-power), Γ normalised by `norm`.
+ * otherwise rank by |W|·Γ and scale gradients by gain · Γ^(-power), Γ normalised by `norm`.
  */
 export interface ImportanceSetting {
   readonly importance: boolean;
   readonly norm: ImportanceNorm;
   readonly power: number;
+  /** Multiplies the gradient scale (absent: 1). */
+  readonly gain?: number;
 }
 
 export function winogradPruner(targets: readonly WinogradTarget[], setting: ImportanceSetting, layerTargets?: LayerTargets): Pruner {
@@ -42,7 +44,7 @@ export function winogradPruner(targets: readonly WinogradTarget[], setting: Impo
         const m = masks.get(t.weight);
         if (!m) continue;
         // W is [Cout, Cin, T, T]: position (i, j) of every kernel is k % T².
-        const scale = gradientScale(gammaOf(t.tile), setting.power);
+        const scale = gradientScale(gammaOf(t.tile), setting.power, setting.gain ?? 1);
         const T2 = t.tile.T * t.tile.T;
         const s = new Float32Array(m.length);
         for (let k = 0; k < m.length; k++) s[k] = m[k]! * scale[k % T2]!;

@@ -4,7 +4,7 @@ import { compileGraph } from '../../src/exec/index.js';
 import type { Graph } from '../../src/graph/ir.js';
 import { WINOGRAD_CONV } from '../../src/graph/ir.js';
 import { MaskHooks } from '../../src/train/masking.js';
-import { winogradPruner } from '../../src/prune/winograd-pruner.js';
+import { type ImportanceSetting, winogradPruner } from '../../src/prune/winograd-pruner.js';
 import { winogradTargets } from '../../src/prune/targets.js';
 import { Optimizer } from '../../src/train/optimizer.js';
 
@@ -64,9 +64,10 @@ describe('Winograd-domain retraining step (tiny layer, hand-computed update)', (
   for (const setting of [
     { importance: true, norm: 'none' as const, power: 2 },
     { importance: true, norm: 'min' as const, power: 1.5 },
+    { importance: true, norm: 'none' as const, power: 2, gain: 64 },
     { importance: false, norm: 'none' as const, power: 2 },
-  ]) {
-    it(`W <- W - lr * Γ^-p * mask * dL/dW (${setting.importance ? `norm ${setting.norm}, p ${setting.power}` : 'no importance'}; 1e-5 relative)`, () => {
+  ] as ImportanceSetting[]) {
+    it(`W <- W - lr * gain * Γ^-p * mask * dL/dW (${setting.importance ? `norm ${setting.norm}, p ${setting.power}, gain ${setting.gain ?? 1}` : 'no importance'}; 1e-5 relative)`, () => {
       const graph = tinyGraph(w0);
       const pruner = winogradPruner(winogradTargets(graph), setting);
       const { masks } = pruner.prune(graph, 0.25);
@@ -91,7 +92,7 @@ describe('Winograd-domain retraining step (tiny layer, hand-computed update)', (
         for (let j = 0; j < 4; j++) {
           const q = i * 4 + j;
           const gamma = (k[i]! * k[j]!) / (setting.norm === 'min' ? gammaMin : 1);
-          const scale = setting.importance ? gamma ** -setting.power : 1;
+          const scale = setting.importance ? (setting.gain ?? 1) * gamma ** -setting.power : 1;
           const expected = mask[q] ? w0[q]! - lr * scale * V[i]![j]! * dM[i]![j]! : 0;
           if (mask[q]) expect(Math.abs(w1[q]! - expected)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(expected)));
           else expect(Object.is(w1[q], 0)).toBe(true);

@@ -16,6 +16,7 @@ export const winogradCommand = defineCommand({
     ...PRUNE_OPTIONS,
     'importancePower',
     'importanceNorm',
+    'importanceGain',
     'importance',
     'expand',
     ...DATA_OPTIONS,
