@@ -260,6 +260,16 @@ describe('swprune winograd end to end', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('--importance-gain must be positive: one E_USAGE line, no output', async () => {
+    const dir = tmp();
+    const out = join(dir, 'gain.onnx');
+    const io = bufferStreams();
+    const code = await runCli(['winograd', ONNX_FIXTURES.fashionVgg, '--data', DATA, '-o', out, '--importance-gain', '0', ...SHORT], io);
+    expect(code).toBe(EXIT.usage);
+    expect(io.stderr.text).toBe('swprune: error[E_USAGE]: --importance-gain must be > 0, got 0\n');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a stage whose retraining ends below its accuracy right after pruning says so: stage line, warning with the hint, retrainingLost in the JSON', async () => {
     // Unscaled gradients (p = 0) at lr 0.05: F(4x4,3x3) steps up to 850x the spatial ones wreck
     // the model without overflowing; pruning to 30% alone costs almost nothing.
