@@ -7,6 +7,7 @@ import { saveCheckpoint } from '../train/checkpoint.js';
 import type { StageTraining } from '../train/retrain.js';
 import { getTile } from '../winograd/tiles.js';
 import { FolderSplit } from '../data/folder-split.js';
+import { epochOrder } from '../data/split.js';
 
 /** How the job runs on the machine (from the launch options). */
 export interface JobPlacement {
@@ -43,6 +44,22 @@ function folderSpec(dir: string, split: FolderSplit, limit: number | undefined, 
   );
   const { eval: e, train } = split.transforms;
   return { files: 'files.txt', evalTransform: e, trainTransform: augment ? (train ?? null) : null };
+}
+
+/**
+ * The built-in engine's example order of every epoch of the stage (src/data/split.ts
+ * `epochOrder`: shuffled by (seed, stage * 1000 + epoch)), as `order.bin`: `epochs` rows of
+ * `n` little-endian uint32 indices into the (limited) training split. The engine takes global
+ * batch i as row[i * batch .. (i + 1) * batch), so both engines see the same batches.
+ */
+function writeOrders(dir: string, s: StageTraining): string {
+  const n = s.dataset.train.size(s.training.limit);
+  const rows = new Uint32Array(s.plan.epochs * n);
+  for (let e = s.startEpoch; e < s.plan.epochs; e++) {
+    rows.set(epochOrder(n, { shuffle: true, seed: s.training.seed, epoch: s.stage * 1000 + e, batchSize: s.training.batchSize })!, e * n);
+  }
+  writeFileSync(join(dir, 'order.bin'), new Uint8Array(rows.buffer));
+  return 'order.bin';
 }
 
 /** Whether the kind augments its training split (in-memory kinds say so; image folders always can). */
@@ -120,6 +137,7 @@ export function writeJob(dir: string, s: StageTraining, place: JobPlacement): st
       limit: t.limit ?? null,
       augment: t.augment && augmentable(d),
       shape: d.imageShape,
+      order: writeOrders(dir, s),
       ...folder,
     },
     training: {

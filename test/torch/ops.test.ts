@@ -52,7 +52,14 @@ function torchLogits(graph: Graph, x: Float32Array, shape: number[]): Float32Arr
       schedule: { kind: 'constant' },
       plan: { target: 0, epochs: 1, lr: 0.01 },
       training: { momentum: 0.9, weightDecay: 0, optimizer: 'sgd', lrSchedule: 'constant', batchSize: 2, seed: 1, augment: false },
-      dataset: { kind: 'npz', dir, mean: [0], std: [1], imageShape: { height: shape[1], width: shape[2], channels: shape[3] }, train: {} },
+      dataset: {
+        kind: 'npz',
+        dir,
+        mean: [0],
+        std: [1],
+        imageShape: { height: shape[1], width: shape[2], channels: shape[3] },
+        train: { size: () => 0 },
+      },
     } as unknown as StageTraining;
     const job = writeJob(dir, stage, { threads: 2, device: 'cpu' });
     saveCheckpoint(join(dir, 'x.bin'), { meta: { shape }, arrays: new Map([['x', x]]) });
