@@ -72,8 +72,9 @@ const attrJson = (v: AttrValue): unknown => (typeof v === 'object' && !Array.isA
  * Writes one stage's job for the Python package (src/torch/python/swprune_torch/train.py) into `dir`:
  * job.json (the graph, which parameters train and which are batch-norm statistics, every
  * parameter's dims, integer constants, the Winograd tiles' matrices, the data spec, the
- * training settings) and state.bin in the checkpoint format (checkpoint.ts): every float
- * parameter, the masks, the gradient scales and the optimizer slots, all in ONNX layout.
+ * training settings), state.bin in the checkpoint format (checkpoint.ts): every float
+ * parameter, the masks, the gradient scales and the optimizer slots, all in ONNX layout, and
+ * order.bin (every epoch's example order, the built-in engine's shuffle).
  * Returns the job file's path.
  */
 export function writeJob(dir: string, s: StageTraining, place: JobPlacement): string {
