@@ -197,3 +197,83 @@ export function accuracyRerunSection(read: (rel: string) => { stages: StageFigur
     `| re-run (swprune kernels, 2 threads) | ${p(now.accuracyPruned.top1)} | ${p(now.accuracy.top1)} | ${p(now.accuracy.top5)} | ${now.trainLoss.toFixed(4)} | ${now.examplesPerSecond.toFixed(0)} |`,
   ];
 }
+
+/** `npm run bench:runtime` run alone (docs/runs/runtime.json): the fields beyond issue 18's targets. */
+export interface RuntimeAlone {
+  results: {
+    net: string;
+    sparsity: number;
+    threads: number;
+    batch: number;
+    examplesPerSecond: { runtime: number; onnxruntime: number; onnxruntimeWeb?: number };
+    ratio: number;
+    ratioWeb?: number;
+  }[];
+  targetsWeb?: { net: string; threads: number; batch: number; ratio: number; target: number; met: boolean }[];
+  threadScaling?: { net: string; sparsity: number; batch: number; speedup: number; met: boolean }[];
+  ninetyOverEighty?: { threads: number; batch: number; speedup: number; met: boolean }[];
+  profiles?: {
+    net: string;
+    sparsity: number;
+    profile: { images: number; threads: number; mode: string; callMs: number; kinds: { kind: string; ms: number; share: number }[] };
+  }[];
+}
+
+const pct0 = (v: number) => `${Math.round(v * 100)}%`;
+
+/** Every net and sparsity against both anchors, 2 threads over 1, 90% over 80%, and where each 80% call spends its time. */
+export function runtimeAloneSections(r: RuntimeAlone): string[] {
+  const out: string[] = [];
+  const rows = r.results.filter((x) => x.examplesPerSecond.onnxruntimeWeb !== undefined);
+  if (rows.length > 0)
+    out.push(
+      '',
+      '#### Every row, against both anchors',
+      '',
+      'onnxruntime-web is the WebAssembly backend of onnxruntime (SIMD, threads) in Node, on the dense model: the peer that runs where the runtime runs. A sparsity of 0% is the dense model through the runtime.',
+      '',
+      '| net | sparsity | threads | batch | runtime images/s | onnxruntime-node | onnxruntime-web | / node | / web |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...rows.map(
+        (x) =>
+          `| ${x.net} | ${pct0(x.sparsity)} | ${x.threads} | ${x.batch} | ${num(x.examplesPerSecond.runtime)} | ${num(x.examplesPerSecond.onnxruntime)} | ${num(x.examplesPerSecond.onnxruntimeWeb)} | ${x.ratio.toFixed(2)}x | ${x.ratioWeb?.toFixed(2) ?? '—'}x |`,
+      ),
+    );
+  if (r.threadScaling?.length)
+    out.push(
+      '',
+      '#### Two threads over one',
+      '',
+      "The runtime with 2 threads over itself with 1, same net, sparsity and batch (each thread count in its own process; this VM's second vCPU varies from run to run):",
+      '',
+      '| net | sparsity | batch | 2 threads / 1 | never slower |',
+      '| --- | ---: | ---: | ---: | --- |',
+      ...r.threadScaling.map((t) => `| ${t.net} | ${pct0(t.sparsity)} | ${t.batch} | ${t.speedup.toFixed(2)}x | ${t.met ? 'yes' : 'no'} |`),
+    );
+  if (r.ninetyOverEighty?.length)
+    out.push(
+      '',
+      '#### ResNet-18 at 90% over 80%',
+      '',
+      '| threads | batch | 90% / 80% images/s |',
+      '| ---: | ---: | ---: |',
+      ...r.ninetyOverEighty.map((t) => `| ${t.threads} | ${t.batch} | ${t.speedup.toFixed(2)}x |`),
+    );
+  if (r.profiles?.length) {
+    const kinds = [...new Set(r.profiles.flatMap((p) => p.profile.kinds.map((k) => k.kind)))];
+    out.push(
+      '',
+      '#### Where an 80% call spends its time (`swprune run --profile`)',
+      '',
+      `Share of the summed step times by kind of kernel; each step timed on its own (src/runtime/profile.ts).`,
+      '',
+      `| net | threads | batch | call ms | ${kinds.join(' | ')} |`,
+      `| --- | ---: | ---: | ---: | ${kinds.map(() => '---:').join(' | ')} |`,
+      ...r.profiles.map((p) => {
+        const share = (k: string) => p.profile.kinds.find((x) => x.kind === k)?.share;
+        return `| ${p.net} | ${p.profile.threads} | ${p.profile.images} | ${p.profile.callMs.toFixed(2)} | ${kinds.map((k) => (share(k) === undefined ? '—' : pct0(share(k)!))).join(' | ')} |`;
+      }),
+    );
+  }
+  return out;
+}

@@ -8,7 +8,15 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { accuracyRerunSection, anchorsSection, profileSections, type Anchors, type Profile } from './results-speed.js';
+import {
+  accuracyRerunSection,
+  anchorsSection,
+  profileSections,
+  runtimeAloneSections,
+  type Anchors,
+  type Profile,
+  type RuntimeAlone,
+} from './results-speed.js';
 import { studySection, type Study } from './results-study.js';
 
 const root = (rel: string) => fileURLToPath(new URL(`../../${rel}`, import.meta.url));
@@ -371,10 +379,11 @@ function benchSections(): string[] {
   }
   if (existsSync(root(RUNTIME_ALONE))) {
     const r = readJson<
-      RuntimeBench & {
-        machine: { loadAverageBefore: number[] };
-        targets: { net: string; threads: number; batch: number; ratio: number; target: number; met: boolean }[];
-      }
+      RuntimeBench &
+        RuntimeAlone & {
+          machine: { loadAverageBefore: number[] };
+          targets: { net: string; threads: number; batch: number; ratio: number; target: number; met: boolean }[];
+        }
     >(RUNTIME_ALONE);
     out.push(
       '',
@@ -391,6 +400,7 @@ function benchSections(): string[] {
         )!;
         return `| ${t.net} | ${t.threads} | ${t.batch} | ${row.examplesPerSecond.runtime.toFixed(0)} | ${row.examplesPerSecond.onnxruntime.toFixed(0)} | ${ratioText(t.ratio, t.target)}x | ${t.met ? 'met' : `not met (${t.target}x)`} |`;
       }),
+      ...runtimeAloneSections(r),
     );
   }
   return out;

@@ -16,6 +16,7 @@
  * except F(4x4,3x3), whose transforms are written out in kernels.wat (a few adds per row, common
  * terms shared); the same numbers as src/tfjs-ops/ (tfjs), summed in another order.
  */
+import { denseToSparse } from '../wasm/sparse.js';
 import { isF4x4 } from '../winograd/tiles.js';
 import { packB, packedSize } from './gemm.js';
 import { paramBlock } from './wasm/params.js';
@@ -58,27 +59,14 @@ function chunkSize(perTile: number, total: number, threads: number): number {
 }
 
 /**
- * A small dense matrix (rows x cols, row-major) as kernels.wat's sparse form, in the heap:
- * int32 rowPtr[rows + 1], int32 col[nnz], f32 val[nnz]; its byte offset. The transforms skip
- * the zeros (F(4x4,3x3): 22 of B^T's 36 entries are nonzero).
+ * A small dense matrix (rows x cols, row-major) in the heap in the kernels' one sparse encoding
+ * (src/wasm/sparse.ts); its byte offset. The transforms skip the zeros (F(4x4,3x3): 22 of B^T's
+ * 36 entries are nonzero).
  */
 function putSparse(runner: KernelRunner, mat: ArrayLike<number>, rows: number, cols: number): number {
-  const rowPtr = [0];
-  const col: number[] = [];
-  const val: number[] = [];
-  for (let a = 0; a < rows; a++) {
-    for (let c = 0; c < cols; c++) {
-      const v = mat[a * cols + c]!;
-      if (v !== 0) {
-        col.push(c);
-        val.push(v);
-      }
-    }
-    rowPtr.push(col.length);
-  }
-  const at = runner.heap.alloc(rows + 1 + 2 * col.length);
-  runner.heap.i32.set([...rowPtr, ...col], at >> 2);
-  runner.heap.f32.set(val, (at >> 2) + rows + 1 + col.length);
+  const bytes = denseToSparse(mat, rows, cols);
+  const at = runner.heap.alloc(bytes.length / 4);
+  runner.heap.i32.set(new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4), at >> 2);
   return at;
 }
 

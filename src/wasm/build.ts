@@ -1,16 +1,16 @@
 /**
- * The one build helper for swprune's WebAssembly: every .wat the package ships, compiled with
- * wabt (a dev dependency: only `npm run build:wasm` and test/wasm/build.test.ts, which keeps the
- * committed modules equal to their sources, use this file) into TypeScript modules holding the
- * bytes as base64. A source may be built several ways (a text replaced: the memory import), and
- * each source's templates are expanded from its declared table first (runtime/wasm/expand.ts:
- * the runtime's descriptors.ts, the training kernels' kernels/wasm/params.ts).
+ * The one build helper for swprune's WebAssembly: a .wat source, expanded (expand.ts: the
+ * shared library's functions included, the module's declared table and snippets filled in),
+ * compiled with wabt (a dev dependency: only `npm run build:wasm` and test/wasm/build.test.ts,
+ * which keeps the committed modules equal to their sources, use this file) into a TypeScript
+ * module holding the bytes as base64. A source may be built several ways (a text replaced: the
+ * memory import). Each module declares its own source: runtime/wasm/source.ts,
+ * kernels/wasm/source.ts.
  */
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
-import { PARAM_OFFSET } from '../kernels/wasm/params.js';
-import { expandTemplates, expandWat } from '../runtime/wasm/expand.js';
+import { expandWat, type Templates } from './expand.js';
 
 /** One build of a source: the exported constant's name, and a text (which the source must hold) replaced by another. */
 export interface WasmBuild {
@@ -22,44 +22,13 @@ export interface WasmBuild {
 export interface WasmSource {
   readonly wat: string;
   readonly module: string;
-  /** Expands the source's templates before it is compiled. */
-  readonly expand?: (text: string, file: string) => string;
+  /** The offsets and snippets its templates stand for (expand.ts). */
+  readonly templates: Templates;
   readonly builds: readonly WasmBuild[];
 }
 
-const src = (rel: string) => fileURLToPath(new URL(`../../src/${rel}`, import.meta.url));
-
-/** The runtime's own memory (one thread), and the shared memory a plan for several threads imports. */
-const OWN_MEMORY = '(memory (export "memory") 1)';
-const SHARED_MEMORY = '(import "env" "memory" (memory 1 32768 shared))\n  (export "memory" (memory 0))';
-/** The training kernels import their memory: shared (worker threads) as written, or plain (one thread; tfjs's own heap). */
-const KERNELS_SHARED_IMPORT = '(import "env" "memory" (memory 1 65536 shared))';
-const KERNELS_PLAIN_IMPORT = '(import "env" "memory" (memory 1))';
-
-/** Every .wat the package ships (read from the source tree; .wat files are not copied into dist/). */
-export const WASM_SOURCES: readonly WasmSource[] = [
-  {
-    wat: src('runtime/wasm/runtime.wat'),
-    module: src('runtime/wasm/runtime-module.ts'),
-    expand: expandWat,
-    builds: [{ exportName: 'runtimeWasmBase64' }],
-  },
-  {
-    wat: src('runtime/wasm/runtime.wat'),
-    module: src('runtime/wasm/runtime-shared-module.ts'),
-    expand: expandWat,
-    builds: [{ exportName: 'runtimeSharedWasmBase64', replace: [OWN_MEMORY, SHARED_MEMORY] }],
-  },
-  {
-    wat: src('kernels/wasm/kernels.wat'),
-    module: src('kernels/wasm/kernels-module.ts'),
-    expand: (text, file) => expandTemplates(text, file, PARAM_OFFSET, {}),
-    builds: [
-      { exportName: 'sharedKernelsBase64' },
-      { exportName: 'plainKernelsBase64', replace: [KERNELS_SHARED_IMPORT, KERNELS_PLAIN_IMPORT] },
-    ],
-  },
-];
+/** A path in the source tree (src/...), from src/ or dist/ alike. */
+export const srcPath = (rel: string) => fileURLToPath(new URL(`../../src/${rel}`, import.meta.url));
 
 const name = (path: string) => path.split('/').pop()!;
 
@@ -67,7 +36,7 @@ const name = (path: string) => path.split('/').pop()!;
 export async function compileWat(source: WasmSource, build: WasmBuild): Promise<Uint8Array> {
   const wabt = await wabtInit();
   let text = fs.readFileSync(source.wat, 'utf8');
-  if (source.expand) text = source.expand(text, source.wat);
+  text = expandWat(text, source.wat, source.templates);
   if (build.replace) {
     if (!text.includes(build.replace[0])) throw new Error(`${source.wat} must hold ${build.replace[0]}`);
     text = text.replace(build.replace[0], build.replace[1]);
@@ -101,9 +70,9 @@ export function moduleSource(source: WasmSource, bytes: readonly Uint8Array[]): 
 }
 
 /** Compiles every source and writes its module; returns one line per module. */
-export async function buildAll(): Promise<string[]> {
+export async function buildAll(sources: readonly WasmSource[]): Promise<string[]> {
   const report: string[] = [];
-  for (const source of WASM_SOURCES) {
+  for (const source of sources) {
     const bytes = await Promise.all(source.builds.map((b) => compileWat(source, b)));
     fs.writeFileSync(source.module, moduleSource(source, bytes));
     report.push(`${source.module}: ${bytes.map((b) => b.length).join(' + ')} bytes of WebAssembly`);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { expandWat } from '../../src/runtime/wasm/expand.js';
 import { EPILOGUE_OFFSET, KERNEL_KINDS, KERNELS, OFFSET, OP, words } from '../../src/runtime/wasm/descriptors.js';
+import { RUNTIME_TEMPLATES } from '../../src/runtime/wasm/source.js';
+import { expandWat as expandTemplated } from '../../src/wasm/expand.js';
+
+const expandWat = (text: string, file: string) => expandTemplated(text, file, RUNTIME_TEMPLATES);
 
 describe('descriptors.ts, the one table between the planner and runtime.wat', () => {
   it('gives each field the next word after the op code, and op codes in table order', () => {

@@ -8,8 +8,8 @@ describe("step 2's defaults study", () => {
   it('the grid: every setting once per network and tile, p = 0 only unnormalised, the issue checks of the first settings first', () => {
     const grid = targetGrid();
     expect(new Set(grid.map((c) => c.id)).size).toBe(grid.length);
-    // 2 networks x 2 tiles x 3 lr x (4 powers x 2 norms + p = 0 once).
-    expect(grid).toHaveLength(NETS.length * 2 * 3 * 9);
+    // 2 networks x 2 tiles x 3 lr x (5 powers x 2 norms + p = 0 once).
+    expect(grid).toHaveLength(NETS.length * 2 * 3 * 11);
     expect(grid.filter((c) => c.power === 0).every((c) => c.norm === 'none')).toBe(true);
     const first = grid.slice(0, 3 * NETS.length);
     for (const k of CHECKS) {

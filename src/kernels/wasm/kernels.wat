@@ -2,8 +2,10 @@
 ;; SIMD (f32x4). Compiled by `npm run build:wasm` into kernels-module.ts, twice: once importing a
 ;; shared memory (worker threads share it) and once a plain one (one thread, e.g. a browser
 ;; without cross-origin isolation, or tfjs's own heap); test/wasm/build.test.ts checks that
-;; the committed bytes are this file's. The TypeScript side (src/kernels/*.ts) lays out buffers,
-;; splits the work between threads and calls these functions; they hold no state.
+;; the committed bytes are this file's; `{include name}` splices in src/wasm/lib/name.wat, the
+;; kernel functions shared with the runtime (src/wasm/expand.ts). The TypeScript side
+;; (src/kernels/*.ts) lays out buffers, splits the work between threads and calls these
+;; functions; they hold no state.
 ;;
 ;; Conventions: every pointer and every stride is in BYTES, every count in elements (floats).
 ;; Reads may run up to 32 bytes past the last element of an operand (a partial column panel, or
@@ -908,50 +910,24 @@
 
   ;; ---- Winograd convolution F(m x m, r x r), stride 1, NHWC, weights per position ----
   ;; prm points at the winograd block (params.ts): N H W cin cout m T padTop padLeft outH outW tilesH tilesW BT AT B A f4x4:
-  ;; the transform matrices B^T (T x T), A^T (m x T) and their transposes B, A, each sparse (see
-  ;; $side); f4x4 = 1 when they are F(4x4,3x3)'s standard ones, for the written-out transforms. Tile p = (n*tilesH + th)*tilesW + tw
+  ;; the transform matrices B^T (T x T), A^T (m x T) and their transposes B, A, each in the
+  ;; shared sparse encoding (src/wasm/lib/sparse.wat); f4x4 = 1 when they are F(4x4,3x3)'s
+  ;; standard ones, for the written-out transforms. Tile p = (n*tilesH + th)*tilesW + tw
   ;; reads input rows th*m - padTop + k and columns tw*m - padLeft + l, k, l < T. Channel vectors
   ;; go 4 at a time; chunk buffers hold rows of cin4 / cout4 floats (channels rounded up to 4).
   ;; Chunk buffers: V, dV [T*T][cnt][cin4]; M, dM [T*T][cnt][cout4] (position q = i*T + j).
+  ;; Scratch: D at scratch + 2048 and E at scratch + 3072, T*T vectors each (one tile of one
+  ;; channel vector; E the transforms' intermediate).
+  {include sparse}
 
-  ;; scratch + 2048: T*T vectors (one tile of one channel vector), scratch + 3072: T*T more.
-  ;; out[a*T + b] = sum over nonzeros S[a][c] of S[a][c] * in[c*inRow + b*inCol], a < rows, b < cols:
-  ;; one side of a small transform applied to a tile of channel vectors, S sparse (at `mat`:
-  ;; int32 rowPtr[rows + 1], int32 col[nnz], f32 val[nnz]); vectors indexed in units of 16 bytes.
-  (func $side (param $out i32) (param $in i32) (param $mat i32) (param $rows i32) (param $cols i32) (param $T i32) (param $inRow i32) (param $inCol i32)
-    (local $a i32) (local $b i32) (local $e i32) (local $eEnd i32) (local $cols_ i32) (local $vals i32) (local $o i32) (local $i i32)
-    (local $step i32) (local $coef v128) (local $end i32)
-    (local.set $cols_ (i32.add (local.get $mat) (i32.shl (i32.add (local.get $rows) (i32.const 1)) (i32.const 2))))
-    (local.set $vals (i32.add (local.get $cols_) (i32.shl (i32.load (i32.add (local.get $mat) (i32.shl (local.get $rows) (i32.const 2)))) (i32.const 2))))
-    (local.set $step (i32.shl (local.get $inCol) (i32.const 4)))
-    (local.set $a (i32.const 0))
-    (loop $la
-      (local.set $o (i32.add (local.get $out) (i32.shl (i32.mul (local.get $a) (local.get $T)) (i32.const 4))))
-      (local.set $end (i32.add (local.get $o) (i32.shl (local.get $cols) (i32.const 4))))
-      (memory.fill (local.get $o) (i32.const 0) (i32.shl (local.get $cols) (i32.const 4)))
-      (local.set $e (i32.load (i32.add (local.get $mat) (i32.shl (local.get $a) (i32.const 2)))))
-      (local.set $eEnd (i32.load offset=4 (i32.add (local.get $mat) (i32.shl (local.get $a) (i32.const 2)))))
-      (block $doneE
-        (loop $le
-          (br_if $doneE (i32.ge_s (local.get $e) (local.get $eEnd)))
-          (local.set $coef (v128.load32_splat (i32.add (local.get $vals) (i32.shl (local.get $e) (i32.const 2)))))
-          (local.set $i (i32.add (local.get $in) (i32.shl (i32.mul (i32.load (i32.add (local.get $cols_) (i32.shl (local.get $e) (i32.const 2)))) (local.get $inRow)) (i32.const 4))))
-          (local.set $b (local.get $o))
-          (loop $lb
-            (v128.store (local.get $b) (f32x4.add (v128.load (local.get $b)) (f32x4.mul (local.get $coef) (v128.load (local.get $i)))))
-            (local.set $i (i32.add (local.get $i) (local.get $step)))
-            (local.set $b (i32.add (local.get $b) (i32.const 16)))
-            (br_if $lb (i32.lt_u (local.get $b) (local.get $end))))
-          (local.set $e (i32.add (local.get $e) (i32.const 1)))
-          (br $le)))
-      (local.set $a (i32.add (local.get $a) (i32.const 1)))
-      (br_if $la (i32.lt_s (local.get $a) (local.get $rows)))))
-
-  ;; Input transform of tiles p0 .. p0+cnt-1: V[q][t][c] = (B^T d_t B)[i][j] for channel c.
+  ;; Input transform of tiles p0 .. p0+cnt-1: V[q][t][c] = (B^T d_t B)[i][j] for channel vector
+  ;; c: each tile's T x T pixels read straight from x inside the image, else gathered with zeros
+  ;; into D; F(4x4,3x3) through the library's $btF4x4, any other tile its $transformTile.
   (func $winoIn (param $prm i32) (param $x i32) (param $V i32) (param $p0 i32) (param $cnt i32) (param $scratch i32)
     (local $H i32) (local $W i32) (local $cin i32) (local $cin4 i32) (local $m i32) (local $T i32) (local $tilesH i32) (local $tilesW i32)
     (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $h0 i32) (local $w0 i32)
-    (local $c i32) (local $k i32) (local $l i32) (local $h i32) (local $w i32) (local $D i32) (local $E i32) (local $q i32) (local $BT i32)
+    (local $c i32) (local $k i32) (local $l i32) (local $h i32) (local $w i32) (local $D i32) (local $E i32)
+    (local $rowBytes i32) (local $pixBytes i32) (local $qs i32) (local $inside i32) (local $src i32) (local $srcRow i32) (local $srcCol i32) (local $dst i32)
     (local.set $H (i32.load offset={winograd.H} (local.get $prm)))
     (local.set $W (i32.load offset={winograd.W} (local.get $prm)))
     (local.set $cin (i32.load offset={winograd.cin} (local.get $prm)))
@@ -960,7 +936,9 @@
     (local.set $T (i32.load offset={winograd.T} (local.get $prm)))
     (local.set $tilesH (i32.load offset={winograd.tilesH} (local.get $prm)))
     (local.set $tilesW (i32.load offset={winograd.tilesW} (local.get $prm)))
-    (local.set $BT (i32.load offset={winograd.BT} (local.get $prm)))
+    (local.set $pixBytes (i32.shl (local.get $cin) (i32.const 2)))
+    (local.set $rowBytes (i32.mul (local.get $W) (local.get $pixBytes)))
+    (local.set $qs (i32.shl (i32.mul (local.get $cnt) (local.get $cin4)) (i32.const 2)))
     (local.set $D (i32.add (local.get $scratch) (i32.const 2048)))
     (local.set $E (i32.add (local.get $scratch) (i32.const 3072)))
     (local.set $t (i32.const 0))
@@ -972,35 +950,46 @@
       (local.set $tw (i32.rem_u (local.get $p) (local.get $tilesW)))
       (local.set $h0 (i32.sub (i32.mul (local.get $th) (local.get $m)) (i32.load offset={winograd.padTop} (local.get $prm))))
       (local.set $w0 (i32.sub (i32.mul (local.get $tw) (local.get $m)) (i32.load offset={winograd.padLeft} (local.get $prm))))
+      (local.set $inside (i32.and
+        (i32.and (i32.ge_s (local.get $h0) (i32.const 0)) (i32.le_s (i32.add (local.get $h0) (local.get $T)) (local.get $H)))
+        (i32.and (i32.ge_s (local.get $w0) (i32.const 0)) (i32.le_s (i32.add (local.get $w0) (local.get $T)) (local.get $W)))))
       (local.set $c (i32.const 0))
       (loop $lc
-        ;; the tile's channel vectors c..c+3 (zeros outside the image)
-        (local.set $k (i32.const 0))
-        (loop $lk
-          (local.set $h (i32.add (local.get $h0) (local.get $k)))
-          (local.set $l (i32.const 0))
-          (loop $ll
-            (local.set $w (i32.add (local.get $w0) (local.get $l)))
-            (v128.store (i32.add (local.get $D) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $T)) (local.get $l)) (i32.const 4)))
-              (if (result v128) (i32.and (i32.lt_u (local.get $h) (local.get $H)) (i32.lt_u (local.get $w) (local.get $W)))
-                (then (v128.load (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $h)) (local.get $W)) (local.get $w)) (local.get $cin)) (local.get $c)) (i32.const 2)))))
-                (else (v128.const i32x4 0 0 0 0))))
-            (local.set $l (i32.add (local.get $l) (i32.const 1)))
-            (br_if $ll (i32.lt_s (local.get $l) (local.get $T))))
-          (local.set $k (i32.add (local.get $k) (i32.const 1)))
-          (br_if $lk (i32.lt_s (local.get $k) (local.get $T))))
-        ;; E = B^T D (rows), then D = E B (columns): D[i][j] = sum_l E[i][l] BT[j][l]
-        (call $side (local.get $E) (local.get $D) (local.get $BT) (local.get $T) (local.get $T) (local.get $T) (local.get $T) (i32.const 1))
-        (call $side (local.get $D) (local.get $E) (local.get $BT) (local.get $T) (local.get $T) (local.get $T) (i32.const 1) (local.get $T))
-        ;; D was written [j][i] by the second call (rows = j); V[q = i*T + j]
-        (local.set $q (i32.const 0))
-        (loop $lq
-          (v128.store
-            (i32.add (local.get $V) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $q) (local.get $cnt)) (local.get $t)) (local.get $cin4)) (local.get $c)) (i32.const 2)))
-            (v128.load (i32.add (local.get $D) (i32.shl
-              (i32.add (i32.mul (i32.rem_u (local.get $q) (local.get $T)) (local.get $T)) (i32.div_u (local.get $q) (local.get $T))) (i32.const 4)))))
-          (local.set $q (i32.add (local.get $q) (i32.const 1)))
-          (br_if $lq (i32.lt_s (local.get $q) (i32.mul (local.get $T) (local.get $T)))))
+        (if (local.get $inside)
+          (then
+            (local.set $src (i32.add (local.get $x) (i32.add
+              (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $h0)) (local.get $rowBytes))
+                (i32.mul (local.get $w0) (local.get $pixBytes)))
+              (i32.shl (local.get $c) (i32.const 2)))))
+            (local.set $srcRow (local.get $rowBytes))
+            (local.set $srcCol (local.get $pixBytes)))
+          (else
+            ;; D[k][l] = the tile's pixel (h0 + k, w0 + l), zero outside the image
+            (local.set $k (i32.const 0))
+            (loop $lk
+              (local.set $h (i32.add (local.get $h0) (local.get $k)))
+              (local.set $l (i32.const 0))
+              (loop $ll
+                (local.set $w (i32.add (local.get $w0) (local.get $l)))
+                (v128.store (i32.add (local.get $D) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $T)) (local.get $l)) (i32.const 4)))
+                  (if (result v128) (i32.and (i32.lt_u (local.get $h) (local.get $H)) (i32.lt_u (local.get $w) (local.get $W)))
+                    (then (v128.load (i32.add (local.get $x) (i32.add
+                      (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $h)) (local.get $rowBytes)) (i32.mul (local.get $w) (local.get $pixBytes)))
+                      (i32.shl (local.get $c) (i32.const 2))))))
+                    (else (v128.const i32x4 0 0 0 0))))
+                (local.set $l (i32.add (local.get $l) (i32.const 1)))
+                (br_if $ll (i32.lt_s (local.get $l) (local.get $T))))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br_if $lk (i32.lt_s (local.get $k) (local.get $T))))
+            (local.set $src (local.get $D))
+            (local.set $srcRow (i32.shl (local.get $T) (i32.const 4)))
+            (local.set $srcCol (i32.const 16))))
+        (local.set $dst (i32.add (local.get $V) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $cin4)) (local.get $c)) (i32.const 2))))
+        (if (i32.load offset={winograd.f4x4} (local.get $prm))
+          (then (call $btF4x4 (local.get $src) (local.get $srcRow) (local.get $srcCol) (local.get $dst)
+            (i32.mul (local.get $qs) (i32.const 6)) (local.get $qs) (local.get $E)))
+          (else (call $transformTile (local.get $src) (local.get $srcRow) (local.get $srcCol) (local.get $dst)
+            (i32.mul (local.get $qs) (local.get $T)) (local.get $qs) (local.get $E) (i32.load offset={winograd.BT} (local.get $prm)) (local.get $T) (local.get $T))))
         (local.set $c (i32.add (local.get $c) (i32.const 4)))
         (br_if $lc (i32.lt_s (local.get $c) (local.get $cin))))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
@@ -1014,11 +1003,12 @@
     (if (i32.ge_s (local.get $count) (i32.const 3)) (then (f32.store offset=8 (local.get $p) (f32x4.extract_lane 2 (local.get $v))))))
 
   ;; Output transform of tiles p0 .. p0+cnt-1: y[tile pixel (u, v)][c] = (A^T M_t A)[u][v] + bias[c],
-  ;; pixels outside the output dropped. bias: cout4 floats, or 0.
+  ;; through D (m x m vectors; F(4x4,3x3) by the library's $atF4x4, any other tile its
+  ;; $transformTile), pixels outside the output dropped. bias: cout4 floats, or 0.
   (func $winoOut (param $prm i32) (param $y i32) (param $M i32) (param $p0 i32) (param $cnt i32) (param $bias i32) (param $scratch i32)
     (local $cout i32) (local $cout4 i32) (local $m i32) (local $T i32) (local $outH i32) (local $outW i32) (local $tilesH i32) (local $tilesW i32)
-    (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $c i32) (local $q i32) (local $u i32) (local $v i32)
-    (local $oh i32) (local $ow i32) (local $D i32) (local $E i32) (local $AT i32) (local $b v128)
+    (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $c i32) (local $u i32)
+    (local $oh i32) (local $ow i32) (local $D i32) (local $E i32) (local $qs i32) (local $pix i32) (local $rowBytes i32) (local $cols i32) (local $lanes i32) (local $src i32) (local $b v128)
     (local.set $cout (i32.load offset={winograd.cout} (local.get $prm)))
     (local.set $cout4 (i32.and (i32.add (local.get $cout) (i32.const 3)) (i32.const -4)))
     (local.set $m (i32.load offset={winograd.m} (local.get $prm)))
@@ -1027,7 +1017,9 @@
     (local.set $outW (i32.load offset={winograd.outW} (local.get $prm)))
     (local.set $tilesH (i32.load offset={winograd.tilesH} (local.get $prm)))
     (local.set $tilesW (i32.load offset={winograd.tilesW} (local.get $prm)))
-    (local.set $AT (i32.load offset={winograd.AT} (local.get $prm)))
+    (local.set $qs (i32.shl (i32.mul (local.get $cnt) (local.get $cout4)) (i32.const 2)))
+    (local.set $pix (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $rowBytes (i32.mul (local.get $outW) (local.get $pix)))
     (local.set $D (i32.add (local.get $scratch) (i32.const 2048)))
     (local.set $E (i32.add (local.get $scratch) (i32.const 3072)))
     (local.set $t (i32.const 0))
@@ -1037,34 +1029,28 @@
       (local.set $n (i32.div_u (local.get $p) (i32.mul (local.get $tilesH) (local.get $tilesW))))
       (local.set $th (i32.sub (i32.div_u (local.get $p) (local.get $tilesW)) (i32.mul (local.get $n) (local.get $tilesH))))
       (local.set $tw (i32.rem_u (local.get $p) (local.get $tilesW)))
+      (local.set $ow (i32.mul (local.get $tw) (local.get $m)))
+      (local.set $cols (i32.sub (local.get $outW) (local.get $ow)))
+      (if (i32.gt_s (local.get $cols) (local.get $m)) (then (local.set $cols (local.get $m))))
       (local.set $c (i32.const 0))
       (loop $lc
-        (local.set $q (i32.const 0))
-        (loop $lq
-          (v128.store (i32.add (local.get $D) (i32.shl (local.get $q) (i32.const 4)))
-            (v128.load (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $q) (local.get $cnt)) (local.get $t)) (local.get $cout4)) (local.get $c)) (i32.const 2)))))
-          (local.set $q (i32.add (local.get $q) (i32.const 1)))
-          (br_if $lq (i32.lt_s (local.get $q) (i32.mul (local.get $T) (local.get $T)))))
-        ;; E[u][j] = sum_i AT[u][i] D[i][j]; D[v][u] = sum_j AT[v][j] E[u][j]
-        (call $side (local.get $E) (local.get $D) (local.get $AT) (local.get $m) (local.get $T) (local.get $T) (local.get $T) (i32.const 1))
-        (call $side (local.get $D) (local.get $E) (local.get $AT) (local.get $m) (local.get $m) (local.get $T) (i32.const 1) (local.get $T))
+        (local.set $src (i32.add (local.get $M) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $cout4)) (local.get $c)) (i32.const 2))))
+        (if (i32.load offset={winograd.f4x4} (local.get $prm))
+          (then (call $atF4x4 (local.get $src) (i32.mul (local.get $qs) (i32.const 6)) (local.get $qs) (local.get $D) (local.get $E)))
+          (else (call $transformTile (local.get $src) (i32.mul (local.get $qs) (local.get $T)) (local.get $qs) (local.get $D) (i32.shl (local.get $m) (i32.const 4)) (i32.const 16)
+            (local.get $E) (i32.load offset={winograd.AT} (local.get $prm)) (local.get $m) (local.get $T))))
         (local.set $b (if (result v128) (local.get $bias)
           (then (v128.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))))
           (else (v128.const i32x4 0 0 0 0))))
+        (local.set $lanes (i32.sub (local.get $cout) (local.get $c)))
         (local.set $u (i32.const 0))
         (loop $lu
           (local.set $oh (i32.add (i32.mul (local.get $th) (local.get $m)) (local.get $u)))
-          (local.set $v (i32.const 0))
-          (loop $lv
-            (local.set $ow (i32.add (i32.mul (local.get $tw) (local.get $m)) (local.get $v)))
-            (if (i32.and (i32.lt_s (local.get $oh) (local.get $outH)) (i32.lt_s (local.get $ow) (local.get $outW)))
-              (then
-                (call $storeLanes
-                  (i32.add (local.get $y) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $outH)) (local.get $oh)) (local.get $outW)) (local.get $ow)) (local.get $cout)) (local.get $c)) (i32.const 2)))
-                  (f32x4.add (local.get $b) (v128.load (i32.add (local.get $D) (i32.shl (i32.add (i32.mul (local.get $v) (local.get $T)) (local.get $u)) (i32.const 4)))))
-                  (i32.sub (local.get $cout) (local.get $c)))))
-            (local.set $v (i32.add (local.get $v) (i32.const 1)))
-            (br_if $lv (i32.lt_s (local.get $v) (local.get $m))))
+          (if (i32.lt_s (local.get $oh) (local.get $outH))
+            (then (call $storeRow (i32.add (local.get $D) (i32.shl (i32.mul (local.get $u) (local.get $m)) (i32.const 4)))
+              (i32.add (local.get $y) (i32.add (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $outH)) (local.get $oh)) (local.get $rowBytes))
+                (i32.mul (local.get $ow) (local.get $pix))) (i32.shl (local.get $c) (i32.const 2))))
+              (local.get $pix) (local.get $cols) (local.get $lanes) (local.get $b))))
           (local.set $u (i32.add (local.get $u) (i32.const 1)))
           (br_if $lu (i32.lt_s (local.get $u) (local.get $m))))
         (local.set $c (i32.add (local.get $c) (i32.const 4)))
@@ -1072,12 +1058,29 @@
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $lt))))
 
+  ;; One output row of a tile: src[v] + bias (vectors 16 bytes apart) at p + v * s for v < n,
+  ;; `lanes` channels each.
+  (func $storeRow (param $src i32) (param $p i32) (param $s i32) (param $n i32) (param $lanes i32) (param $bias v128)
+    (local $v i32) (local $r v128)
+    (block $done (loop $pixels
+      (br_if $done (i32.ge_s (local.get $v) (local.get $n)))
+      (local.set $r (f32x4.add (v128.load (local.get $src)) (local.get $bias)))
+      (if (i32.ge_s (local.get $lanes) (i32.const 4))
+        (then (v128.store (local.get $p) (local.get $r)))
+        (else (call $storeLanes (local.get $p) (local.get $r) (local.get $lanes))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $p (i32.add (local.get $p) (local.get $s)))
+      (local.set $v (i32.add (local.get $v) (i32.const 1)))
+      (br $pixels))))
+
   ;; Adjoint of the output transform: dM[q = i*T + j][t][c] = (A dy_t A^T)[i][j], dy_t the tile's
-  ;; m x m output gradient (zero outside the output).
+  ;; m x m output gradient, read straight from dy inside the output, else gathered with zeros
+  ;; into D; F(4x4,3x3) through $aF4x4, any other tile the library's $transformTile.
   (func $winoDOut (param $prm i32) (param $dy i32) (param $dM i32) (param $p0 i32) (param $cnt i32) (param $scratch i32)
     (local $cout i32) (local $cout4 i32) (local $m i32) (local $T i32) (local $outH i32) (local $outW i32) (local $tilesH i32) (local $tilesW i32)
-    (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $c i32) (local $q i32) (local $u i32) (local $v i32)
-    (local $oh i32) (local $ow i32) (local $D i32) (local $E i32) (local $A i32)
+    (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $c i32) (local $u i32) (local $v i32)
+    (local $oh i32) (local $ow i32) (local $D i32) (local $E i32) (local $qs i32) (local $pix i32) (local $rowBytes i32) (local $inside i32)
+    (local $src i32) (local $srcRow i32) (local $srcCol i32) (local $dst i32)
     (local.set $cout (i32.load offset={winograd.cout} (local.get $prm)))
     (local.set $cout4 (i32.and (i32.add (local.get $cout) (i32.const 3)) (i32.const -4)))
     (local.set $m (i32.load offset={winograd.m} (local.get $prm)))
@@ -1086,7 +1089,9 @@
     (local.set $outW (i32.load offset={winograd.outW} (local.get $prm)))
     (local.set $tilesH (i32.load offset={winograd.tilesH} (local.get $prm)))
     (local.set $tilesW (i32.load offset={winograd.tilesW} (local.get $prm)))
-    (local.set $A (i32.load offset={winograd.A} (local.get $prm)))
+    (local.set $qs (i32.shl (i32.mul (local.get $cnt) (local.get $cout4)) (i32.const 2)))
+    (local.set $pix (i32.shl (local.get $cout) (i32.const 2)))
+    (local.set $rowBytes (i32.mul (local.get $outW) (local.get $pix)))
     (local.set $D (i32.add (local.get $scratch) (i32.const 2048)))
     (local.set $E (i32.add (local.get $scratch) (i32.const 3072)))
     (local.set $t (i32.const 0))
@@ -1096,55 +1101,65 @@
       (local.set $n (i32.div_u (local.get $p) (i32.mul (local.get $tilesH) (local.get $tilesW))))
       (local.set $th (i32.sub (i32.div_u (local.get $p) (local.get $tilesW)) (i32.mul (local.get $n) (local.get $tilesH))))
       (local.set $tw (i32.rem_u (local.get $p) (local.get $tilesW)))
+      (local.set $inside (i32.and (i32.le_s (i32.mul (i32.add (local.get $th) (i32.const 1)) (local.get $m)) (local.get $outH))
+                                  (i32.le_s (i32.mul (i32.add (local.get $tw) (i32.const 1)) (local.get $m)) (local.get $outW))))
       (local.set $c (i32.const 0))
       (loop $lc
-        ;; D[u][v] = dy at tile pixel (u, v), row stride T
-        (local.set $u (i32.const 0))
-        (loop $lu
-          (local.set $oh (i32.add (i32.mul (local.get $th) (local.get $m)) (local.get $u)))
-          (local.set $v (i32.const 0))
-          (loop $lv
-            (local.set $ow (i32.add (i32.mul (local.get $tw) (local.get $m)) (local.get $v)))
-            (v128.store (i32.add (local.get $D) (i32.shl (i32.add (i32.mul (local.get $u) (local.get $T)) (local.get $v)) (i32.const 4)))
-              (if (result v128) (i32.and (i32.lt_s (local.get $oh) (local.get $outH)) (i32.lt_s (local.get $ow) (local.get $outW)))
-                (then (v128.load (i32.add (local.get $dy) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $outH)) (local.get $oh)) (local.get $outW)) (local.get $ow)) (local.get $cout)) (local.get $c)) (i32.const 2)))))
-                (else (v128.const i32x4 0 0 0 0))))
-            (local.set $v (i32.add (local.get $v) (i32.const 1)))
-            (br_if $lv (i32.lt_s (local.get $v) (local.get $m))))
-          (local.set $u (i32.add (local.get $u) (i32.const 1)))
-          (br_if $lu (i32.lt_s (local.get $u) (local.get $m))))
-        ;; E[i][v] = sum_u A[i][u] D[u][v]; D[j][i] = sum_v A[j][v] E[i][v]
-        (call $side (local.get $E) (local.get $D) (local.get $A) (local.get $T) (local.get $m) (local.get $T) (local.get $T) (i32.const 1))
-        (call $side (local.get $D) (local.get $E) (local.get $A) (local.get $T) (local.get $T) (local.get $T) (i32.const 1) (local.get $T))
-        (local.set $q (i32.const 0))
-        (loop $lq
-          (v128.store
-            (i32.add (local.get $dM) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $q) (local.get $cnt)) (local.get $t)) (local.get $cout4)) (local.get $c)) (i32.const 2)))
-            (v128.load (i32.add (local.get $D) (i32.shl
-              (i32.add (i32.mul (i32.rem_u (local.get $q) (local.get $T)) (local.get $T)) (i32.div_u (local.get $q) (local.get $T))) (i32.const 4)))))
-          (local.set $q (i32.add (local.get $q) (i32.const 1)))
-          (br_if $lq (i32.lt_s (local.get $q) (i32.mul (local.get $T) (local.get $T)))))
+        (if (local.get $inside)
+          (then
+            (local.set $src (i32.add (local.get $dy) (i32.add (i32.add
+              (i32.mul (i32.add (i32.mul (local.get $n) (local.get $outH)) (i32.mul (local.get $th) (local.get $m))) (local.get $rowBytes))
+              (i32.mul (i32.mul (local.get $tw) (local.get $m)) (local.get $pix))) (i32.shl (local.get $c) (i32.const 2)))))
+            (local.set $srcRow (local.get $rowBytes))
+            (local.set $srcCol (local.get $pix)))
+          (else
+            ;; D[u][v] = dy at tile pixel (u, v), zero outside the output
+            (local.set $u (i32.const 0))
+            (loop $lu
+              (local.set $oh (i32.add (i32.mul (local.get $th) (local.get $m)) (local.get $u)))
+              (local.set $v (i32.const 0))
+              (loop $lv
+                (local.set $ow (i32.add (i32.mul (local.get $tw) (local.get $m)) (local.get $v)))
+                (v128.store (i32.add (local.get $D) (i32.shl (i32.add (i32.mul (local.get $u) (local.get $m)) (local.get $v)) (i32.const 4)))
+                  (if (result v128) (i32.and (i32.lt_s (local.get $oh) (local.get $outH)) (i32.lt_s (local.get $ow) (local.get $outW)))
+                    (then (v128.load (i32.add (local.get $dy) (i32.add (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $outH)) (local.get $oh)) (local.get $rowBytes))
+                      (i32.mul (local.get $ow) (local.get $pix))) (i32.shl (local.get $c) (i32.const 2))))))
+                    (else (v128.const i32x4 0 0 0 0))))
+                (local.set $v (i32.add (local.get $v) (i32.const 1)))
+                (br_if $lv (i32.lt_s (local.get $v) (local.get $m))))
+              (local.set $u (i32.add (local.get $u) (i32.const 1)))
+              (br_if $lu (i32.lt_s (local.get $u) (local.get $m))))
+            (local.set $src (local.get $D))
+            (local.set $srcRow (i32.shl (local.get $m) (i32.const 4)))
+            (local.set $srcCol (i32.const 16))))
+        (local.set $dst (i32.add (local.get $dM) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $cout4)) (local.get $c)) (i32.const 2))))
+        (if (i32.load offset={winograd.f4x4} (local.get $prm))
+          (then (call $aF4x4 (local.get $src) (local.get $srcRow) (local.get $srcCol) (local.get $dst)
+            (i32.mul (local.get $qs) (i32.const 6)) (local.get $qs) (local.get $E)))
+          (else (call $transformTile (local.get $src) (local.get $srcRow) (local.get $srcCol) (local.get $dst)
+            (i32.mul (local.get $qs) (local.get $T)) (local.get $qs) (local.get $E) (i32.load offset={winograd.A} (local.get $prm)) (local.get $T) (local.get $m))))
         (local.set $c (i32.add (local.get $c) (i32.const 4)))
         (br_if $lc (i32.lt_s (local.get $c) (local.get $cout))))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $lt))))
 
-  ;; Adjoint of the input transform: each tile's contribution B dV_t B^T to the input gradient,
-  ;; added into dx at the tile's pixels (pixels outside the input dropped).
+  ;; Adjoint of the input transform: each tile's contribution B dV_t B^T to the input gradient
+  ;; (F(4x4,3x3) through $bF4x4, any other tile the library's $transformTile) into D, then added
+  ;; into dx at the tile's pixels, row by row (pixels outside the input dropped).
   (func $winoDIn (param $prm i32) (param $dx i32) (param $dV i32) (param $p0 i32) (param $cnt i32) (param $scratch i32)
     (local $H i32) (local $W i32) (local $cin i32) (local $cin4 i32) (local $T i32) (local $m i32) (local $tilesH i32) (local $tilesW i32)
-    (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $h i32) (local $w i32)
-    (local $c i32) (local $q i32) (local $k i32) (local $l i32) (local $D i32) (local $E i32) (local $B i32) (local $T2 i32)
+    (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $h i32) (local $h0 i32) (local $w0 i32)
+    (local $c i32) (local $k i32) (local $l0 i32) (local $l1 i32) (local $D i32) (local $E i32) (local $qs i32) (local $pix i32) (local $src i32)
     (local.set $H (i32.load offset={winograd.H} (local.get $prm)))
     (local.set $W (i32.load offset={winograd.W} (local.get $prm)))
     (local.set $cin (i32.load offset={winograd.cin} (local.get $prm)))
     (local.set $cin4 (i32.and (i32.add (local.get $cin) (i32.const 3)) (i32.const -4)))
     (local.set $m (i32.load offset={winograd.m} (local.get $prm)))
     (local.set $T (i32.load offset={winograd.T} (local.get $prm)))
-    (local.set $T2 (i32.mul (local.get $T) (local.get $T)))
     (local.set $tilesH (i32.load offset={winograd.tilesH} (local.get $prm)))
     (local.set $tilesW (i32.load offset={winograd.tilesW} (local.get $prm)))
-    (local.set $B (i32.load offset={winograd.B} (local.get $prm)))
+    (local.set $qs (i32.shl (i32.mul (local.get $cnt) (local.get $cin4)) (i32.const 2)))
+    (local.set $pix (i32.shl (local.get $cin) (i32.const 2)))
     (local.set $D (i32.add (local.get $scratch) (i32.const 2048)))
     (local.set $E (i32.add (local.get $scratch) (i32.const 3072)))
     (local.set $t (i32.const 0))
@@ -1154,36 +1169,46 @@
       (local.set $n (i32.div_u (local.get $p) (i32.mul (local.get $tilesH) (local.get $tilesW))))
       (local.set $th (i32.sub (i32.div_u (local.get $p) (local.get $tilesW)) (i32.mul (local.get $n) (local.get $tilesH))))
       (local.set $tw (i32.rem_u (local.get $p) (local.get $tilesW)))
+      (local.set $h0 (i32.sub (i32.mul (local.get $th) (local.get $m)) (i32.load offset={winograd.padTop} (local.get $prm))))
+      (local.set $w0 (i32.sub (i32.mul (local.get $tw) (local.get $m)) (i32.load offset={winograd.padLeft} (local.get $prm))))
+      ;; the tile's columns inside the input: l0 <= l < l1
+      (local.set $l0 (select (i32.sub (i32.const 0) (local.get $w0)) (i32.const 0) (i32.lt_s (local.get $w0) (i32.const 0))))
+      (local.set $l1 (select (i32.sub (local.get $W) (local.get $w0)) (local.get $T) (i32.lt_s (i32.sub (local.get $W) (local.get $w0)) (local.get $T))))
       (local.set $c (i32.const 0))
       (loop $lc
-        (local.set $q (i32.const 0))
-        (loop $lq
-          (v128.store (i32.add (local.get $D) (i32.shl (local.get $q) (i32.const 4)))
-            (v128.load (i32.add (local.get $dV) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $q) (local.get $cnt)) (local.get $t)) (local.get $cin4)) (local.get $c)) (i32.const 2)))))
-          (local.set $q (i32.add (local.get $q) (i32.const 1)))
-          (br_if $lq (i32.lt_s (local.get $q) (local.get $T2))))
-        ;; E[k][j] = sum_i B[k][i] D[i][j]; D[l][k] = sum_j B[l][j] E[k][j]
-        (call $side (local.get $E) (local.get $D) (local.get $B) (local.get $T) (local.get $T) (local.get $T) (local.get $T) (i32.const 1))
-        (call $side (local.get $D) (local.get $E) (local.get $B) (local.get $T) (local.get $T) (local.get $T) (i32.const 1) (local.get $T))
+        (local.set $src (i32.add (local.get $dV) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $cin4)) (local.get $c)) (i32.const 2))))
+        (if (i32.load offset={winograd.f4x4} (local.get $prm))
+          (then (call $bF4x4 (local.get $src) (i32.mul (local.get $qs) (i32.const 6)) (local.get $qs) (local.get $D) (i32.const 96) (i32.const 16) (local.get $E)))
+          (else (call $transformTile (local.get $src) (i32.mul (local.get $qs) (local.get $T)) (local.get $qs) (local.get $D) (i32.shl (local.get $T) (i32.const 4)) (i32.const 16)
+            (local.get $E) (i32.load offset={winograd.B} (local.get $prm)) (local.get $T) (local.get $T))))
         (local.set $k (i32.const 0))
         (loop $lk
-          (local.set $h (i32.add (i32.sub (i32.mul (local.get $th) (local.get $m)) (i32.load offset={winograd.padTop} (local.get $prm))) (local.get $k)))
-          (local.set $l (i32.const 0))
-          (loop $ll
-            (local.set $w (i32.add (i32.sub (i32.mul (local.get $tw) (local.get $m)) (i32.load offset={winograd.padLeft} (local.get $prm))) (local.get $l)))
-            (if (i32.and (i32.lt_u (local.get $h) (local.get $H)) (i32.lt_u (local.get $w) (local.get $W)))
-              (then (call $addLanes
-                (i32.add (local.get $dx) (i32.shl (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $h)) (local.get $W)) (local.get $w)) (local.get $cin)) (local.get $c)) (i32.const 2)))
-                (v128.load (i32.add (local.get $D) (i32.shl (i32.add (i32.mul (local.get $l) (local.get $T)) (local.get $k)) (i32.const 4))))
-                (i32.sub (local.get $cin) (local.get $c)))))
-            (local.set $l (i32.add (local.get $l) (i32.const 1)))
-            (br_if $ll (i32.lt_s (local.get $l) (local.get $T))))
+          (local.set $h (i32.add (local.get $h0) (local.get $k)))
+          (if (i32.lt_u (local.get $h) (local.get $H))
+            (then (call $addRow
+              (i32.add (local.get $D) (i32.shl (i32.add (i32.mul (local.get $k) (local.get $T)) (local.get $l0)) (i32.const 4)))
+              (i32.add (local.get $dx) (i32.add (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $h)) (local.get $W))
+                (i32.add (local.get $w0) (local.get $l0))) (local.get $pix)) (i32.shl (local.get $c) (i32.const 2))))
+              (local.get $pix) (i32.sub (local.get $l1) (local.get $l0)) (i32.sub (local.get $cin) (local.get $c)))))
           (local.set $k (i32.add (local.get $k) (i32.const 1)))
           (br_if $lk (i32.lt_s (local.get $k) (local.get $T))))
         (local.set $c (i32.add (local.get $c) (i32.const 4)))
         (br_if $lc (i32.lt_s (local.get $c) (local.get $cin))))
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $lt))))
+
+  ;; Adds src[v] (vectors 16 bytes apart) into p + v * s for v < n, `lanes` channels each.
+  (func $addRow (param $src i32) (param $p i32) (param $s i32) (param $n i32) (param $lanes i32)
+    (local $v i32)
+    (block $done (loop $pixels
+      (br_if $done (i32.ge_s (local.get $v) (local.get $n)))
+      (if (i32.ge_s (local.get $lanes) (i32.const 4))
+        (then (v128.store (local.get $p) (f32x4.add (v128.load (local.get $p)) (v128.load (local.get $src)))))
+        (else (call $addLanes (local.get $p) (v128.load (local.get $src)) (local.get $lanes))))
+      (local.set $src (i32.add (local.get $src) (i32.const 16)))
+      (local.set $p (i32.add (local.get $p) (local.get $s)))
+      (local.set $v (i32.add (local.get $v) (i32.const 1)))
+      (br $pixels))))
 
   ;; Forward over tiles p0 <= p < p1 in chunks of `chunk`: input transform into V, the T*T
   ;; products M[q] = V[q] W[q] (w: per position, packed by pack_b, `wps` bytes apart), output
@@ -1201,9 +1226,7 @@
       (br_if $done (i32.ge_s (local.get $p) (local.get $p1)))
       (local.set $cnt (i32.sub (local.get $p1) (local.get $p)))
       (if (i32.gt_s (local.get $cnt) (local.get $chunk)) (then (local.set $cnt (local.get $chunk))))
-      (if (i32.load offset={winograd.f4x4} (local.get $prm))
-        (then (call $winoInF4x4 (local.get $prm) (local.get $x) (local.get $V) (local.get $p) (local.get $cnt) (local.get $scratch)))
-        (else (call $winoIn (local.get $prm) (local.get $x) (local.get $V) (local.get $p) (local.get $cnt) (local.get $scratch))))
+      (call $winoIn (local.get $prm) (local.get $x) (local.get $V) (local.get $p) (local.get $cnt) (local.get $scratch))
       (local.set $q (i32.const 0))
       (loop $positions
         (call $gemm
@@ -1213,9 +1236,7 @@
           (local.get $cnt) (local.get $cout) (local.get $cin) (i32.const 0) (local.get $scratch) (i32.const 256) (i32.const 128))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br_if $positions (i32.lt_s (local.get $q) (local.get $T2))))
-      (if (i32.load offset={winograd.f4x4} (local.get $prm))
-        (then (call $winoOutF4x4 (local.get $prm) (local.get $y) (local.get $M) (local.get $p) (local.get $cnt) (local.get $bias) (local.get $scratch)))
-        (else (call $winoOut (local.get $prm) (local.get $y) (local.get $M) (local.get $p) (local.get $cnt) (local.get $bias) (local.get $scratch))))
+      (call $winoOut (local.get $prm) (local.get $y) (local.get $M) (local.get $p) (local.get $cnt) (local.get $bias) (local.get $scratch))
       (local.set $p (i32.add (local.get $p) (local.get $cnt)))
       (br $chunks))))
 
@@ -1247,13 +1268,8 @@
       (br_if $done (i32.ge_s (local.get $p) (local.get $p1)))
       (local.set $cnt (i32.sub (local.get $p1) (local.get $p)))
       (if (i32.gt_s (local.get $cnt) (local.get $chunk)) (then (local.set $cnt (local.get $chunk))))
-      (if (i32.load offset={winograd.f4x4} (local.get $prm))
-        (then
-          (call $winoInF4x4 (local.get $prm) (local.get $x) (local.get $V) (local.get $p) (local.get $cnt) (local.get $scratch))
-          (call $winoDOutF4x4 (local.get $prm) (local.get $dy) (local.get $dM) (local.get $p) (local.get $cnt) (local.get $scratch)))
-        (else
-          (call $winoIn (local.get $prm) (local.get $x) (local.get $V) (local.get $p) (local.get $cnt) (local.get $scratch))
-          (call $winoDOut (local.get $prm) (local.get $dy) (local.get $dM) (local.get $p) (local.get $cnt) (local.get $scratch))))
+      (call $winoIn (local.get $prm) (local.get $x) (local.get $V) (local.get $p) (local.get $cnt) (local.get $scratch))
+      (call $winoDOut (local.get $prm) (local.get $dy) (local.get $dM) (local.get $p) (local.get $cnt) (local.get $scratch))
       (local.set $q (i32.const 0))
       (loop $positions
         ;; dw[q] (cin x cout) += V[q]^T (cin x cnt) dM[q] (cnt x cout); dM read in place as B
@@ -1272,449 +1288,111 @@
         (br_if $positions (i32.lt_s (local.get $q) (local.get $T2))))
       (if (local.get $wT)
         (then
-          (if (i32.load offset={winograd.f4x4} (local.get $prm))
-            (then (call $winoDInF4x4 (local.get $prm) (local.get $dx) (local.get $dV) (local.get $p) (local.get $cnt) (local.get $scratch)))
-            (else (call $winoDIn (local.get $prm) (local.get $dx) (local.get $dV) (local.get $p) (local.get $cnt) (local.get $scratch))))))
+          (call $winoDIn (local.get $prm) (local.get $dx) (local.get $dV) (local.get $p) (local.get $cnt) (local.get $scratch))))
       (local.set $p (i32.add (local.get $p) (local.get $cnt)))
       (br $chunks))))
 
-  ;; ---- F(4x4,3x3) (T = 6, m = 4, points 0, +-1, +-2) with its matrices written out: each
-  ;; transform is a few adds and multiplies on 6 (or 4) channel vectors held in locals, common
-  ;; terms shared, applied down the columns of a tile into scratch E and then along E's rows
-  ;; (the generic $side loops over nonzeros through memory and is several times slower).
-  ;;   B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1]
-  ;;   A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1]
-  ;; E rows are 96 bytes (6 vectors). ----
+  ;; ---- F(4x4,3x3) (T = 6, m = 4) with its matrices written out: the forward transforms are
+  ;; the shared library's (src/wasm/lib/winograd-f4x4.wat, included below, which the runtime
+  ;; uses too); their adjoints, B and A, which only training needs, are here in the same form:
+  ;; one tile, every address and stride a parameter, each side a few adds and multiplies on 6
+  ;; (or 4) vectors held in locals, common terms shared, down the columns into scratch E (rows
+  ;; of 96 bytes) and then along E's rows. ----
+  {include winograd-f4x4}
 
-  ;; $winoIn for F(4x4,3x3).
-  (func $winoInF4x4 (param $prm i32) (param $x i32) (param $V i32) (param $p0 i32) (param $cnt i32) (param $scratch i32)
-    (local $H i32) (local $W i32) (local $cin i32) (local $cin4 i32) (local $tilesH i32) (local $tilesW i32)
-    (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $h0 i32) (local $w0 i32)
-    (local $c i32) (local $k i32) (local $l i32) (local $h i32) (local $w i32) (local $D i32) (local $E i32)
-    (local $rowBytes i32) (local $pixBytes i32) (local $base i32) (local $qs i32) (local $inside i32) (local $at i32) (local $rs i32)
-    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $r4 v128) (local $r5 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $t4 v128)
-    (local.set $H (i32.load offset={winograd.H} (local.get $prm)))
-    (local.set $W (i32.load offset={winograd.W} (local.get $prm)))
-    (local.set $cin (i32.load offset={winograd.cin} (local.get $prm)))
-    (local.set $cin4 (i32.and (i32.add (local.get $cin) (i32.const 3)) (i32.const -4)))
-    (local.set $tilesH (i32.load offset={winograd.tilesH} (local.get $prm)))
-    (local.set $tilesW (i32.load offset={winograd.tilesW} (local.get $prm)))
-    (local.set $pixBytes (i32.shl (local.get $cin) (i32.const 2)))
-    (local.set $rowBytes (i32.mul (local.get $W) (local.get $pixBytes)))
-    (local.set $qs (i32.shl (i32.mul (local.get $cnt) (local.get $cin4)) (i32.const 2)))
-    (local.set $D (i32.add (local.get $scratch) (i32.const 2048)))
-    (local.set $E (i32.add (local.get $scratch) (i32.const 3072)))
-    (local.set $t (i32.const 0))
-    (block $doneT (loop $lt
-      (br_if $doneT (i32.ge_s (local.get $t) (local.get $cnt)))
-      (local.set $p (i32.add (local.get $p0) (local.get $t)))
-      (local.set $n (i32.div_u (local.get $p) (i32.mul (local.get $tilesH) (local.get $tilesW))))
-      (local.set $th (i32.sub (i32.div_u (local.get $p) (local.get $tilesW)) (i32.mul (local.get $n) (local.get $tilesH))))
-      (local.set $tw (i32.rem_u (local.get $p) (local.get $tilesW)))
-      (local.set $h0 (i32.sub (i32.shl (local.get $th) (i32.const 2)) (i32.load offset={winograd.padTop} (local.get $prm))))
-      (local.set $w0 (i32.sub (i32.shl (local.get $tw) (i32.const 2)) (i32.load offset={winograd.padLeft} (local.get $prm))))
-      (local.set $inside (i32.and
-        (i32.and (i32.ge_s (local.get $h0) (i32.const 0)) (i32.le_s (i32.add (local.get $h0) (i32.const 6)) (local.get $H)))
-        (i32.and (i32.ge_s (local.get $w0) (i32.const 0)) (i32.le_s (i32.add (local.get $w0) (i32.const 6)) (local.get $W)))))
-      (local.set $c (i32.const 0))
-      (loop $lc
-        (local.set $l (i32.const 0))
-        (loop $ll
-          ;; column l of the tile: straight from x inside the image, else through D with zeros
-          (if (local.get $inside)
-            (then
-              (local.set $at (i32.add (local.get $x) (i32.add
-                (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $h0)) (local.get $rowBytes))
-                  (i32.mul (i32.add (local.get $w0) (local.get $l)) (local.get $pixBytes)))
-                (i32.shl (local.get $c) (i32.const 2)))))
-              (local.set $rs (local.get $rowBytes)))
-            (else
-              (local.set $w (i32.add (local.get $w0) (local.get $l)))
-              (local.set $k (i32.const 0))
-              (loop $lk
-                (local.set $h (i32.add (local.get $h0) (local.get $k)))
-                (v128.store (i32.add (local.get $D) (i32.shl (local.get $k) (i32.const 4)))
-                  (if (result v128) (i32.and (i32.lt_u (local.get $h) (local.get $H)) (i32.lt_u (local.get $w) (local.get $W)))
-                    (then (v128.load (i32.add (local.get $x) (i32.add
-                      (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $h)) (local.get $rowBytes)) (i32.mul (local.get $w) (local.get $pixBytes)))
-                      (i32.shl (local.get $c) (i32.const 2))))))
-                    (else (v128.const i32x4 0 0 0 0))))
-                (local.set $k (i32.add (local.get $k) (i32.const 1)))
-                (br_if $lk (i32.lt_s (local.get $k) (i32.const 6))))
-              (local.set $at (local.get $D))
-              (local.set $rs (i32.const 16))))
-          (local.set $d0 (v128.load (local.get $at)))
-          (local.set $d1 (v128.load (i32.add (local.get $at) (local.get $rs))))
-          (local.set $d2 (v128.load (i32.add (local.get $at) (i32.mul (local.get $rs) (i32.const 2)))))
-          (local.set $d3 (v128.load (i32.add (local.get $at) (i32.mul (local.get $rs) (i32.const 3)))))
-          (local.set $d4 (v128.load (i32.add (local.get $at) (i32.mul (local.get $rs) (i32.const 4)))))
-          (local.set $d5 (v128.load (i32.add (local.get $at) (i32.mul (local.get $rs) (i32.const 5)))))
-          (local.set $t1 (f32x4.sub (local.get $d4) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d2))))
-          (local.set $t2 (f32x4.sub (local.get $d3) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d1))))
-          (local.set $t3 (f32x4.sub (local.get $d4) (local.get $d2)))
-          (local.set $t4 (f32x4.mul (v128.const f32x4 2 2 2 2) (f32x4.sub (local.get $d3) (local.get $d1))))
-          (local.set $r0 (f32x4.sub (f32x4.add (local.get $d4) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d0))) (f32x4.mul (v128.const f32x4 5 5 5 5) (local.get $d2))))
-          (local.set $r5 (f32x4.sub (f32x4.add (local.get $d5) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d1))) (f32x4.mul (v128.const f32x4 5 5 5 5) (local.get $d3))))
-          (local.set $r1 (f32x4.add (local.get $t1) (local.get $t2)))
-          (local.set $r2 (f32x4.sub (local.get $t1) (local.get $t2)))
-          (local.set $r3 (f32x4.add (local.get $t3) (local.get $t4)))
-          (local.set $r4 (f32x4.sub (local.get $t3) (local.get $t4)))
-          (local.set $at (i32.add (local.get $E) (i32.shl (local.get $l) (i32.const 4))))
-          (v128.store (local.get $at) (local.get $r0))
-          (v128.store (i32.add (local.get $at) (i32.const 96)) (local.get $r1))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 2))) (local.get $r2))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 3))) (local.get $r3))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 4))) (local.get $r4))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 5))) (local.get $r5))
-          (local.set $l (i32.add (local.get $l) (i32.const 1)))
-          (br_if $ll (i32.lt_s (local.get $l) (i32.const 6))))
-        ;; rows of E: V[i*6 + j] for j < 6
-        (local.set $k (i32.const 0))
-        (loop $lr
-          (local.set $at (i32.add (local.get $E) (i32.mul (local.get $k) (i32.const 96))))
-          (local.set $d0 (v128.load (local.get $at)))
-          (local.set $d1 (v128.load (i32.add (local.get $at) (i32.const 16))))
-          (local.set $d2 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 2)))))
-          (local.set $d3 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 3)))))
-          (local.set $d4 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 4)))))
-          (local.set $d5 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 5)))))
-          (local.set $t1 (f32x4.sub (local.get $d4) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d2))))
-          (local.set $t2 (f32x4.sub (local.get $d3) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d1))))
-          (local.set $t3 (f32x4.sub (local.get $d4) (local.get $d2)))
-          (local.set $t4 (f32x4.mul (v128.const f32x4 2 2 2 2) (f32x4.sub (local.get $d3) (local.get $d1))))
-          (local.set $r0 (f32x4.sub (f32x4.add (local.get $d4) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d0))) (f32x4.mul (v128.const f32x4 5 5 5 5) (local.get $d2))))
-          (local.set $r5 (f32x4.sub (f32x4.add (local.get $d5) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d1))) (f32x4.mul (v128.const f32x4 5 5 5 5) (local.get $d3))))
-          (local.set $r1 (f32x4.add (local.get $t1) (local.get $t2)))
-          (local.set $r2 (f32x4.sub (local.get $t1) (local.get $t2)))
-          (local.set $r3 (f32x4.add (local.get $t3) (local.get $t4)))
-          (local.set $r4 (f32x4.sub (local.get $t3) (local.get $t4)))
-          (local.set $at (i32.add (local.get $V) (i32.add (i32.mul (i32.mul (local.get $k) (i32.const 6)) (local.get $qs))
-            (i32.shl (i32.add (i32.mul (local.get $t) (local.get $cin4)) (local.get $c)) (i32.const 2)))))
-          (v128.store (local.get $at) (local.get $r0))
-          (v128.store (i32.add (local.get $at) (local.get $qs)) (local.get $r1))
-          (v128.store (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 2))) (local.get $r2))
-          (v128.store (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 3))) (local.get $r3))
-          (v128.store (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 4))) (local.get $r4))
-          (v128.store (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 5))) (local.get $r5))
-          (local.set $k (i32.add (local.get $k) (i32.const 1)))
-          (br_if $lr (i32.lt_s (local.get $k) (i32.const 6))))
-        (local.set $c (i32.add (local.get $c) (i32.const 4)))
-        (br_if $lc (i32.lt_s (local.get $c) (local.get $cin))))
-      (local.set $t (i32.add (local.get $t) (i32.const 1)))
-      (br $lt))))
+  ;; dM = A X A^T for one tile (the output transform's adjoint): X[u][v] (4 x 4) at
+  ;; src + u * srcRow + v * srcCol, dM[i][j] (6 x 6) stored at dst + i * dstRow + j * dstCol;
+  ;; E: 576 bytes of scratch, apart from src and dst.
+  (func $aF4x4 (param $src i32) (param $srcRow i32) (param $srcCol i32) (param $dst i32) (param $dstRow i32) (param $dstCol i32) (param $E i32)
+    (call $aF4x4Side (local.get $src) (local.get $srcRow) (local.get $srcCol) (local.get $E) (i32.const 96) (i32.const 16) (i32.const 4))
+    (call $aF4x4Side (local.get $E) (i32.const 16) (i32.const 96) (local.get $dst) (local.get $dstCol) (local.get $dstRow) (i32.const 6)))
 
-  ;; $winoOut for F(4x4,3x3).
-  (func $winoOutF4x4 (param $prm i32) (param $y i32) (param $M i32) (param $p0 i32) (param $cnt i32) (param $bias i32) (param $scratch i32)
-    (local $cout i32) (local $cout4 i32) (local $outH i32) (local $outW i32) (local $tilesH i32) (local $tilesW i32)
-    (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $c i32) (local $j i32) (local $u i32)
-    (local $oh i32) (local $ow i32) (local $E i32) (local $qs i32) (local $pix i32) (local $rowBytes i32) (local $cols i32) (local $lanes i32) (local $at i32) (local $b v128)
-    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $r4 v128) (local $r5 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $t4 v128)
-    (local.set $cout (i32.load offset={winograd.cout} (local.get $prm)))
-    (local.set $cout4 (i32.and (i32.add (local.get $cout) (i32.const 3)) (i32.const -4)))
-    (local.set $outH (i32.load offset={winograd.outH} (local.get $prm)))
-    (local.set $outW (i32.load offset={winograd.outW} (local.get $prm)))
-    (local.set $tilesH (i32.load offset={winograd.tilesH} (local.get $prm)))
-    (local.set $tilesW (i32.load offset={winograd.tilesW} (local.get $prm)))
-    (local.set $qs (i32.shl (i32.mul (local.get $cnt) (local.get $cout4)) (i32.const 2)))
-    (local.set $pix (i32.shl (local.get $cout) (i32.const 2)))
-    (local.set $rowBytes (i32.mul (local.get $outW) (local.get $pix)))
-    (local.set $E (i32.add (local.get $scratch) (i32.const 3072)))
-    (local.set $t (i32.const 0))
-    (block $doneT (loop $lt
-      (br_if $doneT (i32.ge_s (local.get $t) (local.get $cnt)))
-      (local.set $p (i32.add (local.get $p0) (local.get $t)))
-      (local.set $n (i32.div_u (local.get $p) (i32.mul (local.get $tilesH) (local.get $tilesW))))
-      (local.set $th (i32.sub (i32.div_u (local.get $p) (local.get $tilesW)) (i32.mul (local.get $n) (local.get $tilesH))))
-      (local.set $tw (i32.rem_u (local.get $p) (local.get $tilesW)))
-      (local.set $ow (i32.shl (local.get $tw) (i32.const 2)))
-      (local.set $cols (i32.sub (local.get $outW) (local.get $ow)))
-      (local.set $c (i32.const 0))
-      (loop $lc
-        (local.set $j (i32.const 0))
-        (loop $lj
-          (local.set $at (i32.add (local.get $M) (i32.add (i32.mul (local.get $j) (local.get $qs)) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $cout4)) (local.get $c)) (i32.const 2)))))
-          (local.set $d0 (v128.load (local.get $at)))
-          (local.set $d1 (v128.load (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 6)))))
-          (local.set $d2 (v128.load (i32.add (local.get $at) (i32.mul (i32.mul (local.get $qs) (i32.const 6)) (i32.const 2)))))
-          (local.set $d3 (v128.load (i32.add (local.get $at) (i32.mul (i32.mul (local.get $qs) (i32.const 6)) (i32.const 3)))))
-          (local.set $d4 (v128.load (i32.add (local.get $at) (i32.mul (i32.mul (local.get $qs) (i32.const 6)) (i32.const 4)))))
-          (local.set $d5 (v128.load (i32.add (local.get $at) (i32.mul (i32.mul (local.get $qs) (i32.const 6)) (i32.const 5)))))
-          (local.set $t1 (f32x4.add (local.get $d1) (local.get $d2)))
-          (local.set $t2 (f32x4.sub (local.get $d1) (local.get $d2)))
-          (local.set $t3 (f32x4.add (local.get $d3) (local.get $d4)))
-          (local.set $t4 (f32x4.sub (local.get $d3) (local.get $d4)))
-          (local.set $r0 (f32x4.add (f32x4.add (local.get $d0) (local.get $t1)) (local.get $t3)))
-          (local.set $r1 (f32x4.add (local.get $t2) (f32x4.mul (v128.const f32x4 2 2 2 2) (local.get $t4))))
-          (local.set $r2 (f32x4.add (local.get $t1) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $t3))))
-          (local.set $r3 (f32x4.add (f32x4.add (local.get $t2) (f32x4.mul (v128.const f32x4 8 8 8 8) (local.get $t4))) (local.get $d5)))
-          (local.set $at (i32.add (local.get $E) (i32.shl (local.get $j) (i32.const 4))))
-          (v128.store (local.get $at) (local.get $r0))
-          (v128.store (i32.add (local.get $at) (i32.const 96)) (local.get $r1))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 2))) (local.get $r2))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 3))) (local.get $r3))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br_if $lj (i32.lt_s (local.get $j) (i32.const 6))))
-        (local.set $b (if (result v128) (local.get $bias)
-          (then (v128.load (i32.add (local.get $bias) (i32.shl (local.get $c) (i32.const 2)))))
-          (else (v128.const i32x4 0 0 0 0))))
-        (local.set $lanes (i32.sub (local.get $cout) (local.get $c)))
-        (local.set $u (i32.const 0))
-        (loop $lu
-          (local.set $oh (i32.add (i32.shl (local.get $th) (i32.const 2)) (local.get $u)))
-          (if (i32.lt_s (local.get $oh) (local.get $outH))
-            (then
-              (local.set $at (i32.add (local.get $E) (i32.mul (local.get $u) (i32.const 96))))
-              (local.set $d0 (v128.load (local.get $at)))
-              (local.set $d1 (v128.load (i32.add (local.get $at) (i32.const 16))))
-              (local.set $d2 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 2)))))
-              (local.set $d3 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 3)))))
-              (local.set $d4 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 4)))))
-              (local.set $d5 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 5)))))
-              (local.set $t1 (f32x4.add (local.get $d1) (local.get $d2)))
-              (local.set $t2 (f32x4.sub (local.get $d1) (local.get $d2)))
-              (local.set $t3 (f32x4.add (local.get $d3) (local.get $d4)))
-              (local.set $t4 (f32x4.sub (local.get $d3) (local.get $d4)))
-              (local.set $r0 (f32x4.add (f32x4.add (local.get $d0) (local.get $t1)) (local.get $t3)))
-              (local.set $r1 (f32x4.add (local.get $t2) (f32x4.mul (v128.const f32x4 2 2 2 2) (local.get $t4))))
-              (local.set $r2 (f32x4.add (local.get $t1) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $t3))))
-              (local.set $r3 (f32x4.add (f32x4.add (local.get $t2) (f32x4.mul (v128.const f32x4 8 8 8 8) (local.get $t4))) (local.get $d5)))
-              (local.set $at (i32.add (local.get $y) (i32.add (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $outH)) (local.get $oh)) (local.get $rowBytes))
-                (i32.mul (local.get $ow) (local.get $pix))) (i32.shl (local.get $c) (i32.const 2)))))
-              (call $storeY4 (local.get $r0) (local.get $r1) (local.get $r2) (local.get $r3) (local.get $at) (local.get $pix) (local.get $cols) (local.get $lanes) (local.get $b))))
-          (local.set $u (i32.add (local.get $u) (i32.const 1)))
-          (br_if $lu (i32.lt_s (local.get $u) (i32.const 4))))
-        (local.set $c (i32.add (local.get $c) (i32.const 4)))
-        (br_if $lc (i32.lt_s (local.get $c) (local.get $cout))))
-      (local.set $t (i32.add (local.get $t) (i32.const 1)))
-      (br $lt))))
+  ;; One side of A on `lines` lines of 4 vectors (line k's d_u at src + k * next + u * step), 6
+  ;; results each (r_i at dst + k * dstNext + i * dstStep):
+  ;;   r0 = d0   r1, r2 = (d0 + d2) +- (d1 + d3)   r3, r4 = (d0 + 4d2) +- (2d1 + 8d3)   r5 = d3
+  (func $aF4x4Side (param $src i32) (param $step i32) (param $next i32) (param $dst i32) (param $dstStep i32) (param $dstNext i32) (param $lines i32)
+    (local $k i32) (local $q i32) (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128)
+    (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $t4 v128)
+    (loop $lines
+      (local.set $q (local.get $src))
+      (local.set $d0 (v128.load (local.get $q)))
+      (local.set $q (i32.add (local.get $q) (local.get $step)))
+      (local.set $d1 (v128.load (local.get $q)))
+      (local.set $q (i32.add (local.get $q) (local.get $step)))
+      (local.set $d2 (v128.load (local.get $q)))
+      (local.set $q (i32.add (local.get $q) (local.get $step)))
+      (local.set $d3 (v128.load (local.get $q)))
+      (local.set $t1 (f32x4.add (local.get $d0) (local.get $d2)))
+      (local.set $t2 (f32x4.add (local.get $d1) (local.get $d3)))
+      (local.set $t3 (f32x4.add (local.get $d0) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d2))))
+      (local.set $t4 (f32x4.add (f32x4.mul (v128.const f32x4 2 2 2 2) (local.get $d1)) (f32x4.mul (v128.const f32x4 8 8 8 8) (local.get $d3))))
+      (local.set $q (local.get $dst))
+      (v128.store (local.get $q) (local.get $d0))
+      (local.set $q (i32.add (local.get $q) (local.get $dstStep)))
+      (v128.store (local.get $q) (f32x4.add (local.get $t1) (local.get $t2)))
+      (local.set $q (i32.add (local.get $q) (local.get $dstStep)))
+      (v128.store (local.get $q) (f32x4.sub (local.get $t1) (local.get $t2)))
+      (local.set $q (i32.add (local.get $q) (local.get $dstStep)))
+      (v128.store (local.get $q) (f32x4.add (local.get $t3) (local.get $t4)))
+      (local.set $q (i32.add (local.get $q) (local.get $dstStep)))
+      (v128.store (local.get $q) (f32x4.sub (local.get $t3) (local.get $t4)))
+      (local.set $q (i32.add (local.get $q) (local.get $dstStep)))
+      (v128.store (local.get $q) (local.get $d3))
+      (local.set $src (i32.add (local.get $src) (local.get $next)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $dstNext)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $lines (i32.lt_u (local.get $k) (local.get $lines)))))
 
-  ;; One output row of a tile: v_k + bias at p + k*s for k < cols, `lanes` channels each.
-  (func $storeY4 (param $v0 v128) (param $v1 v128) (param $v2 v128) (param $v3 v128) (param $p i32) (param $s i32) (param $cols i32) (param $lanes i32) (param $bias v128)
-    (if (i32.and (i32.ge_s (local.get $cols) (i32.const 4)) (i32.ge_s (local.get $lanes) (i32.const 4)))
-      (then
-        (v128.store (local.get $p) (f32x4.add (local.get $v0) (local.get $bias)))
-        (v128.store (i32.add (local.get $p) (local.get $s)) (f32x4.add (local.get $v1) (local.get $bias)))
-        (v128.store (i32.add (local.get $p) (i32.shl (local.get $s) (i32.const 1))) (f32x4.add (local.get $v2) (local.get $bias)))
-        (v128.store (i32.add (local.get $p) (i32.mul (local.get $s) (i32.const 3))) (f32x4.add (local.get $v3) (local.get $bias)))
-        (return)))
-    (call $storeLanes (local.get $p) (f32x4.add (local.get $v0) (local.get $bias)) (local.get $lanes))
-    (if (i32.ge_s (local.get $cols) (i32.const 2)) (then (call $storeLanes (i32.add (local.get $p) (local.get $s)) (f32x4.add (local.get $v1) (local.get $bias)) (local.get $lanes))))
-    (if (i32.ge_s (local.get $cols) (i32.const 3)) (then (call $storeLanes (i32.add (local.get $p) (i32.shl (local.get $s) (i32.const 1))) (f32x4.add (local.get $v2) (local.get $bias)) (local.get $lanes))))
-    (if (i32.ge_s (local.get $cols) (i32.const 4)) (then (call $storeLanes (i32.add (local.get $p) (i32.mul (local.get $s) (i32.const 3))) (f32x4.add (local.get $v3) (local.get $bias)) (local.get $lanes)))))
+  ;; Y = B X B^T for one tile (the input transform's adjoint), X and Y 6 x 6, addressed as in
+  ;; $aF4x4; E: 576 bytes of scratch, apart from src and dst.
+  (func $bF4x4 (param $src i32) (param $srcRow i32) (param $srcCol i32) (param $dst i32) (param $dstRow i32) (param $dstCol i32) (param $E i32)
+    (call $bF4x4Side (local.get $src) (local.get $srcRow) (local.get $srcCol) (local.get $E) (i32.const 96) (i32.const 16))
+    (call $bF4x4Side (local.get $E) (i32.const 16) (i32.const 96) (local.get $dst) (local.get $dstCol) (local.get $dstRow)))
 
-  ;; $winoDOut for F(4x4,3x3): A down the columns of the 4 x 4 output gradient (zeros outside
-  ;; the output) into E, A along E's rows into dM.
-  (func $winoDOutF4x4 (param $prm i32) (param $dy i32) (param $dM i32) (param $p0 i32) (param $cnt i32) (param $scratch i32)
-    (local $cout i32) (local $cout4 i32) (local $outH i32) (local $outW i32) (local $tilesH i32) (local $tilesW i32)
-    (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $c i32) (local $u i32) (local $v i32) (local $i i32)
-    (local $oh i32) (local $ow i32) (local $D i32) (local $E i32) (local $qs i32) (local $pix i32) (local $rowBytes i32) (local $inside i32) (local $at i32) (local $rs i32)
-    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $r4 v128) (local $r5 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $t4 v128)
-    (local.set $cout (i32.load offset={winograd.cout} (local.get $prm)))
-    (local.set $cout4 (i32.and (i32.add (local.get $cout) (i32.const 3)) (i32.const -4)))
-    (local.set $outH (i32.load offset={winograd.outH} (local.get $prm)))
-    (local.set $outW (i32.load offset={winograd.outW} (local.get $prm)))
-    (local.set $tilesH (i32.load offset={winograd.tilesH} (local.get $prm)))
-    (local.set $tilesW (i32.load offset={winograd.tilesW} (local.get $prm)))
-    (local.set $qs (i32.shl (i32.mul (local.get $cnt) (local.get $cout4)) (i32.const 2)))
-    (local.set $pix (i32.shl (local.get $cout) (i32.const 2)))
-    (local.set $rowBytes (i32.mul (local.get $outW) (local.get $pix)))
-    (local.set $D (i32.add (local.get $scratch) (i32.const 2048)))
-    (local.set $E (i32.add (local.get $scratch) (i32.const 3072)))
-    (local.set $t (i32.const 0))
-    (block $doneT (loop $lt
-      (br_if $doneT (i32.ge_s (local.get $t) (local.get $cnt)))
-      (local.set $p (i32.add (local.get $p0) (local.get $t)))
-      (local.set $n (i32.div_u (local.get $p) (i32.mul (local.get $tilesH) (local.get $tilesW))))
-      (local.set $th (i32.sub (i32.div_u (local.get $p) (local.get $tilesW)) (i32.mul (local.get $n) (local.get $tilesH))))
-      (local.set $tw (i32.rem_u (local.get $p) (local.get $tilesW)))
-      (local.set $inside (i32.and (i32.le_s (i32.shl (i32.add (local.get $th) (i32.const 1)) (i32.const 2)) (local.get $outH))
-                                  (i32.le_s (i32.shl (i32.add (local.get $tw) (i32.const 1)) (i32.const 2)) (local.get $outW))))
-      (local.set $c (i32.const 0))
-      (loop $lc
-        (local.set $v (i32.const 0))
-        (loop $lv
-          (local.set $ow (i32.add (i32.shl (local.get $tw) (i32.const 2)) (local.get $v)))
-          (if (local.get $inside)
-            (then
-              (local.set $at (i32.add (local.get $dy) (i32.add (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $outH)) (i32.shl (local.get $th) (i32.const 2))) (local.get $rowBytes))
-                (i32.mul (local.get $ow) (local.get $pix))) (i32.shl (local.get $c) (i32.const 2)))))
-              (local.set $rs (local.get $rowBytes)))
-            (else
-              (local.set $u (i32.const 0))
-              (loop $lu
-                (local.set $oh (i32.add (i32.shl (local.get $th) (i32.const 2)) (local.get $u)))
-                (v128.store (i32.add (local.get $D) (i32.shl (local.get $u) (i32.const 4)))
-                  (if (result v128) (i32.and (i32.lt_s (local.get $oh) (local.get $outH)) (i32.lt_s (local.get $ow) (local.get $outW)))
-                    (then (v128.load (i32.add (local.get $dy) (i32.add (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $outH)) (local.get $oh)) (local.get $rowBytes))
-                      (i32.mul (local.get $ow) (local.get $pix))) (i32.shl (local.get $c) (i32.const 2))))))
-                    (else (v128.const i32x4 0 0 0 0))))
-                (local.set $u (i32.add (local.get $u) (i32.const 1)))
-                (br_if $lu (i32.lt_s (local.get $u) (i32.const 4))))
-              (local.set $at (local.get $D))
-              (local.set $rs (i32.const 16))))
-          (local.set $d0 (v128.load (local.get $at)))
-          (local.set $d1 (v128.load (i32.add (local.get $at) (local.get $rs))))
-          (local.set $d2 (v128.load (i32.add (local.get $at) (i32.mul (local.get $rs) (i32.const 2)))))
-          (local.set $d3 (v128.load (i32.add (local.get $at) (i32.mul (local.get $rs) (i32.const 3)))))
-          (local.set $t1 (f32x4.add (local.get $d0) (local.get $d2)))
-          (local.set $t2 (f32x4.add (local.get $d1) (local.get $d3)))
-          (local.set $t3 (f32x4.add (local.get $d0) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d2))))
-          (local.set $t4 (f32x4.add (f32x4.mul (v128.const f32x4 2 2 2 2) (local.get $d1)) (f32x4.mul (v128.const f32x4 8 8 8 8) (local.get $d3))))
-          (local.set $r0 (local.get $d0))
-          (local.set $r5 (local.get $d3))
-          (local.set $r1 (f32x4.add (local.get $t1) (local.get $t2)))
-          (local.set $r2 (f32x4.sub (local.get $t1) (local.get $t2)))
-          (local.set $r3 (f32x4.add (local.get $t3) (local.get $t4)))
-          (local.set $r4 (f32x4.sub (local.get $t3) (local.get $t4)))
-          (local.set $at (i32.add (local.get $E) (i32.shl (local.get $v) (i32.const 4))))
-          (v128.store (local.get $at) (local.get $r0))
-          (v128.store (i32.add (local.get $at) (i32.const 96)) (local.get $r1))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 2))) (local.get $r2))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 3))) (local.get $r3))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 4))) (local.get $r4))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 5))) (local.get $r5))
-          (local.set $v (i32.add (local.get $v) (i32.const 1)))
-          (br_if $lv (i32.lt_s (local.get $v) (i32.const 4))))
-        (local.set $i (i32.const 0))
-        (loop $li
-          (local.set $at (i32.add (local.get $E) (i32.mul (local.get $i) (i32.const 96))))
-          (local.set $d0 (v128.load (local.get $at)))
-          (local.set $d1 (v128.load (i32.add (local.get $at) (i32.const 16))))
-          (local.set $d2 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 2)))))
-          (local.set $d3 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 3)))))
-          (local.set $t1 (f32x4.add (local.get $d0) (local.get $d2)))
-          (local.set $t2 (f32x4.add (local.get $d1) (local.get $d3)))
-          (local.set $t3 (f32x4.add (local.get $d0) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d2))))
-          (local.set $t4 (f32x4.add (f32x4.mul (v128.const f32x4 2 2 2 2) (local.get $d1)) (f32x4.mul (v128.const f32x4 8 8 8 8) (local.get $d3))))
-          (local.set $r0 (local.get $d0))
-          (local.set $r5 (local.get $d3))
-          (local.set $r1 (f32x4.add (local.get $t1) (local.get $t2)))
-          (local.set $r2 (f32x4.sub (local.get $t1) (local.get $t2)))
-          (local.set $r3 (f32x4.add (local.get $t3) (local.get $t4)))
-          (local.set $r4 (f32x4.sub (local.get $t3) (local.get $t4)))
-          (local.set $at (i32.add (local.get $dM) (i32.add (i32.mul (i32.mul (local.get $i) (i32.const 6)) (local.get $qs))
-            (i32.shl (i32.add (i32.mul (local.get $t) (local.get $cout4)) (local.get $c)) (i32.const 2)))))
-          (v128.store (local.get $at) (local.get $r0))
-          (v128.store (i32.add (local.get $at) (local.get $qs)) (local.get $r1))
-          (v128.store (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 2))) (local.get $r2))
-          (v128.store (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 3))) (local.get $r3))
-          (v128.store (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 4))) (local.get $r4))
-          (v128.store (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 5))) (local.get $r5))
-          (local.set $i (i32.add (local.get $i) (i32.const 1)))
-          (br_if $li (i32.lt_s (local.get $i) (i32.const 6))))
-        (local.set $c (i32.add (local.get $c) (i32.const 4)))
-        (br_if $lc (i32.lt_s (local.get $c) (local.get $cout))))
-      (local.set $t (i32.add (local.get $t) (i32.const 1)))
-      (br $lt))))
+  ;; One side of B on 6 lines of 6 vectors (addresses as $aF4x4Side), with t1, t2 = d1 +- d2,
+  ;; t3 = d3 + d4, t4 = 2(d3 - d4):
+  ;;   r0 = 4d0   r1 = 4(d5 - t2) - t4   r2 = -(5d0 + 4t1 + t3)   r3 = t2 + t4 - 5d5
+  ;;   r4 = d0 + t1 + t3   r5 = d5
+  (func $bF4x4Side (param $src i32) (param $step i32) (param $next i32) (param $dst i32) (param $dstStep i32) (param $dstNext i32)
+    (local $k i32) (local $q i32)
+    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128)
+    (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $t4 v128)
+    (loop $lines
+      (local.set $q (local.get $src))
+      (local.set $d0 (v128.load (local.get $q)))
+      (local.set $q (i32.add (local.get $q) (local.get $step)))
+      (local.set $d1 (v128.load (local.get $q)))
+      (local.set $q (i32.add (local.get $q) (local.get $step)))
+      (local.set $d2 (v128.load (local.get $q)))
+      (local.set $q (i32.add (local.get $q) (local.get $step)))
+      (local.set $d3 (v128.load (local.get $q)))
+      (local.set $q (i32.add (local.get $q) (local.get $step)))
+      (local.set $d4 (v128.load (local.get $q)))
+      (local.set $q (i32.add (local.get $q) (local.get $step)))
+      (local.set $d5 (v128.load (local.get $q)))
+      (local.set $t1 (f32x4.add (local.get $d1) (local.get $d2)))
+      (local.set $t2 (f32x4.sub (local.get $d1) (local.get $d2)))
+      (local.set $t3 (f32x4.add (local.get $d3) (local.get $d4)))
+      (local.set $t4 (f32x4.mul (v128.const f32x4 2 2 2 2) (f32x4.sub (local.get $d3) (local.get $d4))))
+      (local.set $q (local.get $dst))
+      (v128.store (local.get $q) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d0)))
+      (local.set $q (i32.add (local.get $q) (local.get $dstStep)))
+      (v128.store (local.get $q) (f32x4.sub (f32x4.mul (v128.const f32x4 4 4 4 4) (f32x4.sub (local.get $d5) (local.get $t2))) (local.get $t4)))
+      (local.set $q (i32.add (local.get $q) (local.get $dstStep)))
+      (v128.store (local.get $q)
+        (f32x4.neg (f32x4.add (f32x4.add (f32x4.mul (v128.const f32x4 5 5 5 5) (local.get $d0)) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $t1))) (local.get $t3))))
+      (local.set $q (i32.add (local.get $q) (local.get $dstStep)))
+      (v128.store (local.get $q) (f32x4.sub (f32x4.add (local.get $t2) (local.get $t4)) (f32x4.mul (v128.const f32x4 5 5 5 5) (local.get $d5))))
+      (local.set $q (i32.add (local.get $q) (local.get $dstStep)))
+      (v128.store (local.get $q) (f32x4.add (f32x4.add (local.get $d0) (local.get $t1)) (local.get $t3)))
+      (local.set $q (i32.add (local.get $q) (local.get $dstStep)))
+      (v128.store (local.get $q) (local.get $d5))
+      (local.set $src (i32.add (local.get $src) (local.get $next)))
+      (local.set $dst (i32.add (local.get $dst) (local.get $dstNext)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $lines (i32.lt_u (local.get $k) (i32.const 6)))))
 
   ;; Adds v (its first `lanes` channels) to the floats at p.
   (func $addLanes (param $p i32) (param $v v128) (param $lanes i32)
     (call $storeLanes (local.get $p) (f32x4.add (v128.load (local.get $p)) (local.get $v)) (local.get $lanes)))
-
-  ;; $winoDIn for F(4x4,3x3): B down the columns of dV into E, B along E's rows; each row of the
-  ;; tile's contribution B dV B^T added into dx (pixels outside the input dropped).
-  (func $winoDInF4x4 (param $prm i32) (param $dx i32) (param $dV i32) (param $p0 i32) (param $cnt i32) (param $scratch i32)
-    (local $H i32) (local $W i32) (local $cin i32) (local $cin4 i32) (local $tilesH i32) (local $tilesW i32)
-    (local $t i32) (local $p i32) (local $n i32) (local $th i32) (local $tw i32) (local $h0 i32) (local $w0 i32) (local $h i32) (local $w i32)
-    (local $c i32) (local $j i32) (local $k i32) (local $l i32) (local $E i32) (local $qs i32) (local $at i32) (local $pix i32) (local $rowBytes i32)
-    (local $inside i32) (local $lanes i32)
-    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128) (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $r4 v128) (local $r5 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $t4 v128)
-    (local.set $H (i32.load offset={winograd.H} (local.get $prm)))
-    (local.set $W (i32.load offset={winograd.W} (local.get $prm)))
-    (local.set $cin (i32.load offset={winograd.cin} (local.get $prm)))
-    (local.set $cin4 (i32.and (i32.add (local.get $cin) (i32.const 3)) (i32.const -4)))
-    (local.set $tilesH (i32.load offset={winograd.tilesH} (local.get $prm)))
-    (local.set $tilesW (i32.load offset={winograd.tilesW} (local.get $prm)))
-    (local.set $qs (i32.shl (i32.mul (local.get $cnt) (local.get $cin4)) (i32.const 2)))
-    (local.set $pix (i32.shl (local.get $cin) (i32.const 2)))
-    (local.set $rowBytes (i32.mul (local.get $W) (local.get $pix)))
-    (local.set $E (i32.add (local.get $scratch) (i32.const 3072)))
-    (local.set $t (i32.const 0))
-    (block $doneT (loop $lt
-      (br_if $doneT (i32.ge_s (local.get $t) (local.get $cnt)))
-      (local.set $p (i32.add (local.get $p0) (local.get $t)))
-      (local.set $n (i32.div_u (local.get $p) (i32.mul (local.get $tilesH) (local.get $tilesW))))
-      (local.set $th (i32.sub (i32.div_u (local.get $p) (local.get $tilesW)) (i32.mul (local.get $n) (local.get $tilesH))))
-      (local.set $tw (i32.rem_u (local.get $p) (local.get $tilesW)))
-      (local.set $h0 (i32.sub (i32.shl (local.get $th) (i32.const 2)) (i32.load offset={winograd.padTop} (local.get $prm))))
-      (local.set $w0 (i32.sub (i32.shl (local.get $tw) (i32.const 2)) (i32.load offset={winograd.padLeft} (local.get $prm))))
-      (local.set $inside (i32.and
-        (i32.and (i32.ge_s (local.get $h0) (i32.const 0)) (i32.le_s (i32.add (local.get $h0) (i32.const 6)) (local.get $H)))
-        (i32.and (i32.ge_s (local.get $w0) (i32.const 0)) (i32.le_s (i32.add (local.get $w0) (i32.const 6)) (local.get $W)))))
-      (local.set $c (i32.const 0))
-      (loop $lc
-        (local.set $lanes (i32.sub (local.get $cin) (local.get $c)))
-        (local.set $j (i32.const 0))
-        (loop $lj
-          (local.set $at (i32.add (local.get $dV) (i32.add (i32.mul (local.get $j) (local.get $qs)) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $cin4)) (local.get $c)) (i32.const 2)))))
-          (local.set $d0 (v128.load (local.get $at)))
-          (local.set $d1 (v128.load (i32.add (local.get $at) (i32.mul (local.get $qs) (i32.const 6)))))
-          (local.set $d2 (v128.load (i32.add (local.get $at) (i32.mul (i32.mul (local.get $qs) (i32.const 6)) (i32.const 2)))))
-          (local.set $d3 (v128.load (i32.add (local.get $at) (i32.mul (i32.mul (local.get $qs) (i32.const 6)) (i32.const 3)))))
-          (local.set $d4 (v128.load (i32.add (local.get $at) (i32.mul (i32.mul (local.get $qs) (i32.const 6)) (i32.const 4)))))
-          (local.set $d5 (v128.load (i32.add (local.get $at) (i32.mul (i32.mul (local.get $qs) (i32.const 6)) (i32.const 5)))))
-          (local.set $t1 (f32x4.add (local.get $d1) (local.get $d2)))
-          (local.set $t2 (f32x4.sub (local.get $d1) (local.get $d2)))
-          (local.set $t3 (f32x4.add (local.get $d3) (local.get $d4)))
-          (local.set $t4 (f32x4.mul (v128.const f32x4 2 2 2 2) (f32x4.sub (local.get $d3) (local.get $d4))))
-          (local.set $r0 (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d0)))
-          (local.set $r1 (f32x4.sub (f32x4.mul (v128.const f32x4 4 4 4 4) (f32x4.sub (local.get $d5) (local.get $t2))) (local.get $t4)))
-          (local.set $r2 (f32x4.neg (f32x4.add (f32x4.add (f32x4.mul (v128.const f32x4 5 5 5 5) (local.get $d0)) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $t1))) (local.get $t3))))
-          (local.set $r3 (f32x4.sub (f32x4.add (local.get $t2) (local.get $t4)) (f32x4.mul (v128.const f32x4 5 5 5 5) (local.get $d5))))
-          (local.set $r4 (f32x4.add (f32x4.add (local.get $d0) (local.get $t1)) (local.get $t3)))
-          (local.set $r5 (local.get $d5))
-          (local.set $at (i32.add (local.get $E) (i32.shl (local.get $j) (i32.const 4))))
-          (v128.store (local.get $at) (local.get $r0))
-          (v128.store (i32.add (local.get $at) (i32.const 96)) (local.get $r1))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 2))) (local.get $r2))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 3))) (local.get $r3))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 4))) (local.get $r4))
-          (v128.store (i32.add (local.get $at) (i32.mul (i32.const 96) (i32.const 5))) (local.get $r5))
-          (local.set $j (i32.add (local.get $j) (i32.const 1)))
-          (br_if $lj (i32.lt_s (local.get $j) (i32.const 6))))
-        (local.set $k (i32.const 0))
-        (loop $lk
-          (local.set $at (i32.add (local.get $E) (i32.mul (local.get $k) (i32.const 96))))
-          (local.set $d0 (v128.load (local.get $at)))
-          (local.set $d1 (v128.load (i32.add (local.get $at) (i32.const 16))))
-          (local.set $d2 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 2)))))
-          (local.set $d3 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 3)))))
-          (local.set $d4 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 4)))))
-          (local.set $d5 (v128.load (i32.add (local.get $at) (i32.mul (i32.const 16) (i32.const 5)))))
-          (local.set $t1 (f32x4.add (local.get $d1) (local.get $d2)))
-          (local.set $t2 (f32x4.sub (local.get $d1) (local.get $d2)))
-          (local.set $t3 (f32x4.add (local.get $d3) (local.get $d4)))
-          (local.set $t4 (f32x4.mul (v128.const f32x4 2 2 2 2) (f32x4.sub (local.get $d3) (local.get $d4))))
-          (local.set $r0 (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $d0)))
-          (local.set $r1 (f32x4.sub (f32x4.mul (v128.const f32x4 4 4 4 4) (f32x4.sub (local.get $d5) (local.get $t2))) (local.get $t4)))
-          (local.set $r2 (f32x4.neg (f32x4.add (f32x4.add (f32x4.mul (v128.const f32x4 5 5 5 5) (local.get $d0)) (f32x4.mul (v128.const f32x4 4 4 4 4) (local.get $t1))) (local.get $t3))))
-          (local.set $r3 (f32x4.sub (f32x4.add (local.get $t2) (local.get $t4)) (f32x4.mul (v128.const f32x4 5 5 5 5) (local.get $d5))))
-          (local.set $r4 (f32x4.add (f32x4.add (local.get $d0) (local.get $t1)) (local.get $t3)))
-          (local.set $r5 (local.get $d5))
-          (local.set $h (i32.add (local.get $h0) (local.get $k)))
-          (local.set $at (i32.add (local.get $dx) (i32.add (i32.add (i32.mul (i32.add (i32.mul (local.get $n) (local.get $H)) (local.get $h)) (local.get $rowBytes))
-            (i32.mul (local.get $w0) (local.get $pix))) (i32.shl (local.get $c) (i32.const 2)))))
-          (if (i32.and (local.get $inside) (i32.ge_s (local.get $lanes) (i32.const 4)))
-            (then
-              (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (local.get $r0)))
-              (v128.store (i32.add (local.get $at) (local.get $pix)) (f32x4.add (v128.load (i32.add (local.get $at) (local.get $pix))) (local.get $r1)))
-              (v128.store (i32.add (local.get $at) (i32.shl (local.get $pix) (i32.const 1))) (f32x4.add (v128.load (i32.add (local.get $at) (i32.shl (local.get $pix) (i32.const 1)))) (local.get $r2)))
-              (v128.store (i32.add (local.get $at) (i32.mul (local.get $pix) (i32.const 3))) (f32x4.add (v128.load (i32.add (local.get $at) (i32.mul (local.get $pix) (i32.const 3)))) (local.get $r3)))
-              (v128.store (i32.add (local.get $at) (i32.shl (local.get $pix) (i32.const 2))) (f32x4.add (v128.load (i32.add (local.get $at) (i32.shl (local.get $pix) (i32.const 2)))) (local.get $r4)))
-              (v128.store (i32.add (local.get $at) (i32.mul (local.get $pix) (i32.const 5))) (f32x4.add (v128.load (i32.add (local.get $at) (i32.mul (local.get $pix) (i32.const 5)))) (local.get $r5))))
-            (else
-              (if (i32.lt_u (local.get $h) (local.get $H))
-                (then
-                  (if (i32.lt_u (local.get $w0) (local.get $W)) (then (call $addLanes (local.get $at) (local.get $r0) (local.get $lanes))))
-                  (if (i32.lt_u (i32.add (local.get $w0) (i32.const 1)) (local.get $W)) (then (call $addLanes (i32.add (local.get $at) (local.get $pix)) (local.get $r1) (local.get $lanes))))
-                  (if (i32.lt_u (i32.add (local.get $w0) (i32.const 2)) (local.get $W)) (then (call $addLanes (i32.add (local.get $at) (i32.shl (local.get $pix) (i32.const 1))) (local.get $r2) (local.get $lanes))))
-                  (if (i32.lt_u (i32.add (local.get $w0) (i32.const 3)) (local.get $W)) (then (call $addLanes (i32.add (local.get $at) (i32.mul (local.get $pix) (i32.const 3))) (local.get $r3) (local.get $lanes))))
-                  (if (i32.lt_u (i32.add (local.get $w0) (i32.const 4)) (local.get $W)) (then (call $addLanes (i32.add (local.get $at) (i32.shl (local.get $pix) (i32.const 2))) (local.get $r4) (local.get $lanes))))
-                  (if (i32.lt_u (i32.add (local.get $w0) (i32.const 5)) (local.get $W)) (then (call $addLanes (i32.add (local.get $at) (i32.mul (local.get $pix) (i32.const 5))) (local.get $r5) (local.get $lanes))))))))
-          (local.set $k (i32.add (local.get $k) (i32.const 1)))
-          (br_if $lk (i32.lt_s (local.get $k) (i32.const 6))))
-        (local.set $c (i32.add (local.get $c) (i32.const 4)))
-        (br_if $lc (i32.lt_s (local.get $c) (local.get $cin))))
-      (local.set $t (i32.add (local.get $t) (i32.const 1)))
-      (br $lt))))
 )

@@ -222,6 +222,21 @@ function encodeConv(p: Placement, s: StepOf<'conv'>): Desc<'conv'> | Desc<'depth
       .epilogue(s.epi, epiResidual(p, s, outBase));
   }
   const coutg = s.groups === 1 ? go.cp : coutG;
+  // Row runs: each window row is kw pixels x C channels contiguous in memory (no padding
+  // channels: C a multiple of 4, or the network's input stored unpadded), read with no offset table.
+  const rows = s.groups === 1 && (dw === 1 || s.kw === 1) && s.in.C === gi.cp;
+  if (rows) {
+    const rowTab = Int32Array.from({ length: s.kh }, (_, ky) => ky * dh * gi.row);
+    p.summary.push(`${s.node}: dense ${s.kh}x${s.kw} conv ${s.in.C}->${s.out.C}, stride ${s.strides.join('x')}, row runs`);
+    return convDesc(p, s, inBase, outBase, bias)
+      .int('koff', 0)
+      .int('K', s.kh * s.kw * gi.cp)
+      .int('inGroupStep', 0)
+      .int('w', p.img.data(packConv(s.weight, s.out.C, cinG, s.kh, s.kw, 1, coutg, gi.cp), 16))
+      .int('rowTab', p.img.data(rowTab, 16))
+      .int('kh', s.kh)
+      .int('L', s.kw * gi.cp);
+  }
   const koff = new Int32Array(s.kh * s.kw * cinG);
   for (let ky = 0; ky < s.kh; ky++)
     for (let kx = 0; kx < s.kw; kx++)
@@ -231,28 +246,44 @@ function encodeConv(p: Placement, s: StepOf<'conv'>): Desc<'conv'> | Desc<'depth
   p.summary.push(
     `${s.node}: dense ${s.kh}x${s.kw} conv ${s.in.C}->${s.out.C}, stride ${s.strides.join('x')}${s.groups > 1 ? `, ${s.groups} groups` : ''}`,
   );
-  return new Desc('conv')
-    .int('inBase', inBase)
-    .int('inImg', gi.img)
-    .int('inRowStep', s.strides[0]! * gi.row)
-    .int('inPixStep', s.strides[1]! * gi.pix)
+  return convDesc(p, s, inBase, outBase, bias)
     .int('koff', p.img.data(koff, 16))
     .int('K', koff.length)
-    .int('groups', s.groups)
     .int('inGroupStep', cinG * 4)
     .int('w', p.img.data(packConv(s.weight, s.out.C, cinG, s.kh, s.kw, s.groups, coutg), 16))
-    .int('coutg', coutg)
-    .int('outBase', outBase)
-    .int('outImg', go.img)
-    .int('outRow', go.row)
-    .int('outPix', go.pix)
-    .int('outH', s.out.H)
-    .int('outW', s.out.W)
-    .int('bias', bias)
-    .epilogue(s.epi, epiResidual(p, s, outBase))
-    .int('imagesAsPixels', 0)
-    .int('part', 0)
-    .int('parts', p.threads);
+    .int('rowTab', 0)
+    .int('kh', 0)
+    .int('L', 0);
+}
+
+/** The fields of a dense convolution's descriptor that do not depend on how its window is read. */
+function convDesc(p: Placement, s: StepOf<'conv'>, inBase: number, outBase: number, bias: number): Desc<'conv'> {
+  const gi = p.geometry(s.in);
+  const go = p.geometry(s.out);
+  return (
+    new Desc('conv')
+      .int('inBase', inBase)
+      .int('inImg', gi.img)
+      .int('inRowStep', s.strides[0]! * gi.row)
+      .int('inPixStep', s.strides[1]! * gi.pix)
+      .int('groups', s.groups)
+      .int('coutg', s.groups === 1 ? go.cp : s.out.C / s.groups)
+      .int('outBase', outBase)
+      .int('outImg', go.img)
+      .int('outRow', go.row)
+      .int('outPix', go.pix)
+      .int('outH', s.out.H)
+      .int('outW', s.out.W)
+      .int('bias', bias)
+      .epilogue(s.epi, epiResidual(p, s, outBase))
+      .int('imagesAsPixels', 0)
+      .int('part', 0)
+      .int('parts', p.threads)
+      // Rows inside blocks of output channels when a group's weights outgrow its input image: the
+      // deep strided layers (ResNet-18's 3x3 128->256 and 256->512: 1.2 and 4.7 MB of weights against
+      // 0.5 and 0.3 MB of input) otherwise read every weight from beyond the second-level cache once per row.
+      .int('blockRows', s.kh * s.kw * (s.in.C / s.groups) * (s.out.C / s.groups) * 4 > gi.img ? 1 : 0)
+  );
 }
 
 /** A fully connected layer, as a convolution whose window is the whole input (op conv). */
@@ -293,7 +324,11 @@ function encodeFc(p: Placement, s: StepOf<'fc'>): Desc<'conv'> {
     .epilogue(s.epi, epiResidual(p, s, outBase))
     .int('imagesAsPixels', 1)
     .int('part', 0)
-    .int('parts', p.threads);
+    .int('parts', p.threads)
+    .int('rowTab', 0)
+    .int('kh', 0)
+    .int('L', 0)
+    .int('blockRows', 0);
 }
 
 /** Max or average pooling (op pool). */

@@ -133,6 +133,28 @@ function borders(steps: readonly Step[]): Map<number, [number, number, number, n
   return need;
 }
 
+/**
+ * The network input's id when it is stored with its channels unpadded (cp = C): C is not a
+ * multiple of 4 (an RGB image) and only dense convolutions read it, whose window rows are then
+ * kw x C contiguous floats (runtime.wat, row runs) with no padding channel to multiply; else -1.
+ */
+function tightInput(lowered: Lowered): number {
+  const a = lowered.input.act;
+  if (a.C % 4 === 0 || a.rank !== 4 || lowered.output.value === a) return -1;
+  const reads = (s: Step) =>
+    [
+      'in' in s ? s.in : undefined,
+      'a' in s ? s.a : undefined,
+      'b' in s ? s.b : undefined,
+      'from' in s ? s.from : undefined,
+      'epi' in s ? s.epi.residual : undefined,
+    ].some((v) => v !== undefined && v.kind !== 'const' && base(v).id === a.id);
+  const rowRuns = (s: Step) =>
+    s.op === 'conv' && s.in.id === a.id && s.groups === 1 && (s.dilations[1] === 1 || s.kw === 1) && !s.epi.residual;
+  const readers = lowered.steps.filter(reads);
+  return readers.length > 0 && readers.every(rowRuns) ? a.id : -1;
+}
+
 /** Builds the plan for `lowered` with activations for `batch` images. */
 export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   const { steps } = lowered;
@@ -142,11 +164,12 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   const geo = new Map<number, Geometry>();
   const summary: string[] = [];
 
+  const tight = tightInput(lowered);
   const geometry = (a: Act): Geometry => {
     let g = geo.get(a.id);
     if (g) return g;
     const [t, l, b, r] = need.get(a.id) ?? [0, 0, 0, 0];
-    const cp = ceil4(a.C);
+    const cp = a.id === tight ? a.C : ceil4(a.C);
     const Hp = t + a.H + b;
     const Wp = l + a.W + r;
     const pix = cp * 4;

@@ -3,43 +3,18 @@
  * Pure functions on typed arrays.
  */
 import type { CsrData, MatrixData } from '../../bundle/decode.js';
+import { denseToSparse, sparseMatrix } from '../../wasm/sparse.js';
 
 export const ceil4 = (n: number) => Math.ceil(n / 4) * 4;
 
-/** Bytes of a sparse matrix in the kernels' format: i32 start[rows + 1], then (i32 index, f32 value) entries. */
+/** Bytes of a matrix the kernels read (a sparse one: src/wasm/sparse.ts's encoding). */
 export interface KernelMatrix {
   readonly bytes: Uint8Array;
 }
 
-/** Rows of (index, value) entries -> the kernels' sparse-matrix bytes (start = byte offsets from the matrix's address). */
-export function kernelMatrix(rows: readonly (readonly [number, number][])[]): KernelMatrix {
-  const nnz = rows.reduce((s, r) => s + r.length, 0);
-  const head = (rows.length + 1) * 4;
-  const buf = new ArrayBuffer(head + nnz * 8);
-  const ints = new Int32Array(buf);
-  const vals = new Float32Array(buf);
-  let e = head / 4;
-  rows.forEach((r, o) => {
-    ints[o] = e * 4;
-    for (const [index, value] of r) {
-      ints[e] = index;
-      vals[e + 1] = value;
-      e += 2;
-    }
-  });
-  ints[rows.length] = e * 4;
-  return { bytes: new Uint8Array(buf) };
-}
-
-/** A dense transform matrix (B^T or A^T) as sparse rows, zeros dropped. */
+/** A dense transform matrix (B^T or A^T) in the kernels' sparse encoding, zeros dropped. */
 export function transformMatrix(m: MatrixData): KernelMatrix {
-  return kernelMatrix(
-    Array.from({ length: m.rows }, (_, i) => {
-      const row: [number, number][] = [];
-      for (let j = 0; j < m.cols; j++) if (m.values[i * m.cols + j] !== 0) row.push([j, m.values[i * m.cols + j]!]);
-      return row;
-    }),
-  );
+  return { bytes: denseToSparse(m.values, m.rows, m.cols) };
 }
 
 /**
@@ -57,7 +32,7 @@ export function positionMatrix(w: CsrData, coutp: number, rowBytes: number, scal
       rows[co]!.push([channel * rowBytes, scale ? Math.fround(w.values[e]! * scale[co]!) : w.values[e]!]);
     }
   }
-  return kernelMatrix(rows);
+  return { bytes: sparseMatrix(rows) };
 }
 
 /**
@@ -82,10 +57,20 @@ export function densePositionMatrix(w: CsrData, coutp: number, scale?: Float32Ar
 /**
  * Dense convolution weights OIHW [cout, cinG, kh, kw] -> per group, blocks of 8 output channels
  * [block][k][8] then a block of 4 [k][4] when the group's (padded) channel count is 4 mod 8;
- * k = (ky * kw + kx) * cinG + ci, matching the window offset table. Padded channels are zero.
+ * k = (ky * kw + kx) * cinRun + ci, matching the window offset table (cinRun = cinG) or the
+ * row runs (cinRun = the input's padded channel count). Padded channels are zero.
  */
-export function packConv(w: Float32Array, cout: number, cinG: number, kh: number, kw: number, groups: number, coutg: number): Float32Array {
-  const K = kh * kw * cinG;
+export function packConv(
+  w: Float32Array,
+  cout: number,
+  cinG: number,
+  kh: number,
+  kw: number,
+  groups: number,
+  coutg: number,
+  cinRun = cinG,
+): Float32Array {
+  const K = kh * kw * cinRun;
   const realG = cout / groups;
   const out = new Float32Array(groups * K * coutg);
   for (let g = 0; g < groups; g++) {
@@ -98,7 +83,7 @@ export function packConv(w: Float32Array, cout: number, cinG: number, kh: number
       for (let ky = 0; ky < kh; ky++)
         for (let kx = 0; kx < kw; kx++)
           for (let ci = 0; ci < cinG; ci++) {
-            const k = (ky * kw + kx) * cinG + ci;
+            const k = (ky * kw + kx) * cinRun + ci;
             out[base + block * 8 * K + k * width + lane] = j < realG ? w[((co * cinG + ci) * kh + ky) * kw + kx]! : 0;
           }
     }

@@ -4,7 +4,7 @@
  * words. A field's byte offset is 4 * (1 + its index): word 0 is the op code. The planner
  * writes descriptors through this table by field name (plan/layout.ts's `Desc`); runtime.wat
  * reads them as `offset={kind.field}`, which `npm run build:wasm` replaces by the same offsets
- * (expand.ts's `expandWat`, run by src/wasm/build.ts), and `run`'s dispatch on the op code is generated from the same
+ * (src/wasm/expand.ts, run by src/wasm/build.ts with source.ts's templates), and `run`'s dispatch on the op code is generated from the same
  * order. Addresses and strides are in bytes, counts in floats or elements (runtime.wat,
  * Conventions). Imports nothing: it ships with the runtime.
  */
@@ -99,6 +99,10 @@ export const KERNELS = {
       imagesAsPixels: i32('1: the n images are one row of n pixels (fully connected)'),
       part: i32(),
       parts: i32(),
+      rowTab: i32('row runs (L > 0): kh byte offsets of the window rows'),
+      kh: i32('row runs: window rows'),
+      L: i32('0: koff table; else floats per window row, contiguous (kw * C, no padding channels)'),
+      blockRows: i32('1: blocks of output channels outer, rows inner'),
     },
   },
   /** Depthwise convolution (op 2). */

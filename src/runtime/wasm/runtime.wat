@@ -3,7 +3,8 @@
 ;; test/wasm/build.test.ts checks that the committed bytes are this file's.
 ;; Descriptor fields are read by name: `offset={winograd.coLo}` stands for that field's byte
 ;; offset in src/runtime/wasm/descriptors.ts, the table the planner writes descriptors through,
-;; and `{dispatch}` for `run`'s dispatch on the op code (the build replaces both: expand.ts).
+;; and `{dispatch}` for `run`'s dispatch on the op code (the build replaces both: source.ts), and
+;; `{include name}` for a shared library file, src/wasm/lib/name.wat (src/wasm/expand.ts).
 ;;
 ;; The planner (src/runtime/plan/) lays out one linear memory when the bundle is loaded: the
 ;; program, one descriptor per step, weights, index tables, activations and scratch. Nothing is
@@ -61,6 +62,11 @@
       (call $act (local.get $v) (v128.load32_splat offset={epilogue.lo} (local.get $e)) (v128.load32_splat offset={epilogue.hi} (local.get $e))
         (v128.load32_splat offset={epilogue.alpha} (local.get $e)))))
 
+  ;; The shared kernel library (src/wasm/lib/, spliced in by the build): F(4x4,3x3)'s transforms,
+  ;; and sparse matrices (any tile's transforms; the encoding the products read too).
+  {include winograd-f4x4}
+  {include sparse}
+
   ;; =============================================================================================
   ;; op 0: sparse Winograd convolution F(m x m, r x r), stride 1 (docs/runtime.md).
   ;;
@@ -85,8 +91,8 @@
   ;;  power-of-two stride puts all 36 positions of a tile in one cache set) pool (1, or 2: a
   ;;  2x2 stride-2 max pooling fused: the output is pooled, outH/outW its dims, and each output
   ;;  tile is m/2 x m/2 pixels, the max of each 2x2 block of the transformed tile)
-  ;; Sparse matrices (generic transforms and positions): i32 start[rows + 1] (byte offsets of
-  ;; each row's first entry, from the matrix's address), then entries (i32 index, f32 value);
+  ;; Sparse matrices (generic transforms and positions): the one encoding of lib/sparse.wat
+  ;; (i32 start[rows + 1], then (i32 index, f32 value) entries; src/wasm/sparse.ts writes it);
   ;; a position's index is the byte offset of V_p's row ci (ci * CH * 4).
   ;; dense (1: a dense convolution's layer, every weight present): position matrices are
   ;; i32 cin, 12 bytes of padding, then f32 W_p in [coutp / 2][cin][2] (pairs of output
@@ -239,132 +245,21 @@
     (local.set $CHB (i32.shl (i32.load offset={winograd.CH} (local.get $d)) (i32.const 2)))
     (local.set $vrow (i32.add (i32.add (i32.load offset={winograd.V} (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
       (i32.shl (local.get $g) (i32.const 4))))
-    (if (i32.eq (i32.load offset={winograd.kind} (local.get $d)) (i32.const 1))
-      (then (call $btF4x4 (local.get $SA) (local.get $vrow) (local.get $ps) (local.get $CHB)))
-      (else
-        (local.set $c (i32.const 0))
-        (loop $channels
-          (call $btGeneric (i32.add (local.get $SA) (i32.mul (local.get $c) (local.get $cs)))
-            (i32.add (local.get $SA) (i32.shl (local.get $cs) (i32.const 2)))
-            (i32.add (local.get $vrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (i32.load offset={winograd.bt} (local.get $d)) (local.get $T))
-          (local.set $c (i32.add (local.get $c) (i32.const 1)))
-          (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))))
-
-  ;; F(4x4,3x3) input transform of 4 channels of 4 tiles: s holds d[a][b] of each channel (36
-  ;; vectors, 16 bytes apart, row-major; channels 576 bytes apart); V[i*6 + j] = (B^T d B)[i][j]
-  ;; of channel c is stored at v + c * CHB + (i*6 + j) * ps.
-  ;; One side, with the common subexpressions of B^T (rows checked against the matrix in
-  ;; test/runtime/):
-  ;;   r0 = 4d0 - 5d2 + d4                 r5 = 4d1 - 5d3 + d5
-  ;;   r1, r2 = (d4 - 4d2) +- (d3 - 4d1)    r3, r4 = (d4 - d2) +- 2(d3 - d1)
-  (func $btF4x4 (param $s i32) (param $v i32) (param $ps i32) (param $CHB i32)
-    (local $i i32) (local $q i32) (local $o i32) (local $c i32)
-    (local $d0 v128) (local $d1 v128) (local $d2 v128) (local $d3 v128) (local $d4 v128) (local $d5 v128)
-    (local $x v128) (local $y v128) (local $four v128) (local $five v128) (local $two v128)
-    (local.set $four (f32x4.splat (f32.const 4)))
-    (local.set $five (f32x4.splat (f32.const 5)))
-    (local.set $two (f32x4.splat (f32.const 2)))
+    ;; Each channel's d[a][b] (T x T vectors, rows of T * 16 bytes) into V[i*T + j] (ps apart);
+    ;; the scratch after the 4 channels' pixels for the transforms' intermediate.
     (local.set $c (i32.const 0))
     (loop $channels
-    ;; Columns: d[a][b] for a = 0..5 (96 bytes apart), in place.
-    (local.set $i (i32.const 0))
-    (loop $cols
-      (local.set $q (i32.add (local.get $s) (i32.shl (local.get $i) (i32.const 4))))
-      (local.set $d0 (v128.load offset=0 (local.get $q)))
-      (local.set $d1 (v128.load offset=96 (local.get $q)))
-      (local.set $d2 (v128.load offset=192 (local.get $q)))
-      (local.set $d3 (v128.load offset=288 (local.get $q)))
-      (local.set $d4 (v128.load offset=384 (local.get $q)))
-      (local.set $d5 (v128.load offset=480 (local.get $q)))
-      (v128.store offset=0 (local.get $q)
-        (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d0)) (f32x4.mul (local.get $five) (local.get $d2))) (local.get $d4)))
-      (v128.store offset=480 (local.get $q)
-        (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d1)) (f32x4.mul (local.get $five) (local.get $d3))) (local.get $d5)))
-      (local.set $x (f32x4.sub (local.get $d4) (f32x4.mul (local.get $four) (local.get $d2))))
-      (local.set $y (f32x4.sub (local.get $d3) (f32x4.mul (local.get $four) (local.get $d1))))
-      (v128.store offset=96 (local.get $q) (f32x4.add (local.get $x) (local.get $y)))
-      (v128.store offset=192 (local.get $q) (f32x4.sub (local.get $x) (local.get $y)))
-      (local.set $x (f32x4.sub (local.get $d4) (local.get $d2)))
-      (local.set $y (f32x4.mul (local.get $two) (f32x4.sub (local.get $d3) (local.get $d1))))
-      (v128.store offset=288 (local.get $q) (f32x4.add (local.get $x) (local.get $y)))
-      (v128.store offset=384 (local.get $q) (f32x4.sub (local.get $x) (local.get $y)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $cols (i32.lt_u (local.get $i) (i32.const 6))))
-    ;; Rows: U[i][b] for b = 0..5 (16 bytes apart), into V.
-    (local.set $i (i32.const 0))
-    (loop $rows
-      (local.set $q (i32.add (local.get $s) (i32.mul (local.get $i) (i32.const 96))))
-      (local.set $o (i32.add (local.get $v) (i32.mul (i32.mul (local.get $i) (i32.const 6)) (local.get $ps))))
-      (local.set $d0 (v128.load offset=0 (local.get $q)))
-      (local.set $d1 (v128.load offset=16 (local.get $q)))
-      (local.set $d2 (v128.load offset=32 (local.get $q)))
-      (local.set $d3 (v128.load offset=48 (local.get $q)))
-      (local.set $d4 (v128.load offset=64 (local.get $q)))
-      (local.set $d5 (v128.load offset=80 (local.get $q)))
-      (v128.store (local.get $o)
-        (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d0)) (f32x4.mul (local.get $five) (local.get $d2))) (local.get $d4)))
-      (local.set $x (f32x4.sub (local.get $d4) (f32x4.mul (local.get $four) (local.get $d2))))
-      (local.set $y (f32x4.sub (local.get $d3) (f32x4.mul (local.get $four) (local.get $d1))))
-      (local.set $o (i32.add (local.get $o) (local.get $ps)))
-      (v128.store (local.get $o) (f32x4.add (local.get $x) (local.get $y)))
-      (local.set $o (i32.add (local.get $o) (local.get $ps)))
-      (v128.store (local.get $o) (f32x4.sub (local.get $x) (local.get $y)))
-      (local.set $x (f32x4.sub (local.get $d4) (local.get $d2)))
-      (local.set $y (f32x4.mul (local.get $two) (f32x4.sub (local.get $d3) (local.get $d1))))
-      (local.set $o (i32.add (local.get $o) (local.get $ps)))
-      (v128.store (local.get $o) (f32x4.add (local.get $x) (local.get $y)))
-      (local.set $o (i32.add (local.get $o) (local.get $ps)))
-      (v128.store (local.get $o) (f32x4.sub (local.get $x) (local.get $y)))
-      (local.set $o (i32.add (local.get $o) (local.get $ps)))
-      (v128.store (local.get $o)
-        (f32x4.add (f32x4.sub (f32x4.mul (local.get $four) (local.get $d1)) (f32x4.mul (local.get $five) (local.get $d3))) (local.get $d5)))
-      (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $i) (i32.const 6))))
-    (local.set $s (i32.add (local.get $s) (i32.const 576)))
-    (local.set $v (i32.add (local.get $v) (local.get $CHB)))
-    (local.set $c (i32.add (local.get $c) (i32.const 1)))
-    (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))
-
-  ;; dst[o * dstStep] = sum over the entries (j, w) of row o of S of w * src[j * srcStep], for
-  ;; o < rows: one side of a transform with any matrix S (sparse-matrix format above, index j).
-  (func $applyRows (param $dst i32) (param $dstStep i32) (param $src i32) (param $srcStep i32) (param $mat i32) (param $rows i32)
-    (local $o i32) (local $e i32) (local $end i32) (local $acc v128)
-    (local.set $o (i32.const 0))
-    (loop $row
-      (local.set $e (i32.add (local.get $mat) (i32.load (i32.add (local.get $mat) (i32.shl (local.get $o) (i32.const 2))))))
-      (local.set $end (i32.add (local.get $mat) (i32.load offset=4 (i32.add (local.get $mat) (i32.shl (local.get $o) (i32.const 2))))))
-      (local.set $acc (v128.const i32x4 0 0 0 0))
-      (block $done
-        (loop $entry
-          (br_if $done (i32.ge_u (local.get $e) (local.get $end)))
-          (local.set $acc (f32x4.add (local.get $acc)
-            (f32x4.mul (v128.load32_splat offset=4 (local.get $e))
-              (v128.load (i32.add (local.get $src) (i32.mul (i32.load (local.get $e)) (local.get $srcStep)))))))
-          (local.set $e (i32.add (local.get $e) (i32.const 8)))
-          (br $entry)))
-      (v128.store (i32.add (local.get $dst) (i32.mul (local.get $o) (local.get $dstStep))) (local.get $acc))
-      (local.set $o (i32.add (local.get $o) (i32.const 1)))
-      (br_if $row (i32.lt_u (local.get $o) (local.get $rows)))))
-
-  ;; Input transform of one channel of 4 tiles with any B^T (T x T): s = d[a][b] as in $btF4x4,
-  ;; u a T x T scratch; V[i*T + j] at v + (i*T + j) * ps.
-  (func $btGeneric (param $s i32) (param $u i32) (param $v i32) (param $ps i32) (param $bt i32) (param $T i32)
-    (local $k i32) (local $row i32)
-    (local.set $row (i32.shl (local.get $T) (i32.const 4)))
-    ;; columns: u[i][b] = sum_a BT[i][a] d[a][b]
-    (local.set $k (i32.const 0))
-    (loop $cols
-      (call $applyRows (i32.add (local.get $u) (i32.shl (local.get $k) (i32.const 4))) (local.get $row)
-        (i32.add (local.get $s) (i32.shl (local.get $k) (i32.const 4))) (local.get $row) (local.get $bt) (local.get $T))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br_if $cols (i32.lt_u (local.get $k) (local.get $T))))
-    ;; rows: V[i][j] = sum_b BT[j][b] u[i][b]
-    (local.set $k (i32.const 0))
-    (loop $rows
-      (call $applyRows (i32.add (local.get $v) (i32.mul (i32.mul (local.get $k) (local.get $T)) (local.get $ps))) (local.get $ps)
-        (i32.add (local.get $u) (i32.mul (local.get $k) (local.get $row))) (i32.const 16) (local.get $bt) (local.get $T))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $k) (local.get $T)))))
+      (if (i32.eq (i32.load offset={winograd.kind} (local.get $d)) (i32.const 1))
+        (then
+          (call $btF4x4 (i32.add (local.get $SA) (i32.mul (local.get $c) (local.get $cs))) (i32.const 96) (i32.const 16)
+            (i32.add (local.get $vrow) (i32.mul (local.get $c) (local.get $CHB))) (i32.mul (local.get $ps) (i32.const 6)) (local.get $ps)
+            (i32.add (local.get $SA) (i32.shl (local.get $cs) (i32.const 2)))))
+        (else
+          (call $transformTile (i32.add (local.get $SA) (i32.mul (local.get $c) (local.get $cs))) (i32.shl (local.get $T) (i32.const 4)) (i32.const 16)
+            (i32.add (local.get $vrow) (i32.mul (local.get $c) (local.get $CHB))) (i32.mul (local.get $T) (local.get $ps)) (local.get $ps)
+            (i32.add (local.get $SA) (i32.shl (local.get $cs) (i32.const 2))) (i32.load offset={winograd.bt} (local.get $d)) (local.get $T) (local.get $T))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))
 
   ;; M_p = W_p^T V_p for one position: for coLo <= co < coHi, M[co] (a row of CH floats at M + co * CHB)
   ;; = sum over the entries (row offset, w) of row co of w * V[row], for the first nv vectors
@@ -588,106 +483,22 @@
     (local.set $CHB (i32.shl (i32.load offset={winograd.CH} (local.get $d)) (i32.const 2)))
     (local.set $mrow (i32.add (i32.add (i32.load offset={winograd.M} (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
       (i32.shl (local.get $g) (i32.const 4))))
-    (if (i32.eq (i32.load offset={winograd.kind} (local.get $d)) (i32.const 1))
-      (then (call $atF4x4 (local.get $mrow) (local.get $ps) (local.get $CHB) (local.get $SB) (local.get $SC)))
-      (else
-        (local.set $c (i32.const 0))
-        (loop $channels
-          (call $atGeneric (i32.add (local.get $mrow) (i32.mul (local.get $c) (local.get $CHB))) (local.get $ps) (local.get $SB)
-            (i32.add (local.get $SC) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $m) (local.get $m))) (i32.const 4)))
-            (i32.load offset={winograd.at} (local.get $d)) (local.get $T) (local.get $m))
-          (local.set $c (i32.add (local.get $c) (i32.const 1)))
-          (br_if $channels (i32.lt_u (local.get $c) (i32.const 4))))))
-    (call $scatter (local.get $d) (local.get $g) (local.get $cg) (local.get $SC)))
-
-  ;; F(4x4,3x3) output transform of 4 channels of 4 tiles: M[i*6 + j] of channel c at
-  ;; mrow + c * CHB + (i*6 + j) * ps; u (4 x 6 vectors) scratch; y[i][j] (4 x 4) of channel c into
-  ;; sc + c * 256. One side, with the common
-  ;; subexpressions of A^T:  y0 = m0 + (m1 + m2) + (m3 + m4)    y1 = (m1 - m2) + 2(m3 - m4)
-  ;;                         y2 = (m1 + m2) + 4(m3 + m4)        y3 = (m1 - m2) + 8(m3 - m4) + m5
-  (func $atF4x4 (param $mrow i32) (param $ps i32) (param $CHB i32) (param $u i32) (param $sc i32)
-    (local $j i32) (local $q i32) (local $c i32) (local $ps6 i32)
-    (local $m0 v128) (local $m1 v128) (local $m2 v128) (local $m3 v128) (local $m4 v128) (local $m5 v128)
-    (local $s12 v128) (local $d12 v128) (local $s34 v128) (local $d34 v128)
-    (local.set $ps6 (i32.mul (local.get $ps) (i32.const 6)))
+    ;; Each channel's M[i*T + j] (ps apart) into y[i][j] (m x m vectors, rows of m * 16 bytes) in SC.
     (local.set $c (i32.const 0))
     (loop $channels
-    ;; columns: for j, m[i][j] for i = 0..5 (6 * ps apart) -> u[i'][j]
-    (local.set $j (i32.const 0))
-    (loop $cols
-      (local.set $q (i32.add (local.get $mrow) (i32.mul (local.get $j) (local.get $ps))))
-      (local.set $m0 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
-      (local.set $m1 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
-      (local.set $m2 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
-      (local.set $m3 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
-      (local.set $m4 (v128.load (local.get $q)))
-      (local.set $q (i32.add (local.get $q) (local.get $ps6)))
-      (local.set $m5 (v128.load (local.get $q)))
-      (local.set $s12 (f32x4.add (local.get $m1) (local.get $m2)))
-      (local.set $d12 (f32x4.sub (local.get $m1) (local.get $m2)))
-      (local.set $s34 (f32x4.add (local.get $m3) (local.get $m4)))
-      (local.set $d34 (f32x4.sub (local.get $m3) (local.get $m4)))
-      (local.set $q (i32.add (local.get $u) (i32.shl (local.get $j) (i32.const 4))))
-      (v128.store offset=0 (local.get $q) (f32x4.add (f32x4.add (local.get $m0) (local.get $s12)) (local.get $s34)))
-      (v128.store offset=96 (local.get $q) (f32x4.add (local.get $d12) (f32x4.add (local.get $d34) (local.get $d34))))
-      (v128.store offset=192 (local.get $q) (f32x4.add (local.get $s12) (f32x4.mul (f32x4.splat (f32.const 4)) (local.get $s34))))
-      (v128.store offset=288 (local.get $q)
-        (f32x4.add (f32x4.add (local.get $d12) (f32x4.mul (f32x4.splat (f32.const 8)) (local.get $d34))) (local.get $m5)))
-      (local.set $j (i32.add (local.get $j) (i32.const 1)))
-      (br_if $cols (i32.lt_u (local.get $j) (i32.const 6))))
-    ;; rows: for i', u[i'][j] for j = 0..5 -> y[i'][j'] at sc + (i'*4 + j') * 16
-    (local.set $j (i32.const 0))
-    (loop $rows
-      (local.set $q (i32.add (local.get $u) (i32.mul (local.get $j) (i32.const 96))))
-      (local.set $m0 (v128.load offset=0 (local.get $q)))
-      (local.set $m1 (v128.load offset=16 (local.get $q)))
-      (local.set $m2 (v128.load offset=32 (local.get $q)))
-      (local.set $m3 (v128.load offset=48 (local.get $q)))
-      (local.set $m4 (v128.load offset=64 (local.get $q)))
-      (local.set $m5 (v128.load offset=80 (local.get $q)))
-      (local.set $s12 (f32x4.add (local.get $m1) (local.get $m2)))
-      (local.set $d12 (f32x4.sub (local.get $m1) (local.get $m2)))
-      (local.set $s34 (f32x4.add (local.get $m3) (local.get $m4)))
-      (local.set $d34 (f32x4.sub (local.get $m3) (local.get $m4)))
-      (local.set $q (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 6))))
-      (v128.store offset=0 (local.get $q) (f32x4.add (f32x4.add (local.get $m0) (local.get $s12)) (local.get $s34)))
-      (v128.store offset=16 (local.get $q) (f32x4.add (local.get $d12) (f32x4.add (local.get $d34) (local.get $d34))))
-      (v128.store offset=32 (local.get $q) (f32x4.add (local.get $s12) (f32x4.mul (f32x4.splat (f32.const 4)) (local.get $s34))))
-      (v128.store offset=48 (local.get $q)
-        (f32x4.add (f32x4.add (local.get $d12) (f32x4.mul (f32x4.splat (f32.const 8)) (local.get $d34))) (local.get $m5)))
-      (local.set $j (i32.add (local.get $j) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $j) (i32.const 4))))
-    (local.set $mrow (i32.add (local.get $mrow) (local.get $CHB)))
-    (local.set $sc (i32.add (local.get $sc) (i32.const 256)))
-    (local.set $c (i32.add (local.get $c) (i32.const 1)))
-    (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))
+      (if (i32.eq (i32.load offset={winograd.kind} (local.get $d)) (i32.const 1))
+        (then
+          (call $atF4x4 (i32.add (local.get $mrow) (i32.mul (local.get $c) (local.get $CHB))) (i32.mul (local.get $ps) (i32.const 6)) (local.get $ps)
+            (i32.add (local.get $SC) (i32.shl (local.get $c) (i32.const 8))) (local.get $SB)))
+        (else
+          (call $transformTile (i32.add (local.get $mrow) (i32.mul (local.get $c) (local.get $CHB))) (i32.mul (local.get $T) (local.get $ps)) (local.get $ps)
+            (i32.add (local.get $SC) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $m) (local.get $m))) (i32.const 4)))
+            (i32.shl (local.get $m) (i32.const 4)) (i32.const 16) (local.get $SB) (i32.load offset={winograd.at} (local.get $d)) (local.get $m) (local.get $T))))
+      (local.set $c (i32.add (local.get $c) (i32.const 1)))
+      (br_if $channels (i32.lt_u (local.get $c) (i32.const 4))))
+    (call $scatter (local.get $d) (local.get $g) (local.get $cg) (local.get $SC)))
 
-  ;; Output transform of one channel of 4 tiles with any A^T (m x T): M[i*T + j] at
-  ;; mrow + (i*T + j) * ps; u (m x T vectors) scratch; y[i][j] (m x m) into sc.
-  (func $atGeneric (param $mrow i32) (param $ps i32) (param $u i32) (param $sc i32) (param $at i32) (param $T i32) (param $m i32)
-    (local $k i32)
-    ;; columns: u[i'][j] = sum_i AT[i'][i] M[i][j]
-    (local.set $k (i32.const 0))
-    (loop $cols
-      (call $applyRows (i32.add (local.get $u) (i32.shl (local.get $k) (i32.const 4))) (i32.shl (local.get $T) (i32.const 4))
-        (i32.add (local.get $mrow) (i32.mul (local.get $k) (local.get $ps))) (i32.mul (local.get $T) (local.get $ps))
-        (local.get $at) (local.get $m))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br_if $cols (i32.lt_u (local.get $k) (local.get $T))))
-    ;; rows: y[i'][j'] = sum_j AT[j'][j] u[i'][j]
-    (local.set $k (i32.const 0))
-    (loop $rows
-      (call $applyRows (i32.add (local.get $sc) (i32.shl (i32.mul (local.get $k) (local.get $m)) (i32.const 4))) (i32.const 16)
-        (i32.add (local.get $u) (i32.shl (i32.mul (local.get $k) (local.get $T)) (i32.const 4))) (i32.const 16)
-        (local.get $at) (local.get $m))
-      (local.set $k (i32.add (local.get $k) (i32.const 1)))
-      (br_if $rows (i32.lt_u (local.get $k) (local.get $m)))))
-
-;; The epilogue of 4 tiles x 4 channels: sc holds y[c][i][j] (m x m vectors of 4 tiles per
+  ;; The epilogue of 4 tiles x 4 channels: sc holds y[c][i][j] (m x m vectors of 4 tiles per
   ;; channel); each (i, j) is transposed to one vector of 4 channels per tile, then bias,
   ;; residual, activation, and stored (whole tiles; see $winograd). With a fused 2x2 max
   ;; pooling, (i, j) < m/2 and each value is the max of y's 2x2 block.
@@ -780,20 +591,22 @@
   ;; w coutg outBase outImg outRow outPix outH outW bias lo hi
   ;; alpha resDelta imagesAsPixels (1: the n images are one row of n pixels: fully
   ;; connected layers, so 4 images share each weight load) part parts (threads: this
-  ;; thread's blocks of 8 output channels are those whose index mod parts is part).
+  ;; thread's blocks of 8 output channels are those whose index mod parts is part)
+  ;; rowTab kh L (L > 0: row runs, $rowsBlock4; K = kh * L) blockRows (loop order, below).
   ;; Weights, per group: blocks of 8 output channels [block][k][8], then, when coutg % 8 = 4, one
   ;; block of 4 [k][4]; groups K * coutg floats apart.
   (func $conv (param $d i32) (param $n i32) (param $first i32)
     (local $images i32) (local $H i32) (local $W i32) (local $ip i32) (local $op i32) (local $img i32) (local $oy i32)
-    (local $g i32) (local $ox i32) (local $in i32) (local $out i32) (local $w i32) (local $b i32) (local $co i32) (local $c8 i32)
-    (local $K i32) (local $wb i32)
+    (local $g i32) (local $in i32) (local $out i32) (local $co i32) (local $blocks i32) (local $u i32) (local $v i32) (local $U i32) (local $V i32)
+    (local $coutg i32) (local $K i32) (local $across i32)
     (local.set $images (i32.add (local.get $first) (local.get $n)))
     (local.set $H (i32.load offset={conv.outH} (local.get $d)))
     (local.set $W (i32.load offset={conv.outW} (local.get $d)))
     (local.set $ip (i32.load offset={conv.inPixStep} (local.get $d)))
     (local.set $op (i32.load offset={conv.outPix} (local.get $d)))
     (local.set $K (i32.load offset={conv.K} (local.get $d)))
-    (local.set $c8 (i32.and (i32.load offset={conv.coutg} (local.get $d)) (i32.const -8)))
+    (local.set $coutg (i32.load offset={conv.coutg} (local.get $d)))
+    (local.set $blocks (i32.shr_u (i32.add (local.get $coutg) (i32.const 7)) (i32.const 3)))
     (if (i32.load offset={conv.imagesAsPixels} (local.get $d))
       (then
         ;; the images are pixels first .. first + n - 1 of one row
@@ -802,67 +615,81 @@
         (local.set $W (local.get $n))
         (local.set $ip (i32.load offset={conv.inImg} (local.get $d)))
         (local.set $op (i32.load offset={conv.outImg} (local.get $d)))))
+    ;; Blocks of 8 output channels inside rows (each block's weights stay in cache across a row),
+    ;; or, blockRows = 1 (weights larger than the input image), rows inside blocks (a block's
+    ;; weights stay in cache across the image, the image in the second-level cache across blocks).
+    (local.set $across (i32.load offset={conv.blockRows} (local.get $d)))
+    (local.set $U (select (local.get $blocks) (local.get $H) (local.get $across)))
+    (local.set $V (select (local.get $H) (local.get $blocks) (local.get $across)))
     (local.set $img (local.get $first))
     (loop $images
-      (local.set $oy (i32.const 0))
-      (loop $rows
-        (local.set $g (i32.const 0))
-        (loop $groups
-          (local.set $in (i32.add (i32.add (i32.add (i32.load offset={conv.inBase} (local.get $d))
-            (i32.mul (local.get $img) (i32.load offset={conv.inImg} (local.get $d))))
-            (i32.mul (local.get $oy) (i32.load offset={conv.inRowStep} (local.get $d))))
-            (i32.mul (local.get $g) (i32.load offset={conv.inGroupStep} (local.get $d)))))
-          (local.set $out (i32.add (i32.add (i32.add (i32.load offset={conv.outBase} (local.get $d))
-            (i32.mul (local.get $img) (i32.load offset={conv.outImg} (local.get $d))))
-            (i32.mul (local.get $oy) (i32.load offset={conv.outRow} (local.get $d))))
-            (i32.shl (i32.mul (local.get $g) (i32.load offset={conv.coutg} (local.get $d))) (i32.const 2))))
-          (local.set $w (i32.add (i32.load offset={conv.w} (local.get $d))
-            (i32.shl (i32.mul (i32.mul (local.get $g) (local.get $K)) (i32.load offset={conv.coutg} (local.get $d))) (i32.const 2))))
-          (local.set $b (i32.add (i32.load offset={conv.bias} (local.get $d))
-            (i32.shl (i32.mul (local.get $g) (i32.load offset={conv.coutg} (local.get $d))) (i32.const 2))))
-          ;; Blocks of output channels outer, so each block's weights stay in cache for the whole row.
-          (local.set $co (i32.const 0))
-          (loop $blocks
-           (if (i32.eq (i32.rem_u (i32.shr_u (local.get $co) (i32.const 3)) (i32.load offset={conv.parts} (local.get $d))) (i32.load offset={conv.part} (local.get $d)))
-           (then
-            (local.set $wb (i32.add (local.get $w) (i32.shl (i32.mul (local.get $co) (local.get $K)) (i32.const 2))))
-            (local.set $ox (i32.const 0))
-            (block $done4
-              (loop $px4
-                (br_if $done4 (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $W)))
-                (call $convBlock4 (local.get $d) (i32.add (local.get $in) (i32.mul (local.get $ox) (local.get $ip))) (local.get $ip)
-                  (i32.add (i32.add (local.get $out) (i32.mul (local.get $ox) (local.get $op))) (i32.shl (local.get $co) (i32.const 2))) (local.get $op)
-                  (local.get $wb) (i32.add (local.get $b) (i32.shl (local.get $co) (i32.const 2))) (i32.lt_u (local.get $co) (local.get $c8)))
-                (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
-                (br $px4)))
-            (block $done1
-              (loop $px1
-                (br_if $done1 (i32.ge_u (local.get $ox) (local.get $W)))
-                (call $convBlock1 (local.get $d) (i32.add (local.get $in) (i32.mul (local.get $ox) (local.get $ip)))
-                  (i32.add (i32.add (local.get $out) (i32.mul (local.get $ox) (local.get $op))) (i32.shl (local.get $co) (i32.const 2)))
-                  (local.get $wb) (i32.add (local.get $b) (i32.shl (local.get $co) (i32.const 2))) (i32.lt_u (local.get $co) (local.get $c8)))
-                (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
-                (br $px1)))))
-            (local.set $co (i32.add (local.get $co) (i32.const 8)))
-            (br_if $blocks (i32.lt_u (local.get $co) (i32.load offset={conv.coutg} (local.get $d)))))
-          (local.set $g (i32.add (local.get $g) (i32.const 1)))
-          (br_if $groups (i32.lt_u (local.get $g) (i32.load offset={conv.groups} (local.get $d)))))
-        (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
-        (br_if $rows (i32.lt_u (local.get $oy) (local.get $H))))
+      (local.set $g (i32.const 0))
+      (loop $groups
+        (local.set $u (i32.const 0))
+        (loop $outer
+          (local.set $v (i32.const 0))
+          (loop $inner
+            (local.set $oy (select (local.get $v) (local.get $u) (local.get $across)))
+            (local.set $co (i32.shl (select (local.get $u) (local.get $v) (local.get $across)) (i32.const 3)))
+            (if (i32.eq (i32.rem_u (i32.shr_u (local.get $co) (i32.const 3)) (i32.load offset={conv.parts} (local.get $d))) (i32.load offset={conv.part} (local.get $d)))
+              (then
+                (local.set $in (i32.add (i32.add (i32.add (i32.load offset={conv.inBase} (local.get $d))
+                  (i32.mul (local.get $img) (i32.load offset={conv.inImg} (local.get $d))))
+                  (i32.mul (local.get $oy) (i32.load offset={conv.inRowStep} (local.get $d))))
+                  (i32.mul (local.get $g) (i32.load offset={conv.inGroupStep} (local.get $d)))))
+                (local.set $out (i32.add (i32.add (i32.add (i32.load offset={conv.outBase} (local.get $d))
+                  (i32.mul (local.get $img) (i32.load offset={conv.outImg} (local.get $d))))
+                  (i32.mul (local.get $oy) (i32.load offset={conv.outRow} (local.get $d))))
+                  (i32.shl (i32.add (i32.mul (local.get $g) (local.get $coutg)) (local.get $co)) (i32.const 2))))
+                (call $convRow (local.get $d) (local.get $in) (local.get $ip) (local.get $out) (local.get $op) (local.get $W)
+                  (i32.add (i32.load offset={conv.w} (local.get $d))
+                    (i32.shl (i32.mul (local.get $K) (i32.add (i32.mul (local.get $g) (local.get $coutg)) (local.get $co))) (i32.const 2)))
+                  (i32.add (i32.load offset={conv.bias} (local.get $d)) (i32.shl (i32.add (i32.mul (local.get $g) (local.get $coutg)) (local.get $co)) (i32.const 2)))
+                  (i32.le_u (i32.add (local.get $co) (i32.const 8)) (local.get $coutg)))))
+            (local.set $v (i32.add (local.get $v) (i32.const 1)))
+            (br_if $inner (i32.lt_u (local.get $v) (local.get $V))))
+          (local.set $u (i32.add (local.get $u) (i32.const 1)))
+          (br_if $outer (i32.lt_u (local.get $u) (local.get $U))))
+        (local.set $g (i32.add (local.get $g) (i32.const 1)))
+        (br_if $groups (i32.lt_u (local.get $g) (i32.load offset={conv.groups} (local.get $d)))))
       (local.set $img (i32.add (local.get $img) (i32.const 1)))
       (br_if $images (i32.lt_u (local.get $img) (local.get $images)))))
+
+  ;; One row of W output pixels (window origins in, in + ip, ...; outputs out, out + op, ...) x one
+  ;; block of output channels (weights wb, bias b; 8 wide, or the last 4): 4 pixels a step, then
+  ;; one, reading the window through its offset table or (conv.L > 0) as row runs.
+  (func $convRow (param $d i32) (param $in i32) (param $ip i32) (param $out i32) (param $op i32) (param $W i32) (param $wb i32) (param $b i32) (param $wide i32)
+    (local $ox i32) (local $L i32)
+    (local.set $L (i32.load offset={conv.L} (local.get $d)))
+    (block $done4
+      (loop $px4
+        (br_if $done4 (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $W)))
+        (if (local.get $L)
+          (then (call $rowsBlock4 (local.get $d) (local.get $in) (local.get $ip) (local.get $out) (local.get $op) (local.get $wb) (local.get $b) (local.get $wide)))
+          (else (call $convBlock4 (local.get $d) (local.get $in) (local.get $ip) (local.get $out) (local.get $op) (local.get $wb) (local.get $b) (local.get $wide))))
+        (local.set $in (i32.add (local.get $in) (i32.shl (local.get $ip) (i32.const 2))))
+        (local.set $out (i32.add (local.get $out) (i32.shl (local.get $op) (i32.const 2))))
+        (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
+        (br $px4)))
+    (block $done1
+      (loop $px1
+        (br_if $done1 (i32.ge_u (local.get $ox) (local.get $W)))
+        (call $convBlock1 (local.get $d) (local.get $in) (local.get $out) (local.get $wb) (local.get $b) (local.get $wide) (local.get $L))
+        (local.set $in (i32.add (local.get $in) (local.get $ip)))
+        (local.set $out (i32.add (local.get $out) (local.get $op)))
+        (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+        (br $px1))))
 
   ;; Four output pixels (window origins in, in + ip, ...; outputs out, out + op, ...) x one block
   ;; of output channels: 8 wide (weights [k][8]) or, when wide = 0, the last 4 ([k][4]).
   (func $convBlock4 (param $d i32) (param $in i32) (param $ip i32) (param $out i32) (param $op i32) (param $wp i32) (param $b i32) (param $wide i32)
-    (local $in1 i32) (local $in2 i32) (local $in3 i32) (local $k i32) (local $kend i32) (local $o i32) (local $epi i32)
-    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $w0 v128) (local $w1 v128) (local $b0 v128) (local $b1 v128)
+    (local $in1 i32) (local $in2 i32) (local $in3 i32) (local $k i32) (local $kend i32) (local $o i32)
+    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $w0 v128) (local $w1 v128) 
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
     (local.set $in1 (i32.add (local.get $in) (local.get $ip)))
     (local.set $in2 (i32.add (local.get $in1) (local.get $ip)))
     (local.set $in3 (i32.add (local.get $in2) (local.get $ip)))
     (local.set $kend (i32.add (i32.load offset={conv.koff} (local.get $d)) (i32.shl (i32.load offset={conv.K} (local.get $d)) (i32.const 2))))
-    (local.set $epi (i32.add (local.get $d) (i32.const {conv.lo})))
     (local.set $k (i32.load offset={conv.koff} (local.get $d)))
     (if (local.get $wide)
       (then
@@ -871,33 +698,22 @@
           (local.set $w0 (v128.load offset=0 (local.get $wp)))
           (local.set $w1 (v128.load offset=16 (local.get $wp)))
           (local.set $x0 (v128.load32_splat (i32.add (local.get $in) (local.get $o))))
-          (local.set $x1 (v128.load32_splat (i32.add (local.get $in1) (local.get $o))))
-          (local.set $x2 (v128.load32_splat (i32.add (local.get $in2) (local.get $o))))
-          (local.set $x3 (v128.load32_splat (i32.add (local.get $in3) (local.get $o))))
           (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x0) (local.get $w0))))
           (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x0) (local.get $w1))))
-          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x1) (local.get $w0))))
-          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x1) (local.get $w1))))
-          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $x2) (local.get $w0))))
-          (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $x2) (local.get $w1))))
-          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $x3) (local.get $w0))))
-          (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $x3) (local.get $w1))))
+          (local.set $x0 (v128.load32_splat (i32.add (local.get $in1) (local.get $o))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x0) (local.get $w0))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x0) (local.get $w1))))
+          (local.set $x0 (v128.load32_splat (i32.add (local.get $in2) (local.get $o))))
+          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $x0) (local.get $w0))))
+          (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $x0) (local.get $w1))))
+          (local.set $x0 (v128.load32_splat (i32.add (local.get $in3) (local.get $o))))
+          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $x0) (local.get $w0))))
+          (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $x0) (local.get $w1))))
           (local.set $wp (i32.add (local.get $wp) (i32.const 32)))
           (local.set $k (i32.add (local.get $k) (i32.const 4)))
           (br_if $ks (i32.lt_u (local.get $k) (local.get $kend))))
-        (local.set $b0 (v128.load offset=0 (local.get $b)))
-        (local.set $b1 (v128.load offset=16 (local.get $b)))
-        (call $epi (local.get $a0) (local.get $out) (local.get $b0) (local.get $epi))
-        (call $epi (local.get $a1) (i32.add (local.get $out) (i32.const 16)) (local.get $b1) (local.get $epi))
-        (local.set $out (i32.add (local.get $out) (local.get $op)))
-        (call $epi (local.get $a2) (local.get $out) (local.get $b0) (local.get $epi))
-        (call $epi (local.get $a3) (i32.add (local.get $out) (i32.const 16)) (local.get $b1) (local.get $epi))
-        (local.set $out (i32.add (local.get $out) (local.get $op)))
-        (call $epi (local.get $a4) (local.get $out) (local.get $b0) (local.get $epi))
-        (call $epi (local.get $a5) (i32.add (local.get $out) (i32.const 16)) (local.get $b1) (local.get $epi))
-        (local.set $out (i32.add (local.get $out) (local.get $op)))
-        (call $epi (local.get $a6) (local.get $out) (local.get $b0) (local.get $epi))
-        (call $epi (local.get $a7) (i32.add (local.get $out) (i32.const 16)) (local.get $b1) (local.get $epi)))
+        (call $store4 (local.get $d) (local.get $out) (local.get $op) (local.get $b) (i32.const 1)
+          (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $a4) (local.get $a5) (local.get $a6) (local.get $a7)))
       (else
         (loop $ks4
           (local.set $o (i32.load (local.get $k)))
@@ -909,40 +725,139 @@
           (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
           (local.set $k (i32.add (local.get $k) (i32.const 4)))
           (br_if $ks4 (i32.lt_u (local.get $k) (local.get $kend))))
-        (local.set $b0 (v128.load (local.get $b)))
-        (call $epi (local.get $a0) (local.get $out) (local.get $b0) (local.get $epi))
-        (local.set $out (i32.add (local.get $out) (local.get $op)))
-        (call $epi (local.get $a2) (local.get $out) (local.get $b0) (local.get $epi))
-        (local.set $out (i32.add (local.get $out) (local.get $op)))
-        (call $epi (local.get $a4) (local.get $out) (local.get $b0) (local.get $epi))
-        (local.set $out (i32.add (local.get $out) (local.get $op)))
-        (call $epi (local.get $a6) (local.get $out) (local.get $b0) (local.get $epi)))))
+        (call $store4 (local.get $d) (local.get $out) (local.get $op) (local.get $b) (i32.const 0)
+          (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $a4) (local.get $a5) (local.get $a6) (local.get $a7)))))
 
-  ;; One output pixel x one block of output channels (as $convBlock4).
-  (func $convBlock1 (param $d i32) (param $in i32) (param $out i32) (param $wp i32) (param $b i32) (param $wide i32)
-    (local $k i32) (local $kend i32) (local $x v128) (local $epi i32) (local $a0 v128) (local $a1 v128)
-    (local.set $kend (i32.add (i32.load offset={conv.koff} (local.get $d)) (i32.shl (i32.load offset={conv.K} (local.get $d)) (i32.const 2))))
+  ;; The epilogue of four output pixels (out, out + op, ...) x one block of output channels:
+  ;; a0 a2 a4 a6 channels 0-3 of each pixel, a1 a3 a5 a7 channels 4-7 (when wide).
+  (func $store4 (param $d i32) (param $out i32) (param $op i32) (param $b i32) (param $wide i32)
+    (param $a0 v128) (param $a1 v128) (param $a2 v128) (param $a3 v128) (param $a4 v128) (param $a5 v128) (param $a6 v128) (param $a7 v128)
+    (local $epi i32) (local $b0 v128) (local $b1 v128)
     (local.set $epi (i32.add (local.get $d) (i32.const {conv.lo})))
-    (local.set $k (i32.load offset={conv.koff} (local.get $d)))
+    (local.set $b0 (v128.load offset=0 (local.get $b)))
+    (call $epi (local.get $a0) (local.get $out) (local.get $b0) (local.get $epi))
+    (call $epi (local.get $a2) (i32.add (local.get $out) (local.get $op)) (local.get $b0) (local.get $epi))
+    (call $epi (local.get $a4) (i32.add (local.get $out) (i32.shl (local.get $op) (i32.const 1))) (local.get $b0) (local.get $epi))
+    (call $epi (local.get $a6) (i32.add (local.get $out) (i32.mul (local.get $op) (i32.const 3))) (local.get $b0) (local.get $epi))
     (if (local.get $wide)
       (then
-        (loop $ks8
+        (local.set $b1 (v128.load offset=16 (local.get $b)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (call $epi (local.get $a1) (local.get $out) (local.get $b1) (local.get $epi))
+        (call $epi (local.get $a3) (i32.add (local.get $out) (local.get $op)) (local.get $b1) (local.get $epi))
+        (call $epi (local.get $a5) (i32.add (local.get $out) (i32.shl (local.get $op) (i32.const 1))) (local.get $b1) (local.get $epi))
+        (call $epi (local.get $a7) (i32.add (local.get $out) (i32.mul (local.get $op) (i32.const 3))) (local.get $b1) (local.get $epi)))))
+
+  ;; Row runs (conv.L > 0): four output pixels x one block of output channels, as $convBlock4,
+  ;; but the window is kh rows of L contiguous floats (kw pixels x cinp channels, NHWC; rowTab
+  ;; holds each row's byte offset) and the weights are [row][L][8] (or [4]) with zeros for the
+  ;; padding channels, so there is no offset table to read: each pixel's pointer walks its row
+  ;; (a register block of 4 pixels x 8 channels, 8 accumulators, as XNNPACK's 4x8 loadsplat
+  ;; micro-kernels; one float a step, which V8 unrolls itself: unrolled here, its scheduler
+  ;; hoisted all the loads of a step and spilled the accumulators).
+  (func $rowsBlock4 (param $d i32) (param $in i32) (param $ip i32) (param $out i32) (param $op i32) (param $wp i32) (param $b i32) (param $wide i32)
+    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $end i32) (local $r i32) (local $rend i32) (local $Lb i32)
+    (local $x v128) (local $w0 v128) (local $w1 v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local.set $Lb (i32.shl (i32.load offset={conv.L} (local.get $d)) (i32.const 2)))
+    (if (local.get $wide)
+      (then
+      (local.set $r (i32.load offset={conv.rowTab} (local.get $d)))
+      (local.set $rend (i32.add (local.get $r) (i32.shl (i32.load offset={conv.kh} (local.get $d)) (i32.const 2))))
+      (loop $rows8
+        (local.set $p0 (i32.add (local.get $in) (i32.load (local.get $r))))
+        (local.set $p1 (i32.add (local.get $p0) (local.get $ip)))
+        (local.set $p2 (i32.add (local.get $p1) (local.get $ip)))
+        (local.set $p3 (i32.add (local.get $p2) (local.get $ip)))
+        (local.set $end (i32.add (local.get $p0) (local.get $Lb)))
+        (loop $run8
+          (local.set $w0 (v128.load offset=0 (local.get $wp)))
+          (local.set $w1 (v128.load offset=16 (local.get $wp)))
+          (local.set $x (v128.load32_splat offset=0 (local.get $p0)))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (local.get $w0))))
+          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (local.get $w1))))
+          (local.set $x (v128.load32_splat offset=0 (local.get $p1)))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x) (local.get $w0))))
+          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x) (local.get $w1))))
+          (local.set $x (v128.load32_splat offset=0 (local.get $p2)))
+          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $x) (local.get $w0))))
+          (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $x) (local.get $w1))))
+          (local.set $x (v128.load32_splat offset=0 (local.get $p3)))
+          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $x) (local.get $w0))))
+          (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $x) (local.get $w1))))
+          (local.set $wp (i32.add (local.get $wp) (i32.const 32)))
+          (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
+          (local.set $p1 (i32.add (local.get $p1) (i32.const 4)))
+          (local.set $p2 (i32.add (local.get $p2) (i32.const 4)))
+          (local.set $p3 (i32.add (local.get $p3) (i32.const 4)))
+          (br_if $run8 (i32.lt_u (local.get $p0) (local.get $end))))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br_if $rows8 (i32.lt_u (local.get $r) (local.get $rend)))))
+      (else
+      (local.set $r (i32.load offset={conv.rowTab} (local.get $d)))
+      (local.set $rend (i32.add (local.get $r) (i32.shl (i32.load offset={conv.kh} (local.get $d)) (i32.const 2))))
+      (loop $rows4
+        (local.set $p0 (i32.add (local.get $in) (i32.load (local.get $r))))
+        (local.set $p1 (i32.add (local.get $p0) (local.get $ip)))
+        (local.set $p2 (i32.add (local.get $p1) (local.get $ip)))
+        (local.set $p3 (i32.add (local.get $p2) (local.get $ip)))
+        (local.set $end (i32.add (local.get $p0) (local.get $Lb)))
+        (loop $run4
+          (local.set $w0 (v128.load offset=0 (local.get $wp)))
+          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load32_splat offset=0 (local.get $p0)) (local.get $w0))))
+          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load32_splat offset=0 (local.get $p1)) (local.get $w0))))
+          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (v128.load32_splat offset=0 (local.get $p2)) (local.get $w0))))
+          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (v128.load32_splat offset=0 (local.get $p3)) (local.get $w0))))
+          (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
+          (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
+          (local.set $p1 (i32.add (local.get $p1) (i32.const 4)))
+          (local.set $p2 (i32.add (local.get $p2) (i32.const 4)))
+          (local.set $p3 (i32.add (local.get $p3) (i32.const 4)))
+          (br_if $run4 (i32.lt_u (local.get $p0) (local.get $end))))
+        (local.set $r (i32.add (local.get $r) (i32.const 4)))
+        (br_if $rows4 (i32.lt_u (local.get $r) (local.get $rend))))))
+    (call $store4 (local.get $d) (local.get $out) (local.get $op) (local.get $b) (local.get $wide)
+      (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $a4) (local.get $a5) (local.get $a6) (local.get $a7)))
+
+  ;; One output pixel x one block of output channels (as $convBlock4; L > 0: as $rowsBlock4).
+  (func $convBlock1 (param $d i32) (param $in i32) (param $out i32) (param $wp i32) (param $b i32) (param $wide i32) (param $L i32)
+    (local $k i32) (local $kend i32) (local $x v128) (local $epi i32) (local $a0 v128) (local $a1 v128)
+    (local $p i32) (local $end i32) (local $r i32) (local $rend i32) (local $step i32)
+    (local.set $epi (i32.add (local.get $d) (i32.const {conv.lo})))
+    (local.set $step (select (i32.const 32) (i32.const 16) (local.get $wide)))
+    (if (local.get $L)
+      (then
+        ;; row runs: each row's L floats in turn
+        (local.set $r (i32.load offset={conv.rowTab} (local.get $d)))
+        (local.set $rend (i32.add (local.get $r) (i32.shl (i32.load offset={conv.kh} (local.get $d)) (i32.const 2))))
+        (loop $rows
+          (local.set $p (i32.add (local.get $in) (i32.load (local.get $r))))
+          (local.set $end (i32.add (local.get $p) (i32.shl (local.get $L) (i32.const 2))))
+          (loop $run
+            (local.set $x (v128.load32_splat (local.get $p)))
+            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (v128.load offset=0 (local.get $wp)))))
+            (if (local.get $wide)
+              (then (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $wp)))))))
+            (local.set $wp (i32.add (local.get $wp) (local.get $step)))
+            (local.set $p (i32.add (local.get $p) (i32.const 4)))
+            (br_if $run (i32.lt_u (local.get $p) (local.get $end))))
+          (local.set $r (i32.add (local.get $r) (i32.const 4)))
+          (br_if $rows (i32.lt_u (local.get $r) (local.get $rend)))))
+      (else
+        ;; the window's offset table
+        (local.set $kend (i32.add (i32.load offset={conv.koff} (local.get $d)) (i32.shl (i32.load offset={conv.K} (local.get $d)) (i32.const 2))))
+        (local.set $k (i32.load offset={conv.koff} (local.get $d)))
+        (loop $ks
           (local.set $x (v128.load32_splat (i32.add (local.get $in) (i32.load (local.get $k)))))
           (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (v128.load offset=0 (local.get $wp)))))
-          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $wp)))))
-          (local.set $wp (i32.add (local.get $wp) (i32.const 32)))
+          (if (local.get $wide)
+            (then (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $wp)))))))
+          (local.set $wp (i32.add (local.get $wp) (local.get $step)))
           (local.set $k (i32.add (local.get $k) (i32.const 4)))
-          (br_if $ks8 (i32.lt_u (local.get $k) (local.get $kend))))
-        (call $epi (local.get $a0) (local.get $out) (v128.load offset=0 (local.get $b)) (local.get $epi))
-        (call $epi (local.get $a1) (i32.add (local.get $out) (i32.const 16)) (v128.load offset=16 (local.get $b)) (local.get $epi)))
-      (else
-        (loop $ks4
-          (local.set $a0 (f32x4.add (local.get $a0)
-            (f32x4.mul (v128.load32_splat (i32.add (local.get $in) (i32.load (local.get $k)))) (v128.load (local.get $wp)))))
-          (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
-          (local.set $k (i32.add (local.get $k) (i32.const 4)))
-          (br_if $ks4 (i32.lt_u (local.get $k) (local.get $kend))))
-        (call $epi (local.get $a0) (local.get $out) (v128.load (local.get $b)) (local.get $epi)))))
+          (br_if $ks (i32.lt_u (local.get $k) (local.get $kend))))))
+    (call $epi (local.get $a0) (local.get $out) (v128.load offset=0 (local.get $b)) (local.get $epi))
+    (if (local.get $wide)
+      (then (call $epi (local.get $a1) (i32.add (local.get $out) (i32.const 16)) (v128.load offset=16 (local.get $b)) (local.get $epi)))))
 
   ;; =============================================================================================
   ;; op 2: depthwise convolution (one input channel per group, one output channel per input
