@@ -31,7 +31,7 @@ export const NETS = [
     model: 'models/fashion-vgg.onnx',
     spatial: { schedule: '0.4,0.6,0.7,0.7', lr: '0.01,0.01,0.01,0.003', epochs: '1,1,1,2' },
   },
-  { name: 'fashion-cnn5', model: 'models/fashion-cnn5.onnx', spatial: { schedule: '0.5,0.7,0.7', lr: '0.01,0.01,0.003', epochs: '1,1,2' } },
+  { name: 'fashion-cnn5', model: 'models/fashion-cnn5.onnx', spatial: { schedule: '0.5,0.7,0.7', lr: '0.01,0.01,0.003', epochs: '1,1,1' } },
 ] as const;
 /** Winograd input tile -> the study's target sparsity for it (the targets). */
 export const TARGETS: Record<number, number> = { 6: 0.75, 4: 0.8 };
@@ -39,7 +39,7 @@ export const POWERS = [0, 1, 1.25, 1.5, 2, 3];
 export const NORMS = ['none', 'min'] as const;
 export const LRS = [0.01, 0.003, 0.001];
 /**
- * Step 1 for the study's inputs: 70% in rising stages, then two epochs of fine-tuning at a lower
+ * Step 1 for the study's inputs: 70% in rising stages, then fine-tuning (two epochs, one for the smaller network) at a lower
  * lr (per network above), every epoch over the full 60,000-image training set, so that the
  * inputs are close to converged: a cell then measures what step 2 costs, not how much further
  * training an unfinished model still gains.

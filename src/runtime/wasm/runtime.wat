@@ -497,7 +497,7 @@
       (if (i32.eq (i32.load offset={winograd.kind} (local.get $d)) (i32.const 1))
         (then
           (call $atF4x4 (i32.add (local.get $mrow) (i32.mul (local.get $c) (local.get $CHB))) (i32.mul (local.get $ps) (i32.const 6)) (local.get $ps)
-            (i32.add (local.get $SC) (i32.shl (local.get $c) (i32.const 8))) (i32.const 64) (i32.const 16) (local.get $SB)))
+            (i32.add (local.get $SC) (i32.shl (local.get $c) (i32.const 8))) (local.get $SB)))
         (else
           (call $transformTile (i32.add (local.get $mrow) (i32.mul (local.get $c) (local.get $CHB))) (i32.mul (local.get $T) (local.get $ps)) (local.get $ps)
             (i32.add (local.get $SC) (i32.shl (i32.mul (local.get $c) (i32.mul (local.get $m) (local.get $m))) (i32.const 4)))
