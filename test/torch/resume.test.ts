@@ -117,7 +117,7 @@ describe.skipIf(!torchInstall)(
       let pids: number[] = [];
       let job = '';
       const midEpoch = await until(() => {
-        if (!/epoch 2\/2 \[#/.test(b.log.stderr)) return false;
+        if (!/epoch 2\/2 \[#+\.+\]/.test(b.log.stderr)) return false; // a bar not yet full: mid-epoch
         const { torchrun, workers } = b.processes();
         pids = [...torchrun, ...workers];
         job = jobOf(torchrun[0]!);
