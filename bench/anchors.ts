@@ -13,7 +13,8 @@
  *              3x3 convolution as a plain PyTorch Winograd layer (unfold, kron, bmm)
  *   --engine torch  `swprune spatial|winograd --engine torch` (one process, N torch threads)
  *              against the PyTorch anchor training the same model on N threads, alternating,
- *              3 runs each, medians (engineVsPytorch; issue 31's target: at least 0.9x)
+ *              3 runs each, medians, both timed from the first step (engineVsPytorch;
+ *              issue 31's target: at least 0.9x)
  *   evaluation swprune's evaluation path against onnxruntime-node on 1 and N threads
  *              (bench/eval-speed.js), same batch
  *
@@ -162,8 +163,18 @@ function torchAvailable(): { ok: boolean; note: string } {
     : { ok: false, note: `${PYTHON} has no torch/onnx (apt-get install python3-torch python3-onnx): PyTorch anchors skipped` };
 }
 
-function torchRun(model: string, mode: 'train' | 'eval', winograd: number, threads: number, steps: number, batch: number): number | null {
-  log(`  PyTorch ${mode}${winograd ? ` (Winograd layer T=${winograd})` : ''}, ${threads} thread(s)`);
+function torchRun(
+  model: string,
+  mode: 'train' | 'eval',
+  winograd: number,
+  threads: number,
+  steps: number,
+  batch: number,
+  warmup = 2,
+): number | null {
+  log(
+    `  PyTorch ${mode}${winograd ? ` (Winograd layer T=${winograd})` : ''}, ${threads} thread(s)${warmup === 2 ? '' : `, ${warmup} warm-up steps`}`,
+  );
   const out = run(PYTHON, [
     path.join(root, 'bench/torch-anchor.py'),
     model,
@@ -177,6 +188,8 @@ function torchRun(model: string, mode: 'train' | 'eval', winograd: number, threa
     String(steps),
     '--batch',
     String(batch),
+    '--warmup',
+    String(warmup),
   ]);
   return lastJson<{ examplesPerSecond: number }>(out)?.examplesPerSecond ?? null;
 }
@@ -224,8 +237,10 @@ export interface EngineVsPytorch {
  * the --json: swprune's shuffle, batches from the split, the masks and gradient scales, the
  * epoch file handed back) alternating with bench/torch-anchor.py training the same network on N
  * threads for as many steps (plain modules: nn.BatchNorm2d, torch.optim.SGD; with `winograd`
- * its plain Winograd layer), `reps` times each, medians. The anchor's two warm-up steps are
- * not timed; the engine's epoch includes its first step, so the ratio is if anything low.
+ * its plain Winograd layer), `reps` times each, medians. Both sides time every step from the
+ * first of a process that has started and built its network (the engine's epoch includes its
+ * first step, so the anchor runs with --warmup 0): with a few steps of a large net the first
+ * step's allocations weigh, on both sides alike.
  */
 function engineVsPytorch(
   command: 'spatial' | 'winograd',
@@ -242,7 +257,7 @@ function engineVsPytorch(
   for (let r = 0; r < reps; r++) {
     const e = swpruneTraining(command, model, data, examples, threads, tmp, extra)?.examplesPerSecond;
     if (e) engine.push(e);
-    const p = torchRun(model, 'train', command === 'winograd' ? 6 : 0, threads, Math.max(1, Math.round(examples / 128)), 128);
+    const p = torchRun(model, 'train', command === 'winograd' ? 6 : 0, threads, Math.max(1, Math.round(examples / 128)), 128, 0);
     if (p) pytorch.push(p);
   }
   const [medianEngine, medianPytorch] = [median(engine), median(pytorch)];

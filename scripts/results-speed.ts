@@ -64,7 +64,7 @@ export function anchorsSection(a: Anchors): string[] {
       "Evaluation: what every stage and `sensitivity` call (src/eval/evaluate.ts: the model's current weights planned into the deployment runtime, dense 3x3 convolutions as F(4x4,3x3)) " +
       "over a 10,000-image test split per call, set-up included, against onnxruntime-node running batches with the same number of threads. Ratio = swprune / anchor; the targets are issue 19's. " +
       (nets.some(([, n]) => n.torchEngine)
-        ? "`--engine torch`: `swprune spatial|winograd --engine torch --nproc 1 --threads N --no-augment` (the epoch's examples/s from its --json, first step included) alternating with the PyTorch anchor on the same threads for as many steps (two untimed warm-up steps), three runs each, medians (bench/anchors.ts `engineVsPytorch`). "
+        ? "`--engine torch`: `swprune spatial|winograd --engine torch --nproc 1 --threads N --no-augment` (the epoch's examples/s from its --json, first step included) alternating with the PyTorch anchor on the same threads for as many steps, both timed from the first step of a started process, three runs each, medians (bench/anchors.ts `engineVsPytorch`). "
         : '') +
       'The VGG-nagadomi-shaped net is built from the description in `bench/nets.ts` (conv-BN-ReLU 64, 64, pool, 128, 128, pool, 256 x4, pool, FC 1024, 1024, 10; seeded random weights) and written to a temporary ONNX file that both sides load.',
     '',
