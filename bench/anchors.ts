@@ -11,6 +11,10 @@
  *              torch, when installed; skipped with a note otherwise) training the same model with
  *              the same batch on 1 and N threads (bench/torch-anchor.py), plain and with every
  *              3x3 convolution as a plain PyTorch Winograd layer (unfold, kron, bmm)
+ *   --engine torch  `swprune spatial|winograd --engine torch` (one process, N torch threads)
+ *              against the PyTorch anchor training the same model on N threads, alternating,
+ *              3 runs each, medians, both timed from the first step (engineVsPytorch;
+ *              issue 31's target: at least 0.9x)
  *   evaluation swprune's evaluation path against onnxruntime-node on 1 and N threads
  *              (bench/eval-speed.js), same batch
  *
@@ -114,10 +118,11 @@ function swpruneTraining(
   examples: number,
   threads: number,
   tmp: string,
+  extra: readonly string[] = [],
 ): TrainFigure | null {
   const json = path.join(tmp, `${command}.json`);
   const rss = path.join(tmp, `${command}.rss`);
-  log(`  swprune ${command}, ${examples} examples, ${threads} thread(s)`);
+  log(`  swprune ${command}${extra.length ? ` ${extra.join(' ')}` : ''}, ${examples} examples, ${threads} thread(s)`);
   const out = run(
     process.execPath,
     [
@@ -140,6 +145,7 @@ function swpruneTraining(
       'wasm',
       '--json',
       json,
+      ...extra,
     ],
     { SWPRUNE_THREADS: String(threads), SWPRUNE_RSS_FILE: rss },
   );
@@ -157,8 +163,18 @@ function torchAvailable(): { ok: boolean; note: string } {
     : { ok: false, note: `${PYTHON} has no torch/onnx (apt-get install python3-torch python3-onnx): PyTorch anchors skipped` };
 }
 
-function torchRun(model: string, mode: 'train' | 'eval', winograd: number, threads: number, steps: number, batch: number): number | null {
-  log(`  PyTorch ${mode}${winograd ? ` (Winograd layer T=${winograd})` : ''}, ${threads} thread(s)`);
+function torchRun(
+  model: string,
+  mode: 'train' | 'eval',
+  winograd: number,
+  threads: number,
+  steps: number,
+  batch: number,
+  warmup = 2,
+): number | null {
+  log(
+    `  PyTorch ${mode}${winograd ? ` (Winograd layer T=${winograd})` : ''}, ${threads} thread(s)${warmup === 2 ? '' : `, ${warmup} warm-up steps`}`,
+  );
   const out = run(PYTHON, [
     path.join(root, 'bench/torch-anchor.py'),
     model,
@@ -172,6 +188,8 @@ function torchRun(model: string, mode: 'train' | 'eval', winograd: number, threa
     String(steps),
     '--batch',
     String(batch),
+    '--warmup',
+    String(warmup),
   ]);
   return lastJson<{ examplesPerSecond: number }>(out)?.examplesPerSecond ?? null;
 }
@@ -196,16 +214,69 @@ function evalRun(model: string, engine: 'swprune' | 'onnxruntime', threads: numb
 
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? a / b : null);
 
+const median = (v: readonly number[]): number | null => {
+  if (v.length === 0) return null;
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** `--engine torch` against plain PyTorch training the same network: every run's examples/s, the medians, their ratio. */
+export interface EngineVsPytorch {
+  examples: number;
+  threads: number;
+  engine: number[];
+  pytorch: number[];
+  medianEngine: number | null;
+  medianPytorch: number | null;
+  ratio: number | null;
+}
+
+/**
+ * The torch engine (issue 31's target: at least 0.9x plain PyTorch): `swprune spatial|winograd
+ * --engine torch --nproc 1 --threads N --no-augment` (one process, the epoch's examples/s from
+ * the --json: swprune's shuffle, batches from the split, the masks and gradient scales, the
+ * epoch file handed back) alternating with bench/torch-anchor.py training the same network on N
+ * threads for as many steps (plain modules: nn.BatchNorm2d, torch.optim.SGD; with `winograd`
+ * its plain Winograd layer), `reps` times each, medians. Both sides time every step from the
+ * first of a process that has started and built its network (the engine's epoch includes its
+ * first step, so the anchor runs with --warmup 0): with a few steps of a large net the first
+ * step's allocations weigh, on both sides alike.
+ */
+function engineVsPytorch(
+  command: 'spatial' | 'winograd',
+  model: string,
+  data: string,
+  examples: number,
+  threads: number,
+  reps: number,
+  tmp: string,
+): EngineVsPytorch {
+  const engine: number[] = [];
+  const pytorch: number[] = [];
+  const extra = ['--engine', 'torch', '--nproc', '1', '--threads', String(threads), '--no-augment'];
+  for (let r = 0; r < reps; r++) {
+    const e = swpruneTraining(command, model, data, examples, threads, tmp, extra)?.examplesPerSecond;
+    if (e) engine.push(e);
+    const p = torchRun(model, 'train', command === 'winograd' ? 6 : 0, threads, Math.max(1, Math.round(examples / 128)), 128, 0);
+    if (p) pytorch.push(p);
+  }
+  const [medianEngine, medianPytorch] = [median(engine), median(pytorch)];
+  return { examples, threads, engine, pytorch, medianEngine, medianPytorch, ratio: ratio(medianEngine, medianPytorch) };
+}
+
 export interface NetAnchors {
   macsPerImage: number;
   threads: number;
   swprune: { spatial: TrainFigure | null; winograd: TrainFigure | null; eval: Record<string, number | null> };
   pytorch: { spatial: Record<string, number | null>; winograd: Record<string, number | null> } | null;
+  /** `--engine torch` against plain PyTorch, same threads (null without torch). */
+  torchEngine: { spatial: EngineVsPytorch; winograd: EngineVsPytorch } | null;
   onnxruntime: Record<string, number | null>;
   ratios: {
     spatialVsPytorch: Record<string, number | null>;
     winogradVsPytorchWinograd: Record<string, number | null>;
     evalVsOnnxruntime: Record<string, number | null>;
+    torchEngineVsPytorch: { spatial: number | null; winograd: number | null };
   };
 }
 
@@ -231,7 +302,13 @@ function benchNet(net: NetName, o: Options, torch: boolean, tmpRoot: string): Ne
   const evalSwprune = Object.fromEntries(threadCounts.map((t) => [t, evalRun(model, 'swprune', t, batchEval, seconds)]));
   const evalOrt = Object.fromEntries(threadCounts.map((t) => [t, evalRun(model, 'onnxruntime', t, batchEval, seconds)]));
   let pytorch: NetAnchors['pytorch'] = null;
+  let torchEngine: NetAnchors['torchEngine'] = null;
   if (torch) {
+    const reps = o.quick ? 1 : 3;
+    torchEngine = {
+      spatial: engineVsPytorch('spatial', model, data, examples, o.threads, reps, tmp),
+      winograd: engineVsPytorch('winograd', model, data, examples, o.threads, reps, tmp),
+    };
     const steps = fashion ? (o.quick ? 3 : 10) : o.quick ? 1 : 2;
     pytorch = {
       spatial: Object.fromEntries(threadCounts.map((t) => [t, torchRun(model, 'train', 0, t, steps, 128)])),
@@ -243,11 +320,13 @@ function benchNet(net: NetName, o: Options, torch: boolean, tmpRoot: string): Ne
     threads: o.threads,
     swprune: { spatial, winograd, eval: evalSwprune },
     pytorch,
+    torchEngine,
     onnxruntime: evalOrt,
     ratios: {
       spatialVsPytorch: Object.fromEntries(threadCounts.map((t) => [t, ratio(spatial?.examplesPerSecond, pytorch?.spatial[t])])),
       winogradVsPytorchWinograd: Object.fromEntries(threadCounts.map((t) => [t, ratio(winograd?.examplesPerSecond, pytorch?.winograd[t])])),
       evalVsOnnxruntime: Object.fromEntries(threadCounts.map((t) => [t, ratio(evalSwprune[t], evalOrt[t])])),
+      torchEngineVsPytorch: { spatial: torchEngine?.spatial.ratio ?? null, winograd: torchEngine?.winograd.ratio ?? null },
     },
   };
 }
@@ -273,7 +352,8 @@ function main(): void {
     const f = (r: number | null | undefined) => (r == null ? '—' : `${r.toFixed(2)}x`);
     log(
       `${net}: spatial ${f(a.ratios.spatialVsPytorch[o.threads])} PyTorch (${o.threads} threads), winograd ${f(a.ratios.winogradVsPytorchWinograd[o.threads])} PyTorch Winograd layer, ` +
-        `eval ${f(a.ratios.evalVsOnnxruntime[o.threads])} onnxruntime (${o.threads} threads), ${f(a.ratios.evalVsOnnxruntime[1])} (1 thread); peak RSS ${a.swprune.spatial?.peakRssMiB?.toFixed(0) ?? '—'} MiB`,
+        `eval ${f(a.ratios.evalVsOnnxruntime[o.threads])} onnxruntime (${o.threads} threads), ${f(a.ratios.evalVsOnnxruntime[1])} (1 thread); ` +
+        `--engine torch ${f(a.ratios.torchEngineVsPytorch.spatial)} PyTorch (spatial), ${f(a.ratios.torchEngineVsPytorch.winograd)} (Winograd); peak RSS ${a.swprune.spatial?.peakRssMiB?.toFixed(0) ?? '—'} MiB`,
     );
   }
   log(`wrote ${o.out}`);

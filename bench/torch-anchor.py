@@ -3,7 +3,7 @@
 /usr/bin/python3 has torch and onnx; the product and CI never need it).
 
     /usr/bin/python3 bench/torch-anchor.py MODEL.onnx --mode train|eval [--winograd T]
-        [--batch 128] [--steps 8] [--threads 2] [--height H --width W --channels C]
+        [--batch 128] [--steps 8] [--threads 2] [--warmup 2] [--height H --width W --channels C]
 
 Rebuilds the ONNX graph as a PyTorch module with the file's weights (Conv, BatchNormalization,
 Relu, MaxPool, AveragePool, GlobalAveragePool, Flatten, Reshape, Gemm, MatMul, Add, Dropout,
@@ -175,6 +175,7 @@ def main():
     p.add_argument('--steps', type=int, default=8)
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--seconds', type=float, default=0, help='run at least this long (more steps if needed)')
+    p.add_argument('--warmup', type=int, default=2, help='untimed steps first (0: time from the first step, as an epoch does)')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -202,7 +203,7 @@ def main():
             with torch.no_grad():
                 return net(x)[0, 0].item()
 
-    for _ in range(2):
+    for _ in range(a.warmup):
         step()
     steps = 0
     t0 = time.perf_counter()

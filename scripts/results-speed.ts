@@ -10,11 +10,22 @@ interface TrainFigure {
   examplesPerSecond: number;
   peakRssMiB: number | null;
 }
+interface EngineVsPytorch {
+  examples: number;
+  threads: number;
+  engine: number[];
+  pytorch: number[];
+  medianEngine: number | null;
+  medianPytorch: number | null;
+  ratio: number | null;
+}
 interface NetAnchors {
   macsPerImage: number;
   threads: number;
   swprune: { spatial: TrainFigure | null; winograd: TrainFigure | null; eval: Record<string, number | null> };
   pytorch: { spatial: Record<string, number | null>; winograd: Record<string, number | null> } | null;
+  /** Absent in runs before the torch engine was benchmarked. */
+  torchEngine?: { spatial: EngineVsPytorch; winograd: EngineVsPytorch } | null;
   onnxruntime: Record<string, number | null>;
   ratios: {
     spatialVsPytorch: Record<string, number | null>;
@@ -52,6 +63,9 @@ export function anchorsSection(a: Anchors): string[] {
       'for Winograd-domain retraining PyTorch runs every 3x3 convolution as a plain Winograd layer (F.unfold, kron transforms, one torch.bmm over positions, autograd). ' +
       "Evaluation: what every stage and `sensitivity` call (src/eval/evaluate.ts: the model's current weights planned into the deployment runtime, dense 3x3 convolutions as F(4x4,3x3)) " +
       "over a 10,000-image test split per call, set-up included, against onnxruntime-node running batches with the same number of threads. Ratio = swprune / anchor; the targets are issue 19's. " +
+      (nets.some(([, n]) => n.torchEngine)
+        ? "`--engine torch`: `swprune spatial|winograd --engine torch --nproc 1 --threads N --no-augment` (the epoch's examples/s from its --json, first step included) alternating with the PyTorch anchor on the same threads for as many steps, both timed from the first step of a started process, three runs each, medians (bench/anchors.ts `engineVsPytorch`). "
+        : '') +
       'The VGG-nagadomi-shaped net is built from the description in `bench/nets.ts` (conv-BN-ReLU 64, 64, pool, 128, 128, pool, 256 x4, pool, FC 1024, 1024, 10; seeded random weights) and written to a temporary ONNX file that both sides load.',
     '',
     `| | ${nets.map(([k, n]) => `${NET_NAMES[k] ?? k}, ${(n.macsPerImage / 1e6).toFixed(1)}M MACs/image`).join(' | ')} |`,
@@ -75,6 +89,23 @@ export function anchorsSection(a: Anchors): string[] {
         ]
       : []),
     row('peak RSS of the spatial training process, MiB (target < 1024 on the bundled model)', (n) => num(n.swprune.spatial?.peakRssMiB)),
+    ...(nets.some(([, n]) => n.torchEngine) ? engineRows(row, t) : []),
+  ];
+}
+
+/** `--engine torch` against plain PyTorch (issue 31), when the run measured it. */
+function engineRows(row: (label: string, f: (n: NetAnchors) => string) => string, t: number): string[] {
+  const medians = (e: EngineVsPytorch | undefined) =>
+    e ? `${num(e.medianEngine, 1)} / ${num(e.medianPytorch, 1)} (${e.engine.length} runs each)` : '—';
+  return [
+    row(`\`--engine torch\` spatial retraining / PyTorch training, examples/s, ${t} threads, medians`, (n) =>
+      medians(n.torchEngine?.spatial),
+    ),
+    row('spatial: `--engine torch` / PyTorch (target ≥ 0.9x)', (n) => x(n.torchEngine?.spatial.ratio)),
+    row(`\`--engine torch\` Winograd-domain retraining / PyTorch Winograd layer, examples/s, ${t} threads, medians`, (n) =>
+      medians(n.torchEngine?.winograd),
+    ),
+    row('Winograd: `--engine torch` / PyTorch Winograd layer', (n) => x(n.torchEngine?.winograd.ratio)),
   ];
 }
 

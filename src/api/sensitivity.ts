@@ -21,6 +21,12 @@ export interface SensitivityOptions extends DataOptions, CommonOptions {
   readonly skipFirst?: boolean;
   /** Also write an HTML page with one curve per layer. */
   readonly html?: string;
+  /**
+   * Accepted as `spatial` and `winograd` take it, so one set of options serves every step.
+   * Sensitivity retrains nothing (one-shot pruning, then evaluation): with 'torch' a note says
+   * that its evaluations run in swprune's executor, as with 'builtin' (docs/scale.md).
+   */
+  readonly engine?: 'builtin' | 'torch';
 }
 
 export type { SensitivityReport } from '../eval/sensitivity.js';
@@ -41,6 +47,16 @@ export async function runSensitivity(opts: SensitivityOptions, sink: EventSink =
   const domains: SensitivityDomain[] = domain === 'both' ? ['spatial', 'winograd'] : [domain];
   if (winogradForm && domains.includes('spatial')) {
     throw usageError(msg`${opts.model} is in Winograd form (no spatial weights); use ${opt('domain')} winograd`);
+  }
+  if (opts.engine === 'torch') {
+    sink({
+      kind: 'note',
+      message: [
+        ...msg`sensitivity retrains nothing, so ${opt('engine')} torch has no stage to run: its one-shot evaluations run in swprune's executor (${opt('backend')}), as with the built-in engine`,
+      ],
+    });
+  } else if (opts.engine !== undefined && opts.engine !== 'builtin') {
+    throw usageError(msg`${opt('engine')} must be builtin or torch, got ${opts.engine}`);
   }
   const targets = winogradForm ? [] : selectTargets(loaded.graph, { ...opts, tile });
   const backend = await startCompute(loaded, opts, sink);

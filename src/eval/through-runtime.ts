@@ -46,8 +46,9 @@ export async function runtimeForModel(model: CompiledModel, threads: number): Pr
     const bundle = graph.nodes.some((n) => n.op === 'WinogradConv') ? winogradLayers(graph) : undefined;
     // Evaluation runs batches of many images: no team for single images (its plan would cost
     // memory for nothing), and its batches split between the threads without the race at load
-    // that finds the smallest call worth splitting (it would run before every evaluation).
-    return await loadGraph(graph, bundle, { threads, workers: await workersFor(threads), team: false, split: 2 });
+    // that finds the smallest call worth splitting (it would run before every evaluation); each
+    // layer's kernel by the size rules, not timed (the zeros change between evaluations).
+    return await loadGraph(graph, bundle, { threads, workers: await workersFor(threads), team: false, split: 2, kernels: 'rules' });
   } catch (e) {
     if (e instanceof SwpruneError) return undefined;
     throw e;

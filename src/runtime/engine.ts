@@ -5,8 +5,8 @@
  * on how a batch is split (across calls or threads).
  */
 import type { Plan } from './plan/layout.js';
-import { runtimeWasmBase64 } from './wasm/runtime-module.js';
-import { runtimeSharedWasmBase64 } from './wasm/runtime-shared-module.js';
+import { runtimeRelaxedWasmBase64, runtimeWasmBase64 } from './wasm/runtime-module.js';
+import { runtimeSharedRelaxedWasmBase64, runtimeSharedWasmBase64 } from './wasm/runtime-shared-module.js';
 
 interface Exports {
   readonly memory: WebAssembly.Memory;
@@ -15,18 +15,38 @@ interface Exports {
 
 const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
 
+const bytesOf = (b64: string): Uint8Array<ArrayBuffer> => {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+};
+
+let relaxed: boolean | undefined;
+
+/**
+ * Whether the runtime runs its relaxed-SIMD builds (the kernels' multiply-adds fused,
+ * `f32x4.relaxed_madd`): when this engine validates them (Node 21+ and current browsers by
+ * default; Node 20 with --experimental-wasm-relaxed-simd), else the plain-SIMD builds. Decided
+ * once per thread, before the first module is compiled; the workers run the modules it sends.
+ */
+export function relaxedSimd(): boolean {
+  relaxed ??= WebAssembly.validate(bytesOf(runtimeRelaxedWasmBase64));
+  return relaxed;
+}
+
 /**
  * The module, compiled once per thread (asynchronously: browsers refuse to compile large
  * modules synchronously); `shared`: the build that imports a shared memory (plans for several
- * threads).
+ * threads). Relaxed SIMD where the engine has it (relaxedSimd).
  */
 export function runtimeModule(shared = false): Promise<WebAssembly.Module> {
   let m = compiled.get(shared);
   if (!m) {
-    const bin = atob(shared ? runtimeSharedWasmBase64 : runtimeWasmBase64);
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    m = WebAssembly.compile(bytes);
+    const r = relaxedSimd();
+    m = WebAssembly.compile(
+      bytesOf(shared ? (r ? runtimeSharedRelaxedWasmBase64 : runtimeSharedWasmBase64) : r ? runtimeRelaxedWasmBase64 : runtimeWasmBase64),
+    );
     compiled.set(shared, m);
   }
   return m;

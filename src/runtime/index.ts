@@ -18,6 +18,7 @@ import { validateGraph } from '../graph/validate.js';
 import { BundleFormatError, decodeBundle, type BundleData, type WinogradLayers } from '../bundle/decode.js';
 import { isFaster, splitFrom } from './choose.js';
 import { decodeOnnx, OnnxFormatError, type ExternalData } from './decode-onnx.js';
+import { chooseKernels } from './kernels.js';
 import { Engine, runtimeModule } from './engine.js';
 import { layout, type Plan } from './plan/layout.js';
 import { lower, type Lowered } from './plan/lower.js';
@@ -59,6 +60,12 @@ export interface RuntimeOptions {
    * did not even at `batch` images.
    */
   readonly split?: number;
+  /**
+   * How each layer's kernel is chosen where it has two (kernels.ts): 'measure' (default) times
+   * both on the network's own layers when it is loaded (once per layer shape in a process);
+   * 'rules' takes the size rules' choice without timing (a plan that does not depend on the machine).
+   */
+  readonly kernels?: 'measure' | 'rules';
 }
 
 export interface Runtime {
@@ -132,9 +139,13 @@ const teamPays = (l: Lowered, threads: number, team: boolean | undefined): boole
 
 /** A runtime for a network (a graph in swprune's IR; with the bundle's Winograd layers when it has WinogradConv nodes). */
 export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined, opts: RuntimeOptions = {}): Promise<Runtime> {
-  const lowered = lower(graph, bundle);
-  const batch = opts.batch ?? defaultBatch(lowered);
+  const ruled = lower(graph, bundle);
+  const batch = opts.batch ?? defaultBatch(ruled);
   if (!Number.isInteger(batch) || batch < 1) throw new SwpruneError('E_USAGE', `batch must be a positive integer, got ${batch}`);
+  if (opts.kernels !== undefined && opts.kernels !== 'measure' && opts.kernels !== 'rules')
+    throw new SwpruneError('E_USAGE', `kernels must be 'measure' or 'rules', got ${String(opts.kernels)}`);
+  // Timed on calls of up to 4 images, to bound the time a load takes (at 64 a choice could differ: not measured).
+  const lowered = opts.kernels === 'rules' ? ruled : await chooseKernels(ruled, Math.min(batch, 4));
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new SwpruneError('E_USAGE', `threads must be a positive integer, got ${threads}`);
   const plan = layout(lowered, { batch });

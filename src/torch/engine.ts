@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { msg, opt, SwpruneError, usageError, type ErrorCode } from '../errors.js';
 import type { RetrainEngine } from '../train/engine.js';
@@ -100,7 +100,7 @@ async function trainStage(
         opt('resume'),
       ]);
     // A process killed from outside is the cause, whatever its peers then reported.
-    if (exit.code !== 0 && killedRank(exit)) throw stopped();
+    if (exit.code !== 0 && killedFromOutside(exit)) throw stopped();
     if (error) throw new SwpruneError(error.code as ErrorCode, error.message);
     if (exit.code !== 0) throw stopped();
     return results;
@@ -136,8 +136,18 @@ function failures(exit: LaunchResult): { rank: number; code: number }[] {
 
 const killedRank = (exit: LaunchResult) => failures(exit).find((f) => f.code < 0);
 
-/** One line on why torchrun ended: the process killed by a signal, else the first that failed, else torchrun's last words. */
+/** A training process (or torchrun) ended by a signal from outside. */
+const killedFromOutside = (exit: LaunchResult) => (exit.direct ? exit.signal !== null : killedRank(exit) !== undefined);
+
+/** One line on why torchrun (or the one training process) ended: the process killed by a signal, else the first that failed, else the last words. */
 export function describeExit(exit: LaunchResult): string {
+  if (exit.direct) {
+    if (exit.signal) return `process 0 was killed by signal ${constants.signals[exit.signal] ?? exit.signal}`;
+    if (exit.code !== null && exit.code !== 0) {
+      const last = exit.stderr.filter((l) => l.trim() !== '').at(-1);
+      return `process 0 exited with code ${exit.code}${last ? `: ${last.trim()}` : ''}`;
+    }
+  }
   const f = killedRank(exit) ?? failures(exit)[0];
   if (f) return f.code < 0 ? `process ${f.rank} was killed by signal ${-f.code}` : `process ${f.rank} exited with code ${f.code}`;
   if (exit.signal) return `torchrun was stopped by ${exit.signal}`;

@@ -7,6 +7,7 @@ import { saveCheckpoint } from '../train/checkpoint.js';
 import type { StageTraining } from '../train/retrain.js';
 import { getTile } from '../winograd/tiles.js';
 import { FolderSplit } from '../data/folder-split.js';
+import { epochOrder } from '../data/split.js';
 
 /** How the job runs on the machine (from the launch options). */
 export interface JobPlacement {
@@ -45,6 +46,22 @@ function folderSpec(dir: string, split: FolderSplit, limit: number | undefined, 
   return { files: 'files.txt', evalTransform: e, trainTransform: augment ? (train ?? null) : null };
 }
 
+/**
+ * The built-in engine's example order of every epoch of the stage (src/data/split.ts
+ * `epochOrder`: shuffled by (seed, stage * 1000 + epoch)), as `order.bin`: `epochs` rows of
+ * `n` little-endian uint32 indices into the (limited) training split. The engine takes global
+ * batch i as row[i * batch .. (i + 1) * batch), so both engines see the same batches.
+ */
+function writeOrders(dir: string, s: StageTraining): string {
+  const n = s.dataset.train.size(s.training.limit);
+  const rows = new Uint32Array(s.plan.epochs * n);
+  for (let e = s.startEpoch; e < s.plan.epochs; e++) {
+    rows.set(epochOrder(n, { shuffle: true, seed: s.training.seed, epoch: s.stage * 1000 + e, batchSize: s.training.batchSize })!, e * n);
+  }
+  writeFileSync(join(dir, 'order.bin'), new Uint8Array(rows.buffer));
+  return 'order.bin';
+}
+
 /** Whether the kind augments its training split (in-memory kinds say so; image folders always can). */
 const augmentable = (d: StageTraining['dataset']): boolean =>
   !('augmentable' in d.train) || Boolean((d.train as { augmentable?: boolean }).augmentable);
@@ -55,8 +72,9 @@ const attrJson = (v: AttrValue): unknown => (typeof v === 'object' && !Array.isA
  * Writes one stage's job for the Python package (src/torch/python/swprune_torch/train.py) into `dir`:
  * job.json (the graph, which parameters train and which are batch-norm statistics, every
  * parameter's dims, integer constants, the Winograd tiles' matrices, the data spec, the
- * training settings) and state.bin in the checkpoint format (checkpoint.ts): every float
- * parameter, the masks, the gradient scales and the optimizer slots, all in ONNX layout.
+ * training settings), state.bin in the checkpoint format (checkpoint.ts): every float
+ * parameter, the masks, the gradient scales and the optimizer slots, all in ONNX layout, and
+ * order.bin (every epoch's example order, the built-in engine's shuffle).
  * Returns the job file's path.
  */
 export function writeJob(dir: string, s: StageTraining, place: JobPlacement): string {
@@ -120,6 +138,7 @@ export function writeJob(dir: string, s: StageTraining, place: JobPlacement): st
       limit: t.limit ?? null,
       augment: t.augment && augmentable(d),
       shape: d.imageShape,
+      order: writeOrders(dir, s),
       ...folder,
     },
     training: {

@@ -37,6 +37,8 @@ export type EngineLine =
   | { readonly kind: 'error'; readonly code: string; readonly message: string };
 
 export interface LaunchResult {
+  /** The one training process ran without torchrun (one process, one machine). */
+  readonly direct: boolean;
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   /** The last lines torchrun and the processes wrote to stderr. */
@@ -80,9 +82,14 @@ export async function torchrunArgs(l: Launch): Promise<string[]> {
   return args;
 }
 
+/** One process on this machine: no torchrun, the training process alone in torchrun's environment for rank 0 of 1. */
+export const runsDirect = (l: Launch): boolean => l.nproc === 1 && l.nnodes === undefined;
+
 /**
  * Runs `<python> -m torch.distributed.run ... -m swprune_torch JOB` from the package's Python
- * folder and hands every `@swprune` line to `onLine` in order (awaited one after the other);
+ * folder (for one process on one machine `<python> -m swprune_torch JOB` alone, with the
+ * environment torchrun would give it: torchrun adds seconds of start-up and nothing else
+ * there) and hands every `@swprune` line to `onLine` in order (awaited one after the other);
  * other output is kept for the error message.
  */
 export async function runTorchrun(
@@ -91,13 +98,24 @@ export async function runTorchrun(
   job: string,
   onLine: (line: EngineLine) => Promise<void> | void,
 ): Promise<LaunchResult> {
-  const args = [...(await torchrunArgs(launch)), '-m', 'swprune_torch', job];
-  const env = {
+  const direct = runsDirect(launch);
+  const args = [...(direct ? [] : await torchrunArgs(launch)), '-m', 'swprune_torch', job];
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     PYTHONPATH: [PYTHON_ROOT, process.env.PYTHONPATH].filter(Boolean).join(':'),
     PYTHONUNBUFFERED: '1',
     PYTHONDONTWRITEBYTECODE: '1',
   };
+  if (direct) {
+    Object.assign(env, {
+      RANK: '0',
+      LOCAL_RANK: '0',
+      WORLD_SIZE: '1',
+      LOCAL_WORLD_SIZE: '1',
+      MASTER_ADDR: '127.0.0.1',
+      MASTER_PORT: String(launch.masterPort ?? (await freePort())),
+    });
+  }
   const child = spawn(install.python, args, { cwd: PYTHON_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   createInterface({ input: child.stderr }).on('line', (line) => {
@@ -122,5 +140,5 @@ export async function runTorchrun(
   });
   await chain;
   if (failure !== undefined) throw failure;
-  return { ...exit, stderr };
+  return { ...exit, direct, stderr };
 }

@@ -14,18 +14,44 @@ export interface TorchInstall {
 export const MIN_TORCH: readonly [number, number] = [1, 10];
 export const MIN_PYTHON: readonly [number, number] = [3, 8];
 
+/**
+ * What the interpreter has. A CPU-only torch (torch/version.py says `cuda = None` and
+ * `hip = None`) with torchrun's module is read from its files without importing it (importing
+ * torch takes seconds, and the training process imports it anyway); any other torch is imported
+ * to count its CUDA devices and check torch.distributed.
+ */
 const PROBE = `
-import json, sys
+import json, os, re, sys
 out = {'python': sys.version.split()[0]}
-try:
-    import torch
-    out['torch'] = torch.__version__.split('+')[0]
-    out['cuda'] = torch.cuda.device_count() if torch.cuda.is_available() else 0
-    out['distributed'] = torch.distributed.is_available()
+def cpu_only():
     import importlib.util
-    out['run'] = importlib.util.find_spec('torch.distributed.run') is not None
-except Exception as e:
-    out['error'] = type(e).__name__ + ': ' + str(e).splitlines()[0] if str(e) else type(e).__name__
+    spec = importlib.util.find_spec('torch')
+    if spec is None or not spec.origin or os.path.basename(spec.origin) != '__init__.py':
+        return None
+    root = os.path.dirname(spec.origin)
+    try:
+        with open(os.path.join(root, 'version.py')) as f:
+            text = f.read()
+    except OSError:
+        return None
+    version = re.search(r"^__version__ = '([^']+)'", text, re.M)
+    gpu = re.search(r"^(cuda|hip) = (?!None)", text, re.M)
+    if version is None or gpu is not None or not os.path.exists(os.path.join(root, 'distributed', 'run.py')):
+        return None
+    return {'torch': version.group(1).split('+')[0], 'cuda': 0, 'distributed': True, 'run': True}
+found = cpu_only()
+if found:
+    out.update(found)
+else:
+    try:
+        import torch
+        out['torch'] = torch.__version__.split('+')[0]
+        out['cuda'] = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        out['distributed'] = torch.distributed.is_available()
+        import importlib.util
+        out['run'] = importlib.util.find_spec('torch.distributed.run') is not None
+    except Exception as e:
+        out['error'] = type(e).__name__ + ': ' + str(e).splitlines()[0] if str(e) else type(e).__name__
 print(json.dumps(out))
 `;
 

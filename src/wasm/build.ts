@@ -12,10 +12,59 @@ import { fileURLToPath } from 'node:url';
 import wabtInit from 'wabt';
 import { expandWat, type Templates } from './expand.js';
 
-/** One build of a source: the exported constant's name, and a text (which the source must hold) replaced by another. */
+/**
+ * One build of a source: the exported constant's name, a text (which the source must hold)
+ * replaced by another, and whether it uses relaxed SIMD (`relaxedMadd`: a fused multiply-add
+ * where the engine has one).
+ */
 export interface WasmBuild {
   readonly exportName: string;
   readonly replace?: readonly [string, string];
+  readonly relaxed?: boolean;
+}
+
+/** The s-expression starting at text[i] ('('), as its end index (exclusive). */
+function sexpEnd(text: string, i: number): number {
+  let depth = 0;
+  for (let j = i; j < text.length; j++) {
+    if (text[j] === '(') depth++;
+    else if (text[j] === ')' && --depth === 0) return j + 1;
+  }
+  throw new Error(`unbalanced parentheses from offset ${i}`);
+}
+
+/**
+ * Every `(f32x4.add (local.get $a) (f32x4.mul x y))` — the accumulation of the kernels' inner
+ * loops — as `(f32x4.relaxed_madd x y (local.get $a))`: one instruction, and no register for
+ * the product (V8 computed a step's products before adding them and spilled accumulators).
+ * Throws when there is none (the source changed shape).
+ */
+export function relaxedMadd(text: string): string {
+  const head = '(f32x4.add (local.get $';
+  let out = '';
+  let at = 0;
+  let n = 0;
+  for (let i = text.indexOf(head); i >= 0; i = text.indexOf(head, at)) {
+    const accEnd = sexpEnd(text, i + '(f32x4.add '.length);
+    const acc = text.slice(i + '(f32x4.add '.length, accEnd);
+    const rest = text.slice(accEnd).match(/^\s*\(f32x4\.mul /);
+    const end = sexpEnd(text, i);
+    if (!rest) {
+      out += text.slice(at, i + 1);
+      at = i + 1;
+      continue;
+    }
+    const mulAt = accEnd + rest[0].length - '(f32x4.mul '.length;
+    const xAt = mulAt + '(f32x4.mul '.length;
+    const xEnd = sexpEnd(text, xAt);
+    const yAt = text.indexOf('(', xEnd);
+    const yEnd = sexpEnd(text, yAt);
+    out += `${text.slice(at, i)}(f32x4.relaxed_madd ${text.slice(xAt, xEnd)} ${text.slice(yAt, yEnd)} ${acc})`;
+    at = end;
+    n++;
+  }
+  if (n === 0) throw new Error('no f32x4.add of a local and a product to fuse');
+  return out + text.slice(at);
 }
 
 /** A .wat source and the TypeScript module holding its builds. */
@@ -41,7 +90,8 @@ export async function compileWat(source: WasmSource, build: WasmBuild): Promise<
     if (!text.includes(build.replace[0])) throw new Error(`${source.wat} must hold ${build.replace[0]}`);
     text = text.replace(build.replace[0], build.replace[1]);
   }
-  const features = { simd: true, bulk_memory: true, multi_value: true, threads: true };
+  if (build.relaxed) text = relaxedMadd(text);
+  const features = { simd: true, bulk_memory: true, multi_value: true, threads: true, relaxed_simd: build.relaxed === true };
   const mod = wabt.parseWat(name(source.wat), text, features);
   try {
     (mod.validate as (f?: object) => void)(features); // the typings omit the features argument
@@ -61,7 +111,7 @@ export function moduleSource(source: WasmSource, bytes: readonly Uint8Array[]): 
         .toString('base64')
         .match(/.{1,100}/g) ?? [];
     lines.push(
-      `// ${b.length} bytes of WebAssembly (SIMD, bulk memory, multi-value, atomics${build.replace ? `; ${build.replace[0]} replaced by ${build.replace[1].replace(/\n\s*/g, ' ')}` : ''}).`,
+      `// ${b.length} bytes of WebAssembly (SIMD${build.relaxed ? ', relaxed SIMD' : ''}, bulk memory, multi-value, atomics${build.replace ? `; ${build.replace[0]} replaced by ${build.replace[1].replace(/\n\s*/g, ' ')}` : ''}).`,
       `export const ${build.exportName} =`,
       `${b64.map((l) => `  '${l}'`).join(' +\n')};`,
     );

@@ -74,7 +74,8 @@ async function compare(graph: Graph, n = 3, threads = 1): Promise<readonly strin
   const rand = mulberry32(11);
   const x = Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, () => rand() * 2 - 1);
   const ref = executor(graph, x, dims);
-  const model = await loadGraph(graph, undefined, { threads, batch: 2, split: 2 });
+  // the size rules' kernels: the steps these tests expect (kernels timed at load: kernels.test.ts)
+  const model = await loadGraph(graph, undefined, { threads, batch: 2, split: 2, kernels: 'rules' });
   try {
     const y = await model.run(x, n);
     expect(y.length).toBe(ref.length);

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSpatial, type SpatialOptions } from '../../src/api/spatial.js';
 import { runWinograd } from '../../src/api/winograd.js';
-import { loadModel } from '../../src/io/load.js';
 import { FASHION_SLICE, ONNX_FIXTURES, repoPath } from '../helpers/fixtures.js';
+import { compareModels } from '../helpers/model-diff.js';
 import { torchInstall, torchMissing, torchRequired } from '../helpers/torch.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'swprune-torch-'));
@@ -33,37 +33,20 @@ const oneStep = (out: string, engine: 'builtin' | 'torch'): SpatialOptions => ({
   engine,
 });
 
-/** Largest |a - b| over the float parameters two model files share, and the parameters whose zero sets differ. */
-function compare(a: string, b: string): { maxDiff: number; zeroSetsDiffer: string[]; params: number } {
-  const pa = loadModel(a).graph.params;
-  const pb = loadModel(b).graph.params;
-  let maxDiff = 0;
-  const zeroSetsDiffer: string[] = [];
-  let params = 0;
-  for (const [name, p] of pa) {
-    const q = pb.get(name)?.data;
-    if (!(p.data instanceof Float32Array) || !(q instanceof Float32Array)) continue;
-    params++;
-    for (let i = 0; i < p.data.length; i++) {
-      maxDiff = Math.max(maxDiff, Math.abs(p.data[i]! - q[i]!));
-      if ((p.data[i] === 0) !== (q[i] === 0) && !zeroSetsDiffer.includes(name)) zeroSetsDiffer.push(name);
-    }
-  }
-  return { maxDiff, zeroSetsDiffer, params };
-}
-
 /**
  * Tolerances (largest absolute difference over every weight, of size ~0.1-1): float32 rounding
  * of the two engines' different summation orders (convolutions, batch-norm reductions over
- * 50k activations), amplified through one backward pass. Step 1, measured 3e-6: 2e-5. Step 2
- * adds the F(4x4,3x3) transforms' float32 error (docs/winograd.md) in five layers, measured
- * 1.2e-7 to 3e-5 (batch-norm biases): 1e-4. Both are far below what a wrong gradient, a missed
- * mask or a different batch gives (1e-2 to 5e-2, seen while building the engine) and below the
- * step itself (up to 0.5), which the test checks is large. Two processes against one, two steps:
- * the all-reduced sums round differently (measured 3.5e-6 after one step), and a second step on a
- * freshly pruned net at this learning rate amplifies that: 1e-4, passing.
+ * 50k activations), amplified through one backward pass of a freshly pruned net. With one
+ * process the torch engine runs batch norm in torch's fused kernel (its gradients are as close
+ * to float64's as swprune's: 8e-6 relative on random inputs), whose sums round differently
+ * from the built-in engine's: step 1 measured 1.5e-4 (3e-6 with the unfused formula): 5e-4.
+ * Step 2 adds the F(4x4,3x3) transforms' float32 error (docs/winograd.md) in five layers,
+ * measured up to 1e-4: 5e-4. Both are far below what a wrong gradient, a missed mask or a
+ * different batch gives (1e-2 to 5e-2, seen while building the engine) and below the step
+ * itself (up to 0.5), which the test checks is large. Two processes (synchronised batch norm,
+ * unfused) against one (fused), two steps: measured 2e-4: 5e-4.
  */
-const TOL = { spatial: 2e-5, winograd: 1e-4, processes: 1e-4 };
+const TOL = { spatial: 5e-4, winograd: 5e-4, processes: 5e-4 };
 
 describe.skipIf(!torchInstall)(`--engine torch on the bundled model${torchInstall ? '' : ` (skipped: ${torchMissing})`}`, () => {
   it('one SGD step of step 1 (spatial masks) leaves the same weights as the built-in engine', async () => {
@@ -71,12 +54,12 @@ describe.skipIf(!torchInstall)(`--engine torch on the bundled model${torchInstal
     const [b, t] = [join(dir, 'builtin.onnx'), join(dir, 'torch.onnx')];
     const rb = await runSpatial({ ...oneStep(b, 'builtin'), sparsity: 0.5 });
     const rt = await runSpatial({ ...oneStep(t, 'torch'), sparsity: 0.5 });
-    const c = compare(b, t);
+    const c = compareModels(b, t);
     expect(c.params).toBeGreaterThan(20);
     expect(c.zeroSetsDiffer).toEqual([]);
     expect(c.maxDiff).toBeLessThanOrEqual(TOL.spatial);
-    expect(rt.stages[0]!.trainLoss).toBeCloseTo(rb.stages[0]!.trainLoss, 5);
-    expect(compare(ONNX_FIXTURES.fashionVgg, b).maxDiff).toBeGreaterThan(100 * TOL.spatial);
+    expect(rt.stages[0]!.trainLoss).toBeCloseTo(rb.stages[0]!.trainLoss, 4); // measured 8e-6 apart (batch norm's fused kernel sums in another order)
+    expect(compareModels(ONNX_FIXTURES.fashionVgg, b).maxDiff).toBeGreaterThan(100 * TOL.spatial);
     expect(rt.final.winogradSparsity).toBe(rb.final.winogradSparsity);
   }, 120_000);
 
@@ -85,12 +68,12 @@ describe.skipIf(!torchInstall)(`--engine torch on the bundled model${torchInstal
     const [b, t] = [join(dir, 'builtin.onnx'), join(dir, 'torch.onnx')];
     const rb = await runWinograd({ ...oneStep(b, 'builtin'), sparsity: 0.8 });
     const rt = await runWinograd({ ...oneStep(t, 'torch'), sparsity: 0.8 });
-    const c = compare(b, t);
+    const c = compareModels(b, t);
     expect(c.zeroSetsDiffer).toEqual([]);
     expect(c.maxDiff).toBeLessThanOrEqual(TOL.winograd);
     expect(rt.stages[0]!.trainLoss).toBeCloseTo(rb.stages[0]!.trainLoss, 5);
     // The step moved the weights (batch norm's, which keep their names): equal outputs are not the input returned twice.
-    expect(compare(ONNX_FIXTURES.fashionVgg, b).maxDiff).toBeGreaterThan(100 * TOL.winograd);
+    expect(compareModels(ONNX_FIXTURES.fashionVgg, b).maxDiff).toBeGreaterThan(100 * TOL.winograd);
   }, 120_000);
 
   it('an image folder: the same files, decoding and preprocessing (one step, no augmentation) as the built-in engine', async () => {
@@ -109,10 +92,33 @@ describe.skipIf(!torchInstall)(`--engine torch on the bundled model${torchInstal
     const rt = await runSpatial(folder(t, 'torch'));
     // Measured: train loss equal to 1.5e-8, weights to float rounding.
     expect(rt.stages[0]!.trainLoss).toBeCloseTo(rb.stages[0]!.trainLoss, 5);
-    const c = compare(b, t);
+    const c = compareModels(b, t);
     expect(c.zeroSetsDiffer).toEqual([]);
     expect(c.maxDiff).toBeLessThanOrEqual(TOL.spatial);
   }, 120_000);
+
+  it('a one-epoch stage (1024 examples, 16 steps) ends within 0.5 points of the built-in engine, with the same masks', async () => {
+    const dir = tmp();
+    const [b, t] = [join(dir, 'builtin.onnx'), join(dir, 'torch.onnx')];
+    // Both engines take the same batches (the torch engine reads swprune's shuffle, order.bin) from the same weights and masks.
+    const epoch = (out: string, engine: 'builtin' | 'torch'): SpatialOptions => ({
+      ...oneStep(out, engine),
+      limit: 1024,
+      lr: 0.01,
+      sparsity: 0.6,
+    });
+    const rb = await runSpatial(epoch(b, 'builtin'));
+    const rt = await runSpatial(epoch(t, 'torch'));
+    const [sb, st] = [rb.stages[0]!, rt.stages[0]!];
+    expect(st.accuracyPruned).toEqual(sb.accuracyPruned);
+    expect(compareModels(b, t).zeroSetsDiffer).toEqual([]);
+    expect(rt.final.winogradSparsity).toBe(rb.final.winogradSparsity);
+    // Retraining recovered far more than the tolerance (measured 13.6% pruned -> 69.7%).
+    expect(sb.accuracy.top1 - sb.accuracyPruned.top1).toBeGreaterThan(0.2);
+    // 0.5 points (5 of the 1,000 test images), the issue's bound: the engines differ only in float32 rounding (batch norm's fused kernel), which after 16 steps flips a few borderline images (measured 0.2 points; the full 4,000-example slice at batch 128: 84.00% both).
+    expect(Math.abs(st.accuracy.top1 - sb.accuracy.top1)).toBeLessThanOrEqual(0.005);
+    expect(Math.abs(st.trainLoss - sb.trainLoss)).toBeLessThanOrEqual(0.01);
+  }, 180_000);
 
   it('--nproc 2 (gloo, synchronised batch norm) trains as --nproc 1 with the same global batch', async () => {
     const dir = tmp();
@@ -121,11 +127,11 @@ describe.skipIf(!torchInstall)(`--engine torch on the bundled model${torchInstal
     const [one, two] = [join(dir, 'one.onnx'), join(dir, 'two.onnx')];
     const r1 = await runSpatial(opts(1, one));
     const r2 = await runSpatial(opts(2, two));
-    const c = compare(one, two);
+    const c = compareModels(one, two);
     expect(c.zeroSetsDiffer).toEqual([]);
     expect(c.maxDiff).toBeLessThanOrEqual(TOL.processes);
     expect(r2.stages[0]!.trainLoss).toBeCloseTo(r1.stages[0]!.trainLoss, 4);
-    expect(compare(ONNX_FIXTURES.fashionVgg, one).maxDiff).toBeGreaterThan(100 * TOL.processes);
+    expect(compareModels(ONNX_FIXTURES.fashionVgg, one).maxDiff).toBeGreaterThan(100 * TOL.processes);
   }, 180_000);
 });
 

@@ -6,6 +6,7 @@ import { runSpatial } from '../../src/api/spatial.js';
 import { bufferStreams } from '../../src/cli/streams.js';
 import { EXIT, runCli } from '../../src/cli/run.js';
 import { SwpruneError } from '../../src/errors.js';
+import { findTorch } from '../../src/torch/python.js';
 import { FASHION_SLICE, ONNX_FIXTURES } from '../helpers/fixtures.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'swprune-torch-errors-'));
@@ -97,6 +98,17 @@ describe('--engine torch without a usable python3 or torch: one line, E_ENGINE, 
     expect(code).toBe(EXIT.failure);
     expect(io.stderr.text.trim().split('\n')).toHaveLength(1);
     expect(io.stderr.text).toMatch(/^swprune: error\[E_ENGINE\]: --engine torch: the Python interpreter .*nope \(--python\) does not run/);
+  });
+
+  it('a CPU-only torch is read from its files, not imported; a CUDA build is imported (to count its devices)', () => {
+    const files = (cuda: string) => ({
+      'torch/__init__.py': "raise ImportError('imported')\n",
+      'torch/version.py': `__version__ = '1.13.1+cpu'\ncuda = ${cuda}\nhip = None\n`,
+      'torch/distributed/run.py': '',
+    });
+    const cpu = findTorch(fakePython(tmp(), files('None')));
+    expect([cpu.torch, cpu.cudaDevices]).toEqual(['1.13.1', 0]);
+    expect(() => findTorch(fakePython(tmp(), files("'11.7'")))).toThrow(/cannot import torch \(ImportError: imported\)/);
   });
 
   it('launch options without --engine torch are a usage error', async () => {

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/select.js';
 import { compileGraph } from '../../src/exec/compile.js';
 import { hasWinogradConv, type Graph } from '../../src/graph/ir.js';
@@ -35,9 +35,9 @@ const MODELS: Record<string, string> = {
   cifar_resnet20: repoPath('test/fixtures/torchvision/cifar_resnet20-eval-op13.onnx'),
 };
 
-/** Logits of `graph` in the torch engine's network, for NHWC images `x`. */
-function torchLogits(graph: Graph, x: Float32Array, shape: number[]): Float32Array {
-  const dir = mkdtempSync(join(tmpdir(), 'swprune-torch-ops-'));
+/** A job for `graph` in `dir` (the network, its weights) and the images `x` beside it. */
+function writeForwardJob(dir: string, graph: Graph, x: Float32Array, shape: number[]): string[] {
+  mkdirSync(dir, { recursive: true });
   const model = compileGraph(graph);
   try {
     const optimizer = new Optimizer({ kind: 'sgd', momentum: 0.9, weightDecay: 0 }, model.trainable);
@@ -52,48 +52,79 @@ function torchLogits(graph: Graph, x: Float32Array, shape: number[]): Float32Arr
       schedule: { kind: 'constant' },
       plan: { target: 0, epochs: 1, lr: 0.01 },
       training: { momentum: 0.9, weightDecay: 0, optimizer: 'sgd', lrSchedule: 'constant', batchSize: 2, seed: 1, augment: false },
-      dataset: { kind: 'npz', dir, mean: [0], std: [1], imageShape: { height: shape[1], width: shape[2], channels: shape[3] }, train: {} },
+      dataset: {
+        kind: 'npz',
+        dir,
+        mean: [0],
+        std: [1],
+        imageShape: { height: shape[1], width: shape[2], channels: shape[3] },
+        train: { size: () => 0 },
+      },
     } as unknown as StageTraining;
     const job = writeJob(dir, stage, { threads: 2, device: 'cpu' });
     saveCheckpoint(join(dir, 'x.bin'), { meta: { shape }, arrays: new Map([['x', x]]) });
-    execFileSync(torchInstall!.python, ['-m', 'swprune_torch.forward', job, join(dir, 'x.bin'), join(dir, 'y.bin')], {
-      cwd: PYTHON_ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    return loadCheckpoint(join(dir, 'y.bin')).arrays.get('y')!;
+    return [job, join(dir, 'x.bin'), join(dir, 'y.bin')];
   } finally {
     model.dispose();
   }
 }
 
+interface Case {
+  readonly graph: Graph;
+  readonly x: Float32Array;
+  readonly shape: number[];
+  readonly out: string;
+}
+
+/** Each model spatial and in Winograd form, with random images at its input size. */
+function cases(name: string, file: string): Case[] {
+  const spatial = loadModel(file).graph;
+  const converted = hasWinogradConv(spatial) ? spatial : toWinogradGraph(spatial, selectTargets(spatial, { tile: 6 }));
+  const input = spatial.inputs[0]!;
+  const nhwc = input.layout === 'NHWC';
+  const [h, w, c] = nhwc ? [input.dims[1], input.dims[2], input.dims[3]] : [input.dims[2], input.dims[3], input.dims[1]];
+  const shape = [2, (h ?? 32) as number, (w ?? 32) as number, (c ?? 3) as number];
+  const random = mulberry32(7);
+  const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1);
+  return [
+    { graph: spatial, x, shape, out: `${name}-spatial` },
+    { graph: converted, x, shape, out: `${name}-winograd` },
+  ];
+}
+
+const root = mkdtempSync(join(tmpdir(), 'swprune-torch-ops-'));
+const all = new Map<string, Case[]>();
+
 describe.skipIf(!torchInstall)(
   `the torch engine's network equals the executor's${torchInstall ? '' : ` (skipped: ${torchMissing})`}`,
   () => {
-    for (const [name, file] of Object.entries(MODELS)) {
-      it(`${name}: spatial and Winograd form, inference logits within 1e-4 of max |logit|`, async () => {
-        await selectBackend('wasm');
-        const spatial = loadModel(file).graph;
-        const converted = hasWinogradConv(spatial) ? spatial : toWinogradGraph(spatial, selectTargets(spatial, { tile: 6 }));
-        const input = spatial.inputs[0]!;
-        const nhwc = input.layout === 'NHWC';
-        const [h, w, c] = nhwc ? [input.dims[1], input.dims[2], input.dims[3]] : [input.dims[2], input.dims[3], input.dims[1]];
-        const shape = [2, (h ?? 32) as number, (w ?? 32) as number, (c ?? 3) as number];
-        const random = mulberry32(7);
-        const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random() * 2 - 1);
-        for (const graph of [spatial, converted]) {
-          const model = compileGraph(graph);
+    beforeAll(async () => {
+      await selectBackend('wasm');
+      for (const [name, file] of Object.entries(MODELS)) all.set(name, cases(name, file));
+      // Every model's forward passes in one Python process (importing torch takes seconds).
+      const args = [...all.values()].flat().flatMap((k) => writeForwardJob(join(root, k.out), k.graph, k.x, k.shape));
+      execFileSync(torchInstall!.python, ['-m', 'swprune_torch.forward', ...args], {
+        cwd: PYTHON_ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+    }, 180_000);
+
+    for (const name of Object.keys(MODELS)) {
+      it(`${name}: spatial and Winograd form, inference logits within 1e-4 of max |logit|`, () => {
+        for (const k of all.get(name)!) {
+          const model = compileGraph(k.graph);
           const want = tf
-            .tidy(() => model.forward(tf.tensor4d(x, shape as [number, number, number, number])).dataSync() as Float32Array)
+            .tidy(() => model.forward(tf.tensor4d(k.x, k.shape as [number, number, number, number])).dataSync() as Float32Array)
             .slice();
           model.dispose();
-          const got = torchLogits(graph, x, shape);
+          const got = loadCheckpoint(join(root, k.out, 'y.bin')).arrays.get('y')!;
           expect(got.length).toBe(want.length);
           const scale = Math.max(...Array.from(want, Math.abs), 1e-6);
           let diff = 0;
           for (let i = 0; i < want.length; i++) diff = Math.max(diff, Math.abs(got[i]! - want[i]!));
-          expect(diff / scale, `${name} ${graph === spatial ? 'spatial' : 'winograd'}`).toBeLessThanOrEqual(1e-4);
+          expect(diff / scale, k.out).toBeLessThanOrEqual(1e-4);
         }
-      }, 120_000);
+      });
     }
   },
 );

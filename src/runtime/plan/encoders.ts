@@ -186,7 +186,9 @@ function encodeWinograd(p: Placement, s: StepOf<'winograd'>): Desc<'winograd'> {
     .int('pool', s.pool ? 2 : 1)
     .int('dense', s.dense ? 1 : 0)
     .int('coLo', 0)
-    .int('coHi', go.cp);
+    .int('coHi', go.cp)
+    .int('chunkPart', 0)
+    .int('chunkParts', 1);
 }
 
 /** A dense or grouped convolution (op conv), or a depthwise one (op depthwise): window offsets and packed weights. */

@@ -353,7 +353,12 @@ function threadEntries(
         const w = d as unknown as Desc<'winograd'>;
         const c = w.copy();
         for (const f of ['V', 'M', 'S', 'tab'] as const) c.int(f, w.read(f) + t * scratchStride);
-        // Output channels in groups of 4, as evenly as they go.
+        // One image's tiles in at least one chunk per thread (a 56x56 layer's 196 tiles: 7 chunks):
+        // chunks dealt out round-robin, each thread transforming only its own tiles. Else output
+        // channels in groups of 4, as evenly as they go, every thread transforming the whole input
+        // (at 56x56 and 64 channels the transforms are half the layer: each thread did 75% of it).
+        const chunks = Math.ceil((w.read('tilesY') * w.read('tilesX')) / w.read('CH'));
+        if (chunks >= threads) return place(c.int('chunkPart', t).int('chunkParts', threads));
         const groups = w.read('coutp') / 4;
         return place(c.int('coLo', 4 * Math.floor((t * groups) / threads)).int('coHi', 4 * Math.floor(((t + 1) * groups) / threads)));
       }

@@ -305,6 +305,7 @@ const conv: OpRule = (n, ctx) => {
       pads: g.pads,
       dense: true,
       fromConv: true,
+      spatial: floats(w),
       epi,
     });
   } else {

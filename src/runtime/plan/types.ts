@@ -74,6 +74,8 @@ export type Step =
       /** Products by the dense kernel (few zeros: faster than visiting nonzeros); fromConv: a dense 3x3 convolution run as an F(4x4,3x3) layer (plan/dense-winograd.ts), not one of the bundle's. */
       dense?: boolean;
       fromConv?: boolean;
+      /** fromConv: the convolution's OIHW weights [cout, cin, 3, 3], so it can run as a direct convolution instead (kernels.ts). */
+      spatial?: Float32Array;
       /** Per output channel factors folded in (BatchNormalization, Mul): W_p[ci][co] * scale[co]. */
       scale?: Float32Array;
       epi: Epilogue;

@@ -74,6 +74,8 @@ export const KERNELS = {
       dense: i32('1: dense position matrices, $productDense'),
       coLo: i32('first output channel of this thread'),
       coHi: i32('end of them'),
+      chunkPart: i32('the chunks of tiles this thread computes: those whose index mod chunkParts is chunkPart'),
+      chunkParts: i32(),
     },
   },
   /** Dense implicit-GEMM convolution, also fully connected layers (op 1). */

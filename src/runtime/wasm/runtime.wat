@@ -100,6 +100,8 @@
   ;; coLo coHi: the output channels this thread computes (0 and coutp but in a team,
   ;; whose threads share a layer's output channels out in groups of 4; each transforms the
   ;; whole input, which at the channel counts where this matters is a few percent of the work).
+  ;; chunkPart chunkParts: the chunks of tiles this thread computes (index mod chunkParts =
+  ;; chunkPart; 0 and 1 but in a team that shares a layer's chunks out instead of its channels).
   (func $winograd (param $d i32) (param $n i32) (param $first i32)
     (local $tpi i32) (local $total i32) (local $start i32) (local $nt i32) (local $nv i32) (local $k i32)
     (local $t i32) (local $img i32) (local $rem i32) (local $ty i32) (local $tx i32) (local $m i32)
@@ -125,6 +127,12 @@
     (block $allDone
       (loop $chunk
         (br_if $allDone (i32.ge_u (local.get $start) (local.get $total)))
+        ;; Another thread's chunk: skip it.
+        (if (i32.ne (i32.rem_u (i32.div_u (local.get $start) (local.get $size)) (i32.load offset={winograd.chunkParts} (local.get $d)))
+              (i32.load offset={winograd.chunkPart} (local.get $d)))
+          (then
+            (local.set $start (i32.add (local.get $start) (local.get $size)))
+            (br $chunk)))
         (local.set $nt (i32.sub (local.get $total) (local.get $start)))
         (if (i32.gt_u (local.get $nt) (local.get $size))
           (then (local.set $nt (local.get $size))))

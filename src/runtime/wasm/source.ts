@@ -37,18 +37,21 @@ export const RUNTIME_TEMPLATES: Templates = { offsets: { ...OFFSET, epilogue: EP
 const OWN_MEMORY = '(memory (export "memory") 1)';
 const SHARED_MEMORY = '(import "env" "memory" (memory 1 32768 shared))\n  (export "memory" (memory 0))';
 
-/** runtime.wat's builds: runtime-module.ts (own memory) and runtime-shared-module.ts (shared memory). */
+/** runtime.wat's builds: runtime-module.ts (own memory) and runtime-shared-module.ts (shared memory), each with plain SIMD and with relaxed SIMD's fused multiply-add. */
 export const RUNTIME_SOURCES: readonly WasmSource[] = [
   {
     wat: srcPath('runtime/wasm/runtime.wat'),
     module: srcPath('runtime/wasm/runtime-module.ts'),
     templates: RUNTIME_TEMPLATES,
-    builds: [{ exportName: 'runtimeWasmBase64' }],
+    builds: [{ exportName: 'runtimeWasmBase64' }, { exportName: 'runtimeRelaxedWasmBase64', relaxed: true }],
   },
   {
     wat: srcPath('runtime/wasm/runtime.wat'),
     module: srcPath('runtime/wasm/runtime-shared-module.ts'),
     templates: RUNTIME_TEMPLATES,
-    builds: [{ exportName: 'runtimeSharedWasmBase64', replace: [OWN_MEMORY, SHARED_MEMORY] }],
+    builds: [
+      { exportName: 'runtimeSharedWasmBase64', replace: [OWN_MEMORY, SHARED_MEMORY] },
+      { exportName: 'runtimeSharedRelaxedWasmBase64', replace: [OWN_MEMORY, SHARED_MEMORY], relaxed: true },
+    ],
   },
 ];

@@ -28,6 +28,9 @@ def batch_norm(node, net):
         x, scale, bias, rmean, rvar = a[:5]
         if not training:
             return [F.batch_norm(x, rmean, rvar, scale, bias, False, 0.0, eps)]
+        if GROUP is None:
+            # One process: the same statistics and updates in torch's fused kernel (a third of the step's time otherwise).
+            return [F.batch_norm(x, rmean, rvar, scale, bias, True, 1 - momentum, eps)]
         dims = [0] + list(range(2, x.dim()))
         shape = [1, x.shape[1]] + [1] * (x.dim() - 2)
         local = torch.tensor([x.numel() // x.shape[1]], dtype=x.dtype, device=x.device)

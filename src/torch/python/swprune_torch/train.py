@@ -3,9 +3,9 @@
 JOB (job.json, written by the driver, src/torch/job.ts) holds the graph, which parameters
 train, the tiles, the data spec, the training settings and the stage's epochs; state.bin beside
 it the weights, masks, gradient scales and optimizer slots (exchange.py). Every process builds
-the network, wraps it in DistributedDataParallel (gloo on CPU, NCCL on CUDA), reads its shard of
-each epoch through a DistributedSampler (the global batch is split evenly between processes) and
-steps the optimizer of optim.py. Local rank 0 streams progress as `@swprune {json}` lines and
+the network, wraps it in DistributedDataParallel (gloo on CPU, NCCL on CUDA), takes the global
+batches in the driver's order (order.bin: the built-in engine's shuffle), each process every
+world-th example of a batch, and steps the optimizer of optim.py. Local rank 0 streams progress as `@swprune {json}` lines and
 writes epoch-E.bin after every epoch (weights, batch-norm statistics, optimizer slots), which
 the driver loads, checkpoints and reports. Errors are one `@swprune {"kind": "error"}` line and
 a non-zero exit."""
@@ -16,11 +16,11 @@ import sys
 import time
 import traceback
 
+import numpy as np
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
-from torch.utils.data import DistributedSampler
 
 from . import exchange, norm
 from .data import DataError, training_data
@@ -106,31 +106,34 @@ def run(job_path, local_rank):
     optimizer = Optimizer(job['optimizer'], params, hooks, slots, meta.get('steps', 0))
 
     data = training_data(job['data'], nhwc, device, arrays, folder)
+    n = data.count
+    orders = np.fromfile(os.path.join(folder, job['data']['order']), dtype='<u4').reshape(t['epochs'], n)
     # One process needs no gradient all-reduce (DDP would copy every gradient through a one-member group).
     ddp = DistributedDataParallel(net, device_ids=[local_rank] if cuda else None, broadcast_buffers=False) if world > 1 else net
     net.train()
-    sampler = DistributedSampler(range(data.count), num_replicas=world, rank=rank, shuffle=True, seed=t['seed'], drop_last=False)
-    local = math.ceil(data.count / world)
-    steps_per_epoch = math.ceil(local / per_rank)
+    batch = t['batchSize']
+    steps_per_epoch = math.ceil(n / batch)
     total_steps = t['epochs'] * steps_per_epoch
     last_emit = 0.0
 
     for e in range(t['startEpoch'], t['epochs']):
         epoch_id = t['stage'] * 1000 + e
-        sampler.set_epoch(epoch_id)
-        order = list(sampler)
+        order = orders[e]
         generator = torch.Generator().manual_seed((t['seed'] * 1000003 + epoch_id) * 1009 + rank)
         start = time.perf_counter()
         done, loss_sum = 0.0, 0.0
         for i in range(steps_per_epoch):
-            idx = order[i * per_rank:(i + 1) * per_rank]
+            idx, weight, size = shard(order[i * batch:(i + 1) * batch], rank, world)
             x, y = data.batch(idx, generator)
             logits = ddp(x)
-            loss = F.cross_entropy(logits, y)
+            # Summed and divided by the global batch's size (times the processes, whose gradients DDP
+            # averages): the gradient of the global batch's mean loss however it splits.
+            loss_sum_local = F.cross_entropy(logits, y, reduction='sum') * weight
+            loss = loss_sum_local * (world / size)
             for p in params.values():
                 p.grad = None
             loss.backward()
-            stat = torch.tensor([loss.item() * len(idx), float(len(idx))], dtype=torch.float64)
+            stat = torch.tensor([loss_sum_local.item(), float(len(idx)) * weight], dtype=torch.float64)
             if world > 1:
                 dist.all_reduce(stat)
             batch_loss = float(stat[0] / stat[1])
@@ -142,7 +145,7 @@ def run(job_path, local_rank):
             now = time.perf_counter()
             if local_rank == 0 and (now - last_emit > 0.2 or i + 1 == steps_per_epoch):
                 last_emit = now
-                emit({'kind': 'batch', 'epoch': e, 'done': min(done, data.count), 'loss': loss_sum / done, 'seconds': now - start})
+                emit({'kind': 'batch', 'epoch': e, 'done': done, 'loss': loss_sum / done, 'seconds': now - start})
         seconds = time.perf_counter() - start
         for name, p in params.items():
             if not torch.isfinite(p).all():
@@ -154,7 +157,18 @@ def run(job_path, local_rank):
                     out[f'slot:{name}:{k}'] = v.detach().cpu().numpy().reshape(-1)
             path = os.path.join(folder, f'epoch-{e}.bin')
             exchange.write(path, {'epoch': e, 'steps': optimizer.steps}, out)
-            emit({'kind': 'epoch', 'epoch': e, 'file': path, 'loss': loss_sum / done, 'examples': min(done, data.count), 'seconds': seconds})
+            emit({'kind': 'epoch', 'epoch': e, 'file': path, 'loss': loss_sum / done, 'examples': done, 'seconds': seconds})
+
+
+def shard(indices, rank, world):
+    """This process's part of a global batch (every world-th example from its rank), its loss
+    weight and the global batch's size. A process left with none (a last batch smaller than the
+    processes) takes the batch's first example at weight 0, so it still joins every all-reduce;
+    that example then counts in batch norm's statistics."""
+    mine = indices[rank::world].tolist()
+    if not mine:
+        return indices[:1].tolist(), 0.0, len(indices)
+    return mine, 1.0, len(indices)
 
 
 def fmt(x):

@@ -1,0 +1,120 @@
+/**
+ * Every layer on its fastest kernel, chosen by measurement when a network is loaded: a bundle's
+ * Winograd layer runs its products sparse (visiting the nonzeros) or dense (every weight, two
+ * output channels a step), and a dense 3x3 convolution runs as an F(4x4,3x3) Winograd layer or as
+ * a direct convolution. Which is faster depends on the layer's shape, its zeros and the machine
+ * (docs/runtime.md, "Kernels chosen by measurement"), so both are planned and each step is timed
+ * alone (profile.ts's timing, the two plans taking turns, the fastest time of each counting: other
+ * work on the machine only adds time). A layer's choice is kept per shape for the life of the
+ * process, so networks loaded again (evaluations during training, a second runtime) plan the same
+ * kernels without timing them, and two runtimes of one network compute the same bits.
+ */
+import { Engine } from './engine.js';
+import { layout } from './plan/layout.js';
+import type { Lowered } from './plan/lower.js';
+import type { Step, StepOf } from './plan/types.js';
+import { stepOfDescriptors, timeDescriptors } from './profile.js';
+
+/** The other kernel a step may run on, or undefined when it has none. */
+export function alternative(s: Step): Step | undefined {
+  if (s.op !== 'winograd' || s.layer.group !== 1) return undefined;
+  // Dense products do 2 multiply-adds of 4 tiles per weight for every 1.4 of the sparse kernel's
+  // (op-rules.ts): below 35% nonzeros they cannot win, and they are not tried.
+  if (!s.fromConv) return s.dense || density(s) >= 0.35 ? { ...s, dense: !s.dense } : undefined;
+  // A direct convolution (row runs, runtime.wat) with the same weights, output and epilogue; not when a pooling is fused.
+  if (!s.spatial || s.pool) return undefined;
+  const C = s.out.C;
+  const per = s.spatial.length / C;
+  const weight = s.scale ? Float32Array.from(s.spatial, (v, i) => v * s.scale![Math.floor(i / per)]!) : s.spatial;
+  const conv: StepOf<'conv'> = {
+    op: 'conv',
+    node: s.node,
+    in: s.in,
+    out: s.out,
+    weight,
+    kh: 3,
+    kw: 3,
+    strides: [1, 1],
+    dilations: [1, 1],
+    pads: s.pads,
+    groups: 1,
+    epi: s.epi,
+  };
+  return conv;
+}
+
+const density = (s: StepOf<'winograd'>) =>
+  s.layer.positions.reduce((n, p) => n + p.values.length, 0) / (s.layer.positions.length * s.layer.cin * s.layer.cout);
+
+/** What a step's kernel choice depends on: its kind, shapes, tile, zeros and fused epilogue's cost (a residual read). */
+function shapeKey(s: StepOf<'winograd'>): string {
+  const nnz = s.layer.positions.reduce((n, p) => n + p.values.length, 0);
+  return [
+    s.fromConv ? 'conv' : s.dense ? 'dense' : 'sparse',
+    s.tile.name,
+    s.in.C,
+    s.in.H,
+    s.in.W,
+    s.out.C,
+    s.out.H,
+    s.out.W,
+    s.pads.join(','),
+    nnz,
+    s.epi.residual ? 'res' : '',
+    s.pool ? 'pool' : '',
+  ].join('|');
+}
+
+/** Per shape key: whether the alternative kernel was the faster. */
+const CHOSEN = new Map<string, boolean>();
+
+/** The fastest time of each step (by index) of each network, all planned for n images, timed in turn `rounds` times. */
+export type StepTimer = (variants: readonly Lowered[], n: number, rounds: number) => Promise<Map<number, number>[]>;
+
+/** Times every step on this thread (profile.ts's per-descriptor timing; a Winograd layer's zero step counts as its own). */
+export const timeSteps: StepTimer = async (variants, n, rounds) => {
+  const planned = [];
+  try {
+    for (const l of variants) {
+      const plan = layout(l, { batch: n });
+      planned.push({ l, plan, engine: await Engine.create(plan) });
+    }
+    const best = variants.map(() => new Map<number, number>());
+    const input = new Float32Array(n * planned[0]!.plan.input.perImage);
+    for (let r = 0; r < rounds; r++)
+      planned.forEach(({ l, plan, engine }, k) => {
+        const t = timeDescriptors(engine, plan, input, n, 1);
+        const of = stepOfDescriptors(t.ops, l.steps);
+        const ms = new Map<number, number>();
+        t.ms.forEach((v, i) => {
+          ms.set(of[i]!, (ms.get(of[i]!) ?? 0) + v);
+        });
+        for (const [i, v] of ms) best[k]!.set(i, Math.min(best[k]!.get(i) ?? Infinity, v));
+      });
+    return best;
+  } finally {
+    for (const p of planned) p.engine.release();
+  }
+};
+
+/**
+ * The network with each step that has another kernel on the faster of the two: timed on calls
+ * of n images (the two plans in turn, `rounds` times each, the fastest time of each step
+ * counting), or as chosen before for a step of the same shape.
+ */
+export async function chooseKernels(lowered: Lowered, n: number, time: StepTimer = timeSteps, rounds = 2): Promise<Lowered> {
+  const alts = lowered.steps.map(alternative);
+  const keys = lowered.steps.map((s) => (s.op === 'winograd' ? shapeKey(s) : ''));
+  const open = alts.flatMap((a, i) => (a && !CHOSEN.has(keys[i]!) ? [i] : []));
+  if (open.length) {
+    const other: Lowered = { ...lowered, steps: lowered.steps.map((s, i) => (open.includes(i) ? alts[i]! : s)) };
+    const [mine, theirs] = await time([lowered, other], n, rounds);
+    for (const i of open) CHOSEN.set(keys[i]!, theirs!.get(i)! < mine!.get(i)!);
+  }
+  return { ...lowered, steps: lowered.steps.map((s, i) => (alts[i] && CHOSEN.get(keys[i]!) ? alts[i]! : s)) };
+}
+
+/** Forgets the choices made (tests). */
+export function forgetKernelChoices(): void {
+  CHOSEN.clear();
+}
