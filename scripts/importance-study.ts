@@ -21,6 +21,8 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFile
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { defaultImportanceGain } from '#src/winograd/importance.js';
+import { getTile } from '#src/winograd/tiles.js';
 
 const root = (rel: string) => fileURLToPath(new URL(`../../${rel}`, import.meta.url));
 
@@ -60,6 +62,9 @@ export interface Cell {
   readonly gain?: number;
 }
 
+/** The default gain of `tile` at p = 2 (none elsewhere: gain 1). */
+const gainAt = (tile: number, power: number) => (power === 2 ? defaultImportanceGain(getTile(tile), 2) : undefined);
+
 const cellId = (c: Omit<Cell, 'id'>) =>
   `${c.net}-t${c.tile}-s${Math.round(c.sparsity * 100)}-lr${c.lr}-${c.norm}-p${c.power}${(c.gain ?? 1) === 1 ? '' : `-g${c.gain}`}`;
 const makeCell = (c: Omit<Cell, 'id'>): Cell => ({ ...c, id: cellId(c) });
@@ -93,10 +98,11 @@ const FIRST: readonly [number, number, Cell['norm'], number][] = [
 ];
 
 /**
- * The grid at the target sparsities, in the order it runs: FIRST for both networks (the
- * networks alternating), then every other cell, so a study cut short still answers the main
- * question. p = 0 is the same run for both normalisations (nothing scaled): it appears once,
- * as 'none'.
+ * The grid at the target sparsities, in the order it runs: the defaults (p = 2 with the tile's
+ * gain) at the issue's checks, FIRST for both networks (the networks alternating), then every
+ * other cell, so a study cut short still answers the main question. p = 0 is the same run for
+ * both normalisations (nothing scaled): it appears once, as 'none'. p = 2 unscaled runs with
+ * gain 1 and with the tile's default gain.
  */
 export function targetGrid(): Cell[] {
   const all: Cell[] = [];
@@ -108,11 +114,15 @@ export function targetGrid(): Cell[] {
             if (power === 0 && norm === 'min') continue;
             all.push(makeCell({ net: net.name, tile, sparsity: TARGETS[tile]!, lr, norm, power }));
           }
+          const gain = gainAt(tile, power);
+          if (gain) all.push(makeCell({ net: net.name, tile, sparsity: TARGETS[tile]!, lr, norm: 'none', power, gain }));
         }
       }
     }
   }
+  const isCheck = (c: Cell) => (c.tile === 6 && c.lr !== 0.003) || (c.tile === 4 && c.lr === 0.01);
   const rank = (c: Cell) => {
+    if (c.gain !== undefined) return isCheck(c) ? -1 : FIRST.length;
     const i = FIRST.findIndex(([tile, lr, norm, p]) => c.tile === tile && c.lr === lr && c.norm === norm && c.power === p);
     return (i < 0 ? FIRST.length : i) * NETS.length + NETS.findIndex((n) => n.name === c.net);
   };
@@ -122,7 +132,7 @@ export function targetGrid(): Cell[] {
     .map(({ c }) => c);
 }
 
-/** Further sparsities (F(4x4,3x3) 80/85%, F(2x2,3x3) 75/85%) at chosen settings `norm:p:lr`. */
+/** Further sparsities (F(4x4,3x3) 80/85%, F(2x2,3x3) 75/85%) at chosen settings `norm:p:lr` (p = 2: the tile's default gain). */
 export function sparsityGrid(settings: readonly string[]): Cell[] {
   const more: Record<number, number[]> = { 6: [0.8, 0.85], 4: [0.75, 0.85] };
   const out: Cell[] = [];
@@ -130,8 +140,19 @@ export function sparsityGrid(settings: readonly string[]): Cell[] {
     const [norm, p, lr] = s.split(':');
     for (const net of NETS) {
       for (const tile of [6, 4]) {
+        const gain = gainAt(tile, Number(p));
         for (const sparsity of more[tile]!)
-          out.push(makeCell({ net: net.name, tile, sparsity, lr: Number(lr), norm: norm as Cell['norm'], power: Number(p) }));
+          out.push(
+            makeCell({
+              net: net.name,
+              tile,
+              sparsity,
+              lr: Number(lr),
+              norm: norm as Cell['norm'],
+              power: Number(p),
+              ...(gain ? { gain } : {}),
+            }),
+          );
       }
     }
   }

@@ -3,6 +3,8 @@
  * writes docs/runs/importance-study.json): per network and tile, top-1 after one retraining
  * stage for each setting and learning rate; per setting, how it did on the issue's checks.
  */
+import { defaultImportanceGain } from '#src/winograd/importance.js';
+import { getTile } from '#src/winograd/tiles.js';
 
 export interface StudyCell {
   net: string;
@@ -60,6 +62,9 @@ export const CHECKS = [
   { tile: 6, sparsity: 0.75, lr: 0.001 },
   { tile: 4, sparsity: 0.8, lr: 0.01 },
 ] as const;
+
+/** A cell run with the defaults: Γ unscaled, p = 2, the tile's default gain. */
+export const isDefault = (c: StudyCell) => c.norm === 'none' && c.power === 2 && gainOf(c) === defaultImportanceGain(getTile(c.tile), 2);
 
 /** One cell as `retrained (vs pruned)`, bold where retraining lost accuracy. */
 function cellText(c: StudyCell | undefined): string {
@@ -127,17 +132,14 @@ export function studySection(study: Study): string[] {
     `| setting | ${CHECKS.flatMap((k) => nets.map((n) => `${checkLabel(k)}, ${n}`)).join(' | ')} | passed |`,
     `| --- | ${CHECKS.flatMap(() => nets.map(() => '---:')).join(' | ')} | ---: |`,
   );
-  for (const s of settings) {
+  const row = (label: string, pick: (c: StudyCell) => boolean) => {
     const found = CHECKS.flatMap((k) =>
-      nets.map((n) =>
-        study.cells.find((c) => settingKey(c) === s && c.net === n && c.tile === k.tile && c.sparsity === k.sparsity && c.lr === k.lr),
-      ),
+      nets.map((n) => study.cells.find((c) => pick(c) && c.net === n && c.tile === k.tile && c.sparsity === k.sparsity && c.lr === k.lr)),
     );
-    const label = settingLabel(study.cells.find((c) => settingKey(c) === s)!);
     const ran = found.filter((c): c is StudyCell => c !== undefined);
-    out.push(
-      `| ${label} | ${found.map((c) => (c ? `${pts(c.retrained - c.input)}${meetsTarget(c) ? '' : ' ✗'}` : '')).join(' | ')} | ${ran.filter(meetsTarget).length}/${ran.length} |`,
-    );
-  }
+    return `| ${label} | ${found.map((c) => (c ? `${pts(c.retrained - c.input)}${meetsTarget(c) ? '' : ' ✗'}` : '')).join(' | ')} | ${ran.filter(meetsTarget).length}/${ran.length} |`;
+  };
+  for (const s of settings) out.push(row(settingLabel(study.cells.find((c) => settingKey(c) === s)!), (c) => settingKey(c) === s));
+  out.push(row("**the defaults**: Γ unscaled, p = 2, the tile's gain (64 for F(4x4,3x3), 8 for F(2x2,3x3))", isDefault));
   return out;
 }

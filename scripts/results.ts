@@ -233,7 +233,7 @@ function demoSection(): string[] {
       '`sensitivity` on the dense model (500 test images); `spatial` to 40% then 60% Winograd-domain sparsity with per-layer targets from those curves ' +
       '(`--targets-from`, 2 epochs a stage at lr 0.002); `sensitivity` again on the spatially pruned model, in the Winograd domain; ' +
       '`winograd` to 70% with per-layer targets from the new curves, 3 epochs at lr 0.002, then a fine-tuning stage at the same target (2 epochs at lr 0.001), with `--importance-power 1` ' +
-      '(not the default 1.5: at these low learning rates from a step-1 model far below dense W must move; with 1.5 the demo ended 3.70 points below dense); ' +
+      '(not the defaults, p = 2 with gain 64: at these low learning rates from a step-1 model far below dense W must move faster; with the defaults the demo ended 2.8 points below dense, with p = 1.5 3.70); ' +
       '`report`; and `run` on the dense ONNX model and on the bundle (same runtime, same threads). ' +
       'Tried on the way (each 1,000 test images, so ±0.8 point is noise): uniform targets, 0.6/0.7/0.7 at lr 0.01/0.01/0.003, ended 4.9 points below dense; ' +
       "the dense model's Winograd-domain curves for step 2 put the pruning on the wrong layers (−4.3); curves measured after step 1 with a lower learning rate gave the schedule above. " +

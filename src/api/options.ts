@@ -105,7 +105,10 @@ export interface ImportanceOptions {
   readonly importanceNorm?: ImportanceNorm;
   /** The gradient of W[i][j] is scaled by gain · Γ[i][j]^-p. */
   readonly importancePower?: number;
-  /** The gain of that scale (docs/method.md: with p = 2 it sets the effective rate of every position). */
+  /**
+   * The gain of that scale (docs/method.md: with p = 2 it sets the effective rate of every
+   * position). Default with p = 2: per tile, defaultImportanceGain (8 for F(2x2,3x3), 64 for larger tiles); else 1.
+   */
   readonly importanceGain?: number;
 }
 
@@ -129,9 +132,8 @@ export const DEFAULTS = {
   thresholdMode: 'layer',
   importance: true,
   importanceNorm: 'none',
-  /** Chosen by the study in docs/results.md (issue 29); docs/method.md says why. */
-  importancePower: 1.5,
-  importanceGain: 1,
+  /** Chosen by the study in docs/results.md (issue 29), with the per-tile gain of winograd/importance.ts; docs/method.md says why. */
+  importancePower: 2,
   domain: 'both',
   levels: [0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
 } as const;

@@ -15,6 +15,7 @@ import { overallSparsity, winogradFigures } from '../prune/sparsity.js';
 import { chooseTargets, selectTargets, winogradTargets } from '../prune/targets.js';
 import { toWinogradGraph } from '../prune/to-winograd.js';
 import { winogradPruner, type ImportanceSetting } from '../prune/winograd-pruner.js';
+import { defaultImportanceGain } from '../winograd/importance.js';
 import { optimizerConfig, parseLrSchedule, stagePlan } from '../train/config.js';
 import type { StageLog } from '../train/events.js';
 import { checkResumable, runIdentity } from '../train/run-state.js';
@@ -71,15 +72,14 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   if (opts.expand !== undefined && !opts.expand.endsWith('.onnx')) {
     throw usageError(msg`${opt('expand')} must be an .onnx file, got ${opts.expand}`);
   }
-  const gain = opts.importanceGain ?? DEFAULTS.importanceGain;
-  const importance: ImportanceSetting = {
+  const setting = {
     importance: opts.importance ?? DEFAULTS.importance,
     norm: opts.importanceNorm ?? DEFAULTS.importanceNorm,
     power: opts.importancePower ?? DEFAULTS.importancePower,
-    gain,
   };
-  if (!(gain > 0)) throw usageError(msg`${opt('importanceGain')} must be > 0, got ${gain}`);
-  if (!(importance.power >= 0)) throw usageError(msg`${opt('importancePower')} must be >= 0, got ${importance.power}`);
+  if (opts.importanceGain !== undefined && !(opts.importanceGain > 0))
+    throw usageError(msg`${opt('importanceGain')} must be > 0, got ${opts.importanceGain}`);
+  if (!(setting.power >= 0)) throw usageError(msg`${opt('importancePower')} must be >= 0, got ${setting.power}`);
   const requestedTile = opts.tile ?? DEFAULTS.tile;
   const training = trainingSettings(opts);
   const optimizer = optimizerConfig(training);
@@ -108,6 +108,9 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   if (layers.length === 0) throw usageError('no convolution to prune in the Winograd domain');
   const tiles = [...new Map(layers.map((l) => [l.tile.T, l.tile.name])).entries()];
   const tile = tiles.length === 1 ? tiles[0]![0] : requestedTile;
+  // The gain: as given, else the tile's default (per layer when the model mixes tiles: null in the JSON).
+  const gain = opts.importanceGain ?? (tiles.length === 1 ? defaultImportanceGain(layers[0]!.tile, setting.power) : undefined);
+  const importance: ImportanceSetting = { ...setting, ...(gain === undefined ? {} : { gain }) };
   const maxDrop = opts.maxDrop ?? DEFAULTS.maxDrop;
   const layerTargets = opts.targetsFrom
     ? targetsFromSensitivity(
@@ -161,8 +164,8 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
     divergenceHint: (lr) =>
       importance.importance
         ? importance.norm === 'min'
-          ? msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (${opt('importanceNorm')} none, or a larger ${opt('importancePower')} than ${importance.power})`
-          : msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (a larger ${opt('importancePower')} than ${importance.power})`
+          ? msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (${opt('importanceNorm')} none, or a smaller ${opt('importanceGain')} than ${gain ?? 'the default'})`
+          : msg`lower ${opt('lr')} (now ${lr}) or damp the Winograd gradients more (a smaller ${opt('importanceGain')} than ${gain ?? 'the default'})`
         : msg`lower ${opt('lr')} (now ${lr}) or rank and scale with the importance factor (drop ${opt('importance')})`,
   });
 

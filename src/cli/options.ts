@@ -231,9 +231,9 @@ const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> } = {
   },
   importanceGain: {
     flags: '--importance-gain <g>',
-    description: 'multiply that gradient scale by g (with p = 2: the rate every Winograd position retrains at)',
+    description:
+      'multiply that gradient scale by g (with p = 2: the rate every Winograd position retrains at; default with p = 2: 8 for F(2x2,3x3), 64 for larger tiles; else 1)',
     parse: finiteNumber('--importance-gain'),
-    default: DEFAULTS.importanceGain,
   },
   expand: { flags: '--expand <file>', description: 'also write the model as standard ONNX ops (runs in any ONNX runtime)' },
   domain: {

@@ -1,5 +1,5 @@
 import type { Pruner } from './pruner.js';
-import { importanceFactor, type ImportanceNorm } from '../winograd/importance.js';
+import { defaultImportanceGain, importanceFactor, type ImportanceNorm } from '../winograd/importance.js';
 import type { WinogradTile } from '../winograd/tiles.js';
 import { winogradFigures } from './sparsity.js';
 import type { WinogradTarget } from './targets.js';
@@ -15,7 +15,7 @@ export interface ImportanceSetting {
   readonly importance: boolean;
   readonly norm: ImportanceNorm;
   readonly power: number;
-  /** Multiplies the gradient scale (absent: 1). */
+  /** Multiplies the gradient scale (absent: the tile's default, defaultImportanceGain). */
   readonly gain?: number;
 }
 
@@ -44,7 +44,7 @@ export function winogradPruner(targets: readonly WinogradTarget[], setting: Impo
         const m = masks.get(t.weight);
         if (!m) continue;
         // W is [Cout, Cin, T, T]: position (i, j) of every kernel is k % T².
-        const scale = gradientScale(gammaOf(t.tile), setting.power, setting.gain ?? 1);
+        const scale = gradientScale(gammaOf(t.tile), setting.power, setting.gain ?? defaultImportanceGain(t.tile, setting.power));
         const T2 = t.tile.T * t.tile.T;
         const s = new Float32Array(m.length);
         for (let k = 0; k < m.length; k++) s[k] = m[k]! * scale[k % T2]!;

@@ -11,6 +11,18 @@ import type { WinogradTile } from './tiles.js';
  */
 export type ImportanceNorm = 'min' | 'none';
 
+/**
+ * Step 2's default gain on the gradient scale Γ^-2 (docs/method.md, "Step 2's defaults"). With
+ * p = 2 every position of a tile retrains at the same effective rate, gain · lr; the study in
+ * docs/results.md measured where one stage recovers from pruning without undoing it, at lr 0.01
+ * and 0.001: 8 for F(2x2,3x3), 64 for F(4x4,3x3). Larger tiles (not studied) take F(4x4,3x3)'s.
+ * The gain belongs to p = 2: any other power keeps gain 1, the scale Γ^-p it always had.
+ */
+export function defaultImportanceGain(tile: WinogradTile, power: number): number {
+  if (power !== 2) return 1;
+  return tile.T <= 4 ? 8 : 64;
+}
+
 /** k_i for each of the T positions of one axis. */
 export function importanceRowFactors(tile: WinogradTile): number[] {
   return Array.from({ length: tile.T }, (_, i) => {

@@ -92,7 +92,7 @@ describe('Winograd-domain retraining step (tiny layer, hand-computed update)', (
         for (let j = 0; j < 4; j++) {
           const q = i * 4 + j;
           const gamma = (k[i]! * k[j]!) / (setting.norm === 'min' ? gammaMin : 1);
-          const scale = setting.importance ? (setting.gain ?? 1) * gamma ** -setting.power : 1;
+          const scale = setting.importance ? (setting.gain ?? (setting.power === 2 ? 8 : 1)) * gamma ** -setting.power : 1; // default gain of F(2x2,3x3) at p = 2: 8
           const expected = mask[q] ? w0[q]! - lr * scale * V[i]![j]! * dM[i]![j]! : 0;
           if (mask[q]) expect(Math.abs(w1[q]! - expected)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(expected)));
           else expect(Object.is(w1[q], 0)).toBe(true);
