@@ -7,19 +7,12 @@
  * measurements only. The seven 3x3 convolutions (the last unpadded, 6x6 output) are Winograd
  * candidates; the two 1x1 convolutions run as direct convolutions.
  */
-import type { Graph, GraphNode, Param } from '#src/graph/ir.js';
-import { mulberry32 } from '#src/data/rng.js';
+import type { Graph, GraphNode } from '#src/graph/ir.js';
+import { randomParams } from './random-params.js';
 
 export function convPoolCnnC(seed = 1): Graph {
-  const rand = mulberry32(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
-  const params = new Map<string, Param>();
+  const { params, param } = randomParams(seed);
   const nodes: GraphNode[] = [];
-  const param = (name: string, dims: number[], std: number) => {
-    const n = dims.reduce((a, b) => a * b, 1);
-    params.set(name, { name, dims, data: Float32Array.from({ length: n }, () => normal() * std) });
-    return name;
-  };
   let x = 'input';
   let c = 3;
   const conv = (i: number, cout: number, k: number, pad: number, relu: boolean) => {

@@ -7,19 +7,12 @@
  * block's second convolution scaled by 1/2 so activations stay in range without batch norm):
  * for speed measurements only.
  */
-import type { Graph, GraphNode, Param } from '#src/graph/ir.js';
-import { mulberry32 } from '#src/data/rng.js';
+import type { Graph, GraphNode } from '#src/graph/ir.js';
+import { randomParams } from './random-params.js';
 
 export function resnet18(seed = 1): Graph {
-  const rand = mulberry32(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
-  const params = new Map<string, Param>();
+  const { params, param } = randomParams(seed);
   const nodes: GraphNode[] = [];
-  const param = (name: string, dims: number[], std: number) => {
-    const n = dims.reduce((a, b) => a * b, 1);
-    params.set(name, { name, dims, data: Float32Array.from({ length: n }, () => normal() * std) });
-    return name;
-  };
   const conv = (name: string, x: string, cin: number, cout: number, k: number, stride: number, gain = 1): string => {
     const w = param(`${name}.weight`, [cout, cin, k, k], gain * Math.sqrt(2 / (k * k * cin)));
     const b = param(`${name}.bias`, [cout], 0.01);

@@ -4,19 +4,12 @@
  * 256 x 4, pool) with ReLU, then fully connected 4096 -> 1024 -> 1024 -> 10 with ReLU, on
  * 32x32x3 inputs. Random weights (He-normal, fixed seed): for speed measurements only.
  */
-import type { Graph, GraphNode, Param } from '#src/graph/ir.js';
-import { mulberry32 } from '#src/data/rng.js';
+import type { Graph, GraphNode } from '#src/graph/ir.js';
+import { randomParams } from './random-params.js';
 
 export function vggNagadomi(seed = 1): Graph {
-  const rand = mulberry32(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
-  const params = new Map<string, Param>();
+  const { params, param } = randomParams(seed);
   const nodes: GraphNode[] = [];
-  const param = (name: string, dims: number[], std: number) => {
-    const n = dims.reduce((a, b) => a * b, 1);
-    params.set(name, { name, dims, data: Float32Array.from({ length: n }, () => normal() * std) });
-    return name;
-  };
   let x = 'input';
   let c = 3;
   const conv = (i: number, cout: number) => {
