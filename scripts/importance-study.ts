@@ -62,8 +62,11 @@ export interface Cell {
   readonly gain?: number;
 }
 
-/** The default gain of `tile` at p = 2 (none elsewhere: gain 1). */
-const gainAt = (tile: number, power: number) => (power === 2 ? defaultImportanceGain(getTile(tile), 2) : undefined);
+/** The tile's default gain at `power`, or undefined where it is 1 (the cell id then has no `-g` part). */
+const gainAt = (tile: number, power: number) => {
+  const gain = defaultImportanceGain(getTile(tile), power);
+  return gain === 1 ? undefined : gain;
+};
 
 const cellId = (c: Omit<Cell, 'id'>) =>
   `${c.net}-t${c.tile}-s${Math.round(c.sparsity * 100)}-lr${c.lr}-${c.norm}-p${c.power}${(c.gain ?? 1) === 1 ? '' : `-g${c.gain}`}`;

@@ -3,6 +3,7 @@
  * writes docs/runs/importance-study.json): per network and tile, top-1 after one retraining
  * stage for each setting and learning rate; per setting, how it did on the issue's checks.
  */
+import { DEFAULTS } from '#src/api/options.js';
 import { defaultImportanceGain } from '#src/winograd/importance.js';
 import { getTile } from '#src/winograd/tiles.js';
 
@@ -64,7 +65,10 @@ export const CHECKS = [
 ] as const;
 
 /** A cell run with the defaults: Γ unscaled, p = 2, the tile's default gain. */
-export const isDefault = (c: StudyCell) => c.norm === 'none' && c.power === 2 && gainOf(c) === defaultImportanceGain(getTile(c.tile), 2);
+export const isDefault = (c: StudyCell) =>
+  c.norm === DEFAULTS.importanceNorm &&
+  c.power === DEFAULTS.importancePower &&
+  gainOf(c) === defaultImportanceGain(getTile(c.tile), c.power);
 
 /** One cell as `retrained (vs pruned)`, bold where retraining lost accuracy. */
 function cellText(c: StudyCell | undefined): string {
