@@ -716,7 +716,7 @@
           (then
             (call $store4 (local.get $d) (local.get $o0) (local.get $o1) (local.get $o2) (local.get $o3) (local.get $b) (local.get $wide)
               (call $runs4x8 (local.get $i0) (local.get $i1) (local.get $i2) (local.get $i3) (local.get $tab) (local.get $tabEnd)
-                (local.get $Lb) (local.get $wb) (local.get $wide))))
+                (i32.const 4) (i32.const 0) (local.get $Lb) (local.get $wb) (local.get $wide) (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0))))
           (else
             (call $store4 (local.get $d) (local.get $o0) (local.get $o1) (local.get $o2) (local.get $o3) (local.get $b) (local.get $wide)
               (call $taps4x8 (local.get $i0) (local.get $i1) (local.get $i2) (local.get $i3) (local.get $tab) (local.get $tabEnd)
