@@ -11,10 +11,16 @@
  * random weights (bench/nets/). Each is converted to F(4x4,3x3) Winograd layers and pruned by
  * the project's step-2 ranking (|W| times the importance factor, prune/winograd-mask.ts), written
  * as a bundle and loaded by the runtime. For each batch the three take turns (one call each,
- * repeated), so load from other work on the machine falls on all; the figures are medians of
- * wall time per batch. At 80% each net's per-step profile (Runtime.profile) is printed and kept.
- * onnxruntime-web fixes its thread count when it first starts, so each thread count runs in a
- * process of its own (this script, started again with one count) and the parent merges them.
+ * repeated), so load from other work on the machine falls on all; before each engine's turn the
+ * script waits until the process's other threads are idle (settle.ts: onnxruntime-web's
+ * threads stay busy for a while after run() returns and would take a core from whichever engine
+ * came next); the figures are medians of wall time per batch. At 80% each net's per-step
+ * profile (Runtime.profile) is printed and kept. onnxruntime-web fixes its thread count when it
+ * first starts, so each thread count runs in a process of its own (this script, started again
+ * with one count) and the parent merges them. Each thread count also runs the runtime alone in
+ * a process with --experimental-wasm-relaxed-simd (its relaxed-SIMD builds, engine.ts; Node 20
+ * runs the plain ones by default): the rows' `relaxed` figures; the ratios stay plain SIMD's.
+ * `--no-relaxed` skips those processes.
  * Writes JSON (default bench/runtime.json) and prints a table.
  */
 import { spawnSync } from 'node:child_process';
@@ -31,12 +37,14 @@ import { encodeFreshOnnx, readOnnx } from '#src/io/onnx/index.js';
 import { selectTargets } from '#src/prune/targets.js';
 import { toWinogradGraph } from '#src/prune/to-winograd.js';
 import { winogradMask } from '#src/prune/winograd-mask.js';
+import { relaxedSimd } from '#src/runtime/engine.js';
 import { loadBundle, type RuntimeProfile } from '#src/runtime/index.js';
 import { importanceFactor } from '#src/winograd/importance.js';
 import { getTile } from '#src/winograd/tiles.js';
 import { convPoolCnnC } from './nets/convpool-cnn-c.js';
 import { resnet18 } from './nets/resnet18.js';
 import { vggNagadomi } from './nets/vgg-nagadomi.js';
+import { settle } from './settle.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -70,14 +78,17 @@ interface Options {
   nets: string[];
   quick: boolean;
   out: string;
+  /** Also time the runtime's relaxed-SIMD builds (a process per thread count with the flag). */
+  relaxed: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { reps: 7, threads: [1, 2], nets: NETS.map((n) => n.name), quick: false, out: 'bench/runtime.json' };
+  const o: Options = { reps: 7, threads: [1, 2], nets: NETS.map((n) => n.name), quick: false, out: 'bench/runtime.json', relaxed: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--quick') {
-      o.quick = true;
+    if (a === '--quick' || a === '--no-relaxed') {
+      if (a === '--quick') o.quick = true;
+      else o.relaxed = false;
       continue;
     }
     const v = argv[++i];
@@ -86,7 +97,7 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--threads') o.threads = v.split(',').map(Number);
     else if (a === '--nets') o.nets = v.split(',');
     else if (a === '--out') o.out = v;
-    else throw new Error(`unknown option ${a}; expected --reps, --threads, --nets, --quick, --out`);
+    else throw new Error(`unknown option ${a}; expected --reps, --threads, --nets, --quick, --no-relaxed, --out`);
   }
   const unknown = o.nets.filter((n) => !NETS.some((x) => x.name === n));
   if (unknown.length) throw new Error(`unknown net ${unknown.join(', ')}; the nets are ${NETS.map((n) => n.name).join(', ')}`);
@@ -123,6 +134,19 @@ interface Row {
   ratio: number;
   /** onnxruntime-web's time over the runtime's. */
   ratioWeb: number;
+  /** Median milliseconds waited before each engine's turns for the process's other threads to be idle (settle.ts). */
+  settleMs: { runtime: number; onnxruntime: number; onnxruntimeWeb: number };
+  /** The runtime's relaxed-SIMD builds, timed alone in a process with the flag; gain = plain ms / relaxed ms. */
+  relaxed?: { ms: number; gain: number };
+}
+
+/** The runtime's relaxed-SIMD time for one row (a process of its own, the runtime alone). */
+interface RelaxedRow {
+  net: string;
+  sparsity: number;
+  threads: number;
+  batch: number;
+  ms: number;
 }
 
 interface Part {
@@ -130,13 +154,65 @@ interface Part {
   steps: Record<string, readonly string[]>;
   profiles: { net: string; sparsity: number; profile: RuntimeProfile }[];
   onnxruntimeWeb: string | null;
+  relaxed: RelaxedRow[];
 }
 
 /** Every row of one thread count, in this process (onnxruntime-web starts once per process, with its thread count). */
 async function measure(o: Options, threads: number): Promise<Part> {
+  return process.argv.includes('--relaxed-part')
+    ? { results: [], steps: {}, profiles: [], onnxruntimeWeb: null, relaxed: await measureRelaxed(o, threads) }
+    : measureAll(o, threads);
+}
+
+/** The runtime alone, its relaxed-SIMD builds (this process runs with --experimental-wasm-relaxed-simd), turns as measureAll's. */
+async function measureRelaxed(o: Options, threads: number): Promise<RelaxedRow[]> {
+  if (!relaxedSimd()) throw new Error('the relaxed-SIMD part needs a Node that validates relaxed SIMD (--experimental-wasm-relaxed-simd)');
+  const rows: RelaxedRow[] = [];
+  for (const net of NETS.filter((n) => o.nets.includes(n.name))) {
+    const graph = net.graph();
+    const onnx =
+      net.name === 'fashion-vgg' ? new Uint8Array(fs.readFileSync(path.join(root, 'models/fashion-vgg.onnx'))) : encodeFreshOnnx(graph);
+    const per = (graph.inputs[0]!.dims.slice(1) as number[]).reduce((a, b) => a * b, 1);
+    const rand = mulberry32(1);
+    const input = Float32Array.from({ length: Math.max(...net.batches) * per }, () => rand() * 2 - 1);
+    for (const target of net.sparsities) {
+      const pruned = prunedWinograd(graph, target);
+      const model = await loadBundle(encodeBundle(pruned.graph, onnx), { threads, ...(net.batch ? { batch: net.batch } : {}) });
+      try {
+        for (const batch of net.batches) {
+          const x = input.subarray(0, batch * per);
+          const run = timer(batch === 1 ? net.callsAtBatch1 : 1, () => model.run(x, batch));
+          for (let i = 0; i < 2; i++) await run();
+          const t: number[] = [];
+          for (let r = 0; r < o.reps; r++) {
+            await settle();
+            t.push(await run());
+          }
+          rows.push({ net: net.name, sparsity: pruned.sparsity, threads, batch, ms: median(t) });
+          process.stderr.write(
+            `${net.name} ${Math.round(100 * target)}% threads ${threads} batch ${batch}: runtime, relaxed SIMD, ${((1000 * batch) / median(t)).toFixed(1)} ex/s\n`,
+          );
+        }
+      } finally {
+        await model.close();
+      }
+    }
+  }
+  return rows;
+}
+
+/** Mean milliseconds of `calls` calls in a row (several when one call is short, so timer resolution does not matter). */
+const timer = (calls: number, call: () => Promise<unknown>) => async (): Promise<number> => {
+  const t0 = performance.now();
+  for (let i = 0; i < calls; i++) await call();
+  return (performance.now() - t0) / calls;
+};
+
+/** Every engine, plain SIMD (Node 20's default). */
+async function measureAll(o: Options, threads: number): Promise<Part> {
   ortWeb.env.wasm.numThreads = threads;
   ortWeb.env.logLevel = 'error';
-  const part: Part = { results: [], steps: {}, profiles: [], onnxruntimeWeb: null };
+  const part: Part = { results: [], steps: {}, profiles: [], onnxruntimeWeb: null, relaxed: [] };
   for (const net of NETS.filter((n) => o.nets.includes(n.name))) {
     const graph = net.graph();
     const onnx =
@@ -166,17 +242,20 @@ async function measure(o: Options, threads: number): Promise<Part> {
             const x = input.subarray(0, batch * per);
             const feeds = { [session.inputNames[0]!]: new ort.Tensor('float32', x, [batch, ...dims]) };
             const webFeeds = { [web.inputNames[0]!]: new ortWeb.Tensor('float32', x, [batch, ...dims]) };
-            // Several calls per timing when one call is short, so timer resolution does not matter.
             const calls = batch === 1 ? net.callsAtBatch1 : 1;
-            const timed = (call: () => Promise<unknown>) => async () => {
-              const t0 = performance.now();
-              for (let i = 0; i < calls; i++) await call();
-              return (performance.now() - t0) / calls;
-            };
-            const runners = [timed(() => model.run(x, batch)), timed(() => session.run(feeds)), timed(() => web.run(webFeeds))];
+            const runners = [
+              timer(calls, () => model.run(x, batch)),
+              timer(calls, () => session.run(feeds)),
+              timer(calls, () => web.run(webFeeds)),
+            ];
             for (let i = 0; i < 2; i++) for (const r of runners) await r();
             const t: number[][] = [[], [], []];
-            for (let r = 0; r < o.reps; r++) for (const [k, run] of runners.entries()) t[k]!.push(await run());
+            const waited: number[][] = [[], [], []];
+            for (let r = 0; r < o.reps; r++)
+              for (const [k, run] of runners.entries()) {
+                waited[k]!.push(await settle());
+                t[k]!.push(await run());
+              }
             const ms = { runtime: median(t[0]!), onnxruntime: median(t[1]!), onnxruntimeWeb: median(t[2]!) };
             const row: Row = {
               net: net.name,
@@ -191,6 +270,7 @@ async function measure(o: Options, threads: number): Promise<Part> {
               },
               ratio: ms.onnxruntime / ms.runtime,
               ratioWeb: ms.onnxruntimeWeb / ms.runtime,
+              settleMs: { runtime: median(waited[0]!), onnxruntime: median(waited[1]!), onnxruntimeWeb: median(waited[2]!) },
             };
             part.results.push(row);
             process.stderr.write(
@@ -219,15 +299,20 @@ async function measure(o: Options, threads: number): Promise<Part> {
   return part;
 }
 
-/** Runs this script once per thread count (onnxruntime-web keeps the thread count it started with) and merges what they write. */
+/**
+ * Runs this script once per thread count (onnxruntime-web keeps the thread count it started
+ * with), and once more per count with --experimental-wasm-relaxed-simd for the runtime alone
+ * (o.relaxed), and merges what they write: each row gets its relaxed figure.
+ */
 function measureInProcesses(o: Options): Part {
-  const merged: Part = { results: [], steps: {}, profiles: [], onnxruntimeWeb: null };
+  const merged: Part = { results: [], steps: {}, profiles: [], onnxruntimeWeb: null, relaxed: [] };
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'swprune-bench-runtime-'));
-  for (const threads of o.threads) {
-    const out = path.join(tmp, `part-${threads}.json`);
+  const child = (threads: number, relaxed: boolean): Part => {
+    const out = path.join(tmp, `part-${threads}${relaxed ? '-relaxed' : ''}.json`);
     const args = [
+      ...(relaxed ? ['--experimental-wasm-relaxed-simd'] : []),
       fileURLToPath(import.meta.url),
-      '--part',
+      relaxed ? '--relaxed-part' : '--part',
       '--threads',
       String(threads),
       '--nets',
@@ -239,14 +324,25 @@ function measureInProcesses(o: Options): Part {
       ...(o.quick ? ['--quick'] : []),
     ];
     const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    if (r.status !== 0) throw new Error(`the ${threads}-thread part of the bench failed (exit ${r.status ?? r.signal})`);
-    const part = JSON.parse(fs.readFileSync(out, 'utf8')) as Part;
+    if (r.status !== 0)
+      throw new Error(`the ${threads}-thread ${relaxed ? 'relaxed-SIMD ' : ''}part of the bench failed (exit ${r.status ?? r.signal})`);
+    return JSON.parse(fs.readFileSync(out, 'utf8')) as Part;
+  };
+  for (const threads of o.threads) {
+    const part = child(threads, false);
     merged.results.push(...part.results);
     merged.profiles.push(...part.profiles);
     Object.assign(merged.steps, part.steps);
     merged.onnxruntimeWeb = part.onnxruntimeWeb;
+    if (o.relaxed) merged.relaxed.push(...child(threads, true).relaxed);
   }
   fs.rmSync(tmp, { recursive: true, force: true });
+  for (const row of merged.results) {
+    const r = merged.relaxed.find(
+      (x) => x.net === row.net && x.threads === row.threads && x.batch === row.batch && Math.abs(x.sparsity - row.sparsity) < 1e-9,
+    );
+    if (r) row.relaxed = { ms: r.ms, gain: row.ms.runtime / r.ms };
+  }
   return merged;
 }
 
@@ -279,8 +375,8 @@ function targetOf(r: Row): number | undefined {
 }
 
 async function main(): Promise<void> {
-  const o = parseArgs(process.argv.slice(2).filter((a) => a !== '--part'));
-  if (process.argv.includes('--part')) {
+  const o = parseArgs(process.argv.slice(2).filter((a) => a !== '--part' && a !== '--relaxed-part'));
+  if (process.argv.includes('--part') || process.argv.includes('--relaxed-part')) {
     if (o.threads.length !== 1) throw new Error('--part measures one thread count');
     const part = await measure(o, o.threads[0]!);
     fs.writeFileSync(o.out, `${JSON.stringify(part)}\n`);
@@ -293,7 +389,7 @@ async function main(): Promise<void> {
     steps,
     profiles,
     onnxruntimeWeb,
-  } = o.threads.length === 1 ? { ...(await measure(o, o.threads[0]!)) } : measureInProcesses(o);
+  } = o.threads.length === 1 && !o.relaxed ? { ...(await measure(o, o.threads[0]!)) } : measureInProcesses(o);
   const at80 = rows.filter((r) => Math.abs(r.sparsity - 0.8) < 0.01);
   const targets = at80.flatMap((r) => {
     const target = targetOf(r);
@@ -331,6 +427,11 @@ async function main(): Promise<void> {
       const e = at80.find((x) => x.net === r.net && x.threads === r.threads && x.batch === r.batch);
       return e ? [{ threads: r.threads, batch: r.batch, speedup: e.ms.runtime / r.ms.runtime, met: r.ms.runtime < e.ms.runtime }] : [];
     });
+  // Relaxed SIMD over plain, per net: the median of its rows' gains and their range.
+  const relaxedGain = [...new Set(rows.map((r) => r.net))].flatMap((net) => {
+    const gains = rows.filter((r) => r.net === net && r.relaxed).map((r) => r.relaxed!.gain);
+    return gains.length ? [{ net, median: median(gains), min: Math.min(...gains), max: Math.max(...gains), rows: gains.length }] : [];
+  });
   const json = {
     machine: {
       cpu: os.cpus()[0]?.model ?? '',
@@ -347,7 +448,7 @@ async function main(): Promise<void> {
     },
     onnxruntimeWeb: { version: onnxruntimeWeb, backend: 'wasm (SIMD)', threads: "env.wasm.numThreads = the row's threads" },
     method:
-      'wall time per batch, median of interleaved runs (runtime, onnxruntime-node, onnxruntime-web, runtime, ...); F(4x4,3x3) pruned by |W| x importance factor without retraining; one process per thread count',
+      "wall time per batch, median of interleaved runs (runtime, onnxruntime-node, onnxruntime-web, runtime, ...), each engine's turn started once the process's other threads were idle (bench/settle.ts: a 2 ms window in which they used under 10% of a CPU, from /proc/self/task/*/schedstat; at most 250 ms; settleMs per row); F(4x4,3x3) pruned by |W| x importance factor without retraining; one process per thread count; `relaxed`: the runtime alone in another process per thread count with --experimental-wasm-relaxed-simd (its relaxed-SIMD builds), same turns and settling, gain = plain ms / relaxed ms",
     reps: o.reps,
     seconds: (Date.now() - started) / 1000,
     steps,
@@ -356,6 +457,7 @@ async function main(): Promise<void> {
     targetsWeb,
     threadScaling,
     ninetyOverEighty,
+    relaxedGain,
     profiles,
   };
   const out = path.resolve(root, o.out);
@@ -365,11 +467,11 @@ async function main(): Promise<void> {
   const lines = [
     `machine: ${json.machine.cpu}, ${json.machine.cores} cores; load ${loadBefore.map((l) => l.toFixed(2)).join(' ')} -> ${json.machine.loadAverageAfter.map((l) => l.toFixed(2)).join(' ')}`,
     '',
-    '| net | Winograd sparsity | threads | batch | runtime ex/s | onnxruntime-node (dense) ex/s | onnxruntime-web (dense) ex/s | runtime / node | runtime / web |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| net | Winograd sparsity | threads | batch | runtime ex/s | onnxruntime-node (dense) ex/s | onnxruntime-web (dense) ex/s | runtime / node | runtime / web | relaxed SIMD gain |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (r) =>
-        `| ${r.net} | ${(100 * r.sparsity).toFixed(0)}% | ${r.threads} | ${r.batch} | ${r.examplesPerSecond.runtime.toFixed(1)} | ${r.examplesPerSecond.onnxruntime.toFixed(1)} | ${r.examplesPerSecond.onnxruntimeWeb.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.ratioWeb.toFixed(2)} |`,
+        `| ${r.net} | ${(100 * r.sparsity).toFixed(0)}% | ${r.threads} | ${r.batch} | ${r.examplesPerSecond.runtime.toFixed(1)} | ${r.examplesPerSecond.onnxruntime.toFixed(1)} | ${r.examplesPerSecond.onnxruntimeWeb.toFixed(1)} | ${r.ratio.toFixed(2)} | ${r.ratioWeb.toFixed(2)} | ${r.relaxed ? `${r.relaxed.gain.toFixed(2)}x` : ''} |`,
     ),
     ...profiles.flatMap((p) => profileText(p.net, p.sparsity, p.profile)),
     '',
@@ -385,6 +487,9 @@ async function main(): Promise<void> {
         .filter((t) => !t.met)
         .map((t) => `${t.net} ${(100 * t.sparsity).toFixed(0)}% b${t.batch} ${t.speedup.toFixed(2)}x`)
         .join('; ') || 'none'
+    }`,
+    `relaxed SIMD over plain (the runtime, plain ms / relaxed ms; median and range over each net's rows): ${
+      relaxedGain.map((g) => `${g.net} ${g.median.toFixed(2)}x (${g.min.toFixed(2)}-${g.max.toFixed(2)})`).join('; ') || 'not measured'
     }`,
     `resnet18-224, 90% over 80%: ${ninetyOverEighty.map((t) => `${t.threads}t b${t.batch} ${t.speedup.toFixed(2)}x`).join('; ')}`,
     `wrote ${o.out}`,

@@ -165,8 +165,22 @@ export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined
   }
   if (opts.split !== undefined && (!Number.isInteger(opts.split) || opts.split < 1))
     throw new SwpruneError('E_USAGE', `split must be a positive integer, got ${opts.split}`);
-  const split = !pool ? Infinity : (opts.split ?? (await splitFrom((n) => isFaster(() => pool.run(blank, n), alone(n)), plan.batch)));
+  const split = !pool
+    ? Infinity
+    : (opts.split ?? (await splitFrom((n) => isFaster(() => splitRun(pool, team, blank, n), alone(n)), plan.batch)));
   return runtimeOf(lowered, plan, engine, pool, team, threads, split);
+}
+
+/** A batch split by images, the team's workers first sent back from listening for a team call (they take messages again). */
+function splitRun(pool: ThreadPool, team: Team | undefined, input: Float32Array, n: number): Promise<Float32Array> {
+  team?.release();
+  return pool.run(input, n);
+}
+
+/** ThreadPool.profile, the team's workers first released as for splitRun. */
+function splitProfile(pool: ThreadPool, team: Team | undefined, input: Float32Array, n: number, reps: number) {
+  team?.release();
+  return pool.profile(input, n, reps);
 }
 
 function runtimeOf(
@@ -201,7 +215,7 @@ function runtimeOf(
     run: async (input, n) => {
       const k = count(input, n);
       if (team && k < threads) return team.run(input, k);
-      return pool && k >= split ? pool.run(input, k) : engine.run(input, k);
+      return pool && k >= split ? splitRun(pool, team, input, k) : engine.run(input, k);
     },
     runSync: (input, n) => engine.run(input, count(input, n)),
     profile: async (images, opts = {}) => {
@@ -216,7 +230,7 @@ function runtimeOf(
         mode === 'team'
           ? team!.run(input, images)
           : mode === 'split by images'
-            ? pool!.run(input, images)
+            ? splitRun(pool!, team, input, images)
             : Promise.resolve(engine.run(input, images));
       await call();
       const calls: number[] = [];
@@ -229,7 +243,7 @@ function runtimeOf(
         mode === 'team'
           ? team!.profile(input, images, reps)
           : mode === 'split by images'
-            ? await pool!.profile(input, images, reps)
+            ? await splitProfile(pool!, team, input, images, reps)
             : timeDescriptors(engine, plan, input, images, reps);
       // Images per thread: the Winograd steps' split into products and transforms is measured on one thread at that count.
       const perThread = mode === 'split by images' ? Math.round(images / Math.min(threads, images)) : images;

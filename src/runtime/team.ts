@@ -7,6 +7,13 @@
  * when there are fewer images than threads. Which thread computes a value never changes how,
  * so results do not depend on the thread count.
  *
+ * A call starts the workers through shared memory when they are listening for one (a worker
+ * keeps listening for LISTEN_MS after each call, spinning for the first LISTEN_SPIN_MS), else
+ * by a message: a message wakes a worker's event loop, which on this 2-vCPU VM took 70-170 us
+ * (median) and up to milliseconds, against 20-100 us for a notify and none for a spinning
+ * worker. While it listens, a worker's event loop is blocked: `release()` sends it back to it
+ * before anything else is posted to it (a batch split by images, close).
+ *
  * Node only: the calling thread waits at the barriers (memory.atomic.wait32), which a
  * browser's main thread may not do.
  */
@@ -18,7 +25,7 @@ import { workerStopped } from './threads.js';
 
 /** Messages a worker takes (worker.ts). */
 export type TeamMessage =
-  | { kind: 'team-init'; module: WebAssembly.Module; memory: WebAssembly.Memory; plan: Plan; thread: number }
+  | { kind: 'team-init'; module: WebAssembly.Module; memory: WebAssembly.Memory; plan: Plan; thread: number; control: SharedArrayBuffer }
   /** `segment`: that segment's program only (a profile runs one step at a time). */
   | { kind: 'team-run'; id: number; n: number; segment?: number }
   | { kind: 'team-close' };
@@ -27,6 +34,18 @@ export type TeamMessage =
 const stateOf = (plan: Plan, memory: WebAssembly.Memory) => new Int32Array(memory.buffer, plan.barrier, 3);
 /** The `failed` word's values (runtime.wat, op 9): a thread trapped; a thread waited too long at a barrier. */
 const FAILED = { trap: 1, timeout: 2 } as const;
+
+/**
+ * Where a worker is between calls: its word in the team's control words (`CALL_SLOT` i32 per
+ * worker: state, n, segment (-1: all), call id). `away`: in its event loop (start it by a
+ * message); `listening`: waiting in shared memory (the caller writes the call and swaps in `go`);
+ * `busy`: running a call; `leave`: running one, back to its event loop after it.
+ */
+export const CALL = { away: 0, listening: 1, go: 2, busy: 3, leave: 4 } as const;
+export const CALL_SLOT = 4;
+/** How long a worker listens for the next call after one (then it goes back to its event loop), and how much of it spinning. */
+export const LISTEN_MS = 250;
+export const LISTEN_SPIN_MS = 1;
 
 /** Steps whose work a team shares out (plan/layout.ts's SHARED_WORK): the others run on thread 0 alone. */
 const SHARED_OPS: ReadonlySet<number> = new Set([OP.winograd, OP.conv]);
@@ -49,6 +68,7 @@ export class Team {
     private readonly plan: Plan,
     private readonly engine: Engine,
     private readonly ports: readonly Port[],
+    private readonly control: Int32Array,
   ) {
     this.unsubscribe = ports.flatMap((p) => [
       p.onMessage((m) => {
@@ -72,6 +92,7 @@ export class Team {
     const module = await runtimeModule(true);
     const memory = sharedMemory(plan);
     const engine = await Engine.attach(plan, module, memory);
+    const control = new SharedArrayBuffer(4 * CALL_SLOT * ports.length);
     await Promise.all(
       ports.map(
         (port, i) =>
@@ -83,11 +104,53 @@ export class Team {
               else return;
               off();
             });
-            port.postMessage({ kind: 'team-init', module, memory, plan, thread: i + 1 } satisfies TeamMessage);
+            port.postMessage({ kind: 'team-init', module, memory, plan, thread: i + 1, control } satisfies TeamMessage);
           }),
       ),
     );
-    return new Team(plan, engine, ports);
+    return new Team(plan, engine, ports, new Int32Array(control));
+  }
+
+  /** Starts the workers on a call of n images (`segment`: that segment's program only): through shared memory where one listens, else by a message. */
+  private start(n: number, segment?: number): void {
+    const state = stateOf(this.plan, this.engine.memory);
+    Atomics.store(state, 0, 0);
+    Atomics.store(state, 2, 0);
+    const id = this.nextId++;
+    const c = this.control;
+    this.ports.forEach((port, i) => {
+      const at = i * CALL_SLOT;
+      // A worker still on its way out of the last call's final barrier: microseconds (bounded: a hung one is the barrier timeout's).
+      for (const t0 = performance.now(); Atomics.load(c, at) === CALL.busy && performance.now() - t0 < 100; );
+      c[at + 1] = n;
+      c[at + 2] = segment ?? -1;
+      c[at + 3] = id;
+      if (Atomics.compareExchange(c, at, CALL.listening, CALL.go) === CALL.listening) Atomics.notify(c, at);
+      else port.postMessage({ kind: 'team-run', id, n, segment } satisfies TeamMessage);
+    });
+  }
+
+  /** How many workers are listening for the next call in shared memory (the rest take it by a message). */
+  listening(): number {
+    let k = 0;
+    for (let at = 0; at < this.control.length; at += CALL_SLOT) if (Atomics.load(this.control, at) === CALL.listening) k++;
+    return k;
+  }
+
+  /** Sends the workers listening for a call back to their event loops (before anything is posted to them). */
+  release(): void {
+    const c = this.control;
+    for (let at = 0; at < c.length; at += CALL_SLOT) {
+      for (;;) {
+        const s = Atomics.load(c, at);
+        if (s === CALL.listening && Atomics.compareExchange(c, at, CALL.listening, CALL.away) === CALL.listening) {
+          Atomics.notify(c, at);
+          break;
+        }
+        if (s === CALL.busy && Atomics.compareExchange(c, at, CALL.busy, CALL.leave) === CALL.busy) break;
+        if (s === CALL.away || s === CALL.leave) break;
+      }
+    }
   }
 
   /** n images (n * perImage floats); resolves to n * outputs floats. */
@@ -98,12 +161,7 @@ export class Team {
     this.failure = undefined;
     let out: Float32Array;
     try {
-      out = engine.run(input, n, undefined, (m) => {
-        Atomics.store(state, 0, 0);
-        Atomics.store(state, 2, 0);
-        const id = this.nextId++;
-        for (const port of this.ports) port.postMessage({ kind: 'team-run', id, n: m } satisfies TeamMessage);
-      });
+      out = engine.run(input, n, undefined, (m) => this.start(m));
     } catch (e) {
       failTeam(plan, engine.memory);
       throw e;
@@ -174,10 +232,7 @@ export class Team {
           if (work.length !== 1) throw new Error(`profile: a team step shares ${work.length} descriptors`);
           const others = perThread.slice(1).map((cut, t) => ({ t: t + 1, list: [barrier, ...cut[p]!] }));
           const timed = () => {
-            Atomics.store(state, 0, 0);
-            Atomics.store(state, 2, 0);
-            const id = this.nextId++;
-            for (const port of this.ports) port.postMessage({ kind: 'team-run', id, n, segment: seg } satisfies TeamMessage);
+            this.start(n, seg);
             engine.withEntries(seg, 0, [barrier], () => engine.runProgram(programs[0]!, sub, n));
             const t0 = performance.now();
             engine.withEntries(seg, 0, own, () => engine.runProgram(programs[0]!, sub, n));
@@ -197,6 +252,7 @@ export class Team {
 
   close(): void {
     for (const off of this.unsubscribe) off();
+    this.release();
     for (const port of this.ports) port.postMessage({ kind: 'team-close' } satisfies TeamMessage);
   }
 }

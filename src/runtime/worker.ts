@@ -7,7 +7,7 @@ import { Engine } from './engine.js';
 import type { Plan } from './plan/layout.js';
 import { parentPort } from './platform.js';
 import { timeDescriptors } from './profile.js';
-import { failTeam, type TeamMessage } from './team.js';
+import { CALL, CALL_SLOT, failTeam, LISTEN_MS, LISTEN_SPIN_MS, type TeamMessage } from './team.js';
 
 type Message =
   | { kind: 'init'; module: WebAssembly.Module; plan: Plan }
@@ -24,7 +24,51 @@ let plan: Plan | undefined;
  * compiled code, and Engine.create reuses a released instance only of the same object.
  */
 let module: WebAssembly.Module | undefined;
-let team: Promise<{ engine: Engine; plan: Plan; memory: WebAssembly.Memory; thread: number }> | undefined;
+interface TeamThread {
+  engine: Engine;
+  plan: Plan;
+  memory: WebAssembly.Memory;
+  thread: number;
+  /** This worker's control words (team.ts, CALL). */
+  control: Int32Array;
+}
+let team: Promise<TeamThread> | undefined;
+
+/** Runs this thread's part of a team call; a trap fails the call (the other threads run to their programs' ends). */
+function teamCall(t: TeamThread, n: number, segment: number, id: number): void {
+  try {
+    t.engine.runPrograms(n, t.thread, segment < 0 ? undefined : segment);
+  } catch (err) {
+    failTeam(t.plan, t.memory);
+    port.postMessage({ kind: 'team-error', id, error: String(err) });
+  }
+}
+
+/**
+ * A team call (this worker's state already busy), then the next ones as they come through
+ * shared memory, for as long as the caller sends them within LISTEN_MS of each other (spinning
+ * for the first LISTEN_SPIN_MS, then sleeping in Atomics.wait); back to the event loop after
+ * that, or when the caller releases this worker (team.ts).
+ */
+function serveTeam(t: TeamThread, n: number, segment: number, id: number): void {
+  const c = t.control;
+  teamCall(t, n, segment, id);
+  for (;;) {
+    if (Atomics.compareExchange(c, 0, CALL.busy, CALL.listening) !== CALL.busy) break; // asked to leave
+    const t0 = performance.now();
+    let s: number = CALL.listening;
+    while (s === CALL.listening && performance.now() - t0 < LISTEN_SPIN_MS) s = Atomics.load(c, 0);
+    for (let left = LISTEN_MS; s === CALL.listening && left > 0; left = LISTEN_MS - (performance.now() - t0)) {
+      Atomics.wait(c, 0, CALL.listening, Math.min(left, 50));
+      s = Atomics.load(c, 0);
+    }
+    if (s === CALL.listening && Atomics.compareExchange(c, 0, CALL.listening, CALL.away) === CALL.listening) return;
+    if (Atomics.load(c, 0) !== CALL.go) return; // released
+    Atomics.store(c, 0, CALL.busy);
+    teamCall(t, c[1]!, c[2]!, c[3]!);
+  }
+  Atomics.store(c, 0, CALL.away);
+}
 port.onMessage((m) => {
   const msg = m as Message;
   if (msg.kind === 'team-init') {
@@ -33,6 +77,7 @@ port.onMessage((m) => {
       plan: msg.plan,
       memory: msg.memory,
       thread: msg.thread,
+      control: new Int32Array(msg.control, 4 * CALL_SLOT * (msg.thread - 1), CALL_SLOT),
     }));
     team.then(
       () => port.postMessage({ kind: 'team-ready' }),
@@ -42,12 +87,8 @@ port.onMessage((m) => {
   }
   if (msg.kind === 'team-run') {
     void team!.then((t) => {
-      try {
-        t.engine.runPrograms(msg.n, t.thread, msg.segment);
-      } catch (err) {
-        failTeam(t.plan, t.memory);
-        port.postMessage({ kind: 'team-error', id: msg.id, error: String(err) });
-      }
+      Atomics.store(t.control, 0, CALL.busy);
+      serveTeam(t, msg.n, msg.segment ?? -1, msg.id);
     });
     return;
   }

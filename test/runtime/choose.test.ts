@@ -7,7 +7,7 @@ import { ONNX_FIXTURES } from '../helpers/fixtures.js';
 /** A clock that only the calls move: each call takes the next of its durations (repeating the last). */
 function fakeRace(opts: Partial<Race> = {}) {
   let now = 0;
-  const race: Race = { warmup: 3, minRounds: 3, maxRounds: 9, budgetMs: 200, now: () => now, ...opts };
+  const race: Race = { warmup: 3, minRounds: 5, maxRounds: 15, budgetMs: 300, margin: 0.05, now: () => now, ...opts };
   const call = (durations: readonly number[]) => {
     let i = 0;
     const f = async () => {
@@ -19,19 +19,29 @@ function fakeRace(opts: Partial<Race> = {}) {
   return { race, call };
 }
 
-describe('isFaster: the two take turns, the fastest call of each counts', () => {
-  it('compares the fastest calls, not the typical ones: other work only ever adds time', async () => {
-    const { race, call } = fakeRace();
-    // a: 10 ms but slowed to 50 in most timed calls; b: 12 ms every time.
-    const a = call([10, 10, 10, 50, 10, 50, 50, 50, 50, 50, 50, 50]);
-    const b = call([12]);
-    expect(await isFaster(a, b, race)).toBe(true);
-    expect(await isFaster(call([12]), call([10, 10, 10, 50, 10, 50, 50]), race)).toBe(false);
+describe('isFaster: the two take turns; the first must win on the median call, by the margin, and on the fastest', () => {
+  it('a path that is sometimes fast but usually slow loses (the bimodal team call)', async () => {
+    const { race, call } = fakeRace({ warmup: 0 });
+    // a: 2 ms in 2 of 7 timed calls, else 5; b: 3.7 every time. The fastest calls alone would pick a.
+    const a = call([5, 2, 5, 5, 2, 5, 5]);
+    expect(await isFaster(a, call([3.7]), race)).toBe(false);
+    // The other way round the usual call decides.
+    expect(await isFaster(call([3.7]), call([5, 2, 5, 5, 2, 5, 5]), race)).toBe(false);
   });
 
-  it('a tie is not faster', async () => {
-    const { race, call } = fakeRace();
+  it('a clear win wins even with a few slowed calls; a win within the margin, or a tie, does not', async () => {
+    const { race, call } = fakeRace({ warmup: 0 });
+    expect(await isFaster(call([2, 9, 2, 2, 9, 2, 2]), call([3.7]), race)).toBe(true);
+    // 4% sooner: within the 5% margin.
+    expect(await isFaster(call([96]), call([100]), race)).toBe(false);
+    expect(await isFaster(call([94]), call([100]), race)).toBe(true);
     expect(await isFaster(call([5]), call([5]), race)).toBe(false);
+  });
+
+  it('also needs the fastest call: a lower median with a slower best call is not reliably faster', async () => {
+    const { race, call } = fakeRace({ warmup: 0 });
+    // a: 8 every time; b: 10 mostly, 7 once.
+    expect(await isFaster(call([8]), call([10, 7, 10, 10, 10]), race)).toBe(false);
   });
 
   it('runs the warm-up calls untimed (a first slow call does not count), then at least minRounds rounds and no more once the budget is spent', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/data/rng.js';
 import { readOnnx } from '../../src/io/onnx/index.js';
-import { Engine } from '../../src/runtime/engine.js';
+import { Engine, runtimeModule } from '../../src/runtime/engine.js';
 import { loadGraph, RuntimeWorkers } from '../../src/runtime/index.js';
 import { layout } from '../../src/runtime/plan/layout.js';
 import { lower } from '../../src/runtime/plan/lower.js';
@@ -62,6 +62,46 @@ describe('a runtime whose worker thread stops', () => {
     } finally {
       team.close();
       await real.terminate?.();
+    }
+  });
+});
+
+describe('a team between calls', () => {
+  const graph = readOnnx(ONNX_FIXTURES.smallCnn).graph;
+  const rand = mulberry32(5);
+  const x = Float32Array.from({ length: 3 * 784 }, () => rand() * 2 - 1);
+
+  it('its worker listens for the next call in shared memory, takes it from there, and goes back to its event loop when released', async () => {
+    const expected = (await Engine.create(layout(lower(graph), { batch: 3 }))).run(x, 3);
+    const port = await startWorker();
+    const team = await Team.create(layout(lower(graph), { batch: 1, threads: 2 }), [port]);
+    const image = (i: number) => x.subarray(i * 784, (i + 1) * 784);
+    const same = (y: Float32Array, i: number) => expect(Buffer.from(y.buffer).equals(Buffer.from(expected.buffer, 40 * i, 40))).toBe(true);
+    try {
+      expect(team.listening()).toBe(0);
+      // The first call starts the worker by a message; after it the worker listens.
+      same(await team.run(image(0), 1), 0);
+      for (let i = 0; i < 1000 && team.listening() === 0; i++) await new Promise((r) => setTimeout(r, 1));
+      expect(team.listening()).toBe(1);
+      // This call goes through shared memory.
+      same(await team.run(image(1), 1), 1);
+      team.release();
+      expect(team.listening()).toBe(0);
+      // Back in its event loop, the worker answers a message (a plan for a batch split by images).
+      const ready = new Promise((resolve) => {
+        const off = port.onMessage((m) => {
+          if ((m as { kind: string }).kind !== 'ready') return;
+          off();
+          resolve(true);
+        });
+      });
+      port.postMessage({ kind: 'init', module: await runtimeModule(), plan: layout(lower(graph), { batch: 1 }) });
+      expect(await ready).toBe(true);
+      // And the next team call starts it by a message again.
+      same(await team.run(image(2), 1), 2);
+    } finally {
+      team.close();
+      await port.terminate?.();
     }
   });
 });

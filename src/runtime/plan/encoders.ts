@@ -258,34 +258,43 @@ function encodeConv(p: Placement, s: StepOf<'conv'>): Desc<'conv'> | Desc<'depth
     .int('L', 0);
 }
 
+/**
+ * Output rows per band of a dense convolution (runtime.wat: each block of 8 output channels
+ * runs over a band's pixels, 4 at a time across its rows). The whole image when a group's
+ * weights outgrow its input image: the deep strided layers (ResNet-18's 3x3 128->256 and
+ * 256->512: 1.2 and 4.7 MB of weights against 0.5 and 0.3 MB of input) otherwise read every
+ * weight from beyond the second-level cache once per band. Else the fewest rows whose pixels
+ * are a multiple of 4 (1, 2 or 4), so no row ends in pixels of the slower one-pixel block.
+ */
+function convBand(s: StepOf<'conv'>, inImageBytes: number): number {
+  if (s.kh * s.kw * (s.in.C / s.groups) * (s.out.C / s.groups) * 4 > inImageBytes) return s.out.H;
+  const W = s.out.W;
+  return Math.min(s.out.H, W % 4 === 0 ? 1 : W % 2 === 0 ? 2 : 4);
+}
+
 /** The fields of a dense convolution's descriptor that do not depend on how its window is read. */
 function convDesc(p: Placement, s: StepOf<'conv'>, inBase: number, outBase: number, bias: number): Desc<'conv'> {
   const gi = p.geometry(s.in);
   const go = p.geometry(s.out);
-  return (
-    new Desc('conv')
-      .int('inBase', inBase)
-      .int('inImg', gi.img)
-      .int('inRowStep', s.strides[0]! * gi.row)
-      .int('inPixStep', s.strides[1]! * gi.pix)
-      .int('groups', s.groups)
-      .int('coutg', s.groups === 1 ? go.cp : s.out.C / s.groups)
-      .int('outBase', outBase)
-      .int('outImg', go.img)
-      .int('outRow', go.row)
-      .int('outPix', go.pix)
-      .int('outH', s.out.H)
-      .int('outW', s.out.W)
-      .int('bias', bias)
-      .epilogue(s.epi, epiResidual(p, s, outBase))
-      .int('imagesAsPixels', 0)
-      .int('part', 0)
-      .int('parts', p.threads)
-      // Rows inside blocks of output channels when a group's weights outgrow its input image: the
-      // deep strided layers (ResNet-18's 3x3 128->256 and 256->512: 1.2 and 4.7 MB of weights against
-      // 0.5 and 0.3 MB of input) otherwise read every weight from beyond the second-level cache once per row.
-      .int('blockRows', s.kh * s.kw * (s.in.C / s.groups) * (s.out.C / s.groups) * 4 > gi.img ? 1 : 0)
-  );
+  return new Desc('conv')
+    .int('inBase', inBase)
+    .int('inImg', gi.img)
+    .int('inRowStep', s.strides[0]! * gi.row)
+    .int('inPixStep', s.strides[1]! * gi.pix)
+    .int('groups', s.groups)
+    .int('coutg', s.groups === 1 ? go.cp : s.out.C / s.groups)
+    .int('outBase', outBase)
+    .int('outImg', go.img)
+    .int('outRow', go.row)
+    .int('outPix', go.pix)
+    .int('outH', s.out.H)
+    .int('outW', s.out.W)
+    .int('bias', bias)
+    .epilogue(s.epi, epiResidual(p, s, outBase))
+    .int('imagesAsPixels', 0)
+    .int('part', 0)
+    .int('parts', p.threads)
+    .int('band', convBand(s, gi.img));
 }
 
 /** A fully connected layer, as a convolution whose window is the whole input (op conv). */
@@ -330,7 +339,7 @@ function encodeFc(p: Placement, s: StepOf<'fc'>): Desc<'conv'> {
     .int('rowTab', 0)
     .int('kh', 0)
     .int('L', 0)
-    .int('blockRows', 0);
+    .int('band', 1);
 }
 
 /** Max or average pooling (op pool). */

@@ -104,7 +104,7 @@ export const KERNELS = {
       rowTab: i32('row runs (L > 0): kh byte offsets of the window rows'),
       kh: i32('row runs: window rows'),
       L: i32('0: koff table; else floats per window row, contiguous (kw * C, no padding channels)'),
-      blockRows: i32('1: blocks of output channels outer, rows inner'),
+      band: i32('output rows per band: blocks of output channels inside bands, pixels inside blocks'),
     },
   },
   /** Depthwise convolution (op 2). */

@@ -63,9 +63,11 @@
         (v128.load32_splat offset={epilogue.alpha} (local.get $e)))))
 
   ;; The shared kernel library (src/wasm/lib/, spliced in by the build): F(4x4,3x3)'s transforms,
-  ;; and sparse matrices (any tile's transforms; the encoding the products read too).
+  ;; sparse matrices (any tile's transforms; the encoding the products read too), and direct
+  ;; convolution's register blocks.
   {include winograd-f4x4}
   {include sparse}
+  {include conv}
 
   ;; =============================================================================================
   ;; op 0: sparse Winograd convolution F(m x m, r x r), stride 1 (docs/runtime.md).
@@ -591,8 +593,8 @@
   ;; =============================================================================================
   ;; op 1: dense convolution, NHWC, any kernel, stride, dilation and padding, groups whose output
   ;; channels are a multiple of 4; also fully connected layers (a "convolution" whose window is
-  ;; the whole input). Implicit GEMM: output pixel x input window (koff: the byte offset of each
-  ;; of the K (ky, kx, ci) window entries), 4 pixels x 8 channels a step.
+  ;; the whole input). Implicit GEMM: output pixel x input window, 4 pixels x 8 channels a step
+  ;; (the register blocks of lib/conv.wat).
   ;;
   ;; Descriptor (descriptors.ts): inBase (window origin of output pixel (0,0), image 0) inImg inRowStep
   ;; (window origins of consecutive output rows) inPixStep koff K groups inGroupStep
@@ -600,13 +602,14 @@
   ;; alpha resDelta imagesAsPixels (1: the n images are one row of n pixels: fully
   ;; connected layers, so 4 images share each weight load) part parts (threads: this
   ;; thread's blocks of 8 output channels are those whose index mod parts is part)
-  ;; rowTab kh L (L > 0: row runs, $rowsBlock4; K = kh * L) blockRows (loop order, below).
+  ;; rowTab kh L (L > 0: row runs, rowTab the kh window rows' byte offsets; K = kh * L; else
+  ;; koff: the byte offset of each of the K (ky, kx, ci) window entries) band (loop order, below).
   ;; Weights, per group: blocks of 8 output channels [block][k][8], then, when coutg % 8 = 4, one
   ;; block of 4 [k][4]; groups K * coutg floats apart.
   (func $conv (param $d i32) (param $n i32) (param $first i32)
-    (local $images i32) (local $H i32) (local $W i32) (local $ip i32) (local $op i32) (local $img i32) (local $oy i32)
-    (local $g i32) (local $in i32) (local $out i32) (local $co i32) (local $blocks i32) (local $u i32) (local $v i32) (local $U i32) (local $V i32)
-    (local $coutg i32) (local $K i32) (local $across i32)
+    (local $images i32) (local $H i32) (local $W i32) (local $ip i32) (local $op i32) (local $img i32) (local $y0 i32)
+    (local $g i32) (local $in i32) (local $out i32) (local $co i32) (local $blk i32) (local $blocks i32) (local $band i32) (local $rows i32)
+    (local $coutg i32) (local $K i32)
     (local.set $images (i32.add (local.get $first) (local.get $n)))
     (local.set $H (i32.load offset={conv.outH} (local.get $d)))
     (local.set $W (i32.load offset={conv.outW} (local.get $d)))
@@ -615,257 +618,172 @@
     (local.set $K (i32.load offset={conv.K} (local.get $d)))
     (local.set $coutg (i32.load offset={conv.coutg} (local.get $d)))
     (local.set $blocks (i32.shr_u (i32.add (local.get $coutg) (i32.const 7)) (i32.const 3)))
+    (local.set $band (i32.load offset={conv.band} (local.get $d)))
     (if (i32.load offset={conv.imagesAsPixels} (local.get $d))
       (then
         ;; the images are pixels first .. first + n - 1 of one row
         (local.set $images (i32.add (local.get $first) (i32.const 1)))
         (local.set $H (i32.const 1))
         (local.set $W (local.get $n))
+        (local.set $band (i32.const 1))
         (local.set $ip (i32.load offset={conv.inImg} (local.get $d)))
         (local.set $op (i32.load offset={conv.outImg} (local.get $d)))))
-    ;; Blocks of 8 output channels inside rows (each block's weights stay in cache across a row),
-    ;; or, blockRows = 1 (weights larger than the input image), rows inside blocks (a block's
-    ;; weights stay in cache across the image, the image in the second-level cache across blocks).
-    (local.set $across (i32.load offset={conv.blockRows} (local.get $d)))
-    (local.set $U (select (local.get $blocks) (local.get $H) (local.get $across)))
-    (local.set $V (select (local.get $H) (local.get $blocks) (local.get $across)))
+    ;; Bands of `band` output rows, blocks of 8 output channels inside bands, the band's pixels
+    ;; inside blocks, 4 at a time across its rows (a row of 7 or 14 pixels is not left with 3 or
+    ;; 2 pixels of the slower one-pixel block). A block's weights stay in cache across its band;
+    ;; band = outH (weights larger than the input image) reads every weight once per image,
+    ;; the image from the second-level cache once per block.
     (local.set $img (local.get $first))
     (loop $images
       (local.set $g (i32.const 0))
       (loop $groups
-        (local.set $u (i32.const 0))
-        (loop $outer
-          (local.set $v (i32.const 0))
-          (loop $inner
-            (local.set $oy (select (local.get $v) (local.get $u) (local.get $across)))
-            (local.set $co (i32.shl (select (local.get $u) (local.get $v) (local.get $across)) (i32.const 3)))
-            (if (i32.eq (i32.rem_u (i32.shr_u (local.get $co) (i32.const 3)) (i32.load offset={conv.parts} (local.get $d))) (i32.load offset={conv.part} (local.get $d)))
-              (then
-                (local.set $in (i32.add (i32.add (i32.add (i32.load offset={conv.inBase} (local.get $d))
-                  (i32.mul (local.get $img) (i32.load offset={conv.inImg} (local.get $d))))
-                  (i32.mul (local.get $oy) (i32.load offset={conv.inRowStep} (local.get $d))))
-                  (i32.mul (local.get $g) (i32.load offset={conv.inGroupStep} (local.get $d)))))
-                (local.set $out (i32.add (i32.add (i32.add (i32.load offset={conv.outBase} (local.get $d))
-                  (i32.mul (local.get $img) (i32.load offset={conv.outImg} (local.get $d))))
-                  (i32.mul (local.get $oy) (i32.load offset={conv.outRow} (local.get $d))))
-                  (i32.shl (i32.add (i32.mul (local.get $g) (local.get $coutg)) (local.get $co)) (i32.const 2))))
-                (call $convRow (local.get $d) (local.get $in) (local.get $ip) (local.get $out) (local.get $op) (local.get $W)
-                  (i32.add (i32.load offset={conv.w} (local.get $d))
-                    (i32.shl (i32.mul (local.get $K) (i32.add (i32.mul (local.get $g) (local.get $coutg)) (local.get $co))) (i32.const 2)))
-                  (i32.add (i32.load offset={conv.bias} (local.get $d)) (i32.shl (i32.add (i32.mul (local.get $g) (local.get $coutg)) (local.get $co)) (i32.const 2)))
-                  (i32.le_u (i32.add (local.get $co) (i32.const 8)) (local.get $coutg)))))
-            (local.set $v (i32.add (local.get $v) (i32.const 1)))
-            (br_if $inner (i32.lt_u (local.get $v) (local.get $V))))
-          (local.set $u (i32.add (local.get $u) (i32.const 1)))
-          (br_if $outer (i32.lt_u (local.get $u) (local.get $U))))
+        (local.set $y0 (i32.const 0))
+        (loop $bands
+          (local.set $rows (select (local.get $band) (i32.sub (local.get $H) (local.get $y0))
+            (i32.le_u (i32.add (local.get $y0) (local.get $band)) (local.get $H))))
+          (local.set $blk (i32.load offset={conv.part} (local.get $d)))
+          (block $blocksDone
+            (loop $blockLoop
+              (br_if $blocksDone (i32.ge_u (local.get $blk) (local.get $blocks)))
+              (local.set $co (i32.add (i32.mul (local.get $g) (local.get $coutg)) (i32.shl (local.get $blk) (i32.const 3))))
+              (local.set $in (i32.add (i32.add (i32.add (i32.load offset={conv.inBase} (local.get $d))
+                (i32.mul (local.get $img) (i32.load offset={conv.inImg} (local.get $d))))
+                (i32.mul (local.get $y0) (i32.load offset={conv.inRowStep} (local.get $d))))
+                (i32.mul (local.get $g) (i32.load offset={conv.inGroupStep} (local.get $d)))))
+              (local.set $out (i32.add (i32.add (i32.add (i32.load offset={conv.outBase} (local.get $d))
+                (i32.mul (local.get $img) (i32.load offset={conv.outImg} (local.get $d))))
+                (i32.mul (local.get $y0) (i32.load offset={conv.outRow} (local.get $d))))
+                (i32.shl (local.get $co) (i32.const 2))))
+              (call $convBand (local.get $d) (local.get $in) (local.get $ip) (local.get $out) (local.get $op) (local.get $W)
+                (i32.mul (local.get $rows) (local.get $W))
+                (i32.add (i32.load offset={conv.w} (local.get $d)) (i32.shl (i32.mul (local.get $K) (local.get $co)) (i32.const 2)))
+                (i32.add (i32.load offset={conv.bias} (local.get $d)) (i32.shl (local.get $co) (i32.const 2)))
+                (i32.le_u (i32.add (i32.shl (local.get $blk) (i32.const 3)) (i32.const 8)) (local.get $coutg)))
+              (local.set $blk (i32.add (local.get $blk) (i32.load offset={conv.parts} (local.get $d))))
+              (br $blockLoop)))
+          (local.set $y0 (i32.add (local.get $y0) (local.get $rows)))
+          (br_if $bands (i32.lt_u (local.get $y0) (local.get $H))))
         (local.set $g (i32.add (local.get $g) (i32.const 1)))
         (br_if $groups (i32.lt_u (local.get $g) (i32.load offset={conv.groups} (local.get $d)))))
       (local.set $img (i32.add (local.get $img) (i32.const 1)))
       (br_if $images (i32.lt_u (local.get $img) (local.get $images)))))
 
-  ;; One row of W output pixels (window origins in, in + ip, ...; outputs out, out + op, ...) x one
-  ;; block of output channels (weights wb, bias b; 8 wide, or the last 4): 4 pixels a step, then
-  ;; one, reading the window through its offset table or (conv.L > 0) as row runs.
-  (func $convRow (param $d i32) (param $in i32) (param $ip i32) (param $out i32) (param $op i32) (param $W i32) (param $wb i32) (param $b i32) (param $wide i32)
-    (local $ox i32) (local $L i32)
-    (local.set $L (i32.load offset={conv.L} (local.get $d)))
+  ;; P output pixels of a band of rows W pixels wide (window origins in, in + ip, ... along a
+  ;; row, rows conv.inRowStep apart; outputs out, out + op, ..., rows conv.outRow apart) x one
+  ;; block of output channels (weights wb, bias b; 8 wide, or the last 4): 4 pixels a step,
+  ;; across rows, then one at a time; the window read as row runs (conv.L > 0) or through its
+  ;; offset table.
+  (func $convBand (param $d i32) (param $in i32) (param $ip i32) (param $out i32) (param $op i32) (param $W i32) (param $P i32)
+    (param $wb i32) (param $b i32) (param $wide i32)
+    (local $x i32) (local $q i32) (local $inRow i32) (local $outRow i32) (local $Lb i32) (local $tab i32) (local $tabEnd i32)
+    (local $i0 i32) (local $i1 i32) (local $i2 i32) (local $i3 i32) (local $o0 i32) (local $o1 i32) (local $o2 i32) (local $o3 i32)
+    (local $a0 v128) (local $a1 v128) (local $epi i32)
+    (local.set $inRow (i32.load offset={conv.inRowStep} (local.get $d)))
+    (local.set $outRow (i32.load offset={conv.outRow} (local.get $d)))
+    (local.set $Lb (i32.shl (i32.load offset={conv.L} (local.get $d)) (i32.const 2)))
+    (if (local.get $Lb)
+      (then
+        (local.set $tab (i32.load offset={conv.rowTab} (local.get $d)))
+        (local.set $tabEnd (i32.add (local.get $tab) (i32.shl (i32.load offset={conv.kh} (local.get $d)) (i32.const 2)))))
+      (else
+        (local.set $tab (i32.load offset={conv.koff} (local.get $d)))
+        (local.set $tabEnd (i32.add (local.get $tab) (i32.shl (i32.load offset={conv.K} (local.get $d)) (i32.const 2))))))
+    ;; (in, out) walk the band's rows: x is the pixel's column, in and out its row's first pixel
     (block $done4
       (loop $px4
-        (br_if $done4 (i32.gt_u (i32.add (local.get $ox) (i32.const 4)) (local.get $W)))
-        (if (local.get $L)
-          (then (call $rowsBlock4 (local.get $d) (local.get $in) (local.get $ip) (local.get $out) (local.get $op) (local.get $wb) (local.get $b) (local.get $wide)))
-          (else (call $convBlock4 (local.get $d) (local.get $in) (local.get $ip) (local.get $out) (local.get $op) (local.get $wb) (local.get $b) (local.get $wide))))
-        (local.set $in (i32.add (local.get $in) (i32.shl (local.get $ip) (i32.const 2))))
-        (local.set $out (i32.add (local.get $out) (i32.shl (local.get $op) (i32.const 2))))
-        (local.set $ox (i32.add (local.get $ox) (i32.const 4)))
+        (br_if $done4 (i32.gt_u (i32.add (local.get $q) (i32.const 4)) (local.get $P)))
+        (local.set $i0 (i32.add (local.get $in) (i32.mul (local.get $x) (local.get $ip))))
+        (local.set $o0 (i32.add (local.get $out) (i32.mul (local.get $x) (local.get $op))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (if (i32.eq (local.get $x) (local.get $W))
+          (then (local.set $x (i32.const 0)) (local.set $in (i32.add (local.get $in) (local.get $inRow))) (local.set $out (i32.add (local.get $out) (local.get $outRow)))))
+        (local.set $i1 (i32.add (local.get $in) (i32.mul (local.get $x) (local.get $ip))))
+        (local.set $o1 (i32.add (local.get $out) (i32.mul (local.get $x) (local.get $op))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (if (i32.eq (local.get $x) (local.get $W))
+          (then (local.set $x (i32.const 0)) (local.set $in (i32.add (local.get $in) (local.get $inRow))) (local.set $out (i32.add (local.get $out) (local.get $outRow)))))
+        (local.set $i2 (i32.add (local.get $in) (i32.mul (local.get $x) (local.get $ip))))
+        (local.set $o2 (i32.add (local.get $out) (i32.mul (local.get $x) (local.get $op))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (if (i32.eq (local.get $x) (local.get $W))
+          (then (local.set $x (i32.const 0)) (local.set $in (i32.add (local.get $in) (local.get $inRow))) (local.set $out (i32.add (local.get $out) (local.get $outRow)))))
+        (local.set $i3 (i32.add (local.get $in) (i32.mul (local.get $x) (local.get $ip))))
+        (local.set $o3 (i32.add (local.get $out) (i32.mul (local.get $x) (local.get $op))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (if (i32.eq (local.get $x) (local.get $W))
+          (then (local.set $x (i32.const 0)) (local.set $in (i32.add (local.get $in) (local.get $inRow))) (local.set $out (i32.add (local.get $out) (local.get $outRow)))))
+        (if (local.get $Lb)
+          (then
+            (call $store4 (local.get $d) (local.get $o0) (local.get $o1) (local.get $o2) (local.get $o3) (local.get $b) (local.get $wide)
+              (call $runs4x8 (local.get $i0) (local.get $i1) (local.get $i2) (local.get $i3) (local.get $tab) (local.get $tabEnd)
+                (i32.const 4) (i32.const 0) (local.get $Lb) (local.get $wb) (local.get $wide) (v128.const i32x4 0 0 0 0) (v128.const i32x4 0 0 0 0))))
+          (else
+            (call $store4 (local.get $d) (local.get $o0) (local.get $o1) (local.get $o2) (local.get $o3) (local.get $b) (local.get $wide)
+              (call $taps4x8 (local.get $i0) (local.get $i1) (local.get $i2) (local.get $i3) (local.get $tab) (local.get $tabEnd)
+                (local.get $wb) (local.get $wide)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 4)))
         (br $px4)))
+    (local.set $epi (i32.add (local.get $d) (i32.const {conv.lo})))
     (block $done1
       (loop $px1
-        (br_if $done1 (i32.ge_u (local.get $ox) (local.get $W)))
-        (call $convBlock1 (local.get $d) (local.get $in) (local.get $out) (local.get $wb) (local.get $b) (local.get $wide) (local.get $L))
-        (local.set $in (i32.add (local.get $in) (local.get $ip)))
-        (local.set $out (i32.add (local.get $out) (local.get $op)))
-        (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
+        (br_if $done1 (i32.ge_u (local.get $q) (local.get $P)))
+        (local.set $o0 (i32.add (local.get $out) (i32.mul (local.get $x) (local.get $op))))
+        (call $window1x8 (i32.add (local.get $in) (i32.mul (local.get $x) (local.get $ip))) (local.get $tab) (local.get $tabEnd)
+          (local.get $Lb) (local.get $wb) (local.get $wide))
+        (local.set $a1)
+        (local.set $a0)
+        (call $epi (local.get $a0) (local.get $o0) (v128.load offset=0 (local.get $b)) (local.get $epi))
+        (if (local.get $wide)
+          (then (call $epi (local.get $a1) (i32.add (local.get $o0) (i32.const 16)) (v128.load offset=16 (local.get $b)) (local.get $epi))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (if (i32.eq (local.get $x) (local.get $W))
+          (then (local.set $x (i32.const 0)) (local.set $in (i32.add (local.get $in) (local.get $inRow))) (local.set $out (i32.add (local.get $out) (local.get $outRow)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br $px1))))
 
-  ;; Four output pixels (window origins in, in + ip, ...; outputs out, out + op, ...) x one block
-  ;; of output channels: 8 wide (weights [k][8]) or, when wide = 0, the last 4 ([k][4]).
-  (func $convBlock4 (param $d i32) (param $in i32) (param $ip i32) (param $out i32) (param $op i32) (param $wp i32) (param $b i32) (param $wide i32)
-    (local $in1 i32) (local $in2 i32) (local $in3 i32) (local $k i32) (local $kend i32) (local $o i32)
-    (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128) (local $w0 v128) (local $w1 v128) 
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
-    (local.set $in1 (i32.add (local.get $in) (local.get $ip)))
-    (local.set $in2 (i32.add (local.get $in1) (local.get $ip)))
-    (local.set $in3 (i32.add (local.get $in2) (local.get $ip)))
-    (local.set $kend (i32.add (i32.load offset={conv.koff} (local.get $d)) (i32.shl (i32.load offset={conv.K} (local.get $d)) (i32.const 2))))
-    (local.set $k (i32.load offset={conv.koff} (local.get $d)))
-    (if (local.get $wide)
-      (then
-        (loop $ks
-          (local.set $o (i32.load (local.get $k)))
-          (local.set $w0 (v128.load offset=0 (local.get $wp)))
-          (local.set $w1 (v128.load offset=16 (local.get $wp)))
-          (local.set $x0 (v128.load32_splat (i32.add (local.get $in) (local.get $o))))
-          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x0) (local.get $w0))))
-          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x0) (local.get $w1))))
-          (local.set $x0 (v128.load32_splat (i32.add (local.get $in1) (local.get $o))))
-          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x0) (local.get $w0))))
-          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x0) (local.get $w1))))
-          (local.set $x0 (v128.load32_splat (i32.add (local.get $in2) (local.get $o))))
-          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $x0) (local.get $w0))))
-          (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $x0) (local.get $w1))))
-          (local.set $x0 (v128.load32_splat (i32.add (local.get $in3) (local.get $o))))
-          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $x0) (local.get $w0))))
-          (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $x0) (local.get $w1))))
-          (local.set $wp (i32.add (local.get $wp) (i32.const 32)))
-          (local.set $k (i32.add (local.get $k) (i32.const 4)))
-          (br_if $ks (i32.lt_u (local.get $k) (local.get $kend))))
-        (call $store4 (local.get $d) (local.get $out) (local.get $op) (local.get $b) (i32.const 1)
-          (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $a4) (local.get $a5) (local.get $a6) (local.get $a7)))
-      (else
-        (loop $ks4
-          (local.set $o (i32.load (local.get $k)))
-          (local.set $w0 (v128.load (local.get $wp)))
-          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load32_splat (i32.add (local.get $in) (local.get $o))) (local.get $w0))))
-          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load32_splat (i32.add (local.get $in1) (local.get $o))) (local.get $w0))))
-          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (v128.load32_splat (i32.add (local.get $in2) (local.get $o))) (local.get $w0))))
-          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (v128.load32_splat (i32.add (local.get $in3) (local.get $o))) (local.get $w0))))
-          (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
-          (local.set $k (i32.add (local.get $k) (i32.const 4)))
-          (br_if $ks4 (i32.lt_u (local.get $k) (local.get $kend))))
-        (call $store4 (local.get $d) (local.get $out) (local.get $op) (local.get $b) (i32.const 0)
-          (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $a4) (local.get $a5) (local.get $a6) (local.get $a7)))))
-
-  ;; The epilogue of four output pixels (out, out + op, ...) x one block of output channels:
-  ;; a0 a2 a4 a6 channels 0-3 of each pixel, a1 a3 a5 a7 channels 4-7 (when wide).
-  (func $store4 (param $d i32) (param $out i32) (param $op i32) (param $b i32) (param $wide i32)
+  ;; The epilogue of four output pixels (o0 .. o3) x one block of output channels:
+  ;; a0 a2 a4 a6 channels 0-3 of each pixel, a1 a3 a5 a7 channels 4-7 (when wide). $epi's
+  ;; arithmetic, its descriptor words read once for the 8 vectors (as calls, V8 reloads them
+  ;; for each: a tenth of a 1x1 layer's time).
+  (func $store4 (param $d i32) (param $o0 i32) (param $o1 i32) (param $o2 i32) (param $o3 i32) (param $b i32) (param $wide i32)
     (param $a0 v128) (param $a1 v128) (param $a2 v128) (param $a3 v128) (param $a4 v128) (param $a5 v128) (param $a6 v128) (param $a7 v128)
-    (local $epi i32) (local $b0 v128) (local $b1 v128)
-    (local.set $epi (i32.add (local.get $d) (i32.const {conv.lo})))
+    (local $r i32) (local $lo v128) (local $hi v128) (local $alpha v128) (local $b0 v128) (local $b1 v128)
     (local.set $b0 (v128.load offset=0 (local.get $b)))
-    (call $epi (local.get $a0) (local.get $out) (local.get $b0) (local.get $epi))
-    (call $epi (local.get $a2) (i32.add (local.get $out) (local.get $op)) (local.get $b0) (local.get $epi))
-    (call $epi (local.get $a4) (i32.add (local.get $out) (i32.shl (local.get $op) (i32.const 1))) (local.get $b0) (local.get $epi))
-    (call $epi (local.get $a6) (i32.add (local.get $out) (i32.mul (local.get $op) (i32.const 3))) (local.get $b0) (local.get $epi))
+    (local.set $a0 (f32x4.add (local.get $a0) (local.get $b0)))
+    (local.set $a2 (f32x4.add (local.get $a2) (local.get $b0)))
+    (local.set $a4 (f32x4.add (local.get $a4) (local.get $b0)))
+    (local.set $a6 (f32x4.add (local.get $a6) (local.get $b0)))
+    (local.set $r (i32.load offset={conv.resDelta} (local.get $d)))
+    (if (local.get $r)
+      (then
+        (local.set $a0 (f32x4.add (local.get $a0) (v128.load (i32.add (local.get $o0) (local.get $r)))))
+        (local.set $a2 (f32x4.add (local.get $a2) (v128.load (i32.add (local.get $o1) (local.get $r)))))
+        (local.set $a4 (f32x4.add (local.get $a4) (v128.load (i32.add (local.get $o2) (local.get $r)))))
+        (local.set $a6 (f32x4.add (local.get $a6) (v128.load (i32.add (local.get $o3) (local.get $r)))))))
+    (local.set $lo (v128.load32_splat offset={conv.lo} (local.get $d)))
+    (local.set $hi (v128.load32_splat offset={conv.hi} (local.get $d)))
+    (local.set $alpha (v128.load32_splat offset={conv.alpha} (local.get $d)))
+    (v128.store (local.get $o0) (f32x4.pmin (f32x4.pmax (local.get $a0) (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $a0)))) (local.get $hi)))
+    (v128.store (local.get $o1) (f32x4.pmin (f32x4.pmax (local.get $a2) (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $a2)))) (local.get $hi)))
+    (v128.store (local.get $o2) (f32x4.pmin (f32x4.pmax (local.get $a4) (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $a4)))) (local.get $hi)))
+    (v128.store (local.get $o3) (f32x4.pmin (f32x4.pmax (local.get $a6) (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $a6)))) (local.get $hi)))
     (if (local.get $wide)
       (then
         (local.set $b1 (v128.load offset=16 (local.get $b)))
-        (local.set $out (i32.add (local.get $out) (i32.const 16)))
-        (call $epi (local.get $a1) (local.get $out) (local.get $b1) (local.get $epi))
-        (call $epi (local.get $a3) (i32.add (local.get $out) (local.get $op)) (local.get $b1) (local.get $epi))
-        (call $epi (local.get $a5) (i32.add (local.get $out) (i32.shl (local.get $op) (i32.const 1))) (local.get $b1) (local.get $epi))
-        (call $epi (local.get $a7) (i32.add (local.get $out) (i32.mul (local.get $op) (i32.const 3))) (local.get $b1) (local.get $epi)))))
-
-  ;; Row runs (conv.L > 0): four output pixels x one block of output channels, as $convBlock4,
-  ;; but the window is kh rows of L contiguous floats (kw pixels x cinp channels, NHWC; rowTab
-  ;; holds each row's byte offset) and the weights are [row][L][8] (or [4]) with zeros for the
-  ;; padding channels, so there is no offset table to read: each pixel's pointer walks its row
-  ;; (a register block of 4 pixels x 8 channels, 8 accumulators, as XNNPACK's 4x8 loadsplat
-  ;; micro-kernels; one float a step, which V8 unrolls itself: unrolled here, its scheduler
-  ;; hoisted all the loads of a step and spilled the accumulators).
-  (func $rowsBlock4 (param $d i32) (param $in i32) (param $ip i32) (param $out i32) (param $op i32) (param $wp i32) (param $b i32) (param $wide i32)
-    (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $end i32) (local $r i32) (local $rend i32) (local $Lb i32)
-    (local $x v128) (local $w0 v128) (local $w1 v128)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
-    (local.set $Lb (i32.shl (i32.load offset={conv.L} (local.get $d)) (i32.const 2)))
-    (if (local.get $wide)
-      (then
-      (local.set $r (i32.load offset={conv.rowTab} (local.get $d)))
-      (local.set $rend (i32.add (local.get $r) (i32.shl (i32.load offset={conv.kh} (local.get $d)) (i32.const 2))))
-      (loop $rows8
-        (local.set $p0 (i32.add (local.get $in) (i32.load (local.get $r))))
-        (local.set $p1 (i32.add (local.get $p0) (local.get $ip)))
-        (local.set $p2 (i32.add (local.get $p1) (local.get $ip)))
-        (local.set $p3 (i32.add (local.get $p2) (local.get $ip)))
-        (local.set $end (i32.add (local.get $p0) (local.get $Lb)))
-        (loop $run8
-          (local.set $w0 (v128.load offset=0 (local.get $wp)))
-          (local.set $w1 (v128.load offset=16 (local.get $wp)))
-          (local.set $x (v128.load32_splat offset=0 (local.get $p0)))
-          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (local.get $w0))))
-          (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (local.get $w1))))
-          (local.set $x (v128.load32_splat offset=0 (local.get $p1)))
-          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $x) (local.get $w0))))
-          (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $x) (local.get $w1))))
-          (local.set $x (v128.load32_splat offset=0 (local.get $p2)))
-          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (local.get $x) (local.get $w0))))
-          (local.set $a5 (f32x4.add (local.get $a5) (f32x4.mul (local.get $x) (local.get $w1))))
-          (local.set $x (v128.load32_splat offset=0 (local.get $p3)))
-          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (local.get $x) (local.get $w0))))
-          (local.set $a7 (f32x4.add (local.get $a7) (f32x4.mul (local.get $x) (local.get $w1))))
-          (local.set $wp (i32.add (local.get $wp) (i32.const 32)))
-          (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
-          (local.set $p1 (i32.add (local.get $p1) (i32.const 4)))
-          (local.set $p2 (i32.add (local.get $p2) (i32.const 4)))
-          (local.set $p3 (i32.add (local.get $p3) (i32.const 4)))
-          (br_if $run8 (i32.lt_u (local.get $p0) (local.get $end))))
-        (local.set $r (i32.add (local.get $r) (i32.const 4)))
-        (br_if $rows8 (i32.lt_u (local.get $r) (local.get $rend)))))
-      (else
-      (local.set $r (i32.load offset={conv.rowTab} (local.get $d)))
-      (local.set $rend (i32.add (local.get $r) (i32.shl (i32.load offset={conv.kh} (local.get $d)) (i32.const 2))))
-      (loop $rows4
-        (local.set $p0 (i32.add (local.get $in) (i32.load (local.get $r))))
-        (local.set $p1 (i32.add (local.get $p0) (local.get $ip)))
-        (local.set $p2 (i32.add (local.get $p1) (local.get $ip)))
-        (local.set $p3 (i32.add (local.get $p2) (local.get $ip)))
-        (local.set $end (i32.add (local.get $p0) (local.get $Lb)))
-        (loop $run4
-          (local.set $w0 (v128.load offset=0 (local.get $wp)))
-          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load32_splat offset=0 (local.get $p0)) (local.get $w0))))
-          (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (v128.load32_splat offset=0 (local.get $p1)) (local.get $w0))))
-          (local.set $a4 (f32x4.add (local.get $a4) (f32x4.mul (v128.load32_splat offset=0 (local.get $p2)) (local.get $w0))))
-          (local.set $a6 (f32x4.add (local.get $a6) (f32x4.mul (v128.load32_splat offset=0 (local.get $p3)) (local.get $w0))))
-          (local.set $wp (i32.add (local.get $wp) (i32.const 16)))
-          (local.set $p0 (i32.add (local.get $p0) (i32.const 4)))
-          (local.set $p1 (i32.add (local.get $p1) (i32.const 4)))
-          (local.set $p2 (i32.add (local.get $p2) (i32.const 4)))
-          (local.set $p3 (i32.add (local.get $p3) (i32.const 4)))
-          (br_if $run4 (i32.lt_u (local.get $p0) (local.get $end))))
-        (local.set $r (i32.add (local.get $r) (i32.const 4)))
-        (br_if $rows4 (i32.lt_u (local.get $r) (local.get $rend))))))
-    (call $store4 (local.get $d) (local.get $out) (local.get $op) (local.get $b) (local.get $wide)
-      (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $a4) (local.get $a5) (local.get $a6) (local.get $a7)))
-
-  ;; One output pixel x one block of output channels (as $convBlock4; L > 0: as $rowsBlock4).
-  (func $convBlock1 (param $d i32) (param $in i32) (param $out i32) (param $wp i32) (param $b i32) (param $wide i32) (param $L i32)
-    (local $k i32) (local $kend i32) (local $x v128) (local $epi i32) (local $a0 v128) (local $a1 v128)
-    (local $p i32) (local $end i32) (local $r i32) (local $rend i32) (local $step i32)
-    (local.set $epi (i32.add (local.get $d) (i32.const {conv.lo})))
-    (local.set $step (select (i32.const 32) (i32.const 16) (local.get $wide)))
-    (if (local.get $L)
-      (then
-        ;; row runs: each row's L floats in turn
-        (local.set $r (i32.load offset={conv.rowTab} (local.get $d)))
-        (local.set $rend (i32.add (local.get $r) (i32.shl (i32.load offset={conv.kh} (local.get $d)) (i32.const 2))))
-        (loop $rows
-          (local.set $p (i32.add (local.get $in) (i32.load (local.get $r))))
-          (local.set $end (i32.add (local.get $p) (i32.shl (local.get $L) (i32.const 2))))
-          (loop $run
-            (local.set $x (v128.load32_splat (local.get $p)))
-            (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (v128.load offset=0 (local.get $wp)))))
-            (if (local.get $wide)
-              (then (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $wp)))))))
-            (local.set $wp (i32.add (local.get $wp) (local.get $step)))
-            (local.set $p (i32.add (local.get $p) (i32.const 4)))
-            (br_if $run (i32.lt_u (local.get $p) (local.get $end))))
-          (local.set $r (i32.add (local.get $r) (i32.const 4)))
-          (br_if $rows (i32.lt_u (local.get $r) (local.get $rend)))))
-      (else
-        ;; the window's offset table
-        (local.set $kend (i32.add (i32.load offset={conv.koff} (local.get $d)) (i32.shl (i32.load offset={conv.K} (local.get $d)) (i32.const 2))))
-        (local.set $k (i32.load offset={conv.koff} (local.get $d)))
-        (loop $ks
-          (local.set $x (v128.load32_splat (i32.add (local.get $in) (i32.load (local.get $k)))))
-          (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $x) (v128.load offset=0 (local.get $wp)))))
-          (if (local.get $wide)
-            (then (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $wp)))))))
-          (local.set $wp (i32.add (local.get $wp) (local.get $step)))
-          (local.set $k (i32.add (local.get $k) (i32.const 4)))
-          (br_if $ks (i32.lt_u (local.get $k) (local.get $kend))))))
-    (call $epi (local.get $a0) (local.get $out) (v128.load offset=0 (local.get $b)) (local.get $epi))
-    (if (local.get $wide)
-      (then (call $epi (local.get $a1) (i32.add (local.get $out) (i32.const 16)) (v128.load offset=16 (local.get $b)) (local.get $epi)))))
+        (local.set $a1 (f32x4.add (local.get $a1) (local.get $b1)))
+        (local.set $a3 (f32x4.add (local.get $a3) (local.get $b1)))
+        (local.set $a5 (f32x4.add (local.get $a5) (local.get $b1)))
+        (local.set $a7 (f32x4.add (local.get $a7) (local.get $b1)))
+        (if (local.get $r)
+          (then
+            (local.set $a1 (f32x4.add (local.get $a1) (v128.load offset=16 (i32.add (local.get $o0) (local.get $r)))))
+            (local.set $a3 (f32x4.add (local.get $a3) (v128.load offset=16 (i32.add (local.get $o1) (local.get $r)))))
+            (local.set $a5 (f32x4.add (local.get $a5) (v128.load offset=16 (i32.add (local.get $o2) (local.get $r)))))
+            (local.set $a7 (f32x4.add (local.get $a7) (v128.load offset=16 (i32.add (local.get $o3) (local.get $r)))))))
+        (v128.store offset=16 (local.get $o0) (f32x4.pmin (f32x4.pmax (local.get $a1) (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $a1)))) (local.get $hi)))
+        (v128.store offset=16 (local.get $o1) (f32x4.pmin (f32x4.pmax (local.get $a3) (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $a3)))) (local.get $hi)))
+        (v128.store offset=16 (local.get $o2) (f32x4.pmin (f32x4.pmax (local.get $a5) (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $a5)))) (local.get $hi)))
+        (v128.store offset=16 (local.get $o3) (f32x4.pmin (f32x4.pmax (local.get $a7) (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $a7)))) (local.get $hi))))))
 
   ;; =============================================================================================
   ;; op 2: depthwise convolution (one input channel per group, one output channel per input
@@ -1232,8 +1150,11 @@
 
   ;; =============================================================================================
   ;; op 9: a barrier between threads sharing the memory: returns once all `threads` have reached
-  ;; it (or a thread has failed). Spins a while (a layer's threads arrive microseconds apart),
-  ;; then sleeps in memory.atomic.wait32, a millisecond at a time. A thread that has slept
+  ;; it (or a thread has failed). Spins about a millisecond (1,000,000 rounds; 20,000 took 17 us
+  ;; here), then sleeps in memory.atomic.wait32, a millisecond at a time: a sleeping thread took
+  ;; 20-100 us to wake on the 2-vCPU VM this was measured on, sometimes milliseconds, and a
+  ;; layer's threads arrive tens of microseconds apart, or a step run by thread 0 alone (a
+  ;; pooling, a copy) later. A thread that has slept
   ;; `timeout` milliseconds at one barrier marks the call failed (2: another thread stopped
   ;; answering, say a worker that died) and releases the others, instead of waiting for ever.
   ;; Descriptor (descriptors.ts): state (i32 arrived, i32 generation, i32 failed: 0, 1 a trap, 2 a timeout)
@@ -1253,7 +1174,7 @@
       (if (i32.and (i32.eq (i32.atomic.load offset=4 (local.get $a)) (local.get $gen)) (i32.eqz (i32.atomic.load offset=8 (local.get $a))))
         (then
           (local.set $spin (i32.add (local.get $spin) (i32.const 1)))
-          (if (i32.gt_u (local.get $spin) (i32.const 20000))
+          (if (i32.gt_u (local.get $spin) (i32.const 1000000))
             (then
               (if (i32.eq (memory.atomic.wait32 offset=4 (local.get $a) (local.get $gen) (i64.const 1000000)) (i32.const 2))
                 (then
