@@ -240,6 +240,8 @@ async function measureAll(o: Options, threads: number): Promise<Part> {
     try {
       for (const target of net.sparsities) {
         const pruned = prunedWinograd(graph, target);
+        // The runtime decides at load, by timing, whether 2-thread paths pay: not while the engines' threads are still busy.
+        await settle();
         const model = await loadBundle(encodeBundle(pruned.graph, onnx), { threads, ...(net.batch ? { batch: net.batch } : {}) });
         part.steps[net.name] ??= model.steps;
         try {
@@ -291,6 +293,7 @@ async function measureAll(o: Options, threads: number): Promise<Part> {
           }
           if (target === 0.8) {
             for (const batch of net.batches) {
+              await settle();
               part.profiles.push({
                 net: net.name,
                 sparsity: pruned.sparsity,
@@ -462,7 +465,7 @@ async function main(): Promise<void> {
     },
     onnxruntimeWeb: { version: onnxruntimeWeb, backend: 'wasm (SIMD)', threads: "env.wasm.numThreads = the row's threads" },
     method:
-      "wall time per batch, median of interleaved runs (runtime, onnxruntime-node, onnxruntime-web, runtime, ...), each engine's turn started once the process's other threads were idle (bench/settle.ts: a 2 ms window in which they used under 10% of a CPU, from /proc/self/task/*/schedstat; at most 250 ms; settleMs per row); F(4x4,3x3) pruned by |W| x importance factor without retraining; one process per thread count; `relaxed`: the runtime alone in another process per thread count with --experimental-wasm-relaxed-simd (its relaxed-SIMD builds), same turns and settling, gain = plain ms / relaxed ms; threadScaling: a 2-thread row is met when it is no slower than the 1-thread row, or, when it ran on the calling thread alone (path 'one thread': the runtime's load-time race found no 2-thread path reliably faster), within 5% of it (the same code timed in two processes)",
+      "wall time per batch, median of interleaved runs (runtime, onnxruntime-node, onnxruntime-web, runtime, ...), each engine's turn started once the process's other threads were idle (bench/settle.ts: a 2 ms window in which they used under 10% of a CPU, from /proc/self/task/*/schedstat; at most 250 ms; settleMs per row; also before each runtime is loaded, as it times its 2-thread paths then, and before each profile); F(4x4,3x3) pruned by |W| x importance factor without retraining; one process per thread count; `relaxed`: the runtime alone in another process per thread count with --experimental-wasm-relaxed-simd (its relaxed-SIMD builds), same turns and settling, gain = plain ms / relaxed ms; threadScaling: a 2-thread row is met when it is no slower than the 1-thread row, or, when it ran on the calling thread alone (path 'one thread': the runtime's load-time race found no 2-thread path reliably faster), within 5% of it (the same code timed in two processes)",
     reps: o.reps,
     seconds: (Date.now() - started) / 1000,
     steps,
