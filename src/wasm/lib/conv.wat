@@ -1,32 +1,52 @@
-  ;; ---- src/wasm/lib/conv.wat (shared: runtime.wat includes it; see docs/architecture.md) ----
+  ;; ---- src/wasm/lib/conv.wat (shared: runtime.wat and kernels.wat include it) ----
   ;; Direct convolution's register blocks: 4 output pixels (or 1) x 8 output channels (or the
   ;; last 4), the products of each pixel's input window with a block of packed weights summed
-  ;; in window order, from 0. They only accumulate: the caller chooses the pixels (any four:
+  ;; in window order. They only accumulate: the caller chooses the pixels (any four:
   ;; consecutive in a row or across rows), adds bias and activation and stores. Returned as
   ;; vectors: a0 a2 a4 a6 hold channels 0-3 of pixels 0-3, a1 a3 a5 a7 channels 4-7 (when
   ;; wide; else zeros). Addresses are in bytes. The window is read one of two ways:
-  ;; - runs: for each entry r of a table (tab .. tabEnd, i32 byte offsets), the Lb bytes at
-  ;;   p + tab[r] (a window row of kw pixels x C channels contiguous in NHWC); weights
-  ;;   [run][L][8] (or [4]): no offset to read per multiply, each pixel's pointer walks its run;
-  ;; - taps: the table (k .. kend) holds one byte offset per window entry; weights [entry][8].
+  ;; - runs ($runs4x8): entries r of a table (tab, tab + tabStep, ... < tabEnd), each a run of
+  ;;   Lb bytes per pixel: pixel i's run at p_i + the entry's i32 (perPixel 0: one for all 4
+  ;;   pixels) or its i-th i32 (perPixel 1: 4 per entry). The runtime's window rows (kw pixels
+  ;;   x C channels, contiguous in NHWC: p_i the window's origin, one offset per row) and the
+  ;;   training kernels' taps (C channels: p_i 0, the 4 pixels' tap addresses per entry, a
+  ;;   zero row where the tap is padding). Weights
+  ;;   [run][L][8] (or [4]); no offset to read per multiply, each pixel's pointer walks its run.
+  ;;   The sums start from init0 (channels 0-3) and init1 (4-7): 0, or the training's bias.
+  ;; - taps ($taps4x8): the table (k .. kend) holds one byte offset per window entry; weights
+  ;;   [entry][8]; the sums start from 0.
   ;; 4 pixels x 8 channels is 8 accumulators, the most V8 keeps in registers with the two
   ;; weight vectors and the splat (XNNPACK's 4x8 loadsplat micro-kernels do the same); one float
   ;; a step, which V8 unrolls itself (unrolled here, it hoisted a step's loads and spilled).
 
-  (func $runs4x8 (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32) (param $tab i32) (param $tabEnd i32)
-    (param $Lb i32) (param $wp i32) (param $wide i32)
+  (func $runs4x8 (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32)
+    (param $tab i32) (param $tabEnd i32) (param $tabStep i32) (param $perPixel i32)
+    (param $Lb i32) (param $wp i32) (param $wide i32) (param $init0 v128) (param $init1 v128)
     (result v128 v128 v128 v128 v128 v128 v128 v128)
-    (local $q0 i32) (local $q1 i32) (local $q2 i32) (local $q3 i32) (local $o i32) (local $end i32)
+    (local $q0 i32) (local $q1 i32) (local $q2 i32) (local $q3 i32) (local $end i32)
     (local $x v128) (local $w0 v128) (local $w1 v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128)
+    (local.set $a0 (local.get $init0))
+    (local.set $a2 (local.get $init0))
+    (local.set $a4 (local.get $init0))
+    (local.set $a6 (local.get $init0))
+    (local.set $a1 (local.get $init1))
+    (local.set $a3 (local.get $init1))
+    (local.set $a5 (local.get $init1))
+    (local.set $a7 (local.get $init1))
     (if (local.get $wide)
       (then
         (loop $rows8
-          (local.set $o (i32.load (local.get $tab)))
-          (local.set $q0 (i32.add (local.get $p0) (local.get $o)))
-          (local.set $q1 (i32.add (local.get $p1) (local.get $o)))
-          (local.set $q2 (i32.add (local.get $p2) (local.get $o)))
-          (local.set $q3 (i32.add (local.get $p3) (local.get $o)))
+          (local.set $q0 (i32.add (local.get $p0) (i32.load (local.get $tab))))
+          (if (local.get $perPixel)
+            (then
+              (local.set $q1 (i32.add (local.get $p1) (i32.load offset=4 (local.get $tab))))
+              (local.set $q2 (i32.add (local.get $p2) (i32.load offset=8 (local.get $tab))))
+              (local.set $q3 (i32.add (local.get $p3) (i32.load offset=12 (local.get $tab)))))
+            (else
+              (local.set $q1 (i32.add (local.get $p1) (i32.load (local.get $tab))))
+              (local.set $q2 (i32.add (local.get $p2) (i32.load (local.get $tab))))
+              (local.set $q3 (i32.add (local.get $p3) (i32.load (local.get $tab))))))
           (local.set $end (i32.add (local.get $q0) (local.get $Lb)))
           (loop $run8
             (local.set $w0 (v128.load offset=0 (local.get $wp)))
@@ -49,15 +69,20 @@
             (local.set $q2 (i32.add (local.get $q2) (i32.const 4)))
             (local.set $q3 (i32.add (local.get $q3) (i32.const 4)))
             (br_if $run8 (i32.lt_u (local.get $q0) (local.get $end))))
-          (local.set $tab (i32.add (local.get $tab) (i32.const 4)))
+          (local.set $tab (i32.add (local.get $tab) (local.get $tabStep)))
           (br_if $rows8 (i32.lt_u (local.get $tab) (local.get $tabEnd)))))
       (else
         (loop $rows4
-          (local.set $o (i32.load (local.get $tab)))
-          (local.set $q0 (i32.add (local.get $p0) (local.get $o)))
-          (local.set $q1 (i32.add (local.get $p1) (local.get $o)))
-          (local.set $q2 (i32.add (local.get $p2) (local.get $o)))
-          (local.set $q3 (i32.add (local.get $p3) (local.get $o)))
+          (local.set $q0 (i32.add (local.get $p0) (i32.load (local.get $tab))))
+          (if (local.get $perPixel)
+            (then
+              (local.set $q1 (i32.add (local.get $p1) (i32.load offset=4 (local.get $tab))))
+              (local.set $q2 (i32.add (local.get $p2) (i32.load offset=8 (local.get $tab))))
+              (local.set $q3 (i32.add (local.get $p3) (i32.load offset=12 (local.get $tab)))))
+            (else
+              (local.set $q1 (i32.add (local.get $p1) (i32.load (local.get $tab))))
+              (local.set $q2 (i32.add (local.get $p2) (i32.load (local.get $tab))))
+              (local.set $q3 (i32.add (local.get $p3) (i32.load (local.get $tab))))))
           (local.set $end (i32.add (local.get $q0) (local.get $Lb)))
           (loop $run4
             (local.set $w0 (v128.load (local.get $wp)))
@@ -71,7 +96,7 @@
             (local.set $q2 (i32.add (local.get $q2) (i32.const 4)))
             (local.set $q3 (i32.add (local.get $q3) (i32.const 4)))
             (br_if $run4 (i32.lt_u (local.get $q0) (local.get $end))))
-          (local.set $tab (i32.add (local.get $tab) (i32.const 4)))
+          (local.set $tab (i32.add (local.get $tab) (local.get $tabStep)))
           (br_if $rows4 (i32.lt_u (local.get $tab) (local.get $tabEnd))))))
     (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3) (local.get $a4) (local.get $a5) (local.get $a6) (local.get $a7))
 
