@@ -6,8 +6,9 @@
  *   matmul(runner, A, B, m, n, k, opts)              plain Float32Arrays in, a new one out
  *
  * How: B is packed into panels of 8 columns (zero-padded), A is read in place through its
- * strides (a transposed A just swaps them), and kernels.wat's `gemm` sweeps 4 x 8 tiles of C in
- * blocks of KC steps of the reduction and MC rows (cache blocking). The rows of C are split
+ * strides (a transposed A just swaps them), and kernels.wat's `gemm` sweeps 2 x 16 tiles of C in
+ * blocks of KC steps of the reduction and MC rows (cache blocking; the tiles are the shared
+ * library's dense product, src/wasm/lib/gemm.wat, which the runtime runs too). The rows of C are split
  * between the threads in runs of multiples of 4; each element of C is computed by one thread in
  * the same order for any thread count, so the result does not depend on the number of threads.
  */
@@ -66,23 +67,7 @@ export function gemmPacked(runner: KernelRunner, args: Omit<GemmArgs, 'b'>, pack
     if (t >= threads) return null;
     const [i0, i1] = splitRange(m, threads, t);
     if (i1 <= i0) return null;
-    return [
-      c.ptr + i0 * ldc,
-      ldc,
-      a.ptr + i0 * ars,
-      ars,
-      aks,
-      packed,
-      32,
-      k * 32,
-      i1 - i0,
-      n,
-      k,
-      args.accumulate ? 1 : 0,
-      runner.scratch(t),
-      KC,
-      MC,
-    ];
+    return [c.ptr + i0 * ldc, ldc, a.ptr + i0 * ars, ars, aks, packed, 32, k * 32, i1 - i0, n, k, args.accumulate ? 1 : 0, KC, MC];
   });
 }
 

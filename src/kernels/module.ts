@@ -12,7 +12,7 @@ import { plainKernelsBase64, sharedKernelsBase64 } from './wasm/kernels-module.j
  * by their index in it, and test/kernels/module.test.ts checks it against the compiled module.
  */
 export const KERNEL_FUNCTIONS = {
-  gemm: ['c', 'ldc', 'a', 'ars', 'aks', 'b', 'bks', 'bps', 'm', 'n', 'k', 'acc', 'scratch', 'kc', 'mc'],
+  gemm: ['c', 'ldc', 'a', 'ars', 'aks', 'b', 'bks', 'bps', 'm', 'n', 'k', 'acc', 'kc', 'mc'],
   pack_b: ['dst', 'src', 'sks', 'sns', 'k', 'n'],
   conv2d: ['y', 'x', 'w', 'bias', 'zero', 'scratch', 'geo', 'p0', 'p1', 'relu'],
   conv2d_filter_grad: ['dw', 'x', 'dy', 'zero', 'scratch', 'geo', 'p0', 'p1', 'cin4', 'cout8'],

@@ -11,20 +11,30 @@
 ;; Reads may run up to 32 bytes past the last element of an operand (a partial column panel, or
 ;; the channels of a 4-channel block past the last channel); callers leave that much slack.
 ;;
-;; The work unit everywhere is a 4 x 8 tile of the result held in 8 f32x4 registers (rows r0..r3,
-;; columns 0-3 and 4-7): per step of the reduction, two vector loads of the right operand's 8
-;; columns, four single-float broadcast loads of the left operand, 8 multiplies and 8 adds.
+;; The convolutions' work unit is a 4 x 8 tile of the result held in 8 f32x4 registers (rows
+;; r0..r3, columns 0-3 and 4-7): per step of the reduction, two vector loads of the right
+;; operand's 8 columns, four single-float broadcast loads of the left operand, 8 multiplies and
+;; 8 adds; the matrix products' (lib/gemm.wat) is a 2 x 16 tile with the same ratio.
 (module
   (import "env" "memory" (memory 1 65536 shared))
 
-  ;; gemm with cache blocking: the product in blocks of kc steps of the reduction and mc rows,
-  ;; so that one block of A (mc x kc) stays in the second-level cache and one panel of B (kc x 8)
-  ;; in the first while the block is swept; see $gemmBlock for the operands. Blocks after the
-  ;; first along the reduction add to C.
+  ;; The shared kernel library's dense product (src/wasm/lib/gemm.wat, which the runtime's dense
+  ;; Winograd product runs too): C = A B or C += A B, every address and stride a parameter.
+  {include gemm}
+
+  ;; gemm with cache blocking: lib/gemm.wat's $gemmTiles in blocks of kc steps of the reduction
+  ;; and mc rows, so that one block of A (mc x kc) stays in the second-level cache and one
+  ;; panel of B (kc x 16) in the first while the block is swept. Blocks after the first along
+  ;; the reduction add to C. Operands (strides in bytes):
+  ;;   A(i, l) at a + i*ars + l*aks          (any strides: row-major A, or a transposed one)
+  ;;   B(l, j) at b + (j >> 3)*bps + l*bks + (j & 7)*4
+  ;;       packed panels of 8 columns (bks = 32, bps = 32k, see pack_b), or a row-major B with
+  ;;       row stride bks and bps = 32 (the columns past n of the last vector are read, not used)
+  ;;   C(i, j) at c + i*ldc + j*4
   (func $gemm (export "gemm")
     (param $c i32) (param $ldc i32) (param $a i32) (param $ars i32) (param $aks i32)
     (param $b i32) (param $bks i32) (param $bps i32) (param $m i32) (param $n i32) (param $k i32)
-    (param $acc i32) (param $scratch i32) (param $kc i32) (param $mc i32)
+    (param $acc i32) (param $kc i32) (param $mc i32)
     (local $k0 i32) (local $i0 i32) (local $kb i32) (local $mb i32)
     (local.set $k0 (i32.const 0))
     (loop $kBlocks
@@ -36,98 +46,17 @@
           (br_if $doneM (i32.ge_s (local.get $i0) (local.get $m)))
           (local.set $mb (i32.sub (local.get $m) (local.get $i0)))
           (if (i32.gt_s (local.get $mb) (local.get $mc)) (then (local.set $mb (local.get $mc))))
-          (call $gemmBlock
+          (call $gemmTiles
             (i32.add (local.get $c) (i32.mul (local.get $i0) (local.get $ldc))) (local.get $ldc)
             (i32.add (local.get $a) (i32.add (i32.mul (local.get $i0) (local.get $ars)) (i32.mul (local.get $k0) (local.get $aks))))
-            (local.get $ars) (local.get $aks)
+            (i32.shl (local.get $ars) (i32.const 1)) (local.get $ars) (local.get $aks)
             (i32.add (local.get $b) (i32.mul (local.get $k0) (local.get $bks))) (local.get $bks) (local.get $bps)
             (local.get $mb) (local.get $n) (local.get $kb)
-            (i32.or (local.get $acc) (i32.ne (local.get $k0) (i32.const 0))) (local.get $scratch))
+            (i32.or (local.get $acc) (i32.ne (local.get $k0) (i32.const 0))))
           (local.set $i0 (i32.add (local.get $i0) (local.get $mc)))
           (br $mBlocks)))
       (local.set $k0 (i32.add (local.get $k0) (local.get $kc)))
       (br_if $kBlocks (i32.lt_s (local.get $k0) (local.get $k)))))
-
-  ;; C (m x n) = A (m x k) B (k x n), or C += A B when acc != 0:
-  ;;   A(i, l) at a + i*ars + l*aks          (any strides: row-major A, or a transposed one)
-  ;;   B(l, j) at b + (j >> 3)*bps + l*bks + (j & 7)*4
-  ;;       packed panels of 8 columns (bks = 32, bps = 32k, see pack_b), or a row-major B with
-  ;;       row stride bks and bps = 32 (the columns past n of the last panel are read, not used)
-  ;;   C(i, j) at c + i*ldc + j*4
-  ;; scratch: 128 bytes for the partial tiles at the right and bottom edges.
-  ;; Loop order: 8-column panels outside, 4-row blocks inside, so one panel of B (k x 8) stays in
-  ;; the first-level cache while the rows of A stream past it (callers block k to keep it there).
-  (func $gemmBlock
-    (param $c i32) (param $ldc i32) (param $a i32) (param $ars i32) (param $aks i32)
-    (param $b i32) (param $bks i32) (param $bps i32) (param $m i32) (param $n i32) (param $k i32)
-    (param $acc i32) (param $scratch i32)
-    (local $i i32) (local $j i32) (local $rows i32) (local $cols i32) (local $kk i32)
-    (local $pa0 i32) (local $pa1 i32) (local $pa2 i32) (local $pa3 i32) (local $pb i32) (local $pbj i32)
-    (local $pc i32)
-    (local $av v128) (local $b0 v128) (local $b1 v128)
-    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
-    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
-    (local.set $j (i32.const 0))
-    (block $doneJ
-      (loop $panels
-        (br_if $doneJ (i32.ge_s (local.get $j) (local.get $n)))
-        (local.set $pbj (i32.add (local.get $b) (i32.mul (i32.shr_u (local.get $j) (i32.const 3)) (local.get $bps))))
-        (local.set $cols (i32.sub (local.get $n) (local.get $j)))
-        (if (i32.gt_s (local.get $cols) (i32.const 8)) (then (local.set $cols (i32.const 8))))
-        (local.set $i (i32.const 0))
-        (block $doneI
-          (loop $blocks
-            (br_if $doneI (i32.ge_s (local.get $i) (local.get $m)))
-            (local.set $rows (i32.sub (local.get $m) (local.get $i)))
-            (if (i32.gt_s (local.get $rows) (i32.const 4)) (then (local.set $rows (i32.const 4))))
-            ;; rows past the edge read the last real row again; their results are dropped
-            (local.set $pa0 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ars))))
-            (local.set $pa1 (select (i32.add (local.get $pa0) (local.get $ars)) (local.get $pa0) (i32.gt_s (local.get $rows) (i32.const 1))))
-            (local.set $pa2 (select (i32.add (local.get $pa1) (local.get $ars)) (local.get $pa1) (i32.gt_s (local.get $rows) (i32.const 2))))
-            (local.set $pa3 (select (i32.add (local.get $pa2) (local.get $ars)) (local.get $pa2) (i32.gt_s (local.get $rows) (i32.const 3))))
-            (local.set $pb (local.get $pbj))
-            (local.set $c00 (v128.const i32x4 0 0 0 0))
-            (local.set $c01 (v128.const i32x4 0 0 0 0))
-            (local.set $c10 (v128.const i32x4 0 0 0 0))
-            (local.set $c11 (v128.const i32x4 0 0 0 0))
-            (local.set $c20 (v128.const i32x4 0 0 0 0))
-            (local.set $c21 (v128.const i32x4 0 0 0 0))
-            (local.set $c30 (v128.const i32x4 0 0 0 0))
-            (local.set $c31 (v128.const i32x4 0 0 0 0))
-            (local.set $kk (local.get $k))
-            (block $doneK
-              (loop $steps
-                (br_if $doneK (i32.eqz (local.get $kk)))
-                (local.set $b0 (v128.load offset=0 (local.get $pb)))
-                (local.set $b1 (v128.load offset=16 (local.get $pb)))
-                (local.set $av (v128.load32_splat (local.get $pa0)))
-                (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $av) (local.get $b0))))
-                (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $av) (local.get $b1))))
-                (local.set $av (v128.load32_splat (local.get $pa1)))
-                (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $av) (local.get $b0))))
-                (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $av) (local.get $b1))))
-                (local.set $av (v128.load32_splat (local.get $pa2)))
-                (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $av) (local.get $b0))))
-                (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $av) (local.get $b1))))
-                (local.set $av (v128.load32_splat (local.get $pa3)))
-                (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $av) (local.get $b0))))
-                (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $av) (local.get $b1))))
-                (local.set $pa0 (i32.add (local.get $pa0) (local.get $aks)))
-                (local.set $pa1 (i32.add (local.get $pa1) (local.get $aks)))
-                (local.set $pa2 (i32.add (local.get $pa2) (local.get $aks)))
-                (local.set $pa3 (i32.add (local.get $pa3) (local.get $aks)))
-                (local.set $pb (i32.add (local.get $pb) (local.get $bks)))
-                (local.set $kk (i32.sub (local.get $kk) (i32.const 1)))
-                (br $steps)))
-            (local.set $pc (i32.add (local.get $c)
-              (i32.add (i32.mul (local.get $i) (local.get $ldc)) (i32.shl (local.get $j) (i32.const 2)))))
-            (call $storeTile (local.get $pc) (local.get $ldc) (local.get $rows) (local.get $cols) (local.get $acc) (i32.const 0) (local.get $scratch)
-              (local.get $c00) (local.get $c01) (local.get $c10) (local.get $c11)
-              (local.get $c20) (local.get $c21) (local.get $c30) (local.get $c31))
-            (local.set $i (i32.add (local.get $i) (i32.const 4)))
-            (br $blocks)))
-        (local.set $j (i32.add (local.get $j) (i32.const 8)))
-        (br $panels))))
 
   ;; Stores a 4 x 8 tile (rows r0..r3 as two vectors each) at pc, row stride ldc: only `rows` rows
   ;; and `cols` columns; adds what is there first when acc != 0; clamps at 0 when relu != 0.
@@ -1197,7 +1126,7 @@
           (i32.add (local.get $M) (i32.shl (i32.mul (i32.mul (local.get $q) (local.get $cnt)) (local.get $cout4)) (i32.const 2))) (i32.shl (local.get $cout4) (i32.const 2))
           (i32.add (local.get $V) (i32.shl (i32.mul (i32.mul (local.get $q) (local.get $cnt)) (local.get $cin4)) (i32.const 2))) (i32.shl (local.get $cin4) (i32.const 2)) (i32.const 4)
           (i32.add (local.get $w) (i32.mul (local.get $q) (local.get $wps))) (i32.const 32) (i32.shl (local.get $cin) (i32.const 5))
-          (local.get $cnt) (local.get $cout) (local.get $cin) (i32.const 0) (local.get $scratch) (i32.const 256) (i32.const 128))
+          (local.get $cnt) (local.get $cout) (local.get $cin) (i32.const 0) (i32.const 256) (i32.const 128))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br_if $positions (i32.lt_s (local.get $q) (local.get $T2))))
       (call $winoOut (local.get $prm) (local.get $y) (local.get $M) (local.get $p) (local.get $cnt) (local.get $bias) (local.get $scratch))
@@ -1241,13 +1170,13 @@
           (i32.add (local.get $dw) (i32.shl (i32.mul (i32.mul (local.get $q) (local.get $cin)) (local.get $cout)) (i32.const 2))) (i32.shl (local.get $cout) (i32.const 2))
           (i32.add (local.get $V) (i32.shl (i32.mul (i32.mul (local.get $q) (local.get $cnt)) (local.get $cin4)) (i32.const 2))) (i32.const 4) (i32.shl (local.get $cin4) (i32.const 2))
           (i32.add (local.get $dM) (i32.shl (i32.mul (i32.mul (local.get $q) (local.get $cnt)) (local.get $cout4)) (i32.const 2))) (i32.shl (local.get $cout4) (i32.const 2)) (i32.const 32)
-          (local.get $cin) (local.get $cout) (local.get $cnt) (i32.const 1) (local.get $scratch) (i32.const 256) (i32.const 128))
+          (local.get $cin) (local.get $cout) (local.get $cnt) (i32.const 1) (i32.const 256) (i32.const 128))
         ;; dV[q] (cnt x cin) = dM[q] (cnt x cout) W[q]^T (cout x cin)
         (if (local.get $wT) (then (call $gemm
           (i32.add (local.get $dV) (i32.shl (i32.mul (i32.mul (local.get $q) (local.get $cnt)) (local.get $cin4)) (i32.const 2))) (i32.shl (local.get $cin4) (i32.const 2))
           (i32.add (local.get $dM) (i32.shl (i32.mul (i32.mul (local.get $q) (local.get $cnt)) (local.get $cout4)) (i32.const 2))) (i32.shl (local.get $cout4) (i32.const 2)) (i32.const 4)
           (i32.add (local.get $wT) (i32.mul (local.get $q) (local.get $wtps))) (i32.const 32) (i32.shl (local.get $cout) (i32.const 5))
-          (local.get $cnt) (local.get $cin) (local.get $cout) (i32.const 0) (local.get $scratch) (i32.const 256) (i32.const 128))))
+          (local.get $cnt) (local.get $cin) (local.get $cout) (i32.const 0) (i32.const 256) (i32.const 128))))
         (local.set $q (i32.add (local.get $q) (i32.const 1)))
         (br_if $positions (i32.lt_s (local.get $q) (local.get $T2))))
       (if (local.get $wT)
