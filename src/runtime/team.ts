@@ -8,10 +8,11 @@
  * so results do not depend on the thread count.
  *
  * A call starts the workers through shared memory when they are listening for one (a worker
- * keeps listening for LISTEN_MS after each call, spinning for the first LISTEN_SPIN_MS), else
- * by a message: a message wakes a worker's event loop, which on this 2-vCPU VM took 70-170 us
- * (median) and up to milliseconds, against 20-100 us for a notify and none for a spinning
- * worker. While it listens, a worker's event loop is blocked: `release()` sends it back to it
+ * keeps listening for LISTEN_MS after each call, asleep in Atomics.wait), else by a message: a
+ * message wakes a worker's event loop, which on this 2-vCPU VM took 70-170 us (median) and up
+ * to milliseconds, against 20-100 us for a notify. Listening does not spin: a spinning thread
+ * takes a core from whatever else runs (V8's background compiler, other processes), and a team
+ * waits for its slowest thread. While it listens, a worker's event loop is blocked: `release()` sends it back to it
  * before anything else is posted to it (a batch split by images, close).
  *
  * Node only: the calling thread waits at the barriers (memory.atomic.wait32), which a
@@ -43,9 +44,8 @@ const FAILED = { trap: 1, timeout: 2 } as const;
  */
 export const CALL = { away: 0, listening: 1, go: 2, busy: 3, leave: 4 } as const;
 export const CALL_SLOT = 4;
-/** How long a worker listens for the next call after one (then it goes back to its event loop), and how much of it spinning. */
+/** How long a worker listens for the next call after one, asleep in Atomics.wait (then it goes back to its event loop). */
 export const LISTEN_MS = 250;
-export const LISTEN_SPIN_MS = 1;
 
 /** Steps whose work a team shares out (plan/layout.ts's SHARED_WORK): the others run on thread 0 alone. */
 const SHARED_OPS: ReadonlySet<number> = new Set([OP.winograd, OP.conv]);

@@ -1086,11 +1086,11 @@
 
   ;; =============================================================================================
   ;; op 9: a barrier between threads sharing the memory: returns once all `threads` have reached
-  ;; it (or a thread has failed). Spins about a millisecond (1,000,000 rounds; 20,000 took 17 us
-  ;; here), then sleeps in memory.atomic.wait32, a millisecond at a time: a sleeping thread took
-  ;; 20-100 us to wake on the 2-vCPU VM this was measured on, sometimes milliseconds, and a
-  ;; layer's threads arrive tens of microseconds apart, or a step run by thread 0 alone (a
-  ;; pooling, a copy) later. A thread that has slept
+  ;; it (or a thread has failed). Spins a while (20,000 rounds, about 17 us once optimized: a
+  ;; layer's threads arrive microseconds apart), then sleeps in memory.atomic.wait32, a
+  ;; millisecond at a time. Longer spins cost more than the wakes they save when the machine has
+  ;; other work, V8's background compiler included: at 1,000,000 rounds (about 1 ms) a VGG-shaped
+  ;; net's team calls took 30-50 ms instead of 5-15 on a busy 2-vCPU machine. A thread that has slept
   ;; `timeout` milliseconds at one barrier marks the call failed (2: another thread stopped
   ;; answering, say a worker that died) and releases the others, instead of waiting for ever.
   ;; Descriptor (descriptors.ts): state (i32 arrived, i32 generation, i32 failed: 0, 1 a trap, 2 a timeout)
@@ -1110,7 +1110,7 @@
       (if (i32.and (i32.eq (i32.atomic.load offset=4 (local.get $a)) (local.get $gen)) (i32.eqz (i32.atomic.load offset=8 (local.get $a))))
         (then
           (local.set $spin (i32.add (local.get $spin) (i32.const 1)))
-          (if (i32.gt_u (local.get $spin) (i32.const 1000000))
+          (if (i32.gt_u (local.get $spin) (i32.const 20000))
             (then
               (if (i32.eq (memory.atomic.wait32 offset=4 (local.get $a) (local.get $gen) (i64.const 1000000)) (i32.const 2))
                 (then

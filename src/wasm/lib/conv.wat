@@ -4,14 +4,14 @@
   ;; in window order. They only accumulate: the caller chooses the pixels (any four:
   ;; consecutive in a row or across rows), adds bias and activation and stores. Returned as
   ;; vectors: a0 a2 a4 a6 hold channels 0-3 of pixels 0-3, a1 a3 a5 a7 channels 4-7 (when
-  ;; wide; else zeros). Addresses are in bytes. The window is read one of two ways:
+  ;; wide; else init1 or zeros). Addresses are in bytes. The window is read one of two ways:
   ;; - runs ($runs4x8): entries r of a table (tab, tab + tabStep, ... < tabEnd), each a run of
   ;;   Lb bytes per pixel: pixel i's run at p_i + the entry's i32 (perPixel 0: one for all 4
   ;;   pixels) or its i-th i32 (perPixel 1: 4 per entry). The runtime's window rows (kw pixels
   ;;   x C channels, contiguous in NHWC: p_i the window's origin, one offset per row) and the
   ;;   training kernels' taps (C channels: p_i 0, the 4 pixels' tap addresses per entry, a
-  ;;   zero row where the tap is padding). Weights
-  ;;   [run][L][8] (or [4]); no offset to read per multiply, each pixel's pointer walks its run.
+  ;;   zero row where the tap is padding). Weights [run][L][8] (or [4]); no offset to read
+  ;;   per multiply, each pixel's pointer walks its run.
   ;;   The sums start from init0 (channels 0-3) and init1 (4-7): 0, or the training's bias.
   ;; - taps ($taps4x8): the table (k .. kend) holds one byte offset per window entry; weights
   ;;   [entry][8]; the sums start from 0.
