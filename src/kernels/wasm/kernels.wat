@@ -888,13 +888,6 @@
       (local.set $t (i32.add (local.get $t) (i32.const 1)))
       (br $lt))))
 
-  ;; Stores lanes 0 .. count-1 (1..4) of v at p.
-  (func $storeLanes (param $p i32) (param $v v128) (param $count i32)
-    (if (i32.ge_s (local.get $count) (i32.const 4)) (then (v128.store (local.get $p) (local.get $v)) (return)))
-    (f32.store offset=0 (local.get $p) (f32x4.extract_lane 0 (local.get $v)))
-    (if (i32.ge_s (local.get $count) (i32.const 2)) (then (f32.store offset=4 (local.get $p) (f32x4.extract_lane 1 (local.get $v)))))
-    (if (i32.ge_s (local.get $count) (i32.const 3)) (then (f32.store offset=8 (local.get $p) (f32x4.extract_lane 2 (local.get $v))))))
-
   ;; Output transform of tiles p0 .. p0+cnt-1: y[tile pixel (u, v)][c] = (A^T M_t A)[u][v] + bias[c],
   ;; through D (m x m vectors; F(4x4,3x3) by the library's $atF4x4, any other tile its
   ;; $transformTile), pixels outside the output dropped. bias: cout4 floats, or 0.
@@ -1285,7 +1278,4 @@
       (local.set $k (i32.add (local.get $k) (i32.const 1)))
       (br_if $lines (i32.lt_u (local.get $k) (i32.const 6)))))
 
-  ;; Adds v (its first `lanes` channels) to the floats at p.
-  (func $addLanes (param $p i32) (param $v v128) (param $lanes i32)
-    (call $storeLanes (local.get $p) (f32x4.add (v128.load (local.get $p)) (local.get $v)) (local.get $lanes)))
 )

@@ -161,9 +161,9 @@
               (v128.store (local.get $o) (local.get $a0))
               (if (local.get $two) (then (v128.store (i32.add (local.get $o) (local.get $ldc)) (local.get $b0)))))
             (else
-              (call $gemmStore (local.get $o) (local.get $a0) (i32.sub (local.get $n) (local.get $j)) (local.get $acc))
+              (call $storeOrAdd (local.get $o) (local.get $a0) (i32.sub (local.get $n) (local.get $j)) (local.get $acc))
               (if (local.get $two)
-                (then (call $gemmStore (i32.add (local.get $o) (local.get $ldc)) (local.get $b0) (i32.sub (local.get $n) (local.get $j)) (local.get $acc))))))
+                (then (call $storeOrAdd (i32.add (local.get $o) (local.get $ldc)) (local.get $b0) (i32.sub (local.get $n) (local.get $j)) (local.get $acc))))))
           (local.set $o (i32.add (local.get $o) (i32.const 16)))
           (local.set $j (i32.add (local.get $j) (i32.const 4)))
           ;; B's next vector: 16 bytes on in the panel, or the next panel's first
@@ -175,18 +175,11 @@
       (local.set $i (i32.add (local.get $i) (i32.const 2)))
       (br_if $rowPairs (i32.lt_s (local.get $i) (local.get $m)))))
 
-  ;; Stores v at p (C += v when acc != 0): all 4 lanes when lanes >= 4, else the first `lanes`.
-  (func $gemmStore (param $p i32) (param $v v128) (param $lanes i32) (param $acc i32)
-    (if (i32.ge_s (local.get $lanes) (i32.const 4))
-      (then
-        (if (local.get $acc) (then (local.set $v (f32x4.add (local.get $v) (v128.load (local.get $p))))))
-        (v128.store (local.get $p) (local.get $v))
-        (return)))
-    (if (local.get $acc) (then (local.set $v (f32x4.add (local.get $v) (v128.load64_zero (local.get $p))))))
-    (f32.store (local.get $p) (f32x4.extract_lane 0 (local.get $v)))
-    (if (i32.gt_s (local.get $lanes) (i32.const 1)) (then (f32.store offset=4 (local.get $p) (f32x4.extract_lane 1 (local.get $v)))))
-    (if (i32.gt_s (local.get $lanes) (i32.const 2))
-      (then
-        (if (local.get $acc)
-          (then (f32.store offset=8 (local.get $p) (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32.load offset=8 (local.get $p)))))
-          (else (f32.store offset=8 (local.get $p) (f32x4.extract_lane 2 (local.get $v))))))))
+  ;; C's last vector of a row, or any vector when acc != 0: v stored at p, or added to what is
+  ;; there, `lanes` floats (1..4; lib/lanes.wat).
+  (func $storeOrAdd (param $p i32) (param $v v128) (param $lanes i32) (param $acc i32)
+    (if (local.get $acc)
+      (then (call $addLanes (local.get $p) (local.get $v) (local.get $lanes)))
+      (else (call $storeLanes (local.get $p) (local.get $v) (local.get $lanes)))))
+
+  {include lanes}
