@@ -174,12 +174,7 @@ async function measureRelaxed(o: Options, threads: number): Promise<RelaxedRow[]
   if (!relaxedSimd()) throw new Error('the relaxed-SIMD part needs a Node that validates relaxed SIMD (--experimental-wasm-relaxed-simd)');
   const rows: RelaxedRow[] = [];
   for (const net of NETS.filter((n) => o.nets.includes(n.name))) {
-    const graph = net.graph();
-    const onnx =
-      net.name === 'fashion-vgg' ? new Uint8Array(fs.readFileSync(path.join(root, 'models/fashion-vgg.onnx'))) : encodeFreshOnnx(graph);
-    const per = (graph.inputs[0]!.dims.slice(1) as number[]).reduce((a, b) => a * b, 1);
-    const rand = mulberry32(1);
-    const input = Float32Array.from({ length: Math.max(...net.batches) * per }, () => rand() * 2 - 1);
+    const { graph, onnx, per, input } = netData(net);
     for (const target of net.sparsities) {
       const pruned = prunedWinograd(graph, target);
       const model = await loadBundle(encodeBundle(pruned.graph, onnx), { threads, ...(net.batch ? { batch: net.batch } : {}) });
@@ -206,6 +201,17 @@ async function measureRelaxed(o: Options, threads: number): Promise<RelaxedRow[]
   return rows;
 }
 
+/** A net's graph, its dense ONNX bytes, one image's dims and size, and the bench's images (the same in every process). */
+function netData(net: Net): { graph: Graph; onnx: Uint8Array; dims: number[]; per: number; input: Float32Array } {
+  const graph = net.graph();
+  const onnx =
+    net.name === 'fashion-vgg' ? new Uint8Array(fs.readFileSync(path.join(root, 'models/fashion-vgg.onnx'))) : encodeFreshOnnx(graph);
+  const dims = graph.inputs[0]!.dims.slice(1) as number[];
+  const per = dims.reduce((a, b) => a * b, 1);
+  const rand = mulberry32(1);
+  return { graph, onnx, dims, per, input: Float32Array.from({ length: Math.max(...net.batches) * per }, () => rand() * 2 - 1) };
+}
+
 /** Mean milliseconds of `calls` calls in a row (several when one call is short, so timer resolution does not matter). */
 const timer = (calls: number, call: () => Promise<unknown>) => async (): Promise<number> => {
   const t0 = performance.now();
@@ -219,13 +225,7 @@ async function measureAll(o: Options, threads: number): Promise<Part> {
   ortWeb.env.logLevel = 'error';
   const part: Part = { results: [], steps: {}, profiles: [], onnxruntimeWeb: null, relaxed: [] };
   for (const net of NETS.filter((n) => o.nets.includes(n.name))) {
-    const graph = net.graph();
-    const onnx =
-      net.name === 'fashion-vgg' ? new Uint8Array(fs.readFileSync(path.join(root, 'models/fashion-vgg.onnx'))) : encodeFreshOnnx(graph);
-    const dims = graph.inputs[0]!.dims.slice(1) as number[];
-    const per = dims.reduce((a, b) => a * b, 1);
-    const rand = mulberry32(1);
-    const input = Float32Array.from({ length: Math.max(...net.batches) * per }, () => rand() * 2 - 1);
+    const { graph, onnx, dims, per, input } = netData(net);
     // No spinning: onnxruntime's idle threads otherwise spin for a while after each run and take a
     // core from the runtime measured next (2-thread runtime figures dropped by a third); its
     // own speed is the same either way (measured: 22.9k vs 23.2k images/s, fashion-vgg, batch 64).
