@@ -81,11 +81,14 @@ export interface WatchOptions {
   readonly margin: number;
 }
 
+/** Timed calls of each way a Watch needs before its own timings decide. */
+const MIN_EACH = 3;
+
 export const WATCH: WatchOptions = { probeEvery: 16, maxProbeEvery: 256, keep: 7, margin: RACE.margin };
 
 /**
- * A load-time choice between two ways of running a call (`a`, the threads; `b`, the calling
- * thread alone), kept honest in steady use: a machine that was idle when the runtime was loaded
+ * A load-time choice between two ways of running a call (`a`, the threads: a team, or a batch
+ * split by images; `b`, the calling thread alone), kept honest in steady use: a machine that was idle when the runtime was loaded
  * may not stay so, and a team waits for its slowest thread (measured on a busy machine: a
  * VGG-shaped net's team calls took 8-17 ms where one thread took 3.4-8). The way chosen runs
  * every call but every `probeEvery`-th, which runs the other; the last `keep` calls of each,
@@ -99,13 +102,23 @@ export class Watch {
   private every: number;
   private since = 0;
 
+  /**
+   * `seed`: timed calls of each way (a race's); `start`: the choice until each way has
+   * MIN_EACH timed calls (a choice made by other means, say splitFrom's races at other sizes).
+   */
   constructor(
     seed: { a: readonly number[]; b: readonly number[] },
     private readonly opts: WatchOptions = WATCH,
+    start = false,
   ) {
     this.times = { a: seed.a.slice(-opts.keep), b: seed.b.slice(-opts.keep) };
-    this.useA = wins(this.times, opts.margin);
+    this.useA = this.decided() ? wins(this.times, opts.margin) : start;
     this.every = opts.probeEvery;
+  }
+
+  /** Whether each way has enough timed calls to decide on. */
+  private decided(): boolean {
+    return this.times.a.length >= MIN_EACH && this.times.b.length >= MIN_EACH;
   }
 
   /** Whether the way chosen now is `a`. */
@@ -126,11 +139,12 @@ export class Watch {
     list.push(ms);
     if (list.length > this.opts.keep) list.shift();
     const probed = (way === 'a') !== this.useA;
-    const useA = wins(this.times, this.opts.margin);
+    const decided = this.decided();
+    const useA = decided ? wins(this.times, this.opts.margin) : this.useA;
     if (useA !== this.useA) {
       this.useA = useA;
       this.every = this.opts.probeEvery;
-    } else if (probed) this.every = Math.min(2 * this.every, this.opts.maxProbeEvery);
+    } else if (probed && decided) this.every = Math.min(2 * this.every, this.opts.maxProbeEvery);
     if (probed) this.since = 0;
   }
 }

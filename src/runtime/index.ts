@@ -58,8 +58,10 @@ export interface RuntimeOptions {
   /**
    * Calls of at least this many images are split by images between the threads; smaller ones
    * run on the calling thread (or as a team). Default: measured at load, the smallest call size
-   * at which splitting answered sooner than one thread (choose.ts, splitFrom); never, if it
-   * did not even at `batch` images.
+   * at which splitting answered reliably sooner than one thread (choose.ts, splitFrom); never,
+   * if it did not even at `batch` images; and in steady use, call sizes at which a split is
+   * measured slower run on the calling thread (a Watch per power of two of the size). Given:
+   * exactly this, unwatched.
    */
   readonly split?: number;
   /**
@@ -176,7 +178,7 @@ export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined
   const split = !pool
     ? Infinity
     : (opts.split ?? (await splitFrom((n) => isFaster(() => splitRun(pool, team, blank, n), alone(n)), plan.batch)));
-  return runtimeOf(lowered, plan, engine, pool, team, threads, split, watch);
+  return runtimeOf(lowered, plan, engine, pool, team, threads, split, watch, opts.split === undefined);
 }
 
 /** A batch split by images, the team's workers first sent back from listening for a team call (they take messages again). */
@@ -200,15 +202,25 @@ function runtimeOf(
   threads: number,
   split: number,
   watch?: Watch,
+  watchSplit = false,
 ): Runtime {
-  // A call of fewer images than threads: the team, or, where its watch now finds it slower, the calling thread.
-  const small = async (input: Float32Array, k: number): Promise<Float32Array> => {
-    if (!watch) return team!.run(input, k);
-    const way = watch.next();
+  // The threads' way (a team, a split batch) or, where its watch now finds it slower, the calling thread alone.
+  const watched = async (w: Watch | undefined, threaded: () => Promise<Float32Array>, input: Float32Array, k: number) => {
+    if (!w) return threaded();
+    const way = w.next();
     const t0 = performance.now();
-    const out = way === 'a' ? await team!.run(input, k) : engine.run(input, k);
-    watch.record(way, (performance.now() - t0) / Math.max(k, 1));
+    const out = way === 'a' ? await threaded() : engine.run(input, k);
+    w.record(way, (performance.now() - t0) / Math.max(k, 1));
     return out;
+  };
+  // Split calls' watches, one per power of two of the call size (a split's fixed cost weighs less on larger calls).
+  const splitWatches = new Map<number, Watch>();
+  const splitWatch = (k: number): Watch | undefined => {
+    if (!watchSplit) return undefined;
+    const at = Math.floor(Math.log2(k));
+    let w = splitWatches.get(at);
+    if (!w) splitWatches.set(at, (w = new Watch({ a: [], b: [] }, undefined, true)));
+    return w;
   };
   const count = (input: Float32Array, n: number | undefined) => {
     const k = n ?? input.length / plan.input.perImage;
@@ -232,8 +244,8 @@ function runtimeOf(
     steps: plan.summary,
     run: async (input, n) => {
       const k = count(input, n);
-      if (team && k < threads) return small(input, k);
-      return pool && k >= split ? splitRun(pool, team, input, k) : engine.run(input, k);
+      if (team && k < threads) return watched(watch, () => team.run(input, k), input, k);
+      return pool && k >= split ? watched(splitWatch(k), () => splitRun(pool, team, input, k), input, k) : engine.run(input, k);
     },
     runSync: (input, n) => engine.run(input, count(input, n)),
     profile: async (images, opts = {}) => {
@@ -244,7 +256,11 @@ function runtimeOf(
       const input = opts.input ?? new Float32Array(images * plan.input.perImage);
       count(input, images);
       const mode: ProfileMode =
-        team && images < threads && (watch?.choosesA ?? true) ? 'team' : pool && images >= split ? 'split by images' : 'one thread';
+        team && images < threads && (watch?.choosesA ?? true)
+          ? 'team'
+          : pool && images >= split && (splitWatch(images)?.choosesA ?? true)
+            ? 'split by images'
+            : 'one thread';
       const call = () =>
         mode === 'team'
           ? team!.run(input, images)

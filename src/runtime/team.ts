@@ -40,7 +40,8 @@ const FAILED = { trap: 1, timeout: 2 } as const;
  * Where a worker is between calls: its word in the team's control words (`CALL_SLOT` i32 per
  * worker: state, n, segment (-1: all), call id). `away`: in its event loop (start it by a
  * message); `listening`: waiting in shared memory (the caller writes the call and swaps in `go`);
- * `busy`: running a call; `leave`: running one, back to its event loop after it.
+ * `busy`: running a call; `leave`: running one, back to its event loop after it; `go` also
+ * while running one: the next call is waiting for it.
  */
 export const CALL = { away: 0, listening: 1, go: 2, busy: 3, leave: 4 } as const;
 export const CALL_SLOT = 4;
@@ -120,13 +121,19 @@ export class Team {
     const c = this.control;
     this.ports.forEach((port, i) => {
       const at = i * CALL_SLOT;
-      // A worker still on its way out of the last call's final barrier: microseconds (bounded: a hung one is the barrier timeout's).
-      for (const t0 = performance.now(); Atomics.load(c, at) === CALL.busy && performance.now() - t0 < 100; );
       c[at + 1] = n;
       c[at + 2] = segment ?? -1;
       c[at + 3] = id;
-      if (Atomics.compareExchange(c, at, CALL.listening, CALL.go) === CALL.listening) Atomics.notify(c, at);
-      else port.postMessage({ kind: 'team-run', id, n, segment } satisfies TeamMessage);
+      // Listening: it takes the call at once. Busy (on its way out of the last call's final
+      // barrier): it takes the call when it is done; no waiting for it here (under load that wait
+      // cost more than the call). Else it is in its event loop: a message.
+      for (;;) {
+        const was = Atomics.compareExchange(c, at, CALL.listening, CALL.go);
+        if (was === CALL.listening) Atomics.notify(c, at);
+        else if (was === CALL.busy && Atomics.compareExchange(c, at, CALL.busy, CALL.go) !== CALL.busy) continue;
+        else if (was !== CALL.busy) port.postMessage({ kind: 'team-run', id, n, segment } satisfies TeamMessage);
+        break;
+      }
     });
   }
 
@@ -148,7 +155,8 @@ export class Team {
           break;
         }
         if (s === CALL.busy && Atomics.compareExchange(c, at, CALL.busy, CALL.leave) === CALL.busy) break;
-        if (s === CALL.away || s === CALL.leave) break;
+        // Away or leaving already; or go, a call it never took (it stopped): nothing to send back.
+        if (s !== CALL.listening && s !== CALL.busy) break;
       }
     }
   }

@@ -54,7 +54,14 @@ function serveTeam(t: TeamThread, n: number, segment: number, id: number): void 
   const c = t.control;
   teamCall(t, n, segment, id);
   for (;;) {
-    if (Atomics.compareExchange(c, 0, CALL.busy, CALL.listening) !== CALL.busy) break; // asked to leave
+    const was = Atomics.compareExchange(c, 0, CALL.busy, CALL.listening);
+    if (was === CALL.leave) break;
+    if (was === CALL.go) {
+      // The next call came while this one ended.
+      Atomics.store(c, 0, CALL.busy);
+      teamCall(t, c[1]!, c[2]!, c[3]!);
+      continue;
+    }
     const t0 = performance.now();
     let s: number = CALL.listening;
     for (let left = LISTEN_MS; s === CALL.listening && left > 0; left = LISTEN_MS - (performance.now() - t0)) {

@@ -146,6 +146,16 @@ describe('Watch: a load-time choice kept honest in steady use', () => {
     expect(new Watch({ a: [3.6, 3.6, 3.6], b: [3.7, 3.7, 3.7] }, opts).choosesA).toBe(false);
   });
 
+  it('with no timings yet (a split call size not raced), keeps the given choice until each way has 3 timed calls', () => {
+    const w = new Watch({ a: [], b: [] }, opts, true);
+    expect(w.choosesA).toBe(true);
+    // The split is slower at this size: its 3rd probe of the calling thread decides.
+    drive(w, 8, { a: 9, b: 3.7 });
+    expect(w.choosesA).toBe(true);
+    drive(w, 4, { a: 9, b: 3.7 });
+    expect(w.choosesA).toBe(false);
+  });
+
   it('runs the other way once every probeEvery calls, less often while the probes confirm the choice', () => {
     const w = new Watch({ a: [2, 2, 2], b: [3.7, 3.7, 3.7] }, opts);
     // Intervals 4, 8, 16, 16, ...: 4 probes in the first 44 calls.
