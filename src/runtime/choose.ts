@@ -38,6 +38,15 @@ export const RACE: Race = { warmup: 3, minRounds: 5, maxRounds: 15, budgetMs: 30
  * `a` (the threads) loses: the calling thread alone is never slower than itself.
  */
 export async function isFaster(a: () => Promise<unknown>, b: () => Promise<unknown>, race: Race = RACE): Promise<boolean> {
+  return wins(await raceTimes(a, b, race), race.margin);
+}
+
+/** The timed calls of isFaster's race (milliseconds, in turn order). */
+export async function raceTimes(
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+  race: Race = RACE,
+): Promise<{ a: number[]; b: number[] }> {
   const time = async (call: () => Promise<unknown>) => {
     const t0 = race.now();
     await call();
@@ -54,7 +63,90 @@ export async function isFaster(a: () => Promise<unknown>, b: () => Promise<unkno
     ta.push(await time(a));
     tb.push(await time(b));
   }
-  return median(ta) < (1 - race.margin) * median(tb) && Math.min(...ta) < Math.min(...tb);
+  return { a: ta, b: tb };
+}
+
+/** isFaster's rule on timed calls: a's median `margin` below b's, and a's fastest below b's fastest. */
+const wins = (t: { a: readonly number[]; b: readonly number[] }, margin: number): boolean =>
+  t.a.length > 0 && t.b.length > 0 && median(t.a) < (1 - margin) * median(t.b) && Math.min(...t.a) < Math.min(...t.b);
+
+/** How a Watch samples the way it did not choose. */
+export interface WatchOptions {
+  /** Calls between two runs of the other way, at first and after a switch. */
+  readonly probeEvery: number;
+  /** The interval doubles each time a probe confirms the choice, up to this. */
+  readonly maxProbeEvery: number;
+  /** Timed calls of each way kept (the most recent). */
+  readonly keep: number;
+  readonly margin: number;
+}
+
+/** Timed calls of each way a Watch needs before its own timings decide. */
+const MIN_EACH = 3;
+
+export const WATCH: WatchOptions = { probeEvery: 16, maxProbeEvery: 256, keep: 7, margin: RACE.margin };
+
+/**
+ * A load-time choice between two ways of running a call (`a`, the threads: a team, or a batch
+ * split by images; `b`, the calling thread alone), kept honest in steady use: a machine that was idle when the runtime was loaded
+ * may not stay so, and a team waits for its slowest thread (measured on a busy machine: a
+ * VGG-shaped net's team calls took 8-17 ms where one thread took 3.4-8). The way chosen runs
+ * every call but every `probeEvery`-th, which runs the other; the last `keep` calls of each,
+ * starting from the race's, decide by isFaster's rule which way is chosen (a, only while it wins
+ * by the margin). A probe that confirms the choice doubles the interval (up to maxProbeEvery),
+ * so a settled choice costs about one call in 256 on the slower way.
+ */
+export class Watch {
+  private readonly times: { a: number[]; b: number[] };
+  private useA: boolean;
+  private every: number;
+  private since = 0;
+
+  /**
+   * `seed`: timed calls of each way (a race's); `start`: the choice until each way has
+   * MIN_EACH timed calls (a choice made by other means, say splitFrom's races at other sizes).
+   */
+  constructor(
+    seed: { a: readonly number[]; b: readonly number[] },
+    private readonly opts: WatchOptions = WATCH,
+    start = false,
+  ) {
+    this.times = { a: seed.a.slice(-opts.keep), b: seed.b.slice(-opts.keep) };
+    this.useA = this.decided() ? wins(this.times, opts.margin) : start;
+    this.every = opts.probeEvery;
+  }
+
+  /** Whether each way has enough timed calls to decide on. */
+  private decided(): boolean {
+    return this.times.a.length >= MIN_EACH && this.times.b.length >= MIN_EACH;
+  }
+
+  /** Whether the way chosen now is `a`. */
+  get choosesA(): boolean {
+    return this.useA;
+  }
+
+  /** Which way the next call runs: 'a' or 'b'. */
+  next(): 'a' | 'b' {
+    this.since++;
+    const probe = this.since >= this.every;
+    return this.useA !== probe ? 'a' : 'b';
+  }
+
+  /** A call's time (ms) on the way next() gave; may change the choice. */
+  record(way: 'a' | 'b', ms: number): void {
+    const list = this.times[way];
+    list.push(ms);
+    if (list.length > this.opts.keep) list.shift();
+    const probed = (way === 'a') !== this.useA;
+    const decided = this.decided();
+    const useA = decided ? wins(this.times, this.opts.margin) : this.useA;
+    if (useA !== this.useA) {
+      this.useA = useA;
+      this.every = this.opts.probeEvery;
+    } else if (probed && decided) this.every = Math.min(2 * this.every, this.opts.maxProbeEvery);
+    if (probed) this.since = 0;
+  }
 }
 
 /**

@@ -16,7 +16,7 @@ import { cleanUpGraph } from '../graph/cleanup/index.js';
 import type { Graph } from '../graph/ir.js';
 import { validateGraph } from '../graph/validate.js';
 import { BundleFormatError, decodeBundle, type BundleData, type WinogradLayers } from '../bundle/decode.js';
-import { isFaster, splitFrom } from './choose.js';
+import { isFaster, raceTimes, splitFrom, Watch } from './choose.js';
 import { decodeOnnx, OnnxFormatError, type ExternalData } from './decode-onnx.js';
 import { chooseKernels } from './kernels.js';
 import { Engine, runtimeModule } from './engine.js';
@@ -49,15 +49,19 @@ export interface RuntimeOptions {
   /**
    * Calls of fewer images than threads (batch 1 on 2 threads) run with every thread on each
    * layer (a Team, team.ts) instead of on one thread. Default: in Node, for networks with
-   * megabytes of weights, when a team answers one image sooner, measured at load. Ignored in
-   * browsers (their main thread may not wait at a barrier).
+   * megabytes of weights, when a team answers one image reliably sooner, measured at load; in
+   * steady use such a call runs on the calling thread while the team is measured slower (a
+   * Watch, choose.ts: the machine got busy). `true`: always the team. Ignored in browsers
+   * (their main thread may not wait at a barrier).
    */
   readonly team?: boolean;
   /**
    * Calls of at least this many images are split by images between the threads; smaller ones
    * run on the calling thread (or as a team). Default: measured at load, the smallest call size
-   * at which splitting answered sooner than one thread (choose.ts, splitFrom); never, if it
-   * did not even at `batch` images.
+   * at which splitting answered reliably sooner than one thread (choose.ts, splitFrom); never,
+   * if it did not even at `batch` images; and in steady use, call sizes at which a split is
+   * measured slower run on the calling thread (a Watch per power of two of the size). Given:
+   * exactly this, unwatched.
    */
   readonly split?: number;
   /**
@@ -158,17 +162,23 @@ export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined
       : undefined;
   const blank = new Float32Array(plan.batch * plan.input.perImage);
   const alone = (n: number) => async () => engine.run(blank, n);
-  // Whether a team answers one image sooner than the calling thread alone (a network's size does not say).
-  if (team && opts.team === undefined && !(await isFaster(() => team!.run(blank, 1), alone(1)))) {
-    team.close();
-    team = undefined;
+  // Whether a team answers one image sooner than the calling thread alone (a network's size does not say),
+  // and, in steady use, whether it still does (Watch).
+  let watch: Watch | undefined;
+  if (team && opts.team === undefined) {
+    watch = new Watch(await raceTimes(() => team!.run(blank, 1), alone(1)));
+    if (!watch.choosesA) {
+      team.close();
+      team = undefined;
+      watch = undefined;
+    }
   }
   if (opts.split !== undefined && (!Number.isInteger(opts.split) || opts.split < 1))
     throw new SwpruneError('E_USAGE', `split must be a positive integer, got ${opts.split}`);
   const split = !pool
     ? Infinity
     : (opts.split ?? (await splitFrom((n) => isFaster(() => splitRun(pool, team, blank, n), alone(n)), plan.batch)));
-  return runtimeOf(lowered, plan, engine, pool, team, threads, split);
+  return runtimeOf(lowered, plan, engine, pool, team, threads, split, watch, opts.split === undefined);
 }
 
 /** A batch split by images, the team's workers first sent back from listening for a team call (they take messages again). */
@@ -191,7 +201,26 @@ function runtimeOf(
   team: Team | undefined,
   threads: number,
   split: number,
+  watch?: Watch,
+  watchSplit = false,
 ): Runtime {
+  // The threads' way (a team, a split batch) or, where its watch now finds it slower, the calling thread alone.
+  const watched = async (w: Watch | undefined, threaded: () => Promise<Float32Array>, input: Float32Array, k: number) => {
+    if (!w) return threaded();
+    const way = w.next();
+    const t0 = performance.now();
+    const out = way === 'a' ? await threaded() : engine.run(input, k);
+    w.record(way, (performance.now() - t0) / Math.max(k, 1));
+    return out;
+  };
+  // Split calls' watches, one per power of two of the call size (a split's fixed cost weighs less on larger calls).
+  const splitWatches = new Map<number, Watch>();
+  const splitWatch = (k: number): Watch | undefined => {
+    if (!watchSplit) return undefined;
+    const at = Math.floor(Math.log2(k));
+    if (!splitWatches.has(at)) splitWatches.set(at, new Watch({ a: [], b: [] }, undefined, true));
+    return splitWatches.get(at);
+  };
   const count = (input: Float32Array, n: number | undefined) => {
     const k = n ?? input.length / plan.input.perImage;
     if (!Number.isInteger(k) || k < 0 || input.length < k * plan.input.perImage) {
@@ -214,8 +243,8 @@ function runtimeOf(
     steps: plan.summary,
     run: async (input, n) => {
       const k = count(input, n);
-      if (team && k < threads) return team.run(input, k);
-      return pool && k >= split ? splitRun(pool, team, input, k) : engine.run(input, k);
+      if (team && k < threads) return watched(watch, () => team.run(input, k), input, k);
+      return pool && k >= split ? watched(splitWatch(k), () => splitRun(pool, team, input, k), input, k) : engine.run(input, k);
     },
     runSync: (input, n) => engine.run(input, count(input, n)),
     profile: async (images, opts = {}) => {
@@ -225,7 +254,12 @@ function runtimeOf(
       if (!Number.isInteger(reps) || reps < 1) throw new SwpruneError('E_USAGE', `a profile needs at least 1 repetition, got ${reps}`);
       const input = opts.input ?? new Float32Array(images * plan.input.perImage);
       count(input, images);
-      const mode: ProfileMode = team && images < threads ? 'team' : pool && images >= split ? 'split by images' : 'one thread';
+      const mode: ProfileMode =
+        team && images < threads && (watch?.choosesA ?? true)
+          ? 'team'
+          : pool && images >= split && (splitWatch(images)?.choosesA ?? true)
+            ? 'split by images'
+            : 'one thread';
       const call = () =>
         mode === 'team'
           ? team!.run(input, images)

@@ -8,10 +8,11 @@
  * so results do not depend on the thread count.
  *
  * A call starts the workers through shared memory when they are listening for one (a worker
- * keeps listening for LISTEN_MS after each call, spinning for the first LISTEN_SPIN_MS), else
- * by a message: a message wakes a worker's event loop, which on this 2-vCPU VM took 70-170 us
- * (median) and up to milliseconds, against 20-100 us for a notify and none for a spinning
- * worker. While it listens, a worker's event loop is blocked: `release()` sends it back to it
+ * keeps listening for LISTEN_MS after each call, asleep in Atomics.wait), else by a message: a
+ * message wakes a worker's event loop, which on this 2-vCPU VM took 70-170 us (median) and up
+ * to milliseconds, against 20-100 us for a notify. Listening does not spin: a spinning thread
+ * takes a core from whatever else runs (V8's background compiler, other processes), and a team
+ * waits for its slowest thread. While it listens, a worker's event loop is blocked: `release()` sends it back to it
  * before anything else is posted to it (a batch split by images, close).
  *
  * Node only: the calling thread waits at the barriers (memory.atomic.wait32), which a
@@ -39,13 +40,13 @@ const FAILED = { trap: 1, timeout: 2 } as const;
  * Where a worker is between calls: its word in the team's control words (`CALL_SLOT` i32 per
  * worker: state, n, segment (-1: all), call id). `away`: in its event loop (start it by a
  * message); `listening`: waiting in shared memory (the caller writes the call and swaps in `go`);
- * `busy`: running a call; `leave`: running one, back to its event loop after it.
+ * `busy`: running a call; `leave`: running one, back to its event loop after it; `go` also
+ * while running one: the next call is waiting for it.
  */
 export const CALL = { away: 0, listening: 1, go: 2, busy: 3, leave: 4 } as const;
 export const CALL_SLOT = 4;
-/** How long a worker listens for the next call after one (then it goes back to its event loop), and how much of it spinning. */
+/** How long a worker listens for the next call after one, asleep in Atomics.wait (then it goes back to its event loop). */
 export const LISTEN_MS = 250;
-export const LISTEN_SPIN_MS = 1;
 
 /** Steps whose work a team shares out (plan/layout.ts's SHARED_WORK): the others run on thread 0 alone. */
 const SHARED_OPS: ReadonlySet<number> = new Set([OP.winograd, OP.conv]);
@@ -120,13 +121,19 @@ export class Team {
     const c = this.control;
     this.ports.forEach((port, i) => {
       const at = i * CALL_SLOT;
-      // A worker still on its way out of the last call's final barrier: microseconds (bounded: a hung one is the barrier timeout's).
-      for (const t0 = performance.now(); Atomics.load(c, at) === CALL.busy && performance.now() - t0 < 100; );
       c[at + 1] = n;
       c[at + 2] = segment ?? -1;
       c[at + 3] = id;
-      if (Atomics.compareExchange(c, at, CALL.listening, CALL.go) === CALL.listening) Atomics.notify(c, at);
-      else port.postMessage({ kind: 'team-run', id, n, segment } satisfies TeamMessage);
+      // Listening: it takes the call at once. Busy (on its way out of the last call's final
+      // barrier): it takes the call when it is done; no waiting for it here (under load that wait
+      // cost more than the call). Else it is in its event loop: a message.
+      for (;;) {
+        const was = Atomics.compareExchange(c, at, CALL.listening, CALL.go);
+        if (was === CALL.listening) Atomics.notify(c, at);
+        else if (was === CALL.busy && Atomics.compareExchange(c, at, CALL.busy, CALL.go) !== CALL.busy) continue;
+        else if (was !== CALL.busy) port.postMessage({ kind: 'team-run', id, n, segment } satisfies TeamMessage);
+        break;
+      }
     });
   }
 
@@ -148,7 +155,8 @@ export class Team {
           break;
         }
         if (s === CALL.busy && Atomics.compareExchange(c, at, CALL.busy, CALL.leave) === CALL.busy) break;
-        if (s === CALL.away || s === CALL.leave) break;
+        // Away or leaving already; or go, a call it never took (it stopped): nothing to send back.
+        if (s !== CALL.listening && s !== CALL.busy) break;
       }
     }
   }

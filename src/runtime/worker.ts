@@ -7,7 +7,7 @@ import { Engine } from './engine.js';
 import type { Plan } from './plan/layout.js';
 import { parentPort } from './platform.js';
 import { timeDescriptors } from './profile.js';
-import { CALL, CALL_SLOT, failTeam, LISTEN_MS, LISTEN_SPIN_MS, type TeamMessage } from './team.js';
+import { CALL, CALL_SLOT, failTeam, LISTEN_MS, type TeamMessage } from './team.js';
 
 type Message =
   | { kind: 'init'; module: WebAssembly.Module; plan: Plan }
@@ -46,18 +46,24 @@ function teamCall(t: TeamThread, n: number, segment: number, id: number): void {
 
 /**
  * A team call (this worker's state already busy), then the next ones as they come through
- * shared memory, for as long as the caller sends them within LISTEN_MS of each other (spinning
- * for the first LISTEN_SPIN_MS, then sleeping in Atomics.wait); back to the event loop after
- * that, or when the caller releases this worker (team.ts).
+ * shared memory, for as long as the caller sends them within LISTEN_MS of each other (asleep in
+ * Atomics.wait); back to the event loop after that, or when the caller releases this worker
+ * (team.ts).
  */
 function serveTeam(t: TeamThread, n: number, segment: number, id: number): void {
   const c = t.control;
   teamCall(t, n, segment, id);
   for (;;) {
-    if (Atomics.compareExchange(c, 0, CALL.busy, CALL.listening) !== CALL.busy) break; // asked to leave
+    const was = Atomics.compareExchange(c, 0, CALL.busy, CALL.listening);
+    if (was === CALL.leave) break;
+    if (was === CALL.go) {
+      // The next call came while this one ended.
+      Atomics.store(c, 0, CALL.busy);
+      teamCall(t, c[1]!, c[2]!, c[3]!);
+      continue;
+    }
     const t0 = performance.now();
     let s: number = CALL.listening;
-    while (s === CALL.listening && performance.now() - t0 < LISTEN_SPIN_MS) s = Atomics.load(c, 0);
     for (let left = LISTEN_MS; s === CALL.listening && left > 0; left = LISTEN_MS - (performance.now() - t0)) {
       Atomics.wait(c, 0, CALL.listening, Math.min(left, 50));
       s = Atomics.load(c, 0);

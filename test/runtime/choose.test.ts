@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFaster, splitFrom, type Race } from '../../src/runtime/choose.js';
+import { isFaster, splitFrom, Watch, type Race } from '../../src/runtime/choose.js';
 import { readOnnx } from '../../src/io/onnx/index.js';
 import { loadGraph } from '../../src/runtime/index.js';
 import { ONNX_FIXTURES } from '../helpers/fixtures.js';
@@ -125,5 +125,55 @@ describe('the runtime follows the decision', () => {
     const m = await loadGraph(graph, undefined, { threads: 2, batch: 16 });
     expect(m.splitFrom === null || (m.splitFrom >= 2 && m.splitFrom <= 16)).toBe(true);
     await m.close();
+  });
+});
+
+describe('Watch: a load-time choice kept honest in steady use', () => {
+  const opts = { probeEvery: 4, maxProbeEvery: 16, keep: 5, margin: 0.05 };
+  /** Runs `calls` calls, each way taking its current time; returns how many ran each way. */
+  const drive = (w: Watch, calls: number, ms: { a: number; b: number }) => {
+    const ran = { a: 0, b: 0 };
+    for (let i = 0; i < calls; i++) {
+      const way = w.next();
+      ran[way]++;
+      w.record(way, ms[way]);
+    }
+    return ran;
+  };
+
+  it('starts from the race: the threads chosen only when they won it', () => {
+    expect(new Watch({ a: [2, 2, 2], b: [3.7, 3.7, 3.7] }, opts).choosesA).toBe(true);
+    expect(new Watch({ a: [3.6, 3.6, 3.6], b: [3.7, 3.7, 3.7] }, opts).choosesA).toBe(false);
+  });
+
+  it('with no timings yet (a split call size not raced), keeps the given choice until each way has 3 timed calls', () => {
+    const w = new Watch({ a: [], b: [] }, opts, true);
+    expect(w.choosesA).toBe(true);
+    // The split is slower at this size: its 3rd probe of the calling thread decides.
+    drive(w, 8, { a: 9, b: 3.7 });
+    expect(w.choosesA).toBe(true);
+    drive(w, 4, { a: 9, b: 3.7 });
+    expect(w.choosesA).toBe(false);
+  });
+
+  it('runs the other way once every probeEvery calls, less often while the probes confirm the choice', () => {
+    const w = new Watch({ a: [2, 2, 2], b: [3.7, 3.7, 3.7] }, opts);
+    // Intervals 4, 8, 16, 16, ...: 4 probes in the first 44 calls.
+    expect(drive(w, 44, { a: 2, b: 3.7 })).toEqual({ a: 40, b: 4 });
+    expect(w.choosesA).toBe(true);
+  });
+
+  it('falls back to the calling thread within a few calls once the threads turn slower (a busy machine), and back when they are faster again', () => {
+    const w = new Watch({ a: [2, 2, 2, 2, 2], b: [3.7, 3.7, 3.7, 3.7, 3.7] }, opts);
+    drive(w, 40, { a: 2, b: 3.7 });
+    // The team slows to 9 ms: the median of its last 5 calls passes the calling thread's after 3.
+    drive(w, 3, { a: 9, b: 3.7 });
+    expect(w.choosesA).toBe(false);
+    const ran = drive(w, 40, { a: 9, b: 3.7 });
+    expect(w.choosesA).toBe(false);
+    expect(ran.a).toBeLessThanOrEqual(4);
+    // Idle again: the probes see the team win, and it is chosen again.
+    drive(w, 60, { a: 2, b: 3.7 });
+    expect(w.choosesA).toBe(true);
   });
 });

@@ -63,11 +63,12 @@
         (v128.load32_splat offset={epilogue.alpha} (local.get $e)))))
 
   ;; The shared kernel library (src/wasm/lib/, spliced in by the build): F(4x4,3x3)'s transforms,
-  ;; sparse matrices (any tile's transforms; the encoding the products read too), and direct
-  ;; convolution's register blocks.
+  ;; sparse matrices (any tile's transforms; the encoding the products read too), direct
+  ;; convolution's register blocks and the dense matrix product.
   {include winograd-f4x4}
   {include sparse}
   {include conv}
+  {include gemm}
 
   ;; =============================================================================================
   ;; op 0: sparse Winograd convolution F(m x m, r x r), stride 1 (docs/runtime.md).
@@ -400,85 +401,20 @@
       (local.set $p (i32.add (local.get $p) (i32.const 4)))
       (br_if $rows (i32.lt_u (local.get $p) (local.get $last)))))
 
-  ;; M_p = W_p^T V_p, output channels coLo..coHi - 1, for one position of a dense layer (W_p [coutp / 2][cin][2] after a 16-byte
-  ;; header holding cin): two output channels and 4 vectors of tiles a step, 8 accumulators
-  ;; sharing each load of V (the sparse kernel's one channel a step loads V twice as often and
-  ;; reads an index per weight); then the last nv mod 4 vectors one at a time.
+  ;; M_p = W_p^T V_p, output channels coLo..coHi - 1, for one position of a dense layer (W_p
+  ;; [coutp / 2][cin][2] after a 16-byte header holding cin): the shared library's dense product
+  ;; (lib/gemm.wat) with A = W_p's rows in interleaved pairs and B = V_p row-major, two output
+  ;; channels and 4 vectors of tiles a step, 8 accumulators sharing each load of V (the sparse
+  ;; kernel's one channel a step loads V twice as often and reads an index per weight).
   (func $productDense (param $V i32) (param $M i32) (param $mat i32) (param $coLo i32) (param $coHi i32) (param $nv i32) (param $CHB i32)
-    (local $cin i32) (local $co i32) (local $w i32) (local $wEnd i32) (local $v i32) (local $x i32) (local $o i32)
-    (local $w0 v128) (local $w1 v128) (local $x0 v128) (local $x1 v128) (local $x2 v128) (local $x3 v128)
-    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
-    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (local $cin i32)
     (local.set $cin (i32.load (local.get $mat)))
-    (local.set $co (local.get $coLo))
-    (loop $pairs
-      (local.set $w (i32.add (i32.add (local.get $mat) (i32.const 16)) (i32.shl (i32.mul (local.get $co) (local.get $cin)) (i32.const 2))))
-      (local.set $wEnd (i32.add (local.get $w) (i32.shl (local.get $cin) (i32.const 3))))
-      (local.set $o (i32.add (local.get $M) (i32.mul (local.get $co) (local.get $CHB))))
-      (local.set $v (i32.const 0))
-      (block $done4
-        (loop $step4
-          (br_if $done4 (i32.gt_u (i32.add (local.get $v) (i32.const 4)) (local.get $nv)))
-          (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
-          (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
-          (local.set $b0 (v128.const i32x4 0 0 0 0)) (local.set $b1 (v128.const i32x4 0 0 0 0))
-          (local.set $b2 (v128.const i32x4 0 0 0 0)) (local.set $b3 (v128.const i32x4 0 0 0 0))
-          (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
-          (local.set $w (i32.sub (local.get $wEnd) (i32.shl (local.get $cin) (i32.const 3))))
-          (block $end4
-            (loop $ci4
-              (br_if $end4 (i32.ge_u (local.get $w) (local.get $wEnd)))
-              (local.set $w0 (v128.load32_splat (local.get $w)))
-              (local.set $w1 (v128.load32_splat offset=4 (local.get $w)))
-              (local.set $x0 (v128.load offset=0 (local.get $x)))
-              (local.set $x1 (v128.load offset=16 (local.get $x)))
-              (local.set $x2 (v128.load offset=32 (local.get $x)))
-              (local.set $x3 (v128.load offset=48 (local.get $x)))
-              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w0) (local.get $x0))))
-              (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (local.get $w1) (local.get $x0))))
-              (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w0) (local.get $x1))))
-              (local.set $b1 (f32x4.add (local.get $b1) (f32x4.mul (local.get $w1) (local.get $x1))))
-              (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w0) (local.get $x2))))
-              (local.set $b2 (f32x4.add (local.get $b2) (f32x4.mul (local.get $w1) (local.get $x2))))
-              (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $w0) (local.get $x3))))
-              (local.set $b3 (f32x4.add (local.get $b3) (f32x4.mul (local.get $w1) (local.get $x3))))
-              (local.set $w (i32.add (local.get $w) (i32.const 8)))
-              (local.set $x (i32.add (local.get $x) (local.get $CHB)))
-              (br $ci4)))
-          (local.set $x (i32.add (local.get $o) (i32.shl (local.get $v) (i32.const 4))))
-          (v128.store offset=0 (local.get $x) (local.get $a0))
-          (v128.store offset=16 (local.get $x) (local.get $a1))
-          (v128.store offset=32 (local.get $x) (local.get $a2))
-          (v128.store offset=48 (local.get $x) (local.get $a3))
-          (local.set $x (i32.add (local.get $x) (local.get $CHB)))
-          (v128.store offset=0 (local.get $x) (local.get $b0))
-          (v128.store offset=16 (local.get $x) (local.get $b1))
-          (v128.store offset=32 (local.get $x) (local.get $b2))
-          (v128.store offset=48 (local.get $x) (local.get $b3))
-          (local.set $v (i32.add (local.get $v) (i32.const 4)))
-          (br $step4)))
-      (block $done1
-        (loop $step1
-          (br_if $done1 (i32.ge_u (local.get $v) (local.get $nv)))
-          (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $b0 (v128.const i32x4 0 0 0 0))
-          (local.set $x (i32.add (local.get $V) (i32.shl (local.get $v) (i32.const 4))))
-          (local.set $w (i32.sub (local.get $wEnd) (i32.shl (local.get $cin) (i32.const 3))))
-          (block $end1
-            (loop $ci1
-              (br_if $end1 (i32.ge_u (local.get $w) (local.get $wEnd)))
-              (local.set $x0 (v128.load (local.get $x)))
-              (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (v128.load32_splat (local.get $w)) (local.get $x0))))
-              (local.set $b0 (f32x4.add (local.get $b0) (f32x4.mul (v128.load32_splat offset=4 (local.get $w)) (local.get $x0))))
-              (local.set $w (i32.add (local.get $w) (i32.const 8)))
-              (local.set $x (i32.add (local.get $x) (local.get $CHB)))
-              (br $ci1)))
-          (local.set $x (i32.add (local.get $o) (i32.shl (local.get $v) (i32.const 4))))
-          (v128.store (local.get $x) (local.get $a0))
-          (v128.store (i32.add (local.get $x) (local.get $CHB)) (local.get $b0))
-          (local.set $v (i32.add (local.get $v) (i32.const 1)))
-          (br $step1)))
-      (local.set $co (i32.add (local.get $co) (i32.const 2)))
-      (br_if $pairs (i32.lt_u (local.get $co) (local.get $coHi)))))
+    (call $gemmTiles
+      (i32.add (local.get $M) (i32.mul (local.get $coLo) (local.get $CHB))) (local.get $CHB)
+      (i32.add (i32.add (local.get $mat) (i32.const 16)) (i32.shl (i32.mul (local.get $coLo) (local.get $cin)) (i32.const 2)))
+      (i32.shl (local.get $cin) (i32.const 3)) (i32.const 4) (i32.const 8)
+      (local.get $V) (local.get $CHB) (i32.const 32)
+      (i32.sub (local.get $coHi) (local.get $coLo)) (i32.shl (local.get $nv) (i32.const 2)) (local.get $cin) (i32.const 0)))
 
   ;; Tiles 4g..4g+3, output channels 4cg..4cg+3: A^T M A into scratch SC ([channel][i][j], m x m
   ;; vectors of 4 tiles per channel), then the epilogue.
@@ -1150,11 +1086,11 @@
 
   ;; =============================================================================================
   ;; op 9: a barrier between threads sharing the memory: returns once all `threads` have reached
-  ;; it (or a thread has failed). Spins about a millisecond (1,000,000 rounds; 20,000 took 17 us
-  ;; here), then sleeps in memory.atomic.wait32, a millisecond at a time: a sleeping thread took
-  ;; 20-100 us to wake on the 2-vCPU VM this was measured on, sometimes milliseconds, and a
-  ;; layer's threads arrive tens of microseconds apart, or a step run by thread 0 alone (a
-  ;; pooling, a copy) later. A thread that has slept
+  ;; it (or a thread has failed). Spins a while (20,000 rounds, about 17 us once optimized: a
+  ;; layer's threads arrive microseconds apart), then sleeps in memory.atomic.wait32, a
+  ;; millisecond at a time. Longer spins cost more than the wakes they save when the machine has
+  ;; other work, V8's background compiler included: at 1,000,000 rounds (about 1 ms) a VGG-shaped
+  ;; net's team calls took 30-50 ms instead of 5-15 on a busy 2-vCPU machine. A thread that has slept
   ;; `timeout` milliseconds at one barrier marks the call failed (2: another thread stopped
   ;; answering, say a worker that died) and releases the others, instead of waiting for ever.
   ;; Descriptor (descriptors.ts): state (i32 arrived, i32 generation, i32 failed: 0, 1 a trap, 2 a timeout)
@@ -1174,7 +1110,7 @@
       (if (i32.and (i32.eq (i32.atomic.load offset=4 (local.get $a)) (local.get $gen)) (i32.eqz (i32.atomic.load offset=8 (local.get $a))))
         (then
           (local.set $spin (i32.add (local.get $spin) (i32.const 1)))
-          (if (i32.gt_u (local.get $spin) (i32.const 1000000))
+          (if (i32.gt_u (local.get $spin) (i32.const 20000))
             (then
               (if (i32.eq (memory.atomic.wait32 offset=4 (local.get $a) (local.get $gen) (i64.const 1000000)) (i32.const 2))
                 (then
