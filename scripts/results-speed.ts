@@ -210,9 +210,14 @@ export interface RuntimeAlone {
     examplesPerSecond: { runtime: number; onnxruntime: number; onnxruntimeWeb?: number };
     ratio: number;
     ratioWeb?: number;
+    /** How a 2-thread row ran (team, split by images, one thread). */
+    path?: string;
+    /** The runtime's relaxed-SIMD builds on the same row: plain ms / relaxed ms. */
+    relaxed?: { gain: number; path: string };
   }[];
   targetsWeb?: { net: string; threads: number; batch: number; ratio: number; target: number; met: boolean }[];
-  threadScaling?: { net: string; sparsity: number; batch: number; speedup: number; met: boolean }[];
+  threadScaling?: { net: string; sparsity: number; batch: number; speedup: number; met: boolean; path?: string; sameProcess?: boolean }[];
+  relaxedGain?: { net: string; median: number; min: number; max: number; rows: number }[];
   ninetyOverEighty?: { threads: number; batch: number; speedup: number; met: boolean }[];
   profiles?: {
     net: string;
@@ -222,6 +227,11 @@ export interface RuntimeAlone {
 }
 
 const pct0 = (v: number) => `${Math.round(v * 100)}%`;
+/** A row's relaxed-SIMD gain, marked when that process's runtime ran another 2-thread path (then not the build's gain alone). */
+const relaxedCell = (x: RuntimeAlone['results'][number]) =>
+  x.relaxed === undefined
+    ? '—'
+    : `${x.relaxed.gain.toFixed(2)}x${x.path !== undefined && x.relaxed.path !== x.path ? ` (${x.relaxed.path})` : ''}`;
 
 /** Every net and sparsity against both anchors, 2 threads over 1, 90% over 80%, and where each 80% call spends its time. */
 export function runtimeAloneSections(r: RuntimeAlone): string[] {
@@ -234,11 +244,11 @@ export function runtimeAloneSections(r: RuntimeAlone): string[] {
       '',
       'onnxruntime-web is the WebAssembly backend of onnxruntime (SIMD, threads) in Node, on the dense model: the peer that runs where the runtime runs. A sparsity of 0% is the dense model through the runtime.',
       '',
-      '| net | sparsity | threads | batch | runtime images/s | onnxruntime-node | onnxruntime-web | / node | / web |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| net | sparsity | threads | batch | runtime images/s | onnxruntime-node | onnxruntime-web | / node | / web | relaxed SIMD / plain |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...rows.map(
         (x) =>
-          `| ${x.net} | ${pct0(x.sparsity)} | ${x.threads} | ${x.batch} | ${num(x.examplesPerSecond.runtime)} | ${num(x.examplesPerSecond.onnxruntime)} | ${num(x.examplesPerSecond.onnxruntimeWeb)} | ${x.ratio.toFixed(2)}x | ${x.ratioWeb?.toFixed(2) ?? '—'}x |`,
+          `| ${x.net} | ${pct0(x.sparsity)} | ${x.threads} | ${x.batch} | ${num(x.examplesPerSecond.runtime)} | ${num(x.examplesPerSecond.onnxruntime)} | ${num(x.examplesPerSecond.onnxruntimeWeb)} | ${x.ratio.toFixed(2)}x | ${x.ratioWeb?.toFixed(2) ?? '—'}x | ${relaxedCell(x)} |`,
       ),
     );
   if (r.threadScaling?.length)
@@ -246,11 +256,25 @@ export function runtimeAloneSections(r: RuntimeAlone): string[] {
       '',
       '#### Two threads over one',
       '',
-      "The runtime with 2 threads over itself with 1, same net, sparsity and batch (each thread count in its own process; this VM's second vCPU varies from run to run):",
+      "The runtime with 2 threads over itself with 1, same net, sparsity and batch (the 1-thread runtime taking turns in the 2-thread row's process where `same process` says so; else the 1-thread row of the other process). `path`: how the 2-thread runtime ran the call, as its load-time race and its watch decided; a row run on the calling thread alone passes within 5% (the same code timed twice):",
       '',
-      '| net | sparsity | batch | 2 threads / 1 | never slower |',
-      '| --- | ---: | ---: | ---: | --- |',
-      ...r.threadScaling.map((t) => `| ${t.net} | ${pct0(t.sparsity)} | ${t.batch} | ${t.speedup.toFixed(2)}x | ${t.met ? 'yes' : 'no'} |`),
+      '| net | sparsity | batch | path | 2 threads / 1 | same process | never slower |',
+      '| --- | ---: | ---: | --- | ---: | --- | --- |',
+      ...r.threadScaling.map(
+        (t) =>
+          `| ${t.net} | ${pct0(t.sparsity)} | ${t.batch} | ${t.path ?? '—'} | ${t.speedup.toFixed(2)}x | ${t.sameProcess === undefined ? '—' : t.sameProcess ? 'yes' : 'no'} | ${t.met ? 'yes' : 'no'} |`,
+      ),
+    );
+  if (r.relaxedGain?.length)
+    out.push(
+      '',
+      '#### Relaxed SIMD over plain SIMD',
+      '',
+      "The runtime's relaxed-SIMD builds (f32x4.relaxed_madd; Node 20 with --experimental-wasm-relaxed-simd, Node 21+ and current browsers by default) over its plain-SIMD builds, per net: the median of the rows that ran the same path in both processes, and their range. The tables above are plain SIMD, what Node 20 runs by default.",
+      '',
+      '| net | rows | median gain | range |',
+      '| --- | ---: | ---: | --- |',
+      ...r.relaxedGain.map((g) => `| ${g.net} | ${g.rows} | ${g.median.toFixed(2)}x | ${g.min.toFixed(2)}-${g.max.toFixed(2)}x |`),
     );
   if (r.ninetyOverEighty?.length)
     out.push(

@@ -218,9 +218,8 @@ function runtimeOf(
   const splitWatch = (k: number): Watch | undefined => {
     if (!watchSplit) return undefined;
     const at = Math.floor(Math.log2(k));
-    let w = splitWatches.get(at);
-    if (!w) splitWatches.set(at, (w = new Watch({ a: [], b: [] }, undefined, true)));
-    return w;
+    if (!splitWatches.has(at)) splitWatches.set(at, new Watch({ a: [], b: [] }, undefined, true));
+    return splitWatches.get(at);
   };
   const count = (input: Float32Array, n: number | undefined) => {
     const k = n ?? input.length / plan.input.perImage;
