@@ -79,12 +79,21 @@ export interface WatchOptions {
   /** Timed calls of each way kept (the most recent). */
   readonly keep: number;
   readonly margin: number;
+  /**
+   * Which way must prove itself: 'a' (a team, whose calls can turn slow) runs only while it wins
+   * by isFaster's rule; 'b': a stays chosen until the calling thread wins by that rule (a batch
+   * split by images, faster wherever its race put it, whose wrongful fallback costs a whole
+   * thread's share of every call, against a few percent for a wrongful split).
+   */
+  readonly prove: 'a' | 'b';
 }
 
 /** Timed calls of each way a Watch needs before its own timings decide. */
 const MIN_EACH = 3;
 
-export const WATCH: WatchOptions = { probeEvery: 16, maxProbeEvery: 256, keep: 7, margin: RACE.margin };
+export const WATCH: WatchOptions = { probeEvery: 16, maxProbeEvery: 256, keep: 7, margin: RACE.margin, prove: 'a' };
+/** A split's watch: the split stays until the calling thread is faster (by the same rule). */
+export const SPLIT_WATCH: WatchOptions = { ...WATCH, prove: 'b' };
 
 /**
  * A load-time choice between two ways of running a call (`a`, the threads: a team, or a batch
@@ -112,8 +121,14 @@ export class Watch {
     start = false,
   ) {
     this.times = { a: seed.a.slice(-opts.keep), b: seed.b.slice(-opts.keep) };
-    this.useA = this.decided() ? wins(this.times, opts.margin) : start;
+    this.useA = this.decided() ? this.aWins() : start;
     this.every = opts.probeEvery;
+  }
+
+  /** Whether a is the choice on the timed calls kept (the way that must prove itself wins by isFaster's rule). */
+  private aWins(): boolean {
+    const { a, b } = this.times;
+    return this.opts.prove === 'a' ? wins(this.times, this.opts.margin) : !wins({ a: b, b: a }, this.opts.margin);
   }
 
   /** Whether each way has enough timed calls to decide on. */
@@ -140,7 +155,7 @@ export class Watch {
     if (list.length > this.opts.keep) list.shift();
     const probed = (way === 'a') !== this.useA;
     const decided = this.decided();
-    const useA = decided ? wins(this.times, this.opts.margin) : this.useA;
+    const useA = decided ? this.aWins() : this.useA;
     if (useA !== this.useA) {
       this.useA = useA;
       this.every = this.opts.probeEvery;

@@ -16,7 +16,7 @@ import { cleanUpGraph } from '../graph/cleanup/index.js';
 import type { Graph } from '../graph/ir.js';
 import { validateGraph } from '../graph/validate.js';
 import { BundleFormatError, decodeBundle, type BundleData, type WinogradLayers } from '../bundle/decode.js';
-import { isFaster, raceTimes, splitFrom, Watch } from './choose.js';
+import { isFaster, raceTimes, SPLIT_WATCH, splitFrom, Watch } from './choose.js';
 import { decodeOnnx, OnnxFormatError, type ExternalData } from './decode-onnx.js';
 import { chooseKernels } from './kernels.js';
 import { Engine, runtimeModule } from './engine.js';
@@ -177,7 +177,10 @@ export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined
     throw new SwpruneError('E_USAGE', `split must be a positive integer, got ${opts.split}`);
   const split = !pool
     ? Infinity
-    : (opts.split ?? (await splitFrom((n) => isFaster(() => splitRun(pool, team, blank, n), alone(n)), plan.batch)));
+    : // A split is taken unless the calling thread alone wins its race by isFaster's rule (its watch
+      // keeps the same burden of proof in use, SPLIT_WATCH): a near tie is a few percent either way,
+      // a split wrongly refused half the speed of every batch on this machine's noisy cores.
+      (opts.split ?? (await splitFrom(async (n) => !(await isFaster(alone(n), () => splitRun(pool, team, blank, n))), plan.batch)));
   return runtimeOf(lowered, plan, engine, pool, team, threads, split, watch, opts.split === undefined);
 }
 
@@ -218,7 +221,7 @@ function runtimeOf(
   const splitWatch = (k: number): Watch | undefined => {
     if (!watchSplit) return undefined;
     const at = Math.floor(Math.log2(k));
-    if (!splitWatches.has(at)) splitWatches.set(at, new Watch({ a: [], b: [] }, undefined, true));
+    if (!splitWatches.has(at)) splitWatches.set(at, new Watch({ a: [], b: [] }, SPLIT_WATCH, true));
     return splitWatches.get(at);
   };
   const count = (input: Float32Array, n: number | undefined) => {

@@ -129,7 +129,7 @@ describe('the runtime follows the decision', () => {
 });
 
 describe('Watch: a load-time choice kept honest in steady use', () => {
-  const opts = { probeEvery: 4, maxProbeEvery: 16, keep: 5, margin: 0.05 };
+  const opts = { probeEvery: 4, maxProbeEvery: 16, keep: 5, margin: 0.05, prove: 'a' } as const;
   /** Runs `calls` calls, each way taking its current time; returns how many ran each way. */
   const drive = (w: Watch, calls: number, ms: { a: number; b: number }) => {
     const ran = { a: 0, b: 0 };
@@ -153,6 +153,17 @@ describe('Watch: a load-time choice kept honest in steady use', () => {
     drive(w, 8, { a: 9, b: 3.7 });
     expect(w.choosesA).toBe(true);
     drive(w, 4, { a: 9, b: 3.7 });
+    expect(w.choosesA).toBe(false);
+  });
+
+  it("a split's watch (prove: 'b') keeps the split while the calling thread does not win by the margin, and leaves it once it does", () => {
+    const split = { ...opts, prove: 'b' } as const;
+    // The two within the margin: a team's watch would drop the threads, a split's keeps them.
+    expect(new Watch({ a: [3.6, 3.6, 3.6], b: [3.7, 3.7, 3.7] }, opts).choosesA).toBe(false);
+    expect(new Watch({ a: [3.6, 3.6, 3.6], b: [3.7, 3.7, 3.7] }, split).choosesA).toBe(true);
+    expect(new Watch({ a: [3.7, 3.7, 3.7], b: [3.6, 3.6, 3.6] }, split).choosesA).toBe(true);
+    const w = new Watch({ a: [], b: [] }, split, true);
+    drive(w, 12, { a: 9, b: 3.7 });
     expect(w.choosesA).toBe(false);
   });
 
