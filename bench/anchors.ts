@@ -105,7 +105,8 @@ function cifarData(dir: string, train: number, test: number): string {
   return `cifar10:${dir}`;
 }
 
-interface TrainFigure {
+/** One swprune training run's figures, read from its --json. */
+export interface TrainFigure {
   examples: number;
   examplesPerSecond: number;
   peakRssMiB: number | null;

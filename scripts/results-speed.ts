@@ -5,20 +5,8 @@
  * bench/profile.ts). Pure formatting of measured files.
  */
 
-interface TrainFigure {
-  examples: number;
-  examplesPerSecond: number;
-  peakRssMiB: number | null;
-}
-interface EngineVsPytorch {
-  examples: number;
-  threads: number;
-  engine: number[];
-  pytorch: number[];
-  medianEngine: number | null;
-  medianPytorch: number | null;
-  ratio: number | null;
-}
+import type { EngineVsPytorch, TrainFigure } from '../bench/anchors.js';
+
 interface NetAnchors {
   macsPerImage: number;
   threads: number;
