@@ -234,7 +234,7 @@ function demoSection(): string[] {
       '(`--targets-from`, 2 epochs a stage at lr 0.002); `sensitivity` again on the spatially pruned model, in the Winograd domain; ' +
       '`winograd` to 70% with per-layer targets from the new curves, 3 epochs at lr 0.002, then a fine-tuning stage at the same target (2 epochs at lr 0.001), with `--importance-power 1` ' +
       '(not the defaults, p = 2 with gain 64: at these low learning rates from a step-1 model far below dense W must move faster; with the defaults the demo ended 2.8 points below dense, with p = 1.5 3.70); ' +
-      '`report`; and `run` on the dense ONNX model and on the bundle (same runtime, same threads). ' +
+      '`report` (which also times the bundle and the same network dense through the same runtime on the same threads, in turns in one process); and `run` on the dense ONNX model and on the bundle (their top-1 through the runtime). ' +
       'Tried on the way (each 1,000 test images, so ±0.8 point is noise): uniform targets, 0.6/0.7/0.7 at lr 0.01/0.01/0.003, ended 4.9 points below dense; ' +
       "the dense model's Winograd-domain curves for step 2 put the pruning on the wrong layers (−4.3); curves measured after step 1 with a lower learning rate gave the schedule above. " +
       "The learning rates were 0.005 (both steps' first stages) until the written-out batch-norm gradient (src/tfjs-ops/batch-norm-train.ts) changed the rounding of every step: " +
@@ -250,6 +250,7 @@ function demoSection(): string[] {
     met: boolean;
     machine: { cores: number; loadAverageBefore: number[] };
     summary: {
+      speedInTurns?: boolean;
       dropPoints: number;
       winogradSparsity: number;
       tile: string;
@@ -280,6 +281,11 @@ function demoSection(): string[] {
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     row('dense (models/fashion-vgg.onnx)', s.dense),
     row('pruned (model.swb)', s.pruned),
+    '',
+    s.speedInTurns
+      ? "The two speeds were timed in turns in one process by `swprune report` (alternating calls on the same images; report.json's `speed.bundle` and `speed.denseRuntime`)."
+      : 'The two speeds come from the two `swprune run` processes, measured minutes apart: on this VM, whose speed swings by up to 2x within seconds, their ratio is noise ' +
+        '(the demo now takes both from `swprune report`, which times them in turns in one process).',
     '',
     'The bundle is larger than the dense ONNX file: a Winograd-domain weight has 36 values where the 3x3 kernel has 9, so at 71% zeros it still holds about as many nonzeros as the dense kernels, plus their indices.',
   ];

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync, statSync } from 'node:fs';
 import { readBundle } from '../bundle/read.js';
+import type { Dataset } from '../data/index.js';
 import { encodeBundle } from '../bundle/write.js';
 import { msg, opt, SwpruneError, usageError } from '../errors.js';
 import { evaluate } from '../eval/evaluate.js';
@@ -22,7 +23,7 @@ import { threadCount } from '../backend/threads.js';
 import { ignoreEvents, type EventSink } from './events.js';
 import { openModelAndData, output, startCompute } from './open.js';
 import { DEFAULTS, type CommonOptions, type DataOptions } from './options.js';
-import { checkDataFitsRuntime, measureSpeed, runtimeAccuracy, SPEED_BATCH } from './run.js';
+import { checkDataFitsRuntime, measureSpeedsInTurns, runtimeAccuracy, SPEED_BATCH } from './run.js';
 
 export interface ReportOptions extends DataOptions, CommonOptions {
   /** A spatial model (ONNX or TensorFlow.js) or a Winograd-form ONNX from `winograd`. */
@@ -79,56 +80,32 @@ export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEve
     dense.dispose();
   }
 
-  // The bundle's accuracy and speed through the deployment runtime, from the file just written.
+  // The bundle through the deployment runtime, from the file just written, and the same network
+  // with every layer dense through the same runtime and threads (the comparison the bundle is
+  // for): both open at once, their speeds measured in turns on the same images.
   const threads = threadCount();
-  let runtime: Runtime | undefined;
-  try {
-    runtime = await loadBundleFile(opts.out, { threads });
-  } catch (e) {
-    if (!(e instanceof SwpruneError) || e.code !== 'E_UNSUPPORTED_OP') throw e;
-    sink({
-      kind: 'warning',
-      message: [`the runtime cannot run this bundle (${e.message}); the bundle's accuracy is the dense executor's`],
-    });
-  }
+  const runtime = await unlessUnsupported(
+    () => loadBundleFile(opts.out, { threads }),
+    (e) =>
+      sink({
+        kind: 'warning',
+        message: [`the runtime cannot run this bundle (${e.message}); the bundle's accuracy is the dense executor's`],
+      }),
+  );
   let accuracy = denseAccuracy;
-  let bundleSpeed: Report['speed']['bundle'] = null;
-  if (runtime) {
-    try {
+  let speed: Pick<Report['speed'], 'bundle' | 'denseRuntime' | 'measuredInTurns'>;
+  let plain: Runtime | undefined;
+  try {
+    plain = await unlessUnsupported(() => loadGraph(denseNetwork(loaded.graph), undefined, { threads }));
+    if (runtime) {
       checkDataFitsRuntime(dataset, runtime);
       const r = await runtimeAccuracy(runtime, dataset, opts, 'bundle (runtime)', sink);
       accuracy = { ...r.accuracy, loss: r.loss };
-      const speed = await measureSpeed((x, n) => runtime!.run(x, n), dataset, runtime.inputLayout, threads);
-      bundleSpeed = {
-        examplesPerSecond: speed.batched.examplesPerSecond,
-        batch: speed.batched.batch,
-        threads,
-        batch1MsPerImage: speed.batch1.msPerImage,
-      };
-    } finally {
-      await runtime.close();
     }
-  }
-  // The same network with every layer dense, through the same runtime and threads: the comparison the bundle is for.
-  let denseRuntime: Report['speed']['denseRuntime'] = null;
-  let plain: Runtime | undefined;
-  try {
-    plain = await loadGraph(denseNetwork(loaded.graph), undefined, { threads });
-  } catch (e) {
-    if (!(e instanceof SwpruneError) || e.code !== 'E_UNSUPPORTED_OP') throw e;
-  }
-  if (plain) {
-    try {
-      const speed = await measureSpeed((x, n) => plain!.run(x, n), dataset, plain.inputLayout, threads);
-      denseRuntime = {
-        examplesPerSecond: speed.batched.examplesPerSecond,
-        batch: speed.batched.batch,
-        threads,
-        batch1MsPerImage: speed.batch1.msPerImage,
-      };
-    } finally {
-      await plain.close();
-    }
+    speed = await runtimeSpeeds(runtime, plain, dataset, threads);
+  } finally {
+    await runtime?.close();
+    await plain?.close();
   }
   const report: Report = {
     command: 'report',
@@ -142,12 +119,55 @@ export async function runReport(opts: ReportOptions, sink: EventSink = ignoreEve
     accuracySource: runtime ? 'runtime' : 'dense executor',
     denseAccuracy,
     testExamples: dataset.test.size(opts.limit),
-    speed: { bundle: bundleSpeed, denseRuntime, dense: denseSpeed },
+    speed: { ...speed, dense: denseSpeed },
     ...(history ? { history } : {}),
   };
   if (opts.json) writeJson(opts.json, report);
   if (opts.html) writeFileAtomic(opts.html, new TextEncoder().encode(renderReportHtml(report)));
   return report;
+}
+
+/** `load()`, or undefined when the runtime does not run the network (E_UNSUPPORTED_OP, passed to `unsupported`). */
+async function unlessUnsupported(
+  load: () => Promise<Runtime>,
+  unsupported: (e: SwpruneError) => void = () => {},
+): Promise<Runtime | undefined> {
+  try {
+    return await load();
+  } catch (e) {
+    if (!(e instanceof SwpruneError) || e.code !== 'E_UNSUPPORTED_OP') throw e;
+    unsupported(e);
+    return undefined;
+  }
+}
+
+/**
+ * The speed of the bundle's runtime and of the dense network's (either may be missing), in
+ * turns when there are both (measureSpeedsInTurns): both networks take the same images in the
+ * same layout, as they have the same input.
+ */
+async function runtimeSpeeds(
+  bundle: Runtime | undefined,
+  dense: Runtime | undefined,
+  dataset: Dataset,
+  threads: number,
+): Promise<Pick<Report['speed'], 'bundle' | 'denseRuntime' | 'measuredInTurns'>> {
+  const timed = [bundle, dense].filter((r): r is Runtime => r !== undefined);
+  const speeds = timed.length
+    ? await measureSpeedsInTurns(
+        timed.map((r) => (x, n) => r.run(x, n)),
+        dataset,
+        timed[0]!.inputLayout,
+        threads,
+      )
+    : [];
+  const figures = (r: Runtime | undefined) => {
+    const s = r && speeds[timed.indexOf(r)];
+    return s
+      ? { examplesPerSecond: s.batched.examplesPerSecond, batch: s.batched.batch, threads, batch1MsPerImage: s.batch1.msPerImage }
+      : null;
+  };
+  return { bundle: figures(bundle), denseRuntime: figures(dense), measuredInTurns: timed.length === 2 };
 }
 
 /** Up to SPEED_BATCH test images, NHWC as the executor takes them. */

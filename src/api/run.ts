@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { checkDataFitsModel, type Dataset } from '../data/index.js';
 import type { Accuracy } from '../eval/evaluate.js';
-import { evaluateRun, examplesPerSecond, type BatchFunction } from '../eval/run-function.js';
+import { evaluateRun, examplesPerSecondInTurns, type BatchFunction } from '../eval/run-function.js';
 import { SwpruneError } from '../errors.js';
 import { writeJson } from '../io/json.js';
 import { loadBundleFile, loadOnnxFile, type Runtime, type RuntimeProfile } from '../runtime/index.js';
@@ -78,14 +78,30 @@ export async function runtimeAccuracy(runtime: Runtime, dataset: Dataset, opts: 
 
 /** Latency at batch 1 and throughput at batch SPEED_BATCH of `run` on the first test images. */
 export async function measureSpeed(run: BatchFunction, dataset: Dataset, layout: 'NCHW' | 'NHWC', threads: number): Promise<RuntimeSpeed> {
+  return (await measureSpeedsInTurns([run], dataset, layout, threads))[0]!;
+}
+
+/**
+ * measureSpeed for several functions taking the same images in `layout` (say a bundle and the
+ * same network dense, through the same runtime on `threads` threads), timed in turns
+ * (examplesPerSecondInTurns): first at batch 1, then at batch SPEED_BATCH. Their ratios are
+ * then not the drift of a machine whose speed swings within seconds.
+ */
+export async function measureSpeedsInTurns(
+  runs: readonly BatchFunction[],
+  dataset: Dataset,
+  layout: 'NCHW' | 'NHWC',
+  threads: number,
+): Promise<RuntimeSpeed[]> {
   const images = await firstImages(dataset, layout);
   const n = images.length / (dataset.imageShape.height * dataset.imageShape.width * dataset.imageShape.channels);
-  const one = await examplesPerSecond(run, images, 1);
-  return {
+  const one = await examplesPerSecondInTurns(runs, images, 1);
+  const batched = await examplesPerSecondInTurns(runs, images, n);
+  return runs.map((_, i) => ({
     threads,
-    batch1: { msPerImage: 1000 / one, examplesPerSecond: one },
-    batched: { batch: n, examplesPerSecond: await examplesPerSecond(run, images, n) },
-  };
+    batch1: { msPerImage: 1000 / one[i]!, examplesPerSecond: one[i]! },
+    batched: { batch: n, examplesPerSecond: batched[i]! },
+  }));
 }
 
 /** Up to SPEED_BATCH test images, in `layout`. */

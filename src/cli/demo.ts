@@ -3,28 +3,23 @@
  * slice, into a fresh folder out/demo-<time>/ (or `--out DIR`):
  *
  *   sensitivity -> spatial -> sensitivity (Winograd domain) -> winograd (ending with a fine-tuning
- *   stage) -> report (bundle, JSON, HTML with the stage-by-stage history) -> run (the dense model
- *   and the bundle on the same runtime, timed)
+ *   stage) -> report (bundle, JSON, HTML with the stage-by-stage history; the bundle and the
+ *   network dense timed in turns on the same runtime) -> run (the dense model and the bundle on
+ *   the same runtime: accuracy)
  *
  * About a minute on an idle 2-core machine (test/cli/demo.test.ts runs it). Each step is the CLI command a user would type (printed first);
- * the last lines put the dense and the pruned model side by side, and demo.json holds the same
+ * the last lines put the dense and the pruned model side by side (demo-summary.ts), and demo.json holds the same
  * figures. `npm run bench:demo` runs it and records whether it reached its target.
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Report } from '../api/report.js';
-import type { RunResult } from '../api/run.js';
-import type { SpatialReport } from '../api/spatial.js';
-import type { WinogradReport } from '../api/winograd.js';
-import { runCli } from './run.js';
-import { formatCount, formatPercent } from './table.js';
+import { SwpruneError } from '../errors.js';
+import { demoSummary, summaryText, type DemoSummary } from './demo-summary.js';
+import { EXIT, runCli } from './run.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const rel = (p: string) => relative(process.cwd(), join(root, p)) || '.';
-
-/** What the demo must show: at least this Winograd-domain sparsity within this many points of dense. */
-const DEMO_TARGET = { sparsity: 0.7, maxDropPoints: 1.5 } as const;
 
 /**
  * The demo's command lines, with the slice-sized schedule chosen for it (docs/results.md,
@@ -115,83 +110,6 @@ function demoSteps(dir: string): string[][] {
   ];
 }
 
-const readJson = <T>(path: string) => JSON.parse(readFileSync(path, 'utf8')) as T;
-const mega = (n: number) => `${(n / 1e6).toFixed(2)}M`;
-
-/** What the demo ends with (demo.json): the dense and the pruned model side by side. */
-export interface DemoSummary {
-  readonly target: typeof DEMO_TARGET;
-  readonly met: boolean;
-  /** Top-1 points lost against the dense model. */
-  readonly dropPoints: number;
-  readonly winogradSparsity: number;
-  readonly tile: string;
-  readonly stages: { readonly spatial: number; readonly winograd: number };
-  readonly dense: ModelFigures;
-  readonly pruned: ModelFigures;
-}
-
-interface ModelFigures {
-  readonly file: string;
-  readonly bytes: number;
-  readonly top1: number;
-  readonly multiplications: number;
-  /** Through the swprune runtime, same threads for both. */
-  readonly speed: { readonly threads: number; readonly batch: number; readonly examplesPerSecond: number; readonly msPerImage: number };
-}
-
-function demoSummary(dir: string): DemoSummary {
-  const spatial = readJson<SpatialReport>(join(dir, 'spatial.json'));
-  const winograd = readJson<WinogradReport>(join(dir, 'winograd.json'));
-  const report = readJson<Report>(join(dir, 'report.json'));
-  const figures = (run: RunResult, multiplications: number): ModelFigures => ({
-    file: run.model,
-    bytes: statSync(run.model).size,
-    top1: run.accuracy.top1,
-    multiplications,
-    speed: {
-      threads: run.speed.threads,
-      batch: run.speed.batched.batch,
-      examplesPerSecond: run.speed.batched.examplesPerSecond,
-      msPerImage: run.speed.batch1.msPerImage,
-    },
-  });
-  const dense = figures(readJson<RunResult>(join(dir, 'run-dense.json')), report.overall.network.direct);
-  const pruned = figures(readJson<RunResult>(join(dir, 'run-pruned.json')), report.overall.network.sparseWinograd);
-  const dropPoints = 100 * (dense.top1 - pruned.top1);
-  const winogradSparsity = report.overall.winogradSparsity;
-  return {
-    target: DEMO_TARGET,
-    met: winogradSparsity >= DEMO_TARGET.sparsity && dropPoints <= DEMO_TARGET.maxDropPoints,
-    dropPoints,
-    winogradSparsity,
-    tile: report.layers.find((l) => l.tile)?.tile ?? '',
-    stages: { spatial: spatial.stages.length, winograd: winograd.stages.length },
-    dense,
-    pruned,
-  };
-}
-
-/** The closing lines. */
-function summaryText(d: DemoSummary, dir: string): string {
-  const row = (name: string, m: ModelFigures) =>
-    `${name}  top-1 ${formatPercent(m.top1)}   ${mega(m.multiplications)} multiplications/image   ${formatCount(Math.round(m.speed.examplesPerSecond))} images/s, ` +
-    `${m.speed.msPerImage.toFixed(2)} ms/image   ${m.file} ${formatCount(m.bytes)} bytes`;
-  const lines = [
-    '',
-    row('dense model ', d.dense),
-    row('pruned model', d.pruned),
-    `              Winograd-domain sparsity ${formatPercent(d.winogradSparsity, 1)} ${d.tile} after ${d.stages.spatial} spatial and ${d.stages.winograd} Winograd stages; ` +
-      `${(d.dense.multiplications / d.pruned.multiplications).toFixed(1)}x fewer multiplications, ` +
-      `${(d.pruned.speed.examplesPerSecond / d.dense.speed.examplesPerSecond).toFixed(2)}x the images/s (swprune runtime, ${d.pruned.speed.threads} thread${d.pruned.speed.threads === 1 ? '' : 's'}, batches of ${d.pruned.speed.batch})`,
-    `result: ${d.dropPoints.toFixed(2)} points below dense at ${formatPercent(d.winogradSparsity, 1)} Winograd-domain sparsity ` +
-      `(target: within ${d.target.maxDropPoints} points at >= ${formatPercent(d.target.sparsity, 0)}): ${d.met ? 'met' : 'NOT met'}`,
-    `This is the 4,000-image slice with a few epochs; full-data results: docs/results.md`,
-    `Everything is in ${dir}/: open ${join(dir, 'report.html')} in a browser.`,
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
 async function main(argv: readonly string[]): Promise<number> {
   const at = argv.indexOf('--out');
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -204,7 +122,14 @@ async function main(argv: readonly string[]): Promise<number> {
     const code = await runCli(step, streams);
     if (code !== 0) return code;
   }
-  const summary = demoSummary(dir);
+  let summary: DemoSummary;
+  try {
+    summary = demoSummary(dir);
+  } catch (e) {
+    if (!(e instanceof SwpruneError)) throw e;
+    process.stderr.write(`swprune: error[${e.code}]: ${e.message}\n`);
+    return EXIT.failure;
+  }
   writeFileSync(join(dir, 'demo.json'), `${JSON.stringify(summary, null, 1)}\n`);
   process.stdout.write(summaryText(summary, dir));
   return 0;

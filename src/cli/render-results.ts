@@ -91,7 +91,7 @@ export function formatReport(r: Report): string {
         `${r.speed.bundle.batch1MsPerImage.toFixed(2)} ms for one image)` +
         (r.speed.denseRuntime
           ? `, the network dense through the same runtime ${formatCount(Math.round(r.speed.denseRuntime.examplesPerSecond))} images/s (${r.speed.denseRuntime.batch1MsPerImage.toFixed(2)} ms): ` +
-            `${(r.speed.bundle.examplesPerSecond / r.speed.denseRuntime.examplesPerSecond).toFixed(2)}x`
+            `${(r.speed.bundle.examplesPerSecond / r.speed.denseRuntime.examplesPerSecond).toFixed(2)}x${r.speed.measuredInTurns ? ' (timed in turns)' : ''}`
           : '') +
         `; dense executor ${formatCount(Math.round(r.speed.dense.examplesPerSecond))} images/s (${r.speed.dense.backend})\n`
       : `speed: dense executor ${formatCount(Math.round(r.speed.dense.examplesPerSecond))} images/s (${r.speed.dense.backend}); the runtime cannot run this bundle\n`) +

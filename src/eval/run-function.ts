@@ -84,14 +84,39 @@ export async function evaluateRun(
 
 /** Examples per second of `run` on batches of n images of `input` (median of timed calls after warm-up, about `seconds` in all). */
 export async function examplesPerSecond(run: BatchFunction, input: Float32Array, n: number, seconds = 1): Promise<number> {
-  for (let i = 0; i < 2; i++) await run(input, n);
-  const times: number[] = [];
+  return (await examplesPerSecondInTurns([run], input, n, seconds))[0]!;
+}
+
+/**
+ * Examples per second of each of `runs` on batches of n images of the same `input`, timed in
+ * turns: two warm-up calls each, then rounds of one timed call each (the first call of a round
+ * rotating through the functions, so none always runs right after another one), at least 5
+ * rounds and about `seconds` per function in all; each figure is the median of its own calls.
+ * A machine whose speed drifts (other work, clocks) then slows every function alike, where
+ * measuring them one after the other would put the drift into their ratio.
+ */
+export async function examplesPerSecondInTurns(
+  runs: readonly BatchFunction[],
+  input: Float32Array,
+  n: number,
+  seconds = 1,
+): Promise<number[]> {
+  for (let i = 0; i < 2; i++) for (const run of runs) await run(input, n);
+  const times = runs.map((): number[] => []);
+  const budget = seconds * 1000 * runs.length;
   const start = performance.now();
-  while (times.length < 5 || (performance.now() - start < seconds * 1000 && times.length < 1000)) {
-    const t0 = performance.now();
-    await run(input, n);
-    times.push(performance.now() - t0);
+  for (let round = 0; round < 5 || (performance.now() - start < budget && round < 1000); round++) {
+    for (let k = 0; k < runs.length; k++) {
+      const f = (round + k) % runs.length;
+      const t0 = performance.now();
+      await runs[f]!(input, n);
+      times[f]!.push(performance.now() - t0);
+    }
   }
-  times.sort((a, b) => a - b);
-  return (1000 * n) / times[Math.floor(times.length / 2)]!;
+  return times.map((t) => (1000 * n) / median(t));
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
 }

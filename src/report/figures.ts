@@ -146,8 +146,12 @@ export interface Report {
    * cannot run it); the same network with every layer dense through the same runtime on the
    * same threads (what the bundle is to be compared with; null when the runtime cannot run
    * it); and the same model through swprune's dense executor (the one training uses).
+   * `measuredInTurns`: the bundle and the dense network were timed in one process, alternating
+   * calls on the same images (their ratio is not the drift of a machine whose speed swings
+   * between two measurements); false when one of them was not measured.
    */
   readonly speed: {
+    readonly measuredInTurns: boolean;
     readonly bundle: {
       readonly examplesPerSecond: number;
       readonly batch: number;

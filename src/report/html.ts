@@ -45,7 +45,7 @@ const mega = (n: number) => `${(n / 1e6).toFixed(2)}M`;
 
 /**
  * Measured speed beside the multiplication counts: the bundle and the same network dense
- * through the same runtime on the same threads (like with like), then the dense executor.
+ * through the same runtime on the same threads (like with like, timed in turns), then the dense executor.
  */
 function speedRows(s: Report['speed']): string {
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -58,7 +58,7 @@ function speedRows(s: Report['speed']): string {
     : '<tr id="speed-dense-runtime"><th>images/s of the network dense through the runtime</th><td>not measured: the runtime does not run it</td></tr>';
   const gain =
     s.bundle && s.denseRuntime
-      ? `\n<tr id="speed-gain"><th>the bundle against the dense network, same runtime and threads: batches; one image</th><td>${(s.bundle.examplesPerSecond / s.denseRuntime.examplesPerSecond).toFixed(2)}x; ${(s.denseRuntime.batch1MsPerImage / s.bundle.batch1MsPerImage).toFixed(2)}x</td></tr>`
+      ? `\n<tr id="speed-gain"><th>the bundle against the dense network, same runtime and threads${s.measuredInTurns ? ', timed in turns in one process' : ''}: batches; one image</th><td>${(s.bundle.examplesPerSecond / s.denseRuntime.examplesPerSecond).toFixed(2)}x; ${(s.denseRuntime.batch1MsPerImage / s.bundle.batch1MsPerImage).toFixed(2)}x</td></tr>`
       : '';
   return `${bundle}
 ${dense}${gain}

@@ -86,6 +86,7 @@ describe('swprune report', () => {
       bundle: { bytes: number };
       accuracySource: string;
       speed: {
+        measuredInTurns: boolean;
         bundle: { examplesPerSecond: number; threads: number; batch: number; batch1MsPerImage: number } | null;
         denseRuntime: { examplesPerSecond: number; threads: number; batch: number; batch1MsPerImage: number } | null;
         dense: { examplesPerSecond: number; threads: number; backend: string };
@@ -98,8 +99,9 @@ describe('swprune report', () => {
     expect(r.speed.bundle!.examplesPerSecond).toBeGreaterThan(0);
     expect(r.speed.dense).toMatchObject({ threads: 1, backend: 'wasm' });
     expect(r.speed.dense.examplesPerSecond).toBeGreaterThan(0);
-    // The dense network through the same runtime, on the same threads and batch: like with like.
+    // The dense network through the same runtime, on the same threads and batch, timed in turns with the bundle: like with like.
     expect(r.speed.denseRuntime).toMatchObject({ threads: 1, batch: 64 });
+    expect(r.speed.measuredInTurns).toBe(true);
     expect(r.speed.denseRuntime!.examplesPerSecond).toBeGreaterThan(0);
     expect(r.speed.denseRuntime!.batch1MsPerImage).toBeGreaterThan(0);
     expect(r.accuracy.top1).toBeGreaterThan(0.2);
@@ -129,7 +131,7 @@ describe('swprune report', () => {
     expect(r.layers.some((l) => l.kind === 'Gemm' && l.winogradSparsity === null)).toBe(true);
     expect(io.stdout.text).toMatch(/accuracy from the bundle \(the swprune runtime\): top-1/);
     expect(io.stdout.text).toMatch(
-      /speed, batches of \d+: bundle [\d,]+ images\/s \(swprune runtime, 1 thread; [\d.]+ ms for one image\), the network dense through the same runtime [\d,]+ images\/s \([\d.]+ ms\): [\d.]+x; dense executor/,
+      /speed, batches of \d+: bundle [\d,]+ images\/s \(swprune runtime, 1 thread; [\d.]+ ms for one image\), the network dense through the same runtime [\d,]+ images\/s \([\d.]+ ms\): [\d.]+x \(timed in turns\); dense executor/,
     );
     const stages = logs.flatMap((l) => l.stages);
     expect(r.history.baseline.top1).toBe(logs[0]!.baseline.top1);
@@ -150,6 +152,7 @@ describe('swprune report', () => {
       const denseRow =
         /<tr id="speed-dense-runtime"><th>[^<]*swprune runtime, 1 thread\)[^<]*<\/th><td>([\d,]+); ([\d.]+) ms<\/td><\/tr>/.exec(dom);
       expect(denseRow?.[1]).toBe(Math.round(r.speed.denseRuntime!.examplesPerSecond).toLocaleString('en-US'));
+      expect(dom).toContain('timed in turns in one process: batches; one image</th>');
       expect(dom).toContain(`<td>${(r.speed.bundle!.examplesPerSecond / r.speed.denseRuntime!.examplesPerSecond).toFixed(2)}x; `);
       expect(dom).toMatch(
         new RegExp(

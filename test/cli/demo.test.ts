@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DemoSummary } from '../../src/cli/demo.js';
+import type { DemoSummary } from '../../src/cli/demo-summary.js';
 import { repoPath } from '../helpers/fixtures.js';
 
 /**
