@@ -272,6 +272,9 @@ function convBand(s: StepOf<'conv'>, inImageBytes: number): number {
   return Math.min(s.out.H, W % 4 === 0 ? 1 : W % 2 === 0 ? 2 : 4);
 }
 
+/** A dense convolution's blocks of 8 output channels per group (runtime.wat, op 1; the last may be 4 wide). */
+const convBlocks = (coutg: number): number => Math.ceil(coutg / 8);
+
 /** The fields of a dense convolution's descriptor that do not depend on how its window is read. */
 function convDesc(p: Placement, s: StepOf<'conv'>, inBase: number, outBase: number, bias: number): Desc<'conv'> {
   const gi = p.geometry(s.in);
@@ -292,8 +295,8 @@ function convDesc(p: Placement, s: StepOf<'conv'>, inBase: number, outBase: numb
     .int('bias', bias)
     .epilogue(s.epi, epiResidual(p, s, outBase))
     .int('imagesAsPixels', 0)
-    .int('part', 0)
-    .int('parts', p.threads)
+    .int('blkLo', 0)
+    .int('blkHi', convBlocks(s.groups === 1 ? go.cp : s.out.C / s.groups))
     .int('band', convBand(s, gi.img));
 }
 
@@ -334,8 +337,8 @@ function encodeFc(p: Placement, s: StepOf<'fc'>): Desc<'conv'> {
     .int('bias', p.img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
     .epilogue(s.epi, epiResidual(p, s, outBase))
     .int('imagesAsPixels', 1)
-    .int('part', 0)
-    .int('parts', p.threads)
+    .int('blkLo', 0)
+    .int('blkHi', convBlocks(go.cp))
     .int('rowTab', 0)
     .int('kh', 0)
     .int('L', 0)

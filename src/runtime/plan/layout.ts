@@ -333,6 +333,17 @@ const SHARED_WORK: ReadonlySet<KernelKind> = new Set(['winograd', 'conv']);
  * follows every step but between two of thread 0's own, and ends every program. One thread:
  * the descriptors as they are.
  */
+/**
+ * Thread t's blocks of 8 output channels of a dense convolution's `blocks` (of `threads`):
+ * [lo, hi), whole pairs of blocks (64 bytes of a pixel's output) as evenly as they go, so no
+ * two threads write one cache line; the last range ends at `blocks`.
+ */
+export function blockRange(blocks: number, t: number, threads: number): [number, number] {
+  const pairs = Math.ceil(blocks / 2);
+  const edge = (k: number) => Math.min(blocks, 2 * Math.floor((k * pairs) / threads));
+  return [edge(t), edge(t + 1)];
+}
+
 function threadEntries(
   descriptors: readonly Placeable[],
   threads: number,
@@ -362,7 +373,12 @@ function threadEntries(
         const groups = w.read('coutp') / 4;
         return place(c.int('coLo', 4 * Math.floor((t * groups) / threads)).int('coHi', 4 * Math.floor(((t + 1) * groups) / threads)));
       }
-      return place((d as unknown as Desc<'conv'>).copy().int('part', t));
+      // Blocks of 8 output channels in ranges of whole pairs (64 bytes of a pixel's output): two
+      // threads never write one cache line (round-robin blocks did, and the 7x7 stem, 147
+      // multiply-adds per output, ran 1.08x faster on 2 threads than on 1).
+      const c = (d as unknown as Desc<'conv'>).copy();
+      const [lo, hi] = blockRange(c.read('blkHi'), t, threads);
+      return place(c.int('blkLo', lo).int('blkHi', hi));
     }),
   );
   const state = img.alloc(64);
