@@ -1,8 +1,9 @@
 /**
  * Small batches across threads: the calling thread and threads - 1 workers run each call
  * together in one shared memory, on a plan laid out for that many threads (layout's `threads`;
- * runtime.wat, Threads): every Winograd layer's output channels and every dense layer's blocks
- * of output channels are split between them, and barriers in their programs keep them in step.
+ * runtime.wat, Threads): every Winograd layer's output channels (or chunks of tiles), every
+ * dense layer's blocks of output channels and every pooling's output rows are split between
+ * them, and barriers in their programs keep them in step.
  * This is what batch 1 needs: ThreadPool splits a batch by images, which leaves threads idle
  * when there are fewer images than threads. Which thread computes a value never changes how,
  * so results do not depend on the thread count.
@@ -49,7 +50,7 @@ export const CALL_SLOT = 4;
 export const LISTEN_MS = 250;
 
 /** Steps whose work a team shares out (plan/layout.ts's SHARED_WORK): the others run on thread 0 alone. */
-const SHARED_OPS: ReadonlySet<number> = new Set([OP.winograd, OP.conv]);
+const SHARED_OPS: ReadonlySet<number> = new Set([OP.winograd, OP.conv, OP.pool]);
 
 /** Marks the call failed and wakes every thread waiting at a barrier: they run to the ends of their programs. */
 export function failTeam(plan: Plan, memory: WebAssembly.Memory): void {

@@ -206,7 +206,7 @@ describe('threads, batches, errors', () => {
     for (const r of [...runs.slice(1), oneByOne]) expect(Buffer.from(r.buffer).equals(Buffer.from(runs[0]!.buffer))).toBe(true);
   });
 
-  it('a team (all threads on each layer of a call with fewer images than threads) gives the same bits as one thread: Winograd layers, dense and strided convolutions, residual adds, fully connected', async () => {
+  it('a team (all threads on each layer of a call with fewer images than threads) gives the same bits as one thread: Winograd layers, dense and strided convolutions, max and global average poolings, residual adds, fully connected', async () => {
     const graphs = [
       pruned(readOnnx(ONNX_FIXTURES.resnetSmall).graph, 6, 0.6, 1),
       readOnnx(ONNX_FIXTURES.resnetSmall).graph,

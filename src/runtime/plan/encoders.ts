@@ -371,6 +371,8 @@ function encodePool(p: Placement, s: StepOf<'pool'>): Desc<'pool'> {
     .int('padTop', s.pads[0]!)
     .int('padLeft', s.pads[1]!)
     .int('mode', s.mode === 'max' ? 0 : s.mode === 'avg' ? 1 : 2)
+    .int('rowLo', 0)
+    .int('rowHi', s.out.H)
     .clamp(s.epi);
 }
 

@@ -146,6 +146,8 @@ export const KERNELS = {
       padTop: i32(),
       padLeft: i32(),
       mode: i32('0 max, 1 average of the pixels inside, 2 average over kh * kw'),
+      rowLo: i32('output rows this thread computes: rowLo..rowHi - 1'),
+      rowHi: i32(),
       ...CLAMP,
     },
   },

@@ -17,8 +17,8 @@
 ;; - Threads (a plan for T threads sharing one memory, the module built with a shared memory):
 ;;   every thread runs its own program over the same activations. A Winograd layer's output
 ;;   channels are shared out in ranges of groups of 4 (coLo, coHi), a dense convolution's blocks
-;;   of 8 output channels in ranges of pairs (blkLo, blkHi: no two threads write one cache line); other
-;;   steps are in thread 0's program only; a barrier (op 9) stands wherever a step reads what
+;;   of 8 output channels in ranges of pairs (blkLo, blkHi: no two threads write one cache line), a
+;;   pooling's output rows in ranges (rowLo, rowHi); other steps are in thread 0's program only; a barrier (op 9) stands wherever a step reads what
 ;;   another thread wrote. Which thread computes a value never changes how: results do not
 ;;   depend on the thread count.
 ;; - Epilogue (every kernel that writes an activation): v = v + bias; v = v + residual (when
@@ -771,8 +771,8 @@
   ;; lanes; windows are clipped to the input, so padding never wins a max.
   ;; Descriptor (descriptors.ts): inBase (input pixel (0,0), image 0) inImg inRow inPix H W cp
   ;; outBase outImg outRow outPix outH outW kh kw sh sw padTop
-  ;; padLeft mode (0 max, 1 average of the pixels inside, 2 average over kh * kw)
-  ;; lo hi alpha
+  ;; padLeft mode (0 max, 1 average of the pixels inside, 2 average over kh * kw) rowLo rowHi
+  ;; (the output rows this thread computes: all of them but in a team) lo hi alpha
   (func $pool (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $oy i32) (local $ox i32) (local $ys i32) (local $ye i32) (local $xs i32) (local $xe i32)
     (local $y i32) (local $x i32) (local $c i32) (local $cpB i32) (local $base i32) (local $out i32) (local $p i32)
@@ -782,8 +782,10 @@
     (local.set $n (i32.add (local.get $first) (local.get $n)))
     (local.set $img (local.get $first))
     (loop $images
-      (local.set $oy (i32.const 0))
+      (local.set $oy (i32.load offset={pool.rowLo} (local.get $d)))
+      (block $rowsDone
       (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $oy) (i32.load offset={pool.rowHi} (local.get $d))))
         (local.set $ys (i32.sub (i32.mul (local.get $oy) (i32.load offset={pool.sh} (local.get $d))) (i32.load offset={pool.padTop} (local.get $d))))
         (local.set $ye (i32.add (local.get $ys) (i32.load offset={pool.kh} (local.get $d))))
         (if (i32.lt_s (local.get $ys) (i32.const 0)) (then (local.set $ys (i32.const 0))))
@@ -833,7 +835,7 @@
           (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
           (br_if $cols (i32.lt_u (local.get $ox) (i32.load offset={pool.outW} (local.get $d)))))
         (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
-        (br_if $rows (i32.lt_u (local.get $oy) (i32.load offset={pool.outH} (local.get $d)))))
+        (br $rows)))
       (local.set $img (i32.add (local.get $img) (i32.const 1)))
       (br_if $images (i32.lt_u (local.get $img) (local.get $n)))))
 
