@@ -31,7 +31,9 @@ describe('npm run demo', () => {
       // Both speeds from report.json's pair, timed in turns on the same threads and batch.
       expect(d.speedInTurns).toBe(true);
       expect(d.pruned.speed).toMatchObject({ threads: d.dense.speed.threads, batch: d.dense.speed.batch });
-      expect(run.stdout).toMatch(/x the images\/s \(swprune runtime, \d+ threads?, batches of \d+, both timed in turns by swprune report\)$/m);
+      expect(run.stdout).toMatch(
+        /x the images\/s \(swprune runtime, \d+ threads?, batches of \d+, both timed in turns by swprune report\)$/m,
+      );
       expect(run.stdout).toMatch(/^dense model +top-1 [\d.]+% .* images\/s/m);
       expect(run.stdout).toMatch(/^pruned model +top-1 [\d.]+% .* images\/s/m);
       expect(run.stdout).toMatch(/^result: [\d.]+ points below dense at [\d.]+% Winograd-domain sparsity .*: met$/m);
