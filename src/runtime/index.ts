@@ -148,8 +148,8 @@ export async function loadGraph(graph: Graph, bundle: WinogradLayers | undefined
   if (!Number.isInteger(batch) || batch < 1) throw new SwpruneError('E_USAGE', `batch must be a positive integer, got ${batch}`);
   if (opts.kernels !== undefined && opts.kernels !== 'measure' && opts.kernels !== 'rules')
     throw new SwpruneError('E_USAGE', `kernels must be 'measure' or 'rules', got ${String(opts.kernels)}`);
-  // Timed on calls of up to 4 images, to bound the time a load takes (at 64 a choice could differ: not measured).
-  const lowered = opts.kernels === 'rules' ? ruled : await chooseKernels(ruled, Math.min(batch, 4));
+  // Timed on calls of up to `batch` images: as many as make a timing round last tens of milliseconds (kernels.ts).
+  const lowered = opts.kernels === 'rules' ? ruled : await chooseKernels(ruled, batch);
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new SwpruneError('E_USAGE', `threads must be a positive integer, got ${threads}`);
   const plan = layout(lowered, { batch });

@@ -10,7 +10,7 @@
  * kernels without timing them, and two runtimes of one network compute the same bits.
  */
 import { Engine } from './engine.js';
-import { layout } from './plan/layout.js';
+import { layout, type Plan } from './plan/layout.js';
 import type { Lowered } from './plan/lower.js';
 import type { Step, StepOf } from './plan/types.js';
 import { stepOfDescriptors, timeDescriptors } from './profile.js';
@@ -68,28 +68,61 @@ function shapeKey(s: StepOf<'winograd'>): string {
 /** Per shape key: whether the alternative kernel was the faster. */
 const CHOSEN = new Map<string, boolean>();
 
-/** The fastest time of each step (by index) of each network, all planned for n images, timed in turn `rounds` times. */
-export type StepTimer = (variants: readonly Lowered[], n: number, rounds: number) => Promise<Map<number, number>[]>;
+/**
+ * The fastest time of each step (by index) of each network, timed in turn `rounds` times on
+ * calls of up to `most` images (StepTimer's `most`: how many images the timer may plan for).
+ */
+export type StepTimer = (variants: readonly Lowered[], most: number, rounds: number) => Promise<Map<number, number>[]>;
 
-/** Times every step on this thread (profile.ts's per-descriptor timing; a Winograd layer's zero step counts as its own). */
-export const timeSteps: StepTimer = async (variants, n, rounds) => {
-  const planned = [];
-  try {
+/**
+ * Milliseconds a timing round (every network once) should take at least, within `most` images:
+ * a small network is timed on more images than 4. At 4 images fashion-vgg's steps took a tenth of
+ * a millisecond each and the choice followed the noise: three of its four layers took the kernel
+ * that was 20-45% slower at the 20 images it runs at.
+ */
+const ROUND_MS = 40;
+
+/** Every step's time per network at n images, summed per step (a Winograd layer's zero step counts as its own). */
+function stepTimes(p: { l: Lowered; plan: Plan; engine: Engine }, input: Float32Array, n: number): Map<number, number> {
+  const t = timeDescriptors(p.engine, p.plan, input, n, 1);
+  const of = stepOfDescriptors(t.ops, p.l.steps);
+  const ms = new Map<number, number>();
+  t.ms.forEach((v, i) => {
+    ms.set(of[i]!, (ms.get(of[i]!) ?? 0) + v);
+  });
+  return ms;
+}
+
+/**
+ * Times every step on this thread (profile.ts's per-descriptor timing): a first untimed round on
+ * up to 4 images (the code warmed up, the time per image measured), then `rounds` on as many
+ * images as make a round last ROUND_MS, within `most`.
+ */
+export const timeSteps: StepTimer = async (variants, most, rounds) => {
+  const plan = async (n: number) => {
+    const out = [];
     for (const l of variants) {
-      const plan = layout(l, { batch: n });
-      planned.push({ l, plan, engine: await Engine.create(plan) });
+      const p = layout(l, { batch: n });
+      out.push({ l, plan: p, engine: await Engine.create(p) });
+    }
+    return out;
+  };
+  const first = Math.min(most, 4);
+  let planned = await plan(first);
+  try {
+    let input = new Float32Array(first * planned[0]!.plan.input.perImage);
+    const warm = planned.reduce((sum, p) => sum + [...stepTimes(p, input, first).values()].reduce((a, b) => a + b, 0), 0);
+    const n = Math.min(most, Math.max(first, Math.floor((first * ROUND_MS) / Math.max(warm, 1e-3))));
+    if (n !== first) {
+      for (const p of planned) p.engine.release();
+      planned = await plan(n);
+      input = new Float32Array(n * planned[0]!.plan.input.perImage);
+      for (const p of planned) stepTimes(p, input, n);
     }
     const best = variants.map(() => new Map<number, number>());
-    const input = new Float32Array(n * planned[0]!.plan.input.perImage);
     for (let r = 0; r < rounds; r++)
-      planned.forEach(({ l, plan, engine }, k) => {
-        const t = timeDescriptors(engine, plan, input, n, 1);
-        const of = stepOfDescriptors(t.ops, l.steps);
-        const ms = new Map<number, number>();
-        t.ms.forEach((v, i) => {
-          ms.set(of[i]!, (ms.get(of[i]!) ?? 0) + v);
-        });
-        for (const [i, v] of ms) best[k]!.set(i, Math.min(best[k]!.get(i) ?? Infinity, v));
+      planned.forEach((p, k) => {
+        for (const [i, v] of stepTimes(p, input, n)) best[k]!.set(i, Math.min(best[k]!.get(i) ?? Infinity, v));
       });
     return best;
   } finally {
@@ -99,16 +132,16 @@ export const timeSteps: StepTimer = async (variants, n, rounds) => {
 
 /**
  * The network with each step that has another kernel on the faster of the two: timed on calls
- * of n images (the two plans in turn, `rounds` times each, the fastest time of each step
- * counting), or as chosen before for a step of the same shape.
+ * of up to `most` images (the two plans in turn, `rounds` times each, the fastest time of each
+ * step counting; timeSteps), or as chosen before for a step of the same shape.
  */
-export async function chooseKernels(lowered: Lowered, n: number, time: StepTimer = timeSteps, rounds = 2): Promise<Lowered> {
+export async function chooseKernels(lowered: Lowered, most: number, time: StepTimer = timeSteps, rounds = 3): Promise<Lowered> {
   const alts = lowered.steps.map(alternative);
   const keys = lowered.steps.map((s) => (s.op === 'winograd' ? shapeKey(s) : ''));
   const open = alts.flatMap((a, i) => (a && !CHOSEN.has(keys[i]!) ? [i] : []));
   if (open.length) {
     const other: Lowered = { ...lowered, steps: lowered.steps.map((s, i) => (open.includes(i) ? alts[i]! : s)) };
-    const [mine, theirs] = await time([lowered, other], n, rounds);
+    const [mine, theirs] = await time([lowered, other], most, rounds);
     for (const i of open) CHOSEN.set(keys[i]!, theirs!.get(i)! < mine!.get(i)!);
   }
   return { ...lowered, steps: lowered.steps.map((s, i) => (alts[i] && CHOSEN.get(keys[i]!) ? alts[i]! : s)) };
