@@ -365,7 +365,7 @@ function threadEntries(
         const c = w.copy();
         for (const f of ['V', 'M', 'S', 'tab'] as const) c.int(f, w.read(f) + t * scratchStride);
         // One image's tiles in at least one chunk per thread (a 56x56 layer's 196 tiles: 7 chunks):
-        // chunks dealt out round-robin, each thread transforming only its own tiles. Else output
+        // each thread a range of the tiles (groups of 4, as even as they go), transforming only its own. Else output
         // channels in groups of 4, as evenly as they go, every thread transforming the whole input
         // (at 56x56 and 64 channels the transforms are half the layer: each thread did 75% of it).
         const chunks = Math.ceil((w.read('tilesY') * w.read('tilesX')) / w.read('CH'));

@@ -74,7 +74,7 @@ export const KERNELS = {
       dense: i32('1: dense position matrices, $productDense'),
       coLo: i32('first output channel of this thread'),
       coHi: i32('end of them'),
-      chunkPart: i32('the chunks of tiles this thread computes: those whose index mod chunkParts is chunkPart'),
+      chunkPart: i32("this thread's tiles: part chunkPart of chunkParts, in groups of 4 tiles"),
       chunkParts: i32(),
     },
   },

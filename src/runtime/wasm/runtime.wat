@@ -103,13 +103,14 @@
   ;; coLo coHi: the output channels this thread computes (0 and coutp but in a team,
   ;; whose threads share a layer's output channels out in groups of 4; each transforms the
   ;; whole input, which at the channel counts where this matters is a few percent of the work).
-  ;; chunkPart chunkParts: the chunks of tiles this thread computes (index mod chunkParts =
-  ;; chunkPart; 0 and 1 but in a team that shares a layer's chunks out instead of its channels).
+  ;; chunkPart chunkParts: the tiles this thread computes, part chunkPart of chunkParts in
+  ;; groups of 4 tiles, cut into its own chunks (0 and 1 but in a team that shares a layer's
+  ;; tiles out instead of its channels).
   (func $winograd (param $d i32) (param $n i32) (param $first i32)
     (local $tpi i32) (local $total i32) (local $start i32) (local $nt i32) (local $nv i32) (local $k i32)
     (local $t i32) (local $img i32) (local $rem i32) (local $ty i32) (local $tx i32) (local $m i32)
     (local $tab i32) (local $e i32) (local $g i32) (local $cg i32) (local $p i32) (local $T2 i32) (local $CHB i32)
-    (local $t0 i32) (local $size i32) (local $mo i32)
+    (local $t0 i32) (local $size i32) (local $mo i32) (local $end i32)
     ;; Another thread's output channels only.
     (if (i32.ge_u (i32.load offset={winograd.coLo} (local.get $d)) (i32.load offset={winograd.coHi} (local.get $d))) (then (return)))
     (local.set $tpi (i32.mul (i32.load offset={winograd.tilesY} (local.get $d)) (i32.load offset={winograd.tilesX} (local.get $d))))
@@ -120,23 +121,30 @@
     (local.set $tab (i32.load offset={winograd.tab} (local.get $d)))
     (local.set $T2 (i32.mul (i32.load offset={winograd.T} (local.get $d)) (i32.load offset={winograd.T} (local.get $d))))
     (local.set $CHB (i32.shl (i32.load offset={winograd.CH} (local.get $d)) (i32.const 2)))
+    ;; This thread's tiles: all of them, or in a team sharing chunks out, its range of groups of
+    ;; 4 tiles, as even as they go (56x56's 196 tiles: 100 + 96, where 7 chunks dealt
+    ;; round-robin went 112 + 84).
+    (local.set $start (i32.const 0))
+    (local.set $end (local.get $total))
+    (if (i32.gt_u (i32.load offset={winograd.chunkParts} (local.get $d)) (i32.const 1))
+      (then
+        (local.set $g (i32.shr_u (i32.add (local.get $total) (i32.const 3)) (i32.const 2)))
+        (local.set $start (i32.shl (i32.div_u (i32.mul (local.get $g) (i32.load offset={winograd.chunkPart} (local.get $d)))
+          (i32.load offset={winograd.chunkParts} (local.get $d))) (i32.const 2)))
+        (local.set $end (i32.shl (i32.div_u (i32.mul (local.get $g) (i32.add (i32.load offset={winograd.chunkPart} (local.get $d)) (i32.const 1)))
+          (i32.load offset={winograd.chunkParts} (local.get $d))) (i32.const 2)))
+        (if (i32.gt_u (local.get $end) (local.get $total)) (then (local.set $end (local.get $total))))))
     ;; Chunks of equal size (a multiple of 4, at most CH): 196 tiles go as 52 + 52 + 52 + 40
     ;; rather than 64 + 64 + 64 + 4, whose last chunk would run the slow one-vector products.
-    (local.set $size (i32.div_u (i32.add (local.get $total) (i32.sub (i32.load offset={winograd.CH} (local.get $d)) (i32.const 1)))
+    (local.set $size (i32.div_u (i32.add (i32.sub (local.get $end) (local.get $start)) (i32.sub (i32.load offset={winograd.CH} (local.get $d)) (i32.const 1)))
       (i32.load offset={winograd.CH} (local.get $d))))
-    (local.set $size (i32.and (i32.add (i32.div_u (i32.add (local.get $total) (i32.sub (local.get $size) (i32.const 1))) (local.get $size))
+    (if (i32.eqz (local.get $size)) (then (return)))
+    (local.set $size (i32.and (i32.add (i32.div_u (i32.add (i32.sub (local.get $end) (local.get $start)) (i32.sub (local.get $size) (i32.const 1))) (local.get $size))
       (i32.const 3)) (i32.const -4)))
-    (local.set $start (i32.const 0))
     (block $allDone
       (loop $chunk
-        (br_if $allDone (i32.ge_u (local.get $start) (local.get $total)))
-        ;; Another thread's chunk: skip it.
-        (if (i32.ne (i32.rem_u (i32.div_u (local.get $start) (local.get $size)) (i32.load offset={winograd.chunkParts} (local.get $d)))
-              (i32.load offset={winograd.chunkPart} (local.get $d)))
-          (then
-            (local.set $start (i32.add (local.get $start) (local.get $size)))
-            (br $chunk)))
-        (local.set $nt (i32.sub (local.get $total) (local.get $start)))
+        (br_if $allDone (i32.ge_u (local.get $start) (local.get $end)))
+        (local.set $nt (i32.sub (local.get $end) (local.get $start)))
         (if (i32.gt_u (local.get $nt) (local.get $size))
           (then (local.set $nt (local.get $size))))
         (local.set $nv (i32.shr_u (i32.add (local.get $nt) (i32.const 3)) (i32.const 2)))
