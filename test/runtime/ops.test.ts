@@ -228,6 +228,23 @@ describe('runtime ops against the dense executor', () => {
   });
 });
 
+describe('pooling over channels in passes of 16 and the rest one vector at a time', () => {
+  it('max, average (padding left out and counted) and global average pooling of 20 channels', async () => {
+    const b = builder(9);
+    const [mp] = b.node('MaxPool', ['x'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+    const [ap] = b.node('AveragePool', ['x'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1] });
+    const [api] = b.node('AveragePool', ['x'], { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], count_include_pad: 1 });
+    const [s1] = b.node('Sub', [mp!, ap!]);
+    const [s2] = b.node('Add', [s1!, api!]);
+    const [r] = b.node('Relu', [s2!]);
+    const [gap] = b.node('GlobalAveragePool', [r!]);
+    const [fl] = b.node('Flatten', [gap!], { axis: 1 });
+    const [fc] = b.node('Gemm', [fl!, b.p('wfc', [3, 20]), b.p('bfc', [3])], { transB: 1 });
+    const steps = await compare(b.graph([20, 9, 11], fc!, 3), 3, 2);
+    expect(steps.filter((s) => s.includes('pool'))).toHaveLength(4);
+  });
+});
+
 describe('what the new rules refuse: a one-line E_UNSUPPORTED_OP naming the node', () => {
   const refused = async (op: string, inputs: (b: ReturnType<typeof builder>) => string[], attrs: GraphNode['attrs'], what: RegExp) => {
     const b = builder(5);

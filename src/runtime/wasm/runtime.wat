@@ -784,8 +784,12 @@
   (func $pool (param $d i32) (param $n i32) (param $first i32)
     (local $img i32) (local $oy i32) (local $ox i32) (local $ys i32) (local $ye i32) (local $xs i32) (local $xe i32)
     (local $y i32) (local $x i32) (local $c i32) (local $cpB i32) (local $base i32) (local $out i32) (local $p i32)
-    (local $acc v128) (local $scale v128) (local $mode i32)
+    (local $acc v128) (local $scale v128) (local $mode i32) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $lo v128) (local $hi v128) (local $alpha v128)
     (local.set $cpB (i32.shl (i32.load offset={pool.cp} (local.get $d)) (i32.const 2)))
+    (local.set $lo (v128.load32_splat offset={pool.lo} (local.get $d)))
+    (local.set $hi (v128.load32_splat offset={pool.hi} (local.get $d)))
+    (local.set $alpha (v128.load32_splat offset={pool.alpha} (local.get $d)))
     (local.set $mode (i32.load offset={pool.mode} (local.get $d)))
     (local.set $n (i32.add (local.get $first) (local.get $n)))
     (local.set $img (local.get $first))
@@ -812,8 +816,59 @@
           (local.set $base (i32.add (i32.load offset={pool.inBase} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={pool.inImg} (local.get $d)))))
           (local.set $out (i32.add (i32.add (i32.add (i32.load offset={pool.outBase} (local.get $d)) (i32.mul (local.get $img) (i32.load offset={pool.outImg} (local.get $d))))
             (i32.mul (local.get $oy) (i32.load offset={pool.outRow} (local.get $d)))) (i32.mul (local.get $ox) (i32.load offset={pool.outPix} (local.get $d)))))
+          ;; 4 vectors (16 channels) a pass over the window while they last, then one at a time:
+          ;; each tap's address computed once for 4 loads (ResNet-18's 3x3 stride-2 max pool over
+          ;; 64 channels: the address arithmetic was most of the work).
           (local.set $c (i32.const 0))
+          (block $wideDone
+            (loop $wide
+              (br_if $wideDone (i32.gt_u (i32.add (local.get $c) (i32.const 64)) (local.get $cpB)))
+              (if (local.get $mode)
+                (then (local.set $acc (v128.const i32x4 0 0 0 0)))
+                (else (local.set $acc (f32x4.splat (f32.const -inf)))))
+              (local.set $a1 (local.get $acc))
+              (local.set $a2 (local.get $acc))
+              (local.set $a3 (local.get $acc))
+              (local.set $y (local.get $ys))
+              (block $doneWY
+                (loop $wwy
+                  (br_if $doneWY (i32.ge_s (local.get $y) (local.get $ye)))
+                  (local.set $x (local.get $xs))
+                  (block $doneWX
+                    (loop $wwx
+                      (br_if $doneWX (i32.ge_s (local.get $x) (local.get $xe)))
+                      (local.set $p (i32.add (i32.add (i32.add (local.get $base) (i32.mul (local.get $y) (i32.load offset={pool.inRow} (local.get $d))))
+                        (i32.mul (local.get $x) (i32.load offset={pool.inPix} (local.get $d)))) (local.get $c)))
+                      (if (local.get $mode)
+                        (then
+                          (local.set $acc (f32x4.add (local.get $acc) (v128.load offset=0 (local.get $p))))
+                          (local.set $a1 (f32x4.add (local.get $a1) (v128.load offset=16 (local.get $p))))
+                          (local.set $a2 (f32x4.add (local.get $a2) (v128.load offset=32 (local.get $p))))
+                          (local.set $a3 (f32x4.add (local.get $a3) (v128.load offset=48 (local.get $p)))))
+                        (else
+                          (local.set $acc (f32x4.pmax (local.get $acc) (v128.load offset=0 (local.get $p))))
+                          (local.set $a1 (f32x4.pmax (local.get $a1) (v128.load offset=16 (local.get $p))))
+                          (local.set $a2 (f32x4.pmax (local.get $a2) (v128.load offset=32 (local.get $p))))
+                          (local.set $a3 (f32x4.pmax (local.get $a3) (v128.load offset=48 (local.get $p))))))
+                      (local.set $x (i32.add (local.get $x) (i32.const 1)))
+                      (br $wwx)))
+                  (local.set $y (i32.add (local.get $y) (i32.const 1)))
+                  (br $wwy)))
+              (if (local.get $mode)
+                (then
+                  (local.set $acc (f32x4.mul (local.get $acc) (local.get $scale)))
+                  (local.set $a1 (f32x4.mul (local.get $a1) (local.get $scale)))
+                  (local.set $a2 (f32x4.mul (local.get $a2) (local.get $scale)))
+                  (local.set $a3 (f32x4.mul (local.get $a3) (local.get $scale)))))
+              (v128.store offset=0 (i32.add (local.get $out) (local.get $c)) (call $act (local.get $acc) (local.get $lo) (local.get $hi) (local.get $alpha)))
+              (v128.store offset=16 (i32.add (local.get $out) (local.get $c)) (call $act (local.get $a1) (local.get $lo) (local.get $hi) (local.get $alpha)))
+              (v128.store offset=32 (i32.add (local.get $out) (local.get $c)) (call $act (local.get $a2) (local.get $lo) (local.get $hi) (local.get $alpha)))
+              (v128.store offset=48 (i32.add (local.get $out) (local.get $c)) (call $act (local.get $a3) (local.get $lo) (local.get $hi) (local.get $alpha)))
+              (local.set $c (i32.add (local.get $c) (i32.const 64)))
+              (br $wide)))
+          (block $channelsDone
           (loop $channels
+            (br_if $channelsDone (i32.ge_u (local.get $c) (local.get $cpB)))
             (if (local.get $mode)
               (then (local.set $acc (v128.const i32x4 0 0 0 0)))
               (else (local.set $acc (f32x4.splat (f32.const -inf)))))
@@ -835,11 +890,9 @@
                 (local.set $y (i32.add (local.get $y) (i32.const 1)))
                 (br $wy)))
             (if (local.get $mode) (then (local.set $acc (f32x4.mul (local.get $acc) (local.get $scale)))))
-            (v128.store (i32.add (local.get $out) (local.get $c))
-              (call $act (local.get $acc) (v128.load32_splat offset={pool.lo} (local.get $d)) (v128.load32_splat offset={pool.hi} (local.get $d))
-                (v128.load32_splat offset={pool.alpha} (local.get $d))))
+            (v128.store (i32.add (local.get $out) (local.get $c)) (call $act (local.get $acc) (local.get $lo) (local.get $hi) (local.get $alpha)))
             (local.set $c (i32.add (local.get $c) (i32.const 16)))
-            (br_if $channels (i32.lt_u (local.get $c) (local.get $cpB))))
+            (br $channels)))
           (local.set $ox (i32.add (local.get $ox) (i32.const 1)))
           (br_if $cols (i32.lt_u (local.get $ox) (i32.load offset={pool.outW} (local.get $d)))))
         (local.set $oy (i32.add (local.get $oy) (i32.const 1)))
