@@ -159,6 +159,7 @@ function encodeWinograd(p: Placement, s: StepOf<'winograd'>): Desc<'winograd'> {
     .int('inRow', gi.row)
     .int('inPix', gi.pix)
     .int('cinp', gi.cp)
+    .int('cin', s.in.C)
     .int('outBase', outBase)
     .int('outImg', go.img)
     .int('outRow', go.row)

@@ -49,6 +49,7 @@ export const KERNELS = {
     fields: {
       ...box('in'),
       cinp: i32(),
+      cin: i32('channels present (the rest of cinp are padding, which no product reads)'),
       ...box('out'),
       coutp: i32(),
       outH: i32(),

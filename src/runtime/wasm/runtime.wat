@@ -265,9 +265,13 @@
     (local.set $vrow (i32.add (i32.add (i32.load offset={winograd.V} (local.get $d)) (i32.mul (i32.shl (local.get $cg) (i32.const 2)) (local.get $CHB)))
       (i32.shl (local.get $g) (i32.const 4))))
     ;; Each channel's d[a][b] (T x T vectors, rows of T * 16 bytes) into V[i*T + j] (ps apart);
-    ;; the scratch after the 4 channels' pixels for the transforms' intermediate.
+    ;; the scratch after the 4 channels' pixels for the transforms' intermediate. Padding
+    ;; channels (cin up to cinp) are not transformed: no product reads their rows of V (a
+    ;; 1-channel input layer transformed 4).
     (local.set $c (i32.const 0))
+    (block $channelsDone
     (loop $channels
+      (br_if $channelsDone (i32.ge_u (i32.add (i32.shl (local.get $cg) (i32.const 2)) (local.get $c)) (i32.load offset={winograd.cin} (local.get $d))))
       (if (i32.eq (i32.load offset={winograd.kind} (local.get $d)) (i32.const 1))
         (then
           (call $btF4x4 (i32.add (local.get $SA) (i32.mul (local.get $c) (local.get $cs))) (i32.const 96) (i32.const 16)
@@ -278,7 +282,7 @@
             (i32.add (local.get $vrow) (i32.mul (local.get $c) (local.get $CHB))) (i32.mul (local.get $T) (local.get $ps)) (local.get $ps)
             (i32.add (local.get $SA) (i32.shl (local.get $cs) (i32.const 2))) (i32.load offset={winograd.bt} (local.get $d)) (local.get $T) (local.get $T))))
       (local.set $c (i32.add (local.get $c) (i32.const 1)))
-      (br_if $channels (i32.lt_u (local.get $c) (i32.const 4)))))
+      (br_if $channels (i32.lt_u (local.get $c) (i32.const 4))))))
 
   ;; M_p = W_p^T V_p for one position: for coLo <= co < coHi, M[co] (a row of CH floats at M + co * CHB)
   ;; = sum over the entries (row offset, w) of row co of w * V[row], for the first nv vectors
