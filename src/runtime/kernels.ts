@@ -82,6 +82,13 @@ export type StepTimer = (variants: readonly Lowered[], most: number, rounds: num
  */
 const ROUND_MS = 40;
 
+/**
+ * How much faster the alternative must be timed to replace the size rules' kernel: a step whose
+ * two kernels differ only in a small part (the bundled model's 1-channel first layer: products
+ * 0.1-0.3 ms of a 1.5 ms step) otherwise took whichever the noise favoured, load after load.
+ */
+const SWITCH_MARGIN = 0.05;
+
 /** Every step's time per network at n images, summed per step (a Winograd layer's zero step counts as its own). */
 function stepTimes(p: { l: Lowered; plan: Plan; engine: Engine }, input: Float32Array, n: number): Map<number, number> {
   const t = timeDescriptors(p.engine, p.plan, input, n, 1);
@@ -142,7 +149,7 @@ export async function chooseKernels(lowered: Lowered, most: number, time: StepTi
   if (open.length) {
     const other: Lowered = { ...lowered, steps: lowered.steps.map((s, i) => (open.includes(i) ? alts[i]! : s)) };
     const [mine, theirs] = await time([lowered, other], most, rounds);
-    for (const i of open) CHOSEN.set(keys[i]!, theirs!.get(i)! < mine!.get(i)!);
+    for (const i of open) CHOSEN.set(keys[i]!, theirs!.get(i)! < (1 - SWITCH_MARGIN) * mine!.get(i)!);
   }
   return { ...lowered, steps: lowered.steps.map((s, i) => (alts[i] && CHOSEN.get(keys[i]!) ? alts[i]! : s)) };
 }
