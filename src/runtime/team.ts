@@ -118,6 +118,8 @@ export class Team {
     const state = stateOf(this.plan, this.engine.memory);
     Atomics.store(state, 0, 0);
     Atomics.store(state, 2, 0);
+    const ints = new Int32Array(this.engine.memory.buffer);
+    for (const at of this.plan.counters) Atomics.store(ints, at / 4, 0);
     const id = this.nextId++;
     const c = this.control;
     this.ports.forEach((port, i) => {

@@ -24,8 +24,8 @@ describe('descriptors.ts, the one table between the planner and runtime.wat', ()
   });
 
   it('expands {kind.field} to its offset and {dispatch} to a branch per op code; an unknown field is an error', () => {
-    expect(expandWat('(i32.load offset={conv.blkHi} (local.get $d))', 'x.wat')).toBe(
-      `(i32.load offset=${OFFSET.conv.blkHi} (local.get $d))`,
+    expect(expandWat('(i32.load offset={conv.blocks} (local.get $d))', 'x.wat')).toBe(
+      `(i32.load offset=${OFFSET.conv.blocks} (local.get $d))`,
     );
     expect(expandWat('{epilogue.resDelta}', 'x.wat')).toBe('12');
     expect(expandWat('{dispatch}', 'x.wat').match(/\(call \$/g)).toHaveLength(KERNEL_KINDS.length);

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { blockRange } from '../../src/runtime/plan/layout.js';
+import { readOnnx } from '../../src/io/onnx/index.js';
+import { layout } from '../../src/runtime/plan/layout.js';
+import { lower } from '../../src/runtime/plan/lower.js';
+import { ONNX_FIXTURES } from '../helpers/fixtures.js';
 
-describe("a team's share of a dense convolution", () => {
-  it('gives each thread a contiguous range of whole pairs of 8-channel blocks: every block once, no cache line written by two threads, as even as pairs allow', () => {
-    for (let threads = 2; threads <= 4; threads++)
-      for (let blocks = 1; blocks <= 130; blocks++) {
-        const ranges = Array.from({ length: threads }, (_, t) => blockRange(blocks, t, threads));
-        expect(ranges[0]![0]).toBe(0);
-        expect(ranges.at(-1)![1]).toBe(blocks);
-        for (let t = 1; t < threads; t++) {
-          // Contiguous, and each boundary between two threads at a pair of blocks (64 bytes).
-          expect(ranges[t]![0]).toBe(ranges[t - 1]![1]);
-          expect(ranges[t]![0] % 2 === 0 || ranges[t]![0] === blocks).toBe(true);
-        }
-        const sizes = ranges.map(([lo, hi]) => hi - lo);
-        expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(2);
-      }
+describe("a team's plan", () => {
+  it('gives each dense convolution (and fully connected layer) one work counter of its own cache line, shared by every thread; one thread has none', () => {
+    const lowered = lower(readOnnx(ONNX_FIXTURES.resnetSmall).graph);
+    const convs = lowered.steps.filter((s) => s.op === 'conv' || s.op === 'fc').length;
+    expect(convs).toBeGreaterThan(0);
+    for (const threads of [2, 3]) {
+      const plan = layout(lowered, { batch: threads - 1, threads });
+      expect(plan.counters).toHaveLength(convs);
+      expect(new Set(plan.counters).size).toBe(convs);
+      for (const at of plan.counters) expect(at % 64).toBe(0);
+    }
+    expect(layout(lowered, { batch: 4 }).counters).toHaveLength(0);
   });
 });

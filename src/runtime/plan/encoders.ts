@@ -296,8 +296,8 @@ function convDesc(p: Placement, s: StepOf<'conv'>, inBase: number, outBase: numb
     .int('bias', bias)
     .epilogue(s.epi, epiResidual(p, s, outBase))
     .int('imagesAsPixels', 0)
-    .int('blkLo', 0)
-    .int('blkHi', convBlocks(s.groups === 1 ? go.cp : s.out.C / s.groups))
+    .int('blocks', convBlocks(s.groups === 1 ? go.cp : s.out.C / s.groups))
+    .int('counter', 0)
     .int('band', convBand(s, gi.img));
 }
 
@@ -338,8 +338,8 @@ function encodeFc(p: Placement, s: StepOf<'fc'>): Desc<'conv'> {
     .int('bias', p.img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
     .epilogue(s.epi, epiResidual(p, s, outBase))
     .int('imagesAsPixels', 1)
-    .int('blkLo', 0)
-    .int('blkHi', convBlocks(go.cp))
+    .int('blocks', convBlocks(go.cp))
+    .int('counter', 0)
     .int('rowTab', 0)
     .int('kh', 0)
     .int('L', 0)

@@ -50,6 +50,8 @@ export interface Plan {
   readonly threads: number;
   /** With several threads, the address of the barriers' state (i32 arrived, generation, failed: 1 a trap, 2 a barrier timeout); else 0. */
   readonly barrier: number;
+  /** With several threads: the addresses of the work counters dense convolutions share their blocks by (i32 each; zeroed before every call, Team.start). */
+  readonly counters: readonly number[];
   readonly input: {
     readonly address: number;
     readonly perImage: number;
@@ -288,7 +290,7 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
     output = { address: stagingOut, stride: perImageOut, perImage: perImageOut, dims: lowered.output.dims };
   }
 
-  const { entries, barrier } = threadEntries(descriptors, threads, scratchStride, img, opts.barrierTimeoutMs ?? 60_000);
+  const { entries, barrier, counters } = threadEntries(descriptors, threads, scratchStride, img, opts.barrierTimeoutMs ?? 60_000);
   // Consecutive steps whose preferred sub-batches are within a factor of 2 run together, on the
   // smallest of them, so one sub-batch's activations pass from step to step while in cache.
   const segments: Segment[] = [];
@@ -316,6 +318,7 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
     segments,
     threads,
     barrier,
+    counters,
     input: { address: stagingIn, perImage: perImageIn, dims: logicalDimsOfInput(lowered), layout: lowered.input.layout },
     output,
     summary,
@@ -326,21 +329,10 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
 const SHARED_WORK: ReadonlySet<KernelKind> = new Set(['winograd', 'conv', 'pool']);
 
 /**
- * Thread t's blocks of 8 output channels of a dense convolution's `blocks` (of `threads`):
- * [lo, hi), whole pairs of blocks (64 bytes of a pixel's output) as evenly as they go, so no
- * two threads write one cache line; the last range ends at `blocks`.
- */
-export function blockRange(blocks: number, t: number, threads: number): [number, number] {
-  const pairs = Math.ceil(blocks / 2);
-  const edge = (k: number) => Math.min(blocks, 2 * Math.floor((k * pairs) / threads));
-  return [edge(t), edge(t + 1)];
-}
-
-/**
  * The program entries of steps i..j-1 for each thread: for a step that shares its work out,
  * thread t's copy of its descriptor (a Winograd layer: thread t's range of output channels or
- * chunks of tiles, and its own scratch; a dense convolution: its range of blocks of output
- * channels; a pooling: its range of output rows); for the others, the descriptor in thread 0's
+ * chunks of tiles, and its own scratch; a dense convolution: units of a band x a pair of
+ * blocks of output channels, taken from a shared counter; a pooling: its range of output rows); for the others, the descriptor in thread 0's
  * program only. With several threads a barrier follows every step but between two of thread
  * 0's own, and ends every program. One thread: the descriptors as they are.
  */
@@ -350,12 +342,13 @@ function threadEntries(
   scratchStride: number,
   img: Image,
   timeoutMs: number,
-): { entries: (i: number, j: number) => number[][]; barrier: number } {
+): { entries: (i: number, j: number) => number[][]; barrier: number; counters: number[] } {
   const place = (d: Placeable) => img.data(d.bytes(), 16);
   if (threads === 1) {
     const own = descriptors.map(place);
-    return { entries: (i, j) => [own.slice(i, j)], barrier: 0 };
+    return { entries: (i, j) => [own.slice(i, j)], barrier: 0, counters: [] };
   }
+  const counters: number[] = [];
   const shared = descriptors.map((d) => SHARED_WORK.has(d.kind));
   const copies = descriptors.map((d, k) =>
     Array.from({ length: threads }, (_, t) => {
@@ -379,12 +372,13 @@ function threadEntries(
         const rows = c.read('rowHi');
         return place(c.int('rowLo', Math.floor((t * rows) / threads)).int('rowHi', Math.floor(((t + 1) * rows) / threads)));
       }
-      // Blocks of 8 output channels in ranges of whole pairs (64 bytes of a pixel's output): two
-      // threads never write one cache line (round-robin blocks did, and the 7x7 stem, 147
-      // multiply-adds per output, ran 1.08x faster on 2 threads than on 1).
-      const c = (d as unknown as Desc<'conv'>).copy();
-      const [lo, hi] = blockRange(c.read('blkHi'), t, threads);
-      return place(c.int('blkLo', lo).int('blkHi', hi));
+      // Units of one band x a pair of blocks (64 bytes of a pixel's output: two threads never
+      // write one cache line) taken from a shared counter: a thread slowed on this call takes
+      // fewer. Against fixed halves: ResNet-18 at batch 1 on 2 threads, medians 3-8% lower over
+      // three runs in one process, bits the same. (Alternate blocks had both threads write
+      // every line: the 7x7 stem ran 1.08x faster on 2 threads than on 1.)
+      if (t === 0) counters.push(img.alloc(64));
+      return place((d as unknown as Desc<'conv'>).copy().int('counter', counters.at(-1)!));
     }),
   );
   const state = img.alloc(64);
@@ -403,7 +397,7 @@ function threadEntries(
       }
       return list;
     });
-  return { entries, barrier: state };
+  return { entries, barrier: state, counters };
 }
 
 function logicalDimsOfInput(l: Lowered): number[] {

@@ -17,7 +17,7 @@
 ;; - Threads (a plan for T threads sharing one memory, the module built with a shared memory):
 ;;   every thread runs its own program over the same activations. A Winograd layer's output
 ;;   channels are shared out in ranges of groups of 4 (coLo, coHi), a dense convolution's blocks
-;;   of 8 output channels in ranges of pairs (blkLo, blkHi: no two threads write one cache line), a
+;;   of 8 output channels by units of a band x a pair of blocks taken from a counter, a
 ;;   pooling's output rows in ranges (rowLo, rowHi); other steps are in thread 0's program only; a barrier (op 9) stands wherever a step reads what
 ;;   another thread wrote. Which thread computes a value never changes how: results do not
 ;;   depend on the thread count.
@@ -548,10 +548,10 @@
   ;; (window origins of consecutive output rows) inPixStep koff K groups inGroupStep
   ;; w coutg outBase outImg outRow outPix outH outW bias lo hi
   ;; alpha resDelta imagesAsPixels (1: the n images are one row of n pixels: fully
-  ;; connected layers, so 4 images share each weight load) blkLo blkHi (this thread's blocks of
-  ;; 8 output channels: all of them but in a team, whose threads take ranges of whole pairs of
-  ;; blocks, 64 bytes of a pixel's output, so that no cache line is written by two threads:
-  ;; round-robin blocks left the 7x7 stem's 2 threads 1.08x faster than one)
+  ;; connected layers, so 4 images share each weight load) blocks (of 8 output channels per
+  ;; group) counter (0; in a team the i32 its threads take units of work from: one band x a
+  ;; pair of blocks, 64 bytes of a pixel's output, so no cache line is written by two threads,
+  ;; and a thread slowed on this call takes fewer; zeroed before each call)
   ;; rowTab kh L (L > 0: row runs, rowTab the kh window rows' byte offsets; K = kh * L; else
   ;; koff: the byte offset of each of the K (ky, kx, ci) window entries) band (loop order, below).
   ;; Weights, per group: blocks of 8 output channels [block][k][8], then, when coutg % 8 = 4, one
@@ -559,7 +559,7 @@
   (func $conv (param $d i32) (param $n i32) (param $first i32)
     (local $images i32) (local $H i32) (local $W i32) (local $ip i32) (local $op i32) (local $img i32) (local $y0 i32)
     (local $g i32) (local $in i32) (local $out i32) (local $co i32) (local $blk i32) (local $band i32) (local $rows i32)
-    (local $coutg i32) (local $K i32)
+    (local $coutg i32) (local $K i32) (local $nb i32) (local $pairs i32) (local $units i32) (local $u i32)
     (local.set $images (i32.add (local.get $first) (local.get $n)))
     (local.set $H (i32.load offset={conv.outH} (local.get $d)))
     (local.set $W (i32.load offset={conv.outW} (local.get $d)))
@@ -577,6 +577,35 @@
         (local.set $band (i32.const 1))
         (local.set $ip (i32.load offset={conv.inImg} (local.get $d)))
         (local.set $op (i32.load offset={conv.outImg} (local.get $d)))))
+    ;; A team sharing the step by a counter: each thread takes units of one band x a pair of
+    ;; blocks (bands fastest, so a thread's next unit often has the same weights) until none is
+    ;; left; a thread slowed on this call takes fewer.
+    (if (i32.load offset={conv.counter} (local.get $d))
+      (then
+        (local.set $nb (i32.div_u (i32.add (local.get $H) (i32.sub (local.get $band) (i32.const 1))) (local.get $band)))
+        (local.set $pairs (i32.shr_u (i32.add (i32.load offset={conv.blocks} (local.get $d)) (i32.const 1)) (i32.const 1)))
+        (local.set $units (i32.mul (i32.mul (i32.mul (i32.sub (local.get $images) (local.get $first)) (i32.load offset={conv.groups} (local.get $d)))
+          (local.get $pairs)) (local.get $nb)))
+        (block $unitsDone
+          (loop $units
+            (local.set $u (i32.atomic.rmw.add (i32.load offset={conv.counter} (local.get $d)) (i32.const 1)))
+            (br_if $unitsDone (i32.ge_u (local.get $u) (local.get $units)))
+            (local.set $y0 (i32.mul (i32.rem_u (local.get $u) (local.get $nb)) (local.get $band)))
+            (local.set $u (i32.div_u (local.get $u) (local.get $nb)))
+            (local.set $blk (i32.shl (i32.rem_u (local.get $u) (local.get $pairs)) (i32.const 1)))
+            (local.set $u (i32.div_u (local.get $u) (local.get $pairs)))
+            (local.set $g (i32.rem_u (local.get $u) (i32.load offset={conv.groups} (local.get $d))))
+            (local.set $img (i32.add (local.get $first) (i32.div_u (local.get $u) (i32.load offset={conv.groups} (local.get $d)))))
+            (local.set $rows (select (local.get $band) (i32.sub (local.get $H) (local.get $y0))
+              (i32.le_u (i32.add (local.get $y0) (local.get $band)) (local.get $H))))
+            (call $convBlock (local.get $d) (local.get $img) (local.get $g) (local.get $y0) (local.get $rows) (local.get $blk)
+              (local.get $ip) (local.get $op) (local.get $W) (local.get $K) (local.get $coutg))
+            (if (i32.lt_u (i32.add (local.get $blk) (i32.const 1)) (i32.load offset={conv.blocks} (local.get $d)))
+              (then
+                (call $convBlock (local.get $d) (local.get $img) (local.get $g) (local.get $y0) (local.get $rows) (i32.add (local.get $blk) (i32.const 1))
+                  (local.get $ip) (local.get $op) (local.get $W) (local.get $K) (local.get $coutg))))
+            (br $units)))
+        (return)))
     ;; Bands of `band` output rows, blocks of 8 output channels inside bands, the band's pixels
     ;; inside blocks, 4 at a time across its rows (a row of 7 or 14 pixels is not left with 3 or
     ;; 2 pixels of the slower one-pixel block). A block's weights stay in cache across its band;
@@ -590,24 +619,12 @@
         (loop $bands
           (local.set $rows (select (local.get $band) (i32.sub (local.get $H) (local.get $y0))
             (i32.le_u (i32.add (local.get $y0) (local.get $band)) (local.get $H))))
-          (local.set $blk (i32.load offset={conv.blkLo} (local.get $d)))
+          (local.set $blk (i32.const 0))
           (block $blocksDone
             (loop $blockLoop
-              (br_if $blocksDone (i32.ge_u (local.get $blk) (i32.load offset={conv.blkHi} (local.get $d))))
-              (local.set $co (i32.add (i32.mul (local.get $g) (local.get $coutg)) (i32.shl (local.get $blk) (i32.const 3))))
-              (local.set $in (i32.add (i32.add (i32.add (i32.load offset={conv.inBase} (local.get $d))
-                (i32.mul (local.get $img) (i32.load offset={conv.inImg} (local.get $d))))
-                (i32.mul (local.get $y0) (i32.load offset={conv.inRowStep} (local.get $d))))
-                (i32.mul (local.get $g) (i32.load offset={conv.inGroupStep} (local.get $d)))))
-              (local.set $out (i32.add (i32.add (i32.add (i32.load offset={conv.outBase} (local.get $d))
-                (i32.mul (local.get $img) (i32.load offset={conv.outImg} (local.get $d))))
-                (i32.mul (local.get $y0) (i32.load offset={conv.outRow} (local.get $d))))
-                (i32.shl (local.get $co) (i32.const 2))))
-              (call $convBand (local.get $d) (local.get $in) (local.get $ip) (local.get $out) (local.get $op) (local.get $W)
-                (i32.mul (local.get $rows) (local.get $W))
-                (i32.add (i32.load offset={conv.w} (local.get $d)) (i32.shl (i32.mul (local.get $K) (local.get $co)) (i32.const 2)))
-                (i32.add (i32.load offset={conv.bias} (local.get $d)) (i32.shl (local.get $co) (i32.const 2)))
-                (i32.le_u (i32.add (i32.shl (local.get $blk) (i32.const 3)) (i32.const 8)) (local.get $coutg)))
+              (br_if $blocksDone (i32.ge_u (local.get $blk) (i32.load offset={conv.blocks} (local.get $d))))
+              (call $convBlock (local.get $d) (local.get $img) (local.get $g) (local.get $y0) (local.get $rows) (local.get $blk)
+                (local.get $ip) (local.get $op) (local.get $W) (local.get $K) (local.get $coutg))
               (local.set $blk (i32.add (local.get $blk) (i32.const 1)))
               (br $blockLoop)))
           (local.set $y0 (i32.add (local.get $y0) (local.get $rows)))
@@ -616,6 +633,27 @@
         (br_if $groups (i32.lt_u (local.get $g) (i32.load offset={conv.groups} (local.get $d)))))
       (local.set $img (i32.add (local.get $img) (i32.const 1)))
       (br_if $images (i32.lt_u (local.get $img) (local.get $images)))))
+
+  ;; Output rows y0 .. y0 + rows - 1 of image img, group g, x block blk of 8 output channels.
+  (func $convBlock (param $d i32) (param $img i32) (param $g i32) (param $y0 i32) (param $rows i32) (param $blk i32)
+    (param $ip i32) (param $op i32) (param $W i32) (param $K i32) (param $coutg i32)
+    (local $co i32)
+    (local.set $co (i32.add (i32.mul (local.get $g) (local.get $coutg)) (i32.shl (local.get $blk) (i32.const 3))))
+    (call $convBand (local.get $d)
+      (i32.add (i32.add (i32.add (i32.load offset={conv.inBase} (local.get $d))
+        (i32.mul (local.get $img) (i32.load offset={conv.inImg} (local.get $d))))
+        (i32.mul (local.get $y0) (i32.load offset={conv.inRowStep} (local.get $d))))
+        (i32.mul (local.get $g) (i32.load offset={conv.inGroupStep} (local.get $d))))
+      (local.get $ip)
+      (i32.add (i32.add (i32.add (i32.load offset={conv.outBase} (local.get $d))
+        (i32.mul (local.get $img) (i32.load offset={conv.outImg} (local.get $d))))
+        (i32.mul (local.get $y0) (i32.load offset={conv.outRow} (local.get $d))))
+        (i32.shl (local.get $co) (i32.const 2)))
+      (local.get $op) (local.get $W)
+      (i32.mul (local.get $rows) (local.get $W))
+      (i32.add (i32.load offset={conv.w} (local.get $d)) (i32.shl (i32.mul (local.get $K) (local.get $co)) (i32.const 2)))
+      (i32.add (i32.load offset={conv.bias} (local.get $d)) (i32.shl (local.get $co) (i32.const 2)))
+      (i32.le_u (i32.add (i32.shl (local.get $blk) (i32.const 3)) (i32.const 8)) (local.get $coutg))))
 
   ;; P output pixels of a band of rows W pixels wide (window origins in, in + ip, ... along a
   ;; row, rows conv.inRowStep apart; outputs out, out + op, ..., rows conv.outRow apart) x one
