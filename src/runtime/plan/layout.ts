@@ -331,9 +331,9 @@ const SHARED_WORK: ReadonlySet<KernelKind> = new Set(['winograd', 'conv', 'pool'
 /**
  * The program entries of steps i..j-1 for each thread: for a step that shares its work out,
  * thread t's copy of its descriptor (a Winograd layer: thread t's range of output channels or
- * chunks of tiles, and its own scratch; a dense convolution: units of a band x a pair of
- * blocks of output channels, taken from a shared counter; a pooling: its range of output rows); for the others, the descriptor in thread 0's
- * program only. With several threads a barrier follows every step but between two of thread
+ * of tiles, and its own scratch; a dense convolution: units of a band x a pair of blocks of
+ * output channels, taken from a shared counter; a pooling: its range of output rows); for the
+ * others, the descriptor in thread 0's program only. With several threads a barrier follows every step but between two of thread
  * 0's own, and ends every program. One thread: the descriptors as they are.
  */
 function threadEntries(
@@ -363,14 +363,14 @@ function threadEntries(
         // (at 56x56 and 64 channels the transforms are half the layer: each thread did 75% of it).
         const chunks = Math.ceil((w.read('tilesY') * w.read('tilesX')) / w.read('CH'));
         if (chunks >= threads) return place(c.int('chunkPart', t).int('chunkParts', threads));
-        const groups = w.read('coutp') / 4;
-        return place(c.int('coLo', 4 * Math.floor((t * groups) / threads)).int('coHi', 4 * Math.floor(((t + 1) * groups) / threads)));
+        const [lo, hi] = evenShare(w.read('coutp') / 4, t, threads);
+        return place(c.int('coLo', 4 * lo).int('coHi', 4 * hi));
       }
       if (d.kind === 'pool') {
         // Output rows in ranges, as evenly as they go (ResNet-18's 3x3 stride-2 max pool after the stem: 1.4 ms on thread 0 alone).
         const c = (d as unknown as Desc<'pool'>).copy();
-        const rows = c.read('rowHi');
-        return place(c.int('rowLo', Math.floor((t * rows) / threads)).int('rowHi', Math.floor(((t + 1) * rows) / threads)));
+        const [lo, hi] = evenShare(c.read('rowHi'), t, threads);
+        return place(c.int('rowLo', lo).int('rowHi', hi));
       }
       // Units of one band x a pair of blocks (64 bytes of a pixel's output: two threads never
       // write one cache line) taken from a shared counter: a thread slowed on this call takes
@@ -399,6 +399,12 @@ function threadEntries(
     });
   return { entries, barrier: state, counters };
 }
+
+/** Thread t's share [lo, hi) of `count` units split between `threads` as evenly as they go. */
+const evenShare = (count: number, t: number, threads: number): [number, number] => [
+  Math.floor((t * count) / threads),
+  Math.floor(((t + 1) * count) / threads),
+];
 
 function logicalDimsOfInput(l: Lowered): number[] {
   const a = l.input.act;

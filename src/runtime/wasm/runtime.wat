@@ -18,8 +18,8 @@
 ;;   every thread runs its own program over the same activations. A Winograd layer's output
 ;;   channels are shared out in ranges of groups of 4 (coLo, coHi), a dense convolution's blocks
 ;;   of 8 output channels by units of a band x a pair of blocks taken from a counter, a
-;;   pooling's output rows in ranges (rowLo, rowHi); other steps are in thread 0's program only; a barrier (op 9) stands wherever a step reads what
-;;   another thread wrote. Which thread computes a value never changes how: results do not
+;;   pooling's output rows in ranges (rowLo, rowHi); other steps are in thread 0's program
+;;   only; a barrier (op 9) stands wherever a step reads what another thread wrote. Which thread computes a value never changes how: results do not
 ;;   depend on the thread count.
 ;; - Epilogue (every kernel that writes an activation): v = v + bias; v = v + residual (when
 ;;   resDelta != 0: the residual has the output's geometry, resDelta bytes away); then the
@@ -558,7 +558,7 @@
   ;; block of 4 [k][4]; groups K * coutg floats apart.
   (func $conv (param $d i32) (param $n i32) (param $first i32)
     (local $images i32) (local $H i32) (local $W i32) (local $ip i32) (local $op i32) (local $img i32) (local $y0 i32)
-    (local $g i32) (local $in i32) (local $out i32) (local $co i32) (local $blk i32) (local $band i32) (local $rows i32)
+    (local $g i32) (local $blk i32) (local $band i32) (local $rows i32)
     (local $coutg i32) (local $K i32) (local $nb i32) (local $pairs i32) (local $units i32) (local $u i32)
     (local.set $images (i32.add (local.get $first) (local.get $n)))
     (local.set $H (i32.load offset={conv.outH} (local.get $d)))
