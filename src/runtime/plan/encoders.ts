@@ -32,6 +32,8 @@ export interface Placement {
   readonly img: Image;
   /** Threads sharing the memory (LayoutOptions.threads). */
   readonly threads: number;
+  /** Images per call of the module (LayoutOptions.batch). */
+  readonly batch: number;
   /** Address of thread 0's Winograd scratch (0: none). */
   readonly scratch: number;
   /** One line per step, for --verbose and tests. */
@@ -70,7 +72,8 @@ const handWritten = (s: StepOf<'winograd'>) => isF4x4(s.tile.t, s.tile.m, s.tile
 /**
  * Tiles per chunk of a Winograd layer: 32 (8 vectors). Measured on both bench nets: 64 was no
  * faster on the 16-64 channel layers and 8% slower on the 256 channel ones (a chunk's V and M
- * outgrow the second-level cache).
+ * outgrow the second-level cache). A plan whose calls have fewer tiles than that in a layer
+ * (batch x tiles per image) makes its chunks only as large as those tiles (winogradScratch).
  */
 const CHUNK_TILES = 32;
 
@@ -81,15 +84,45 @@ export const winogradOverhang = (s: StepOf<'winograd'>) => {
   return { rows: ty * mo - s.out.H, cols: tx * mo - s.out.W };
 };
 
-/** A Winograd layer's scratch: tiles per chunk, V and M and their position strides, the transform scratch S and the tile table. */
-export function winogradScratch(s: StepOf<'winograd'>) {
+/**
+ * A Winograd layer's scratch in a plan for `batch` images: tiles per chunk, V and M and their
+ * position strides, the transform scratch S and the tile table. A chunk is CHUNK_TILES tiles, or
+ * the batch's tiles (rounded up to 4) when fewer: each channel's row of V and M is a chunk long,
+ * so a deep layer at batch 1 (ResNet-18's 7x7 layers, 4 tiles) reads 16 bytes of each 128-byte
+ * row with chunks of 32, and its 512 channels' rows of one position no longer fit the
+ * first-level cache. 4-tile rows: 3 layers of 512 channels at 7x7, 80%, 1.25x faster on one
+ * thread (1.32x on a team of 2); 16-tile rows at 14x14 and 256 channels, 1.08x. Which tiles
+ * a row holds does not change how a tile's values are summed: the bits are the same.
+ */
+export function winogradScratch(s: StepOf<'winograd'>, batch: number) {
   const T2 = s.tile.t * s.tile.t;
-  const CH = CHUNK_TILES;
+  const { ty, tx } = winogradTiles(s);
+  const CH = Math.min(CHUNK_TILES, ceil4(batch * ty * tx));
   // One row of CH floats per channel; positions 64 bytes more than that apart (runtime.wat).
   const psV = ceil4(s.in.C) * CH * 4 + 64;
   const psM = ceil4(s.out.C) * CH * 4 + 64;
   const S = (4 * T2 + T2 + 4 * s.tile.m * s.tile.m + 4) * 16;
   return { CH, V: T2 * psV, M: T2 * psM, psV, psM, S, tab: CH * 8 };
+}
+
+/**
+ * A Winograd layer's work per group of 4 output channels, in multiply-adds per vector of tiles:
+ * each output channel's entries over all positions (every input channel in a dense product),
+ * plus T^2 for its output transform. A team shares the layer's output channels out by it
+ * (layout.ts): after pruning, channels keep different numbers of nonzeros.
+ */
+export function winogradWork(s: StepOf<'winograd'>, coutp: number): number[] {
+  const T2 = s.tile.t * s.tile.t;
+  const perChannel = new Array<number>(coutp).fill(0);
+  for (let co = 0; co < s.out.C; co++) perChannel[co] = T2;
+  for (const w of s.layer.positions) {
+    if (s.dense) for (let co = 0; co < s.out.C; co++) perChannel[co]! += w.rows;
+    else for (const co of w.colIdx) perChannel[co]!++;
+  }
+  return Array.from(
+    { length: coutp / 4 },
+    (_, g) => perChannel[4 * g]! + perChannel[4 * g + 1]! + perChannel[4 * g + 2]! + perChannel[4 * g + 3]!,
+  );
 }
 
 /** A copy descriptor moving the given (src, dst) byte-offset pairs, 16 bytes at a time when every 4 entries allow it. */
@@ -139,7 +172,7 @@ function encodeWinograd(p: Placement, s: StepOf<'winograd'>): Desc<'winograd'> {
   const go = p.geometry(s.out);
   const { ty, tx } = winogradTiles(s);
   const T = s.tile.t;
-  const { CH, V, M, S, psV, psM } = winogradScratch(s);
+  const { CH, V, M, S, psV, psM } = winogradScratch(s, p.batch);
   const rowBytes = CH * 4;
   const positions = s.layer.positions.map((w) =>
     p.img.data((s.dense ? densePositionMatrix(w, go.cp, s.scale) : positionMatrix(w, go.cp, rowBytes, s.scale, s.layer.group)).bytes, 16),
@@ -189,7 +222,10 @@ function encodeWinograd(p: Placement, s: StepOf<'winograd'>): Desc<'winograd'> {
     .int('coLo', 0)
     .int('coHi', go.cp)
     .int('chunkPart', 0)
-    .int('chunkParts', 1);
+    .int('chunkParts', 1)
+    .int('ciLo', 0)
+    .int('ciHi', gi.cp)
+    .int('sync', 0);
 }
 
 /** A dense or grouped convolution (op conv), or a depthwise one (op depthwise): window offsets and packed weights. */

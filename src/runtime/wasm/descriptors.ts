@@ -77,6 +77,9 @@ export const KERNELS = {
       coHi: i32('end of them'),
       chunkPart: i32("this thread's tiles: part chunkPart of chunkParts, in groups of 4 tiles"),
       chunkParts: i32(),
+      ciLo: i32('first input channel this thread transforms (a multiple of 4)'),
+      ciHi: i32('end of them: 0 and cinp but in a team sharing the transforms'),
+      sync: i32('0, or in a team sharing the transforms: the barrier descriptor the threads meet at between transforms and products'),
     },
   },
   /** Dense implicit-GEMM convolution, also fully connected layers (op 1). */

@@ -15,8 +15,8 @@
 ;; - Activations are NHWC with channels padded to a multiple of 4 (`cp`) and a zero border
 ;;   around each image as wide as its consumers need; kernels only ever write the interior.
 ;; - Threads (a plan for T threads sharing one memory, the module built with a shared memory):
-;;   every thread runs its own program over the same activations. A Winograd layer's output
-;;   channels are shared out in ranges of groups of 4 (coLo, coHi), a dense convolution's blocks
+;;   every thread runs its own program over the same activations. A Winograd layer's tiles or
+;;   its channels are shared out in ranges (op 0), a dense convolution's blocks
 ;;   of 8 output channels by units of a band x a pair of blocks taken from a counter, a
 ;;   pooling's output rows in ranges (rowLo, rowHi); other steps are in thread 0's program
 ;;   only; a barrier (op 9) stands wherever a step reads what another thread wrote. Which thread computes a value never changes how: results do not
@@ -100,27 +100,29 @@
   ;; dense (1: a dense convolution's layer, every weight present): position matrices are
   ;; i32 cin, 12 bytes of padding, then f32 W_p in [coutp / 2][cin][2] (pairs of output
   ;; channels), and the products run $productDense.
-  ;; coLo coHi: the output channels this thread computes (0 and coutp but in a team,
-  ;; whose threads share a layer's output channels out in groups of 4; each transforms the
-  ;; whole input, which at the channel counts where this matters is a few percent of the work).
-  ;; chunkPart chunkParts: the tiles this thread computes, part chunkPart of chunkParts in
-  ;; groups of 4 tiles, cut into its own chunks (0 and 1 but in a team that shares a layer's
-  ;; tiles out instead of its channels).
+  ;; coLo coHi: the output channels this thread computes (0 and coutp but in a team
+  ;; whose threads share a layer's channels out, in groups of 4 cut where the products' work
+  ;; is even). chunkPart chunkParts: the tiles this thread computes, part chunkPart of
+  ;; chunkParts in groups of 4 tiles, cut into its own chunks (0 and 1 but in a team that shares
+  ;; a layer's tiles out instead of its channels). ciLo ciHi sync: the input channels this
+  ;; thread transforms (0 and cinp), and 0, or in a team sharing channels the barrier the threads
+  ;; meet at between a chunk's transforms into their one shared V and its products (and again
+  ;; before the next chunk's transforms overwrite V): no thread transforms the whole input.
   (func $winograd (param $d i32) (param $n i32) (param $first i32)
     (local $tpi i32) (local $total i32) (local $start i32) (local $nt i32) (local $nv i32) (local $k i32)
     (local $t i32) (local $img i32) (local $rem i32) (local $ty i32) (local $tx i32) (local $m i32)
-    (local $tab i32) (local $e i32) (local $g i32) (local $cg i32) (local $p i32) (local $T2 i32) (local $CHB i32)
+    (local $tab i32) (local $e i32) (local $g i32)
     (local $t0 i32) (local $size i32) (local $mo i32) (local $end i32)
-    ;; Another thread's output channels only.
-    (if (i32.ge_u (i32.load offset={winograd.coLo} (local.get $d)) (i32.load offset={winograd.coHi} (local.get $d))) (then (return)))
+    ;; Another thread's output channels only (but a thread sharing the transforms transforms its part).
+    (if (i32.and (i32.eqz (i32.load offset={winograd.sync} (local.get $d)))
+        (i32.ge_u (i32.load offset={winograd.coLo} (local.get $d)) (i32.load offset={winograd.coHi} (local.get $d))))
+      (then (return)))
     (local.set $tpi (i32.mul (i32.load offset={winograd.tilesY} (local.get $d)) (i32.load offset={winograd.tilesX} (local.get $d))))
     (local.set $total (i32.mul (local.get $n) (local.get $tpi)))
     (local.set $t0 (i32.mul (local.get $first) (local.get $tpi)))
     (local.set $m (i32.load offset={winograd.m} (local.get $d)))
     (local.set $mo (i32.div_u (local.get $m) (i32.load offset={winograd.pool} (local.get $d))))
     (local.set $tab (i32.load offset={winograd.tab} (local.get $d)))
-    (local.set $T2 (i32.mul (i32.load offset={winograd.T} (local.get $d)) (i32.load offset={winograd.T} (local.get $d))))
-    (local.set $CHB (i32.shl (i32.load offset={winograd.CH} (local.get $d)) (i32.const 2)))
     ;; This thread's tiles: all of them, or in a team sharing chunks out, its range of groups of
     ;; 4 tiles, as even as they go (56x56's 196 tiles: 100 + 96, where 7 chunks dealt
     ;; round-robin went 112 + 84).
@@ -171,47 +173,70 @@
               (i32.mul (i32.mul (local.get $tx) (local.get $mo)) (i32.load offset={winograd.outPix} (local.get $d)))))
           (local.set $k (i32.add (local.get $k) (i32.const 1)))
           (br_if $tiles (i32.lt_u (local.get $k) (i32.shl (local.get $nv) (i32.const 2)))))
-;; Input transform: channel groups outer, so that the 4 tile groups sharing a cache line of
-        ;; V are written one after the other.
-        (local.set $cg (i32.const 0))
-        (loop $inChannels
-          (local.set $g (i32.const 0))
-          (loop $inGroups
-            (call $inputTiles (local.get $d) (local.get $g) (local.get $cg))
-            (local.set $g (i32.add (local.get $g) (i32.const 1)))
-            (br_if $inGroups (i32.lt_u (local.get $g) (local.get $nv))))
-          (local.set $cg (i32.add (local.get $cg) (i32.const 1)))
-          (br_if $inChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset={winograd.cinp} (local.get $d)))))
-        ;; Products, position by position.
-        (local.set $p (i32.const 0))
-        (loop $positions
-          (if (i32.load offset={winograd.dense} (local.get $d))
-            (then
-              (call $productDense
-                (i32.add (i32.load offset={winograd.V} (local.get $d)) (i32.mul (local.get $p) (i32.load offset={winograd.psV} (local.get $d))))
-                (i32.add (i32.load offset={winograd.M} (local.get $d)) (i32.mul (local.get $p) (i32.load offset={winograd.psM} (local.get $d))))
-                (i32.load (i32.add (i32.load offset={winograd.wTable} (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
-                (i32.load offset={winograd.coLo} (local.get $d)) (i32.load offset={winograd.coHi} (local.get $d)) (local.get $nv) (local.get $CHB)))
-            (else
-              (call $product
-                (i32.add (i32.load offset={winograd.V} (local.get $d)) (i32.mul (local.get $p) (i32.load offset={winograd.psV} (local.get $d))))
-                (i32.add (i32.load offset={winograd.M} (local.get $d)) (i32.mul (local.get $p) (i32.load offset={winograd.psM} (local.get $d))))
-                (i32.load (i32.add (i32.load offset={winograd.wTable} (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
-                (i32.load offset={winograd.coLo} (local.get $d)) (i32.load offset={winograd.coHi} (local.get $d)) (local.get $nv) (local.get $CHB))))
-          (local.set $p (i32.add (local.get $p) (i32.const 1)))
-          (br_if $positions (i32.lt_u (local.get $p) (local.get $T2))))
-;; Output transform and epilogue, channel groups outer as above.
-        (local.set $cg (i32.shr_u (i32.load offset={winograd.coLo} (local.get $d)) (i32.const 2)))
-        (loop $outChannels
-          (local.set $g (i32.const 0))
-          (loop $outGroups
-            (call $outputTiles (local.get $d) (local.get $g) (local.get $cg))
-            (local.set $g (i32.add (local.get $g) (i32.const 1)))
-            (br_if $outGroups (i32.lt_u (local.get $g) (local.get $nv))))
-          (local.set $cg (i32.add (local.get $cg) (i32.const 1)))
-          (br_if $outChannels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (i32.load offset={winograd.coHi} (local.get $d)))))
+        ;; Input transforms, then products and output transforms: of all channels, or in a team
+        ;; sharing a layer's channels, of this thread's ranges, the threads meeting at `sync` in
+        ;; between so that every part of V is written before any product reads it.
+        (call $inputChannels (local.get $d) (local.get $nv)
+          (i32.load offset={winograd.ciLo} (local.get $d)) (i32.load offset={winograd.ciHi} (local.get $d)))
+        (if (i32.load offset={winograd.sync} (local.get $d)) (then (call $barrier (i32.load offset={winograd.sync} (local.get $d)))))
+        (call $outputChannels (local.get $d) (local.get $nv)
+          (i32.load offset={winograd.coLo} (local.get $d)) (i32.load offset={winograd.coHi} (local.get $d)))
         (local.set $start (i32.add (local.get $start) (local.get $size)))
+        ;; Sharing the transforms: every product of this chunk done before the next chunk's transform overwrites V.
+        (if (i32.and (i32.ne (i32.load offset={winograd.sync} (local.get $d)) (i32.const 0)) (i32.lt_u (local.get $start) (local.get $end)))
+          (then (call $barrier (i32.load offset={winograd.sync} (local.get $d)))))
         (br $chunk))))
+
+  ;; Input transforms of the chunk's nv groups of 4 tiles, channels lo..hi - 1 (multiples of 4):
+  ;; channel groups outer, so that the 4 tile groups sharing a cache line of V are written one
+  ;; after the other.
+  (func $inputChannels (param $d i32) (param $nv i32) (param $lo i32) (param $hi i32)
+    (local $cg i32) (local $g i32)
+    (local.set $cg (i32.shr_u (local.get $lo) (i32.const 2)))
+    (block $done
+      (loop $channels
+        (br_if $done (i32.ge_u (i32.shl (local.get $cg) (i32.const 2)) (local.get $hi)))
+        (local.set $g (i32.const 0))
+        (loop $groups
+          (call $inputTiles (local.get $d) (local.get $g) (local.get $cg))
+          (local.set $g (i32.add (local.get $g) (i32.const 1)))
+          (br_if $groups (i32.lt_u (local.get $g) (local.get $nv))))
+        (local.set $cg (i32.add (local.get $cg) (i32.const 1)))
+        (br $channels))))
+
+  ;; Products, position by position, then output transforms and epilogue (channel groups outer
+  ;; as above) of output channels lo..hi - 1 (multiples of 4) for the chunk's nv groups of tiles.
+  (func $outputChannels (param $d i32) (param $nv i32) (param $lo i32) (param $hi i32)
+    (local $p i32) (local $T2 i32) (local $CHB i32) (local $cg i32) (local $g i32)
+    (if (i32.ge_u (local.get $lo) (local.get $hi)) (then (return)))
+    (local.set $T2 (i32.mul (i32.load offset={winograd.T} (local.get $d)) (i32.load offset={winograd.T} (local.get $d))))
+    (local.set $CHB (i32.shl (i32.load offset={winograd.CH} (local.get $d)) (i32.const 2)))
+    (local.set $p (i32.const 0))
+    (loop $positions
+      (if (i32.load offset={winograd.dense} (local.get $d))
+        (then
+          (call $productDense
+            (i32.add (i32.load offset={winograd.V} (local.get $d)) (i32.mul (local.get $p) (i32.load offset={winograd.psV} (local.get $d))))
+            (i32.add (i32.load offset={winograd.M} (local.get $d)) (i32.mul (local.get $p) (i32.load offset={winograd.psM} (local.get $d))))
+            (i32.load (i32.add (i32.load offset={winograd.wTable} (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
+            (local.get $lo) (local.get $hi) (local.get $nv) (local.get $CHB)))
+        (else
+          (call $product
+            (i32.add (i32.load offset={winograd.V} (local.get $d)) (i32.mul (local.get $p) (i32.load offset={winograd.psV} (local.get $d))))
+            (i32.add (i32.load offset={winograd.M} (local.get $d)) (i32.mul (local.get $p) (i32.load offset={winograd.psM} (local.get $d))))
+            (i32.load (i32.add (i32.load offset={winograd.wTable} (local.get $d)) (i32.shl (local.get $p) (i32.const 2))))
+            (local.get $lo) (local.get $hi) (local.get $nv) (local.get $CHB))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br_if $positions (i32.lt_u (local.get $p) (local.get $T2))))
+    (local.set $cg (i32.shr_u (local.get $lo) (i32.const 2)))
+    (loop $channels
+      (local.set $g (i32.const 0))
+      (loop $groups
+        (call $outputTiles (local.get $d) (local.get $g) (local.get $cg))
+        (local.set $g (i32.add (local.get $g) (i32.const 1)))
+        (br_if $groups (i32.lt_u (local.get $g) (local.get $nv))))
+      (local.set $cg (i32.add (local.get $cg) (i32.const 1)))
+      (br_if $channels (i32.lt_u (i32.shl (local.get $cg) (i32.const 2)) (local.get $hi)))))
 
   ;; Tiles 4g..4g+3 of the chunk, channels 4cg..4cg+3: gather the T x T pixels, transposed to
   ;; [channel][a][b] (4 tiles a vector) in scratch SA, then B^T d B into V.
