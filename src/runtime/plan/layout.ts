@@ -17,6 +17,7 @@ import {
   ENCODERS,
   offsetOf,
   winogradOverhang,
+  sparseConvScratch,
   winogradScratch,
   winogradTiles,
   zeroOutside,
@@ -152,7 +153,7 @@ function tightInput(lowered: Lowered): number {
       'epi' in s ? s.epi.residual : undefined,
     ].some((v) => v !== undefined && v.kind !== 'const' && base(v).id === a.id);
   const rowRuns = (s: Step) =>
-    s.op === 'conv' && s.in.id === a.id && s.groups === 1 && (s.dilations[1] === 1 || s.kw === 1) && !s.epi.residual;
+    s.op === 'conv' && s.in.id === a.id && s.groups === 1 && (s.dilations[1] === 1 || s.kw === 1) && !s.epi.residual && !s.sparse;
   const readers = lowered.steps.filter(reads);
   return readers.length > 0 && readers.every(rowRuns) ? a.id : -1;
 }
@@ -253,12 +254,16 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
     subs.push(steps.length ? subFor(steps[0]!) : B);
   }
 
-  // Shared Winograd scratch, sized for the largest layer.
+  // Shared Winograd and sparse direct convolution scratch, sized for the largest layer.
   let scratchBytes = 0;
   for (const s of steps) {
-    if (s.op !== 'winograd') continue;
-    const w = winogradScratch(s);
-    scratchBytes = Math.max(scratchBytes, w.V + w.M + w.S + w.tab + 4 * 64);
+    if (s.op === 'winograd') {
+      const w = winogradScratch(s);
+      scratchBytes = Math.max(scratchBytes, w.V + w.M + w.S + w.tab + 4 * 64);
+    } else if (s.op === 'conv' && s.sparse) {
+      const w = sparseConvScratch(s);
+      scratchBytes = Math.max(scratchBytes, w.V + w.M + w.tab + 3 * 64);
+    }
   }
   const scratchStride = Math.ceil(scratchBytes / 64) * 64;
   scratch = scratchBytes ? img.alloc(scratchStride * threads) : 0;
@@ -326,7 +331,7 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
 }
 
 /** Steps that share their work out between threads (runtime.wat, Threads). */
-const SHARED_WORK: ReadonlySet<KernelKind> = new Set(['winograd', 'conv', 'pool']);
+const SHARED_WORK: ReadonlySet<KernelKind> = new Set(['winograd', 'conv', 'pool', 'sparseConv']);
 
 /**
  * The program entries of steps i..j-1 for each thread: for a step that shares its work out,
@@ -365,6 +370,13 @@ function threadEntries(
         if (chunks >= threads) return place(c.int('chunkPart', t).int('chunkParts', threads));
         const [lo, hi] = evenShare(w.read('coutp') / 4, t, threads);
         return place(c.int('coLo', 4 * lo).int('coHi', 4 * hi));
+      }
+      if (d.kind === 'sparseConv') {
+        // Chunks of output pixels taken from a shared counter, each thread in its own scratch.
+        const c = (d as unknown as Desc<'sparseConv'>).copy();
+        for (const f of ['V', 'M', 'tab'] as const) c.int(f, c.read(f) + t * scratchStride);
+        if (t === 0) counters.push(img.alloc(64));
+        return place(c.int('counter', counters.at(-1)!));
       }
       if (d.kind === 'pool') {
         // Output rows in ranges, as evenly as they go (ResNet-18's 3x3 stride-2 max pool after the stem: 1.4 ms on thread 0 alone).
