@@ -77,26 +77,14 @@ function shapeKey(s: StepOf<'winograd'>): string {
   ].join('|');
 }
 
-/** A convolution's key: its window, shapes, nonzeros and residual. */
-function convKey(s: StepOf<'conv'>): string {
-  return [
-    'direct',
-    s.kh,
-    s.kw,
-    s.strides.join(','),
-    s.dilations.join(','),
-    s.pads.join(','),
-    s.groups,
-    s.in.C,
-    s.in.H,
-    s.in.W,
-    s.out.C,
-    s.out.H,
-    s.out.W,
+/** A convolution's key: its window, stride, dilation, padding, shapes, nonzeros and residual. */
+const convKey = (s: StepOf<'conv'>): string =>
+  [
+    `direct ${s.kh}x${s.kw}/${s.strides}/${s.dilations}/${s.pads}/${s.groups}`,
+    `${s.in.C}x${s.in.H}x${s.in.W}->${s.out.C}x${s.out.H}x${s.out.W}`,
     nonzeros(s.weight),
     s.epi.residual ? 'res' : '',
   ].join('|');
-}
 
 /** Per shape key: whether the alternative kernel was the faster. */
 const CHOSEN = new Map<string, boolean>();

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../src/data/rng.js';
-import { Engine } from '../../src/runtime/engine.js';
 import { alternative, chooseKernels, forgetKernelChoices, type StepTimer } from '../../src/runtime/kernels.js';
 import { layout } from '../../src/runtime/plan/layout.js';
 import type { Lowered } from '../../src/runtime/plan/lower.js';
@@ -8,6 +7,7 @@ import type { Act, StepOf } from '../../src/runtime/plan/types.js';
 import { startWorker, type Port } from '../../src/runtime/platform.js';
 import { OP, profileOf } from '../../src/runtime/profile.js';
 import { Team } from '../../src/runtime/team.js';
+import { runLowered } from '../helpers/run-lowered.js';
 
 /**
  * The sparse direct convolution (runtime.wat, op 10) against the dense direct convolution
@@ -82,16 +82,6 @@ function sparse(l: Lowered): Lowered {
   return { ...l, steps: [...l.steps.slice(0, -1), alt!] };
 }
 
-async function run(l: Lowered, x: Float32Array, n: number): Promise<Float32Array> {
-  const plan = layout(l, { batch: n });
-  const engine = await Engine.create(plan);
-  try {
-    return engine.run(x, n).slice();
-  } finally {
-    engine.release();
-  }
-}
-
 function expectClose(y: Float32Array, ref: Float32Array): void {
   expect(y.length).toBe(ref.length);
   let d = 0;
@@ -130,9 +120,9 @@ describe('the sparse direct convolution', () => {
       const dense = net(c, 10 + i, 0.2);
       const rand = mulberry32(i);
       const x = Float32Array.from({ length: 3 * c.cin * c.H * c.W }, () => rand() * 2 - 1);
-      const ref = await run(dense, x, 3);
-      expectClose(await run(sparse(dense), x, 3), ref);
-      expectClose(await run(sparse(dense), x.subarray(0, c.cin * c.H * c.W), 1), ref.subarray(0, ref.length / 3));
+      const ref = await runLowered(dense, x, 3);
+      expectClose(await runLowered(sparse(dense), x, 3), ref);
+      expectClose(await runLowered(sparse(dense), x.subarray(0, c.cin * c.H * c.W), 1), ref.subarray(0, ref.length / 3));
       const team = await Team.create(layout(sparse(dense), { batch: 3, threads: 2 }), [port]);
       try {
         expectClose(await team.run(x, 3), ref);

@@ -262,9 +262,13 @@ function encodeConv(p: Placement, s: StepOf<'conv'>): Desc<'conv'> | Desc<'depth
 
 /**
  * Bytes of gathered window entries (V) a sparse direct convolution's chunk of output pixels
- * may fill: V stays in the second-level cache while every output channel's nonzeros read it.
+ * may fill. Every output channel's nonzeros read V once per chunk; the weights are read once
+ * per chunk. ResNet-18's seven layers that are no Winograd candidates at 80% zeros, one
+ * thread, each budget's plan in turns with the dense kernel's in one process (a busy machine):
+ * their time over the dense kernel's 0.43 at batch 1 and 0.42 at batch 8 at 64 KiB, 0.40 and
+ * 0.54 at 128 KiB, 0.44 and 0.47 at 256 KiB.
  */
-const SPARSE_V_BYTES = 256 * 1024;
+const SPARSE_V_BYTES = 64 * 1024;
 /** The most output pixels per chunk of a sparse direct convolution (a 1x1 layer's few window entries would allow thousands). */
 const SPARSE_CHUNK_MAX = 256;
 

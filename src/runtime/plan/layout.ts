@@ -51,7 +51,7 @@ export interface Plan {
   readonly threads: number;
   /** With several threads, the address of the barriers' state (i32 arrived, generation, failed: 1 a trap, 2 a barrier timeout); else 0. */
   readonly barrier: number;
-  /** With several threads: the addresses of the work counters dense convolutions share their blocks by (i32 each; zeroed before every call, Team.start). */
+  /** With several threads: the addresses of the work counters dense convolutions share their blocks by, and sparse direct ones their chunks of pixels (i32 each; zeroed before every call, Team.start). */
   readonly counters: readonly number[];
   readonly input: {
     readonly address: number;
@@ -71,8 +71,8 @@ export interface LayoutOptions {
   readonly cacheBytes?: number;
   /**
    * Threads that run each call together in one shared memory (default 1): Winograd layers,
-   * dense convolutions and poolings share their work out, the other steps run on thread 0 (runtime.wat,
-   * Threads); each thread gets its own Winograd scratch.
+   * dense and sparse direct convolutions and poolings share their work out, the other steps run on thread 0 (runtime.wat,
+   * Threads); each thread gets its own Winograd and sparse direct convolution scratch.
    */
   readonly threads?: number;
   /**
@@ -337,7 +337,8 @@ const SHARED_WORK: ReadonlySet<KernelKind> = new Set(['winograd', 'conv', 'pool'
  * The program entries of steps i..j-1 for each thread: for a step that shares its work out,
  * thread t's copy of its descriptor (a Winograd layer: thread t's range of output channels or
  * of tiles, and its own scratch; a dense convolution: units of a band x a pair of blocks of
- * output channels, taken from a shared counter; a pooling: its range of output rows); for the
+ * output channels, taken from a shared counter; a sparse direct convolution: chunks of output
+ * pixels from a shared counter, in its own scratch; a pooling: its range of output rows); for the
  * others, the descriptor in thread 0's program only. With several threads a barrier follows every step but between two of thread
  * 0's own, and ends every program. One thread: the descriptors as they are.
  */

@@ -17,7 +17,8 @@
 ;; - Threads (a plan for T threads sharing one memory, the module built with a shared memory):
 ;;   every thread runs its own program over the same activations. A Winograd layer's output
 ;;   channels are shared out in ranges of groups of 4 (coLo, coHi), a dense convolution's blocks
-;;   of 8 output channels by units of a band x a pair of blocks taken from a counter, a
+;;   of 8 output channels by units of a band x a pair of blocks taken from a counter, a sparse
+;;   direct convolution's chunks of output pixels from a counter too, a
 ;;   pooling's output rows in ranges (rowLo, rowHi); other steps are in thread 0's program
 ;;   only; a barrier (op 9) stands wherever a step reads what another thread wrote. Which thread computes a value never changes how: results do not
 ;;   depend on the thread count.
