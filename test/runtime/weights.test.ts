@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { positionMatrix } from '../../src/runtime/plan/weights.js';
+import { positionMatrix, sparseConvMatrix } from '../../src/runtime/plan/weights.js';
 import { sparseMatrix } from '../../src/wasm/sparse.js';
 
 /** A random W_p in CSR by input channel (rows = cin, cols = cout), about `density` of it nonzero. */
@@ -49,5 +49,28 @@ describe('positionMatrix', () => {
       const got = positionMatrix(w, c.coutp, 48, scale, c.group).bytes;
       expect(Buffer.from(got).equals(Buffer.from(reference(w, c.coutp, 48, scale, c.group)))).toBe(true);
     });
+  });
+});
+
+describe('sparseConvMatrix', () => {
+  it("writes the generic sparse encoder's bytes: a row per padded output channel, entries by window entry (ky, kx, ci) with padded channels, zeros left out", () => {
+    const [cout, cin, kh, kw, coutp, cinp, rowBytes] = [6, 3, 3, 2, 8, 4, 80];
+    let s = 11;
+    const rand = () => {
+      s = (s * 1103515245 + 12345) % 2147483648;
+      return s / 2147483648;
+    };
+    const w = Float32Array.from({ length: cout * cin * kh * kw }, () => (rand() < 0.3 ? rand() - 0.5 : 0));
+    const rows: [number, number][][] = Array.from({ length: coutp }, () => []);
+    for (let co = 0; co < cout; co++)
+      for (let ky = 0; ky < kh; ky++)
+        for (let kx = 0; kx < kw; kx++)
+          for (let ci = 0; ci < cin; ci++) {
+            const v = w[((co * cin + ci) * kh + ky) * kw + kx]!;
+            if (v !== 0) rows[co]!.push([((ky * kw + kx) * cinp + ci) * rowBytes, v]);
+          }
+    expect(rows.flat().length).toBeGreaterThan(0);
+    const got = sparseConvMatrix(w, cout, cin, kh, kw, coutp, cinp, rowBytes).bytes;
+    expect(Buffer.from(got).equals(Buffer.from(sparseMatrix(rows)))).toBe(true);
   });
 });

@@ -7,8 +7,17 @@
 import { isF4x4, tileGrid } from '../../winograd/tiles.js';
 import { Desc, type Image, type Placeable } from './image.js';
 import type { Act, Epilogue, Step, StepOf, View } from './types.js';
-import { sparseMatrix } from '../../wasm/sparse.js';
-import { ceil4, densePositionMatrix, packConv, packDepthwise, packFc, padded, positionMatrix, transformMatrix } from './weights.js';
+import {
+  ceil4,
+  densePositionMatrix,
+  packConv,
+  packDepthwise,
+  packFc,
+  padded,
+  positionMatrix,
+  sparseConvMatrix,
+  transformMatrix,
+} from './weights.js';
 
 const UNARY = { none: 0, sigmoid: 1, tanh: 2, hardSigmoid: 3, hardSwish: 4, exp: 5, affine: 6, abs: 7, sqrt: 8, neg: 9, silu: 10 } as const;
 const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
@@ -305,15 +314,8 @@ function encodeSparseConv(p: Placement, s: StepOf<'conv'>): Desc<'sparseConv'> {
   for (let ky = 0; ky < s.kh; ky++)
     for (let kx = 0; kx < s.kw; kx++)
       for (let c = 0; c < gi.cp / 4; c++) koff[((ky * s.kw + kx) * gi.cp) / 4 + c] = ky * dh * gi.row + kx * dw * gi.pix + c * 16;
-  const rows: [number, number][][] = Array.from({ length: go.cp }, () => []);
-  for (let co = 0; co < s.out.C; co++)
-    for (let ky = 0; ky < s.kh; ky++)
-      for (let kx = 0; kx < s.kw; kx++)
-        for (let ci = 0; ci < C; ci++) {
-          const w = s.weight[((co * C + ci) * s.kh + ky) * s.kw + kx]!;
-          if (w !== 0) rows[co]!.push([((ky * s.kw + kx) * gi.cp + ci) * row, w]);
-        }
-  const nnz = rows.reduce((n, r) => n + r.length, 0);
+  const mat = sparseConvMatrix(s.weight, s.out.C, C, s.kh, s.kw, go.cp, gi.cp, row);
+  const nnz = (mat.bytes.length / 4 - go.cp - 1) / 2;
   const inBase = addr(p, s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix;
   const outBase = addr(p, s.out) + go.origin;
   const v = at64(p.scratch);
@@ -336,7 +338,7 @@ function encodeSparseConv(p: Placement, s: StepOf<'conv'>): Desc<'sparseConv'> {
     .int('outH', s.out.H)
     .int('outW', s.out.W)
     .int('coutp', go.cp)
-    .int('mat', p.img.data(sparseMatrix(rows), 16))
+    .int('mat', p.img.data(mat.bytes, 16))
     .int('bias', p.img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
     .epilogue(s.epi, epiResidual(p, s, outBase))
     .int('CH', CH)

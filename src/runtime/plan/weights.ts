@@ -50,6 +50,45 @@ export function positionMatrix(w: CsrData, coutp: number, rowBytes: number, scal
 }
 
 /**
+ * A sparse direct convolution's weights (runtime.wat, op 10): OIHW [cout, cin, kh, kw] as one
+ * row per padded output channel (coutp) of entries (byte offset of window entry k's row of V,
+ * weight), k = (ky * kw + kx) * cinp + ci in increasing order, zeros left out: the bytes of
+ * sparseMatrix (src/wasm/sparse.ts) written straight into typed arrays, as positionMatrix.
+ */
+export function sparseConvMatrix(
+  w: Float32Array,
+  cout: number,
+  cin: number,
+  kh: number,
+  kw: number,
+  coutp: number,
+  cinp: number,
+  rowBytes: number,
+): KernelMatrix {
+  const per = cin * kh * kw;
+  let nnz = 0;
+  for (const v of w) if (v !== 0) nnz++;
+  const buf = new ArrayBuffer((coutp + 1 + 2 * nnz) * 4);
+  const ints = new Int32Array(buf);
+  const vals = new Float32Array(buf);
+  let at = coutp + 1;
+  for (let co = 0; co < coutp; co++) {
+    ints[co] = at * 4;
+    for (let ky = 0; co < cout && ky < kh; ky++)
+      for (let kx = 0; kx < kw; kx++)
+        for (let ci = 0; ci < cin; ci++) {
+          const v = w[co * per + (ci * kh + ky) * kw + kx]!;
+          if (v === 0) continue;
+          ints[at] = ((ky * kw + kx) * cinp + ci) * rowBytes;
+          vals[at + 1] = v;
+          at += 2;
+        }
+  }
+  ints[coutp] = at * 4;
+  return { bytes: new Uint8Array(buf) };
+}
+
+/**
  * Position p's matrix for the dense product kernel (a dense convolution's layer, or a bundle
  * layer with few zeros): i32 cin, 12 bytes of padding, then f32 [coutp / 2][cin][2],
  * W_p[ci][co] * scale[co], zero where W_p has no entry and for padded output channels.
