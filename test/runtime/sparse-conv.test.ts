@@ -107,12 +107,12 @@ const CASES: Case[] = [
 ];
 
 describe('the sparse direct convolution', () => {
-  let port: Port;
+  let ports: Port[];
   beforeAll(async () => {
-    port = await startWorker();
+    ports = [await startWorker(), await startWorker()];
   });
   afterAll(async () => {
-    await port.terminate?.();
+    for (const p of ports) await p.terminate?.();
   });
 
   for (const [i, c] of CASES.entries())
@@ -123,13 +123,31 @@ describe('the sparse direct convolution', () => {
       const ref = await runLowered(dense, x, 3);
       expectClose(await runLowered(sparse(dense), x, 3), ref);
       expectClose(await runLowered(sparse(dense), x.subarray(0, c.cin * c.H * c.W), 1), ref.subarray(0, ref.length / 3));
-      const team = await Team.create(layout(sparse(dense), { batch: 3, threads: 2 }), [port]);
+      const team = await Team.create(layout(sparse(dense), { batch: 3, threads: 2 }), [ports[0]!]);
       try {
         expectClose(await team.run(x, 3), ref);
       } finally {
         team.close();
       }
     });
+
+  it('a team of 3 on 2 images whose steps would run one image at a time (a small cacheBytes): each step runs once on both, dense and sparse', async () => {
+    const c = CASES[1]!;
+    const dense = net(c, 7, 0.2);
+    const rand = mulberry32(9);
+    const x = Float32Array.from({ length: 2 * c.cin * c.H * c.W }, () => rand() * 2 - 1);
+    const ref = await runLowered(dense, x, 2);
+    for (const l of [dense, sparse(dense)]) {
+      const plan = layout(l, { batch: 2, threads: 3, cacheBytes: 1 });
+      expect(plan.segments.map((g) => g.sub)).toEqual([2]);
+      const team = await Team.create(plan, ports);
+      try {
+        expectClose(await team.run(x, 2), ref);
+      } finally {
+        team.close();
+      }
+    }
+  });
 
   it('is tried for convolutions of at most 35% nonzeros (not grouped ones), chosen by timing, and a choice is kept per shape and nonzeros', async () => {
     forgetKernelChoices();

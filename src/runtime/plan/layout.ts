@@ -45,6 +45,7 @@ export interface Plan {
    * The program in segments of consecutive steps, each run on `sub` images at a time: layers
    * with large activations run a few images at a time so their input and output stay in cache,
    * layers with large weights (fully connected) see the whole batch so each weight is read once.
+   * A team's plan (threads > 1) runs every step on all its images at once (its work counters are zeroed once per call).
    */
   readonly segments: readonly Segment[];
   /** Threads sharing the memory (LayoutOptions.threads): each segment has a program per thread. */
@@ -220,7 +221,10 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   const subs: number[] = [];
   const cacheBytes = opts.cacheBytes ?? 512 * 1024;
   const subFor = (s: Step): number => {
-    if (s.op === 'fc') return B;
+    // A team (several threads) runs each step once per call, on all its images: the counters
+    // its threads take work from are zeroed once per call (Team.start), so a second sub-batch
+    // found them spent and computed nothing (a team of 3 on 2 images, sub-batches of 1).
+    if (s.op === 'fc' || threads > 1) return B;
     const acts = [
       'in' in s ? s.in : undefined,
       'a' in s ? s.a : undefined,
