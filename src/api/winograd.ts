@@ -167,7 +167,10 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   if (spatial.length === 0)
     sink({ kind: 'note', message: [`${opts.model} is already in Winograd form (${layers.length} layers): nothing to convert`] });
   if (othersFraction !== undefined && others.length === 0)
-    sink({ kind: 'note', message: msg`${opt('pruneOthers')}: ${opts.model} has no other convolution (every one is a Winograd layer or left out by ${opt('layers')}/${opt('skipFirst')})` });
+    sink({
+      kind: 'note',
+      message: msg`${opt('pruneOthers')}: ${opts.model} has no other convolution (every one is a Winograd layer or left out by ${opt('layers')}/${opt('skipFirst')})`,
+    });
   const winograd = winogradPruner(layers, importance, layerTargets);
   const conversion =
     opts.resume || spatial.length === 0
