@@ -90,7 +90,15 @@ const NETS: Net[] = [
     callsAtBatch1: 1,
     sparsitiesInTurns: true,
   },
-  { name: 'resnet18-224-others-pruned', graph: () => resnet18(), sparsities: [0.8], batches: [1, 8], batch: 8, callsAtBatch1: 1, pruneOthers: true },
+  {
+    name: 'resnet18-224-others-pruned',
+    graph: () => resnet18(),
+    sparsities: [0.8],
+    batches: [1, 8],
+    batch: 8,
+    callsAtBatch1: 1,
+    pruneOthers: true,
+  },
 ];
 
 interface Options {
@@ -142,13 +150,13 @@ function prunedWinograd(graph: Graph, sparsity: number): { graph: Graph; sparsit
   return { graph: wg, sparsity: zeros / total };
 }
 
-/** Every Conv node's weights (the convolutions left dense by prunedWinograd) with their `sparsity` smallest |w| zeroed, layer by layer; no retraining. */
-function magnitudePruneConvs(graph: Graph, sparsity: number): void {
+/** The graph with every Conv node's weights (the convolutions prunedWinograd left dense) copied and their `sparsity` smallest |w| zeroed, layer by layer; no retraining. */
+function magnitudePruneConvs(graph: Graph, sparsity: number): Graph {
+  const params = new Map(graph.params);
   for (const n of graph.nodes.filter((x) => x.op === 'Conv')) {
-    const param = graph.params.get(n.inputs[1]!)!;
-    // a copy: the Winograd graph may share the dense graph's tensors
+    const param = params.get(n.inputs[1]!)!;
     const w = Float32Array.from(param.data as Float32Array);
-    graph.params.set(param.name, { ...param, data: w });
+    params.set(param.name, { ...param, data: w });
     const k = Math.floor(sparsity * w.length);
     if (k === 0) continue;
     const threshold = Float32Array.from(w, Math.abs).sort()[k - 1]!;
@@ -159,6 +167,7 @@ function magnitudePruneConvs(graph: Graph, sparsity: number): void {
         left--;
       }
   }
+  return { ...graph, params };
 }
 
 /** How far apart two medians of the same code land (the 2-thread rows that run on one thread are judged within it). */
@@ -222,8 +231,8 @@ async function measureRelaxed(o: Options, threads: number): Promise<RelaxedRow[]
   for (const net of NETS.filter((n) => o.nets.includes(n.name))) {
     const { graph, onnx, per, input } = netData(net);
     for (const target of net.sparsities) {
-      const pruned = prunedWinograd(graph, target);
-      if (net.pruneOthers) magnitudePruneConvs(pruned.graph, target);
+      const winograd = prunedWinograd(graph, target);
+      const pruned = net.pruneOthers ? { ...winograd, graph: magnitudePruneConvs(winograd.graph, target) } : winograd;
       const model = await loadBundle(encodeBundle(pruned.graph, onnx), { threads, ...(net.batch ? { batch: net.batch } : {}) });
       try {
         for (const batch of net.batches) {
@@ -277,23 +286,20 @@ async function measureAll(o: Options, threads: number): Promise<Part> {
   const part: Part = { results: [], steps: {}, profiles: [], onnxruntimeWeb: null, relaxed: [] };
   for (const net of NETS.filter((n) => o.nets.includes(n.name))) {
     const { graph, onnx, dims, per, input } = netData(net);
-    // No spinning: onnxruntime's idle threads otherwise spin for a while after each run and take a
-    // core from the runtime measured next (2-thread runtime figures dropped by a third); its
-    // own speed is the same either way (measured: 22.9k vs 23.2k images/s, fashion-vgg, batch 64).
-    const session = await ort.InferenceSession.create(onnx, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      extra: { session: { 'intra_op.allow_spinning': '0' } },
-    });
+    // onnxruntime-node's default options but the thread count (issue 30's anchor). Its idle
+    // threads spin for a while after each run (they took a core from the runtime measured next:
+    // 2-thread runtime figures dropped by a third); settle() before every turn waits that out.
+    // Turning the spinning off instead cost onnxruntime itself about a tenth at batch 1 on 2
+    // threads (ResNet-18: 22.5-23.7 ms against 25.2).
+    const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: threads });
     const web = await ortWeb.InferenceSession.create(onnx, { executionProviders: ['wasm'] });
     part.onnxruntimeWeb = ortWeb.env.versions.web ?? null;
     // sparsitiesInTurns: the previous sparsity's bundle stays open and takes turns in the next one's rows.
     let previous: { model: Runtime; sparsity: number } | undefined;
     try {
       for (const target of net.sparsities) {
-        const pruned = prunedWinograd(graph, target);
-        if (net.pruneOthers) magnitudePruneConvs(pruned.graph, target);
+        const winograd = prunedWinograd(graph, target);
+        const pruned = net.pruneOthers ? { ...winograd, graph: magnitudePruneConvs(winograd.graph, target) } : winograd;
         // The runtime decides at load, by timing, whether 2-thread paths pay: not while the engines' threads are still busy.
         await settle();
         const bytes = encodeBundle(pruned.graph, onnx);

@@ -37,6 +37,9 @@ const box = <P extends string>(p: P) =>
     [`${p}Pix`]: i32(),
   }) as { readonly [K in `${P}Base` | `${P}Img` | `${P}Row` | `${P}Pix`]: ReturnType<typeof i32> };
 
+/** Where a convolution's windows start: output pixel (0, 0)'s of image 0, and the steps between images, output rows and output pixels. */
+const WINDOWS = { inBase: i32(), inImg: i32(), inRowStep: i32(), inPixStep: i32() } as const;
+
 /**
  * The kernels in op-code order (a kind's op code is its index): the WAT function `run` calls
  * for it, whether it takes (d, n, first) or only d, and its fields.
@@ -84,10 +87,7 @@ export const KERNELS = {
     func: '$conv',
     images: true,
     fields: {
-      inBase: i32(),
-      inImg: i32(),
-      inRowStep: i32(),
-      inPixStep: i32(),
+      ...WINDOWS,
       koff: i32(),
       K: i32(),
       groups: i32(),
@@ -113,10 +113,7 @@ export const KERNELS = {
     func: '$depthwise',
     images: true,
     fields: {
-      inBase: i32(),
-      inImg: i32(),
-      inRowStep: i32(),
-      inPixStep: i32(),
+      ...WINDOWS,
       taps: i32(),
       ntaps: i32(),
       cp: i32(),
@@ -201,10 +198,7 @@ export const KERNELS = {
     func: '$sparseConv',
     images: true,
     fields: {
-      inBase: i32(),
-      inImg: i32(),
-      inRowStep: i32(),
-      inPixStep: i32(),
+      ...WINDOWS,
       koff: i32('byte offsets (from the window origin) of each group of 4 window entries: 4 channels of one window pixel'),
       K: i32('window entries, a multiple of 4 (kh * kw * the padded input channels)'),
       ...box('out'),
