@@ -2,10 +2,11 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { WinogradReport } from '../../src/api/winograd.js';
+import { runWinograd, type WinogradOptions, type WinogradReport } from '../../src/api/winograd.js';
 import { bufferStreams } from '../../src/cli/streams.js';
 import { EXIT, runCli } from '../../src/cli/run.js';
 import { readOnnx } from '../../src/io/onnx/index.js';
+import { Killed, killAfterCheckpoints } from '../helpers/events.js';
 import { FASHION_SLICE, ONNX_FIXTURES } from '../helpers/fixtures.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'swprune-others-'));
@@ -59,6 +60,35 @@ describe('swprune winograd --prune-others (beyond the paper)', () => {
     expect(p.final.winogradSparsity).toBe(r.final.winogradSparsity);
     expect(p.final.layers.map((l) => [l.name, l.winogradSparsity])).toEqual(r.final.layers.map((l) => [l.name, l.winogradSparsity]));
     for (const name of OTHERS) expect(weightOf(readOnnx(plain).graph, name).filter((v) => v === 0)).toHaveLength(0);
+  }, 120_000);
+
+  it('a run killed inside a stage resumes under the masks of the others it checkpointed (the same bytes as one run), and not with another fraction', async () => {
+    const dir = tmp();
+    const opts = (out: string): WinogradOptions => ({
+      model: ONNX_FIXTURES.resnetSmall,
+      data: DATA,
+      out,
+      schedule: [0.5, 0.7],
+      pruneOthers: 0.8,
+      // Killed after stage 1's first epoch: its second trains under the checkpointed masks.
+      epochs: [2, 1],
+      batchSize: 64,
+      limit: 128,
+      seed: 3,
+      augment: false,
+      backend: 'wasm',
+    });
+    const straight = join(dir, 'straight.onnx');
+    const resumed = join(dir, 'resumed.onnx');
+    await runWinograd(opts(straight));
+    await expect(runWinograd(opts(resumed), killAfterCheckpoints(1))).rejects.toBeInstanceOf(Killed);
+    await expect(runWinograd({ ...opts(resumed), pruneOthers: 0.5, resume: true })).rejects.toThrow(/pruneOthers/);
+    const r = await runWinograd({ ...opts(resumed), resume: true });
+    expect(r.othersPruned!.layers.map((l) => l.zeros)).toEqual([922, 102]);
+    const a = readOnnx(straight).graph;
+    const b = readOnnx(resumed).graph;
+    for (const [name, p] of a.params)
+      expect(Buffer.from(b.params.get(name)!.data.buffer).equals(Buffer.from(p.data.buffer)), name).toBe(true);
   }, 120_000);
 
   for (const bad of ['1', '-0.1', '1.5']) {
