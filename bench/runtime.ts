@@ -36,6 +36,7 @@ import type { Graph } from '#src/graph/ir.js';
 import { encodeFreshOnnx, readOnnx } from '#src/io/onnx/index.js';
 import { selectTargets } from '#src/prune/targets.js';
 import { toWinogradGraph } from '#src/prune/to-winograd.js';
+import { otherConvolutions } from '#src/prune/others-pruner.js';
 import { winogradMask } from '#src/prune/winograd-mask.js';
 import { relaxedSimd } from '#src/runtime/engine.js';
 import { loadBundle, type Runtime, type RuntimeProfile } from '#src/runtime/index.js';
@@ -150,22 +151,13 @@ function prunedWinograd(graph: Graph, sparsity: number): { graph: Graph; sparsit
   return { graph: wg, sparsity: zeros / total };
 }
 
-/** The graph with every Conv node's weights (the convolutions prunedWinograd left dense) copied and their `sparsity` smallest |w| zeroed, layer by layer; no retraining. */
+/** The graph with the convolutions step 2 left dense (otherConvolutions: stem, strided, 1x1) magnitude-pruned to `sparsity` as `swprune winograd --prune-others` ranks them (|g|, layer by layer; copies of their tensors); no retraining. */
 function magnitudePruneConvs(graph: Graph, sparsity: number): Graph {
   const params = new Map(graph.params);
-  for (const n of graph.nodes.filter((x) => x.op === 'Conv')) {
-    const param = params.get(n.inputs[1]!)!;
-    const w = Float32Array.from(param.data as Float32Array);
-    params.set(param.name, { ...param, data: w });
-    const k = Math.floor(sparsity * w.length);
-    if (k === 0) continue;
-    const threshold = Float32Array.from(w, Math.abs).sort()[k - 1]!;
-    let left = k;
-    for (let i = 0; i < w.length && left > 0; i++)
-      if (Math.abs(w[i]!) <= threshold) {
-        w[i] = 0;
-        left--;
-      }
+  for (const o of otherConvolutions(graph, 6)) {
+    const param = params.get(o.weight)!;
+    const mask = winogradMask(param.data as Float32Array, [[1]], sparsity);
+    params.set(param.name, { ...param, data: Float32Array.from(param.data as Float32Array, (v, i) => (mask[i] ? v : 0)) });
   }
   return { ...graph, params };
 }
