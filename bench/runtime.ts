@@ -36,6 +36,7 @@ import type { Graph } from '#src/graph/ir.js';
 import { encodeFreshOnnx, readOnnx } from '#src/io/onnx/index.js';
 import { selectTargets } from '#src/prune/targets.js';
 import { toWinogradGraph } from '#src/prune/to-winograd.js';
+import { otherConvolutions } from '#src/prune/others-pruner.js';
 import { winogradMask } from '#src/prune/winograd-mask.js';
 import { relaxedSimd } from '#src/runtime/engine.js';
 import { loadBundle, type Runtime, type RuntimeProfile } from '#src/runtime/index.js';
@@ -62,6 +63,12 @@ interface Net {
    * machine whose speed swings (docs/runtime.md, "This machine's noise").
    */
   sparsitiesInTurns?: boolean;
+  /**
+   * Beyond the paper (issue 30's optional item): the convolutions that are not Winograd layers
+   * (stem, strided, 1x1) magnitude-pruned to the same sparsity, for the runtime's sparse direct
+   * kernel. Reported apart: no target of the issue counts these rows.
+   */
+  pruneOthers?: boolean;
 }
 
 const NETS: Net[] = [
@@ -83,6 +90,15 @@ const NETS: Net[] = [
     batch: 8,
     callsAtBatch1: 1,
     sparsitiesInTurns: true,
+  },
+  {
+    name: 'resnet18-224-others-pruned',
+    graph: () => resnet18(),
+    sparsities: [0.8],
+    batches: [1, 8],
+    batch: 8,
+    callsAtBatch1: 1,
+    pruneOthers: true,
   },
 ];
 
@@ -133,6 +149,17 @@ function prunedWinograd(graph: Graph, sparsity: number): { graph: Graph; sparsit
     total += w.length;
   }
   return { graph: wg, sparsity: zeros / total };
+}
+
+/** The graph with the convolutions step 2 left dense (otherConvolutions: stem, strided, 1x1) magnitude-pruned to `sparsity` as `swprune winograd --prune-others` ranks them (|g|, layer by layer; copies of their tensors); no retraining. */
+function magnitudePruneConvs(graph: Graph, sparsity: number): Graph {
+  const params = new Map(graph.params);
+  for (const o of otherConvolutions(graph, 6)) {
+    const param = params.get(o.weight)!;
+    const mask = winogradMask(param.data as Float32Array, [[1]], sparsity);
+    params.set(param.name, { ...param, data: Float32Array.from(param.data as Float32Array, (v, i) => (mask[i] ? v : 0)) });
+  }
+  return { ...graph, params };
 }
 
 /** How far apart two medians of the same code land (the 2-thread rows that run on one thread are judged within it). */
@@ -196,7 +223,8 @@ async function measureRelaxed(o: Options, threads: number): Promise<RelaxedRow[]
   for (const net of NETS.filter((n) => o.nets.includes(n.name))) {
     const { graph, onnx, per, input } = netData(net);
     for (const target of net.sparsities) {
-      const pruned = prunedWinograd(graph, target);
+      const winograd = prunedWinograd(graph, target);
+      const pruned = net.pruneOthers ? { ...winograd, graph: magnitudePruneConvs(winograd.graph, target) } : winograd;
       const model = await loadBundle(encodeBundle(pruned.graph, onnx), { threads, ...(net.batch ? { batch: net.batch } : {}) });
       try {
         for (const batch of net.batches) {
@@ -250,22 +278,20 @@ async function measureAll(o: Options, threads: number): Promise<Part> {
   const part: Part = { results: [], steps: {}, profiles: [], onnxruntimeWeb: null, relaxed: [] };
   for (const net of NETS.filter((n) => o.nets.includes(n.name))) {
     const { graph, onnx, dims, per, input } = netData(net);
-    // No spinning: onnxruntime's idle threads otherwise spin for a while after each run and take a
-    // core from the runtime measured next (2-thread runtime figures dropped by a third); its
-    // own speed is the same either way (measured: 22.9k vs 23.2k images/s, fashion-vgg, batch 64).
-    const session = await ort.InferenceSession.create(onnx, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      extra: { session: { 'intra_op.allow_spinning': '0' } },
-    });
+    // onnxruntime-node's default options but the thread count (issue 30's anchor). Its idle
+    // threads spin for a while after each run (they took a core from the runtime measured next:
+    // 2-thread runtime figures dropped by a third); settle() before every turn waits that out.
+    // Turning the spinning off instead cost onnxruntime itself about a tenth at batch 1 on 2
+    // threads (ResNet-18: 22.5-23.7 ms against 25.2).
+    const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: threads });
     const web = await ortWeb.InferenceSession.create(onnx, { executionProviders: ['wasm'] });
     part.onnxruntimeWeb = ortWeb.env.versions.web ?? null;
     // sparsitiesInTurns: the previous sparsity's bundle stays open and takes turns in the next one's rows.
     let previous: { model: Runtime; sparsity: number } | undefined;
     try {
       for (const target of net.sparsities) {
-        const pruned = prunedWinograd(graph, target);
+        const winograd = prunedWinograd(graph, target);
+        const pruned = net.pruneOthers ? { ...winograd, graph: magnitudePruneConvs(winograd.graph, target) } : winograd;
         // The runtime decides at load, by timing, whether 2-thread paths pay: not while the engines' threads are still busy.
         await settle();
         const bytes = encodeBundle(pruned.graph, onnx);
@@ -289,7 +315,8 @@ async function measureAll(o: Options, threads: number): Promise<Part> {
             for (let i = 0; i < 2; i++) for (const r of runners) await r();
             const t: number[][] = runners.map(() => []);
             const waited: number[][] = runners.map(() => []);
-            for (let r = 0; r < o.reps; r++)
+            // Short calls (several to a sample) get three times the samples: a 0.2 ms call's medians of 7 moved by 13% between two runtimes running the same code.
+            for (let r = 0; r < (calls > 1 ? 3 : 1) * o.reps; r++)
               for (const [k, run] of runners.entries()) {
                 waited[k]!.push(await settle());
                 t[k]!.push(await run());
@@ -513,7 +540,7 @@ async function main(): Promise<void> {
     },
     onnxruntimeWeb: { version: onnxruntimeWeb, backend: 'wasm (SIMD)', threads: "env.wasm.numThreads = the row's threads" },
     method:
-      "wall time per batch, median of interleaved runs (runtime, onnxruntime-node, onnxruntime-web, runtime, ...), each engine's turn started once the process's other threads were idle (bench/settle.ts: a 2 ms window in which they used under 10% of a CPU, from /proc/self/task/*/schedstat; at most 250 ms; settleMs per row; also before each runtime is loaded, as it times its 2-thread paths then, and before each profile); F(4x4,3x3) pruned by |W| x importance factor without retraining; one process per thread count; `relaxed`: the runtime alone in another process per thread count with --experimental-wasm-relaxed-simd (its relaxed-SIMD builds), same turns and settling, gain = plain ms / relaxed ms (that process's runtime makes its own 2-thread decisions: relaxed.path; relaxedGain counts only rows that ran the same path in both); nets with sparsitiesInTurns (ResNet-18): each sparsity's rows also time the previous sparsity's bundle in the same turns (lowerSparsityMs), and ninetyOverEighty compares those two (sameTurns); threadScaling: each 2-thread row against the runtime on 1 thread taking turns in the same process (oneThreadMs, settled like the others; sameProcess), met when no slower, or, when it ran on the calling thread alone (path 'one thread': the runtime's load-time race found no 2-thread path reliably faster), within 5% (the same code timed twice)",
+      "wall time per batch, median of interleaved runs (runtime, onnxruntime-node, onnxruntime-web, runtime, ...; reps samples, three times as many at batch 1 where a sample is several calls), each engine's turn started once the process's other threads were idle (bench/settle.ts: a 2 ms window in which they used under 10% of a CPU, from /proc/self/task/*/schedstat; at most 250 ms; settleMs per row; also before each runtime is loaded, as it times its 2-thread paths then, and before each profile); F(4x4,3x3) pruned by |W| x importance factor without retraining; one process per thread count; `relaxed`: the runtime alone in another process per thread count with --experimental-wasm-relaxed-simd (its relaxed-SIMD builds), same turns and settling, gain = plain ms / relaxed ms (that process's runtime makes its own 2-thread decisions: relaxed.path; relaxedGain counts only rows that ran the same path in both); nets with sparsitiesInTurns (ResNet-18): each sparsity's rows also time the previous sparsity's bundle in the same turns (lowerSparsityMs), and ninetyOverEighty compares those two (sameTurns); threadScaling: each 2-thread row against the runtime on 1 thread taking turns in the same process (oneThreadMs, settled like the others; sameProcess), met when no slower, or, when it ran on the calling thread alone (path 'one thread': the runtime's load-time race found no 2-thread path reliably faster), within 5% (the same code timed twice)",
     reps: o.reps,
     seconds: (Date.now() - started) / 1000,
     steps,

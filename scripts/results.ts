@@ -373,7 +373,7 @@ function benchSections(): string[] {
       '',
       'The bundle through the swprune runtime (`swprune/runtime`, one WebAssembly module) against onnxruntime-node running the dense, unpruned ONNX model ' +
         'with the same number of threads; F(4x4,3x3) layers pruned by |W| x the importance factor (no retraining: speed only). ' +
-        'Images per second from wall-time medians of interleaved runs, onnxruntime with its idle threads not spinning (they otherwise took a core from the runtime measured next; its own speed is the same) (docs/runtime.md):',
+        "Images per second from wall-time medians of interleaved runs, onnxruntime-node with its default options but the thread count, each engine's turn started once the other engines' threads were idle (docs/runtime.md):",
       '',
       '| net | Winograd sparsity | threads | batch | runtime images/s | onnxruntime images/s | runtime / onnxruntime |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',

@@ -10,6 +10,7 @@ import { readJson, writeJson } from '../io/json.js';
 import { encodeOnnx, readOnnx } from '../io/onnx/index.js';
 import { targetsFromSensitivity } from '../prune/layer-targets.js';
 import type { LayerSparsity } from '../prune/pruner.js';
+import { otherConvolutions, othersFigures, withOthersPruned, type OtherLayerZeros } from '../prune/others-pruner.js';
 import { stageTargets } from '../prune/schedule.js';
 import { overallSparsity, winogradFigures } from '../prune/sparsity.js';
 import { chooseTargets, selectTargets, winogradTargets } from '../prune/targets.js';
@@ -39,6 +40,12 @@ export interface WinogradOptions extends PruneOptions, DataOptions, TrainingOpti
   readonly model: string;
   /** Also write the model as standard ONNX ops (runs in any ONNX runtime) here. */
   readonly expand?: string;
+  /**
+   * Beyond the paper: also magnitude-prune every other convolution (not a Winograd layer: stem,
+   * strided, 1x1; group 1) to this fraction of zeros per layer, in [0, 1), held through the same
+   * retraining (prune/others-pruner.ts). Reported apart, in `othersPruned`.
+   */
+  readonly pruneOthers?: number;
 }
 
 /** The result of `winograd` (what `--json` writes, docs/json.md). */
@@ -55,6 +62,11 @@ export interface WinogradReport {
   readonly baseline: Accuracy & { readonly loss: number };
   readonly stages: readonly StageLog[];
   readonly final: { readonly winogradSparsity: number; readonly layers: readonly LayerSparsity[]; readonly accuracy: Accuracy };
+  /**
+   * With `pruneOthers`: the other convolutions' exact zeros in the written file, apart from the
+   * Winograd-domain figures above (which never include them); null without it.
+   */
+  readonly othersPruned: { readonly fraction: number; readonly layers: readonly OtherLayerZeros[] } | null;
 }
 
 /** Largest top-1 difference between the input and its unpruned Winograd form that float32 rounding explains. */
@@ -80,6 +92,11 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   if (opts.importanceGain !== undefined && !(opts.importanceGain > 0))
     throw usageError(msg`${opt('importanceGain')} must be > 0, got ${opts.importanceGain}`);
   if (!(setting.power >= 0)) throw usageError(msg`${opt('importancePower')} must be >= 0, got ${setting.power}`);
+  const othersFraction = opts.pruneOthers;
+  if (othersFraction !== undefined && !(othersFraction >= 0 && othersFraction < 1))
+    throw usageError(
+      msg`${opt('pruneOthers')} is the fraction of each other convolution's weights to zero: from 0 up to but not including 1 (e.g. 0.8), got ${othersFraction}`,
+    );
   const requestedTile = opts.tile ?? DEFAULTS.tile;
   const training = trainingSettings(opts);
   const optimizer = optimizerConfig(training);
@@ -106,6 +123,7 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const converted = toWinogradGraph(loaded.graph, spatial);
   const layers = winogradTargets(converted);
   if (layers.length === 0) throw usageError('no convolution to prune in the Winograd domain');
+  const others = othersFraction === undefined ? [] : otherConvolutions(converted, requestedTile);
   const tiles = [...new Map(layers.map((l) => [l.tile.T, l.tile.name])).entries()];
   const tile = tiles.length === 1 ? tiles[0]![0] : requestedTile;
   // The gain: as given, else the tile's default (per layer when the model mixes tiles: null in the JSON).
@@ -126,7 +144,12 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
     targets,
     seed: training.seed,
     tile: requestedTile,
-    method: { ...importance, targetsFrom: opts.targetsFrom ?? null, maxDrop: opts.targetsFrom ? maxDrop : null },
+    method: {
+      ...importance,
+      targetsFrom: opts.targetsFrom ?? null,
+      maxDrop: opts.targetsFrom ? maxDrop : null,
+      ...(othersFraction === undefined ? {} : { pruneOthers: othersFraction }),
+    },
   });
   if (opts.resume) checkResumable(checkpointPath, identity);
   const engine = retrainEngine(opts, sink);
@@ -143,6 +166,12 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   // An input already in Winograd form (a previous run's output) has nothing converted to check.
   if (spatial.length === 0)
     sink({ kind: 'note', message: [`${opts.model} is already in Winograd form (${layers.length} layers): nothing to convert`] });
+  if (othersFraction !== undefined && others.length === 0)
+    sink({
+      kind: 'note',
+      message: msg`${opt('pruneOthers')}: ${opts.model} has no other convolution (every one is a Winograd layer or left out by ${opt('layers')}/${opt('skipFirst')})`,
+    });
+  const winograd = winogradPruner(layers, importance, layerTargets);
   const conversion =
     opts.resume || spatial.length === 0
       ? undefined
@@ -150,7 +179,7 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
   const result = await runStaged({
     graph: converted,
     dataset,
-    pruner: winogradPruner(layers, importance, layerTargets),
+    pruner: othersFraction === undefined ? winograd : withOthersPruned(winograd, others, othersFraction, targets.at(-1)!),
     plan,
     training,
     optimizer,
@@ -176,7 +205,8 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
     sink({ kind: 'wrote', path: opts.expand, what: 'the same model in standard ONNX ops (runs in any ONNX runtime)' });
   }
   const last = targets.at(-1)!;
-  const audited = winogradFigures(readOnnx(opts.out).graph, layers, last);
+  const written = readOnnx(opts.out).graph;
+  const audited = winogradFigures(written, layers, last);
   auditSparsity(audited, winogradFigures(result.graph, layers, last), opts.out);
   const report: WinogradReport = {
     command: 'winograd',
@@ -192,6 +222,7 @@ export async function runWinograd(opts: WinogradOptions, sink: EventSink = ignor
     baseline: result.baseline,
     stages: result.stages,
     final: { winogradSparsity: overallSparsity(audited), layers: audited, accuracy: result.stages.at(-1)!.accuracy },
+    othersPruned: othersFraction === undefined ? null : { fraction: othersFraction, layers: othersFigures(written, others) },
   };
   if (opts.json) writeJson(opts.json, report);
   if (existsSync(checkpointPath)) rmSync(checkpointPath);

@@ -47,6 +47,7 @@ export interface OptionValues {
   importancePower: number;
   importanceGain: number;
   expand: string;
+  pruneOthers: number;
   domain: SensitivityDomain | 'both';
   levels: number[];
   history: string[];
@@ -236,6 +237,12 @@ const OPTIONS: { readonly [K in OptionName]: OptionSpec<OptionValues[K]> } = {
     parse: finiteNumber('--importance-gain'),
   },
   expand: { flags: '--expand <file>', description: 'also write the model as standard ONNX ops (runs in any ONNX runtime)' },
+  pruneOthers: {
+    flags: '--prune-others <fraction>',
+    description:
+      'beyond the paper: also zero this fraction (0 to <1) of the smallest weights of every other convolution (stem, strided, 1x1; not grouped), per layer, held through the retraining; reported apart',
+    parse: finiteNumber('--prune-others'),
+  },
   domain: {
     flags: '--domain <d>',
     description: 'spatial-structured (step 1), Winograd-domain (step 2) or both',

@@ -47,7 +47,18 @@ export function formatEval(r: EvalReport): string {
 
 /** The last line of `spatial` and `winograd`. */
 export function formatPruned(r: SpatialReport | WinogradReport): string {
-  return `wrote ${r.out}: Winograd sparsity ${formatPercent(r.final.winogradSparsity, 1)} (audited from the file), top-1 ${formatPercent(r.final.accuracy.top1)} (baseline ${formatPercent(r.baseline.top1)})\n`;
+  const others = 'othersPruned' in r && r.othersPruned ? formatOthers(r.othersPruned) : '';
+  return `${others}wrote ${r.out}: Winograd sparsity ${formatPercent(r.final.winogradSparsity, 1)} (audited from the file), top-1 ${formatPercent(r.final.accuracy.top1)} (baseline ${formatPercent(r.baseline.top1)})\n`;
+}
+
+/** `--prune-others`: the other convolutions' zeros, apart from the Winograd-domain figures. */
+function formatOthers(o: NonNullable<WinogradReport['othersPruned']>): string {
+  const weights = o.layers.reduce((n, l) => n + l.weights, 0);
+  const zeros = o.layers.reduce((n, l) => n + l.zeros, 0);
+  return o.layers.length === 0
+    ? 'other convolutions: none to prune (not in the Winograd figures)\n'
+    : `other convolutions (magnitude-pruned, not in the Winograd figures): ${o.layers.length} layer${o.layers.length > 1 ? 's' : ''}, ` +
+        `${formatCount(zeros)} of ${formatCount(weights)} weights zero (${formatPercent(zeros / weights, 1)}; target ${formatPercent(o.fraction, 1)} per layer)\n`;
 }
 
 const mega = (n: number | null) => (n === null ? '-' : `${(n / 1e6).toFixed(2)}M`);

@@ -118,17 +118,22 @@ const weightBytes = (l: Lowered): number =>
     0,
   );
 
+/** Activations of a call with megabytes of weights stay within this (each thread's plan holds a batch). */
+const LARGE_BATCH_BYTES = 128 * 2 ** 20;
+
 /**
  * Images per call (measured on fashion-vgg and a VGG-nagadomi-shaped net): a network with
  * megabytes of weights runs batches of 64, so each weight is read once per 64 images (its
- * layers with large activations still run a few images at a time, Plan.segments); a small one
- * runs as many images as keep all activations within about 4 MiB (each step still works on
- * sub-batches that fit the second-level cache): 20 images for fashion-vgg, 13% more images/s
- * than the 5 that fit in 1 MiB (1 thread, dense and at 80% sparsity).
+ * layers with large activations still run a few images at a time, Plan.segments), or as many
+ * as keep the activations within LARGE_BATCH_BYTES when 64 would not (ResNet-18 at 224x224:
+ * 64 images held 911 MiB per thread, whose zeroing and copying to a worker took seconds of a
+ * load); a small one runs as many images as keep all activations within about 4 MiB (each step
+ * still works on sub-batches that fit the second-level cache): 20 images for fashion-vgg, 13%
+ * more images/s than the 5 that fit in 1 MiB (1 thread, dense and at 80% sparsity).
  */
 function defaultBatch(l: Lowered): number {
-  if (weightBytes(l) > LARGE) return 64;
   const perImage = [l.input.act, ...l.steps.map((s) => s.out)].reduce((sum, a) => sum + Math.ceil(a.C / 4) * 16 * (a.H + 2) * (a.W + 6), 0);
+  if (weightBytes(l) > LARGE) return Math.max(1, Math.min(64, Math.floor(LARGE_BATCH_BYTES / perImage)));
   return Math.max(4, Math.min(64, Math.floor((4 * 2 ** 20) / perImage)));
 }
 

@@ -15,12 +15,22 @@ import type { Lowered } from './plan/lower.js';
 import type { Step, StepOf } from './plan/types.js';
 import { stepOfDescriptors, timeDescriptors } from './profile.js';
 
+/**
+ * The fraction of nonzeros below which the sparse kernels are the ones to try: a bundle's
+ * Winograd layer below it is not tried on the dense products (which do 2 multiply-adds of 4
+ * tiles per weight for every 1.4 of the sparse kernel's, op-rules.ts: they cannot win), and a
+ * convolution at or below it is tried on the sparse direct kernel.
+ */
+const SPARSE_DENSITY = 0.35;
+
 /** The other kernel a step may run on, or undefined when it has none. */
 export function alternative(s: Step): Step | undefined {
+  // A convolution with mostly zero weights (a magnitude-pruned layer that is no Winograd
+  // candidate: a strided, 7x7 or 1x1 convolution) on the sparse direct kernel (runtime.wat, op 10).
+  if (s.op === 'conv')
+    return s.groups === 1 && !s.sparse && nonzeros(s.weight) <= SPARSE_DENSITY * s.weight.length ? { ...s, sparse: true } : undefined;
   if (s.op !== 'winograd' || s.layer.group !== 1) return undefined;
-  // Dense products do 2 multiply-adds of 4 tiles per weight for every 1.4 of the sparse kernel's
-  // (op-rules.ts): below 35% nonzeros they cannot win, and they are not tried.
-  if (!s.fromConv) return s.dense || density(s) >= 0.35 ? { ...s, dense: !s.dense } : undefined;
+  if (!s.fromConv) return s.dense || density(s) >= SPARSE_DENSITY ? { ...s, dense: !s.dense } : undefined;
   // A direct convolution (row runs, runtime.wat) with the same weights, output and epilogue; not when a pooling is fused.
   if (!s.spatial || s.pool) return undefined;
   const C = s.out.C;
@@ -43,6 +53,8 @@ export function alternative(s: Step): Step | undefined {
   return conv;
 }
 
+const nonzeros = (w: Float32Array) => w.reduce((n, v) => (v !== 0 ? n + 1 : n), 0);
+
 const density = (s: StepOf<'winograd'>) =>
   s.layer.positions.reduce((n, p) => n + p.values.length, 0) / (s.layer.positions.length * s.layer.cin * s.layer.cout);
 
@@ -64,6 +76,15 @@ function shapeKey(s: StepOf<'winograd'>): string {
     s.pool ? 'pool' : '',
   ].join('|');
 }
+
+/** A convolution's key: its window, stride, dilation, padding, shapes, nonzeros and residual. */
+const convKey = (s: StepOf<'conv'>): string =>
+  [
+    `direct ${s.kh}x${s.kw}/${s.strides}/${s.dilations}/${s.pads}/${s.groups}`,
+    `${s.in.C}x${s.in.H}x${s.in.W}->${s.out.C}x${s.out.H}x${s.out.W}`,
+    nonzeros(s.weight),
+    s.epi.residual ? 'res' : '',
+  ].join('|');
 
 /** Per shape key: whether the alternative kernel was the faster. */
 const CHOSEN = new Map<string, boolean>();
@@ -144,7 +165,7 @@ export const timeSteps: StepTimer = async (variants, most, rounds) => {
  */
 export async function chooseKernels(lowered: Lowered, most: number, time: StepTimer = timeSteps, rounds = 3): Promise<Lowered> {
   const alts = lowered.steps.map(alternative);
-  const keys = lowered.steps.map((s) => (s.op === 'winograd' ? shapeKey(s) : ''));
+  const keys = lowered.steps.map((s) => (s.op === 'winograd' ? shapeKey(s) : s.op === 'conv' ? convKey(s) : ''));
   const open = alts.flatMap((a, i) => (a && !CHOSEN.has(keys[i]!) ? [i] : []));
   if (open.length) {
     const other: Lowered = { ...lowered, steps: lowered.steps.map((s, i) => (open.includes(i) ? alts[i]! : s)) };

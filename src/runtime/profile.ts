@@ -21,6 +21,7 @@ export type KernelKind =
   | 'winograd dense products'
   | 'winograd transforms'
   | 'direct conv'
+  | 'sparse direct conv'
   | 'depthwise conv'
   | 'fully connected'
   | 'pooling'
@@ -179,6 +180,7 @@ export async function transformShares(
 const kindOf = (s: Step | undefined, op: number): KernelKind => {
   if (op === OP.winograd || op === OP.zero) return s?.op === 'winograd' && s.dense ? 'winograd dense products' : 'winograd sparse products';
   if (op === OP.conv) return s?.op === 'fc' ? 'fully connected' : 'direct conv';
+  if (op === OP.sparseConv) return 'sparse direct conv';
   if (op === OP.depthwise) return 'depthwise conv';
   if (op === OP.pool) return 'pooling';
   if (op === OP.binary || op === OP.unary) return 'elementwise';

@@ -50,7 +50,7 @@ export const CALL_SLOT = 4;
 export const LISTEN_MS = 250;
 
 /** Steps whose work a team shares out (plan/layout.ts's SHARED_WORK): the others run on thread 0 alone. */
-const SHARED_OPS: ReadonlySet<number> = new Set([OP.winograd, OP.conv, OP.pool]);
+const SHARED_OPS: ReadonlySet<number> = new Set([OP.winograd, OP.conv, OP.pool, OP.sparseConv]);
 
 /** Marks the call failed and wakes every thread waiting at a barrier: they run to the ends of their programs. */
 export function failTeam(plan: Plan, memory: WebAssembly.Memory): void {

@@ -9,12 +9,11 @@ import { readOnnx } from '../../src/io/onnx/index.js';
 import { selectTargets } from '../../src/prune/targets.js';
 import { toWinogradGraph } from '../../src/prune/to-winograd.js';
 import { decodeOnnx } from '../../src/runtime/decode-onnx.js';
-import { Engine } from '../../src/runtime/engine.js';
 import { loadGraph } from '../../src/runtime/index.js';
 import { alternative, chooseKernels, forgetKernelChoices, type StepTimer } from '../../src/runtime/kernels.js';
-import { layout } from '../../src/runtime/plan/layout.js';
 import { type Lowered, lower } from '../../src/runtime/plan/lower.js';
 import { ONNX_FIXTURES } from '../helpers/fixtures.js';
+import { runLowered } from '../helpers/run-lowered.js';
 
 /**
  * Each layer's kernel chosen by measurement (src/runtime/kernels.ts), with the timing injected:
@@ -45,16 +44,6 @@ function executor(graph: Graph, x: Float32Array, n: number): Float32Array {
     );
   } finally {
     model.dispose();
-  }
-}
-
-async function runLowered(l: Lowered, x: Float32Array, n: number): Promise<Float32Array> {
-  const plan = layout(l, { batch: n });
-  const engine = await Engine.create(plan);
-  try {
-    return engine.run(x, n).slice();
-  } finally {
-    engine.release();
   }
 }
 

@@ -186,6 +186,40 @@ describe('ops beyond the fixtures, against onnxruntime-node', () => {
 });
 
 describe('threads, batches, errors', () => {
+  it('a network with megabytes of weights and large activations gets a batch whose plan stays within about 128 MiB', async () => {
+    // 3x224x224 -> 3x3 conv to 64 channels (13 MiB of activations an image) -> global pool -> 64 x 40000 fully connected (10 MiB of weights).
+    const fc = 40000;
+    const params = new Map<string, Param>([
+      ['w', { name: 'w', dims: [64, 3, 3, 3], data: new Float32Array(64 * 27).fill(0.01) }],
+      ['f', { name: 'f', dims: [fc, 64], data: new Float32Array(fc * 64).fill(0.001) }],
+    ]);
+    const graph: Graph = {
+      inputs: [{ name: 'x', dims: [null, 3, 224, 224], layout: 'NCHW' }],
+      outputs: [{ name: 'y', dims: [null, fc] }],
+      nodes: [
+        { name: 'c', op: 'Conv', domain: '', inputs: ['x', 'w'], outputs: ['c'], attrs: { kernel_shape: [3, 3], pads: [1, 1, 1, 1] } },
+        { name: 'p', op: 'GlobalAveragePool', domain: '', inputs: ['c'], outputs: ['p'], attrs: {} },
+        { name: 'r', op: 'Flatten', domain: '', inputs: ['p'], outputs: ['r'], attrs: { axis: 1 } },
+        { name: 'g', op: 'Gemm', domain: '', inputs: ['r', 'f'], outputs: ['y'], attrs: { transB: 1 } },
+      ],
+      params,
+      opset: 13,
+    };
+    const model = await loadGraph(graph, undefined, { kernels: 'rules' });
+    try {
+      // 64 images would hold about 850 MiB of activations.
+      expect(model.batch).toBeGreaterThanOrEqual(4);
+      expect(model.batch).toBeLessThan(64);
+      expect(model.memoryBytes).toBeLessThan(200 * 2 ** 20);
+      const y = await model.run(new Float32Array(3 * 224 * 224).fill(1), 1);
+      // every pooled channel is 27 * 0.01 * 1 inside the border, a little less at it; each output sums 64 of them x 0.001
+      expect(y[0]!).toBeGreaterThan(0.9 * 64 * 0.27 * 0.001);
+      expect(y[0]!).toBeLessThanOrEqual(64 * 0.27 * 0.001 * (1 + 1e-5));
+    } finally {
+      await model.close();
+    }
+  });
+
   it('results are the same bits on 1, 2 and 3 threads, in one batch or image by image', async () => {
     const bytes = encodeBundle(pruned(readOnnx(ONNX_FIXTURES.resnetSmall).graph, 6, 0.6, 1), new Uint8Array([1]));
     const rand = mulberry32(9);

@@ -19,6 +19,7 @@ export const winogradCommand = defineCommand({
     'importanceGain',
     'importance',
     'expand',
+    'pruneOthers',
     ...DATA_OPTIONS,
     ...TRAINING_OPTIONS,
     ...ENGINE_OPTIONS,

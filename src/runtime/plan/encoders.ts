@@ -7,7 +7,17 @@
 import { isF4x4, tileGrid } from '../../winograd/tiles.js';
 import { Desc, type Image, type Placeable } from './image.js';
 import type { Act, Epilogue, Step, StepOf, View } from './types.js';
-import { ceil4, densePositionMatrix, packConv, packDepthwise, packFc, padded, positionMatrix, transformMatrix } from './weights.js';
+import {
+  ceil4,
+  densePositionMatrix,
+  packConv,
+  packDepthwise,
+  packFc,
+  padded,
+  positionMatrix,
+  sparseConvMatrix,
+  transformMatrix,
+} from './weights.js';
 
 const UNARY = { none: 0, sigmoid: 1, tanh: 2, hardSigmoid: 3, hardSwish: 4, exp: 5, affine: 6, abs: 7, sqrt: 8, neg: 9, silu: 10 } as const;
 const BINARY = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5 } as const;
@@ -178,7 +188,6 @@ function encodeWinograd(p: Placement, s: StepOf<'winograd'>): Desc<'winograd'> {
     p.img.data((s.dense ? densePositionMatrix(w, go.cp, s.scale) : positionMatrix(w, go.cp, rowBytes, s.scale, s.layer.group)).bytes, 16),
   );
   const outBase = addr(p, s.out) + go.origin;
-  const at64 = (x: number) => Math.ceil(x / 64) * 64;
   const v = at64(p.scratch);
   const m = at64(v + V);
   const sc = at64(m + M);
@@ -228,8 +237,9 @@ function encodeWinograd(p: Placement, s: StepOf<'winograd'>): Desc<'winograd'> {
     .int('sync', 0);
 }
 
-/** A dense or grouped convolution (op conv), or a depthwise one (op depthwise): window offsets and packed weights. */
-function encodeConv(p: Placement, s: StepOf<'conv'>): Desc<'conv'> | Desc<'depthwise'> {
+/** A dense or grouped convolution (op conv), or a depthwise one (op depthwise): window offsets and packed weights; a sparse one (op sparseConv). */
+function encodeConv(p: Placement, s: StepOf<'conv'>): Desc<'conv'> | Desc<'depthwise'> | Desc<'sparseConv'> {
+  if (s.sparse) return encodeSparseConv(p, s);
   const gi = p.geometry(s.in);
   const go = p.geometry(s.out);
   const cinG = s.in.C / s.groups;
@@ -293,6 +303,86 @@ function encodeConv(p: Placement, s: StepOf<'conv'>): Desc<'conv'> | Desc<'depth
     .int('rowTab', 0)
     .int('kh', 0)
     .int('L', 0);
+}
+
+/**
+ * Bytes of gathered window entries (V) a sparse direct convolution's chunk of output pixels
+ * may fill. Every output channel's nonzeros read V once per chunk; the weights are read once
+ * per chunk. ResNet-18's seven layers that are no Winograd candidates at 80% zeros, one
+ * thread, each budget's plan in turns with the dense kernel's in one process (a busy machine):
+ * their time over the dense kernel's 0.43 at batch 1 and 0.42 at batch 8 at 64 KiB, 0.40 and
+ * 0.54 at 128 KiB, 0.44 and 0.47 at 256 KiB.
+ */
+const SPARSE_V_BYTES = 64 * 1024;
+/** The most output pixels per chunk of a sparse direct convolution (a 1x1 layer's few window entries would allow thousands). */
+const SPARSE_CHUNK_MAX = 256;
+
+/**
+ * A sparse direct convolution's chunk of output pixels and scratch (runtime.wat, op 10): K
+ * window entries (kh * kw * the input's padded channels), CH pixels per chunk (a multiple of
+ * 4, at least 8), `row` bytes per row of V (one per window entry) and of M (one per padded
+ * output channel): CH floats, and 64 bytes more when that is a multiple of 512 (a power-of-two
+ * stride puts the rows a gather step writes in one cache set); the pixel table.
+ */
+export function sparseConvScratch(s: StepOf<'conv'>) {
+  const K = s.kh * s.kw * ceil4(s.in.C);
+  const CH = Math.min(SPARSE_CHUNK_MAX, Math.max(8, 4 * Math.floor(SPARSE_V_BYTES / (16 * K))));
+  const row = CH * 4 + ((CH * 4) % 512 === 0 ? 64 : 0);
+  return { K, CH, row, V: K * row, M: ceil4(s.out.C) * row, tab: CH * 8 };
+}
+
+const at64 = (x: number) => Math.ceil(x / 64) * 64;
+
+/**
+ * A sparse direct convolution (op sparseConv): the window offset table (one per 4 channels of
+ * a window pixel) and the weights as a sparse matrix, a row per output channel of entries
+ * (byte offset of the window entry's row of V, weight), zeros left out.
+ */
+function encodeSparseConv(p: Placement, s: StepOf<'conv'>): Desc<'sparseConv'> {
+  const gi = p.geometry(s.in);
+  const go = p.geometry(s.out);
+  if (s.groups !== 1 || gi.cp !== ceil4(s.in.C))
+    throw new Error(`${s.node}: the sparse direct kernel needs groups 1 and padded input channels`);
+  const { K, CH, row, V, M } = sparseConvScratch(s);
+  const [dh, dw] = s.dilations as [number, number];
+  const C = s.in.C;
+  const koff = new Int32Array(K / 4);
+  for (let ky = 0; ky < s.kh; ky++)
+    for (let kx = 0; kx < s.kw; kx++)
+      for (let c = 0; c < gi.cp / 4; c++) koff[((ky * s.kw + kx) * gi.cp) / 4 + c] = ky * dh * gi.row + kx * dw * gi.pix + c * 16;
+  const mat = sparseConvMatrix(s.weight, s.out.C, C, s.kh, s.kw, go.cp, gi.cp, row);
+  const nnz = (mat.bytes.length / 4 - go.cp - 1) / 2;
+  const inBase = addr(p, s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix;
+  const outBase = addr(p, s.out) + go.origin;
+  const v = at64(p.scratch);
+  const m = at64(v + V);
+  const tab = at64(m + M);
+  p.summary.push(
+    `${s.node}: sparse direct ${s.kh}x${s.kw} conv ${C}->${s.out.C}, stride ${s.strides.join('x')}, ${nnz} nonzeros (${((100 * nnz) / s.weight.length).toFixed(0)}%), chunk ${CH}`,
+  );
+  return new Desc('sparseConv')
+    .int('inBase', inBase)
+    .int('inImg', gi.img)
+    .int('inRowStep', s.strides[0]! * gi.row)
+    .int('inPixStep', s.strides[1]! * gi.pix)
+    .int('koff', p.img.data(koff, 16))
+    .int('K', K)
+    .int('outBase', outBase)
+    .int('outImg', go.img)
+    .int('outRow', go.row)
+    .int('outPix', go.pix)
+    .int('outH', s.out.H)
+    .int('outW', s.out.W)
+    .int('coutp', go.cp)
+    .int('mat', p.img.data(mat.bytes, 16))
+    .int('bias', p.img.data(padded(s.epi.bias, s.out.C, go.cp), 16))
+    .epilogue(s.epi, epiResidual(p, s, outBase))
+    .int('CH', CH)
+    .int('row', row)
+    .int('V', v)
+    .int('M', m)
+    .int('tab', tab)
+    .int('counter', 0);
 }
 
 /**

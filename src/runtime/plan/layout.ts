@@ -17,6 +17,7 @@ import {
   ENCODERS,
   offsetOf,
   winogradOverhang,
+  sparseConvScratch,
   winogradScratch,
   winogradTiles,
   winogradWork,
@@ -45,13 +46,14 @@ export interface Plan {
    * The program in segments of consecutive steps, each run on `sub` images at a time: layers
    * with large activations run a few images at a time so their input and output stay in cache,
    * layers with large weights (fully connected) see the whole batch so each weight is read once.
+   * A team's plan (threads > 1) runs every step on all its images at once (its work counters are zeroed once per call).
    */
   readonly segments: readonly Segment[];
   /** Threads sharing the memory (LayoutOptions.threads): each segment has a program per thread. */
   readonly threads: number;
   /** With several threads, the address of the barriers' state (i32 arrived, generation, failed: 1 a trap, 2 a barrier timeout); else 0. */
   readonly barrier: number;
-  /** With several threads: the addresses of the work counters dense convolutions share their blocks by (i32 each; zeroed before every call, Team.start). */
+  /** With several threads: the addresses of the work counters dense convolutions share their blocks by, and sparse direct ones their chunks of pixels (i32 each; zeroed before every call, Team.start). */
   readonly counters: readonly number[];
   readonly input: {
     readonly address: number;
@@ -71,8 +73,8 @@ export interface LayoutOptions {
   readonly cacheBytes?: number;
   /**
    * Threads that run each call together in one shared memory (default 1): Winograd layers,
-   * dense convolutions and poolings share their work out, the other steps run on thread 0 (runtime.wat,
-   * Threads); each thread gets its own Winograd scratch.
+   * dense and sparse direct convolutions and poolings share their work out, the other steps run on thread 0 (runtime.wat,
+   * Threads); each thread gets its own Winograd and sparse direct convolution scratch.
    */
   readonly threads?: number;
   /**
@@ -153,7 +155,7 @@ function tightInput(lowered: Lowered): number {
       'epi' in s ? s.epi.residual : undefined,
     ].some((v) => v !== undefined && v.kind !== 'const' && base(v).id === a.id);
   const rowRuns = (s: Step) =>
-    s.op === 'conv' && s.in.id === a.id && s.groups === 1 && (s.dilations[1] === 1 || s.kw === 1) && !s.epi.residual;
+    s.op === 'conv' && s.in.id === a.id && s.groups === 1 && (s.dilations[1] === 1 || s.kw === 1) && !s.epi.residual && !s.sparse;
   const readers = lowered.steps.filter(reads);
   return readers.length > 0 && readers.every(rowRuns) ? a.id : -1;
 }
@@ -223,7 +225,10 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   const subs: number[] = [];
   const cacheBytes = opts.cacheBytes ?? 512 * 1024;
   const subFor = (s: Step): number => {
-    if (s.op === 'fc') return B;
+    // A team (several threads) runs each step once per call, on all its images: the counters
+    // its threads take work from are zeroed once per call (Team.start), so a second sub-batch
+    // found them spent and computed nothing (a team of 3 on 2 images, sub-batches of 1).
+    if (s.op === 'fc' || threads > 1) return B;
     const acts = [
       'in' in s ? s.in : undefined,
       'a' in s ? s.a : undefined,
@@ -257,12 +262,16 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
     subs.push(steps.length ? subFor(steps[0]!) : B);
   }
 
-  // Shared Winograd scratch, sized for the largest layer.
+  // Shared Winograd and sparse direct convolution scratch, sized for the largest layer.
   let scratchBytes = 0;
   for (const s of steps) {
-    if (s.op !== 'winograd') continue;
-    const w = winogradScratch(s, B);
-    scratchBytes = Math.max(scratchBytes, w.V + w.M + w.S + w.tab + 4 * 64);
+    if (s.op === 'winograd') {
+      const w = winogradScratch(s, B);
+      scratchBytes = Math.max(scratchBytes, w.V + w.M + w.S + w.tab + 4 * 64);
+    } else if (s.op === 'conv' && s.sparse) {
+      const w = sparseConvScratch(s);
+      scratchBytes = Math.max(scratchBytes, w.V + w.M + w.tab + 3 * 64);
+    }
   }
   const scratchStride = Math.ceil(scratchBytes / 64) * 64;
   scratch = scratchBytes ? img.alloc(scratchStride * threads) : 0;
@@ -331,13 +340,14 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
 }
 
 /** Steps that share their work out between threads (runtime.wat, Threads). */
-const SHARED_WORK: ReadonlySet<KernelKind> = new Set(['winograd', 'conv', 'pool']);
+const SHARED_WORK: ReadonlySet<KernelKind> = new Set(['winograd', 'conv', 'pool', 'sparseConv']);
 
 /**
  * The program entries of steps i..j-1 for each thread: for a step that shares its work out,
  * thread t's copy of its descriptor (a Winograd layer: winogradShare, by `work` per group of 4
  * output channels; a dense convolution: units of a band x a pair of blocks of
- * output channels, taken from a shared counter; a pooling: its range of output rows); for the
+ * output channels, taken from a shared counter; a sparse direct convolution: chunks of output
+ * pixels from a shared counter, in its own scratch; a pooling: its range of output rows); for the
  * others, the descriptor in thread 0's program only. With several threads a barrier follows every step but between two of thread
  * 0's own, and ends every program. One thread: the descriptors as they are.
  */
@@ -367,6 +377,13 @@ function threadEntries(
     Array.from({ length: threads }, (_, t) => {
       if (!shared[k]) return t === 0 ? place(d) : -1;
       if (d.kind === 'winograd') return place(winogradShare(d as unknown as Desc<'winograd'>, t, threads, scratchStride, barrier, work[k]));
+      if (d.kind === 'sparseConv') {
+        // Chunks of output pixels taken from a shared counter, each thread in its own scratch.
+        const c = (d as unknown as Desc<'sparseConv'>).copy();
+        for (const f of ['V', 'M', 'tab'] as const) c.int(f, c.read(f) + t * scratchStride);
+        if (t === 0) counters.push(img.alloc(64));
+        return place(c.int('counter', counters.at(-1)!));
+      }
       if (d.kind === 'pool') {
         // Output rows in ranges, as evenly as they go (ResNet-18's 3x3 stride-2 max pool after the stem: 1.4 ms on thread 0 alone).
         const c = (d as unknown as Desc<'pool'>).copy();

@@ -95,6 +95,8 @@ export type Step =
       pads: readonly number[];
       groups: number;
       epi: Epilogue;
+      /** Run by the sparse direct kernel (groups 1, mostly zero weights: kernels.ts): visits only the nonzero weights. */
+      sparse?: boolean;
     }
   | { op: 'fc'; node: string; in: Act | View; out: Act /** [K][O], K in the input's logical order */; weight: Float32Array; epi: Epilogue }
   | {

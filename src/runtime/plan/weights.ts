@@ -3,7 +3,7 @@
  * Pure functions on typed arrays.
  */
 import type { CsrData, MatrixData } from '../../bundle/decode.js';
-import { denseToSparse, sparseMatrix } from '../../wasm/sparse.js';
+import { denseToSparse } from '../../wasm/sparse.js';
 
 export const ceil4 = (n: number) => Math.ceil(n / 4) * 4;
 
@@ -20,19 +20,72 @@ export function transformMatrix(m: MatrixData): KernelMatrix {
 /**
  * Position p's product matrix: W_p^T with one row per (padded) output channel, entries
  * (byte offset of V_p's row of the input channel, W_p[ci][co] * scale[co]), by input channel.
- * Grouped layers: row ci of W_p is input channel ci of co's group, g * cin + ci.
+ * Grouped layers: row ci of W_p is input channel ci of co's group, g * cin + ci. The bytes of
+ * sparseMatrix (src/wasm/sparse.ts) on those rows, written straight into typed arrays: a
+ * ResNet-18 bundle has millions of entries, and a tuple each made planning it take seconds,
+ * most of them in the garbage collector.
  */
 export function positionMatrix(w: CsrData, coutp: number, rowBytes: number, scale?: Float32Array, group = 1): KernelMatrix {
-  const rows: [number, number][][] = Array.from({ length: coutp }, () => []);
+  const nnz = w.rowPtr[w.rows]!;
+  const next = new Int32Array(coutp + 1);
+  for (let e = 0; e < nnz; e++) next[w.colIdx[e]! + 1]! += 2;
+  // next[co]: the word where row co's next entry goes (after the row-start table)
+  next[0] = coutp + 1;
+  for (let co = 0; co < coutp; co++) next[co + 1]! += next[co]!;
+  const buf = new ArrayBuffer((coutp + 1 + 2 * nnz) * 4);
+  const ints = new Int32Array(buf);
+  const vals = new Float32Array(buf);
+  for (let co = 0; co <= coutp; co++) ints[co] = next[co]! * 4;
   const coutG = w.cols / group;
   for (let ci = 0; ci < w.rows; ci++) {
     for (let e = w.rowPtr[ci]!; e < w.rowPtr[ci + 1]!; e++) {
       const co = w.colIdx[e]!;
-      const channel = Math.floor(co / coutG) * w.rows + ci;
-      rows[co]!.push([channel * rowBytes, scale ? Math.fround(w.values[e]! * scale[co]!) : w.values[e]!]);
+      const at = next[co]!;
+      ints[at] = (Math.floor(co / coutG) * w.rows + ci) * rowBytes;
+      vals[at + 1] = scale ? Math.fround(w.values[e]! * scale[co]!) : w.values[e]!;
+      next[co] = at + 2;
     }
   }
-  return { bytes: sparseMatrix(rows) };
+  return { bytes: new Uint8Array(buf) };
+}
+
+/**
+ * A sparse direct convolution's weights (runtime.wat, op 10): OIHW [cout, cin, kh, kw] as one
+ * row per padded output channel (coutp) of entries (byte offset of window entry k's row of V,
+ * weight), k = (ky * kw + kx) * cinp + ci in increasing order, zeros left out: the bytes of
+ * sparseMatrix (src/wasm/sparse.ts) written straight into typed arrays, as positionMatrix.
+ */
+export function sparseConvMatrix(
+  w: Float32Array,
+  cout: number,
+  cin: number,
+  kh: number,
+  kw: number,
+  coutp: number,
+  cinp: number,
+  rowBytes: number,
+): KernelMatrix {
+  const per = cin * kh * kw;
+  let nnz = 0;
+  for (const v of w) if (v !== 0) nnz++;
+  const buf = new ArrayBuffer((coutp + 1 + 2 * nnz) * 4);
+  const ints = new Int32Array(buf);
+  const vals = new Float32Array(buf);
+  let at = coutp + 1;
+  for (let co = 0; co < coutp; co++) {
+    ints[co] = at * 4;
+    for (let ky = 0; co < cout && ky < kh; ky++)
+      for (let kx = 0; kx < kw; kx++)
+        for (let ci = 0; ci < cin; ci++) {
+          const v = w[co * per + (ci * kh + ky) * kw + kx]!;
+          if (v === 0) continue;
+          ints[at] = ((ky * kw + kx) * cinp + ci) * rowBytes;
+          vals[at + 1] = v;
+          at += 2;
+        }
+  }
+  ints[coutp] = at * 4;
+  return { bytes: new Uint8Array(buf) };
 }
 
 /**

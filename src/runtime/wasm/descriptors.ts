@@ -37,6 +37,9 @@ const box = <P extends string>(p: P) =>
     [`${p}Pix`]: i32(),
   }) as { readonly [K in `${P}Base` | `${P}Img` | `${P}Row` | `${P}Pix`]: ReturnType<typeof i32> };
 
+/** Where a convolution's windows start: output pixel (0, 0)'s of image 0, and the steps between images, output rows and output pixels. */
+const WINDOWS = { inBase: i32(), inImg: i32(), inRowStep: i32(), inPixStep: i32() } as const;
+
 /**
  * The kernels in op-code order (a kind's op code is its index): the WAT function `run` calls
  * for it, whether it takes (d, n, first) or only d, and its fields.
@@ -87,10 +90,7 @@ export const KERNELS = {
     func: '$conv',
     images: true,
     fields: {
-      inBase: i32(),
-      inImg: i32(),
-      inRowStep: i32(),
-      inPixStep: i32(),
+      ...WINDOWS,
       koff: i32(),
       K: i32(),
       groups: i32(),
@@ -116,10 +116,7 @@ export const KERNELS = {
     func: '$depthwise',
     images: true,
     fields: {
-      inBase: i32(),
-      inImg: i32(),
-      inRowStep: i32(),
-      inPixStep: i32(),
+      ...WINDOWS,
       taps: i32(),
       ntaps: i32(),
       cp: i32(),
@@ -199,6 +196,29 @@ export const KERNELS = {
   zero: { func: '$zero', images: true, fields: { base: i32(), imgStride: i32(), table: i32('(offset, length) pairs'), count: i32() } },
   /** A barrier between the threads sharing the memory (op 9). */
   barrier: { func: '$barrier', images: false, fields: { state: i32(), threads: i32(), timeout: i32('ms') } },
+  /** Sparse direct convolution: window entries gathered into rows, the sparse product, the epilogue (op 10). */
+  sparseConv: {
+    func: '$sparseConv',
+    images: true,
+    fields: {
+      ...WINDOWS,
+      koff: i32('byte offsets (from the window origin) of each group of 4 window entries: 4 channels of one window pixel'),
+      K: i32('window entries, a multiple of 4 (kh * kw * the padded input channels)'),
+      ...box('out'),
+      outH: i32(),
+      outW: i32(),
+      coutp: i32(),
+      mat: i32('the sparse weights: a row per output channel, entries (byte offset of the window entry row in V, weight)'),
+      bias: i32(),
+      ...EPILOGUE_FIELDS,
+      CH: i32('output pixels per chunk, a multiple of 4'),
+      row: i32('bytes between rows of V and of M'),
+      V: i32(),
+      M: i32(),
+      tab: i32("CH x (window origin, output address) of the chunk's pixels"),
+      counter: i32('0, or in a team: the i32 the threads take chunks from, zeroed before each call'),
+    },
+  },
 } as const satisfies Record<string, { func: string; images: boolean; fields: Record<string, Field> }>;
 
 export type KernelKind = keyof typeof KERNELS;

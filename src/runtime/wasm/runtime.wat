@@ -17,7 +17,8 @@
 ;; - Threads (a plan for T threads sharing one memory, the module built with a shared memory):
 ;;   every thread runs its own program over the same activations. A Winograd layer's tiles or
 ;;   its channels are shared out in ranges (op 0), a dense convolution's blocks
-;;   of 8 output channels by units of a band x a pair of blocks taken from a counter, a
+;;   of 8 output channels by units of a band x a pair of blocks taken from a counter, a sparse
+;;   direct convolution's chunks of output pixels from a counter too, a
 ;;   pooling's output rows in ranges (rowLo, rowHi); other steps are in thread 0's program
 ;;   only; a barrier (op 9) stands wherever a step reads what another thread wrote. Which thread computes a value never changes how: results do not
 ;;   depend on the thread count.
@@ -796,6 +797,165 @@
         (v128.store offset=16 (local.get $o1) (f32x4.pmin (f32x4.pmax (local.get $a3) (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $a3)))) (local.get $hi)))
         (v128.store offset=16 (local.get $o2) (f32x4.pmin (f32x4.pmax (local.get $a5) (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $a5)))) (local.get $hi)))
         (v128.store offset=16 (local.get $o3) (f32x4.pmin (f32x4.pmax (local.get $a7) (f32x4.pmax (local.get $lo) (f32x4.mul (local.get $alpha) (local.get $a7)))) (local.get $hi))))))
+
+  ;; =============================================================================================
+  ;; op 10: sparse direct convolution (groups 1, mostly zero weights: chosen by measurement,
+  ;; src/runtime/kernels.ts), any kernel, stride, dilation and padding. Per chunk of up to CH
+  ;; output pixels (the pixels of all images of the call, in order):
+  ;;   gather    V[k][pixel] = the pixel's window entry k = (ky * kw + kx) * cinp + ci (a row of
+  ;;             CH floats per entry, `row` bytes apart): 4 channels x 4 pixels a step, loaded
+  ;;             from NHWC and transposed; the input's zero border is the padding
+  ;;   product   $product, the Winograd layers' sparse product: M[co] = sum over the nonzero
+  ;;             weights w of row co (entries (k * row, w)) of w * V[k]; the zeros cost nothing
+  ;;   epilogue  M (a row per output channel) transposed back to NHWC, 4 channels x 4 pixels a
+  ;;             step, then bias, residual, activation
+  ;; Lanes past a chunk's last pixel repeat it (and store its values again).
+  ;; Descriptor (descriptors.ts): inBase (window origin of output pixel (0,0), image 0) inImg
+  ;; inRowStep inPixStep koff (K / 4 byte offsets from the window origin, 4 channels of one window
+  ;; pixel each: a table of K bytes) K outBase outImg outRow outPix outH outW coutp mat bias
+  ;; lo hi alpha resDelta CH row V M tab (CH x (window origin, output address)) counter (0; in a
+  ;; team the i32 its threads take chunks from, zeroed before each call).
+  (func $sparseConv (param $d i32) (param $n i32) (param $first i32)
+    (local $HW i32) (local $total i32) (local $size i32) (local $chunks i32) (local $u i32) (local $next i32) (local $counter i32) (local $t i32)
+    (local.set $HW (i32.mul (i32.load offset={sparseConv.outH} (local.get $d)) (i32.load offset={sparseConv.outW} (local.get $d))))
+    (local.set $total (i32.mul (local.get $n) (local.get $HW)))
+    ;; Chunks of equal size (a multiple of 4, at most CH), as in $winograd.
+    (local.set $chunks (i32.div_u (i32.add (local.get $total) (i32.sub (i32.load offset={sparseConv.CH} (local.get $d)) (i32.const 1)))
+      (i32.load offset={sparseConv.CH} (local.get $d))))
+    (if (i32.eqz (local.get $chunks)) (then (return)))
+    (local.set $size (i32.and (i32.add (i32.div_u (i32.add (local.get $total) (i32.sub (local.get $chunks) (i32.const 1))) (local.get $chunks))
+      (i32.const 3)) (i32.const -4)))
+    (local.set $chunks (i32.div_u (i32.add (local.get $total) (i32.sub (local.get $size) (i32.const 1))) (local.get $size)))
+    ;; A team takes chunks from the counter (a thread slowed on this call takes fewer); one thread takes them in order.
+    (local.set $counter (i32.load offset={sparseConv.counter} (local.get $d)))
+    (block $done
+      (loop $chunk
+        (if (local.get $counter)
+          (then (local.set $u (i32.atomic.rmw.add (local.get $counter) (i32.const 1))))
+          (else
+            (local.set $u (local.get $next))
+            (local.set $next (i32.add (local.get $next) (i32.const 1)))))
+        (br_if $done (i32.ge_u (local.get $u) (local.get $chunks)))
+        (local.set $t (i32.mul (local.get $u) (local.get $size)))
+        (call $sparseChunk (local.get $d) (i32.add (i32.mul (local.get $first) (local.get $HW)) (local.get $t))
+          (select (local.get $size) (i32.sub (local.get $total) (local.get $t))
+            (i32.le_u (i32.add (local.get $t) (local.get $size)) (local.get $total))))
+        (br $chunk))))
+
+  ;; One chunk of $sparseConv: output pixels t0 .. t0 + nt - 1 (counted from image 0's first).
+  (func $sparseChunk (param $d i32) (param $t0 i32) (param $nt i32)
+    (local $nv i32) (local $k i32) (local $t i32) (local $img i32) (local $rem i32) (local $y i32) (local $x i32) (local $e i32)
+    (local $HW i32) (local $W i32) (local $tab i32) (local $row i32) (local $g i32) (local $dst i32) (local $j i32) (local $jend i32)
+    (local $off i32) (local $p0 i32) (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $q i32) (local $res i32) (local $cpB i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128) (local $u0 v128) (local $u1 v128) (local $u2 v128) (local $u3 v128)
+    (local $bias v128) (local $lo v128) (local $hi v128) (local $alpha v128)
+    (local.set $W (i32.load offset={sparseConv.outW} (local.get $d)))
+    (local.set $HW (i32.mul (i32.load offset={sparseConv.outH} (local.get $d)) (local.get $W)))
+    (local.set $tab (i32.load offset={sparseConv.tab} (local.get $d)))
+    (local.set $row (i32.load offset={sparseConv.row} (local.get $d)))
+    (local.set $nv (i32.shr_u (i32.add (local.get $nt) (i32.const 3)) (i32.const 2)))
+    ;; The pixel table; lanes past the last pixel repeat it.
+    (local.set $k (i32.const 0))
+    (loop $pixels
+      (local.set $t (i32.add (local.get $t0)
+        (select (local.get $k) (i32.sub (local.get $nt) (i32.const 1)) (i32.lt_u (local.get $k) (local.get $nt)))))
+      (local.set $img (i32.div_u (local.get $t) (local.get $HW)))
+      (local.set $rem (i32.sub (local.get $t) (i32.mul (local.get $img) (local.get $HW))))
+      (local.set $y (i32.div_u (local.get $rem) (local.get $W)))
+      (local.set $x (i32.sub (local.get $rem) (i32.mul (local.get $y) (local.get $W))))
+      (local.set $e (i32.add (local.get $tab) (i32.shl (local.get $k) (i32.const 3))))
+      (i32.store offset=0 (local.get $e)
+        (i32.add (i32.add (i32.add (i32.load offset={sparseConv.inBase} (local.get $d))
+          (i32.mul (local.get $img) (i32.load offset={sparseConv.inImg} (local.get $d))))
+          (i32.mul (local.get $y) (i32.load offset={sparseConv.inRowStep} (local.get $d))))
+          (i32.mul (local.get $x) (i32.load offset={sparseConv.inPixStep} (local.get $d)))))
+      (i32.store offset=4 (local.get $e)
+        (i32.add (i32.add (i32.add (i32.load offset={sparseConv.outBase} (local.get $d))
+          (i32.mul (local.get $img) (i32.load offset={sparseConv.outImg} (local.get $d))))
+          (i32.mul (local.get $y) (i32.load offset={sparseConv.outRow} (local.get $d))))
+          (i32.mul (local.get $x) (i32.load offset={sparseConv.outPix} (local.get $d)))))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br_if $pixels (i32.lt_u (local.get $k) (i32.shl (local.get $nv) (i32.const 2)))))
+    ;; Gather, 4 pixels at a time: each window pixel's 4-channel groups, transposed into 4 rows of V.
+    (local.set $jend (i32.add (i32.load offset={sparseConv.koff} (local.get $d)) (i32.load offset={sparseConv.K} (local.get $d))))
+    (local.set $g (i32.const 0))
+    (loop $gather
+      (local.set $e (i32.add (local.get $tab) (i32.shl (local.get $g) (i32.const 5))))
+      (local.set $p0 (i32.load offset=0 (local.get $e)))
+      (local.set $p1 (i32.load offset=8 (local.get $e)))
+      (local.set $p2 (i32.load offset=16 (local.get $e)))
+      (local.set $p3 (i32.load offset=24 (local.get $e)))
+      (local.set $dst (i32.add (i32.load offset={sparseConv.V} (local.get $d)) (i32.shl (local.get $g) (i32.const 4))))
+      (local.set $j (i32.load offset={sparseConv.koff} (local.get $d)))
+      (loop $entries
+        (local.set $off (i32.load (local.get $j)))
+        (local.set $r0 (v128.load (i32.add (local.get $p0) (local.get $off))))
+        (local.set $r1 (v128.load (i32.add (local.get $p1) (local.get $off))))
+        (local.set $r2 (v128.load (i32.add (local.get $p2) (local.get $off))))
+        (local.set $r3 (v128.load (i32.add (local.get $p3) (local.get $off))))
+        (local.set $u0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+        (local.set $u1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+        (local.set $u2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+        (local.set $u3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+        (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u0) (local.get $u2)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $row)))
+        (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u2)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $row)))
+        (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u1) (local.get $u3)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $row)))
+        (v128.store (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u1) (local.get $u3)))
+        (local.set $dst (i32.add (local.get $dst) (local.get $row)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br_if $entries (i32.lt_u (local.get $j) (local.get $jend))))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
+      (br_if $gather (i32.lt_u (local.get $g) (local.get $nv))))
+    (call $product (i32.load offset={sparseConv.V} (local.get $d)) (i32.load offset={sparseConv.M} (local.get $d))
+      (i32.load offset={sparseConv.mat} (local.get $d)) (i32.const 0) (i32.load offset={sparseConv.coutp} (local.get $d))
+      (local.get $nv) (local.get $row))
+    ;; Epilogue, 4 pixels at a time: 4 rows of M (channels) transposed into each pixel's 4 channels.
+    (local.set $lo (v128.load32_splat offset={sparseConv.lo} (local.get $d)))
+    (local.set $hi (v128.load32_splat offset={sparseConv.hi} (local.get $d)))
+    (local.set $alpha (v128.load32_splat offset={sparseConv.alpha} (local.get $d)))
+    (local.set $res (i32.load offset={sparseConv.resDelta} (local.get $d)))
+    (local.set $cpB (i32.shl (i32.load offset={sparseConv.coutp} (local.get $d)) (i32.const 2)))
+    (local.set $g (i32.const 0))
+    (loop $stores
+      (local.set $e (i32.add (local.get $tab) (i32.shl (local.get $g) (i32.const 5))))
+      (local.set $p0 (i32.load offset=4 (local.get $e)))
+      (local.set $p1 (i32.load offset=12 (local.get $e)))
+      (local.set $p2 (i32.load offset=20 (local.get $e)))
+      (local.set $p3 (i32.load offset=28 (local.get $e)))
+      (local.set $q (i32.add (i32.load offset={sparseConv.M} (local.get $d)) (i32.shl (local.get $g) (i32.const 4))))
+      (local.set $off (i32.const 0))
+      (loop $channels
+        (local.set $r0 (v128.load (local.get $q)))
+        (local.set $r1 (v128.load (i32.add (local.get $q) (local.get $row))))
+        (local.set $r2 (v128.load (i32.add (local.get $q) (i32.shl (local.get $row) (i32.const 1)))))
+        (local.set $r3 (v128.load (i32.add (local.get $q) (i32.mul (local.get $row) (i32.const 3)))))
+        (local.set $u0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+        (local.set $u1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+        (local.set $u2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+        (local.set $u3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+        (local.set $bias (v128.load (i32.add (i32.load offset={sparseConv.bias} (local.get $d)) (local.get $off))))
+        (local.set $r0 (f32x4.add (local.get $bias) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u0) (local.get $u2))))
+        (local.set $r1 (f32x4.add (local.get $bias) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u0) (local.get $u2))))
+        (local.set $r2 (f32x4.add (local.get $bias) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $u1) (local.get $u3))))
+        (local.set $r3 (f32x4.add (local.get $bias) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $u1) (local.get $u3))))
+        (if (local.get $res)
+          (then
+            (local.set $r0 (f32x4.add (local.get $r0) (v128.load (i32.add (i32.add (local.get $p0) (local.get $off)) (local.get $res)))))
+            (local.set $r1 (f32x4.add (local.get $r1) (v128.load (i32.add (i32.add (local.get $p1) (local.get $off)) (local.get $res)))))
+            (local.set $r2 (f32x4.add (local.get $r2) (v128.load (i32.add (i32.add (local.get $p2) (local.get $off)) (local.get $res)))))
+            (local.set $r3 (f32x4.add (local.get $r3) (v128.load (i32.add (i32.add (local.get $p3) (local.get $off)) (local.get $res)))))))
+        (v128.store (i32.add (local.get $p0) (local.get $off)) (call $act (local.get $r0) (local.get $lo) (local.get $hi) (local.get $alpha)))
+        (v128.store (i32.add (local.get $p1) (local.get $off)) (call $act (local.get $r1) (local.get $lo) (local.get $hi) (local.get $alpha)))
+        (v128.store (i32.add (local.get $p2) (local.get $off)) (call $act (local.get $r2) (local.get $lo) (local.get $hi) (local.get $alpha)))
+        (v128.store (i32.add (local.get $p3) (local.get $off)) (call $act (local.get $r3) (local.get $lo) (local.get $hi) (local.get $alpha)))
+        (local.set $q (i32.add (local.get $q) (i32.shl (local.get $row) (i32.const 2))))
+        (local.set $off (i32.add (local.get $off) (i32.const 16)))
+        (br_if $channels (i32.lt_u (local.get $off) (local.get $cpB))))
+      (local.set $g (i32.add (local.get $g) (i32.const 1)))
+      (br_if $stores (i32.lt_u (local.get $g) (local.get $nv)))))
 
   ;; =============================================================================================
   ;; op 2: depthwise convolution (one input channel per group, one output channel per input
