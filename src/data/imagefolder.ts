@@ -101,7 +101,7 @@ export function loadImageFolder(dir: string, o: ImageFolderOptions): ImageFolder
     onSkip: o.onSkip,
   };
   notes.push(
-    `preprocessing: evaluation resizes the shorter side to ${resize} and centre-crops ${height}x${width}; training takes random-resized ${height}x${width} crops with horizontal flips`,
+    `preprocessing: evaluation resizes the shorter side to ${resize} and centre-crops ${height}x${width}; training takes random-resized ${height}x${width} crops with horizontal flips (with --no-augment, the evaluation preprocessing)`,
   );
   return {
     classes,
