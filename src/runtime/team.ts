@@ -1,9 +1,10 @@
 /**
  * Small batches across threads: the calling thread and threads - 1 workers run each call
  * together in one shared memory, on a plan laid out for that many threads (layout's `threads`;
- * runtime.wat, Threads): every Winograd layer's output channels (or chunks of tiles), every
- * dense layer's blocks of output channels and every pooling's output rows are split between
- * them, and barriers in their programs keep them in step.
+ * runtime.wat, Threads): every Winograd layer's tiles (or its input channels to transform and
+ * output channels to compute, meeting at a barrier between the two: layout.ts winogradShare),
+ * every dense layer's blocks of output channels and every pooling's output rows are split
+ * between them, and barriers in their programs keep them in step.
  * This is what batch 1 needs: ThreadPool splits a batch by images, which leaves threads idle
  * when there are fewer images than threads. Which thread computes a value never changes how,
  * so results do not depend on the thread count.
