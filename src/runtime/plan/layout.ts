@@ -339,6 +339,12 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   };
 }
 
+/**
+ * The most rounds a thread spins at a barrier before it sleeps (about 170 us; runtime.wat, op 9:
+ * how long it spins adapts between 20,000 and this).
+ */
+const BARRIER_SPIN_MAX = 200_000;
+
 /** Steps that share their work out between threads (runtime.wat, Threads). */
 const SHARED_WORK: ReadonlySet<KernelKind> = new Set(['winograd', 'conv', 'pool', 'sparseConv']);
 
@@ -371,7 +377,8 @@ function threadEntries(
     new Desc('barrier')
       .int('state', state)
       .int('threads', threads)
-      .int('timeout', Math.max(1, Math.round(timeoutMs))),
+      .int('timeout', Math.max(1, Math.round(timeoutMs)))
+      .int('spinMax', BARRIER_SPIN_MAX),
   );
   const copies = descriptors.map((d, k) =>
     Array.from({ length: threads }, (_, t) => {

@@ -195,7 +195,11 @@ export const KERNELS = {
   /** Clears byte ranges of each image (op 8). */
   zero: { func: '$zero', images: true, fields: { base: i32(), imgStride: i32(), table: i32('(offset, length) pairs'), count: i32() } },
   /** A barrier between the threads sharing the memory (op 9). */
-  barrier: { func: '$barrier', images: false, fields: { state: i32(), threads: i32(), timeout: i32('ms') } },
+  barrier: {
+    func: '$barrier',
+    images: false,
+    fields: { state: i32(), threads: i32(), timeout: i32('ms'), spinMax: i32('most rounds spun before sleeping') },
+  },
   /** Sparse direct convolution: window entries gathered into rows, the sparse product, the epilogue (op 10). */
   sparseConv: {
     func: '$sparseConv',

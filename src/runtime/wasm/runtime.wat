@@ -1377,17 +1377,23 @@
 
   ;; =============================================================================================
   ;; op 9: a barrier between threads sharing the memory: returns once all `threads` have reached
-  ;; it (or a thread has failed). Spins a while (20,000 rounds, about 17 us once optimized: a
-  ;; layer's threads arrive microseconds apart), then sleeps in memory.atomic.wait32, a
-  ;; millisecond at a time. Longer spins cost more than the wakes they save when the machine has
-  ;; other work, V8's background compiler included: at 1,000,000 rounds (about 1 ms) a VGG-shaped
-  ;; net's team calls took 30-50 ms instead of 5-15 on a busy 2-vCPU machine. A thread that has slept
+  ;; it (or a thread has failed). Spins a while, then sleeps in memory.atomic.wait32, a
+  ;; millisecond at a time. How long it spins adapts (the state's fourth word): twice as long
+  ;; after a wait that spinning ended, a quarter as long after one that had to sleep, between
+  ;; 20,000 rounds (about 17 us once optimized) and spinMax. A wake from the sleep takes tens of
+  ;; microseconds, on the critical path of the next step; but spins cost more than the wakes they
+  ;; save when the machine has other work, V8's background compiler included: at 1,000,000 rounds
+  ;; (about 1 ms) a VGG-shaped net's team calls took 30-50 ms instead of 5-15 on a busy 2-vCPU
+  ;; machine, and a fixed 200,000 made them 1.8x slower than 20,000 beside one busy process.
+  ;; Adapting up to 200,000, against a fixed 20,000, in one process in turns: 8-10% faster team
+  ;; calls on a quiet machine (VGG-nagadomi shape at batch 1; ResNet-18 1%), 1% beside one busy
+  ;; process, 16% beside two. A thread that has slept
   ;; `timeout` milliseconds at one barrier marks the call failed (2: another thread stopped
   ;; answering, say a worker that died) and releases the others, instead of waiting for ever.
-  ;; Descriptor (descriptors.ts): state (i32 arrived, i32 generation, i32 failed: 0, 1 a trap, 2 a timeout)
-  ;; threads timeout (ms)
+  ;; Descriptor (descriptors.ts): state (i32 arrived, i32 generation, i32 failed: 0, 1 a trap, 2 a
+  ;; timeout, i32 rounds to spin) threads timeout (ms) spinMax
   (func $barrier (param $d i32)
-    (local $a i32) (local $gen i32) (local $spin i32) (local $slept i32)
+    (local $a i32) (local $gen i32) (local $spin i32) (local $slept i32) (local $limit i32)
     (local.set $a (i32.load offset={barrier.state} (local.get $d)))
     (local.set $gen (i32.atomic.load offset=4 (local.get $a)))
     (if (i32.eq (i32.atomic.rmw.add (local.get $a) (i32.const 1)) (i32.sub (i32.load offset={barrier.threads} (local.get $d)) (i32.const 1)))
@@ -1397,12 +1403,19 @@
         (i32.atomic.store offset=4 (local.get $a) (i32.add (local.get $gen) (i32.const 1)))
         (drop (memory.atomic.notify offset=4 (local.get $a) (i32.const -1)))
         (return)))
+    ;; Rounds to spin: the state's fourth word, kept between 20,000 and spinMax.
+    (local.set $limit (i32.atomic.load offset=12 (local.get $a)))
+    (if (i32.lt_u (local.get $limit) (i32.const 20000)) (then (local.set $limit (i32.const 20000))))
+    (if (i32.gt_u (local.get $limit) (i32.load offset={barrier.spinMax} (local.get $d))) (then (local.set $limit (i32.load offset={barrier.spinMax} (local.get $d)))))
     (loop $wait
       (if (i32.and (i32.eq (i32.atomic.load offset=4 (local.get $a)) (local.get $gen)) (i32.eqz (i32.atomic.load offset=8 (local.get $a))))
         (then
           (local.set $spin (i32.add (local.get $spin) (i32.const 1)))
-          (if (i32.gt_u (local.get $spin) (i32.const 20000))
+          (if (i32.gt_u (local.get $spin) (local.get $limit))
             (then
+              ;; Spinning did not pay: a quarter as long next time.
+              (if (i32.eq (local.get $spin) (i32.add (local.get $limit) (i32.const 1)))
+                (then (i32.atomic.store offset=12 (local.get $a) (i32.shr_u (local.get $limit) (i32.const 2)))))
               (if (i32.eq (memory.atomic.wait32 offset=4 (local.get $a) (local.get $gen) (i64.const 1000000)) (i32.const 2))
                 (then
                   (local.set $slept (i32.add (local.get $slept) (i32.const 1)))
@@ -1411,5 +1424,9 @@
                       (i32.atomic.store offset=8 (local.get $a) (i32.const 2))
                       (drop (memory.atomic.notify offset=4 (local.get $a) (i32.const -1)))
                       (return)))))))
-          (br $wait)))))
+          (br $wait))
+        (else
+          ;; Released while spinning: twice as long next time.
+          (if (i32.le_u (local.get $spin) (local.get $limit))
+            (then (i32.atomic.store offset=12 (local.get $a) (i32.shl (local.get $limit) (i32.const 1)))))))))
 )
