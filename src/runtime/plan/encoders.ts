@@ -253,10 +253,7 @@ function encodeConv(p: Placement, s: StepOf<'conv'>): Desc<'conv'> | Desc<'depth
     const taps = new Int32Array(s.kh * s.kw);
     for (let ky = 0; ky < s.kh; ky++) for (let kx = 0; kx < s.kw; kx++) taps[ky * s.kw + kx] = ky * dh * gi.row + kx * dw * gi.pix;
     return new Desc('depthwise')
-      .int('inBase', inBase)
-      .int('inImg', gi.img)
-      .int('inRowStep', s.strides[0]! * gi.row)
-      .int('inPixStep', s.strides[1]! * gi.pix)
+      .window(inBase, gi.img, s.strides[0]! * gi.row, s.strides[1]! * gi.pix)
       .int('taps', p.img.data(taps, 16))
       .int('ntaps', taps.length)
       .int('cp', gi.cp)
@@ -361,10 +358,7 @@ function encodeSparseConv(p: Placement, s: StepOf<'conv'>): Desc<'sparseConv'> {
     `${s.node}: sparse direct ${s.kh}x${s.kw} conv ${C}->${s.out.C}, stride ${s.strides.join('x')}, ${nnz} nonzeros (${((100 * nnz) / s.weight.length).toFixed(0)}%), chunk ${CH}`,
   );
   return new Desc('sparseConv')
-    .int('inBase', inBase)
-    .int('inImg', gi.img)
-    .int('inRowStep', s.strides[0]! * gi.row)
-    .int('inPixStep', s.strides[1]! * gi.pix)
+    .window(inBase, gi.img, s.strides[0]! * gi.row, s.strides[1]! * gi.pix)
     .int('koff', p.img.data(koff, 16))
     .int('K', K)
     .int('outBase', outBase)
@@ -407,10 +401,7 @@ function convDesc(p: Placement, s: StepOf<'conv'>, inBase: number, outBase: numb
   const gi = p.geometry(s.in);
   const go = p.geometry(s.out);
   return new Desc('conv')
-    .int('inBase', inBase)
-    .int('inImg', gi.img)
-    .int('inRowStep', s.strides[0]! * gi.row)
-    .int('inPixStep', s.strides[1]! * gi.pix)
+    .window(inBase, gi.img, s.strides[0]! * gi.row, s.strides[1]! * gi.pix)
     .int('groups', s.groups)
     .int('coutg', s.groups === 1 ? go.cp : s.out.C / s.groups)
     .int('outBase', outBase)

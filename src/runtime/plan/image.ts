@@ -105,6 +105,14 @@ export class Desc<K extends KernelKind> {
     this.f[this.word(field, 'f32')] = v;
     return this;
   }
+  /** A sliding window's input fields (descriptors.ts WINDOWS: inBase, inImg, inRowStep, inPixStep; a kind without them throws). */
+  window(inBase: number, img: number, rowStep: number, pixStep: number): this {
+    this.i[this.word('inBase', 'i32')] = inBase;
+    this.i[this.word('inImg', 'i32')] = img;
+    this.i[this.word('inRowStep', 'i32')] = rowStep;
+    this.i[this.word('inPixStep', 'i32')] = pixStep;
+    return this;
+  }
   /** The clamp activation (lo, hi, alpha; a kind without them throws). */
   clamp(e: Epilogue): this {
     this.f[this.word('lo', 'f32')] = e.lo;
