@@ -113,6 +113,16 @@ export class Desc<K extends KernelKind> {
     this.i[this.word('inPixStep', 'i32')] = pixStep;
     return this;
   }
+  /** A convolution's output fields (outBase, outImg, outRow, outPix, outH, outW: the address of output (0, 0), its strides and size). */
+  output(base: number, g: { img: number; row: number; pix: number }, a: { H: number; W: number }): this {
+    this.i[this.word('outBase', 'i32')] = base;
+    this.i[this.word('outImg', 'i32')] = g.img;
+    this.i[this.word('outRow', 'i32')] = g.row;
+    this.i[this.word('outPix', 'i32')] = g.pix;
+    this.i[this.word('outH', 'i32')] = a.H;
+    this.i[this.word('outW', 'i32')] = a.W;
+    return this;
+  }
   /** The clamp activation (lo, hi, alpha; a kind without them throws). */
   clamp(e: Epilogue): this {
     this.f[this.word('lo', 'f32')] = e.lo;
