@@ -14,6 +14,7 @@ import { layout, type Plan } from './plan/layout.js';
 import type { Lowered } from './plan/lower.js';
 import type { Step, StepOf } from './plan/types.js';
 import { stepOfDescriptors, timeDescriptors } from './profile.js';
+import { zeroCount } from '../winograd/winograd-weight.js';
 
 /**
  * The fraction of nonzeros below which the sparse kernels are the ones to try: a bundle's
@@ -53,7 +54,7 @@ export function alternative(s: Step): Step | undefined {
   return conv;
 }
 
-const nonzeros = (w: Float32Array) => w.reduce((n, v) => (v !== 0 ? n + 1 : n), 0);
+const nonzeros = (w: Float32Array) => w.length - zeroCount(w);
 
 const density = (s: StepOf<'winograd'>) =>
   s.layer.positions.reduce((n, p) => n + p.values.length, 0) / (s.layer.positions.length * s.layer.cin * s.layer.cout);

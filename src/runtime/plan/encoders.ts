@@ -237,6 +237,12 @@ function encodeWinograd(p: Placement, s: StepOf<'winograd'>): Desc<'winograd'> {
     .int('sync', 0);
 }
 
+/** A convolution's window fields (Desc.window): the window origin of output (0, 0), padding before it, and the steps between windows. */
+function windowOf(p: Placement, s: StepOf<'conv'>): [number, number, number, number] {
+  const gi = p.geometry(s.in);
+  return [addr(p, s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix, gi.img, s.strides[0]! * gi.row, s.strides[1]! * gi.pix];
+}
+
 /** A dense or grouped convolution (op conv), or a depthwise one (op depthwise): window offsets and packed weights; a sparse one (op sparseConv). */
 function encodeConv(p: Placement, s: StepOf<'conv'>): Desc<'conv'> | Desc<'depthwise'> | Desc<'sparseConv'> {
   if (s.sparse) return encodeSparseConv(p, s);
@@ -244,7 +250,6 @@ function encodeConv(p: Placement, s: StepOf<'conv'>): Desc<'conv'> | Desc<'depth
   const go = p.geometry(s.out);
   const cinG = s.in.C / s.groups;
   const coutG = s.out.C / s.groups;
-  const inBase = addr(p, s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix;
   const outBase = addr(p, s.out) + go.origin;
   const [dh, dw] = s.dilations as [number, number];
   const bias = p.img.data(padded(s.epi.bias, s.out.C, go.cp), 16);
@@ -253,7 +258,7 @@ function encodeConv(p: Placement, s: StepOf<'conv'>): Desc<'conv'> | Desc<'depth
     const taps = new Int32Array(s.kh * s.kw);
     for (let ky = 0; ky < s.kh; ky++) for (let kx = 0; kx < s.kw; kx++) taps[ky * s.kw + kx] = ky * dh * gi.row + kx * dw * gi.pix;
     return new Desc('depthwise')
-      .window(inBase, gi.img, s.strides[0]! * gi.row, s.strides[1]! * gi.pix)
+      .window(...windowOf(p, s))
       .int('taps', p.img.data(taps, 16))
       .int('ntaps', taps.length)
       .int('cp', gi.cp)
@@ -269,7 +274,7 @@ function encodeConv(p: Placement, s: StepOf<'conv'>): Desc<'conv'> | Desc<'depth
   if (rows) {
     const rowTab = Int32Array.from({ length: s.kh }, (_, ky) => ky * dh * gi.row);
     p.summary.push(`${s.node}: dense ${s.kh}x${s.kw} conv ${s.in.C}->${s.out.C}, stride ${s.strides.join('x')}, row runs`);
-    return convDesc(p, s, inBase, outBase, bias)
+    return convDesc(p, s, outBase, bias)
       .int('koff', 0)
       .int('K', s.kh * s.kw * gi.cp)
       .int('inGroupStep', 0)
@@ -287,7 +292,7 @@ function encodeConv(p: Placement, s: StepOf<'conv'>): Desc<'conv'> | Desc<'depth
   p.summary.push(
     `${s.node}: dense ${s.kh}x${s.kw} conv ${s.in.C}->${s.out.C}, stride ${s.strides.join('x')}${s.groups > 1 ? `, ${s.groups} groups` : ''}`,
   );
-  return convDesc(p, s, inBase, outBase, bias)
+  return convDesc(p, s, outBase, bias)
     .int('koff', p.img.data(koff, 16))
     .int('K', koff.length)
     .int('inGroupStep', cinG * 4)
@@ -344,7 +349,6 @@ function encodeSparseConv(p: Placement, s: StepOf<'conv'>): Desc<'sparseConv'> {
       for (let c = 0; c < gi.cp / 4; c++) koff[((ky * s.kw + kx) * gi.cp) / 4 + c] = ky * dh * gi.row + kx * dw * gi.pix + c * 16;
   const mat = sparseConvMatrix(s.weight, s.out.C, C, s.kh, s.kw, go.cp, gi.cp, row);
   const nnz = (mat.bytes.length / 4 - go.cp - 1) / 2;
-  const inBase = addr(p, s.in) + gi.origin - s.pads[0]! * gi.row - s.pads[1]! * gi.pix;
   const outBase = addr(p, s.out) + go.origin;
   const v = at64(p.scratch);
   const m = at64(v + V);
@@ -353,7 +357,7 @@ function encodeSparseConv(p: Placement, s: StepOf<'conv'>): Desc<'sparseConv'> {
     `${s.node}: sparse direct ${s.kh}x${s.kw} conv ${C}->${s.out.C}, stride ${s.strides.join('x')}, ${nnz} nonzeros (${((100 * nnz) / s.weight.length).toFixed(0)}%), chunk ${CH}`,
   );
   return new Desc('sparseConv')
-    .window(inBase, gi.img, s.strides[0]! * gi.row, s.strides[1]! * gi.pix)
+    .window(...windowOf(p, s))
     .int('koff', p.img.data(koff, 16))
     .int('K', K)
     .output(outBase, go, s.out)
@@ -387,11 +391,11 @@ function convBand(s: StepOf<'conv'>, inImageBytes: number): number {
 const convBlocks = (coutg: number): number => Math.ceil(coutg / 8);
 
 /** The fields of a dense convolution's descriptor that do not depend on how its window is read. */
-function convDesc(p: Placement, s: StepOf<'conv'>, inBase: number, outBase: number, bias: number): Desc<'conv'> {
+function convDesc(p: Placement, s: StepOf<'conv'>, outBase: number, bias: number): Desc<'conv'> {
   const gi = p.geometry(s.in);
   const go = p.geometry(s.out);
   return new Desc('conv')
-    .window(inBase, gi.img, s.strides[0]! * gi.row, s.strides[1]! * gi.pix)
+    .window(...windowOf(p, s))
     .int('groups', s.groups)
     .int('coutg', s.groups === 1 ? go.cp : s.out.C / s.groups)
     .output(outBase, go, s.out)

@@ -277,7 +277,8 @@ export function layout(lowered: Lowered, opts: LayoutOptions): Plan {
   scratch = scratchBytes ? img.alloc(scratchStride * threads) : 0;
 
   for (const s of steps) {
-    work[descriptors.length] = s.op === 'winograd' ? winogradWork(s, geometry(s.out).cp) : undefined;
+    // A team shares a Winograd layer's output channels by their work (threadEntries); one thread needs none.
+    work[descriptors.length] = s.op === 'winograd' && threads > 1 ? winogradWork(s, geometry(s.out).cp) : undefined;
     descriptors.push((ENCODERS[s.op] as (p: Placement, x: Step) => Placeable)(p, s));
     subs.push(subFor(s));
     if (s.op === 'winograd') {
@@ -371,6 +372,11 @@ function threadEntries(
     return { entries: (i, j) => [own.slice(i, j)], barrier: 0, counters: [] };
   }
   const counters: number[] = [];
+  // A step's work counter: allotted with its thread-0 copy, shared by the later threads' copies.
+  const counter = (t: number): number => {
+    if (t === 0) counters.push(img.alloc(64));
+    return counters.at(-1)!;
+  };
   const shared = descriptors.map((d) => SHARED_WORK.has(d.kind));
   const state = img.alloc(64);
   const barrier = place(
@@ -388,8 +394,7 @@ function threadEntries(
         // Chunks of output pixels taken from a shared counter, each thread in its own scratch.
         const c = (d as unknown as Desc<'sparseConv'>).copy();
         for (const f of ['V', 'M', 'tab'] as const) c.int(f, c.read(f) + t * scratchStride);
-        if (t === 0) counters.push(img.alloc(64));
-        return place(c.int('counter', counters.at(-1)!));
+        return place(c.int('counter', counter(t)));
       }
       if (d.kind === 'pool') {
         // Output rows in ranges, as evenly as they go (ResNet-18's 3x3 stride-2 max pool after the stem: 1.4 ms on thread 0 alone).
@@ -402,8 +407,7 @@ function threadEntries(
       // fewer. Against fixed halves: ResNet-18 at batch 1 on 2 threads, medians 3-8% lower over
       // three runs in one process, bits the same. (Alternate blocks had both threads write
       // every line: the 7x7 stem ran 1.08x faster on 2 threads than on 1.)
-      if (t === 0) counters.push(img.alloc(64));
-      return place((d as unknown as Desc<'conv'>).copy().int('counter', counters.at(-1)!));
+      return place((d as unknown as Desc<'conv'>).copy().int('counter', counter(t)));
     }),
   );
   const entries = (i: number, j: number) =>

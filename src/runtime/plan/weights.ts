@@ -4,6 +4,7 @@
  */
 import type { CsrData, MatrixData } from '../../bundle/decode.js';
 import { denseToSparse } from '../../wasm/sparse.js';
+import { zeroCount } from '../../winograd/winograd-weight.js';
 
 export const ceil4 = (n: number) => Math.ceil(n / 4) * 4;
 
@@ -66,8 +67,7 @@ export function sparseConvMatrix(
   rowBytes: number,
 ): KernelMatrix {
   const per = cin * kh * kw;
-  let nnz = 0;
-  for (const v of w) if (v !== 0) nnz++;
+  const nnz = w.length - zeroCount(w);
   const buf = new ArrayBuffer((coutp + 1 + 2 * nnz) * 4);
   const ints = new Int32Array(buf);
   const vals = new Float32Array(buf);
