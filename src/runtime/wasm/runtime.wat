@@ -71,6 +71,17 @@
   {include conv}
   {include gemm}
 
+  ;; The size of n items' chunks (tiles of a Winograd layer, output pixels of a sparse direct
+  ;; convolution): equal, a multiple of 4, at most CH (rounded up to 4); 0 for no items. 196
+  ;; tiles at CH 64 go as 52 + 52 + 52 + 40 rather than 64 + 64 + 64 + 4, whose last chunk
+  ;; would run the slow one-vector products.
+  (func $chunkSize (param $n i32) (param $CH i32) (result i32)
+    (local $chunks i32)
+    (local.set $chunks (i32.div_u (i32.add (local.get $n) (i32.sub (local.get $CH) (i32.const 1))) (local.get $CH)))
+    (if (i32.eqz (local.get $chunks)) (then (return (i32.const 0))))
+    (i32.and (i32.add (i32.div_u (i32.add (local.get $n) (i32.sub (local.get $chunks) (i32.const 1))) (local.get $chunks)) (i32.const 3))
+      (i32.const -4)))
+
   ;; =============================================================================================
   ;; op 0: sparse Winograd convolution F(m x m, r x r), stride 1 (docs/runtime.md).
   ;;
@@ -137,13 +148,8 @@
         (local.set $end (i32.shl (i32.div_u (i32.mul (local.get $g) (i32.add (i32.load offset={winograd.chunkPart} (local.get $d)) (i32.const 1)))
           (i32.load offset={winograd.chunkParts} (local.get $d))) (i32.const 2)))
         (if (i32.gt_u (local.get $end) (local.get $total)) (then (local.set $end (local.get $total))))))
-    ;; Chunks of equal size (a multiple of 4, at most CH): 196 tiles go as 52 + 52 + 52 + 40
-    ;; rather than 64 + 64 + 64 + 4, whose last chunk would run the slow one-vector products.
-    (local.set $size (i32.div_u (i32.add (i32.sub (local.get $end) (local.get $start)) (i32.sub (i32.load offset={winograd.CH} (local.get $d)) (i32.const 1)))
-      (i32.load offset={winograd.CH} (local.get $d))))
+    (local.set $size (call $chunkSize (i32.sub (local.get $end) (local.get $start)) (i32.load offset={winograd.CH} (local.get $d))))
     (if (i32.eqz (local.get $size)) (then (return)))
-    (local.set $size (i32.and (i32.add (i32.div_u (i32.add (i32.sub (local.get $end) (local.get $start)) (i32.sub (local.get $size) (i32.const 1))) (local.get $size))
-      (i32.const 3)) (i32.const -4)))
     (block $allDone
       (loop $chunk
         (br_if $allDone (i32.ge_u (local.get $start) (local.get $end)))
@@ -819,12 +825,8 @@
     (local $HW i32) (local $total i32) (local $size i32) (local $chunks i32) (local $u i32) (local $next i32) (local $counter i32) (local $t i32)
     (local.set $HW (i32.mul (i32.load offset={sparseConv.outH} (local.get $d)) (i32.load offset={sparseConv.outW} (local.get $d))))
     (local.set $total (i32.mul (local.get $n) (local.get $HW)))
-    ;; Chunks of equal size (a multiple of 4, at most CH), as in $winograd.
-    (local.set $chunks (i32.div_u (i32.add (local.get $total) (i32.sub (i32.load offset={sparseConv.CH} (local.get $d)) (i32.const 1)))
-      (i32.load offset={sparseConv.CH} (local.get $d))))
-    (if (i32.eqz (local.get $chunks)) (then (return)))
-    (local.set $size (i32.and (i32.add (i32.div_u (i32.add (local.get $total) (i32.sub (local.get $chunks) (i32.const 1))) (local.get $chunks))
-      (i32.const 3)) (i32.const -4)))
+    (local.set $size (call $chunkSize (local.get $total) (i32.load offset={sparseConv.CH} (local.get $d))))
+    (if (i32.eqz (local.get $size)) (then (return)))
     (local.set $chunks (i32.div_u (i32.add (local.get $total) (i32.sub (local.get $size) (i32.const 1))) (local.get $size)))
     ;; A team takes chunks from the counter (a thread slowed on this call takes fewer); one thread takes them in order.
     (local.set $counter (i32.load offset={sparseConv.counter} (local.get $d)))
